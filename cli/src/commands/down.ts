@@ -1,0 +1,27 @@
+import { teardownStack } from "../../../src/stack/teardown.ts";
+import { confirmAwsWrite } from "../guard.ts";
+import { Output } from "../output.ts";
+import { type GlobalOptions, requireEndpoint, resolveTarget } from "../target.ts";
+
+export interface DownOptions extends GlobalOptions {
+  keepData?: boolean;
+}
+
+/** `pipeline down`: teardown via the stack module, in safe order; `--keep-data` keeps bucket and table. */
+export async function down(options: DownOptions): Promise<void> {
+  const output = new Output({ json: options.json });
+  const target = await resolveTarget(options);
+  await requireEndpoint(target);
+  await confirmAwsWrite(target, output, "tear down the image metadata pipeline", options.yes);
+  const steps = await teardownStack({
+    clients: target.clients,
+    stack: target.stack,
+    keepData: options.keepData,
+    onStep: (s) =>
+      output.info(
+        `  ${s.step.padEnd(14)} ${(s.action === "deleted" ? output.ok(s.action) : output.dim(s.action)).padEnd(8)} ${s.resource}${s.detail ? output.dim(` (${s.detail})`) : ""}`,
+      ),
+  });
+  output.data({ event: "down", keepData: Boolean(options.keepData), steps });
+  output.line(options.keepData ? "stack removed; bucket and table kept" : "stack removed");
+}

@@ -1,0 +1,116 @@
+import { Command, Option } from "commander";
+
+/**
+ * The command table: global options, then each verb's options. Implementations are imported when a command
+ * runs, so `pipeline --help` loads no AWS SDK and no engine.
+ */
+export function buildProgram(): Command {
+  const program = new Command("pipeline")
+    .description("Local-first sandbox for the S3 -> Lambda -> DynamoDB image metadata pipeline")
+    .version("0.1.0")
+    .addOption(
+      new Option(
+        "--endpoint <url|aws>",
+        "emulator endpoint, or 'aws' for real AWS (default http://localhost:4566)",
+      ).env("PIPELINE_ENDPOINT"),
+    )
+    .option("--region <region>", "AWS region (default us-east-1)")
+    .option("--profile <name>", "AWS profile, with --endpoint aws")
+    .option("--bucket <name>", "bucket name (default image-uploads; on AWS image-uploads-<account>-<region>)")
+    .option("--table <name>", "table name (default image-metadata)")
+    .option("--function <name>", "function name (default image-metadata-ingest)")
+    .option("--runtime <runtime>", "Lambda runtime for the function (default nodejs22.x)")
+    .option("--json", "machine-readable output on stdout")
+    .option("--yes", "do not ask before writing to real AWS")
+    .option("--debug", "print stack traces and engine diagnostics")
+    .showHelpAfterError("(run 'pipeline --help' for usage)");
+
+  program
+    .command("up")
+    .description("start the embedded engine (or use a running LocalStack / AWS) and provision the stack")
+    .option("--port <port>", "port for the embedded engine (0 picks a free one)")
+    .option("--persist <dir>", "keep S3 and DynamoDB state in <dir> across restarts")
+    .option("--bare", "serve the engine without provisioning (for init hooks or your own scripts)")
+    .option("--no-enforce-iam", "do not evaluate the function role's IAM policies")
+    .addOption(
+      new Option("--dynamodb <backend>", "DynamoDB emulator").choices(["dynalite", "dynamodb-local"]),
+    )
+    .option("--host <address>", "interface to bind (default 127.0.0.1)")
+    .option("--duplicate-deliveries <n>", "deliver every S3 event n times (at-least-once testing)")
+    .option("--dynamodb-fault-rate <rate>", "inject DynamoDB throttling/5xx for the function's calls (0..1)")
+    .option("--s3-fault-rate <rate>", "inject S3 5xx for the function's HeadObject calls (0..1)")
+    .action(async (_options, command: Command) =>
+      (await import("./commands/up.ts")).up(command.optsWithGlobals()),
+    );
+
+  program
+    .command("upload")
+    .description("upload images (files, directories or globs) to uploads/")
+    .argument("<paths...>", "files, directories or glob patterns")
+    .option("--prefix <prefix>", "key prefix", "uploads/")
+    .option("--concurrency <n>", "uploads at once", "8")
+    .option("--any", "upload files that are not images too")
+    .option("--wait", "wait until each upload has its DynamoDB record, and print them")
+    .option("--timeout <seconds>", "how long --wait waits", "30")
+    .action(async (paths: string[], _options, command: Command) =>
+      (await import("./commands/upload.ts")).upload(paths, command.optsWithGlobals()),
+    );
+
+  program
+    .command("watch")
+    .description("upload images dropped into a folder, stream logs and records, redeploy on function changes")
+    .argument("[dir]", "folder to watch (created if absent)", "./inbox")
+    .option("--prefix <prefix>", "key prefix", "uploads/")
+    .option("--any", "upload files that are not images too")
+    .option("--debounce <ms>", "quiet time before a changed file is uploaded", "300")
+    .option("--no-function-source", "do not redeploy when src/function changes")
+    .action(async (dir: string, _options, command: Command) =>
+      (await import("./commands/watch.ts")).watch(dir, command.optsWithGlobals()),
+    );
+
+  program
+    .command("verify")
+    .description("check the stack against the spec, probe it live, and report (seed evidence 01-14)")
+    .option("--report <dir>", "write evidence.md and a self-contained evidence.html to <dir>")
+    .option("--skip-probe", "read-only checks: no upload, no invocation")
+    .option("--timeout <seconds>", "how long the live probe waits for the record", "30")
+    .action(async (_options, command: Command) =>
+      (await import("./commands/verify.ts")).verify(command.optsWithGlobals()),
+    );
+
+  program
+    .command("logs")
+    .description("show the function's log events (CloudWatch Logs)")
+    .option("-f, --follow", "keep streaming new events")
+    .option("--since <duration>", "how far back to start, e.g. 30s, 10m, 2h", "10m")
+    .option("--filter <text>", "only events containing this text")
+    .action(async (_options, command: Command) =>
+      (await import("./commands/logs.ts")).logs(command.optsWithGlobals()),
+    );
+
+  program
+    .command("reconcile")
+    .description("re-drive the function for objects that have no record")
+    .option("--dry-run", "only list what would be re-driven")
+    .action(async (_options, command: Command) =>
+      (await import("./commands/reconcile.ts")).reconcile(command.optsWithGlobals()),
+    );
+
+  program
+    .command("down")
+    .description("remove the stack (notification, function, role, logs, table, bucket)")
+    .option("--keep-data", "keep the bucket, its objects, the table and the log group")
+    .action(async (_options, command: Command) =>
+      (await import("./commands/down.ts")).down(command.optsWithGlobals()),
+    );
+
+  const stack = program.command("stack").description("inspect the stack spec");
+  stack
+    .command("env")
+    .description("print the stack's names and policies as shell variables (for the LocalStack init hooks)")
+    .action(async (_options, command: Command) =>
+      (await import("./commands/stack.ts")).stackEnv(command.optsWithGlobals()),
+    );
+
+  return program;
+}

@@ -1,0 +1,20 @@
+/** The SDK v3 error name (`NoSuchKey`, `ResourceNotFoundException`, ...), or "" for non-SDK errors. */
+export function errorName(error: unknown): string {
+  return typeof error === "object" && error !== null ? String((error as { name?: unknown }).name ?? "") : "";
+}
+
+/** HTTP status of an SDK v3 error, when the service answered. */
+export function httpStatusOf(error: unknown): number | undefined {
+  return (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+}
+
+/** Connection-level failures: nothing is listening at the endpoint. */
+export function isConnectionError(error: unknown): boolean {
+  const code =
+    (error as { code?: string; cause?: { code?: string } } | undefined)?.code ??
+    (error as { cause?: { code?: string } })?.cause?.code;
+  return (
+    ["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ECONNRESET", "EHOSTUNREACH"].includes(String(code)) ||
+    errorName(error) === "TimeoutError"
+  );
+}

@@ -1,0 +1,103 @@
+import { randomBytes } from "node:crypto";
+import { EventEmitter } from "node:events";
+import type { InternalApis } from "./internal.ts";
+import type { Authorizer, Caller, FaultOptions, ObjectCreatedEvent } from "./types.ts";
+
+/** Engine-wide events; services publish, others subscribe (S3 -> Lambda delivery, dashboard). */
+export interface EngineEvents {
+  objectCreated: [ObjectCreatedEvent];
+  /** Free-form activity for observers (dashboard, tests): invocations, deliveries, failures. */
+  activity: [Record<string, unknown>];
+}
+
+export class EngineEventBus extends EventEmitter<EngineEvents> {}
+
+/** Temporary credentials issued by STS AssumeRole or the Lambda runner, mapped back to the role they stand for. */
+export class CredentialStore {
+  readonly #byAccessKey = new Map<string, Caller>();
+  readonly #accountId: string;
+
+  constructor(accountId: string) {
+    this.#accountId = accountId;
+  }
+
+  /** Issues temporary credentials for a role; `ASIA…` keys, like STS. */
+  issueForRole(
+    roleArn: string,
+    sessionName: string,
+  ): { accessKeyId: string; secretAccessKey: string; sessionToken: string } {
+    const roleName = roleArn.split("/").pop() ?? roleArn;
+    const accessKeyId = `ASIA${randomBytes(8).toString("hex").toUpperCase()}`;
+    const caller: Caller = {
+      accessKeyId,
+      accountId: this.#accountId,
+      arn: `arn:aws:sts::${this.#accountId}:assumed-role/${roleName}/${sessionName}`,
+      role: { roleName, roleArn, sessionName },
+    };
+    this.#byAccessKey.set(accessKeyId, caller);
+    return {
+      accessKeyId,
+      secretAccessKey: randomBytes(20).toString("base64"),
+      sessionToken: randomBytes(32).toString("base64"),
+    };
+  }
+
+  /** Any access key is accepted, as on LocalStack; unknown keys act as the account's administrator. */
+  resolve(accessKeyId: string | undefined): Caller {
+    if (accessKeyId) {
+      const known = this.#byAccessKey.get(accessKeyId);
+      if (known) return known;
+    }
+    return {
+      accessKeyId: accessKeyId ?? "anonymous",
+      accountId: this.#accountId,
+      arn: `arn:aws:iam::${this.#accountId}:root`,
+    };
+  }
+}
+
+/** Deterministic (seeded) fault decisions, so fault tests are reproducible. */
+export class FaultInjector {
+  readonly options: Required<Pick<FaultOptions, "deliveryCopies" | "deliveryJitterMs">> & FaultOptions;
+  #state: number;
+
+  constructor(options: FaultOptions = {}) {
+    this.options = { deliveryCopies: 1, deliveryJitterMs: 0, ...options };
+    this.#state = (options.seed ?? 0x9e3779b9) >>> 0 || 1;
+  }
+
+  /** xorshift32: enough randomness for fault injection, and repeatable. */
+  random(): number {
+    let x = this.#state;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.#state = x >>> 0;
+    return this.#state / 0x100000000;
+  }
+
+  shouldFail(rate: number | undefined): boolean {
+    return rate !== undefined && rate > 0 && this.random() < rate;
+  }
+}
+
+/** What every service gets from the engine. */
+export interface EngineContext {
+  readonly accountId: string;
+  readonly region: string;
+  /** Base URL of the edge, e.g. `http://127.0.0.1:4566`; known once the server listens. */
+  endpoint(): string;
+  /** Directory for persisted state; undefined means in memory. */
+  readonly dataDir: string | undefined;
+  readonly events: EngineEventBus;
+  readonly credentials: CredentialStore;
+  readonly faults: FaultInjector;
+  /** IAM enforcement; replaced by the IAM service when it starts. */
+  authorizer: Authorizer;
+  /** In-process contracts between services (see internal.ts). */
+  readonly internal: InternalApis;
+  /** Engine diagnostics (not function logs). */
+  log(message: string): void;
+}
+
+export const allowAll: Authorizer = { authorize: () => ({ allowed: true }) };

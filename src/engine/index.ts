@@ -1,0 +1,118 @@
+import { mkdirSync } from "node:fs";
+import { resolve } from "node:path";
+import { allowAll, CredentialStore, type EngineContext, EngineEventBus, FaultInjector } from "./context.ts";
+import { createDynamoDbService } from "./dynamodb/index.ts";
+import { Edge } from "./edge.ts";
+import { InitState, registerHealthRoutes } from "./health.ts";
+import { createIamService } from "./iam/index.ts";
+import { createLambdaService } from "./lambda/index.ts";
+import { createLogsService } from "./logs/index.ts";
+import type { EngineOptions } from "./options.ts";
+import { createS3Service } from "./s3/index.ts";
+import { createStsService } from "./sts/index.ts";
+import type { Service } from "./types.ts";
+
+export type { EngineOptions } from "./options.ts";
+
+export const DEFAULT_ENGINE_PORT = 4566;
+export const DEFAULT_ACCOUNT_ID = "000000000000";
+export const DEFAULT_REGION = "us-east-1";
+
+/** A running engine. */
+export interface Engine {
+  /** `http://127.0.0.1:<port>` */
+  readonly endpoint: string;
+  readonly port: number;
+  readonly context: EngineContext;
+  readonly edge: Edge;
+  /** Marks LocalStack-style init as completed (`/_localstack/init/ready`). */
+  markReady(): void;
+  stop(): Promise<void>;
+}
+
+/** Error raised when the engine cannot start (port taken, backend missing). */
+export class EngineStartError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "EngineStartError";
+  }
+}
+
+/**
+ * Starts the embedded, LocalStack-compatible engine: one edge on loopback serving S3, DynamoDB, STS, IAM,
+ * Lambda and CloudWatch Logs.
+ *
+ * @example
+ * const engine = await startEngine({ port: 0 });
+ * const s3 = new S3Client({ endpoint: engine.endpoint, forcePathStyle: true });
+ * await engine.stop();
+ */
+export async function startEngine(options: EngineOptions = {}): Promise<Engine> {
+  const accountId = options.accountId ?? DEFAULT_ACCOUNT_ID;
+  const region = options.region ?? DEFAULT_REGION;
+  const dataDir = options.dataDir ? resolve(options.dataDir) : undefined;
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  let endpoint = "";
+  const context: EngineContext = {
+    accountId,
+    region,
+    endpoint: () => endpoint,
+    dataDir,
+    events: new EngineEventBus(),
+    credentials: new CredentialStore(accountId),
+    faults: new FaultInjector(options.faults),
+    authorizer: allowAll,
+    internal: {},
+    log: options.log ?? (() => undefined),
+  };
+  const resolvedOptions: EngineOptions = { ...options, dataDir, accountId, region };
+  const edge = new Edge(context);
+  const init = new InitState();
+  const services: Service[] = [];
+  const stopServices = async () => {
+    // Lambda first so no invocation writes into services that are closing.
+    for (const service of [...services].reverse()) await service.close?.();
+  };
+  try {
+    // Order matters: IAM and Logs register their internal APIs before Lambda and S3 use them.
+    for (const create of [
+      createIamService,
+      createStsService,
+      createLogsService,
+      createDynamoDbService,
+      createLambdaService,
+      createS3Service,
+    ]) {
+      const service = await create(context, resolvedOptions);
+      services.push(service);
+      edge.addService(service);
+    }
+    registerHealthRoutes(edge, init, () => ({
+      dynamodb_backend: resolvedOptions.dynamodbBackend ?? "dynalite",
+      enforce_iam: resolvedOptions.enforceIam !== false,
+      persistence: dataDir ?? false,
+    }));
+    const port = await edge.listen(options.port ?? DEFAULT_ENGINE_PORT, options.host ?? "127.0.0.1");
+    endpoint = `http://127.0.0.1:${port}`;
+    return {
+      endpoint,
+      port,
+      context,
+      edge,
+      markReady: () => init.complete(),
+      stop: async () => {
+        await edge.close();
+        await stopServices();
+      },
+    };
+  } catch (cause) {
+    await stopServices().catch(() => undefined);
+    const message =
+      (cause as NodeJS.ErrnoException).code === "EADDRINUSE"
+        ? `port ${options.port ?? DEFAULT_ENGINE_PORT} is already in use`
+        : cause instanceof Error
+          ? cause.message
+          : String(cause);
+    throw new EngineStartError(`engine could not start: ${message}`, { cause });
+  }
+}

@@ -1,0 +1,29 @@
+import type { FaultOptions } from "./types.ts";
+
+export type DynamoDbBackend = "dynalite" | "dynamodb-local";
+
+/** Options of `startEngine`; the CLI's `pipeline up` flags map onto these. */
+export interface EngineOptions {
+  /** Port on `host`; 0 picks a free one. Default 4566, LocalStack's edge port. */
+  port?: number;
+  /** Interface to bind; loopback unless explicitly told otherwise. */
+  host?: string;
+  /** Keep S3 and DynamoDB state here across restarts; in memory when absent. */
+  dataDir?: string;
+  accountId?: string;
+  region?: string;
+  /** Evaluate role credentials against IAM policies (default true). */
+  enforceIam?: boolean;
+  dynamodbBackend?: DynamoDbBackend;
+  faults?: FaultOptions;
+  lambda?: {
+    /** Execution environments per function at most (default 4). */
+    maxConcurrency?: number;
+    /** Async retries after the first attempt (default 2, as on AWS). */
+    maxRetries?: number;
+    /** Base backoff between async retries in ms (AWS waits ~1 min then ~2 min; locally default 200 ms). */
+    retryBaseDelayMs?: number;
+  };
+  /** Engine diagnostics sink; silent by default. */
+  log?: (message: string) => void;
+}

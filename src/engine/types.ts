@@ -1,0 +1,96 @@
+import type { IncomingHttpHeaders } from "node:http";
+import type { Readable } from "node:stream";
+
+/** Who signed a request: an account administrator key, or temporary credentials of an assumed role. */
+export interface Caller {
+  accessKeyId: string;
+  accountId: string;
+  /** `arn:aws:iam::<account>:root` for administrators, `arn:aws:sts::<account>:assumed-role/<role>/<session>` for roles. */
+  arn: string;
+  /** Set when the caller holds temporary credentials for a role (e.g. a Lambda execution environment). */
+  role?: { roleName: string; roleArn: string; sessionName: string };
+}
+
+/** One HTTP request, already routed to a service; the body is fully read. */
+export interface ServiceRequest {
+  method: string;
+  /** Raw request path, still percent-encoded, without the query string. */
+  rawPath: string;
+  query: URLSearchParams;
+  /** Lower-cased header names, as Node gives them. */
+  headers: IncomingHttpHeaders;
+  host: string;
+  body: Buffer;
+  caller: Caller;
+  /** Region from the SigV4 credential scope, or the engine's default region. */
+  region: string;
+  requestId: string;
+}
+
+export interface ServiceResponse {
+  status: number;
+  headers?: Record<string, string | number | string[]>;
+  body?: Buffer | string | Readable;
+}
+
+export interface Service {
+  /** SigV4 signing name: `s3`, `dynamodb`, `sts`, `iam`, `lambda`, `logs`. */
+  readonly signingName: string;
+  handle(request: ServiceRequest): Promise<ServiceResponse>;
+  /** Services that hold resources (dynalite, child processes, file handles) release them here. */
+  close?(): Promise<void>;
+}
+
+/** Outcome of an IAM authorization check. */
+export type AuthorizationResult =
+  | { allowed: true }
+  | { allowed: false; reason: "explicit-deny" | "implicit-deny" };
+
+/** Values that IAM conditions can test (`aws:SourceArn`, `s3:prefix`, ...). */
+export type ConditionContext = Record<string, string | string[] | undefined>;
+
+export interface Authorizer {
+  /**
+   * Evaluates the caller's identity policies for one action on one resource.
+   * Administrators (non-role callers) and engines started with enforcement off are always allowed.
+   */
+  authorize(
+    caller: Caller,
+    action: string,
+    resource: string,
+    context?: ConditionContext,
+  ): AuthorizationResult;
+}
+
+/** Emitted by S3 after an object was created and acknowledged. */
+export interface ObjectCreatedEvent {
+  eventName:
+    | "ObjectCreated:Put"
+    | "ObjectCreated:Copy"
+    | "ObjectCreated:CompleteMultipartUpload"
+    | "ObjectCreated:Post";
+  bucket: string;
+  key: string;
+  size: number;
+  eTag: string;
+  versionId?: string;
+  sequencer: string;
+  eventTime: string;
+  requestId: string;
+  sourceIp: string;
+  principalId: string;
+}
+
+/** Fault injection for the services that a function's role calls (tests and benchmarks). */
+export interface FaultOptions {
+  /** Probability 0..1 that a DynamoDB call made with a role's credentials gets throttled or a 5xx. */
+  dynamodbErrorRate?: number;
+  /** Probability 0..1 that an S3 HeadObject/GetObject made with a role's credentials gets a 5xx. */
+  s3ErrorRate?: number;
+  /** Deliver each S3 event this many times (at-least-once simulation). Default 1. */
+  deliveryCopies?: number;
+  /** Extra random delay, in ms, added before each event delivery (reorders deliveries). */
+  deliveryJitterMs?: number;
+  /** Seed for the fault RNG so failures are reproducible. */
+  seed?: number;
+}

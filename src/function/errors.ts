@@ -1,0 +1,41 @@
+/** Base class of the function's own errors. */
+export class IngestError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "IngestError";
+  }
+}
+
+/** The object disappeared between the event and HeadObject (deleted or overwritten). */
+export class ObjectMissingError extends IngestError {
+  constructor(bucket: string, key: string, options?: { cause?: unknown }) {
+    super(`object s3://${bucket}/${key} no longer exists`, options);
+    this.name = "ObjectMissingError";
+  }
+}
+
+/** The conditional write found the same PK/SK: a duplicate delivery. */
+export class DuplicateRecordError extends IngestError {
+  constructor(pk: string, sk: string, options?: { cause?: unknown }) {
+    super(`record ${pk} / ${sk} already exists`, options);
+    this.name = "DuplicateRecordError";
+  }
+}
+
+/**
+ * Thrown at the end of an invocation when some records failed for a retryable reason, so the platform re-drives
+ * the event; records already written are then duplicates, which the conditional write absorbs.
+ */
+export class BatchProcessingError extends IngestError {
+  constructor(
+    readonly failures: Array<{ bucket: string; key: string; error: Error }>,
+    total: number,
+  ) {
+    const first = failures[0];
+    super(
+      `${failures.length} of ${total} records failed; first: s3://${first?.bucket}/${first?.key}: ${first?.error.name}: ${first?.error.message}`,
+      { cause: first?.error },
+    );
+    this.name = "BatchProcessingError";
+  }
+}

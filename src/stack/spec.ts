@@ -1,0 +1,213 @@
+import { FUNCTION_HANDLER } from "../artifact/handler.ts";
+
+/**
+ * The one source of truth for the stack: names, ARNs, policies and the notification. The provisioner, the
+ * LocalStack init hooks (via `pipeline stack env`), the embedded engine's defaults and `verify` all read it.
+ */
+
+export const LOCAL_ACCOUNT_ID = "000000000000";
+export const DEFAULT_REGION = "us-east-1";
+/** AWS deprecated nodejs20.x on 2026-04-30 and blocks new functions on it; Node 20 stays the local runtime. */
+export const DEFAULT_RUNTIME = "nodejs22.x";
+export const UPLOAD_PREFIX = "uploads/";
+export const NOTIFICATION_ID = "image-uploads-ingest";
+export const PERMISSION_STATEMENT_ID = "AllowS3InvokeFromUploadsBucket";
+export const LOG_RETENTION_DAYS = 14;
+
+export interface StackNames {
+  bucket: string;
+  table: string;
+  functionName: string;
+  roleName: string;
+  policyName: string;
+}
+
+export interface StackSettings extends StackNames {
+  region: string;
+  accountId: string;
+  runtime: string;
+  memoryMb: number;
+  timeoutSeconds: number;
+  uploadPrefix: string;
+}
+
+export interface PolicyStatement {
+  Sid?: string;
+  Effect: "Allow" | "Deny";
+  Action: string | string[];
+  Resource?: string | string[];
+  Principal?: Record<string, string> | "*";
+  Condition?: Record<string, Record<string, string>>;
+}
+
+export interface PolicyDocument {
+  Version: "2012-10-17";
+  Statement: PolicyStatement[];
+}
+
+/** Everything derived from the settings: ARNs computed once, never typed twice. */
+export interface Stack extends StackSettings {
+  arns: {
+    bucket: string;
+    bucketObjects: string;
+    table: string;
+    role: string;
+    function: string;
+    logGroup: string;
+    logStreams: string;
+  };
+  logGroupName: string;
+  logRetentionDays: number;
+  handler: string;
+  environment: Record<string, string>;
+  trustPolicy: PolicyDocument;
+  executionPolicy: PolicyDocument;
+  /** The statement S3 needs on the function's resource policy. */
+  invokePermission: {
+    statementId: string;
+    action: "lambda:InvokeFunction";
+    principal: "s3.amazonaws.com";
+    sourceArn: string;
+    sourceAccount: string;
+  };
+  notification: {
+    id: string;
+    events: string[];
+    prefix: string;
+  };
+  tableKeys: { partitionKey: "PK"; sortKey: "SK"; billingMode: "PAY_PER_REQUEST" };
+}
+
+export const LOCAL_DEFAULTS: StackSettings = {
+  region: DEFAULT_REGION,
+  accountId: LOCAL_ACCOUNT_ID,
+  bucket: "image-uploads",
+  table: "image-metadata",
+  functionName: "image-metadata-ingest",
+  roleName: "image-metadata-ingest-role",
+  policyName: "image-metadata-ingest-least-privilege",
+  runtime: DEFAULT_RUNTIME,
+  memoryMb: 256,
+  timeoutSeconds: 10,
+  uploadPrefix: UPLOAD_PREFIX,
+};
+
+/** `PIPELINE_*` environment variables that override settings, by setting name. */
+export const ENVIRONMENT_OVERRIDES: Record<keyof StackNames | "runtime" | "region", string> = {
+  bucket: "PIPELINE_BUCKET",
+  table: "PIPELINE_TABLE",
+  functionName: "PIPELINE_FUNCTION",
+  roleName: "PIPELINE_ROLE",
+  policyName: "PIPELINE_POLICY",
+  runtime: "PIPELINE_RUNTIME",
+  region: "PIPELINE_REGION",
+};
+
+/**
+ * On real AWS bucket names are global, so the default becomes `image-uploads-<account>-<region>`
+ * (the CLI says so when it picks it).
+ */
+export function awsDefaultBucketName(accountId: string, region: string): string {
+  return `image-uploads-${accountId}-${region}`;
+}
+
+/** Reads `PIPELINE_*` overrides from an environment. */
+export function settingsFromEnvironment(env: Record<string, string | undefined>): Partial<StackSettings> {
+  const overrides: Partial<StackSettings> = {};
+  for (const [setting, variable] of Object.entries(ENVIRONMENT_OVERRIDES)) {
+    const value = env[variable];
+    if (value) (overrides as Record<string, string>)[setting] = value;
+  }
+  return overrides;
+}
+
+/** Derives the whole stack from settings (defaults for local targets). */
+export function defineStack(overrides: Partial<StackSettings> = {}): Stack {
+  const s: StackSettings = { ...LOCAL_DEFAULTS, ...overrides };
+  const bucketArn = `arn:aws:s3:::${s.bucket}`;
+  const logGroupName = `/aws/lambda/${s.functionName}`;
+  const logGroupArn = `arn:aws:logs:${s.region}:${s.accountId}:log-group:${logGroupName}`;
+  const arns = {
+    bucket: bucketArn,
+    bucketObjects: `${bucketArn}/*`,
+    table: `arn:aws:dynamodb:${s.region}:${s.accountId}:table/${s.table}`,
+    role: `arn:aws:iam::${s.accountId}:role/${s.roleName}`,
+    function: `arn:aws:lambda:${s.region}:${s.accountId}:function:${s.functionName}`,
+    logGroup: `${logGroupArn}:*`,
+    logStreams: `${logGroupArn}:log-stream:*`,
+  };
+  return {
+    ...s,
+    arns,
+    logGroupName,
+    logRetentionDays: LOG_RETENTION_DAYS,
+    handler: FUNCTION_HANDLER,
+    environment: { TABLE_NAME: s.table, SOURCE_BUCKET: s.bucket },
+    trustPolicy: {
+      Version: "2012-10-17",
+      Statement: [
+        { Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" },
+      ],
+    },
+    executionPolicy: {
+      Version: "2012-10-17",
+      Statement: [
+        { Sid: "WriteImageMetadata", Effect: "Allow", Action: "dynamodb:PutItem", Resource: arns.table },
+        {
+          Sid: "ReadUploadedObjectMetadata",
+          Effect: "Allow",
+          Action: "s3:GetObject",
+          Resource: arns.bucketObjects,
+        },
+        {
+          Sid: "CreateFunctionLogGroup",
+          Effect: "Allow",
+          Action: "logs:CreateLogGroup",
+          Resource: arns.logGroup,
+        },
+        {
+          Sid: "WriteFunctionLogs",
+          Effect: "Allow",
+          Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+          Resource: arns.logStreams,
+        },
+      ],
+    },
+    invokePermission: {
+      statementId: PERMISSION_STATEMENT_ID,
+      action: "lambda:InvokeFunction",
+      principal: "s3.amazonaws.com",
+      sourceArn: bucketArn,
+      sourceAccount: s.accountId,
+    },
+    notification: { id: NOTIFICATION_ID, events: ["s3:ObjectCreated:*"], prefix: s.uploadPrefix },
+    tableKeys: { partitionKey: "PK", sortKey: "SK", billingMode: "PAY_PER_REQUEST" },
+  };
+}
+
+/**
+ * The stack as shell variables, for the LocalStack init hooks (`localstack/stack.env` is generated from this,
+ * and a test checks the committed file is current).
+ */
+export function stackShellEnvironment(stack: Stack): Record<string, string> {
+  return {
+    PIPELINE_REGION: stack.region,
+    PIPELINE_ACCOUNT_ID: stack.accountId,
+    PIPELINE_BUCKET: stack.bucket,
+    PIPELINE_TABLE: stack.table,
+    PIPELINE_FUNCTION: stack.functionName,
+    PIPELINE_ROLE: stack.roleName,
+    PIPELINE_POLICY: stack.policyName,
+    PIPELINE_RUNTIME: stack.runtime,
+    PIPELINE_HANDLER: stack.handler,
+    PIPELINE_MEMORY_MB: String(stack.memoryMb),
+    PIPELINE_TIMEOUT_SECONDS: String(stack.timeoutSeconds),
+    PIPELINE_UPLOAD_PREFIX: stack.uploadPrefix,
+    PIPELINE_NOTIFICATION_ID: stack.notification.id,
+    PIPELINE_PERMISSION_SID: stack.invokePermission.statementId,
+    PIPELINE_LOG_GROUP: stack.logGroupName,
+    PIPELINE_LOG_RETENTION_DAYS: String(stack.logRetentionDays),
+    PIPELINE_TRUST_POLICY: JSON.stringify(stack.trustPolicy),
+    PIPELINE_EXECUTION_POLICY: JSON.stringify(stack.executionPolicy),
+  };
+}
