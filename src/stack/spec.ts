@@ -207,7 +207,21 @@ export function stackShellEnvironment(stack: Stack): Record<string, string> {
     PIPELINE_PERMISSION_SID: stack.invokePermission.statementId,
     PIPELINE_LOG_GROUP: stack.logGroupName,
     PIPELINE_LOG_RETENTION_DAYS: String(stack.logRetentionDays),
+    PIPELINE_BUCKET_ARN: stack.arns.bucket,
+    PIPELINE_FUNCTION_ARN: stack.arns.function,
+    PIPELINE_ROLE_ARN: stack.arns.role,
     PIPELINE_TRUST_POLICY: JSON.stringify(stack.trustPolicy),
     PIPELINE_EXECUTION_POLICY: JSON.stringify(stack.executionPolicy),
+    PIPELINE_FUNCTION_ENVIRONMENT: JSON.stringify({ Variables: stack.environment }),
+    PIPELINE_NOTIFICATION_CONFIGURATION: JSON.stringify({
+      LambdaFunctionConfigurations: [
+        {
+          Id: stack.notification.id,
+          LambdaFunctionArn: stack.arns.function,
+          Events: stack.notification.events,
+          Filter: { Key: { FilterRules: [{ Name: "prefix", Value: stack.notification.prefix }] } },
+        },
+      ],
+    }),
   };
 }
