@@ -1,0 +1,98 @@
+import { join } from "node:path";
+import type { EngineContext } from "../context.ts";
+import type { IamInternal } from "../internal.ts";
+import type { EngineOptions } from "../options.ts";
+import { queryError, ServiceError, toXml } from "../protocol.ts";
+import type { Service, ServiceRequest, ServiceResponse } from "../types.ts";
+import { iamActions } from "./actions.ts";
+import { createIamAuthorizer } from "./authorizer.ts";
+import { evaluateResourcePolicy } from "./evaluate.ts";
+import { QueryParams } from "./query-params.ts";
+import { IamStore } from "./store.ts";
+
+/** XML namespace of IAM responses. */
+export const IAM_NAMESPACE = "https://iam.amazonaws.com/doc/2010-05-08/";
+
+/**
+ * IAM over the Query protocol (roles, inline and managed policies), the engine's authorizer, and the
+ * `internal.iam` contract. State is kept in memory and, with a data directory, in `<dataDir>/iam.json`.
+ */
+export async function createIamService(context: EngineContext, options: EngineOptions): Promise<Service> {
+  const store = new IamStore(
+    context.accountId,
+    context.dataDir ? join(context.dataDir, "iam.json") : undefined,
+  );
+  const internal: IamInternal = {
+    getRole: (roleNameOrArn) => {
+      const role = store.findRole(roleNameOrArn);
+      return role ? IamStore.toRecord(role) : undefined;
+    },
+    resourcePolicyAllows: (policyDocument, principal, action, resource, conditionContext) => {
+      try {
+        const policy = store.parse(policyDocument, "resource");
+        return evaluateResourcePolicy(policy, principal, { action, resource, context: conditionContext })
+          .allowed;
+      } catch {
+        // An unparsable resource policy grants nothing.
+        return false;
+      }
+    },
+  };
+  context.internal.iam = internal;
+  if (options.enforceIam !== false) context.authorizer = createIamAuthorizer(store);
+
+  return {
+    signingName: "iam",
+    async handle(request: ServiceRequest): Promise<ServiceResponse> {
+      const params = new QueryParams(request);
+      const actionName = params.action;
+      const action = iamActions[actionName];
+      if (!action) {
+        return queryError(
+          400,
+          "InvalidAction",
+          `Could not find operation ${actionName} for version 2010-05-08`,
+          request.requestId,
+        );
+      }
+      try {
+        const resource = action.resource(params, store, context.accountId);
+        const verdict = context.authorizer.authorize(request.caller, `iam:${actionName}`, resource);
+        if (!verdict.allowed) {
+          const why =
+            verdict.reason === "explicit-deny"
+              ? "with an explicit deny in an identity-based policy"
+              : `because no identity-based policy allows the iam:${actionName} action`;
+          return queryError(
+            403,
+            "AccessDenied",
+            `User: ${request.caller.arn} is not authorized to perform: iam:${actionName} on resource: ${resource} ${why}`,
+            request.requestId,
+          );
+        }
+        return respond(actionName, action.run(params, store), request.requestId);
+      } catch (error) {
+        if (error instanceof ServiceError)
+          return queryError(error.status, error.code, error.message, request.requestId);
+        throw error;
+      }
+    },
+  };
+}
+
+/** `<XResponse>` with `<XResult>` only when the action has a result, as IAM answers. */
+function respond(
+  action: string,
+  result: Record<string, unknown> | undefined,
+  requestId: string,
+): ServiceResponse {
+  const body = {
+    ...(result === undefined ? {} : { [`${action}Result`]: result }),
+    ResponseMetadata: { RequestId: requestId },
+  };
+  return {
+    status: 200,
+    headers: { "content-type": "text/xml" },
+    body: toXml(`${action}Response`, body, IAM_NAMESPACE),
+  };
+}

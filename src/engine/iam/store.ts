@@ -1,0 +1,412 @@
+import { randomInt } from "node:crypto";
+import type { IamRoleRecord } from "../internal.ts";
+import {
+  DeleteConflictError,
+  EntityAlreadyExistsError,
+  IamError,
+  IamValidationError,
+  NoSuchEntityError,
+} from "./errors.ts";
+import { awsManagedPolicies, awsManagedPolicy } from "./managed-policies.ts";
+import { type PolicyDocument, parsePolicyDocument } from "./policy-document.ts";
+import { readJsonFile, writeJsonAtomic } from "./state-file.ts";
+
+/** IAM state: roles with their inline and attached policies, and customer managed policies. */
+
+export interface Tag {
+  Key: string;
+  Value: string;
+}
+
+export interface RoleState {
+  roleName: string;
+  roleId: string;
+  arn: string;
+  path: string;
+  description?: string;
+  /** As submitted (AWS returns the caller's text, URL-encoded). */
+  assumeRolePolicyDocument: string;
+  createDate: string;
+  maxSessionDuration: number;
+  tags: Tag[];
+  inlinePolicies: Record<string, string>;
+  attachedPolicyArns: string[];
+}
+
+export interface ManagedPolicyState {
+  policyName: string;
+  policyId: string;
+  arn: string;
+  path: string;
+  description?: string;
+  createDate: string;
+  updateDate: string;
+  defaultVersionId: string;
+  document: string;
+}
+
+/** A managed policy as GetPolicy shows it (AWS or customer managed). */
+export interface ManagedPolicyView extends ManagedPolicyState {
+  attachmentCount: number;
+  isAttachable: true;
+}
+
+interface PersistedState {
+  version: 1;
+  roles: RoleState[];
+  policies: ManagedPolicyState[];
+}
+
+export interface CreateRoleInput {
+  roleName: string;
+  assumeRolePolicyDocument: string;
+  path?: string;
+  description?: string;
+  maxSessionDuration?: number;
+  tags?: Tag[];
+}
+
+const namePattern = /^[\w+=,.@-]+$/;
+const idAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+/** Role and policy names are unique case-insensitively on IAM, and looked up that way. */
+function nameKey(name: string): string {
+  return name.toLowerCase();
+}
+
+/** `AROA…`/`ANPA…` identifiers: a four-letter prefix and 17 base32 characters, as IAM issues them. */
+export function newUniqueId(prefix: string): string {
+  let id = prefix;
+  for (let index = 0; index < 17; index++) id += idAlphabet[randomInt(idAlphabet.length)];
+  return id;
+}
+
+/**
+ * In-memory IAM state, optionally persisted to one JSON file after every change.
+ * Methods throw IamError subclasses with the codes IAM uses.
+ */
+export class IamStore {
+  readonly #accountId: string;
+  readonly #file: string | undefined;
+  readonly #roles = new Map<string, RoleState>();
+  readonly #policies = new Map<string, ManagedPolicyState>();
+  readonly #parsed = new Map<string, PolicyDocument>();
+
+  constructor(accountId: string, file?: string) {
+    this.#accountId = accountId;
+    this.#file = file;
+    if (file) this.#load(file);
+  }
+
+  createRole(input: CreateRoleInput): RoleState {
+    validateName(input.roleName, "roleName", 64);
+    const path = input.path ?? "/";
+    validatePath(path);
+    if (input.description !== undefined && input.description.length > 1000) {
+      throw new IamValidationError(
+        "1 validation error detected: Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 1000",
+      );
+    }
+    const maxSessionDuration = input.maxSessionDuration ?? 3600;
+    if (maxSessionDuration < 3600 || maxSessionDuration > 43200) {
+      throw new IamValidationError(
+        "1 validation error detected: Value at 'maxSessionDuration' failed to satisfy constraint: Member must have value between 3600 and 43200",
+      );
+    }
+    this.parse(input.assumeRolePolicyDocument, "trust");
+    if (this.#roles.has(nameKey(input.roleName))) {
+      throw new EntityAlreadyExistsError(`Role with name ${input.roleName} already exists.`);
+    }
+    const role: RoleState = {
+      roleName: input.roleName,
+      roleId: newUniqueId("AROA"),
+      arn: `arn:aws:iam::${this.#accountId}:role${path}${input.roleName}`,
+      path,
+      ...(input.description === undefined ? {} : { description: input.description }),
+      assumeRolePolicyDocument: input.assumeRolePolicyDocument,
+      createDate: isoNow(),
+      maxSessionDuration,
+      tags: input.tags ?? [],
+      inlinePolicies: {},
+      attachedPolicyArns: [],
+    };
+    this.#roles.set(nameKey(role.roleName), role);
+    this.#save();
+    return role;
+  }
+
+  /** The role, or NoSuchEntity. */
+  getRole(roleName: string): RoleState {
+    const role = this.#roles.get(nameKey(roleName));
+    if (!role) throw new NoSuchEntityError(`The role with name ${roleName} cannot be found.`);
+    return role;
+  }
+
+  /** Looks a role up by name or ARN without throwing; an ARN must match exactly (path included). */
+  findRole(roleNameOrArn: string): RoleState | undefined {
+    if (!roleNameOrArn.startsWith("arn:")) return this.#roles.get(nameKey(roleNameOrArn));
+    const name = roleNameOrArn.split("/").pop() ?? "";
+    const role = this.#roles.get(nameKey(name));
+    return role && role.arn === roleNameOrArn ? role : undefined;
+  }
+
+  deleteRole(roleName: string): void {
+    const role = this.getRole(roleName);
+    if (Object.keys(role.inlinePolicies).length > 0 || role.attachedPolicyArns.length > 0) {
+      throw new DeleteConflictError("Cannot delete entity, must delete policies first.");
+    }
+    this.#roles.delete(nameKey(roleName));
+    this.#save();
+  }
+
+  /** Roles sorted by name, filtered by path prefix. */
+  listRoles(pathPrefix = "/"): RoleState[] {
+    return [...this.#roles.values()]
+      .filter((role) => role.path.startsWith(pathPrefix))
+      .sort((a, b) => compareNames(a.roleName, b.roleName));
+  }
+
+  updateAssumeRolePolicy(roleName: string, document: string): void {
+    const role = this.getRole(roleName);
+    this.parse(document, "trust");
+    role.assumeRolePolicyDocument = document;
+    this.#save();
+  }
+
+  updateRoleDescription(roleName: string, description: string): RoleState {
+    const role = this.getRole(roleName);
+    role.description = description;
+    this.#save();
+    return role;
+  }
+
+  tagRole(roleName: string, tags: Tag[]): void {
+    const role = this.getRole(roleName);
+    for (const tag of tags) {
+      const existing = role.tags.find((candidate) => candidate.Key === tag.Key);
+      if (existing) existing.Value = tag.Value;
+      else role.tags.push(tag);
+    }
+    this.#save();
+  }
+
+  untagRole(roleName: string, keys: string[]): void {
+    const role = this.getRole(roleName);
+    role.tags = role.tags.filter((tag) => !keys.includes(tag.Key));
+    this.#save();
+  }
+
+  putRolePolicy(roleName: string, policyName: string, document: string): void {
+    validateName(policyName, "policyName", 128);
+    const role = this.getRole(roleName);
+    this.parse(document, "identity");
+    role.inlinePolicies[policyName] = document;
+    this.#save();
+  }
+
+  getRolePolicy(roleName: string, policyName: string): string {
+    const document = this.getRole(roleName).inlinePolicies[policyName];
+    if (document === undefined) {
+      throw new NoSuchEntityError(`The role policy with name ${policyName} cannot be found.`);
+    }
+    return document;
+  }
+
+  deleteRolePolicy(roleName: string, policyName: string): void {
+    const role = this.getRole(roleName);
+    if (role.inlinePolicies[policyName] === undefined) {
+      throw new NoSuchEntityError(`The role policy with name ${policyName} cannot be found.`);
+    }
+    delete role.inlinePolicies[policyName];
+    this.#save();
+  }
+
+  listRolePolicies(roleName: string): string[] {
+    return Object.keys(this.getRole(roleName).inlinePolicies).sort(compareNames);
+  }
+
+  attachRolePolicy(roleName: string, policyArn: string): void {
+    const role = this.getRole(roleName);
+    this.getPolicy(policyArn);
+    if (!role.attachedPolicyArns.includes(policyArn)) role.attachedPolicyArns.push(policyArn);
+    this.#save();
+  }
+
+  detachRolePolicy(roleName: string, policyArn: string): void {
+    const role = this.getRole(roleName);
+    if (!role.attachedPolicyArns.includes(policyArn)) {
+      throw new NoSuchEntityError(`Policy ${policyArn} was not found.`);
+    }
+    role.attachedPolicyArns = role.attachedPolicyArns.filter((arn) => arn !== policyArn);
+    this.#save();
+  }
+
+  listAttachedRolePolicies(roleName: string, pathPrefix = "/"): ManagedPolicyView[] {
+    return this.getRole(roleName)
+      .attachedPolicyArns.map((arn) => this.getPolicy(arn))
+      .filter((policy) => policy.path.startsWith(pathPrefix));
+  }
+
+  createPolicy(input: {
+    policyName: string;
+    document: string;
+    path?: string;
+    description?: string;
+  }): ManagedPolicyView {
+    validateName(input.policyName, "policyName", 128);
+    const path = input.path ?? "/";
+    validatePath(path);
+    this.parse(input.document, "identity");
+    const arn = `arn:aws:iam::${this.#accountId}:policy${path}${input.policyName}`;
+    if (
+      [...this.#policies.values()].some((policy) => nameKey(policy.policyName) === nameKey(input.policyName))
+    ) {
+      throw new EntityAlreadyExistsError(
+        `A policy called ${input.policyName} already exists. Duplicate names are not allowed.`,
+      );
+    }
+    const now = isoNow();
+    const policy: ManagedPolicyState = {
+      policyName: input.policyName,
+      policyId: newUniqueId("ANPA"),
+      arn,
+      path,
+      ...(input.description === undefined ? {} : { description: input.description }),
+      createDate: now,
+      updateDate: now,
+      defaultVersionId: "v1",
+      document: input.document,
+    };
+    this.#policies.set(arn, policy);
+    this.#save();
+    return this.getPolicy(arn);
+  }
+
+  /** An AWS managed or customer managed policy by ARN, or NoSuchEntity. */
+  getPolicy(policyArn: string): ManagedPolicyView {
+    const policy = this.#policies.get(policyArn) ?? awsManagedPolicy(policyArn);
+    if (!policy) throw new NoSuchEntityError(`Policy ${policyArn} does not exist or is not attachable.`);
+    return { ...policy, attachmentCount: this.#attachmentCount(policyArn), isAttachable: true };
+  }
+
+  /** The document of one version; only the default version exists here. */
+  getPolicyVersion(policyArn: string, versionId: string): { document: string; createDate: string } {
+    const policy = this.getPolicy(policyArn);
+    if (versionId !== policy.defaultVersionId) {
+      throw new NoSuchEntityError(
+        `Policy ${policyArn} version ${versionId} does not exist or is not attachable.`,
+      );
+    }
+    return { document: policy.document, createDate: policy.updateDate };
+  }
+
+  deletePolicy(policyArn: string): void {
+    if (!this.#policies.has(policyArn)) {
+      if (awsManagedPolicy(policyArn))
+        throw new IamError(400, "InvalidInput", "Cannot delete an AWS managed policy.");
+      throw new NoSuchEntityError(`Policy ${policyArn} was not found.`);
+    }
+    if (this.#attachmentCount(policyArn) > 0) {
+      throw new DeleteConflictError("Cannot delete a policy attached to entities.");
+    }
+    this.#policies.delete(policyArn);
+    this.#save();
+  }
+
+  listPolicies(scope: "All" | "AWS" | "Local", onlyAttached: boolean, pathPrefix = "/"): ManagedPolicyView[] {
+    const candidates: ManagedPolicyState[] = [
+      ...(scope === "Local" ? [] : awsManagedPolicies()),
+      ...(scope === "AWS" ? [] : this.#policies.values()),
+    ];
+    return candidates
+      .map((policy) => this.getPolicy(policy.arn))
+      .filter((policy) => policy.path.startsWith(pathPrefix) && (!onlyAttached || policy.attachmentCount > 0))
+      .sort((a, b) => compareNames(a.policyName, b.policyName));
+  }
+
+  /** The parsed inline and attached policies of a role, for the authorizer; empty when the role is gone. */
+  identityPolicies(roleNameOrArn: string): PolicyDocument[] {
+    const role = this.findRole(roleNameOrArn);
+    if (!role) return [];
+    const documents = [
+      ...Object.values(role.inlinePolicies),
+      ...role.attachedPolicyArns.flatMap((arn) => {
+        const policy = this.#policies.get(arn) ?? awsManagedPolicy(arn);
+        return policy ? [policy.document] : [];
+      }),
+    ];
+    return documents.map((document) => this.parse(document, "identity"));
+  }
+
+  /** Parses (and caches) a policy document; throws MalformedPolicyDocument. */
+  parse(document: string, kind: "identity" | "trust" | "resource"): PolicyDocument {
+    const key = `${kind}\n${document}`;
+    let parsed = this.#parsed.get(key);
+    if (!parsed) {
+      parsed = parsePolicyDocument(document, kind);
+      this.#parsed.set(key, parsed);
+    }
+    return parsed;
+  }
+
+  /** The record other services see (Lambda checks the execution role exists). */
+  static toRecord(role: RoleState): IamRoleRecord {
+    return {
+      roleName: role.roleName,
+      roleArn: role.arn,
+      roleId: role.roleId,
+      assumeRolePolicyDocument: role.assumeRolePolicyDocument,
+      createDate: role.createDate,
+    };
+  }
+
+  #attachmentCount(policyArn: string): number {
+    let count = 0;
+    for (const role of this.#roles.values()) if (role.attachedPolicyArns.includes(policyArn)) count++;
+    return count;
+  }
+
+  #load(file: string): void {
+    const state = readJsonFile(file) as PersistedState | undefined;
+    if (!state) return;
+    for (const role of state.roles ?? []) this.#roles.set(nameKey(role.roleName), role);
+    for (const policy of state.policies ?? []) this.#policies.set(policy.arn, policy);
+  }
+
+  #save(): void {
+    if (!this.#file) return;
+    const state: PersistedState = {
+      version: 1,
+      roles: [...this.#roles.values()],
+      policies: [...this.#policies.values()],
+    };
+    writeJsonAtomic(this.#file, state);
+  }
+}
+
+function validateName(name: string, field: string, maxLength: number): void {
+  if (name.length < 1 || name.length > maxLength || !namePattern.test(name)) {
+    throw new IamValidationError(
+      `1 validation error detected: Value '${name}' at '${field}' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+ and have length between 1 and ${maxLength}`,
+    );
+  }
+}
+
+function validatePath(path: string): void {
+  if (path.length > 512 || !/^\/([\x21-\x7e]*\/)?$/.test(path)) {
+    throw new IamValidationError(
+      `1 validation error detected: Value '${path}' at 'path' failed to satisfy constraint: Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)`,
+    );
+  }
+}
+
+function compareNames(a: string, b: string): number {
+  const left = a.toLowerCase();
+  const right = b.toLowerCase();
+  return left < right ? -1 : left > right ? 1 : 0;
+}
+
+/** IAM timestamps carry no milliseconds: `2026-11-25T10:00:00Z`. */
+function isoNow(): string {
+  return new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+}

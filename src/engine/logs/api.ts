@@ -1,0 +1,557 @@
+import type { EngineEventBus } from "../context.ts";
+import { FilterPatternError, InvalidParameterError, ResourceNotFoundError } from "./errors.ts";
+import { compileFilterPattern, type LogFilter } from "./filter-pattern.ts";
+import type { LogJournal } from "./journal.ts";
+import { clampLimit, decodeFilterToken, encodeFilterToken, pageLogEvents } from "./paging.ts";
+import type { LogGroupState, LogStore, NewLogEvent } from "./store.ts";
+
+/**
+ * The CloudWatch Logs operations (JSON 1.1 bodies in, plain objects out) and, per operation, the resource ARN
+ * IAM checks for role callers.
+ */
+
+type Input = Record<string, unknown>;
+
+export interface LogsOperation {
+  /** ARN the caller needs `logs:<Operation>` on. */
+  resource(input: Input, arns: LogsArns): string;
+  run(input: Input, region: string): unknown;
+}
+
+/** ARN builders for one region and account. */
+export class LogsArns {
+  constructor(
+    readonly region: string,
+    readonly accountId: string,
+  ) {}
+
+  /** `...:log-group:<name>:*`, the form AWS returns in DescribeLogGroups and checks for group-level actions. */
+  group(name: string): string {
+    return `arn:aws:logs:${this.region}:${this.accountId}:log-group:${name}:*`;
+  }
+
+  /** `...:log-group:<name>`, the `logGroupArn` field and the tagging APIs' form. */
+  groupWithoutSuffix(name: string): string {
+    return `arn:aws:logs:${this.region}:${this.accountId}:log-group:${name}`;
+  }
+
+  stream(group: string, stream: string): string {
+    return `arn:aws:logs:${this.region}:${this.accountId}:log-group:${group}:log-stream:${stream}`;
+  }
+}
+
+const retentionDays = new Set([
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+]);
+const dayMs = 86_400_000;
+/** AWS rejects events more than 2 hours ahead or 14 days behind ingestion time. */
+const maxFutureMs = 2 * 3_600_000;
+const maxPastMs = 14 * dayMs;
+
+/** Parameters read from a JSON body, with the AWS validation messages. */
+function optionalString(input: Input, name: string): string | undefined {
+  const value = input[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "string") throw new InvalidParameterError(`Value for ${name} must be a string`);
+  return value;
+}
+
+function requiredString(input: Input, name: string): string {
+  const value = optionalString(input, name);
+  if (value === undefined || value === "") {
+    throw new InvalidParameterError(
+      `1 validation error detected: Value null at '${name}' failed to satisfy constraint: Member must not be null`,
+    );
+  }
+  return value;
+}
+
+function optionalNumber(input: Input, name: string): number | undefined {
+  const value = input[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "number" || !Number.isFinite(value))
+    throw new InvalidParameterError(`Value for ${name} must be a number`);
+  return value;
+}
+
+function optionalBoolean(input: Input, name: string): boolean | undefined {
+  const value = input[name];
+  return value === undefined || value === null ? undefined : value === true;
+}
+
+function stringList(input: Input, name: string): string[] | undefined {
+  const value = input[name];
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value) || !value.every((item) => typeof item === "string")) {
+    throw new InvalidParameterError(`Value for ${name} must be a list of strings`);
+  }
+  return value as string[];
+}
+
+function tagMap(input: Input, name: string): Record<string, string> {
+  const value = input[name];
+  if (value === undefined || value === null) return {};
+  if (typeof value !== "object" || Array.isArray(value))
+    throw new InvalidParameterError(`Value for ${name} must be a map`);
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, String(item)]));
+}
+
+/** `logGroupName`, or `logGroupIdentifier` (a name or an ARN, with or without `:*`). */
+function groupNameOf(input: Input): string {
+  const identifier = optionalString(input, "logGroupIdentifier");
+  if (identifier !== undefined) return groupNameFromArn(identifier) ?? identifier;
+  return requiredString(input, "logGroupName");
+}
+
+/** The log group name inside a log-group ARN, or undefined when `arn` is not one. */
+export function groupNameFromArn(arn: string): string | undefined {
+  const match = /^arn:[^:]+:logs:[^:]*:[^:]*:log-group:([^:]+)(:\*)?$/.exec(arn);
+  return match?.[1];
+}
+
+function limitOf(input: Input, max: number): number {
+  const limit = optionalNumber(input, "limit") ?? max;
+  if (!Number.isInteger(limit) || limit < 1 || limit > max) {
+    throw new InvalidParameterError(
+      `1 validation error detected: Value '${limit}' at 'limit' failed to satisfy constraint: Member must have value between 1 and ${max}`,
+    );
+  }
+  return limit;
+}
+
+/** Describe* tokens are opaque offsets into the sorted listing. */
+function offsetOf(input: Input): number {
+  const token = optionalString(input, "nextToken");
+  if (token === undefined) return 0;
+  const match = /^o\/(\d+)$/.exec(Buffer.from(token, "base64url").toString("utf8"));
+  if (!match) throw new InvalidParameterError("The specified nextToken is invalid.");
+  return Number(match[1]);
+}
+
+function pageOf<T>(items: T[], input: Input, max: number): { items: T[]; nextToken?: string } {
+  const offset = offsetOf(input);
+  const limit = limitOf(input, max);
+  const slice = items.slice(offset, offset + limit);
+  const end = offset + slice.length;
+  return end < items.length
+    ? { items: slice, nextToken: Buffer.from(`o/${end}`).toString("base64url") }
+    : { items: slice };
+}
+
+/** Everything the operations need besides their input. */
+export interface LogsApiDependencies {
+  store: LogStore;
+  accountId: string;
+  events: EngineEventBus;
+  journal?: LogJournal;
+  now?: () => number;
+}
+
+/** Builds the operation table; shared by the HTTP service and `internal.logs`. */
+export class LogsApi {
+  readonly #store: LogStore;
+  readonly #accountId: string;
+  readonly #events: EngineEventBus;
+  readonly #journal: LogJournal | undefined;
+  readonly #now: () => number;
+
+  constructor(dependencies: LogsApiDependencies) {
+    this.#store = dependencies.store;
+    this.#accountId = dependencies.accountId;
+    this.#events = dependencies.events;
+    this.#journal = dependencies.journal;
+    this.#now = dependencies.now ?? Date.now;
+  }
+
+  /** Appends events (creating the stream), journals them and tells observers; the shared write path. */
+  append(group: string, stream: string, events: readonly NewLogEvent[], createStream: boolean): void {
+    const ingestionTime = this.#now();
+    const hadStream = this.#store.getGroup(group).streams.has(stream);
+    const stored = this.#store.append(group, stream, events, { createStream, ingestionTime });
+    if (!hadStream) this.#journal?.record({ t: "stream", group, name: stream, created: ingestionTime });
+    if (stored.length === 0) return;
+    this.#journal?.record({
+      t: "events",
+      group,
+      stream,
+      ingested: ingestionTime,
+      events: stored.map((event) => [event.timestamp, event.message]),
+    });
+    this.#events.emit("activity", {
+      type: "log",
+      group,
+      stream,
+      events: stored.map((event) => ({ timestamp: event.timestamp, message: event.message })),
+    });
+  }
+
+  createGroup(name: string, tags: Record<string, string> = {}): void {
+    const group = this.#store.createGroup(name, tags, this.#now());
+    this.#journal?.record({ t: "group", name, created: group.creationTime, tags });
+  }
+
+  /** The operations by name. */
+  readonly operations: Record<string, LogsOperation> = {
+    CreateLogGroup: {
+      resource: (input, arns) => arns.group(optionalString(input, "logGroupName") ?? ""),
+      run: (input) => {
+        this.createGroup(requiredString(input, "logGroupName"), tagMap(input, "tags"));
+        return {};
+      },
+    },
+    DeleteLogGroup: {
+      resource: (input, arns) => arns.group(groupNameOf(input)),
+      run: (input) => {
+        const name = groupNameOf(input);
+        this.#store.deleteGroup(name);
+        this.#journal?.record({ t: "deleteGroup", name });
+        return {};
+      },
+    },
+    DescribeLogGroups: {
+      resource: (_input, arns) => `arn:aws:logs:${arns.region}:${arns.accountId}:log-group:*`,
+      run: (input, region) => {
+        const prefix = optionalString(input, "logGroupNamePrefix");
+        const pattern = optionalString(input, "logGroupNamePattern");
+        if (prefix !== undefined && pattern !== undefined) {
+          throw new InvalidParameterError(
+            "LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters.",
+          );
+        }
+        const needle = pattern?.toLowerCase();
+        const groups = this.#store
+          .listGroups()
+          .filter((group) => prefix === undefined || group.name.startsWith(prefix))
+          .filter((group) => needle === undefined || group.name.toLowerCase().includes(needle));
+        const arns = new LogsArns(region, this.#accountId);
+        const page = pageOf(groups, input, 50);
+        return {
+          logGroups: page.items.map((group) => this.#describeGroup(group, arns)),
+          ...(page.nextToken === undefined ? {} : { nextToken: page.nextToken }),
+        };
+      },
+    },
+    PutRetentionPolicy: {
+      resource: (input, arns) => arns.group(groupNameOf(input)),
+      run: (input) => {
+        const name = groupNameOf(input);
+        const days = optionalNumber(input, "retentionInDays");
+        if (days === undefined || !retentionDays.has(days)) {
+          throw new InvalidParameterError(
+            `1 validation error detected: Value '${String(days)}' at 'retentionInDays' failed to satisfy constraint: Member must satisfy enum value set: [${[...retentionDays].join(", ")}]`,
+          );
+        }
+        this.#store.setRetention(name, days);
+        this.#journal?.record({ t: "retention", name, days });
+        return {};
+      },
+    },
+    DeleteRetentionPolicy: {
+      resource: (input, arns) => arns.group(groupNameOf(input)),
+      run: (input) => {
+        const name = groupNameOf(input);
+        this.#store.setRetention(name, undefined);
+        this.#journal?.record({ t: "retention", name });
+        return {};
+      },
+    },
+    CreateLogStream: {
+      resource: (input, arns) =>
+        arns.stream(groupNameOf(input), optionalString(input, "logStreamName") ?? ""),
+      run: (input) => {
+        const group = groupNameOf(input);
+        const name = requiredString(input, "logStreamName");
+        const stream = this.#store.createStream(group, name, this.#now());
+        this.#journal?.record({ t: "stream", group, name, created: stream.creationTime });
+        return {};
+      },
+    },
+    DeleteLogStream: {
+      resource: (input, arns) =>
+        arns.stream(groupNameOf(input), optionalString(input, "logStreamName") ?? ""),
+      run: (input) => {
+        const group = groupNameOf(input);
+        const name = requiredString(input, "logStreamName");
+        this.#store.deleteStream(group, name);
+        this.#journal?.record({ t: "deleteStream", group, name });
+        return {};
+      },
+    },
+    DescribeLogStreams: {
+      resource: (input, arns) => arns.group(groupNameOf(input)),
+      run: (input, region) => {
+        const groupName = groupNameOf(input);
+        const group = this.#store.getGroup(groupName);
+        const prefix = optionalString(input, "logStreamNamePrefix");
+        const orderBy = optionalString(input, "orderBy") ?? "LogStreamName";
+        if (orderBy !== "LogStreamName" && orderBy !== "LastEventTime") {
+          throw new InvalidParameterError(
+            `1 validation error detected: Value '${orderBy}' at 'orderBy' failed to satisfy constraint: Member must satisfy enum value set: [LogStreamName, LastEventTime]`,
+          );
+        }
+        if (orderBy === "LastEventTime" && prefix !== undefined) {
+          throw new InvalidParameterError("Cannot order by LastEventTime with a logStreamNamePrefix.");
+        }
+        let streams = [...group.streams.values()].filter(
+          (stream) => prefix === undefined || stream.name.startsWith(prefix),
+        );
+        streams.sort((a, b) =>
+          orderBy === "LastEventTime"
+            ? (a.lastEventTimestamp ?? 0) - (b.lastEventTimestamp ?? 0) || compare(a.name, b.name)
+            : compare(a.name, b.name),
+        );
+        if (optionalBoolean(input, "descending")) streams = streams.reverse();
+        const arns = new LogsArns(region, this.#accountId);
+        const page = pageOf(streams, input, 50);
+        return {
+          logStreams: page.items.map((stream) => ({
+            logStreamName: stream.name,
+            creationTime: stream.creationTime,
+            ...(stream.firstEventTimestamp === undefined
+              ? {}
+              : { firstEventTimestamp: stream.firstEventTimestamp }),
+            ...(stream.lastEventTimestamp === undefined
+              ? {}
+              : { lastEventTimestamp: stream.lastEventTimestamp }),
+            ...(stream.lastIngestionTime === undefined
+              ? {}
+              : { lastIngestionTime: stream.lastIngestionTime }),
+            uploadSequenceToken: sequenceToken(stream.sequence),
+            arn: arns.stream(groupName, stream.name),
+            storedBytes: 0,
+          })),
+          ...(page.nextToken === undefined ? {} : { nextToken: page.nextToken }),
+        };
+      },
+    },
+    PutLogEvents: {
+      resource: (input, arns) =>
+        arns.stream(groupNameOf(input), optionalString(input, "logStreamName") ?? ""),
+      run: (input) => this.#putLogEvents(input),
+    },
+    GetLogEvents: {
+      resource: (input, arns) =>
+        arns.stream(groupNameOf(input), optionalString(input, "logStreamName") ?? ""),
+      run: (input) => {
+        const group = this.#store.getGroup(groupNameOf(input));
+        const stream = this.#store.getStream(group.name, requiredString(input, "logStreamName"));
+        const startTime = this.#retentionStart(group, optionalNumber(input, "startTime"));
+        const endTime = optionalNumber(input, "endTime");
+        const nextToken = optionalString(input, "nextToken");
+        const limit = optionalNumber(input, "limit");
+        const startFromHead = optionalBoolean(input, "startFromHead");
+        const page = pageLogEvents(stream.events, {
+          ...(startTime === undefined ? {} : { startTime }),
+          ...(endTime === undefined ? {} : { endTime }),
+          ...(nextToken === undefined ? {} : { nextToken }),
+          ...(limit === undefined ? {} : { limit }),
+          ...(startFromHead === undefined ? {} : { startFromHead }),
+        });
+        return {
+          events: page.events.map((event) => ({
+            timestamp: event.timestamp,
+            message: event.message,
+            ingestionTime: event.ingestionTime,
+          })),
+          nextForwardToken: page.nextForwardToken,
+          nextBackwardToken: page.nextBackwardToken,
+        };
+      },
+    },
+    FilterLogEvents: {
+      resource: (input, arns) => arns.group(groupNameOf(input)),
+      run: (input) => this.#filterLogEvents(input),
+    },
+    ListTagsLogGroup: {
+      resource: (input, arns) => arns.group(requiredString(input, "logGroupName")),
+      run: (input) => ({ tags: { ...this.#store.getGroup(requiredString(input, "logGroupName")).tags } }),
+    },
+    TagLogGroup: {
+      resource: (input, arns) => arns.group(requiredString(input, "logGroupName")),
+      run: (input) => {
+        this.#setTags(requiredString(input, "logGroupName"), (tags) =>
+          Object.assign(tags, tagMap(input, "tags")),
+        );
+        return {};
+      },
+    },
+    UntagLogGroup: {
+      resource: (input, arns) => arns.group(requiredString(input, "logGroupName")),
+      run: (input) => {
+        const keys = stringList(input, "tags") ?? [];
+        this.#setTags(requiredString(input, "logGroupName"), (tags) => {
+          for (const key of keys) delete tags[key];
+        });
+        return {};
+      },
+    },
+    ListTagsForResource: {
+      resource: (input) => requiredString(input, "resourceArn"),
+      run: (input) => ({ tags: { ...this.#store.getGroup(this.#groupOfResource(input)).tags } }),
+    },
+    TagResource: {
+      resource: (input) => requiredString(input, "resourceArn"),
+      run: (input) => {
+        this.#setTags(this.#groupOfResource(input), (tags) => Object.assign(tags, tagMap(input, "tags")));
+        return {};
+      },
+    },
+    UntagResource: {
+      resource: (input) => requiredString(input, "resourceArn"),
+      run: (input) => {
+        const keys = stringList(input, "tagKeys") ?? [];
+        this.#setTags(this.#groupOfResource(input), (tags) => {
+          for (const key of keys) delete tags[key];
+        });
+        return {};
+      },
+    },
+  };
+
+  #describeGroup(group: LogGroupState, arns: LogsArns): Record<string, unknown> {
+    return {
+      logGroupName: group.name,
+      creationTime: group.creationTime,
+      ...(group.retentionInDays === undefined ? {} : { retentionInDays: group.retentionInDays }),
+      metricFilterCount: 0,
+      arn: arns.group(group.name),
+      storedBytes: group.storedBytes,
+      logGroupClass: "STANDARD",
+      logGroupArn: arns.groupWithoutSuffix(group.name),
+    };
+  }
+
+  #putLogEvents(input: Input): unknown {
+    const groupName = groupNameOf(input);
+    const streamName = requiredString(input, "logStreamName");
+    const group = this.#store.getGroup(groupName);
+    const stream = group.streams.get(streamName);
+    if (!stream) throw new ResourceNotFoundError("The specified log stream does not exist.");
+    const raw = input.logEvents;
+    if (!Array.isArray(raw) || raw.length === 0) {
+      throw new InvalidParameterError(
+        "1 validation error detected: Value '[]' at 'logEvents' failed to satisfy constraint: Member must have length greater than or equal to 1",
+      );
+    }
+    if (raw.length > 10_000) {
+      throw new InvalidParameterError(
+        "1 validation error detected: Value at 'logEvents' failed to satisfy constraint: Member must have length less than or equal to 10000",
+      );
+    }
+    const events = raw.map((item: unknown) => {
+      const event = (item ?? {}) as Input;
+      const timestamp = optionalNumber(event, "timestamp");
+      const message = optionalString(event, "message");
+      if (timestamp === undefined || message === undefined || timestamp < 0) {
+        throw new InvalidParameterError("Each log event needs a timestamp and a message.");
+      }
+      return { timestamp: Math.trunc(timestamp), message };
+    });
+    events.sort((a, b) => a.timestamp - b.timestamp);
+    const first = events[0]?.timestamp ?? 0;
+    const last = events[events.length - 1]?.timestamp ?? 0;
+    if (last - first > dayMs) {
+      throw new InvalidParameterError(
+        "Log events in a single PutLogEvents request cannot span more than 24 hours.",
+      );
+    }
+    const now = this.#now();
+    const retentionFloor =
+      group.retentionInDays === undefined ? undefined : now - group.retentionInDays * dayMs;
+    let tooOldEnd = -1;
+    let expiredEnd = -1;
+    let tooNewStart = -1;
+    events.forEach((event, index) => {
+      if (event.timestamp < now - maxPastMs) tooOldEnd = index;
+      if (retentionFloor !== undefined && event.timestamp < retentionFloor) expiredEnd = index;
+      if (event.timestamp > now + maxFutureMs && tooNewStart === -1) tooNewStart = index;
+    });
+    const acceptedFrom = Math.max(tooOldEnd, expiredEnd) + 1;
+    const acceptedTo = tooNewStart === -1 ? events.length : tooNewStart;
+    const accepted = events.slice(acceptedFrom, Math.max(acceptedFrom, acceptedTo));
+    if (accepted.length > 0) this.append(groupName, streamName, accepted, false);
+    const rejected = {
+      ...(tooNewStart === -1 ? {} : { tooNewLogEventStartIndex: tooNewStart }),
+      ...(tooOldEnd === -1 ? {} : { tooOldLogEventEndIndex: tooOldEnd }),
+      ...(expiredEnd === -1 ? {} : { expiredLogEventEndIndex: expiredEnd }),
+    };
+    return {
+      nextSequenceToken: sequenceToken(stream.sequence),
+      ...(Object.keys(rejected).length === 0 ? {} : { rejectedLogEventsInfo: rejected }),
+    };
+  }
+
+  #filterLogEvents(input: Input): unknown {
+    const group = this.#store.getGroup(groupNameOf(input));
+    const names = stringList(input, "logStreamNames");
+    const prefix = optionalString(input, "logStreamNamePrefix");
+    if (names !== undefined && prefix !== undefined) {
+      throw new InvalidParameterError("You cannot specify both LogStreamNames and LogStreamNamePrefix.");
+    }
+    const streams = [...group.streams.values()]
+      .filter((stream) => names === undefined || names.includes(stream.name))
+      .filter((stream) => prefix === undefined || stream.name.startsWith(prefix))
+      .sort((a, b) => compare(a.name, b.name));
+    let filter: LogFilter;
+    try {
+      filter = compileFilterPattern(optionalString(input, "filterPattern"));
+    } catch (error) {
+      if (error instanceof FilterPatternError)
+        throw new InvalidParameterError(`Invalid filter pattern: ${error.message}`, { cause: error });
+      throw error;
+    }
+    const token = optionalString(input, "nextToken");
+    const startTime = this.#retentionStart(group, optionalNumber(input, "startTime"));
+    const endTime = optionalNumber(input, "endTime");
+    const result = this.#store.filter(streams, {
+      filter,
+      limit: clampLimit(optionalNumber(input, "limit")),
+      ...(token === undefined ? {} : { fromKey: decodeFilterToken(token) }),
+      ...(startTime === undefined ? {} : { startTime }),
+      ...(endTime === undefined ? {} : { endTime }),
+    });
+    return {
+      events: result.events.map((event) => ({
+        logStreamName: event.logStreamName,
+        timestamp: event.timestamp,
+        message: event.message,
+        ingestionTime: event.ingestionTime,
+        eventId: event.key.toString().padStart(20, "0"),
+      })),
+      searchedLogStreams: streams.map((stream) => ({
+        logStreamName: stream.name,
+        searchedCompletely: result.nextKey === undefined,
+      })),
+      ...(result.nextKey === undefined ? {} : { nextToken: encodeFilterToken(result.nextKey) }),
+    };
+  }
+
+  /** Events older than the group's retention are gone on AWS; here they are hidden from reads. */
+  #retentionStart(group: LogGroupState, startTime: number | undefined): number | undefined {
+    if (group.retentionInDays === undefined) return startTime;
+    const floor = this.#now() - group.retentionInDays * dayMs;
+    return startTime === undefined ? floor : Math.max(startTime, floor);
+  }
+
+  #setTags(groupName: string, change: (tags: Record<string, string>) => void): void {
+    const group = this.#store.getGroup(groupName);
+    change(group.tags);
+    this.#journal?.record({ t: "tags", name: groupName, tags: group.tags });
+  }
+
+  #groupOfResource(input: Input): string {
+    const arn = requiredString(input, "resourceArn");
+    const name = groupNameFromArn(arn);
+    if (name === undefined) throw new ResourceNotFoundError(`The specified resource does not exist: ${arn}`);
+    return name;
+  }
+}
+
+/** AWS ignores sequence tokens since 2023 but still returns one; a stable 56-digit number per stream state. */
+function sequenceToken(sequence: number): string {
+  return `4963${String(sequence).padStart(52, "0")}`;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,108 @@
+import type { EngineContext } from "../context.ts";
+import { IamError, IamValidationError } from "../iam/errors.ts";
+import { QueryParams } from "../iam/query-params.ts";
+import type { EngineOptions } from "../options.ts";
+import { queryError, queryResponse, ServiceError } from "../protocol.ts";
+import type { Caller, Service, ServiceRequest, ServiceResponse } from "../types.ts";
+
+/** XML namespace of STS responses. */
+export const STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/";
+
+const sessionNamePattern = /^[\w+=,.@-]{2,64}$/;
+
+/**
+ * STS over the Query protocol: GetCallerIdentity and AssumeRole. Credentials issued here are mapped back to
+ * their role by the engine's CredentialStore, so later requests signed with them act as that role.
+ */
+export async function createStsService(context: EngineContext, _options: EngineOptions): Promise<Service> {
+  return {
+    signingName: "sts",
+    async handle(request: ServiceRequest): Promise<ServiceResponse> {
+      const params = new QueryParams(request);
+      try {
+        switch (params.action) {
+          case "GetCallerIdentity":
+            return queryResponse(
+              "GetCallerIdentity",
+              callerIdentity(context, request.caller),
+              request.requestId,
+              STS_NAMESPACE,
+            );
+          case "AssumeRole":
+            return queryResponse(
+              "AssumeRole",
+              assumeRole(context, request.caller, params),
+              request.requestId,
+              STS_NAMESPACE,
+            );
+          default:
+            return queryError(
+              400,
+              "InvalidAction",
+              `Could not find operation ${params.action} for version 2011-06-15`,
+              request.requestId,
+            );
+        }
+      } catch (error) {
+        if (error instanceof ServiceError)
+          return queryError(error.status, error.code, error.message, request.requestId);
+        throw error;
+      }
+    },
+  };
+}
+
+function callerIdentity(context: EngineContext, caller: Caller): Record<string, unknown> {
+  const role = caller.role;
+  if (!role) return { UserId: caller.accountId, Account: caller.accountId, Arn: caller.arn };
+  // The role may have been deleted since the credentials were issued; AWS would still answer with its id.
+  const roleId = context.internal.iam?.getRole(role.roleArn)?.roleId ?? "AROAUNKNOWNROLEID0000";
+  return { UserId: `${roleId}:${role.sessionName}`, Account: caller.accountId, Arn: caller.arn };
+}
+
+function assumeRole(context: EngineContext, caller: Caller, params: QueryParams): Record<string, unknown> {
+  const roleArn = params.required("RoleArn");
+  const sessionName = params.required("RoleSessionName");
+  if (!sessionNamePattern.test(sessionName)) {
+    throw new IamValidationError(
+      `1 validation error detected: Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]* and have length between 2 and 64`,
+    );
+  }
+  if (roleArn.length < 20) {
+    throw new IamValidationError(
+      `1 validation error detected: Value '${roleArn}' at 'roleArn' failed to satisfy constraint: Member must have length greater than or equal to 20`,
+    );
+  }
+  const denied = () =>
+    new IamError(
+      403,
+      "AccessDenied",
+      `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`,
+    );
+  const verdict = context.authorizer.authorize(caller, "sts:AssumeRole", roleArn);
+  if (!verdict.allowed) throw denied();
+  // AWS answers AccessDenied, not NoSuchEntity, for a role that does not exist.
+  const role = context.internal.iam?.getRole(roleArn);
+  if (!role) throw denied();
+  const maxSessionDuration = 43200;
+  const duration = params.integer("DurationSeconds") ?? 3600;
+  if (duration < 900 || duration > maxSessionDuration) {
+    throw new IamValidationError(
+      `1 validation error detected: Value '${duration}' at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and ${maxSessionDuration}`,
+    );
+  }
+  const credentials = context.credentials.issueForRole(role.roleArn, sessionName);
+  const expiration = new Date(Date.now() + duration * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+  return {
+    Credentials: {
+      AccessKeyId: credentials.accessKeyId,
+      SecretAccessKey: credentials.secretAccessKey,
+      SessionToken: credentials.sessionToken,
+      Expiration: expiration,
+    },
+    AssumedRoleUser: {
+      AssumedRoleId: `${role.roleId}:${sessionName}`,
+      Arn: `arn:aws:sts::${context.accountId}:assumed-role/${role.roleName}/${sessionName}`,
+    },
+  };
+}

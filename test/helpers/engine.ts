@@ -1,0 +1,41 @@
+import { afterAll, beforeAll } from "vitest";
+import { type AwsClients, createAwsClients, EMULATOR_CREDENTIALS } from "../../src/aws/clients.ts";
+import { type Engine, type EngineOptions, startEngine } from "../../src/engine/index.ts";
+
+/**
+ * End-to-end suites run against the embedded engine, which they start on a free port, or against an external
+ * LocalStack-compatible endpoint named by PIPELINE_E2E_ENDPOINT (the GitHub `localstack` job), which they then
+ * use as it is and never start an engine.
+ */
+export const externalEndpoint = process.env.PIPELINE_E2E_ENDPOINT?.replace(/\/$/, "") || undefined;
+
+export interface EngineHandle {
+  endpoint: string;
+  /** The embedded engine, when the suite started one (undefined against an external endpoint). */
+  engine: Engine | undefined;
+  clients: AwsClients;
+}
+
+/** Starts an engine for the suite (beforeAll) and stops it (afterAll). */
+export function useEngine(options: EngineOptions = {}): EngineHandle {
+  const handle = {} as EngineHandle;
+  beforeAll(async () => {
+    if (externalEndpoint) {
+      handle.endpoint = externalEndpoint;
+      handle.engine = undefined;
+    } else {
+      handle.engine = await startEngine({ port: 0, ...options });
+      handle.endpoint = handle.engine.endpoint;
+    }
+    handle.clients = createAwsClients({
+      endpoint: handle.endpoint,
+      region: "us-east-1",
+      credentials: EMULATOR_CREDENTIALS,
+    });
+  });
+  afterAll(async () => {
+    handle.clients?.destroy();
+    await handle.engine?.stop();
+  });
+  return handle;
+}

@@ -1,0 +1,148 @@
+import { describe, expect, it } from "vitest";
+import { MalformedPolicyDocumentError } from "../../src/engine/iam/errors.ts";
+import {
+  type PolicyKind,
+  parseConditionOperator,
+  parsePolicyDocument,
+} from "../../src/engine/iam/policy-document.ts";
+
+const allowAll = { Effect: "Allow", Action: "*", Resource: "*" };
+const trust = { Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" };
+
+describe("Function: parsePolicyDocument", () => {
+  it("normalizes a single Statement object to a list", () => {
+    const policy = parsePolicyDocument(
+      JSON.stringify({ Version: "2012-10-17", Statement: allowAll }),
+      "identity",
+    );
+    expect(policy.Statement).toEqual([allowAll]);
+  });
+
+  it("accepts a trust policy with a service principal", () => {
+    expect(
+      parsePolicyDocument(JSON.stringify({ Version: "2012-10-17", Statement: [trust] }), "trust").Statement,
+    ).toHaveLength(1);
+  });
+
+  const invalid: Array<{ name: string; text: string; kind: PolicyKind; message: RegExp }> = [
+    { name: "not JSON", text: "{", kind: "identity", message: /Syntax errors/ },
+    { name: "a JSON array", text: "[]", kind: "identity", message: /Syntax errors/ },
+    {
+      name: "unknown top-level field",
+      text: JSON.stringify({ Statement: [allowAll], Foo: 1 }),
+      kind: "identity",
+      message: /Syntax errors/,
+    },
+    {
+      name: "bad version",
+      text: JSON.stringify({ Version: "2020-01-01", Statement: [allowAll] }),
+      kind: "identity",
+      message: /valid version/,
+    },
+    {
+      name: "no Statement",
+      text: JSON.stringify({ Version: "2012-10-17" }),
+      kind: "identity",
+      message: /Statement/,
+    },
+    {
+      name: "bad Effect",
+      text: JSON.stringify({ Statement: [{ ...allowAll, Effect: "allow" }] }),
+      kind: "identity",
+      message: /Invalid effect/,
+    },
+    {
+      name: "no Action",
+      text: JSON.stringify({ Statement: [{ Effect: "Allow", Resource: "*" }] }),
+      kind: "identity",
+      message: /must contain actions/,
+    },
+    {
+      name: "Action and NotAction",
+      text: JSON.stringify({ Statement: [{ ...allowAll, NotAction: "s3:*" }] }),
+      kind: "identity",
+      message: /Syntax errors/,
+    },
+    {
+      name: "action without vendor",
+      text: JSON.stringify({ Statement: [{ ...allowAll, Action: "GetObject" }] }),
+      kind: "identity",
+      message: /prefaced by a vendor/,
+    },
+    {
+      name: "identity policy without Resource",
+      text: JSON.stringify({ Statement: [{ Effect: "Allow", Action: "s3:*" }] }),
+      kind: "identity",
+      message: /must contain resources/,
+    },
+    {
+      name: "resource not an ARN",
+      text: JSON.stringify({ Statement: [{ ...allowAll, Resource: "bucket" }] }),
+      kind: "identity",
+      message: /ARN format/,
+    },
+    {
+      name: "identity policy with Principal",
+      text: JSON.stringify({ Statement: [{ ...allowAll, Principal: "*" }] }),
+      kind: "identity",
+      message: /principal/,
+    },
+    {
+      name: "trust policy without Principal",
+      text: JSON.stringify({ Statement: [{ Effect: "Allow", Action: "sts:AssumeRole" }] }),
+      kind: "trust",
+      message: /Principal/,
+    },
+    {
+      name: "trust policy with Resource",
+      text: JSON.stringify({ Statement: [{ ...trust, Resource: "*" }] }),
+      kind: "trust",
+      message: /prohibited field Resource/,
+    },
+    {
+      name: "unknown principal type",
+      text: JSON.stringify({ Statement: [{ ...trust, Principal: { Robot: "x" } }] }),
+      kind: "trust",
+      message: /principal/,
+    },
+    {
+      name: "unknown condition operator",
+      text: JSON.stringify({ Statement: [{ ...allowAll, Condition: { StringSorta: { "aws:x": "y" } } }] }),
+      kind: "identity",
+      message: /Invalid Condition type/,
+    },
+    {
+      name: "condition value of a wrong type",
+      text: JSON.stringify({
+        Statement: [{ ...allowAll, Condition: { StringEquals: { "aws:x": { a: 1 } } } }],
+      }),
+      kind: "identity",
+      message: /Syntax errors/,
+    },
+    {
+      name: "unknown statement field",
+      text: JSON.stringify({ Statement: [{ ...allowAll, Actions: "s3:*" }] }),
+      kind: "identity",
+      message: /Syntax errors/,
+    },
+  ];
+  it.each(invalid)("rejects $name", ({ text, kind, message }) => {
+    expect(() => parsePolicyDocument(text, kind)).toThrow(MalformedPolicyDocumentError);
+    expect(() => parsePolicyDocument(text, kind)).toThrow(message);
+  });
+});
+
+describe("Function: parseConditionOperator", () => {
+  it.each([
+    ["StringEquals", { set: undefined, base: "StringEquals", ifExists: false }],
+    ["StringLikeIfExists", { set: undefined, base: "StringLike", ifExists: true }],
+    ["ForAnyValue:StringEquals", { set: "ForAnyValue", base: "StringEquals", ifExists: false }],
+    ["ForAllValues:ArnLikeIfExists", { set: "ForAllValues", base: "ArnLike", ifExists: true }],
+  ])("splits %s", (name, expected) => {
+    expect(parseConditionOperator(name)).toEqual(expected);
+  });
+
+  it.each(["StringSorta", "NullIfExists", "ForSomeValues:StringEquals"])("rejects %s", (name) => {
+    expect(parseConditionOperator(name)).toBeUndefined();
+  });
+});
