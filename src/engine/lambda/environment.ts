@@ -1,0 +1,374 @@
+import { type ChildProcess, fork } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { FunctionInitError } from "./errors.ts";
+import { formatConsoleLine, newLogStreamName, timeoutLine, timeoutMessage } from "./function-logs.ts";
+import type { ResolvedHandler } from "./handler-resolution.ts";
+
+const bootstrapPath = fileURLToPath(new URL("./bootstrap.mjs", import.meta.url));
+/** The Node.js runtime gives up on init after 10 s on AWS. */
+const initTimeoutMs = 10_000;
+
+/** One immutable version of a function's code and configuration; environments are bound to exactly one. */
+export interface Deployment {
+  /** Changes with every code or configuration update (the function's RevisionId at the time). */
+  id: string;
+  functionName: string;
+  functionArn: string;
+  runtime: string;
+  handler: string;
+  codeDirectory: string;
+  codeSha256: string;
+  timeoutSeconds: number;
+  memorySizeMb: number;
+  roleArn: string;
+  environment: Record<string, string>;
+}
+
+/** An error as the runtime reports it in an Invoke response payload. */
+export interface FunctionErrorPayload {
+  errorType: string;
+  errorMessage: string;
+  trace?: string[];
+}
+
+export type InvocationOutcome =
+  | { ok: true; payload: string; durationMs: number; maxMemoryUsedMb: number }
+  | {
+      ok: false;
+      kind: "handler" | "timeout" | "crash" | "init";
+      error: FunctionErrorPayload;
+      durationMs: number;
+      maxMemoryUsedMb: number;
+    };
+
+export interface InvokeRequest {
+  requestId: string;
+  payload: string;
+  clientContext?: unknown;
+  /** Receives the function's log lines for this invocation, already formatted. */
+  onLog(line: { timestamp: number; message: string }): void;
+}
+
+export interface EnvironmentSettings {
+  deployment: Deployment;
+  handler: ResolvedHandler;
+  /** Variables the runtime sets (credentials, endpoint, names); merged under the function's own. */
+  runtimeVariables: Record<string, string>;
+  /** Receives lines printed outside any invocation (init-time output). */
+  onOrphanLog(line: { timestamp: number; message: string }): void;
+}
+
+type ChildMessage =
+  | { type: "ready" }
+  | { type: "initError"; error: FunctionErrorPayload }
+  | { type: "log"; level: string; message: string; time: number; requestId?: string }
+  | { type: "output"; stream: "stdout" | "stderr"; text: string; requestId?: string }
+  | {
+      type: "result";
+      requestId: string;
+      ok: boolean;
+      payload?: string;
+      error?: FunctionErrorPayload;
+      fatal?: boolean;
+      maxMemoryUsedMb: number;
+    };
+
+interface Running {
+  request: InvokeRequest;
+  startedAt: number;
+  timer: NodeJS.Timeout;
+  resolve(outcome: InvocationOutcome): void;
+}
+
+/**
+ * One execution environment: a Node child process that has loaded one deployment's handler and runs one
+ * invocation at a time. Timeouts and crashes end it; the runner then starts a fresh one.
+ */
+export class ExecutionEnvironment {
+  readonly id = randomUUID();
+  readonly deployment: Deployment;
+  readonly logStreamName = newLogStreamName();
+  /** Set once the handler is loaded; reported as `Init Duration` on the first invocation. */
+  initDurationMs: number | undefined;
+  lastUsedAt = Date.now();
+  #child: ChildProcess | undefined;
+  #running: Running | undefined;
+  #dead = false;
+  #coldPending = true;
+  readonly #settings: EnvironmentSettings;
+  readonly #partial = { stdout: "", stderr: "" };
+  #onExit: (() => void) | undefined;
+
+  private constructor(settings: EnvironmentSettings) {
+    this.deployment = settings.deployment;
+    this.#settings = settings;
+  }
+
+  get dead(): boolean {
+    return this.#dead;
+  }
+
+  /** Whether the next invocation is this environment's first (a cold start). */
+  takeColdStart(): boolean {
+    const cold = this.#coldPending;
+    this.#coldPending = false;
+    return cold;
+  }
+
+  /** Forks the child and loads the handler; throws {@link FunctionInitError} when the code cannot be loaded. */
+  static async start(settings: EnvironmentSettings, onExit: () => void): Promise<ExecutionEnvironment> {
+    const environment = new ExecutionEnvironment(settings);
+    environment.#onExit = onExit;
+    await environment.#spawn();
+    return environment;
+  }
+
+  async #spawn(): Promise<void> {
+    const { deployment, handler } = this.#settings;
+    const startedAt = performance.now();
+    const child = fork(bootstrapPath, [], {
+      cwd: deployment.codeDirectory,
+      env: this.#variables(),
+      // Never inherit the engine's flags (tsx loader, inspector, vitest workers).
+      execArgv: [],
+      execPath: process.execPath,
+      stdio: ["ignore", "pipe", "pipe", "ipc"],
+      serialization: "json",
+    });
+    this.#child = child;
+    child.stdout?.on("data", (chunk: Buffer) => this.#output("stdout", chunk.toString("utf8")));
+    child.stderr?.on("data", (chunk: Buffer) => this.#output("stderr", chunk.toString("utf8")));
+    let settleInit: ((error?: FunctionInitError) => void) | undefined;
+    const initialised = new Promise<void>((resolve, reject) => {
+      settleInit = (error) => (error ? reject(error) : resolve());
+    });
+    const initTimer = setTimeout(() => {
+      settleInit?.(
+        new FunctionInitError("Runtime.InitTimeout", `INIT timed out after ${initTimeoutMs / 1000} seconds`),
+      );
+      this.kill();
+    }, initTimeoutMs);
+    child.on("message", (message: ChildMessage) => {
+      if (message.type === "ready") {
+        this.initDurationMs = performance.now() - startedAt;
+        settleInit?.();
+      } else if (message.type === "initError") {
+        settleInit?.(
+          new FunctionInitError(message.error.errorType, message.error.errorMessage, message.error.trace),
+        );
+      } else {
+        this.#message(message);
+      }
+    });
+    child.on("error", (error) =>
+      settleInit?.(new FunctionInitError("Runtime.ExitError", error.message, [], { cause: error })),
+    );
+    child.on("exit", (code, signal) => {
+      settleInit?.(
+        new FunctionInitError(
+          "Runtime.ExitError",
+          `Runtime exited with error: ${exitDescription(code, signal)}`,
+        ),
+      );
+      this.#exited(code, signal);
+    });
+    child.send({
+      type: "init",
+      file: handler.file,
+      format: handler.format,
+      exportPath: handler.exportPath,
+      handler: deployment.handler,
+    });
+    try {
+      await initialised;
+    } catch (error) {
+      this.kill();
+      throw error;
+    } finally {
+      clearTimeout(initTimer);
+      settleInit = undefined;
+    }
+  }
+
+  #variables(): Record<string, string> {
+    const { deployment, runtimeVariables } = this.#settings;
+    // The local runtime is the engine's Node (20 here) while AWS runs nodejs22.x: the SDK's Node 20 notice would
+    // be noise in every function log that AWS itself would never show, so it is switched off by its own flag.
+    const inherited: Record<string, string> = {
+      TZ: "UTC",
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    };
+    for (const name of ["PATH", "HOME", "LANG"]) {
+      const value = process.env[name];
+      if (value !== undefined) inherited[name] = value;
+    }
+    return {
+      ...inherited,
+      ...runtimeVariables,
+      AWS_LAMBDA_LOG_STREAM_NAME: this.logStreamName,
+      LAMBDA_TASK_ROOT: deployment.codeDirectory,
+      ...deployment.environment,
+    };
+  }
+
+  /** Runs one invocation; never rejects (errors, timeouts and crashes are outcomes). */
+  invoke(request: InvokeRequest): Promise<InvocationOutcome> {
+    const child = this.#child;
+    if (this.#dead || !child || this.#running) {
+      return Promise.resolve({
+        ok: false,
+        kind: "crash",
+        error: {
+          errorType: "Runtime.ExitError",
+          errorMessage: `RequestId: ${request.requestId} Error: environment unavailable`,
+        },
+        durationMs: 0,
+        maxMemoryUsedMb: 0,
+      });
+    }
+    const { timeoutSeconds, functionArn } = this.deployment;
+    const startedAt = performance.now();
+    const deadline = Date.now() + timeoutSeconds * 1000;
+    return new Promise<InvocationOutcome>((resolve) => {
+      const timer = setTimeout(() => this.#timedOut(), timeoutSeconds * 1000);
+      this.#running = { request, startedAt, timer, resolve };
+      child.send({
+        type: "invoke",
+        requestId: request.requestId,
+        payload: request.payload,
+        deadline,
+        invokedFunctionArn: functionArn,
+        clientContext: request.clientContext,
+      });
+    });
+  }
+
+  #finish(outcome: InvocationOutcome): void {
+    const running = this.#running;
+    if (!running) return;
+    clearTimeout(running.timer);
+    this.#flushPartial(running.request);
+    this.#running = undefined;
+    this.lastUsedAt = Date.now();
+    running.resolve(outcome);
+  }
+
+  #timedOut(): void {
+    const running = this.#running;
+    if (!running) return;
+    const { timeoutSeconds } = this.deployment;
+    const requestId = running.request.requestId;
+    running.request.onLog({
+      timestamp: Date.now(),
+      message: timeoutLine(Date.now(), requestId, timeoutSeconds),
+    });
+    this.#finish({
+      ok: false,
+      kind: "timeout",
+      error: {
+        errorType: "Sandbox.Timedout",
+        errorMessage: `RequestId: ${requestId} Error: ${timeoutMessage(timeoutSeconds)}`,
+      },
+      durationMs: timeoutSeconds * 1000,
+      maxMemoryUsedMb: 0,
+    });
+    // The handler may still be running; the only safe way to stop it is to end the environment.
+    this.kill();
+  }
+
+  #message(message: ChildMessage): void {
+    const running = this.#running;
+    if (message.type === "log") {
+      const line = {
+        timestamp: message.time,
+        message: formatConsoleLine(message.time, message.requestId, message.level, message.message),
+      };
+      if (running && (message.requestId === undefined || message.requestId === running.request.requestId))
+        running.request.onLog(line);
+      else this.#settings.onOrphanLog(line);
+    } else if (message.type === "output") {
+      this.#output(message.stream, message.text);
+    } else if (message.type === "result") {
+      if (!running || running.request.requestId !== message.requestId) return;
+      const durationMs = performance.now() - running.startedAt;
+      if (message.ok) {
+        this.#finish({
+          ok: true,
+          payload: message.payload ?? "null",
+          durationMs,
+          maxMemoryUsedMb: message.maxMemoryUsedMb,
+        });
+      } else {
+        this.#finish({
+          ok: false,
+          kind: message.fatal ? "crash" : "handler",
+          error: message.error ?? { errorType: "Error", errorMessage: "unknown error" },
+          durationMs,
+          maxMemoryUsedMb: message.maxMemoryUsedMb,
+        });
+      }
+    }
+  }
+
+  /** Raw stdout/stderr text: split into lines, one log event each, kept as printed (JSON loggers). */
+  #output(stream: "stdout" | "stderr", text: string): void {
+    const combined = this.#partial[stream] + text;
+    const lines = combined.split("\n");
+    this.#partial[stream] = lines.pop() ?? "";
+    for (const line of lines) this.#emitRaw(line);
+  }
+
+  #emitRaw(line: string): void {
+    const text = line.replace(/\r$/, "");
+    if (text === "") return;
+    const entry = { timestamp: Date.now(), message: text };
+    if (this.#running) this.#running.request.onLog(entry);
+    else this.#settings.onOrphanLog(entry);
+  }
+
+  #flushPartial(request: InvokeRequest): void {
+    for (const stream of ["stdout", "stderr"] as const) {
+      const rest = this.#partial[stream];
+      this.#partial[stream] = "";
+      if (rest.trim() !== "") request.onLog({ timestamp: Date.now(), message: rest });
+    }
+  }
+
+  #exited(code: number | null, signal: NodeJS.Signals | null): void {
+    this.#dead = true;
+    const running = this.#running;
+    if (running) {
+      const requestId = running.request.requestId;
+      const description = exitDescription(code, signal);
+      running.request.onLog({
+        timestamp: Date.now(),
+        message: `RequestId: ${requestId} Error: Runtime exited with error: ${description}\nRuntime.ExitError`,
+      });
+      this.#finish({
+        ok: false,
+        kind: "crash",
+        error: {
+          errorType: "Runtime.ExitError",
+          errorMessage: `RequestId: ${requestId} Error: Runtime exited with error: ${description}`,
+        },
+        durationMs: performance.now() - running.startedAt,
+        maxMemoryUsedMb: 0,
+      });
+    }
+    this.#onExit?.();
+    this.#onExit = undefined;
+  }
+
+  /** Ends the child at once (timeouts, retirement, shutdown). */
+  kill(): void {
+    this.#dead = true;
+    const child = this.#child;
+    if (child && child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  }
+}
+
+function exitDescription(code: number | null, signal: NodeJS.Signals | null): string {
+  if (signal) return `signal: ${signal === "SIGKILL" ? "killed" : signal}`;
+  return `exit status ${code ?? 0}`;
+}

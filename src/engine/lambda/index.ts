@@ -1,0 +1,135 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { EngineContext } from "../context.ts";
+import type { LambdaInternal } from "../internal.ts";
+import type { EngineOptions } from "../options.ts";
+import type { Service } from "../types.ts";
+import { LambdaApi } from "./api.ts";
+import { AsyncInvocationQueue, type AttemptResult } from "./async-queue.ts";
+import { FunctionGoneError } from "./errors.ts";
+import { parseFunctionReference } from "./function-name.ts";
+import { FunctionStore } from "./functions.ts";
+import { evaluateResourcePolicy, renderPolicy } from "./policy.ts";
+import { FunctionRunner } from "./runner.ts";
+import { S3EventDelivery } from "./s3-delivery.ts";
+
+/** Idle execution environments are stopped after this long, as Lambda recycles them. */
+const idleTimeoutMs = 5 * 60_000;
+
+/**
+ * Creates the engine's Lambda service: the REST-JSON API, the runner that executes Node.js functions in child
+ * processes, the asynchronous invocation queue and S3 → Lambda event delivery. Registers
+ * `context.internal.lambda` for S3 (notification validation) and tests (failed events).
+ */
+export async function createLambdaService(context: EngineContext, options: EngineOptions): Promise<Service> {
+  // Created on first use, so engines that never create a function leave nothing behind.
+  let codeRoot: string | undefined;
+  const codeRootDirectory = () => {
+    codeRoot ??= mkdtempSync(join(tmpdir(), "pipeline-lambda-"));
+    return codeRoot;
+  };
+  const removeCodeRoot = () => {
+    if (codeRoot) rmSync(codeRoot, { recursive: true, force: true });
+    codeRoot = undefined;
+  };
+  // Also on an exit without stop() (a crashed script), unpacked code must not pile up in the temp directory.
+  process.once("exit", removeCodeRoot);
+  const runner = new FunctionRunner(context, {
+    maxConcurrency: options.lambda?.maxConcurrency ?? 4,
+    idleTimeoutMs,
+  });
+  const store = new FunctionStore({
+    region: context.region,
+    accountId: context.accountId,
+    codeRoot: codeRootDirectory,
+    dataDir: context.dataDir ? join(context.dataDir, "lambda") : undefined,
+    onDeployment: (record) => runner.retireStale(record.name, record.deployment),
+    log: (message) => context.log(message),
+  });
+
+  const runAttempt = async (
+    functionName: string,
+    payload: string,
+    requestId: string,
+  ): Promise<AttemptResult> => {
+    await store.whenDeployed(functionName);
+    try {
+      const result = await runner.invoke(() => store.get(functionName)?.deployment, { requestId, payload });
+      if (result.ok) return { ok: true };
+      // Code that cannot even load will not load on a retry either, but AWS retries it anyway.
+      return { ok: false, retryable: true, error: result.error };
+    } catch (error) {
+      if (error instanceof FunctionGoneError) {
+        return {
+          ok: false,
+          retryable: false,
+          error: {
+            errorType: "ResourceNotFoundException",
+            errorMessage: `Function not found: ${functionName}`,
+          },
+        };
+      }
+      throw error;
+    }
+  };
+  const queue = new AsyncInvocationQueue({
+    run: runAttempt,
+    policy: {
+      maxRetries: options.lambda?.maxRetries ?? 2,
+      baseDelayMs: options.lambda?.retryBaseDelayMs ?? 200,
+    },
+    activity: (event) => context.events.emit("activity", event),
+  });
+
+  const canInvoke: LambdaInternal["canInvoke"] = (functionArn, principalService, conditions) => {
+    const name = parseFunctionReference(functionArn)?.name;
+    const record = name ? store.get(name) : undefined;
+    if (!record) return { ok: false, reason: `function not found: ${functionArn}` };
+    if (record.policy.length === 0)
+      return { ok: false, reason: `${record.name} has no resource-based policy` };
+    const iam = context.internal.iam;
+    const allowed = iam
+      ? iam.resourcePolicyAllows(
+          renderPolicy(record.policy),
+          { service: principalService },
+          "lambda:InvokeFunction",
+          record.arn,
+          conditions,
+        )
+      : evaluateResourcePolicy(
+          record.policy,
+          principalService,
+          "lambda:InvokeFunction",
+          record.arn,
+          conditions,
+        );
+    return allowed
+      ? { ok: true }
+      : {
+          ok: false,
+          reason: `the resource-based policy of ${record.name} does not allow ${principalService} to invoke it`,
+        };
+  };
+  const delivery = new S3EventDelivery(context, queue, canInvoke);
+  context.internal.lambda = {
+    canInvoke,
+    listFailedEvents: () => queue.listFailed(),
+    redriveFailedEvent: (id) => queue.redrive(id),
+  };
+
+  await store.load();
+  const api = new LambdaApi({ context, store, runner, queue });
+  return {
+    signingName: "lambda",
+    handle: (request) => api.handle(request),
+    close: async () => {
+      delivery.close();
+      queue.close();
+      runner.close();
+      await store.flush();
+      removeCodeRoot();
+      process.off("exit", removeCodeRoot);
+    },
+  };
+}

@@ -1,0 +1,387 @@
+import { randomUUID } from "node:crypto";
+import type { EngineContext } from "../context.ts";
+import type { LogEventInput } from "../internal.ts";
+import { type Deployment, ExecutionEnvironment, type InvocationOutcome } from "./environment.ts";
+import { FunctionGoneError, FunctionInitError, RunnerClosedError } from "./errors.ts";
+import {
+  endLine,
+  FunctionLogSink,
+  formatConsoleLine,
+  type LogDestination,
+  logGroupName,
+  newLogStreamName,
+  reportLine,
+  startLine,
+} from "./function-logs.ts";
+import { resolveHandler } from "./handler-resolution.ts";
+
+/** What the runner reports for one invocation. */
+export type InvocationResult = InvocationOutcome & {
+  requestId: string;
+  cold: boolean;
+  /** This invocation's log text (START … REPORT), for `X-Amz-Log-Type: Tail`. */
+  logText: string;
+};
+
+export interface RunnerOptions {
+  /** Execution environments per function at most; further invocations wait. */
+  maxConcurrency: number;
+  /** Idle environments older than this are stopped. */
+  idleTimeoutMs: number;
+}
+
+export interface InvokeOptions {
+  requestId?: string;
+  payload: string;
+  clientContext?: unknown;
+}
+
+interface Pool {
+  environments: Set<ExecutionEnvironment>;
+  /** Number of environments being started (they count against the concurrency bound). */
+  starting: number;
+  waiters: Array<() => void>;
+}
+
+/**
+ * Runs invocations in execution environments: reuses warm ones, starts new ones up to the per-function concurrency
+ * bound (queueing beyond it), binds each environment to one deployment so code updates never affect running
+ * invocations, and writes START/END/REPORT and the function's output to `/aws/lambda/<function>`.
+ */
+export class FunctionRunner {
+  readonly #context: EngineContext;
+  readonly #options: RunnerOptions;
+  readonly #pools = new Map<string, Pool>();
+  readonly #logs: FunctionLogSink;
+  readonly #reaper: NodeJS.Timeout;
+  /** The role identity of each environment's credentials (decides whether its logs may be written). */
+  readonly #callers = new WeakMap<ExecutionEnvironment, LogDestination["caller"]>();
+  /** Environments handed to an invocation; reserved synchronously so two invocations never share one. */
+  readonly #leased = new WeakSet<ExecutionEnvironment>();
+  #closed = false;
+
+  constructor(context: EngineContext, options: RunnerOptions) {
+    this.#context = context;
+    this.#options = options;
+    this.#logs = new FunctionLogSink(context);
+    this.#reaper = setInterval(() => this.#reapIdle(), Math.min(30_000, options.idleTimeoutMs));
+    this.#reaper.unref();
+  }
+
+  /**
+   * Invokes the function's current deployment (read when an environment is assigned, so an invocation queued
+   * before a code update runs the new code). `current` returns undefined once the function is deleted.
+   */
+  async invoke(current: () => Deployment | undefined, options: InvokeOptions): Promise<InvocationResult> {
+    const requestId = options.requestId ?? randomUUID();
+    const first = current();
+    if (!first) throw new FunctionGoneError("(deleted before the invocation started)");
+    const functionName = first.functionName;
+    const lease = await this.#acquire(functionName, current);
+    const logLines: LogEventInput[] = [];
+    if ("error" in lease) {
+      return this.#initFailure(lease.deployment, lease.error, requestId, lease.destination, logLines);
+    }
+    const environment = lease.environment;
+    const cold = environment.takeColdStart();
+    const deployment = environment.deployment;
+    const destination = this.#destination(environment, lease.caller);
+    const writable = this.#logs.canWrite(destination);
+    const emit = (line: LogEventInput) => {
+      logLines.push(line);
+      if (writable) this.#logs.write(destination, [line]);
+    };
+    this.#context.events.emit("activity", {
+      service: "lambda",
+      type: "invoke.start",
+      functionName,
+      requestId,
+      cold,
+      codeSha256: deployment.codeSha256,
+    });
+    emit({ timestamp: Date.now(), message: startLine(requestId) });
+    let outcome: InvocationOutcome;
+    try {
+      outcome = await environment.invoke({
+        requestId,
+        payload: options.payload,
+        clientContext: options.clientContext,
+        onLog: emit,
+      });
+    } finally {
+      this.#release(environment, current());
+    }
+    if (!outcome.ok && outcome.kind === "handler") {
+      emit({
+        timestamp: Date.now(),
+        message: formatConsoleLine(
+          Date.now(),
+          requestId,
+          "ERROR",
+          `Invoke Error \t${JSON.stringify(outcome.error)}`,
+        ),
+      });
+    }
+    emit({ timestamp: Date.now(), message: endLine(requestId) });
+    emit({
+      timestamp: Date.now(),
+      message: reportLine({
+        requestId,
+        durationMs: outcome.durationMs,
+        memorySizeMb: deployment.memorySizeMb,
+        maxMemoryUsedMb: outcome.maxMemoryUsedMb,
+        ...(cold && environment.initDurationMs !== undefined
+          ? { initDurationMs: environment.initDurationMs }
+          : {}),
+      }),
+    });
+    this.#context.events.emit("activity", {
+      service: "lambda",
+      type: "invoke.end",
+      functionName,
+      requestId,
+      cold,
+      durationMs: Math.round(outcome.durationMs * 100) / 100,
+      outcome: outcome.ok ? "success" : outcome.kind === "handler" ? "error" : outcome.kind,
+      ...(outcome.ok ? {} : { error: `${outcome.error.errorType}: ${outcome.error.errorMessage}` }),
+    });
+    return { ...outcome, requestId, cold, logText: logLines.map((line) => line.message).join("\n") };
+  }
+
+  #initFailure(
+    deployment: Deployment,
+    error: FunctionInitError,
+    requestId: string,
+    destination: LogDestination,
+    logLines: LogEventInput[],
+  ): InvocationResult {
+    const writable = this.#logs.canWrite(destination);
+    const now = Date.now();
+    const payload = { errorType: error.errorType, errorMessage: error.message, trace: error.trace };
+    const lines = [
+      formatConsoleLine(now, undefined, "ERROR", `Uncaught Exception \t${JSON.stringify(payload)}`),
+      `INIT_REPORT Init Duration: 0.00 ms\tPhase: init\tStatus: error\tError Type: ${error.errorType}`,
+      startLine(requestId),
+      endLine(requestId),
+      reportLine({ requestId, durationMs: 0, memorySizeMb: deployment.memorySizeMb, maxMemoryUsedMb: 0 }),
+    ].map((message) => ({ timestamp: now, message }));
+    logLines.push(...lines);
+    if (writable) this.#logs.write(destination, lines);
+    this.#context.events.emit("activity", {
+      service: "lambda",
+      type: "invoke.end",
+      functionName: deployment.functionName,
+      requestId,
+      cold: true,
+      durationMs: 0,
+      outcome: "init-error",
+      error: `${error.errorType}: ${error.message}`,
+    });
+    return {
+      ok: false,
+      kind: "init",
+      error: payload,
+      durationMs: 0,
+      maxMemoryUsedMb: 0,
+      requestId,
+      cold: true,
+      logText: logLines.map((line) => line.message).join("\n"),
+    };
+  }
+
+  #destination(environment: ExecutionEnvironment, caller: LogDestination["caller"]): LogDestination {
+    return {
+      groupName: logGroupName(environment.deployment.functionName),
+      streamName: environment.logStreamName,
+      caller,
+    };
+  }
+
+  #pool(functionName: string): Pool {
+    let pool = this.#pools.get(functionName);
+    if (!pool) {
+      pool = { environments: new Set(), starting: 0, waiters: [] };
+      this.#pools.set(functionName, pool);
+    }
+    return pool;
+  }
+
+  async #acquire(
+    functionName: string,
+    current: () => Deployment | undefined,
+  ): Promise<
+    | { environment: ExecutionEnvironment; caller: LogDestination["caller"] }
+    | { error: FunctionInitError; deployment: Deployment; destination: LogDestination }
+  > {
+    const pool = this.#pool(functionName);
+    for (;;) {
+      if (this.#closed) throw new RunnerClosedError();
+      const deployment = current();
+      if (!deployment) throw new FunctionGoneError(functionName);
+      for (const environment of pool.environments) {
+        if (this.#leased.has(environment) || environment.dead) continue;
+        if (environment.deployment.id === deployment.id) {
+          this.#leased.add(environment);
+          return { environment, caller: this.#callerOf(environment) };
+        }
+        // An idle environment of an older deployment frees its slot for the new code.
+        this.#retire(pool, environment);
+      }
+      if (pool.environments.size + pool.starting < this.#options.maxConcurrency) {
+        return this.#start(pool, deployment);
+      }
+      await new Promise<void>((resolve) => pool.waiters.push(resolve));
+    }
+  }
+
+  #callerOf(environment: ExecutionEnvironment): LogDestination["caller"] {
+    const caller = this.#callers.get(environment);
+    if (!caller) throw new Error("environment without credentials");
+    return caller;
+  }
+
+  async #start(
+    pool: Pool,
+    deployment: Deployment,
+  ): Promise<
+    | { environment: ExecutionEnvironment; caller: LogDestination["caller"] }
+    | { error: FunctionInitError; deployment: Deployment; destination: LogDestination }
+  > {
+    pool.starting += 1;
+    const credentials = this.#context.credentials.issueForRole(deployment.roleArn, deployment.functionName);
+    const caller = this.#context.credentials.resolve(credentials.accessKeyId);
+    const runtimeVariables: Record<string, string> = {
+      AWS_LAMBDA_FUNCTION_NAME: deployment.functionName,
+      AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(deployment.memorySizeMb),
+      AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
+      AWS_REGION: this.#context.region,
+      AWS_DEFAULT_REGION: this.#context.region,
+      AWS_LAMBDA_LOG_GROUP_NAME: logGroupName(deployment.functionName),
+      AWS_EXECUTION_ENV: `AWS_Lambda_${deployment.runtime}`,
+      AWS_ENDPOINT_URL: this.#context.endpoint(),
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      AWS_SESSION_TOKEN: credentials.sessionToken,
+      _HANDLER: deployment.handler,
+    };
+    const orphanLines: LogEventInput[] = [];
+    let environment: ExecutionEnvironment | undefined;
+    const orphan = (line: LogEventInput) => {
+      // Output printed during init belongs to the environment's stream, before the first START.
+      if (!environment) orphanLines.push(line);
+      else {
+        const destination = this.#destination(environment, caller);
+        if (this.#logs.canWrite(destination)) this.#logs.write(destination, [line]);
+      }
+    };
+    try {
+      const handler = resolveHandler(deployment.codeDirectory, deployment.handler);
+      environment = await ExecutionEnvironment.start(
+        { deployment, handler, runtimeVariables, onOrphanLog: orphan },
+        () => this.#exited(pool, environment),
+      );
+    } catch (error) {
+      pool.starting -= 1;
+      this.#wake(pool);
+      const initError =
+        error instanceof FunctionInitError
+          ? error
+          : new FunctionInitError("Runtime.Unknown", String(error), [], { cause: error });
+      return {
+        error: initError,
+        deployment,
+        destination: {
+          groupName: logGroupName(deployment.functionName),
+          streamName: newLogStreamName(),
+          caller,
+        },
+      };
+    }
+    pool.starting -= 1;
+    this.#callers.set(environment, caller);
+    const started = environment;
+    if (this.#closed) {
+      started.kill();
+      throw new RunnerClosedError();
+    }
+    pool.environments.add(started);
+    this.#leased.add(started);
+    if (orphanLines.length > 0) {
+      const destination = this.#destination(started, caller);
+      if (this.#logs.canWrite(destination)) this.#logs.write(destination, orphanLines);
+    }
+    return { environment: started, caller };
+  }
+
+  #release(environment: ExecutionEnvironment, current: Deployment | undefined): void {
+    this.#leased.delete(environment);
+    const pool = this.#pools.get(environment.deployment.functionName);
+    if (!pool) return;
+    if (environment.dead) pool.environments.delete(environment);
+    // Old code retires as soon as its last invocation is done.
+    else if (environment.deployment.id !== current?.id) this.#retire(pool, environment);
+    this.#wake(pool);
+  }
+
+  #exited(pool: Pool, environment: ExecutionEnvironment | undefined): void {
+    if (!environment) return;
+    pool.environments.delete(environment);
+    this.#wake(pool);
+  }
+
+  #retire(pool: Pool, environment: ExecutionEnvironment): void {
+    pool.environments.delete(environment);
+    environment.kill();
+  }
+
+  #wake(pool: Pool): void {
+    pool.waiters.shift()?.();
+  }
+
+  /** Stops idle environments that are not bound to `current` (after a code or configuration update). */
+  retireStale(functionName: string, current: Deployment | undefined): void {
+    const pool = this.#pools.get(functionName);
+    if (!pool) return;
+    for (const environment of pool.environments) {
+      if (!this.#leased.has(environment) && environment.deployment.id !== current?.id)
+        this.#retire(pool, environment);
+    }
+    // Waiters may now start environments on the new deployment.
+    for (const waiter of pool.waiters.splice(0)) waiter();
+  }
+
+  /** Stops every environment of a deleted function; waiting invocations fail with {@link FunctionGoneError}. */
+  removeFunction(functionName: string): void {
+    const pool = this.#pools.get(functionName);
+    if (!pool) return;
+    this.#pools.delete(functionName);
+    for (const environment of pool.environments) environment.kill();
+    for (const waiter of pool.waiters.splice(0)) waiter();
+  }
+
+  /** Live environments of a function (for tests and the dashboard). */
+  environmentCount(functionName: string): number {
+    return this.#pools.get(functionName)?.environments.size ?? 0;
+  }
+
+  #reapIdle(): void {
+    const cutoff = Date.now() - this.#options.idleTimeoutMs;
+    for (const pool of this.#pools.values()) {
+      for (const environment of pool.environments) {
+        if (!this.#leased.has(environment) && environment.lastUsedAt < cutoff)
+          this.#retire(pool, environment);
+      }
+    }
+  }
+
+  /** Kills every environment; waiting invocations fail with {@link RunnerClosedError}. */
+  close(): void {
+    this.#closed = true;
+    clearInterval(this.#reaper);
+    for (const pool of this.#pools.values()) {
+      for (const environment of pool.environments) environment.kill();
+      for (const waiter of pool.waiters.splice(0)) waiter();
+    }
+  }
+}
