@@ -142,7 +142,11 @@ async function writeResponse(
     }
     await new Promise<void>((resolve, reject) => {
       body.once("error", reject);
-      response.once("close", resolve);
+      response.once("close", () => {
+        // A client that disconnects mid-download must not leave the source (e.g. an open file) behind.
+        if (!body.readableEnded) body.destroy();
+        resolve();
+      });
       body.pipe(response);
     });
     return;

@@ -1,0 +1,354 @@
+/**
+ * `npm run bench [-- --quick]`: every figure measured side by side in one run against engines this script starts,
+ * printed with its target and written to bench/results.json. Medians of several runs, with min and max.
+ */
+import { cpus } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { CreateTableCommand, waitUntilTableExists } from "@aws-sdk/client-dynamodb";
+import { CreateFunctionCommand, InvokeCommand, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
+import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { PutCommand } from "@aws-sdk/lib-dynamodb";
+import { zipSync } from "fflate";
+import pLimit from "p-limit";
+import { repoRoot } from "../src/artifact/paths.ts";
+import { createAwsClients, EMULATOR_CREDENTIALS, type AwsClients } from "../src/aws/clients.ts";
+import { startEngine } from "../src/engine/index.ts";
+import type { ServiceRequest } from "../src/engine/types.ts";
+import { stripETagQuotes } from "../src/function/record.ts";
+import { waitForRecord } from "../src/pipeline/records.ts";
+import { redeployFunction } from "../src/pipeline/redeploy.ts";
+import { defineStack } from "../src/stack/spec.ts";
+import { compareArtifacts } from "./artifact-compare.ts";
+import { peakRssMb, startUpProcess, treeRssMb } from "./engine-process.ts";
+import { percentile, round, type Summary, summarize } from "./stats.ts";
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
+const quick = process.argv.includes("--quick");
+const runs = quick ? 2 : 3;
+const e2eObjects = quick ? 150 : 1000;
+const concurrency = 16;
+const stack = defineStack();
+const clientsFor = (endpoint: string) => createAwsClients({ endpoint, region: "us-east-1", credentials: EMULATOR_CREDENTIALS });
+const log = (text: string) => process.stderr.write(`${text}\n`);
+
+/** Mixed fixtures in the 5–100 KB range, as the issue asks. */
+const fixtures = ["cat.jpg", "my cat.jpg", "sunset.png", "leaf.webp", "large photo (1).jpg"].map((name) => ({
+  name,
+  body: readFileSync(join(repoRoot, "fixtures", name)),
+  contentType: name.endsWith(".png") ? "image/png" : name.endsWith(".webp") ? "image/webp" : "image/jpeg",
+}));
+
+async function coldStart(): Promise<{ ready: Summary; firstRecord: Summary }> {
+  const ready: number[] = [];
+  const first: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const up = await startUpProcess();
+    try {
+      const clients = clientsFor(up.endpoint);
+      const put = await clients.s3.send(
+        new PutObjectCommand({ Bucket: stack.bucket, Key: "uploads/first.jpg", Body: fixtures[0]?.body, ContentType: "image/jpeg" }),
+      );
+      const found = await waitForRecord(clients, stack, "uploads/first.jpg", stripETagQuotes(put.ETag ?? ""), { timeoutMs: 30_000 });
+      if (!found) throw new Error("cold start: first record never appeared");
+      ready.push(up.readyMs);
+      first.push(performance.now() - up.startedAt);
+      clients.destroy();
+    } finally {
+      await up.stop();
+    }
+  }
+  return { ready: summarize(ready), firstRecord: summarize(first) };
+}
+
+interface E2eRun {
+  latencies: number[];
+  objectsPerSec: number;
+  peakEngineRssMb: number;
+  peakTreeRssMb: number;
+}
+
+/** Uploads N objects at concurrency 16; latency is PutObject acknowledged → record readable. */
+async function endToEnd(clients: AwsClients, pid: number | undefined, prefix: string): Promise<E2eRun> {
+  const limit = pLimit(concurrency);
+  const latencies: number[] = [];
+  let peakTree = 0;
+  const sampler = pid ? setInterval(() => (peakTree = Math.max(peakTree, treeRssMb(pid))), 100) : undefined;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: e2eObjects }, (_, i) =>
+      limit(async () => {
+        const fixture = fixtures[i % fixtures.length] as (typeof fixtures)[number];
+        const key = `${prefix}${i}-${fixture.name}`;
+        const put = await clients.s3.send(
+          new PutObjectCommand({ Bucket: stack.bucket, Key: key, Body: fixture.body, ContentType: fixture.contentType }),
+        );
+        const found = await waitForRecord(clients, stack, key, stripETagQuotes(put.ETag ?? ""), { timeoutMs: 60_000 });
+        if (!found) throw new Error(`end-to-end: no record for ${key}`);
+        latencies.push(found.waitedMs);
+      }),
+    ),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  if (sampler) clearInterval(sampler);
+  return { latencies, objectsPerSec: e2eObjects / seconds, peakEngineRssMb: pid ? peakRssMb(pid) : Number.NaN, peakTreeRssMb: peakTree };
+}
+
+/** The same objects by a script with the raw SDK: PutObject + HeadObject + conditional PutItem, no events. */
+async function floor(clients: AwsClients, bucket: string, prefix: string): Promise<number> {
+  const limit = pLimit(concurrency);
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: e2eObjects }, (_, i) =>
+      limit(async () => {
+        const fixture = fixtures[i % fixtures.length] as (typeof fixtures)[number];
+        const key = `${prefix}${i}-${fixture.name}`;
+        await clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: fixture.body, ContentType: fixture.contentType }));
+        const head = await clients.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+        await clients.documents.send(
+          new PutCommand({
+            TableName: stack.table,
+            Item: { PK: `IMG#${bucket}#${key}`, SK: `META#${stripETagQuotes(head.ETag ?? "")}`, size: head.ContentLength },
+            ConditionExpression: "attribute_not_exists(PK) AND attribute_not_exists(SK)",
+          }),
+        );
+      }),
+    ),
+  );
+  return e2eObjects / ((performance.now() - started) / 1000);
+}
+
+/** Time from a source change to the new code serving the next event (rebuild + UpdateFunctionCode + invoke). */
+async function redeploy(clients: AwsClients): Promise<Summary> {
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    await redeployFunction(clients, stack);
+    const response = await clients.lambda.send(
+      new InvokeCommand({ FunctionName: stack.functionName, Payload: Buffer.from(JSON.stringify({ Records: [] })) }),
+    );
+    if (response.FunctionError) throw new Error("redeploy: new code failed to serve");
+    samples.push(performance.now() - started);
+  }
+  return summarize(samples);
+}
+
+/** Engine cold start (in-process) to a healthy /_localstack/health. */
+async function engineColdStart(): Promise<Summary> {
+  const samples: number[] = [];
+  for (let i = 0; i < runs + 2; i++) {
+    const started = performance.now();
+    const engine = await startEngine({ port: 0 });
+    const response = await fetch(`${engine.endpoint}/_localstack/health`);
+    if (!response.ok) throw new Error("engine not healthy");
+    samples.push(performance.now() - started);
+    await engine.stop();
+  }
+  return summarize(samples);
+}
+
+/** S3 through the edge (SDK over HTTP) vs the data plane called directly (edge bypassed), side by side. */
+async function s3EdgeVsDirect(): Promise<{ putEdge: number; putDirect: number; getEdgeMBps: number; getDirectMBps: number }> {
+  const engine = await startEngine({ port: 0 });
+  const clients = clientsFor(engine.endpoint);
+  try {
+    await clients.s3.send(new CreateBucketCommand({ Bucket: "bench-s3" }));
+    const body = Buffer.alloc(50 * 1024, 7);
+    const count = quick ? 300 : 1000;
+    const s3 = engine.edge.service("s3");
+    if (!s3) throw new Error("no s3 service");
+    const caller = engine.context.credentials.resolve("test");
+    const direct = (method: string, key: string, payload: Buffer): ServiceRequest => ({
+      method,
+      rawPath: `/bench-s3/${key}`,
+      query: new URLSearchParams(),
+      headers: { host: "localhost", "content-length": String(payload.length), "content-type": "application/octet-stream" },
+      host: "localhost",
+      body: payload,
+      caller,
+      region: "us-east-1",
+      requestId: "bench",
+    });
+    const timeIt = async (work: (i: number) => Promise<unknown>) => {
+      const limit = pLimit(concurrency);
+      const started = performance.now();
+      await Promise.all(Array.from({ length: count }, (_, i) => limit(() => work(i))));
+      return count / ((performance.now() - started) / 1000);
+    };
+    const putEdge = await timeIt((i) => clients.s3.send(new PutObjectCommand({ Bucket: "bench-s3", Key: `edge/${i}`, Body: body })));
+    const putDirect = await timeIt((i) => s3.handle(direct("PUT", `direct/${i}`, body)));
+    const getEdge = await timeIt(async (i) => {
+      const response = await clients.s3.send(new GetObjectCommand({ Bucket: "bench-s3", Key: `edge/${i}` }));
+      await response.Body?.transformToByteArray();
+    });
+    const getDirect = await timeIt(async (i) => {
+      const response = await s3.handle(direct("GET", `direct/${i}`, Buffer.alloc(0)));
+      if (response.body && typeof response.body === "object" && "pipe" in response.body) {
+        for await (const _ of response.body) {
+          // drain
+        }
+      }
+    });
+    const mb = body.length / 1024 / 1024;
+    return { putEdge, putDirect, getEdgeMBps: getEdge * mb, getDirectMBps: getDirect * mb };
+  } finally {
+    clients.destroy();
+    await engine.stop();
+  }
+}
+
+/** Lambda: first invoke (cold) and warm invoke round trip of a no-op function through the SDK. */
+async function lambdaInvokes(): Promise<{ coldMs: Summary; warmMs: Summary }> {
+  const cold: number[] = [];
+  const warm: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const engine = await startEngine({ port: 0 });
+    const clients = clientsFor(engine.endpoint);
+    try {
+      const { IAMClient, CreateRoleCommand } = await import("@aws-sdk/client-iam");
+      const iam = new IAMClient({ endpoint: engine.endpoint, region: "us-east-1", credentials: EMULATOR_CREDENTIALS });
+      const role = await iam.send(
+        new CreateRoleCommand({ RoleName: "noop", AssumeRolePolicyDocument: JSON.stringify(defineStack().trustPolicy) }),
+      );
+      iam.destroy();
+      const zip = zipSync({ "index.mjs": Buffer.from("export const handler = async (e) => ({ ok: true });") });
+      await clients.lambda.send(
+        new CreateFunctionCommand({ FunctionName: "noop", Runtime: "nodejs22.x", Handler: "index.handler", Role: role.Role?.Arn, Code: { ZipFile: zip } }),
+      );
+      await waitUntilFunctionActiveV2({ client: clients.lambda, maxWaitTime: 30, minDelay: 0.05, maxDelay: 0.5 }, { FunctionName: "noop" });
+      const invoke = async () => {
+        const started = performance.now();
+        await clients.lambda.send(new InvokeCommand({ FunctionName: "noop", Payload: Buffer.from("{}") }));
+        return performance.now() - started;
+      };
+      cold.push(await invoke());
+      for (let i = 0; i < (quick ? 50 : 200); i++) warm.push(await invoke());
+    } finally {
+      clients.destroy();
+      await engine.stop();
+    }
+  }
+  return { coldMs: summarize(cold), warmMs: summarize(warm) };
+}
+
+async function main(): Promise<void> {
+  log(`bench: ${quick ? "quick" : "full"} run, ${e2eObjects} end-to-end objects, concurrency ${concurrency}, ${runs} runs each`);
+  const artifacts = await compareArtifacts(quick ? 3 : 5);
+  log("bench: artifact comparison done");
+  const engineStart = await engineColdStart();
+  const s3 = await s3EdgeVsDirect();
+  log("bench: engine and S3 edge done");
+  const lambda = await lambdaInvokes();
+  log("bench: lambda invokes done");
+  const cold = await coldStart();
+  log("bench: cold start done");
+
+  const latencies: number[] = [];
+  const throughputs: number[] = [];
+  const floors: number[] = [];
+  const rss: number[] = [];
+  const treeRss: number[] = [];
+  const redeploys: number[] = [];
+  let redeploySummary: Summary | undefined;
+  for (let r = 0; r < runs; r++) {
+    const up = await startUpProcess();
+    const clients = clientsFor(up.endpoint);
+    try {
+      const run = await endToEnd(clients, up.child.pid, `uploads/bench-${r}/`);
+      latencies.push(...run.latencies);
+      throughputs.push(run.objectsPerSec);
+      rss.push(run.peakEngineRssMb);
+      treeRss.push(run.peakTreeRssMb);
+      await clients.s3.send(new CreateBucketCommand({ Bucket: "bench-floor" }));
+      floors.push(await floor(clients, "bench-floor", `floor-${r}/`));
+      if (r === 0) {
+        redeploySummary = await redeploy(clients);
+        redeploys.push(redeploySummary.median);
+      }
+      log(`bench: end-to-end run ${r + 1}/${runs}: ${round(run.objectsPerSec)} objects/s, floor ${round(floors.at(-1) ?? 0)} objects/s`);
+    } finally {
+      clients.destroy();
+      await up.stop();
+    }
+  }
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const e2e = summarize(throughputs);
+  const floorSummary = summarize(floors);
+  const results = {
+    upReadyMs: round(cold.ready.median),
+    firstRecordMs: round(cold.firstRecord.median),
+    e2eP50Ms: round(percentile(sorted, 50)),
+    e2eP95Ms: round(percentile(sorted, 95)),
+    e2eP99Ms: round(percentile(sorted, 99)),
+    e2eObjectsPerSec: round(e2e.median),
+    floorObjectsPerSec: round(floorSummary.median),
+    ratioToFloor: round(e2e.median / floorSummary.median, 2),
+    bundleZipBytes: artifacts.bundleZipBytes,
+    nodeModulesZipBytes: artifacts.nodeModulesZipBytes,
+    bundleInitMs: round(artifacts.bundleInit.median),
+    nodeModulesInitMs: round(artifacts.nodeModulesInit.median),
+    redeployMs: round(redeploySummary?.median ?? Number.NaN),
+    engineRssMb: round(Math.max(...rss)),
+    engineColdStartMs: round(engineStart.median),
+    s3PutObjectsPerSecEdge: round(s3.putEdge),
+    s3PutObjectsPerSecDirect: round(s3.putDirect),
+    s3PutRatio: round(s3.putEdge / s3.putDirect, 2),
+    s3GetMBpsEdge: round(s3.getEdgeMBps),
+    s3GetMBpsDirect: round(s3.getDirectMBps),
+    s3GetRatio: round(s3.getEdgeMBps / s3.getDirectMBps, 2),
+    lambdaColdInvokeMs: round(lambda.coldMs.median),
+    lambdaWarmInvokeMs: round(lambda.warmMs.median, 2),
+    engineTreeRssMb: round(Math.max(...treeRss)),
+    detail: {
+      upReady: cold.ready,
+      firstRecord: cold.firstRecord,
+      e2eObjectsPerSec: e2e,
+      floorObjectsPerSec: floorSummary,
+      bundleInit: artifacts.bundleInit,
+      nodeModulesInit: artifacts.nodeModulesInit,
+      redeploy: redeploySummary,
+      engineColdStart: engineStart,
+      lambdaCold: lambda.coldMs,
+      lambdaWarm: lambda.warmMs,
+      e2eLatencySamples: latencies.length,
+      packagesInNodeModulesZip: artifacts.packagesInNodeModulesZip,
+    },
+    machine: { cores: cpus().length, node: process.version, cpu: cpus()[0]?.model ?? "unknown" },
+    runs,
+    quick,
+    objects: e2eObjects,
+    concurrency,
+    measuredAt: new Date().toISOString(),
+  };
+  writeFileSync(join(repoRoot, "bench/results.json"), `${JSON.stringify(results, null, 2)}\n`);
+
+  const rows: Array<[string, string, string, boolean]> = [
+    ["pipeline up → ready", `${results.upReadyMs} ms (${round(cold.ready.min)}–${round(cold.ready.max)})`, "≤ 2000 ms", results.upReadyMs <= 2000],
+    ["up → first record", `${results.firstRecordMs} ms (${round(cold.firstRecord.min)}–${round(cold.firstRecord.max)})`, "—", true],
+    ["upload → record p50", `${results.e2eP50Ms} ms`, "≤ 50 ms", results.e2eP50Ms <= 50],
+    ["upload → record p95", `${results.e2eP95Ms} ms`, "—", true],
+    ["upload → record p99", `${results.e2eP99Ms} ms`, "≤ 250 ms", results.e2eP99Ms <= 250],
+    ["end-to-end throughput", `${results.e2eObjectsPerSec} objects/s (${round(e2e.min)}–${round(e2e.max)})`, "≥ 200 objects/s", results.e2eObjectsPerSec >= 200],
+    ["raw SDK floor", `${results.floorObjectsPerSec} objects/s (${round(floorSummary.min)}–${round(floorSummary.max)})`, "—", true],
+    ["ratio end-to-end / floor", `${results.ratioToFloor}`, "≥ 0.5", results.ratioToFloor >= 0.5],
+    ["bundle zip / node_modules zip", `${results.bundleZipBytes} / ${results.nodeModulesZipBytes} B = ${round(results.bundleZipBytes / results.nodeModulesZipBytes, 3)}`, "≤ 0.1", results.bundleZipBytes / results.nodeModulesZipBytes <= 0.1],
+    ["bundle init / node_modules init", `${results.bundleInitMs} / ${results.nodeModulesInitMs} ms = ${round(results.bundleInitMs / results.nodeModulesInitMs, 2)}`, "≤ 0.33", results.bundleInitMs / results.nodeModulesInitMs <= 1 / 3],
+    ["redeploy (change → serving)", `${results.redeployMs} ms`, "≤ 1000 ms", results.redeployMs <= 1000],
+    ["engine peak RSS (run 2)", `${results.engineRssMb} MB (with function envs ${results.engineTreeRssMb} MB)`, "≤ 400 MB", results.engineRssMb <= 400],
+    ["engine cold start → healthy", `${results.engineColdStartMs} ms`, "≤ 1000 ms", results.engineColdStartMs <= 1000],
+    ["S3 PutObject 50 KB @16 edge / direct", `${results.s3PutObjectsPerSecEdge} / ${results.s3PutObjectsPerSecDirect} objects/s = ${results.s3PutRatio}`, "≥ 0.8", results.s3PutRatio >= 0.8],
+    ["S3 GetObject edge / direct", `${results.s3GetMBpsEdge} / ${results.s3GetMBpsDirect} MB/s = ${results.s3GetRatio}`, "≥ 0.8", results.s3GetRatio >= 0.8],
+    ["Lambda first invoke (cold)", `${results.lambdaColdInvokeMs} ms`, "—", true],
+    ["Lambda warm invoke round trip", `${results.lambdaWarmInvokeMs} ms`, "—", true],
+  ];
+  const width = Math.max(...rows.map((r) => r[0].length));
+  const valueWidth = Math.max(...rows.map((r) => r[1].length));
+  console.log(`\nbench (${results.machine.cores} cores, Node ${results.machine.node}, ${runs} runs, ${e2eObjects} objects @${concurrency})`);
+  for (const [name, value, target, ok] of rows) {
+    console.log(`  ${name.padEnd(width)}  ${value.padEnd(valueWidth)}  target ${target.padEnd(16)} ${target === "—" ? "" : ok ? "met" : "MISSED"}`);
+  }
+  console.log("\nwrote bench/results.json");
+}
+
+await main();
+process.exit(0);

@@ -1,0 +1,54 @@
+import type { EngineContext } from "../context.ts";
+import type { Caller, ConditionContext } from "../types.ts";
+import { S3Error } from "./errors.ts";
+
+/** The ARN IAM policies use for a bucket (`arn:aws:s3:::b`) or an object (`arn:aws:s3:::b/k`). */
+export function s3Arn(bucket: string | undefined, key?: string): string {
+  if (bucket === undefined) return "arn:aws:s3:::*";
+  return key === undefined ? `arn:aws:s3:::${bucket}` : `arn:aws:s3:::${bucket}/${key}`;
+}
+
+/** The AccessDenied error S3 returns when an identity policy does not allow an action. */
+export function accessDenied(caller: Caller, action: string, resource: string, explicit: boolean): S3Error {
+  const why = explicit
+    ? "with an explicit deny in an identity-based policy"
+    : `because no identity-based policy allows the ${action} action`;
+  return new S3Error(
+    403,
+    "AccessDenied",
+    `User: ${caller.arn} is not authorized to perform: ${action} on resource: "${resource}" ${why}`,
+  );
+}
+
+/**
+ * Checks a role caller's identity policies for one S3 action; administrators are not evaluated (they may do
+ * anything, as on LocalStack). Throws AccessDenied.
+ */
+export function authorizeS3(
+  context: EngineContext,
+  caller: Caller,
+  action: string,
+  resource: string,
+  conditions?: ConditionContext,
+): void {
+  if (!caller.role) return;
+  const verdict = context.authorizer.authorize(caller, action, resource, conditions);
+  if (!verdict.allowed) throw accessDenied(caller, action, resource, verdict.reason === "explicit-deny");
+}
+
+/**
+ * Injected faults for reads made with a role's credentials (what a Lambda function does): with probability
+ * `s3ErrorRate`, a 503 SlowDown or a 500 InternalError, chosen by the same seeded generator.
+ */
+export function injectedReadFault(context: EngineContext, caller: Caller): S3Error | undefined {
+  if (!caller.role) return undefined;
+  const faults = context.faults;
+  if (!faults.shouldFail(faults.options.s3ErrorRate)) return undefined;
+  return faults.random() < 0.5
+    ? new S3Error(503, "SlowDown", "Please reduce your request rate. (injected fault)")
+    : new S3Error(
+        500,
+        "InternalError",
+        "We encountered an internal error. Please try again. (injected fault)",
+      );
+}

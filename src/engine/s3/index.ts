@@ -1,0 +1,190 @@
+import type { EngineContext } from "../context.ts";
+import type { LambdaNotification } from "../internal.ts";
+import type { EngineOptions } from "../options.ts";
+import type { ConditionContext, Service, ServiceRequest, ServiceResponse } from "../types.ts";
+import { authorizeS3, injectedReadFault, s3Arn } from "./access.ts";
+import { resolveAddress } from "./addressing.ts";
+import * as buckets from "./buckets.ts";
+import { errorResponse, S3Error } from "./errors.ts";
+import { Sequencer } from "./events.ts";
+import * as lists from "./list-objects.ts";
+import * as multipart from "./multipart.ts";
+import { lambdaNotifications } from "./notifications.ts";
+import * as objects from "./objects.ts";
+import { type OperationName, resolveOperation } from "./operations.ts";
+import type { S3Call, S3Handler, S3Runtime } from "./runtime.ts";
+import type { ObjectRecord } from "./storage/records.ts";
+import { S3Store } from "./storage/store.ts";
+
+export type { LambdaNotification } from "../internal.ts";
+
+/** An object as other parts of the engine and the dashboard see it (no HTTP involved). */
+export interface S3ObjectSummary {
+  bucket: string;
+  key: string;
+  size: number;
+  /** MD5 hex (or `<hex>-<parts>`), without quotes. */
+  eTag: string;
+  /** ISO 8601. */
+  lastModified: string;
+  contentType: string;
+  metadata: Record<string, string>;
+  versionId?: string;
+}
+
+export interface S3BucketSummary {
+  name: string;
+  region: string;
+  createdAt: string;
+}
+
+/** The S3 service plus a typed, in-process read API. */
+export interface S3Service extends Service {
+  /** The object's summary; undefined when the bucket or key does not exist. */
+  headObject(bucket: string, key: string): S3ObjectSummary | undefined;
+  /** Objects whose key starts with `prefix`, in S3 listing order; undefined when the bucket does not exist. */
+  listObjects(bucket: string, prefix?: string): S3ObjectSummary[] | undefined;
+  /** The object's bytes; undefined when it does not exist. */
+  readObject(bucket: string, key: string): Promise<Buffer | undefined>;
+  listBuckets(): S3BucketSummary[];
+  /** The bucket's Lambda notification destinations (empty when none or no bucket). */
+  getNotificationConfiguration(bucket: string): LambdaNotification[];
+}
+
+const handlers: Record<OperationName, S3Handler> = {
+  ListBuckets: buckets.listBuckets,
+  CreateBucket: buckets.createBucket,
+  HeadBucket: buckets.headBucket,
+  DeleteBucket: buckets.deleteBucket,
+  GetBucketLocation: buckets.getBucketLocation,
+  PutPublicAccessBlock: buckets.putPublicAccessBlock,
+  GetPublicAccessBlock: buckets.getPublicAccessBlock,
+  DeletePublicAccessBlock: buckets.deletePublicAccessBlock,
+  PutBucketEncryption: buckets.putBucketEncryption,
+  GetBucketEncryption: buckets.getBucketEncryption,
+  DeleteBucketEncryption: buckets.deleteBucketEncryption,
+  PutBucketNotificationConfiguration: buckets.putBucketNotificationConfiguration,
+  GetBucketNotificationConfiguration: buckets.getBucketNotificationConfiguration,
+  PutBucketVersioning: buckets.putBucketVersioning,
+  GetBucketVersioning: buckets.getBucketVersioning,
+  ListObjects: lists.listObjects,
+  ListObjectsV2: lists.listObjectsV2,
+  ListObjectVersions: lists.listObjectVersions,
+  ListMultipartUploads: multipart.listMultipartUploads,
+  DeleteObjects: objects.deleteObjects,
+  PutObject: objects.putObject,
+  CopyObject: objects.copyObject,
+  GetObject: objects.getObject,
+  HeadObject: objects.headObject,
+  DeleteObject: objects.deleteObject,
+  CreateMultipartUpload: multipart.createMultipartUpload,
+  UploadPart: multipart.uploadPart,
+  UploadPartCopy: multipart.uploadPartCopy,
+  CompleteMultipartUpload: multipart.completeMultipartUpload,
+  AbortMultipartUpload: multipart.abortMultipartUpload,
+  ListParts: multipart.listParts,
+};
+
+const listOperations = new Set<OperationName>(["ListObjects", "ListObjectsV2", "ListObjectVersions"]);
+
+/**
+ * Creates the engine's S3 (REST-XML, API 2006-03-01): path-style and virtual-hosted addressing, buckets and
+ * their configuration, objects, multipart uploads, aws-chunked bodies and flexible checksums, IAM checks for
+ * role callers, fault injection, and `objectCreated` events once writes are durable.
+ */
+export async function createS3Service(context: EngineContext, options: EngineOptions): Promise<S3Service> {
+  const store = await S3Store.open(options.dataDir ?? context.dataDir, (message) => context.log(message));
+  const runtime: S3Runtime = { context, store, sequencer: new Sequencer(store.maxSequencer) };
+  context.internal.s3 = {
+    getLambdaNotifications: (bucket) =>
+      lambdaNotifications(store.buckets.get(bucket)?.configuration.notification),
+  };
+
+  const summary = (bucket: string, object: ObjectRecord): S3ObjectSummary => {
+    const result: S3ObjectSummary = {
+      bucket,
+      key: object.key,
+      size: object.size,
+      eTag: object.etag,
+      lastModified: object.lastModified,
+      contentType: object.contentType,
+      metadata: { ...object.metadata },
+    };
+    if (object.versionId !== undefined) result.versionId = object.versionId;
+    return result;
+  };
+
+  return {
+    signingName: "s3",
+    handle: (request) => handle(runtime, request),
+    headObject(bucket, key) {
+      const object = store.buckets.get(bucket)?.objects.get(key);
+      return object ? summary(bucket, object) : undefined;
+    },
+    listObjects(bucketName, prefix = "") {
+      const bucket = store.buckets.get(bucketName);
+      if (!bucket) return undefined;
+      return bucket
+        .sortedKeys()
+        .filter((key) => key.startsWith(prefix))
+        .map((key) => summary(bucketName, bucket.objects.get(key) as ObjectRecord));
+    },
+    async readObject(bucket, key) {
+      const object = store.buckets.get(bucket)?.objects.get(key);
+      return object ? store.blobs.readAll(object.blob, 0, object.size - 1) : undefined;
+    },
+    listBuckets() {
+      return [...store.buckets.values()].map(({ record }) => ({ ...record }));
+    },
+    getNotificationConfiguration(bucket) {
+      return lambdaNotifications(store.buckets.get(bucket)?.configuration.notification);
+    },
+    async close() {
+      if (context.internal.s3) delete context.internal.s3;
+      await store.close();
+    },
+  };
+}
+
+/** Routes, authorizes and runs one request; every failure becomes S3's XML error shape. */
+async function handle(runtime: S3Runtime, request: ServiceRequest): Promise<ServiceResponse> {
+  const isHead = request.method === "HEAD";
+  let resource = request.rawPath;
+  const baseHeaders = { "x-amz-request-id": request.requestId, "x-amz-id-2": request.requestId };
+  try {
+    const address = resolveAddress(request.host, request.rawPath);
+    if (address.bucket !== undefined)
+      resource = `/${address.bucket}${address.key === undefined ? "" : `/${address.key}`}`;
+    const operation = resolveOperation(request.method, address, request.query, request.headers);
+    const call: S3Call = { request, bucket: address.bucket ?? "", key: address.key ?? "" };
+    if (request.caller.role) {
+      if (operation.action) {
+        const arn = s3Arn(address.bucket, operation.onObject ? address.key : undefined);
+        const conditions: ConditionContext | undefined = listOperations.has(operation.name)
+          ? { "s3:prefix": request.query.get("prefix") ?? "" }
+          : undefined;
+        authorizeS3(runtime.context, request.caller, operation.action, arn, conditions);
+      }
+      if (operation.name === "GetObject" || operation.name === "HeadObject") {
+        const fault = injectedReadFault(runtime.context, request.caller);
+        if (fault) throw fault;
+      }
+    }
+    const response = await handlers[operation.name](runtime, call);
+    response.headers = { ...baseHeaders, ...response.headers };
+    return response;
+  } catch (error) {
+    if (error instanceof S3Error) return errorResponse(error, resource, request.requestId, isHead);
+    runtime.context.log(
+      `s3: ${request.method} ${request.rawPath} failed: ${error instanceof Error ? error.stack : String(error)}`,
+    );
+    const internal = new S3Error(
+      500,
+      "InternalError",
+      "We encountered an internal error. Please try again.",
+      {},
+      { cause: error },
+    );
+    return errorResponse(internal, resource, request.requestId, isHead);
+  }
+}

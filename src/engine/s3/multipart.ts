@@ -1,0 +1,395 @@
+import { randomBytes } from "node:crypto";
+import { assertKeyLength } from "./addressing.ts";
+import {
+  type ChecksumAlgorithm,
+  checksumAlgorithms,
+  checksumHeader,
+  compositeChecksum,
+  computeChecksum,
+  md5Hex,
+  multipartEtag,
+  parseAlgorithm,
+} from "./checksums.ts";
+import { invalidArgument, invalidRequest, malformedXml, noSuchUpload, S3Error } from "./errors.ts";
+import { emitObjectCreated } from "./events.ts";
+import { attributesFromRequest, encryptionHeaders } from "./object-headers.ts";
+import { checksumElement, checkWritePreconditions, copySourceObject, newVersionId } from "./objects.ts";
+import { readPayload } from "./payload.ts";
+import {
+  emptyResponse,
+  headerValue,
+  OWNER,
+  requireBucket,
+  type S3Call,
+  type S3Handler,
+  type S3Runtime,
+  xmlResponse,
+} from "./runtime.ts";
+import type { ObjectRecord, PartRecord, StoredChecksum, UploadRecord } from "./storage/records.ts";
+import type { UploadState } from "./storage/store.ts";
+import { parseRequestXml, type XmlObject, xmlChildren, xmlText } from "./xml.ts";
+
+/** S3's minimum size for every part but the last. */
+export const MIN_PART_SIZE = 5 * 1024 * 1024;
+
+function requireUpload(runtime: S3Runtime, call: S3Call): UploadState {
+  const uploadId = call.request.query.get("uploadId") ?? "";
+  const upload = requireBucket(runtime, call.bucket).uploads.get(uploadId);
+  if (!upload || upload.key !== call.key) throw noSuchUpload(uploadId);
+  return upload;
+}
+
+function parsePartNumber(value: string | null): number {
+  const number = Number(value);
+  if (value === null || !/^\d+$/.test(value) || number < 1 || number > 10000) {
+    throw invalidArgument(
+      "Part number must be an integer between 1 and 10000, inclusive",
+      "partNumber",
+      value ?? "",
+    );
+  }
+  return number;
+}
+
+/** CreateMultipartUpload: records the object's attributes and checksum algorithm for the parts to come. */
+export const createMultipartUpload: S3Handler = async (runtime, call) => {
+  const { headers } = call.request;
+  const bucket = requireBucket(runtime, call.bucket);
+  assertKeyLength(call.key);
+  const upload: UploadRecord = {
+    uploadId: randomBytes(24).toString("base64url"),
+    key: call.key,
+    initiated: new Date().toISOString(),
+    attributes: attributesFromRequest(headers, bucket.configuration),
+    initiatorArn: call.request.caller.arn,
+  };
+  const algorithmName = headerValue(headers, "x-amz-checksum-algorithm");
+  if (algorithmName !== undefined) {
+    const algorithm = parseAlgorithm(algorithmName);
+    if (!algorithm) throw invalidRequest(`Checksum algorithm provided is unsupported: ${algorithmName}`);
+    upload.checksumAlgorithm = algorithm;
+    const type = headerValue(headers, "x-amz-checksum-type")?.toUpperCase();
+    if (type !== undefined && type !== "COMPOSITE" && type !== "FULL_OBJECT") {
+      throw invalidRequest(`Value for x-amz-checksum-type header is invalid.`);
+    }
+    // CRC64NVME exists only as a full-object checksum; the others default to composite.
+    upload.checksumType = type ?? (algorithm === "CRC64NVME" ? "FULL_OBJECT" : "COMPOSITE");
+    if (upload.checksumType === "FULL_OBJECT" && (algorithm === "SHA1" || algorithm === "SHA256")) {
+      throw invalidRequest(
+        `The FULL_OBJECT checksum type cannot be used with the ${algorithm.toLowerCase()} checksum algorithm.`,
+      );
+    }
+  }
+  await runtime.store.commit({ t: "createUpload", bucket: call.bucket, upload });
+  const responseHeaders: Record<string, string> = encryptionHeaders(upload.attributes);
+  if (upload.checksumAlgorithm) {
+    responseHeaders["x-amz-checksum-algorithm"] = upload.checksumAlgorithm;
+    responseHeaders["x-amz-checksum-type"] = upload.checksumType ?? "COMPOSITE";
+  }
+  return xmlResponse(
+    "InitiateMultipartUploadResult",
+    { Bucket: call.bucket, Key: call.key, UploadId: upload.uploadId },
+    responseHeaders,
+  );
+};
+
+/** The part's checksum: as sent (it must use the upload's algorithm), or computed when the upload has one. */
+function partChecksum(
+  upload: UploadState,
+  sent: StoredChecksum | undefined,
+  data: Buffer,
+): StoredChecksum | undefined {
+  const algorithm = upload.checksumAlgorithm;
+  if (!algorithm) return sent;
+  if (sent && sent.algorithm !== algorithm) {
+    throw invalidRequest(
+      `Checksum Type mismatch occurred, expected checksum Type: ${algorithm.toLowerCase()}, actual checksum Type: ${sent.algorithm.toLowerCase()}`,
+    );
+  }
+  return sent ?? { algorithm, value: computeChecksum(algorithm, data), type: "FULL_OBJECT" };
+}
+
+async function storePart(runtime: S3Runtime, call: S3Call, data: Buffer, md5: string, sent?: StoredChecksum) {
+  const partNumber = parsePartNumber(call.request.query.get("partNumber"));
+  const upload = requireUpload(runtime, call);
+  const checksum = partChecksum(upload, sent, data);
+  const segment = await runtime.store.blobs.write(data);
+  requireUpload(runtime, call);
+  const part: PartRecord = {
+    partNumber,
+    size: data.length,
+    etag: md5,
+    lastModified: new Date().toISOString(),
+    blob: [segment],
+  };
+  if (checksum) part.checksum = checksum;
+  await runtime.store.commit({ t: "putPart", bucket: call.bucket, uploadId: upload.uploadId, part });
+  return { upload, part };
+}
+
+/** UploadPart: plain or aws-chunked bodies, with the same integrity checks as PutObject. */
+export const uploadPart: S3Handler = async (runtime, call) => {
+  const payload = readPayload(call.request.headers, call.request.body);
+  const { upload, part } = await storePart(runtime, call, payload.data, payload.md5, payload.checksum);
+  return emptyResponse(200, {
+    etag: `"${part.etag}"`,
+    ...encryptionHeaders(upload.attributes),
+    ...(part.checksum ? { [checksumHeader(part.checksum.algorithm)]: part.checksum.value } : {}),
+  });
+};
+
+/** UploadPartCopy: a part from (a byte range of) an existing object. */
+export const uploadPartCopy: S3Handler = async (runtime, call) => {
+  const source = copySourceObject(runtime, call);
+  const rangeHeader = headerValue(call.request.headers, "x-amz-copy-source-range");
+  let start = 0;
+  let end = source.size - 1;
+  if (rangeHeader !== undefined) {
+    const match = /^bytes=(\d+)-(\d+)$/.exec(rangeHeader.trim());
+    if (!match || Number(match[2]) < Number(match[1]) || Number(match[2]) >= source.size) {
+      throw invalidArgument(
+        "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy",
+        "x-amz-copy-source-range",
+        rangeHeader,
+      );
+    }
+    start = Number(match[1]);
+    end = Number(match[2]);
+  }
+  const data = await runtime.store.blobs.readAll(source.blob, start, end);
+  const { part } = await storePart(runtime, call, data, md5Hex(data));
+  return xmlResponse("CopyPartResult", {
+    ETag: `"${part.etag}"`,
+    LastModified: part.lastModified,
+    ...checksumElement(part.checksum),
+  });
+};
+
+interface RequestedPart {
+  partNumber: number;
+  etag: string;
+  checksums: Partial<Record<ChecksumAlgorithm, string>>;
+}
+
+function parseCompleteRequest(body: Buffer): RequestedPart[] {
+  const root = parseRequestXml(body).CompleteMultipartUpload;
+  if (root === undefined) throw malformedXml();
+  const parts = xmlChildren(root, "Part").map((node) => {
+    const partNumber = Number(xmlText(node, "PartNumber")?.trim());
+    const etag = (xmlText(node, "ETag") ?? "").trim().replace(/"/g, "");
+    if (!Number.isInteger(partNumber)) throw malformedXml();
+    const checksums: Partial<Record<ChecksumAlgorithm, string>> = {};
+    for (const algorithm of checksumAlgorithms) {
+      const value = xmlText(node, `Checksum${algorithm}`)?.trim();
+      if (value) checksums[algorithm] = value;
+    }
+    return { partNumber, etag, checksums };
+  });
+  if (parts.length === 0) throw malformedXml();
+  return parts;
+}
+
+const invalidPart = (partNumber: number) =>
+  new S3Error(
+    400,
+    "InvalidPart",
+    "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
+    { PartNumber: String(partNumber) },
+  );
+
+/** Checks the requested parts against the upload, as S3 does, and returns the stored parts in order. */
+function validateParts(upload: UploadState, requested: RequestedPart[]): PartRecord[] {
+  // S3 rejects the order of the whole list before looking at any part.
+  for (let index = 1; index < requested.length; index++) {
+    if (
+      (requested[index] as RequestedPart).partNumber <= (requested[index - 1] as RequestedPart).partNumber
+    ) {
+      throw new S3Error(
+        400,
+        "InvalidPartOrder",
+        "The list of parts was not in ascending order. Parts must be ordered by part number.",
+      );
+    }
+  }
+  return requested.map((wanted, index) => {
+    const part = upload.parts.get(wanted.partNumber);
+    if (!part || part.etag !== wanted.etag) throw invalidPart(wanted.partNumber);
+    for (const [algorithm, value] of Object.entries(wanted.checksums)) {
+      if (part.checksum && (part.checksum.algorithm !== algorithm || part.checksum.value !== value)) {
+        throw invalidPart(wanted.partNumber);
+      }
+    }
+    if (index < requested.length - 1 && part.size < MIN_PART_SIZE) {
+      throw new S3Error(
+        400,
+        "EntityTooSmall",
+        "Your proposed upload is smaller than the minimum allowed object size.",
+        {
+          ProposedSize: String(part.size),
+          MinSizeAllowed: String(MIN_PART_SIZE),
+          PartNumber: String(part.partNumber),
+          ETag: part.etag,
+        },
+      );
+    }
+    return part;
+  });
+}
+
+/** CompleteMultipartUpload: the object takes over the listed parts' bytes (no copy); ETag `"<md5>-N"`. */
+export const completeMultipartUpload: S3Handler = async (runtime, call) => {
+  const { headers } = call.request;
+  const requested = parseCompleteRequest(readPayload(headers, call.request.body).data);
+  let upload = requireUpload(runtime, call);
+  let parts = validateParts(upload, requested);
+  let checksum: StoredChecksum | undefined;
+  const algorithm = upload.checksumAlgorithm;
+  if (algorithm && upload.checksumType === "FULL_OBJECT") {
+    const blob = parts.flatMap((part) => part.blob);
+    const size = parts.reduce((sum, part) => sum + part.size, 0);
+    const data = await runtime.store.blobs.readAll(blob, 0, size - 1);
+    checksum = { algorithm, value: computeChecksum(algorithm, data), type: "FULL_OBJECT" };
+    // Reading took a while: the parts must still be the ones we summed.
+    upload = requireUpload(runtime, call);
+    parts = validateParts(upload, requested);
+  } else if (algorithm && parts.every((part) => part.checksum?.algorithm === algorithm)) {
+    checksum = {
+      algorithm,
+      value: compositeChecksum(
+        algorithm,
+        parts.map((part) => part.checksum?.value ?? ""),
+      ),
+      type: "COMPOSITE",
+    };
+  }
+  const bucket = requireBucket(runtime, call.bucket);
+  checkWritePreconditions(headers, bucket, call.key);
+  const object: ObjectRecord = {
+    ...upload.attributes,
+    key: call.key,
+    size: parts.reduce((sum, part) => sum + part.size, 0),
+    etag: multipartEtag(parts.map((part) => part.etag)),
+    lastModified: new Date().toISOString(),
+    sequencer: runtime.sequencer.next(),
+    partsCount: parts.length,
+    blob: parts.flatMap((part) => part.blob),
+  };
+  if (checksum) object.checksum = checksum;
+  const versionId = newVersionId(bucket.configuration);
+  if (versionId !== undefined) object.versionId = versionId;
+  await runtime.store.commit({ t: "completeUpload", bucket: call.bucket, uploadId: upload.uploadId, object });
+  emitObjectCreated(
+    runtime.context,
+    call.request,
+    "ObjectCreated:CompleteMultipartUpload",
+    call.bucket,
+    object,
+  );
+  const responseHeaders: Record<string, string> = encryptionHeaders(object);
+  if (versionId !== undefined) responseHeaders["x-amz-version-id"] = versionId;
+  const location = `${runtime.context.endpoint()}/${call.bucket}/${encodeURIComponent(call.key).replace(/%2F/g, "/")}`;
+  return xmlResponse(
+    "CompleteMultipartUploadResult",
+    {
+      Location: location,
+      Bucket: call.bucket,
+      Key: call.key,
+      ETag: `"${object.etag}"`,
+      ...checksumElement(checksum),
+    },
+    responseHeaders,
+  );
+};
+
+export const abortMultipartUpload: S3Handler = async (runtime, call) => {
+  const upload = requireUpload(runtime, call);
+  await runtime.store.commit({ t: "abortUpload", bucket: call.bucket, uploadId: upload.uploadId });
+  return emptyResponse();
+};
+
+function boundedInteger(value: string | null, fallback: number, name: string): number {
+  if (value === null) return fallback;
+  const number = Number(value);
+  if (!/^\d+$/.test(value))
+    throw invalidArgument(`Provided ${name} not an integer or within integer range`, name, value);
+  return Math.min(number, 1000);
+}
+
+/** ListParts with `max-parts` / `part-number-marker` paging. */
+export const listParts: S3Handler = async (runtime, call) => {
+  const upload = requireUpload(runtime, call);
+  const query = call.request.query;
+  const maxParts = boundedInteger(query.get("max-parts"), 1000, "max-parts");
+  const marker = Number(query.get("part-number-marker") ?? 0) || 0;
+  const all = [...upload.parts.values()]
+    .filter((part) => part.partNumber > marker)
+    .sort((a, b) => a.partNumber - b.partNumber);
+  const page = all.slice(0, maxParts);
+  const truncated = all.length > page.length;
+  const last = page[page.length - 1];
+  return xmlResponse("ListPartsResult", {
+    Bucket: call.bucket,
+    Key: call.key,
+    UploadId: upload.uploadId,
+    PartNumberMarker: marker,
+    NextPartNumberMarker: last ? last.partNumber : undefined,
+    MaxParts: maxParts,
+    IsTruncated: truncated,
+    Part: page.map((part) => ({
+      PartNumber: part.partNumber,
+      LastModified: part.lastModified,
+      ETag: `"${part.etag}"`,
+      Size: part.size,
+      ...checksumPartElement(part.checksum),
+    })),
+    Initiator: { ID: upload.initiatorArn, DisplayName: OWNER.DisplayName },
+    Owner: { ...OWNER },
+    StorageClass: upload.attributes.storageClass ?? "STANDARD",
+    ChecksumAlgorithm: upload.checksumAlgorithm,
+    ChecksumType: upload.checksumAlgorithm ? upload.checksumType : undefined,
+  });
+};
+
+function checksumPartElement(checksum: StoredChecksum | undefined): XmlObject {
+  return checksum ? { [`Checksum${checksum.algorithm}`]: checksum.value } : {};
+}
+
+/** ListMultipartUploads, by key then initiation time, with prefix and key/upload-id markers. */
+export const listMultipartUploads: S3Handler = async (runtime, call) => {
+  const bucket = requireBucket(runtime, call.bucket);
+  const query = call.request.query;
+  const prefix = query.get("prefix") ?? "";
+  const keyMarker = query.get("key-marker") ?? "";
+  const uploadIdMarker = query.get("upload-id-marker") ?? "";
+  const maxUploads = boundedInteger(query.get("max-uploads"), 1000, "max-uploads");
+  const all = [...bucket.uploads.values()]
+    .filter((upload) => upload.key.startsWith(prefix))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.initiated.localeCompare(b.initiated)))
+    .filter((upload) => {
+      if (keyMarker === "") return true;
+      if (upload.key > keyMarker) return true;
+      return upload.key === keyMarker && uploadIdMarker !== "" && upload.uploadId > uploadIdMarker;
+    });
+  const page = all.slice(0, maxUploads);
+  const last = page[page.length - 1];
+  return xmlResponse("ListMultipartUploadsResult", {
+    Bucket: call.bucket,
+    KeyMarker: keyMarker,
+    UploadIdMarker: uploadIdMarker,
+    NextKeyMarker: all.length > page.length ? last?.key : undefined,
+    NextUploadIdMarker: all.length > page.length ? last?.uploadId : undefined,
+    Prefix: prefix,
+    MaxUploads: maxUploads,
+    IsTruncated: all.length > page.length,
+    Upload: page.map((upload) => ({
+      Key: upload.key,
+      UploadId: upload.uploadId,
+      Initiator: { ID: upload.initiatorArn, DisplayName: OWNER.DisplayName },
+      Owner: { ...OWNER },
+      StorageClass: upload.attributes.storageClass ?? "STANDARD",
+      Initiated: upload.initiated,
+      ChecksumAlgorithm: upload.checksumAlgorithm,
+      ChecksumType: upload.checksumAlgorithm ? upload.checksumType : undefined,
+    })),
+  });
+};

@@ -1,0 +1,172 @@
+import type { IncomingHttpHeaders } from "node:http";
+import { stripAwsChunkedEncoding } from "./aws-chunked.ts";
+import { checksumHeader } from "./checksums.ts";
+import { invalidArgument } from "./errors.ts";
+import { headerValue } from "./runtime.ts";
+import type {
+  BucketConfiguration,
+  ObjectAttributes,
+  ObjectRecord,
+  StoredChecksum,
+} from "./storage/records.ts";
+
+/** Content-Type S3 records when a PUT sends none. */
+export const DEFAULT_CONTENT_TYPE = "binary/octet-stream";
+
+const storageClasses = new Set([
+  "STANDARD",
+  "REDUCED_REDUNDANCY",
+  "STANDARD_IA",
+  "ONEZONE_IA",
+  "INTELLIGENT_TIERING",
+  "GLACIER",
+  "DEEP_ARCHIVE",
+  "OUTPOSTS",
+  "GLACIER_IR",
+  "SNOW",
+  "EXPRESS_ONEZONE",
+]);
+
+/**
+ * The stored attributes of a new object from its PUT / CreateMultipartUpload / CopyObject(REPLACE) headers:
+ * system headers, `x-amz-meta-*`, and server-side encryption (requested, or the bucket default).
+ */
+export function attributesFromRequest(
+  headers: IncomingHttpHeaders,
+  bucket: BucketConfiguration,
+): ObjectAttributes {
+  const attributes: ObjectAttributes = {
+    contentType: headerValue(headers, "content-type") || DEFAULT_CONTENT_TYPE,
+    metadata: metadataFromHeaders(headers),
+  };
+  const optional: Array<[keyof ObjectAttributes, string | undefined]> = [
+    ["cacheControl", headerValue(headers, "cache-control")],
+    ["contentDisposition", headerValue(headers, "content-disposition")],
+    ["contentEncoding", stripAwsChunkedEncoding(headerValue(headers, "content-encoding"))],
+    ["contentLanguage", headerValue(headers, "content-language")],
+    ["expires", headerValue(headers, "expires")],
+    ["websiteRedirectLocation", headerValue(headers, "x-amz-website-redirect-location")],
+  ];
+  for (const [name, value] of optional) if (value !== undefined) (attributes[name] as string) = value;
+  Object.assign(attributes, storageAndEncryption(headers, bucket));
+  return attributes;
+}
+
+/** Storage class and encryption from headers, falling back to the bucket's default encryption. */
+export function storageAndEncryption(
+  headers: IncomingHttpHeaders,
+  bucket: BucketConfiguration,
+): Pick<ObjectAttributes, "storageClass" | "serverSideEncryption" | "sseKmsKeyId"> {
+  const result: Pick<ObjectAttributes, "storageClass" | "serverSideEncryption" | "sseKmsKeyId"> = {};
+  const storageClass = headerValue(headers, "x-amz-storage-class");
+  if (storageClass !== undefined) {
+    if (!storageClasses.has(storageClass)) {
+      throw invalidArgument(
+        "The storage class you specified is not valid",
+        "x-amz-storage-class",
+        storageClass,
+      );
+    }
+    if (storageClass !== "STANDARD") result.storageClass = storageClass;
+  }
+  const requested = headerValue(headers, "x-amz-server-side-encryption");
+  if (requested !== undefined) {
+    if (requested !== "AES256" && requested !== "aws:kms" && requested !== "aws:kms:dsse") {
+      throw invalidArgument(
+        "The encryption method specified is not supported",
+        "x-amz-server-side-encryption",
+        requested,
+      );
+    }
+    result.serverSideEncryption = requested;
+    const keyId = headerValue(headers, "x-amz-server-side-encryption-aws-kms-key-id");
+    if (keyId !== undefined) result.sseKmsKeyId = keyId;
+  } else {
+    const rule = bucket.encryption?.[0];
+    if (rule) {
+      result.serverSideEncryption = rule.sseAlgorithm;
+      if (rule.kmsMasterKeyId !== undefined) result.sseKmsKeyId = rule.kmsMasterKeyId;
+    }
+  }
+  return result;
+}
+
+function metadataFromHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+  const metadata: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (!name.startsWith("x-amz-meta-") || value === undefined) continue;
+    metadata[name.slice("x-amz-meta-".length)] = Array.isArray(value) ? value.join(",") : value;
+  }
+  return metadata;
+}
+
+/** `x-amz-server-side-encryption` (and KMS key id) response headers of an object. */
+export function encryptionHeaders(
+  attributes: Pick<ObjectAttributes, "serverSideEncryption" | "sseKmsKeyId">,
+) {
+  const headers: Record<string, string> = {};
+  if (attributes.serverSideEncryption)
+    headers["x-amz-server-side-encryption"] = attributes.serverSideEncryption;
+  if (attributes.sseKmsKeyId) headers["x-amz-server-side-encryption-aws-kms-key-id"] = attributes.sseKmsKeyId;
+  return headers;
+}
+
+/** Response headers naming a checksum (`x-amz-checksum-crc32` and `x-amz-checksum-type`). */
+export function checksumHeaders(checksum: StoredChecksum | undefined): Record<string, string> {
+  if (!checksum) return {};
+  return { [checksumHeader(checksum.algorithm)]: checksum.value, "x-amz-checksum-type": checksum.type };
+}
+
+/** RFC 7231 date, as S3 sends `Last-Modified`. */
+export function httpDate(iso: string): string {
+  return new Date(iso).toUTCString();
+}
+
+/** `response-*` query parameters that override GET/HEAD response headers. */
+const responseOverrides: Array<[string, string]> = [
+  ["response-content-type", "content-type"],
+  ["response-content-language", "content-language"],
+  ["response-expires", "expires"],
+  ["response-cache-control", "cache-control"],
+  ["response-content-disposition", "content-disposition"],
+  ["response-content-encoding", "content-encoding"],
+];
+
+/**
+ * The headers GET and HEAD return for an object. Checksums only when the client asked for them
+ * (`x-amz-checksum-mode: ENABLED`) and the whole object is returned, as S3 does.
+ */
+export function objectResponseHeaders(
+  object: ObjectRecord,
+  options: { includeChecksum: boolean; query: URLSearchParams },
+): Record<string, string> {
+  const headers: Record<string, string> = {
+    etag: `"${object.etag}"`,
+    "last-modified": httpDate(object.lastModified),
+    "content-type": object.contentType,
+    "accept-ranges": "bytes",
+  };
+  if (object.cacheControl !== undefined) headers["cache-control"] = object.cacheControl;
+  if (object.contentDisposition !== undefined) headers["content-disposition"] = object.contentDisposition;
+  if (object.contentEncoding !== undefined) headers["content-encoding"] = object.contentEncoding;
+  if (object.contentLanguage !== undefined) headers["content-language"] = object.contentLanguage;
+  if (object.expires !== undefined) headers.expires = object.expires;
+  if (object.websiteRedirectLocation !== undefined) {
+    headers["x-amz-website-redirect-location"] = object.websiteRedirectLocation;
+  }
+  if (object.storageClass !== undefined) headers["x-amz-storage-class"] = object.storageClass;
+  if (object.versionId !== undefined) headers["x-amz-version-id"] = object.versionId;
+  for (const [name, value] of Object.entries(object.metadata)) headers[`x-amz-meta-${name}`] = value;
+  Object.assign(headers, encryptionHeaders(object));
+  if (options.includeChecksum) Object.assign(headers, checksumHeaders(object.checksum));
+  for (const [parameter, name] of responseOverrides) {
+    const value = options.query.get(parameter);
+    if (value === null) continue;
+    // Node refuses to send header values outside Latin-1; S3 would send them mangled, we reject them clearly.
+    if (/[^\t\u0020-\u007e\u0080-\u00ff]/.test(value)) {
+      throw invalidArgument(`Invalid value for ${parameter}`, parameter, value);
+    }
+    headers[name] = value;
+  }
+  return headers;
+}

@@ -1,0 +1,364 @@
+import { randomBytes } from "node:crypto";
+import type { IncomingHttpHeaders } from "node:http";
+import type { ServiceResponse } from "../types.ts";
+import { authorizeS3, s3Arn } from "./access.ts";
+import { assertKeyLength, decodeKey } from "./addressing.ts";
+import { type ChecksumAlgorithm, computeChecksum, md5Hex, parseAlgorithm } from "./checksums.ts";
+import { invalidArgument, invalidRequest, malformedXml, noSuchKey, S3Error } from "./errors.ts";
+import { emitObjectCreated } from "./events.ts";
+import {
+  attributesFromRequest,
+  checksumHeaders,
+  encryptionHeaders,
+  httpDate,
+  objectResponseHeaders,
+  storageAndEncryption,
+} from "./object-headers.ts";
+import { readPayload } from "./payload.ts";
+import { evaluatePreconditions } from "./preconditions.ts";
+import { parseRange } from "./range.ts";
+import {
+  emptyResponse,
+  headerValue,
+  requireBucket,
+  requireObject,
+  type S3Call,
+  type S3Handler,
+  type S3Runtime,
+  xmlResponse,
+} from "./runtime.ts";
+import type { BucketConfiguration, ObjectRecord, StoredChecksum } from "./storage/records.ts";
+import type { BucketState } from "./storage/store.ts";
+import { parseRequestXml, xmlChildren, xmlText } from "./xml.ts";
+
+/** A new version id when versioning is enabled, `null` when suspended, none when never enabled. */
+export function newVersionId(configuration: BucketConfiguration): string | undefined {
+  if (configuration.versioning === "Enabled") return randomBytes(24).toString("base64url");
+  if (configuration.versioning === "Suspended") return "null";
+  return undefined;
+}
+
+const preconditionFailed = (condition: string) =>
+  new S3Error(412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold", {
+    Condition: condition,
+  });
+
+/** Conditional writes (`If-None-Match: *`, `If-Match`), checked right before the write is applied. */
+export function checkWritePreconditions(
+  headers: IncomingHttpHeaders,
+  bucket: BucketState,
+  key: string,
+): void {
+  const existing = bucket.objects.get(key);
+  const ifNoneMatch = headerValue(headers, "if-none-match");
+  if (ifNoneMatch !== undefined && existing) throw preconditionFailed("If-None-Match");
+  const ifMatch = headerValue(headers, "if-match");
+  if (ifMatch !== undefined) {
+    if (!existing) throw noSuchKey(key);
+    if (ifMatch.replace(/"/g, "").trim() !== existing.etag && ifMatch.trim() !== "*")
+      throw preconditionFailed("If-Match");
+  }
+}
+
+/** Response headers for a successful write (PUT, copy, complete). */
+function writeHeaders(object: ObjectRecord): Record<string, string> {
+  const headers: Record<string, string> = { etag: `"${object.etag}"`, ...encryptionHeaders(object) };
+  if (object.versionId !== undefined) headers["x-amz-version-id"] = object.versionId;
+  return headers;
+}
+
+/** PutObject: stores the body durably, then announces it (ObjectCreated:Put). */
+export const putObject: S3Handler = async (runtime, call) => {
+  const { headers, body } = call.request;
+  const bucket = requireBucket(runtime, call.bucket);
+  assertKeyLength(call.key);
+  const payload = readPayload(headers, body);
+  const attributes = attributesFromRequest(headers, bucket.configuration);
+  const segment = await runtime.store.blobs.write(payload.data);
+  const current = requireBucket(runtime, call.bucket);
+  checkWritePreconditions(headers, current, call.key);
+  const object: ObjectRecord = {
+    ...attributes,
+    key: call.key,
+    size: payload.data.length,
+    etag: payload.md5,
+    lastModified: new Date().toISOString(),
+    sequencer: runtime.sequencer.next(),
+    blob: [segment],
+  };
+  if (payload.checksum) object.checksum = payload.checksum;
+  const versionId = newVersionId(current.configuration);
+  if (versionId !== undefined) object.versionId = versionId;
+  await runtime.store.commit({ t: "putObject", bucket: call.bucket, object });
+  emitObjectCreated(runtime.context, call.request, "ObjectCreated:Put", call.bucket, object);
+  return emptyResponse(200, { ...writeHeaders(object), ...checksumHeaders(object.checksum) });
+};
+
+/** Reads the requested version: only the current one is kept, so other version ids are NoSuchVersion. */
+function requireVersion(runtime: S3Runtime, call: S3Call): ObjectRecord {
+  const object = requireObject(runtime, call.bucket, call.key);
+  const versionId = call.request.query.get("versionId");
+  if (versionId !== null && versionId !== (object.versionId ?? "null")) {
+    throw new S3Error(404, "NoSuchVersion", "The specified version does not exist.", {
+      Key: call.key,
+      VersionId: versionId,
+    });
+  }
+  return object;
+}
+
+/** GetObject and HeadObject: conditional headers, Range / partNumber, response-* overrides. */
+async function readObject(runtime: S3Runtime, call: S3Call, withBody: boolean): Promise<ServiceResponse> {
+  const { headers, query } = call.request;
+  const object = requireVersion(runtime, call);
+  const outcome = evaluatePreconditions(
+    {
+      ifMatch: headerValue(headers, "if-match"),
+      ifNoneMatch: headerValue(headers, "if-none-match"),
+      ifModifiedSince: headerValue(headers, "if-modified-since"),
+      ifUnmodifiedSince: headerValue(headers, "if-unmodified-since"),
+    },
+    object.etag,
+    object.lastModified,
+  );
+  if (outcome === "failed")
+    throw preconditionFailed(headerValue(headers, "if-match") ? "If-Match" : "If-Unmodified-Since");
+  if (outcome === "not-modified") {
+    return emptyResponse(304, { etag: `"${object.etag}"`, "last-modified": httpDate(object.lastModified) });
+  }
+  const partNumber = query.get("partNumber");
+  let start = 0;
+  let end = object.size - 1;
+  let partial = false;
+  const extra: Record<string, string> = {};
+  if (partNumber !== null) {
+    const range = partRange(object, partNumber);
+    ({ start, end } = range);
+    partial = true;
+    extra["x-amz-mp-parts-count"] = String(object.partsCount ?? 1);
+  } else {
+    const range = parseRange(headerValue(headers, "range"), object.size);
+    if (range.kind === "unsatisfiable") {
+      throw new S3Error(416, "InvalidRange", "The requested range is not satisfiable", {
+        RangeRequested: headerValue(headers, "range") ?? "",
+        ActualObjectSize: String(object.size),
+      });
+    }
+    if (range.kind === "range") {
+      ({ start, end } = range.range);
+      partial = true;
+    }
+  }
+  const includeChecksum =
+    !partial && headerValue(headers, "x-amz-checksum-mode")?.toUpperCase() === "ENABLED";
+  const responseHeaders = { ...objectResponseHeaders(object, { includeChecksum, query }), ...extra };
+  const length = Math.max(0, end - start + 1);
+  responseHeaders["content-length"] = String(length);
+  if (partial) responseHeaders["content-range"] = `bytes ${start}-${end}/${object.size}`;
+  const status = partial ? 206 : 200;
+  if (!withBody || length === 0)
+    return { status, headers: responseHeaders, body: withBody ? Buffer.alloc(0) : undefined };
+  return { status, headers: responseHeaders, body: await runtime.store.blobs.read(object.blob, start, end) };
+}
+
+/** The byte range of part `partNumber` of an object; single-part objects have only part 1. */
+function partRange(object: ObjectRecord, partNumber: string): { start: number; end: number } {
+  const number = Number(partNumber);
+  const parts = object.partsCount === undefined ? [{ size: object.size }] : object.blob;
+  if (!Number.isInteger(number) || number < 1 || number > 10000) {
+    throw invalidArgument(
+      "Part number must be an integer between 1 and 10000, inclusive",
+      "partNumber",
+      partNumber,
+    );
+  }
+  if (number > parts.length) {
+    throw new S3Error(416, "InvalidPartNumber", "The requested partnumber is not satisfiable", {
+      PartNumberRequested: partNumber,
+      ActualPartCount: String(parts.length),
+    });
+  }
+  let start = 0;
+  for (let index = 0; index < number - 1; index++) start += (parts[index] as { size: number }).size;
+  return { start, end: start + (parts[number - 1] as { size: number }).size - 1 };
+}
+
+export const getObject: S3Handler = (runtime, call) => readObject(runtime, call, true);
+export const headObject: S3Handler = (runtime, call) => readObject(runtime, call, false);
+
+/** DeleteObject: 204 whether or not the key existed. */
+export const deleteObject: S3Handler = async (runtime, call) => {
+  const bucket = requireBucket(runtime, call.bucket);
+  if (bucket.objects.has(call.key))
+    await runtime.store.commit({ t: "deleteObject", bucket: call.bucket, key: call.key });
+  return emptyResponse();
+};
+
+/** DeleteObjects: up to 1,000 keys; per-key authorization; `Quiet` reports errors only. */
+export const deleteObjects: S3Handler = async (runtime, call) => {
+  requireBucket(runtime, call.bucket);
+  const { data } = readPayload(call.request.headers, call.request.body);
+  const root = parseRequestXml(data).Delete;
+  if (root === undefined) throw malformedXml();
+  const quiet = xmlText(root, "Quiet")?.trim().toLowerCase() === "true";
+  const objects = xmlChildren(root, "Object").map((node) => ({
+    key: xmlText(node, "Key") ?? "",
+    versionId: xmlText(node, "VersionId"),
+  }));
+  if (objects.length === 0 || objects.length > 1000) throw malformedXml();
+  const deleted: Array<Record<string, string | undefined>> = [];
+  const errors: Array<Record<string, string | undefined>> = [];
+  const pending: Array<Promise<void> | undefined> = [];
+  for (const { key, versionId } of objects) {
+    try {
+      authorizeS3(runtime.context, call.request.caller, "s3:DeleteObject", s3Arn(call.bucket, key));
+      const bucket = requireBucket(runtime, call.bucket);
+      if (bucket.objects.has(key))
+        pending.push(runtime.store.commit({ t: "deleteObject", bucket: call.bucket, key }));
+      if (!quiet) deleted.push({ Key: key, VersionId: versionId });
+    } catch (error) {
+      if (!(error instanceof S3Error)) throw error;
+      errors.push({ Key: key, VersionId: versionId, Code: error.code, Message: error.message });
+    }
+  }
+  await Promise.all(pending);
+  return xmlResponse("DeleteResult", { Deleted: deleted, Error: errors });
+};
+
+/** Parses `x-amz-copy-source`: `[/]bucket/key[?versionId=…]`, percent-encoded. */
+export function parseCopySource(value: string): { bucket: string; key: string; versionId?: string } {
+  const [path = "", query = ""] = value.split("?", 2);
+  const trimmed = path.startsWith("/") ? path.slice(1) : path;
+  const slash = trimmed.indexOf("/");
+  if (slash <= 0 || slash === trimmed.length - 1) {
+    throw invalidArgument("Invalid copy source object key", "x-amz-copy-source", value);
+  }
+  const versionId = new URLSearchParams(query).get("versionId") ?? undefined;
+  const source = { bucket: decodeKey(trimmed.slice(0, slash)), key: decodeKey(trimmed.slice(slash + 1)) };
+  return versionId === undefined ? source : { ...source, versionId };
+}
+
+/** Resolves and authorizes the source of CopyObject / UploadPartCopy, applying `x-amz-copy-source-if-*`. */
+export function copySourceObject(runtime: S3Runtime, call: S3Call): ObjectRecord {
+  const headers = call.request.headers;
+  const source = parseCopySource(headerValue(headers, "x-amz-copy-source") ?? "");
+  authorizeS3(runtime.context, call.request.caller, "s3:GetObject", s3Arn(source.bucket, source.key));
+  const object = requireObject(runtime, source.bucket, source.key);
+  if (source.versionId !== undefined && source.versionId !== (object.versionId ?? "null")) {
+    throw new S3Error(404, "NoSuchVersion", "The specified version does not exist.", {
+      VersionId: source.versionId,
+    });
+  }
+  const outcome = evaluatePreconditions(
+    {
+      ifMatch: headerValue(headers, "x-amz-copy-source-if-match"),
+      ifNoneMatch: headerValue(headers, "x-amz-copy-source-if-none-match"),
+      ifModifiedSince: headerValue(headers, "x-amz-copy-source-if-modified-since"),
+      ifUnmodifiedSince: headerValue(headers, "x-amz-copy-source-if-unmodified-since"),
+    },
+    object.etag,
+    object.lastModified,
+  );
+  // For copies S3 answers every failed condition with 412, including the ones a GET would answer with 304.
+  if (outcome !== "proceed") throw preconditionFailed("x-amz-copy-source-If");
+  return object;
+}
+
+/** CopyObject: metadata directive COPY (default) or REPLACE; copying onto itself must change something. */
+export const copyObject: S3Handler = async (runtime, call) => {
+  const { headers } = call.request;
+  const bucket = requireBucket(runtime, call.bucket);
+  assertKeyLength(call.key);
+  const sourceAddress = parseCopySource(headerValue(headers, "x-amz-copy-source") ?? "");
+  const source = copySourceObject(runtime, call);
+  const directive = (headerValue(headers, "x-amz-metadata-directive") ?? "COPY").toUpperCase();
+  if (directive !== "COPY" && directive !== "REPLACE") {
+    throw invalidArgument("Unknown metadata directive.", "MetadataDirective", directive);
+  }
+  const sameObject = sourceAddress.bucket === call.bucket && sourceAddress.key === call.key;
+  const changesSomething =
+    directive === "REPLACE" ||
+    headers["x-amz-storage-class"] !== undefined ||
+    headers["x-amz-server-side-encryption"] !== undefined ||
+    headers["x-amz-website-redirect-location"] !== undefined ||
+    bucket.configuration.versioning === "Enabled";
+  if (sameObject && !changesSomething) {
+    throw invalidRequest(
+      "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
+    );
+  }
+  const attributes =
+    directive === "REPLACE"
+      ? attributesFromRequest(headers, bucket.configuration)
+      : copiedAttributes(source, headers, bucket.configuration);
+  const data = await runtime.store.blobs.readAll(source.blob, 0, source.size - 1);
+  const checksum = copiedChecksum(source, headerValue(headers, "x-amz-checksum-algorithm"), data);
+  const segment = await runtime.store.blobs.write(data);
+  const current = requireBucket(runtime, call.bucket);
+  checkWritePreconditions(headers, current, call.key);
+  const object: ObjectRecord = {
+    ...attributes,
+    key: call.key,
+    size: data.length,
+    etag: md5Hex(data),
+    lastModified: new Date().toISOString(),
+    sequencer: runtime.sequencer.next(),
+    blob: [segment],
+  };
+  if (checksum) object.checksum = checksum;
+  const versionId = newVersionId(current.configuration);
+  if (versionId !== undefined) object.versionId = versionId;
+  await runtime.store.commit({ t: "putObject", bucket: call.bucket, object });
+  emitObjectCreated(runtime.context, call.request, "ObjectCreated:Copy", call.bucket, object);
+  const responseHeaders = writeHeaders(object);
+  delete responseHeaders.etag;
+  if (source.versionId !== undefined) responseHeaders["x-amz-copy-source-version-id"] = source.versionId;
+  return xmlResponse(
+    "CopyObjectResult",
+    { ETag: `"${object.etag}"`, LastModified: object.lastModified, ...checksumElement(checksum) },
+    responseHeaders,
+  );
+};
+
+/** With COPY, the source's attributes travel, but storage class and encryption follow this request. */
+function copiedAttributes(source: ObjectRecord, headers: IncomingHttpHeaders, bucket: BucketConfiguration) {
+  const {
+    key: _key,
+    size: _size,
+    etag: _etag,
+    lastModified: _lastModified,
+    checksum: _checksum,
+    versionId: _versionId,
+    sequencer: _sequencer,
+    partsCount: _partsCount,
+    blob: _blob,
+    storageClass: _storageClass,
+    serverSideEncryption: _sse,
+    sseKmsKeyId: _kms,
+    ...attributes
+  } = source;
+  return { ...attributes, metadata: { ...source.metadata }, ...storageAndEncryption(headers, bucket) };
+}
+
+/** A copy keeps the source's checksum algorithm (recomputed over the whole object), or uses the requested one. */
+function copiedChecksum(
+  source: ObjectRecord,
+  requested: string | undefined,
+  data: Buffer,
+): StoredChecksum | undefined {
+  let algorithm: ChecksumAlgorithm | undefined = source.checksum?.algorithm;
+  if (requested !== undefined) {
+    algorithm = parseAlgorithm(requested);
+    if (!algorithm) throw invalidRequest(`Checksum algorithm provided is unsupported: ${requested}`);
+  }
+  if (!algorithm) return undefined;
+  if (source.checksum?.type === "FULL_OBJECT" && source.checksum.algorithm === algorithm)
+    return source.checksum;
+  return { algorithm, value: computeChecksum(algorithm, data), type: "FULL_OBJECT" };
+}
+
+/** `<ChecksumCRC32>…</ChecksumCRC32><ChecksumType>…</ChecksumType>` for result documents. */
+export function checksumElement(checksum: StoredChecksum | undefined): Record<string, string> {
+  if (!checksum) return {};
+  return { [`Checksum${checksum.algorithm}`]: checksum.value, ChecksumType: checksum.type };
+}

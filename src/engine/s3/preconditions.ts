@@ -1,0 +1,48 @@
+/** Conditional request headers as they apply to one object. */
+export interface Preconditions {
+  ifMatch?: string;
+  ifNoneMatch?: string;
+  ifModifiedSince?: string;
+  ifUnmodifiedSince?: string;
+}
+
+/** What a conditional GET/HEAD should do. */
+export type PreconditionOutcome = "proceed" | "not-modified" | "failed";
+
+/** Whether an `If-Match` / `If-None-Match` list (`"a", "b"` or `*`) names this ETag. */
+export function etagMatches(list: string, etag: string): boolean {
+  return list
+    .split(",")
+    .map((item) => item.trim().replace(/^W\//, "").replace(/^"|"$/g, ""))
+    .some((item) => item === "*" || item === etag);
+}
+
+/**
+ * Evaluates conditional headers in S3's order: If-Match failing is 412; If-Unmodified-Since counts only
+ * without If-Match; If-None-Match matching is 304; If-Modified-Since counts only without If-None-Match.
+ * Dates compare at whole seconds, the precision of Last-Modified.
+ */
+export function evaluatePreconditions(
+  conditions: Preconditions,
+  etag: string,
+  lastModified: string,
+): PreconditionOutcome {
+  const modified = Math.floor(Date.parse(lastModified) / 1000);
+  const seconds = (value: string) => {
+    const parsed = Date.parse(value);
+    return Number.isNaN(parsed) ? undefined : Math.floor(parsed / 1000);
+  };
+  if (conditions.ifMatch !== undefined) {
+    if (!etagMatches(conditions.ifMatch, etag)) return "failed";
+  } else if (conditions.ifUnmodifiedSince !== undefined) {
+    const limit = seconds(conditions.ifUnmodifiedSince);
+    if (limit !== undefined && modified > limit) return "failed";
+  }
+  if (conditions.ifNoneMatch !== undefined) {
+    if (etagMatches(conditions.ifNoneMatch, etag)) return "not-modified";
+  } else if (conditions.ifModifiedSince !== undefined) {
+    const limit = seconds(conditions.ifModifiedSince);
+    if (limit !== undefined && modified <= limit) return "not-modified";
+  }
+  return "proceed";
+}

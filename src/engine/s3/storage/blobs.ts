@@ -1,0 +1,205 @@
+import { randomBytes } from "node:crypto";
+import { type FileHandle, mkdir, open, readdir, unlink } from "node:fs/promises";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { DirectorySyncer } from "./fsync.ts";
+import type { BlobRef, BlobSegment } from "./records.ts";
+
+/**
+ * Where object bytes live. Segments are immutable and owned by exactly one object or part, so no reference
+ * counting is needed; a completed multipart object simply takes over its parts' segments.
+ */
+export interface BlobStore {
+  /** Stores bytes; resolves once they are durable. */
+  write(data: Buffer): Promise<BlobSegment>;
+  /** Bytes `start..end` (inclusive) of a blob, as a Buffer (small or in memory) or a stream. */
+  read(blob: BlobRef, start: number, end: number): Promise<Buffer | Readable>;
+  /** Bytes `start..end` (inclusive) of a blob, always buffered. */
+  readAll(blob: BlobRef, start: number, end: number): Promise<Buffer>;
+  /** Releases segments no longer referenced. */
+  release(blob: BlobRef): void;
+  /** Deletes stored segments that no record references (after a crash between a write and its journal record). */
+  collectGarbage(referenced: ReadonlySet<string>): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Segments of `blob` that overlap `start..end`, with the byte range to take from each. */
+function* overlapping(
+  blob: BlobRef,
+  start: number,
+  end: number,
+): Generator<{ id: string; from: number; to: number }> {
+  let offset = 0;
+  for (const segment of blob) {
+    const segmentEnd = offset + segment.size - 1;
+    if (segment.size > 0 && segmentEnd >= start && offset <= end) {
+      yield {
+        id: segment.id,
+        from: Math.max(start, offset) - offset,
+        to: Math.min(end, segmentEnd) - offset,
+      };
+    }
+    offset += segment.size;
+    if (offset > end) break;
+  }
+}
+
+const newId = () => randomBytes(16).toString("hex");
+
+/** Keeps bytes in process memory (the default, fast mode). */
+export class MemoryBlobStore implements BlobStore {
+  readonly #segments = new Map<string, Buffer>();
+
+  async write(data: Buffer): Promise<BlobSegment> {
+    const id = newId();
+    // A small body may be a view into a much larger network buffer; copy so we do not pin that buffer.
+    this.#segments.set(id, data.buffer.byteLength > data.length * 2 ? Buffer.from(data) : data);
+    return { id, size: data.length };
+  }
+
+  async read(blob: BlobRef, start: number, end: number): Promise<Buffer> {
+    return this.readAll(blob, start, end);
+  }
+
+  async readAll(blob: BlobRef, start: number, end: number): Promise<Buffer> {
+    const pieces: Buffer[] = [];
+    for (const { id, from, to } of overlapping(blob, start, end)) {
+      const data = this.#segments.get(id);
+      if (!data) throw new Error(`blob segment ${id} is missing`);
+      pieces.push(data.subarray(from, to + 1));
+    }
+    return pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces);
+  }
+
+  release(blob: BlobRef): void {
+    for (const segment of blob) this.#segments.delete(segment.id);
+  }
+
+  async collectGarbage(): Promise<number> {
+    return 0;
+  }
+
+  async close(): Promise<void> {
+    this.#segments.clear();
+  }
+}
+
+/** Reads below this size are buffered; larger ones stream from disk. */
+const STREAM_THRESHOLD = 8 * 1024 * 1024;
+/** Released segments are unlinked after this delay, so a GET that already resolved them can still open them. */
+const RELEASE_DELAY_MS = 5_000;
+
+/**
+ * Keeps each segment in its own file named by a random id (never by bucket or key, so no key can steer a
+ * path). A write is durable when resolved: file fsynced and its directory entry fsynced.
+ */
+export class FileBlobStore implements BlobStore {
+  readonly #directory: string;
+  readonly #syncer: DirectorySyncer;
+  readonly #pendingRelease = new Map<string, NodeJS.Timeout>();
+
+  private constructor(directory: string) {
+    this.#directory = directory;
+    this.#syncer = new DirectorySyncer(directory);
+  }
+
+  static async open(directory: string): Promise<FileBlobStore> {
+    await mkdir(directory, { recursive: true });
+    return new FileBlobStore(directory);
+  }
+
+  #path(id: string): string {
+    if (!/^[0-9a-f]{32}$/.test(id)) throw new Error(`invalid blob id '${id}'`);
+    return join(this.#directory, id);
+  }
+
+  async write(data: Buffer): Promise<BlobSegment> {
+    const id = newId();
+    const handle = await open(this.#path(id), "wx");
+    try {
+      await handle.writeFile(data);
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+    await this.#syncer.sync();
+    return { id, size: data.length };
+  }
+
+  async read(blob: BlobRef, start: number, end: number): Promise<Buffer | Readable> {
+    if (end - start + 1 <= STREAM_THRESHOLD) return this.readAll(blob, start, end);
+    const parts = [...overlapping(blob, start, end)];
+    // Open every segment now: a concurrent overwrite may release them while the response is still streaming.
+    const opened = await Promise.allSettled(parts.map((part) => open(this.#path(part.id), "r")));
+    const handles = opened.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
+    const failed = opened.find((result) => result.status === "rejected");
+    if (failed) {
+      await Promise.all(handles.map((handle) => handle.close()));
+      throw failed.reason;
+    }
+    async function* stream(): AsyncGenerator<Buffer> {
+      try {
+        for (const [index, { from, to }] of parts.entries()) {
+          const handle = handles[index] as FileHandle;
+          for await (const chunk of handle.createReadStream({ start: from, end: to, autoClose: false })) {
+            yield chunk as Buffer;
+          }
+        }
+      } finally {
+        await Promise.all(handles.map((handle) => handle.close().catch(() => undefined)));
+      }
+    }
+    return Readable.from(stream(), { objectMode: false });
+  }
+
+  async readAll(blob: BlobRef, start: number, end: number): Promise<Buffer> {
+    const pieces: Buffer[] = [];
+    for (const { id, from, to } of overlapping(blob, start, end)) {
+      const whole = to - from + 1;
+      const handle = await open(this.#path(id), "r");
+      try {
+        const buffer = Buffer.allocUnsafe(whole);
+        let read = 0;
+        while (read < whole) {
+          const { bytesRead } = await handle.read(buffer, read, whole - read, from + read);
+          if (bytesRead === 0) throw new Error(`blob segment ${id} is shorter than recorded`);
+          read += bytesRead;
+        }
+        pieces.push(buffer);
+      } finally {
+        await handle.close();
+      }
+    }
+    return pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces);
+  }
+
+  release(blob: BlobRef): void {
+    for (const { id } of blob) {
+      const timer = setTimeout(() => {
+        this.#pendingRelease.delete(id);
+        unlink(this.#path(id)).catch(() => undefined);
+      }, RELEASE_DELAY_MS);
+      timer.unref();
+      this.#pendingRelease.set(id, timer);
+    }
+  }
+
+  async collectGarbage(referenced: ReadonlySet<string>): Promise<number> {
+    let removed = 0;
+    for (const name of await readdir(this.#directory)) {
+      if (referenced.has(name)) continue;
+      await unlink(join(this.#directory, name)).catch(() => undefined);
+      removed++;
+    }
+    return removed;
+  }
+
+  async close(): Promise<void> {
+    const pending = [...this.#pendingRelease.entries()];
+    this.#pendingRelease.clear();
+    for (const [id, timer] of pending) {
+      clearTimeout(timer);
+      await unlink(this.#path(id)).catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,110 @@
+import type { ChecksumAlgorithm } from "../checksums.ts";
+import type { NotificationConfiguration } from "../notifications.ts";
+
+/**
+ * The persisted shapes of S3 state. Every record is plain JSON so the same shapes serve the in-memory
+ * state and the durable journal.
+ */
+
+/** One stored run of bytes; objects from multipart uploads are several segments, one per part. */
+export interface BlobSegment {
+  id: string;
+  size: number;
+}
+
+export type BlobRef = BlobSegment[];
+
+export interface StoredChecksum {
+  algorithm: ChecksumAlgorithm;
+  /** Base64; composite multipart checksums end with `-<parts>`. */
+  value: string;
+  type: "FULL_OBJECT" | "COMPOSITE";
+}
+
+/** Headers stored with an object and returned on GET/HEAD. */
+export interface ObjectAttributes {
+  contentType: string;
+  cacheControl?: string;
+  contentDisposition?: string;
+  contentEncoding?: string;
+  contentLanguage?: string;
+  expires?: string;
+  websiteRedirectLocation?: string;
+  storageClass?: string;
+  /** `x-amz-meta-*` without the prefix, lower-cased names. */
+  metadata: Record<string, string>;
+  /** `AES256` or `aws:kms`. */
+  serverSideEncryption?: string;
+  sseKmsKeyId?: string;
+}
+
+export interface ObjectRecord extends ObjectAttributes {
+  key: string;
+  size: number;
+  /** MD5 hex, or `<hex>-<parts>` for multipart objects; without quotes. */
+  etag: string;
+  /** ISO 8601 with milliseconds. */
+  lastModified: string;
+  checksum?: StoredChecksum;
+  versionId?: string;
+  sequencer: string;
+  partsCount?: number;
+  blob: BlobRef;
+}
+
+export interface PartRecord {
+  partNumber: number;
+  size: number;
+  etag: string;
+  lastModified: string;
+  checksum?: StoredChecksum;
+  blob: BlobRef;
+}
+
+export interface UploadRecord {
+  uploadId: string;
+  key: string;
+  initiated: string;
+  attributes: ObjectAttributes;
+  checksumAlgorithm?: ChecksumAlgorithm;
+  checksumType?: "FULL_OBJECT" | "COMPOSITE";
+  initiatorArn: string;
+}
+
+export interface PublicAccessBlockConfiguration {
+  BlockPublicAcls: boolean;
+  IgnorePublicAcls: boolean;
+  BlockPublicPolicy: boolean;
+  RestrictPublicBuckets: boolean;
+}
+
+export interface EncryptionRule {
+  sseAlgorithm: string;
+  kmsMasterKeyId?: string;
+  bucketKeyEnabled?: boolean;
+}
+
+export interface BucketConfiguration {
+  publicAccessBlock?: PublicAccessBlockConfiguration;
+  encryption?: EncryptionRule[];
+  notification?: NotificationConfiguration;
+  versioning?: "Enabled" | "Suspended";
+}
+
+export interface BucketRecord {
+  name: string;
+  region: string;
+  createdAt: string;
+}
+
+/** One durable state change; replaying them in order rebuilds the state. */
+export type JournalRecord =
+  | { t: "createBucket"; bucket: BucketRecord }
+  | { t: "deleteBucket"; bucket: string }
+  | { t: "configure"; bucket: string; configuration: BucketConfiguration }
+  | { t: "putObject"; bucket: string; object: ObjectRecord }
+  | { t: "deleteObject"; bucket: string; key: string }
+  | { t: "createUpload"; bucket: string; upload: UploadRecord }
+  | { t: "putPart"; bucket: string; uploadId: string; part: PartRecord }
+  | { t: "completeUpload"; bucket: string; uploadId: string; object: ObjectRecord }
+  | { t: "abortUpload"; bucket: string; uploadId: string };

@@ -1,0 +1,134 @@
+import { XMLParser } from "fast-xml-parser";
+import { malformedXml } from "./errors.ts";
+
+/** S3's XML namespace, on the root element of every response document. */
+export const S3_NAMESPACE = "http://s3.amazonaws.com/doc/2006-03-01/";
+
+/** A value in an XML document: objects become nested elements, arrays repeat the element, undefined is omitted. */
+export type XmlValue = string | number | boolean | undefined | XmlObject | XmlValue[];
+export interface XmlObject {
+  [name: string]: XmlValue;
+}
+
+/**
+ * Serializes `content` under `root` with the S3 namespace. Our own serializer rather than the shared one because
+ * keys may hold any character: `\r` and other control characters must survive as character references.
+ */
+export function renderXml(
+  root: string,
+  content: XmlObject | string,
+  options: { namespace?: boolean } = {},
+): string {
+  const attributes = options.namespace === false ? "" : ` xmlns="${S3_NAMESPACE}"`;
+  const inner = typeof content === "string" ? escapeXml(content) : renderChildren(content);
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<${root}${attributes}>${inner}</${root}>`;
+}
+
+function renderChildren(object: XmlObject): string {
+  let out = "";
+  for (const [name, value] of Object.entries(object)) out += renderElement(name, value);
+  return out;
+}
+
+function renderElement(name: string, value: XmlValue): string {
+  if (value === undefined) return "";
+  if (Array.isArray(value)) return value.map((item) => renderElement(name, item)).join("");
+  if (typeof value === "object") return `<${name}>${renderChildren(value)}</${name}>`;
+  return `<${name}>${escapeXml(String(value))}</${name}>`;
+}
+
+/** Escapes text content; carriage returns and control characters become numeric references. */
+export function escapeXml(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point here.
+  return text.replace(/[&<>"'\r\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, (char) => {
+    switch (char) {
+      case "&":
+        return "&amp;";
+      case "<":
+        return "&lt;";
+      case ">":
+        return "&gt;";
+      case '"':
+        return "&quot;";
+      case "'":
+        return "&apos;";
+      default:
+        return `&#${char.charCodeAt(0)};`;
+    }
+  });
+}
+
+/** Elements that may repeat in S3 request bodies and must always parse as arrays. */
+const repeatedElements = new Set([
+  "CloudFunctionConfiguration",
+  "LambdaFunctionConfiguration",
+  "QueueConfiguration",
+  "TopicConfiguration",
+  "Event",
+  "FilterRule",
+  "Object",
+  "Part",
+  "Rule",
+]);
+
+// Values are not trimmed: object keys in DeleteObjects may start or end with spaces.
+const parser = new XMLParser({
+  ignoreAttributes: true,
+  parseTagValue: false,
+  trimValues: false,
+  htmlEntities: true,
+  isArray: (name) => repeatedElements.has(name),
+});
+
+/** Parses a request body; malformed XML is S3's MalformedXML error. */
+export function parseRequestXml(body: Buffer): Record<string, unknown> {
+  const text = body.toString("utf8").trim();
+  if (text === "") throw malformedXml();
+  try {
+    const parsed = parser.parse(text, true) as Record<string, unknown>;
+    delete parsed["?xml"];
+    return parsed;
+  } catch (cause) {
+    throw Object.assign(malformedXml(), { cause });
+  }
+}
+
+/** A child element as an object (absent, empty or text-only elements give `{}`). */
+export function xmlChild(node: unknown, name: string): Record<string, unknown> {
+  if (node === null || typeof node !== "object") return {};
+  const value = (node as Record<string, unknown>)[name];
+  return value !== null && typeof value === "object" && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
+}
+
+/** A repeated child element as a list of objects. */
+export function xmlChildren(node: unknown, name: string): Record<string, unknown>[] {
+  if (node === null || typeof node !== "object") return [];
+  const value = (node as Record<string, unknown>)[name];
+  const list = Array.isArray(value) ? value : value === undefined ? [] : [value];
+  return list.map((item) =>
+    item !== null && typeof item === "object" ? (item as Record<string, unknown>) : {},
+  );
+}
+
+/** A child element's text, untrimmed; undefined when absent. */
+export function xmlText(node: unknown, name: string): string | undefined {
+  if (node === null || typeof node !== "object") return undefined;
+  const value = (node as Record<string, unknown>)[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === "string") return value;
+  if (typeof value === "object" && !Array.isArray(value)) {
+    const text = (value as Record<string, unknown>)["#text"];
+    return typeof text === "string" ? text : "";
+  }
+  return String(value);
+}
+
+/** A list of a repeated child element's texts. */
+export function xmlTexts(node: unknown, name: string): string[] {
+  if (node === null || typeof node !== "object") return [];
+  const value = (node as Record<string, unknown>)[name];
+  const list = Array.isArray(value) ? value : value === undefined ? [] : [value];
+  return list.map((item) => (typeof item === "string" ? item : String(item ?? "")));
+}
