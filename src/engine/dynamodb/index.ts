@@ -1,3 +1,4 @@
+import { EventEmitter } from "node:events";
 import { Agent, request as httpRequest } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -11,6 +12,8 @@ import { startDynamoDbLocal } from "./dynamodb-local.ts";
 export interface DynamoDbBackendHandle {
   readonly url: URL;
   readonly name: string;
+  /** In-process dispatch, when the backend runs in this process (saves a loopback HTTP hop per call). */
+  dispatch?(request: ServiceRequest): Promise<ServiceResponse>;
   close(): Promise<void>;
 }
 
@@ -50,7 +53,7 @@ export async function createDynamoDbService(
             : jsonError(500, "InternalServerError", "Internal server error (injected fault).");
         }
       }
-      return forward(backend.url, agent, request);
+      return backend.dispatch ? backend.dispatch(request) : forward(backend.url, agent, request);
     },
     async close() {
       agent.destroy();
@@ -133,9 +136,7 @@ function forward(base: URL, agent: Agent, request: ServiceRequest): Promise<Serv
 }
 
 async function startDynalite(path: string | undefined): Promise<DynamoDbBackendHandle> {
-  const { default: dynalite } = (await import("dynalite")) as unknown as {
-    default: (options: Record<string, unknown>) => import("node:http").Server;
-  };
+  const { default: dynalite } = await import("dynalite");
   const server = dynalite({
     createTableMs: 0,
     deleteTableMs: 0,
@@ -147,13 +148,41 @@ async function startDynalite(path: string | undefined): Promise<DynamoDbBackendH
     server.listen(0, "127.0.0.1", () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  // dynalite's request handler only needs an emitter of the body and a response with setHeader/end: calling it
+  // directly is the same code path without a second HTTP round trip. The listening socket stays for close().
+  const handler = server.listeners("request")[0] as (req: unknown, res: unknown) => void;
   return {
     name: "dynalite",
     url: new URL(`http://127.0.0.1:${port}`),
+    dispatch: (request) => dispatchInProcess(handler, request),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections?.();
         server.close(() => resolve());
       }),
   };
+}
+
+/** Runs dynalite's HTTP handler with an in-memory request and response. */
+function dispatchInProcess(handler: (req: unknown, res: unknown) => void, request: ServiceRequest): Promise<ServiceResponse> {
+  return new Promise((resolve) => {
+    const req = Object.assign(new EventEmitter(), { headers: request.headers, method: request.method, url: "/" });
+    const headers: Record<string, string> = {};
+    const res = {
+      statusCode: 200,
+      contentType: "application/x-amz-json-1.0",
+      setHeader(name: string, value: string | number) {
+        headers[name.toLowerCase()] = String(value);
+      },
+      end(body?: string | Buffer) {
+        delete headers["transfer-encoding"];
+        resolve({ status: res.statusCode, headers, body: body === undefined ? Buffer.alloc(0) : Buffer.from(body) });
+      },
+    };
+    handler(req, res);
+    process.nextTick(() => {
+      if (request.body.length > 0) req.emit("data", request.body);
+      req.emit("end");
+    });
+  });
 }
