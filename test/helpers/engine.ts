@@ -1,6 +1,8 @@
+import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll } from "vitest";
 import { type AwsClients, createAwsClients, EMULATOR_CREDENTIALS } from "../../src/aws/clients.ts";
 import { type Engine, type EngineOptions, startEngine } from "../../src/engine/index.ts";
+import type { DynamoDbBackend } from "../../src/engine/options.ts";
 
 /**
  * End-to-end suites run against the embedded engine, which they start on a free port, or against an external
@@ -39,3 +41,19 @@ export function useEngine(options: EngineOptions = {}): EngineHandle {
   });
   return handle;
 }
+
+const hasJava = (() => {
+  try {
+    execFileSync("java", ["-version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/**
+ * The DynamoDB backends suites run on: dynalite always; Amazon DynamoDB Local too where Java is present
+ * (.ci/run installs it). Against an external endpoint the backend is whatever that endpoint runs.
+ */
+export const dynamoDbBackends: DynamoDbBackend[] =
+  hasJava && !externalEndpoint ? ["dynalite", "dynamodb-local"] : ["dynalite"];

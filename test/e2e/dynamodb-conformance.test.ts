@@ -1,0 +1,172 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import {
+  ConditionalCheckFailedException,
+  CreateTableCommand,
+  DeleteItemCommand,
+  DeleteTableCommand,
+  DescribeTableCommand,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  ResourceNotFoundException,
+  ScanCommand,
+  waitUntilTableExists,
+  waitUntilTableNotExists,
+} from "@aws-sdk/client-dynamodb";
+import { describe, expect, it } from "vitest";
+import { awsCliEnvironment, findAwsCliV2 } from "../helpers/aws-cli.ts";
+import { dynamoDbBackends, useEngine } from "../helpers/engine.ts";
+
+const run = promisify(execFile);
+const awsCli = findAwsCliV2();
+describe.each(dynamoDbBackends)("DynamoDB conformance on %s", (backend) => {
+  const target = useEngine({ dynamodbBackend: backend });
+  const table = `conformance-${backend}`;
+  const waiter = () => ({ client: target.clients.dynamodb, maxWaitTime: 30, minDelay: 0.1, maxDelay: 1 });
+  const put = (pk: string, sk: string, extra: Record<string, { S: string }> = {}) =>
+    target.clients.dynamodb.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: { PK: { S: pk }, SK: { S: sk }, ...extra },
+        ConditionExpression: "attribute_not_exists(PK) AND attribute_not_exists(SK)",
+      }),
+    );
+
+  it("creates an on-demand table with PK/SK and describes it", async () => {
+    await target.clients.dynamodb.send(
+      new CreateTableCommand({
+        TableName: table,
+        BillingMode: "PAY_PER_REQUEST",
+        AttributeDefinitions: [
+          { AttributeName: "PK", AttributeType: "S" },
+          { AttributeName: "SK", AttributeType: "S" },
+        ],
+        KeySchema: [
+          { AttributeName: "PK", KeyType: "HASH" },
+          { AttributeName: "SK", KeyType: "RANGE" },
+        ],
+      }),
+    );
+    await waitUntilTableExists(waiter(), { TableName: table });
+    const { Table } = await target.clients.dynamodb.send(new DescribeTableCommand({ TableName: table }));
+    expect(Table?.TableStatus).toBe("ACTIVE");
+    expect(Table?.BillingModeSummary?.BillingMode).toBe("PAY_PER_REQUEST");
+    expect(Table?.KeySchema).toEqual([
+      { AttributeName: "PK", KeyType: "HASH" },
+      { AttributeName: "SK", KeyType: "RANGE" },
+    ]);
+  });
+
+  it("writes conditionally once and rejects the duplicate with ConditionalCheckFailedException", async () => {
+    await put("IMG#b#k", "META#1", { size: { S: "10" } });
+    const duplicate = put("IMG#b#k", "META#1", { size: { S: "99" } });
+    await expect(duplicate).rejects.toBeInstanceOf(ConditionalCheckFailedException);
+    const { Item } = await target.clients.dynamodb.send(
+      new GetItemCommand({
+        TableName: table,
+        Key: { PK: { S: "IMG#b#k" }, SK: { S: "META#1" } },
+        ConsistentRead: true,
+      }),
+    );
+    expect(Item?.size).toEqual({ S: "10" });
+  });
+
+  it("returns the existing item on a failed condition when asked (ALL_OLD)", async () => {
+    try {
+      await target.clients.dynamodb.send(
+        new PutItemCommand({
+          TableName: table,
+          Item: { PK: { S: "IMG#b#k" }, SK: { S: "META#1" } },
+          ConditionExpression: "attribute_not_exists(PK) AND attribute_not_exists(SK)",
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+        }),
+      );
+      expect.unreachable("the condition should have failed");
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConditionalCheckFailedException);
+      // dynalite predates ReturnValuesOnConditionCheckFailure; DynamoDB Local returns the item.
+      if (backend === "dynamodb-local")
+        expect((error as ConditionalCheckFailedException).Item?.size).toEqual({ S: "10" });
+    }
+  });
+
+  it("queries a partition and scans the table", async () => {
+    await put("IMG#b#k", "META#2");
+    await put("IMG#b#other", "META#1");
+    const query = await target.clients.dynamodb.send(
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: "PK = :pk",
+        ExpressionAttributeValues: { ":pk": { S: "IMG#b#k" } },
+      }),
+    );
+    expect(query.Items?.map((i) => i.SK?.S)).toEqual(["META#1", "META#2"]);
+    const scan = await target.clients.dynamodb.send(new ScanCommand({ TableName: table }));
+    expect(scan.Count).toBe(3);
+  });
+
+  it("deletes an item, then the table", async () => {
+    await target.clients.dynamodb.send(
+      new DeleteItemCommand({ TableName: table, Key: { PK: { S: "IMG#b#other" }, SK: { S: "META#1" } } }),
+    );
+    const scan = await target.clients.dynamodb.send(new ScanCommand({ TableName: table }));
+    expect(scan.Count).toBe(2);
+    await target.clients.dynamodb.send(new DeleteTableCommand({ TableName: table }));
+    await waitUntilTableNotExists(waiter(), { TableName: table });
+    await expect(
+      target.clients.dynamodb.send(new DescribeTableCommand({ TableName: table })),
+    ).rejects.toBeInstanceOf(ResourceNotFoundException);
+  });
+
+  it.skipIf(!awsCli)(
+    "works with the AWS CLI v2: create-table, put-item, get-item, scan; sts get-caller-identity",
+    async () => {
+      const aws = (...args: string[]) =>
+        run(awsCli as string, [...args, "--endpoint-url", target.endpoint, "--output", "json"], {
+          env: awsCliEnvironment(target.endpoint),
+        });
+      const cliTable = `cli-${backend}`;
+      await aws(
+        "dynamodb",
+        "create-table",
+        "--table-name",
+        cliTable,
+        "--billing-mode",
+        "PAY_PER_REQUEST",
+        "--attribute-definitions",
+        "AttributeName=PK,AttributeType=S",
+        "AttributeName=SK,AttributeType=S",
+        "--key-schema",
+        "AttributeName=PK,KeyType=HASH",
+        "AttributeName=SK,KeyType=RANGE",
+      );
+      await aws("dynamodb", "wait", "table-exists", "--table-name", cliTable);
+      await aws(
+        "dynamodb",
+        "put-item",
+        "--table-name",
+        cliTable,
+        "--item",
+        '{"PK":{"S":"IMG#b#cat.jpg"},"SK":{"S":"META#e"},"size":{"N":"42"}}',
+      );
+      const got = JSON.parse(
+        (
+          await aws(
+            "dynamodb",
+            "get-item",
+            "--table-name",
+            cliTable,
+            "--key",
+            '{"PK":{"S":"IMG#b#cat.jpg"},"SK":{"S":"META#e"}}',
+          )
+        ).stdout,
+      );
+      expect(got.Item.size).toEqual({ N: "42" });
+      const scanned = JSON.parse((await aws("dynamodb", "scan", "--table-name", cliTable)).stdout);
+      expect(scanned.Count).toBe(1);
+      const identity = JSON.parse((await aws("sts", "get-caller-identity")).stdout);
+      expect(identity.Account).toBe("000000000000");
+    },
+  );
+});

@@ -1,0 +1,174 @@
+import { execFile, spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { buildFunctionArtifact } from "../../src/artifact/build.ts";
+import { repoRoot } from "../../src/artifact/paths.ts";
+import type { AwsClients } from "../../src/aws/clients.ts";
+import type { EngineContext } from "../../src/engine/context.ts";
+import { provisionStack, type StepResult } from "../../src/stack/provision.ts";
+import type { Stack } from "../../src/stack/spec.ts";
+
+/** The CLI entry point (`pipeline`), run with this Node. */
+export const cliBin = join(repoRoot, "cli/bin/pipeline.js");
+
+/**
+ * Builds the function into a private temp file (suites run in parallel: writing dist/function.zip from several
+ * of them at once could hand a half-written zip to a CLI reading it) and provisions the stack with it.
+ */
+export async function provisionPipeline(clients: AwsClients, stack: Stack): Promise<StepResult[]> {
+  const dir = await mkdtemp(join(tmpdir(), "pipeline-artifact-"));
+  try {
+    const artifact = await buildFunctionArtifact({ outFile: join(dir, "function.zip") });
+    return await provisionStack({ clients, stack, artifact: artifact.zip });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Polls `check` until it returns a value other than undefined; throws with `what` after the deadline. */
+export async function eventually<T>(
+  what: string,
+  check: () => T | undefined | Promise<T | undefined>,
+  options: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<T> {
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 50));
+  }
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `pipeline <args>` to completion; never throws on a non-zero exit (the caller asserts the code). */
+export function runCli(args: string[], options: { timeoutMs?: number } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [cliBin, ...args],
+      {
+        cwd: repoRoot,
+        timeout: options.timeoutMs ?? 60_000,
+        maxBuffer: 64 * 1024 * 1024,
+        env: { ...process.env, NO_COLOR: "1", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+      },
+      (error, stdout, stderr) => {
+        const code = error ? (error as { code?: unknown }).code : 0;
+        if (typeof code !== "number") reject(error);
+        else resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** The last JSON document a `--json` command printed on stdout. */
+export function lastJson<T = Record<string, unknown>>(stdout: string): T {
+  const lines = stdout.trim().split("\n").filter(Boolean);
+  const last = lines[lines.length - 1];
+  if (!last) throw new Error("the command printed no JSON");
+  return JSON.parse(last) as T;
+}
+
+/** A `pipeline up` child process serving the embedded engine. */
+export interface ServedEngine {
+  endpoint: string;
+  pid: number;
+  /** Resolves with the exit code or signal once the process is gone. */
+  exited: Promise<number | NodeJS.Signals | null>;
+  kill(signal: NodeJS.Signals): void;
+  stderr(): string;
+}
+
+/** Starts `pipeline up --port 0 --json <extra>` and resolves once its `ready` line names the endpoint. */
+export async function startServedEngine(extra: string[], timeoutMs = 45_000): Promise<ServedEngine> {
+  const child = spawn(process.execPath, [cliBin, "up", "--port", "0", "--json", ...extra], {
+    cwd: repoRoot,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, NO_COLOR: "1", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+  });
+  let stderr = "";
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+    stderr += chunk;
+  });
+  const exited = new Promise<number | NodeJS.Signals | null>((resolve) =>
+    child.once("exit", (code, signal) => resolve(signal ?? code)),
+  );
+  const lines = createInterface({ input: child.stdout });
+  const ready = new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`pipeline up not ready in ${timeoutMs} ms: ${stderr}`)),
+      timeoutMs,
+    );
+    lines.on("line", (line) => {
+      try {
+        const event = JSON.parse(line) as { event?: string; endpoint?: string };
+        if (event.event === "ready" && event.endpoint) {
+          clearTimeout(timer);
+          resolve(event.endpoint);
+        }
+      } catch {
+        // not a JSON line
+      }
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`pipeline up exited (${String(code)}) before ready: ${stderr}`));
+    });
+  });
+  try {
+    const endpoint = await ready;
+    return {
+      endpoint,
+      pid: child.pid ?? -1,
+      exited,
+      kill: (signal) => {
+        if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      },
+      stderr: () => stderr,
+    };
+  } catch (error) {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    throw error;
+  }
+}
+
+/** Counts engine activity (invocations, retries, failures) so a test knows when asynchronous work settled. */
+export class ActivityTally {
+  readonly counts = new Map<string, number>();
+  readonly #context: EngineContext;
+  readonly #listener = (event: Record<string, unknown>) => {
+    const type = String(event.type);
+    this.counts.set(type, this.count(type) + 1);
+  };
+
+  constructor(context: EngineContext) {
+    this.#context = context;
+    context.events.on("activity", this.#listener);
+  }
+
+  count(type: string): number {
+    return this.counts.get(type) ?? 0;
+  }
+
+  /**
+   * True when every queued delivery and retry has had its attempt and none is running: each attempt starts
+   * with `invoke.start` and ends with `invoke.end`, and every retry or redrive queues one more attempt.
+   */
+  get settled(): boolean {
+    const attempts =
+      this.count("s3.delivery.queued") + this.count("async.retry") + this.count("async.redrive");
+    return this.count("invoke.start") === this.count("invoke.end") && this.count("invoke.end") >= attempts;
+  }
+
+  close(): void {
+    this.#context.events.off("activity", this.#listener);
+  }
+}
