@@ -36,6 +36,7 @@ export function buildProgram(): Command {
       new Option("--dynamodb <backend>", "DynamoDB emulator").choices(["dynalite", "dynamodb-local"]),
     )
     .option("--host <address>", "interface to bind (default 127.0.0.1)")
+    .option("--lambda-concurrency <n>", "execution environments per function at most (default 4)")
     .option("--duplicate-deliveries <n>", "deliver every S3 event n times (at-least-once testing)")
     .option("--dynamodb-fault-rate <rate>", "inject DynamoDB throttling/5xx for the function's calls (0..1)")
     .option("--s3-fault-rate <rate>", "inject S3 5xx for the function's HeadObject calls (0..1)")

@@ -18,6 +18,7 @@ export interface UpOptions extends GlobalOptions {
   dynamodbFaultRate?: string;
   s3FaultRate?: string;
   host?: string;
+  lambdaConcurrency?: string;
 }
 
 const parseCount = (
@@ -130,6 +131,9 @@ export async function up(options: UpOptions): Promise<void> {
       ...(options.persist ? { dataDir: options.persist } : {}),
       enforceIam: options.enforceIam !== false,
       ...(options.dynamodb ? { dynamodbBackend: options.dynamodb } : {}),
+      ...(options.lambdaConcurrency
+        ? { lambda: { maxConcurrency: parseCount(options.lambdaConcurrency, "--lambda-concurrency", { min: 1, max: 64 }) } }
+        : {}),
       faults: {
         ...(options.duplicateDeliveries
           ? {
