@@ -1,6 +1,8 @@
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { allowAll, CredentialStore, type EngineContext, EngineEventBus, FaultInjector } from "./context.ts";
+import { registerDashboard } from "../dashboard/index.ts";
+import { defineStack } from "../stack/spec.ts";
 import { createDynamoDbService } from "./dynamodb/index.ts";
 import { Edge } from "./edge.ts";
 import { InitState, registerHealthRoutes } from "./health.ts";
@@ -92,6 +94,8 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
       enforce_iam: resolvedOptions.enforceIam !== false,
       persistence: dataDir ?? false,
     }));
+    // The dashboard resolves its clients on first use, so it may register before the edge listens.
+    const dashboard = registerDashboard(edge, context, { stack: defineStack({ ...options.stack, region, accountId }) });
     const port = await edge.listen(options.port ?? DEFAULT_ENGINE_PORT, options.host ?? "127.0.0.1");
     endpoint = `http://127.0.0.1:${port}`;
     return {
@@ -101,6 +105,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
       edge,
       markReady: () => init.complete(),
       stop: async () => {
+        dashboard.close();
         await edge.close();
         await stopServices();
       },

@@ -14,6 +14,20 @@ export class ObjectMissingError extends IngestError {
   }
 }
 
+/**
+ * HeadObject answered 403. HEAD responses have no body, so the SDK can only say "UnknownError"; this names the
+ * likely cause. Not skipped: once the policy is fixed, the platform's retry (or a re-drive) succeeds.
+ */
+export class ObjectAccessDeniedError extends IngestError {
+  constructor(bucket: string, key: string, options?: { cause?: unknown }) {
+    super(
+      `access denied reading s3://${bucket}/${key} (HTTP 403 on HeadObject): the execution role needs s3:GetObject on it`,
+      options,
+    );
+    this.name = "AccessDenied";
+  }
+}
+
 /** The conditional write found the same PK/SK: a duplicate delivery. */
 export class DuplicateRecordError extends IngestError {
   constructor(pk: string, sk: string, options?: { cause?: unknown }) {

@@ -1,6 +1,6 @@
 import { HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { type DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
-import { DuplicateRecordError, ObjectMissingError } from "./errors.ts";
+import { DuplicateRecordError, ObjectAccessDeniedError, ObjectMissingError } from "./errors.ts";
 import type { ImageMetadataItem, ObjectHead } from "./record.ts";
 
 /** The two AWS calls the function makes, behind one small adapter (tests mock here and only here). */
@@ -40,6 +40,7 @@ export function createAwsMetadataStore(clients: {
         ) {
           throw new ObjectMissingError(bucket, key, { cause: error });
         }
+        if (httpStatus(error) === 403) throw new ObjectAccessDeniedError(bucket, key, { cause: error });
         throw error;
       }
     },

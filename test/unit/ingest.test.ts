@@ -158,3 +158,44 @@ describe("Function: ingestEvent", () => {
     expect(peak).toBe(3);
   });
 });
+
+describe("Adapter: createAwsMetadataStore", () => {
+  it("turns a bodiless 403 on HeadObject into a named AccessDenied error", async () => {
+    const { createAwsMetadataStore } = await import("../../src/function/store.ts");
+    const { ObjectAccessDeniedError } = await import("../../src/function/errors.ts");
+    const forbidden = Object.assign(new Error("UnknownError"), {
+      name: "403",
+      $metadata: { httpStatusCode: 403 },
+    });
+    const s3 = {
+      send: async () => Promise.reject(forbidden),
+    } as unknown as import("@aws-sdk/client-s3").S3Client;
+    const store = createAwsMetadataStore({ s3, dynamo: {} as never, tableName: "t" });
+    const failure = await store.headObject("b", "k").catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ObjectAccessDeniedError);
+    expect((failure as Error).message).toContain("s3:GetObject");
+    expect((failure as Error).cause).toBe(forbidden);
+  });
+
+  it("maps a 404 on HeadObject to ObjectMissingError and ConditionalCheckFailedException to DuplicateRecordError", async () => {
+    const { createAwsMetadataStore } = await import("../../src/function/store.ts");
+    const notFound = Object.assign(new Error("NotFound"), {
+      name: "NotFound",
+      $metadata: { httpStatusCode: 404 },
+    });
+    const conditional = Object.assign(new Error("The conditional request failed"), {
+      name: "ConditionalCheckFailedException",
+    });
+    const s3 = {
+      send: async () => Promise.reject(notFound),
+    } as unknown as import("@aws-sdk/client-s3").S3Client;
+    const dynamo = {
+      send: async () => Promise.reject(conditional),
+    } as unknown as import("@aws-sdk/lib-dynamodb").DynamoDBDocumentClient;
+    const store = createAwsMetadataStore({ s3, dynamo, tableName: "t" });
+    await expect(store.headObject("b", "k")).rejects.toBeInstanceOf(ObjectMissingError);
+    await expect(store.putRecordIfAbsent({ PK: "p", SK: "s" } as never)).rejects.toBeInstanceOf(
+      DuplicateRecordError,
+    );
+  });
+});

@@ -130,6 +130,7 @@ export async function up(options: UpOptions): Promise<void> {
       ...(options.host ? { host: options.host } : {}),
       ...(options.persist ? { dataDir: options.persist } : {}),
       enforceIam: options.enforceIam !== false,
+      stack: target.stack,
       ...(options.dynamodb ? { dynamodbBackend: options.dynamodb } : {}),
       ...(options.lambdaConcurrency
         ? { lambda: { maxConcurrency: parseCount(options.lambdaConcurrency, "--lambda-concurrency", { min: 1, max: 64 }) } }

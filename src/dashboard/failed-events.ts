@@ -1,0 +1,51 @@
+import type { FailedEvent } from "../engine/internal.ts";
+
+/** A failed asynchronous invocation as the failed-events panel shows it. */
+export interface FailedEventView {
+  id: string;
+  functionName: string;
+  /** Object keys named by the event's records (decoded), to tell which upload failed. */
+  keys: string[];
+  attempts: number;
+  errorType: string;
+  errorMessage: string;
+  requestIds: string[];
+  firstAttemptAt: string;
+  failedAt: string;
+}
+
+/** S3 event keys are form-URL-encoded (`+` for space); a malformed escape is shown as it is. */
+function decodeEventKey(key: string): string {
+  try {
+    return decodeURIComponent(key.replace(/\+/g, " "));
+  } catch {
+    return key;
+  }
+}
+
+/** The object keys of an S3 event payload, or none for other shapes. */
+export function eventObjectKeys(payload: unknown): string[] {
+  const records = (payload as { Records?: unknown } | null)?.Records;
+  if (!Array.isArray(records)) return [];
+  return records.flatMap((record) => {
+    const key = (record as { s3?: { object?: { key?: unknown } } } | null)?.s3?.object?.key;
+    return typeof key === "string" ? [decodeEventKey(key)] : [];
+  });
+}
+
+/** Maps the Lambda service's failed events to views, newest failure first. */
+export function failedEventViews(events: FailedEvent[]): FailedEventView[] {
+  return events
+    .map((event) => ({
+      id: event.id,
+      functionName: event.functionName,
+      keys: eventObjectKeys(event.payload),
+      attempts: event.attempts,
+      errorType: event.errorType,
+      errorMessage: event.errorMessage,
+      requestIds: event.requestIds,
+      firstAttemptAt: event.firstAttemptAt,
+      failedAt: event.failedAt,
+    }))
+    .reverse();
+}

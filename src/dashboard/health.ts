@@ -1,0 +1,39 @@
+import { readFunctionArtifact } from "../artifact/build.ts";
+import { codeSha256 } from "../artifact/sha.ts";
+import type { AwsClients } from "../aws/clients.ts";
+import { type CheckResult, checkStack } from "../stack/check.ts";
+import { observeStack } from "../stack/observe.ts";
+import type { Stack } from "../stack/spec.ts";
+
+/** The stack-health panel: `verify`'s configuration checks, as the page shows them. */
+export interface HealthReport {
+  checkedAt: string;
+  ok: boolean;
+  passed: number;
+  total: number;
+  checks: CheckResult[];
+  /** Set when the stack could not be read at all (the checks are then empty). */
+  error?: string;
+}
+
+/**
+ * Runs `observeStack` + `checkStack` with admin clients, comparing the deployed code with the local build
+ * (`dist/function.zip`) when there is one, exactly as `pipeline verify` does without its probes.
+ */
+export async function checkStackHealth(
+  clients: AwsClients,
+  stack: Stack,
+  options: { artifactPath?: string } = {},
+): Promise<HealthReport> {
+  const checkedAt = new Date().toISOString();
+  try {
+    const zip = await readFunctionArtifact(options.artifactPath);
+    const observed = await observeStack(clients, stack);
+    const checks = checkStack(observed, stack, zip ? codeSha256(zip) : undefined);
+    const passed = checks.filter((c) => c.ok).length;
+    return { checkedAt, ok: passed === checks.length, passed, total: checks.length, checks };
+  } catch (error) {
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return { checkedAt, ok: false, passed: 0, total: 0, checks: [], error: message };
+  }
+}
