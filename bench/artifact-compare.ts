@@ -1,15 +1,30 @@
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { build } from "esbuild";
 import { unzipSync, zipSync } from "fflate";
 import { buildFunctionArtifact } from "../src/artifact/build.ts";
 import { FUNCTION_ENTRY, repoRoot } from "../src/artifact/paths.ts";
-import { summarize, type Summary } from "./stats.ts";
+import { type Summary, summarize } from "./stats.ts";
 
 /** The function's runtime dependencies: what the seed's `zip -r dist node_modules package.json` would carry. */
-const FUNCTION_DEPENDENCIES = ["@aws-sdk/client-s3", "@aws-sdk/client-dynamodb", "@aws-sdk/lib-dynamodb", "@aws-lambda-powertools/logger", "p-limit"];
+const FUNCTION_DEPENDENCIES = [
+  "@aws-sdk/client-s3",
+  "@aws-sdk/client-dynamodb",
+  "@aws-sdk/lib-dynamodb",
+  "@aws-lambda-powertools/logger",
+  "p-limit",
+];
 
 /** Copies the production dependency closure of `roots` from the repo's node_modules (no network). */
 function copyDependencyClosure(roots: string[], targetModules: string): number {
@@ -22,7 +37,9 @@ function copyDependencyClosure(roots: string[], targetModules: string): number {
     const source = join(repoRoot, "node_modules", name);
     if (!existsSync(join(source, "package.json"))) continue;
     cpSync(source, join(targetModules, name), { recursive: true, dereference: true });
-    const manifest = JSON.parse(readFileSync(join(source, "package.json"), "utf8")) as { dependencies?: Record<string, string> };
+    const manifest = JSON.parse(readFileSync(join(source, "package.json"), "utf8")) as {
+      dependencies?: Record<string, string>;
+    };
     queue.push(...Object.keys(manifest.dependencies ?? {}));
   }
   return seen.size;
@@ -38,7 +55,8 @@ function zipDirectory(dir: string, zipPath: string): void {
     const walk = (rel: string) => {
       const abs = join(dir, rel);
       if (statSync(abs).isDirectory()) {
-        for (const entry of execFileSync("ls", ["-A", abs], { encoding: "utf8" }).split("\n").filter(Boolean)) walk(join(rel, entry));
+        for (const entry of execFileSync("ls", ["-A", abs], { encoding: "utf8" }).split("\n").filter(Boolean))
+          walk(join(rel, entry));
       } else files[rel] = readFileSync(abs);
     };
     walk("");
@@ -59,7 +77,12 @@ function measureInit(zipPath: string, entry: string, runs: number): Summary {
     const samples: number[] = [];
     for (let i = 0; i < runs; i++) {
       const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], {
-        env: { PATH: process.env.PATH, AWS_REGION: "us-east-1", TABLE_NAME: "bench", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+        env: {
+          PATH: process.env.PATH,
+          AWS_REGION: "us-east-1",
+          TABLE_NAME: "bench",
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+        },
         encoding: "utf8",
       });
       samples.push(Number(out));
@@ -86,8 +109,20 @@ export async function compareArtifacts(runs: number): Promise<ArtifactComparison
     const pkgDir = join(work, "pkg");
     mkdirSync(join(pkgDir, "dist"), { recursive: true });
     // Same code, compiled but not bundled: imports of packages stay imports, resolved from node_modules.
-    await build({ entryPoints: [FUNCTION_ENTRY], bundle: true, packages: "external", platform: "node", target: "node20", format: "esm", outfile: join(pkgDir, "dist/handler.js"), logLevel: "silent" });
-    writeFileSync(join(pkgDir, "package.json"), JSON.stringify({ name: "seed-function", type: "module", main: "dist/handler.js" }));
+    await build({
+      entryPoints: [FUNCTION_ENTRY],
+      bundle: true,
+      packages: "external",
+      platform: "node",
+      target: "node20",
+      format: "esm",
+      outfile: join(pkgDir, "dist/handler.js"),
+      logLevel: "silent",
+    });
+    writeFileSync(
+      join(pkgDir, "package.json"),
+      JSON.stringify({ name: "seed-function", type: "module", main: "dist/handler.js" }),
+    );
     const packages = copyDependencyClosure(FUNCTION_DEPENDENCIES, join(pkgDir, "node_modules"));
     const seedZip = join(work, "seed.zip");
     zipDirectory(pkgDir, seedZip);

@@ -16,17 +16,23 @@ export interface UpProcess {
 
 export async function startUpProcess(args: string[] = []): Promise<UpProcess> {
   const startedAt = performance.now();
-  const child = spawn(process.execPath, [join(repoRoot, "cli/bin/pipeline.js"), "--json", "up", "--port", "0", ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
-  });
+  const child = spawn(
+    process.execPath,
+    [join(repoRoot, "cli/bin/pipeline.js"), "--json", "up", "--port", "0", ...args],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+    },
+  );
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr += chunk.toString();
   });
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   const endpoint = await new Promise<string>((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`pipeline up exited with ${code}: ${stderr.trim().split("\n").at(-1)}`)));
+    child.once("exit", (code) =>
+      reject(new Error(`pipeline up exited with ${code}: ${stderr.trim().split("\n").at(-1)}`)),
+    );
     lines.on("line", (line) => {
       try {
         const event = JSON.parse(line) as { event?: string; endpoint?: string };

@@ -2,17 +2,22 @@
  * `npm run bench [-- --quick]`: every figure measured side by side in one run against engines this script starts,
  * printed with its target and written to bench/results.json. Medians of several runs, with min and max.
  */
-import { cpus } from "node:os";
+
 import { readFileSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
 import { join } from "node:path";
-import { CreateTableCommand, waitUntilTableExists } from "@aws-sdk/client-dynamodb";
 import { CreateFunctionCommand, InvokeCommand, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
-import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+} from "@aws-sdk/client-s3";
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { zipSync } from "fflate";
 import pLimit from "p-limit";
 import { repoRoot } from "../src/artifact/paths.ts";
-import { createAwsClients, EMULATOR_CREDENTIALS, type AwsClients } from "../src/aws/clients.ts";
+import { type AwsClients, createAwsClients, EMULATOR_CREDENTIALS } from "../src/aws/clients.ts";
 import { startEngine } from "../src/engine/index.ts";
 import type { ServiceRequest } from "../src/engine/types.ts";
 import { stripETagQuotes } from "../src/function/record.ts";
@@ -26,11 +31,17 @@ import { percentile, round, type Summary, summarize } from "./stats.ts";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 const quick = process.argv.includes("--quick");
+const outIndex = process.argv.indexOf("--out");
+const resultsPath =
+  outIndex > 0 && process.argv[outIndex + 1]
+    ? (process.argv[outIndex + 1] as string)
+    : join(repoRoot, "bench/results.json");
 const runs = quick ? 2 : 3;
 const e2eObjects = quick ? 150 : 1000;
 const concurrency = 16;
 const stack = defineStack();
-const clientsFor = (endpoint: string) => createAwsClients({ endpoint, region: "us-east-1", credentials: EMULATOR_CREDENTIALS });
+const clientsFor = (endpoint: string) =>
+  createAwsClients({ endpoint, region: "us-east-1", credentials: EMULATOR_CREDENTIALS });
 const log = (text: string) => process.stderr.write(`${text}\n`);
 
 /** Mixed fixtures in the 5–100 KB range, as the issue asks. */
@@ -48,9 +59,20 @@ async function coldStart(): Promise<{ ready: Summary; firstRecord: Summary }> {
     try {
       const clients = clientsFor(up.endpoint);
       const put = await clients.s3.send(
-        new PutObjectCommand({ Bucket: stack.bucket, Key: "uploads/first.jpg", Body: fixtures[0]?.body, ContentType: "image/jpeg" }),
+        new PutObjectCommand({
+          Bucket: stack.bucket,
+          Key: "uploads/first.jpg",
+          Body: fixtures[0]?.body,
+          ContentType: "image/jpeg",
+        }),
       );
-      const found = await waitForRecord(clients, stack, "uploads/first.jpg", stripETagQuotes(put.ETag ?? ""), { timeoutMs: 30_000 });
+      const found = await waitForRecord(
+        clients,
+        stack,
+        "uploads/first.jpg",
+        stripETagQuotes(put.ETag ?? ""),
+        { timeoutMs: 30_000 },
+      );
       if (!found) throw new Error("cold start: first record never appeared");
       ready.push(up.readyMs);
       first.push(performance.now() - up.startedAt);
@@ -93,7 +115,8 @@ async function endToEnd(clients: AwsClients, pid: number | undefined, prefix: st
         seen.add(event.eventId);
         cursor = Math.max(cursor, event.timestamp - 50);
         const line = parseJsonLogLine(event.message);
-        if (line?.outcome === "written" && typeof line.key === "string" && !written.has(line.key)) written.set(line.key, now);
+        if (line?.outcome === "written" && typeof line.key === "string" && !written.has(line.key))
+          written.set(line.key, now);
       }
       if (written.size >= e2eObjects) break;
       await new Promise((resolve) => setTimeout(resolve, 5));
@@ -105,23 +128,38 @@ async function endToEnd(clients: AwsClients, pid: number | undefined, prefix: st
       limit(async () => {
         const fixture = fixtures[i % fixtures.length] as (typeof fixtures)[number];
         const key = `${prefix}${i}-${fixture.name}`;
-        await clients.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: key, Body: fixture.body, ContentType: fixture.contentType }));
+        await clients.s3.send(
+          new PutObjectCommand({
+            Bucket: stack.bucket,
+            Key: key,
+            Body: fixture.body,
+            ContentType: fixture.contentType,
+          }),
+        );
         acknowledged.set(key, performance.now());
       }),
     ),
   );
   const deadline = performance.now() + 120_000;
-  while (written.size < e2eObjects && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  while (written.size < e2eObjects && performance.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 20));
   polling = false;
   await poller;
   const seconds = (Math.max(...written.values()) - started) / 1000;
   if (sampler) clearInterval(sampler);
   const records = (await scanRecords(clients, stack)).filter((r) => r.key.startsWith(prefix)).length;
   if (records !== e2eObjects || written.size !== e2eObjects) {
-    throw new Error(`end-to-end: ${records} records and ${written.size} written lines for ${e2eObjects} uploads`);
+    throw new Error(
+      `end-to-end: ${records} records and ${written.size} written lines for ${e2eObjects} uploads`,
+    );
   }
   const latencies = [...acknowledged].map(([key, at]) => Math.max(0, (written.get(key) as number) - at));
-  return { latencies, objectsPerSec: e2eObjects / seconds, peakEngineRssMb: pid ? peakRssMb(pid) : Number.NaN, peakTreeRssMb: peakTree };
+  return {
+    latencies,
+    objectsPerSec: e2eObjects / seconds,
+    peakEngineRssMb: pid ? peakRssMb(pid) : Number.NaN,
+    peakTreeRssMb: peakTree,
+  };
 }
 
 /** The same objects by a script with the raw SDK: PutObject + HeadObject + conditional PutItem, no events. */
@@ -133,12 +171,23 @@ async function floor(clients: AwsClients, bucket: string, prefix: string): Promi
       limit(async () => {
         const fixture = fixtures[i % fixtures.length] as (typeof fixtures)[number];
         const key = `${prefix}${i}-${fixture.name}`;
-        await clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: fixture.body, ContentType: fixture.contentType }));
+        await clients.s3.send(
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: key,
+            Body: fixture.body,
+            ContentType: fixture.contentType,
+          }),
+        );
         const head = await clients.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
         await clients.documents.send(
           new PutCommand({
             TableName: stack.table,
-            Item: { PK: `IMG#${bucket}#${key}`, SK: `META#${stripETagQuotes(head.ETag ?? "")}`, size: head.ContentLength },
+            Item: {
+              PK: `IMG#${bucket}#${key}`,
+              SK: `META#${stripETagQuotes(head.ETag ?? "")}`,
+              size: head.ContentLength,
+            },
             ConditionExpression: "attribute_not_exists(PK) AND attribute_not_exists(SK)",
           }),
         );
@@ -155,7 +204,10 @@ async function redeploy(clients: AwsClients): Promise<Summary> {
     const started = performance.now();
     await redeployFunction(clients, stack);
     const response = await clients.lambda.send(
-      new InvokeCommand({ FunctionName: stack.functionName, Payload: Buffer.from(JSON.stringify({ Records: [] })) }),
+      new InvokeCommand({
+        FunctionName: stack.functionName,
+        Payload: Buffer.from(JSON.stringify({ Records: [] })),
+      }),
     );
     if (response.FunctionError) throw new Error("redeploy: new code failed to serve");
     samples.push(performance.now() - started);
@@ -178,7 +230,12 @@ async function engineColdStart(): Promise<Summary> {
 }
 
 /** S3 through the edge (SDK over HTTP) vs the data plane called directly (edge bypassed), side by side. */
-async function s3EdgeVsDirect(): Promise<{ putEdge: number; putDirect: number; getEdgeMBps: number; getDirectMBps: number }> {
+async function s3EdgeVsDirect(): Promise<{
+  putEdge: number;
+  putDirect: number;
+  getEdgeMBps: number;
+  getDirectMBps: number;
+}> {
   const engine = await startEngine({ port: 0 });
   const clients = clientsFor(engine.endpoint);
   try {
@@ -192,7 +249,11 @@ async function s3EdgeVsDirect(): Promise<{ putEdge: number; putDirect: number; g
       method,
       rawPath: `/bench-s3/${key}`,
       query: new URLSearchParams(),
-      headers: { host: "localhost", "content-length": String(payload.length), "content-type": "application/octet-stream" },
+      headers: {
+        host: "localhost",
+        "content-length": String(payload.length),
+        "content-type": "application/octet-stream",
+      },
       host: "localhost",
       body: payload,
       caller,
@@ -205,7 +266,9 @@ async function s3EdgeVsDirect(): Promise<{ putEdge: number; putDirect: number; g
       await Promise.all(Array.from({ length: count }, (_, i) => limit(() => work(i))));
       return count / ((performance.now() - started) / 1000);
     };
-    const putEdge = await timeIt((i) => clients.s3.send(new PutObjectCommand({ Bucket: "bench-s3", Key: `edge/${i}`, Body: body })));
+    const putEdge = await timeIt((i) =>
+      clients.s3.send(new PutObjectCommand({ Bucket: "bench-s3", Key: `edge/${i}`, Body: body })),
+    );
     const putDirect = await timeIt((i) => s3.handle(direct("PUT", `direct/${i}`, body)));
     const getEdge = await timeIt(async (i) => {
       const response = await clients.s3.send(new GetObjectCommand({ Bucket: "bench-s3", Key: `edge/${i}` }));
@@ -236,16 +299,34 @@ async function lambdaInvokes(): Promise<{ coldMs: Summary; warmMs: Summary }> {
     const clients = clientsFor(engine.endpoint);
     try {
       const { IAMClient, CreateRoleCommand } = await import("@aws-sdk/client-iam");
-      const iam = new IAMClient({ endpoint: engine.endpoint, region: "us-east-1", credentials: EMULATOR_CREDENTIALS });
+      const iam = new IAMClient({
+        endpoint: engine.endpoint,
+        region: "us-east-1",
+        credentials: EMULATOR_CREDENTIALS,
+      });
       const role = await iam.send(
-        new CreateRoleCommand({ RoleName: "noop", AssumeRolePolicyDocument: JSON.stringify(defineStack().trustPolicy) }),
+        new CreateRoleCommand({
+          RoleName: "noop",
+          AssumeRolePolicyDocument: JSON.stringify(defineStack().trustPolicy),
+        }),
       );
       iam.destroy();
-      const zip = zipSync({ "index.mjs": Buffer.from("export const handler = async (e) => ({ ok: true });") });
+      const zip = zipSync({
+        "index.mjs": Buffer.from("export const handler = async (e) => ({ ok: true });"),
+      });
       await clients.lambda.send(
-        new CreateFunctionCommand({ FunctionName: "noop", Runtime: "nodejs22.x", Handler: "index.handler", Role: role.Role?.Arn, Code: { ZipFile: zip } }),
+        new CreateFunctionCommand({
+          FunctionName: "noop",
+          Runtime: "nodejs22.x",
+          Handler: "index.handler",
+          Role: role.Role?.Arn,
+          Code: { ZipFile: zip },
+        }),
       );
-      await waitUntilFunctionActiveV2({ client: clients.lambda, maxWaitTime: 30, minDelay: 0.05, maxDelay: 0.5 }, { FunctionName: "noop" });
+      await waitUntilFunctionActiveV2(
+        { client: clients.lambda, maxWaitTime: 30, minDelay: 0.05, maxDelay: 0.5 },
+        { FunctionName: "noop" },
+      );
       const invoke = async () => {
         const started = performance.now();
         await clients.lambda.send(new InvokeCommand({ FunctionName: "noop", Payload: Buffer.from("{}") }));
@@ -262,7 +343,9 @@ async function lambdaInvokes(): Promise<{ coldMs: Summary; warmMs: Summary }> {
 }
 
 async function main(): Promise<void> {
-  log(`bench: ${quick ? "quick" : "full"} run, ${e2eObjects} end-to-end objects, concurrency ${concurrency}, ${runs} runs each`);
+  log(
+    `bench: ${quick ? "quick" : "full"} run, ${e2eObjects} end-to-end objects, concurrency ${concurrency}, ${runs} runs each`,
+  );
   const artifacts = await compareArtifacts(quick ? 3 : 5);
   log("bench: artifact comparison done");
   const engineStart = await engineColdStart();
@@ -295,7 +378,9 @@ async function main(): Promise<void> {
         redeploySummary = await redeploy(clients);
         redeploys.push(redeploySummary.median);
       }
-      log(`bench: end-to-end run ${r + 1}/${runs}: ${round(run.objectsPerSec)} objects/s, floor ${round(floors.at(-1) ?? 0)} objects/s`);
+      log(
+        `bench: end-to-end run ${r + 1}/${runs}: ${round(run.objectsPerSec)} objects/s, floor ${round(floors.at(-1) ?? 0)} objects/s`,
+      );
     } finally {
       clients.destroy();
       await up.stop();
@@ -350,34 +435,88 @@ async function main(): Promise<void> {
     concurrency,
     measuredAt: new Date().toISOString(),
   };
-  writeFileSync(join(repoRoot, "bench/results.json"), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(resultsPath, `${JSON.stringify(results, null, 2)}\n`);
 
   const rows: Array<[string, string, string, boolean]> = [
-    ["pipeline up → ready", `${results.upReadyMs} ms (${round(cold.ready.min)}–${round(cold.ready.max)})`, "≤ 2000 ms", results.upReadyMs <= 2000],
-    ["up → first record", `${results.firstRecordMs} ms (${round(cold.firstRecord.min)}–${round(cold.firstRecord.max)})`, "—", true],
+    [
+      "pipeline up → ready",
+      `${results.upReadyMs} ms (${round(cold.ready.min)}–${round(cold.ready.max)})`,
+      "≤ 2000 ms",
+      results.upReadyMs <= 2000,
+    ],
+    [
+      "up → first record",
+      `${results.firstRecordMs} ms (${round(cold.firstRecord.min)}–${round(cold.firstRecord.max)})`,
+      "—",
+      true,
+    ],
     ["upload → record p50", `${results.e2eP50Ms} ms`, "≤ 50 ms", results.e2eP50Ms <= 50],
     ["upload → record p95", `${results.e2eP95Ms} ms`, "—", true],
     ["upload → record p99", `${results.e2eP99Ms} ms`, "≤ 250 ms", results.e2eP99Ms <= 250],
-    ["end-to-end throughput", `${results.e2eObjectsPerSec} objects/s (${round(e2e.min)}–${round(e2e.max)})`, "≥ 200 objects/s", results.e2eObjectsPerSec >= 200],
-    ["raw SDK floor", `${results.floorObjectsPerSec} objects/s (${round(floorSummary.min)}–${round(floorSummary.max)})`, "—", true],
+    [
+      "end-to-end throughput",
+      `${results.e2eObjectsPerSec} objects/s (${round(e2e.min)}–${round(e2e.max)})`,
+      "≥ 200 objects/s",
+      results.e2eObjectsPerSec >= 200,
+    ],
+    [
+      "raw SDK floor",
+      `${results.floorObjectsPerSec} objects/s (${round(floorSummary.min)}–${round(floorSummary.max)})`,
+      "—",
+      true,
+    ],
     ["ratio end-to-end / floor", `${results.ratioToFloor}`, "≥ 0.5", results.ratioToFloor >= 0.5],
-    ["bundle zip / node_modules zip", `${results.bundleZipBytes} / ${results.nodeModulesZipBytes} B = ${round(results.bundleZipBytes / results.nodeModulesZipBytes, 3)}`, "≤ 0.1", results.bundleZipBytes / results.nodeModulesZipBytes <= 0.1],
-    ["bundle init / node_modules init", `${results.bundleInitMs} / ${results.nodeModulesInitMs} ms = ${round(results.bundleInitMs / results.nodeModulesInitMs, 2)}`, "≤ 0.33", results.bundleInitMs / results.nodeModulesInitMs <= 1 / 3],
+    [
+      "bundle zip / node_modules zip",
+      `${results.bundleZipBytes} / ${results.nodeModulesZipBytes} B = ${round(results.bundleZipBytes / results.nodeModulesZipBytes, 3)}`,
+      "≤ 0.1",
+      results.bundleZipBytes / results.nodeModulesZipBytes <= 0.1,
+    ],
+    [
+      "bundle init / node_modules init",
+      `${results.bundleInitMs} / ${results.nodeModulesInitMs} ms = ${round(results.bundleInitMs / results.nodeModulesInitMs, 2)}`,
+      "≤ 0.33",
+      results.bundleInitMs / results.nodeModulesInitMs <= 1 / 3,
+    ],
     ["redeploy (change → serving)", `${results.redeployMs} ms`, "≤ 1000 ms", results.redeployMs <= 1000],
-    ["engine peak RSS (run 2)", `${results.engineRssMb} MB (with function envs ${results.engineTreeRssMb} MB)`, "≤ 400 MB", results.engineRssMb <= 400],
-    ["engine cold start → healthy", `${results.engineColdStartMs} ms`, "≤ 1000 ms", results.engineColdStartMs <= 1000],
-    ["S3 PutObject 50 KB @16 edge / direct", `${results.s3PutObjectsPerSecEdge} / ${results.s3PutObjectsPerSecDirect} objects/s = ${results.s3PutRatio}`, "≥ 0.8", results.s3PutRatio >= 0.8],
-    ["S3 GetObject edge / direct", `${results.s3GetMBpsEdge} / ${results.s3GetMBpsDirect} MB/s = ${results.s3GetRatio}`, "≥ 0.8", results.s3GetRatio >= 0.8],
+    [
+      "engine peak RSS (run 2)",
+      `${results.engineRssMb} MB (with function envs ${results.engineTreeRssMb} MB)`,
+      "≤ 400 MB",
+      results.engineRssMb <= 400,
+    ],
+    [
+      "engine cold start → healthy",
+      `${results.engineColdStartMs} ms`,
+      "≤ 1000 ms",
+      results.engineColdStartMs <= 1000,
+    ],
+    [
+      "S3 PutObject 50 KB @16 edge / direct",
+      `${results.s3PutObjectsPerSecEdge} / ${results.s3PutObjectsPerSecDirect} objects/s = ${results.s3PutRatio}`,
+      "≥ 0.8",
+      results.s3PutRatio >= 0.8,
+    ],
+    [
+      "S3 GetObject edge / direct",
+      `${results.s3GetMBpsEdge} / ${results.s3GetMBpsDirect} MB/s = ${results.s3GetRatio}`,
+      "≥ 0.8",
+      results.s3GetRatio >= 0.8,
+    ],
     ["Lambda first invoke (cold)", `${results.lambdaColdInvokeMs} ms`, "—", true],
     ["Lambda warm invoke round trip", `${results.lambdaWarmInvokeMs} ms`, "—", true],
   ];
   const width = Math.max(...rows.map((r) => r[0].length));
   const valueWidth = Math.max(...rows.map((r) => r[1].length));
-  console.log(`\nbench (${results.machine.cores} cores, Node ${results.machine.node}, ${runs} runs, ${e2eObjects} objects @${concurrency})`);
+  console.log(
+    `\nbench (${results.machine.cores} cores, Node ${results.machine.node}, ${runs} runs, ${e2eObjects} objects @${concurrency})`,
+  );
   for (const [name, value, target, ok] of rows) {
-    console.log(`  ${name.padEnd(width)}  ${value.padEnd(valueWidth)}  target ${target.padEnd(16)} ${target === "—" ? "" : ok ? "met" : "MISSED"}`);
+    console.log(
+      `  ${name.padEnd(width)}  ${value.padEnd(valueWidth)}  target ${target.padEnd(16)} ${target === "—" ? "" : ok ? "met" : "MISSED"}`,
+    );
   }
-  console.log("\nwrote bench/results.json");
+  console.log(`\nwrote ${resultsPath}`);
 }
 
 await main();

@@ -1,8 +1,8 @@
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
-import { allowAll, CredentialStore, type EngineContext, EngineEventBus, FaultInjector } from "./context.ts";
 import { registerDashboard } from "../dashboard/index.ts";
 import { defineStack } from "../stack/spec.ts";
+import { allowAll, CredentialStore, type EngineContext, EngineEventBus, FaultInjector } from "./context.ts";
 import { createDynamoDbService } from "./dynamodb/index.ts";
 import { Edge } from "./edge.ts";
 import { InitState, registerHealthRoutes } from "./health.ts";
@@ -95,7 +95,9 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
       persistence: dataDir ?? false,
     }));
     // The dashboard resolves its clients on first use, so it may register before the edge listens.
-    const dashboard = registerDashboard(edge, context, { stack: defineStack({ ...options.stack, region, accountId }) });
+    const dashboard = registerDashboard(edge, context, {
+      stack: defineStack({ ...options.stack, region, accountId }),
+    });
     const port = await edge.listen(options.port ?? DEFAULT_ENGINE_PORT, options.host ?? "127.0.0.1");
     endpoint = `http://127.0.0.1:${port}`;
     return {

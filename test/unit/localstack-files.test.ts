@@ -26,8 +26,10 @@ describe("File: docker-compose.yml", () => {
   const build = compose.services["function-build"] as ComposeService;
 
   it("pins the last LocalStack image that runs without an auth token, overridable", () => {
-    expect(localstack.image).toBe("${LOCALSTACK_IMAGE:-localstack/localstack:4.14.0}");
-    expect(localstack.environment?.LOCALSTACK_AUTH_TOKEN).toBe("${LOCALSTACK_AUTH_TOKEN:-}");
+    // Compose interpolation syntax, not template literals.
+    const dollar = "$";
+    expect(localstack.image).toBe(`${dollar}{LOCALSTACK_IMAGE:-localstack/localstack:4.14.0}`);
+    expect(localstack.environment?.LOCALSTACK_AUTH_TOKEN).toBe(`${dollar}{LOCALSTACK_AUTH_TOKEN:-}`);
   });
 
   it("publishes the edge port on loopback only", () => {

@@ -164,9 +164,16 @@ async function startDynalite(path: string | undefined): Promise<DynamoDbBackendH
 }
 
 /** Runs dynalite's HTTP handler with an in-memory request and response. */
-function dispatchInProcess(handler: (req: unknown, res: unknown) => void, request: ServiceRequest): Promise<ServiceResponse> {
+function dispatchInProcess(
+  handler: (req: unknown, res: unknown) => void,
+  request: ServiceRequest,
+): Promise<ServiceResponse> {
   return new Promise((resolve) => {
-    const req = Object.assign(new EventEmitter(), { headers: request.headers, method: request.method, url: "/" });
+    const req = Object.assign(new EventEmitter(), {
+      headers: request.headers,
+      method: request.method,
+      url: "/",
+    });
     const headers: Record<string, string> = {};
     const res = {
       statusCode: 200,
@@ -176,7 +183,11 @@ function dispatchInProcess(handler: (req: unknown, res: unknown) => void, reques
       },
       end(body?: string | Buffer) {
         delete headers["transfer-encoding"];
-        resolve({ status: res.statusCode, headers, body: body === undefined ? Buffer.alloc(0) : Buffer.from(body) });
+        resolve({
+          status: res.statusCode,
+          headers,
+          body: body === undefined ? Buffer.alloc(0) : Buffer.from(body),
+        });
       },
     };
     handler(req, res);
