@@ -1,0 +1,100 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { PutRolePolicyCommand } from "@aws-sdk/client-iam";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { beforeAll, describe, expect, it } from "vitest";
+import { buildFunctionArtifact } from "../../src/artifact/build.ts";
+import { repoRoot } from "../../src/artifact/paths.ts";
+import type { FailedEvent } from "../../src/engine/internal.ts";
+import { stripETagQuotes } from "../../src/function/record.ts";
+import { fetchLogEvents } from "../../src/pipeline/logs.ts";
+import { getRecord, waitForRecord } from "../../src/pipeline/records.ts";
+import { provisionStack } from "../../src/stack/provision.ts";
+import { defineStack } from "../../src/stack/spec.ts";
+import { externalEndpoint, useEngine } from "../helpers/engine.ts";
+
+const stack = defineStack();
+const body = readFileSync(join(repoRoot, "fixtures/cat.jpg"));
+
+/** Polls until `check` returns a value, or fails after the deadline. */
+async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+// IAM is enforced only by the embedded engine (LocalStack enforces it in paid tiers): skipped against an endpoint.
+describe.skipIf(externalEndpoint)(
+  "IAM enforcement on the pipeline: a narrowed role fails, restoring it and re-driving fixes it",
+  () => {
+    const target = useEngine({ lambda: { retryBaseDelayMs: 20 } });
+    beforeAll(async () => {
+      await provisionStack({ clients: target.clients, stack, artifact: (await buildFunctionArtifact()).zip });
+    });
+
+    const narrowTo = (removedAction: string) =>
+      target.clients.iam.send(
+        new PutRolePolicyCommand({
+          RoleName: stack.roleName,
+          PolicyName: stack.policyName,
+          PolicyDocument: JSON.stringify({
+            ...stack.executionPolicy,
+            Statement: stack.executionPolicy.Statement.filter((s) => s.Action !== removedAction),
+          }),
+        }),
+      );
+    const restore = () =>
+      target.clients.iam.send(
+        new PutRolePolicyCommand({
+          RoleName: stack.roleName,
+          PolicyName: stack.policyName,
+          PolicyDocument: JSON.stringify(stack.executionPolicy),
+        }),
+      );
+
+    it.each([
+      ["s3:GetObject", /access denied reading s3:\/\/image-uploads\/uploads\/denied-s3\.jpg.*s3:GetObject/],
+      ["dynamodb:PutItem", /AccessDeniedException.*not authorized to perform: dynamodb:PutItem/],
+    ])("without %s", async (action, logPattern) => {
+      const lambda = target.engine?.context.internal.lambda;
+      if (!lambda) throw new Error("engine has no Lambda service");
+      await narrowTo(action);
+      const key = `uploads/denied-${action.split(":")[0]}.jpg`;
+      const started = Date.now();
+      const put = await target.clients.s3.send(
+        new PutObjectCommand({ Bucket: stack.bucket, Key: key, Body: body, ContentType: "image/jpeg" }),
+      );
+      const etag = stripETagQuotes(put.ETag ?? "");
+
+      const failed = await eventually<FailedEvent>("the failed event", () =>
+        lambda
+          .listFailedEvents()
+          .find((e) => JSON.stringify(e.payload).includes(key.replace("uploads/", ""))),
+      );
+      // One attempt and two retries, as on AWS; the record was never written.
+      expect(failed.attempts).toBe(3);
+      expect(failed.errorMessage).toMatch(
+        action === "s3:GetObject" ? /AccessDenied/ : /AccessDeniedException/,
+      );
+      expect(await getRecord(target.clients, stack, key, etag)).toBeUndefined();
+      const lines = (
+        await fetchLogEvents(target.clients, stack.logGroupName, { startTime: started - 1000 })
+      ).map((e) => e.message);
+      expect(lines.filter((l) => logPattern.test(l)).length).toBeGreaterThanOrEqual(3);
+
+      await restore();
+      expect(lambda.redriveFailedEvent(failed.id)).toBe(true);
+      const found = await waitForRecord(target.clients, stack, key, etag, { timeoutMs: 15_000 });
+      expect(found?.item.size).toBe(body.length);
+      expect(lambda.listFailedEvents().some((e) => e.id === failed.id)).toBe(false);
+    });
+  },
+);
