@@ -59,17 +59,6 @@ export function decodeS3Key(encodedKey: string): string {
   }
 }
 
-/**
- * Encodes a key the way S3 does in event notifications (inverse of `decodeS3Key`): form encoding as Java's
- * URLEncoder does it (unreserved `A-Za-z0-9.-*_`, space as `+`), with `/` left as is.
- */
-export function encodeS3EventKey(key: string): string {
-  return encodeURIComponent(key)
-    .replace(/%20/g, "+")
-    .replace(/%2F/gi, "/")
-    .replace(/[!'()~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 

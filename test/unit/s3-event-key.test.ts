@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { decodeS3EventKey, encodeS3EventKey } from "../../src/engine/lambda/s3-event.ts";
+import { encodeS3EventKey } from "../../src/events/s3-event.ts";
+import { decodeS3Key } from "../../src/function/s3-event.ts";
 
 describe("Function: encodeS3EventKey", () => {
   // Keys as stored, and as S3 writes them into event records (form-URL-encoded, `/` kept).
@@ -27,9 +28,9 @@ describe("Function: encodeS3EventKey", () => {
     expect(result).toBe(encoded);
   });
 
-  it.each(table)("round-trips %s through decodeS3EventKey", (key) => {
+  it.each(table)("round-trips %s through decodeS3Key", (key) => {
     // Act
-    const result = decodeS3EventKey(encodeS3EventKey(key));
+    const result = decodeS3Key(encodeS3EventKey(key));
 
     // Assess
     expect(result).toBe(key);

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { buildS3Event } from "../../src/engine/lambda/s3-event.ts";
 import type { ObjectCreatedEvent } from "../../src/engine/types.ts";
+import { buildS3Event } from "../../src/events/s3-event.ts";
 
 const sample: unknown = JSON.parse(
   readFileSync(new URL("../fixtures/events/aws-s3-put-sample.json", import.meta.url), "utf8"),

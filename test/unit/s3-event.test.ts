@@ -1,10 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  decodeS3Key,
-  encodeS3EventKey,
-  KeyDecodingError,
-  parseS3Event,
-} from "../../src/function/s3-event.ts";
+import { encodeS3EventKey } from "../../src/events/s3-event.ts";
+import { decodeS3Key, KeyDecodingError, parseS3Event } from "../../src/function/s3-event.ts";
 import { loadEvent } from "../helpers/events.ts";
 
 describe("Function: decodeS3Key", () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { EngineContext } from "../context.ts";
@@ -26,7 +26,16 @@ export async function createLambdaService(context: EngineContext, options: Engin
   // Created on first use, so engines that never create a function leave nothing behind.
   let codeRoot: string | undefined;
   const codeRootDirectory = () => {
-    codeRoot ??= mkdtempSync(join(tmpdir(), "pipeline-lambda-"));
+    if (codeRoot) return codeRoot;
+    if (context.dataDir) {
+      // With a data dir everything stays inside it, and a fixed path lets the next start remove what a killed
+      // engine (kill -9 skips the exit hook) left behind; only one engine may use a data dir at a time.
+      codeRoot = join(context.dataDir, "lambda-code");
+      rmSync(codeRoot, { recursive: true, force: true });
+      mkdirSync(codeRoot, { recursive: true });
+    } else {
+      codeRoot = mkdtempSync(join(tmpdir(), "pipeline-lambda-"));
+    }
     return codeRoot;
   };
   const removeCodeRoot = () => {

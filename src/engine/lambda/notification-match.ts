@@ -1,5 +1,5 @@
+import { encodeS3EventKey } from "../../events/s3-event.ts";
 import type { LambdaNotification } from "../internal.ts";
-import { encodeS3EventKey } from "./s3-event.ts";
 
 /**
  * Whether a configured event type (`s3:ObjectCreated:*`, `s3:ObjectCreated:Put`) covers an event name as it

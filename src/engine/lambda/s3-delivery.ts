@@ -1,10 +1,10 @@
+import { buildS3Event } from "../../events/s3-event.ts";
 import type { EngineContext } from "../context.ts";
 import type { LambdaInternal } from "../internal.ts";
 import type { ObjectCreatedEvent } from "../types.ts";
 import type { AsyncInvocationQueue } from "./async-queue.ts";
 import { parseFunctionReference } from "./function-name.ts";
 import { matchingNotifications } from "./notification-match.ts";
-import { buildS3Event } from "./s3-event.ts";
 
 /** S3 shows bucket owners by a canonical-ID-like value; LocalStack uses a fixed one, so do we. */
 const bucketOwnerId = "A3NL1KOZZKExample";

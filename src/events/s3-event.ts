@@ -1,5 +1,24 @@
 import { randomBytes } from "node:crypto";
-import type { ObjectCreatedEvent } from "../types.ts";
+/**
+ * The S3 event notification format, in one place: the engine delivers it, `reconcile` and the probes synthesize
+ * it, the function parses it (src/function/s3-event.ts decodes keys).
+ */
+
+/** An object that was created, with what S3 puts into the event about it. */
+export interface ObjectCreated {
+  eventName: string;
+  bucket: string;
+  /** The key as stored (decoded). */
+  key: string;
+  size: number;
+  eTag: string;
+  versionId?: string;
+  sequencer: string;
+  eventTime: string;
+  requestId: string;
+  sourceIp: string;
+  principalId: string;
+}
 
 /** One record of an S3 event notification, as S3 delivers it to Lambda (event structure version 2.1). */
 export interface S3EventRecord {
@@ -60,13 +79,8 @@ export function encodeS3EventKey(key: string): string {
   return encoded;
 }
 
-/** Reverses {@link encodeS3EventKey}, as handlers do (`decodeURIComponent(key.replace(/\+/g, " "))`). */
-export function decodeS3EventKey(encoded: string): string {
-  return decodeURIComponent(encoded.replace(/\+/g, " "));
-}
-
 /** Builds the event S3 sends to a Lambda destination for one created object. */
-export function buildS3Event(event: ObjectCreatedEvent, source: S3EventSource): S3Event {
+export function buildS3Event(event: ObjectCreated, source: S3EventSource): S3Event {
   const object: S3EventRecord["s3"]["object"] = {
     key: encodeS3EventKey(event.key),
     size: event.size,
