@@ -105,6 +105,19 @@ export function buildProgram(): Command {
       (await import("./commands/down.ts")).down(command.optsWithGlobals()),
     );
 
+  program
+    .command("ui")
+    .description(
+      "serve the dashboard for a stack on LocalStack, another engine or real AWS (polls the AWS APIs)",
+    )
+    .option("--port <port>", "port to serve on (0 picks a free one)", "4567")
+    .option("--host <address>", "interface to bind", "127.0.0.1")
+    .option("--allow-writes", "allow uploads and re-drives from the page (asks first on real AWS)")
+    .option("--poll <ms>", "how often to poll logs and uploads, in milliseconds", "1000")
+    .action(async (_options, command: Command) =>
+      (await import("./commands/ui.ts")).ui(command.optsWithGlobals()),
+    );
+
   const stack = program.command("stack").description("inspect the stack spec");
   stack
     .command("env")

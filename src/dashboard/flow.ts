@@ -121,10 +121,13 @@ export class FlowModel {
     return this.#rows.map((row) => structuredClone(row)).reverse();
   }
 
-  /** S3 acknowledged a write. */
-  objectCreated(event: ObjectCreatedEvent): FlowUpdate {
+  /**
+   * S3 acknowledged a write. `at` is when it happened, when the caller knows better than the clock (a
+   * dashboard that learns of uploads by polling passes the object's LastModified).
+   */
+  objectCreated(event: ObjectCreatedEvent, at?: number): FlowUpdate {
     if (!this.#tracks(event.bucket)) return noChange();
-    const now = this.#now();
+    const now = at ?? this.#now();
     // A row made earlier from a delivery that overtook its upload event is completed, not duplicated.
     const placeholder = this.#latestRow(event.bucket, event.key, (row) => row.sequencer === undefined);
     const row = placeholder ?? this.#addRow(event.bucket, event.key, now);
@@ -135,10 +138,10 @@ export class FlowModel {
     return this.#changed(row, now);
   }
 
-  /** Any `activity` event of the engine; unknown types change nothing. */
-  activity(event: Record<string, unknown>): FlowUpdate {
+  /** Any `activity` event of the engine; unknown types change nothing. `at` as for `objectCreated`. */
+  activity(event: Record<string, unknown>, at?: number): FlowUpdate {
     const type = str(event.type);
-    const now = this.#now();
+    const now = at ?? this.#now();
     switch (type) {
       case "s3.delivery.queued":
         return this.#queued(event, now);
@@ -214,6 +217,8 @@ export class FlowModel {
       invocations.push(invocation);
     }
     invocation.endedAt = now;
+    // Read from a REPORT line after the start was already shown: an init duration means a cold start.
+    if (num(event.initDurationMs) !== undefined) invocation.cold = true;
     const durationMs = num(event.durationMs);
     if (durationMs !== undefined) invocation.durationMs = durationMs;
     const outcome = str(event.outcome);

@@ -1,17 +1,16 @@
-import type { IncomingMessage } from "node:http";
 import { type AwsClients, createAwsClients, EMULATOR_CREDENTIALS } from "../aws/clients.ts";
 import type { EngineContext } from "../engine/context.ts";
 import type { Edge, InternalRoute } from "../engine/edge.ts";
-import type { ObjectCreatedEvent, ServiceResponse } from "../engine/types.ts";
+import type { ObjectCreatedEvent } from "../engine/types.ts";
 import { defineStack, type Stack } from "../stack/spec.ts";
 import { DashboardRequestError } from "./errors.ts";
-import { EventStreamHub, sseFrame } from "./event-stream.ts";
+import { EventStreamHub } from "./event-stream.ts";
 import { failedEventViews } from "./failed-events.ts";
 import { FlowModel, type FlowUpdate } from "./flow.ts";
 import { checkStackHealth, type HealthReport } from "./health.ts";
 import { recentLogEvents } from "./log-feed.ts";
-import { renderPage } from "./page.ts";
 import { listRecords } from "./records.ts";
+import { createDashboardRoute, type DashboardBackend, jsonResponse, publishFlowUpdate } from "./routes.ts";
 import { uploadObject } from "./upload.ts";
 
 /** URL prefix of the dashboard on the engine's edge. */
@@ -34,8 +33,6 @@ export interface Dashboard {
   close(): void;
 }
 
-/** POSTs must carry this header: a cross-site form or `fetch` cannot send it without a CORS preflight. */
-const csrfHeader = "x-pipeline-dashboard";
 const logLimit = 300;
 const recordLimit = 500;
 
@@ -47,12 +44,6 @@ const now = () => performance.timeOrigin + performance.now();
  * that already has one) replaces and closes the previous one instead of being shadowed by it.
  */
 const current = new WeakMap<Edge, { route: InternalRoute; dashboard: Dashboard }>();
-
-const json = (status: number, data: unknown): ServiceResponse => ({
-  status,
-  headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" },
-  body: JSON.stringify(data),
-});
 
 /**
  * Serves the live pipeline dashboard at `/_pipeline/` on the engine's edge: stack health, the flow timeline
@@ -95,11 +86,7 @@ export function registerDashboard(
     return healthInFlight;
   };
 
-  const publish = (update: FlowUpdate) => {
-    for (const row of update.rows) hub.send("row", { row, at: row.updatedAt });
-    if (update.failedChanged) hub.send("failed", { at: now() });
-    if (update.recordWritten) hub.send("records", { at: now() });
-  };
+  const publish = (update: FlowUpdate) => publishFlowUpdate(hub, update, now);
   const onObjectCreated = (event: ObjectCreatedEvent) => publish(model.objectCreated(event));
   const onActivity = (event: Record<string, unknown>) => {
     const at = now();
@@ -112,70 +99,41 @@ export function registerDashboard(
   context.events.prependListener("objectCreated", onObjectCreated);
   context.events.on("activity", onActivity);
 
-  const routes: Record<
-    string,
-    (request: IncomingMessage, url: URL, body: Buffer) => Promise<ServiceResponse>
-  > = {
-    "GET /": async () => {
-      const page = renderPage({ imageOrigin: new URL(context.endpoint()).origin });
-      return { status: 200, headers: page.headers, body: page.html };
-    },
-    "GET /events": async (request) =>
-      hub.open(request, [sseFrame("hello", { rows: model.rows(), stack: stackSummary(stack), at: now() })]),
-    "GET /api/flow": async () => json(200, { rows: model.rows() }),
-    "GET /api/health": async () => json(200, await health()),
-    "GET /api/records": async () => json(200, await listRecords(aws(), stack, { limit: recordLimit })),
-    "GET /api/logs": async () =>
-      json(200, {
-        group: stack.logGroupName,
-        events: await recentLogEvents(aws(), stack.logGroupName, { limit: logLimit }),
-      }),
-    "GET /api/failed": async () =>
-      json(200, { events: failedEventViews(context.internal.lambda?.listFailedEvents() ?? []) }),
-    "POST /api/upload": async (request, url, body) => {
-      const result = await uploadObject(aws(), stack, {
-        name: url.searchParams.get("name") ?? "",
-        body,
-        contentType: request.headers["content-type"],
-      });
-      return json(201, result);
+  const backend: DashboardBackend = {
+    stack,
+    source: () => ({
+      kind: "engine",
+      label: `embedded engine at ${context.endpoint()}`,
+      writable: true,
+      failedNote:
+        "Asynchronous invocations that failed after all retries (a DLQ on AWS). Re-drive queues one again.",
+    }),
+    imageOrigin: () => new URL(context.endpoint()).origin,
+    rows: () => model.rows(),
+    health,
+    records: () => listRecords(aws(), stack, { limit: recordLimit }),
+    logs: async () => ({
+      group: stack.logGroupName,
+      events: await recentLogEvents(aws(), stack.logGroupName, { limit: logLimit }),
+    }),
+    failed: async () => failedEventViews(context.internal.lambda?.listFailedEvents() ?? []),
+    upload: (file) => uploadObject(aws(), stack, file),
+    redrive: async (id) => {
+      const lambda = context.internal.lambda;
+      if (!lambda) throw new DashboardRequestError(503, "the Lambda service is not running");
+      if (!lambda.redriveFailedEvent(id)) throw new DashboardRequestError(404, `no failed event ${id}`);
     },
   };
-
-  const route: InternalRoute = async (request, url, body) => {
-    const method = request.method === "HEAD" ? "GET" : (request.method ?? "GET");
-    const path = url.pathname.slice(DASHBOARD_PREFIX.length) || "";
-    if (path === "") return { status: 308, headers: { location: `${DASHBOARD_PREFIX}/` } };
-    if (closed) return json(503, { error: "the dashboard is closed (the engine is stopping)" });
-    try {
-      if (method === "POST" && request.headers[csrfHeader] !== "1") {
-        throw new DashboardRequestError(403, `POST requests need the ${csrfHeader}: 1 header`);
-      }
-      const redrive = /^\/api\/redrive\/([^/]+)$/.exec(path);
-      if (redrive && method === "POST") {
-        const id = decodeURIComponent(redrive[1] as string);
-        const lambda = context.internal.lambda;
-        if (!lambda) throw new DashboardRequestError(503, "the Lambda service is not running");
-        if (!lambda.redriveFailedEvent(id)) throw new DashboardRequestError(404, `no failed event ${id}`);
-        return json(202, { redriven: id });
-      }
-      const handler = routes[`${method} ${path}`];
-      if (handler) return await handler(request, url, body);
-      const known = Object.keys(routes).some((r) => r.endsWith(` ${path}`)) || redrive;
-      throw new DashboardRequestError(
-        known ? 405 : 404,
-        `${method} ${url.pathname} is not a dashboard route`,
-      );
-    } catch (error) {
-      if (error instanceof DashboardRequestError) return json(error.status, { error: error.message });
-      context.log(
-        `dashboard: ${method} ${path} failed: ${error instanceof Error ? error.stack : String(error)}`,
-      );
-      return json(500, { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
-    }
-  };
-
   let closed = false;
+  const route = createDashboardRoute({
+    backend,
+    hub,
+    prefix: DASHBOARD_PREFIX,
+    closed: () => closed,
+    log: (message) => context.log(message),
+    now,
+  });
+
   const dashboard: Dashboard = {
     get url() {
       return `${context.endpoint()}${DASHBOARD_PREFIX}/`;
@@ -201,19 +159,8 @@ export function registerDashboard(
       const serving = current.get(edge);
       return serving
         ? serving.route(request, url, body)
-        : Promise.resolve(json(404, { error: "no dashboard" }));
+        : Promise.resolve(jsonResponse(404, { error: "no dashboard" }));
     });
   }
   return dashboard;
-}
-
-function stackSummary(stack: Stack) {
-  return {
-    bucket: stack.bucket,
-    table: stack.table,
-    functionName: stack.functionName,
-    logGroup: stack.logGroupName,
-    uploadPrefix: stack.uploadPrefix,
-    region: stack.region,
-  };
 }

@@ -19,13 +19,18 @@ function pageTemplate(): string {
   return template;
 }
 
-/** The dashboard document and the headers to serve it with (a nonce-based CSP: inline script, nothing else). */
-export function renderPage(options: { imageOrigin: string }): {
+/**
+ * The dashboard document and the headers to serve it with (a nonce-based CSP: inline script, nothing else).
+ * `writable: false` renders it read-only (no upload control, no re-drive), default writable.
+ */
+export function renderPage(options: { imageOrigin: string; writable?: boolean }): {
   html: string;
   headers: Record<string, string>;
 } {
   const nonce = randomBytes(16).toString("base64");
-  const html = pageTemplate().replace(/__NONCE__/g, nonce);
+  const html = pageTemplate()
+    .replace(/__NONCE__/g, nonce)
+    .replace("__WRITABLE__", options.writable === false ? "false" : "true");
   const csp = [
     "default-src 'none'",
     `script-src 'nonce-${nonce}'`,

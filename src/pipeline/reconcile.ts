@@ -19,6 +19,8 @@ export interface RedriveResult {
   object: StoredObject;
   ok: boolean;
   error?: string;
+  /** The invocation's request ID (Lambda's x-amzn-RequestId), to find its log lines. */
+  requestId?: string;
 }
 
 /** Invokes the function synchronously with an S3-shaped event for one object; the conditional write makes it safe. */
@@ -42,6 +44,8 @@ export async function redriveObject(
       Payload: Buffer.from(JSON.stringify(event)),
     }),
   );
+  const requestId = response.$metadata.requestId;
+  const id = requestId ? { requestId } : {};
   if (response.FunctionError) {
     const payload = response.Payload ? Buffer.from(response.Payload).toString("utf8") : "";
     let message = payload;
@@ -51,7 +55,7 @@ export async function redriveObject(
     } catch {
       // keep the raw payload
     }
-    return { object, ok: false, error: message };
+    return { object, ok: false, error: message, ...id };
   }
-  return { object, ok: true };
+  return { object, ok: true, ...id };
 }

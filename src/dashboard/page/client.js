@@ -1,7 +1,10 @@
 // The dashboard page's script, inlined by page.ts. Plain browser JavaScript, no build step and no external
 // assets; every piece of data goes into the DOM through textContent, never as HTML.
 (() => {
-  const base = "/_pipeline";
+  // The page is served at `<base>/`: `/_pipeline/` on the engine, `/` by `pipeline ui`.
+  const base = location.pathname.replace(/\/[^/]*$/, "");
+  // Rendered by the server: a read-only dashboard (pipeline ui without --allow-writes) offers no writes.
+  const writable = document.body.dataset.writable !== "false";
   const byId = (id) => document.getElementById(id);
   const clock = () => performance.timeOrigin + performance.now();
 
@@ -80,10 +83,12 @@
   systemDark.addEventListener("change", showTheme);
   showTheme();
   byId("endpoint").textContent = location.origin;
+  byId("source-line").hidden = true;
 
   // ---- Update latency (engine emit time -> DOM updated) -------------------------------------------------
   const latencies = [];
   const latencyText = byId("latency");
+  let latencyLabel = "Live update latency";
   function recordLatency(emittedAt) {
     if (typeof emittedAt !== "number") return;
     latencies.push(clock() - emittedAt);
@@ -94,7 +99,7 @@
     const sorted = [...latencies].sort((a, b) => a - b);
     const p50 = sorted[Math.floor((sorted.length - 1) / 2)];
     const max = sorted[sorted.length - 1];
-    latencyText.textContent = `Live update latency: p50 ${formatMs(p50)}, max ${formatMs(max)} over ${sorted.length} updates`;
+    latencyText.textContent = `${latencyLabel}: p50 ${formatMs(p50)}, max ${formatMs(max)} over ${sorted.length} updates`;
   }, 200);
   // Tests read these to measure update latency.
   window.pipelineDashboard = { latencies };
@@ -298,6 +303,7 @@
         `s3://${s.bucket}/${s.uploadPrefix} → λ ${s.functionName} → DynamoDB ${s.table} (${s.region})`;
       byId("upload-prefix").textContent = s.uploadPrefix;
       byId("logs-group").textContent = s.logGroup;
+      if (data.source) showSource(data.source);
       // Anything may have happened while disconnected.
       refreshRecords();
       refreshFailed();
@@ -315,6 +321,21 @@
     });
     source.addEventListener("records", refreshRecordsSoon);
     source.addEventListener("failed", refreshFailed);
+  }
+
+  /** Where the data comes from and how fresh it can be: live engine events, or polling of the AWS APIs. */
+  function showSource(source) {
+    byId("endpoint").textContent = source.label;
+    byId("source-line").hidden = false;
+    const access = source.writable ? "" : " Read-only.";
+    byId("source-line").textContent = source.pollMs
+      ? `Reading ${source.label} through the AWS APIs, polled every ${formatMs(source.pollMs)}: updates lag by up to that, plus the time logs take to arrive; upload times are S3's LastModified.${access}`
+      : `Live from the ${source.label}.${access}`;
+    if (source.pollMs) {
+      latencyLabel = `Update latency (event → page, polling every ${formatMs(source.pollMs)})`;
+      if (!latencies.length) latencyText.textContent = `${latencyLabel}: waiting for events`;
+    }
+    if (source.failedNote) byId("failed-note").textContent = source.failedNote;
   }
 
   // ---- Stack health ------------------------------------------------------------------------------------
@@ -555,6 +576,8 @@
             text: "Re-drive",
             "aria-label": `Re-drive the failed event for ${what}`,
             "data-action": "redrive",
+            disabled: !writable,
+            title: writable ? undefined : "Read-only dashboard: start it with --allow-writes to re-drive",
           });
           button.addEventListener("click", () => redrive(event, button, what));
           return h(
@@ -601,6 +624,10 @@
   const dropZone = byId("drop-zone");
 
   async function uploadFiles(fileList) {
+    if (!writable) {
+      uploadStatus.textContent = "Read-only dashboard: nothing uploaded (start it with --allow-writes).";
+      return;
+    }
     const files = [...fileList];
     const images = files.filter((f) => f.type.startsWith("image/") || f.type === "");
     const ignored = files.length - images.length;
@@ -630,7 +657,7 @@
   const hasFiles = (event) => [...(event.dataTransfer?.types ?? [])].includes("Files");
   let dragDepth = 0;
   document.addEventListener("dragenter", (event) => {
-    if (!hasFiles(event)) return;
+    if (!hasFiles(event) || !writable) return;
     dragDepth += 1;
     document.body.classList.add("dragging");
   });
@@ -651,6 +678,12 @@
   dropZone.addEventListener("dragover", () => dropZone.classList.add("active"));
   dropZone.addEventListener("dragleave", () => dropZone.classList.remove("active"));
   dropZone.addEventListener("drop", () => dropZone.classList.remove("active"));
+
+  if (!writable) {
+    fileInput.disabled = true;
+    dropZone.classList.add("disabled");
+    byId("upload-readonly").hidden = false;
+  }
 
   // ---- Start -------------------------------------------------------------------------------------------
   connect();

@@ -1,0 +1,241 @@
+import { HeadObjectCommand } from "@aws-sdk/client-s3";
+import type { AwsClients } from "../../aws/clients.ts";
+import { errorName } from "../../aws/errors.ts";
+import { stripETagQuotes } from "../../function/record.ts";
+import { fetchLogEvents, type LogEvent } from "../../pipeline/logs.ts";
+import { redriveObject } from "../../pipeline/reconcile.ts";
+import type { Stack } from "../../stack/spec.ts";
+import { DashboardRequestError } from "../errors.ts";
+import type { EventStreamHub } from "../event-stream.ts";
+import type { FailedEventView } from "../failed-events.ts";
+import type { FlowModel } from "../flow.ts";
+import { publishFlowUpdate } from "../routes.ts";
+import { failedDeliveries, failedDeliveryView } from "./failed.ts";
+import { LogActivityTranslator } from "./log-activity.ts";
+import { diffUploads, listUploads } from "./uploads.ts";
+
+export interface RemoteFeedOptions {
+  clients: AwsClients;
+  stack: Stack;
+  model: FlowModel;
+  hub: EventStreamHub;
+  /** Time between the end of one poll and the start of the next. */
+  pollMs: number;
+  /** How far back the first poll reads logs and uploads, so recent activity shows at once. */
+  lookbackMs: number;
+  /** Log lines kept for the logs panel. Default 300. */
+  logLimit?: number;
+  log(message: string): void;
+}
+
+/**
+ * CloudWatch Logs may index an event a little after its timestamp, so every poll re-reads this much before the
+ * newest event seen (events are de-duplicated by id) instead of starting right after it.
+ */
+const logOverlapMs = 5_000;
+
+/**
+ * Feeds a FlowModel without engine events, by polling the target's APIs: ListObjectsV2 of the upload prefix
+ * for uploads (LastModified is the "uploaded" time) and FilterLogEvents of the function's log group for
+ * invocations and outcomes. Polls and re-drives run one at a time, so a re-drive's log lines are read only
+ * after the dashboard knows the re-drive's request ID.
+ */
+export class RemoteFeed {
+  readonly #options: RemoteFeedOptions;
+  readonly #translator: LogActivityTranslator;
+  readonly #seenLogs = new Map<string, number>();
+  readonly #recentLogs: LogEvent[] = [];
+  #knownUploads: Map<string, string> | undefined;
+  #logCursor: number;
+  readonly #since: number;
+  #lock: Promise<unknown> = Promise.resolve();
+  #timer: NodeJS.Timeout | undefined;
+  #stopped = false;
+  #polls = 0;
+  #lastError: string | undefined;
+  #failedIds = "";
+
+  constructor(options: RemoteFeedOptions) {
+    this.#options = options;
+    this.#translator = new LogActivityTranslator({
+      bucket: options.stack.bucket,
+      logGroup: options.stack.logGroupName,
+    });
+    this.#since = Date.now() - options.lookbackMs;
+    this.#logCursor = this.#since;
+  }
+
+  /** Completed polls (tests wait for the first one). */
+  get polls(): number {
+    return this.#polls;
+  }
+
+  /** The last poll's error, if it failed. */
+  get lastError(): string | undefined {
+    return this.#lastError;
+  }
+
+  /** Starts polling; the first poll runs now. */
+  start(): void {
+    const loop = async () => {
+      await this.poll();
+      if (!this.#stopped) this.#timer = setTimeout(loop, this.#options.pollMs);
+    };
+    void loop();
+  }
+
+  /** Stops polling and waits for a poll or re-drive in progress. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    await this.#lock;
+  }
+
+  /** One poll of uploads and logs; errors are logged and kept for `lastError`, never thrown. */
+  poll(): Promise<void> {
+    return this.#exclusive(async () => {
+      if (this.#stopped) return;
+      try {
+        await this.#pollUploads();
+        await this.#pollLogs();
+        this.#lastError = undefined;
+      } catch (error) {
+        this.#lastError = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        this.#options.log(`ui: poll failed: ${this.#lastError}`);
+      }
+      this.#polls += 1;
+    });
+  }
+
+  /** The newest log lines read so far, oldest first. */
+  recentLogs(): LogEvent[] {
+    return [...this.#recentLogs];
+  }
+
+  /** Failed deliveries as the failed-events panel lists them. */
+  failed(): FailedEventView[] {
+    return failedDeliveries(this.#options.model.rows()).map((failed) =>
+      failedDeliveryView(failed, this.#options.stack.functionName),
+    );
+  }
+
+  /**
+   * Re-drives a failed delivery (its id is its request ID): invokes the function synchronously with a synthetic
+   * S3 event for the object as it is now, like `pipeline reconcile`, and records the new delivery.
+   */
+  redrive(id: string): Promise<void> {
+    return this.#exclusive(async () => {
+      const { model, clients, stack, hub } = this.#options;
+      const found = failedDeliveries(model.rows()).find((f) => f.delivery.requestId === id);
+      if (!found) throw new DashboardRequestError(404, `no failed event ${id}`);
+      const key = found.row.key;
+      let head: { ETag?: string; ContentLength?: number };
+      try {
+        head = await clients.s3.send(new HeadObjectCommand({ Bucket: stack.bucket, Key: key }));
+      } catch (error) {
+        if (errorName(error) === "NotFound" || errorName(error) === "NoSuchKey") {
+          throw new DashboardRequestError(409, `${key} no longer exists; nothing to re-drive`, {
+            cause: error,
+          });
+        }
+        throw error;
+      }
+      const queuedAt = Date.now();
+      const result = await redriveObject(clients, stack, {
+        key,
+        etag: stripETagQuotes(head.ETag ?? ""),
+        size: head.ContentLength ?? 0,
+      });
+      if (result.requestId) {
+        this.#translator.claim(result.requestId);
+        const view = failedDeliveryView(found, stack.functionName);
+        // The original delivery is final now: mark it failed and link it to its re-drive, as the engine does.
+        for (const event of [
+          {
+            type: "async.failed",
+            requestId: id,
+            failedEventId: id,
+            attempts: view.attempts,
+            error: `${view.errorType}: ${view.errorMessage}`,
+          },
+          { type: "async.redrive", failedEventId: id, requestId: result.requestId },
+        ]) {
+          publishFlowUpdate(hub, model.activity(event, queuedAt), Date.now);
+        }
+      } else {
+        hub.send("failed", { at: Date.now() });
+      }
+      if (!result.ok) {
+        throw new DashboardRequestError(502, `the re-driven invocation failed: ${result.error ?? "unknown"}`);
+      }
+    });
+  }
+
+  async #pollUploads(): Promise<void> {
+    const { clients, stack, model, hub } = this.#options;
+    const listed = await listUploads(clients, stack.bucket, stack.uploadPrefix);
+    const first = this.#knownUploads === undefined;
+    const { changed, known } = diffUploads(this.#knownUploads ?? new Map(), listed);
+    this.#knownUploads = known;
+    for (const object of changed) {
+      // The first listing is a baseline: only objects from the lookback window get rows.
+      if (first && object.lastModified < this.#since) continue;
+      const update = model.objectCreated(
+        {
+          eventName: "ObjectCreated:Put",
+          bucket: stack.bucket,
+          key: object.key,
+          size: object.size,
+          eTag: object.eTag,
+          // Set, so a row that the logs created first is completed instead of duplicated.
+          sequencer: object.lastModified.toString(16).toUpperCase().padStart(16, "0"),
+          eventTime: new Date(object.lastModified).toISOString(),
+          requestId: "",
+          sourceIp: "",
+          principalId: "",
+        },
+        object.lastModified,
+      );
+      publishFlowUpdate(hub, update, Date.now);
+    }
+  }
+
+  async #pollLogs(): Promise<void> {
+    const { clients, stack, model, hub } = this.#options;
+    const events = await fetchLogEvents(clients, stack.logGroupName, { startTime: this.#logCursor });
+    const fresh = events.filter((event) => !this.#seenLogs.has(event.eventId));
+    if (fresh.length === 0) return;
+    for (const event of fresh) this.#seenLogs.set(event.eventId, event.timestamp);
+    const newest = Math.max(...fresh.map((event) => event.timestamp));
+    this.#logCursor = Math.max(this.#logCursor, newest - logOverlapMs);
+    for (const [id, timestamp] of this.#seenLogs) {
+      if (timestamp < this.#logCursor) this.#seenLogs.delete(id);
+    }
+
+    for (const activity of this.#translator.translate(fresh)) {
+      publishFlowUpdate(hub, model.activity(activity.event, activity.at), Date.now);
+    }
+    // The model flags failed-list changes for engine events only; here failures are read off the rows.
+    const failedIds = this.failed()
+      .map((view) => `${view.id}/${view.attempts}`)
+      .join(",");
+    if (failedIds !== this.#failedIds) hub.send("failed", { at: Date.now() });
+    this.#failedIds = failedIds;
+    const limit = this.#options.logLimit ?? 300;
+    this.#recentLogs.push(...fresh);
+    this.#recentLogs.splice(0, Math.max(0, this.#recentLogs.length - limit));
+    const byStream = new Map<string, LogEvent[]>();
+    for (const event of fresh) byStream.set(event.stream, [...(byStream.get(event.stream) ?? []), event]);
+    for (const [stream, streamEvents] of byStream) {
+      // `at` is the newest line's own time, so the page's latency figure includes the polling delay.
+      const at = Math.max(...streamEvents.map((event) => event.timestamp));
+      hub.send("log", { stream, events: streamEvents, at });
+    }
+  }
+
+  #exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.#lock.then(task);
+    this.#lock = result.catch(() => undefined);
+    return result;
+  }
+}

@@ -1,0 +1,169 @@
+import type { IncomingMessage } from "node:http";
+import type { InternalRoute } from "../engine/edge.ts";
+import type { ServiceResponse } from "../engine/types.ts";
+import type { LogEvent } from "../pipeline/logs.ts";
+import type { Stack } from "../stack/spec.ts";
+import { DashboardRequestError } from "./errors.ts";
+import { type EventStreamHub, sseFrame } from "./event-stream.ts";
+import type { FailedEventView } from "./failed-events.ts";
+import type { FlowRow, FlowUpdate } from "./flow.ts";
+import type { HealthReport } from "./health.ts";
+import { renderPage } from "./page.ts";
+import type { RecordView } from "./records.ts";
+import type { UploadResult } from "./upload.ts";
+
+/** Where a dashboard reads from, as the page shows it. */
+export interface DashboardSource {
+  /** `engine`: hosted by the engine, fed by its events; `emulator` or `aws`: read through the APIs by polling. */
+  kind: "engine" | "emulator" | "aws";
+  /** Human description: "embedded engine at http://…", "AWS account 1234… in eu-west-1". */
+  label: string;
+  /** Uploads and re-drives are allowed; otherwise the page is read-only and POSTs are refused. */
+  writable: boolean;
+  /** How often the target is polled, when changes are learned by polling (absent when pushed live). */
+  pollMs?: number;
+  /** What the failed-events panel lists and what its re-drive does, in one sentence. */
+  failedNote?: string;
+}
+
+/**
+ * What a dashboard serves, whoever hosts it: the engine (events pushed in-process) or `pipeline ui` (the same
+ * panels read through the AWS APIs of LocalStack, another engine or real AWS).
+ */
+export interface DashboardBackend {
+  readonly stack: Stack;
+  source(): DashboardSource;
+  /** Origin of the thumbnails' presigned URLs, which the page's CSP must allow. */
+  imageOrigin(): string;
+  rows(): FlowRow[];
+  health(): Promise<HealthReport>;
+  records(): Promise<{ records: RecordView[]; total: number }>;
+  logs(): Promise<{ group: string; events: LogEvent[] }>;
+  failed(): Promise<FailedEventView[]>;
+  upload(file: { name: string; body: Buffer; contentType?: string }): Promise<UploadResult>;
+  /** Re-drives one failed event; throws a DashboardRequestError (404) when there is none with that id. */
+  redrive(id: string): Promise<void>;
+}
+
+/** POSTs must carry this header: a cross-site form or `fetch` cannot send it without a CORS preflight. */
+export const CSRF_HEADER = "x-pipeline-dashboard";
+
+/** JSON response with no caching: every panel shows live state. */
+export const jsonResponse = (status: number, data: unknown): ServiceResponse => ({
+  status,
+  headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" },
+  body: JSON.stringify(data),
+});
+
+/** The names the page shows in its header. */
+export function stackSummary(stack: Stack) {
+  return {
+    bucket: stack.bucket,
+    table: stack.table,
+    functionName: stack.functionName,
+    logGroup: stack.logGroupName,
+    uploadPrefix: stack.uploadPrefix,
+    region: stack.region,
+  };
+}
+
+/** Pushes what one flow-model update changed to the open pages. */
+export function publishFlowUpdate(hub: EventStreamHub, update: FlowUpdate, now: () => number): void {
+  for (const row of update.rows) hub.send("row", { row, at: row.updatedAt });
+  if (update.failedChanged) hub.send("failed", { at: now() });
+  if (update.recordWritten) hub.send("records", { at: now() });
+}
+
+export interface DashboardRouteOptions {
+  backend: DashboardBackend;
+  /** Server-Sent Events streams; the host pushes `row`, `log`, `records` and `failed` events into it. */
+  hub: EventStreamHub;
+  /** URL path the page lives under: `/_pipeline` on the engine, empty for `pipeline ui`. */
+  prefix: string;
+  /** True once the host is stopping. */
+  closed(): boolean;
+  log(message: string): void;
+  now(): number;
+}
+
+type Handler = (request: IncomingMessage, url: URL, body: Buffer) => Promise<ServiceResponse>;
+
+/**
+ * The dashboard's HTTP routes (page, event stream, JSON API) over a backend, as one request handler that the
+ * engine's edge and `pipeline ui`'s own server both mount.
+ */
+export function createDashboardRoute(options: DashboardRouteOptions): InternalRoute {
+  const { backend, hub, prefix } = options;
+  const routes: Record<string, Handler> = {
+    "GET /": async () => {
+      const page = renderPage({ imageOrigin: backend.imageOrigin(), writable: backend.source().writable });
+      return { status: 200, headers: page.headers, body: page.html };
+    },
+    "GET /events": async (request) =>
+      hub.open(request, [
+        sseFrame("hello", {
+          rows: backend.rows(),
+          stack: stackSummary(backend.stack),
+          source: backend.source(),
+          at: options.now(),
+        }),
+      ]),
+    "GET /api/flow": async () => jsonResponse(200, { rows: backend.rows() }),
+    "GET /api/source": async () => jsonResponse(200, backend.source()),
+    "GET /api/health": async () => jsonResponse(200, await backend.health()),
+    "GET /api/records": async () => jsonResponse(200, await backend.records()),
+    "GET /api/logs": async () => jsonResponse(200, await backend.logs()),
+    "GET /api/failed": async () => jsonResponse(200, { events: await backend.failed() }),
+    "POST /api/upload": async (request, url, body) => {
+      const contentType = request.headers["content-type"];
+      const result = await backend.upload({
+        name: url.searchParams.get("name") ?? "",
+        body,
+        ...(contentType ? { contentType } : {}),
+      });
+      return jsonResponse(201, result);
+    },
+  };
+
+  return async (request, url, body) => {
+    const method = request.method === "HEAD" ? "GET" : (request.method ?? "GET");
+    const path = url.pathname.slice(prefix.length) || "";
+    if (path === "") return { status: 308, headers: { location: `${prefix}/` } };
+    if (options.closed())
+      return jsonResponse(503, { error: "the dashboard is closed (its server is stopping)" });
+    try {
+      if (method === "POST") {
+        if (request.headers[CSRF_HEADER] !== "1") {
+          throw new DashboardRequestError(403, `POST requests need the ${CSRF_HEADER}: 1 header`);
+        }
+        if (!backend.source().writable) {
+          throw new DashboardRequestError(
+            403,
+            "this dashboard is read-only: start it with --allow-writes to upload and re-drive",
+          );
+        }
+      }
+      const redrive = /^\/api\/redrive\/([^/]+)$/.exec(path);
+      if (redrive && method === "POST") {
+        const id = decodeURIComponent(redrive[1] as string);
+        await backend.redrive(id);
+        return jsonResponse(202, { redriven: id });
+      }
+      const handler = routes[`${method} ${path}`];
+      if (handler) return await handler(request, url, body);
+      const known = Object.keys(routes).some((r) => r.endsWith(` ${path}`)) || redrive;
+      throw new DashboardRequestError(
+        known ? 405 : 404,
+        `${method} ${url.pathname} is not a dashboard route`,
+      );
+    } catch (error) {
+      if (error instanceof DashboardRequestError) return jsonResponse(error.status, { error: error.message });
+      options.log(
+        `dashboard: ${method} ${path} failed: ${error instanceof Error ? error.stack : String(error)}`,
+      );
+      return jsonResponse(500, {
+        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      });
+    }
+  };
+}
