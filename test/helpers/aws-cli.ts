@@ -20,7 +20,10 @@ export function findAwsCliV2(): string | undefined {
   return undefined;
 }
 
-/** Environment for running the AWS CLI against an emulator, without the user's profile or pager. */
+/**
+ * Environment for running the AWS CLI against an emulator, without the user's profile or pager. The CLI reads
+ * AWS_ENDPOINT_URL only from 2.13 on (Debian ships 2.9): callers must still pass `--endpoint-url`.
+ */
 export function awsCliEnvironment(endpoint: string): NodeJS.ProcessEnv {
   return {
     PATH: `/usr/bin:/bin:${process.env.PATH ?? ""}`,

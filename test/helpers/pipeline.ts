@@ -7,8 +7,11 @@ import { buildFunctionArtifact } from "../../src/artifact/build.ts";
 import { repoRoot } from "../../src/artifact/paths.ts";
 import type { AwsClients } from "../../src/aws/clients.ts";
 import type { EngineContext } from "../../src/engine/context.ts";
+import type { Engine } from "../../src/engine/index.ts";
+import type { FailedEvent } from "../../src/engine/internal.ts";
 import { provisionStack, type StepResult } from "../../src/stack/provision.ts";
 import type { Stack } from "../../src/stack/spec.ts";
+import type { EngineHandle } from "./engine.ts";
 
 /** The CLI entry point (`pipeline`), run with this Node. */
 export const cliBin = join(repoRoot, "cli/bin/pipeline.js");
@@ -88,11 +91,20 @@ export interface ServedEngine {
 }
 
 /** Starts `pipeline up --port 0 --json <extra>` and resolves once its `ready` line names the endpoint. */
-export async function startServedEngine(extra: string[], timeoutMs = 45_000): Promise<ServedEngine> {
+export async function startServedEngine(
+  extra: string[],
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<ServedEngine> {
+  const timeoutMs = options.timeoutMs ?? 45_000;
   const child = spawn(process.execPath, [cliBin, "up", "--port", "0", "--json", ...extra], {
     cwd: repoRoot,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, NO_COLOR: "1", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+    env: {
+      ...process.env,
+      NO_COLOR: "1",
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+      ...options.env,
+    },
   });
   let stderr = "";
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
@@ -171,4 +183,18 @@ export class ActivityTally {
   close(): void {
     this.#context.events.off("activity", this.#listener);
   }
+}
+
+/** The embedded engine of a suite; suites calling this are skipped against an external endpoint. */
+export function embeddedEngine(target: EngineHandle): Engine {
+  if (!target.engine)
+    throw new Error("this suite needs the embedded engine (skip it with PIPELINE_E2E_ENDPOINT)");
+  return target.engine;
+}
+
+/** The engine's failed asynchronous invocations (Lambda's internal API). */
+export function failedEvents(engine: Engine): FailedEvent[] {
+  const lambda = engine.context.internal.lambda;
+  if (!lambda) throw new Error("the engine's Lambda service is not running");
+  return lambda.listFailedEvents();
 }
