@@ -4,8 +4,8 @@ import {
   buildFunctionArtifact,
   DEFAULT_ARTIFACT_PATH,
   readFunctionArtifact,
-  repoRoot,
 } from "../../src/artifact/build.ts";
+import { FUNCTION_SOURCE_DIR } from "../../src/artifact/paths.ts";
 import { CliError, ExitCode } from "./errors.ts";
 
 async function newestSourceMtime(dir: string): Promise<number> {
@@ -21,7 +21,7 @@ async function newestSourceMtime(dir: string): Promise<number> {
 }
 
 /**
- * The deployment package: dist/function.zip when it is newer than src/function, else a fresh build
+ * The deployment package: dist/function.zip when it is newer than the function's source, else a fresh build
  * (a stale zip would deploy old code and make verify's hash check lie).
  */
 export async function ensureFunctionArtifact(): Promise<{ zip: Uint8Array; built: boolean }> {
@@ -29,7 +29,7 @@ export async function ensureFunctionArtifact(): Promise<{ zip: Uint8Array; built
   if (existing) {
     const [zipTime, sourceTime] = await Promise.all([
       stat(DEFAULT_ARTIFACT_PATH).then((s) => s.mtimeMs),
-      newestSourceMtime(join(repoRoot, "src/function")),
+      newestSourceMtime(FUNCTION_SOURCE_DIR),
     ]);
     if (zipTime >= sourceTime) return { zip: existing, built: false };
   }

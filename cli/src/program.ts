@@ -64,7 +64,10 @@ export function buildProgram(): Command {
     .option("--prefix <prefix>", "key prefix", "uploads/")
     .option("--any", "upload files that are not images too")
     .option("--debounce <ms>", "quiet time before a changed file is uploaded", "300")
-    .option("--no-function-source", "do not redeploy when src/function changes")
+    .option(
+      "--no-function-source",
+      "do not redeploy when src/function (or the folder of PIPELINE_FUNCTION_ENTRY) changes",
+    )
     .action(async (dir: string, _options, command: Command) =>
       (await import("./commands/watch.ts")).watch(dir, command.optsWithGlobals()),
     );

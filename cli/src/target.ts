@@ -121,7 +121,13 @@ export async function resolveTarget(
   }
   const region = settings.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? DEFAULT_REGION;
   const aws: AwsTarget = { region, ...(options.profile ? { profile: options.profile } : {}) };
-  const sts = new STSClient({ region, ...(options.profile ? { profile: options.profile } : {}) });
+  // Bounded: offline or behind a dropping firewall, the identity call must fail in seconds, not hang.
+  const sts = new STSClient({
+    region,
+    ...(options.profile ? { profile: options.profile } : {}),
+    maxAttempts: 2,
+    requestHandler: { connectionTimeout: 3000, requestTimeout: 5000 },
+  });
   let identity: { account: string; arn: string };
   try {
     const who = await sts.send(new GetCallerIdentityCommand({}));
@@ -154,8 +160,11 @@ export interface EndpointStatus {
   embedded?: boolean;
 }
 
-/** Probes `/_localstack/health`; never throws. */
-export async function probeEndpoint(endpoint: string, timeoutMs = 1500): Promise<EndpointStatus> {
+/**
+ * Probes `/_localstack/health`; never throws. A closed port fails at once, so the timeout only matters for a
+ * busy engine: it is generous, since a loaded machine (or a fresh process loading fetch) can take seconds.
+ */
+export async function probeEndpoint(endpoint: string, timeoutMs = 5000): Promise<EndpointStatus> {
   try {
     const response = await fetch(`${endpoint}/_localstack/health`, {
       signal: AbortSignal.timeout(timeoutMs),

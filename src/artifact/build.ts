@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { build } from "esbuild";
 import { zipSync } from "fflate";
@@ -71,10 +71,17 @@ export async function buildFunctionArtifact(
   // The source map stays beside the zip (dist/index.mjs.map) rather than in it: it would triple the package.
   const zip = zipSync({ "index.mjs": [bundle.contents, { mtime: ZIP_MTIME }] }, { level: 9 });
   await mkdir(dirname(zipPath), { recursive: true });
-  await writeFile(zipPath, zip);
-  if (sourceMap) await writeFile(join(dirname(zipPath), "index.mjs.map"), sourceMap.contents);
+  await writeAtomically(zipPath, zip);
+  if (sourceMap) await writeAtomically(join(dirname(zipPath), "index.mjs.map"), sourceMap.contents);
   const bundleBytes = bundle.contents.length;
   return { zipPath, zip, codeSha256: codeSha256(zip), bundleBytes, buildMs: performance.now() - started };
+}
+
+// Several processes (parallel test suites, `up` and `watch`) may build at once: readers must never see half a zip.
+async function writeAtomically(path: string, data: Uint8Array): Promise<void> {
+  const temporary = `${path}.${process.pid}.${Date.now()}.tmp`;
+  await writeFile(temporary, data);
+  await rename(temporary, path);
 }
 
 /** Reads an existing artifact (built earlier), or undefined when there is none. */

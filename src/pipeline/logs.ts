@@ -75,12 +75,17 @@ export async function* followLogEvents(
       yield event;
     }
     if (seen.size > 50_000) seen.clear();
-    await new Promise((resolve) => {
-      const timer = setTimeout(resolve, options.pollMs ?? 500);
-      options.signal?.addEventListener("abort", () => {
+    await new Promise<void>((resolve) => {
+      // One listener per poll, removed again: a long follow must not pile them up on the signal.
+      const onAbort = () => {
         clearTimeout(timer);
-        resolve(undefined);
-      });
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        options.signal?.removeEventListener("abort", onAbort);
+        resolve();
+      }, options.pollMs ?? 500);
+      options.signal?.addEventListener("abort", onAbort, { once: true });
     });
   }
 }

@@ -14,6 +14,7 @@ import { recordsForKey, scanRecords, waitForRecord } from "./records.ts";
 import { syntheticObjectCreatedEvent } from "./synthetic-event.ts";
 
 const ep = "--endpoint-url $AWS_ENDPOINT_URL";
+const plural = (n: number, noun: string, nouns = `${noun}s`) => `${n} ${n === 1 ? noun : nouns}`;
 
 /**
  * Live probe (seed evidence 08, 11, 12, 13): uploads a fixture under a unique key, waits for its record,
@@ -76,7 +77,7 @@ export async function liveProbe(
       invocationLines.some((m) => m.startsWith("START")) &&
       invocationLines.some((m) => m.startsWith("REPORT")),
     observed: written
-      ? `${lines.length} lines for the key; ${invocationLines.filter((m) => /^(START|END|REPORT)/.test(m)).length} START/END/REPORT lines`
+      ? `${plural(lines.length, "line")} for the key; ${plural(invocationLines.filter((m) => /^(START|END|REPORT)/.test(m)).length, "START/END/REPORT line")}`
       : "no log line with outcome written for the key",
     expected: `a JSON line with outcome "written" for ${key}, and START/END/REPORT of its invocation in ${stack.logGroupName}`,
     command: `aws logs filter-log-events --log-group-name ${stack.logGroupName} --filter-pattern '"verify-probe"' ${ep}`,
@@ -168,7 +169,7 @@ export async function consistencyCheck(
       title: "Every object has its record, every record its object",
       ok: problems.length === 0,
       observed: problems.length
-        ? `${problems.length} mismatches: ${problems.slice(0, 10).join("; ")}${problems.length > 10 ? "; …" : ""}`
+        ? `${plural(problems.length, "mismatch", "mismatches")}: ${problems.slice(0, 10).join("; ")}${problems.length > 10 ? "; …" : ""}`
         : `${report.objects} objects, ${report.records} records (${report.historicalRecords} of earlier versions)`,
       expected: "0 objects without a record for their current ETag, 0 records without an object",
       command: `aws s3api list-objects-v2 --bucket ${stack.bucket} --prefix ${stack.uploadPrefix} ${ep}; aws dynamodb scan --table-name ${stack.table} ${ep}`,

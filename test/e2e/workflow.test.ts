@@ -69,7 +69,7 @@ describe("Workflow: .github/workflows/ci.yml", () => {
     const commands = runs(localstack);
     expect(commands).toContain("docker compose up -d");
     expect(commands).toContain("bash .ci/wait-localstack.sh http://localhost:4566 300");
-    const e2e = localstack.steps.find((s) => s.run === "npm run test:e2e");
+    const e2e = localstack.steps.find((s) => s.run === "npm run test:e2e -- --no-file-parallelism");
     expect(e2e?.env?.PIPELINE_E2E_ENDPOINT).toBe("http://localhost:4566");
     const logs = localstack.steps.find((s) => s.run?.includes("docker compose logs"));
     expect(logs?.if).toBe("failure()");

@@ -20,7 +20,10 @@ export interface CliRunOptions {
   /** Extra environment (merged over the test's; `undefined` values remove a variable). */
   env?: Record<string, string | undefined>;
   cwd?: string;
-  /** Kill the child (SIGKILL) after this long; the run then fails loudly. Default 45 s. */
+  /**
+   * Kill the child (SIGKILL) after this long: a safety net, the run then fails loudly. Default 45 s for
+   * `runCli`, 5 min for `startCli` (a background engine must outlive the commands run against it).
+   */
   timeoutMs?: number;
 }
 
@@ -33,6 +36,8 @@ export class CliTimeoutError extends Error {
 }
 
 const running = new Set<ChildProcess>();
+/** Every run that finished during the current test, for the checks `useCliCleanup` makes after it. */
+const finished: Array<{ args: string[]; stderr: string }> = [];
 
 /**
  * The child's environment: the test's own, minus anything that would redirect the CLI (its endpoint comes
@@ -59,7 +64,10 @@ export class CliProcess {
   private readonly started = performance.now();
   private readonly exited: Promise<CliResult>;
 
-  constructor(args: string[], options: CliRunOptions = {}) {
+  constructor(
+    readonly args: string[],
+    options: CliRunOptions = {},
+  ) {
     this.child = spawn(process.execPath, [CLI_BIN, ...args], {
       cwd: options.cwd ?? repoRoot,
       env: childEnvironment(options.env),
@@ -78,6 +86,7 @@ export class CliProcess {
       this.child.once("close", (code, signal) => {
         clearTimeout(timer);
         running.delete(this.child);
+        finished.push({ args, stderr: this.stderr });
         resolve({
           code,
           signal,
@@ -156,7 +165,7 @@ export class CliProcess {
 
 /** Starts the CLI in the background; stop it with `stop()`, or `useCliCleanup` kills it after the test. */
 export function startCli(args: string[], options: CliRunOptions = {}): CliProcess {
-  return new CliProcess(args, options);
+  return new CliProcess(args, { timeoutMs: 300_000, ...options });
 }
 
 /** Runs the CLI to completion (bounded by `timeoutMs`) and returns its exit code and output. */
@@ -200,12 +209,31 @@ export function hasStackTrace(text: string): boolean {
   return /^ {4}at /m.test(text);
 }
 
-/** Kills every CLI child still running after each test and after the suite, also when a test failed. */
+/** A Node process warning (`(node:123) SomeWarning: ...`): users must not see them either. */
+export function hasProcessWarning(text: string): boolean {
+  return /^\(node:\d+\) \w*Warning: /m.test(text);
+}
+
+/**
+ * Kills every CLI child still running after each test and after the suite, also when a test failed. After each
+ * test it also fails the test if any run printed a stack trace without --debug, or a Node process warning.
+ */
 export function useCliCleanup(): void {
   const killAll = () => {
     for (const child of running) child.kill("SIGKILL");
     running.clear();
   };
-  afterEach(killAll);
+  afterEach(() => {
+    killAll();
+    const runs = finished.splice(0);
+    for (const run of runs) {
+      if (!run.args.includes("--debug") && hasStackTrace(run.stderr))
+        throw new Error(
+          `pipeline ${run.args.join(" ")} printed a stack trace without --debug:\n${run.stderr}`,
+        );
+      if (hasProcessWarning(run.stderr))
+        throw new Error(`pipeline ${run.args.join(" ")} printed a process warning:\n${run.stderr}`);
+    }
+  });
   afterAll(killAll);
 }

@@ -100,7 +100,7 @@ export async function up(options: UpOptions): Promise<void> {
 
   const endpoint = target.endpoint as string;
   const url = new URL(endpoint);
-  const status = await probeEndpoint(endpoint, 800);
+  const status = await probeEndpoint(endpoint, 3000);
   if (status.listening) {
     if (options.persist || options.bare) {
       throw new UsageError(
@@ -133,7 +133,14 @@ export async function up(options: UpOptions): Promise<void> {
       stack: target.stack,
       ...(options.dynamodb ? { dynamodbBackend: options.dynamodb } : {}),
       ...(options.lambdaConcurrency
-        ? { lambda: { maxConcurrency: parseCount(options.lambdaConcurrency, "--lambda-concurrency", { min: 1, max: 64 }) } }
+        ? {
+            lambda: {
+              maxConcurrency: parseCount(options.lambdaConcurrency, "--lambda-concurrency", {
+                min: 1,
+                max: 64,
+              }),
+            },
+          }
         : {}),
       faults: {
         ...(options.duplicateDeliveries

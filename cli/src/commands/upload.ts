@@ -34,7 +34,12 @@ export interface UploadResult {
 export async function findFiles(inputs: string[]): Promise<FoundFile[]> {
   const found: FoundFile[] = [];
   for (const input of inputs) {
-    if (isDynamicPattern(input)) {
+    // A path that exists is taken literally: `large photo (1).jpg` or `a[1].jpg` are file names, not patterns.
+    const exists = await stat(resolve(input)).then(
+      () => true,
+      () => false,
+    );
+    if (!exists && isDynamicPattern(input)) {
       const matches = await glob(input, { absolute: true, onlyFiles: true, dot: false });
       if (matches.length === 0) throw new UsageError(`no files match ${input}`);
       for (const path of matches.sort()) found.push({ path, size: (await stat(path)).size });

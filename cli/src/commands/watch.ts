@@ -1,7 +1,7 @@
 import { mkdir, stat } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { watch as watchFiles } from "chokidar";
-import { repoRoot } from "../../../src/artifact/paths.ts";
+import { FUNCTION_SOURCE_DIR } from "../../../src/artifact/paths.ts";
 import { followLogEvents } from "../../../src/pipeline/logs.ts";
 import { waitForRecord } from "../../../src/pipeline/records.ts";
 import { redeployFunction } from "../../../src/pipeline/redeploy.ts";
@@ -132,13 +132,16 @@ export async function watch(dir: string, options: WatchOptions): Promise<void> {
       deploying = undefined;
     };
     let timer: NodeJS.Timeout | undefined;
-    sourceWatcher = watchFiles(join(repoRoot, "src/function"), { ignoreInitial: true });
+    sourceWatcher = watchFiles(FUNCTION_SOURCE_DIR, { ignoreInitial: true });
     sourceWatcher.on("all", () => {
       clearTimeout(timer);
       timer = setTimeout(() => void redeploy(), 100);
     });
   }
-  await new Promise<void>((ready) => inbox.once("ready", () => ready()));
+  // "watching" promises both watchers: a source edit right after it must not fall before the initial scan.
+  const ready = (watcher: ReturnType<typeof watchFiles>) =>
+    new Promise<void>((resolve) => watcher.once("ready", () => resolve()));
+  await Promise.all([ready(inbox), ...(sourceWatcher ? [ready(sourceWatcher)] : [])]);
   markServing();
   emit(
     { event: "watching", dir: folder, bucket: target.stack.bucket, prefix: options.prefix },
