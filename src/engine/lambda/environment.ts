@@ -130,8 +130,9 @@ export class ExecutionEnvironment {
     const child = fork(bootstrapPath, [], {
       cwd: deployment.codeDirectory,
       env: this.#variables(),
-      // Never inherit the engine's flags (tsx loader, inspector, vitest workers).
-      execArgv: [],
+      // Never inherit the engine's flags (tsx loader, inspector, vitest workers); PIPELINE_LAMBDA_NODE_OPTIONS adds
+      // flags on purpose (e.g. `--enable-source-maps`, `--cpu-prof`).
+      execArgv: (process.env.PIPELINE_LAMBDA_NODE_OPTIONS ?? "").split(/\s+/).filter(Boolean),
       execPath: process.execPath,
       stdio: ["ignore", "pipe", "pipe", "ipc"],
       serialization: "json",
