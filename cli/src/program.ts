@@ -101,6 +101,17 @@ export function buildProgram(): Command {
     );
 
   program
+    .command("failed")
+    .description(
+      "list asynchronous invocations that failed after all retries; re-drive them (embedded engine)",
+    )
+    .option("--redrive <id>", "queue one failed event again")
+    .option("--redrive-all", "queue every failed event again")
+    .action(async (_options, command: Command) =>
+      (await import("./commands/failed.ts")).failed(command.optsWithGlobals()),
+    );
+
+  program
     .command("down")
     .description("remove the stack (notification, function, role, logs, table, bucket)")
     .option("--keep-data", "keep the bucket, its objects, the table and the log group")

@@ -1,4 +1,5 @@
 import type { FailedEvent } from "../engine/internal.ts";
+import { decodeS3Key } from "../function/s3-event.ts";
 
 /** A failed asynchronous invocation as the failed-events panel shows it. */
 export interface FailedEventView {
@@ -17,7 +18,7 @@ export interface FailedEventView {
 /** S3 event keys are form-URL-encoded (`+` for space); a malformed escape is shown as it is. */
 function decodeEventKey(key: string): string {
   try {
-    return decodeURIComponent(key.replace(/\+/g, " "));
+    return decodeS3Key(key);
   } catch {
     return key;
   }

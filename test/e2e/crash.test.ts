@@ -12,8 +12,9 @@ import { errorName } from "../../src/aws/errors.ts";
 import { stripETagQuotes } from "../../src/function/record.ts";
 import { checkConsistency } from "../../src/pipeline/reconcile.ts";
 import { defineStack } from "../../src/stack/spec.ts";
+import { runCli } from "../helpers/cli.ts";
 import { externalEndpoint } from "../helpers/engine.ts";
-import { lastJson, runCli, type ServedEngine, startServedEngine } from "../helpers/pipeline.ts";
+import { lastJson, type ServedEngine, startServedEngine } from "../helpers/pipeline.ts";
 
 const stack = defineStack();
 const md5 = (bytes: Uint8Array) => createHash("md5").update(bytes).digest("hex");

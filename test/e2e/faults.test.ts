@@ -16,6 +16,7 @@ import { listObjects } from "../../src/pipeline/objects.ts";
 import { checkConsistency, redriveObject } from "../../src/pipeline/reconcile.ts";
 import { scanRecords } from "../../src/pipeline/records.ts";
 import { defineStack } from "../../src/stack/spec.ts";
+import { runCli } from "../helpers/cli.ts";
 import { type EngineHandle, externalEndpoint, useEngine } from "../helpers/engine.ts";
 import {
   ActivityTally,
@@ -24,7 +25,6 @@ import {
   failedEvents,
   lastJson,
   provisionPipeline,
-  runCli,
 } from "../helpers/pipeline.ts";
 
 const stack = defineStack();

@@ -12,6 +12,7 @@ import { scanRecords } from "../../src/pipeline/records.ts";
 import { defineStack } from "../../src/stack/spec.ts";
 import { awsApiKeys, fileNames, nfc, nfd, sdkOnlyKeys } from "../helpers/adversarial-keys.ts";
 import { awsCliEnvironment, findAwsCliV2 } from "../helpers/aws-cli.ts";
+import { runCli } from "../helpers/cli.ts";
 import { externalEndpoint, useEngine } from "../helpers/engine.ts";
 import {
   embeddedEngine,
@@ -19,7 +20,6 @@ import {
   failedEvents,
   lastJson,
   provisionPipeline,
-  runCli,
 } from "../helpers/pipeline.ts";
 
 const stack = defineStack();
@@ -80,16 +80,10 @@ describe("Keys: adversarial object keys survive S3, the event and the record byt
       await writeFile(join(dir, name), `key: ${name}`);
     }
     // Act
-    const result = await runCli([
-      "--endpoint",
-      target.endpoint,
-      "upload",
-      dir,
-      "--prefix",
-      cliPrefix,
-      "--any",
-      "--json",
-    ]);
+    const result = await runCli(
+      ["--endpoint", target.endpoint, "upload", dir, "--prefix", cliPrefix, "--any", "--json"],
+      { timeoutMs: 90_000 },
+    );
     const sdkKeys = sdkOnlyKeys(sdkPrefix);
     const limit = pLimit(8);
     await Promise.all(

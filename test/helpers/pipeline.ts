@@ -1,4 +1,4 @@
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,10 +11,9 @@ import type { Engine } from "../../src/engine/index.ts";
 import type { FailedEvent } from "../../src/engine/internal.ts";
 import { provisionStack, type StepResult } from "../../src/stack/provision.ts";
 import type { Stack } from "../../src/stack/spec.ts";
-import type { EngineHandle } from "./engine.ts";
-
 /** The CLI entry point (`pipeline`), run with this Node. */
-export const cliBin = join(repoRoot, "cli/bin/pipeline.js");
+import { CLI_BIN as cliBin } from "./cli.ts";
+import type { EngineHandle } from "./engine.ts";
 
 /**
  * Builds the function into a private temp file (suites run in parallel: writing dist/function.zip from several
@@ -43,33 +42,6 @@ export async function eventually<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 50));
   }
-}
-
-export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `pipeline <args>` to completion; never throws on a non-zero exit (the caller asserts the code). */
-export function runCli(args: string[], options: { timeoutMs?: number } = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      [cliBin, ...args],
-      {
-        cwd: repoRoot,
-        timeout: options.timeoutMs ?? 60_000,
-        maxBuffer: 64 * 1024 * 1024,
-        env: { ...process.env, NO_COLOR: "1", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
-      },
-      (error, stdout, stderr) => {
-        const code = error ? (error as { code?: unknown }).code : 0;
-        if (typeof code !== "number") reject(error);
-        else resolve({ code, stdout, stderr });
-      },
-    );
-  });
 }
 
 /** The last JSON document a `--json` command printed on stdout. */
