@@ -11,7 +11,7 @@ import { getRecord, scanRecords } from "../../src/pipeline/records.ts";
 import type { CheckResult } from "../../src/stack/check.ts";
 import { defineStack } from "../../src/stack/spec.ts";
 import { hasStackTrace, parseJson, runCli, useCliCleanup } from "../helpers/cli.ts";
-import { useEngine } from "../helpers/engine.ts";
+import { screenshotDirectories, useEngine } from "../helpers/engine.ts";
 
 const stack = defineStack();
 const allCheckIds = [
@@ -141,10 +141,7 @@ describe("CLI: pipeline verify and reconcile", () => {
       .evaluateAll((trs) => trs.map((tr) => [tr.getAttribute("data-check"), tr.getAttribute("data-result")]));
     expect(rows).toEqual(allCheckIds.map((id) => [id, "pass"]));
     expect(await page.locator("#status").textContent()).toBe(`15/15 checks passed`);
-    for (const path of [
-      join(repoRoot, "test-artifacts/evidence-report.png"),
-      join(repoRoot, "docs/screenshots/evidence-report.png"),
-    ]) {
+    for (const path of screenshotDirectories(repoRoot).map((dir) => join(dir, "evidence-report.png"))) {
       await mkdir(join(path, ".."), { recursive: true });
       await page.screenshot({ path, fullPage: true });
     }

@@ -15,11 +15,16 @@ import { type Engine, startEngine } from "../../src/engine/index.ts";
 import { syntheticObjectCreatedEvent } from "../../src/pipeline/synthetic-event.ts";
 import { provisionStack } from "../../src/stack/provision.ts";
 import { defineStack, NOTIFICATION_ID } from "../../src/stack/spec.ts";
+import { screenshotDirectories } from "../helpers/engine.ts";
 
 const require = createRequire(import.meta.url);
 const repo = resolve(import.meta.dirname, "../..");
 const fixture = (name: string) => join(repo, "fixtures", name);
-const screenshots = join(repo, "docs/screenshots");
+const screenshotDirs = screenshotDirectories(repo);
+/** Saves the page as a screenshot in each screenshot directory. */
+async function saveScreenshot(page: Page, name: string, fullPage: boolean): Promise<void> {
+  for (const dir of screenshotDirs) await page.screenshot({ path: join(dir, name), fullPage });
+}
 const chromiumArgs = [
   "--headless",
   "--no-sandbox",
@@ -342,17 +347,17 @@ describe("Dashboard: /_pipeline/ on the embedded engine", () => {
 
   it("has no serious or critical axe violations, in light and dark, and saves screenshots of both", async () => {
     // Prepare
-    await mkdir(screenshots, { recursive: true });
+    for (const dir of screenshotDirs) await mkdir(dir, { recursive: true });
     await page.locator('#records-body tr[data-key="uploads/sunset.png"] img.thumb').waitFor();
     await page.click("#health-refresh");
     await page.locator("#health-summary", { hasText: "10 of 10 pass" }).waitFor();
 
     // Act
     const light = await seriousViolations(page, "light");
-    await page.screenshot({ path: join(screenshots, "dashboard-light.png"), fullPage: true });
+    await saveScreenshot(page, "dashboard-light.png", true);
     await page.emulateMedia({ colorScheme: "dark" });
     const dark = await seriousViolations(page, "dark");
-    await page.screenshot({ path: join(screenshots, "dashboard-dark.png"), fullPage: true });
+    await saveScreenshot(page, "dashboard-dark.png", true);
 
     // Assess
     expect(light).toEqual([]);
@@ -372,7 +377,7 @@ describe("Dashboard: /_pipeline/ on the embedded engine", () => {
       return document.documentElement.scrollWidth - innerWidth;
     });
     const narrow = await seriousViolations(page, "narrow");
-    await page.screenshot({ path: join(screenshots, "dashboard-narrow.png"), fullPage: false });
+    await saveScreenshot(page, "dashboard-narrow.png", false);
 
     // Assess
     expect(theme).toBe("light");

@@ -57,3 +57,13 @@ const hasJava = (() => {
  */
 export const dynamoDbBackends: DynamoDbBackend[] =
   hasJava && !externalEndpoint ? ["dynalite", "dynamodb-local"] : ["dynalite"];
+
+/**
+ * Where tests save screenshots: test-artifacts/ always (CI uploads it); docs/screenshots/ too when
+ * UPDATE_SCREENSHOTS=1, so a plain `npm test` leaves the committed pictures alone.
+ */
+export function screenshotDirectories(repoRoot: string): string[] {
+  const dirs = [`${repoRoot}/test-artifacts/screenshots`];
+  if (process.env.UPDATE_SCREENSHOTS === "1") dirs.push(`${repoRoot}/docs/screenshots`);
+  return dirs;
+}
