@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { Readable } from "node:stream";
+import type { ObjectCreated } from "../events/s3-event.ts";
 
 /** Who signed a request: an account administrator key, or temporary credentials of an assumed role. */
 export interface Caller {
@@ -62,24 +63,14 @@ export interface Authorizer {
   ): AuthorizationResult;
 }
 
-/** Emitted by S3 after an object was created and acknowledged. */
-export interface ObjectCreatedEvent {
+/** Emitted by S3 after an object was created and acknowledged (the shape S3 events are built from). */
+export type ObjectCreatedEvent = ObjectCreated & {
   eventName:
     | "ObjectCreated:Put"
     | "ObjectCreated:Copy"
     | "ObjectCreated:CompleteMultipartUpload"
     | "ObjectCreated:Post";
-  bucket: string;
-  key: string;
-  size: number;
-  eTag: string;
-  versionId?: string;
-  sequencer: string;
-  eventTime: string;
-  requestId: string;
-  sourceIp: string;
-  principalId: string;
-}
+};
 
 /** Fault injection for the services that a function's role calls (tests and benchmarks). */
 export interface FaultOptions {

@@ -10,6 +10,7 @@ import { listObjects } from "../../src/pipeline/objects.ts";
 import { getRecord, scanRecords } from "../../src/pipeline/records.ts";
 import type { CheckResult } from "../../src/stack/check.ts";
 import { defineStack } from "../../src/stack/spec.ts";
+import { chromiumArgs } from "../helpers/browser.ts";
 import { hasStackTrace, parseJson, runCli, useCliCleanup } from "../helpers/cli.ts";
 import { screenshotDirectories, useEngine } from "../helpers/engine.ts";
 
@@ -30,16 +31,6 @@ const allCheckIds = [
   "logs",
   "idempotency",
   "consistency",
-];
-const chromiumArgs = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
 ];
 
 interface VerifyJson {

@@ -15,6 +15,7 @@ import { type Engine, startEngine } from "../../src/engine/index.ts";
 import { syntheticObjectCreatedEvent } from "../../src/pipeline/synthetic-event.ts";
 import { provisionStack } from "../../src/stack/provision.ts";
 import { defineStack, NOTIFICATION_ID } from "../../src/stack/spec.ts";
+import { chromiumArgs } from "../helpers/browser.ts";
 import { screenshotDirectories } from "../helpers/engine.ts";
 
 const require = createRequire(import.meta.url);
@@ -25,16 +26,6 @@ const screenshotDirs = screenshotDirectories(repo);
 async function saveScreenshot(page: Page, name: string, fullPage: boolean): Promise<void> {
   for (const dir of screenshotDirs) await page.screenshot({ path: join(dir, name), fullPage });
 }
-const chromiumArgs = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const stack = defineStack();
 
 let engine: Engine;

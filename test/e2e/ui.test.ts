@@ -14,21 +14,12 @@ import { type AwsClients, createAwsClients, EMULATOR_CREDENTIALS } from "../../s
 import { type Engine, startEngine } from "../../src/engine/index.ts";
 import { provisionStack } from "../../src/stack/provision.ts";
 import { defineStack } from "../../src/stack/spec.ts";
+import { chromiumArgs } from "../helpers/browser.ts";
 import { startCli, useCliCleanup } from "../helpers/cli.ts";
 
 const require = createRequire(import.meta.url);
 const repo = resolve(import.meta.dirname, "../..");
 const fixture = (name: string) => join(repo, "fixtures", name);
-const chromiumArgs = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const stack = defineStack();
 const row = (key: string) => `li.flow-row[data-key="${key}"]`;
 /** `pipeline ui` is in the command table once the lead wires it; until then only the in-process runs apply. */

@@ -2,6 +2,7 @@ import { EventEmitter } from "node:events";
 import { Agent, request as httpRequest } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { notAuthorizedMessage } from "../access-denied.ts";
 import type { EngineContext } from "../context.ts";
 import type { EngineOptions } from "../options.ts";
 import { jsonError } from "../protocol.ts";
@@ -73,14 +74,10 @@ function authorize(
     const action = `dynamodb:${operation}`;
     const verdict = context.authorizer.authorize(request.caller, action, resource);
     if (!verdict.allowed) {
-      const why =
-        verdict.reason === "explicit-deny"
-          ? "with an explicit deny in an identity-based policy"
-          : `because no identity-based policy allows the ${action} action`;
       return jsonError(
         400,
         "AccessDeniedException",
-        `User: ${request.caller.arn} is not authorized to perform: ${action} on resource: ${resource} ${why}`,
+        notAuthorizedMessage(request.caller, action, resource, verdict.reason),
         "com.amazon.coral.service",
       );
     }

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { notAuthorizedMessage } from "../access-denied.ts";
 import type { EngineContext } from "../context.ts";
 import type { IamInternal } from "../internal.ts";
 import type { EngineOptions } from "../options.ts";
@@ -59,14 +60,10 @@ export async function createIamService(context: EngineContext, options: EngineOp
         const resource = action.resource(params, store, context.accountId);
         const verdict = context.authorizer.authorize(request.caller, `iam:${actionName}`, resource);
         if (!verdict.allowed) {
-          const why =
-            verdict.reason === "explicit-deny"
-              ? "with an explicit deny in an identity-based policy"
-              : `because no identity-based policy allows the iam:${actionName} action`;
           return queryError(
             403,
             "AccessDenied",
-            `User: ${request.caller.arn} is not authorized to perform: iam:${actionName} on resource: ${resource} ${why}`,
+            notAuthorizedMessage(request.caller, `iam:${actionName}`, resource, verdict.reason),
             request.requestId,
           );
         }

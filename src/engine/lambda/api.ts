@@ -1,3 +1,4 @@
+import { notAuthorizedMessage } from "../access-denied.ts";
 import type { EngineContext } from "../context.ts";
 import { jsonResponse, restJsonError, ServiceError } from "../protocol.ts";
 import type { ServiceRequest, ServiceResponse } from "../types.ts";
@@ -149,14 +150,10 @@ export class LambdaApi {
   #authorize(request: ServiceRequest, action: string, resource: string): void {
     const result = this.#deps.context.authorizer.authorize(request.caller, `lambda:${action}`, resource);
     if (!result.allowed) {
-      const why =
-        result.reason === "explicit-deny"
-          ? `with an explicit deny in an identity-based policy`
-          : `because no identity-based policy allows the lambda:${action} action`;
       throw new ServiceError(
         403,
         "AccessDeniedException",
-        `User: ${request.caller.arn} is not authorized to perform: lambda:${action} on resource: ${resource} ${why}`,
+        notAuthorizedMessage(request.caller, `lambda:${action}`, resource, result.reason),
       );
     }
   }

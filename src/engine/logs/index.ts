@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { notAuthorizedMessage } from "../access-denied.ts";
 import type { EngineContext } from "../context.ts";
 import type { LogsInternal } from "../internal.ts";
 import type { EngineOptions } from "../options.ts";
@@ -64,14 +65,10 @@ export async function createLogsService(context: EngineContext, _options: Engine
         const action = `logs:${operationName}`;
         const verdict = context.authorizer.authorize(request.caller, action, resource);
         if (!verdict.allowed) {
-          const why =
-            verdict.reason === "explicit-deny"
-              ? "with an explicit deny in an identity-based policy"
-              : `because no identity-based policy allows the ${action} action`;
           return jsonError(
             400,
             "AccessDeniedException",
-            `User: ${request.caller.arn} is not authorized to perform: ${action} on resource: ${resource} ${why}`,
+            notAuthorizedMessage(request.caller, action, resource, verdict.reason),
             errorPrefix,
           );
         }

@@ -1,3 +1,4 @@
+import { notAuthorizedMessage } from "../access-denied.ts";
 import type { EngineContext } from "../context.ts";
 import type { Caller, ConditionContext } from "../types.ts";
 import { S3Error } from "./errors.ts";
@@ -10,13 +11,11 @@ export function s3Arn(bucket: string | undefined, key?: string): string {
 
 /** The AccessDenied error S3 returns when an identity policy does not allow an action. */
 export function accessDenied(caller: Caller, action: string, resource: string, explicit: boolean): S3Error {
-  const why = explicit
-    ? "with an explicit deny in an identity-based policy"
-    : `because no identity-based policy allows the ${action} action`;
+  const reason = explicit ? "explicit-deny" : "implicit-deny";
   return new S3Error(
     403,
     "AccessDenied",
-    `User: ${caller.arn} is not authorized to perform: ${action} on resource: "${resource}" ${why}`,
+    notAuthorizedMessage(caller, action, resource, reason, { quoteResource: true }),
   );
 }
 
