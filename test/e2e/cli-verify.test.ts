@@ -10,7 +10,7 @@ import { listObjects } from "../../src/pipeline/objects.ts";
 import { getRecord, scanRecords } from "../../src/pipeline/records.ts";
 import type { CheckResult } from "../../src/stack/check.ts";
 import { defineStack } from "../../src/stack/spec.ts";
-import { chromiumArgs } from "../helpers/browser.ts";
+import { CHROMIUM_PATH, chromiumArgs, hasChromium } from "../helpers/browser.ts";
 import { hasStackTrace, parseJson, runCli, useCliCleanup } from "../helpers/cli.ts";
 import { screenshotDirectories, useEngine } from "../helpers/engine.ts";
 
@@ -108,35 +108,41 @@ describe("CLI: pipeline verify and reconcile", () => {
     expect(await listObjects(target.clients, stack.bucket, stack.uploadPrefix)).toEqual(before);
   });
 
-  it("--report writes evidence.md and evidence.html whose rows say pass in a browser", async () => {
-    const dir = join(scratch, "report-pass");
+  // The browser half needs Chromium (pretest installs it as root with apt).
+  it.skipIf(!hasChromium)(
+    "--report writes evidence.md and evidence.html whose rows say pass in a browser",
+    async () => {
+      const dir = join(scratch, "report-pass");
 
-    const result = await cli("verify", "--report", dir);
+      const result = await cli("verify", "--report", dir);
 
-    expect(result.code, result.stderr).toBe(0);
-    expect(result.stderr).toContain(`wrote ${join(dir, "evidence.md")} and evidence.html`);
-    const markdown = await readFile(join(dir, "evidence.md"), "utf8");
-    expect(markdown).toContain(`**${allCheckIds.length}/${allCheckIds.length} passed**`);
-    expect(markdown).not.toContain("**FAIL**");
-    browser = await chromium.launchPersistentContext(join(scratch, "profile"), {
-      executablePath: "/usr/bin/chromium",
-      headless: true,
-      args: chromiumArgs,
-      viewport: { width: 1280, height: 900 },
-      colorScheme: "light",
-    });
-    const page = browser.pages()[0] ?? (await browser.newPage());
-    await page.goto(`file://${join(dir, "evidence.html")}`);
-    const rows = await page
-      .locator("tr[data-check][data-result]")
-      .evaluateAll((trs) => trs.map((tr) => [tr.getAttribute("data-check"), tr.getAttribute("data-result")]));
-    expect(rows).toEqual(allCheckIds.map((id) => [id, "pass"]));
-    expect(await page.locator("#status").textContent()).toBe(`15/15 checks passed`);
-    for (const path of screenshotDirectories(repoRoot).map((dir) => join(dir, "evidence-report.png"))) {
-      await mkdir(join(path, ".."), { recursive: true });
-      await page.screenshot({ path, fullPage: true });
-    }
-  });
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).toContain(`wrote ${join(dir, "evidence.md")} and evidence.html`);
+      const markdown = await readFile(join(dir, "evidence.md"), "utf8");
+      expect(markdown).toContain(`**${allCheckIds.length}/${allCheckIds.length} passed**`);
+      expect(markdown).not.toContain("**FAIL**");
+      browser = await chromium.launchPersistentContext(join(scratch, "profile"), {
+        executablePath: CHROMIUM_PATH,
+        headless: true,
+        args: chromiumArgs,
+        viewport: { width: 1280, height: 900 },
+        colorScheme: "light",
+      });
+      const page = browser.pages()[0] ?? (await browser.newPage());
+      await page.goto(`file://${join(dir, "evidence.html")}`);
+      const rows = await page
+        .locator("tr[data-check][data-result]")
+        .evaluateAll((trs) =>
+          trs.map((tr) => [tr.getAttribute("data-check"), tr.getAttribute("data-result")]),
+        );
+      expect(rows).toEqual(allCheckIds.map((id) => [id, "pass"]));
+      expect(await page.locator("#status").textContent()).toBe(`15/15 checks passed`);
+      for (const path of screenshotDirectories(repoRoot).map((dir) => join(dir, "evidence-report.png"))) {
+        await mkdir(join(path, ".."), { recursive: true });
+        await page.screenshot({ path, fullPage: true });
+      }
+    },
+  );
 
   it("fails consistency, naming the key, after a record is deleted (exit 1)", async () => {
     await target.clients.dynamodb.send(

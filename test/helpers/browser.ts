@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+
 /**
  * Flags for Debian's Chromium as root in a sandbox with no network: without the background-networking ones it
  * keeps trying (and failing) to reach Google's hosts. Launch with executablePath /usr/bin/chromium.
@@ -12,3 +14,13 @@ export const chromiumArgs = [
   "--disable-component-update",
   "--disable-sync",
 ];
+
+/**
+ * A local Chromium: Debian's (which `npm test`'s pretest installs as root with apt), or the Chrome that GitHub's
+ * Ubuntu runners carry. Playwright never downloads one.
+ */
+export const CHROMIUM_PATH =
+  ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].find((path) =>
+    existsSync(path),
+  ) ?? "/usr/bin/chromium";
+export const hasChromium = existsSync(CHROMIUM_PATH);
