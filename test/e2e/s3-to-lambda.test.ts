@@ -27,6 +27,7 @@ import {
 import { strToU8, zipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Engine, type EngineOptions, startEngine } from "../../src/engine/index.ts";
+import { shapeOf } from "../helpers/events.ts";
 
 const region = "us-east-1";
 const account = "000000000000";
@@ -42,19 +43,6 @@ const recorderCode = `
     if (process.env.MODE === "fail") throw new Error("failing on purpose");
     return "recorded";
   };`;
-
-/** Describes a JSON value by its keys and value types, recursively. */
-function shapeOf(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(shapeOf);
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>)
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([key, inner]) => [key, shapeOf(inner)]),
-    );
-  }
-  return value === null ? "null" : typeof value;
-}
 
 async function eventually<T>(
   check: () => T | undefined | Promise<T | undefined>,

@@ -2,23 +2,11 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { ObjectCreatedEvent } from "../../src/engine/types.ts";
 import { buildS3Event } from "../../src/events/s3-event.ts";
+import { shapeOf } from "../helpers/events.ts";
 
 const sample: unknown = JSON.parse(
   readFileSync(new URL("../fixtures/events/aws-s3-put-sample.json", import.meta.url), "utf8"),
 );
-
-/** Describes a JSON value by its keys and value types, recursively (values themselves are ignored). */
-function shapeOf(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(shapeOf);
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>)
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([key, inner]) => [key, shapeOf(inner)]),
-    );
-  }
-  return value === null ? "null" : typeof value;
-}
 
 const created: ObjectCreatedEvent = {
   eventName: "ObjectCreated:Put",
