@@ -72,7 +72,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
   const init = new InitState();
   const services: Service[] = [];
   const stopServices = async () => {
-    // Lambda first so no invocation writes into services that are closing.
+    // Reverse creation order: S3 stops emitting events, then Lambda stops invoking, before what they call closes.
     for (const service of [...services].reverse()) await service.close?.();
   };
   try {
