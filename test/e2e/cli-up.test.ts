@@ -10,21 +10,9 @@ import { listObjects } from "../../src/pipeline/objects.ts";
 import { scanRecords } from "../../src/pipeline/records.ts";
 import { defineStack } from "../../src/stack/spec.ts";
 import { hasStackTrace, parseJson, runCli, startCli, useCliCleanup } from "../helpers/cli.ts";
-import { useEngine } from "../helpers/engine.ts";
+import { PROVISION_STEPS, useEngine } from "../helpers/engine.ts";
 
 const stack = defineStack();
-const provisionSteps = [
-  "table",
-  "bucket",
-  "block-public-access",
-  "default-encryption",
-  "role",
-  "role-policy",
-  "function",
-  "invoke-permission",
-  "notification",
-  "log-group",
-];
 
 interface ProvisionedJson {
   event: string;
@@ -57,7 +45,7 @@ describe("CLI: pipeline up against a running engine", () => {
     expect(first.code, first.stderr).toBe(0);
     const json = parseJson<ProvisionedJson>(first);
     expect(json).toMatchObject({ event: "provisioned", endpoint: target.endpoint });
-    expect(json.steps.map((s) => s.step)).toEqual(provisionSteps);
+    expect(json.steps.map((s) => s.step)).toEqual(PROVISION_STEPS);
     expect(json.steps.every((s) => s.action === "created")).toBe(true);
     const second = parseJson<ProvisionedJson>(await cli("--json", "up"));
     expect(second.steps.filter((s) => s.action !== "unchanged")).toEqual([]);

@@ -3,14 +3,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DeleteItemCommand } from "@aws-sdk/client-dynamodb";
 import { PutRolePolicyCommand } from "@aws-sdk/client-iam";
-import { type BrowserContext, chromium } from "playwright-core";
+import type { BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoRoot } from "../../src/artifact/paths.ts";
 import { listObjects } from "../../src/pipeline/objects.ts";
 import { getRecord, scanRecords } from "../../src/pipeline/records.ts";
 import type { CheckResult } from "../../src/stack/check.ts";
 import { defineStack } from "../../src/stack/spec.ts";
-import { CHROMIUM_PATH, chromiumArgs, hasChromium } from "../helpers/browser.ts";
+import { hasChromium, launchChromium } from "../helpers/browser.ts";
 import { hasStackTrace, parseJson, runCli, useCliCleanup } from "../helpers/cli.ts";
 import { screenshotDirectories, useEngine } from "../helpers/engine.ts";
 
@@ -121,10 +121,7 @@ describe("CLI: pipeline verify and reconcile", () => {
       const markdown = await readFile(join(dir, "evidence.md"), "utf8");
       expect(markdown).toContain(`**${allCheckIds.length}/${allCheckIds.length} passed**`);
       expect(markdown).not.toContain("**FAIL**");
-      browser = await chromium.launchPersistentContext(join(scratch, "profile"), {
-        executablePath: CHROMIUM_PATH,
-        headless: true,
-        args: chromiumArgs,
+      browser = await launchChromium(join(scratch, "profile"), {
         viewport: { width: 1280, height: 900 },
         colorScheme: "light",
       });

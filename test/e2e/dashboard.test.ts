@@ -6,7 +6,7 @@ import { join, resolve } from "node:path";
 import { PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import { InvokeCommand } from "@aws-sdk/client-lambda";
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildFunctionArtifact } from "../../src/artifact/build.ts";
 import { type AwsClients, createAwsClients, EMULATOR_CREDENTIALS } from "../../src/aws/clients.ts";
@@ -15,7 +15,7 @@ import { type Engine, startEngine } from "../../src/engine/index.ts";
 import { syntheticObjectCreatedEvent } from "../../src/pipeline/synthetic-event.ts";
 import { provisionStack } from "../../src/stack/provision.ts";
 import { defineStack, NOTIFICATION_ID } from "../../src/stack/spec.ts";
-import { CHROMIUM_PATH, chromiumArgs, hasChromium } from "../helpers/browser.ts";
+import { hasChromium, launchChromium } from "../helpers/browser.ts";
 import { screenshotDirectories } from "../helpers/engine.ts";
 
 const require = createRequire(import.meta.url);
@@ -118,10 +118,7 @@ describe.skipIf(!hasChromium)("Dashboard: /_pipeline/ on the embedded engine", (
       credentials: EMULATOR_CREDENTIALS,
     });
     await provisionStack({ clients, stack, artifact: artifact.zip });
-    browser = await chromium.launchPersistentContext(join(workDir, "profile"), {
-      executablePath: CHROMIUM_PATH,
-      headless: true,
-      args: chromiumArgs,
+    browser = await launchChromium(join(workDir, "profile"), {
       viewport: { width: 1280, height: 800 },
       colorScheme: "light",
       // axe-core is injected as a script tag, which the page's nonce-based CSP would block.

@@ -20,7 +20,7 @@ import { observeStack } from "../../src/stack/observe.ts";
 import { provisionStack } from "../../src/stack/provision.ts";
 import { defineStack } from "../../src/stack/spec.ts";
 import { teardownStack } from "../../src/stack/teardown.ts";
-import { dynamoDbBackends, useEngine } from "../helpers/engine.ts";
+import { dynamoDbBackends, PROVISION_STEPS, useEngine } from "../helpers/engine.ts";
 
 const stack = defineStack();
 
@@ -40,18 +40,7 @@ describe.each(dynamoDbBackends)(
 
     it("creates every resource, then reports every step unchanged on a second run", async () => {
       const first = await provisionStack({ clients: target.clients, stack, artifact: artifact.zip });
-      expect(first.map((s) => s.step)).toEqual([
-        "table",
-        "bucket",
-        "block-public-access",
-        "default-encryption",
-        "role",
-        "role-policy",
-        "function",
-        "invoke-permission",
-        "notification",
-        "log-group",
-      ]);
+      expect(first.map((s) => s.step)).toEqual(PROVISION_STEPS);
       const second = await provisionStack({ clients: target.clients, stack, artifact: artifact.zip });
       expect(second.filter((s) => s.action !== "unchanged")).toEqual([]);
     });

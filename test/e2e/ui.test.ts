@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { type UiReady, ui } from "../../cli/src/commands/ui.ts";
 import { buildFunctionArtifact } from "../../src/artifact/build.ts";
@@ -13,7 +13,7 @@ import { type AwsClients, createAwsClients, EMULATOR_CREDENTIALS } from "../../s
 import { type Engine, startEngine } from "../../src/engine/index.ts";
 import { provisionStack } from "../../src/stack/provision.ts";
 import { defineStack } from "../../src/stack/spec.ts";
-import { CHROMIUM_PATH, chromiumArgs, hasChromium } from "../helpers/browser.ts";
+import { hasChromium, launchChromium } from "../helpers/browser.ts";
 import { startCli, useCliCleanup } from "../helpers/cli.ts";
 
 const require = createRequire(import.meta.url);
@@ -149,10 +149,7 @@ describe.skipIf(!hasChromium)(
         credentials: EMULATOR_CREDENTIALS,
       });
       await provisionStack({ clients, stack, artifact: artifact.zip });
-      browser = await chromium.launchPersistentContext(join(workDir, "profile"), {
-        executablePath: CHROMIUM_PATH,
-        headless: true,
-        args: chromiumArgs,
+      browser = await launchChromium(join(workDir, "profile"), {
         viewport: { width: 1280, height: 800 },
         // axe-core is injected as a script tag, which the page's nonce-based CSP would block.
         bypassCSP: true,

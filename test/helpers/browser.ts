@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { type BrowserContext, chromium } from "playwright-core";
 
 /**
  * Flags for Debian's Chromium as root in a sandbox with no network: without the background-networking ones it
@@ -24,3 +25,19 @@ export const CHROMIUM_PATH =
     existsSync(path),
   ) ?? "/usr/bin/chromium";
 export const hasChromium = existsSync(CHROMIUM_PATH);
+
+/** Headless Chromium with a fresh profile in `profileDir`, from the local binary (never a download). */
+export function launchChromium(
+  profileDir: string,
+  options: Omit<
+    Parameters<typeof chromium.launchPersistentContext>[1],
+    "executablePath" | "headless" | "args"
+  > = {},
+): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(profileDir, {
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: chromiumArgs,
+    ...options,
+  });
+}

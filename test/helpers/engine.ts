@@ -67,3 +67,17 @@ export function screenshotDirectories(repoRoot: string): string[] {
   if (process.env.UPDATE_SCREENSHOTS === "1") dirs.push(`${repoRoot}/docs/screenshots`);
   return dirs;
 }
+
+/** The provisioner's steps in order, as the stack spec requires them (an expectation, written out on purpose). */
+export const PROVISION_STEPS = [
+  "table",
+  "bucket",
+  "block-public-access",
+  "default-encryption",
+  "role",
+  "role-policy",
+  "function",
+  "invoke-permission",
+  "notification",
+  "log-group",
+];
