@@ -10,7 +10,6 @@ import {
   awsDefaultBucketName,
   DEFAULT_REGION,
   defineStack,
-  LOCAL_ACCOUNT_ID,
   type Stack,
   type StackSettings,
   settingsFromEnvironment,
@@ -149,9 +148,6 @@ export async function resolveTarget(
   });
   return { kind: "aws", region, stack, clients: createAwsClients(aws), aws, identity, derivedBucketName };
 }
-
-/** The account emulators use; handy for messages. */
-export const EMULATOR_ACCOUNT = LOCAL_ACCOUNT_ID;
 
 export interface EndpointStatus {
   listening: boolean;

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { build } from "esbuild";
 import { zipSync } from "fflate";
@@ -91,8 +91,4 @@ export async function readFunctionArtifact(zipPath = DEFAULT_ARTIFACT_PATH): Pro
   } catch {
     return undefined;
   }
-}
-
-export async function removeArtifact(zipPath = DEFAULT_ARTIFACT_PATH): Promise<void> {
-  await rm(zipPath, { force: true });
 }

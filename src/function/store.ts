@@ -1,5 +1,6 @@
 import { HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { type DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { errorName, httpStatusOf } from "../aws/errors.ts";
 import { DuplicateRecordError, ObjectAccessDeniedError, ObjectMissingError } from "./errors.ts";
 import type { ImageMetadataItem, ObjectHead } from "./record.ts";
 
@@ -9,10 +10,6 @@ export interface MetadataStore {
   /** Writes the item unless its PK/SK exists; throws DuplicateRecordError when it does. */
   putRecordIfAbsent(item: ImageMetadataItem): Promise<void>;
 }
-
-const errorName = (error: unknown): string => (error as { name?: string }).name ?? "";
-const httpStatus = (error: unknown): number | undefined =>
-  (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
 
 /** MetadataStore on the AWS SDK v3: HeadObject (metadata only, no body) and a conditional PutItem. */
 export function createAwsMetadataStore(clients: {
@@ -36,11 +33,11 @@ export function createAwsMetadataStore(clients: {
         if (
           errorName(error) === "NotFound" ||
           errorName(error) === "NoSuchKey" ||
-          httpStatus(error) === 404
+          httpStatusOf(error) === 404
         ) {
           throw new ObjectMissingError(bucket, key, { cause: error });
         }
-        if (httpStatus(error) === 403) throw new ObjectAccessDeniedError(bucket, key, { cause: error });
+        if (httpStatusOf(error) === 403) throw new ObjectAccessDeniedError(bucket, key, { cause: error });
         throw error;
       }
     },
