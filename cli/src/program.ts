@@ -66,7 +66,7 @@ export function buildProgram(): Command {
     .option("--debounce <ms>", "quiet time before a changed file is uploaded", "300")
     .option(
       "--no-function-source",
-      "do not redeploy when src/function (or the folder of PIPELINE_FUNCTION_ENTRY) changes",
+      "do not redeploy when a file the function is built from changes (its handler and the project files it imports)",
     )
     .action(async (dir: string, _options, command: Command) =>
       (await import("./commands/watch.ts")).watch(dir, command.optsWithGlobals()),

@@ -1,6 +1,6 @@
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
-import { build } from "esbuild";
+import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { type BuildOptions, build, type Metafile } from "esbuild";
 import { zipSync } from "fflate";
 import { FUNCTION_HANDLER } from "./handler.ts";
 import { DEFAULT_ARTIFACT_PATH, FUNCTION_ENTRY, repoRoot } from "./paths.ts";
@@ -15,6 +15,8 @@ export interface FunctionArtifact {
   codeSha256: string;
   bundleBytes: number;
   buildMs: number;
+  /** Absolute paths of the project's own files in the bundle (not node_modules): what a change must rebuild. */
+  sourceFiles: string[];
 }
 
 /** Error raised when the function cannot be bundled (a type or syntax error in src/function). */
@@ -40,30 +42,18 @@ export async function buildFunctionArtifact(
   let result: Awaited<ReturnType<typeof build>>;
   try {
     result = await build({
-      entryPoints: [options.entry ?? FUNCTION_ENTRY],
-      bundle: true,
-      platform: "node",
-      target: "node20",
-      format: "esm",
-      // ESM entry points first: the SDK's dist-es tree-shakes, halving the bundle and its cold init time.
-      mainFields: ["module", "main"],
+      ...bundleOptions(options.entry ?? FUNCTION_ENTRY),
       minify: true,
       sourcemap: "external",
       sourcesContent: false,
-      outfile: "index.mjs",
-      write: false,
-      logLevel: "silent",
+      // Where the zip goes, so the source map's paths are relative to where it is written.
+      outfile: join(dirname(zipPath), "index.mjs"),
       legalComments: "none",
       // Bundled CommonJS dependencies call require() for Node built-ins; ESM output needs one.
       banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
     });
   } catch (cause) {
-    const first = (cause as { errors?: Array<{ text: string; location?: { file: string; line: number } }> })
-      .errors?.[0];
-    const where = first?.location ? ` (${first.location.file}:${first.location.line})` : "";
-    throw new ArtifactBuildError(`function bundle failed: ${first?.text ?? String(cause)}${where}`, {
-      cause,
-    });
+    throw bundleError(cause);
   }
   const bundle = result.outputFiles?.find((file) => file.path.endsWith(".mjs"));
   const sourceMap = result.outputFiles?.find((file) => file.path.endsWith(".map"));
@@ -73,8 +63,75 @@ export async function buildFunctionArtifact(
   await mkdir(dirname(zipPath), { recursive: true });
   await writeAtomically(zipPath, zip);
   if (sourceMap) await writeAtomically(join(dirname(zipPath), "index.mjs.map"), sourceMap.contents);
+  const sourceFiles = localInputs(result.metafile);
+  await writeAtomically(sourcesManifestPath(zipPath), new TextEncoder().encode(JSON.stringify(sourceFiles)));
   const bundleBytes = bundle.contents.length;
-  return { zipPath, zip, codeSha256: codeSha256(zip), bundleBytes, buildMs: performance.now() - started };
+  return {
+    zipPath,
+    zip,
+    codeSha256: codeSha256(zip),
+    bundleBytes,
+    buildMs: performance.now() - started,
+    sourceFiles,
+  };
+}
+
+// What the bundle and the source-listing pass share, so both resolve the same files.
+function bundleOptions(entry: string) {
+  return {
+    entryPoints: [entry],
+    absWorkingDir: repoRoot,
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    format: "esm",
+    // ESM entry points first: the SDK's dist-es tree-shakes, halving the bundle and its cold init time.
+    mainFields: ["module", "main"],
+    write: false,
+    metafile: true,
+    logLevel: "silent",
+  } satisfies BuildOptions;
+}
+
+function bundleError(cause: unknown): ArtifactBuildError {
+  const first = (cause as { errors?: Array<{ text: string; location?: { file: string; line: number } }> })
+    .errors?.[0];
+  const where = first?.location ? ` (${first.location.file}:${first.location.line})` : "";
+  return new ArtifactBuildError(`function bundle failed: ${first?.text ?? String(cause)}${where}`, { cause });
+}
+
+function localInputs(metafile: Metafile | undefined): string[] {
+  return Object.keys(metafile?.inputs ?? {})
+    .filter((input) => !input.split(/[\\/]/).includes("node_modules"))
+    .map((input) => resolve(repoRoot, input))
+    .sort();
+}
+
+/** The list of source files a build used, written beside its zip (dist/function.sources.json). */
+function sourcesManifestPath(zipPath: string): string {
+  return join(dirname(zipPath), "function.sources.json");
+}
+
+/**
+ * The project's own files the function is bundled from (the entry and everything it imports outside
+ * node_modules), found by an esbuild pass that resolves imports without minifying or writing.
+ */
+export async function functionSourceFiles(entry = FUNCTION_ENTRY): Promise<string[]> {
+  try {
+    return localInputs((await build(bundleOptions(entry))).metafile);
+  } catch (cause) {
+    throw bundleError(cause);
+  }
+}
+
+/** The source files recorded by the build that wrote `zipPath`, or undefined when it has no record. */
+export async function readBuiltSourceFiles(zipPath = DEFAULT_ARTIFACT_PATH): Promise<string[] | undefined> {
+  try {
+    const files: unknown = JSON.parse(await readFile(sourcesManifestPath(zipPath), "utf8"));
+    return Array.isArray(files) && files.every((f) => typeof f === "string") ? files : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 // Several processes (parallel test suites, `up` and `watch`) may build at once: readers must never see half a zip.
@@ -90,5 +147,25 @@ export async function readFunctionArtifact(zipPath = DEFAULT_ARTIFACT_PATH): Pro
     return new Uint8Array(await readFile(zipPath));
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Whether the zip is at least as new as every file it was built from (its recorded sources, and the lock file
+ * for its dependencies). No record, or a source gone, means stale.
+ */
+export async function isArtifactCurrent(zipPath = DEFAULT_ARTIFACT_PATH): Promise<boolean> {
+  const sources = await readBuiltSourceFiles(zipPath);
+  if (!sources?.length) return false;
+  try {
+    const zipTime = (await stat(zipPath)).mtimeMs;
+    const lockTime = await stat(join(repoRoot, "package-lock.json")).then(
+      (s) => s.mtimeMs,
+      () => 0,
+    );
+    const sourceTimes = await Promise.all(sources.map(async (path) => (await stat(path)).mtimeMs));
+    return zipTime >= Math.max(lockTime, ...sourceTimes);
+  } catch {
+    return false;
   }
 }

@@ -8,6 +8,8 @@ export interface RedeployResult {
   buildMs: number;
   deployMs: number;
   totalMs: number;
+  /** The project files the new code was bundled from: what to watch for the next change. */
+  sourceFiles: string[];
 }
 
 /** Rebuilds dist/function.zip and updates the function's code, waiting until the update is live. */
@@ -34,5 +36,6 @@ export async function redeployFunction(
     buildMs: deployStarted - started,
     deployMs: finished - deployStarted,
     totalMs: finished - started,
+    sourceFiles: artifact.sourceFiles,
   };
 }

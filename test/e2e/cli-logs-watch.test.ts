@@ -1,15 +1,5 @@
 import { randomBytes } from "node:crypto";
-import {
-  appendFile,
-  copyFile,
-  mkdir,
-  mkdtemp,
-  readdir,
-  readFile,
-  rename,
-  rm,
-  writeFile,
-} from "node:fs/promises";
+import { appendFile, cp, mkdtemp, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GetFunctionConfigurationCommand } from "@aws-sdk/client-lambda";
@@ -144,6 +134,7 @@ describe("CLI: pipeline watch", () => {
   useCliCleanup();
   const cli = (...args: string[]) => runCli(["--endpoint", target.endpoint, ...args]);
   let inbox: string;
+  let copyRoot: string;
   let functionCopy: string;
   const artifactsDir = join(repoRoot, "test-artifacts");
 
@@ -152,12 +143,11 @@ describe("CLI: pipeline watch", () => {
     const up = await cli("up");
     expect(up.code, up.stderr).toBe(0);
     inbox = await mkdtemp(join(tmpdir(), "pipeline-cli-watch-"));
-    // A copy of the function inside the repo (so its imports resolve from node_modules) that the test may edit.
-    functionCopy = join(artifactsDir, `function-copy-${randomBytes(4).toString("hex")}`);
-    await mkdir(functionCopy, { recursive: true });
-    const sources = (await readdir(join(repoRoot, "src/function"))).filter((f) => f.endsWith(".ts"));
-    for (const file of sources)
-      await copyFile(join(repoRoot, "src/function", file), join(functionCopy, file));
+    // A copy of src/ inside the repo (so package imports resolve from node_modules, and the function's
+    // imports of other project folders resolve in the copy) that the test may edit.
+    copyRoot = join(artifactsDir, `function-copy-${randomBytes(4).toString("hex")}`);
+    await cp(join(repoRoot, "src"), join(copyRoot, "src"), { recursive: true });
+    functionCopy = join(copyRoot, "src/function");
   });
 
   afterEach(async () => {
@@ -167,9 +157,8 @@ describe("CLI: pipeline watch", () => {
 
   afterAll(async () => {
     if (inbox) await rm(inbox, { recursive: true, force: true });
-    if (functionCopy) await rm(functionCopy, { recursive: true, force: true });
-    // Where an overridden entry builds (PIPELINE_FUNCTION_ENTRY: dist/ beside the source folder).
-    await rm(join(artifactsDir, "dist"), { recursive: true, force: true });
+    // Holds the copy's build too (PIPELINE_FUNCTION_ENTRY: dist/ beside the source folder).
+    if (copyRoot) await rm(copyRoot, { recursive: true, force: true });
   });
 
   const startWatch = () =>
@@ -239,7 +228,7 @@ describe("CLI: pipeline watch", () => {
     );
     expect(after.CodeSha256).toBe(redeployed.codeSha256);
     // The build went beside the copy, not over the repo's artifact that verify compares against.
-    const copyZip = await readFile(join(artifactsDir, "dist/function.zip"));
+    const copyZip = await readFile(join(copyRoot, "src/dist/function.zip"));
     expect(codeSha256(copyZip)).toBe(redeployed.codeSha256);
     if (repoZip)
       expect(codeSha256(await readFile(join(repoRoot, "dist/function.zip")))).toBe(codeSha256(repoZip));
@@ -258,6 +247,19 @@ describe("CLI: pipeline watch", () => {
     ).toBeDefined();
     const exit = await watch.stop("SIGINT");
     expect(exit.code, exit.stderr).toBe(0);
+  });
+
+  it("redeploys when a project file the handler imports from outside its folder changes", async () => {
+    const watch = startWatch();
+    await watch.waitForJson((l) => l.event === "watching");
+
+    await appendFile(join(copyRoot, "src/aws/errors.ts"), `// touched ${Date.now()}\n`);
+
+    const redeployed = await watch.waitForJson(
+      (l) => l.event === "redeployed" || l.event === "redeploy-failed",
+    );
+    expect(redeployed.event, String(redeployed.error)).toBe("redeployed");
+    expect((await watch.stop("SIGINT")).code).toBe(0);
   });
 
   it("prints the redeploy with its time in human mode", async () => {

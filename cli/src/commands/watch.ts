@@ -1,6 +1,7 @@
 import { mkdir, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { watch as watchFiles } from "chokidar";
+import { functionSourceFiles } from "../../../src/artifact/build.ts";
 import { FUNCTION_SOURCE_DIR } from "../../../src/artifact/paths.ts";
 import { followLogEvents } from "../../../src/pipeline/logs.ts";
 import { waitForRecord } from "../../../src/pipeline/records.ts";
@@ -99,6 +100,7 @@ export async function watch(dir: string, options: WatchOptions): Promise<void> {
     ignored: (path) => path !== folder && isTemporaryFile(path),
   });
   inbox.on("add", schedule).on("change", schedule);
+  const ready = [whenReady(inbox)];
 
   let sourceWatcher: ReturnType<typeof watchFiles> | undefined;
   if (options.functionSource !== false) {
@@ -113,9 +115,10 @@ export async function watch(dir: string, options: WatchOptions): Promise<void> {
         do {
           again = false;
           try {
-            const result = await redeployFunction(target.clients, target.stack, {
+            const { sourceFiles, ...result } = await redeployFunction(target.clients, target.stack, {
               realAws: target.kind === "aws",
             });
+            watchSources(sourceFiles);
             emit(
               { event: "redeployed", ...result },
               `${output.ok("redeployed")} ${target.stack.functionName} in ${Math.round(result.totalMs)} ms (build ${Math.round(result.buildMs)} ms, deploy ${Math.round(result.deployMs)} ms)`,
@@ -132,16 +135,30 @@ export async function watch(dir: string, options: WatchOptions): Promise<void> {
       deploying = undefined;
     };
     let timer: NodeJS.Timeout | undefined;
-    sourceWatcher = watchFiles(FUNCTION_SOURCE_DIR, { ignoreInitial: true });
+    // The files the bundle is made of (the handler and every project file it imports, wherever it lives);
+    // the set is refreshed after each build, as an edit may add or drop an import.
+    let watched = new Set<string>();
+    const watchSources = (files: string[]) => {
+      const next = new Set(files);
+      sourceWatcher?.unwatch([...watched].filter((f) => !next.has(f)));
+      sourceWatcher?.add(files.filter((f) => !watched.has(f)));
+      watched = next;
+    };
+    // A source that does not build yet still gets watched: its folder, until a build lists the files.
+    const initialSources = await functionSourceFiles().catch((error: Error) => {
+      output.warn(`${error.message}; watching ${FUNCTION_SOURCE_DIR} until it builds`);
+      return [FUNCTION_SOURCE_DIR];
+    });
+    watched = new Set(initialSources);
+    sourceWatcher = watchFiles(initialSources, { ignoreInitial: true });
+    ready.push(whenReady(sourceWatcher));
     sourceWatcher.on("all", () => {
       clearTimeout(timer);
       timer = setTimeout(() => void redeploy(), 100);
     });
   }
   // "watching" promises both watchers: a source edit right after it must not fall before the initial scan.
-  const ready = (watcher: ReturnType<typeof watchFiles>) =>
-    new Promise<void>((resolve) => watcher.once("ready", () => resolve()));
-  await Promise.all([ready(inbox), ...(sourceWatcher ? [ready(sourceWatcher)] : [])]);
+  await Promise.all(ready);
   markServing();
   emit(
     { event: "watching", dir: folder, bucket: target.stack.bucket, prefix: options.prefix },
@@ -167,4 +184,9 @@ export async function watch(dir: string, options: WatchOptions): Promise<void> {
       output.line(formatLogEvent(event, output));
     }
   })().catch((error: Error) => output.warn(`log stream stopped: ${error.message}`));
+}
+
+// Listened for from the watcher's creation: "ready" may fire while other set-up is awaited.
+function whenReady(watcher: ReturnType<typeof watchFiles>): Promise<void> {
+  return new Promise<void>((resolve) => watcher.once("ready", () => resolve()));
 }

@@ -1,0 +1,69 @@
+import { randomBytes } from "node:crypto";
+import { cp, rm, utimes } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  buildFunctionArtifact,
+  functionSourceFiles,
+  isArtifactCurrent,
+  readBuiltSourceFiles,
+} from "../../src/artifact/build.ts";
+import { repoRoot } from "../../src/artifact/paths.ts";
+
+// esbuild on a copy of src/: which files make the function, and when its zip is stale.
+describe("function artifact: sources and freshness", () => {
+  const copyRoot = join(repoRoot, "test-artifacts", `artifact-copy-${randomBytes(4).toString("hex")}`);
+  const entry = join(copyRoot, "src/function/handler.ts");
+  const zipPath = join(copyRoot, "dist/function.zip");
+  const future = new Date(Date.now() + 60_000);
+
+  beforeAll(async () => {
+    await cp(join(repoRoot, "src"), join(copyRoot, "src"), { recursive: true });
+  });
+  afterAll(async () => {
+    await rm(copyRoot, { recursive: true, force: true });
+  });
+
+  it("lists the handler and the project files it imports, across folders, and no packages", async () => {
+    const sources = await functionSourceFiles(entry);
+
+    expect(sources).toContain(entry);
+    expect(sources).toContain(join(copyRoot, "src/function/ingest.ts"));
+    expect(sources).toContain(join(copyRoot, "src/aws/errors.ts"));
+    expect(sources.some((f) => f.includes("node_modules"))).toBe(false);
+    // The engine and the CLI are not part of the function.
+    expect(sources.some((f) => f.includes(join(copyRoot, "src/engine")))).toBe(false);
+  });
+
+  it("records the build's sources beside the zip; the zip is current until one of them changes", async () => {
+    const artifact = await buildFunctionArtifact({ entry, outFile: zipPath });
+
+    expect(await readBuiltSourceFiles(zipPath)).toEqual(artifact.sourceFiles);
+    expect(artifact.sourceFiles).toEqual(await functionSourceFiles(entry));
+    expect(await isArtifactCurrent(zipPath)).toBe(true);
+
+    // An imported file outside src/function changes: stale.
+    await utimes(join(copyRoot, "src/aws/errors.ts"), future, future);
+    expect(await isArtifactCurrent(zipPath)).toBe(false);
+
+    await buildFunctionArtifact({ entry, outFile: zipPath });
+    await utimes(zipPath, future, future);
+    expect(await isArtifactCurrent(zipPath)).toBe(true);
+
+    // A file outside the bundle changes: still current.
+    const later = new Date(future.getTime() + 60_000);
+    await utimes(join(copyRoot, "src/engine/edge.ts"), later, later);
+    expect(await isArtifactCurrent(zipPath)).toBe(true);
+  });
+
+  it("calls a zip stale when its sources record is missing or names a file that is gone", async () => {
+    await buildFunctionArtifact({ entry, outFile: zipPath });
+    await rm(join(copyRoot, "dist/function.sources.json"));
+    expect(await isArtifactCurrent(zipPath)).toBe(false);
+
+    await buildFunctionArtifact({ entry, outFile: zipPath });
+    await rm(join(copyRoot, "src/function/record.ts"));
+    expect(await isArtifactCurrent(zipPath)).toBe(false);
+    await expect(functionSourceFiles(entry)).rejects.toThrow(/function bundle failed: Could not resolve/);
+  });
+});
