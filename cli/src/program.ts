@@ -126,7 +126,8 @@ export function buildProgram(): Command {
     )
     .option("--port <port>", "port to serve on (0 picks a free one)", "4567")
     .option("--host <address>", "interface to bind", "127.0.0.1")
-    .option("--allow-writes", "allow uploads and re-drives from the page (asks first on real AWS)")
+    .option("--allow-writes", "on real AWS, allow uploads and re-drives from the page (asks first)")
+    .option("--read-only", "no uploads or re-drives from the page (the default on real AWS)")
     .option("--poll <ms>", "how often to poll logs and uploads, in milliseconds", "1000")
     .action(async (_options, command: Command) =>
       (await import("./commands/ui.ts")).ui(command.optsWithGlobals()),

@@ -139,7 +139,7 @@ export function createDashboardRoute(options: DashboardRouteOptions): InternalRo
         if (!backend.source().writable) {
           throw new DashboardRequestError(
             403,
-            "this dashboard is read-only: start it with --allow-writes to upload and re-drive",
+            "this dashboard is read-only: start pipeline ui without --read-only (on AWS: with --allow-writes) to upload and re-drive",
           );
         }
       }

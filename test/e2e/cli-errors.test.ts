@@ -86,6 +86,10 @@ describe("CLI: errors", () => {
     [["upload"], /^error: missing required argument 'paths'/],
     [["up", "--dynamodb", "mongo"], /^error: option '--dynamodb <backend>' argument 'mongo' is invalid/],
     [["up", "--port", "70000"], /^pipeline: invalid --port: expected an integer from 0 to 65535$/m],
+    [
+      ["ui", "--allow-writes", "--read-only"],
+      /^pipeline: --allow-writes and --read-only contradict each other/,
+    ],
   ])("usage error %j exits 2 without a stack trace", async (args, message) => {
     const result = await runCli(args);
 

@@ -43,7 +43,7 @@ interface InProcessUi {
 const running: InProcessUi[] = [];
 
 /** Starts `ui()` in-process against the engine, capturing its stdout; resolves once it printed ready. */
-async function startUi(flags: { allowWrites?: boolean } = {}): Promise<InProcessUi> {
+async function startUi(flags: { allowWrites?: boolean; readOnly?: boolean } = {}): Promise<InProcessUi> {
   const stdout: string[] = [];
   const write = process.stdout.write.bind(process.stdout);
   const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk: unknown, ...rest: unknown[]) => {
@@ -169,10 +169,10 @@ describe.skipIf(!hasChromium)(
       if (workDir) await rm(workDir, { recursive: true, force: true });
     });
 
-    describe("Function: ui (in process, read-only)", () => {
+    describe("Function: ui --read-only (in process)", () => {
       it("prints a ready line and follows an SDK upload to written, with its record and thumbnail", async () => {
         // Prepare
-        const started = await startUi();
+        const started = await startUi({ readOnly: true });
         const page = await openPage(started.ready.url);
 
         // Act
@@ -217,7 +217,7 @@ describe.skipIf(!hasChromium)(
 
       it("disables the upload control, refuses POSTs with 403, and shows a failed invocation without re-drive", async () => {
         // Prepare
-        const started = await startUi();
+        const started = await startUi({ readOnly: true });
         const page = await openPage(started.ready.url);
         await setRolePolicy(narrowedPolicy());
 
@@ -247,7 +247,7 @@ describe.skipIf(!hasChromium)(
         await expect(page.locator("#upload-readonly").isVisible()).resolves.toBe(true);
         await expect(failedItem.locator("button[data-action='redrive']").isDisabled()).resolves.toBe(true);
         expect(upload.status).toBe(403);
-        expect(((await upload.json()) as { error: string }).error).toContain("--allow-writes");
+        expect(((await upload.json()) as { error: string }).error).toContain("--read-only");
         expect(redrive.status).toBe(403);
         await expect(failedItem.locator(".failed-error").textContent()).resolves.toContain("AccessDenied");
         expect(await seriousViolations(page)).toEqual([]);
@@ -282,10 +282,10 @@ describe.skipIf(!hasChromium)(
       });
     });
 
-    describe("Function: ui --allow-writes (in process)", () => {
+    describe("Function: ui on an emulator (in process, writable by default)", () => {
       it("re-drives the failed upload from the page once the policy is restored, and uploads from the page", async () => {
         // Prepare: the first poll reads back 10 minutes, so the earlier failure is listed again.
-        const started = await startUi({ allowWrites: true });
+        const started = await startUi();
         const page = await openPage(started.ready.url);
         const redriveButton = page.locator(
           '#failed-list button[aria-label="Re-drive the failed event for uploads/sunset.png"]',
@@ -320,7 +320,7 @@ describe.skipIf(!hasChromium)(
     });
 
     describe("Command: pipeline ui (child process)", () => {
-      it("prints ui-ready, serves the page read-only, and exits cleanly on SIGINT and SIGTERM", async () => {
+      it("prints ui-ready, serves the page with uploads on for an emulator, and exits cleanly on SIGINT and SIGTERM", async () => {
         // A different object each round: the second server's first poll also shows the first round's upload.
         const rounds = [
           { signal: "SIGINT", name: "my cat.jpg", type: "image/jpeg" },
@@ -344,12 +344,12 @@ describe.skipIf(!hasChromium)(
           // Act
           await sdkUpload(name, type);
           await page.locator(`${row(`uploads/${name}`)}[data-status="written"]`).waitFor();
-          const disabled = await page.locator("#file-input").isDisabled();
+          const enabled = await page.locator("#file-input").isEnabled();
           const result = await child.stop(signal);
 
           // Assess
-          expect(ready).toMatchObject({ writable: false, target: `embedded engine at ${engine.endpoint}` });
-          expect(disabled).toBe(true);
+          expect(ready).toMatchObject({ writable: true, target: `embedded engine at ${engine.endpoint}` });
+          expect(enabled).toBe(true);
           expect(result.code).toBe(0);
           expect(child.jsonLines().at(-1)).toEqual({ event: "stopped" });
           await page.close();

@@ -10,8 +10,10 @@ export interface UiOptions extends GlobalOptions {
   port?: string;
   /** Interface to bind (default 127.0.0.1). */
   host?: string;
-  /** Allow uploads and re-drives from the page (asks first on real AWS, as every write does). */
+  /** Allow uploads and re-drives from the page on real AWS (asks first, as every write there does). */
   allowWrites?: boolean;
+  /** No uploads or re-drives from the page, whatever the target. */
+  readOnly?: boolean;
   /** Poll interval in milliseconds (default 1000). */
   poll?: string;
 }
@@ -51,6 +53,18 @@ export function parseUiOptions(options: UiOptions): { port: number; host: string
   return { port: result.data.port, host: result.data.host, pollMs: result.data.poll };
 }
 
+/**
+ * Whether the page may upload and re-drive: on emulators by default, like every other command; on real AWS only
+ * with `--allow-writes` (then confirmed); never with `--read-only`.
+ */
+export function dashboardWritable(
+  kind: Target["kind"],
+  options: Pick<UiOptions, "allowWrites" | "readOnly">,
+): boolean {
+  if (options.readOnly) return false;
+  return kind !== "aws" || Boolean(options.allowWrites);
+}
+
 async function targetLabel(target: Target): Promise<string> {
   if (target.kind === "aws") return `AWS account ${target.identity?.account} in ${target.region}`;
   const status = await probeEndpoint(target.endpoint as string);
@@ -78,16 +92,19 @@ function stopRequested(signal: AbortSignal | undefined): Promise<string> {
 
 /**
  * `pipeline ui`: serves the dashboard on 127.0.0.1 for a stack on LocalStack, another engine or real AWS,
- * reading through the AWS APIs. Read-only unless `--allow-writes` (confirmed like any write on real AWS).
+ * reading through the AWS APIs. Uploads and re-drives are on for emulators (off with `--read-only`); on real AWS the
+ * page is read-only unless `--allow-writes`, confirmed like any write there.
  * Returns once stopped (Ctrl-C, SIGTERM).
  */
 export async function ui(options: UiOptions, runtime: UiRuntime = {}): Promise<void> {
   const output = new Output({ json: options.json });
   const { port, host, pollMs } = parseUiOptions(options);
+  if (options.allowWrites && options.readOnly)
+    throw new UsageError("--allow-writes and --read-only contradict each other: pick one");
   const target = await resolveTarget(options);
   try {
     await requireEndpoint(target);
-    const writable = Boolean(options.allowWrites);
+    const writable = dashboardWritable(target.kind, options);
     if (writable) {
       await confirmAwsWrite(target, output, "allow uploads and re-drives from the dashboard", options.yes);
     }
@@ -115,7 +132,7 @@ export async function ui(options: UiOptions, runtime: UiRuntime = {}): Promise<v
     output.line(
       output.dim(
         `  reads      ${label} through the AWS APIs, polling every ${pollMs} ms` +
-          `\n  mode       ${writable ? "uploads and re-drives allowed" : "read-only (--allow-writes to upload and re-drive)"}` +
+          `\n  mode       ${writable ? "uploads and re-drives allowed" : `read-only${target.kind === "aws" ? " (--allow-writes to upload and re-drive)" : ""}`}` +
           "\n  stop       Ctrl-C",
       ),
     );

@@ -3,7 +3,7 @@
 (() => {
   // The page is served at `<base>/`: `/_pipeline/` on the engine, `/` by `pipeline ui`.
   const base = location.pathname.replace(/\/[^/]*$/, "");
-  // Rendered by the server: a read-only dashboard (pipeline ui without --allow-writes) offers no writes.
+  // Rendered by the server: a read-only dashboard (pipeline ui on AWS, or with --read-only) offers no writes.
   const writable = document.body.dataset.writable !== "false";
   const byId = (id) => document.getElementById(id);
   const clock = () => performance.timeOrigin + performance.now();
@@ -577,7 +577,7 @@
             "aria-label": `Re-drive the failed event for ${what}`,
             "data-action": "redrive",
             disabled: !writable,
-            title: writable ? undefined : "Read-only dashboard: start it with --allow-writes to re-drive",
+            title: writable ? undefined : "Read-only dashboard: re-drive is off",
           });
           button.addEventListener("click", () => redrive(event, button, what));
           return h(
@@ -625,7 +625,7 @@
 
   async function uploadFiles(fileList) {
     if (!writable) {
-      uploadStatus.textContent = "Read-only dashboard: nothing uploaded (start it with --allow-writes).";
+      uploadStatus.textContent = "Read-only dashboard: nothing uploaded.";
       return;
     }
     const files = [...fileList];
