@@ -1,5 +1,5 @@
-import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import { type BuildOptions, build, type Metafile } from "esbuild";
 import { zipSync } from "fflate";
 import { FUNCTION_HANDLER } from "./handler.ts";
@@ -13,7 +13,10 @@ export interface FunctionArtifact {
   zip: Uint8Array;
   /** Base64 SHA-256 of the zip, as Lambda reports `CodeSha256`. */
   codeSha256: string;
+  /** Bytes of JavaScript in the package (index.mjs and its chunks), unzipped. */
   bundleBytes: number;
+  /** Files in the package: index.mjs and the chunks loaded on demand. */
+  codeFiles: number;
   buildMs: number;
   /** Absolute paths of the project's own files in the bundle (not node_modules): what a change must rebuild. */
   sourceFiles: string[];
@@ -31,8 +34,8 @@ export class ArtifactBuildError extends Error {
 const ZIP_MTIME = new Date("2020-01-01T00:00:00Z");
 
 /**
- * Bundles src/function with esbuild (ESM, node20, minified, source map) into `index.mjs` and zips it
- * with fflate (pure JS) as `dist/function.zip`, handler `index.handler`.
+ * Bundles src/function with esbuild (ESM, node20, minified, source maps) into `index.mjs` plus on-demand chunks
+ * and zips them with fflate (pure JS) as `dist/function.zip`, handler `index.handler`.
  */
 export async function buildFunctionArtifact(
   options: { outFile?: string; entry?: string } = {},
@@ -46,8 +49,14 @@ export async function buildFunctionArtifact(
       minify: true,
       sourcemap: "external",
       sourcesContent: false,
-      // Where the zip goes, so the source map's paths are relative to where it is written.
-      outfile: join(dirname(zipPath), "index.mjs"),
+      // Where the zip goes, so the source maps' paths are relative to where they are written.
+      outdir: dirname(zipPath),
+      entryNames: "index",
+      outExtension: { ".js": ".mjs" },
+      // Code only reached through dynamic import() (the SDK's SSO, STS, INI and IMDS credential providers, which a
+      // function with credentials in its environment never loads) goes to chunks/, out of the cold init path.
+      splitting: true,
+      chunkNames: "chunks/[name]-[hash]",
       legalComments: "none",
       // Bundled CommonJS dependencies call require() for Node built-ins; ESM output needs one.
       banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
@@ -55,22 +64,33 @@ export async function buildFunctionArtifact(
   } catch (cause) {
     throw bundleError(cause);
   }
-  const bundle = result.outputFiles?.find((file) => file.path.endsWith(".mjs"));
-  const sourceMap = result.outputFiles?.find((file) => file.path.endsWith(".map"));
-  if (!bundle) throw new ArtifactBuildError("function bundle failed: esbuild produced no output");
-  // The source map stays beside the zip (dist/index.mjs.map) rather than in it: it would triple the package.
-  const zip = zipSync({ "index.mjs": [bundle.contents, { mtime: ZIP_MTIME }] }, { level: 9 });
-  await mkdir(dirname(zipPath), { recursive: true });
+  const outDir = dirname(zipPath);
+  const files = (result.outputFiles ?? [])
+    .map((file) => ({ name: relative(outDir, file.path).split(sep).join("/"), contents: file.contents }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  const code = files.filter((file) => file.name.endsWith(".mjs"));
+  const sourceMaps = files.filter((file) => file.name.endsWith(".map"));
+  if (!code.some((file) => file.name === "index.mjs"))
+    throw new ArtifactBuildError("function bundle failed: esbuild produced no index.mjs");
+  // Source maps stay beside the zip (dist/index.mjs.map, dist/chunks/*.map) rather than in it: they would
+  // triple the package.
+  const zip = zipSync(
+    Object.fromEntries(code.map((file) => [file.name, [file.contents, { mtime: ZIP_MTIME }] as const])),
+    { level: 9 },
+  );
+  await mkdir(join(outDir, "chunks"), { recursive: true });
   await writeAtomically(zipPath, zip);
-  if (sourceMap) await writeAtomically(join(dirname(zipPath), "index.mjs.map"), sourceMap.contents);
+  for (const map of sourceMaps) await writeAtomically(join(outDir, map.name), map.contents);
+  await removeStaleChunkMaps(join(outDir, "chunks"), new Set(sourceMaps.map((map) => map.name)));
   const sourceFiles = localInputs(result.metafile);
   await writeAtomically(sourcesManifestPath(zipPath), new TextEncoder().encode(JSON.stringify(sourceFiles)));
-  const bundleBytes = bundle.contents.length;
+  const bundleBytes = code.reduce((total, file) => total + file.contents.length, 0);
   return {
     zipPath,
     zip,
     codeSha256: codeSha256(zip),
     bundleBytes,
+    codeFiles: code.length,
     buildMs: performance.now() - started,
     sourceFiles,
   };
@@ -131,6 +151,14 @@ export async function readBuiltSourceFiles(zipPath = DEFAULT_ARTIFACT_PATH): Pro
     return Array.isArray(files) && files.every((f) => typeof f === "string") ? files : undefined;
   } catch {
     return undefined;
+  }
+}
+
+// Chunk names carry a content hash: maps of earlier builds' chunks would pile up in dist/chunks.
+async function removeStaleChunkMaps(chunksDir: string, current: Set<string>): Promise<void> {
+  for (const name of await readdir(chunksDir).catch(() => [] as string[])) {
+    if (name.endsWith(".map") && !current.has(`chunks/${name}`))
+      await rm(join(chunksDir, name), { force: true });
   }
 }
 

@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { cp, rm, utimes } from "node:fs/promises";
-import { join } from "node:path";
+import { cp, mkdir, rm, utimes, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { unzipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   buildFunctionArtifact,
@@ -54,6 +56,24 @@ describe("function artifact: sources and freshness", () => {
     const later = new Date(future.getTime() + 60_000);
     await utimes(join(copyRoot, "src/engine/edge.ts"), later, later);
     expect(await isArtifactCurrent(zipPath)).toBe(true);
+  });
+
+  it("packs index.mjs at the root and the on-demand chunks under chunks/, and the unpacked handler loads", async () => {
+    const artifact = await buildFunctionArtifact({ entry, outFile: zipPath });
+    const unpacked = join(copyRoot, "unpacked");
+    const files = unzipSync(artifact.zip);
+    for (const [name, data] of Object.entries(files)) {
+      await mkdir(dirname(join(unpacked, name)), { recursive: true });
+      await writeFile(join(unpacked, name), data);
+    }
+
+    const names = Object.keys(files);
+    expect(names).toContain("index.mjs");
+    expect(names.every((name) => name === "index.mjs" || /^chunks\/[\w-]+\.mjs$/.test(name))).toBe(true);
+    expect(names.length).toBe(artifact.codeFiles);
+    expect(names.length).toBeGreaterThan(1);
+    const module = (await import(pathToFileURL(join(unpacked, "index.mjs")).href)) as { handler?: unknown };
+    expect(typeof module.handler).toBe("function");
   });
 
   it("calls a zip stale when its sources record is missing or names a file that is gone", async () => {
