@@ -55,6 +55,17 @@ const lambdaTrust = JSON.stringify({
   Version: "2012-10-17",
   Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],
 });
+/** Roles these tests assume themselves must trust the account too: STS checks the trust policy. */
+const lambdaAndAccountTrust = JSON.stringify({
+  Version: "2012-10-17",
+  Statement: [
+    {
+      Effect: "Allow",
+      Principal: { Service: "lambda.amazonaws.com", AWS: "arn:aws:iam::000000000000:root" },
+      Action: "sts:AssumeRole",
+    },
+  ],
+});
 
 type Credentials = { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 
@@ -82,7 +93,7 @@ async function aws(...args: string[]): Promise<string> {
   return stdout;
 }
 
-/** Creates a role with the Lambda trust policy, runs `body`, then deletes the role and its policies. */
+/** Creates a role that Lambda and the account may assume, runs `body`, then deletes the role and its policies. */
 async function withRole(
   roleName: string,
   setup: { inline?: Record<string, unknown>; attached?: string[] },
@@ -90,7 +101,7 @@ async function withRole(
 ): Promise<void> {
   const { iam } = clients();
   const { Role } = await iam.send(
-    new CreateRoleCommand({ RoleName: roleName, AssumeRolePolicyDocument: lambdaTrust }),
+    new CreateRoleCommand({ RoleName: roleName, AssumeRolePolicyDocument: lambdaAndAccountTrust }),
   );
   try {
     for (const [name, document] of Object.entries(setup.inline ?? {})) {

@@ -4,7 +4,8 @@ import { jsonResponse, restJsonError, ServiceError } from "../protocol.ts";
 import type { ServiceRequest, ServiceResponse } from "../types.ts";
 import type { AsyncInvocationQueue } from "./async-queue.ts";
 import { type CodePackage, readCodePackage } from "./code-package.ts";
-import { CodePackageError, FunctionGoneError, RunnerClosedError } from "./errors.ts";
+import { CodePackageError, FunctionGoneError, RoleNotAssumableError, RunnerClosedError } from "./errors.ts";
+import { executionRoleAssumable } from "./execution-role.ts";
 import { functionArn, parseFunctionReference } from "./function-name.ts";
 import {
   type FunctionRecord,
@@ -50,6 +51,11 @@ export interface LambdaApiDependencies {
   store: FunctionStore;
   runner: FunctionRunner;
   queue: AsyncInvocationQueue;
+  /**
+   * Check execution roles' trust policies (the engine's `enforceIam`). Off, a role only has to exist, as on
+   * LocalStack without IAM enforcement.
+   */
+  enforceTrust: boolean;
 }
 
 const notFound = (arn: string) =>
@@ -218,8 +224,8 @@ export class LambdaApi {
       );
     }
     const iam = this.#deps.context.internal.iam;
-    if (iam && !iam.getRole(role))
-      throw invalid("The role defined for the function cannot be assumed by Lambda.");
+    const assumable = this.#deps.enforceTrust ? executionRoleAssumable(iam, role) : !iam || iam.getRole(role);
+    if (!assumable) throw invalid(new RoleNotAssumableError(role).message);
     return role;
   }
 
@@ -477,6 +483,10 @@ export class LambdaApi {
       });
     } catch (error) {
       if (error instanceof FunctionGoneError) throw notFound(record.arn);
+      // A new execution environment could not assume the role (its trust policy changed, or it was deleted). The
+      // Invoke API reference lists InvalidParameterValueException for "an IAM role ... that Lambda is unable to
+      // assume", so the request fails as a 400 with CreateFunction's sentence rather than as a function error.
+      if (error instanceof RoleNotAssumableError) throw invalid(error.message);
       throw error;
     }
     const headers: Record<string, string> = {

@@ -4,10 +4,15 @@ import { fileURLToPath } from "node:url";
 import { FunctionInitError } from "./errors.ts";
 import { formatConsoleLine, newLogStreamName, timeoutLine, timeoutMessage } from "./function-logs.ts";
 import type { ResolvedHandler } from "./handler-resolution.ts";
+import { childNodeFlags, readPeakRssMb } from "./memory-limit.ts";
 
 const bootstrapPath = fileURLToPath(new URL("./bootstrap.mjs", import.meta.url));
 /** The Node.js runtime gives up on init after 10 s on AWS. */
 const initTimeoutMs = 10_000;
+/** How often the parent reads a running child's peak RSS; no timer runs while an environment is idle. */
+const memoryPollMs = 100;
+/** What V8 prints before it aborts on a full heap (`--max-old-space-size` reached). */
+const heapExhaustedMarker = "JavaScript heap out of memory";
 
 /** One immutable version of a function's code and configuration; environments are bound to exactly one. */
 export interface Deployment {
@@ -36,7 +41,7 @@ export type InvocationOutcome =
   | { ok: true; payload: string; durationMs: number; maxMemoryUsedMb: number }
   | {
       ok: false;
-      kind: "handler" | "timeout" | "crash" | "init";
+      kind: "handler" | "timeout" | "crash" | "oom" | "init";
       error: FunctionErrorPayload;
       durationMs: number;
       maxMemoryUsedMb: number;
@@ -78,12 +83,15 @@ interface Running {
   request: InvokeRequest;
   startedAt: number;
   timer: NodeJS.Timeout;
+  /** Polls the child's peak RSS against the memory size (absent where procfs is not available). */
+  memoryTimer: NodeJS.Timeout | undefined;
   resolve(outcome: InvocationOutcome): void;
 }
 
 /**
  * One execution environment: a Node child process that has loaded one deployment's handler and runs one
- * invocation at a time. Timeouts and crashes end it; the runner then starts a fresh one.
+ * invocation at a time. Timeouts, crashes and outgrowing the memory size end it; the runner then starts a
+ * fresh one.
  */
 export class ExecutionEnvironment {
   readonly id = randomUUID();
@@ -99,6 +107,12 @@ export class ExecutionEnvironment {
   readonly #settings: EnvironmentSettings;
   readonly #partial = { stdout: "", stderr: "" };
   #onExit: (() => void) | undefined;
+  /** Highest peak RSS (MB) read from procfs so far; 0 until the first read. */
+  #peakRssMb = 0;
+  /** False once procfs turned out to be missing (not Linux): memory is then only limited by the V8 heap cap. */
+  #procfs = true;
+  /** V8 reported a full heap on stderr; the abort that follows is an out-of-memory death. */
+  #heapExhausted = false;
 
   private constructor(settings: EnvironmentSettings) {
     this.deployment = settings.deployment;
@@ -131,8 +145,12 @@ export class ExecutionEnvironment {
       cwd: deployment.codeDirectory,
       env: this.#variables(),
       // Never inherit the engine's flags (tsx loader, inspector, vitest workers); PIPELINE_LAMBDA_NODE_OPTIONS adds
-      // flags on purpose (e.g. `--enable-source-maps`, `--cpu-prof`).
-      execArgv: (process.env.PIPELINE_LAMBDA_NODE_OPTIONS ?? "").split(/\s+/).filter(Boolean),
+      // flags on purpose (e.g. `--enable-source-maps`, `--cpu-prof`). The heap cap follows the memory size.
+      execArgv: childNodeFlags(
+        deployment.memorySizeMb,
+        (process.env.PIPELINE_LAMBDA_NODE_OPTIONS ?? "").split(/\s+/).filter(Boolean),
+        deployment.environment.NODE_OPTIONS,
+      ),
       execPath: process.execPath,
       stdio: ["ignore", "pipe", "pipe", "ipc"],
       serialization: "json",
@@ -233,7 +251,8 @@ export class ExecutionEnvironment {
     const deadline = Date.now() + timeoutSeconds * 1000;
     return new Promise<InvocationOutcome>((resolve) => {
       const timer = setTimeout(() => this.#timedOut(), timeoutSeconds * 1000);
-      this.#running = { request, startedAt, timer, resolve };
+      const memoryTimer = this.#procfs ? setInterval(() => this.#checkMemory(), memoryPollMs) : undefined;
+      this.#running = { request, startedAt, timer, memoryTimer, resolve };
       child.send({
         type: "invoke",
         requestId: request.requestId,
@@ -249,6 +268,7 @@ export class ExecutionEnvironment {
     const running = this.#running;
     if (!running) return;
     clearTimeout(running.timer);
+    clearInterval(running.memoryTimer);
     this.#flushPartial(running.request);
     this.#running = undefined;
     this.lastUsedAt = Date.now();
@@ -292,13 +312,16 @@ export class ExecutionEnvironment {
       this.#output(message.stream, message.text);
     } else if (message.type === "result") {
       if (!running || running.request.requestId !== message.requestId) return;
+      // A short invocation may outgrow its memory between two polls: the peak says so even after the fact.
+      if (this.#checkMemory()) return;
       const durationMs = performance.now() - running.startedAt;
+      const maxMemoryUsedMb = Math.max(message.maxMemoryUsedMb, this.#peakRssMb);
       if (message.ok) {
         this.#finish({
           ok: true,
           payload: message.payload ?? "null",
           durationMs,
-          maxMemoryUsedMb: message.maxMemoryUsedMb,
+          maxMemoryUsedMb,
         });
       } else {
         this.#finish({
@@ -306,7 +329,7 @@ export class ExecutionEnvironment {
           kind: message.fatal ? "crash" : "handler",
           error: message.error ?? { errorType: "Error", errorMessage: "unknown error" },
           durationMs,
-          maxMemoryUsedMb: message.maxMemoryUsedMb,
+          maxMemoryUsedMb,
         });
       }
     }
@@ -314,6 +337,7 @@ export class ExecutionEnvironment {
 
   /** Raw stdout/stderr text: split into lines, one log event each, kept as printed (JSON loggers). */
   #output(stream: "stdout" | "stderr", text: string): void {
+    if (stream === "stderr" && text.includes(heapExhaustedMarker)) this.#heapExhausted = true;
     const combined = this.#partial[stream] + text;
     const lines = combined.split("\n");
     this.#partial[stream] = lines.pop() ?? "";
@@ -339,7 +363,11 @@ export class ExecutionEnvironment {
   #exited(code: number | null, signal: NodeJS.Signals | null): void {
     this.#dead = true;
     const running = this.#running;
-    if (running) {
+    // V8 aborts (SIGABRT) when the heap reaches --max-old-space-size; its message on stderr may still be in the
+    // pipe, so the signal alone counts. Either way the function ran out of memory, which AWS reports as such.
+    if (running && (signal === "SIGABRT" || this.#heapExhausted)) {
+      this.#outOfMemory();
+    } else if (running) {
       const requestId = running.request.requestId;
       const description = exitDescription(code, signal);
       running.request.onLog({
@@ -359,6 +387,44 @@ export class ExecutionEnvironment {
     }
     this.#onExit?.();
     this.#onExit = undefined;
+  }
+
+  /**
+   * Reads the child's peak RSS; past the memory size, ends the invocation as AWS does when its cgroup kills the
+   * runtime. Returns whether it did.
+   */
+  #checkMemory(): boolean {
+    const pid = this.#child?.pid;
+    if (!this.#running || pid === undefined || this.#dead) return false;
+    const peak = readPeakRssMb(pid);
+    if (peak === undefined) {
+      // No procfs here (or the child just exited, which its exit handler reports): stop polling.
+      this.#procfs = false;
+      clearInterval(this.#running.memoryTimer);
+      return false;
+    }
+    this.#peakRssMb = Math.max(this.#peakRssMb, peak);
+    if (this.#peakRssMb <= this.deployment.memorySizeMb) return false;
+    this.#outOfMemory();
+    return true;
+  }
+
+  /** Fails the running invocation with `Runtime.OutOfMemory` and kills the environment. */
+  #outOfMemory(): void {
+    const running = this.#running;
+    if (!running) return;
+    const requestId = running.request.requestId;
+    // AWS's wording: the runtime was SIGKILLed by the sandbox, and Max Memory Used shows the whole memory size.
+    const errorMessage = `RequestId: ${requestId} Error: Runtime exited with error: signal: killed`;
+    running.request.onLog({ timestamp: Date.now(), message: `${errorMessage}\nRuntime.OutOfMemory` });
+    this.#finish({
+      ok: false,
+      kind: "oom",
+      error: { errorType: "Runtime.OutOfMemory", errorMessage },
+      durationMs: performance.now() - running.startedAt,
+      maxMemoryUsedMb: this.deployment.memorySizeMb,
+    });
+    this.kill();
   }
 
   /** Ends the child at once (timeouts, retirement, shutdown). */

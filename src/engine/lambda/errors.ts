@@ -45,3 +45,14 @@ export class RunnerClosedError extends LambdaEngineError {
     this.name = "RunnerClosedError";
   }
 }
+
+/**
+ * Lambda cannot assume the function's execution role (the role is gone, or its trust policy no longer allows
+ * `lambda.amazonaws.com`), so no execution environment can start.
+ */
+export class RoleNotAssumableError extends LambdaEngineError {
+  constructor(readonly roleArn: string) {
+    super("The role defined for the function cannot be assumed by Lambda.");
+    this.name = "RoleNotAssumableError";
+  }
+}

@@ -7,7 +7,8 @@ import type { EngineOptions } from "../options.ts";
 import type { Service } from "../types.ts";
 import { LambdaApi } from "./api.ts";
 import { AsyncInvocationQueue, type AttemptResult } from "./async-queue.ts";
-import { FunctionGoneError } from "./errors.ts";
+import { FunctionGoneError, RoleNotAssumableError } from "./errors.ts";
+import { executionRoleAssumable } from "./execution-role.ts";
 import { parseFunctionReference } from "./function-name.ts";
 import { FunctionStore } from "./functions.ts";
 import { evaluateResourcePolicy, renderPolicy } from "./policy.ts";
@@ -44,9 +45,14 @@ export async function createLambdaService(context: EngineContext, options: Engin
   };
   // Also on an exit without stop() (a crashed script), unpacked code must not pile up in the temp directory.
   process.once("exit", removeCodeRoot);
+  // With IAM enforced, an execution role whose trust policy stops allowing Lambda fails new environments.
+  const enforceTrust = options.enforceIam !== false;
   const runner = new FunctionRunner(context, {
     maxConcurrency: options.lambda?.maxConcurrency ?? 4,
     idleTimeoutMs,
+    ...(enforceTrust
+      ? { canAssumeRole: (roleArn: string) => executionRoleAssumable(context.internal.iam, roleArn) }
+      : {}),
   });
   const store = new FunctionStore({
     region: context.region,
@@ -77,6 +83,14 @@ export async function createLambdaService(context: EngineContext, options: Engin
             errorType: "ResourceNotFoundException",
             errorMessage: `Function not found: ${functionName}`,
           },
+        };
+      }
+      // Retried like any failed attempt: the trust policy may be fixed before the retries run out.
+      if (error instanceof RoleNotAssumableError) {
+        return {
+          ok: false,
+          retryable: true,
+          error: { errorType: "InvalidParameterValueException", errorMessage: error.message },
         };
       }
       throw error;
@@ -128,7 +142,7 @@ export async function createLambdaService(context: EngineContext, options: Engin
   };
 
   await store.load();
-  const api = new LambdaApi({ context, store, runner, queue });
+  const api = new LambdaApi({ context, store, runner, queue, enforceTrust });
   return {
     signingName: "lambda",
     handle: (request) => api.handle(request),

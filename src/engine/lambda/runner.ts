@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { EngineContext } from "../context.ts";
 import type { LogEventInput } from "../internal.ts";
 import { type Deployment, ExecutionEnvironment, type InvocationOutcome } from "./environment.ts";
-import { FunctionGoneError, FunctionInitError, RunnerClosedError } from "./errors.ts";
+import { FunctionGoneError, FunctionInitError, RoleNotAssumableError, RunnerClosedError } from "./errors.ts";
 import {
   endLine,
   FunctionLogSink,
@@ -28,6 +28,11 @@ export interface RunnerOptions {
   maxConcurrency: number;
   /** Idle environments older than this are stopped. */
   idleTimeoutMs: number;
+  /**
+   * Whether Lambda can assume an execution role now; asked before each new environment starts (warm ones keep
+   * the credentials they were given, as on AWS). Absent, every role can be assumed.
+   */
+  canAssumeRole?: (roleArn: string) => boolean;
 }
 
 export interface InvokeOptions {
@@ -71,6 +76,8 @@ export class FunctionRunner {
   /**
    * Invokes the function's current deployment (read when an environment is assigned, so an invocation queued
    * before a code update runs the new code). `current` returns undefined once the function is deleted.
+   *
+   * @throws RoleNotAssumableError when a new environment is needed and the execution role cannot be assumed.
    */
   async invoke(current: () => Deployment | undefined, options: InvokeOptions): Promise<InvocationResult> {
     const requestId = options.requestId ?? randomUUID();
@@ -247,6 +254,8 @@ export class FunctionRunner {
     | { environment: ExecutionEnvironment; caller: LogDestination["caller"] }
     | { error: FunctionInitError; deployment: Deployment; destination: LogDestination }
   > {
+    if (this.#options.canAssumeRole && !this.#options.canAssumeRole(deployment.roleArn))
+      throw new RoleNotAssumableError(deployment.roleArn);
     pool.starting += 1;
     const credentials = this.#context.credentials.issueForRole(deployment.roleArn, deployment.functionName);
     const caller = this.#context.credentials.resolve(credentials.accessKeyId);

@@ -1,6 +1,7 @@
 import type { EngineContext } from "../context.ts";
 import { IamError, IamValidationError } from "../iam/errors.ts";
 import { QueryParams } from "../iam/query-params.ts";
+import { trustAllows } from "../iam/trust.ts";
 import type { EngineOptions } from "../options.ts";
 import { queryError, queryResponse, ServiceError } from "../protocol.ts";
 import type { Caller, Service, ServiceRequest, ServiceResponse } from "../types.ts";
@@ -14,7 +15,9 @@ const sessionNamePattern = /^[\w+=,.@-]{2,64}$/;
  * STS over the Query protocol: GetCallerIdentity and AssumeRole. Credentials issued here are mapped back to
  * their role by the engine's CredentialStore, so later requests signed with them act as that role.
  */
-export async function createStsService(context: EngineContext, _options: EngineOptions): Promise<Service> {
+export async function createStsService(context: EngineContext, options: EngineOptions): Promise<Service> {
+  // `--no-enforce-iam` turns the role's trust policy off as well as the caller's identity policies.
+  const enforceTrust = options.enforceIam !== false;
   return {
     signingName: "sts",
     async handle(request: ServiceRequest): Promise<ServiceResponse> {
@@ -31,7 +34,7 @@ export async function createStsService(context: EngineContext, _options: EngineO
           case "AssumeRole":
             return queryResponse(
               "AssumeRole",
-              assumeRole(context, request.caller, params),
+              assumeRole(context, request.caller, params, enforceTrust),
               request.requestId,
               STS_NAMESPACE,
             );
@@ -60,7 +63,18 @@ function callerIdentity(context: EngineContext, caller: Caller): Record<string, 
   return { UserId: `${roleId}:${role.sessionName}`, Account: caller.accountId, Arn: caller.arn };
 }
 
-function assumeRole(context: EngineContext, caller: Caller, params: QueryParams): Record<string, unknown> {
+/**
+ * AssumeRole needs both the caller's permission (identity policies, via the authorizer) and the role's trust
+ * policy naming the caller: its ARN, its role (for a session), its account (`<id>`, `arn:aws:iam::<id>:root`) or
+ * `*`. As on AWS, a role that trusts the account still needs the identity permission; here the account's
+ * administrators always have it.
+ */
+function assumeRole(
+  context: EngineContext,
+  caller: Caller,
+  params: QueryParams,
+  enforceTrust: boolean,
+): Record<string, unknown> {
   const roleArn = params.required("RoleArn");
   const sessionName = params.required("RoleSessionName");
   if (!sessionNamePattern.test(sessionName)) {
@@ -84,6 +98,21 @@ function assumeRole(context: EngineContext, caller: Caller, params: QueryParams)
   // AWS answers AccessDenied, not NoSuchEntity, for a role that does not exist.
   const role = context.internal.iam?.getRole(roleArn);
   if (!role) throw denied();
+  if (enforceTrust) {
+    const trust = trustAllows(
+      role.assumeRolePolicyDocument,
+      { aws: caller.arn },
+      {
+        roleArn: role.roleArn,
+        context: {
+          "aws:PrincipalArn": caller.role?.roleArn ?? caller.arn,
+          "aws:PrincipalAccount": caller.accountId,
+          "sts:RoleSessionName": sessionName,
+        },
+      },
+    );
+    if (!trust.allowed) throw denied();
+  }
   const maxSessionDuration = 43200;
   const duration = params.integer("DurationSeconds") ?? 3600;
   if (duration < 900 || duration > maxSessionDuration) {
