@@ -11,6 +11,11 @@ export interface EngineOptions {
   host?: string;
   /** Keep S3 and DynamoDB state here across restarts; in memory when absent. */
   dataDir?: string;
+  /**
+   * With `dataDir`: floor of the S3 journal's compaction trigger, compacting once the records appended since
+   * the last compaction exceed max(this, 2 × live records). Default 10,000; tests set it low.
+   */
+  s3JournalCompactAfter?: number;
   accountId?: string;
   region?: string;
   /** Evaluate role credentials against IAM policies (default true). */

@@ -93,7 +93,11 @@ const listOperations = new Set<OperationName>(["ListObjects", "ListObjectsV2", "
  * role callers, fault injection, and `objectCreated` events once writes are durable.
  */
 export async function createS3Service(context: EngineContext, options: EngineOptions): Promise<S3Service> {
-  const store = await S3Store.open(options.dataDir ?? context.dataDir, (message) => context.log(message));
+  const store = await S3Store.open(
+    options.dataDir ?? context.dataDir,
+    (message) => context.log(message),
+    options.s3JournalCompactAfter !== undefined ? { compactAfter: options.s3JournalCompactAfter } : {},
+  );
   const runtime: S3Runtime = { context, store, sequencer: new Sequencer(store.maxSequencer) };
   context.internal.s3 = {
     getLambdaNotifications: (bucket) =>

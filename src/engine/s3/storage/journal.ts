@@ -1,5 +1,5 @@
 import type { FileHandle } from "node:fs/promises";
-import { open, readFile, rename } from "node:fs/promises";
+import { constants, open, readFile, rename, unlink } from "node:fs/promises";
 import { dirname } from "node:path";
 import { crc32 } from "node:zlib";
 import { syncDirectory } from "./fsync.ts";
@@ -12,6 +12,14 @@ export class JournalWriteError extends Error {
   }
 }
 
+/** Raised when a compaction could not replace the journal; the old journal is still complete and in use. */
+export class JournalCompactionError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "JournalCompactionError";
+  }
+}
+
 /** What reading a journal found: the valid records, and lines that were skipped as damaged. */
 export interface JournalContents<T> {
   records: T[];
@@ -21,76 +29,258 @@ export interface JournalContents<T> {
   tornTail: boolean;
 }
 
+/** Default floor of {@link JournalCompaction.minAppends}. */
+export const DEFAULT_COMPACT_AFTER = 10_000;
+
+/**
+ * Compaction while the journal is open. The journal is rewritten once the records appended since the last
+ * compaction exceed `max(minAppends, 2 × live records)`: each compaction writes L records after at least 2L
+ * appends, so its cost is at most half a record per append (constant, amortised), and the file stays under
+ * about 3 × the live state + `minAppends` records. The floor keeps small states from paying two fsyncs and a
+ * rename every few writes; at ~0.5 KB a record, 10,000 records is ~5 MB and replays in well under a second.
+ */
+export interface JournalCompaction<T> {
+  /**
+   * Records that recreate the state after every record appended so far, including those not yet durable
+   * (the caller applies a change to its state before appending it). Called synchronously.
+   */
+  live: () => T[];
+  /** Floor of the trigger above (default {@link DEFAULT_COMPACT_AFTER}). */
+  minAppends?: number;
+  /** Told when an automatic compaction fails (at most once per journal); appends go on to the old file. */
+  onError?: (error: JournalCompactionError) => void;
+  /** Told after each successful compaction, with the number of records written. */
+  onCompacted?: (records: number) => void;
+}
+
+interface Pending {
+  line: string;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/** Write-only, append-mode, created or truncated: one handle writes the snapshot and then takes appends. */
+const SNAPSHOT_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_APPEND;
+
 /**
  * An append-only journal of JSON records, one per line, each prefixed with the CRC-32 of its JSON so a
  * record cut off by a crash (SIGKILL mid-write) is recognised and dropped on the next start. Appends are
  * group-committed: records queued while a flush is in flight are written and fsynced together, and each
  * append resolves only once its record is durable.
+ *
+ * With a {@link JournalCompaction}, the journal also compacts itself while open. Compaction is a step of the
+ * same flush loop that writes appends, so nothing is written to the old file while the snapshot is taken
+ * and swapped in. The snapshot is taken synchronously together with the queue of not-yet-written appends:
+ * it already contains their effect, so they resolve once the snapshot is durable; appends arriving later
+ * wait in the queue and go to the new file.
  */
 export class Journal<T> {
   readonly #path: string;
+  readonly #compaction: JournalCompaction<T> | undefined;
+  readonly #minAppends: number;
   #handle: FileHandle;
-  #queue: Array<{ line: string; resolve: () => void; reject: (error: unknown) => void }> = [];
+  #queue: Pending[] = [];
   #flushing: Promise<void> | undefined;
+  /**
+   * Records in the file right after the last compaction: the live state then. After a failed compaction, the
+   * whole file, so the next attempt waits for twice as many appends again.
+   */
+  #liveRecords: number;
+  /** Records appended since the last compaction (or failed attempt). */
+  #appended = 0;
+  /** Explicit `compact()` calls waiting for the next compaction. */
+  #compactWaiters: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
+  #compactionFailed = false;
+  /** Set when the directory fsync after a swap failed: the next batch retries it before acknowledging. */
+  #directoryUnsynced = false;
 
-  private constructor(path: string, handle: FileHandle) {
+  private constructor(
+    path: string,
+    handle: FileHandle,
+    liveRecords: number,
+    compaction: JournalCompaction<T> | undefined,
+  ) {
     this.#path = path;
     this.#handle = handle;
+    this.#liveRecords = liveRecords;
+    this.#compaction = compaction;
+    this.#minAppends = compaction?.minAppends ?? DEFAULT_COMPACT_AFTER;
   }
 
   /**
    * Opens a journal, first rewriting it to `snapshot(records)` (compaction), so the file on disk holds only
-   * records that matter and any torn tail is gone.
+   * records that matter and any torn tail is gone. With `compaction`, it keeps compacting while open.
    */
   static async open<T>(
     path: string,
     snapshot: (records: T[]) => T[],
+    compaction?: JournalCompaction<T>,
   ): Promise<{ journal: Journal<T>; contents: JournalContents<T> }> {
     const contents = await readJournal<T>(path);
     const compacted = snapshot(contents.records);
-    const temporary = `${path}.tmp`;
-    const handle = await open(temporary, "w");
+    const handle = await writeSnapshot(path, compacted.map(encodeLine).join(""));
     try {
-      await handle.writeFile(compacted.map(encodeLine).join(""));
-      await handle.sync();
-    } finally {
+      await syncDirectory(dirname(path));
+    } catch (error) {
       await handle.close();
+      throw error;
     }
-    await rename(temporary, path);
-    await syncDirectory(dirname(path));
-    return { journal: new Journal<T>(path, await open(path, "a")), contents };
+    return { journal: new Journal<T>(path, handle, compacted.length, compaction), contents };
   }
 
   /** Appends a record; resolves when it is on disk. */
   append(record: T): Promise<void> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ line: encodeLine(record), resolve, reject });
-      this.#flushing ??= this.#flush();
+      this.#kick();
     });
   }
 
+  /**
+   * Compacts now, in turn with the appends: resolves once the journal holds only the live records, rejects
+   * with {@link JournalCompactionError} if it could not (the old journal then stays in use).
+   */
+  compact(): Promise<void> {
+    if (!this.#compaction) return Promise.reject(new JournalCompactionError("journal has no compaction"));
+    return new Promise((resolve, reject) => {
+      this.#compactWaiters.push({ resolve, reject });
+      this.#kick();
+    });
+  }
+
+  /** Records in the journal file now: the last snapshot plus the records appended after it. */
+  get size(): number {
+    return this.#liveRecords + this.#appended;
+  }
+
+  #kick(): void {
+    this.#flushing ??= this.#flush();
+  }
+
+  #compactionDue(): boolean {
+    if (!this.#compaction) return false;
+    if (this.#compactWaiters.length > 0) return true;
+    return this.#appended > Math.max(this.#minAppends, 2 * this.#liveRecords);
+  }
+
   async #flush(): Promise<void> {
+    // Yield once so `#flushing` is assigned before the loop can end; it is then cleared in the same
+    // synchronous step as the last empty-queue check, so an append never finds a flush that is finishing.
+    await undefined;
     try {
-      while (this.#queue.length > 0) {
-        const batch = this.#queue.splice(0);
-        try {
-          await this.#handle.appendFile(batch.map((entry) => entry.line).join(""));
-          await this.#handle.datasync();
-          for (const entry of batch) entry.resolve();
-        } catch (cause) {
-          const error = new JournalWriteError(`could not write ${this.#path}`, { cause });
-          for (const entry of batch) entry.reject(error);
+      for (;;) {
+        if (this.#compactionDue()) {
+          await this.#compact();
+          continue;
         }
+        if (this.#queue.length === 0) return;
+        await this.#writeBatch(this.#queue.splice(0));
       }
     } finally {
       this.#flushing = undefined;
     }
   }
 
+  async #writeBatch(batch: Pending[]): Promise<void> {
+    try {
+      await this.#handle.appendFile(batch.map((entry) => entry.line).join(""));
+      await this.#handle.datasync();
+      if (this.#directoryUnsynced) {
+        await syncDirectory(dirname(this.#path));
+        this.#directoryUnsynced = false;
+      }
+      this.#appended += batch.length;
+      for (const entry of batch) entry.resolve();
+    } catch (cause) {
+      const error = new JournalWriteError(`could not write ${this.#path}`, { cause });
+      for (const entry of batch) entry.reject(error);
+    }
+  }
+
+  /**
+   * Replaces the file with a snapshot of the live state. Before the rename, any failure leaves the old file
+   * complete and in use: the queued appends taken with the snapshot are then written to it as usual. After
+   * the rename, the new file is the journal whatever happens next.
+   */
+  async #compact(): Promise<void> {
+    const compaction = this.#compaction as JournalCompaction<T>;
+    const waiters = this.#compactWaiters.splice(0);
+    // Synchronously, with no await in between: the snapshot reflects exactly these queued appends.
+    const subsumed = this.#queue.splice(0);
+    let records = 0;
+    let replacement: FileHandle;
+    try {
+      const live = compaction.live();
+      records = live.length;
+      replacement = await writeSnapshot(this.#path, live.map(encodeLine).join(""));
+    } catch (cause) {
+      this.#compactionFailedWith(
+        new JournalCompactionError(`could not compact ${this.#path}`, { cause }),
+        waiters,
+      );
+      if (subsumed.length > 0) await this.#writeBatch(subsumed);
+      return;
+    }
+    const previous = this.#handle;
+    this.#handle = replacement;
+    this.#liveRecords = records;
+    this.#appended = 0;
+    await previous.close().catch(() => undefined);
+    try {
+      // The rename is durable only once the directory is: until then the subsumed appends are not acknowledged.
+      await syncDirectory(dirname(this.#path));
+    } catch (cause) {
+      this.#directoryUnsynced = true;
+      const error = new JournalWriteError(`could not sync the directory of ${this.#path}`, { cause });
+      for (const entry of subsumed) entry.reject(error);
+      for (const waiter of waiters) waiter.reject(error);
+      return;
+    }
+    for (const entry of subsumed) entry.resolve();
+    for (const waiter of waiters) waiter.resolve();
+    compaction.onCompacted?.(records);
+  }
+
+  #compactionFailedWith(
+    error: JournalCompactionError,
+    waiters: Array<{ reject: (error: unknown) => void }>,
+  ): void {
+    // Try again only after as many appends again, so a full disk does not turn every write into a rewrite.
+    this.#liveRecords += this.#appended;
+    this.#appended = 0;
+    if (waiters.length > 0) {
+      for (const waiter of waiters) waiter.reject(error);
+      return;
+    }
+    if (this.#compactionFailed) return;
+    this.#compactionFailed = true;
+    this.#compaction?.onError?.(error);
+  }
+
   /** Waits for queued records, then closes the file. */
   async close(): Promise<void> {
     while (this.#flushing) await this.#flushing;
     await this.#handle.close();
+  }
+}
+
+/**
+ * Writes `text` to `<path>.tmp`, fsyncs it and renames it over `path`; returns the file's handle, open for
+ * appends. Keeping the handle used for the write means there is no reopen that could fail after the rename.
+ * The caller fsyncs the directory.
+ */
+async function writeSnapshot(path: string, text: string): Promise<FileHandle> {
+  const temporary = `${path}.tmp`;
+  const handle = await open(temporary, SNAPSHOT_FLAGS, 0o644);
+  try {
+    await handle.appendFile(text);
+    await handle.sync();
+    await rename(temporary, path);
+    return handle;
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    await unlink(temporary).catch(() => undefined);
+    throw error;
   }
 }
 

@@ -163,30 +163,53 @@ export function snapshotRecords(buckets: Map<string, BucketState>): JournalRecor
  * journal order; `commit` resolves once the change is durable, and only then are replaced bytes released.
  */
 export class S3Store {
-  readonly buckets = new Map<string, BucketState>();
+  readonly buckets: Map<string, BucketState>;
   readonly blobs: BlobStore;
   readonly #journal: Journal<JournalRecord> | undefined;
   /** Highest sequencer found in persisted objects; new sequencers continue above it. */
   readonly maxSequencer: bigint;
 
-  private constructor(blobs: BlobStore, journal: Journal<JournalRecord> | undefined, maxSequencer: bigint) {
+  private constructor(
+    buckets: Map<string, BucketState>,
+    blobs: BlobStore,
+    journal: Journal<JournalRecord> | undefined,
+    maxSequencer: bigint,
+  ) {
+    this.buckets = buckets;
     this.blobs = blobs;
     this.#journal = journal;
     this.maxSequencer = maxSequencer;
   }
 
-  /** Opens the store: in memory without `dataDir`; otherwise replays and compacts the journal. */
-  static async open(dataDir: string | undefined, log: (message: string) => void): Promise<S3Store> {
-    if (!dataDir) return new S3Store(new MemoryBlobStore(), undefined, 0n);
+  /**
+   * Opens the store: in memory without `dataDir`; otherwise replays and compacts the journal, which then keeps
+   * compacting itself while the store is open (see `JournalCompaction`; `compactAfter` is its floor).
+   */
+  static async open(
+    dataDir: string | undefined,
+    log: (message: string) => void,
+    options: { compactAfter?: number } = {},
+  ): Promise<S3Store> {
+    const buckets = new Map<string, BucketState>();
+    if (!dataDir) return new S3Store(buckets, new MemoryBlobStore(), undefined, 0n);
     const directory = join(dataDir, "s3");
     await mkdir(directory, { recursive: true });
     const blobs = await FileBlobStore.open(join(directory, "blobs"));
-    const buckets = new Map<string, BucketState>();
     const { journal, contents } = await Journal.open<JournalRecord>(
       join(directory, "journal.log"),
       (records) => {
         for (const record of records) applyRecord(buckets, record);
         return snapshotRecords(buckets);
+      },
+      {
+        // The live state is `buckets` itself: commit applies a change before appending it, as required.
+        live: () => snapshotRecords(buckets),
+        ...(options.compactAfter !== undefined ? { minAppends: options.compactAfter } : {}),
+        onError: (error) =>
+          log(
+            `s3: journal compaction failed (the old journal stays in use; retried after more writes): ${errorText(error)}`,
+          ),
+        onCompacted: (records) => log(`s3: compacted the journal to ${records} record(s)`),
       },
     );
     if (contents.tornTail) log("s3: dropped a torn last journal record (the write was never acknowledged)");
@@ -203,11 +226,10 @@ export class S3Store {
         for (const part of upload.parts.values()) for (const segment of part.blob) referenced.add(segment.id);
       }
     }
+    // Blobs written but never journalled, or released but not yet unlinked, when the last run ended.
     const removed = await blobs.collectGarbage(referenced);
     if (removed > 0) log(`s3: removed ${removed} unreferenced blob file(s)`);
-    const store = new S3Store(blobs, journal, maxSequencer);
-    for (const [name, bucket] of buckets) store.buckets.set(name, bucket);
-    return store;
+    return new S3Store(buckets, blobs, journal, maxSequencer);
   }
 
   /** Applies a change now and resolves when it is durable; bytes it replaced are released after that. */
@@ -222,8 +244,23 @@ export class S3Store {
     });
   }
 
+  /** Rewrites the journal to the live state now, in turn with writes (a no-op in memory). */
+  async compactJournal(): Promise<void> {
+    await this.#journal?.compact();
+  }
+
+  /** Records in the journal file (0 in memory): the live state at the last compaction plus appends since. */
+  get journalRecords(): number {
+    return this.#journal?.size ?? 0;
+  }
+
   async close(): Promise<void> {
     await this.#journal?.close();
     await this.blobs.close();
   }
+}
+
+/** An error and its cause, on one line. */
+function errorText(error: Error): string {
+  return error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message;
 }
