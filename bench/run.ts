@@ -23,13 +23,13 @@ import { repoRoot } from "../src/artifact/paths.ts";
 import { type AwsClients, createAwsClients, EMULATOR_CREDENTIALS } from "../src/aws/clients.ts";
 import { startEngine } from "../src/engine/index.ts";
 import { stripETagQuotes } from "../src/function/record.ts";
-import { fetchLogEvents, parseJsonLogLine } from "../src/pipeline/logs.ts";
 import { scanRecords, waitForRecord } from "../src/pipeline/records.ts";
 import { redeployFunction } from "../src/pipeline/redeploy.ts";
 import { defineStack } from "../src/stack/spec.ts";
 import { compareArtifacts } from "./artifact-compare.ts";
 import { peakRssMb, startUpProcess, treeRssMb } from "./engine-process.ts";
 import { percentile, round, type Summary, summarize } from "./stats.ts";
+import { type ObserverKind, observeWritten } from "./written-observer.ts";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 const quick = process.argv.includes("--quick");
@@ -43,6 +43,8 @@ const e2eObjects = quick ? 150 : 1000;
 const concurrency = 16;
 /** `pipeline up` flags for the end-to-end runs (BENCH_UP_ARGS="--lambda-concurrency 8" to compare settings). */
 const upArgs = (process.env.BENCH_UP_ARGS ?? "").split(/\s+/).filter(Boolean);
+/** How a written record is seen (bench/written-observer.ts): the engine's event stream, or log polling. */
+const observe: ObserverKind = process.env.BENCH_OBSERVE === "logs" ? "logs" : "events";
 const stack = defineStack();
 const clientsFor = (endpoint: string) =>
   createAwsClients({ endpoint, region: "us-east-1", credentials: EMULATOR_CREDENTIALS });
@@ -97,36 +99,31 @@ interface E2eRun {
 
 /**
  * 16 uploaders, each putting an object and waiting for its record before the next (closed loop, so latency is
- * the pipeline's, not a backlog's). Latency: PutObject acknowledged → the function's `written` log line for the
- * key, seen by a single poller of the log stream (one FilterLogEvents call every 5 ms rather than a GetItem poll
- * per object, which would load the engine more than the pipeline does). A scan at the end confirms every record
- * is in the table.
+ * the pipeline's, not a backlog's). Latency: PutObject acknowledged → the function's `written` line for the key,
+ * as the observer sees it (the engine's event stream by default; see bench/written-observer.ts) rather than a
+ * GetItem poll per object, which would load the engine more than the pipeline does. A scan at the end confirms
+ * every record is in the table.
  */
-async function endToEnd(clients: AwsClients, pid: number | undefined, prefix: string): Promise<E2eRun> {
+async function endToEnd(
+  endpoint: string,
+  clients: AwsClients,
+  pid: number | undefined,
+  prefix: string,
+): Promise<E2eRun> {
   const limit = pLimit(concurrency);
   const waiting = new Map<string, (at: number) => void>();
   const written = new Map<string, number>();
   let peakTree = 0;
   const sampler = pid ? setInterval(() => (peakTree = Math.max(peakTree, treeRssMb(pid))), 100) : undefined;
-  let polling = true;
-  const poller = (async () => {
-    let cursor = Date.now() - 1000;
-    const seen = new Set<string>();
-    while (polling) {
-      const events = await fetchLogEvents(clients, stack.logGroupName, { startTime: cursor });
-      const now = performance.now();
-      for (const event of events) {
-        if (seen.has(event.eventId)) continue;
-        seen.add(event.eventId);
-        cursor = Math.max(cursor, event.timestamp - 50);
-        const line = parseJsonLogLine(event.message);
-        if (line?.outcome !== "written" || typeof line.key !== "string" || written.has(line.key)) continue;
-        written.set(line.key, now);
-        waiting.get(line.key)?.(now);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-  })();
+  const observer = await observeWritten(
+    observe,
+    { endpoint, clients, logGroupName: stack.logGroupName },
+    (key, at) => {
+      if (written.has(key)) return;
+      written.set(key, at);
+      waiting.get(key)?.(at);
+    },
+  );
   const latencies: number[] = [];
   const started = performance.now();
   await Promise.all(
@@ -155,8 +152,7 @@ async function endToEnd(clients: AwsClients, pid: number | undefined, prefix: st
     ),
   );
   const seconds = (performance.now() - started) / 1000;
-  polling = false;
-  await poller;
+  await observer.stop();
   if (sampler) clearInterval(sampler);
   const records = (await scanRecords(clients, stack)).filter((r) => r.key.startsWith(prefix)).length;
   if (records !== e2eObjects) throw new Error(`end-to-end: ${records} records for ${e2eObjects} uploads`);
@@ -383,7 +379,7 @@ async function main(): Promise<void> {
     const up = await startUpProcess(upArgs);
     const clients = clientsFor(up.endpoint);
     try {
-      const run = await endToEnd(clients, up.child.pid, `uploads/bench-${r}/`);
+      const run = await endToEnd(up.endpoint, clients, up.child.pid, `uploads/bench-${r}/`);
       latencies.push(...run.latencies);
       throughputs.push(run.objectsPerSec);
       rss.push(run.peakEngineRssMb);
@@ -449,6 +445,7 @@ async function main(): Promise<void> {
     quick,
     objects: e2eObjects,
     concurrency,
+    e2eObserver: observe,
     measuredAt: new Date().toISOString(),
   };
   writeFileSync(resultsPath, `${JSON.stringify(results, null, 2)}\n`);
