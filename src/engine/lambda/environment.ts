@@ -312,10 +312,15 @@ export class ExecutionEnvironment {
       this.#output(message.stream, message.text);
     } else if (message.type === "result") {
       if (!running || running.request.requestId !== message.requestId) return;
-      // A short invocation may outgrow its memory between two polls: the peak says so even after the fact.
-      if (this.#checkMemory()) return;
+      // A short invocation may outgrow its memory between two polls: the peak the child reports (getrusage, no
+      // /proc read on this path) says so even after the fact.
+      this.#peakRssMb = Math.max(this.#peakRssMb, message.maxMemoryUsedMb);
+      if (this.#peakRssMb > this.deployment.memorySizeMb) {
+        this.#outOfMemory();
+        return;
+      }
       const durationMs = performance.now() - running.startedAt;
-      const maxMemoryUsedMb = Math.max(message.maxMemoryUsedMb, this.#peakRssMb);
+      const maxMemoryUsedMb = this.#peakRssMb;
       if (message.ok) {
         this.#finish({
           ok: true,
