@@ -205,6 +205,25 @@ describe("Lambda MemorySize as a limit", () => {
     expect(used).toBeLessThan(128);
   }, 30_000);
 
+  it("does not count the engine's own memory: a small function started by a large engine process runs", async () => {
+    // Prepare: the engine's process (this test worker) holds 300 MB, resident, when the environment starts. Linux
+    // carries a parent's peak RSS (ru_maxrss) across fork and exec; a limit read from it would kill every child.
+    const ballast = Buffer.alloc(300 * 1024 * 1024, 1);
+    await createFunction("memory-small-child", 128);
+
+    // Act
+    const results = [];
+    for (let i = 0; i < 3; i++) results.push(await invoke("memory-small-child", {}));
+
+    // Assess
+    expect(ballast.length).toBe(300 * 1024 * 1024);
+    expect(results.map((r) => r.functionError)).toEqual([undefined, undefined, undefined]);
+    const report = (await requestLog("memory-small-child", results[0]?.requestId as string)).find((line) =>
+      line.startsWith("REPORT"),
+    );
+    expect(maxMemoryUsed(report)).toBeLessThan(128);
+  }, 30_000);
+
   it("stops JS heap growth too (the V8 heap cap follows the memory size)", async () => {
     // Prepare
     await createFunction("memory-heap", 128);

@@ -62,10 +62,10 @@ function toErrorPayload(error) {
   return { errorType: typeof error, errorMessage: message ?? String(error), trace: [] };
 }
 
-// The peak resident set size since the environment started (getrusage's ru_maxrss, in KiB): what AWS reports as
-// Max Memory Used, and far cheaper than reading /proc on every invocation.
+// The resident set size now; the parent keeps the maximum. Not getrusage's ru_maxrss: Linux carries it across
+// fork and exec, so a child of a large engine process would start "over" its memory size.
 function maxMemoryUsedMb() {
-  return Math.round(process.resourceUsage().maxRSS / 1024);
+  return Math.round(process.memoryUsage.rss() / (1024 * 1024));
 }
 
 async function loadModule(file, moduleFormat) {

@@ -312,8 +312,8 @@ export class ExecutionEnvironment {
       this.#output(message.stream, message.text);
     } else if (message.type === "result") {
       if (!running || running.request.requestId !== message.requestId) return;
-      // A short invocation may outgrow its memory between two polls: the peak the child reports (getrusage, no
-      // /proc read on this path) says so even after the fact.
+      // The child's RSS at the end of the invocation, with the peaks polled while it ran (no /proc read on this
+      // path: it is per invocation).
       this.#peakRssMb = Math.max(this.#peakRssMb, message.maxMemoryUsedMb);
       if (this.#peakRssMb > this.deployment.memorySizeMb) {
         this.#outOfMemory();
