@@ -12,24 +12,10 @@ import { getRecord, waitForRecord } from "../../src/pipeline/records.ts";
 import { provisionStack } from "../../src/stack/provision.ts";
 import { defineStack } from "../../src/stack/spec.ts";
 import { externalEndpoint, useEngine } from "../helpers/engine.ts";
+import { eventually } from "../helpers/poll.ts";
 
 const stack = defineStack();
 const body = readFileSync(join(repoRoot, "fixtures/cat.jpg"));
-
-/** Polls until `check` returns a value, or fails after the deadline. */
-async function eventually<T>(
-  what: string,
-  check: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 // IAM is enforced only by the embedded engine (LocalStack enforces it in paid tiers): skipped against an endpoint.
 describe.skipIf(externalEndpoint)(

@@ -23,6 +23,7 @@ import { strToU8, zipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Engine, startEngine } from "../../src/engine/index.ts";
 import { awsCliEnvironment } from "../helpers/aws-cli.ts";
+import { eventually } from "../helpers/poll.ts";
 
 const execFileAsync = promisify(execFile);
 const region = "us-east-1";
@@ -205,7 +206,7 @@ describe("Role trust policies, enforced", () => {
         $metadata: { httpStatusCode: 400 },
       });
       expect(asyncRequest.StatusCode).toBe(202);
-      const failed = await eventually(() =>
+      const failed = await eventually("the failed event of 'trust-changing-fn'", () =>
         state.engine.context.internal.lambda
           ?.listFailedEvents()
           .find((event) => event.functionName === "trust-changing-fn"),
@@ -376,14 +377,3 @@ describe("Role trust policies with IAM enforcement off", () => {
     expect(result.FunctionError).toBeUndefined();
   });
 });
-
-/** Polls until `check` returns a value, or fails after `timeoutMs`. */
-async function eventually<T>(check: () => T | undefined, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error("condition not met before the deadline");
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

@@ -10,6 +10,7 @@ import {
 import { strToU8, zipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Engine, startEngine } from "../../src/engine/index.ts";
+import { eventually } from "../helpers/poll.ts";
 
 const region = "us-east-1";
 const credentials = { accessKeyId: "test", secretAccessKey: "test" };
@@ -79,23 +80,9 @@ async function invoke(name: string, payload: unknown) {
   };
 }
 
-/** Polls until `check` returns a value, or fails after `timeoutMs`. */
-async function eventually<T>(
-  check: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error("condition not met before the deadline");
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 /** The function's log events that mention a request ID, once its REPORT line is there. */
 async function requestLog(functionName: string, requestId: string): Promise<string[]> {
-  return eventually(async () => {
+  return eventually(`the REPORT line of ${requestId}`, async () => {
     const { events } = await logs.send(
       new FilterLogEventsCommand({
         logGroupName: `/aws/lambda/${functionName}`,
@@ -252,11 +239,12 @@ describe("Lambda MemorySize as a limit", () => {
     // Assess
     expect(StatusCode).toBe(202);
     const failed = await eventually(
+      "the failed event of 'memory-hog'",
       () =>
         engine.context.internal.lambda
           ?.listFailedEvents()
           .find((event) => event.functionName === "memory-hog"),
-      20_000,
+      { timeoutMs: 20_000 },
     );
     expect(failed).toMatchObject({ attempts: 2, errorType: "Runtime.OutOfMemory" });
     expect(

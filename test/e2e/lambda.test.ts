@@ -23,6 +23,7 @@ import {
 import { strToU8, zipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Engine, startEngine } from "../../src/engine/index.ts";
+import { eventually } from "../helpers/poll.ts";
 
 const run = promisify(execFile);
 const credentials = { accessKeyId: "test", secretAccessKey: "test" };
@@ -68,17 +69,6 @@ async function invoke(name: string, payload: unknown, options: { LogType?: "Tail
   );
   const text = result.Payload ? Buffer.from(result.Payload).toString("utf8") : "";
   return { ...result, body: text === "" ? undefined : (JSON.parse(text) as Record<string, unknown>) };
-}
-
-/** Polls until `check` returns a value, or fails after `timeoutMs`. */
-async function eventually<T>(check: () => T | undefined, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error("condition not met before the deadline");
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 const cliEnv = () => ({
@@ -449,7 +439,7 @@ describe("Lambda: Invoke", () => {
     );
     const dryRun = await lambda.send(new InvokeCommand({ FunctionName: "echo", InvocationType: "DryRun" }));
     const requestId = event.$metadata.requestId;
-    const ended = await eventually(() =>
+    const ended = await eventually("the invocation's end", () =>
       activity.find((entry) => entry.type === "invoke.end" && entry.requestId === requestId),
     );
 
@@ -541,7 +531,7 @@ describe("Lambda: code updates while invoking", () => {
 
     // Act
     const inFlight = Array.from({ length: 3 }, () => invoke("versioned", { ms: 400 }));
-    await eventually(() =>
+    await eventually("three invocations of 'versioned'", () =>
       activity.filter((entry) => entry.type === "invoke.start" && entry.functionName === "versioned")
         .length >= 3
         ? true

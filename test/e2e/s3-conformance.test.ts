@@ -1,11 +1,9 @@
-import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { appendFile, mkdtemp, readdir, rm } from "node:fs/promises";
 import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join, relative, resolve, sep } from "node:path";
 import { Readable } from "node:stream";
-import { fileURLToPath } from "node:url";
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -45,6 +43,7 @@ import { type Engine, startEngine } from "../../src/engine/index.ts";
 import type { LambdaInternal } from "../../src/engine/internal.ts";
 import type { S3Service } from "../../src/engine/s3/index.ts";
 import type { ObjectCreatedEvent } from "../../src/engine/types.ts";
+import { startEngineProcess } from "../helpers/engine.ts";
 
 const credentials = { accessKeyId: "test", secretAccessKey: "test" };
 const MiB = 1024 * 1024;
@@ -1165,32 +1164,9 @@ describe("S3 persistence", () => {
 
   it("loses no acknowledged write when the engine process is killed with SIGKILL mid-upload", async () => {
     const dataDir = join(parent, "killed");
-    const script =
-      'const { startEngine } = await import(process.argv[1]); const engine = await startEngine({ port: 0, dataDir: process.argv[2] }); console.log("PORT " + engine.port);';
-    const child = spawn(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        "--input-type=module",
-        "-e",
-        script,
-        fileURLToPath(new URL("../../src/engine/index.ts", import.meta.url)),
-        dataDir,
-      ],
-      { stdio: ["ignore", "pipe", "ignore"] },
-    );
-    const port = await new Promise<number>((resolvePort, reject) => {
-      let output = "";
-      child.stdout.on("data", (chunk: Buffer) => {
-        output += chunk.toString();
-        const match = /PORT (\d+)/.exec(output);
-        if (match) resolvePort(Number(match[1]));
-      });
-      child.once("exit", (code) => reject(new Error(`engine process exited early with ${code}`)));
-    });
+    const { child, endpoint } = await startEngineProcess({ dataDir });
     const s3 = new S3Client({
-      endpoint: `http://127.0.0.1:${port}`,
+      endpoint,
       region: "us-east-1",
       credentials,
       forcePathStyle: true,

@@ -1,16 +1,13 @@
-import { type ChildProcessByStdio, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Readable } from "node:stream";
-import { fileURLToPath } from "node:url";
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { errorName } from "../../src/aws/errors.ts";
 import { type Engine, startEngine } from "../../src/engine/index.ts";
-import { externalEndpoint } from "../helpers/engine.ts";
-import { eventually } from "../helpers/pipeline.ts";
+import { externalEndpoint, startEngineProcess } from "../helpers/engine.ts";
+import { eventually } from "../helpers/poll.ts";
 
 const credentials = { accessKeyId: "test", secretAccessKey: "test" };
 const BUCKET = "compaction";
@@ -53,47 +50,6 @@ async function readAll(endpoint: string): Promise<Map<string, string | undefined
     s3.destroy();
   }
   return found;
-}
-
-/** An engine in its own process (so it can be SIGKILLed), logging its diagnostics to stderr. */
-async function startChildEngine(
-  dataDir: string,
-  compactAfter: number,
-): Promise<{ child: ChildProcessByStdio<null, Readable, Readable>; endpoint: string; log: () => string }> {
-  const script = [
-    "const { startEngine } = await import(process.argv[1]);",
-    "const engine = await startEngine({ port: 0, dataDir: process.argv[2], s3JournalCompactAfter: Number(process.argv[3]),",
-    '  log: (message) => process.stderr.write(message + "\\n") });',
-    'console.log("PORT " + engine.port);',
-  ].join("\n");
-  const child = spawn(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      "--input-type=module",
-      "-e",
-      script,
-      fileURLToPath(new URL("../../src/engine/index.ts", import.meta.url)),
-      dataDir,
-      String(compactAfter),
-    ],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let log = "";
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-    log += chunk;
-  });
-  const port = await new Promise<number>((resolvePort, reject) => {
-    let output = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /PORT (\d+)/.exec(output);
-      if (match) resolvePort(Number(match[1]));
-    });
-    child.once("exit", (code) => reject(new Error(`engine process exited early with ${code}: ${log}`)));
-  });
-  return { child, endpoint: `http://127.0.0.1:${port}`, log: () => log };
 }
 
 // Starts its own engines on private data directories: nothing to test against an external endpoint.
@@ -172,7 +128,7 @@ describe.skipIf(externalEndpoint)("S3 persistence: journal compaction while runn
   }, async () => {
     // Prepare: a threshold of 50 records compacts every few group commits.
     const dataDir = join(parent, "killed");
-    const engine = await startChildEngine(dataDir, 50);
+    const engine = await startEngineProcess({ dataDir, s3JournalCompactAfter: 50 });
     const s3 = client(engine.endpoint);
     /** Per key: the last acknowledged bytes, and the bytes of the write still unanswered. */
     const acked = new Map<string, string>();
@@ -200,7 +156,7 @@ describe.skipIf(externalEndpoint)("S3 persistence: journal compaction while runn
       });
       await eventually(
         "1,000 acknowledged overwrites and 5 compactions",
-        () => (acks >= 1000 && (engine.log().match(COMPACTED)?.length ?? 0) >= 5) || undefined,
+        () => (acks >= 1000 && (engine.stderr().match(COMPACTED)?.length ?? 0) >= 5) || undefined,
         { timeoutMs: 60_000, intervalMs: 5 },
       );
       killed = true;
@@ -228,7 +184,7 @@ describe.skipIf(externalEndpoint)("S3 persistence: journal compaction while runn
       if (got !== undefined && !allowed.includes(got)) problems.push(`${key}: ${got} is none of ${allowed}`);
     }
     console.log(
-      `SIGKILL after ${acks} acknowledged overwrites and ${engine.log().match(COMPACTED)?.length} compactions; ${inFlight.size} writes unanswered`,
+      `SIGKILL after ${acks} acknowledged overwrites and ${engine.stderr().match(COMPACTED)?.length} compactions; ${inFlight.size} writes unanswered`,
     );
     expect(problems).toEqual([]);
     expect(acked.size).toBe(KEYS.length);

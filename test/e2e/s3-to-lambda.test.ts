@@ -28,6 +28,7 @@ import { strToU8, zipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Engine, type EngineOptions, startEngine } from "../../src/engine/index.ts";
 import { shapeOf } from "../helpers/events.ts";
+import { eventually } from "../helpers/poll.ts";
 
 const region = "us-east-1";
 const account = "000000000000";
@@ -43,19 +44,6 @@ const recorderCode = `
     if (process.env.MODE === "fail") throw new Error("failing on purpose");
     return "recorded";
   };`;
-
-async function eventually<T>(
-  check: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error("condition not met before the deadline");
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 /** One engine with clients, a role that may write logs and one that may not, and cleanup of what it made. */
 class Sandbox {
@@ -224,8 +212,8 @@ describe("S3 -> Lambda delivery", () => {
     );
     await sandbox.s3.send(new PutObjectCommand({ Bucket: "photos", Key: "other/skipped.jpg", Body: "x" }));
     await sandbox.s3.send(new PutObjectCommand({ Bucket: "photos", Key: "uploads/skipped.png", Body: "x" }));
-    const ended = await eventually(() => sandbox.ends("recorder")[from]);
-    const events = await eventually(async () => {
+    const ended = await eventually("the recorder's invocation", () => sandbox.ends("recorder")[from]);
+    const events = await eventually("the recorder's REPORT line", async () => {
       const all = await sandbox.logEvents("recorder");
       return all.some((event) => event.message?.startsWith("REPORT RequestId:")) ? all : undefined;
     });
@@ -291,7 +279,7 @@ describe("S3 -> Lambda delivery", () => {
 
     // Act
     await sandbox.s3.send(new PutObjectCommand({ Bucket: "flaky-bucket", Key: "a.jpg", Body: "x" }));
-    const failed = await eventually(() =>
+    const failed = await eventually("the failed event of 'flaky'", () =>
       lambdaInternal?.listFailedEvents().find((e) => e.functionName === "flaky"),
     );
     const attempts = sandbox.ends("flaky");
@@ -303,7 +291,7 @@ describe("S3 -> Lambda delivery", () => {
     );
     await waitUntilFunctionUpdatedV2({ client: sandbox.lambda, maxWaitTime: 20 }, { FunctionName: "flaky" });
     const redriven = lambdaInternal?.redriveFailedEvent(failed.id);
-    const succeeded = await eventually(() =>
+    const succeeded = await eventually("a successful invocation of 'flaky'", () =>
       sandbox.ends("flaky").find((event) => event.outcome === "success"),
     );
 
@@ -339,8 +327,10 @@ describe("S3 -> Lambda delivery with duplicate deliveries (deliveryCopies: 3)", 
 
     // Act
     await sandbox.s3.send(new PutObjectCommand({ Bucket: "dupes", Key: "one.jpg", Body: "x" }));
-    await eventually(() => (sandbox.ends("recorder").length >= 3 ? true : undefined));
-    const events = await eventually(async () => {
+    await eventually("three recorder invocations", () =>
+      sandbox.ends("recorder").length >= 3 ? true : undefined,
+    );
+    const events = await eventually("three received lines", async () => {
       const all = (await sandbox.logEvents("recorder")).filter((event) =>
         event.message?.startsWith('{"received"'),
       );

@@ -1,4 +1,6 @@
-import { execFileSync } from "node:child_process";
+import { type ChildProcessByStdio, execFileSync, spawn } from "node:child_process";
+import type { Readable } from "node:stream";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll } from "vitest";
 import { type AwsClients, createAwsClients, EMULATOR_CREDENTIALS } from "../../src/aws/clients.ts";
 import { type Engine, type EngineOptions, startEngine } from "../../src/engine/index.ts";
@@ -81,3 +83,50 @@ export const PROVISION_STEPS = [
   "notification",
   "log-group",
 ];
+
+/** An engine in a process of its own (so a test can SIGKILL it), and what it wrote to stderr. */
+export interface EngineProcess {
+  child: ChildProcessByStdio<null, Readable, Readable>;
+  endpoint: string;
+  stderr(): string;
+}
+
+/**
+ * Starts `startEngine({ port: 0, ...options })` in a child Node process (through tsx) and resolves with its
+ * endpoint. `options` must be JSON; the engine's diagnostics (`log`) go to the child's stderr.
+ */
+export async function startEngineProcess(options: Omit<EngineOptions, "log">): Promise<EngineProcess> {
+  const script = [
+    "const { startEngine } = await import(process.argv[1]);",
+    "const options = JSON.parse(process.argv[2]);",
+    'const engine = await startEngine({ ...options, port: 0, log: (message) => process.stderr.write(message + "\\n") });',
+    'console.log("PORT " + engine.port);',
+  ].join("\n");
+  const child = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      "--input-type=module",
+      "-e",
+      script,
+      fileURLToPath(new URL("../../src/engine/index.ts", import.meta.url)),
+      JSON.stringify(options),
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let stderr = "";
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+    stderr += chunk;
+  });
+  const port = await new Promise<number>((resolvePort, reject) => {
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /PORT (\d+)/.exec(output);
+      if (match) resolvePort(Number(match[1]));
+    });
+    child.once("exit", (code) => reject(new Error(`engine process exited early with ${code}: ${stderr}`)));
+  });
+  return { child, endpoint: `http://127.0.0.1:${port}`, stderr: () => stderr };
+}

@@ -15,6 +15,8 @@ import type { Stack } from "../../src/stack/spec.ts";
 import { CLI_BIN as cliBin } from "./cli.ts";
 import type { EngineHandle } from "./engine.ts";
 
+export { eventually } from "./poll.ts";
+
 /**
  * Builds the function into a private temp file (suites run in parallel: writing dist/function.zip from several
  * of them at once could hand a half-written zip to a CLI reading it) and provisions the stack with it.
@@ -26,21 +28,6 @@ export async function provisionPipeline(clients: AwsClients, stack: Stack): Prom
     return await provisionStack({ clients, stack, artifact: artifact.zip });
   } finally {
     await rm(dir, { recursive: true, force: true });
-  }
-}
-
-/** Polls `check` until it returns a value other than undefined; throws with `what` after the deadline. */
-export async function eventually<T>(
-  what: string,
-  check: () => T | undefined | Promise<T | undefined>,
-  options: { timeoutMs?: number; intervalMs?: number } = {},
-): Promise<T> {
-  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 50));
   }
 }
 
