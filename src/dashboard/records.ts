@@ -3,7 +3,7 @@ import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { AwsClients } from "../aws/clients.ts";
 import { errorName } from "../aws/errors.ts";
 import type { ImageMetadataItem } from "../function/record.ts";
-import { scanRecords } from "../pipeline/records.ts";
+import { scanRecordsUpTo } from "../pipeline/records.ts";
 import type { Stack } from "../stack/spec.ts";
 
 /** One DynamoDB item as the records panel shows it. */
@@ -24,21 +24,34 @@ export interface RecordView {
 /** Thumbnails expire quickly: the page refetches records (and so URLs) far more often than this. */
 export const THUMBNAIL_URL_TTL_SECONDS = 300;
 
+/** What the records panel gets: the newest records, how many were scanned, and whether that was all of them. */
+export interface RecordsPage {
+  records: RecordView[];
+  /** Records scanned: the table's count when `complete`, a lower bound otherwise. */
+  total: number;
+  /** False when the scan stopped at `scanLimit` items: "newest" then means newest of those scanned. */
+  complete: boolean;
+}
+
+/** The scan stops near here: every refresh reads this much of the table at most (RCUs on real AWS). */
+export const RECORDS_SCAN_LIMIT = 5_000;
+
 /**
  * The newest `limit` records of the table (and how many there are), each image with a short-lived presigned
  * GET against the client's endpoint (path-style, so the browser loads it from the engine itself). A missing
- * table reads as empty.
+ * table reads as empty. The scan stops after about `scanLimit` items.
  */
 export async function listRecords(
   clients: AwsClients,
   stack: Stack,
-  options: { limit: number },
-): Promise<{ records: RecordView[]; total: number }> {
+  options: { limit: number; scanLimit?: number },
+): Promise<RecordsPage> {
   let items: ImageMetadataItem[];
+  let complete: boolean;
   try {
-    items = await scanRecords(clients, stack);
+    ({ items, complete } = await scanRecordsUpTo(clients, stack, options.scanLimit ?? RECORDS_SCAN_LIMIT));
   } catch (error) {
-    if (errorName(error) === "ResourceNotFoundException") return { records: [], total: 0 };
+    if (errorName(error) === "ResourceNotFoundException") return { records: [], total: 0, complete: true };
     throw error;
   }
   items.sort((a, b) => String(b.processedAt).localeCompare(String(a.processedAt)));
@@ -66,5 +79,5 @@ export async function listRecords(
       return view;
     }),
   );
-  return { records, total: items.length };
+  return { records, total: items.length, complete };
 }

@@ -9,7 +9,7 @@ import type { FailedEventView } from "./failed-events.ts";
 import type { FlowRow, FlowUpdate } from "./flow.ts";
 import type { HealthReport } from "./health.ts";
 import { renderPage } from "./page.ts";
-import type { RecordView } from "./records.ts";
+import type { RecordsPage } from "./records.ts";
 import type { UploadResult } from "./upload.ts";
 
 /** Where a dashboard reads from, as the page shows it. */
@@ -37,7 +37,7 @@ export interface DashboardBackend {
   imageOrigin(): string;
   rows(): FlowRow[];
   health(): Promise<HealthReport>;
-  records(): Promise<{ records: RecordView[]; total: number }>;
+  records(): Promise<RecordsPage>;
   logs(): Promise<{ group: string; events: LogEvent[] }>;
   failed(): Promise<FailedEventView[]>;
   upload(file: { name: string; body: Buffer; contentType?: string }): Promise<UploadResult>;

@@ -46,16 +46,34 @@ export async function recordsForKey(
 
 /** Every record in the table (paged scan). */
 export async function scanRecords(clients: AwsClients, stack: Stack): Promise<ImageMetadataItem[]> {
+  return (await scanRecordsUpTo(clients, stack, Number.POSITIVE_INFINITY)).items;
+}
+
+/**
+ * The table's records, scanning no further than the page that reaches `maxItems` (a live view must not read a
+ * large real table on every refresh); `complete` says whether the scan reached the end.
+ */
+export async function scanRecordsUpTo(
+  clients: AwsClients,
+  stack: Stack,
+  maxItems: number,
+): Promise<{ items: ImageMetadataItem[]; complete: boolean }> {
   const items: ImageMetadataItem[] = [];
   let start: Record<string, unknown> | undefined;
   do {
     const page = await clients.documents.send(
-      new ScanCommand({ TableName: stack.table, ExclusiveStartKey: start, ConsistentRead: true }),
+      new ScanCommand({
+        TableName: stack.table,
+        ExclusiveStartKey: start,
+        ConsistentRead: true,
+        // Read no more than asked for: DynamoDB charges for what a page reads, not for what is used.
+        Limit: Number.isFinite(maxItems) ? Math.min(1000, maxItems - items.length) : undefined,
+      }),
     );
     items.push(...((page.Items ?? []) as ImageMetadataItem[]));
     start = page.LastEvaluatedKey;
-  } while (start);
-  return items;
+  } while (start && items.length < maxItems);
+  return { items, complete: start === undefined };
 }
 
 /**

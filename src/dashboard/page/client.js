@@ -399,6 +399,7 @@
   // ---- Records -----------------------------------------------------------------------------------------
   let records = [];
   let recordsTotal = 0;
+  let recordsComplete = true;
   const sort = { key: "processedAt", direction: "descending" };
   const recordsBody = byId("records-body");
   const recordsFilter = byId("records-filter");
@@ -411,6 +412,7 @@
       if (generation !== recordsGeneration) return;
       records = body.records;
       recordsTotal = body.total;
+      recordsComplete = body.complete !== false;
       renderRecords();
     } catch (error) {
       byId("records-summary").textContent = `could not load records: ${error.message}`;
@@ -465,7 +467,7 @@
     byId("records-empty").textContent = records.length ? "No records match the filter." : "No records yet.";
     byId("records-summary").textContent =
       recordsTotal > records.length
-        ? `${shown.length} of the newest ${records.length} (${recordsTotal} in the table)`
+        ? `${shown.length} of the newest ${records.length} (${recordsTotal}${recordsComplete ? "" : "+"} in the table${recordsComplete ? "" : `; the scan stops after ${recordsTotal}, so "newest" is of those`})`
         : `${shown.length} of ${records.length}`;
   }
   recordsFilter.addEventListener("input", renderRecords);
