@@ -3,8 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hasStackTrace, parseJson, runCli, startCli, useCliCleanup } from "../helpers/cli.ts";
+import { dynamoDbBackends } from "../helpers/engine.ts";
 
-describe("CLI: a new user's session", () => {
+describe.each(dynamoDbBackends)("CLI: a new user's session (DynamoDB: %s)", (backend) => {
   useCliCleanup();
   let scratch: string;
 
@@ -20,7 +21,7 @@ describe("CLI: a new user's session", () => {
     const started = performance.now();
     const report = join(scratch, "report");
 
-    const up = startCli(["--json", "up", "--port", "0"]);
+    const up = startCli(["--json", "up", "--port", "0", "--dynamodb", backend]);
     const ready = await up.waitForJson((l) => l.event === "ready");
     const readyMs = performance.now() - started;
     const endpoint = String(ready.endpoint);
@@ -32,7 +33,7 @@ describe("CLI: a new user's session", () => {
 
     const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
     console.log(
-      `new user's session: ${s(elapsedMs)} (up ready ${s(readyMs)}, upload --wait ${s(upload.durationMs)}, ` +
+      `new user's session (${backend}): ${s(elapsedMs)} (up ready ${s(readyMs)}, upload --wait ${s(upload.durationMs)}, ` +
         `verify --report ${s(verify.durationMs)}, down ${s(down.durationMs)})`,
     );
     expect(upload.code, upload.stderr).toBe(0);

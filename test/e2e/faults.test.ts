@@ -17,7 +17,7 @@ import { checkConsistency, redriveObject } from "../../src/pipeline/reconcile.ts
 import { scanRecords } from "../../src/pipeline/records.ts";
 import { defineStack } from "../../src/stack/spec.ts";
 import { runCli } from "../helpers/cli.ts";
-import { type EngineHandle, externalEndpoint, useEngine } from "../helpers/engine.ts";
+import { dynamoDbBackends, type EngineHandle, externalEndpoint, useEngine } from "../helpers/engine.ts";
 import {
   ActivityTally,
   embeddedEngine,
@@ -69,48 +69,57 @@ const sorted = (values: Iterable<string>) => [...values].sort();
 
 // Both suites configure the engine's fault injection and read its failed-event list: engine internals that an
 // external LocalStack (PIPELINE_E2E_ENDPOINT) does not have.
-describe.skipIf(externalEndpoint)("Faults: at-least-once delivery (every S3 event delivered 3 times)", () => {
-  const target = useEngine({ faults: { deliveryCopies: 3 }, lambda: { retryBaseDelayMs: 20 } });
-  let tally: ActivityTally;
+// On both DynamoDB backends: the duplicate must be refused by Amazon's own implementation of the condition too.
+for (const backend of dynamoDbBackends)
+  describe.skipIf(externalEndpoint)(
+    `Faults: at-least-once delivery (every S3 event delivered 3 times, ${backend})`,
+    () => {
+      const target = useEngine({
+        dynamodbBackend: backend,
+        faults: { deliveryCopies: 3 },
+        lambda: { retryBaseDelayMs: 20 },
+      });
+      let tally: ActivityTally;
 
-  beforeAll(async () => {
-    await provisionPipeline(target.clients, stack);
-    tally = new ActivityTally(embeddedEngine(target).context);
-  });
-  afterAll(() => tally?.close());
+      beforeAll(async () => {
+        await provisionPipeline(target.clients, stack);
+        tally = new ActivityTally(embeddedEngine(target).context);
+      });
+      afterAll(() => tally?.close());
 
-  it("300 uploads become exactly 300 records, 300 written and 600 duplicate log lines, 0 failed events", {
-    timeout: 90_000,
-  }, async () => {
-    // Prepare
-    const startTime = Date.now() - 1000;
-    // Act
-    const keys = await uploadMany(target, "at-least-once", 300);
-    await eventually(
-      "900 deliveries to finish",
-      () => (tally.count("s3.delivery.queued") === 900 && tally.settled ? true : undefined),
-      { timeoutMs: 75_000, intervalMs: 100 },
-    );
-    // Assess
-    const records = (await scanRecords(target.clients, stack)).filter((r) =>
-      r.key.includes("/at-least-once/"),
-    );
-    expect(records).toHaveLength(300);
-    expect(sorted(records.map((r) => r.key))).toEqual(sorted(keys));
-    expect(failedEvents(embeddedEngine(target))).toEqual([]);
-    const outcomes = (await fetchLogEvents(target.clients, stack.logGroupName, { startTime }))
-      .map((e) => parseJsonLogLine(e.message))
-      .filter((line) => typeof line?.key === "string" && String(line.key).includes("/at-least-once/"))
-      .map((line) => String(line?.outcome));
-    const count = (outcome: string) => outcomes.filter((o) => o === outcome).length;
-    console.log(
-      `at-least-once: ${tally.count("invoke.end")} invocations, ${count("written")} written, ${count("duplicate")} duplicate`,
-    );
-    expect(count("written")).toBe(300);
-    expect(count("duplicate")).toBe(600);
-    expect(outcomes).toHaveLength(900);
-  });
-});
+      it("300 uploads become exactly 300 records, 300 written and 600 duplicate log lines, 0 failed events", {
+        timeout: 90_000,
+      }, async () => {
+        // Prepare
+        const startTime = Date.now() - 1000;
+        // Act
+        const keys = await uploadMany(target, "at-least-once", 300);
+        await eventually(
+          "900 deliveries to finish",
+          () => (tally.count("s3.delivery.queued") === 900 && tally.settled ? true : undefined),
+          { timeoutMs: 75_000, intervalMs: 100 },
+        );
+        // Assess
+        const records = (await scanRecords(target.clients, stack)).filter((r) =>
+          r.key.includes("/at-least-once/"),
+        );
+        expect(records).toHaveLength(300);
+        expect(sorted(records.map((r) => r.key))).toEqual(sorted(keys));
+        expect(failedEvents(embeddedEngine(target))).toEqual([]);
+        const outcomes = (await fetchLogEvents(target.clients, stack.logGroupName, { startTime }))
+          .map((e) => parseJsonLogLine(e.message))
+          .filter((line) => typeof line?.key === "string" && String(line.key).includes("/at-least-once/"))
+          .map((line) => String(line?.outcome));
+        const count = (outcome: string) => outcomes.filter((o) => o === outcome).length;
+        console.log(
+          `at-least-once: ${tally.count("invoke.end")} invocations, ${count("written")} written, ${count("duplicate")} duplicate`,
+        );
+        expect(count("written")).toBe(300);
+        expect(count("duplicate")).toBe(600);
+        expect(outcomes).toHaveLength(900);
+      });
+    },
+  );
 
 describe.skipIf(externalEndpoint)("Faults: injected S3 and DynamoDB errors, then reconcile", () => {
   const target = useEngine({
