@@ -197,3 +197,15 @@ export async function isArtifactCurrent(zipPath = DEFAULT_ARTIFACT_PATH): Promis
     return false;
   }
 }
+
+/**
+ * The function's source files, cheaply when possible: the record of the last build while that build is current
+ * (no source changed since, so its imports are the same), else an esbuild pass that resolves them.
+ */
+export async function currentFunctionSourceFiles(): Promise<string[]> {
+  if (await isArtifactCurrent(DEFAULT_ARTIFACT_PATH)) {
+    const recorded = await readBuiltSourceFiles(DEFAULT_ARTIFACT_PATH);
+    if (recorded?.length) return recorded;
+  }
+  return functionSourceFiles();
+}

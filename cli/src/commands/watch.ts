@@ -1,7 +1,7 @@
 import { mkdir, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { watch as watchFiles } from "chokidar";
-import { functionSourceFiles } from "../../../src/artifact/build.ts";
+import { currentFunctionSourceFiles } from "../../../src/artifact/build.ts";
 import { FUNCTION_SOURCE_DIR } from "../../../src/artifact/paths.ts";
 import { followLogEvents } from "../../../src/pipeline/logs.ts";
 import { waitForRecord } from "../../../src/pipeline/records.ts";
@@ -145,7 +145,7 @@ export async function watch(dir: string, options: WatchOptions): Promise<void> {
       watched = next;
     };
     // A source that does not build yet still gets watched: its folder, until a build lists the files.
-    const initialSources = await functionSourceFiles().catch((error: Error) => {
+    const initialSources = await currentFunctionSourceFiles().catch((error: Error) => {
       output.warn(`${error.message}; watching ${FUNCTION_SOURCE_DIR} until it builds`);
       return [FUNCTION_SOURCE_DIR];
     });
