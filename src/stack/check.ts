@@ -82,19 +82,20 @@ export function checkStack(observed: ObservedStack, stack: Stack, localCodeSha25
   });
 
   const t = observed.table;
+  const { partitionKey, sortKey, billingMode } = stack.tableKeys;
   add({
     id: "table",
     evidence: "03",
-    title: "DynamoDB table: PK/SK strings, on-demand",
+    title: `DynamoDB table: ${partitionKey}/${sortKey} strings, on-demand`,
     ok:
       t !== null &&
-      t.keys.HASH === "PK" &&
-      t.keys.RANGE === "SK" &&
-      t.attributeTypes.PK === "S" &&
-      t.attributeTypes.SK === "S" &&
-      t.billingMode === "PAY_PER_REQUEST",
+      t.keys.HASH === partitionKey &&
+      t.keys.RANGE === sortKey &&
+      t.attributeTypes[partitionKey] === "S" &&
+      t.attributeTypes[sortKey] === "S" &&
+      t.billingMode === billingMode,
     observed: t ? `HASH ${t.keys.HASH}, RANGE ${t.keys.RANGE}, ${t.billingMode}, ${t.status}` : "missing",
-    expected: "HASH PK (S), RANGE SK (S), PAY_PER_REQUEST",
+    expected: `HASH ${partitionKey} (S), RANGE ${sortKey} (S), ${billingMode}`,
     command: `aws dynamodb describe-table --table-name ${stack.table} ${ep}`,
   });
 

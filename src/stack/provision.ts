@@ -50,7 +50,7 @@ import {
   policiesEqual,
 } from "./compare.ts";
 import { ProvisionError } from "./errors.ts";
-import type { Stack } from "./spec.ts";
+import { type Stack, tableDefinition } from "./spec.ts";
 
 export type StepAction = "created" | "updated" | "unchanged";
 
@@ -103,29 +103,17 @@ export async function provisionStack(options: ProvisionOptions): Promise<StepRes
     try {
       const { Table } = await clients.dynamodb.send(new DescribeTableCommand({ TableName: stack.table }));
       const keys = Object.fromEntries((Table?.KeySchema ?? []).map((k) => [k.KeyType, k.AttributeName]));
-      if (keys.HASH !== "PK" || keys.RANGE !== "SK") {
+      const { partitionKey, sortKey } = stack.tableKeys;
+      if (keys.HASH !== partitionKey || keys.RANGE !== sortKey) {
         throw new Error(
-          `existing table has key schema ${JSON.stringify(keys)}, expected PK (HASH) and SK (RANGE)`,
+          `existing table has key schema ${JSON.stringify(keys)}, expected ${partitionKey} (HASH) and ${sortKey} (RANGE)`,
         );
       }
       return "unchanged";
     } catch (error) {
       if (errorName(error) !== "ResourceNotFoundException") throw error;
     }
-    await clients.dynamodb.send(
-      new CreateTableCommand({
-        TableName: stack.table,
-        BillingMode: "PAY_PER_REQUEST",
-        AttributeDefinitions: [
-          { AttributeName: "PK", AttributeType: "S" },
-          { AttributeName: "SK", AttributeType: "S" },
-        ],
-        KeySchema: [
-          { AttributeName: "PK", KeyType: "HASH" },
-          { AttributeName: "SK", KeyType: "RANGE" },
-        ],
-      }),
-    );
+    await clients.dynamodb.send(new CreateTableCommand(tableDefinition(stack)));
     await waitUntilTableExists({ client: clients.dynamodb, ...timing }, { TableName: stack.table });
     return "created";
   });

@@ -225,3 +225,23 @@ export function stackShellEnvironment(stack: Stack): Record<string, string> {
     }),
   };
 }
+
+/**
+ * CreateTable's input for the stack's table, from `tableKeys`: string partition and sort keys, on-demand. The
+ * provisioner creates the table with it and `checkStack` expects what it describes.
+ */
+export function tableDefinition(stack: Stack) {
+  const { partitionKey, sortKey, billingMode } = stack.tableKeys;
+  return {
+    TableName: stack.table,
+    BillingMode: billingMode,
+    AttributeDefinitions: [
+      { AttributeName: partitionKey, AttributeType: "S" as const },
+      { AttributeName: sortKey, AttributeType: "S" as const },
+    ],
+    KeySchema: [
+      { AttributeName: partitionKey, KeyType: "HASH" as const },
+      { AttributeName: sortKey, KeyType: "RANGE" as const },
+    ],
+  };
+}

@@ -4,7 +4,7 @@ import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listRecords } from "../../src/dashboard/records.ts";
 import { scanRecords, scanRecordsUpTo } from "../../src/pipeline/records.ts";
-import { defineStack } from "../../src/stack/spec.ts";
+import { defineStack, tableDefinition } from "../../src/stack/spec.ts";
 import { useEngine } from "../helpers/engine.ts";
 
 // The records panel's scan stops near its limit, so a live view never reads a whole large table per refresh.
@@ -14,20 +14,7 @@ describe("records scan with a limit", () => {
   const count = 30;
 
   beforeAll(async () => {
-    await target.clients.dynamodb.send(
-      new CreateTableCommand({
-        TableName: stack.table,
-        BillingMode: "PAY_PER_REQUEST",
-        AttributeDefinitions: [
-          { AttributeName: "PK", AttributeType: "S" },
-          { AttributeName: "SK", AttributeType: "S" },
-        ],
-        KeySchema: [
-          { AttributeName: "PK", KeyType: "HASH" },
-          { AttributeName: "SK", KeyType: "RANGE" },
-        ],
-      }),
-    );
+    await target.clients.dynamodb.send(new CreateTableCommand(tableDefinition(stack)));
     await waitUntilTableExists(
       { client: target.clients.dynamodb, maxWaitTime: 60 },
       { TableName: stack.table },
