@@ -2,7 +2,7 @@ import { EventEmitter } from "node:events";
 import { Agent, request as httpRequest } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { notAuthorizedMessage } from "../access-denied.ts";
+import { jsonAccessDenied } from "../access-denied.ts";
 import type { EngineContext } from "../context.ts";
 import type { EngineOptions } from "../options.ts";
 import { jsonError } from "../protocol.ts";
@@ -73,14 +73,8 @@ function authorize(
     const resource = `arn:aws:dynamodb:${request.region}:${context.accountId}:table/${table}`;
     const action = `dynamodb:${operation}`;
     const verdict = context.authorizer.authorize(request.caller, action, resource);
-    if (!verdict.allowed) {
-      return jsonError(
-        400,
-        "AccessDeniedException",
-        notAuthorizedMessage(request.caller, action, resource, verdict.reason),
-        "com.amazon.coral.service",
-      );
-    }
+    if (!verdict.allowed)
+      return jsonAccessDenied(request.caller, action, resource, verdict.reason, "com.amazon.coral.service");
   }
   return undefined;
 }

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { notAuthorizedMessage } from "../access-denied.ts";
+import { jsonAccessDenied } from "../access-denied.ts";
 import type { EngineContext } from "../context.ts";
 import type { LogsInternal } from "../internal.ts";
 import type { EngineOptions } from "../options.ts";
@@ -64,14 +64,8 @@ export async function createLogsService(context: EngineContext, _options: Engine
         const resource = operation.resource(input, new LogsArns(request.region, context.accountId));
         const action = `logs:${operationName}`;
         const verdict = context.authorizer.authorize(request.caller, action, resource);
-        if (!verdict.allowed) {
-          return jsonError(
-            400,
-            "AccessDeniedException",
-            notAuthorizedMessage(request.caller, action, resource, verdict.reason),
-            errorPrefix,
-          );
-        }
+        if (!verdict.allowed)
+          return jsonAccessDenied(request.caller, action, resource, verdict.reason, errorPrefix);
         const output = operation.run(input, request.region);
         return {
           status: 200,
