@@ -1,19 +1,11 @@
 import type { FailedEvent } from "../engine/internal.ts";
 import { decodeS3Key } from "../function/s3-event.ts";
 
-/** A failed asynchronous invocation as the failed-events panel shows it. */
-export interface FailedEventView {
-  id: string;
-  functionName: string;
+/** A failed asynchronous invocation as the failed-events panel shows it: the payload replaced by its keys. */
+export type FailedEventView = Omit<FailedEvent, "payload"> & {
   /** Object keys named by the event's records (decoded), to tell which upload failed. */
   keys: string[];
-  attempts: number;
-  errorType: string;
-  errorMessage: string;
-  requestIds: string[];
-  firstAttemptAt: string;
-  failedAt: string;
-}
+};
 
 /** S3 event keys are form-URL-encoded (`+` for space); a malformed escape is shown as it is. */
 function decodeEventKey(key: string): string {
@@ -36,17 +28,5 @@ export function eventObjectKeys(payload: unknown): string[] {
 
 /** Maps the Lambda service's failed events to views, newest failure first. */
 export function failedEventViews(events: FailedEvent[]): FailedEventView[] {
-  return events
-    .map((event) => ({
-      id: event.id,
-      functionName: event.functionName,
-      keys: eventObjectKeys(event.payload),
-      attempts: event.attempts,
-      errorType: event.errorType,
-      errorMessage: event.errorMessage,
-      requestIds: event.requestIds,
-      firstAttemptAt: event.firstAttemptAt,
-      failedAt: event.failedAt,
-    }))
-    .reverse();
+  return events.map(({ payload, ...event }) => ({ ...event, keys: eventObjectKeys(payload) })).reverse();
 }
