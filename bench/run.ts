@@ -22,7 +22,7 @@ import pLimit from "p-limit";
 import { repoRoot } from "../src/artifact/paths.ts";
 import { type AwsClients, createAwsClients, EMULATOR_CREDENTIALS } from "../src/aws/clients.ts";
 import { startEngine } from "../src/engine/index.ts";
-import { stripETagQuotes } from "../src/function/record.ts";
+import { partitionKey, sortKey, stripETagQuotes } from "../src/function/record.ts";
 import { scanRecords, waitForRecord } from "../src/pipeline/records.ts";
 import { redeployFunction } from "../src/pipeline/redeploy.ts";
 import { defineStack } from "../src/stack/spec.ts";
@@ -97,9 +97,8 @@ async function coldStart(): Promise<{ ready: Summary; firstRecord: Summary }> {
 }
 
 interface E2eRun {
+  /** Latency of each upload, by its index (the first `warmUpUploads` include the environments' cold starts). */
   latencies: number[];
-  /** Latencies of the uploads after the first `warmUpUploads`: the environments' cold starts are behind them. */
-  warmLatencies: number[];
   objectsPerSec: number;
   peakEngineRssMb: number;
   peakTreeRssMb: number;
@@ -118,7 +117,6 @@ async function endToEnd(
   pid: number | undefined,
   prefix: string,
 ): Promise<E2eRun> {
-  const limit = pLimit(concurrency);
   const waiting = new Map<string, (at: number) => void>();
   const written = new Map<string, number>();
   let peakTree = 0;
@@ -132,36 +130,24 @@ async function endToEnd(
       waiting.get(key)?.(at);
     },
   );
-  const latencies: number[] = [];
-  const warmLatencies: number[] = [];
+  const latencies: number[] = new Array(e2eObjects);
   const started = performance.now();
-  await Promise.all(
-    Array.from({ length: e2eObjects }, (_, i) =>
-      limit(async () => {
-        const fixture = fixtures[i % fixtures.length] as (typeof fixtures)[number];
-        const key = `${prefix}${i}-${fixture.name}`;
-        const seen = new Promise<number>((resolve, reject) => {
-          waiting.set(key, resolve);
-          setTimeout(() => reject(new Error(`end-to-end: no record for ${key} after 60 s`)), 60_000).unref();
-        });
-        await clients.s3.send(
-          new PutObjectCommand({
-            Bucket: stack.bucket,
-            Key: key,
-            Body: fixture.body,
-            ContentType: fixture.contentType,
-          }),
-        );
-        const acknowledged = performance.now();
-        // The line may have been seen before the SDK resolved PutObject: latency 0 then, not negative.
-        const at = written.get(key) ?? (await seen);
-        const latency = Math.max(0, at - acknowledged);
-        latencies.push(latency);
-        if (i >= warmUpUploads) warmLatencies.push(latency);
-        waiting.delete(key);
-      }),
-    ),
-  );
+  await eachObject(async (i) => {
+    const object = benchObject(stack.bucket, prefix, i);
+    const seen = new Promise<number>((resolve, reject) => {
+      waiting.set(object.Key, resolve);
+      setTimeout(
+        () => reject(new Error(`end-to-end: no record for ${object.Key} after 60 s`)),
+        60_000,
+      ).unref();
+    });
+    await clients.s3.send(new PutObjectCommand(object));
+    const acknowledged = performance.now();
+    // The line may have been seen before the SDK resolved PutObject: latency 0 then, not negative.
+    const at = written.get(object.Key) ?? (await seen);
+    latencies[i] = Math.max(0, at - acknowledged);
+    waiting.delete(object.Key);
+  });
   const seconds = (performance.now() - started) / 1000;
   await observer.stop();
   if (sampler) clearInterval(sampler);
@@ -169,45 +155,49 @@ async function endToEnd(
   if (records !== e2eObjects) throw new Error(`end-to-end: ${records} records for ${e2eObjects} uploads`);
   return {
     latencies,
-    warmLatencies,
     objectsPerSec: e2eObjects / seconds,
     peakEngineRssMb: pid ? peakRssMb(pid) : Number.NaN,
     peakTreeRssMb: peakTree,
   };
 }
 
+/** The bench's i-th object: the fixtures in rotation, keyed `<prefix><i>-<fixture name>`. */
+function benchObject(bucket: string, prefix: string, i: number) {
+  const fixture = fixtures[i % fixtures.length] as (typeof fixtures)[number];
+  return {
+    Bucket: bucket,
+    Key: `${prefix}${i}-${fixture.name}`,
+    Body: fixture.body,
+    ContentType: fixture.contentType,
+  };
+}
+
+/** Runs `work` for each of the run's objects, `concurrency` at a time (16 closed-loop uploaders). */
+async function eachObject(work: (index: number) => Promise<void>): Promise<void> {
+  const limit = pLimit(concurrency);
+  await Promise.all(Array.from({ length: e2eObjects }, (_, i) => limit(() => work(i))));
+}
+
 /** The same objects by a script with the raw SDK: PutObject + HeadObject + conditional PutItem, no events. */
 async function floor(clients: AwsClients, bucket: string, prefix: string): Promise<number> {
-  const limit = pLimit(concurrency);
   const started = performance.now();
-  await Promise.all(
-    Array.from({ length: e2eObjects }, (_, i) =>
-      limit(async () => {
-        const fixture = fixtures[i % fixtures.length] as (typeof fixtures)[number];
-        const key = `${prefix}${i}-${fixture.name}`;
-        await clients.s3.send(
-          new PutObjectCommand({
-            Bucket: bucket,
-            Key: key,
-            Body: fixture.body,
-            ContentType: fixture.contentType,
-          }),
-        );
-        const head = await clients.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-        await clients.documents.send(
-          new PutCommand({
-            TableName: stack.table,
-            Item: {
-              PK: `IMG#${bucket}#${key}`,
-              SK: `META#${stripETagQuotes(head.ETag ?? "")}`,
-              size: head.ContentLength,
-            },
-            ConditionExpression: "attribute_not_exists(PK) AND attribute_not_exists(SK)",
-          }),
-        );
+  await eachObject(async (i) => {
+    const object = benchObject(bucket, prefix, i);
+    const key = object.Key;
+    await clients.s3.send(new PutObjectCommand(object));
+    const head = await clients.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    await clients.documents.send(
+      new PutCommand({
+        TableName: stack.table,
+        Item: {
+          PK: partitionKey(bucket, key),
+          SK: sortKey(head.ETag ?? ""),
+          size: head.ContentLength,
+        },
+        ConditionExpression: "attribute_not_exists(PK) AND attribute_not_exists(SK)",
       }),
-    ),
-  );
+    );
+  });
   return e2eObjects / ((performance.now() - started) / 1000);
 }
 
@@ -394,7 +384,7 @@ async function main(): Promise<void> {
     try {
       const run = await endToEnd(up.endpoint, clients, up.child.pid, `uploads/bench-${r}/`);
       latencies.push(...run.latencies);
-      warmLatencies.push(...run.warmLatencies);
+      warmLatencies.push(...run.latencies.slice(warmUpUploads));
       throughputs.push(run.objectsPerSec);
       rss.push(run.peakEngineRssMb);
       treeRss.push(run.peakTreeRssMb);
