@@ -4,7 +4,7 @@ import { InvokeCommand, LogType } from "@aws-sdk/client-lambda";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { repoRoot } from "../artifact/paths.ts";
 import type { AwsClients } from "../aws/clients.ts";
-import { stripETagQuotes } from "../function/record.ts";
+import { partitionKey, sortKey, stripETagQuotes } from "../function/record.ts";
 import type { CheckResult } from "../stack/check.ts";
 import type { Stack } from "../stack/spec.ts";
 import { compareObjectsAndRecords } from "./consistency.ts";
@@ -52,8 +52,8 @@ export async function liveProbe(
     observed: found
       ? `${found.item.PK} ${found.item.SK} size ${found.item.size} ${found.item.contentType} sse ${found.item.sse} after ${Math.round(found.waitedMs)} ms`
       : `no record after ${options.timeoutMs / 1000} s`,
-    expected: `PK IMG#${stack.bucket}#${key}, SK META#${etag}, size ${body.length}, image/jpeg`,
-    command: `aws dynamodb get-item --table-name ${stack.table} --key '{"PK":{"S":"IMG#${stack.bucket}#${key}"},"SK":{"S":"META#${etag}"}}' ${ep}`,
+    expected: `PK ${partitionKey(stack.bucket, key)}, SK ${sortKey(etag)}, size ${body.length}, image/jpeg`,
+    command: `aws dynamodb get-item --table-name ${stack.table} --key '{"PK":{"S":"${partitionKey(stack.bucket, key)}"},"SK":{"S":"${sortKey(etag)}"}}' ${ep}`,
   });
   // Logs arrive after the record; give them a few seconds (CloudWatch is eventually consistent on AWS too).
   let lines: string[] = [];
