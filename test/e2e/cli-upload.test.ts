@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { UploadResult } from "../../cli/src/commands/upload.ts";
 import { repoRoot } from "../../src/artifact/paths.ts";
 import { getRecord } from "../../src/pipeline/records.ts";
 import { defineStack } from "../../src/stack/spec.ts";
@@ -24,14 +25,7 @@ const fixtureImages = [
 
 interface UploadJson {
   bucket: string;
-  uploaded: Array<{
-    path: string;
-    key: string;
-    etag: string;
-    size: number;
-    contentType: string;
-    record?: { pk: string; sk: string; latencyMs: number } | null;
-  }>;
+  uploaded: UploadResult[];
   failed: unknown[];
   skipped: Array<{ path: string; reason: string }>;
   missingRecords: number;
