@@ -8,13 +8,12 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { type UiReady, ui } from "../../cli/src/commands/ui.ts";
-import { buildFunctionArtifact } from "../../src/artifact/build.ts";
 import { type AwsClients, createAwsClients, EMULATOR_CREDENTIALS } from "../../src/aws/clients.ts";
 import { type Engine, startEngine } from "../../src/engine/index.ts";
-import { provisionStack } from "../../src/stack/provision.ts";
 import { defineStack } from "../../src/stack/spec.ts";
 import { hasChromium, launchChromium } from "../helpers/browser.ts";
 import { startCli, useCliCleanup } from "../helpers/cli.ts";
+import { provisionPipeline } from "../helpers/pipeline.ts";
 
 const require = createRequire(import.meta.url);
 const repo = resolve(import.meta.dirname, "../..");
@@ -141,14 +140,13 @@ describe.skipIf(!hasChromium)(
 
     beforeAll(async () => {
       workDir = await mkdtemp(join(tmpdir(), "ui-e2e-"));
-      const artifact = await buildFunctionArtifact({ outFile: join(workDir, "function.zip") });
       engine = await startEngine({ port: 0, lambda: { retryBaseDelayMs: 50 } });
       clients = createAwsClients({
         endpoint: engine.endpoint,
         region: "us-east-1",
         credentials: EMULATOR_CREDENTIALS,
       });
-      await provisionStack({ clients, stack, artifact: artifact.zip });
+      await provisionPipeline(clients, stack);
       browser = await launchChromium(join(workDir, "profile"), {
         viewport: { width: 1280, height: 800 },
         // axe-core is injected as a script tag, which the page's nonce-based CSP would block.
