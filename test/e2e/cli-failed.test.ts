@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { beforeAll, describe, expect, it } from "vitest";
 import { repoRoot } from "../../src/artifact/paths.ts";
@@ -10,7 +9,7 @@ import { waitForRecord } from "../../src/pipeline/records.ts";
 import { defineStack } from "../../src/stack/spec.ts";
 import { parseJson, runCli, useCliCleanup } from "../helpers/cli.ts";
 import { externalEndpoint, useEngine } from "../helpers/engine.ts";
-import { eventually, provisionPipeline } from "../helpers/pipeline.ts";
+import { eventually, provisionPipeline, setExecutionPolicy, withoutAction } from "../helpers/pipeline.ts";
 
 const stack = defineStack();
 
@@ -29,16 +28,7 @@ describe.skipIf(externalEndpoint)("CLI: pipeline failed", () => {
     expect(empty.code, empty.stderr).toBe(0);
     expect(parseJson<{ events: unknown[] }>(empty).events).toEqual([]);
 
-    await target.clients.iam.send(
-      new PutRolePolicyCommand({
-        RoleName: stack.roleName,
-        PolicyName: stack.policyName,
-        PolicyDocument: JSON.stringify({
-          ...stack.executionPolicy,
-          Statement: stack.executionPolicy.Statement.filter((s) => s.Action !== "dynamodb:PutItem"),
-        }),
-      }),
-    );
+    await setExecutionPolicy(target.clients, stack, withoutAction("dynamodb:PutItem"));
     const key = "uploads/failed cli.jpg";
     const put = await target.clients.s3.send(
       new PutObjectCommand({
@@ -54,13 +44,7 @@ describe.skipIf(externalEndpoint)("CLI: pipeline failed", () => {
     expect(listed.attempts).toBe(3);
     expect(listed.errorMessage).toContain("dynamodb:PutItem");
 
-    await target.clients.iam.send(
-      new PutRolePolicyCommand({
-        RoleName: stack.roleName,
-        PolicyName: stack.policyName,
-        PolicyDocument: JSON.stringify(stack.executionPolicy),
-      }),
-    );
+    await setExecutionPolicy(target.clients, stack);
     const redrive = await cli("failed", "--redrive-all");
     expect(redrive.code, redrive.stderr).toBe(0);
     expect(parseJson<{ redriven: string[] }>(redrive).redriven).toEqual([listed.id]);

@@ -2,7 +2,6 @@ import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DeleteItemCommand } from "@aws-sdk/client-dynamodb";
-import { PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import type { BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoRoot } from "../../src/artifact/paths.ts";
@@ -13,6 +12,7 @@ import { defineStack } from "../../src/stack/spec.ts";
 import { hasChromium, launchChromium } from "../helpers/browser.ts";
 import { hasStackTrace, parseJson, runCli, useCliCleanup } from "../helpers/cli.ts";
 import { screenshotDirectories, useEngine } from "../helpers/engine.ts";
+import { setExecutionPolicy } from "../helpers/pipeline.ts";
 
 const stack = defineStack();
 const allCheckIds = [
@@ -210,15 +210,8 @@ describe("CLI: pipeline verify and reconcile", () => {
   });
 
   it("fails least-privilege after the role policy is widened to Resource *, and up repairs it", async () => {
-    await target.clients.iam.send(
-      new PutRolePolicyCommand({
-        RoleName: stack.roleName,
-        PolicyName: stack.policyName,
-        PolicyDocument: JSON.stringify({
-          ...stack.executionPolicy,
-          Statement: stack.executionPolicy.Statement.map((s) => ({ ...s, Resource: "*" })),
-        }),
-      }),
+    await setExecutionPolicy(target.clients, stack, (statements) =>
+      statements.map((s) => ({ ...s, Resource: "*" })),
     );
 
     const result = await cli("--json", "verify", "--skip-probe");

@@ -3,7 +3,6 @@ import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import { InvokeCommand } from "@aws-sdk/client-lambda";
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import type { BrowserContext, Page } from "playwright-core";
@@ -17,6 +16,7 @@ import { provisionStack } from "../../src/stack/provision.ts";
 import { defineStack, NOTIFICATION_ID } from "../../src/stack/spec.ts";
 import { hasChromium, launchChromium } from "../helpers/browser.ts";
 import { screenshotDirectories } from "../helpers/engine.ts";
+import { setExecutionPolicy, withoutAction } from "../helpers/pipeline.ts";
 
 const require = createRequire(import.meta.url);
 const repo = resolve(import.meta.dirname, "../..");
@@ -236,17 +236,7 @@ describe.skipIf(!hasChromium)("Dashboard: /_pipeline/ on the embedded engine", (
 
   it("lists events that fail under a narrowed role and re-drives one by keyboard once the policy is restored", async () => {
     // Prepare: the role loses s3:GetObject, so HeadObject is denied and every attempt fails.
-    const narrowed = {
-      ...stack.executionPolicy,
-      Statement: stack.executionPolicy.Statement.filter((s) => s.Action !== "s3:GetObject"),
-    };
-    await clients.iam.send(
-      new PutRolePolicyCommand({
-        RoleName: stack.roleName,
-        PolicyName: stack.policyName,
-        PolicyDocument: JSON.stringify(narrowed),
-      }),
-    );
+    await setExecutionPolicy(clients, stack, withoutAction("s3:GetObject"));
 
     // Act
     await page.setInputFiles("#file-input", [fixture("sunset.png"), fixture("leaf.webp")]);
@@ -254,13 +244,7 @@ describe.skipIf(!hasChromium)("Dashboard: /_pipeline/ on the embedded engine", (
     await page.locator("#failed-list li", { hasText: "uploads/leaf.webp" }).waitFor();
     await page.locator(`${row("uploads/sunset.png")}[data-status="failed"]`).waitFor();
     await page.locator("#health-checks li[data-check-id='least-privilege'][data-ok='false']").waitFor();
-    await clients.iam.send(
-      new PutRolePolicyCommand({
-        RoleName: stack.roleName,
-        PolicyName: stack.policyName,
-        PolicyDocument: JSON.stringify(stack.executionPolicy),
-      }),
-    );
+    await setExecutionPolicy(clients, stack);
     await page.evaluate(() => (globalThis as unknown as BrowserGlobals).document.activeElement?.blur());
     const toUpload = await tabTo(page, "#file-input");
     const toRedrive = await tabTo(

@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildFunctionArtifact } from "../../src/artifact/build.ts";
@@ -12,6 +11,7 @@ import { getRecord, waitForRecord } from "../../src/pipeline/records.ts";
 import { provisionStack } from "../../src/stack/provision.ts";
 import { defineStack } from "../../src/stack/spec.ts";
 import { externalEndpoint, useEngine } from "../helpers/engine.ts";
+import { setExecutionPolicy, withoutAction } from "../helpers/pipeline.ts";
 import { eventually } from "../helpers/poll.ts";
 
 const stack = defineStack();
@@ -27,24 +27,8 @@ describe.skipIf(externalEndpoint)(
     });
 
     const narrowTo = (removedAction: string) =>
-      target.clients.iam.send(
-        new PutRolePolicyCommand({
-          RoleName: stack.roleName,
-          PolicyName: stack.policyName,
-          PolicyDocument: JSON.stringify({
-            ...stack.executionPolicy,
-            Statement: stack.executionPolicy.Statement.filter((s) => s.Action !== removedAction),
-          }),
-        }),
-      );
-    const restore = () =>
-      target.clients.iam.send(
-        new PutRolePolicyCommand({
-          RoleName: stack.roleName,
-          PolicyName: stack.policyName,
-          PolicyDocument: JSON.stringify(stack.executionPolicy),
-        }),
-      );
+      setExecutionPolicy(target.clients, stack, withoutAction(removedAction));
+    const restore = () => setExecutionPolicy(target.clients, stack);
 
     it.each([
       ["s3:GetObject", /access denied reading s3:\/\/image-uploads\/uploads\/denied-s3\.jpg.*s3:GetObject/],

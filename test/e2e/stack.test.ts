@@ -21,6 +21,7 @@ import { provisionStack } from "../../src/stack/provision.ts";
 import { defineStack } from "../../src/stack/spec.ts";
 import { teardownStack } from "../../src/stack/teardown.ts";
 import { dynamoDbBackends, PROVISION_STEPS, useEngine } from "../helpers/engine.ts";
+import { setExecutionPolicy } from "../helpers/pipeline.ts";
 
 const stack = defineStack();
 
@@ -83,17 +84,8 @@ describe.each(dynamoDbBackends)(
         "policy resource widened to *",
         "least-privilege",
         () =>
-          target.clients.iam.send(
-            new PutRolePolicyCommand({
-              RoleName: stack.roleName,
-              PolicyName: stack.policyName,
-              PolicyDocument: JSON.stringify({
-                ...stack.executionPolicy,
-                Statement: stack.executionPolicy.Statement.map((s) =>
-                  s.Action === "dynamodb:PutItem" ? { ...s, Resource: "*" } : s,
-                ),
-              }),
-            }),
+          setExecutionPolicy(target.clients, stack, (statements) =>
+            statements.map((s) => (s.Action === "dynamodb:PutItem" ? { ...s, Resource: "*" } : s)),
           ),
       ],
       [

@@ -3,7 +3,6 @@ import { request } from "node:http";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
@@ -13,7 +12,7 @@ import { type Engine, startEngine } from "../../src/engine/index.ts";
 import { defineStack } from "../../src/stack/spec.ts";
 import { hasChromium, launchChromium } from "../helpers/browser.ts";
 import { startCli, useCliCleanup } from "../helpers/cli.ts";
-import { provisionPipeline } from "../helpers/pipeline.ts";
+import { provisionPipeline, setExecutionPolicy, withoutAction } from "../helpers/pipeline.ts";
 
 const require = createRequire(import.meta.url);
 const repo = resolve(import.meta.dirname, "../..");
@@ -105,22 +104,6 @@ async function openPage(url: string): Promise<Page> {
   return page;
 }
 
-async function setRolePolicy(policy: unknown): Promise<void> {
-  await clients.iam.send(
-    new PutRolePolicyCommand({
-      RoleName: stack.roleName,
-      PolicyName: stack.policyName,
-      PolicyDocument: JSON.stringify(policy),
-    }),
-  );
-}
-
-/** The execution policy without s3:GetObject: HeadObject is denied and every attempt fails. */
-const narrowedPolicy = () => ({
-  ...stack.executionPolicy,
-  Statement: stack.executionPolicy.Statement.filter((s) => s.Action !== "s3:GetObject"),
-});
-
 async function sdkUpload(name: string, contentType: string): Promise<void> {
   await clients.s3.send(
     new PutObjectCommand({
@@ -160,7 +143,7 @@ describe.skipIf(!hasChromium)(
     });
 
     afterAll(async () => {
-      await setRolePolicy(stack.executionPolicy).catch(() => {});
+      await setExecutionPolicy(clients, stack).catch(() => {});
       await browser?.close();
       clients?.destroy();
       await engine?.stop();
@@ -217,7 +200,8 @@ describe.skipIf(!hasChromium)(
         // Prepare
         const started = await startUi({ readOnly: true });
         const page = await openPage(started.ready.url);
-        await setRolePolicy(narrowedPolicy());
+        // Without s3:GetObject, HeadObject is denied and every attempt fails.
+        await setExecutionPolicy(clients, stack, withoutAction("s3:GetObject"));
 
         // Act: wait for the last of the three attempts before restoring the policy, or a retry would succeed.
         await sdkUpload("sunset.png", "image/png");
@@ -228,7 +212,7 @@ describe.skipIf(!hasChromium)(
             hasText: "attempt 3",
           })
           .waitFor();
-        await setRolePolicy(stack.executionPolicy);
+        await setExecutionPolicy(clients, stack);
         const failedId = await failedItem.getAttribute("data-failed-id");
         const upload = await fetch(`${started.ready.url}api/upload?name=spinner.gif`, {
           method: "POST",

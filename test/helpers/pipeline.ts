@@ -3,6 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import { buildFunctionArtifact } from "../../src/artifact/build.ts";
 import { repoRoot } from "../../src/artifact/paths.ts";
 import type { AwsClients } from "../../src/aws/clients.ts";
@@ -157,3 +158,30 @@ export function failedEvents(engine: Engine): FailedEvent[] {
   if (!lambda) throw new Error("the engine's Lambda service is not running");
   return lambda.listFailedEvents();
 }
+
+type PolicyStatements = Stack["executionPolicy"]["Statement"];
+
+/**
+ * Puts the stack role's inline policy: the spec's execution policy with its statements changed by `edit` (one
+ * dropped, a resource widened), or exactly as the spec has it without `edit` (to restore it).
+ */
+export async function setExecutionPolicy(
+  clients: AwsClients,
+  stack: Stack,
+  edit: (statements: PolicyStatements) => PolicyStatements = (statements) => statements,
+): Promise<void> {
+  await clients.iam.send(
+    new PutRolePolicyCommand({
+      RoleName: stack.roleName,
+      PolicyName: stack.policyName,
+      PolicyDocument: JSON.stringify({
+        ...stack.executionPolicy,
+        Statement: edit(stack.executionPolicy.Statement),
+      }),
+    }),
+  );
+}
+
+/** Statements without the one that allows `action` (e.g. `s3:GetObject`): that call is then denied. */
+export const withoutAction = (action: string) => (statements: PolicyStatements) =>
+  statements.filter((s) => s.Action !== action);
