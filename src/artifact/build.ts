@@ -179,12 +179,12 @@ export async function readFunctionArtifact(zipPath = DEFAULT_ARTIFACT_PATH): Pro
 }
 
 /**
- * Whether the zip is at least as new as every file it was built from (its recorded sources, and the lock file
- * for its dependencies). No record, or a source gone, means stale.
+ * The sources the zip was built from, when it is at least as new as every one of them and as the lock file (its
+ * dependencies); undefined when it is stale, has no record, or a recorded source is gone.
  */
-export async function isArtifactCurrent(zipPath = DEFAULT_ARTIFACT_PATH): Promise<boolean> {
+async function currentBuildSources(zipPath: string): Promise<string[] | undefined> {
   const sources = await readBuiltSourceFiles(zipPath);
-  if (!sources?.length) return false;
+  if (!sources?.length) return undefined;
   try {
     const zipTime = (await stat(zipPath)).mtimeMs;
     const lockTime = await stat(join(repoRoot, "package-lock.json")).then(
@@ -192,10 +192,15 @@ export async function isArtifactCurrent(zipPath = DEFAULT_ARTIFACT_PATH): Promis
       () => 0,
     );
     const sourceTimes = await Promise.all(sources.map(async (path) => (await stat(path)).mtimeMs));
-    return zipTime >= Math.max(lockTime, ...sourceTimes);
+    return zipTime >= Math.max(lockTime, ...sourceTimes) ? sources : undefined;
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+/** Whether the zip is at least as new as every file it was built from (see {@link currentBuildSources}). */
+export async function isArtifactCurrent(zipPath = DEFAULT_ARTIFACT_PATH): Promise<boolean> {
+  return (await currentBuildSources(zipPath)) !== undefined;
 }
 
 /**
@@ -203,9 +208,5 @@ export async function isArtifactCurrent(zipPath = DEFAULT_ARTIFACT_PATH): Promis
  * (no source changed since, so its imports are the same), else an esbuild pass that resolves them.
  */
 export async function currentFunctionSourceFiles(): Promise<string[]> {
-  if (await isArtifactCurrent(DEFAULT_ARTIFACT_PATH)) {
-    const recorded = await readBuiltSourceFiles(DEFAULT_ARTIFACT_PATH);
-    if (recorded?.length) return recorded;
-  }
-  return functionSourceFiles();
+  return (await currentBuildSources(DEFAULT_ARTIFACT_PATH)) ?? functionSourceFiles();
 }
