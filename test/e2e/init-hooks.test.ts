@@ -31,6 +31,8 @@ function comparable(observed: ObservedStack) {
 // Against LocalStack the hook already ran at container start (that is what the job waits for).
 describe.skipIf(!awsCli || externalEndpoint)(
   "LocalStack ready hook, run with the real AWS CLI v2 against the engine",
+  // About 30 AWS CLI runs per hook: well under a minute on an idle 2-core machine, more when it is shared.
+  { timeout: 180_000 },
   () => {
     const target = useEngine();
     let artifact: FunctionArtifact;
