@@ -34,7 +34,12 @@ const SCENARIO_TIMEOUT_MS = 300_000;
 function freshClone(into: string, compose?: string): string {
   const dir = join(into, "checkout");
   mkdirSync(dir, { recursive: true });
-  const files = execFileSync("git", ["ls-files", "-z", "-co", "--exclude-standard"], { cwd: repoRoot });
+  const files = execFileSync(
+    "git",
+    // As root over a checkout another user owns (sudo on GitHub's runners), git would refuse "dubious ownership".
+    ["-c", "safe.directory=*", "ls-files", "-z", "-co", "--exclude-standard"],
+    { cwd: repoRoot },
+  );
   execFileSync(
     "bash",
     ["-c", `tar -C ${repoRoot} --null -T - --ignore-failed-read -cf - | tar -C ${dir} -xf -`],
