@@ -1,8 +1,9 @@
 import { type AwsClients, createAwsClients, EMULATOR_CREDENTIALS } from "../aws/clients.ts";
 import type { EngineContext } from "../engine/context.ts";
 import type { Edge, InternalRoute } from "../engine/edge.ts";
+import type { EnginePlugin } from "../engine/plugin.ts";
 import type { ObjectCreatedEvent } from "../engine/types.ts";
-import { defineStack, type Stack } from "../stack/spec.ts";
+import { defineStack, type Stack, type StackSettings } from "../stack/spec.ts";
 import { DashboardRequestError } from "./errors.ts";
 import { EventStreamHub } from "./event-stream.ts";
 import { failedEventViews } from "./failed-events.ts";
@@ -163,4 +164,32 @@ export function registerDashboard(
     });
   }
   return dashboard;
+}
+
+/** Options of `dashboardPlugin`: the dashboard's, with the stack given by its names. */
+export interface DashboardPluginOptions extends Omit<DashboardOptions, "stack"> {
+  /** Names of the stack the panels show (defaults from src/stack/spec.ts); region and account are the engine's. */
+  stack?: Partial<StackSettings>;
+}
+
+/**
+ * The dashboard as an engine plugin: `registerDashboard` on start, `close()` on engine stop.
+ *
+ * @example
+ * const engine = await startEngine({ port: 0, plugins: [dashboardPlugin({ stack: defineStack() })] });
+ * // open `${engine.endpoint}/_pipeline/`
+ */
+export function dashboardPlugin(options: DashboardPluginOptions = {}): EnginePlugin {
+  const { stack, ...rest } = options;
+  return {
+    name: "dashboard",
+    start: ({ edge, context }) => {
+      // The dashboard resolves its clients on first use, so it may register before the edge listens.
+      const dashboard = registerDashboard(edge, context, {
+        ...rest,
+        stack: defineStack({ ...stack, region: context.region, accountId: context.accountId }),
+      });
+      return { stop: () => dashboard.close() };
+    },
+  };
 }
