@@ -1,11 +1,11 @@
 import type { IncomingMessage } from "node:http";
+import type { FailedEventView } from "../engine/control.ts";
 import type { InternalRoute } from "../engine/edge.ts";
 import type { ServiceResponse } from "../engine/types.ts";
 import type { LogEvent } from "../pipeline/logs.ts";
 import type { Stack } from "../stack/spec.ts";
 import { DashboardRequestError } from "./errors.ts";
 import { type EventStreamHub, sseFrame } from "./event-stream.ts";
-import type { FailedEventView } from "./failed-events.ts";
 import type { FlowRow, FlowUpdate } from "./flow.ts";
 import type { HealthReport } from "./health.ts";
 import { renderPage } from "./page.ts";

@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { allowAll, CredentialStore, type EngineContext, EngineEventBus, FaultInjector } from "./context.ts";
+import { registerControlRoutes } from "./control.ts";
 import { createDynamoDbService } from "./dynamodb/index.ts";
 import { Edge } from "./edge.ts";
 import { InitState, registerHealthRoutes } from "./health.ts";
@@ -95,6 +96,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
       enforce_iam: resolvedOptions.enforceIam !== false,
       persistence: dataDir ?? false,
     }));
+    registerControlRoutes(edge, context);
     // Plugins (the dashboard under `pipeline up`) mount their routes before the edge listens.
     stopPlugins = await startPlugins(options.plugins ?? [], { edge, context });
     const port = await edge.listen(options.port ?? DEFAULT_ENGINE_PORT, options.host ?? "127.0.0.1");
