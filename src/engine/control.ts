@@ -2,7 +2,7 @@ import { decodeS3EventKey } from "../events/s3-event.ts";
 import type { EngineContext } from "./context.ts";
 import type { Edge } from "./edge.ts";
 import type { FailedEvent } from "./internal.ts";
-import type { ServiceResponse } from "./types.ts";
+import { jsonResponse } from "./protocol.ts";
 
 /**
  * The engine's control API: what the CLI (and scripts) ask of the engine itself rather than of an AWS service.
@@ -69,12 +69,6 @@ export function redriveFailedEvent(context: EngineContext, id: string): void {
   if (!lambda.redriveFailedEvent(id)) throw new ControlRequestError(404, `no failed event ${id}`);
 }
 
-const json = (status: number, data: unknown): ServiceResponse => ({
-  status,
-  headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" },
-  body: JSON.stringify(data),
-});
-
 /** Mounts the control API on the edge at CONTROL_PREFIX. */
 export function registerControlRoutes(edge: Edge, context: EngineContext): void {
   edge.addInternalRoute(CONTROL_PREFIX, async (request, url) => {
@@ -83,7 +77,7 @@ export function registerControlRoutes(edge: Edge, context: EngineContext): void 
     try {
       if (path === "/failed-events" || path === "/failed-events/") {
         if (method !== "GET") throw new ControlRequestError(405, `${method} ${url.pathname} is not allowed`);
-        return json(200, { events: listFailedEvents(context) });
+        return jsonResponse({ events: listFailedEvents(context) });
       }
       const redrive = /^\/failed-events\/([^/]+)\/redrive$/.exec(path);
       if (redrive) {
@@ -92,12 +86,12 @@ export function registerControlRoutes(edge: Edge, context: EngineContext): void 
           throw new ControlRequestError(403, `POST requests need the ${CONTROL_HEADER}: 1 header`);
         const id = decodeURIComponent(redrive[1] as string);
         redriveFailedEvent(context, id);
-        return json(202, { redriven: id });
+        return jsonResponse({ redriven: id }, 202);
       }
       throw new ControlRequestError(404, `${method} ${url.pathname} is not a control route`);
     } catch (error) {
-      if (error instanceof ControlRequestError) return json(error.status, { error: error.message });
-      if (error instanceof URIError) return json(400, { error: `malformed id in ${url.pathname}` });
+      if (error instanceof ControlRequestError) return jsonResponse({ error: error.message }, error.status);
+      if (error instanceof URIError) return jsonResponse({ error: `malformed id in ${url.pathname}` }, 400);
       throw error;
     }
   });

@@ -22,7 +22,7 @@ describe("Engine control API: /_pipeline/control", () => {
     expect(await call("GET", "/failed-events")).toEqual({ status: 200, body: { events: [] } });
   });
 
-  it("answers 404 for an unknown id, 403 without the control header, 405 for the wrong method", async () => {
+  it("answers 404 for an unknown id, 403 without the control header, 405 for the wrong method, 400 for a malformed id", async () => {
     expect(await call("POST", "/failed-events/no-such-id/redrive", { [CONTROL_HEADER]: "1" })).toEqual({
       status: 404,
       body: { error: "no failed event no-such-id" },
@@ -33,6 +33,10 @@ describe("Engine control API: /_pipeline/control", () => {
     });
     expect((await call("GET", "/failed-events/x/redrive")).status).toBe(405);
     expect((await call("POST", "/failed-events", { [CONTROL_HEADER]: "1" })).status).toBe(405);
+    expect(await call("POST", "/failed-events/%E0%A4%A/redrive", { [CONTROL_HEADER]: "1" })).toEqual({
+      status: 400,
+      body: { error: `malformed id in ${CONTROL_PREFIX}/failed-events/%E0%A4%A/redrive` },
+    });
     expect(await call("GET", "/nothing")).toEqual({
       status: 404,
       body: { error: `GET ${CONTROL_PREFIX}/nothing is not a control route` },
