@@ -1,8 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
-import { registerDashboard } from "../dashboard/index.ts";
-import { defineStack } from "../stack/spec.ts";
 import { allowAll, CredentialStore, type EngineContext, EngineEventBus, FaultInjector } from "./context.ts";
+import { registerControlRoutes } from "./control.ts";
 import { createDynamoDbService } from "./dynamodb/index.ts";
 import { Edge } from "./edge.ts";
 import { registerHealthRoutes } from "./health.ts";
@@ -17,11 +16,13 @@ import {
 import { createLambdaService } from "./lambda/index.ts";
 import { createLogsService } from "./logs/index.ts";
 import type { EngineOptions } from "./options.ts";
+import { startPlugins } from "./plugin.ts";
 import { createS3Service } from "./s3/index.ts";
 import { createStsService } from "./sts/index.ts";
 import type { Service } from "./types.ts";
 
 export type { EngineOptions } from "./options.ts";
+export type { EnginePlugin, EnginePluginHost, StartedPlugin } from "./plugin.ts";
 
 export const DEFAULT_ENGINE_PORT = 4566;
 export const DEFAULT_ACCOUNT_ID = "000000000000";
@@ -87,6 +88,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
   const init = new InitState();
   const stopping = new AbortController();
   const services: Service[] = [];
+  let stopPlugins = async (): Promise<void> => undefined;
   const stopServices = async () => {
     // Reverse creation order: S3 stops emitting events, then Lambda stops invoking, before what they call closes.
     for (const service of [...services].reverse()) await service.close?.();
@@ -110,10 +112,9 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
       enforce_iam: resolvedOptions.enforceIam !== false,
       persistence: dataDir ?? false,
     }));
-    // The dashboard resolves its clients on first use, so it may register before the edge listens.
-    const dashboard = registerDashboard(edge, context, {
-      stack: defineStack({ ...options.stack, region, accountId }),
-    });
+    registerControlRoutes(edge, context);
+    // Plugins (the dashboard under `pipeline up`) mount their routes before the edge listens.
+    stopPlugins = await startPlugins(options.plugins ?? [], { edge, context });
     const port = await edge.listen(options.port ?? DEFAULT_ENGINE_PORT, options.host ?? "127.0.0.1");
     endpoint = `http://127.0.0.1:${port}`;
     return {
@@ -131,12 +132,13 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
         }),
       stop: async () => {
         stopping.abort();
-        dashboard.close();
+        await stopPlugins();
         await edge.close();
         await stopServices();
       },
     };
   } catch (cause) {
+    await stopPlugins();
     await stopServices().catch(() => undefined);
     const message =
       (cause as NodeJS.ErrnoException).code === "EADDRINUSE"

@@ -1,5 +1,6 @@
 import { join, resolve } from "node:path";
 import { DEFAULT_ARTIFACT_PATH, repoRoot } from "../../../src/artifact/build.ts";
+import { dashboardPlugin } from "../../../src/dashboard/index.ts";
 import { type Engine, startEngine } from "../../../src/engine/index.ts";
 import type { DynamoDbBackend } from "../../../src/engine/options.ts";
 import { initFailureMessage, judgeInitReady } from "../../../src/pipeline/init-readiness.ts";
@@ -177,7 +178,7 @@ export async function up(options: UpOptions): Promise<void> {
       ...(options.host ? { host: options.host } : {}),
       ...(options.persist ? { dataDir: options.persist } : {}),
       enforceIam: options.enforceIam !== false,
-      stack: target.stack,
+      plugins: [dashboardPlugin({ stack: target.stack })],
       ...(options.dynamodb ? { dynamodbBackend: options.dynamodb } : {}),
       ...(options.lambdaConcurrency
         ? {
