@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join, posix, resolve } from "node:path";
 import { parse } from "yaml";
@@ -157,9 +157,10 @@ export function runContainer(
     (m) => !spec.skipTargets?.includes(m.target),
   );
   const env = { ...spec.image.env, ...(spec.service.environment ?? {}) };
+  const workdir = mkdtempSync(join(tmpdir(), "pipeline-container-"));
   const lines = [
     "set -euo pipefail",
-    `workdir=$(mktemp -d "${tmpdir()}/pipeline-container.XXXXXX")`,
+    `workdir=${shellQuote(workdir)}`,
     `mount -t tmpfs tmpfs "$workdir"`,
     `mkdir -p "$workdir/upper" "$workdir/work" "$workdir/root"`,
     `mount -t overlay overlay -o "lowerdir=/,upperdir=$workdir/upper,workdir=$workdir/work" "$workdir/root"`,
@@ -181,14 +182,28 @@ export function runContainer(
     `run_service() { in_container ${(spec.service.command ?? []).map(shellQuote).join(" ")}; }`,
     scenario,
   ];
-  const unshareArgs = ["--mount", "--propagation", "private", ...(spec.privateNetwork ? ["--net"] : [])];
-  const result = spawnSync("unshare", [...unshareArgs, "bash", "-c", lines.join("\n")], {
-    encoding: "utf8",
-    timeout: timeoutMs,
-    killSignal: "SIGKILL",
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  return { code: result.status ?? 137, output: `${result.stdout}${result.stderr}` };
+  // A PID namespace too: when the scenario ends (or is killed), every process it started (a background engine, the
+  // hook's children) dies with it, as a container's processes die with the container.
+  const unshareArgs = [
+    "--mount",
+    "--propagation",
+    "private",
+    "--pid",
+    "--fork",
+    "--kill-child",
+    ...(spec.privateNetwork ? ["--net"] : []),
+  ];
+  try {
+    const result = spawnSync("unshare", [...unshareArgs, "bash", "-c", lines.join("\n")], {
+      encoding: "utf8",
+      timeout: timeoutMs,
+      killSignal: "SIGKILL",
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return { code: result.status ?? 137, output: `${result.stdout}${result.stderr}` };
+  } finally {
+    rmSync(workdir, { recursive: true, force: true });
+  }
 }
 
 /**
