@@ -4,8 +4,15 @@ import { allowAll, CredentialStore, type EngineContext, EngineEventBus, FaultInj
 import { registerControlRoutes } from "./control.ts";
 import { createDynamoDbService } from "./dynamodb/index.ts";
 import { Edge } from "./edge.ts";
-import { InitState, registerHealthRoutes } from "./health.ts";
+import { registerHealthRoutes } from "./health.ts";
 import { createIamService } from "./iam/index.ts";
+import {
+  findStageScripts,
+  type InitHookOptions,
+  type InitScript,
+  InitState,
+  runStageScripts,
+} from "./init-hooks.ts";
 import { createLambdaService } from "./lambda/index.ts";
 import { createLogsService } from "./logs/index.ts";
 import type { EngineOptions } from "./options.ts";
@@ -30,6 +37,14 @@ export interface Engine {
   readonly edge: Edge;
   /** Marks LocalStack-style init as completed (`/_localstack/init/ready`). */
   markReady(): void;
+  /**
+   * Runs `<initDir>/ready.d` as LocalStack's init runner does (see init-hooks.ts), with `awslocal` and
+   * AWS_ENDPOINT_URL pointing at this engine, then completes the READY stage whatever the scripts' outcome.
+   */
+  runReadyHooks(
+    initDir: string,
+    options?: Pick<InitHookOptions, "awsCli" | "env" | "onOutput">,
+  ): Promise<InitScript[]>;
   stop(): Promise<void>;
 }
 
@@ -71,6 +86,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
   const resolvedOptions: EngineOptions = { ...options, dataDir, accountId, region };
   const edge = new Edge(context);
   const init = new InitState();
+  const stopping = new AbortController();
   const services: Service[] = [];
   let stopPlugins = async (): Promise<void> => undefined;
   const stopServices = async () => {
@@ -107,7 +123,15 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
       context,
       edge,
       markReady: () => init.complete(),
+      runReadyHooks: async (initDir, hookOptions = {}) =>
+        runStageScripts(init, "READY", await findStageScripts(initDir, "READY"), {
+          ...hookOptions,
+          endpoint,
+          region,
+          signal: stopping.signal,
+        }),
       stop: async () => {
+        stopping.abort();
         await stopPlugins();
         await edge.close();
         await stopServices();

@@ -65,7 +65,7 @@ describe("CLI: pipeline up against a running engine", () => {
 
       expect(result.code).toBe(2);
       expect(result.stderr).toBe(
-        `pipeline: ${target.endpoint} is already serving; --persist and --bare apply only when up starts the engine\n`,
+        `pipeline: ${target.endpoint} is already serving; --persist, --bare and --init-dir apply only when up starts the engine\n`,
       );
     }
   });
