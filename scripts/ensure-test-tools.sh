@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm test` runs this first (pretest): the end-to-end suites drive the real AWS CLI v2, headless Chromium and
-# (for Amazon DynamoDB Local) a Java runtime, all from Debian. As root with apt, missing ones are installed; anywhere
+# (for Amazon DynamoDB Local) a Java runtime, and the validators suite shellcheck, all from Debian. As root with apt, missing ones are installed; anywhere
 # else the suites that need them skip, each with its reason, and this says which.
 set -euo pipefail
 missing=()
@@ -23,6 +23,8 @@ has_chrome() {
 has_aws_v2 || missing+=(awscli)
 has_chrome || missing+=(chromium)
 command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
+# The validators suite runs shellcheck on every shell script in the repository.
+command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "pretest: installing ${missing[*]} (Debian packages the end-to-end suites use)"
