@@ -156,13 +156,19 @@ export class Edge {
     };
     const service = internal ? undefined : this.#services.get(serviceName);
     const verdict = checkBrowserOrigin(request.headers, guard, this.#port);
-    const allowedOrigin = verdict.allowed ? verdict.origin : undefined;
-    if (!verdict.allowed && !this.#crossOriginExempt(serviceName, service, head, verdict.origin)) {
-      this.#context.log(`edge: refused ${head.method} ${url.pathname}: ${verdict.reason}`);
-      return refuse(403, "AccessDenied", `Cross-origin request refused: ${verdict.reason}`);
+    let allowedOrigin = verdict.allowed ? verdict.origin : undefined;
+    if (!verdict.allowed) {
+      const exemption = this.#crossOriginExemption(serviceName, service, head, request, verdict.origin);
+      if (!exemption) {
+        this.#context.log(`edge: refused ${head.method} ${url.pathname}: ${verdict.reason}`);
+        return refuse(403, "AccessDenied", `Cross-origin request refused: ${verdict.reason}`);
+      }
+      // A presigned URL works from any page, preflight and response included; bucket CORS answers for itself.
+      if (exemption === "presigned" && verdict.origin !== undefined && verdict.origin !== "null")
+        allowedOrigin = verdict.origin;
     }
-    if (head.method === "OPTIONS") {
-      // A CORS preflight from a page the engine allows; refused pages never reach this.
+    if (head.method === "OPTIONS" && allowedOrigin) {
+      // A CORS preflight from a page the engine allows (bucket CORS preflights go to S3).
       const requested = request.headers["access-control-request-headers"];
       return this.#finish(
         request,
@@ -238,17 +244,23 @@ export class Edge {
 
   /**
    * A browser request refused by origin that may still go on: presigned S3 object URLs (any page holding one may
-   * use it), and S3 requests the bucket's own CORS configuration allows (S3's CORS rules are the user's to set).
+   * use it; for a preflight, the method it announces), and S3 requests the bucket's own CORS configuration allows
+   * (S3's CORS rules are the user's to set).
    */
-  #crossOriginExempt(
+  #crossOriginExemption(
     serviceName: string,
     service: Service | undefined,
     head: RequestHead,
+    request: IncomingMessage,
     origin: string | undefined,
-  ): boolean {
-    if (serviceName !== "s3" || !service) return false;
-    if (isPresignedObjectRequest(head.method, head.rawPath, head.query)) return true;
-    return origin !== undefined && origin !== "null" && service.allowsCrossOrigin?.(head, origin) === true;
+  ): "presigned" | "bucket-cors" | undefined {
+    if (serviceName !== "s3" || !service) return undefined;
+    const announced = request.headers["access-control-request-method"];
+    const method = head.method === "OPTIONS" && typeof announced === "string" ? announced : head.method;
+    if (isPresignedObjectRequest(method.toUpperCase(), head.rawPath, head.query)) return "presigned";
+    if (origin !== undefined && origin !== "null" && service.allowsCrossOrigin?.(head, origin) === true)
+      return "bucket-cors";
+    return undefined;
   }
 
   /** Reads a body up to `limit` bytes; a larger declared or received body, or a stalled one, is not kept. */

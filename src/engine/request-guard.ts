@@ -176,7 +176,7 @@ export function isPresignedObjectRequest(method: string, rawPath: string, query:
   if (!signed) return false;
   if (!["GET", "HEAD", "PUT"].includes(method)) return false;
   const subresources = [...query.keys()].filter(
-    (name) => !/^(x-amz-|response-|signature$|awsaccesskeyid$|expires$|versionid$)/i.test(name),
+    (name) => !/^(x-amz-|x-id$|response-|signature$|awsaccesskeyid$|expires$|versionid$)/i.test(name),
   );
   // UploadPart (`partNumber` + `uploadId`) is an object write too.
   const allowedSub = method === "PUT" ? ["partNumber", "uploadId"] : ["partNumber"];
