@@ -2,16 +2,12 @@ import type { Stats } from "node:fs";
 import { constants } from "node:fs";
 import { access, lstat, open, readdir, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { PutObjectCommand } from "@aws-sdk/client-s3";
-import { SingleBar } from "cli-progress";
 import pLimit from "p-limit";
 import { glob, isDynamicPattern } from "tinyglobby";
 import { stripETagQuotes } from "../../../src/function/record.ts";
-import { waitForRecord } from "../../../src/pipeline/records.ts";
 import { CheckFailedError, UsageError } from "../errors.ts";
-import { confirmAwsWrite } from "../guard.ts";
 import { Output } from "../output.ts";
-import { type GlobalOptions, requireEndpoint, resolveTarget, type Target } from "../target.ts";
+import type { GlobalOptions, Target } from "../target.ts";
 import { type FoundFile, type PlannedUpload, planUploads, type SkippedFile } from "../upload-plan.ts";
 
 export interface UploadOptions extends GlobalOptions {
@@ -178,6 +174,7 @@ export async function uploadFiles(
   uploads: PlannedUpload[],
   options: { concurrency: number; onDone?: (result: UploadResult) => void },
 ): Promise<{ done: UploadResult[]; failed: Array<{ upload: PlannedUpload; error: Error }> }> {
+  const { PutObjectCommand } = await import("@aws-sdk/client-s3");
   const limit = pLimit(options.concurrency);
   const done: UploadResult[] = [];
   const failed: Array<{ upload: PlannedUpload; error: Error }> = [];
@@ -230,6 +227,15 @@ export async function upload(inputs: string[], options: UploadOptions): Promise<
         : "nothing to upload: no image files among the inputs (use --any for other files)",
     );
   }
+  // The AWS SDK and the target are loaded only once the inputs are known to hold something to upload: a bad
+  // input is answered in the time it takes to look at it.
+  const [{ requireEndpoint, resolveTarget }, { confirmAwsWrite }, { SingleBar }, { waitForRecord }] =
+    await Promise.all([
+      import("../target.ts"),
+      import("../guard.ts"),
+      import("cli-progress"),
+      import("../../../src/pipeline/records.ts"),
+    ]);
   const target = await resolveTarget(options);
   await requireEndpoint(target);
   await confirmAwsWrite(
