@@ -4,7 +4,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CreateRoleCommand, IAMClient, ListRolePoliciesCommand } from "@aws-sdk/client-iam";
+import { IAMClient, ListRolePoliciesCommand } from "@aws-sdk/client-iam";
 import {
   CreateFunctionCommand,
   DeleteFunctionCommand,
@@ -27,6 +27,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Engine, startEngine } from "../../src/engine/index.ts";
 import { defineStack } from "../../src/stack/spec.ts";
 import { CHROMIUM_PATH, chromiumArgs, hasChromium } from "../helpers/browser.ts";
+import { createLambdaRole } from "../helpers/lambda-role.ts";
 
 /**
  * Issue 13's attacks, made by a real browser: a page of another local origin (and a DNS-rebinding name mapped to
@@ -57,18 +58,7 @@ const iam = () => new IAMClient({ endpoint: engine.endpoint, region, credentials
 beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), "pipeline-security-"));
   engine = await startEngine({ port: 0 });
-  const role = await iam().send(
-    new CreateRoleCommand({
-      RoleName: roleName,
-      AssumeRolePolicyDocument: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          { Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" },
-        ],
-      }),
-    }),
-  );
-  roleArn = role.Role?.Arn as string;
+  roleArn = await createLambdaRole(engine.endpoint, roleName);
   // The victim writes the file an event names: an invocation from the page would leave it behind.
   await lambda().send(
     new CreateFunctionCommand({

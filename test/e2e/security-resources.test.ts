@@ -12,7 +12,6 @@ import {
   DescribeLogStreamsCommand,
   GetLogEventsCommand,
 } from "@aws-sdk/client-cloudwatch-logs";
-import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import {
   CreateFunctionCommand,
   DeleteFunctionCommand,
@@ -24,6 +23,7 @@ import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { strToU8, zipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type EngineProcess, startEngineProcess } from "../helpers/engine.ts";
+import { createLambdaRole } from "../helpers/lambda-role.ts";
 import { eventually } from "../helpers/poll.ts";
 
 /**
@@ -64,31 +64,11 @@ beforeAll(async () => {
   );
   lambda = new LambdaClient({ endpoint: engine.endpoint, region, credentials });
   s3 = new S3Client({ endpoint: engine.endpoint, region, credentials, forcePathStyle: true });
-  const iam = new IAMClient({ endpoint: engine.endpoint, region, credentials });
-  const role = await iam.send(
-    new CreateRoleCommand({
-      RoleName: "resources-role",
-      AssumeRolePolicyDocument: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          { Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" },
-        ],
-      }),
-    }),
-  );
   // Function logs are written only when the role may write them.
-  await iam.send(
-    new PutRolePolicyCommand({
-      RoleName: "resources-role",
-      PolicyName: "logs",
-      PolicyDocument: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Action: "logs:*", Resource: "*" }],
-      }),
-    }),
-  );
-  iam.destroy();
-  roleArn = role.Role?.Arn as string;
+  roleArn = await createLambdaRole(engine.endpoint, "resources-role", {
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Action: "logs:*", Resource: "*" }],
+  });
   await s3.send(new CreateBucketCommand({ Bucket: "big" }));
 }, 60_000);
 
@@ -173,14 +153,14 @@ describe("Security: bounded work per request", () => {
     expect(head.headers.get("etag")).toBe(`"${result.md5}"`);
     expect(Number(head.headers.get("content-length"))).toBe(bigPutBytes);
     expect(peak).toBeLessThan(300);
-    let after = engineRssMb();
-    await eventually(
+    const after = await eventually(
       "engine RSS back under 200 MB",
-      () => ((after = engineRssMb()) < 200 ? true : undefined),
-      {
-        timeoutMs: 15_000,
+      () => {
+        const rss = engineRssMb();
+        return rss < 200 ? rss : undefined;
       },
-    ).catch(() => undefined);
+      { timeoutMs: 15_000 },
+    ).catch(() => engineRssMb());
     console.log(`engine RSS after: ${after.toFixed(0)} MB`);
     expect(after).toBeLessThan(200);
   }, 240_000);
