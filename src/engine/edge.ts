@@ -293,7 +293,11 @@ export class Edge {
       socket.destroy();
     };
     socket.setTimeout(idleMs, onTimeout);
-    const clear = () => socket.setTimeout(0);
+    // A keep-alive socket carries many requests: each one's listener goes when its body is done.
+    const clear = () => {
+      socket.setTimeout(0);
+      socket.removeListener("timeout", onTimeout);
+    };
     request.once("end", clear);
     request.once("close", clear);
     return request;

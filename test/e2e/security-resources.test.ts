@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { request as httpRequest } from "node:http";
+import { Agent, request as httpRequest } from "node:http";
 import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -40,6 +40,7 @@ const MiB = 1024 * 1024;
  */
 const bigPutBytes = Number(process.env.PIPELINE_BIG_PUT_MB ?? 256) * MiB;
 const headersTimeoutMs = 2_000;
+const bodyIdleTimeoutMs = 1_500;
 const marker = `ENGINE_SECRET_MARKER_${process.pid}`;
 
 let engine: EngineProcess;
@@ -59,7 +60,7 @@ beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), "pipeline-resources-"));
   // Memory mode, the default: a large upload must go to disk all the same.
   engine = await startEngineProcess(
-    { timeouts: { headersMs: headersTimeoutMs } },
+    { timeouts: { headersMs: headersTimeoutMs, bodyIdleMs: bodyIdleTimeoutMs } },
     { [marker]: "engine-only" },
   );
   lambda = new LambdaClient({ endpoint: engine.endpoint, region, credentials });
@@ -189,6 +190,43 @@ describe("Security: bounded work per request", () => {
     expect(outcome.body).toContain("<Code>NoSuchBucket</Code>");
     expect(outcome.ms).toBeLessThan(500);
   });
+
+  it("closes a PUT whose body stalls past the body timeout, and keeps serving keep-alive clients", async () => {
+    const started = performance.now();
+    const closedAfter = await new Promise<number>((resolve) => {
+      const request = httpRequest(`${engine.endpoint}/big/stalled.bin`, {
+        method: "PUT",
+        headers: { "content-length": String(MiB) },
+      });
+      request.on("error", () => resolve(performance.now() - started));
+      request.on("close", () => resolve(performance.now() - started));
+      request.write(Buffer.alloc(1024));
+    });
+    console.log(`stalled PUT closed after ${closedAfter.toFixed(0)} ms`);
+    expect(closedAfter).toBeGreaterThanOrEqual(bodyIdleTimeoutMs - 100);
+    expect(closedAfter).toBeLessThan(bodyIdleTimeoutMs + 5_000);
+    const head = await fetch(`${engine.endpoint}/big/stalled.bin`, { method: "HEAD" });
+    expect(head.status).toBe(404);
+    // Many bodies on one keep-alive connection: each request's timeout listener is gone with its body.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    for (let i = 0; i < 20; i++) {
+      const status = await new Promise<number>((resolve, reject) => {
+        const request = httpRequest(
+          `${engine.endpoint}/big/small-${i}.txt`,
+          { method: "PUT", agent },
+          (response) => {
+            response.resume();
+            response.on("end", () => resolve(response.statusCode ?? 0));
+          },
+        );
+        request.on("error", reject);
+        request.end("small");
+      });
+      expect(status).toBe(200);
+    }
+    agent.destroy();
+    expect(engine.stderr()).not.toContain("MaxListenersExceededWarning");
+  }, 20_000);
 
   it("refuses an oversized DynamoDB request by its Content-Length, without reading it", async () => {
     const response = await new Promise<{ status: number; body: string }>((resolve) => {
