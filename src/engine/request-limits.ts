@@ -31,7 +31,9 @@ export const lambdaLimits = {
 
 /** DynamoDB refuses requests over 16 MB (items are limited to 400 KB by the backend itself). */
 export const dynamoDbRequestBytes = 16 * MiB;
-/** A PutLogEvents batch is at most 1,048,576 bytes of events; the JSON around them adds escapes and names. */
+/** A PutLogEvents batch: at most 1,048,576 bytes, counting each event's UTF-8 message plus 26 bytes. */
+export const logsBatchBytes = 1_048_576;
+/** The request around a full batch: the JSON adds escapes and names. */
 export const logsRequestBytes = 2 * MiB;
 /** IAM and STS Query requests (policy documents are at most a few KB). */
 export const queryRequestBytes = 1 * MiB;
@@ -63,12 +65,7 @@ export function bodyLimit(service: string, head: RequestHead): BodyLimit {
     case "dynamodb":
       return tooLarge(dynamoDbRequestBytes, operationOf(head), "RequestEntityTooLarge");
     case "logs":
-      return {
-        bytes: logsRequestBytes,
-        status: 413,
-        code: "InvalidParameterException",
-        message: `Log events in a single PutLogEvents request must be smaller than 1048576 bytes`,
-      };
+      return tooLarge(logsRequestBytes, operationOf(head), "InvalidParameterException");
     default:
       return tooLarge(queryRequestBytes, service.toUpperCase(), "RequestEntityTooLarge");
   }

@@ -9,8 +9,11 @@ import { join } from "node:path";
 import { crc32, createInflateRaw, deflateRawSync, constants as zlibConstants } from "node:zlib";
 import {
   CloudWatchLogsClient,
+  CreateLogGroupCommand,
+  CreateLogStreamCommand,
   DescribeLogStreamsCommand,
   GetLogEventsCommand,
+  PutLogEventsCommand,
 } from "@aws-sdk/client-cloudwatch-logs";
 import {
   CreateFunctionCommand,
@@ -227,6 +230,25 @@ describe("Security: bounded work per request", () => {
     agent.destroy();
     expect(engine.stderr()).not.toContain("MaxListenersExceededWarning");
   }, 20_000);
+
+  it("refuses a PutLogEvents batch over 1,048,576 bytes with AWS's error", async () => {
+    const logs = new CloudWatchLogsClient({ endpoint: engine.endpoint, region, credentials });
+    await logs.send(new CreateLogGroupCommand({ logGroupName: "/big/batch" }));
+    await logs.send(new CreateLogStreamCommand({ logGroupName: "/big/batch", logStreamName: "s" }));
+    const logEvents = Array.from({ length: 5 }, (_, i) => ({
+      timestamp: Date.now() + i,
+      message: "x".repeat(250_000),
+    }));
+    const error = await logs
+      .send(new PutLogEventsCommand({ logGroupName: "/big/batch", logStreamName: "s", logEvents }))
+      .then(
+        () => undefined,
+        (caught: Error) => caught,
+      );
+    logs.destroy();
+    expect(error?.name).toBe("InvalidParameterException");
+    expect(error?.message).toBe("Upload too large: 1250130 bytes exceeds limit of 1048576");
+  });
 
   it("refuses an oversized DynamoDB request by its Content-Length, without reading it", async () => {
     const response = await new Promise<{ status: number; body: string }>((resolve) => {
