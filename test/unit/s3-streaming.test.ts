@@ -80,7 +80,7 @@ describe("Function: storePayload", () => {
     await blobs.close();
   });
 
-  it("refuses a body whose checksum does not match and keeps nothing", async () => {
+  it("refuses a body whose checksum does not match with BadDigest", async () => {
     const blobs = new MemoryBlobStore();
     const headers = { "x-amz-checksum-crc32": computeChecksum("CRC32", Buffer.from("other")) };
     await expect(
