@@ -31,6 +31,10 @@ export function buildProgram(): Command {
     .option("--port <port>", "port for the embedded engine (0 picks a free one)")
     .option("--persist <dir>", "keep S3 and DynamoDB state in <dir> across restarts")
     .option("--bare", "serve the engine without provisioning (for init hooks or your own scripts)")
+    .option(
+      "--init-dir [dir]",
+      "run <dir>/ready.d as LocalStack's ready hooks after start (default dir: the repo's localstack/init)",
+    )
     .option("--no-enforce-iam", "do not evaluate the function role's IAM policies")
     .addOption(
       new Option("--dynamodb <backend>", "DynamoDB emulator").choices(["dynalite", "dynamodb-local"]),

@@ -1,4 +1,4 @@
-import type { StackSettings } from "../stack/spec.ts";
+import type { EnginePlugin } from "./plugin.ts";
 import type { FaultOptions } from "./types.ts";
 
 export type DynamoDbBackend = "dynalite" | "dynamodb-local";
@@ -39,8 +39,8 @@ export interface EngineOptions {
     /** Base backoff between async retries in ms (AWS waits ~1 min then ~2 min; locally default 200 ms). */
     retryBaseDelayMs?: number;
   };
-  /** Names of the stack the dashboard shows (defaults from src/stack/spec.ts). */
-  stack?: Partial<StackSettings>;
+  /** Extensions mounted on the edge, started in order (see plugin.ts); `pipeline up` adds the dashboard. */
+  plugins?: readonly EnginePlugin[];
   /** Engine diagnostics sink; silent by default. */
   log?: (message: string) => void;
 }

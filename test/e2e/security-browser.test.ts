@@ -24,6 +24,7 @@ import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { strToU8, zipSync } from "fflate";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dashboardPlugin } from "../../src/dashboard/index.ts";
 import { type Engine, startEngine } from "../../src/engine/index.ts";
 import { defineStack } from "../../src/stack/spec.ts";
 import { CHROMIUM_PATH, chromiumArgs, hasChromium } from "../helpers/browser.ts";
@@ -57,7 +58,7 @@ const iam = () => new IAMClient({ endpoint: engine.endpoint, region, credentials
 
 beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), "pipeline-security-"));
-  engine = await startEngine({ port: 0 });
+  engine = await startEngine({ port: 0, plugins: [dashboardPlugin()] });
   roleArn = await createLambdaRole(engine.endpoint, roleName);
   // The victim writes the file an event names: an invocation from the page would leave it behind.
   await lambda().send(

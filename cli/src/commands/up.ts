@@ -1,6 +1,10 @@
 import { networkInterfaces } from "node:os";
+import { join, resolve } from "node:path";
+import { DEFAULT_ARTIFACT_PATH, repoRoot } from "../../../src/artifact/build.ts";
+import { dashboardPlugin } from "../../../src/dashboard/index.ts";
 import { type Engine, startEngine } from "../../../src/engine/index.ts";
 import type { DynamoDbBackend } from "../../../src/engine/options.ts";
+import { initFailureMessage, judgeInitReady } from "../../../src/pipeline/init-readiness.ts";
 import { provisionStack, type StepResult } from "../../../src/stack/provision.ts";
 import { ensureFunctionArtifact } from "../artifact.ts";
 import { CliError, EnvironmentError, ExitCode, UsageError } from "../errors.ts";
@@ -21,6 +25,8 @@ export interface UpOptions extends GlobalOptions {
   host?: string;
   corsOrigin?: string[];
   lambdaConcurrency?: string;
+  /** LocalStack-style init directory whose ready.d scripts run after start; `true` means the repo's localstack/init. */
+  initDir?: string | boolean;
 }
 
 const loopbackHosts = new Set(["localhost", "127.0.0.1", "::1", "[::1]"]);
@@ -55,6 +61,9 @@ function parseCorsOrigins(values: string[] | undefined): string[] {
     return url.origin;
   });
 }
+
+/** The repo's LocalStack init directory: the hooks `docker compose up` mounts into LocalStack. */
+export const REPO_INIT_DIR = join(repoRoot, "localstack/init");
 
 const parseCount = (
   value: string | undefined,
@@ -94,25 +103,65 @@ async function provision(target: Target, output: Output): Promise<StepResult[]> 
   });
 }
 
-/** Waits for LocalStack-style readiness: health answers and init hooks completed. */
+/**
+ * Waits for LocalStack-style readiness: init/ready completed with every script SUCCESSFUL. A script in ERROR fails
+ * at once, naming it: LocalStack completes the stage anyway, so waiting longer would only hide a stack never built.
+ */
 async function waitForInitReady(endpoint: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    let body: unknown;
     try {
       const response = await fetch(`${endpoint}/_localstack/init/ready`, {
         signal: AbortSignal.timeout(2000),
       });
-      if (response.ok && ((await response.json()) as { completed?: boolean }).completed) return;
       // Older LocalStack answers 404 for /init/ready: health alone must do.
       if (response.status === 404) return;
+      body = response.ok ? await response.json() : undefined;
     } catch {
       // not up yet
+    }
+    const readiness = judgeInitReady(body);
+    if (readiness.kind === "ready") return;
+    if (readiness.kind === "failed") {
+      throw new CliError(ExitCode.failed, initFailureMessage(endpoint, readiness.failed));
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   throw new EnvironmentError(
     `${endpoint} did not report init ready within ${timeoutMs / 1000} s (see /_localstack/init)`,
   );
+}
+
+/**
+ * Runs the init directory's ready.d scripts on the engine as LocalStack would, with what compose gives LocalStack's
+ * container: the function zip (built here unless PIPELINE_FUNCTION_ZIP names one). A failed script is reported
+ * loudly but, as in LocalStack, the engine keeps serving so /_localstack/init shows the ERROR.
+ */
+async function runInitHooks(engine: Engine, initDir: string, output: Output): Promise<void> {
+  const env: Record<string, string> = {};
+  if (!process.env.PIPELINE_FUNCTION_ZIP) {
+    const { built } = await ensureFunctionArtifact();
+    if (built) output.info("built dist/function.zip");
+    env.PIPELINE_FUNCTION_ZIP = DEFAULT_ARTIFACT_PATH;
+  }
+  output.info(`init: running ${join(initDir, "ready.d")} as LocalStack's ready hooks`);
+  const scripts = await engine.runReadyHooks(initDir, {
+    env,
+    onOutput: (script, line) => output.info(output.dim(`  [${script.name}] ${line}`)),
+  });
+  for (const script of scripts) {
+    output.info(
+      `  ${script.name.padEnd(28)} ${script.state === "SUCCESSFUL" ? output.ok(script.state) : output.bad(script.state)}`,
+    );
+  }
+  output.data({
+    event: "init",
+    initDir,
+    scripts: scripts.map(({ stage, name, state }) => ({ stage, name, state })),
+  });
+  const failed = scripts.filter((s) => s.state === "ERROR").map((s) => s.name);
+  if (failed.length > 0) output.warn(initFailureMessage(engine.endpoint, failed));
 }
 
 /** `pipeline up`: start the embedded engine (or use a running LocalStack / real AWS) and provision the stack. */
@@ -136,9 +185,9 @@ export async function up(options: UpOptions): Promise<void> {
   const url = new URL(endpoint);
   const status = await probeEndpoint(endpoint, 3000);
   if (status.listening) {
-    if (options.persist || options.bare) {
+    if (options.persist || options.bare || options.initDir) {
       throw new UsageError(
-        `${endpoint} is already serving; --persist and --bare apply only when up starts the engine`,
+        `${endpoint} is already serving; --persist, --bare and --init-dir apply only when up starts the engine`,
       );
     }
     output.info(
@@ -166,7 +215,7 @@ export async function up(options: UpOptions): Promise<void> {
       ...(corsOrigins.length > 0 ? { corsOrigins } : {}),
       ...(options.persist ? { dataDir: options.persist } : {}),
       enforceIam: options.enforceIam !== false,
-      stack: target.stack,
+      plugins: [dashboardPlugin({ stack: target.stack })],
       ...(options.dynamodb ? { dynamodbBackend: options.dynamodb } : {}),
       ...(options.lambdaConcurrency
         ? {
@@ -222,7 +271,11 @@ export async function up(options: UpOptions): Promise<void> {
     }
     printSteps(output, steps);
   }
-  engine.markReady();
+  if (options.initDir) {
+    await runInitHooks(engine, options.initDir === true ? REPO_INIT_DIR : resolve(options.initDir), output);
+  } else {
+    engine.markReady();
+  }
   markServing();
   // performance.now() counts from process start: the figure a user waits for, CLI loading included.
   const readyMs = Math.round(performance.now());
@@ -239,7 +292,7 @@ export async function up(options: UpOptions): Promise<void> {
     dashboard: `${engine.endpoint}/_pipeline/`,
   });
   output.line(
-    `${output.ok("ready")} embedded engine at ${engine.endpoint}${options.bare ? " (bare: nothing provisioned)" : ""} in ${readyMs} ms` +
+    `${output.ok("ready")} embedded engine at ${engine.endpoint}${options.bare ? (options.initDir ? " (bare: provisioned by the init hooks only)" : " (bare: nothing provisioned)") : ""} in ${readyMs} ms` +
       (options.bare ? "" : `: bucket ${s.bucket}, table ${s.table}, function ${s.functionName}`),
   );
   output.line(output.dim(`  dashboard  ${engine.endpoint}/_pipeline/`));
