@@ -7,8 +7,11 @@ import { hostname, networkInterfaces } from "node:os";
  * does), and which requests may not come as a GET. Pure functions over the request head.
  */
 
-/** Host names the engine always answers to, whatever it is bound to. */
-const loopbackNames = ["localhost", "127.0.0.1", "::1", "localhost.localstack.cloud"];
+/**
+ * Host names the engine always answers to, whatever it is bound to. `host.docker.internal` is how containers name
+ * this machine (Docker Desktop, `--add-host`); no web site can put its pages under that name.
+ */
+const loopbackNames = ["localhost", "127.0.0.1", "::1", "localhost.localstack.cloud", "host.docker.internal"];
 /** Virtual-hosted S3 names below these suffixes are the engine too (`<bucket>.s3.localhost.localstack.cloud`). */
 const loopbackSuffixes = [".localhost", ".localhost.localstack.cloud"];
 /** Sec-Fetch-Site values for requests no other site started: the page itself, or the user (address bar). */

@@ -20,6 +20,7 @@ describe("Function: isAllowedHost", () => {
     ["localhost.localstack.cloud:4566", true],
     ["photos.s3.localhost.localstack.cloud:4566", true],
     ["photos.localhost:4566", true],
+    ["host.docker.internal:4566", true],
     ["rebind.attacker.example:4566", false],
     ["127.0.0.1.nip.io:4566", false],
     ["localhost.evil.example", false],
