@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { allowAll, CredentialStore, type EngineContext, EngineEventBus, FaultInjector } from "./context.ts";
 import { registerControlRoutes } from "./control.ts";
 import { createDynamoDbService } from "./dynamodb/index.ts";
-import { Edge } from "./edge.ts";
+import { DEFAULT_BODY_IDLE_TIMEOUT_MS, DEFAULT_HEADERS_TIMEOUT_MS, Edge } from "./edge.ts";
 import { registerHealthRoutes } from "./health.ts";
 import { createIamService } from "./iam/index.ts";
 import {
@@ -17,6 +17,7 @@ import { createLambdaService } from "./lambda/index.ts";
 import { createLogsService } from "./logs/index.ts";
 import type { EngineOptions } from "./options.ts";
 import { startPlugins } from "./plugin.ts";
+import { guardSettings } from "./request-guard.ts";
 import { createS3Service } from "./s3/index.ts";
 import { createStsService } from "./sts/index.ts";
 import type { Service } from "./types.ts";
@@ -84,7 +85,16 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     log: options.log ?? (() => undefined),
   };
   const resolvedOptions: EngineOptions = { ...options, dataDir, accountId, region };
-  const edge = new Edge(context);
+  const edge = new Edge(context, {
+    guard: guardSettings({
+      boundHost: options.host ?? "127.0.0.1",
+      extraHosts: options.allowedHosts ?? [],
+      corsOrigins: options.corsOrigins ?? [],
+      env: process.env,
+    }),
+    headersTimeoutMs: options.timeouts?.headersMs ?? DEFAULT_HEADERS_TIMEOUT_MS,
+    bodyIdleTimeoutMs: options.timeouts?.bodyIdleMs ?? DEFAULT_BODY_IDLE_TIMEOUT_MS,
+  });
   const init = new InitState();
   const stopping = new AbortController();
   const services: Service[] = [];

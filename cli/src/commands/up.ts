@@ -1,3 +1,4 @@
+import { networkInterfaces } from "node:os";
 import { join, resolve } from "node:path";
 import { DEFAULT_ARTIFACT_PATH, repoRoot } from "../../../src/artifact/build.ts";
 import { dashboardPlugin } from "../../../src/dashboard/index.ts";
@@ -22,9 +23,43 @@ export interface UpOptions extends GlobalOptions {
   dynamodbFaultRate?: string;
   s3FaultRate?: string;
   host?: string;
+  corsOrigin?: string[];
   lambdaConcurrency?: string;
   /** LocalStack-style init directory whose ready.d scripts run after start; `true` means the repo's localstack/init. */
   initDir?: string | boolean;
+}
+
+const loopbackHosts = new Set(["localhost", "127.0.0.1", "::1", "[::1]"]);
+
+/**
+ * The addresses other machines reach an engine bound to `host` at: every external interface address for a
+ * wildcard bind, else the address itself. Empty for loopback.
+ */
+export function reachableAddresses(host: string): string[] {
+  if (loopbackHosts.has(host.toLowerCase()) || host.startsWith("127.")) return [];
+  if (host !== "0.0.0.0" && host !== "::" && host !== "[::]") return [host];
+  return Object.values(networkInterfaces())
+    .flatMap((addresses) => addresses ?? [])
+    .filter((address) => !address.internal && (host === "0.0.0.0" ? address.family === "IPv4" : true))
+    .map((address) => (address.family === "IPv6" ? `[${address.address}]` : address.address));
+}
+
+function parseCorsOrigins(values: string[] | undefined): string[] {
+  return (values ?? []).map((value) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw new UsageError(
+        `invalid --cors-origin ${value}: expected an origin such as http://localhost:3000`,
+      );
+    }
+    if (url.origin === "null" || url.pathname.replace(/\/$/, "") !== "" || url.search !== "")
+      throw new UsageError(
+        `invalid --cors-origin ${value}: expected an origin such as http://localhost:3000`,
+      );
+    return url.origin;
+  });
 }
 
 /** The repo's LocalStack init directory: the hooks `docker compose up` mounts into LocalStack. */
@@ -171,11 +206,13 @@ export async function up(options: UpOptions): Promise<void> {
     );
   }
 
+  const corsOrigins = parseCorsOrigins(options.corsOrigin);
   let engine: Engine;
   try {
     engine = await startEngine({
       port: port ?? Number(url.port || 4566),
       ...(options.host ? { host: options.host } : {}),
+      ...(corsOrigins.length > 0 ? { corsOrigins } : {}),
       ...(options.persist ? { dataDir: options.persist } : {}),
       enforceIam: options.enforceIam !== false,
       plugins: [dashboardPlugin({ stack: target.stack })],
@@ -259,6 +296,12 @@ export async function up(options: UpOptions): Promise<void> {
       (options.bare ? "" : `: bucket ${s.bucket}, table ${s.table}, function ${s.functionName}`),
   );
   output.line(output.dim(`  dashboard  ${engine.endpoint}/_pipeline/`));
+  const exposed = reachableAddresses(options.host ?? "127.0.0.1");
+  if (exposed.length > 0) {
+    output.warn(
+      `--host ${options.host}: the engine is reachable from other machines at ${exposed.map((address) => `http://${address}:${engine.port}`).join(", ")}; anyone who reaches it can use it (no authentication). Host and browser checks stay on.`,
+    );
+  }
   output.line(
     output.dim(
       `  try        npx pipeline upload fixtures --wait   |   npx pipeline verify   |   npx pipeline logs --follow`,

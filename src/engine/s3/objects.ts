@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
+import { s3MaxPutBytes } from "../request-limits.ts";
 import type { ServiceResponse } from "../types.ts";
 import { authorizeS3, s3Arn } from "./access.ts";
 import { assertKeyLength, decodeKey } from "./addressing.ts";
@@ -14,7 +15,7 @@ import {
   objectResponseHeaders,
   storageAndEncryption,
 } from "./object-headers.ts";
-import { readPayload } from "./payload.ts";
+import { readPayload, storePayload } from "./payload.ts";
 import { evaluatePreconditions } from "./preconditions.ts";
 import { parseRange } from "./range.ts";
 import {
@@ -69,18 +70,30 @@ function writeHeaders(object: ObjectRecord): Record<string, string> {
 
 /** PutObject: stores the body durably, then announces it (ObjectCreated:Put). */
 export const putObject: S3Handler = async (runtime, call) => {
-  const { headers, body } = call.request;
+  const { headers } = call.request;
+  // Bucket, key and attributes are checked from the headers; only then is the body read, straight to the store.
   const bucket = requireBucket(runtime, call.bucket);
   assertKeyLength(call.key);
-  const payload = readPayload(headers, body);
   const attributes = attributesFromRequest(headers, bucket.configuration);
-  const segment = await runtime.store.blobs.write(payload.data);
-  const current = requireBucket(runtime, call.bucket);
-  checkWritePreconditions(headers, current, call.key);
+  const payload = await storePayload(
+    runtime.store.blobs,
+    headers,
+    call.request.bodyStream ?? call.request.body,
+    { maxBytes: s3MaxPutBytes },
+  );
+  const segment = payload.segment;
+  let current: BucketState;
+  try {
+    current = requireBucket(runtime, call.bucket);
+    checkWritePreconditions(headers, current, call.key);
+  } catch (error) {
+    runtime.store.blobs.release([segment]);
+    throw error;
+  }
   const object: ObjectRecord = {
     ...attributes,
     key: call.key,
-    size: payload.data.length,
+    size: payload.size,
     etag: payload.md5,
     lastModified: new Date().toISOString(),
     sequencer: runtime.sequencer.next(),
