@@ -80,7 +80,19 @@ export function registerDashboard(
   };
   let healthInFlight: Promise<HealthReport> | undefined;
   const health = () => {
-    healthInFlight ??= checkStackHealth(aws(), stack, { artifactPath: options.artifactPath }).finally(() => {
+    const runtime = context.internal.lambda?.runtimes()[stack.runtime];
+    healthInFlight ??= checkStackHealth(aws(), stack, {
+      artifactPath: options.artifactPath,
+      ...(runtime
+        ? {
+            runtime: {
+              runtime: stack.runtime,
+              emulated: runtime.emulated,
+              description: runtime.description,
+            },
+          }
+        : {}),
+    }).finally(() => {
       healthInFlight = undefined;
     });
     return healthInFlight;

@@ -93,6 +93,8 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
       dynamodb_backend: resolvedOptions.dynamodbBackend ?? "dynalite",
       enforce_iam: resolvedOptions.enforceIam !== false,
       persistence: dataDir ?? false,
+      // Which Node runs each Node.js runtime, and which are emulated on the engine's own Node.
+      lambda_runtimes: context.internal.lambda?.runtimes() ?? {},
     }));
     // The dashboard resolves its clients on first use, so it may register before the edge listens.
     const dashboard = registerDashboard(edge, context, {

@@ -29,6 +29,10 @@ export interface EngineOptions {
     maxRetries?: number;
     /** Base backoff between async retries in ms (AWS waits ~1 min then ~2 min; locally default 200 ms). */
     retryBaseDelayMs?: number;
+    /** Explicit runtime → Node binary mappings (`{ "nodejs24.x": "/opt/node24/bin/node" }`); see runtimes.ts. */
+    runtimeNodes?: Record<string, string>;
+    /** Refuse a runtime whose Node major is not on this machine instead of emulating it on the engine's Node. */
+    strictRuntime?: boolean;
   };
   /** Names of the stack the dashboard shows (defaults from src/stack/spec.ts). */
   stack?: Partial<StackSettings>;

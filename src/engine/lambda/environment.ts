@@ -62,6 +62,13 @@ export interface EnvironmentSettings {
   runtimeVariables: Record<string, string>;
   /** Receives lines printed outside any invocation (init-time output). */
   onOrphanLog(line: { timestamp: number; message: string }): void;
+  /** The Node binary the runtime resolved to (runtimes.ts). */
+  execPath: string;
+  /**
+   * Load the code with Node's module compile cache, kept beside the deployment's code directory: the first
+   * environment of a deployment writes it, later ones (scale-out, after a crash or idle stop) read it.
+   */
+  compileCache: boolean;
 }
 
 type ChildMessage =
@@ -151,7 +158,7 @@ export class ExecutionEnvironment {
         (process.env.PIPELINE_LAMBDA_NODE_OPTIONS ?? "").split(/\s+/).filter(Boolean),
         deployment.environment.NODE_OPTIONS,
       ),
-      execPath: process.execPath,
+      execPath: this.#settings.execPath,
       stdio: ["ignore", "pipe", "pipe", "ipc"],
       serialization: "json",
     });
@@ -198,6 +205,7 @@ export class ExecutionEnvironment {
       format: handler.format,
       exportPath: handler.exportPath,
       handler: deployment.handler,
+      ...(this.#settings.compileCache ? { compileCacheDir: `${deployment.codeDirectory}.compile-cache` } : {}),
     });
     try {
       await initialised;
