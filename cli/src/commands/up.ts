@@ -7,6 +7,7 @@ import { confirmAwsWrite } from "../guard.ts";
 import { markServing } from "../lifecycle.ts";
 import { Output } from "../output.ts";
 import { type GlobalOptions, probeEndpoint, resolveTarget, type Target } from "../target.ts";
+import { runtimeNodeMapping } from "./runtimes.ts";
 
 export interface UpOptions extends GlobalOptions {
   port?: string;
@@ -19,6 +20,8 @@ export interface UpOptions extends GlobalOptions {
   s3FaultRate?: string;
   host?: string;
   lambdaConcurrency?: string;
+  runtimeNode?: string[];
+  strictRuntime?: boolean;
 }
 
 const parseCount = (
@@ -49,7 +52,7 @@ function printSteps(output: Output, steps: StepResult[]): void {
 }
 
 async function provision(target: Target, output: Output): Promise<StepResult[]> {
-  const { zip, built } = await ensureFunctionArtifact();
+  const { zip, built } = await ensureFunctionArtifact(target.stack.runtime);
   if (built) output.info("built dist/function.zip");
   return provisionStack({
     clients: target.clients,
@@ -122,6 +125,7 @@ export async function up(options: UpOptions): Promise<void> {
     );
   }
 
+  const runtimeNodes = runtimeNodeMapping(options.runtimeNode);
   let engine: Engine;
   try {
     engine = await startEngine({
@@ -131,16 +135,18 @@ export async function up(options: UpOptions): Promise<void> {
       enforceIam: options.enforceIam !== false,
       stack: target.stack,
       ...(options.dynamodb ? { dynamodbBackend: options.dynamodb } : {}),
-      ...(options.lambdaConcurrency
-        ? {
-            lambda: {
+      lambda: {
+        ...(options.lambdaConcurrency
+          ? {
               maxConcurrency: parseCount(options.lambdaConcurrency, "--lambda-concurrency", {
                 min: 1,
                 max: 64,
               }),
-            },
-          }
-        : {}),
+            }
+          : {}),
+        ...(runtimeNodes ? { runtimeNodes } : {}),
+        strictRuntime: Boolean(options.strictRuntime),
+      },
       faults: {
         ...(options.duplicateDeliveries
           ? {
@@ -175,6 +181,14 @@ export async function up(options: UpOptions): Promise<void> {
   process.on("SIGINT", () => void shutdown("SIGINT"));
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
 
+  // Which Node runs the function: an emulated runtime is said here, and is an error with --strict-runtime.
+  const runtime = engine.context.internal.lambda?.runtimes()[served.stack.runtime];
+  if (runtime?.emulated && options.strictRuntime) {
+    await engine.stop();
+    throw new EnvironmentError(`${runtime.description} (--strict-runtime)`);
+  }
+  if (runtime?.emulated) output.warn(runtime.description);
+
   let steps: StepResult[] = [];
   if (!options.bare) {
     try {
@@ -200,12 +214,28 @@ export async function up(options: UpOptions): Promise<void> {
     persist: options.persist ?? null,
     readyMs,
     dashboard: `${engine.endpoint}/_pipeline/`,
+    ...(runtime
+      ? {
+          runtime: {
+            name: s.runtime,
+            node: runtime.node,
+            emulated: runtime.emulated,
+            description: runtime.description,
+          },
+        }
+      : {}),
   });
   output.line(
     `${output.ok("ready")} embedded engine at ${engine.endpoint}${options.bare ? " (bare: nothing provisioned)" : ""} in ${readyMs} ms` +
       (options.bare ? "" : `: bucket ${s.bucket}, table ${s.table}, function ${s.functionName}`),
   );
   output.line(output.dim(`  dashboard  ${engine.endpoint}/_pipeline/`));
+  if (runtime)
+    output.line(
+      runtime.emulated
+        ? `  runtime    ${output.bad(runtime.description)}`
+        : output.dim(`  runtime    ${runtime.description}`),
+    );
   output.line(
     output.dim(
       `  try        npx pipeline upload fixtures --wait   |   npx pipeline verify   |   npx pipeline logs --follow`,

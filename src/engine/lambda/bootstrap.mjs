@@ -85,7 +85,9 @@ async function loadModule(file, moduleFormat) {
 // runtime, as the runtime interface client reads it); nodejs22.x and older still run such handlers.
 const callbackRemovedMessage =
   "ERROR: AWS Lambda has removed support for callback-based function handlers starting with Node.js 24. You need to modify this function to use a supported handler signature to use Node.js 24 or later. For more information see https://docs.aws.amazon.com/lambda/latest/dg/nodejs-handler.html.";
-const runtimeMajor = Number(/^AWS_Lambda_nodejs(\d+)\.x$/.exec(process.env.AWS_EXECUTION_ENV ?? "")?.[1] ?? 0);
+const runtimeMajor = Number(
+  /^AWS_Lambda_nodejs(\d+)\.x$/.exec(process.env.AWS_EXECUTION_ENV ?? "")?.[1] ?? 0,
+);
 
 async function init(message) {
   // Node 22.1+: compiled code is cached for the next environment of this deployment (see environment.ts).
@@ -124,7 +126,11 @@ async function init(message) {
   if (runtimeMajor >= 24 && target.length >= 3) {
     return send({
       type: "initError",
-      error: { errorType: "Runtime.CallbackHandlerDeprecated", errorMessage: callbackRemovedMessage, trace: [] },
+      error: {
+        errorType: "Runtime.CallbackHandlerDeprecated",
+        errorMessage: callbackRemovedMessage,
+        trace: [],
+      },
     });
   }
   handler = target;

@@ -205,7 +205,9 @@ export class ExecutionEnvironment {
       format: handler.format,
       exportPath: handler.exportPath,
       handler: deployment.handler,
-      ...(this.#settings.compileCache ? { compileCacheDir: `${deployment.codeDirectory}.compile-cache` } : {}),
+      ...(this.#settings.compileCache
+        ? { compileCacheDir: `${deployment.codeDirectory}.compile-cache` }
+        : {}),
     });
     try {
       await initialised;
@@ -220,8 +222,8 @@ export class ExecutionEnvironment {
 
   #variables(): Record<string, string> {
     const { deployment, runtimeVariables } = this.#settings;
-    // The local runtime is the engine's Node (20 here) while AWS runs nodejs22.x: the SDK's Node 20 notice would
-    // be noise in every function log that AWS itself would never show, so it is switched off by its own flag.
+    // A function on Node 20 (nodejs20.x, or a runtime emulated on an engine of Node 20) would print the SDK's Node 20
+    // notice in every function log, which AWS's own runtimes never show: it is switched off by its own flag.
     const inherited: Record<string, string> = {
       TZ: "UTC",
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",

@@ -152,7 +152,9 @@ export async function createLambdaService(context: EngineContext, options: Engin
     listFailedEvents: () => queue.listFailed(),
     redriveFailedEvent: (id) => queue.redrive(id),
     runtimes: () =>
-      Object.fromEntries(runtimes.list().map((resolution) => [resolution.runtime, runtimeReport(resolution)])),
+      Object.fromEntries(
+        runtimes.list().map((resolution) => [resolution.runtime, runtimeReport(resolution)]),
+      ),
   };
 
   await store.load();

@@ -14,7 +14,12 @@ import {
   startLine,
 } from "./function-logs.ts";
 import { resolveHandler } from "./handler-resolution.ts";
-import { type RuntimeLaunch, type RuntimeResolver, RuntimeUnavailableError, runtimeLaunch } from "./runtimes.ts";
+import {
+  type RuntimeLaunch,
+  type RuntimeResolver,
+  RuntimeUnavailableError,
+  runtimeLaunch,
+} from "./runtimes.ts";
 
 /** What the runner reports for one invocation. */
 export type InvocationResult = InvocationOutcome & {

@@ -166,7 +166,11 @@ export function installedNodeBinary(buildDir: string, platform: NodeJS.Platform 
 }
 
 /** The version managers' install directories, in the order they are searched (pure: from env and home). */
-export function versionRoots(env: Env, home: string, platform: NodeJS.Platform = process.platform): VersionRoot[] {
+export function versionRoots(
+  env: Env,
+  home: string,
+  platform: NodeJS.Platform = process.platform,
+): VersionRoot[] {
   const dataHome = env.XDG_DATA_HOME ?? join(home, ".local", "share");
   const roots: VersionRoot[] = [
     {
@@ -180,11 +184,27 @@ export function versionRoots(env: Env, home: string, platform: NodeJS.Platform =
     ? [env.FNM_DIR]
     : [join(dataHome, "fnm"), join(home, ".fnm"), join(home, "Library", "Application Support", "fnm")];
   for (const dir of fnmDirs)
-    roots.push({ source: "fnm", dir: join(dir, "node-versions"), bin: (v) => unixBin(join(v, "installation")) });
+    roots.push({
+      source: "fnm",
+      dir: join(dir, "node-versions"),
+      bin: (v) => unixBin(join(v, "installation")),
+    });
   roots.push(
-    { source: "volta", dir: join(env.VOLTA_HOME ?? join(home, ".volta"), "tools", "image", "node"), bin: unixBin },
-    { source: "asdf", dir: join(env.ASDF_DATA_DIR ?? join(home, ".asdf"), "installs", "nodejs"), bin: unixBin },
-    { source: "mise", dir: join(env.MISE_DATA_DIR ?? join(dataHome, "mise"), "installs", "node"), bin: unixBin },
+    {
+      source: "volta",
+      dir: join(env.VOLTA_HOME ?? join(home, ".volta"), "tools", "image", "node"),
+      bin: unixBin,
+    },
+    {
+      source: "asdf",
+      dir: join(env.ASDF_DATA_DIR ?? join(home, ".asdf"), "installs", "nodejs"),
+      bin: unixBin,
+    },
+    {
+      source: "mise",
+      dir: join(env.MISE_DATA_DIR ?? join(dataHome, "mise"), "installs", "node"),
+      bin: unixBin,
+    },
   );
   return roots;
 }
@@ -294,7 +314,8 @@ export class RuntimeResolver {
       return found({ path: mapped, version, source: "mapping" });
     }
     const [installed, ...managers] = versionRoots(this.#env, this.#home);
-    const fromRoot = (root: VersionRoot | undefined) => (root ? this.#fromVersionRoot(root, major) : undefined);
+    const fromRoot = (root: VersionRoot | undefined) =>
+      root ? this.#fromVersionRoot(root, major) : undefined;
     const node =
       fromRoot(installed) ??
       this.#fromPath(major) ??
@@ -350,7 +371,11 @@ export class RuntimeResolver {
     if (real === realpathSync(process.execPath)) version = process.version;
     else {
       try {
-        version = execFileSync(real, ["--version"], { encoding: "utf8", timeout: 10_000, stdio: "pipe" }).trim();
+        version = execFileSync(real, ["--version"], {
+          encoding: "utf8",
+          timeout: 10_000,
+          stdio: "pipe",
+        }).trim();
       } catch {
         version = undefined;
       }
