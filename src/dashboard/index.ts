@@ -80,18 +80,9 @@ export function registerDashboard(
   };
   let healthInFlight: Promise<HealthReport> | undefined;
   const health = () => {
-    const runtime = context.internal.lambda?.runtimes()[stack.runtime];
     healthInFlight ??= checkStackHealth(aws(), stack, {
       artifactPath: options.artifactPath,
-      ...(runtime
-        ? {
-            runtime: {
-              runtime: stack.runtime,
-              emulated: runtime.emulated,
-              description: runtime.description,
-            },
-          }
-        : {}),
+      runtime: context.internal.lambda?.runtimes()[stack.runtime],
     }).finally(() => {
       healthInFlight = undefined;
     });

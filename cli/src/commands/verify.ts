@@ -13,7 +13,7 @@ import { observeStack } from "../../../src/stack/observe.ts";
 import { CheckFailedError, UsageError } from "../errors.ts";
 import { confirmAwsWrite } from "../guard.ts";
 import { Output, table } from "../output.ts";
-import { type GlobalOptions, requireEndpoint, resolveTarget } from "../target.ts";
+import { type GlobalOptions, readEngineRuntime, requireEndpoint, resolveTarget } from "../target.ts";
 
 export interface VerifyOptions extends GlobalOptions {
   report?: string;
@@ -31,7 +31,9 @@ export async function verify(options: VerifyOptions): Promise<void> {
   const stack = target.stack;
   const zip = await readFunctionArtifact();
   const observed = await observeStack(target.clients, stack);
-  const checks: CheckResult[] = checkStack(observed, stack, zip ? codeSha256(zip) : undefined);
+  const runtime = target.endpoint ? await readEngineRuntime(target.endpoint, stack.runtime) : undefined;
+  if (runtime?.emulated) output.warn(runtime.description);
+  const checks: CheckResult[] = checkStack(observed, stack, zip ? codeSha256(zip) : undefined, runtime);
   const configOk = checks.every((c) => c.ok);
   if (!options.skipProbe) {
     if (!configOk) {
