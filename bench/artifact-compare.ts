@@ -134,6 +134,7 @@ export interface ArtifactComparison {
  */
 export async function compareArtifacts(
   runs: number,
+  compileCacheRuns: number,
   compileCacheNodes: Array<{ path: string; version: string }> = [],
 ): Promise<ArtifactComparison> {
   const bundle = await buildFunctionArtifact();
@@ -165,10 +166,10 @@ export async function compareArtifacts(
       const on = (compileCache: boolean) => ({ node: path, compileCache });
       return {
         node: version,
-        bundleInit: measureInit(bundle.zipPath, "index.mjs", runs, on(false)),
-        nodeModulesInit: measureInit(seedZip, "dist/handler.js", runs, on(false)),
-        bundleInitCached: measureInit(bundle.zipPath, "index.mjs", runs, on(true)),
-        nodeModulesInitCached: measureInit(seedZip, "dist/handler.js", runs, on(true)),
+        bundleInit: measureInit(bundle.zipPath, "index.mjs", compileCacheRuns, on(false)),
+        nodeModulesInit: measureInit(seedZip, "dist/handler.js", compileCacheRuns, on(false)),
+        bundleInitCached: measureInit(bundle.zipPath, "index.mjs", compileCacheRuns, on(true)),
+        nodeModulesInitCached: measureInit(seedZip, "dist/handler.js", compileCacheRuns, on(true)),
       };
     });
     return {

@@ -28,6 +28,54 @@ const majors = [20, 22, 24] as const;
 const runtimeOf = (major: number) => `nodejs${major}.x`;
 const trustPolicy = defineStack().trustPolicy;
 
+type Clients = ReturnType<typeof createAwsClients>;
+
+/** A role Lambda may assume and that may write the function's logs; returns its ARN. */
+async function functionRole(clients: Clients, name: string): Promise<string> {
+  const role = await clients.iam.send(
+    new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: JSON.stringify(trustPolicy) }),
+  );
+  await clients.iam.send(
+    new AttachRolePolicyCommand({
+      RoleName: name,
+      PolicyArn: "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+    }),
+  );
+  return String(role.Role?.Arn);
+}
+
+/** CreateFunction from one file's source (`index.handler`); the promise settles when the call does. */
+function createFunction(
+  clients: Clients,
+  name: string,
+  runtime: string,
+  role: string,
+  file: [string, string],
+) {
+  return clients.lambda.send(
+    new CreateFunctionCommand({
+      FunctionName: name,
+      Runtime: runtime as "nodejs22.x",
+      Role: role,
+      Handler: "index.handler",
+      Code: { ZipFile: zipSync({ [file[0]]: strToU8(file[1]) }) },
+    }),
+  );
+}
+
+/** Waits until the function is Active, invokes it once, and returns its error kind and parsed payload. */
+async function invokeWhenActive(
+  clients: Clients,
+  name: string,
+): Promise<{ functionError?: string; payload: Record<string, unknown> }> {
+  await waitUntilFunctionActiveV2({ client: clients.lambda, maxWaitTime: 30 }, { FunctionName: name });
+  const result = await clients.lambda.send(new InvokeCommand({ FunctionName: name, Payload: strToU8("{}") }));
+  return {
+    ...(result.FunctionError ? { functionError: result.FunctionError } : {}),
+    payload: JSON.parse(Buffer.from(result.Payload ?? []).toString("utf8")) as Record<string, unknown>,
+  };
+}
+
 /** The pipeline's bundle plus `probe.mjs`: logs the Node it runs on, then hands the event to the real handler. */
 async function probedArtifact(): Promise<Uint8Array> {
   const dir = await mkdtemp(join(tmpdir(), "pipeline-runtimes-"));
@@ -149,37 +197,15 @@ describe("runtimes: the function runs on the Node its runtime names", () => {
   }, 120_000);
 
   it("a callback-style handler fails on nodejs24.x as AWS fails it, and works on nodejs22.x", async () => {
-    const role = await clients.iam.send(
-      new CreateRoleCommand({
-        RoleName: "runtime-callback-role",
-        AssumeRolePolicyDocument: JSON.stringify(trustPolicy),
-      }),
-    );
-    const code = zipSync({
-      "index.js": strToU8(
-        "exports.handler = (event, context, callback) => callback(null, { node: process.version });",
-      ),
-    });
+    const role = await functionRole(clients, "runtime-callback-role");
+    const source: [string, string] = [
+      "index.js",
+      "exports.handler = (event, context, callback) => callback(null, { node: process.version });",
+    ];
     const outcomes: Record<string, { functionError?: string; payload: Record<string, unknown> }> = {};
     for (const major of [22, 24]) {
-      const name = `runtime-callback-${major}`;
-      await clients.lambda.send(
-        new CreateFunctionCommand({
-          FunctionName: name,
-          Runtime: runtimeOf(major) as "nodejs22.x",
-          Role: String(role.Role?.Arn),
-          Handler: "index.handler",
-          Code: { ZipFile: code },
-        }),
-      );
-      await waitUntilFunctionActiveV2({ client: clients.lambda, maxWaitTime: 30 }, { FunctionName: name });
-      const result = await clients.lambda.send(
-        new InvokeCommand({ FunctionName: name, Payload: strToU8("{}") }),
-      );
-      outcomes[major] = {
-        ...(result.FunctionError ? { functionError: result.FunctionError } : {}),
-        payload: JSON.parse(Buffer.from(result.Payload ?? []).toString("utf8")) as Record<string, unknown>,
-      };
+      await createFunction(clients, `runtime-callback-${major}`, runtimeOf(major), role, source);
+      outcomes[major] = await invokeWhenActive(clients, `runtime-callback-${major}`);
     }
     expect(outcomes[22]?.functionError).toBeUndefined();
     expect(String(outcomes[22]?.payload.node)).toMatch(/^v22\./);
@@ -245,41 +271,11 @@ describe("runtimes: a major that is not here is emulated and said so, or refused
       };
       const notice = `${missing} emulated on Node ${process.versions.node}: run \`pipeline runtimes install ${missing}\``;
       expect(info.lambda_runtimes[missing]).toMatchObject({ emulated: true, description: notice });
-      const role = await clients.iam.send(
-        new CreateRoleCommand({
-          RoleName: "bare-role",
-          AssumeRolePolicyDocument: JSON.stringify(trustPolicy),
-        }),
-      );
-      await clients.iam.send(
-        new AttachRolePolicyCommand({
-          RoleName: "bare-role",
-          PolicyArn: "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
-        }),
-      );
-      await clients.lambda.send(
-        new CreateFunctionCommand({
-          FunctionName: "bare-fn",
-          Runtime: missing as "nodejs22.x",
-          Role: String(role.Role?.Arn),
-          Handler: "index.handler",
-          Code: {
-            ZipFile: zipSync({
-              "index.mjs": strToU8(
-                "export const handler = async () => ({ node: process.version, env: process.env.AWS_EXECUTION_ENV });",
-              ),
-            }),
-          },
-        }),
-      );
-      await waitUntilFunctionActiveV2(
-        { client: clients.lambda, maxWaitTime: 30 },
-        { FunctionName: "bare-fn" },
-      );
-      const result = await clients.lambda.send(
-        new InvokeCommand({ FunctionName: "bare-fn", Payload: strToU8("{}") }),
-      );
-      expect(JSON.parse(Buffer.from(result.Payload ?? []).toString("utf8"))).toEqual({
+      await createFunction(clients, "bare-fn", missing, await functionRole(clients, "bare-role"), [
+        "index.mjs",
+        "export const handler = async () => ({ node: process.version, env: process.env.AWS_EXECUTION_ENV });",
+      ]);
+      expect((await invokeWhenActive(clients, "bare-fn")).payload).toEqual({
         node: process.version,
         env: `AWS_Lambda_${missing}`,
       });
@@ -305,20 +301,12 @@ describe("runtimes: a major that is not here is emulated and said so, or refused
       credentials: EMULATOR_CREDENTIALS,
     });
     try {
-      const role = await clients.iam.send(
-        new CreateRoleCommand({
-          RoleName: "strict-role",
-          AssumeRolePolicyDocument: JSON.stringify(trustPolicy),
-        }),
-      );
-      const create = clients.lambda.send(
-        new CreateFunctionCommand({
-          FunctionName: "strict-fn",
-          Runtime: missing as "nodejs22.x",
-          Role: String(role.Role?.Arn),
-          Handler: "index.handler",
-          Code: { ZipFile: zipSync({ "index.mjs": strToU8("export const handler = async () => 1;") }) },
-        }),
+      const create = createFunction(
+        clients,
+        "strict-fn",
+        missing,
+        await functionRole(clients, "strict-role"),
+        ["index.mjs", "export const handler = async () => 1;"],
       );
       await expect(create).rejects.toMatchObject({
         name: "InvalidParameterValueException",
