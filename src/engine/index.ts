@@ -1,8 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
-import { registerDashboard } from "../dashboard/index.ts";
-import { defineStack } from "../stack/spec.ts";
 import { allowAll, CredentialStore, type EngineContext, EngineEventBus, FaultInjector } from "./context.ts";
+import { registerControlRoutes } from "./control.ts";
 import { createDynamoDbService } from "./dynamodb/index.ts";
 import { Edge } from "./edge.ts";
 import { InitState, registerHealthRoutes } from "./health.ts";
@@ -10,11 +9,13 @@ import { createIamService } from "./iam/index.ts";
 import { createLambdaService } from "./lambda/index.ts";
 import { createLogsService } from "./logs/index.ts";
 import type { EngineOptions } from "./options.ts";
+import { startPlugins } from "./plugin.ts";
 import { createS3Service } from "./s3/index.ts";
 import { createStsService } from "./sts/index.ts";
 import type { Service } from "./types.ts";
 
 export type { EngineOptions } from "./options.ts";
+export type { EnginePlugin, EnginePluginHost, StartedPlugin } from "./plugin.ts";
 
 export const DEFAULT_ENGINE_PORT = 4566;
 export const DEFAULT_ACCOUNT_ID = "000000000000";
@@ -71,6 +72,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
   const edge = new Edge(context);
   const init = new InitState();
   const services: Service[] = [];
+  let stopPlugins = async (): Promise<void> => undefined;
   const stopServices = async () => {
     // Reverse creation order: S3 stops emitting events, then Lambda stops invoking, before what they call closes.
     for (const service of [...services].reverse()) await service.close?.();
@@ -96,10 +98,9 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
       // Which Node runs each Node.js runtime, and which are emulated on the engine's own Node.
       lambda_runtimes: context.internal.lambda?.runtimes() ?? {},
     }));
-    // The dashboard resolves its clients on first use, so it may register before the edge listens.
-    const dashboard = registerDashboard(edge, context, {
-      stack: defineStack({ ...options.stack, region, accountId }),
-    });
+    registerControlRoutes(edge, context);
+    // Plugins (the dashboard under `pipeline up`) mount their routes before the edge listens.
+    stopPlugins = await startPlugins(options.plugins ?? [], { edge, context });
     const port = await edge.listen(options.port ?? DEFAULT_ENGINE_PORT, options.host ?? "127.0.0.1");
     endpoint = `http://127.0.0.1:${port}`;
     return {
@@ -109,12 +110,13 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
       edge,
       markReady: () => init.complete(),
       stop: async () => {
-        dashboard.close();
+        await stopPlugins();
         await edge.close();
         await stopServices();
       },
     };
   } catch (cause) {
+    await stopPlugins();
     await stopServices().catch(() => undefined);
     const message =
       (cause as NodeJS.ErrnoException).code === "EADDRINUSE"

@@ -1,4 +1,4 @@
-import type { StackSettings } from "../stack/spec.ts";
+import type { EnginePlugin } from "./plugin.ts";
 import type { FaultOptions } from "./types.ts";
 
 export type DynamoDbBackend = "dynalite" | "dynamodb-local";
@@ -34,8 +34,8 @@ export interface EngineOptions {
     /** Refuse a runtime whose Node major is not on this machine instead of emulating it on the engine's Node. */
     strictRuntime?: boolean;
   };
-  /** Names of the stack the dashboard shows (defaults from src/stack/spec.ts). */
-  stack?: Partial<StackSettings>;
+  /** Extensions mounted on the edge, started in order (see plugin.ts); `pipeline up` adds the dashboard. */
+  plugins?: readonly EnginePlugin[];
   /** Engine diagnostics sink; silent by default. */
   log?: (message: string) => void;
 }

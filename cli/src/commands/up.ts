@@ -1,3 +1,4 @@
+import { dashboardPlugin } from "../../../src/dashboard/index.ts";
 import { type Engine, startEngine } from "../../../src/engine/index.ts";
 import type { DynamoDbBackend } from "../../../src/engine/options.ts";
 import { provisionStack, type StepResult } from "../../../src/stack/provision.ts";
@@ -133,7 +134,7 @@ export async function up(options: UpOptions): Promise<void> {
       ...(options.host ? { host: options.host } : {}),
       ...(options.persist ? { dataDir: options.persist } : {}),
       enforceIam: options.enforceIam !== false,
-      stack: target.stack,
+      plugins: [dashboardPlugin({ stack: target.stack })],
       ...(options.dynamodb ? { dynamodbBackend: options.dynamodb } : {}),
       lambda: {
         ...(options.lambdaConcurrency
