@@ -3,10 +3,10 @@
 # (for Amazon DynamoDB Local) a Java runtime, all from Debian. As root with apt, missing ones are installed; anywhere
 # else the suites that need them skip, each with its reason, and this says which.
 set -euo pipefail
-# Functions run on the Node major their runtime names: Node 22 and 24, the official builds the npm registry carries,
+# Functions run on the Node major their runtime names: Node 20, 22 and 24, the official builds the npm registry carries,
 # go to the per-user runtimes cache (a second run finds them there and downloads nothing).
-node cli/bin/pipeline.js runtimes install nodejs22.x nodejs24.x ||
-  echo "pretest: Node 22/24 could not be installed; functions of those runtimes run emulated on $(node --version)" >&2
+node cli/bin/pipeline.js runtimes install nodejs20.x nodejs22.x nodejs24.x ||
+  echo "pretest: Node 20/22/24 could not be installed; functions of those runtimes run emulated on $(node --version)" >&2
 missing=()
 [ -x /usr/bin/aws ] && /usr/bin/aws --version 2>/dev/null | grep -q '^aws-cli/2' || missing+=(awscli)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
