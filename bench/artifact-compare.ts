@@ -64,9 +64,22 @@ function zipDirectory(dir: string, zipPath: string): void {
   }
 }
 
+/** How a package's init is measured: with which Node binary, and whether Node's module compile cache is on. */
+export interface InitSetting {
+  node: string;
+  /** NODE_COMPILE_CACHE in a fresh directory, primed by one import before the measured ones (a warm sandbox). */
+  compileCache: boolean;
+}
+
 /** Unzips into a fresh directory, then measures cold module init (import of the handler) in fresh processes. */
-function measureInit(zipPath: string, entry: string, runs: number): Summary {
+function measureInit(
+  zipPath: string,
+  entry: string,
+  runs: number,
+  setting: InitSetting = { node: process.execPath, compileCache: false },
+): Summary {
   const dir = mkdtempSync(join(tmpdir(), "bench-init-"));
+  const cacheDir = join(dir, ".compile-cache");
   try {
     for (const [name, data] of Object.entries(unzipSync(new Uint8Array(readFileSync(zipPath))))) {
       if (name.endsWith("/")) continue;
@@ -74,23 +87,35 @@ function measureInit(zipPath: string, entry: string, runs: number): Summary {
       writeFileSync(join(dir, name), data);
     }
     const script = `const t=performance.now();const m=await import(${JSON.stringify(join(dir, entry))});if(typeof m.handler!=="function")process.exit(3);process.stdout.write(String(performance.now()-t));`;
+    const importOnce = () =>
+      Number(
+        execFileSync(setting.node, ["--input-type=module", "-e", script], {
+          env: {
+            PATH: process.env.PATH,
+            AWS_REGION: "us-east-1",
+            TABLE_NAME: "bench",
+            AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+            ...(setting.compileCache ? { NODE_COMPILE_CACHE: cacheDir } : {}),
+          },
+          encoding: "utf8",
+        }),
+      );
+    if (setting.compileCache) importOnce();
     const samples: number[] = [];
-    for (let i = 0; i < runs; i++) {
-      const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], {
-        env: {
-          PATH: process.env.PATH,
-          AWS_REGION: "us-east-1",
-          TABLE_NAME: "bench",
-          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-        },
-        encoding: "utf8",
-      });
-      samples.push(Number(out));
-    }
+    for (let i = 0; i < runs; i++) samples.push(importOnce());
     return summarize(samples);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Init of both packages on one Node, without and with the compile cache. */
+export interface InitOnNode {
+  node: string;
+  bundleInit: Summary;
+  nodeModulesInit: Summary;
+  bundleInitCached: Summary;
+  nodeModulesInitCached: Summary;
 }
 
 export interface ArtifactComparison {
@@ -99,10 +124,19 @@ export interface ArtifactComparison {
   bundleInit: Summary;
   nodeModulesInit: Summary;
   packagesInNodeModulesZip: number;
+  /** Per Node 22+ binary given: the same packages' init without and with Node's module compile cache. */
+  compileCache: InitOnNode[];
 }
 
-/** Bundle (dist/function.zip) vs the seed's approach (compiled dist + node_modules + package.json), side by side. */
-export async function compareArtifacts(runs: number): Promise<ArtifactComparison> {
+/**
+ * Bundle (dist/function.zip) vs the seed's approach (compiled dist + node_modules + package.json), side by side, on
+ * the engine's Node; then on each of `compileCacheNodes` (Node 22+ binaries) without and with the compile cache.
+ */
+export async function compareArtifacts(
+  runs: number,
+  compileCacheRuns: number,
+  compileCacheNodes: Array<{ path: string; version: string }> = [],
+): Promise<ArtifactComparison> {
   const bundle = await buildFunctionArtifact();
   const work = mkdtempSync(join(tmpdir(), "bench-seed-"));
   try {
@@ -128,7 +162,18 @@ export async function compareArtifacts(runs: number): Promise<ArtifactComparison
     zipDirectory(pkgDir, seedZip);
     const nodeModulesInit = measureInit(seedZip, "dist/handler.js", runs);
     const bundleInit = measureInit(bundle.zipPath, "index.mjs", runs);
+    const compileCache = compileCacheNodes.map(({ path, version }) => {
+      const on = (compileCache: boolean) => ({ node: path, compileCache });
+      return {
+        node: version,
+        bundleInit: measureInit(bundle.zipPath, "index.mjs", compileCacheRuns, on(false)),
+        nodeModulesInit: measureInit(seedZip, "dist/handler.js", compileCacheRuns, on(false)),
+        bundleInitCached: measureInit(bundle.zipPath, "index.mjs", compileCacheRuns, on(true)),
+        nodeModulesInitCached: measureInit(seedZip, "dist/handler.js", compileCacheRuns, on(true)),
+      };
+    });
     return {
+      compileCache,
       bundleZipBytes: bundle.zip.length,
       nodeModulesZipBytes: statSync(seedZip).size,
       bundleInit,

@@ -3,6 +3,10 @@
 # (for Amazon DynamoDB Local) a Java runtime, and the validators suite shellcheck, all from Debian. As root with apt, missing ones are installed; anywhere
 # else the suites that need them skip, each with its reason, and this says which.
 set -euo pipefail
+# Functions run on the Node major their runtime names: Node 20, 22 and 24, the official builds the npm registry carries,
+# go to the per-user runtimes cache (a second run finds them there and downloads nothing).
+node cli/bin/pipeline.js runtimes install nodejs20.x nodejs22.x nodejs24.x ||
+  echo "pretest: Node 20/22/24 could not be installed; functions of those runtimes run emulated on $(node --version)" >&2
 missing=()
 # AWS CLI v2 anywhere the suites look: Debian's /usr/bin/aws, or on PATH (GitHub's runners: /usr/local/bin/aws).
 has_aws_v2() {

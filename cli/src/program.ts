@@ -19,7 +19,7 @@ export function buildProgram(): Command {
     .option("--bucket <name>", "bucket name (default image-uploads; on AWS image-uploads-<account>-<region>)")
     .option("--table <name>", "table name (default image-metadata)")
     .option("--function <name>", "function name (default image-metadata-ingest)")
-    .option("--runtime <runtime>", "Lambda runtime for the function (default nodejs22.x)")
+    .option("--runtime <runtime>", "Lambda runtime for the function (default nodejs24.x)")
     .option("--json", "machine-readable output on stdout")
     .option("--yes", "do not ask before writing to real AWS")
     .option("--debug", "print stack traces and engine diagnostics")
@@ -50,6 +50,11 @@ export function buildProgram(): Command {
       [] as string[],
     )
     .option("--lambda-concurrency <n>", "execution environments per function at most (default 4)")
+    .option(
+      "--runtime-node <runtime=path...>",
+      "run a runtime on this Node binary, e.g. nodejs24.x=/opt/node24/bin/node (also PIPELINE_RUNTIME_NODES)",
+    )
+    .option("--strict-runtime", "fail instead of emulating a runtime whose Node major is not on this machine")
     .option("--duplicate-deliveries <n>", "deliver every S3 event n times (at-least-once testing)")
     .option("--dynamodb-fault-rate <rate>", "inject DynamoDB throttling/5xx for the function's calls (0..1)")
     .option("--s3-fault-rate <rate>", "inject S3 5xx for the function's HeadObject calls (0..1)")
@@ -145,6 +150,27 @@ export function buildProgram(): Command {
     .option("--poll <ms>", "how often to poll logs and uploads, in milliseconds", "1000")
     .action(async (_options, command: Command) =>
       (await import("./commands/ui.ts")).ui(command.optsWithGlobals()),
+    );
+
+  const runtimes = program
+    .command("runtimes")
+    .description("which Node binary runs each Lambda runtime; install the official Node build of a runtime");
+  runtimes
+    .command("list", { isDefault: true })
+    .description("list the Node.js runtimes and the binary each resolves to (or that it is emulated)")
+    .option("--runtime-node <runtime=path...>", "explicit mapping, as for up")
+    .action(async (_options, command: Command) =>
+      (await import("./commands/runtimes.ts")).runtimesList(command.optsWithGlobals()),
+    );
+  runtimes
+    .command("install")
+    .description(
+      "install the official Node build for a runtime from the npm registry into the per-user cache",
+    )
+    .argument("<runtimes...>", "runtimes, e.g. nodejs24.x nodejs22.x")
+    .option("--latest", "download the newest build even when one of the major is installed")
+    .action(async (names: string[], _options, command: Command) =>
+      (await import("./commands/runtimes.ts")).runtimesInstall(names, command.optsWithGlobals()),
     );
 
   const stack = program.command("stack").description("inspect the stack spec");

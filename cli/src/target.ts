@@ -6,6 +6,7 @@ import {
   createAwsClients,
   EMULATOR_CREDENTIALS,
 } from "../../src/aws/clients.ts";
+import type { RuntimeReport } from "../../src/engine/lambda/runtimes.ts";
 import {
   awsDefaultBucketName,
   DEFAULT_REGION,
@@ -178,6 +179,24 @@ export async function probeEndpoint(endpoint: string, timeoutMs = 5000): Promise
     // A timeout is not "nothing listening": something took the connection and never answered.
     if ((error as Error).name === "TimeoutError") return { listening: false, silentForMs: timeoutMs };
     return { listening: false };
+  }
+}
+
+/**
+ * What the embedded engine at `endpoint` runs a runtime on (`/_localstack/info`'s `lambda_runtimes`), or undefined
+ * for LocalStack and other endpoints, which run the runtime's own image. Never throws.
+ */
+export async function readEngineRuntime(
+  endpoint: string,
+  runtime: string,
+): Promise<RuntimeReport | undefined> {
+  try {
+    const response = await fetch(`${endpoint}/_localstack/info`, { signal: AbortSignal.timeout(5000) });
+    if (!response.ok) return undefined;
+    const info = (await response.json()) as { lambda_runtimes?: Record<string, RuntimeReport> };
+    return info.lambda_runtimes?.[runtime];
+  } catch {
+    return undefined;
   }
 }
 

@@ -2,6 +2,8 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/p
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { type BuildOptions, build, type Metafile } from "esbuild";
 import { zipSync } from "fflate";
+import { runtimeMajor } from "../engine/lambda/runtimes.ts";
+import { DEFAULT_RUNTIME } from "../stack/spec.ts";
 import { FUNCTION_HANDLER } from "./handler.ts";
 import { DEFAULT_ARTIFACT_PATH, FUNCTION_ENTRY, repoRoot } from "./paths.ts";
 import { codeSha256 } from "./sha.ts";
@@ -34,18 +36,33 @@ export class ArtifactBuildError extends Error {
 const ZIP_MTIME = new Date("2020-01-01T00:00:00Z");
 
 /**
- * Bundles src/function with esbuild (ESM, node20, minified, source maps) into `index.mjs` plus on-demand chunks
- * and zips them with fflate (pure JS) as `dist/function.zip`, handler `index.handler`.
+ * The esbuild target for a Lambda runtime: the Node major it names (`nodejs24.x` → `node24`).
+ *
+ * The zip's freshness check ({@link isArtifactCurrent}) does not look at the target: for this function esbuild
+ * writes byte-identical output for node20, node22 and node24 (checked when the default moved to nodejs24.x).
+ */
+export function bundleTarget(runtime: string): string {
+  const major = runtimeMajor(runtime);
+  if (major === undefined) throw new ArtifactBuildError(`no bundle target for runtime '${runtime}'`);
+  return `node${major}`;
+}
+
+/**
+ * Bundles src/function with esbuild (ESM, the runtime's Node major as target, minified, source maps) into
+ * `index.mjs` plus on-demand chunks and zips them with fflate (pure JS) as `dist/function.zip`, handler
+ * `index.handler`.
  */
 export async function buildFunctionArtifact(
-  options: { outFile?: string; entry?: string } = {},
+  options: { outFile?: string; entry?: string; runtime?: string } = {},
 ): Promise<FunctionArtifact> {
   const started = performance.now();
   const zipPath = options.outFile ?? DEFAULT_ARTIFACT_PATH;
+  const target = bundleTarget(options.runtime ?? DEFAULT_RUNTIME);
   let result: Awaited<ReturnType<typeof build>>;
   try {
     result = await build({
       ...bundleOptions(options.entry ?? FUNCTION_ENTRY),
+      target,
       minify: true,
       sourcemap: "external",
       sourcesContent: false,
@@ -103,7 +120,6 @@ function bundleOptions(entry: string) {
     absWorkingDir: repoRoot,
     bundle: true,
     platform: "node",
-    target: "node20",
     format: "esm",
     // ESM entry points first: the SDK's dist-es tree-shakes, halving the bundle and its cold init time.
     mainFields: ["module", "main"],

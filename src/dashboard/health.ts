@@ -1,6 +1,7 @@
 import { readFunctionArtifact } from "../artifact/build.ts";
 import { codeSha256 } from "../artifact/sha.ts";
 import type { AwsClients } from "../aws/clients.ts";
+import type { RuntimeReport } from "../engine/lambda/runtimes.ts";
 import { type CheckResult, checkStack } from "../stack/check.ts";
 import { observeStack } from "../stack/observe.ts";
 import type { Stack } from "../stack/spec.ts";
@@ -14,6 +15,8 @@ export interface HealthReport {
   checks: CheckResult[];
   /** Set when the stack could not be read at all (the checks are then empty). */
   error?: string;
+  /** On the embedded engine: which Node runs the stack's runtime, or that it is emulated. */
+  runtime?: RuntimeReport;
 }
 
 /**
@@ -23,17 +26,18 @@ export interface HealthReport {
 export async function checkStackHealth(
   clients: AwsClients,
   stack: Stack,
-  options: { artifactPath?: string } = {},
+  options: { artifactPath?: string; runtime?: RuntimeReport | undefined } = {},
 ): Promise<HealthReport> {
   const checkedAt = new Date().toISOString();
+  const runtime = options.runtime ? { runtime: options.runtime } : {};
   try {
     const zip = await readFunctionArtifact(options.artifactPath);
     const observed = await observeStack(clients, stack);
-    const checks = checkStack(observed, stack, zip ? codeSha256(zip) : undefined);
+    const checks = checkStack(observed, stack, zip ? codeSha256(zip) : undefined, options.runtime);
     const passed = checks.filter((c) => c.ok).length;
-    return { checkedAt, ok: passed === checks.length, passed, total: checks.length, checks };
+    return { checkedAt, ok: passed === checks.length, passed, total: checks.length, checks, ...runtime };
   } catch (error) {
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    return { checkedAt, ok: false, passed: 0, total: 0, checks: [], error: message };
+    return { checkedAt, ok: false, passed: 0, total: 0, checks: [], error: message, ...runtime };
   }
 }

@@ -81,7 +81,10 @@ export function registerDashboard(
   };
   let healthInFlight: Promise<HealthReport> | undefined;
   const health = () => {
-    healthInFlight ??= checkStackHealth(aws(), stack, { artifactPath: options.artifactPath }).finally(() => {
+    healthInFlight ??= checkStackHealth(aws(), stack, {
+      artifactPath: options.artifactPath,
+      runtime: context.internal.lambda?.runtimes()[stack.runtime],
+    }).finally(() => {
       healthInFlight = undefined;
     });
     return healthInFlight;

@@ -121,6 +121,8 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
       dynamodb_backend: resolvedOptions.dynamodbBackend ?? "dynalite",
       enforce_iam: resolvedOptions.enforceIam !== false,
       persistence: dataDir ?? false,
+      // Which Node runs each Node.js runtime, and which are emulated on the engine's own Node.
+      lambda_runtimes: context.internal.lambda?.runtimes() ?? {},
     }));
     registerControlRoutes(edge, context);
     // Plugins (the dashboard under `pipeline up`) mount their routes before the edge listens.

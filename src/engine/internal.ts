@@ -1,3 +1,4 @@
+import type { RuntimeReport } from "./lambda/runtimes.ts";
 import type { ConditionContext } from "./types.ts";
 
 /**
@@ -55,6 +56,8 @@ export interface LambdaInternal {
   listFailedEvents(): FailedEvent[];
   /** Re-queues a failed event for asynchronous invocation; false when the id is unknown. */
   redriveFailedEvent(id: string): boolean;
+  /** Which Node binary runs each Node.js runtime here, and whether it is emulated on the engine's own. */
+  runtimes(): Record<string, RuntimeReport>;
 }
 
 /** One Lambda destination of a bucket's notification configuration. */

@@ -38,6 +38,10 @@ export interface EngineOptions {
     maxRetries?: number;
     /** Base backoff between async retries in ms (AWS waits ~1 min then ~2 min; locally default 200 ms). */
     retryBaseDelayMs?: number;
+    /** Explicit runtime → Node binary mappings (`{ "nodejs24.x": "/opt/node24/bin/node" }`); see runtimes.ts. */
+    runtimeNodes?: Record<string, string>;
+    /** Refuse a runtime whose Node major is not on this machine instead of emulating it on the engine's Node. */
+    strictRuntime?: boolean;
   };
   /** Extensions mounted on the edge, started in order (see plugin.ts); `pipeline up` adds the dashboard. */
   plugins?: readonly EnginePlugin[];

@@ -19,7 +19,7 @@ export async function redeployFunction(
   options: { realAws?: boolean } = {},
 ): Promise<RedeployResult> {
   const started = performance.now();
-  const artifact = await buildFunctionArtifact();
+  const artifact = await buildFunctionArtifact({ runtime: stack.runtime });
   const deployStarted = performance.now();
   await clients.lambda.send(
     new UpdateFunctionCodeCommand({ FunctionName: stack.functionName, ZipFile: artifact.zip }),

@@ -1,4 +1,5 @@
 import type { LambdaFunctionConfiguration } from "@aws-sdk/client-s3";
+import type { RuntimeReport } from "../engine/lambda/runtimes.ts";
 import {
   canonicalPolicy,
   desiredLambdaNotification,
@@ -52,9 +53,15 @@ export interface CheckResult {
 
 /**
  * Compares an observed stack with the spec, item by item (seed evidence 01–10). Pure: `verify` and the
- * init-hook test both use it.
+ * init-hook test both use it. `runtime` is what the embedded engine says runs the stack's runtime: the function
+ * item then names the Node it runs on, or that it is emulated (not a failure: `--strict-runtime` makes it one).
  */
-export function checkStack(observed: ObservedStack, stack: Stack, localCodeSha256?: string): CheckResult[] {
+export function checkStack(
+  observed: ObservedStack,
+  stack: Stack,
+  localCodeSha256?: string,
+  runtime?: RuntimeReport,
+): CheckResult[] {
   const ep = "--endpoint-url $AWS_ENDPOINT_URL";
   const results: CheckResult[] = [];
   const add = (r: CheckResult) => results.push(r);
@@ -151,7 +158,7 @@ export function checkStack(observed: ObservedStack, stack: Stack, localCodeSha25
       f.state === "Active" &&
       f.environment.TABLE_NAME === stack.table,
     observed: f
-      ? `${f.runtime}, ${f.handler}, ${f.role}, ${f.state}, TABLE_NAME=${f.environment.TABLE_NAME ?? "unset"}`
+      ? `${f.runtime}, ${f.handler}, ${f.role}, ${f.state}, TABLE_NAME=${f.environment.TABLE_NAME ?? "unset"}${runtime ? `; ${runtime.description}` : ""}`
       : "missing",
     expected: `${stack.runtime}, ${stack.handler}, ${stack.arns.role}, Active, TABLE_NAME=${stack.table}`,
     command: `aws lambda get-function-configuration --function-name ${stack.functionName} ${ep}`,

@@ -7,8 +7,11 @@ import { FUNCTION_HANDLER } from "../artifact/handler.ts";
 
 export const LOCAL_ACCOUNT_ID = "000000000000";
 export const DEFAULT_REGION = "us-east-1";
-/** AWS deprecated nodejs20.x on 2026-04-30 and blocks new functions on it; Node 20 stays the local runtime. */
-export const DEFAULT_RUNTIME = "nodejs22.x";
+/**
+ * AWS's current Node.js runtime (GA November 2025; the CDK's NODEJS_LATEST). `--runtime nodejs22.x` or
+ * `PIPELINE_RUNTIME=nodejs22.x` picks the older supported one (it still runs callback-style handlers).
+ */
+export const DEFAULT_RUNTIME = "nodejs24.x";
 export const UPLOAD_PREFIX = "uploads/";
 export const NOTIFICATION_ID = "image-uploads-ingest";
 export const PERMISSION_STATEMENT_ID = "AllowS3InvokeFromUploadsBucket";

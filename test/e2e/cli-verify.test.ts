@@ -85,6 +85,10 @@ describe("CLI: pipeline verify and reconcile", () => {
     expect(json.checks.map((c) => c.id)).toEqual(allCheckIds);
     expect(failing(json)).toEqual([]);
     expect(json.missingRecords).toEqual([]);
+    // The function item names the Node the engine runs the runtime on, or says that it emulates it.
+    expect(json.checks.find((c) => c.id === "function")?.observed).toMatch(
+      new RegExp(`; ${stack.runtime.replace(".", "\\.")} (on Node \\d|emulated on Node )`),
+    );
   });
 
   it("prints a table and a summary line in human mode", async () => {

@@ -157,6 +157,9 @@ describe.skipIf(!hasChromium)("Dashboard: /_pipeline/ on the embedded engine", (
     expect(checks.length).toBe(10);
     expect(checks.filter(([, ok]) => ok !== "true")).toEqual([]);
     await expect(page.locator("#health-checks code").first().textContent()).resolves.toMatch(/^aws /);
+    // The runtime line names the Node the engine runs the function on (or that it emulates the runtime).
+    const runtime = engine.context.internal.lambda?.runtimes()[stack.runtime];
+    await expect(page.locator("#health-runtime").textContent()).resolves.toBe(runtime?.description);
     const foreign = requests.filter((url) => !url.startsWith(engine.endpoint));
     expect(foreign).toEqual([]);
   });

@@ -348,6 +348,7 @@ describe.each(modes)("S3 conformance with the SDK v3: $mode", ({ config }) => {
         },
         listFailedEvents: () => [],
         redriveFailedEvent: () => false,
+        runtimes: () => ({}),
       };
 
       const rejected = await failure(

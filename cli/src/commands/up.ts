@@ -12,6 +12,7 @@ import { confirmAwsWrite } from "../guard.ts";
 import { markServing } from "../lifecycle.ts";
 import { Output } from "../output.ts";
 import { type GlobalOptions, probeEndpoint, resolveTarget, type Target } from "../target.ts";
+import { runtimeNodeMapping } from "./runtimes.ts";
 
 export interface UpOptions extends GlobalOptions {
   port?: string;
@@ -27,6 +28,8 @@ export interface UpOptions extends GlobalOptions {
   lambdaConcurrency?: string;
   /** LocalStack-style init directory whose ready.d scripts run after start; `true` means the repo's localstack/init. */
   initDir?: string | boolean;
+  runtimeNode?: string[];
+  strictRuntime?: boolean;
 }
 
 const loopbackHosts = new Set(["localhost", "127.0.0.1", "::1", "[::1]"]);
@@ -93,7 +96,7 @@ function printSteps(output: Output, steps: StepResult[]): void {
 }
 
 async function provision(target: Target, output: Output): Promise<StepResult[]> {
-  const { zip, built } = await ensureFunctionArtifact();
+  const { zip, built } = await ensureFunctionArtifact(target.stack.runtime);
   if (built) output.info("built dist/function.zip");
   return provisionStack({
     clients: target.clients,
@@ -207,6 +210,7 @@ export async function up(options: UpOptions): Promise<void> {
   }
 
   const corsOrigins = parseCorsOrigins(options.corsOrigin);
+  const runtimeNodes = runtimeNodeMapping(options.runtimeNode);
   let engine: Engine;
   try {
     engine = await startEngine({
@@ -217,16 +221,18 @@ export async function up(options: UpOptions): Promise<void> {
       enforceIam: options.enforceIam !== false,
       plugins: [dashboardPlugin({ stack: target.stack })],
       ...(options.dynamodb ? { dynamodbBackend: options.dynamodb } : {}),
-      ...(options.lambdaConcurrency
-        ? {
-            lambda: {
+      lambda: {
+        ...(options.lambdaConcurrency
+          ? {
               maxConcurrency: parseCount(options.lambdaConcurrency, "--lambda-concurrency", {
                 min: 1,
                 max: 64,
               }),
-            },
-          }
-        : {}),
+            }
+          : {}),
+        ...(runtimeNodes ? { runtimeNodes } : {}),
+        strictRuntime: Boolean(options.strictRuntime),
+      },
       faults: {
         ...(options.duplicateDeliveries
           ? {
@@ -261,6 +267,14 @@ export async function up(options: UpOptions): Promise<void> {
   process.on("SIGINT", () => void shutdown("SIGINT"));
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
 
+  // Which Node runs the function: an emulated runtime is said here, and is an error with --strict-runtime.
+  const runtime = engine.context.internal.lambda?.runtimes()[served.stack.runtime];
+  if (runtime?.emulated && options.strictRuntime) {
+    await engine.stop();
+    throw new EnvironmentError(`${runtime.description} (--strict-runtime)`);
+  }
+  if (runtime?.emulated) output.warn(runtime.description);
+
   let steps: StepResult[] = [];
   if (!options.bare) {
     try {
@@ -290,6 +304,16 @@ export async function up(options: UpOptions): Promise<void> {
     persist: options.persist ?? null,
     readyMs,
     dashboard: `${engine.endpoint}/_pipeline/`,
+    ...(runtime
+      ? {
+          runtime: {
+            name: s.runtime,
+            node: runtime.node,
+            emulated: runtime.emulated,
+            description: runtime.description,
+          },
+        }
+      : {}),
   });
   output.line(
     `${output.ok("ready")} embedded engine at ${engine.endpoint}${options.bare ? (options.initDir ? " (bare: provisioned by the init hooks only)" : " (bare: nothing provisioned)") : ""} in ${readyMs} ms` +
@@ -302,6 +326,12 @@ export async function up(options: UpOptions): Promise<void> {
       `--host ${options.host}: the engine is reachable from other machines at ${exposed.map((address) => `http://${address}:${engine.port}`).join(", ")}; anyone who reaches it can use it (no authentication). Host and browser checks stay on.`,
     );
   }
+  if (runtime)
+    output.line(
+      runtime.emulated
+        ? `  runtime    ${output.bad(runtime.description)}`
+        : output.dim(`  runtime    ${runtime.description}`),
+    );
   output.line(
     output.dim(
       `  try        npx pipeline upload fixtures --wait   |   npx pipeline verify   |   npx pipeline logs --follow`,

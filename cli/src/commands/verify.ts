@@ -13,7 +13,7 @@ import { ensureFunctionArtifact } from "../artifact.ts";
 import { CheckFailedError, UsageError } from "../errors.ts";
 import { confirmAwsWrite } from "../guard.ts";
 import { Output, table } from "../output.ts";
-import { type GlobalOptions, requireEndpoint, resolveTarget } from "../target.ts";
+import { type GlobalOptions, readEngineRuntime, requireEndpoint, resolveTarget } from "../target.ts";
 
 export interface VerifyOptions extends GlobalOptions {
   report?: string;
@@ -35,7 +35,9 @@ export async function verify(options: VerifyOptions): Promise<void> {
   const { zip, built } = await ensureFunctionArtifact();
   if (built) output.info("built dist/function.zip to compare with the deployed code (deterministic build)");
   const observed = await observeStack(target.clients, stack);
-  const checks: CheckResult[] = checkStack(observed, stack, codeSha256(zip));
+  const runtime = target.endpoint ? await readEngineRuntime(target.endpoint, stack.runtime) : undefined;
+  if (runtime?.emulated) output.warn(runtime.description);
+  const checks: CheckResult[] = checkStack(observed, stack, codeSha256(zip), runtime);
   const configOk = checks.every((c) => c.ok);
   if (!options.skipProbe) {
     if (!configOk) {

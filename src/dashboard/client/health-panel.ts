@@ -24,6 +24,11 @@ export function startHealthPanel(): void {
       );
       errorText.hidden = !report.error;
       errorText.textContent = report.error ? `Could not read the stack: ${report.error}` : "";
+      // Which Node runs the function: an emulated runtime is said in words, never left to be guessed.
+      const runtimeLine = byId("health-runtime");
+      runtimeLine.hidden = !report.runtime;
+      runtimeLine.dataset.emulated = String(Boolean(report.runtime?.emulated));
+      runtimeLine.textContent = report.runtime?.description ?? "";
       byId("health-summary").textContent = report.total
         ? `${report.passed} of ${report.total} pass · ${formatTime(Date.parse(report.checkedAt))}`
         : "not available";

@@ -16,8 +16,9 @@ import {
 } from "./functions.ts";
 import { renderPolicy, renderStatement } from "./policy.ts";
 import type { FunctionRunner } from "./runner.ts";
+import { type RuntimeResolver, RuntimeUnavailableError } from "./runtimes.ts";
 
-/** Runtimes a function may declare; all run on the Node.js that runs the engine. */
+/** Runtimes a function may declare; each runs on a Node of its major where there is one (see runtimes.ts). */
 export const supportedRuntimes = ["nodejs18.x", "nodejs20.x", "nodejs22.x", "nodejs24.x"] as const;
 
 /** Variables Lambda sets itself; functions may not define them (AWS rejects the request). */
@@ -56,6 +57,8 @@ export interface LambdaApiDependencies {
    * LocalStack without IAM enforcement.
    */
   enforceTrust: boolean;
+  /** Which Node runs each runtime; with `strictRuntime` a runtime that would be emulated is refused. */
+  runtimes: RuntimeResolver;
 }
 
 const notFound = (arn: string) =>
@@ -240,6 +243,14 @@ export class LambdaApi {
         throw invalid(
           `The runtime parameter of ${String(body.Runtime)} is not supported by the embedded engine; use one of ${supportedRuntimes.join(", ")}.`,
         );
+      }
+      if (this.#deps.runtimes.strict) {
+        try {
+          this.#deps.runtimes.resolve(body.Runtime);
+        } catch (error) {
+          if (error instanceof RuntimeUnavailableError) throw invalid(error.message);
+          throw error;
+        }
       }
       settings.runtime = body.Runtime;
     }

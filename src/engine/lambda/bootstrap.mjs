@@ -2,10 +2,10 @@
 // invocation at a time for the parent (runner.ts), talking over the IPC channel. Plain JavaScript so the child
 // starts with the bare Node binary (no TypeScript loader), which keeps cold starts short.
 //
-// Messages in:  { type: "init", file, format, exportPath, handler }  |  { type: "invoke", requestId, payload, ... }
+// Messages in:  { type: "init", file, format, exportPath, handler, compileCacheDir? }  |  { type: "invoke", requestId, payload, ... }
 // Messages out: { type: "ready" } | { type: "initError", error } | { type: "log", ... } | { type: "output", ... }
 //               | { type: "result", requestId, ok, payload | error, maxMemoryUsedMb }
-import { createRequire } from "node:module";
+import module, { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { format } from "node:util";
 
@@ -92,7 +92,17 @@ async function loadModule(file, moduleFormat) {
   return import(pathToFileURL(file).href);
 }
 
+// What the nodejs24.x runtime answers at init for a handler that declares a callback (AWS_EXECUTION_ENV names the
+// runtime, as the runtime interface client reads it); nodejs22.x and older still run such handlers.
+const callbackRemovedMessage =
+  "ERROR: AWS Lambda has removed support for callback-based function handlers starting with Node.js 24. You need to modify this function to use a supported handler signature to use Node.js 24 or later. For more information see https://docs.aws.amazon.com/lambda/latest/dg/nodejs-handler.html.";
+const runtimeMajor = Number(
+  /^AWS_Lambda_nodejs(\d+)\.x$/.exec(process.env.AWS_EXECUTION_ENV ?? "")?.[1] ?? 0,
+);
+
 async function init(message) {
+  // Node 22.1+: compiled code is cached for the next environment of this deployment (see environment.ts).
+  if (message.compileCacheDir) module.enableCompileCache?.(message.compileCacheDir);
   let loaded;
   try {
     loaded = await loadModule(message.file, message.format);
@@ -124,7 +134,19 @@ async function init(message) {
       },
     });
   }
+  if (runtimeMajor >= 24 && target.length >= 3) {
+    return send({
+      type: "initError",
+      error: {
+        errorType: "Runtime.CallbackHandlerDeprecated",
+        errorMessage: callbackRemovedMessage,
+        trace: [],
+      },
+    });
+  }
   handler = target;
+  // Written now: environments end with SIGKILL, which skips the write Node would do at exit.
+  if (message.compileCacheDir) module.flushCompileCache?.();
   // The parent sees the launcher's pid; memory is read from the runtime's own.
   send({ type: "ready", pid: process.pid });
 }

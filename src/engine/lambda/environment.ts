@@ -74,6 +74,13 @@ export interface EnvironmentSettings {
   runtimeVariables: Record<string, string>;
   /** Receives lines printed outside any invocation (init-time output). */
   onOrphanLog(line: { timestamp: number; message: string }): void;
+  /** The Node binary the runtime resolved to (runtimes.ts). */
+  execPath: string;
+  /**
+   * Load the code with Node's module compile cache, kept beside the deployment's code directory: the first
+   * environment of a deployment writes it, later ones (scale-out, after a crash or idle stop) read it.
+   */
+  compileCache: boolean;
 }
 
 type ChildMessage =
@@ -157,7 +164,7 @@ export class ExecutionEnvironment {
   async #spawn(): Promise<void> {
     const { deployment, handler } = this.#settings;
     const startedAt = performance.now();
-    const child = spawnRuntime(process.execPath, {
+    const child = spawnRuntime(this.#settings.execPath, {
       codeDirectory: deployment.codeDirectory,
       env: this.#variables(),
       // Never inherit the engine's flags (tsx loader, inspector, vitest workers); PIPELINE_LAMBDA_NODE_OPTIONS adds
@@ -215,6 +222,9 @@ export class ExecutionEnvironment {
       format: handler.format,
       exportPath: handler.exportPath,
       handler: deployment.handler,
+      ...(this.#settings.compileCache
+        ? { compileCacheDir: `${deployment.codeDirectory}.compile-cache` }
+        : {}),
     });
     try {
       await initialised;
@@ -229,8 +239,8 @@ export class ExecutionEnvironment {
 
   #variables(): Record<string, string> {
     const { deployment, runtimeVariables } = this.#settings;
-    // The local runtime is the engine's Node (20 here) while AWS runs nodejs22.x: the SDK's Node 20 notice would
-    // be noise in every function log that AWS itself would never show, so it is switched off by its own flag.
+    // A function on Node 20 (nodejs20.x, or a runtime emulated on an engine of Node 20) would print the SDK's Node 20
+    // notice in every function log, which AWS's own runtimes never show: it is switched off by its own flag.
     const inherited: Record<string, string> = {
       TZ: "UTC",
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",

@@ -13,6 +13,7 @@ import { parseFunctionReference } from "./function-name.ts";
 import { FunctionStore } from "./functions.ts";
 import { renderPolicy } from "./policy.ts";
 import { FunctionRunner } from "./runner.ts";
+import { RuntimeResolver, runtimeReport } from "./runtimes.ts";
 import { S3EventDelivery } from "./s3-delivery.ts";
 
 /** Idle execution environments are stopped after this long, as Lambda recycles them. */
@@ -47,9 +48,20 @@ export async function createLambdaService(context: EngineContext, options: Engin
   process.once("exit", removeCodeRoot);
   // With IAM enforced, an execution role whose trust policy stops allowing Lambda fails new environments.
   const enforceTrust = options.enforceIam !== false;
+  const runtimes = new RuntimeResolver({
+    ...(options.lambda?.runtimeNodes ? { mapping: options.lambda.runtimeNodes } : {}),
+    strict: options.lambda?.strictRuntime ?? false,
+  });
+  for (const resolution of runtimes.list())
+    context.log(
+      resolution.emulated
+        ? `lambda: ${resolution.runtime} emulated on ${resolution.node.version}`
+        : `lambda: ${resolution.runtime} on ${resolution.node.version} (${resolution.node.path})`,
+    );
   const runner = new FunctionRunner(context, {
     maxConcurrency: options.lambda?.maxConcurrency ?? 4,
     idleTimeoutMs,
+    runtimes,
     ...(enforceTrust
       ? { canAssumeRole: (roleArn: string) => executionRoleAssumable(context.internal.iam, roleArn) }
       : {}),
@@ -134,10 +146,14 @@ export async function createLambdaService(context: EngineContext, options: Engin
     canInvoke,
     listFailedEvents: () => queue.listFailed(),
     redriveFailedEvent: (id) => queue.redrive(id),
+    runtimes: () =>
+      Object.fromEntries(
+        runtimes.list().map((resolution) => [resolution.runtime, runtimeReport(resolution)]),
+      ),
   };
 
   await store.load();
-  const api = new LambdaApi({ context, store, runner, queue, enforceTrust });
+  const api = new LambdaApi({ context, store, runner, queue, enforceTrust, runtimes });
   return {
     signingName: "lambda",
     handle: (request) => api.handle(request),

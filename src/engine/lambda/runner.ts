@@ -14,6 +14,12 @@ import {
   startLine,
 } from "./function-logs.ts";
 import { resolveHandler } from "./handler-resolution.ts";
+import {
+  type RuntimeLaunch,
+  type RuntimeResolver,
+  RuntimeUnavailableError,
+  runtimeLaunch,
+} from "./runtimes.ts";
 
 /** What the runner reports for one invocation. */
 export type InvocationResult = InvocationOutcome & {
@@ -33,6 +39,8 @@ export interface RunnerOptions {
    * the credentials they were given, as on AWS). Absent, every role can be assumed.
    */
   canAssumeRole?: (roleArn: string) => boolean;
+  /** Which Node binary runs each runtime. */
+  runtimes: RuntimeResolver;
 }
 
 export interface InvokeOptions {
@@ -267,7 +275,6 @@ export class FunctionRunner {
       AWS_REGION: this.#context.region,
       AWS_DEFAULT_REGION: this.#context.region,
       AWS_LAMBDA_LOG_GROUP_NAME: logGroupName(deployment.functionName),
-      AWS_EXECUTION_ENV: `AWS_Lambda_${deployment.runtime}`,
       AWS_ENDPOINT_URL: this.#context.endpoint(),
       AWS_ACCESS_KEY_ID: credentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
@@ -285,9 +292,19 @@ export class FunctionRunner {
       }
     };
     try {
+      const launch = this.#launch(deployment.runtime);
+      Object.assign(runtimeVariables, launch.variables);
+      orphanLines.push({ timestamp: Date.now(), message: launch.initLine });
       const handler = resolveHandler(deployment.codeDirectory, deployment.handler);
       environment = await ExecutionEnvironment.start(
-        { deployment, handler, runtimeVariables, onOrphanLog: orphan },
+        {
+          deployment,
+          handler,
+          runtimeVariables,
+          onOrphanLog: orphan,
+          execPath: launch.execPath,
+          compileCache: launch.compileCache,
+        },
         () => this.#exited(pool, environment),
       );
     } catch (error) {
@@ -321,6 +338,17 @@ export class FunctionRunner {
       if (this.#logs.canWrite(destination)) this.#logs.write(destination, orphanLines);
     }
     return { environment: started, caller };
+  }
+
+  /** The Node binary and AWS's runtime variables for a runtime; an unusable one fails the init as AWS would. */
+  #launch(runtime: string): RuntimeLaunch {
+    try {
+      return runtimeLaunch(this.#options.runtimes, runtime);
+    } catch (error) {
+      if (error instanceof RuntimeUnavailableError)
+        throw new FunctionInitError("Runtime.InvalidRuntime", error.message, [], { cause: error });
+      throw error;
+    }
   }
 
   #release(environment: ExecutionEnvironment, current: Deployment | undefined): void {
