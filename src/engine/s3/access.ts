@@ -1,7 +1,9 @@
+import type { IncomingHttpHeaders } from "node:http";
 import { notAuthorizedMessage } from "../access-denied.ts";
 import type { EngineContext } from "../context.ts";
 import type { Caller, ConditionContext } from "../types.ts";
 import { S3Error } from "./errors.ts";
+import type { BucketConfiguration } from "./storage/records.ts";
 
 /** The ARN IAM policies use for a bucket (`arn:aws:s3:::b`) or an object (`arn:aws:s3:::b/k`). */
 export function s3Arn(bucket: string | undefined, key?: string): string {
@@ -50,4 +52,25 @@ export function injectedReadFault(context: EngineContext, caller: Caller): S3Err
         "InternalError",
         "We encountered an internal error. Please try again. (injected fault)",
       );
+}
+
+/** Canned ACLs and grantees that make an object or bucket public. */
+const publicCannedAcls = new Set(["public-read", "public-read-write", "authenticated-read"]);
+const publicGrantee = /acs\.amazonaws\.com\/groups\/global\/(AllUsers|AuthenticatedUsers)/;
+
+/**
+ * Block Public Access: with `BlockPublicAcls`, a write that asks for a public ACL (canned `x-amz-acl` or an
+ * `x-amz-grant-*` to everyone) is refused with 403 AccessDenied, as S3 does. Other ACLs are accepted and
+ * not kept (the engine has no ACL model; objects are private to the account).
+ */
+export function assertAclAllowed(headers: IncomingHttpHeaders, bucket: BucketConfiguration): void {
+  if (!bucket.publicAccessBlock?.BlockPublicAcls) return;
+  const acl = headers["x-amz-acl"];
+  const grants = Object.entries(headers)
+    .filter(([name]) => name.startsWith("x-amz-grant-"))
+    .map(([, value]) => String(value));
+  const isPublic =
+    (typeof acl === "string" && publicCannedAcls.has(acl.trim())) ||
+    grants.some((grant) => publicGrantee.test(grant));
+  if (isPublic) throw new S3Error(403, "AccessDenied", "Access Denied");
 }

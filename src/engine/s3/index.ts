@@ -12,6 +12,7 @@ import * as multipart from "./multipart.ts";
 import { lambdaNotifications } from "./notifications.ts";
 import * as objects from "./objects.ts";
 import { type OperationName, resolveOperation } from "./operations.ts";
+import { assertPresignedUrlValid } from "./presigned.ts";
 import type { S3Call, S3Handler, S3Runtime } from "./runtime.ts";
 import type { ObjectRecord } from "./storage/records.ts";
 import { S3Store } from "./storage/store.ts";
@@ -159,6 +160,7 @@ async function handle(runtime: S3Runtime, request: ServiceRequest): Promise<Serv
     const address = resolveAddress(request.host, request.rawPath);
     if (address.bucket !== undefined)
       resource = `/${address.bucket}${address.key === undefined ? "" : `/${address.key}`}`;
+    assertPresignedUrlValid(request.query, Date.now());
     const operation = resolveOperation(request.method, address, request.query, request.headers);
     const call: S3Call = { request, bucket: address.bucket ?? "", key: address.key ?? "" };
     if (request.caller.role) {

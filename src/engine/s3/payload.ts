@@ -31,7 +31,11 @@ const header = (headers: IncomingHttpHeaders, name: string): string | undefined 
  * header or trailer, with S3's error codes: InvalidDigest for a malformed MD5, BadDigest for a mismatch,
  * InvalidRequest for malformed checksum values, IncompleteBody for a wrong decoded length.
  */
-export function readPayload(headers: IncomingHttpHeaders, body: Buffer): RequestPayload {
+export function readPayload(
+  headers: IncomingHttpHeaders,
+  body: Buffer,
+  options: { checksums?: boolean } = {},
+): RequestPayload {
   let data = body;
   let trailers: Record<string, string> = {};
   if (isAwsChunked(header(headers, "x-amz-content-sha256"), header(headers, "content-encoding"))) {
@@ -60,6 +64,7 @@ export function readPayload(headers: IncomingHttpHeaders, body: Buffer): Request
   }
   const md5 = md5Hex(data);
   verifyContentMd5(header(headers, "content-md5"), md5);
+  if (options.checksums === false) return { data, md5 };
   const checksum = verifyChecksum(headers, trailers, data);
   return checksum ? { data, md5, checksum } : { data, md5 };
 }
@@ -80,11 +85,14 @@ function verifyContentMd5(contentMd5: string | undefined, md5: string): void {
   }
 }
 
-function verifyChecksum(
+/**
+ * The one `x-amz-checksum-<algorithm>` header (or trailer) a request carries, well-formed; undefined when
+ * none. Composite values (`…-N`, on CompleteMultipartUpload) are allowed when `composite` is set.
+ */
+export function suppliedChecksum(
   headers: IncomingHttpHeaders,
-  trailers: Record<string, string>,
-  data: Buffer,
-): StoredChecksum | undefined {
+  trailers: Record<string, string> = {},
+): { algorithm: ChecksumAlgorithm; value: string } | undefined {
   const supplied: Array<{ algorithm: ChecksumAlgorithm; value: string }> = [];
   for (const source of [headers, trailers]) {
     for (const [name, raw] of Object.entries(source)) {
@@ -99,8 +107,20 @@ function verifyChecksum(
     );
   }
   const given = supplied[0];
+  if (given && !isWellFormedChecksum(given.algorithm, given.value.replace(/-\d+$/, ""))) {
+    throw invalidRequest(`Value for ${checksumHeader(given.algorithm)} header is invalid.`);
+  }
+  return given;
+}
+
+function verifyChecksum(
+  headers: IncomingHttpHeaders,
+  trailers: Record<string, string>,
+  data: Buffer,
+): StoredChecksum | undefined {
+  const given = suppliedChecksum(headers, trailers);
   if (given) {
-    if (!isWellFormedChecksum(given.algorithm, given.value)) {
+    if (/-\d+$/.test(given.value)) {
       throw invalidRequest(`Value for ${checksumHeader(given.algorithm)} header is invalid.`);
     }
     if (computeChecksum(given.algorithm, data) !== given.value) {
