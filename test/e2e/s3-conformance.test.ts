@@ -979,7 +979,10 @@ describe("S3 addressing and access", () => {
   });
 
   it("accepts unexpired presigned-style URLs for PUT and GET without verifying the signature (the default)", async () => {
-    const amzDate = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+    const amzDate = new Date()
+      .toISOString()
+      .replace(/[-:]/g, "")
+      .replace(/\.\d{3}/, "");
     const query =
       `X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=test%2F${amzDate.slice(0, 8)}%2Fus-east-1%2Fs3%2Faws4_request` +
       `&X-Amz-Date=${amzDate}&X-Amz-Expires=900&X-Amz-SignedHeaders=host&X-Amz-Signature=abc123&x-id=PutObject`;
