@@ -147,12 +147,12 @@ export function resolveOperation(
       return op("PutObject", "s3:PutObject", true);
     case "GET":
       if (query.has("uploadId")) return op("ListParts", "s3:ListMultipartUploadParts", true);
-      return op("GetObject", "s3:GetObject", true);
+      return op("GetObject", query.has("versionId") ? "s3:GetObjectVersion" : "s3:GetObject", true);
     case "HEAD":
-      return op("HeadObject", "s3:GetObject", true);
+      return op("HeadObject", query.has("versionId") ? "s3:GetObjectVersion" : "s3:GetObject", true);
     case "DELETE":
       if (query.has("uploadId")) return op("AbortMultipartUpload", "s3:AbortMultipartUpload", true);
-      return op("DeleteObject", "s3:DeleteObject", true);
+      return op("DeleteObject", query.has("versionId") ? "s3:DeleteObjectVersion" : "s3:DeleteObject", true);
     case "POST":
       if (query.has("uploads")) return op("CreateMultipartUpload", "s3:PutObject", true);
       if (query.has("uploadId")) return op("CompleteMultipartUpload", "s3:PutObject", true);
