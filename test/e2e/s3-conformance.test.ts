@@ -1083,11 +1083,11 @@ describe("S3 addressing and access", () => {
   });
 
   it("answers NotImplemented for unsupported subresources and MethodNotAllowed for odd methods", async () => {
-    const tagging = await rawRequest(engine.port, { method: "GET", path: `/${bucket}?tagging` });
+    const website = await rawRequest(engine.port, { method: "GET", path: `/${bucket}?website` });
     const patch = await rawRequest(engine.port, { method: "PATCH", path: `/${bucket}/k` });
 
-    expect(tagging.status).toBe(501);
-    expect(tagging.body.toString()).toContain("<Code>NotImplemented</Code>");
+    expect(website.status).toBe(501);
+    expect(website.body.toString()).toContain("<Code>NotImplemented</Code>");
     expect(patch.status).toBe(405);
     expect(patch.body.toString()).toContain("<Code>MethodNotAllowed</Code>");
   });

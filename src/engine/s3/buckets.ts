@@ -124,7 +124,7 @@ export const getBucketLocation: S3Handler = async (runtime, call) => {
   return xmlResponse("LocationConstraint", region === "us-east-1" ? "" : region);
 };
 
-async function configure(
+export async function configure(
   runtime: S3Runtime,
   call: S3Call,
   change: Partial<BucketConfiguration>,

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import type { ServiceResponse } from "../types.ts";
-import { assertAclAllowed, authorizeS3, s3Arn } from "./access.ts";
+import { assertAclAllowed, authorizeS3, bucketPolicyDocument, s3Arn } from "./access.ts";
 import { assertKeyLength, decodeKey } from "./addressing.ts";
 import { type ChecksumAlgorithm, computeChecksum, md5Hex, parseAlgorithm } from "./checksums.ts";
 import { invalidArgument, invalidRequest, malformedXml, noSuchKey, S3Error } from "./errors.ts";
@@ -15,7 +15,7 @@ import {
   parseTagging,
   storageAndEncryption,
 } from "./object-headers.ts";
-import { readPayload } from "./payload.ts";
+import { type RequestPayload, readPayload } from "./payload.ts";
 import { evaluatePreconditions } from "./preconditions.ts";
 import { parseRange } from "./range.ts";
 import {
@@ -70,7 +70,7 @@ export function checkWritePreconditions(
 }
 
 /** Response headers for a successful write (PUT, copy, complete). */
-function writeHeaders(object: ObjectRecord): Record<string, string> {
+export function writeHeaders(object: ObjectRecord): Record<string, string> {
   const headers: Record<string, string> = { etag: `"${object.etag}"`, ...encryptionHeaders(object) };
   if (object.versionId !== undefined) headers["x-amz-version-id"] = object.versionId;
   return headers;
@@ -84,9 +84,24 @@ export const putObject: S3Handler = async (runtime, call) => {
   assertAclAllowed(headers, bucket.configuration);
   const payload = readPayload(headers, body);
   const attributes = attributesFromRequest(headers, bucket.configuration);
+  const object = await writeObject(runtime, call, payload, attributes, "ObjectCreated:Put");
+  return emptyResponse(200, { ...writeHeaders(object), ...checksumHeaders(object.checksum) });
+};
+
+/**
+ * Stores a new object (or version) from a verified payload: bytes first, then the journal record once the
+ * write preconditions still hold, then the event. Shared by PutObject and browser-form POST uploads.
+ */
+export async function writeObject(
+  runtime: S3Runtime,
+  call: S3Call,
+  payload: RequestPayload,
+  attributes: ObjectAttributes,
+  eventName: "ObjectCreated:Put" | "ObjectCreated:Post",
+): Promise<ObjectRecord> {
   const segment = await runtime.store.blobs.write(payload.data);
   const current = requireBucket(runtime, call.bucket);
-  checkWritePreconditions(headers, current, call.key);
+  checkWritePreconditions(call.request.headers, current, call.key);
   const object: ObjectRecord = {
     ...attributes,
     key: call.key,
@@ -100,9 +115,9 @@ export const putObject: S3Handler = async (runtime, call) => {
   const versionId = newVersionId(current.configuration);
   if (versionId !== undefined) object.versionId = versionId;
   await runtime.store.commit({ t: "putObject", bucket: call.bucket, object });
-  emitObjectCreated(runtime.context, call.request, "ObjectCreated:Put", call.bucket, object);
-  return emptyResponse(200, { ...writeHeaders(object), ...checksumHeaders(object.checksum) });
-};
+  emitObjectCreated(runtime.context, call.request, eventName, call.bucket, object);
+  return object;
+}
 
 const noSuchVersion = (key: string, versionId: string) =>
   new S3Error(404, "NoSuchVersion", "The specified version does not exist.", {
@@ -309,8 +324,15 @@ export const deleteObjects: S3Handler = async (runtime, call) => {
   for (const { key, versionId } of objects) {
     try {
       const action = versionId === undefined ? "s3:DeleteObject" : "s3:DeleteObjectVersion";
-      authorizeS3(runtime.context, call.request.caller, action, s3Arn(call.bucket, key));
       const bucket = requireBucket(runtime, call.bucket);
+      authorizeS3(
+        runtime.context,
+        call.request.caller,
+        action,
+        s3Arn(call.bucket, key),
+        versionId === undefined ? {} : { "s3:VersionId": versionId },
+        bucketPolicyDocument(bucket.configuration.policy),
+      );
       const { record, outcome } = planDelete(bucket, key, versionId);
       if (record) pending.push(runtime.store.commit(record));
       if (!quiet) {
@@ -348,8 +370,15 @@ export function copySourceObject(runtime: S3Runtime, call: S3Call): ObjectRecord
   const headers = call.request.headers;
   const source = parseCopySource(headerValue(headers, "x-amz-copy-source") ?? "");
   const action = source.versionId === undefined ? "s3:GetObject" : "s3:GetObjectVersion";
-  authorizeS3(runtime.context, call.request.caller, action, s3Arn(source.bucket, source.key));
   const sourceBucket = requireBucket(runtime, source.bucket);
+  authorizeS3(
+    runtime.context,
+    call.request.caller,
+    action,
+    s3Arn(source.bucket, source.key),
+    {},
+    bucketPolicyDocument(sourceBucket.configuration.policy),
+  );
   const named =
     source.versionId === undefined ? undefined : sourceBucket.version(source.key, source.versionId);
   if (named && isDeleteMarker(named)) {

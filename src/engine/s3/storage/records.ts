@@ -102,11 +102,28 @@ export interface EncryptionRule {
   bucketKeyEnabled?: boolean;
 }
 
+/** One rule of a bucket's CORS configuration. */
+export interface CorsRule {
+  id?: string;
+  allowedOrigins: string[];
+  allowedMethods: string[];
+  allowedHeaders: string[];
+  exposeHeaders: string[];
+  maxAgeSeconds?: number;
+}
+
 export interface BucketConfiguration {
   publicAccessBlock?: PublicAccessBlockConfiguration;
   encryption?: EncryptionRule[];
   notification?: NotificationConfiguration;
   versioning?: "Enabled" | "Suspended";
+  cors?: CorsRule[];
+  tags?: Record<string, string>;
+  /** The bucket policy as sent (JSON text); evaluated with the engine's IAM evaluator. */
+  policy?: string;
+  ownership?: "BucketOwnerEnforced" | "BucketOwnerPreferred" | "ObjectWriter";
+  /** The lifecycle configuration as sent (XML): stored and returned, not applied. */
+  lifecycle?: string;
 }
 
 export interface BucketRecord {
@@ -124,6 +141,7 @@ export type JournalRecord =
   /** Without `marker`: the key and all its versions go (unversioned delete); with one: the marker is added. */
   | { t: "deleteObject"; bucket: string; key: string; marker?: DeleteMarkerRecord }
   | { t: "deleteVersion"; bucket: string; key: string; versionId: string }
+  | { t: "tagObject"; bucket: string; key: string; versionId: string; tags?: Record<string, string> }
   | { t: "createUpload"; bucket: string; upload: UploadRecord }
   | { t: "putPart"; bucket: string; uploadId: string; part: PartRecord }
   | { t: "completeUpload"; bucket: string; uploadId: string; object: ObjectRecord }

@@ -162,6 +162,14 @@ export function applyRecord(buckets: Map<string, BucketState>, record: JournalRe
       if (removed) released.push(...blobsOf([removed]));
       break;
     }
+    case "tagObject": {
+      const entry = buckets.get(record.bucket)?.version(record.key, record.versionId);
+      if (entry && !isDeleteMarker(entry)) {
+        if (record.tags === undefined) delete entry.tags;
+        else entry.tags = record.tags;
+      }
+      break;
+    }
     case "createUpload":
       buckets.get(record.bucket)?.uploads.set(record.upload.uploadId, { ...record.upload, parts: new Map() });
       break;
