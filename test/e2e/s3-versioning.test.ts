@@ -45,8 +45,10 @@ describe("S3 versioning with history", () => {
   let s3: S3Client;
   const bucket = "versioned";
   const events: ObjectCreatedEvent[] = [];
+  let workDir: string;
 
   beforeAll(async () => {
+    workDir = await mkdtemp(join(tmpdir(), "s3-versioning-"));
     engine = await startEngine({ port: 0 });
     engine.context.events.on("objectCreated", (event) => events.push(event));
     s3 = s3Client(engine.endpoint);
@@ -59,6 +61,7 @@ describe("S3 versioning with history", () => {
   afterAll(async () => {
     s3?.destroy();
     await engine?.stop();
+    if (workDir) await rm(workDir, { recursive: true, force: true });
   });
 
   it("keeps every version readable by id, and events carry the version id", async () => {
@@ -168,15 +171,7 @@ describe("S3 versioning with history", () => {
   });
 
   describe.skipIf(!cli)("with the AWS CLI v2", () => {
-    let workDir: string;
     const aws = (...args: string[]) => awsCli(cli as string, engine.endpoint, ...args);
-
-    beforeAll(async () => {
-      workDir = await mkdtemp(join(tmpdir(), "s3-versioning-cli-"));
-    });
-    afterAll(async () => {
-      if (workDir) await rm(workDir, { recursive: true, force: true });
-    });
 
     it("enables versioning, lists versions and reads an old one back", async () => {
       await aws("s3api", "create-bucket", "--bucket", "cli-versions");

@@ -120,16 +120,24 @@ const publicCannedAcls = new Set(["public-read", "public-read-write", "authentic
 const publicGrantee = /acs\.amazonaws\.com\/groups\/global\/(AllUsers|AuthenticatedUsers)/;
 
 /**
- * Block Public Access: with `BlockPublicAcls`, a write that asks for a public ACL (canned `x-amz-acl` or an
+ * Object ACLs on writes. Ownership controls `BucketOwnerEnforced` refuse any ACL but
+ * `bucket-owner-full-control` (400 AccessControlListNotSupported). Block Public Access: with `BlockPublicAcls`, a write that asks for a public ACL (canned `x-amz-acl` or an
  * `x-amz-grant-*` to everyone) is refused with 403 AccessDenied, as S3 does. Other ACLs are accepted and
  * not kept (the engine has no ACL model; objects are private to the account).
  */
 export function assertAclAllowed(headers: IncomingHttpHeaders, bucket: BucketConfiguration): void {
-  if (!bucket.publicAccessBlock?.BlockPublicAcls) return;
   const acl = headers["x-amz-acl"];
   const grants = Object.entries(headers)
     .filter(([name]) => name.startsWith("x-amz-grant-"))
     .map(([, value]) => String(value));
+  // BucketOwnerEnforced disables ACLs: only the owner-full-control one that changes nothing is accepted.
+  if (
+    bucket.ownership === "BucketOwnerEnforced" &&
+    (grants.length > 0 || (acl !== undefined && acl !== "bucket-owner-full-control"))
+  ) {
+    throw new S3Error(400, "AccessControlListNotSupported", "The bucket does not allow ACLs");
+  }
+  if (!bucket.publicAccessBlock?.BlockPublicAcls) return;
   const isPublic =
     (typeof acl === "string" && publicCannedAcls.has(acl.trim())) ||
     grants.some((grant) => publicGrantee.test(grant));

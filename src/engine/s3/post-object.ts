@@ -144,6 +144,7 @@ export const postObject: S3Handler = async (runtime, call) => {
       "key",
       "",
     );
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: S3's literal `${filename}` placeholder, not a template.
   const key = keyTemplate.replaceAll("${filename}", form.file.filename);
   assertKeyLength(key);
   const policy = form.fields.get("policy");
