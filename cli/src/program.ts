@@ -32,6 +32,10 @@ export function buildProgram(): Command {
     .option("--persist <dir>", "keep S3 and DynamoDB state in <dir> across restarts")
     .option("--bare", "serve the engine without provisioning (for init hooks or your own scripts)")
     .option("--no-enforce-iam", "do not evaluate the function role's IAM policies")
+    .option(
+      "--verify-signatures",
+      "verify S3 SigV4 signatures (headers and presigned URLs) against the test key and issued keys",
+    )
     .addOption(
       new Option("--dynamodb <backend>", "DynamoDB emulator").choices(["dynalite", "dynamodb-local"]),
     )

@@ -13,6 +13,7 @@ export interface UpOptions extends GlobalOptions {
   persist?: string;
   bare?: boolean;
   enforceIam?: boolean;
+  verifySignatures?: boolean;
   dynamodb?: DynamoDbBackend;
   duplicateDeliveries?: string;
   dynamodbFaultRate?: string;
@@ -129,6 +130,7 @@ export async function up(options: UpOptions): Promise<void> {
       ...(options.host ? { host: options.host } : {}),
       ...(options.persist ? { dataDir: options.persist } : {}),
       enforceIam: options.enforceIam !== false,
+      ...(options.verifySignatures ? { verifySignatures: true } : {}),
       stack: target.stack,
       ...(options.dynamodb ? { dynamodbBackend: options.dynamodb } : {}),
       ...(options.lambdaConcurrency

@@ -24,6 +24,7 @@ import { type OperationName, resolveOperation } from "./operations.ts";
 import { postObject } from "./post-object.ts";
 import { assertPresignedUrlValid } from "./presigned.ts";
 import type { S3Call, S3Handler, S3Runtime } from "./runtime.ts";
+import { verifySignature } from "./signature.ts";
 import type { ObjectRecord } from "./storage/records.ts";
 import { S3Store } from "./storage/store.ts";
 
@@ -128,7 +129,12 @@ export async function createS3Service(context: EngineContext, options: EngineOpt
     (message) => context.log(message),
     options.s3JournalCompactAfter !== undefined ? { compactAfter: options.s3JournalCompactAfter } : {},
   );
-  const runtime: S3Runtime = { context, store, sequencer: new Sequencer(store.maxSequencer) };
+  const runtime: S3Runtime = {
+    context,
+    store,
+    sequencer: new Sequencer(store.maxSequencer),
+    verifySignatures: options.verifySignatures === true,
+  };
   context.internal.s3 = {
     getLambdaNotifications: (bucket) =>
       lambdaNotifications(store.buckets.get(bucket)?.configuration.notification),
@@ -203,6 +209,9 @@ async function handle(runtime: S3Runtime, request: ServiceRequest): Promise<Serv
       resource = `/${address.bucket}${address.key === undefined ? "" : `/${address.key}`}`;
     assertPresignedUrlValid(request.query, Date.now());
     const operation = resolveOperation(request.method, address, request.query, request.headers);
+    // Preflights are never signed; form uploads are signed in their policy, checked by the handler.
+    if (runtime.verifySignatures && operation.name !== "PreflightCors" && operation.name !== "PostObject")
+      verifySignature(request, (key) => runtime.context.credentials.secretOf(key));
     const call: S3Call = { request, bucket: address.bucket ?? "", key: address.key ?? "" };
     const bucketState = address.bucket === undefined ? undefined : runtime.store.buckets.get(address.bucket);
     if (operation.action) {

@@ -6,6 +6,7 @@ import { invalidArgument, S3Error } from "./errors.ts";
 import { attributesFromRequest } from "./object-headers.ts";
 import { writeHeaders, writeObject } from "./objects.ts";
 import { emptyResponse, headerValue, requireBucket, type S3Handler, xmlResponse } from "./runtime.ts";
+import { verifyPostPolicySignature } from "./signature.ts";
 
 /** A browser form's fields (names lower-cased, as S3 compares them) and its file. */
 export interface PostForm {
@@ -147,6 +148,8 @@ export const postObject: S3Handler = async (runtime, call) => {
   // biome-ignore lint/suspicious/noTemplateCurlyInString: S3's literal `${filename}` placeholder, not a template.
   const key = keyTemplate.replaceAll("${filename}", form.file.filename);
   assertKeyLength(key);
+  if (runtime.verifySignatures)
+    verifyPostPolicySignature(form.fields, (accessKey) => runtime.context.credentials.secretOf(accessKey));
   const policy = form.fields.get("policy");
   if (policy !== undefined) checkPostPolicy(policy, form, call.bucket, form.file.data.length, Date.now());
   // The form's fields stand for the headers a PUT would carry.
