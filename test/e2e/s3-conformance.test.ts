@@ -44,37 +44,16 @@ import type { LambdaInternal } from "../../src/engine/internal.ts";
 import type { S3Service } from "../../src/engine/s3/index.ts";
 import type { ObjectCreatedEvent } from "../../src/engine/types.ts";
 import { startEngineProcess } from "../helpers/engine.ts";
+import { bytesOf, failure, s3Client } from "../helpers/s3.ts";
 
 const credentials = { accessKeyId: "test", secretAccessKey: "test" };
 const MiB = 1024 * 1024;
 
 function client(engine: Engine, extra: Partial<S3ClientConfig> = {}): S3Client {
-  return new S3Client({
-    endpoint: engine.endpoint,
-    region: "us-east-1",
-    credentials,
-    forcePathStyle: true,
-    ...extra,
-  });
+  return s3Client(engine.endpoint, extra);
 }
 
 const md5 = (data: Uint8Array) => createHash("md5").update(data).digest("hex");
-
-/** The error a rejected SDK call produced, to assert on its name and HTTP status. */
-async function failure(promise: Promise<unknown>): Promise<{ name: string; status: number; error: Error }> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!(error instanceof Error)) throw new Error("expected the call to fail, it succeeded");
-  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? 0;
-  return { name: error.name, status, error };
-}
-
-async function bytesOf(body: unknown): Promise<Buffer> {
-  const stream = body as { transformToByteArray(): Promise<Uint8Array> };
-  return Buffer.from(await stream.transformToByteArray());
-}
 
 /** A raw HTTP request to the engine, for what SDK clients cannot express (Host header, missing headers). */
 function rawRequest(

@@ -1,17 +1,12 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
-import type { IncomingHttpHeaders } from "node:http";
+import type { ServiceRequest } from "../types.ts";
 import { S3Error } from "./errors.ts";
 
-/** What a signature check needs of a request (the S3 handler's view of it). */
-export interface SignedRequest {
-  method: string;
-  /** Raw path as sent, percent-encoded. */
-  rawPath: string;
-  query: URLSearchParams;
-  headers: IncomingHttpHeaders;
-  host: string;
-  body: Buffer;
-}
+/** What a signature check needs of a request. */
+export type SignedRequest = Pick<
+  ServiceRequest,
+  "method" | "rawPath" | "query" | "headers" | "host" | "body"
+>;
 
 /** The secret of an access key the engine knows; undefined for unknown keys. */
 export type SecretLookup = (accessKeyId: string) => string | undefined;
