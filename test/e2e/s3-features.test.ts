@@ -1,4 +1,5 @@
 import { createHmac } from "node:crypto";
+import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import {
   CopyObjectCommand,
   CreateBucketCommand,
@@ -25,6 +26,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EMULATOR_CREDENTIALS } from "../../src/aws/clients.ts";
 import { type Engine, startEngine } from "../../src/engine/index.ts";
 import type { ObjectCreatedEvent } from "../../src/engine/types.ts";
 import { bytesOf, failure, s3Client } from "../helpers/s3.ts";
@@ -121,6 +123,83 @@ describe("S3 features: tagging, policies, CORS, ownership, attributes, lifecycle
     expect(JSON.parse(stored.Policy ?? "{}")).toEqual(policy);
     expect(malformed).toMatchObject({ name: "MalformedPolicy", status: 400 });
     expect(afterDelete.ETag).toBeTruthy();
+  });
+
+  it("combines a role's identity policy with the bucket policy: a bucket Allow suffices, a bucket Deny wins", async () => {
+    const iam = new IAMClient({
+      endpoint: engine.endpoint,
+      region: "us-east-1",
+      credentials: EMULATOR_CREDENTIALS,
+    });
+    const trust = {
+      Version: "2012-10-17",
+      Statement: [
+        { Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" },
+      ],
+    };
+    const role = await iam.send(
+      new CreateRoleCommand({
+        RoleName: "bucket-policy-reader",
+        AssumeRolePolicyDocument: JSON.stringify(trust),
+      }),
+    );
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: "bucket-policy-reader",
+        PolicyName: "read",
+        PolicyDocument: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::shared/*" }],
+        }),
+      }),
+    );
+    iam.destroy();
+    const roleArn = role.Role?.Arn ?? "";
+    await s3.send(new CreateBucketCommand({ Bucket: "shared" }));
+    for (const key of ["public/a", "secret/b"])
+      await s3.send(new PutObjectCommand({ Bucket: "shared", Key: key, Body: key }));
+    await s3.send(
+      new PutBucketPolicyCommand({
+        Bucket: "shared",
+        Policy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { AWS: roleArn },
+              Action: "s3:PutObject",
+              Resource: "arn:aws:s3:::shared/inbox/*",
+            },
+            {
+              Effect: "Deny",
+              Principal: { AWS: roleArn },
+              Action: "s3:GetObject",
+              Resource: "arn:aws:s3:::shared/secret/*",
+            },
+          ],
+        }),
+      }),
+    );
+    const issued = engine.context.credentials.issueForRole(roleArn, "reader");
+    const asRole = s3Client(engine.endpoint, { credentials: issued, maxAttempts: 1 });
+
+    const identityAllowed = await asRole.send(new GetObjectCommand({ Bucket: "shared", Key: "public/a" }));
+    const bucketDenied = await failure(
+      asRole.send(new GetObjectCommand({ Bucket: "shared", Key: "secret/b" })),
+    );
+    const bucketAllowed = await asRole.send(
+      new PutObjectCommand({ Bucket: "shared", Key: "inbox/c", Body: "c" }),
+    );
+    const neither = await failure(
+      asRole.send(new PutObjectCommand({ Bucket: "shared", Key: "elsewhere/d", Body: "d" })),
+    );
+    asRole.destroy();
+
+    expect((await bytesOf(identityAllowed.Body)).toString()).toBe("public/a");
+    expect(bucketDenied).toMatchObject({ name: "AccessDenied", status: 403 });
+    expect(bucketDenied.error.message).toContain("explicit deny");
+    expect(bucketAllowed.ETag).toBeTruthy();
+    expect(neither).toMatchObject({ name: "AccessDenied", status: 403 });
   });
 
   it("refuses a public bucket policy under BlockPublicPolicy", async () => {
