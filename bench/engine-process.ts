@@ -14,11 +14,12 @@ export interface UpProcess {
   stop(): Promise<void>;
 }
 
-export async function startUpProcess(args: string[] = []): Promise<UpProcess> {
+/** Starts `pipeline up --json --port 0 ...args` from the checkout at `root` (default this one). */
+export async function startUpProcess(args: string[] = [], root = repoRoot): Promise<UpProcess> {
   const startedAt = performance.now();
   const child = spawn(
     process.execPath,
-    [join(repoRoot, "cli/bin/pipeline.js"), "--json", "up", "--port", "0", ...args],
+    [join(root, "cli/bin/pipeline.js"), "--json", "up", "--port", "0", ...args],
     {
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },

@@ -1,9 +1,11 @@
 /**
  * `npm run bench [-- --quick]`: every figure measured side by side in one run against engines this script starts,
  * printed with its target and written to bench/results.json. Medians of several runs, with min and max.
+ * `npm run bench -- --only engine-import` measures only the engine's import and `up --bare` (against the engine
+ * before issue 15, see bench/engine-import.ts) and updates those figures in results.json.
  */
 
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { cpus } from "node:os";
@@ -27,12 +29,15 @@ import { scanRecords, waitForRecord } from "../src/pipeline/records.ts";
 import { redeployFunction } from "../src/pipeline/redeploy.ts";
 import { defineStack } from "../src/stack/spec.ts";
 import { compareArtifacts } from "./artifact-compare.ts";
+import { type EngineImportResult, measureEngineImport } from "./engine-import.ts";
 import { peakRssMb, startUpProcess, treeRssMb } from "./engine-process.ts";
 import { percentile, round, type Summary, summarize } from "./stats.ts";
 import { type ObserverKind, observeWritten } from "./written-observer.ts";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 const quick = process.argv.includes("--quick");
+const onlyIndex = process.argv.indexOf("--only");
+const only = onlyIndex > 0 ? process.argv[onlyIndex + 1] : undefined;
 const outIndex = process.argv.indexOf("--out");
 const resultsPath =
   outIndex > 0 && process.argv[outIndex + 1]
@@ -356,12 +361,105 @@ async function lambdaInvokes(): Promise<{ coldMs: Summary; warmMs: Summary }> {
   return { coldMs: summarize(cold), warmMs: summarize(warm) };
 }
 
+/**
+ * The issue's figures for the engine import before it stood alone (1.4 s, 125 MB), used when the base commit
+ * cannot be checked out (a shallow clone).
+ */
+const issueBaseline = { importMs: 1400, importRssMb: 125 };
+
+/** The engine-import figures as results.json keeps them. */
+function engineImportFigures(result: EngineImportResult) {
+  const baseMs = result.base?.importMs.median ?? issueBaseline.importMs;
+  const baseRss = result.base?.importRssMb.median ?? issueBaseline.importRssMb;
+  return {
+    engineImportMs: round(result.importMs.median),
+    engineImportRssMb: round(result.importRssMb.median),
+    /** RSS the import adds to a fresh Node + tsx process (engineImportRssMb minus that process's RSS). */
+    engineImportOwnRssMb: round(result.importRssMb.median - result.emptyRssMb.median),
+    engineImportBaseMs: round(baseMs),
+    engineImportBaseRssMb: round(baseRss),
+    engineImportBaseOwnRssMb: round(baseRss - result.emptyRssMb.median),
+    engineImportBase: result.base ? result.base.ref : "issue 15's figures",
+    bareUpReadyMs: round(result.bareUpReadyMs.median),
+    bareUpReadyBaseMs: result.base ? round(result.base.bareUpReadyMs.median) : null,
+  };
+}
+
+/** Table rows of the engine-import figures: the import at least 40% faster and lighter than the base's. */
+function engineImportRows(result: EngineImportResult): Array<[string, string, string, boolean]> {
+  const f = engineImportFigures(result);
+  const ratio = (a: number, b: number) => round(a / b, 2);
+  return [
+    [
+      `engine import (startEngine) vs ${f.engineImportBase}`,
+      `${f.engineImportMs} / ${f.engineImportBaseMs} ms = ${ratio(f.engineImportMs, f.engineImportBaseMs)}`,
+      "≤ 0.6",
+      f.engineImportMs <= 0.6 * f.engineImportBaseMs,
+    ],
+    [
+      "engine import RSS (whole process)",
+      `${f.engineImportRssMb} / ${f.engineImportBaseRssMb} MB = ${ratio(f.engineImportRssMb, f.engineImportBaseRssMb)}`,
+      "≤ 0.6",
+      f.engineImportRssMb <= 0.6 * f.engineImportBaseRssMb,
+    ],
+    [
+      `engine import RSS above Node+tsx (${round(result.emptyRssMb.median)} MB)`,
+      `${f.engineImportOwnRssMb} / ${f.engineImportBaseOwnRssMb} MB = ${ratio(f.engineImportOwnRssMb, f.engineImportBaseOwnRssMb)}`,
+      "≤ 0.6",
+      f.engineImportOwnRssMb <= 0.6 * f.engineImportBaseOwnRssMb,
+    ],
+    [
+      "pipeline up --bare → ready",
+      f.bareUpReadyBaseMs === null
+        ? `${f.bareUpReadyMs} ms`
+        : `${f.bareUpReadyMs} / ${f.bareUpReadyBaseMs} ms = ${ratio(f.bareUpReadyMs, f.bareUpReadyBaseMs)}`,
+      "—",
+      true,
+    ],
+  ];
+}
+
+/** Prints rows as the bench's table: name, value, target, met or MISSED. */
+function printRows(title: string, rows: Array<[string, string, string, boolean]>): void {
+  const width = Math.max(...rows.map((r) => r[0].length));
+  const valueWidth = Math.max(...rows.map((r) => r[1].length));
+  console.log(`\n${title}`);
+  for (const [name, value, target, ok] of rows) {
+    console.log(
+      `  ${name.padEnd(width)}  ${value.padEnd(valueWidth)}  target ${target.padEnd(16)} ${target === "—" ? "" : ok ? "met" : "MISSED"}`,
+    );
+  }
+}
+
+/** `--only engine-import`: measures those figures alone and updates them in results.json. */
+async function engineImportOnly(): Promise<void> {
+  log(`bench: engine import and up --bare only, ${runs + 2} runs each`);
+  const result = await measureEngineImport(runs + 2);
+  const previous = existsSync(resultsPath)
+    ? (JSON.parse(readFileSync(resultsPath, "utf8")) as Record<string, unknown>)
+    : {};
+  const detail = (previous.detail as Record<string, unknown> | undefined) ?? {};
+  const updated = {
+    ...previous,
+    ...engineImportFigures(result),
+    detail: { ...detail, engineImport: result },
+  };
+  writeFileSync(resultsPath, `${JSON.stringify(updated, null, 2)}\n`);
+  printRows(
+    `bench: engine import (${cpus().length} cores, Node ${process.version})`,
+    engineImportRows(result),
+  );
+  console.log(`\nupdated ${resultsPath}`);
+}
+
 async function main(): Promise<void> {
   log(
     `bench: ${quick ? "quick" : "full"} run, ${e2eObjects} end-to-end objects, concurrency ${concurrency}, ${runs} runs each`,
   );
   const artifacts = await compareArtifacts(quick ? 3 : 5);
   log("bench: artifact comparison done");
+  const engineImport = await measureEngineImport(runs + 2);
+  log("bench: engine import done");
   const engineStart = await engineColdStart();
   const s3 = await s3EdgeVsDirect();
   log("bench: engine and S3 edge done");
@@ -433,7 +531,9 @@ async function main(): Promise<void> {
     lambdaColdInvokeMs: round(lambda.coldMs.median),
     lambdaWarmInvokeMs: round(lambda.warmMs.median, 2),
     engineTreeRssMb: round(Math.max(...treeRss)),
+    ...engineImportFigures(engineImport),
     detail: {
+      engineImport,
       upReady: cold.ready,
       firstRecord: cold.firstRecord,
       e2eObjectsPerSec: e2e,
@@ -531,19 +631,18 @@ async function main(): Promise<void> {
     ],
     ["Lambda first invoke (cold)", `${results.lambdaColdInvokeMs} ms`, "—", true],
     ["Lambda warm invoke round trip", `${results.lambdaWarmInvokeMs} ms`, "—", true],
+    ...engineImportRows(engineImport),
   ];
-  const width = Math.max(...rows.map((r) => r[0].length));
-  const valueWidth = Math.max(...rows.map((r) => r[1].length));
-  console.log(
-    `\nbench (${results.machine.cores} cores, Node ${results.machine.node}, ${runs} runs, ${e2eObjects} objects @${concurrency})`,
+  printRows(
+    `bench (${results.machine.cores} cores, Node ${results.machine.node}, ${runs} runs, ${e2eObjects} objects @${concurrency})`,
+    rows,
   );
-  for (const [name, value, target, ok] of rows) {
-    console.log(
-      `  ${name.padEnd(width)}  ${value.padEnd(valueWidth)}  target ${target.padEnd(16)} ${target === "—" ? "" : ok ? "met" : "MISSED"}`,
-    );
-  }
   console.log(`\nwrote ${resultsPath}`);
 }
 
-await main();
+if (only === "engine-import") await engineImportOnly();
+else if (only) {
+  log(`bench: unknown --only ${only} (known: engine-import)`);
+  process.exit(2);
+} else await main();
 process.exit(0);

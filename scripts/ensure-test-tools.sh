@@ -1,13 +1,31 @@
 #!/usr/bin/env bash
 # `npm test` runs this first (pretest): the end-to-end suites drive the real AWS CLI v2, s3cmd, headless Chromium and
-# (for Amazon DynamoDB Local) a Java runtime, all from Debian. As root with apt, missing ones are installed; anywhere
+# (for Amazon DynamoDB Local) a Java runtime, and the validators suite shellcheck, all from Debian. As root with apt, missing ones are installed; anywhere
 # else the suites that need them skip, each with its reason, and this says which.
 set -euo pipefail
 missing=()
-[ -x /usr/bin/aws ] && /usr/bin/aws --version 2>/dev/null | grep -q '^aws-cli/2' || missing+=(awscli)
-[ -x /usr/bin/chromium ] || missing+=(chromium)
+# AWS CLI v2 anywhere the suites look: Debian's /usr/bin/aws, or on PATH (GitHub's runners: /usr/local/bin/aws).
+has_aws_v2() {
+  local candidate
+  for candidate in /usr/bin/aws /usr/local/bin/aws $(type -aP aws 2>/dev/null); do
+    [ -x "$candidate" ] && "$candidate" --version 2>/dev/null | grep -q '^aws-cli/2' && return 0
+  done
+  return 1
+}
+# Chromium or Chrome: CHROME_PATH (the workflow sets it), Debian's chromium, or the runners' google-chrome.
+has_chrome() {
+  local candidate
+  for candidate in "${CHROME_PATH:-}" /usr/bin/chromium /usr/bin/chromium-browser /usr/bin/google-chrome /usr/bin/google-chrome-stable; do
+    [ -n "$candidate" ] && [ -x "$candidate" ] && return 0
+  done
+  return 1
+}
+has_aws_v2 || missing+=(awscli)
+has_chrome || missing+=(chromium)
 command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
 [ -x /usr/bin/s3cmd ] || missing+=(s3cmd)
+# The validators suite runs shellcheck on every shell script in the repository.
+command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "pretest: installing ${missing[*]} (Debian packages the end-to-end suites use)"

@@ -31,6 +31,10 @@ export function buildProgram(): Command {
     .option("--port <port>", "port for the embedded engine (0 picks a free one)")
     .option("--persist <dir>", "keep S3 and DynamoDB state in <dir> across restarts")
     .option("--bare", "serve the engine without provisioning (for init hooks or your own scripts)")
+    .option(
+      "--init-dir [dir]",
+      "run <dir>/ready.d as LocalStack's ready hooks after start (default dir: the repo's localstack/init)",
+    )
     .option("--no-enforce-iam", "do not evaluate the function role's IAM policies")
     .option(
       "--verify-signatures",
@@ -39,7 +43,16 @@ export function buildProgram(): Command {
     .addOption(
       new Option("--dynamodb <backend>", "DynamoDB emulator").choices(["dynalite", "dynamodb-local"]),
     )
-    .option("--host <address>", "interface to bind (default 127.0.0.1)")
+    .option(
+      "--host <address>",
+      "interface to bind (default 127.0.0.1; anything else is reachable from other machines)",
+    )
+    .option(
+      "--cors-origin <origin>",
+      "let web pages of this origin call the engine (repeatable; also EXTRA_CORS_ALLOWED_ORIGINS)",
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
     .option("--lambda-concurrency <n>", "execution environments per function at most (default 4)")
     .option("--duplicate-deliveries <n>", "deliver every S3 event n times (at-least-once testing)")
     .option("--dynamodb-fault-rate <rate>", "inject DynamoDB throttling/5xx for the function's calls (0..1)")
@@ -57,6 +70,7 @@ export function buildProgram(): Command {
     .option("--any", "upload files that are not images too")
     .option("--wait", "wait until each upload has its DynamoDB record, and print them")
     .option("--timeout <seconds>", "how long --wait waits", "30")
+    .option("--no-follow-symlinks", "skip symbolic links instead of uploading what they point to")
     .action(async (paths: string[], _options, command: Command) =>
       (await import("./commands/upload.ts")).upload(paths, command.optsWithGlobals()),
     );

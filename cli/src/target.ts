@@ -151,6 +151,8 @@ export async function resolveTarget(
 
 export interface EndpointStatus {
   listening: boolean;
+  /** Set when something accepted the connection but sent no answer within the probe's timeout (ms). */
+  silentForMs?: number;
   /** Services the endpoint reports, LocalStack style. */
   services?: Record<string, string>;
   embedded?: boolean;
@@ -172,7 +174,9 @@ export async function probeEndpoint(endpoint: string, timeoutMs = 5000): Promise
       ...(body.services ? { services: body.services } : {}),
       embedded: body.edition === "embedded",
     };
-  } catch {
+  } catch (error) {
+    // A timeout is not "nothing listening": something took the connection and never answered.
+    if ((error as Error).name === "TimeoutError") return { listening: false, silentForMs: timeoutMs };
     return { listening: false };
   }
 }
@@ -181,6 +185,11 @@ export async function probeEndpoint(endpoint: string, timeoutMs = 5000): Promise
 export async function requireEndpoint(target: Target): Promise<void> {
   if (target.kind !== "emulator" || !target.endpoint) return;
   const status = await probeEndpoint(target.endpoint);
+  if (status.silentForMs !== undefined) {
+    throw new EnvironmentError(
+      `${target.endpoint} accepted the connection but gave no answer in ${status.silentForMs / 1000} s: is it the engine or LocalStack, and is it stuck?`,
+    );
+  }
   if (!status.listening) {
     throw new EnvironmentError(
       `nothing is listening at ${target.endpoint}: start the embedded engine with 'npx pipeline up' or LocalStack with 'docker compose up'`,

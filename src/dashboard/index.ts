@@ -1,11 +1,12 @@
 import { type AwsClients, createAwsClients, EMULATOR_CREDENTIALS } from "../aws/clients.ts";
 import type { EngineContext } from "../engine/context.ts";
+import { ControlRequestError, listFailedEvents, redriveFailedEvent } from "../engine/control.ts";
 import type { Edge, InternalRoute } from "../engine/edge.ts";
+import type { EnginePlugin } from "../engine/plugin.ts";
 import type { ObjectCreatedEvent } from "../engine/types.ts";
-import { defineStack, type Stack } from "../stack/spec.ts";
+import { defineStack, type Stack, type StackSettings } from "../stack/spec.ts";
 import { DashboardRequestError } from "./errors.ts";
 import { EventStreamHub } from "./event-stream.ts";
-import { failedEventViews } from "./failed-events.ts";
 import { FlowModel, type FlowUpdate } from "./flow.ts";
 import { checkStackHealth, type HealthReport } from "./health.ts";
 import { recentLogEvents } from "./log-feed.ts";
@@ -116,12 +117,16 @@ export function registerDashboard(
       group: stack.logGroupName,
       events: await recentLogEvents(aws(), stack.logGroupName, { limit: logLimit }),
     }),
-    failed: async () => failedEventViews(context.internal.lambda?.listFailedEvents() ?? []),
+    failed: async () => listFailedEvents(context),
     upload: (file) => uploadObject(aws(), stack, file),
     redrive: async (id) => {
-      const lambda = context.internal.lambda;
-      if (!lambda) throw new DashboardRequestError(503, "the Lambda service is not running");
-      if (!lambda.redriveFailedEvent(id)) throw new DashboardRequestError(404, `no failed event ${id}`);
+      try {
+        redriveFailedEvent(context, id);
+      } catch (error) {
+        if (error instanceof ControlRequestError)
+          throw new DashboardRequestError(error.status, error.message);
+        throw error;
+      }
     },
   };
   let closed = false;
@@ -163,4 +168,32 @@ export function registerDashboard(
     });
   }
   return dashboard;
+}
+
+/** Options of `dashboardPlugin`: the dashboard's, with the stack given by its names. */
+export interface DashboardPluginOptions extends Omit<DashboardOptions, "stack"> {
+  /** Names of the stack the panels show (defaults from src/stack/spec.ts); region and account are the engine's. */
+  stack?: Partial<StackSettings>;
+}
+
+/**
+ * The dashboard as an engine plugin: `registerDashboard` on start, `close()` on engine stop.
+ *
+ * @example
+ * const engine = await startEngine({ port: 0, plugins: [dashboardPlugin({ stack: defineStack() })] });
+ * // open `${engine.endpoint}/_pipeline/`
+ */
+export function dashboardPlugin(options: DashboardPluginOptions = {}): EnginePlugin {
+  const { stack, ...rest } = options;
+  return {
+    name: "dashboard",
+    start: ({ edge, context }) => {
+      // The dashboard resolves its clients on first use, so it may register before the edge listens.
+      const dashboard = registerDashboard(edge, context, {
+        ...rest,
+        stack: defineStack({ ...stack, region: context.region, accountId: context.accountId }),
+      });
+      return { stop: () => dashboard.close() };
+    },
+  };
 }

@@ -1,11 +1,12 @@
 import type { IncomingMessage } from "node:http";
+import type { FailedEventView } from "../engine/control.ts";
 import type { InternalRoute } from "../engine/edge.ts";
 import type { ServiceResponse } from "../engine/types.ts";
 import type { LogEvent } from "../pipeline/logs.ts";
 import type { Stack } from "../stack/spec.ts";
+import { CSRF_HEADER } from "./csrf.ts";
 import { DashboardRequestError } from "./errors.ts";
 import { type EventStreamHub, sseFrame } from "./event-stream.ts";
-import type { FailedEventView } from "./failed-events.ts";
 import type { FlowRow, FlowUpdate } from "./flow.ts";
 import type { HealthReport } from "./health.ts";
 import { renderPage } from "./page.ts";
@@ -44,9 +45,6 @@ export interface DashboardBackend {
   /** Re-drives one failed event; throws a DashboardRequestError (404) when there is none with that id. */
   redrive(id: string): Promise<void>;
 }
-
-/** POSTs must carry this header: a cross-site form or `fetch` cannot send it without a CORS preflight. */
-export const CSRF_HEADER = "x-pipeline-dashboard";
 
 /** JSON response with no caching: every panel shows live state. */
 export const jsonResponse = (status: number, data: unknown): ServiceResponse => ({
@@ -96,7 +94,10 @@ export function createDashboardRoute(options: DashboardRouteOptions): InternalRo
   const { backend, hub, prefix } = options;
   const routes: Record<string, Handler> = {
     "GET /": async () => {
-      const page = renderPage({ imageOrigin: backend.imageOrigin(), writable: backend.source().writable });
+      const page = await renderPage({
+        imageOrigin: backend.imageOrigin(),
+        writable: backend.source().writable,
+      });
       return { status: 200, headers: page.headers, body: page.html };
     },
     "GET /events": async (request) =>

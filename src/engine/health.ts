@@ -1,21 +1,7 @@
 import type { Edge } from "./edge.ts";
+import { INIT_STAGES, type InitStage, type InitState } from "./init-hooks.ts";
 import type { ServiceResponse } from "./types.ts";
 import { ENGINE_NAME, ENGINE_VERSION } from "./version.ts";
-
-/** State of LocalStack-style init hooks; the embedded engine has one stage that `up` completes by provisioning. */
-export class InitState {
-  #completed = false;
-  readonly #startedAt = Date.now();
-  complete(): void {
-    this.#completed = true;
-  }
-  get completed(): boolean {
-    return this.#completed;
-  }
-  get startedAt(): number {
-    return this.#startedAt;
-  }
-}
 
 const json = (body: unknown): ServiceResponse => ({
   status: 200,
@@ -36,13 +22,15 @@ export function registerHealthRoutes(
       version: ENGINE_VERSION,
     }),
   );
+  // LocalStack's shapes (`InitScriptsResource`, `InitScriptsStageResource`): per stage `completed`, per script state.
   edge.addInternalRoute("/_localstack/init", async (_request, url) => {
-    const stage = { completed: init.completed, scripts: [] as unknown[] };
-    if (url.pathname.replace(/\/$/, "") === "/_localstack/init/ready") return json(stage);
-    return json({
-      completed: { BOOT: true, START: true, READY: init.completed, SHUTDOWN: false },
-      scripts: [],
-    });
+    const stage = url.pathname.replace(/\/$/, "").slice("/_localstack/init".length).replace(/^\//, "");
+    if (!stage) return json(init.view());
+    const name = stage.toUpperCase() as InitStage;
+    if (!INIT_STAGES.includes(name)) {
+      return { status: 404, headers: { "content-type": "text/plain" }, body: `no such stage ${stage}` };
+    }
+    return json(init.stage(name));
   });
   edge.addInternalRoute("/_localstack/info", async () =>
     json({

@@ -1,20 +1,29 @@
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
-import { registerDashboard } from "../dashboard/index.ts";
-import { defineStack } from "../stack/spec.ts";
 import { allowAll, CredentialStore, type EngineContext, EngineEventBus, FaultInjector } from "./context.ts";
+import { registerControlRoutes } from "./control.ts";
 import { createDynamoDbService } from "./dynamodb/index.ts";
-import { Edge } from "./edge.ts";
-import { InitState, registerHealthRoutes } from "./health.ts";
+import { DEFAULT_BODY_IDLE_TIMEOUT_MS, DEFAULT_HEADERS_TIMEOUT_MS, Edge } from "./edge.ts";
+import { registerHealthRoutes } from "./health.ts";
 import { createIamService } from "./iam/index.ts";
+import {
+  findStageScripts,
+  type InitHookOptions,
+  type InitScript,
+  InitState,
+  runStageScripts,
+} from "./init-hooks.ts";
 import { createLambdaService } from "./lambda/index.ts";
 import { createLogsService } from "./logs/index.ts";
 import type { EngineOptions } from "./options.ts";
+import { startPlugins } from "./plugin.ts";
+import { guardSettings } from "./request-guard.ts";
 import { createS3Service } from "./s3/index.ts";
 import { createStsService } from "./sts/index.ts";
 import type { Service } from "./types.ts";
 
 export type { EngineOptions } from "./options.ts";
+export type { EnginePlugin, EnginePluginHost, StartedPlugin } from "./plugin.ts";
 
 export const DEFAULT_ENGINE_PORT = 4566;
 export const DEFAULT_ACCOUNT_ID = "000000000000";
@@ -29,6 +38,14 @@ export interface Engine {
   readonly edge: Edge;
   /** Marks LocalStack-style init as completed (`/_localstack/init/ready`). */
   markReady(): void;
+  /**
+   * Runs `<initDir>/ready.d` as LocalStack's init runner does (see init-hooks.ts), with `awslocal` and
+   * AWS_ENDPOINT_URL pointing at this engine, then completes the READY stage whatever the scripts' outcome.
+   */
+  runReadyHooks(
+    initDir: string,
+    options?: Pick<InitHookOptions, "awsCli" | "env" | "onOutput">,
+  ): Promise<InitScript[]>;
   stop(): Promise<void>;
 }
 
@@ -68,9 +85,20 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     log: options.log ?? (() => undefined),
   };
   const resolvedOptions: EngineOptions = { ...options, dataDir, accountId, region };
-  const edge = new Edge(context);
+  const edge = new Edge(context, {
+    guard: guardSettings({
+      boundHost: options.host ?? "127.0.0.1",
+      extraHosts: options.allowedHosts ?? [],
+      corsOrigins: options.corsOrigins ?? [],
+      env: process.env,
+    }),
+    headersTimeoutMs: options.timeouts?.headersMs ?? DEFAULT_HEADERS_TIMEOUT_MS,
+    bodyIdleTimeoutMs: options.timeouts?.bodyIdleMs ?? DEFAULT_BODY_IDLE_TIMEOUT_MS,
+  });
   const init = new InitState();
+  const stopping = new AbortController();
   const services: Service[] = [];
+  let stopPlugins = async (): Promise<void> => undefined;
   const stopServices = async () => {
     // Reverse creation order: S3 stops emitting events, then Lambda stops invoking, before what they call closes.
     for (const service of [...services].reverse()) await service.close?.();
@@ -94,10 +122,9 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
       enforce_iam: resolvedOptions.enforceIam !== false,
       persistence: dataDir ?? false,
     }));
-    // The dashboard resolves its clients on first use, so it may register before the edge listens.
-    const dashboard = registerDashboard(edge, context, {
-      stack: defineStack({ ...options.stack, region, accountId }),
-    });
+    registerControlRoutes(edge, context);
+    // Plugins (the dashboard under `pipeline up`) mount their routes before the edge listens.
+    stopPlugins = await startPlugins(options.plugins ?? [], { edge, context });
     const port = await edge.listen(options.port ?? DEFAULT_ENGINE_PORT, options.host ?? "127.0.0.1");
     endpoint = `http://127.0.0.1:${port}`;
     return {
@@ -106,13 +133,22 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
       context,
       edge,
       markReady: () => init.complete(),
+      runReadyHooks: async (initDir, hookOptions = {}) =>
+        runStageScripts(init, "READY", await findStageScripts(initDir, "READY"), {
+          ...hookOptions,
+          endpoint,
+          region,
+          signal: stopping.signal,
+        }),
       stop: async () => {
-        dashboard.close();
+        stopping.abort();
+        await stopPlugins();
         await edge.close();
         await stopServices();
       },
     };
   } catch (cause) {
+    await stopPlugins();
     await stopServices().catch(() => undefined);
     const message =
       (cause as NodeJS.ErrnoException).code === "EADDRINUSE"

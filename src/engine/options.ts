@@ -1,4 +1,4 @@
-import type { StackSettings } from "../stack/spec.ts";
+import type { EnginePlugin } from "./plugin.ts";
 import type { FaultOptions } from "./types.ts";
 
 export type DynamoDbBackend = "dynalite" | "dynamodb-local";
@@ -9,6 +9,15 @@ export interface EngineOptions {
   port?: number;
   /** Interface to bind; loopback unless explicitly told otherwise. */
   host?: string;
+  /**
+   * Browser pages (origins, `http://localhost:3000`) that may call the engine, besides its own; added to
+   * `EXTRA_CORS_ALLOWED_ORIGINS`. Pages of any other origin get 403 (`DISABLE_CORS_CHECKS=1` turns that off).
+   */
+  corsOrigins?: string[];
+  /** Host names the engine answers to besides loopback names and the bound address; others get 421. */
+  allowedHosts?: string[];
+  /** Header and body timeouts of the edge (defaults 20 s and 60 s; tests set them low). */
+  timeouts?: { headersMs?: number; bodyIdleMs?: number };
   /** Keep S3 and DynamoDB state here across restarts; in memory when absent. */
   dataDir?: string;
   /**
@@ -35,8 +44,8 @@ export interface EngineOptions {
     /** Base backoff between async retries in ms (AWS waits ~1 min then ~2 min; locally default 200 ms). */
     retryBaseDelayMs?: number;
   };
-  /** Names of the stack the dashboard shows (defaults from src/stack/spec.ts). */
-  stack?: Partial<StackSettings>;
+  /** Extensions mounted on the edge, started in order (see plugin.ts); `pipeline up` adds the dashboard. */
+  plugins?: readonly EnginePlugin[];
   /** Engine diagnostics sink; silent by default. */
   log?: (message: string) => void;
 }

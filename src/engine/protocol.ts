@@ -1,4 +1,4 @@
-import { XMLBuilder, XMLParser } from "fast-xml-parser";
+import { XMLBuilder } from "fast-xml-parser";
 import type { ServiceResponse } from "./types.ts";
 
 /**
@@ -11,33 +11,10 @@ const xmlBuilder = new XMLBuilder({
   attributeNamePrefix: "@_",
   suppressEmptyNode: false,
 });
-const xmlParser = new XMLParser({
-  ignoreAttributes: true,
-  parseTagValue: false,
-  trimValues: true,
-  isArray: (_name, jpath) => xmlArrayPaths.some((suffix) => String(jpath).endsWith(suffix)),
-});
-/** Elements that may repeat and must always parse as arrays. */
-const xmlArrayPaths = [
-  ".CloudFunctionConfiguration",
-  ".LambdaFunctionConfiguration",
-  ".QueueConfiguration",
-  ".TopicConfiguration",
-  ".Event",
-  ".FilterRule",
-  ".Object",
-  ".Part",
-  ".Rule",
-];
-
 /** Serializes `{ Root: {...} }` to an XML document with the S3 namespace on the root element. */
 export function toXml(rootName: string, body: Record<string, unknown>, namespace?: string): string {
   const root = namespace ? { "@_xmlns": namespace, ...body } : body;
   return `<?xml version="1.0" encoding="UTF-8"?>\n${xmlBuilder.build({ [rootName]: root })}`;
-}
-
-export function parseXml(text: string | Buffer): Record<string, unknown> {
-  return xmlParser.parse(typeof text === "string" ? text : text.toString("utf8")) as Record<string, unknown>;
 }
 
 /** AWS JSON protocol error (DynamoDB, CloudWatch Logs): `{"__type": "...#Code", "message": "..."}`. */

@@ -12,8 +12,8 @@ export interface Caller {
   role?: { roleName: string; roleArn: string; sessionName: string };
 }
 
-/** One HTTP request, already routed to a service; the body is fully read. */
-export interface ServiceRequest {
+/** The request line and headers: all that routing, the request guard and body limits look at. */
+export interface RequestHead {
   method: string;
   /** Raw request path, still percent-encoded, without the query string. */
   rawPath: string;
@@ -21,7 +21,16 @@ export interface ServiceRequest {
   /** Lower-cased header names, as Node gives them. */
   headers: IncomingHttpHeaders;
   host: string;
+}
+
+/**
+ * One HTTP request, already routed to a service. The body is read up to the operation's limit before `handle`;
+ * S3 object writes instead get `bodyStream` (and an empty `body`), which the handler reads once it has checked
+ * the bucket, so a refused request never has its body read.
+ */
+export interface ServiceRequest extends RequestHead {
   body: Buffer;
+  bodyStream?: Readable;
   caller: Caller;
   /** Region from the SigV4 credential scope, or the engine's default region. */
   region: string;
@@ -38,6 +47,11 @@ export interface Service {
   /** SigV4 signing name: `s3`, `dynamodb`, `sts`, `iam`, `lambda`, `logs`. */
   readonly signingName: string;
   handle(request: ServiceRequest): Promise<ServiceResponse>;
+  /**
+   * Whether a page at `origin` that the engine does not allow may still make this request (S3: the bucket's
+   * CORS rules, which are the user's to set). Absent: never.
+   */
+  allowsCrossOrigin?(head: RequestHead, origin: string): boolean;
   /** Services that hold resources (dynalite, child processes, file handles) release them here. */
   close?(): Promise<void>;
 }

@@ -79,6 +79,15 @@ export function encodeS3EventKey(key: string): string {
   return encoded;
 }
 
+/**
+ * Decodes an event key back to the object key (`+` is a space); throws a URIError on a malformed escape.
+ *
+ * @example decodeS3EventKey("uploads/red+flower%2B1.jpg") === "uploads/red flower+1.jpg"
+ */
+export function decodeS3EventKey(encoded: string): string {
+  return decodeURIComponent(encoded.replace(/\+/g, " "));
+}
+
 /** Builds the event S3 sends to a Lambda destination for one created object. */
 export function buildS3Event(event: ObjectCreated, source: S3EventSource): S3Event {
   const object: S3EventRecord["s3"]["object"] = {

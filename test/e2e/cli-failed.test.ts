@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { beforeAll, describe, expect, it } from "vitest";
 import { repoRoot } from "../../src/artifact/paths.ts";
-import type { FailedEventView } from "../../src/dashboard/failed-events.ts";
+import type { FailedEventView } from "../../src/engine/control.ts";
 import { stripETagQuotes } from "../../src/function/record.ts";
 import { waitForRecord } from "../../src/pipeline/records.ts";
 import { defineStack } from "../../src/stack/spec.ts";

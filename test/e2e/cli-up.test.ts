@@ -65,7 +65,7 @@ describe("CLI: pipeline up against a running engine", () => {
 
       expect(result.code).toBe(2);
       expect(result.stderr).toBe(
-        `pipeline: ${target.endpoint} is already serving; --persist and --bare apply only when up starts the engine\n`,
+        `pipeline: ${target.endpoint} is already serving; --persist, --bare and --init-dir apply only when up starts the engine\n`,
       );
     }
   });
@@ -108,6 +108,10 @@ describe("CLI: pipeline up starting the embedded engine", () => {
     const endpoint = String(ready.endpoint);
     const init = (await (await fetch(`${endpoint}/_localstack/init/ready`)).json()) as { completed: boolean };
     expect(init.completed).toBe(true);
+    // The dashboard is a plugin that `up` composes into the engine.
+    const dashboard = await fetch(String(ready.dashboard));
+    expect(dashboard.status).toBe(200);
+    expect(dashboard.headers.get("content-type")).toContain("text/html");
     const functions = await clients(endpoint).lambda.send(new ListFunctionsCommand({}));
     expect(functions.Functions?.map((f) => f.FunctionName)).toEqual([stack.functionName]);
     const exit = await up.stop("SIGINT");

@@ -28,6 +28,7 @@ import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EMULATOR_CREDENTIALS } from "../../src/aws/clients.ts";
 import { type Engine, startEngine } from "../../src/engine/index.ts";
+import type { S3Service } from "../../src/engine/s3/index.ts";
 import type { ObjectCreatedEvent } from "../../src/engine/types.ts";
 import { bytesOf, failure, s3Client } from "../helpers/s3.ts";
 
@@ -39,7 +40,8 @@ describe("S3 features: tagging, policies, CORS, ownership, attributes, lifecycle
   const events: ObjectCreatedEvent[] = [];
 
   beforeAll(async () => {
-    engine = await startEngine({ port: 0 });
+    // The edge refuses browser origins it does not know (corsOrigins); S3's own CORS rules then decide.
+    engine = await startEngine({ port: 0, corsOrigins: ["https://app.example.com"] });
     engine.context.events.on("objectCreated", (event) => events.push(event));
     s3 = s3Client(engine.endpoint);
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
@@ -226,15 +228,27 @@ describe("S3 features: tagging, policies, CORS, ownership, attributes, lifecycle
 
   it("answers CORS preflights from the bucket's rules, so a browser can PUT through a presigned URL", async () => {
     const origin = "https://app.example.com";
-    const preflight = (method: string, requestOrigin = origin) =>
-      fetch(`${engine.endpoint}/${bucket}/upload.jpg`, {
+    // S3's own answer, asked in-process: the edge answers preflights for its allow-listed origins itself
+    // (its own CORS layer), so over HTTP this would test the edge rather than the bucket's rules.
+    const preflight = async (method: string, requestOrigin = origin) => {
+      const response = await (engine.edge.service("s3") as S3Service).handle({
         method: "OPTIONS",
+        rawPath: `/${bucket}/upload.jpg`,
+        query: new URLSearchParams(),
         headers: {
           origin: requestOrigin,
           "access-control-request-method": method,
           "access-control-request-headers": "content-type",
         },
+        host: new URL(engine.endpoint).host,
+        body: Buffer.alloc(0),
+        caller: engine.context.credentials.resolve(undefined),
+        region: "us-east-1",
+        requestId: "preflight",
       });
+      const headers = new Headers(response.headers as Record<string, string>);
+      return { status: response.status, headers };
+    };
     const before = await preflight("PUT");
     await s3.send(
       new PutBucketCorsCommand({

@@ -1,24 +1,5 @@
-import { execFileSync } from "node:child_process";
-
-/**
- * The AWS CLI v2 binary: AWS_CLI_V2 if set, else the first of /usr/bin/aws (Debian awscli), /usr/local/bin/aws
- * (GitHub runners) whose `--version` says aws-cli/2. A pyenv `aws` earlier on PATH may be v1 and is not used.
- */
-export function findAwsCliV2(): string | undefined {
-  for (const candidate of [process.env.AWS_CLI_V2, "/usr/bin/aws", "/usr/local/bin/aws"]) {
-    if (!candidate) continue;
-    try {
-      const version = execFileSync(candidate, ["--version"], {
-        encoding: "utf8",
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      if (version.startsWith("aws-cli/2")) return candidate;
-    } catch {
-      // not installed there
-    }
-  }
-  return undefined;
-}
+/** The AWS CLI v2 binary, found as the engine's init-hook runner finds it (PATH included: GitHub runners). */
+export { findAwsCliV2 } from "../../src/engine/init-hooks.ts";
 
 /**
  * Environment for running the AWS CLI against an emulator, without the user's profile or pager. The CLI reads

@@ -17,13 +17,17 @@ export const chromiumArgs = [
 ];
 
 /**
- * A local Chromium: Debian's (which `npm test`'s pretest installs as root with apt), or the Chrome that GitHub's
- * Ubuntu runners carry. Playwright never downloads one.
+ * A local Chromium: CHROME_PATH when set (the GitHub workflow sets it to the runner's Chrome), else Debian's (which
+ * `npm test`'s pretest installs as root with apt), or a Chrome at its usual place. Playwright never downloads one.
  */
 export const CHROMIUM_PATH =
-  ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].find((path) =>
-    existsSync(path),
-  ) ?? "/usr/bin/chromium";
+  [
+    process.env.CHROME_PATH,
+    "/usr/bin/chromium",
+    "/usr/bin/chromium-browser",
+    "/usr/bin/google-chrome",
+    "/usr/bin/google-chrome-stable",
+  ].find((path): path is string => Boolean(path) && existsSync(path as string)) ?? "/usr/bin/chromium";
 export const hasChromium = existsSync(CHROMIUM_PATH);
 
 /** Headless Chromium with a fresh profile in `profileDir`, from the local binary (never a download). */

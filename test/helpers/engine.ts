@@ -95,7 +95,11 @@ export interface EngineProcess {
  * Starts `startEngine({ port: 0, ...options })` in a child Node process (through tsx) and resolves with its
  * endpoint. `options` must be JSON; the engine's diagnostics (`log`) go to the child's stderr.
  */
-export async function startEngineProcess(options: Omit<EngineOptions, "log">): Promise<EngineProcess> {
+export async function startEngineProcess(
+  options: Omit<EngineOptions, "log">,
+  /** Extra environment of the engine process (over this one's). */
+  env: Record<string, string> = {},
+): Promise<EngineProcess> {
   const script = [
     "const { startEngine } = await import(process.argv[1]);",
     "const options = JSON.parse(process.argv[2]);",
@@ -113,7 +117,7 @@ export async function startEngineProcess(options: Omit<EngineOptions, "log">): P
       fileURLToPath(new URL("../../src/engine/index.ts", import.meta.url)),
       JSON.stringify(options),
     ],
-    { stdio: ["ignore", "pipe", "pipe"] },
+    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } },
   );
   let stderr = "";
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => {

@@ -1,10 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { eventObjectKeys, failedEventViews } from "../../src/dashboard/failed-events.ts";
 import { FlowModel } from "../../src/dashboard/flow.ts";
 import { parseFunctionLogLine } from "../../src/dashboard/function-log.ts";
 import { uploadContentType, uploadKey } from "../../src/dashboard/upload.ts";
 import type { ObjectCreatedEvent } from "../../src/engine/types.ts";
-import { loadEvent } from "../helpers/events.ts";
 
 const bucket = "image-uploads";
 const group = "/aws/lambda/image-metadata-ingest";
@@ -329,37 +327,6 @@ describe("Function: parseFunctionLogLine", () => {
       message: "object no longer exists; skipped",
     });
     expect(parseFunctionLogLine("END RequestId: req-1")).toBeUndefined();
-  });
-});
-
-describe("Function: failedEventViews", () => {
-  it("names the decoded object keys of each failed S3 event, newest failure first", () => {
-    // Prepare
-    const payload = loadEvent("aws-s3-put-sample") as { Records: Array<{ s3: { object: { key: string } } }> };
-    const first = payload.Records[0];
-    if (first) first.s3.object.key = "uploads/my+cat%2B1.jpg";
-    const base = {
-      functionName: "fn",
-      attempts: 3,
-      errorType: "BatchProcessingError",
-      errorMessage: "failed",
-      requestIds: ["r"],
-      firstAttemptAt: "t0",
-      failedAt: "t1",
-    };
-
-    // Act
-    const views = failedEventViews([
-      { ...base, id: "old", payload },
-      { ...base, id: "new", payload: { not: "s3" } },
-    ]);
-
-    // Assess
-    expect(views.map((v) => [v.id, v.keys])).toEqual([
-      ["new", []],
-      ["old", ["uploads/my cat+1.jpg"]],
-    ]);
-    expect(eventObjectKeys(null)).toEqual([]);
   });
 });
 

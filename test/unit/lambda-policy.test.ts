@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { evaluateResourcePolicy, renderPolicy, renderStatement } from "../../src/engine/lambda/policy.ts";
+import { evaluateResourcePolicy } from "../../src/engine/iam/evaluate.ts";
+import { parsePolicyDocument } from "../../src/engine/iam/policy-document.ts";
+import { type PolicyStatement, renderPolicy, renderStatement } from "../../src/engine/lambda/policy.ts";
+import type { ConditionContext } from "../../src/engine/types.ts";
 
 const functionArn = "arn:aws:lambda:us-east-1:000000000000:function:ingest";
 
@@ -70,7 +73,19 @@ describe("Function: renderPolicy", () => {
   });
 });
 
-describe("Function: evaluateResourcePolicy", () => {
+/** A function policy as S3 → Lambda delivery evaluates it: rendered as GetPolicy shows it, then IAM's evaluator. */
+function allows(
+  statements: PolicyStatement[],
+  principalService: string,
+  action: string,
+  resource: string,
+  context: ConditionContext,
+): boolean {
+  const policy = parsePolicyDocument(renderPolicy(statements), "resource");
+  return evaluateResourcePolicy(policy, { service: principalService }, { action, resource, context }).allowed;
+}
+
+describe("Function: evaluateResourcePolicy (IAM's), on rendered function policies", () => {
   const s3Statement = renderStatement(
     {
       StatementId: "s3",
@@ -85,13 +100,7 @@ describe("Function: evaluateResourcePolicy", () => {
 
   it("allows the service from the named bucket and account", () => {
     // Act
-    const allowed = evaluateResourcePolicy(
-      [s3Statement],
-      "s3.amazonaws.com",
-      "lambda:InvokeFunction",
-      functionArn,
-      context,
-    );
+    const allowed = allows([s3Statement], "s3.amazonaws.com", "lambda:InvokeFunction", functionArn, context);
 
     // Assess
     expect(allowed).toBe(true);
@@ -103,7 +112,7 @@ describe("Function: evaluateResourcePolicy", () => {
     ["a missing source", { "aws:SourceAccount": "000000000000" }],
   ])("refuses %s", (_label, conditions) => {
     // Act
-    const allowed = evaluateResourcePolicy(
+    const allowed = allows(
       [s3Statement],
       "s3.amazonaws.com",
       "lambda:InvokeFunction",
@@ -117,20 +126,14 @@ describe("Function: evaluateResourcePolicy", () => {
 
   it("refuses other principals and an empty policy", () => {
     // Act
-    const otherPrincipal = evaluateResourcePolicy(
+    const otherPrincipal = allows(
       [s3Statement],
       "sns.amazonaws.com",
       "lambda:InvokeFunction",
       functionArn,
       context,
     );
-    const empty = evaluateResourcePolicy(
-      [],
-      "s3.amazonaws.com",
-      "lambda:InvokeFunction",
-      functionArn,
-      context,
-    );
+    const empty = allows([], "s3.amazonaws.com", "lambda:InvokeFunction", functionArn, context);
 
     // Assess
     expect(otherPrincipal).toBe(false);
@@ -150,15 +153,9 @@ describe("Function: evaluateResourcePolicy", () => {
     );
 
     // Act
-    const allowed = evaluateResourcePolicy(
-      [wildcard],
-      "s3.amazonaws.com",
-      "lambda:InvokeFunction",
-      functionArn,
-      {
-        "AWS:SOURCEARN": "arn:aws:s3:::photos-2026",
-      },
-    );
+    const allowed = allows([wildcard], "s3.amazonaws.com", "lambda:InvokeFunction", functionArn, {
+      "AWS:SOURCEARN": "arn:aws:s3:::photos-2026",
+    });
 
     // Assess
     expect(allowed).toBe(true);
@@ -169,7 +166,7 @@ describe("Function: evaluateResourcePolicy", () => {
     const deny = { ...s3Statement, Sid: "deny", Effect: "Deny" as const };
 
     // Act
-    const allowed = evaluateResourcePolicy(
+    const allowed = allows(
       [s3Statement, deny],
       "s3.amazonaws.com",
       "lambda:InvokeFunction",

@@ -47,29 +47,44 @@ describe("File: docker-compose.yml", () => {
     ]);
   });
 
-  it("mounts the Docker socket, the ready hooks, the stack env and the built function", () => {
+  it("mounts the Docker socket, the ready hooks, the stack env, the status check and the built function", () => {
     expect(localstack.volumes).toEqual(
       expect.arrayContaining([
         "/var/run/docker.sock:/var/run/docker.sock",
         "./localstack/init/ready.d:/etc/localstack/init/ready.d:ro",
         "./localstack/stack.env:/etc/localstack/stack.env:ro",
+        "./localstack/init-status.sh:/etc/localstack/init-status.sh:ro",
         "function-dist:/opt/pipeline/dist:ro",
       ]),
     );
     expect(localstack.environment?.PIPELINE_FUNCTION_ZIP).toBe("/opt/pipeline/dist/function.zip");
   });
 
-  it("health-checks /_localstack/health", () => {
-    expect(localstack.healthcheck?.test.join(" ")).toContain("http://localhost:4566/_localstack/health");
+  it("is healthy only when every ready hook is SUCCESSFUL, not when /_localstack/health answers", () => {
+    expect(localstack.healthcheck?.test).toEqual([
+      "CMD",
+      "bash",
+      "/etc/localstack/init-status.sh",
+      "http://localhost:4566",
+    ]);
   });
 
-  it("builds the function first, into the shared volume, from the lock file", () => {
+  it("runs the function with the host's architecture (no x86_64 emulation on arm64)", () => {
+    expect(localstack.environment?.LAMBDA_IGNORE_ARCHITECTURE).toBe("1");
+  });
+
+  it("builds the function first, from the read-only checkout into volumes, with an npm cache", () => {
     expect(localstack.depends_on?.["function-build"]?.condition).toBe("service_completed_successfully");
-    expect(build.image).toMatch(/^node:20/);
-    expect(build.command?.join(" ")).toContain("npm ci");
-    expect(build.command?.join(" ")).toContain("npm run build");
-    expect(build.volumes).toContain("function-dist:/workspace/dist");
-    expect(Object.keys(compose.volumes)).toContain("function-dist");
+    expect(build.image).toBe("node:24-bookworm-slim");
+    expect(build.command).toEqual(["bash", "/workspace/localstack/build-function.sh"]);
+    expect(build.volumes).toEqual([
+      "./:/workspace:ro",
+      "function-build:/build",
+      "function-dist:/build/dist",
+      "npm-cache:/npm-cache",
+    ]);
+    expect(build.environment?.npm_config_cache).toBe("/npm-cache");
+    expect(Object.keys(compose.volumes).sort()).toEqual(["function-build", "function-dist", "npm-cache"]);
   });
 });
 
@@ -79,9 +94,15 @@ describe("File: localstack/", () => {
     expect(committed).toBe(renderStackEnv(defineStack()));
   });
 
-  it("has executable ready hooks with a shebang", () => {
-    const hook = join(repoRoot, "localstack/init/ready.d/10-pipeline-stack.sh");
-    expect(readFileSync(hook, "utf8").startsWith("#!/usr/bin/env bash\n")).toBe(true);
-    expect(statSync(hook).mode & 0o111).not.toBe(0);
+  it("has executable scripts with a shebang (LocalStack and Docker run them by path)", () => {
+    for (const script of [
+      "localstack/init/ready.d/10-pipeline-stack.sh",
+      "localstack/init-status.sh",
+      "localstack/build-function.sh",
+    ]) {
+      const path = join(repoRoot, script);
+      expect(readFileSync(path, "utf8").startsWith("#!/usr/bin/env bash\n"), script).toBe(true);
+      expect(statSync(path).mode & 0o111, script).not.toBe(0);
+    }
   });
 });

@@ -1,5 +1,4 @@
-import type { FailedEventView } from "../../../src/dashboard/failed-events.ts";
-import { CSRF_HEADER } from "../../../src/dashboard/routes.ts";
+import { CONTROL_HEADER, CONTROL_PREFIX, type FailedEventView } from "../../../src/engine/control.ts";
 import { CheckFailedError, EnvironmentError, UsageError } from "../errors.ts";
 import { Output, table } from "../output.ts";
 import { type GlobalOptions, probeEndpoint, resolveTarget } from "../target.ts";
@@ -31,7 +30,7 @@ export async function failed(options: FailedOptions): Promise<void> {
       `nothing is listening at ${endpoint}: start the embedded engine with 'npx pipeline up'`,
     );
   }
-  const response = await fetch(`${endpoint}/_pipeline/api/failed`);
+  const response = await fetch(`${endpoint}${CONTROL_PREFIX}/failed-events`);
   if (!response.ok) {
     throw new EnvironmentError(
       `${endpoint} keeps no failed-event list (LocalStack does not expose one; use 'pipeline reconcile')`,
@@ -47,10 +46,10 @@ export async function failed(options: FailedOptions): Promise<void> {
     throw new UsageError(`no failed event with id ${options.redrive}`);
   const redriven: string[] = [];
   for (const event of chosen) {
-    const result = await fetch(`${endpoint}/_pipeline/api/redrive/${encodeURIComponent(event.id)}`, {
-      method: "POST",
-      headers: { [CSRF_HEADER]: "1" },
-    });
+    const result = await fetch(
+      `${endpoint}${CONTROL_PREFIX}/failed-events/${encodeURIComponent(event.id)}/redrive`,
+      { method: "POST", headers: { [CONTROL_HEADER]: "1" } },
+    );
     if (!result.ok) throw new CheckFailedError(`re-drive of ${event.id} failed: HTTP ${result.status}`);
     redriven.push(event.id);
   }

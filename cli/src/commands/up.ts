@@ -1,5 +1,10 @@
+import { networkInterfaces } from "node:os";
+import { join, resolve } from "node:path";
+import { DEFAULT_ARTIFACT_PATH, repoRoot } from "../../../src/artifact/build.ts";
+import { dashboardPlugin } from "../../../src/dashboard/index.ts";
 import { type Engine, startEngine } from "../../../src/engine/index.ts";
 import type { DynamoDbBackend } from "../../../src/engine/options.ts";
+import { initFailureMessage, judgeInitReady } from "../../../src/pipeline/init-readiness.ts";
 import { provisionStack, type StepResult } from "../../../src/stack/provision.ts";
 import { ensureFunctionArtifact } from "../artifact.ts";
 import { CliError, EnvironmentError, ExitCode, UsageError } from "../errors.ts";
@@ -19,8 +24,47 @@ export interface UpOptions extends GlobalOptions {
   dynamodbFaultRate?: string;
   s3FaultRate?: string;
   host?: string;
+  corsOrigin?: string[];
   lambdaConcurrency?: string;
+  /** LocalStack-style init directory whose ready.d scripts run after start; `true` means the repo's localstack/init. */
+  initDir?: string | boolean;
 }
+
+const loopbackHosts = new Set(["localhost", "127.0.0.1", "::1", "[::1]"]);
+
+/**
+ * The addresses other machines reach an engine bound to `host` at: every external interface address for a
+ * wildcard bind, else the address itself. Empty for loopback.
+ */
+export function reachableAddresses(host: string): string[] {
+  if (loopbackHosts.has(host.toLowerCase()) || host.startsWith("127.")) return [];
+  if (host !== "0.0.0.0" && host !== "::" && host !== "[::]") return [host];
+  return Object.values(networkInterfaces())
+    .flatMap((addresses) => addresses ?? [])
+    .filter((address) => !address.internal && (host === "0.0.0.0" ? address.family === "IPv4" : true))
+    .map((address) => (address.family === "IPv6" ? `[${address.address}]` : address.address));
+}
+
+function parseCorsOrigins(values: string[] | undefined): string[] {
+  return (values ?? []).map((value) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw new UsageError(
+        `invalid --cors-origin ${value}: expected an origin such as http://localhost:3000`,
+      );
+    }
+    if (url.origin === "null" || url.pathname.replace(/\/$/, "") !== "" || url.search !== "")
+      throw new UsageError(
+        `invalid --cors-origin ${value}: expected an origin such as http://localhost:3000`,
+      );
+    return url.origin;
+  });
+}
+
+/** The repo's LocalStack init directory: the hooks `docker compose up` mounts into LocalStack. */
+export const REPO_INIT_DIR = join(repoRoot, "localstack/init");
 
 const parseCount = (
   value: string | undefined,
@@ -60,25 +104,65 @@ async function provision(target: Target, output: Output): Promise<StepResult[]> 
   });
 }
 
-/** Waits for LocalStack-style readiness: health answers and init hooks completed. */
+/**
+ * Waits for LocalStack-style readiness: init/ready completed with every script SUCCESSFUL. A script in ERROR fails
+ * at once, naming it: LocalStack completes the stage anyway, so waiting longer would only hide a stack never built.
+ */
 async function waitForInitReady(endpoint: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    let body: unknown;
     try {
       const response = await fetch(`${endpoint}/_localstack/init/ready`, {
         signal: AbortSignal.timeout(2000),
       });
-      if (response.ok && ((await response.json()) as { completed?: boolean }).completed) return;
       // Older LocalStack answers 404 for /init/ready: health alone must do.
       if (response.status === 404) return;
+      body = response.ok ? await response.json() : undefined;
     } catch {
       // not up yet
+    }
+    const readiness = judgeInitReady(body);
+    if (readiness.kind === "ready") return;
+    if (readiness.kind === "failed") {
+      throw new CliError(ExitCode.failed, initFailureMessage(endpoint, readiness.failed));
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   throw new EnvironmentError(
     `${endpoint} did not report init ready within ${timeoutMs / 1000} s (see /_localstack/init)`,
   );
+}
+
+/**
+ * Runs the init directory's ready.d scripts on the engine as LocalStack would, with what compose gives LocalStack's
+ * container: the function zip (built here unless PIPELINE_FUNCTION_ZIP names one). A failed script is reported
+ * loudly but, as in LocalStack, the engine keeps serving so /_localstack/init shows the ERROR.
+ */
+async function runInitHooks(engine: Engine, initDir: string, output: Output): Promise<void> {
+  const env: Record<string, string> = {};
+  if (!process.env.PIPELINE_FUNCTION_ZIP) {
+    const { built } = await ensureFunctionArtifact();
+    if (built) output.info("built dist/function.zip");
+    env.PIPELINE_FUNCTION_ZIP = DEFAULT_ARTIFACT_PATH;
+  }
+  output.info(`init: running ${join(initDir, "ready.d")} as LocalStack's ready hooks`);
+  const scripts = await engine.runReadyHooks(initDir, {
+    env,
+    onOutput: (script, line) => output.info(output.dim(`  [${script.name}] ${line}`)),
+  });
+  for (const script of scripts) {
+    output.info(
+      `  ${script.name.padEnd(28)} ${script.state === "SUCCESSFUL" ? output.ok(script.state) : output.bad(script.state)}`,
+    );
+  }
+  output.data({
+    event: "init",
+    initDir,
+    scripts: scripts.map(({ stage, name, state }) => ({ stage, name, state })),
+  });
+  const failed = scripts.filter((s) => s.state === "ERROR").map((s) => s.name);
+  if (failed.length > 0) output.warn(initFailureMessage(engine.endpoint, failed));
 }
 
 /** `pipeline up`: start the embedded engine (or use a running LocalStack / real AWS) and provision the stack. */
@@ -102,9 +186,9 @@ export async function up(options: UpOptions): Promise<void> {
   const url = new URL(endpoint);
   const status = await probeEndpoint(endpoint, 3000);
   if (status.listening) {
-    if (options.persist || options.bare) {
+    if (options.persist || options.bare || options.initDir) {
       throw new UsageError(
-        `${endpoint} is already serving; --persist and --bare apply only when up starts the engine`,
+        `${endpoint} is already serving; --persist, --bare and --init-dir apply only when up starts the engine`,
       );
     }
     output.info(
@@ -123,15 +207,17 @@ export async function up(options: UpOptions): Promise<void> {
     );
   }
 
+  const corsOrigins = parseCorsOrigins(options.corsOrigin);
   let engine: Engine;
   try {
     engine = await startEngine({
       port: port ?? Number(url.port || 4566),
       ...(options.host ? { host: options.host } : {}),
+      ...(corsOrigins.length > 0 ? { corsOrigins } : {}),
       ...(options.persist ? { dataDir: options.persist } : {}),
       enforceIam: options.enforceIam !== false,
       ...(options.verifySignatures ? { verifySignatures: true } : {}),
-      stack: target.stack,
+      plugins: [dashboardPlugin({ stack: target.stack })],
       ...(options.dynamodb ? { dynamodbBackend: options.dynamodb } : {}),
       ...(options.lambdaConcurrency
         ? {
@@ -187,7 +273,11 @@ export async function up(options: UpOptions): Promise<void> {
     }
     printSteps(output, steps);
   }
-  engine.markReady();
+  if (options.initDir) {
+    await runInitHooks(engine, options.initDir === true ? REPO_INIT_DIR : resolve(options.initDir), output);
+  } else {
+    engine.markReady();
+  }
   markServing();
   // performance.now() counts from process start: the figure a user waits for, CLI loading included.
   const readyMs = Math.round(performance.now());
@@ -204,10 +294,16 @@ export async function up(options: UpOptions): Promise<void> {
     dashboard: `${engine.endpoint}/_pipeline/`,
   });
   output.line(
-    `${output.ok("ready")} embedded engine at ${engine.endpoint}${options.bare ? " (bare: nothing provisioned)" : ""} in ${readyMs} ms` +
+    `${output.ok("ready")} embedded engine at ${engine.endpoint}${options.bare ? (options.initDir ? " (bare: provisioned by the init hooks only)" : " (bare: nothing provisioned)") : ""} in ${readyMs} ms` +
       (options.bare ? "" : `: bucket ${s.bucket}, table ${s.table}, function ${s.functionName}`),
   );
   output.line(output.dim(`  dashboard  ${engine.endpoint}/_pipeline/`));
+  const exposed = reachableAddresses(options.host ?? "127.0.0.1");
+  if (exposed.length > 0) {
+    output.warn(
+      `--host ${options.host}: the engine is reachable from other machines at ${exposed.map((address) => `http://${address}:${engine.port}`).join(", ")}; anyone who reaches it can use it (no authentication). Host and browser checks stay on.`,
+    );
+  }
   output.line(
     output.dim(
       `  try        npx pipeline upload fixtures --wait   |   npx pipeline verify   |   npx pipeline logs --follow`,

@@ -1,17 +1,14 @@
+import type { Stats } from "node:fs";
 import { constants } from "node:fs";
-import { access, readFile, stat } from "node:fs/promises";
-import { resolve } from "node:path";
-import { PutObjectCommand } from "@aws-sdk/client-s3";
-import { SingleBar } from "cli-progress";
+import { access, lstat, open, readdir, stat } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import pLimit from "p-limit";
 import { glob, isDynamicPattern } from "tinyglobby";
 import { stripETagQuotes } from "../../../src/function/record.ts";
-import { waitForRecord } from "../../../src/pipeline/records.ts";
 import { CheckFailedError, UsageError } from "../errors.ts";
-import { confirmAwsWrite } from "../guard.ts";
 import { Output } from "../output.ts";
-import { type GlobalOptions, requireEndpoint, resolveTarget, type Target } from "../target.ts";
-import { type FoundFile, type PlannedUpload, planUploads } from "../upload-plan.ts";
+import type { GlobalOptions, Target } from "../target.ts";
+import { type FoundFile, type PlannedUpload, planUploads, type SkippedFile } from "../upload-plan.ts";
 
 export interface UploadOptions extends GlobalOptions {
   prefix: string;
@@ -19,6 +16,8 @@ export interface UploadOptions extends GlobalOptions {
   any?: boolean;
   wait?: boolean;
   timeout: string;
+  /** Commander's `--no-follow-symlinks`: false skips symbolic links. */
+  followSymlinks?: boolean;
 }
 
 export interface UploadResult {
@@ -30,35 +29,111 @@ export interface UploadResult {
   record?: { pk: string; sk: string; latencyMs: number } | null;
 }
 
-/** Expands files, directories (recursively) and globs; a missing or unreadable input is a usage error. */
-export async function findFiles(inputs: string[]): Promise<FoundFile[]> {
+/** What a directory walk found: files to consider, and entries skipped with the reason (FIFOs, devices, ...). */
+export interface FoundInputs {
+  found: FoundFile[];
+  skipped: SkippedFile[];
+}
+
+export interface FindOptions {
+  /** Follow symbolic links (the default, as `aws s3 cp --recursive` does); false skips them. */
+  followSymlinks?: boolean;
+}
+
+/** The kind of a non-regular file, for the warning that skips it. */
+function specialKind(info: Stats): string | undefined {
+  if (info.isFIFO()) return "FIFO";
+  if (info.isCharacterDevice()) return "character device";
+  if (info.isBlockDevice()) return "block device";
+  if (info.isSocket()) return "socket";
+  return undefined;
+}
+
+const isPermissionError = (error: unknown) =>
+  ["EACCES", "EPERM"].includes((error as NodeJS.ErrnoException).code ?? "");
+
+/**
+ * Expands files, directories (recursively) and globs into regular files. FIFOs, devices and sockets are skipped
+ * with a reason (reading one could block or never end); symbolic links are followed unless told otherwise, each
+ * directory walked once (a link loop ends). A missing or unreadable input is a usage error; an unreadable entry
+ * inside a directory is skipped as "permission denied".
+ */
+export async function findFiles(inputs: string[], options: FindOptions = {}): Promise<FoundInputs> {
+  const follow = options.followSymlinks !== false;
   const found: FoundFile[] = [];
+  const skipped: SkippedFile[] = [];
+  const visited = new Set<string>();
+
+  /** Classifies one path; returns its stat when it is a directory to walk. */
+  const consider = async (
+    path: string,
+    root: string | undefined,
+    topLevel: boolean,
+  ): Promise<Stats | undefined> => {
+    let info: Stats;
+    try {
+      const link = await lstat(path);
+      if (link.isSymbolicLink() && !follow) {
+        skipped.push({ path, reason: "symbolic link (--no-follow-symlinks)" });
+        return undefined;
+      }
+      info = link.isSymbolicLink() ? await stat(path) : link;
+    } catch (error) {
+      if (topLevel && isPermissionError(error))
+        throw new UsageError(`cannot read ${path}: permission denied`);
+      if (topLevel) throw new UsageError(`file not found: ${path}`);
+      skipped.push({ path, reason: isPermissionError(error) ? "permission denied" : "broken symbolic link" });
+      return undefined;
+    }
+    if (info.isDirectory()) return info;
+    const kind = specialKind(info);
+    if (kind) {
+      skipped.push({ path, reason: `not a regular file (${kind})` });
+      return undefined;
+    }
+    found.push(root === undefined ? { path, size: info.size } : { path, root, size: info.size });
+    return undefined;
+  };
+
+  const walk = async (directory: string, root: string, info: Stats, topLevel: boolean): Promise<void> => {
+    const identity = `${info.dev}:${info.ino}`;
+    if (visited.has(identity)) return;
+    visited.add(identity);
+    let names: string[];
+    try {
+      names = await readdir(directory);
+    } catch (error) {
+      if (!isPermissionError(error)) throw error;
+      if (topLevel) throw new UsageError(`cannot read ${directory}: permission denied`);
+      skipped.push({ path: directory, reason: "permission denied" });
+      return;
+    }
+    for (const name of names.sort()) {
+      const path = join(directory, name);
+      const child = await consider(path, root, false);
+      if (child) await walk(path, root, child, false);
+    }
+  };
+
   for (const input of inputs) {
+    const path = resolve(input);
     // A path that exists is taken literally: `large photo (1).jpg` or `a[1].jpg` are file names, not patterns.
-    const exists = await stat(resolve(input)).then(
+    const exists = await lstat(path).then(
       () => true,
-      () => false,
+      (error: unknown) => isPermissionError(error),
     );
     if (!exists && isDynamicPattern(input)) {
-      const matches = await glob(input, { absolute: true, onlyFiles: true, dot: false });
+      const matches = await glob(input, { absolute: true, onlyFiles: false, dot: false });
       if (matches.length === 0) throw new UsageError(`no files match ${input}`);
-      for (const path of matches.sort()) found.push({ path, size: (await stat(path)).size });
+      for (const match of matches.sort()) {
+        const directory = await consider(match, undefined, false);
+        if (directory) await walk(match, match, directory, false);
+      }
       continue;
     }
-    const path = resolve(input);
-    let info: Awaited<ReturnType<typeof stat>>;
-    try {
-      info = await stat(path);
-    } catch {
-      throw new UsageError(`file not found: ${input}`);
-    }
-    if (info.isDirectory()) {
-      const matches = await glob("**/*", { cwd: path, absolute: true, onlyFiles: true, dot: true });
-      for (const file of matches.sort())
-        found.push({ path: file, root: path, size: (await stat(file)).size });
-    } else {
-      found.push({ path, size: info.size });
-    }
+    if (!exists) throw new UsageError(`file not found: ${input}`);
+    const directory = await consider(path, undefined, true);
+    if (directory) await walk(path, path, directory, true);
   }
   for (const file of found) {
     try {
@@ -67,7 +142,23 @@ export async function findFiles(inputs: string[]): Promise<FoundFile[]> {
       throw new UsageError(`cannot read ${file.path}: permission denied`);
     }
   }
-  return found;
+  return { found, skipped };
+}
+
+/**
+ * Reads a file only if it is still a regular file when opened (it may have been replaced by a FIFO since it was
+ * found): non-blocking open, then fstat on the open descriptor.
+ */
+async function readRegularFile(path: string): Promise<Buffer> {
+  const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const info = await handle.stat();
+    if (!info.isFile())
+      throw new Error(`${path} is not a regular file (${specialKind(info) ?? "directory"})`);
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
 }
 
 function parsePositive(value: string, flag: string, max: number): number {
@@ -83,6 +174,7 @@ export async function uploadFiles(
   uploads: PlannedUpload[],
   options: { concurrency: number; onDone?: (result: UploadResult) => void },
 ): Promise<{ done: UploadResult[]; failed: Array<{ upload: PlannedUpload; error: Error }> }> {
+  const { PutObjectCommand } = await import("@aws-sdk/client-s3");
   const limit = pLimit(options.concurrency);
   const done: UploadResult[] = [];
   const failed: Array<{ upload: PlannedUpload; error: Error }> = [];
@@ -90,7 +182,7 @@ export async function uploadFiles(
     uploads.map((upload) =>
       limit(async () => {
         try {
-          const body = await readFile(upload.path);
+          const body = await readRegularFile(upload.path);
           const response = await target.clients.s3.send(
             new PutObjectCommand({
               Bucket: target.stack.bucket,
@@ -122,11 +214,28 @@ export async function upload(inputs: string[], options: UploadOptions): Promise<
   const output = new Output({ json: options.json });
   const concurrency = parsePositive(options.concurrency, "--concurrency", 256);
   const timeoutMs = parsePositive(options.timeout, "--timeout", 3600) * 1000;
-  const files = await findFiles(inputs);
-  const { uploads, skipped } = planUploads(files, { prefix: options.prefix, any: options.any });
+  const inputsFound = await findFiles(inputs, { followSymlinks: options.followSymlinks !== false });
+  const planned = planUploads(inputsFound.found, { prefix: options.prefix, any: options.any });
+  const uploads = planned.uploads;
+  const skipped = [...inputsFound.skipped, ...planned.skipped];
   for (const s of skipped) output.warn(`skipped ${s.path}: ${s.reason}`);
-  if (uploads.length === 0)
-    throw new UsageError("nothing to upload: no image files among the inputs (use --any for other files)");
+  if (uploads.length === 0) {
+    const notRegular = inputsFound.skipped.length;
+    throw new UsageError(
+      notRegular > 0
+        ? `nothing to upload: ${notRegular} ${notRegular === 1 ? "entry was" : "entries were"} skipped (not regular files, unreadable or links) and no image files remain`
+        : "nothing to upload: no image files among the inputs (use --any for other files)",
+    );
+  }
+  // The AWS SDK and the target are loaded only once the inputs are known to hold something to upload: a bad
+  // input is answered in the time it takes to look at it.
+  const [{ requireEndpoint, resolveTarget }, { confirmAwsWrite }, { SingleBar }, { waitForRecord }] =
+    await Promise.all([
+      import("../target.ts"),
+      import("../guard.ts"),
+      import("cli-progress"),
+      import("../../../src/pipeline/records.ts"),
+    ]);
   const target = await resolveTarget(options);
   await requireEndpoint(target);
   await confirmAwsWrite(
@@ -192,6 +301,7 @@ export async function upload(inputs: string[], options: UploadOptions): Promise<
     uploaded: done,
     failed: failed.map((f) => ({ path: f.upload.path, error: f.error.message })),
     skipped,
+    skippedNotRegular: inputsFound.skipped.length,
     missingRecords: missing,
   });
   target.clients.destroy();

@@ -1,6 +1,5 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { readFunctionArtifact } from "../../../src/artifact/build.ts";
 import { codeSha256 } from "../../../src/artifact/sha.ts";
 import { consistencyCheck, idempotencyProbe, liveProbe } from "../../../src/pipeline/probes.ts";
 import {
@@ -10,6 +9,7 @@ import {
 } from "../../../src/report/evidence.ts";
 import { type CheckResult, checkStack } from "../../../src/stack/check.ts";
 import { observeStack } from "../../../src/stack/observe.ts";
+import { ensureFunctionArtifact } from "../artifact.ts";
 import { CheckFailedError, UsageError } from "../errors.ts";
 import { confirmAwsWrite } from "../guard.ts";
 import { Output, table } from "../output.ts";
@@ -29,9 +29,13 @@ export async function verify(options: VerifyOptions): Promise<void> {
   const target = await resolveTarget(options);
   await requireEndpoint(target);
   const stack = target.stack;
-  const zip = await readFunctionArtifact();
+  // The deployed code may come from elsewhere (compose builds it in a volume the host never sees): with no current
+  // dist/function.zip, build one to compare against. The build is deterministic (same sources and lock file, same
+  // CodeSha256), so this compares code, not who built it.
+  const { zip, built } = await ensureFunctionArtifact();
+  if (built) output.info("built dist/function.zip to compare with the deployed code (deterministic build)");
   const observed = await observeStack(target.clients, stack);
-  const checks: CheckResult[] = checkStack(observed, stack, zip ? codeSha256(zip) : undefined);
+  const checks: CheckResult[] = checkStack(observed, stack, codeSha256(zip));
   const configOk = checks.every((c) => c.ok);
   if (!options.skipProbe) {
     if (!configOk) {

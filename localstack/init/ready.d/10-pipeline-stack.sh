@@ -11,8 +11,11 @@ if [ -z "$stack_env" ]; then
     if [ -f "$candidate" ]; then stack_env="$candidate"; break; fi
   done
 fi
-[ -n "$stack_env" ] && [ -f "$stack_env" ] || { echo "pipeline-hook: stack.env not found (set PIPELINE_STACK_ENV)" >&2; exit 1; }
-# shellcheck source=../../stack.env
+if [ -z "$stack_env" ] || [ ! -f "$stack_env" ]; then
+  echo "pipeline-hook: stack.env not found (set PIPELINE_STACK_ENV)" >&2
+  exit 1
+fi
+# shellcheck source-path=SCRIPTDIR source=../../stack.env
 . "$stack_env"
 
 # The function zip: compose mounts the build output at /opt/pipeline/dist; a checkout has it in dist/.
@@ -22,7 +25,10 @@ if [ -z "$zip" ]; then
     if [ -f "$candidate" ]; then zip="$candidate"; break; fi
   done
 fi
-[ -n "$zip" ] && [ -f "$zip" ] || { echo "pipeline-hook: function zip not found (run 'npm run build' or set PIPELINE_FUNCTION_ZIP)" >&2; exit 1; }
+if [ -z "$zip" ] || [ ! -f "$zip" ]; then
+  echo "pipeline-hook: function zip not found at '${zip:-/opt/pipeline/dist/function.zip}' (run 'npm run build' or set PIPELINE_FUNCTION_ZIP)" >&2
+  exit 1
+fi
 
 if [ -n "${AWS_CLI:-}" ]; then
   read -r -a awscli <<<"$AWS_CLI"

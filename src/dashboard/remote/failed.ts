@@ -1,4 +1,4 @@
-import type { FailedEventView } from "../failed-events.ts";
+import type { FailedEventView } from "../../engine/control.ts";
 import type { FlowDelivery, FlowRow } from "../flow.ts";
 
 /** A delivery the remote dashboard lists as failed, with the row it belongs to. */

@@ -1,13 +1,13 @@
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import type { AwsClients } from "../../aws/clients.ts";
 import { errorName } from "../../aws/errors.ts";
+import type { FailedEventView } from "../../engine/control.ts";
 import { stripETagQuotes } from "../../function/record.ts";
 import { fetchLogEvents, type LogEvent } from "../../pipeline/logs.ts";
 import { redriveObject } from "../../pipeline/reconcile.ts";
 import type { Stack } from "../../stack/spec.ts";
 import { DashboardRequestError } from "../errors.ts";
 import type { EventStreamHub } from "../event-stream.ts";
-import type { FailedEventView } from "../failed-events.ts";
 import type { FlowModel } from "../flow.ts";
 import { publishFlowUpdate } from "../routes.ts";
 import { failedDeliveries, failedDeliveryView } from "./failed.ts";

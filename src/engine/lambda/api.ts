@@ -1,6 +1,7 @@
 import { notAuthorizedMessage } from "../access-denied.ts";
 import type { EngineContext } from "../context.ts";
 import { jsonResponse, restJsonError, ServiceError } from "../protocol.ts";
+import { lambdaLimits } from "../request-limits.ts";
 import type { ServiceRequest, ServiceResponse } from "../types.ts";
 import type { AsyncInvocationQueue } from "./async-queue.ts";
 import { type CodePackage, readCodePackage } from "./code-package.ts";
@@ -41,8 +42,7 @@ const reservedVariables = new Set([
   "LAMBDA_RUNTIME_DIR",
 ]);
 
-const syncPayloadLimit = 6 * 1024 * 1024;
-const asyncPayloadLimit = 1024 * 1024;
+const { syncPayloadBytes: syncPayloadLimit, asyncPayloadBytes: asyncPayloadLimit } = lambdaLimits;
 const tailBytes = 4096;
 
 /** What the API needs from the rest of the service. */

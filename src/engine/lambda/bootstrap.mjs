@@ -19,6 +19,16 @@ function send(message, callback) {
   else callback?.();
 }
 
+// CloudWatch Logs' event limit; longer lines are cut (the parent cuts lines assembled from several writes).
+const maxLineLength = 256 * 1024;
+function cutLines(text) {
+  if (text.length <= maxLineLength) return text;
+  return text
+    .split("\n")
+    .map((line) => (line.length > maxLineLength ? line.slice(0, maxLineLength) : line))
+    .join("\n");
+}
+
 // Everything the function prints goes to the parent over IPC, in order with the result that follows it.
 function capture(stream) {
   return function write(chunk, encoding, callback) {
@@ -26,7 +36,7 @@ function capture(stream) {
       typeof chunk === "string"
         ? chunk
         : Buffer.from(chunk).toString(typeof encoding === "string" ? encoding : "utf8");
-    send({ type: "output", stream, text, requestId: current?.requestId });
+    send({ type: "output", stream, text: cutLines(text), requestId: current?.requestId });
     const done = typeof encoding === "function" ? encoding : callback;
     if (typeof done === "function") process.nextTick(done);
     return true;
@@ -40,6 +50,7 @@ for (const [method, level] of Object.entries(levels)) {
   console[method] = (...args) => {
     let message = format(...args);
     if (method === "trace") message += `\n${(new Error().stack ?? "").split("\n").slice(2).join("\n")}`;
+    if (message.length > maxLineLength) message = message.slice(0, maxLineLength);
     send({ type: "log", level, message, time: Date.now(), requestId: current?.requestId });
   };
 }
@@ -114,7 +125,8 @@ async function init(message) {
     });
   }
   handler = target;
-  send({ type: "ready" });
+  // The parent sees the launcher's pid; memory is read from the runtime's own.
+  send({ type: "ready", pid: process.pid });
 }
 
 function createContext(message) {

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { unzipSync } from "fflate";
+import { lambdaLimits } from "../request-limits.ts";
 import { CodePackageError } from "./errors.ts";
 
 /** A validated deployment package: the zip itself and its files, keyed by safe relative path. */
@@ -29,11 +30,23 @@ export function safeEntryPath(name: string): string {
   return segments.join("/");
 }
 
-/** Validates a zip and reads its entries (nothing is written yet). Throws {@link CodePackageError}. */
-export function readCodePackage(zip: Buffer): CodePackage {
+/**
+ * Validates a zip and reads its entries (nothing is written yet). Throws {@link CodePackageError}, with AWS's
+ * wording when the files would unzip to more than Lambda allows: the sizes the zip declares are summed before
+ * anything is inflated, and inflating never writes past a declared size, so a zip bomb costs no memory.
+ */
+export function readCodePackage(zip: Buffer, maxUnzippedBytes = lambdaLimits.unzippedCodeBytes): CodePackage {
   let entries: Record<string, Uint8Array>;
+  let unzippedBytes = 0;
+  let tooLarge = false;
   try {
-    entries = unzipSync(new Uint8Array(zip.buffer, zip.byteOffset, zip.byteLength));
+    entries = unzipSync(new Uint8Array(zip.buffer, zip.byteOffset, zip.byteLength), {
+      filter: (file) => {
+        unzippedBytes += file.originalSize;
+        if (unzippedBytes > maxUnzippedBytes) tooLarge = true;
+        return !tooLarge;
+      },
+    });
   } catch (cause) {
     throw new CodePackageError(
       "Could not unzip uploaded file. Please check your file, then try to upload again.",
@@ -41,6 +54,9 @@ export function readCodePackage(zip: Buffer): CodePackage {
         cause,
       },
     );
+  }
+  if (tooLarge) {
+    throw new CodePackageError(`Unzipped size must be smaller than ${maxUnzippedBytes} bytes`);
   }
   const files = new Map<string, Uint8Array>();
   for (const [name, data] of Object.entries(entries)) {

@@ -1,5 +1,6 @@
-import { type ChildProcess, fork } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { constants } from "node:os";
 import { fileURLToPath } from "node:url";
 import { FunctionInitError } from "./errors.ts";
 import { formatConsoleLine, newLogStreamName, timeoutLine, timeoutMessage } from "./function-logs.ts";
@@ -13,6 +14,17 @@ const initTimeoutMs = 10_000;
 const memoryPollMs = 100;
 /** What V8 prints before it aborts on a full heap (`--max-old-space-size` reached). */
 const heapExhaustedMarker = "JavaScript heap out of memory";
+/** CloudWatch Logs' event size limit: a longer output line is cut here, as AWS cuts it. */
+export const MAX_LOG_LINE_BYTES = 256 * 1024;
+/**
+ * The launcher between the engine and the runtime: a shell that runs the runtime as its child and waits. The
+ * runtime's parent is then a process whose environment is the function's own (not the engine's, which a function
+ * could otherwise read from `/proc/<ppid>/environ`); `exec` is avoided on purpose so the shell stays the parent.
+ */
+const launcherPath = "/bin/sh";
+const launcherScript = '"$@"; exit $?';
+/** Signals a launcher's `128 + n` exit status stands for (other statuses, such as 129, are the runtime's own). */
+const relayedSignals = new Set(["SIGABRT", "SIGKILL", "SIGSEGV", "SIGBUS", "SIGTERM"]);
 
 /** One immutable version of a function's code and configuration; environments are bound to exactly one. */
 export interface Deployment {
@@ -65,7 +77,7 @@ export interface EnvironmentSettings {
 }
 
 type ChildMessage =
-  | { type: "ready" }
+  | { type: "ready"; pid?: number }
   | { type: "initError"; error: FunctionErrorPayload }
   | { type: "log"; level: string; message: string; time: number; requestId?: string }
   | { type: "output"; stream: "stdout" | "stderr"; text: string; requestId?: string }
@@ -101,11 +113,15 @@ export class ExecutionEnvironment {
   initDurationMs: number | undefined;
   lastUsedAt = Date.now();
   #child: ChildProcess | undefined;
+  /** The runtime's own pid (the launcher's child), for memory readings; known once it reports ready. */
+  #runtimePid: number | undefined;
   #running: Running | undefined;
   #dead = false;
   #coldPending = true;
   readonly #settings: EnvironmentSettings;
   readonly #partial = { stdout: "", stderr: "" };
+  /** Whether the rest of the current line of a stream is being dropped (it was cut at the log-event limit). */
+  readonly #cutting = { stdout: false, stderr: false };
   #onExit: (() => void) | undefined;
   /** Highest peak RSS (MB) read from procfs so far; 0 until the first read. */
   #peakRssMb = 0;
@@ -141,19 +157,16 @@ export class ExecutionEnvironment {
   async #spawn(): Promise<void> {
     const { deployment, handler } = this.#settings;
     const startedAt = performance.now();
-    const child = fork(bootstrapPath, [], {
-      cwd: deployment.codeDirectory,
+    const child = spawnRuntime(process.execPath, {
+      codeDirectory: deployment.codeDirectory,
       env: this.#variables(),
       // Never inherit the engine's flags (tsx loader, inspector, vitest workers); PIPELINE_LAMBDA_NODE_OPTIONS adds
       // flags on purpose (e.g. `--enable-source-maps`, `--cpu-prof`). The heap cap follows the memory size.
-      execArgv: childNodeFlags(
+      nodeFlags: childNodeFlags(
         deployment.memorySizeMb,
         (process.env.PIPELINE_LAMBDA_NODE_OPTIONS ?? "").split(/\s+/).filter(Boolean),
         deployment.environment.NODE_OPTIONS,
       ),
-      execPath: process.execPath,
-      stdio: ["ignore", "pipe", "pipe", "ipc"],
-      serialization: "json",
     });
     this.#child = child;
     child.stdout?.on("data", (chunk: Buffer) => this.#output("stdout", chunk.toString("utf8")));
@@ -170,6 +183,7 @@ export class ExecutionEnvironment {
     }, initTimeoutMs);
     child.on("message", (message: ChildMessage) => {
       if (message.type === "ready") {
+        this.#runtimePid = message.pid;
         this.initDurationMs = performance.now() - startedAt;
         settleInit?.();
       } else if (message.type === "initError") {
@@ -183,7 +197,10 @@ export class ExecutionEnvironment {
     child.on("error", (error) =>
       settleInit?.(new FunctionInitError("Runtime.ExitError", error.message, [], { cause: error })),
     );
-    child.on("exit", (code, signal) => {
+    child.on("exit", (launcherCode, launcherSignal) => {
+      // Whatever the runtime left behind (grandchildren it spawned) goes with it.
+      killGroup(child);
+      const { code, signal } = runtimeExit(launcherCode, launcherSignal);
       settleInit?.(
         new FunctionInitError(
           "Runtime.ExitError",
@@ -340,13 +357,27 @@ export class ExecutionEnvironment {
     }
   }
 
-  /** Raw stdout/stderr text: split into lines, one log event each, kept as printed (JSON loggers). */
+  /**
+   * Raw stdout/stderr text: split into lines, one log event each, kept as printed (JSON loggers). A line longer
+   * than a log event may be is emitted cut at {@link MAX_LOG_LINE_BYTES} and the rest of it dropped, so an
+   * unterminated line never grows without bound.
+   */
   #output(stream: "stdout" | "stderr", text: string): void {
     if (stream === "stderr" && text.includes(heapExhaustedMarker)) this.#heapExhausted = true;
-    const combined = this.#partial[stream] + text;
-    const lines = combined.split("\n");
-    this.#partial[stream] = lines.pop() ?? "";
-    for (const line of lines) this.#emitRaw(line);
+    const lines = text.split("\n");
+    const last = lines.pop() ?? "";
+    for (const line of lines) {
+      if (this.#cutting[stream]) this.#cutting[stream] = false;
+      else this.#emitRaw(this.#partial[stream] + line);
+      this.#partial[stream] = "";
+    }
+    if (this.#cutting[stream]) return;
+    const rest = this.#partial[stream] + last;
+    if (rest.length > MAX_LOG_LINE_BYTES || Buffer.byteLength(rest) > MAX_LOG_LINE_BYTES) {
+      this.#emitRaw(cutToBytes(rest, MAX_LOG_LINE_BYTES));
+      this.#partial[stream] = "";
+      this.#cutting[stream] = true;
+    } else this.#partial[stream] = rest;
   }
 
   #emitRaw(line: string): void {
@@ -361,6 +392,7 @@ export class ExecutionEnvironment {
     for (const stream of ["stdout", "stderr"] as const) {
       const rest = this.#partial[stream];
       this.#partial[stream] = "";
+      this.#cutting[stream] = false;
       if (rest.trim() !== "") request.onLog({ timestamp: Date.now(), message: rest });
     }
   }
@@ -399,7 +431,7 @@ export class ExecutionEnvironment {
    * runtime. Returns whether it did.
    */
   #checkMemory(): boolean {
-    const pid = this.#child?.pid;
+    const pid = this.#runtimePid;
     if (!this.#running || pid === undefined || this.#dead) return false;
     const peak = readPeakRssMb(pid);
     if (peak === undefined) {
@@ -432,12 +464,66 @@ export class ExecutionEnvironment {
     this.kill();
   }
 
-  /** Ends the child at once (timeouts, retirement, shutdown). */
+  /** Ends the runtime and every process it started, at once (timeouts, out of memory, retirement, shutdown). */
   kill(): void {
     this.#dead = true;
     const child = this.#child;
-    if (child && child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    if (child) killGroup(child);
   }
+}
+
+export interface RuntimeSpawnOptions {
+  codeDirectory: string;
+  /** The runtime's whole environment (nothing of the engine's is inherited). */
+  env: Record<string, string>;
+  nodeFlags: string[];
+}
+
+/**
+ * Starts a runtime: `nodeBinary` running the bootstrap under the launcher, in a process group of its own
+ * (`detached`) so that {@link killGroup} ends it with everything it spawned. The IPC channel (fd 3) passes
+ * through the launcher to the runtime.
+ */
+export function spawnRuntime(nodeBinary: string, options: RuntimeSpawnOptions): ChildProcess {
+  return spawn(
+    launcherPath,
+    ["-c", launcherScript, "launcher", nodeBinary, ...options.nodeFlags, bootstrapPath],
+    {
+      cwd: options.codeDirectory,
+      env: options.env,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe", "ipc"],
+      serialization: "json",
+    },
+  );
+}
+
+/** SIGKILLs the child's whole process group; a group already gone is fine. */
+function killGroup(child: ChildProcess): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, "SIGKILL");
+  } catch {
+    // ESRCH: every process of the group has exited already.
+  }
+}
+
+/** The runtime's own exit, read through the launcher: a shell reports a child killed by signal n as 128 + n. */
+function runtimeExit(
+  code: number | null,
+  signal: NodeJS.Signals | null,
+): { code: number | null; signal: NodeJS.Signals | null } {
+  if (signal || code === null || code <= 128) return { code, signal };
+  const name = (Object.keys(constants.signals) as NodeJS.Signals[]).find(
+    (candidate) => constants.signals[candidate] === code - 128,
+  );
+  return name && relayedSignals.has(name) ? { code: null, signal: name } : { code, signal };
+}
+
+/** The longest prefix of `text` that fits in `bytes` bytes of UTF-8. */
+function cutToBytes(text: string, bytes: number): string {
+  const encoded = Buffer.from(text.slice(0, bytes), "utf8");
+  return encoded.length <= bytes ? encoded.toString("utf8") : encoded.subarray(0, bytes).toString("utf8");
 }
 
 function exitDescription(code: number | null, signal: NodeJS.Signals | null): string {

@@ -154,6 +154,7 @@ export class FunctionStore {
     this.#functions.delete(record.name);
     this.#readiness.get(record.name)?.resolve();
     this.#readiness.delete(record.name);
+    this.#removeCode(record.code);
     const dataDir = this.#dataDir;
     if (dataDir) {
       const previous = this.#writes.get(record.name) ?? Promise.resolve();
@@ -164,6 +165,13 @@ export class FunctionStore {
         );
       this.#writes.set(record.name, removal);
     }
+  }
+
+  /** Removes an unpacked code version nobody runs any more (its environments are killed by the runner). */
+  #removeCode(code: CodeVersion): void {
+    rm(code.directory, { recursive: true, force: true }).catch((error: unknown) =>
+      this.#log(`lambda: could not remove unpacked code ${code.directory}: ${String(error)}`),
+    );
   }
 
   /** Resolves once the function has a runnable deployment (or is gone). */
@@ -208,8 +216,10 @@ export class FunctionStore {
     const code = record.code;
     return unpackCodePackage(pkg, code.directory).then(
       () => {
-        // A newer update may have replaced the code meanwhile; only the latest version activates.
-        if (this.#functions.get(record.name) !== record || record.code !== code) return;
+        // A newer update may have replaced the code meanwhile; only the latest version activates. A function
+        // deleted while its code was unpacking leaves nothing behind.
+        if (this.#functions.get(record.name) !== record) return this.#removeCode(code);
+        if (record.code !== code) return;
         this.#activate(record);
       },
       (error: unknown) => {

@@ -11,7 +11,7 @@ import { FunctionGoneError, RoleNotAssumableError } from "./errors.ts";
 import { executionRoleAssumable } from "./execution-role.ts";
 import { parseFunctionReference } from "./function-name.ts";
 import { FunctionStore } from "./functions.ts";
-import { evaluateResourcePolicy, renderPolicy } from "./policy.ts";
+import { renderPolicy } from "./policy.ts";
 import { FunctionRunner } from "./runner.ts";
 import { S3EventDelivery } from "./s3-delivery.ts";
 
@@ -112,21 +112,16 @@ export async function createLambdaService(context: EngineContext, options: Engin
     if (record.policy.length === 0)
       return { ok: false, reason: `${record.name} has no resource-based policy` };
     const iam = context.internal.iam;
-    const allowed = iam
-      ? iam.resourcePolicyAllows(
-          renderPolicy(record.policy),
-          { service: principalService },
-          "lambda:InvokeFunction",
-          record.arn,
-          conditions,
-        )
-      : evaluateResourcePolicy(
-          record.policy,
-          principalService,
-          "lambda:InvokeFunction",
-          record.arn,
-          conditions,
-        );
+    // startEngine always runs IAM; without it no policy can be evaluated, and nothing is allowed.
+    if (!iam)
+      return { ok: false, reason: "IAM is not running: the resource-based policy cannot be evaluated" };
+    const allowed = iam.resourcePolicyAllows(
+      renderPolicy(record.policy),
+      { service: principalService },
+      "lambda:InvokeFunction",
+      record.arn,
+      conditions,
+    );
     return allowed
       ? { ok: true }
       : {

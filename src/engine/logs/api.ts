@@ -1,4 +1,5 @@
 import type { EngineEventBus } from "../context.ts";
+import { logsBatchBytes } from "../request-limits.ts";
 import { FilterPatternError, InvalidParameterError, ResourceNotFoundError } from "./errors.ts";
 import { compileFilterPattern, type LogFilter } from "./filter-pattern.ts";
 import type { LogJournal } from "./journal.ts";
@@ -447,6 +448,13 @@ export class LogsApi {
       }
       return { timestamp: Math.trunc(timestamp), message };
     });
+    // AWS counts each event as its UTF-8 message plus 26 bytes.
+    const batchBytes = events.reduce((sum, event) => sum + Buffer.byteLength(event.message) + 26, 0);
+    if (batchBytes > logsBatchBytes) {
+      throw new InvalidParameterError(
+        `Upload too large: ${batchBytes} bytes exceeds limit of ${logsBatchBytes}`,
+      );
+    }
     events.sort((a, b) => a.timestamp - b.timestamp);
     const first = events[0]?.timestamp ?? 0;
     const last = events[events.length - 1]?.timestamp ?? 0;

@@ -39,48 +39,103 @@ export function isAwsChunked(
  *   // { data: <abc>, trailers: { "x-amz-checksum-crc32": "NSRBwg==" } }
  */
 export function decodeAwsChunked(body: Buffer): AwsChunkedPayload {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  let position = 0;
-  for (;;) {
-    const lineEnd = body.indexOf(CRLF, position);
-    if (lineEnd === -1) throw new AwsChunkedError("chunk header is not terminated by CRLF");
-    const header = body.subarray(position, lineEnd).toString("latin1");
+  const decoder = new AwsChunkedDecoder();
+  const chunks = decoder.push(body);
+  const trailers = decoder.end();
+  const data = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+  return { data, trailers };
+}
+
+/** Longest chunk header or trailer line accepted; framing beyond it is malformed (and would be buffered). */
+const MAX_LINE_BYTES = 64 * 1024;
+
+/**
+ * An incremental aws-chunked decoder for bodies that stream in: `push` each received piece and take the payload
+ * bytes it returns (views, no copies of chunk data), then `end` for the trailers. Only a partial header line is
+ * ever held back, so memory stays bounded whatever the body size.
+ */
+export class AwsChunkedDecoder {
+  #state: "header" | "data" | "data-crlf" | "trailers" | "done" = "header";
+  /** Bytes of an incomplete header/trailer line or CRLF carried over to the next push. */
+  #pending: Buffer = Buffer.alloc(0);
+  #remaining = 0;
+  readonly #trailers: Record<string, string> = {};
+
+  push(piece: Buffer): Buffer[] {
+    const out: Buffer[] = [];
+    const input = this.#pending.length > 0 ? Buffer.concat([this.#pending, piece]) : piece;
+    this.#pending = Buffer.alloc(0);
+    let position = 0;
+    while (position < input.length) {
+      if (this.#state === "data") {
+        const take = Math.min(this.#remaining, input.length - position);
+        out.push(input.subarray(position, position + take));
+        position += take;
+        this.#remaining -= take;
+        if (this.#remaining === 0) this.#state = "data-crlf";
+        continue;
+      }
+      if (this.#state === "data-crlf") {
+        if (input.length - position < 2) break;
+        if (input[position] !== 0x0d || input[position + 1] !== 0x0a)
+          throw new AwsChunkedError("chunk data is not followed by CRLF");
+        position += 2;
+        this.#state = "header";
+        continue;
+      }
+      if (this.#state === "done") {
+        position = input.length;
+        break;
+      }
+      const lineEnd = input.indexOf(CRLF, position);
+      if (lineEnd === -1) break;
+      const line = input.subarray(position, lineEnd);
+      position = lineEnd + 2;
+      if (this.#state === "header") this.#header(line.toString("latin1"));
+      else this.#trailer(line.toString("utf8"));
+    }
+    const rest = input.subarray(position);
+    if (rest.length > MAX_LINE_BYTES && this.#state !== "data")
+      throw new AwsChunkedError("chunk header is not terminated by CRLF");
+    this.#pending = Buffer.from(rest);
+    return out;
+  }
+
+  /** Ends the body; throws when it stopped inside a chunk. Returns the trailers. */
+  end(): Record<string, string> {
+    if (this.#state === "trailers" && this.#pending.length > 0) {
+      // Some clients end the last trailer without the final empty line; accept the remainder as a line.
+      this.#trailer(this.#pending.toString("utf8"));
+      this.#pending = Buffer.alloc(0);
+      this.#state = "done";
+    }
+    if (this.#state === "header") throw new AwsChunkedError("chunk header is not terminated by CRLF");
+    if (this.#state === "data" || this.#state === "data-crlf")
+      throw new AwsChunkedError("chunk is shorter than its declared size");
+    return this.#trailers;
+  }
+
+  #header(header: string): void {
     const sizeText = (header.split(";")[0] ?? "").trim();
     if (!/^[0-9a-fA-F]{1,16}$/.test(sizeText)) throw new AwsChunkedError(`invalid chunk size '${sizeText}'`);
     const size = Number.parseInt(sizeText, 16);
-    position = lineEnd + 2;
-    if (size === 0) break;
-    if (position + size + 2 > body.length)
-      throw new AwsChunkedError("chunk is shorter than its declared size");
-    chunks.push(body.subarray(position, position + size));
-    total += size;
-    position += size;
-    if (body[position] !== 0x0d || body[position + 1] !== 0x0a) {
-      throw new AwsChunkedError("chunk data is not followed by CRLF");
+    if (size === 0) this.#state = "trailers";
+    else {
+      this.#remaining = size;
+      this.#state = "data";
     }
-    position += 2;
   }
-  const trailers = parseTrailers(body, position);
-  return { data: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total), trailers };
-}
 
-function parseTrailers(body: Buffer, start: number): Record<string, string> {
-  const trailers: Record<string, string> = {};
-  let position = start;
-  while (position < body.length) {
-    let lineEnd = body.indexOf(CRLF, position);
-    // Some clients end the last trailer without the final empty line; accept the remainder as a line.
-    if (lineEnd === -1) lineEnd = body.length;
-    const line = body.subarray(position, lineEnd).toString("utf8");
-    position = lineEnd + 2;
-    if (line === "") break;
+  #trailer(line: string): void {
+    if (line === "") {
+      this.#state = "done";
+      return;
+    }
     const colon = line.indexOf(":");
     if (colon <= 0) throw new AwsChunkedError(`invalid trailer line '${line}'`);
     const name = line.slice(0, colon).trim().toLowerCase();
-    if (name !== "x-amz-trailer-signature") trailers[name] = line.slice(colon + 1).trim();
+    if (name !== "x-amz-trailer-signature") this.#trailers[name] = line.slice(colon + 1).trim();
   }
-  return trailers;
 }
 
 /** Removes `aws-chunked` from a Content-Encoding value; undefined when nothing else remains. */

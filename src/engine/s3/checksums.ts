@@ -47,7 +47,52 @@ export function isWellFormedChecksum(algorithm: ChecksumAlgorithm, base64: strin
 
 /** Computes a checksum as S3 reports it: the big-endian binary digest, base64-encoded. */
 export function computeChecksum(algorithm: ChecksumAlgorithm, data: Uint8Array): string {
-  return digest(algorithm, data).toString("base64");
+  const checksum = createChecksum(algorithm);
+  checksum.update(data);
+  return checksum.digest();
+}
+
+/** A checksum computed piece by piece, as a body streams in. */
+export interface IncrementalChecksum {
+  update(data: Uint8Array): void;
+  /** The base64 digest of everything updated so far (call once). */
+  digest(): string;
+}
+
+/** An incremental checksum; `computeChecksum(a, x)` equals update(x) then digest(). */
+export function createChecksum(algorithm: ChecksumAlgorithm): IncrementalChecksum {
+  switch (algorithm) {
+    case "SHA1":
+    case "SHA256": {
+      const hash = createHash(algorithm === "SHA1" ? "sha1" : "sha256");
+      return { update: (data) => hash.update(data), digest: () => hash.digest("base64") };
+    }
+    case "CRC32": {
+      let crc = 0;
+      return {
+        update: (data) => {
+          crc = zlibCrc32(data, crc);
+        },
+        digest: () => uint32(crc).toString("base64"),
+      };
+    }
+    case "CRC32C": {
+      let crc = 0;
+      return {
+        update: (data) => {
+          crc = crc32c(data, crc);
+        },
+        digest: () => uint32(crc).toString("base64"),
+      };
+    }
+    case "CRC64NVME": {
+      const state = { h: 0, l: 0 };
+      return {
+        update: (data) => crc64nvmeUpdate(state, data),
+        digest: () => crc64Digest(state).toString("base64"),
+      };
+    }
+  }
 }
 
 /**
@@ -57,21 +102,6 @@ export function computeChecksum(algorithm: ChecksumAlgorithm, data: Uint8Array):
 export function compositeChecksum(algorithm: ChecksumAlgorithm, partChecksums: readonly string[]): string {
   const joined = Buffer.concat(partChecksums.map((value) => Buffer.from(value, "base64")));
   return `${computeChecksum(algorithm, joined)}-${partChecksums.length}`;
-}
-
-function digest(algorithm: ChecksumAlgorithm, data: Uint8Array): Buffer {
-  switch (algorithm) {
-    case "CRC32":
-      return uint32(zlibCrc32(data));
-    case "CRC32C":
-      return uint32(crc32c(data));
-    case "CRC64NVME":
-      return crc64nvme(data);
-    case "SHA1":
-      return createHash("sha1").update(data).digest();
-    case "SHA256":
-      return createHash("sha256").update(data).digest();
-  }
 }
 
 function uint32(value: number): Buffer {
@@ -90,9 +120,9 @@ const crc32cTable = (() => {
   return table;
 })();
 
-/** CRC-32C (Castagnoli), reflected, as S3 uses it. */
-export function crc32c(data: Uint8Array): number {
-  let crc = 0xffffffff;
+/** CRC-32C (Castagnoli), reflected, as S3 uses it; `previous` continues an earlier result (like zlib's crc32). */
+export function crc32c(data: Uint8Array, previous = 0): number {
+  let crc = (previous ^ 0xffffffff) >>> 0;
   for (let i = 0; i < data.length; i++) {
     crc = (crc32cTable[(crc ^ (data[i] as number)) & 0xff] as number) ^ (crc >>> 8);
   }
@@ -126,17 +156,29 @@ const crc64Tables = (() => {
 
 /** CRC-64/NVME digest as 8 big-endian bytes. */
 export function crc64nvme(data: Uint8Array): Buffer {
-  let h = 0xffffffff;
-  let l = 0xffffffff;
+  const state = { h: 0, l: 0 };
+  crc64nvmeUpdate(state, data);
+  return crc64Digest(state);
+}
+
+/** Continues a CRC-64/NVME over `data`; `state` holds the finished (xored-out) value so far, 0 to start. */
+function crc64nvmeUpdate(state: { h: number; l: number }, data: Uint8Array): void {
+  let h = (state.h ^ 0xffffffff) >>> 0;
+  let l = (state.l ^ 0xffffffff) >>> 0;
   const { hi, lo } = crc64Tables;
   for (let i = 0; i < data.length; i++) {
     const index = (l ^ (data[i] as number)) & 0xff;
     l = (((l >>> 8) | (h << 24)) ^ (lo[index] as number)) >>> 0;
     h = ((h >>> 8) ^ (hi[index] as number)) >>> 0;
   }
+  state.h = (h ^ 0xffffffff) >>> 0;
+  state.l = (l ^ 0xffffffff) >>> 0;
+}
+
+function crc64Digest(state: { h: number; l: number }): Buffer {
   const out = Buffer.alloc(8);
-  out.writeUInt32BE((h ^ 0xffffffff) >>> 0, 0);
-  out.writeUInt32BE((l ^ 0xffffffff) >>> 0, 4);
+  out.writeUInt32BE(state.h, 0);
+  out.writeUInt32BE(state.l, 4);
   return out;
 }
 

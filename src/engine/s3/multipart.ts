@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { s3MaxPutBytes } from "../request-limits.ts";
 import { assertAclAllowed } from "./access.ts";
 import { assertKeyLength } from "./addressing.ts";
 import {
@@ -15,7 +16,7 @@ import { invalidArgument, invalidRequest, malformedXml, noSuchUpload, S3Error } 
 import { emitObjectCreated } from "./events.ts";
 import { attributesFromRequest, encryptionHeaders } from "./object-headers.ts";
 import { checksumElement, checkWritePreconditions, copySourceObject, newVersionId } from "./objects.ts";
-import { readPayload, suppliedChecksum } from "./payload.ts";
+import { readPayload, storePayload, suppliedChecksum, withoutChecksumHeaders } from "./payload.ts";
 import {
   emptyResponse,
   headerValue,
@@ -27,7 +28,13 @@ import {
   xmlResponse,
 } from "./runtime.ts";
 import { assertCustomerKey } from "./sse.ts";
-import type { ObjectRecord, PartRecord, StoredChecksum, UploadRecord } from "./storage/records.ts";
+import type {
+  BlobSegment,
+  ObjectRecord,
+  PartRecord,
+  StoredChecksum,
+  UploadRecord,
+} from "./storage/records.ts";
 import type { UploadState } from "./storage/store.ts";
 import { parseRequestXml, type XmlObject, xmlChildren, xmlText } from "./xml.ts";
 
@@ -100,7 +107,7 @@ export const createMultipartUpload: S3Handler = async (runtime, call) => {
 function partChecksum(
   upload: UploadState,
   sent: StoredChecksum | undefined,
-  data: Buffer,
+  computed: (algorithm: ChecksumAlgorithm) => string,
 ): StoredChecksum | undefined {
   const algorithm = upload.checksumAlgorithm;
   if (!algorithm) return sent;
@@ -109,21 +116,28 @@ function partChecksum(
       `Checksum Type mismatch occurred, expected checksum Type: ${algorithm.toLowerCase()}, actual checksum Type: ${sent.algorithm.toLowerCase()}`,
     );
   }
-  return sent ?? { algorithm, value: computeChecksum(algorithm, data), type: "FULL_OBJECT" };
+  return sent ?? { algorithm, value: computed(algorithm), type: "FULL_OBJECT" };
 }
 
-async function storePart(runtime: S3Runtime, call: S3Call, data: Buffer, md5: string, sent?: StoredChecksum) {
+/** Records a part whose bytes are already stored as `stored.segment` (released again if the upload is gone). */
+async function storePart(
+  runtime: S3Runtime,
+  call: S3Call,
+  upload: UploadState,
+  stored: { segment: BlobSegment; size: number; md5: string; checksum?: StoredChecksum | undefined },
+) {
   const partNumber = parsePartNumber(call.request.query.get("partNumber"));
-  const upload = requireUpload(runtime, call);
-  // Every part of an SSE-C upload carries the key the upload was created with.
-  assertCustomerKey(upload.attributes, call.request.headers);
-  const checksum = partChecksum(upload, sent, data);
-  const segment = await runtime.store.blobs.write(data);
-  requireUpload(runtime, call);
+  try {
+    requireUpload(runtime, call);
+  } catch (error) {
+    runtime.store.blobs.release([stored.segment]);
+    throw error;
+  }
+  const { segment, checksum } = stored;
   const part: PartRecord = {
     partNumber,
-    size: data.length,
-    etag: md5,
+    size: stored.size,
+    etag: stored.md5,
     lastModified: new Date().toISOString(),
     blob: [segment],
   };
@@ -134,8 +148,26 @@ async function storePart(runtime: S3Runtime, call: S3Call, data: Buffer, md5: st
 
 /** UploadPart: plain or aws-chunked bodies, with the same integrity checks as PutObject. */
 export const uploadPart: S3Handler = async (runtime, call) => {
-  const payload = readPayload(call.request.headers, call.request.body);
-  const { upload, part } = await storePart(runtime, call, payload.data, payload.md5, payload.checksum);
+  parsePartNumber(call.request.query.get("partNumber"));
+  // The upload is checked before the body is read: a part for an unknown upload is refused unread.
+  const upload = requireUpload(runtime, call);
+  // Every part of an SSE-C upload carries the key the upload was created with.
+  assertCustomerKey(upload.attributes, call.request.headers);
+  const algorithm = upload.checksumAlgorithm;
+  const payload = await storePayload(
+    runtime.store.blobs,
+    call.request.headers,
+    call.request.bodyStream ?? call.request.body,
+    { maxBytes: s3MaxPutBytes, ...(algorithm ? { alsoCompute: algorithm } : {}) },
+  );
+  let checksum: StoredChecksum | undefined;
+  try {
+    checksum = partChecksum(upload, payload.checksum, () => payload.extraChecksum as string);
+  } catch (error) {
+    runtime.store.blobs.release([payload.segment]);
+    throw error;
+  }
+  const { part } = await storePart(runtime, call, upload, { ...payload, checksum });
   return emptyResponse(200, {
     etag: `"${part.etag}"`,
     ...encryptionHeaders(upload.attributes),
@@ -161,8 +193,17 @@ export const uploadPartCopy: S3Handler = async (runtime, call) => {
     start = Number(match[1]);
     end = Number(match[2]);
   }
+  const upload = requireUpload(runtime, call);
+  assertCustomerKey(upload.attributes, call.request.headers);
   const data = await runtime.store.blobs.readAll(source.blob, start, end);
-  const { upload, part } = await storePart(runtime, call, data, md5Hex(data));
+  const checksum = partChecksum(upload, undefined, (algorithm) => computeChecksum(algorithm, data));
+  const segment = await runtime.store.blobs.write(data);
+  const { part } = await storePart(runtime, call, upload, {
+    segment,
+    size: data.length,
+    md5: md5Hex(data),
+    checksum,
+  });
   return xmlResponse(
     "CopyPartResult",
     { ETag: `"${part.etag}"`, LastModified: part.lastModified, ...checksumElement(part.checksum) },
@@ -307,7 +348,9 @@ export const completeMultipartUpload: S3Handler = async (runtime, call) => {
   // A retried Complete (the client timed out on the first) gets the same answer, as on S3.
   if (done && done.key === call.key) return completeResult(runtime, call, done);
   // The checksum headers describe the object, not this XML body: readPayload must not check them.
-  const requested = parseCompleteRequest(readPayload(headers, call.request.body, { checksums: false }).data);
+  const requested = parseCompleteRequest(
+    readPayload(withoutChecksumHeaders(headers), call.request.body).data,
+  );
   const supplied = suppliedChecksum(headers);
   let upload = requireUpload(runtime, call);
   let parts = validateParts(upload, requested);

@@ -1,5 +1,5 @@
 import { parseTagSet, tagSetDocument } from "./bucket-config.ts";
-import { invalidArgument } from "./errors.ts";
+import { invalidArgument, S3Error } from "./errors.ts";
 import { httpDate } from "./object-headers.ts";
 import { findVersion } from "./objects.ts";
 import {
@@ -26,10 +26,28 @@ function taggedVersion(runtime: S3Runtime, call: S3Call): ObjectRecord {
 const versionHeader = (object: ObjectRecord): Record<string, string> =>
   object.versionId === undefined ? {} : { "x-amz-version-id": object.versionId };
 
+/** Largest tagging document read from a streamed object PUT (10 tags fit in a few KiB). */
+const MAX_TAGGING_BYTES = 64 * 1024;
+
+/** The request body; object PUTs arrive as a stream (the edge streams every object write), read here in full. */
+async function smallBody(call: S3Call): Promise<Buffer> {
+  const stream = call.request.bodyStream;
+  if (!stream) return call.request.body;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_TAGGING_BYTES)
+      throw new S3Error(400, "MaxMessageLengthExceeded", "Your request was too big.");
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
 /** PutObjectTagging: replaces the tag set of the current (or named) version, without a new version. */
 export const putObjectTagging: S3Handler = async (runtime, call) => {
   const object = taggedVersion(runtime, call);
-  const tags = parseTagSet(call.request.body);
+  const tags = parseTagSet(await smallBody(call));
   await runtime.store.commit({
     t: "tagObject",
     bucket: call.bucket,

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
+import { s3MaxPutBytes } from "../request-limits.ts";
 import type { ServiceResponse } from "../types.ts";
 import { assertAclAllowed, authorizeS3, bucketPolicyDocument, s3Arn } from "./access.ts";
 import { assertKeyLength, decodeKey } from "./addressing.ts";
@@ -15,7 +16,7 @@ import {
   parseTagging,
   storageAndEncryption,
 } from "./object-headers.ts";
-import { type RequestPayload, readPayload } from "./payload.ts";
+import { readPayload, type StoredPayload, storePayload } from "./payload.ts";
 import { evaluatePreconditions } from "./preconditions.ts";
 import { parseRange } from "./range.ts";
 import {
@@ -78,34 +79,47 @@ export function writeHeaders(object: ObjectRecord): Record<string, string> {
 
 /** PutObject: stores the body durably, then announces it (ObjectCreated:Put). */
 export const putObject: S3Handler = async (runtime, call) => {
-  const { headers, body } = call.request;
+  const { headers } = call.request;
+  // Bucket, key and attributes are checked from the headers; only then is the body read, straight to the store.
   const bucket = requireBucket(runtime, call.bucket);
   assertKeyLength(call.key);
   assertAclAllowed(headers, bucket.configuration);
-  const payload = readPayload(headers, body);
   const attributes = attributesFromRequest(headers, bucket.configuration);
+  const payload = await storePayload(
+    runtime.store.blobs,
+    headers,
+    call.request.bodyStream ?? call.request.body,
+    { maxBytes: s3MaxPutBytes },
+  );
   const object = await writeObject(runtime, call, payload, attributes, "ObjectCreated:Put");
   return emptyResponse(200, { ...writeHeaders(object), ...checksumHeaders(object.checksum) });
 };
 
 /**
- * Stores a new object (or version) from a verified payload: bytes first, then the journal record once the
- * write preconditions still hold, then the event. Shared by PutObject and browser-form POST uploads.
+ * Stores a new object (or version) whose bytes are already in the blob store: the journal record once the
+ * write preconditions still hold (else the bytes are released), then the event. Shared by PutObject and
+ * browser-form POST uploads.
  */
 export async function writeObject(
   runtime: S3Runtime,
   call: S3Call,
-  payload: RequestPayload,
+  payload: Pick<StoredPayload, "segment" | "size" | "md5" | "checksum">,
   attributes: ObjectAttributes,
   eventName: "ObjectCreated:Put" | "ObjectCreated:Post",
 ): Promise<ObjectRecord> {
-  const segment = await runtime.store.blobs.write(payload.data);
-  const current = requireBucket(runtime, call.bucket);
-  checkWritePreconditions(call.request.headers, current, call.key);
+  const segment = payload.segment;
+  let current: BucketState;
+  try {
+    current = requireBucket(runtime, call.bucket);
+    checkWritePreconditions(call.request.headers, current, call.key);
+  } catch (error) {
+    runtime.store.blobs.release([segment]);
+    throw error;
+  }
   const object: ObjectRecord = {
     ...attributes,
     key: call.key,
-    size: payload.data.length,
+    size: payload.size,
     etag: payload.md5,
     lastModified: new Date().toISOString(),
     sequencer: runtime.sequencer.next(),

@@ -1,16 +1,19 @@
+import { createHash } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
-import { AwsChunkedError, decodeAwsChunked, isAwsChunked } from "./aws-chunked.ts";
+import type { Readable } from "node:stream";
+import { AwsChunkedDecoder, AwsChunkedError, isAwsChunked } from "./aws-chunked.ts";
 import {
   algorithmFromHeader,
   type ChecksumAlgorithm,
   checksumHeader,
-  computeChecksum,
+  createChecksum,
+  type IncrementalChecksum,
   isWellFormedChecksum,
-  md5Hex,
   parseAlgorithm,
 } from "./checksums.ts";
 import { invalidRequest, S3Error } from "./errors.ts";
-import type { StoredChecksum } from "./storage/records.ts";
+import type { BlobStore } from "./storage/blobs.ts";
+import type { BlobSegment, StoredChecksum } from "./storage/records.ts";
 
 /** A request body after transfer framing is removed and its integrity checked. */
 export interface RequestPayload {
@@ -31,16 +34,158 @@ const header = (headers: IncomingHttpHeaders, name: string): string | undefined 
  * header or trailer, with S3's error codes: InvalidDigest for a malformed MD5, BadDigest for a mismatch,
  * InvalidRequest for malformed checksum values, IncompleteBody for a wrong decoded length.
  */
-export function readPayload(
+export function readPayload(headers: IncomingHttpHeaders, body: Buffer): RequestPayload {
+  const reader = new PayloadReader(headers);
+  const pieces = reader.push(body);
+  const data = pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces);
+  const { md5, checksum } = reader.end();
+  return checksum ? { data, md5, checksum } : { data, md5 };
+}
+
+/** A request body stored in the blob store: where it went and what it was. */
+export interface StoredPayload {
+  segment: BlobSegment;
+  size: number;
+  md5: string;
+  checksum?: StoredChecksum;
+  /** The digest of `alsoCompute`, when asked for. */
+  extraChecksum?: string;
+}
+
+export interface StorePayloadOptions {
+  /** Bodies over this many (decoded) bytes fail with EntityTooLarge. */
+  maxBytes: number;
+  /** A checksum to compute besides the ones the headers announce (a multipart upload's algorithm). */
+  alsoCompute?: ChecksumAlgorithm;
+}
+
+/**
+ * Writes a request body to the blob store as it arrives (the request's `bodyStream`, or its buffered `body`),
+ * with framing removed, computing MD5 and the checksums in the same pass, then verifies them as
+ * {@link readPayload} does. On a failed check the stored segment is released again.
+ */
+export async function storePayload(
+  blobs: Pick<BlobStore, "writeStream" | "release">,
   headers: IncomingHttpHeaders,
-  body: Buffer,
-  options: { checksums?: boolean } = {},
-): RequestPayload {
-  let data = body;
-  let trailers: Record<string, string> = {};
-  if (isAwsChunked(header(headers, "x-amz-content-sha256"), header(headers, "content-encoding"))) {
+  body: Readable | Buffer,
+  options: StorePayloadOptions,
+): Promise<StoredPayload> {
+  const { maxBytes, alsoCompute } = options;
+  const declared = Number(
+    header(headers, "x-amz-decoded-content-length") ?? header(headers, "content-length"),
+  );
+  if (declared > maxBytes) throw entityTooLarge(declared, maxBytes);
+  const reader = new PayloadReader(headers, alsoCompute);
+  async function* decoded(): AsyncGenerator<Buffer> {
+    for await (const piece of Buffer.isBuffer(body) ? [body] : body) {
+      for (const data of reader.push(piece as Buffer)) {
+        if (reader.size > maxBytes) throw entityTooLarge(reader.size, maxBytes);
+        yield data;
+      }
+    }
+  }
+  let segment: BlobSegment;
+  try {
+    segment = await blobs.writeStream(decoded());
+  } catch (error) {
+    if (error instanceof S3Error) throw error;
+    if (!Buffer.isBuffer(body) && body.destroyed) {
+      throw new S3Error(
+        400,
+        "IncompleteBody",
+        "You did not provide the number of bytes specified by the Content-Length HTTP header",
+        {},
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+  try {
+    const { md5, checksum, computed } = reader.end();
+    const stored: StoredPayload = { segment, size: reader.size, md5 };
+    if (checksum) stored.checksum = checksum;
+    if (alsoCompute) stored.extraChecksum = computed(alsoCompute) as string;
+    return stored;
+  } catch (error) {
+    blobs.release([segment]);
+    throw error;
+  }
+}
+
+const entityTooLarge = (size: number, maxBytes: number) =>
+  new S3Error(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size", {
+    ProposedSize: String(size),
+    MaxSizeAllowed: String(maxBytes),
+  });
+
+/**
+ * Removes transfer framing from body pieces and hashes what remains; `end` checks the result against the
+ * headers and trailers. The checksum algorithms are known from the headers before the body (a header value,
+ * `x-amz-trailer` or `x-amz-sdk-checksum-algorithm`), so each is computed in the same pass.
+ */
+class PayloadReader {
+  readonly #headers: IncomingHttpHeaders;
+  readonly #decoder: AwsChunkedDecoder | undefined;
+  readonly #md5 = createHash("md5");
+  readonly #checksums = new Map<ChecksumAlgorithm, IncrementalChecksum>();
+  size = 0;
+
+  constructor(headers: IncomingHttpHeaders, alsoCompute?: ChecksumAlgorithm) {
+    this.#headers = headers;
+    if (isAwsChunked(header(headers, "x-amz-content-sha256"), header(headers, "content-encoding")))
+      this.#decoder = new AwsChunkedDecoder();
+    const algorithms = announcedAlgorithms(headers);
+    if (alsoCompute) algorithms.add(alsoCompute);
+    for (const algorithm of algorithms) this.#checksums.set(algorithm, createChecksum(algorithm));
+  }
+
+  push(piece: Buffer): Buffer[] {
+    const data = this.#decoder
+      ? this.#chunked(() => (this.#decoder as AwsChunkedDecoder).push(piece))
+      : [piece];
+    for (const part of data) {
+      this.size += part.length;
+      this.#md5.update(part);
+      for (const checksum of this.#checksums.values()) checksum.update(part);
+    }
+    return data;
+  }
+
+  end(): {
+    md5: string;
+    checksum?: StoredChecksum;
+    computed: (algorithm: ChecksumAlgorithm) => string | undefined;
+  } {
+    let trailers: Record<string, string> = {};
+    if (this.#decoder) {
+      trailers = this.#chunked(() => (this.#decoder as AwsChunkedDecoder).end());
+      const declared = header(this.#headers, "x-amz-decoded-content-length");
+      if (declared !== undefined && Number(declared) !== this.size) {
+        throw new S3Error(
+          400,
+          "IncompleteBody",
+          "You did not provide the number of bytes specified by the Content-Length HTTP header",
+        );
+      }
+    }
+    const md5 = this.#md5.digest("hex");
+    verifyContentMd5(header(this.#headers, "content-md5"), md5);
+    const digests = new Map<ChecksumAlgorithm, string>();
+    const computed = (algorithm: ChecksumAlgorithm): string | undefined => {
+      if (!digests.has(algorithm)) {
+        const checksum = this.#checksums.get(algorithm);
+        if (!checksum) return undefined;
+        digests.set(algorithm, checksum.digest());
+      }
+      return digests.get(algorithm);
+    };
+    const checksum = verifyChecksum(this.#headers, trailers, computed);
+    return checksum ? { md5, checksum, computed } : { md5, computed };
+  }
+
+  #chunked<T>(step: () => T): T {
     try {
-      ({ data, trailers } = decodeAwsChunked(body));
+      return step();
     } catch (error) {
       if (error instanceof AwsChunkedError) {
         throw new S3Error(
@@ -53,20 +198,26 @@ export function readPayload(
       }
       throw error;
     }
-    const declared = header(headers, "x-amz-decoded-content-length");
-    if (declared !== undefined && Number(declared) !== data.length) {
-      throw new S3Error(
-        400,
-        "IncompleteBody",
-        "You did not provide the number of bytes specified by the Content-Length HTTP header",
-      );
-    }
   }
-  const md5 = md5Hex(data);
-  verifyContentMd5(header(headers, "content-md5"), md5);
-  if (options.checksums === false) return { data, md5 };
-  const checksum = verifyChecksum(headers, trailers, data);
-  return checksum ? { data, md5, checksum } : { data, md5 };
+}
+
+/** Checksum algorithms the headers name before the body: a value header, a declared trailer, or the SDK's pick. */
+function announcedAlgorithms(headers: IncomingHttpHeaders): Set<ChecksumAlgorithm> {
+  const algorithms = new Set<ChecksumAlgorithm>();
+  for (const name of Object.keys(headers)) {
+    const algorithm = algorithmFromHeader(name);
+    if (algorithm) algorithms.add(algorithm);
+  }
+  const trailer = header(headers, "x-amz-trailer");
+  for (const name of (trailer ?? "").split(",")) {
+    const algorithm = algorithmFromHeader(name.trim());
+    if (algorithm) algorithms.add(algorithm);
+  }
+  const declared =
+    header(headers, "x-amz-sdk-checksum-algorithm") ?? header(headers, "x-amz-checksum-algorithm");
+  const parsed = declared === undefined ? undefined : parseAlgorithm(declared);
+  if (parsed) algorithms.add(parsed);
+  return algorithms;
 }
 
 function verifyContentMd5(contentMd5: string | undefined, md5: string): void {
@@ -85,14 +236,11 @@ function verifyContentMd5(contentMd5: string | undefined, md5: string): void {
   }
 }
 
-/**
- * The one `x-amz-checksum-<algorithm>` header (or trailer) a request carries, well-formed; undefined when
- * none. Composite values (`…-N`, on CompleteMultipartUpload) are allowed when `composite` is set.
- */
-export function suppliedChecksum(
+function verifyChecksum(
   headers: IncomingHttpHeaders,
-  trailers: Record<string, string> = {},
-): { algorithm: ChecksumAlgorithm; value: string } | undefined {
+  trailers: Record<string, string>,
+  computed: (algorithm: ChecksumAlgorithm) => string | undefined,
+): StoredChecksum | undefined {
   const supplied: Array<{ algorithm: ChecksumAlgorithm; value: string }> = [];
   for (const source of [headers, trailers]) {
     for (const [name, raw] of Object.entries(source)) {
@@ -107,23 +255,15 @@ export function suppliedChecksum(
     );
   }
   const given = supplied[0];
-  if (given && !isWellFormedChecksum(given.algorithm, given.value.replace(/-\d+$/, ""))) {
-    throw invalidRequest(`Value for ${checksumHeader(given.algorithm)} header is invalid.`);
-  }
-  return given;
-}
-
-function verifyChecksum(
-  headers: IncomingHttpHeaders,
-  trailers: Record<string, string>,
-  data: Buffer,
-): StoredChecksum | undefined {
-  const given = suppliedChecksum(headers, trailers);
   if (given) {
-    if (/-\d+$/.test(given.value)) {
+    if (!isWellFormedChecksum(given.algorithm, given.value)) {
       throw invalidRequest(`Value for ${checksumHeader(given.algorithm)} header is invalid.`);
     }
-    if (computeChecksum(given.algorithm, data) !== given.value) {
+    const actual = computed(given.algorithm);
+    if (actual === undefined) {
+      throw invalidRequest(`The trailer ${checksumHeader(given.algorithm)} was sent but not declared.`);
+    }
+    if (actual !== given.value) {
       throw new S3Error(
         400,
         "BadDigest",
@@ -141,5 +281,37 @@ function verifyChecksum(
   if (declaredName === undefined) return undefined;
   const declared = parseAlgorithm(declaredName);
   if (!declared) throw invalidRequest(`Checksum algorithm provided is unsupported: ${declaredName}`);
-  return { algorithm: declared, value: computeChecksum(declared, data), type: "FULL_OBJECT" };
+  return { algorithm: declared, value: computed(declared) as string, type: "FULL_OBJECT" };
+}
+
+/**
+ * The one `x-amz-checksum-<algorithm>` header a request carries, well-formed; undefined when none. Composite
+ * values (`…-N`, as CompleteMultipartUpload names a whole-object checksum) pass the format check.
+ */
+export function suppliedChecksum(
+  headers: IncomingHttpHeaders,
+): { algorithm: ChecksumAlgorithm; value: string } | undefined {
+  const supplied: Array<{ algorithm: ChecksumAlgorithm; value: string }> = [];
+  for (const [name, raw] of Object.entries(headers)) {
+    const algorithm = algorithmFromHeader(name);
+    const value = Array.isArray(raw) ? raw[0] : raw;
+    if (algorithm && value !== undefined) supplied.push({ algorithm, value: value.trim() });
+  }
+  if (supplied.length > 1) {
+    throw invalidRequest(
+      "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.",
+    );
+  }
+  const given = supplied[0];
+  if (given && !isWellFormedChecksum(given.algorithm, given.value.replace(/-\d+$/, ""))) {
+    throw invalidRequest(`Value for ${checksumHeader(given.algorithm)} header is invalid.`);
+  }
+  return given;
+}
+
+/** The headers without `x-amz-checksum-*`: for a body those checksums do not describe (Complete's XML). */
+export function withoutChecksumHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  return Object.fromEntries(
+    Object.entries(headers).filter(([name]) => algorithmFromHeader(name) === undefined),
+  );
 }

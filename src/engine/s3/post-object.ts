@@ -168,13 +168,9 @@ export const postObject: S3Handler = async (runtime, call) => {
   const attributes = attributesFromRequest(formHeaders, bucket.configuration);
   const postCall = { ...call, key };
   const data = form.file.data;
-  const object = await writeObject(
-    runtime,
-    postCall,
-    { data, md5: md5Hex(data) },
-    attributes,
-    "ObjectCreated:Post",
-  );
+  const segment = await runtime.store.blobs.write(data);
+  const stored = { segment, size: data.length, md5: md5Hex(data) };
+  const object = await writeObject(runtime, postCall, stored, attributes, "ObjectCreated:Post");
   const location = `${runtime.context.endpoint()}/${call.bucket}/${encodeURIComponent(key).replace(/%2F/g, "/")}`;
   const responseHeaders = { ...writeHeaders(object), location };
   const redirect = form.fields.get("success_action_redirect") ?? form.fields.get("redirect");

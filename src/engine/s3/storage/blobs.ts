@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { type FileHandle, mkdir, open, readdir, unlink } from "node:fs/promises";
+import { type FileHandle, mkdir, mkdtemp, open, readdir, rm, unlink } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { DirectorySyncer } from "./fsync.ts";
@@ -12,6 +13,11 @@ import type { BlobRef, BlobSegment } from "./records.ts";
 export interface BlobStore {
   /** Stores bytes; resolves once they are durable. */
   write(data: Buffer): Promise<BlobSegment>;
+  /**
+   * Stores bytes as they arrive (an upload streaming in), without holding them all in memory; resolves once they
+   * are durable. If `data` fails, nothing is kept and the error is rethrown.
+   */
+  writeStream(data: AsyncIterable<Buffer>): Promise<BlobSegment>;
   /** Bytes `start..end` (inclusive) of a blob, as a Buffer (small or in memory) or a stream. */
   read(blob: BlobRef, start: number, end: number): Promise<Buffer | Readable>;
   /** Bytes `start..end` (inclusive) of a blob, always buffered. */
@@ -46,9 +52,18 @@ function* overlapping(
 
 const newId = () => randomBytes(16).toString("hex");
 
-/** Keeps bytes in process memory (the default, fast mode). */
+/** Streamed uploads larger than this go to a temporary file even in memory mode, so memory stays bounded. */
+const SPILL_THRESHOLD = 8 * 1024 * 1024;
+
+/**
+ * Keeps bytes in process memory (the default, fast mode). Uploads that stream in beyond {@link SPILL_THRESHOLD}
+ * are kept in a private temporary directory instead (removed on close), so a large object never sits in memory.
+ */
 export class MemoryBlobStore implements BlobStore {
   readonly #segments = new Map<string, Buffer>();
+  /** Files of large streamed uploads, opened on the first one. */
+  #spill: Promise<{ store: FileBlobStore; directory: string }> | undefined;
+  readonly #spilled = new Set<string>();
 
   async write(data: Buffer): Promise<BlobSegment> {
     const id = newId();
@@ -57,22 +72,76 @@ export class MemoryBlobStore implements BlobStore {
     return { id, size: data.length };
   }
 
-  async read(blob: BlobRef, start: number, end: number): Promise<Buffer> {
-    return this.readAll(blob, start, end);
+  async writeStream(data: AsyncIterable<Buffer>): Promise<BlobSegment> {
+    const iterator = data[Symbol.asyncIterator]();
+    const head: Buffer[] = [];
+    let size = 0;
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) return this.write(Buffer.concat(head, size));
+      head.push(Buffer.from(next.value));
+      size += next.value.length;
+      if (size > SPILL_THRESHOLD) break;
+    }
+    const { store } = await this.#spillStore();
+    async function* rest(): AsyncGenerator<Buffer> {
+      yield* head.splice(0);
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) return;
+        yield next.value;
+      }
+    }
+    const segment = await store.writeStream(rest());
+    this.#spilled.add(segment.id);
+    return segment;
+  }
+
+  #spillStore(): Promise<{ store: FileBlobStore; directory: string }> {
+    this.#spill ??= (async () => {
+      const directory = await mkdtemp(join(tmpdir(), "pipeline-s3-"));
+      return { store: await FileBlobStore.open(directory, { durable: false }), directory };
+    })();
+    return this.#spill;
+  }
+
+  async read(blob: BlobRef, start: number, end: number): Promise<Buffer | Readable> {
+    if (!blob.some((segment) => this.#spilled.has(segment.id))) return this.readAll(blob, start, end);
+    const { store } = await this.#spillStore();
+    const parts = [...overlapping(blob, start, end)];
+    const segments = this.#segments;
+    const spilled = this.#spilled;
+    // Spilled segments stream from their file; the rest come from memory, in order.
+    const sources = await Promise.all(
+      parts.map(async ({ id, from, to }) =>
+        spilled.has(id) ? store.read([{ id, size: to + 1 }], from, to) : segmentSlice(segments, id, from, to),
+      ),
+    );
+    async function* stream(): AsyncGenerator<Buffer> {
+      for (const source of sources) {
+        if (Buffer.isBuffer(source)) yield source;
+        else for await (const chunk of source) yield chunk as Buffer;
+      }
+    }
+    return Readable.from(stream(), { objectMode: false });
   }
 
   async readAll(blob: BlobRef, start: number, end: number): Promise<Buffer> {
     const pieces: Buffer[] = [];
     for (const { id, from, to } of overlapping(blob, start, end)) {
-      const data = this.#segments.get(id);
-      if (!data) throw new Error(`blob segment ${id} is missing`);
-      pieces.push(data.subarray(from, to + 1));
+      if (this.#spilled.has(id)) {
+        const { store } = await this.#spillStore();
+        pieces.push(await store.readAll([{ id, size: to + 1 }], from, to));
+      } else pieces.push(segmentSlice(this.#segments, id, from, to));
     }
     return pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces);
   }
 
   release(blob: BlobRef): void {
-    for (const segment of blob) this.#segments.delete(segment.id);
+    for (const segment of blob) {
+      this.#segments.delete(segment.id);
+      if (this.#spilled.delete(segment.id)) void this.#spill?.then(({ store }) => store.release([segment]));
+    }
   }
 
   async collectGarbage(): Promise<number> {
@@ -81,7 +150,19 @@ export class MemoryBlobStore implements BlobStore {
 
   async close(): Promise<void> {
     this.#segments.clear();
+    this.#spilled.clear();
+    const spill = await this.#spill;
+    if (spill) {
+      await spill.store.close();
+      await rm(spill.directory, { recursive: true, force: true });
+    }
   }
+}
+
+function segmentSlice(segments: Map<string, Buffer>, id: string, from: number, to: number): Buffer {
+  const data = segments.get(id);
+  if (!data) throw new Error(`blob segment ${id} is missing`);
+  return data.subarray(from, to + 1);
 }
 
 /** Reads below this size are buffered; larger ones stream from disk. */
@@ -97,15 +178,43 @@ export class FileBlobStore implements BlobStore {
   readonly #directory: string;
   readonly #syncer: DirectorySyncer;
   readonly #pendingRelease = new Map<string, NodeJS.Timeout>();
+  /** False for scratch files (memory mode's spilled uploads): no fsync, nothing survives the process anyway. */
+  readonly #durable: boolean;
 
-  private constructor(directory: string) {
+  private constructor(directory: string, durable: boolean) {
     this.#directory = directory;
     this.#syncer = new DirectorySyncer(directory);
+    this.#durable = durable;
   }
 
-  static async open(directory: string): Promise<FileBlobStore> {
+  static async open(directory: string, options: { durable?: boolean } = {}): Promise<FileBlobStore> {
     await mkdir(directory, { recursive: true });
-    return new FileBlobStore(directory);
+    return new FileBlobStore(directory, options.durable ?? true);
+  }
+
+  async writeStream(data: AsyncIterable<Buffer>): Promise<BlobSegment> {
+    const id = newId();
+    const path = this.#path(id);
+    const handle = await open(path, "wx");
+    let size = 0;
+    try {
+      for await (const chunk of data) {
+        let written = 0;
+        while (written < chunk.length) {
+          const { bytesWritten } = await handle.write(chunk, written, chunk.length - written);
+          written += bytesWritten;
+        }
+        size += chunk.length;
+      }
+      if (this.#durable) await handle.datasync();
+    } catch (error) {
+      await handle.close().catch(() => undefined);
+      await unlink(path).catch(() => undefined);
+      throw error;
+    }
+    await handle.close();
+    if (this.#durable) await this.#syncer.sync();
+    return { id, size };
   }
 
   #path(id: string): string {
@@ -118,11 +227,11 @@ export class FileBlobStore implements BlobStore {
     const handle = await open(this.#path(id), "wx");
     try {
       await handle.writeFile(data);
-      await handle.datasync();
+      if (this.#durable) await handle.datasync();
     } finally {
       await handle.close();
     }
-    await this.#syncer.sync();
+    if (this.#durable) await this.#syncer.sync();
     return { id, size: data.length };
   }
 

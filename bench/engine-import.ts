@@ -1,0 +1,146 @@
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { repoRoot } from "../src/artifact/paths.ts";
+import { startUpProcess } from "./engine-process.ts";
+import { type Summary, summarize } from "./stats.ts";
+
+/**
+ * The engine before it stood alone (issue 15): its `startEngine` loaded the dashboard and the stack too. The
+ * bench measures today's tree and this one side by side; BENCH_ENGINE_BASE=<git ref> picks another.
+ */
+export const DEFAULT_ENGINE_BASE = "a07ea13";
+
+/** One fresh process: how long importing the engine took, and its RSS after (MB). */
+interface ImportSample {
+  ms: number;
+  rssMb: number;
+}
+
+/**
+ * Imports `entry` (a module path; none for the empty baseline) in a fresh Node process with tsx registered, as the
+ * CLI loads the engine, and reports the import's wall time and the process's RSS after it.
+ */
+function importOnce(entry: string | undefined): Promise<ImportSample> {
+  const script = [
+    "const started = performance.now();",
+    "if (process.argv[1]) await import(process.argv[1]);",
+    "const ms = performance.now() - started;",
+    "console.log(JSON.stringify({ ms, rssMb: process.memoryUsage().rss / 1048576 }));",
+  ].join("\n");
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", "--input-type=module", "-e", script, entry ?? ""],
+      { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.once("exit", (code) => {
+      if (code === 0) resolve(JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as ImportSample);
+      else
+        reject(
+          new Error(`engine import of ${entry} exited with ${code}: ${stderr.trim().split("\n").at(-1)}`),
+        );
+    });
+  });
+}
+
+/** A tree of the repository to measure: its root (with node_modules) and a label. */
+interface Tree {
+  label: string;
+  root: string;
+}
+
+/**
+ * Extracts `ref`'s src/ and cli/ into a temporary directory that shares this checkout's node_modules, so its
+ * engine and `pipeline up` run as they did at that commit. Undefined when git or the commit is not there (a
+ * shallow clone): the figures are then compared with the issue's.
+ */
+function checkoutTree(ref: string): (Tree & { remove(): void }) | undefined {
+  try {
+    const dir = mkdtempSync(join(tmpdir(), "bench-engine-base-"));
+    const archive = execFileSync("git", ["archive", ref, "src", "cli", "package.json"], {
+      cwd: repoRoot,
+      maxBuffer: 256 * 1024 * 1024,
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    execFileSync("tar", ["-x", "-C", dir], { input: archive });
+    symlinkSync(join(repoRoot, "node_modules"), join(dir, "node_modules"), "dir");
+    return { label: ref, root: dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  } catch {
+    return undefined;
+  }
+}
+
+export interface EngineImportResult {
+  /** Import of `startEngine` in a fresh process, this tree. */
+  importMs: Summary;
+  importRssMb: Summary;
+  /** RSS of the same fresh process importing nothing (Node + tsx): the floor under `importRssMb`. */
+  emptyRssMb: Summary;
+  /** `pipeline up --bare` spawn → ready line, this tree. */
+  bareUpReadyMs: Summary;
+  /** The same for the base tree, when it could be checked out. */
+  base?: { ref: string; importMs: Summary; importRssMb: Summary; bareUpReadyMs: Summary };
+}
+
+/**
+ * Engine import and `pipeline up --bare` → ready, this tree against the base engine side by side: alternating
+ * runs after one warm-up each (tsx caches its transforms on disk, so the first import after a change is slower).
+ */
+export async function measureEngineImport(runs: number): Promise<EngineImportResult> {
+  const ref = process.env.BENCH_ENGINE_BASE ?? DEFAULT_ENGINE_BASE;
+  const base = checkoutTree(ref);
+  const trees: Tree[] = [{ label: "current", root: repoRoot }, ...(base ? [base] : [])];
+  const entry = (tree: Tree) => join(tree.root, "src/engine/index.ts");
+  const samples = new Map(
+    trees.map((t) => [t.label, { ms: [] as number[], rss: [] as number[], up: [] as number[] }]),
+  );
+  const empty: number[] = [];
+  try {
+    for (const tree of trees) {
+      await importOnce(entry(tree));
+      await (await startUpProcess(["--bare"], tree.root)).stop();
+    }
+    for (let i = 0; i < runs; i++) {
+      empty.push((await importOnce(undefined)).rssMb);
+      for (const tree of trees) {
+        const sample = await importOnce(entry(tree));
+        const up = await startUpProcess(["--bare"], tree.root);
+        await up.stop();
+        const into = samples.get(tree.label);
+        into?.ms.push(sample.ms);
+        into?.rss.push(sample.rssMb);
+        into?.up.push(up.readyMs);
+      }
+    }
+  } finally {
+    base?.remove();
+  }
+  const current = samples.get("current");
+  const before = base ? samples.get(base.label) : undefined;
+  return {
+    importMs: summarize(current?.ms ?? []),
+    importRssMb: summarize(current?.rss ?? []),
+    emptyRssMb: summarize(empty),
+    bareUpReadyMs: summarize(current?.up ?? []),
+    ...(before
+      ? {
+          base: {
+            ref,
+            importMs: summarize(before.ms),
+            importRssMb: summarize(before.rss),
+            bareUpReadyMs: summarize(before.up),
+          },
+        }
+      : {}),
+  };
+}

@@ -1,0 +1,72 @@
+import type { HealthReport } from "../health.ts";
+import { api, messageOf } from "./api.ts";
+import { byId, h } from "./dom.ts";
+import { formatTime } from "./format.ts";
+
+const refreshMs = 5000;
+
+/** Stack health: `verify`'s checks, refreshed every 5 s and on demand; open details stay open. */
+export function startHealthPanel(): void {
+  const checksList = byId("health-checks");
+  const button = byId<HTMLButtonElement>("health-refresh");
+  const errorText = byId("health-error");
+  let timer: ReturnType<typeof setTimeout> | undefined;
+
+  async function refresh(): Promise<void> {
+    clearTimeout(timer);
+    button.disabled = true;
+    try {
+      const report = await api<HealthReport>("/api/health");
+      const open = new Set(
+        [...checksList.querySelectorAll("details[open]")].map(
+          (details) => details.closest("li")?.dataset.checkId,
+        ),
+      );
+      errorText.hidden = !report.error;
+      errorText.textContent = report.error ? `Could not read the stack: ${report.error}` : "";
+      byId("health-summary").textContent = report.total
+        ? `${report.passed} of ${report.total} pass · ${formatTime(Date.parse(report.checkedAt))}`
+        : "not available";
+      checksList.replaceChildren(
+        ...report.checks.map((check) =>
+          h(
+            "li",
+            { class: "check", "data-check-id": check.id, "data-ok": String(check.ok) },
+            h(
+              "details",
+              { open: open.has(check.id) },
+              h(
+                "summary",
+                {},
+                h("span", {
+                  class: `verdict ${check.ok ? "pass" : "fail"}`,
+                  text: check.ok ? "PASS" : "FAIL",
+                }),
+                h("span", { text: check.title }),
+              ),
+              h(
+                "dl",
+                {},
+                h("dt", { text: "Observed" }),
+                h("dd", { text: check.observed }),
+                h("dt", { text: "Expected" }),
+                h("dd", { text: check.expected }),
+                h("dt", { text: "AWS CLI" }),
+                h("dd", {}, h("code", { text: check.command })),
+              ),
+            ),
+          ),
+        ),
+      );
+    } catch (error) {
+      errorText.hidden = false;
+      errorText.textContent = `Health check failed: ${messageOf(error)}`;
+    } finally {
+      button.disabled = false;
+      timer = setTimeout(refresh, refreshMs);
+    }
+  }
+
+  button.addEventListener("click", refresh);
+  void refresh();
+}

@@ -1,0 +1,74 @@
+import type { EngineContext } from "./context.ts";
+import type { Edge } from "./edge.ts";
+
+/** What a plugin gets from the engine: the edge to mount its routes on, and the context (events, log, endpoint). */
+export interface EnginePluginHost {
+  readonly edge: Edge;
+  readonly context: EngineContext;
+}
+
+/** A started plugin; `stop` runs on engine stop, before the edge closes (so open streams can end first). */
+export interface StartedPlugin {
+  stop?(): void | Promise<void>;
+}
+
+/**
+ * An extension its host composes into the engine: the engine never imports one. A plugin mounts internal routes
+ * under a prefix of its own with `edge.addInternalRoute` and listens to `context.events`; it reaches services
+ * only through what the context exposes. `pipeline up` adds the dashboard this way.
+ *
+ * @example
+ * const hello: EnginePlugin = {
+ *   name: "hello",
+ *   start: ({ edge }) => {
+ *     edge.addInternalRoute("/_hello", async () => ({ status: 200, headers: {}, body: "hi" }));
+ *   },
+ * };
+ * const engine = await startEngine({ port: 0, plugins: [hello] });
+ */
+export interface EnginePlugin {
+  /** For messages: "dashboard". */
+  readonly name: string;
+  /** Runs once the services run and before the edge listens, in the order the plugins are listed. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a plugin with nothing to stop returns nothing.
+  start(host: EnginePluginHost): StartedPlugin | void | Promise<StartedPlugin | void>;
+}
+
+/** Error raised when a plugin fails to start; it names the plugin. */
+export class EnginePluginError extends Error {
+  constructor(plugin: string, options: { cause: unknown }) {
+    const reason = options.cause instanceof Error ? options.cause.message : String(options.cause);
+    super(`plugin ${plugin} failed to start: ${reason}`, options);
+    this.name = "EnginePluginError";
+  }
+}
+
+/**
+ * Starts `plugins` in order and returns what stops them, in reverse order. When one fails to start, those
+ * already started are stopped before the error (an EnginePluginError) is thrown.
+ */
+export async function startPlugins(
+  plugins: readonly EnginePlugin[],
+  host: EnginePluginHost,
+): Promise<() => Promise<void>> {
+  const started: Array<{ name: string; plugin: StartedPlugin }> = [];
+  const stop = async () => {
+    for (const { name, plugin } of started.splice(0).reverse()) {
+      try {
+        await plugin.stop?.();
+      } catch (error) {
+        // One plugin failing to stop must not keep the engine (and the others) running.
+        host.context.log(`plugin ${name}: stop failed: ${error instanceof Error ? error.message : error}`);
+      }
+    }
+  };
+  for (const plugin of plugins) {
+    try {
+      started.push({ name: plugin.name, plugin: (await plugin.start(host)) ?? {} });
+    } catch (cause) {
+      await stop();
+      throw new EnginePluginError(plugin.name, { cause });
+    }
+  }
+  return stop;
+}

@@ -1,0 +1,204 @@
+import type { IncomingHttpHeaders } from "node:http";
+import { hostname, networkInterfaces } from "node:os";
+
+/**
+ * Checks the edge runs on every request before it reads a body: which Host names the engine answers to (DNS
+ * rebinding), which browser pages may call it (Origin / Referer / Sec-Fetch-Site, as LocalStack's CORS enforcer
+ * does), and which requests may not come as a GET. Pure functions over the request head.
+ */
+
+/**
+ * Host names the engine always answers to, whatever it is bound to. `host.docker.internal` is how containers name
+ * this machine (Docker Desktop, `--add-host`); no web site can put its pages under that name.
+ */
+const loopbackNames = ["localhost", "127.0.0.1", "::1", "localhost.localstack.cloud", "host.docker.internal"];
+/** Virtual-hosted S3 names below these suffixes are the engine too (`<bucket>.s3.localhost.localstack.cloud`). */
+const loopbackSuffixes = [".localhost", ".localhost.localstack.cloud"];
+/** Sec-Fetch-Site values for requests no other site started: the page itself, or the user (address bar). */
+const trustedFetchSites = new Set(["same-origin", "none"]);
+
+export interface GuardSettings {
+  /** Lower-cased host names (no port) the engine answers to. */
+  hosts: ReadonlySet<string>;
+  /** Origins (`scheme://host[:port]`) whose pages may call the engine, besides its own. */
+  origins: ReadonlySet<string>;
+  /** `DISABLE_CORS_CHECKS=1`: browser requests are not checked (Host is). */
+  corsChecks: boolean;
+}
+
+export interface GuardInput {
+  /** Interface the engine is bound to (`127.0.0.1`, `0.0.0.0`, ...). */
+  boundHost: string;
+  /** `--host` names given by the user, beyond the bound address. */
+  extraHosts?: readonly string[];
+  /** `--cors-origin` values. */
+  corsOrigins?: readonly string[];
+  /** The process environment (for `EXTRA_CORS_ALLOWED_ORIGINS`, `DISABLE_CORS_CHECKS`, LocalStack's names). */
+  env?: NodeJS.ProcessEnv;
+}
+
+const isWildcard = (host: string) => host === "0.0.0.0" || host === "::" || host === "[::]";
+
+/** Strips brackets and lower-cases a host name or address (`[::1]` → `::1`). */
+function normaliseHostName(name: string): string {
+  return name
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, "$1");
+}
+
+/**
+ * The guard's settings for an engine bound to `boundHost`. A wildcard bind (`0.0.0.0`) answers to this machine's
+ * interface addresses and host name, never to any name at all.
+ *
+ * @example guardSettings({ boundHost: "127.0.0.1", corsOrigins: ["http://localhost:3000"] })
+ */
+export function guardSettings(input: GuardInput): GuardSettings {
+  const env = input.env ?? {};
+  const hosts = new Set(loopbackNames);
+  const bound = normaliseHostName(input.boundHost);
+  if (isWildcard(input.boundHost)) {
+    for (const addresses of Object.values(networkInterfaces())) {
+      for (const address of addresses ?? []) hosts.add(normaliseHostName(address.address));
+    }
+    hosts.add(hostname().toLowerCase());
+  } else if (bound !== "") hosts.add(bound);
+  for (const extra of input.extraHosts ?? []) hosts.add(normaliseHostName(extra));
+  const origins = new Set<string>();
+  const extraOrigins = (env.EXTRA_CORS_ALLOWED_ORIGINS ?? "").split(",");
+  for (const origin of [...(input.corsOrigins ?? []), ...extraOrigins]) {
+    const trimmed = origin.trim().replace(/\/+$/, "");
+    if (trimmed !== "") origins.add(trimmed.toLowerCase());
+  }
+  return { hosts, origins, corsChecks: !isTruthy(env.DISABLE_CORS_CHECKS) };
+}
+
+const isTruthy = (value: string | undefined) =>
+  value !== undefined && ["1", "true", "yes", "on"].includes(value.trim().toLowerCase());
+
+/** The host name of a Host header value, without port or brackets (`[::1]:4566` → `::1`). */
+export function hostNameOf(hostHeader: string): string {
+  const value = hostHeader.trim().toLowerCase();
+  if (value.startsWith("["))
+    return value.slice(1, value.indexOf("]") === -1 ? undefined : value.indexOf("]"));
+  const colon = value.lastIndexOf(":");
+  return colon === -1 || value.indexOf(":") !== colon ? value : value.slice(0, colon);
+}
+
+/**
+ * Whether the Host header names this engine. A page on a rebinding domain (`evil.example` resolved to
+ * 127.0.0.1) sends its own name here, and is answered 421.
+ */
+export function isAllowedHost(hostHeader: string | undefined, settings: GuardSettings): boolean {
+  if (hostHeader === undefined || hostHeader === "") return false;
+  const name = hostNameOf(hostHeader);
+  if (settings.hosts.has(name)) return true;
+  return loopbackSuffixes.some((suffix) => name.endsWith(suffix) && name.length > suffix.length);
+}
+
+const single = (headers: IncomingHttpHeaders, name: string): string | undefined => {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+};
+
+/** The origin of the page that sent the request: `Origin`, else the origin of `Referer`; undefined for neither. */
+export function requestOrigin(headers: IncomingHttpHeaders): string | undefined {
+  const origin = single(headers, "origin");
+  if (origin !== undefined && origin !== "") return origin.toLowerCase();
+  const referer = single(headers, "referer");
+  if (referer === undefined || referer === "") return undefined;
+  try {
+    return new URL(referer).origin.toLowerCase();
+  } catch {
+    return "null";
+  }
+}
+
+/** The engine's own origins: `http://<allowed host>:<port>` (the dashboard calls the engine from these). */
+function isOwnOrigin(origin: string, settings: GuardSettings, port: number): boolean {
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return false;
+  }
+  if (url.protocol !== "http:") return false;
+  const originPort = url.port === "" ? 80 : Number(url.port);
+  return originPort === port && isAllowedHost(url.host, settings);
+}
+
+export type BrowserVerdict =
+  | { allowed: true; origin?: string }
+  | { allowed: false; origin: string | undefined; reason: string };
+
+/**
+ * Whether a browser may have sent this request on a page's behalf, and if so whether that page may call the
+ * engine. SDKs and CLIs send no `Origin`, `Referer` or `Sec-Fetch-Site` and pass. A page passes when its origin is
+ * the engine's own or one the user allowed. A browser request whose page cannot be told (a `referrerpolicy=
+ * no-referrer` image, say) passes only when the browser says no other site started it (`Sec-Fetch-Site`).
+ */
+export function checkBrowserOrigin(
+  headers: IncomingHttpHeaders,
+  settings: GuardSettings,
+  port: number,
+): BrowserVerdict {
+  const origin = requestOrigin(headers);
+  const fetchSite = single(headers, "sec-fetch-site")?.toLowerCase();
+  if (origin === undefined) {
+    if (fetchSite === undefined || trustedFetchSites.has(fetchSite)) return { allowed: true };
+    return { allowed: false, origin, reason: `a ${fetchSite} request without Origin or Referer` };
+  }
+  if (!settings.corsChecks) return { allowed: true, origin };
+  if (isOwnOrigin(origin, settings, port) || settings.origins.has(origin)) return { allowed: true, origin };
+  return { allowed: false, origin, reason: `origin ${origin} is not allowed` };
+}
+
+/** IAM and STS actions that only read; any other action must not come as a GET (an `<img>` or a link). */
+const readOnlyQueryAction = /^(Get|List|Simulate|Generate|Decode)[A-Z]/;
+
+/**
+ * Whether a request that changes state arrives as a GET: for the Query protocol (IAM, STS) any action that is
+ * not a read. REST services (S3, Lambda) never change state on GET, and the JSON protocols need a POST.
+ */
+export function isStateChangingGet(method: string, service: string, query: URLSearchParams): boolean {
+  if (method !== "GET" && method !== "HEAD") return false;
+  if (service !== "iam" && service !== "sts") return false;
+  const action = query.get("Action");
+  return action !== null && !readOnlyQueryAction.test(action);
+}
+
+/**
+ * Whether a request is a presigned S3 object URL (`X-Amz-Signature` or SigV2 `Signature` in the query) for a
+ * single-object read or write: those work from any page that holds one, which is their purpose. Bulk deletes and
+ * bucket configuration never pass this way (the emulator's keys are public, so a page could mint a URL).
+ */
+export function isPresignedObjectRequest(method: string, rawPath: string, query: URLSearchParams): boolean {
+  const signed =
+    (query.has("X-Amz-Signature") && query.has("X-Amz-Credential")) ||
+    (query.has("Signature") && query.has("AWSAccessKeyId"));
+  if (!signed) return false;
+  if (!["GET", "HEAD", "PUT"].includes(method)) return false;
+  const subresources = [...query.keys()].filter(
+    (name) => !/^(x-amz-|x-id$|response-|signature$|awsaccesskeyid$|expires$|versionid$)/i.test(name),
+  );
+  // UploadPart (`partNumber` + `uploadId`) is an object write too.
+  const allowedSub = method === "PUT" ? ["partNumber", "uploadId"] : ["partNumber"];
+  if (subresources.some((name) => !allowedSub.includes(name))) return false;
+  return rawPath.replace(/^\/+/, "") !== "";
+}
+
+/** CORS response headers for a page the engine allows (its own origin, or one the user added). */
+export function corsHeaders(origin: string, requestHeaders?: string): Record<string, string> {
+  const headers: Record<string, string> = {
+    "access-control-allow-origin": origin,
+    "access-control-allow-credentials": "true",
+    "access-control-allow-methods": "HEAD,GET,PUT,POST,DELETE,OPTIONS,PATCH",
+    "access-control-expose-headers":
+      "etag,x-amz-version-id,x-amz-request-id,x-amz-id-2,x-amzn-requestid,x-amzn-errortype,x-amz-function-error,x-amz-log-result,x-amz-checksum-crc32,x-amz-checksum-crc32c,x-amz-checksum-sha1,x-amz-checksum-sha256",
+    "access-control-max-age": "600",
+    vary: "Origin",
+  };
+  if (requestHeaders !== undefined && requestHeaders !== "")
+    headers["access-control-allow-headers"] = requestHeaders;
+  return headers;
+}

@@ -1,0 +1,111 @@
+import { resolveAddress } from "./s3/addressing.ts";
+import type { RequestHead } from "./types.ts";
+
+/**
+ * How much of a request body the edge reads before a service sees it, per service and operation, with AWS's own
+ * limits and error wording. Decided from the request head only, so an oversized body is refused before any of it
+ * is buffered. S3 object writes are not buffered at all: the service streams them to its blob store.
+ */
+
+export const MiB = 1024 * 1024;
+
+/** A buffered body's limit, and the error a larger body gets. */
+export interface BufferedBody {
+  bytes: number;
+  status: number;
+  code: string;
+  message: string;
+}
+
+export type BodyLimit = BufferedBody | { stream: true };
+
+/** Lambda's request limits (AWS quotas page): Invoke payloads, and the zip in CreateFunction/UpdateFunctionCode. */
+export const lambdaLimits = {
+  syncPayloadBytes: 6 * MiB,
+  asyncPayloadBytes: 1 * MiB,
+  /** A 50 MB zip, base64-encoded in the JSON request: AWS's own figure for the request. */
+  codeRequestBytes: 70_167_211,
+  /** Unzipped deployment package, code and layers. */
+  unzippedCodeBytes: 262_144_000,
+} as const;
+
+/** DynamoDB refuses requests over 16 MB (items are limited to 400 KB by the backend itself). */
+export const dynamoDbRequestBytes = 16 * MiB;
+/** A PutLogEvents batch: at most 1,048,576 bytes, counting each event's UTF-8 message plus 26 bytes. */
+export const logsBatchBytes = 1_048_576;
+/** The request around a full batch: the JSON adds escapes and names. */
+export const logsRequestBytes = 2 * MiB;
+/** IAM and STS Query requests (policy documents are at most a few KB). */
+export const queryRequestBytes = 1 * MiB;
+/** S3 requests with an XML body (DeleteObjects of 1,000 keys, CompleteMultipartUpload of 10,000 parts). */
+export const s3XmlRequestBytes = 10 * MiB;
+/** S3's largest single PUT: 5 GiB. */
+export const s3MaxPutBytes = 5 * 1024 * MiB;
+/** Engine-internal routes (the dashboard's upload). */
+export const internalRequestBytes = 64 * MiB;
+
+const tooLarge = (
+  bytes: number,
+  operation: string,
+  code = "RequestEntityTooLargeException",
+): BufferedBody => ({
+  bytes,
+  status: 413,
+  code,
+  message: `Request must be smaller than ${bytes} bytes for the ${operation} operation`,
+});
+
+/** The body limit of a request routed to `service`. */
+export function bodyLimit(service: string, head: RequestHead): BodyLimit {
+  switch (service) {
+    case "s3":
+      return s3BodyLimit(head);
+    case "lambda":
+      return lambdaBodyLimit(head);
+    case "dynamodb":
+      return tooLarge(dynamoDbRequestBytes, operationOf(head), "RequestEntityTooLarge");
+    case "logs":
+      return tooLarge(logsRequestBytes, operationOf(head), "InvalidParameterException");
+    default:
+      return tooLarge(queryRequestBytes, service.toUpperCase(), "RequestEntityTooLarge");
+  }
+}
+
+const operationOf = (head: RequestHead) => {
+  const target = head.headers["x-amz-target"];
+  return typeof target === "string" ? (target.split(".")[1] ?? target) : "unknown";
+};
+
+function s3BodyLimit(head: RequestHead): BodyLimit {
+  if (head.method === "PUT" && head.headers["x-amz-copy-source"] === undefined) {
+    try {
+      if (resolveAddress(head.host, head.rawPath).key !== undefined) return { stream: true };
+    } catch {
+      // A malformed address is the handler's to report; its body is small or refused below.
+    }
+  }
+  return {
+    bytes: s3XmlRequestBytes,
+    status: 400,
+    code: "MaxMessageLengthExceeded",
+    message: "Your request was too big.",
+  };
+}
+
+function lambdaBodyLimit(head: RequestHead): BodyLimit {
+  const segments = head.rawPath.split("/");
+  const sub = segments[4];
+  if (head.method === "POST" && sub === "invocations") {
+    const asynchronous = head.headers["x-amz-invocation-type"] === "Event";
+    return tooLarge(
+      asynchronous ? lambdaLimits.asyncPayloadBytes : lambdaLimits.syncPayloadBytes,
+      "InvokeFunction",
+      "RequestTooLargeException",
+    );
+  }
+  if (head.method === "POST" && (segments[3] ?? "") === "")
+    return tooLarge(lambdaLimits.codeRequestBytes, "CreateFunction");
+  if (head.method === "PUT" && sub === "code")
+    return tooLarge(lambdaLimits.codeRequestBytes, "UpdateFunctionCode");
+  return tooLarge(lambdaLimits.syncPayloadBytes, "Lambda");
+}
