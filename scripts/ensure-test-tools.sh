@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm test` runs this first (pretest): the end-to-end suites drive the real AWS CLI v2, headless Chromium and
+# `npm test` runs this first (pretest): the end-to-end suites drive the real AWS CLI v2, s3cmd, headless Chromium and
 # (for Amazon DynamoDB Local) a Java runtime, and the validators suite shellcheck, all from Debian. As root with apt, missing ones are installed; anywhere
 # else the suites that need them skip, each with its reason, and this says which.
 set -euo pipefail
@@ -27,6 +27,7 @@ has_chrome() {
 has_aws_v2 || missing+=(awscli)
 has_chrome || missing+=(chromium)
 command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
+[ -x /usr/bin/s3cmd ] || missing+=(s3cmd)
 # The validators suite runs shellcheck on every shell script in the repository.
 command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
 [ ${#missing[@]} -eq 0 ] && exit 0

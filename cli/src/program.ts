@@ -36,6 +36,10 @@ export function buildProgram(): Command {
       "run <dir>/ready.d as LocalStack's ready hooks after start (default dir: the repo's localstack/init)",
     )
     .option("--no-enforce-iam", "do not evaluate the function role's IAM policies")
+    .option(
+      "--verify-signatures",
+      "verify S3 SigV4 signatures (headers and presigned URLs) against the test key and issued keys",
+    )
     .addOption(
       new Option("--dynamodb <backend>", "DynamoDB emulator").choices(["dynalite", "dynamodb-local"]),
     )

@@ -15,6 +15,8 @@ export class EngineEventBus extends EventEmitter<EngineEvents> {}
 /** Temporary credentials issued by STS AssumeRole or the Lambda runner, mapped back to the role they stand for. */
 export class CredentialStore {
   readonly #byAccessKey = new Map<string, Caller>();
+  /** Secrets of the keys the engine issued, plus the account's `test` key: what signature checks use. */
+  readonly #secrets = new Map<string, string>([["test", "test"]]);
   readonly #accountId: string;
 
   constructor(accountId: string) {
@@ -35,11 +37,14 @@ export class CredentialStore {
       role: { roleName, roleArn, sessionName },
     };
     this.#byAccessKey.set(accessKeyId, caller);
-    return {
-      accessKeyId,
-      secretAccessKey: randomBytes(20).toString("base64"),
-      sessionToken: randomBytes(32).toString("base64"),
-    };
+    const secretAccessKey = randomBytes(20).toString("base64");
+    this.#secrets.set(accessKeyId, secretAccessKey);
+    return { accessKeyId, secretAccessKey, sessionToken: randomBytes(32).toString("base64") };
+  }
+
+  /** The secret of a known access key (the `test` key or one issued here); undefined otherwise. */
+  secretOf(accessKeyId: string): string | undefined {
+    return this.#secrets.get(accessKeyId);
   }
 
   /** Any access key is accepted, as on LocalStack; unknown keys act as the account's administrator. */

@@ -27,6 +27,11 @@ export interface EngineOptions {
   s3JournalCompactAfter?: number;
   accountId?: string;
   region?: string;
+  /**
+   * Verify SigV4 signatures of S3 requests (headers and presigned URLs) against the known keys: the account's
+   * `test` key and keys STS or the Lambda runtime issued. Off by default, as in LocalStack.
+   */
+  verifySignatures?: boolean;
   /** Evaluate role credentials against IAM policies (default true). */
   enforceIam?: boolean;
   dynamodbBackend?: DynamoDbBackend;

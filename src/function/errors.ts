@@ -15,6 +15,17 @@ export class ObjectMissingError extends IngestError {
 }
 
 /**
+ * The object was overwritten after the event and the event's version is gone (an unversioned bucket keeps
+ * only the newest): the newer content has its own event and record, so this one is skipped, not failed.
+ */
+export class ObjectSupersededError extends IngestError {
+  constructor(bucket: string, key: string, eTag: string, options?: { cause?: unknown }) {
+    super(`object s3://${bucket}/${key} was overwritten; version ${eTag} is no longer readable`, options);
+    this.name = "ObjectSupersededError";
+  }
+}
+
+/**
  * HeadObject answered 403. HEAD responses have no body, so the SDK can only say "UnknownError"; this names the
  * likely cause. Not skipped: once the policy is fixed, the platform's retry (or a re-drive) succeeds.
  */

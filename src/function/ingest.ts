@@ -1,7 +1,12 @@
 import pLimit from "p-limit";
-import { BatchProcessingError, DuplicateRecordError, ObjectMissingError } from "./errors.ts";
+import {
+  BatchProcessingError,
+  DuplicateRecordError,
+  ObjectMissingError,
+  ObjectSupersededError,
+} from "./errors.ts";
 import { shapeRecord } from "./record.ts";
-import { parseS3Event, type SkipReason } from "./s3-event.ts";
+import { parseS3Event, type SkipReason, versionSelector } from "./s3-event.ts";
 import type { MetadataStore } from "./store.ts";
 
 /** What happened to one record; `failed` records make the invocation throw after the batch. */
@@ -37,8 +42,8 @@ export interface IngestOptions {
 }
 
 /**
- * Processes one S3 event: for each object-created record, HeadObject then a conditional write.
- * Duplicates count as success, vanished objects and foreign shapes are skipped; any other error is thrown
+ * Processes one S3 event: for each object-created record, HeadObject of the version the event names, then a
+ * conditional write. Duplicates count as success; vanished or superseded objects and foreign shapes are skipped; any other error is thrown
  * after every record was attempted, so the platform's retry re-drives the event.
  */
 export async function ingestEvent(event: unknown, options: IngestOptions): Promise<IngestSummary> {
@@ -62,7 +67,8 @@ export async function ingestEvent(event: unknown, options: IngestOptions): Promi
       limit(async (): Promise<RecordOutcome> => {
         const { bucket, key } = record;
         try {
-          const head = await store.headObject(bucket, key);
+          // The version the event names, never whatever the key holds by now (see versionSelector).
+          const head = await store.headObject(bucket, key, versionSelector(record));
           const item = shapeRecord(record, head, { requestId, now: now() });
           const base = { bucket, key, pk: item.PK, sk: item.SK };
           try {
@@ -79,6 +85,16 @@ export async function ingestEvent(event: unknown, options: IngestOptions): Promi
             return { outcome: "duplicate", ...base };
           }
         } catch (error) {
+          if (error instanceof ObjectSupersededError) {
+            logger.warn("object overwritten since the event; its newer version has its own record", {
+              requestId,
+              bucket,
+              key,
+              eTag: record.eTag,
+              outcome: "skipped:superseded",
+            });
+            return { outcome: "skipped:superseded", bucket, key, detail: error.message };
+          }
           if (error instanceof ObjectMissingError) {
             logger.warn("object no longer exists; skipped", {
               requestId,

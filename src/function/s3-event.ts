@@ -14,6 +14,8 @@ export interface ObjectCreatedRecord {
   /** Size and ETag as S3 reported them in the event (HeadObject is the source of truth). */
   size?: number;
   eTag?: string;
+  /** The version the event announced, on a versioned bucket (absent, or `null`, on unversioned ones). */
+  versionId?: string;
 }
 
 /** Why a record is not processed. */
@@ -24,7 +26,8 @@ export type SkipReason =
   | "malformed"
   | "undecodable-key"
   | "unexpected-bucket"
-  | "object-missing";
+  | "object-missing"
+  | "superseded";
 
 export interface SkippedRecord {
   index: number;
@@ -132,5 +135,25 @@ function parseRecord(
   if (typeof s3.object.sequencer === "string") record.sequencer = s3.object.sequencer;
   if (typeof s3.object.size === "number") record.size = s3.object.size;
   if (typeof s3.object.eTag === "string") record.eTag = s3.object.eTag;
+  if (typeof s3.object.versionId === "string" && s3.object.versionId !== "" && s3.object.versionId !== "null")
+    record.versionId = s3.object.versionId;
   return record;
+}
+
+/** Which version of the object a HeadObject must read so the record describes what the event announced. */
+export type VersionSelector = { versionId: string } | { ifMatch: string } | Record<string, never>;
+
+/**
+ * The exact version an event names: its `versionId` on a versioned bucket, otherwise its ETag as a
+ * precondition (an overwritten object then fails the read instead of lending its ETag and size to this
+ * event's record). Events without either (hand-made ones) read the current object.
+ *
+ * @example versionSelector({ versionId: "3HL4k", eTag: "abc" }) // { versionId: "3HL4k" }
+ * @example versionSelector({ eTag: "abc" }) // { ifMatch: '"abc"' }
+ */
+export function versionSelector(record: Pick<ObjectCreatedRecord, "versionId" | "eTag">): VersionSelector {
+  if (record.versionId !== undefined) return { versionId: record.versionId };
+  const etag = record.eTag?.replace(/^"+|"+$/g, "");
+  if (etag) return { ifMatch: `"${etag}"` };
+  return {};
 }

@@ -1,12 +1,22 @@
 import { HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { type DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { errorName, httpStatusOf } from "../aws/errors.ts";
-import { DuplicateRecordError, ObjectAccessDeniedError, ObjectMissingError } from "./errors.ts";
+import {
+  DuplicateRecordError,
+  ObjectAccessDeniedError,
+  ObjectMissingError,
+  ObjectSupersededError,
+} from "./errors.ts";
 import type { ImageMetadataItem, ObjectHead } from "./record.ts";
+import type { VersionSelector } from "./s3-event.ts";
 
 /** The two AWS calls the function makes, behind one small adapter (tests mock here and only here). */
 export interface MetadataStore {
-  headObject(bucket: string, key: string): Promise<ObjectHead>;
+  /**
+   * The head of the version `version` selects (the current object when empty). Throws ObjectMissingError when
+   * the key or version is gone, ObjectSupersededError when the current object no longer has the ETag asked for.
+   */
+  headObject(bucket: string, key: string, version?: VersionSelector): Promise<ObjectHead>;
   /** Writes the item unless its PK/SK exists; throws DuplicateRecordError when it does. */
   putRecordIfAbsent(item: ImageMetadataItem): Promise<void>;
 }
@@ -18,9 +28,16 @@ export function createAwsMetadataStore(clients: {
   tableName: string;
 }): MetadataStore {
   return {
-    async headObject(bucket, key) {
+    async headObject(bucket, key, version = {}) {
       try {
-        const head = await clients.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+        const head = await clients.s3.send(
+          new HeadObjectCommand({
+            Bucket: bucket,
+            Key: key,
+            ...("versionId" in version ? { VersionId: version.versionId } : {}),
+            ...("ifMatch" in version ? { IfMatch: version.ifMatch } : {}),
+          }),
+        );
         const result: ObjectHead = { eTag: head.ETag ?? "", contentLength: head.ContentLength ?? 0 };
         if (head.ContentType) result.contentType = head.ContentType;
         if (head.LastModified) result.lastModified = head.LastModified;
@@ -38,6 +55,11 @@ export function createAwsMetadataStore(clients: {
           throw new ObjectMissingError(bucket, key, { cause: error });
         }
         if (httpStatusOf(error) === 403) throw new ObjectAccessDeniedError(bucket, key, { cause: error });
+        if (
+          "ifMatch" in version &&
+          (httpStatusOf(error) === 412 || errorName(error) === "PreconditionFailed")
+        )
+          throw new ObjectSupersededError(bucket, key, version.ifMatch, { cause: error });
         throw error;
       }
     },

@@ -9,7 +9,7 @@ import type { CheckResult } from "../stack/check.ts";
 import type { Stack } from "../stack/spec.ts";
 import { compareObjectsAndRecords } from "./consistency.ts";
 import { fetchLogEvents } from "./logs.ts";
-import { listObjects } from "./objects.ts";
+import { listObjectVersions } from "./objects.ts";
 import { recordsForKey, scanRecords, waitForRecord } from "./records.ts";
 import { syntheticObjectCreatedEvent } from "./synthetic-event.ts";
 
@@ -152,7 +152,7 @@ export async function consistencyCheck(
   stack: Stack,
 ): Promise<{ result: CheckResult; missing: string[]; orphans: string[] }> {
   const [objects, records] = await Promise.all([
-    listObjects(clients, stack.bucket, stack.uploadPrefix),
+    listObjectVersions(clients, stack.bucket, stack.uploadPrefix),
     scanRecords(clients, stack),
   ]);
   const report = compareObjectsAndRecords(objects, records, stack.bucket);
@@ -170,9 +170,9 @@ export async function consistencyCheck(
       ok: problems.length === 0,
       observed: problems.length
         ? `${plural(problems.length, "mismatch", "mismatches")}: ${problems.slice(0, 10).join("; ")}${problems.length > 10 ? "; …" : ""}`
-        : `${report.objects} objects, ${report.records} records (${report.historicalRecords} of earlier versions)`,
-      expected: "0 objects without a record for their current ETag, 0 records without an object",
-      command: `aws s3api list-objects-v2 --bucket ${stack.bucket} --prefix ${stack.uploadPrefix} ${ep}; aws dynamodb scan --table-name ${stack.table} ${ep}`,
+        : `${report.objects} objects in ${report.versions} versions, ${report.records} records (${report.historicalRecords} of earlier versions)`,
+      expected: "0 object versions without a record for their ETag, 0 records without an object",
+      command: `aws s3api list-object-versions --bucket ${stack.bucket} --prefix ${stack.uploadPrefix} ${ep}; aws dynamodb scan --table-name ${stack.table} ${ep}`,
     },
     missing,
     orphans,

@@ -2,14 +2,14 @@ import { InvokeCommand } from "@aws-sdk/client-lambda";
 import type { AwsClients } from "../aws/clients.ts";
 import type { Stack } from "../stack/spec.ts";
 import { type ConsistencyReport, compareObjectsAndRecords, type StoredObject } from "./consistency.ts";
-import { listObjects } from "./objects.ts";
+import { listObjectVersions } from "./objects.ts";
 import { scanRecords } from "./records.ts";
 import { syntheticObjectCreatedEvent } from "./synthetic-event.ts";
 
 /** Reads both sides and compares them. */
 export async function checkConsistency(clients: AwsClients, stack: Stack): Promise<ConsistencyReport> {
   const [objects, records] = await Promise.all([
-    listObjects(clients, stack.bucket, stack.uploadPrefix),
+    listObjectVersions(clients, stack.bucket, stack.uploadPrefix),
     scanRecords(clients, stack),
   ]);
   return compareObjectsAndRecords(objects, records, stack.bucket);
@@ -36,6 +36,7 @@ export async function redriveObject(
     etag: object.etag,
     size: object.size,
     configurationId: stack.notification.id,
+    ...(object.versionId ? { versionId: object.versionId } : {}),
   });
   const response = await clients.lambda.send(
     new InvokeCommand({

@@ -14,6 +14,8 @@ export function syntheticObjectCreatedEvent(input: {
   configurationId: string;
   sequencer?: string;
   eventTime?: Date;
+  /** The version to re-drive, on a versioned bucket (the function then reads exactly that version). */
+  versionId?: string;
 }): S3Event {
   return buildS3Event(
     {
@@ -27,6 +29,7 @@ export function syntheticObjectCreatedEvent(input: {
       requestId: randomBytes(8).toString("hex").toUpperCase(),
       sourceIp: "127.0.0.1",
       principalId: "pipeline-reconcile",
+      ...(input.versionId ? { versionId: input.versionId } : {}),
     },
     { region: input.region, configurationId: input.configurationId, bucketOwnerId: "pipeline-reconcile" },
   );

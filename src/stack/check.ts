@@ -186,8 +186,8 @@ export function checkStack(
     ok: policyProblems.length === 0,
     observed: policyProblems.length
       ? policyProblems.join("; ")
-      : "dynamodb:PutItem on table, s3:GetObject on bucket/*, logs on own group",
-    expected: `only ${stack.policyName}: dynamodb:PutItem ${stack.arns.table}; s3:GetObject ${stack.arns.bucketObjects}; logs on ${stack.logGroupName}`,
+      : "dynamodb:PutItem on table, s3:GetObject and s3:GetObjectVersion on bucket/*, logs on own group",
+    expected: `only ${stack.policyName}: dynamodb:PutItem ${stack.arns.table}; s3:GetObject, s3:GetObjectVersion ${stack.arns.bucketObjects}; logs on ${stack.logGroupName}`,
     command: `aws iam get-role-policy --role-name ${stack.roleName} --policy-name ${stack.policyName} ${ep}`,
   });
 

@@ -163,6 +163,13 @@ export function defineStack(overrides: Partial<StackSettings> = {}): Stack {
           Resource: arns.bucketObjects,
         },
         {
+          // HeadObject with a VersionId (the function reads the version an event names) needs this on AWS.
+          Sid: "ReadUploadedObjectVersions",
+          Effect: "Allow",
+          Action: "s3:GetObjectVersion",
+          Resource: arns.bucketObjects,
+        },
+        {
           Sid: "CreateFunctionLogGroup",
           Effect: "Allow",
           Action: "logs:CreateLogGroup",

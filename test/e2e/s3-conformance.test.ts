@@ -44,37 +44,16 @@ import type { LambdaInternal } from "../../src/engine/internal.ts";
 import type { S3Service } from "../../src/engine/s3/index.ts";
 import type { ObjectCreatedEvent } from "../../src/engine/types.ts";
 import { startEngineProcess } from "../helpers/engine.ts";
+import { bytesOf, failure, s3Client } from "../helpers/s3.ts";
 
 const credentials = { accessKeyId: "test", secretAccessKey: "test" };
 const MiB = 1024 * 1024;
 
 function client(engine: Engine, extra: Partial<S3ClientConfig> = {}): S3Client {
-  return new S3Client({
-    endpoint: engine.endpoint,
-    region: "us-east-1",
-    credentials,
-    forcePathStyle: true,
-    ...extra,
-  });
+  return s3Client(engine.endpoint, extra);
 }
 
 const md5 = (data: Uint8Array) => createHash("md5").update(data).digest("hex");
-
-/** The error a rejected SDK call produced, to assert on its name and HTTP status. */
-async function failure(promise: Promise<unknown>): Promise<{ name: string; status: number; error: Error }> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!(error instanceof Error)) throw new Error("expected the call to fail, it succeeded");
-  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? 0;
-  return { name: error.name, status, error };
-}
-
-async function bytesOf(body: unknown): Promise<Buffer> {
-  const stream = body as { transformToByteArray(): Promise<Uint8Array> };
-  return Buffer.from(await stream.transformToByteArray());
-}
 
 /** A raw HTTP request to the engine, for what SDK clients cannot express (Host header, missing headers). */
 function rawRequest(
@@ -979,10 +958,14 @@ describe("S3 addressing and access", () => {
     expect((await bytesOf(sdk.Body)).toString()).toBe("virtual");
   });
 
-  it("accepts presigned-style URLs for PUT and GET without verifying the signature", async () => {
+  it("accepts unexpired presigned-style URLs for PUT and GET without verifying the signature (the default)", async () => {
+    const amzDate = new Date()
+      .toISOString()
+      .replace(/[-:]/g, "")
+      .replace(/\.\d{3}/, "");
     const query =
-      "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=test%2F20260101%2Fus-east-1%2Fs3%2Faws4_request" +
-      "&X-Amz-Date=20260101T000000Z&X-Amz-Expires=900&X-Amz-SignedHeaders=host&X-Amz-Signature=abc123&x-id=PutObject";
+      `X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=test%2F${amzDate.slice(0, 8)}%2Fus-east-1%2Fs3%2Faws4_request` +
+      `&X-Amz-Date=${amzDate}&X-Amz-Expires=900&X-Amz-SignedHeaders=host&X-Amz-Signature=abc123&x-id=PutObject`;
     const put = await fetch(`${engine.endpoint}/${bucket}/presigned.txt?${query}`, {
       method: "PUT",
       body: "presigned",
@@ -1080,11 +1063,11 @@ describe("S3 addressing and access", () => {
   });
 
   it("answers NotImplemented for unsupported subresources and MethodNotAllowed for odd methods", async () => {
-    const tagging = await rawRequest(engine.port, { method: "GET", path: `/${bucket}?tagging` });
+    const website = await rawRequest(engine.port, { method: "GET", path: `/${bucket}?website` });
     const patch = await rawRequest(engine.port, { method: "PATCH", path: `/${bucket}/k` });
 
-    expect(tagging.status).toBe(501);
-    expect(tagging.body.toString()).toContain("<Code>NotImplemented</Code>");
+    expect(website.status).toBe(501);
+    expect(website.body.toString()).toContain("<Code>NotImplemented</Code>");
     expect(patch.status).toBe(405);
     expect(patch.body.toString()).toContain("<Code>MethodNotAllowed</Code>");
   });

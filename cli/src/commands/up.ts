@@ -19,6 +19,7 @@ export interface UpOptions extends GlobalOptions {
   persist?: string;
   bare?: boolean;
   enforceIam?: boolean;
+  verifySignatures?: boolean;
   dynamodb?: DynamoDbBackend;
   duplicateDeliveries?: string;
   dynamodbFaultRate?: string;
@@ -219,6 +220,7 @@ export async function up(options: UpOptions): Promise<void> {
       ...(corsOrigins.length > 0 ? { corsOrigins } : {}),
       ...(options.persist ? { dataDir: options.persist } : {}),
       enforceIam: options.enforceIam !== false,
+      ...(options.verifySignatures ? { verifySignatures: true } : {}),
       plugins: [dashboardPlugin({ stack: target.stack })],
       ...(options.dynamodb ? { dynamodbBackend: options.dynamodb } : {}),
       lambda: {

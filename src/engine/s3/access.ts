@@ -1,7 +1,11 @@
+import type { IncomingHttpHeaders } from "node:http";
 import { notAuthorizedMessage } from "../access-denied.ts";
 import type { EngineContext } from "../context.ts";
+import { evaluateResourcePolicy } from "../iam/evaluate.ts";
+import { type PolicyDocument, parsePolicyDocument } from "../iam/policy-document.ts";
 import type { Caller, ConditionContext } from "../types.ts";
 import { S3Error } from "./errors.ts";
+import type { BucketConfiguration } from "./storage/records.ts";
 
 /** The ARN IAM policies use for a bucket (`arn:aws:s3:::b`) or an object (`arn:aws:s3:::b/k`). */
 export function s3Arn(bucket: string | undefined, key?: string): string {
@@ -19,20 +23,79 @@ export function accessDenied(caller: Caller, action: string, resource: string, e
   );
 }
 
+const parsedPolicies = new Map<string, PolicyDocument>();
+
+/** A bucket's stored policy, parsed once (it was validated when stored). */
+export function bucketPolicyDocument(text: string | undefined): PolicyDocument | undefined {
+  if (text === undefined) return undefined;
+  let document = parsedPolicies.get(text);
+  if (!document) {
+    document = parsePolicyDocument(text, "resource");
+    if (parsedPolicies.size > 256) parsedPolicies.clear();
+    parsedPolicies.set(text, document);
+  }
+  return document;
+}
+
 /**
- * Checks a role caller's identity policies for one S3 action; administrators are not evaluated (they may do
- * anything, as on LocalStack). Throws AccessDenied.
+ * Authorizes one S3 action as AWS does within an account: the caller's identity policies (roles; account
+ * administrators may do anything, as on LocalStack) together with the bucket policy, evaluated by the engine's
+ * IAM evaluator. An explicit Deny in either wins (a bucket policy binds administrators too); otherwise an Allow
+ * in either suffices. Throws AccessDenied.
  */
 export function authorizeS3(
   context: EngineContext,
   caller: Caller,
   action: string,
   resource: string,
-  conditions?: ConditionContext,
+  conditions: ConditionContext = {},
+  bucketPolicy?: PolicyDocument,
 ): void {
-  if (!caller.role) return;
-  const verdict = context.authorizer.authorize(caller, action, resource, conditions);
-  if (!verdict.allowed) throw accessDenied(caller, action, resource, verdict.reason === "explicit-deny");
+  const identity = context.authorizer.authorize(caller, action, resource, conditions);
+  const fromBucket = bucketPolicy
+    ? evaluateResourcePolicy(
+        bucketPolicy,
+        { aws: caller.arn },
+        {
+          action,
+          resource,
+          context: {
+            "aws:PrincipalArn": caller.role?.roleArn ?? caller.arn,
+            "aws:PrincipalAccount": caller.accountId,
+            ...conditions,
+          },
+        },
+      )
+    : undefined;
+  const explicit = identity.allowed === false && identity.reason === "explicit-deny";
+  if (explicit || (fromBucket?.allowed === false && fromBucket.reason === "explicit-deny"))
+    throw accessDenied(caller, action, resource, true);
+  if (identity.allowed || fromBucket?.allowed) return;
+  throw accessDenied(caller, action, resource, false);
+}
+
+/** The condition keys S3 puts in a request's context (those policies commonly test). */
+export function s3RequestConditions(headers: IncomingHttpHeaders, query: URLSearchParams): ConditionContext {
+  const header = (name: string) => {
+    const value = headers[name];
+    return Array.isArray(value) ? value[0] : value;
+  };
+  return {
+    "aws:SecureTransport": "false",
+    "s3:prefix": query.get("prefix") ?? undefined,
+    "s3:delimiter": query.get("delimiter") ?? undefined,
+    "s3:max-keys": query.get("max-keys") ?? undefined,
+    "s3:VersionId": query.get("versionId") ?? undefined,
+    "s3:x-amz-server-side-encryption": header("x-amz-server-side-encryption"),
+    "s3:x-amz-server-side-encryption-aws-kms-key-id": header("x-amz-server-side-encryption-aws-kms-key-id"),
+    "s3:x-amz-server-side-encryption-customer-algorithm": header(
+      "x-amz-server-side-encryption-customer-algorithm",
+    ),
+    "s3:x-amz-acl": header("x-amz-acl"),
+    "s3:x-amz-storage-class": header("x-amz-storage-class"),
+    "s3:x-amz-copy-source": header("x-amz-copy-source"),
+    "s3:x-amz-metadata-directive": header("x-amz-metadata-directive"),
+  };
 }
 
 /**
@@ -50,4 +113,33 @@ export function injectedReadFault(context: EngineContext, caller: Caller): S3Err
         "InternalError",
         "We encountered an internal error. Please try again. (injected fault)",
       );
+}
+
+/** Canned ACLs and grantees that make an object or bucket public. */
+const publicCannedAcls = new Set(["public-read", "public-read-write", "authenticated-read"]);
+const publicGrantee = /acs\.amazonaws\.com\/groups\/global\/(AllUsers|AuthenticatedUsers)/;
+
+/**
+ * Object ACLs on writes. Ownership controls `BucketOwnerEnforced` refuse any ACL but
+ * `bucket-owner-full-control` (400 AccessControlListNotSupported). Block Public Access: with `BlockPublicAcls`, a write that asks for a public ACL (canned `x-amz-acl` or an
+ * `x-amz-grant-*` to everyone) is refused with 403 AccessDenied, as S3 does. Other ACLs are accepted and
+ * not kept (the engine has no ACL model; objects are private to the account).
+ */
+export function assertAclAllowed(headers: IncomingHttpHeaders, bucket: BucketConfiguration): void {
+  const acl = headers["x-amz-acl"];
+  const grants = Object.entries(headers)
+    .filter(([name]) => name.startsWith("x-amz-grant-"))
+    .map(([, value]) => String(value));
+  // BucketOwnerEnforced disables ACLs: only the owner-full-control one that changes nothing is accepted.
+  if (
+    bucket.ownership === "BucketOwnerEnforced" &&
+    (grants.length > 0 || (acl !== undefined && acl !== "bucket-owner-full-control"))
+  ) {
+    throw new S3Error(400, "AccessControlListNotSupported", "The bucket does not allow ACLs");
+  }
+  if (!bucket.publicAccessBlock?.BlockPublicAcls) return;
+  const isPublic =
+    (typeof acl === "string" && publicCannedAcls.has(acl.trim())) ||
+    grants.some((grant) => publicGrantee.test(grant));
+  if (isPublic) throw new S3Error(403, "AccessDenied", "Access Denied");
 }

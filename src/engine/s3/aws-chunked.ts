@@ -141,9 +141,9 @@ export class AwsChunkedDecoder {
 /** Removes `aws-chunked` from a Content-Encoding value; undefined when nothing else remains. */
 export function stripAwsChunkedEncoding(contentEncoding: string | undefined): string | undefined {
   if (contentEncoding === undefined) return undefined;
-  const rest = contentEncoding
-    .split(",")
-    .map((part) => part.trim())
-    .filter((part) => part !== "" && part.toLowerCase() !== "aws-chunked");
-  return rest.length === 0 ? undefined : rest.join(",");
+  const parts = contentEncoding.split(",").map((part) => part.trim());
+  const rest = parts.filter((part) => part !== "" && part.toLowerCase() !== "aws-chunked");
+  // Stored as sent (`deflate, gzip` stays so) unless aws-chunked, a transfer framing, had to be taken out.
+  if (rest.length === parts.length) return contentEncoding;
+  return rest.length === 0 ? undefined : rest.join(", ");
 }

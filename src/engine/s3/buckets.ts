@@ -1,5 +1,6 @@
 import { isValidBucketName } from "./addressing.ts";
 import { invalidArgument, malformedXml, S3Error } from "./errors.ts";
+import { decodeContinuationToken, encodeContinuationToken } from "./listing.ts";
 import { parseNotificationConfiguration, renderNotificationConfiguration } from "./notifications.ts";
 import {
   emptyResponse,
@@ -11,6 +12,7 @@ import {
   type S3Runtime,
   xmlResponse,
 } from "./runtime.ts";
+import { refuseKms } from "./sse.ts";
 import type {
   BucketConfiguration,
   EncryptionRule,
@@ -18,21 +20,46 @@ import type {
 } from "./storage/records.ts";
 import { parseRequestXml, xmlChild, xmlChildren, xmlText } from "./xml.ts";
 
-/** ListBuckets, with the optional `prefix` filter. */
+/** ListBuckets, with the optional `prefix` filter and `max-buckets` / `continuation-token` paging. */
 export const listBuckets: S3Handler = async (runtime, call) => {
-  const prefix = call.request.query.get("prefix") ?? "";
-  const buckets = [...runtime.store.buckets.values()]
-    .filter((bucket) => bucket.name.startsWith(prefix))
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    .map((bucket) => ({
-      Name: bucket.name,
-      CreationDate: bucket.record.createdAt,
-      BucketRegion: bucket.record.region,
-    }));
+  const query = call.request.query;
+  const prefix = query.get("prefix") ?? "";
+  const rawMax = query.get("max-buckets");
+  let maxBuckets = 10_000;
+  if (rawMax !== null) {
+    if (!/^\d+$/.test(rawMax) || Number(rawMax) < 1 || Number(rawMax) > 10_000) {
+      throw invalidArgument(
+        "Argument max-buckets must be an integer between 1 and 10000.",
+        "max-buckets",
+        rawMax,
+      );
+    }
+    maxBuckets = Number(rawMax);
+  }
+  const token = query.get("continuation-token");
+  let after: string | undefined;
+  if (token !== null) {
+    after = decodeContinuationToken(token);
+    if (after === undefined) {
+      throw invalidArgument("The continuation token provided is incorrect", "continuation-token", token);
+    }
+  }
+  const matching = [...runtime.store.buckets.values()]
+    .filter((bucket) => bucket.name.startsWith(prefix) && (after === undefined || bucket.name > after))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const page = matching.slice(0, maxBuckets);
+  const last = page[page.length - 1];
   return xmlResponse("ListAllMyBucketsResult", {
     Owner: { ...OWNER },
-    Buckets: { Bucket: buckets },
-    Prefix: call.request.query.has("prefix") ? prefix : undefined,
+    Buckets: {
+      Bucket: page.map((bucket) => ({
+        Name: bucket.name,
+        CreationDate: bucket.record.createdAt,
+        BucketRegion: bucket.record.region,
+      })),
+    },
+    ContinuationToken: matching.length > page.length && last ? encodeContinuationToken(last.name) : undefined,
+    Prefix: query.has("prefix") ? prefix : undefined,
   });
 };
 
@@ -82,7 +109,7 @@ export const headBucket: S3Handler = async (runtime, call) => {
 
 export const deleteBucket: S3Handler = async (runtime, call) => {
   const bucket = requireBucket(runtime, call.bucket);
-  if (bucket.objects.size > 0) {
+  if (bucket.versions.size > 0) {
     throw new S3Error(409, "BucketNotEmpty", "The bucket you tried to delete is not empty", {
       BucketName: call.bucket,
     });
@@ -97,7 +124,7 @@ export const getBucketLocation: S3Handler = async (runtime, call) => {
   return xmlResponse("LocationConstraint", region === "us-east-1" ? "" : region);
 };
 
-async function configure(
+export async function configure(
   runtime: S3Runtime,
   call: S3Call,
   change: Partial<BucketConfiguration>,
@@ -157,6 +184,7 @@ export const putBucketEncryption: S3Handler = async (runtime, call) => {
     const defaults = xmlChild(rule, "ApplyServerSideEncryptionByDefault");
     const sseAlgorithm = xmlText(defaults, "SSEAlgorithm")?.trim() ?? "";
     if (!sseAlgorithms.has(sseAlgorithm)) throw malformedXml();
+    if (sseAlgorithm !== "AES256") refuseKms(sseAlgorithm);
     const encryption: EncryptionRule = { sseAlgorithm };
     const keyId = xmlText(defaults, "KMSMasterKeyID")?.trim();
     if (keyId) {

@@ -8,6 +8,8 @@ import { renderXml } from "./xml.ts";
  */
 export class S3Error extends ServiceError {
   readonly details: Record<string, string>;
+  /** Extra response headers (e.g. `x-amz-delete-marker` on a 404 for a deleted key). */
+  headers: Record<string, string> = {};
 
   constructor(
     status: number,
@@ -67,7 +69,11 @@ export function errorResponse(
   requestId: string,
   isHead: boolean,
 ): ServiceResponse {
-  const headers: Record<string, string> = { "x-amz-request-id": requestId, "x-amz-id-2": requestId };
+  const headers: Record<string, string> = {
+    ...error.headers,
+    "x-amz-request-id": requestId,
+    "x-amz-id-2": requestId,
+  };
   if (isHead) return { status: error.status, headers };
   const body = renderXml(
     "Error",

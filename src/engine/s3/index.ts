@@ -1,18 +1,30 @@
 import type { EngineContext } from "../context.ts";
 import type { LambdaNotification } from "../internal.ts";
 import type { EngineOptions } from "../options.ts";
-import type { ConditionContext, Service, ServiceRequest, ServiceResponse } from "../types.ts";
-import { authorizeS3, injectedReadFault, s3Arn } from "./access.ts";
+import type { Service, ServiceRequest, ServiceResponse } from "../types.ts";
+import {
+  authorizeS3,
+  bucketPolicyDocument,
+  injectedReadFault,
+  s3Arn,
+  s3RequestConditions,
+} from "./access.ts";
 import { resolveAddress } from "./addressing.ts";
+import * as bucketConfig from "./bucket-config.ts";
 import * as buckets from "./buckets.ts";
+import { corsResponseHeaders, s3CorsAllows } from "./cors.ts";
 import { errorResponse, S3Error } from "./errors.ts";
 import { Sequencer } from "./events.ts";
 import * as lists from "./list-objects.ts";
 import * as multipart from "./multipart.ts";
 import { lambdaNotifications } from "./notifications.ts";
+import * as subresources from "./object-subresources.ts";
 import * as objects from "./objects.ts";
 import { type OperationName, resolveOperation } from "./operations.ts";
+import { postObject } from "./post-object.ts";
+import { assertPresignedUrlValid } from "./presigned.ts";
 import type { S3Call, S3Handler, S3Runtime } from "./runtime.ts";
+import { verifySignature } from "./signature.ts";
 import type { ObjectRecord } from "./storage/records.ts";
 import { S3Store } from "./storage/store.ts";
 
@@ -83,9 +95,28 @@ const handlers: Record<OperationName, S3Handler> = {
   CompleteMultipartUpload: multipart.completeMultipartUpload,
   AbortMultipartUpload: multipart.abortMultipartUpload,
   ListParts: multipart.listParts,
+  PutBucketCors: bucketConfig.putBucketCors,
+  GetBucketCors: bucketConfig.getBucketCors,
+  DeleteBucketCors: bucketConfig.deleteBucketCors,
+  PreflightCors: bucketConfig.preflight,
+  PutBucketTagging: bucketConfig.putBucketTagging,
+  GetBucketTagging: bucketConfig.getBucketTagging,
+  DeleteBucketTagging: bucketConfig.deleteBucketTagging,
+  PutBucketPolicy: bucketConfig.putBucketPolicy,
+  GetBucketPolicy: bucketConfig.getBucketPolicy,
+  DeleteBucketPolicy: bucketConfig.deleteBucketPolicy,
+  PutBucketOwnershipControls: bucketConfig.putBucketOwnershipControls,
+  GetBucketOwnershipControls: bucketConfig.getBucketOwnershipControls,
+  DeleteBucketOwnershipControls: bucketConfig.deleteBucketOwnershipControls,
+  PutBucketLifecycleConfiguration: bucketConfig.putBucketLifecycle,
+  GetBucketLifecycleConfiguration: bucketConfig.getBucketLifecycle,
+  DeleteBucketLifecycle: bucketConfig.deleteBucketLifecycle,
+  PutObjectTagging: subresources.putObjectTagging,
+  GetObjectTagging: subresources.getObjectTagging,
+  DeleteObjectTagging: subresources.deleteObjectTagging,
+  GetObjectAttributes: subresources.getObjectAttributes,
+  PostObject: postObject,
 };
-
-const listOperations = new Set<OperationName>(["ListObjects", "ListObjectsV2", "ListObjectVersions"]);
 
 /**
  * Creates the engine's S3 (REST-XML, API 2006-03-01): path-style and virtual-hosted addressing, buckets and
@@ -98,7 +129,12 @@ export async function createS3Service(context: EngineContext, options: EngineOpt
     (message) => context.log(message),
     options.s3JournalCompactAfter !== undefined ? { compactAfter: options.s3JournalCompactAfter } : {},
   );
-  const runtime: S3Runtime = { context, store, sequencer: new Sequencer(store.maxSequencer) };
+  const runtime: S3Runtime = {
+    context,
+    store,
+    sequencer: new Sequencer(store.maxSequencer),
+    verifySignatures: options.verifySignatures === true,
+  };
   context.internal.s3 = {
     getLambdaNotifications: (bucket) =>
       lambdaNotifications(store.buckets.get(bucket)?.configuration.notification),
@@ -150,6 +186,18 @@ export async function createS3Service(context: EngineContext, options: EngineOpt
   };
 }
 
+/** CORS headers for a browser's actual request (one with `Origin`) that a bucket CORS rule allows. */
+function corsHeadersFor(
+  runtime: S3Runtime,
+  request: ServiceRequest,
+  bucket: string | undefined,
+): Record<string, string> {
+  const origin = request.headers.origin;
+  if (typeof origin !== "string" || bucket === undefined || request.method === "OPTIONS") return {};
+  const rule = s3CorsAllows(runtime.store.buckets.get(bucket)?.configuration.cors, origin, request.method);
+  return rule ? corsResponseHeaders(rule, origin, [], false) : {};
+}
+
 /** Routes, authorizes and runs one request; every failure becomes S3's XML error shape. */
 async function handle(runtime: S3Runtime, request: ServiceRequest): Promise<ServiceResponse> {
   const isHead = request.method === "HEAD";
@@ -159,23 +207,34 @@ async function handle(runtime: S3Runtime, request: ServiceRequest): Promise<Serv
     const address = resolveAddress(request.host, request.rawPath);
     if (address.bucket !== undefined)
       resource = `/${address.bucket}${address.key === undefined ? "" : `/${address.key}`}`;
+    assertPresignedUrlValid(request.query, Date.now());
     const operation = resolveOperation(request.method, address, request.query, request.headers);
+    // Preflights are never signed; form uploads are signed in their policy, checked by the handler.
+    if (runtime.verifySignatures && operation.name !== "PreflightCors" && operation.name !== "PostObject")
+      verifySignature(request, (key) => runtime.context.credentials.secretOf(key));
     const call: S3Call = { request, bucket: address.bucket ?? "", key: address.key ?? "" };
-    if (request.caller.role) {
-      if (operation.action) {
-        const arn = s3Arn(address.bucket, operation.onObject ? address.key : undefined);
-        const conditions: ConditionContext | undefined = listOperations.has(operation.name)
-          ? { "s3:prefix": request.query.get("prefix") ?? "" }
-          : undefined;
-        authorizeS3(runtime.context, request.caller, operation.action, arn, conditions);
-      }
-      if (operation.name === "GetObject" || operation.name === "HeadObject") {
-        const fault = injectedReadFault(runtime.context, request.caller);
-        if (fault) throw fault;
-      }
+    const bucketState = address.bucket === undefined ? undefined : runtime.store.buckets.get(address.bucket);
+    if (operation.action) {
+      const arn = s3Arn(address.bucket, operation.onObject ? address.key : undefined);
+      authorizeS3(
+        runtime.context,
+        request.caller,
+        operation.action,
+        arn,
+        s3RequestConditions(request.headers, request.query),
+        bucketPolicyDocument(bucketState?.configuration.policy),
+      );
+    }
+    if (request.caller.role && (operation.name === "GetObject" || operation.name === "HeadObject")) {
+      const fault = injectedReadFault(runtime.context, request.caller);
+      if (fault) throw fault;
     }
     const response = await handlers[operation.name](runtime, call);
-    response.headers = { ...baseHeaders, ...response.headers };
+    response.headers = {
+      ...baseHeaders,
+      ...corsHeadersFor(runtime, request, address.bucket),
+      ...response.headers,
+    };
     return response;
   } catch (error) {
     if (error instanceof S3Error) return errorResponse(error, resource, request.requestId, isHead);

@@ -1,8 +1,8 @@
 import { urlEncodeForListing } from "./addressing.ts";
 import { invalidArgument } from "./errors.ts";
-import { decodeContinuationToken, encodeContinuationToken, listPage } from "./listing.ts";
+import { decodeContinuationToken, encodeContinuationToken, listPage, listVersionsPage } from "./listing.ts";
 import { OWNER, requireBucket, type S3Call, type S3Handler, xmlResponse } from "./runtime.ts";
-import type { ObjectRecord } from "./storage/records.ts";
+import { isDeleteMarker, type ObjectRecord } from "./storage/records.ts";
 import type { XmlObject } from "./xml.ts";
 
 interface ListParameters {
@@ -104,7 +104,8 @@ export const listObjects: S3Handler = async (runtime, call) => {
   const { encode } = parameters;
   return xmlResponse("ListBucketResult", {
     Name: call.bucket,
-    Prefix: encode(parameters.prefix),
+    // Unlike ListObjectsV2, v1 sends the top-level Prefix as given even with encoding-type=url.
+    Prefix: parameters.prefix,
     Marker: encode(marker),
     NextMarker:
       page.isTruncated && parameters.delimiter !== undefined && page.lastItem !== undefined
@@ -120,42 +121,72 @@ export const listObjects: S3Handler = async (runtime, call) => {
 };
 
 /**
- * ListObjectVersions: only current versions are kept, so each object is listed once as the latest version
- * (`null` when versioning never assigned one). Enough for tools that clean buckets.
+ * ListObjectVersions: every version and delete marker, keys in order and each key's versions newest first,
+ * with key / version-id markers (both given back when truncated) and delimiter folding.
  */
 export const listObjectVersions: S3Handler = async (runtime, call) => {
   const bucket = requireBucket(runtime, call.bucket);
   const parameters = listParameters(call);
-  const keyMarker = call.request.query.get("key-marker") ?? "";
-  const page = listPage({
-    keys: bucket.sortedKeys(),
-    ...parameters,
-    marker: keyMarker === "" ? undefined : keyMarker,
+  const query = call.request.query;
+  const keyMarker = query.get("key-marker") ?? "";
+  const versionIdMarker = query.get("version-id-marker") ?? "";
+  if (versionIdMarker !== "" && keyMarker === "") {
+    throw invalidArgument(
+      "A version-id marker cannot be specified without a key marker.",
+      "version-id-marker",
+      versionIdMarker,
+    );
+  }
+  const page = listVersionsPage({
+    keys: bucket.sortedVersionKeys(),
+    versionsOf: (key) => bucket.versions.get(key) ?? [],
+    prefix: parameters.prefix,
+    ...(parameters.delimiter !== undefined ? { delimiter: parameters.delimiter } : {}),
+    ...(keyMarker !== "" ? { keyMarker } : {}),
+    ...(versionIdMarker !== "" ? { versionIdMarker } : {}),
+    maxKeys: parameters.maxKeys,
   });
   const { encode } = parameters;
+  const versions: XmlObject[] = [];
+  const markers: XmlObject[] = [];
+  for (const { key, entry, isLatest } of page.versions) {
+    if (isDeleteMarker(entry)) {
+      markers.push({
+        Key: encode(key),
+        VersionId: entry.versionId,
+        IsLatest: isLatest,
+        LastModified: entry.lastModified,
+        Owner: { ...OWNER },
+      });
+    } else {
+      versions.push({
+        Key: encode(key),
+        VersionId: entry.versionId ?? "null",
+        IsLatest: isLatest,
+        LastModified: entry.lastModified,
+        ETag: `"${entry.etag}"`,
+        ChecksumAlgorithm: entry.checksum?.algorithm,
+        ChecksumType: entry.checksum?.type,
+        Size: entry.size,
+        Owner: { ...OWNER },
+        StorageClass: entry.storageClass ?? "STANDARD",
+      });
+    }
+  }
   return xmlResponse("ListVersionsResult", {
     Name: call.bucket,
     Prefix: encode(parameters.prefix),
     KeyMarker: encode(keyMarker),
-    VersionIdMarker: call.request.query.get("version-id-marker") ?? "",
-    NextKeyMarker: page.isTruncated && page.lastItem !== undefined ? encode(page.lastItem) : undefined,
+    VersionIdMarker: versionIdMarker,
+    NextKeyMarker:
+      page.isTruncated && page.nextKeyMarker !== undefined ? encode(page.nextKeyMarker) : undefined,
+    NextVersionIdMarker: page.isTruncated ? page.nextVersionIdMarker : undefined,
     MaxKeys: parameters.maxKeys,
     Delimiter: parameters.delimiter === undefined ? undefined : encode(parameters.delimiter),
     EncodingType: parameters.encodingType,
     IsTruncated: page.isTruncated,
-    Version: page.keys.map((key) => {
-      const object = bucket.objects.get(key) as ObjectRecord;
-      return {
-        Key: encode(key),
-        VersionId: object.versionId ?? "null",
-        IsLatest: true,
-        LastModified: object.lastModified,
-        ETag: `"${object.etag}"`,
-        Size: object.size,
-        Owner: { ...OWNER },
-        StorageClass: object.storageClass ?? "STANDARD",
-      };
-    }),
+    Version: versions,
+    DeleteMarker: markers,
     CommonPrefixes: page.commonPrefixes.map((prefix) => ({ Prefix: encode(prefix) })),
   });
 };

@@ -53,6 +53,8 @@ export interface ListPage {
 export function listPage(input: ListPageInput): ListPage {
   const { keys, prefix, delimiter, marker, maxKeys } = input;
   const page: ListPage = { keys: [], commonPrefixes: [], isTruncated: false };
+  // S3 answers max-keys=0 with an empty, untruncated page.
+  if (maxKeys === 0) return page;
   const from = marker !== undefined && compareUtf8(marker, prefix) > 0 ? marker : prefix;
   let index = lowerBound(keys, from);
   let count = 0;
@@ -87,6 +89,85 @@ export function listPage(input: ListPageInput): ListPage {
       index = endOfPrefix(keys, item, index) - 1;
     } else {
       page.keys.push(key);
+    }
+  }
+  return page;
+}
+
+export interface VersionsPageInput<V extends { versionId?: string }> {
+  /** Keys with at least one version, sorted with compareUtf8. */
+  keys: readonly string[];
+  /** A key's versions, newest first. */
+  versionsOf: (key: string) => readonly V[];
+  prefix: string;
+  delimiter?: string;
+  keyMarker?: string;
+  versionIdMarker?: string;
+  maxKeys: number;
+}
+
+export interface VersionsPage<V> {
+  versions: Array<{ key: string; entry: V; isLatest: boolean }>;
+  commonPrefixes: string[];
+  isTruncated: boolean;
+  nextKeyMarker?: string;
+  nextVersionIdMarker?: string;
+}
+
+/**
+ * One page of ListObjectVersions: keys in order, each key's versions newest first, delimiter folding as in
+ * {@link listPage}. Resumes after `keyMarker` (all its versions) or, with `versionIdMarker`, after that
+ * version of `keyMarker`; a truncated page names both markers of its last item.
+ */
+export function listVersionsPage<V extends { versionId?: string }>(
+  input: VersionsPageInput<V>,
+): VersionsPage<V> {
+  const { keys, prefix, delimiter, keyMarker, versionIdMarker, maxKeys } = input;
+  const page: VersionsPage<V> = { versions: [], commonPrefixes: [], isTruncated: false };
+  if (maxKeys === 0) return page;
+  const from = keyMarker !== undefined && compareUtf8(keyMarker, prefix) > 0 ? keyMarker : prefix;
+  let count = 0;
+  let lastPrefix: string | undefined;
+  const full = (): boolean => {
+    if (count < maxKeys) return false;
+    page.isTruncated = true;
+    return true;
+  };
+  for (let index = lowerBound(keys, from); index < keys.length; index++) {
+    const key = keys[index] as string;
+    if (!key.startsWith(prefix)) break;
+    if (delimiter) {
+      const at = key.indexOf(delimiter, prefix.length);
+      if (at !== -1) {
+        const commonPrefix = key.slice(0, at + delimiter.length);
+        if (
+          commonPrefix === lastPrefix ||
+          (keyMarker !== undefined && compareUtf8(commonPrefix, keyMarker) <= 0)
+        )
+          continue;
+        if (full()) break;
+        count++;
+        lastPrefix = commonPrefix;
+        page.commonPrefixes.push(commonPrefix);
+        page.nextKeyMarker = commonPrefix;
+        page.nextVersionIdMarker = undefined;
+        continue;
+      }
+    }
+    const versions = input.versionsOf(key);
+    let start = 0;
+    if (key === keyMarker) {
+      if (!versionIdMarker) continue;
+      start = versions.findIndex((entry) => (entry.versionId ?? "null") === versionIdMarker) + 1;
+      if (start === 0) continue;
+    }
+    for (let position = start; position < versions.length; position++) {
+      if (full()) return page;
+      const entry = versions[position] as V;
+      count++;
+      page.versions.push({ key, entry, isLatest: position === 0 });
+      page.nextKeyMarker = key;
+      page.nextVersionIdMarker = entry.versionId ?? "null";
     }
   }
   return page;

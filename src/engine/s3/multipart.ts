@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { s3MaxPutBytes } from "../request-limits.ts";
+import { assertAclAllowed } from "./access.ts";
 import { assertKeyLength } from "./addressing.ts";
 import {
   type ChecksumAlgorithm,
@@ -15,7 +16,7 @@ import { invalidArgument, invalidRequest, malformedXml, noSuchUpload, S3Error } 
 import { emitObjectCreated } from "./events.ts";
 import { attributesFromRequest, encryptionHeaders } from "./object-headers.ts";
 import { checksumElement, checkWritePreconditions, copySourceObject, newVersionId } from "./objects.ts";
-import { readPayload, storePayload } from "./payload.ts";
+import { readPayload, storePayload, suppliedChecksum, withoutChecksumHeaders } from "./payload.ts";
 import {
   emptyResponse,
   headerValue,
@@ -26,6 +27,7 @@ import {
   type S3Runtime,
   xmlResponse,
 } from "./runtime.ts";
+import { assertCustomerKey } from "./sse.ts";
 import type {
   BlobSegment,
   ObjectRecord,
@@ -63,6 +65,7 @@ export const createMultipartUpload: S3Handler = async (runtime, call) => {
   const { headers } = call.request;
   const bucket = requireBucket(runtime, call.bucket);
   assertKeyLength(call.key);
+  assertAclAllowed(headers, bucket.configuration);
   const upload: UploadRecord = {
     uploadId: randomBytes(24).toString("base64url"),
     key: call.key,
@@ -148,6 +151,8 @@ export const uploadPart: S3Handler = async (runtime, call) => {
   parsePartNumber(call.request.query.get("partNumber"));
   // The upload is checked before the body is read: a part for an unknown upload is refused unread.
   const upload = requireUpload(runtime, call);
+  // Every part of an SSE-C upload carries the key the upload was created with.
+  assertCustomerKey(upload.attributes, call.request.headers);
   const algorithm = upload.checksumAlgorithm;
   const payload = await storePayload(
     runtime.store.blobs,
@@ -189,6 +194,7 @@ export const uploadPartCopy: S3Handler = async (runtime, call) => {
     end = Number(match[2]);
   }
   const upload = requireUpload(runtime, call);
+  assertCustomerKey(upload.attributes, call.request.headers);
   const data = await runtime.store.blobs.readAll(source.blob, start, end);
   const checksum = partChecksum(upload, undefined, (algorithm) => computeChecksum(algorithm, data));
   const segment = await runtime.store.blobs.write(data);
@@ -198,11 +204,11 @@ export const uploadPartCopy: S3Handler = async (runtime, call) => {
     md5: md5Hex(data),
     checksum,
   });
-  return xmlResponse("CopyPartResult", {
-    ETag: `"${part.etag}"`,
-    LastModified: part.lastModified,
-    ...checksumElement(part.checksum),
-  });
+  return xmlResponse(
+    "CopyPartResult",
+    { ETag: `"${part.etag}"`, LastModified: part.lastModified, ...checksumElement(part.checksum) },
+    encryptionHeaders(upload.attributes),
+  );
 };
 
 interface RequestedPart {
@@ -276,10 +282,76 @@ function validateParts(upload: UploadState, requested: RequestedPart[]): PartRec
   });
 }
 
+/** Completed uploads remembered per bucket for retried Completes (the oldest are forgotten first). */
+const COMPLETED_UPLOADS_KEPT = 1000;
+
+/**
+ * Checks the whole-object checksum a Complete request names in its headers (`x-amz-checksum-crc32: …`, or
+ * `…-N` for a composite of N parts) against the object being assembled, not against the XML body.
+ */
+async function verifyObjectChecksum(
+  runtime: S3Runtime,
+  supplied: { algorithm: ChecksumAlgorithm; value: string },
+  parts: PartRecord[],
+  computed: StoredChecksum | undefined,
+): Promise<StoredChecksum> {
+  const composite = /-\d+$/.test(supplied.value);
+  let expected: StoredChecksum;
+  if (
+    computed &&
+    computed.algorithm === supplied.algorithm &&
+    (computed.type === "COMPOSITE") === composite
+  ) {
+    expected = computed;
+  } else if (composite) {
+    const partValues = parts.map((part) =>
+      part.checksum?.algorithm === supplied.algorithm ? part.checksum.value : undefined,
+    );
+    if (partValues.some((value) => value === undefined)) {
+      throw invalidRequest(
+        `The upload's parts carry no ${supplied.algorithm.toLowerCase()} checksums, so a composite ${supplied.algorithm.toLowerCase()} checksum cannot be checked.`,
+      );
+    }
+    expected = {
+      algorithm: supplied.algorithm,
+      value: compositeChecksum(supplied.algorithm, partValues as string[]),
+      type: "COMPOSITE",
+    };
+  } else {
+    const size = parts.reduce((sum, part) => sum + part.size, 0);
+    const data = await runtime.store.blobs.readAll(
+      parts.flatMap((part) => part.blob),
+      0,
+      size - 1,
+    );
+    expected = {
+      algorithm: supplied.algorithm,
+      value: computeChecksum(supplied.algorithm, data),
+      type: "FULL_OBJECT",
+    };
+  }
+  if (expected.value !== supplied.value) {
+    throw new S3Error(
+      400,
+      "BadDigest",
+      `The ${supplied.algorithm} you specified did not match the calculated checksum.`,
+    );
+  }
+  return expected;
+}
+
 /** CompleteMultipartUpload: the object takes over the listed parts' bytes (no copy); ETag `"<md5>-N"`. */
 export const completeMultipartUpload: S3Handler = async (runtime, call) => {
   const { headers } = call.request;
-  const requested = parseCompleteRequest(readPayload(headers, call.request.body).data);
+  const uploadId = call.request.query.get("uploadId") ?? "";
+  const done = requireBucket(runtime, call.bucket).completedUploads.get(uploadId);
+  // A retried Complete (the client timed out on the first) gets the same answer, as on S3.
+  if (done && done.key === call.key) return completeResult(runtime, call, done);
+  // The checksum headers describe the object, not this XML body: readPayload must not check them.
+  const requested = parseCompleteRequest(
+    readPayload(withoutChecksumHeaders(headers), call.request.body).data,
+  );
+  const supplied = suppliedChecksum(headers);
   let upload = requireUpload(runtime, call);
   let parts = validateParts(upload, requested);
   let checksum: StoredChecksum | undefined;
@@ -289,9 +361,6 @@ export const completeMultipartUpload: S3Handler = async (runtime, call) => {
     const size = parts.reduce((sum, part) => sum + part.size, 0);
     const data = await runtime.store.blobs.readAll(blob, 0, size - 1);
     checksum = { algorithm, value: computeChecksum(algorithm, data), type: "FULL_OBJECT" };
-    // Reading took a while: the parts must still be the ones we summed.
-    upload = requireUpload(runtime, call);
-    parts = validateParts(upload, requested);
   } else if (algorithm && parts.every((part) => part.checksum?.algorithm === algorithm)) {
     checksum = {
       algorithm,
@@ -302,6 +371,17 @@ export const completeMultipartUpload: S3Handler = async (runtime, call) => {
       type: "COMPOSITE",
     };
   }
+  if (supplied) {
+    if (algorithm && supplied.algorithm !== algorithm) {
+      throw invalidRequest(
+        `Checksum Type mismatch occurred, expected checksum Type: ${algorithm.toLowerCase()}, actual checksum Type: ${supplied.algorithm.toLowerCase()}`,
+      );
+    }
+    checksum = await verifyObjectChecksum(runtime, supplied, parts, checksum);
+  }
+  // Reading or verifying may have taken a while: the parts must still be the ones we summed.
+  upload = requireUpload(runtime, call);
+  parts = validateParts(upload, requested);
   const bucket = requireBucket(runtime, call.bucket);
   checkWritePreconditions(headers, bucket, call.key);
   const object: ObjectRecord = {
@@ -318,6 +398,11 @@ export const completeMultipartUpload: S3Handler = async (runtime, call) => {
   const versionId = newVersionId(bucket.configuration);
   if (versionId !== undefined) object.versionId = versionId;
   await runtime.store.commit({ t: "completeUpload", bucket: call.bucket, uploadId: upload.uploadId, object });
+  const completed = requireBucket(runtime, call.bucket).completedUploads;
+  if (completed.size > COMPLETED_UPLOADS_KEPT) {
+    const oldest = completed.keys().next().value;
+    if (oldest !== undefined) completed.delete(oldest);
+  }
   emitObjectCreated(
     runtime.context,
     call.request,
@@ -325,8 +410,12 @@ export const completeMultipartUpload: S3Handler = async (runtime, call) => {
     call.bucket,
     object,
   );
+  return completeResult(runtime, call, object);
+};
+
+function completeResult(runtime: S3Runtime, call: S3Call, object: ObjectRecord) {
   const responseHeaders: Record<string, string> = encryptionHeaders(object);
-  if (versionId !== undefined) responseHeaders["x-amz-version-id"] = versionId;
+  if (object.versionId !== undefined) responseHeaders["x-amz-version-id"] = object.versionId;
   const location = `${runtime.context.endpoint()}/${call.bucket}/${encodeURIComponent(call.key).replace(/%2F/g, "/")}`;
   return xmlResponse(
     "CompleteMultipartUploadResult",
@@ -335,11 +424,11 @@ export const completeMultipartUpload: S3Handler = async (runtime, call) => {
       Bucket: call.bucket,
       Key: call.key,
       ETag: `"${object.etag}"`,
-      ...checksumElement(checksum),
+      ...checksumElement(object.checksum),
     },
     responseHeaders,
   );
-};
+}
 
 export const abortMultipartUpload: S3Handler = async (runtime, call) => {
   const upload = requireUpload(runtime, call);

@@ -3,6 +3,7 @@ import { stripAwsChunkedEncoding } from "./aws-chunked.ts";
 import { checksumHeader } from "./checksums.ts";
 import { invalidArgument } from "./errors.ts";
 import { headerValue } from "./runtime.ts";
+import { customerKeyHeaders, customerKeyMd5, refuseKms } from "./sse.ts";
 import type {
   BucketConfiguration,
   ObjectAttributes,
@@ -49,15 +50,47 @@ export function attributesFromRequest(
   ];
   for (const [name, value] of optional) if (value !== undefined) (attributes[name] as string) = value;
   Object.assign(attributes, storageAndEncryption(headers, bucket));
+  const tagging = headerValue(headers, "x-amz-tagging");
+  if (tagging !== undefined) attributes.tags = parseTagging(tagging);
   return attributes;
+}
+
+/**
+ * `x-amz-tagging` (URL query form, `a=1&b=2`) as a tag set, with S3's limits: at most 10 tags, keys up to
+ * 128 and values up to 256 characters, no duplicate keys.
+ */
+export function parseTagging(value: string): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (const [key, tagValue] of new URLSearchParams(value)) {
+    if (key in tags)
+      throw invalidArgument("Cannot provide multiple Tags with the same key", "x-amz-tagging", value);
+    tags[key] = tagValue;
+  }
+  validateTags(tags);
+  return tags;
+}
+
+/** S3's tag-set limits (shared by `x-amz-tagging` and PutObjectTagging). */
+export function validateTags(tags: Record<string, string>): void {
+  const entries = Object.entries(tags);
+  if (entries.length > 10) throw invalidArgument("Object tags cannot be greater than 10", "x-amz-tagging");
+  for (const [key, value] of entries) {
+    if (key.length === 0 || key.length > 128)
+      throw invalidArgument("The TagKey you have provided is invalid", "x-amz-tagging", key);
+    if (value.length > 256)
+      throw invalidArgument("The TagValue you have provided is invalid", "x-amz-tagging", value);
+  }
 }
 
 /** Storage class and encryption from headers, falling back to the bucket's default encryption. */
 export function storageAndEncryption(
   headers: IncomingHttpHeaders,
   bucket: BucketConfiguration,
-): Pick<ObjectAttributes, "storageClass" | "serverSideEncryption" | "sseKmsKeyId"> {
-  const result: Pick<ObjectAttributes, "storageClass" | "serverSideEncryption" | "sseKmsKeyId"> = {};
+): Pick<ObjectAttributes, "storageClass" | "serverSideEncryption" | "sseKmsKeyId" | "sseCustomerKeyMd5"> {
+  const result: Pick<
+    ObjectAttributes,
+    "storageClass" | "serverSideEncryption" | "sseKmsKeyId" | "sseCustomerKeyMd5"
+  > = {};
   const storageClass = headerValue(headers, "x-amz-storage-class");
   if (storageClass !== undefined) {
     if (!storageClasses.has(storageClass)) {
@@ -70,6 +103,19 @@ export function storageAndEncryption(
     if (storageClass !== "STANDARD") result.storageClass = storageClass;
   }
   const requested = headerValue(headers, "x-amz-server-side-encryption");
+  const customerKey = customerKeyMd5(headers);
+  if (customerKey !== undefined) {
+    if (requested !== undefined) {
+      throw invalidArgument(
+        "Server Side Encryption with Customer provided key is incompatible with the encryption method specified",
+        "x-amz-server-side-encryption",
+        requested,
+      );
+    }
+    // SSE-C replaces the bucket default: the object is protected by the customer's key only.
+    result.sseCustomerKeyMd5 = customerKey;
+    return result;
+  }
   if (requested !== undefined) {
     if (requested !== "AES256" && requested !== "aws:kms" && requested !== "aws:kms:dsse") {
       throw invalidArgument(
@@ -78,6 +124,7 @@ export function storageAndEncryption(
         requested,
       );
     }
+    if (requested !== "AES256") refuseKms(requested);
     result.serverSideEncryption = requested;
     const keyId = headerValue(headers, "x-amz-server-side-encryption-aws-kms-key-id");
     if (keyId !== undefined) result.sseKmsKeyId = keyId;
@@ -102,9 +149,9 @@ function metadataFromHeaders(headers: IncomingHttpHeaders): Record<string, strin
 
 /** `x-amz-server-side-encryption` (and KMS key id) response headers of an object. */
 export function encryptionHeaders(
-  attributes: Pick<ObjectAttributes, "serverSideEncryption" | "sseKmsKeyId">,
+  attributes: Pick<ObjectAttributes, "serverSideEncryption" | "sseKmsKeyId" | "sseCustomerKeyMd5">,
 ) {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = customerKeyHeaders(attributes);
   if (attributes.serverSideEncryption)
     headers["x-amz-server-side-encryption"] = attributes.serverSideEncryption;
   if (attributes.sseKmsKeyId) headers["x-amz-server-side-encryption-aws-kms-key-id"] = attributes.sseKmsKeyId;
@@ -156,6 +203,8 @@ export function objectResponseHeaders(
   }
   if (object.storageClass !== undefined) headers["x-amz-storage-class"] = object.storageClass;
   if (object.versionId !== undefined) headers["x-amz-version-id"] = object.versionId;
+  const tagCount = Object.keys(object.tags ?? {}).length;
+  if (tagCount > 0) headers["x-amz-tagging-count"] = String(tagCount);
   for (const [name, value] of Object.entries(object.metadata)) headers[`x-amz-meta-${name}`] = value;
   Object.assign(headers, encryptionHeaders(object));
   if (options.includeChecksum) Object.assign(headers, checksumHeaders(object.checksum));

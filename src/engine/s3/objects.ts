@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { s3MaxPutBytes } from "../request-limits.ts";
 import type { ServiceResponse } from "../types.ts";
-import { authorizeS3, s3Arn } from "./access.ts";
+import { assertAclAllowed, authorizeS3, bucketPolicyDocument, s3Arn } from "./access.ts";
 import { assertKeyLength, decodeKey } from "./addressing.ts";
 import { type ChecksumAlgorithm, computeChecksum, md5Hex, parseAlgorithm } from "./checksums.ts";
 import { invalidArgument, invalidRequest, malformedXml, noSuchKey, S3Error } from "./errors.ts";
@@ -13,22 +13,31 @@ import {
   encryptionHeaders,
   httpDate,
   objectResponseHeaders,
+  parseTagging,
   storageAndEncryption,
 } from "./object-headers.ts";
-import { readPayload, storePayload } from "./payload.ts";
+import { readPayload, type StoredPayload, storePayload } from "./payload.ts";
 import { evaluatePreconditions } from "./preconditions.ts";
 import { parseRange } from "./range.ts";
 import {
   emptyResponse,
   headerValue,
   requireBucket,
-  requireObject,
   type S3Call,
   type S3Handler,
   type S3Runtime,
   xmlResponse,
 } from "./runtime.ts";
-import type { BucketConfiguration, ObjectRecord, StoredChecksum } from "./storage/records.ts";
+import { assertCustomerKey, COPY_SOURCE_SSE_C_PREFIX } from "./sse.ts";
+import {
+  type BucketConfiguration,
+  type DeleteMarkerRecord,
+  isDeleteMarker,
+  type JournalRecord,
+  type ObjectAttributes,
+  type ObjectRecord,
+  type StoredChecksum,
+} from "./storage/records.ts";
 import type { BucketState } from "./storage/store.ts";
 import { parseRequestXml, xmlChildren, xmlText } from "./xml.ts";
 
@@ -62,7 +71,7 @@ export function checkWritePreconditions(
 }
 
 /** Response headers for a successful write (PUT, copy, complete). */
-function writeHeaders(object: ObjectRecord): Record<string, string> {
+export function writeHeaders(object: ObjectRecord): Record<string, string> {
   const headers: Record<string, string> = { etag: `"${object.etag}"`, ...encryptionHeaders(object) };
   if (object.versionId !== undefined) headers["x-amz-version-id"] = object.versionId;
   return headers;
@@ -74,6 +83,7 @@ export const putObject: S3Handler = async (runtime, call) => {
   // Bucket, key and attributes are checked from the headers; only then is the body read, straight to the store.
   const bucket = requireBucket(runtime, call.bucket);
   assertKeyLength(call.key);
+  assertAclAllowed(headers, bucket.configuration);
   const attributes = attributesFromRequest(headers, bucket.configuration);
   const payload = await storePayload(
     runtime.store.blobs,
@@ -81,11 +91,27 @@ export const putObject: S3Handler = async (runtime, call) => {
     call.request.bodyStream ?? call.request.body,
     { maxBytes: s3MaxPutBytes },
   );
+  const object = await writeObject(runtime, call, payload, attributes, "ObjectCreated:Put");
+  return emptyResponse(200, { ...writeHeaders(object), ...checksumHeaders(object.checksum) });
+};
+
+/**
+ * Stores a new object (or version) whose bytes are already in the blob store: the journal record once the
+ * write preconditions still hold (else the bytes are released), then the event. Shared by PutObject and
+ * browser-form POST uploads.
+ */
+export async function writeObject(
+  runtime: S3Runtime,
+  call: S3Call,
+  payload: Pick<StoredPayload, "segment" | "size" | "md5" | "checksum">,
+  attributes: ObjectAttributes,
+  eventName: "ObjectCreated:Put" | "ObjectCreated:Post",
+): Promise<ObjectRecord> {
   const segment = payload.segment;
   let current: BucketState;
   try {
     current = requireBucket(runtime, call.bucket);
-    checkWritePreconditions(headers, current, call.key);
+    checkWritePreconditions(call.request.headers, current, call.key);
   } catch (error) {
     runtime.store.blobs.release([segment]);
     throw error;
@@ -103,27 +129,67 @@ export const putObject: S3Handler = async (runtime, call) => {
   const versionId = newVersionId(current.configuration);
   if (versionId !== undefined) object.versionId = versionId;
   await runtime.store.commit({ t: "putObject", bucket: call.bucket, object });
-  emitObjectCreated(runtime.context, call.request, "ObjectCreated:Put", call.bucket, object);
-  return emptyResponse(200, { ...writeHeaders(object), ...checksumHeaders(object.checksum) });
-};
-
-/** Reads the requested version: only the current one is kept, so other version ids are NoSuchVersion. */
-function requireVersion(runtime: S3Runtime, call: S3Call): ObjectRecord {
-  const object = requireObject(runtime, call.bucket, call.key);
-  const versionId = call.request.query.get("versionId");
-  if (versionId !== null && versionId !== (object.versionId ?? "null")) {
-    throw new S3Error(404, "NoSuchVersion", "The specified version does not exist.", {
-      Key: call.key,
-      VersionId: versionId,
-    });
-  }
+  emitObjectCreated(runtime.context, call.request, eventName, call.bucket, object);
   return object;
+}
+
+const noSuchVersion = (key: string, versionId: string) =>
+  new S3Error(404, "NoSuchVersion", "The specified version does not exist.", {
+    Key: key,
+    VersionId: versionId,
+  });
+
+/**
+ * The object a read names: the current version, or `versionId` from the key's history. A key whose latest
+ * version is a delete marker is NoSuchKey with `x-amz-delete-marker`; naming a marker's id is 405, as on S3.
+ */
+export function findVersion(bucket: BucketState, key: string, versionId: string | undefined): ObjectRecord {
+  if (versionId === undefined) {
+    const object = bucket.objects.get(key);
+    if (object) return object;
+    const error = noSuchKey(key);
+    const latest = bucket.versions.get(key)?.[0];
+    if (latest)
+      error.headers = { "x-amz-delete-marker": "true", "x-amz-version-id": latest.versionId ?? "null" };
+    throw error;
+  }
+  const entry = bucket.version(key, versionId);
+  if (!entry) throw noSuchVersion(key, versionId);
+  if (isDeleteMarker(entry)) {
+    const error = new S3Error(
+      405,
+      "MethodNotAllowed",
+      "The specified method is not allowed against this resource.",
+      {
+        Method: "GET",
+        ResourceType: "DeleteMarker",
+      },
+    );
+    error.headers = { "x-amz-delete-marker": "true", "x-amz-version-id": entry.versionId, allow: "DELETE" };
+    throw error;
+  }
+  return entry;
+}
+
+/** Reads the requested version (current, or `?versionId=`). */
+function requireVersion(runtime: S3Runtime, call: S3Call): ObjectRecord {
+  const versionId = call.request.query.get("versionId") ?? undefined;
+  return findVersion(requireBucket(runtime, call.bucket), call.key, versionId);
 }
 
 /** GetObject and HeadObject: conditional headers, Range / partNumber, response-* overrides. */
 async function readObject(runtime: S3Runtime, call: S3Call, withBody: boolean): Promise<ServiceResponse> {
   const { headers, query } = call.request;
   const object = requireVersion(runtime, call);
+  if (headers["x-amz-server-side-encryption"] !== undefined) {
+    // S3 decrypts by itself; the header belongs to writes, and a read that sends it is refused.
+    throw invalidArgument(
+      "x-amz-server-side-encryption header is not supported for this operation.",
+      "x-amz-server-side-encryption",
+      headerValue(headers, "x-amz-server-side-encryption"),
+    );
+  }
+  assertCustomerKey(object, headers);
   const outcome = evaluatePreconditions(
     {
       ifMatch: headerValue(headers, "if-match"),
@@ -199,15 +265,62 @@ function partRange(object: ObjectRecord, partNumber: string): { start: number; e
 export const getObject: S3Handler = (runtime, call) => readObject(runtime, call, true);
 export const headObject: S3Handler = (runtime, call) => readObject(runtime, call, false);
 
-/** DeleteObject: 204 whether or not the key existed. */
+/** What one delete did, as DeleteObject headers and DeleteObjects elements report it. */
+interface DeleteOutcome {
+  versionId?: string;
+  deleteMarker?: boolean;
+  deleteMarkerVersionId?: string;
+}
+
+/**
+ * Plans one delete as S3 does: `versionId` removes that version for good; otherwise an unversioned bucket
+ * removes the key and a versioned one adds a delete marker (`null` while versioning is suspended).
+ */
+function planDelete(
+  bucket: BucketState,
+  key: string,
+  versionId: string | undefined,
+): { record?: JournalRecord; outcome: DeleteOutcome } {
+  if (versionId !== undefined) {
+    const entry = bucket.version(key, versionId);
+    const outcome: DeleteOutcome = { versionId };
+    if (!entry) return { outcome };
+    if (isDeleteMarker(entry)) {
+      outcome.deleteMarker = true;
+      outcome.deleteMarkerVersionId = versionId;
+    }
+    return { record: { t: "deleteVersion", bucket: bucket.name, key, versionId }, outcome };
+  }
+  const markerId = newVersionId(bucket.configuration);
+  if (markerId === undefined) {
+    if (!bucket.versions.has(key)) return { outcome: {} };
+    return { record: { t: "deleteObject", bucket: bucket.name, key }, outcome: {} };
+  }
+  const marker: DeleteMarkerRecord = {
+    key,
+    versionId: markerId,
+    lastModified: new Date().toISOString(),
+    deleteMarker: true,
+  };
+  return {
+    record: { t: "deleteObject", bucket: bucket.name, key, marker },
+    outcome: { deleteMarker: true, deleteMarkerVersionId: markerId },
+  };
+}
+
+/** DeleteObject: 204 whether or not the key existed; `?versionId=` deletes one version. */
 export const deleteObject: S3Handler = async (runtime, call) => {
   const bucket = requireBucket(runtime, call.bucket);
-  if (bucket.objects.has(call.key))
-    await runtime.store.commit({ t: "deleteObject", bucket: call.bucket, key: call.key });
-  return emptyResponse();
+  const { record, outcome } = planDelete(bucket, call.key, call.request.query.get("versionId") ?? undefined);
+  if (record) await runtime.store.commit(record);
+  const headers: Record<string, string> = {};
+  if (outcome.deleteMarker) headers["x-amz-delete-marker"] = "true";
+  const versionId = outcome.deleteMarkerVersionId ?? outcome.versionId;
+  if (versionId !== undefined) headers["x-amz-version-id"] = versionId;
+  return emptyResponse(204, headers);
 };
 
-/** DeleteObjects: up to 1,000 keys; per-key authorization; `Quiet` reports errors only. */
+/** DeleteObjects: up to 1,000 keys (and versions); per-key authorization; `Quiet` reports errors only. */
 export const deleteObjects: S3Handler = async (runtime, call) => {
   requireBucket(runtime, call.bucket);
   const { data } = readPayload(call.request.headers, call.request.body);
@@ -219,16 +332,31 @@ export const deleteObjects: S3Handler = async (runtime, call) => {
     versionId: xmlText(node, "VersionId"),
   }));
   if (objects.length === 0 || objects.length > 1000) throw malformedXml();
-  const deleted: Array<Record<string, string | undefined>> = [];
+  const deleted: Array<Record<string, string | boolean | undefined>> = [];
   const errors: Array<Record<string, string | undefined>> = [];
   const pending: Array<Promise<void> | undefined> = [];
   for (const { key, versionId } of objects) {
     try {
-      authorizeS3(runtime.context, call.request.caller, "s3:DeleteObject", s3Arn(call.bucket, key));
+      const action = versionId === undefined ? "s3:DeleteObject" : "s3:DeleteObjectVersion";
       const bucket = requireBucket(runtime, call.bucket);
-      if (bucket.objects.has(key))
-        pending.push(runtime.store.commit({ t: "deleteObject", bucket: call.bucket, key }));
-      if (!quiet) deleted.push({ Key: key, VersionId: versionId });
+      authorizeS3(
+        runtime.context,
+        call.request.caller,
+        action,
+        s3Arn(call.bucket, key),
+        versionId === undefined ? {} : { "s3:VersionId": versionId },
+        bucketPolicyDocument(bucket.configuration.policy),
+      );
+      const { record, outcome } = planDelete(bucket, key, versionId);
+      if (record) pending.push(runtime.store.commit(record));
+      if (!quiet) {
+        deleted.push({
+          Key: key,
+          VersionId: versionId,
+          DeleteMarker: outcome.deleteMarker,
+          DeleteMarkerVersionId: outcome.deleteMarkerVersionId,
+        });
+      }
     } catch (error) {
       if (!(error instanceof S3Error)) throw error;
       errors.push({ Key: key, VersionId: versionId, Code: error.code, Message: error.message });
@@ -255,13 +383,25 @@ export function parseCopySource(value: string): { bucket: string; key: string; v
 export function copySourceObject(runtime: S3Runtime, call: S3Call): ObjectRecord {
   const headers = call.request.headers;
   const source = parseCopySource(headerValue(headers, "x-amz-copy-source") ?? "");
-  authorizeS3(runtime.context, call.request.caller, "s3:GetObject", s3Arn(source.bucket, source.key));
-  const object = requireObject(runtime, source.bucket, source.key);
-  if (source.versionId !== undefined && source.versionId !== (object.versionId ?? "null")) {
-    throw new S3Error(404, "NoSuchVersion", "The specified version does not exist.", {
-      VersionId: source.versionId,
-    });
+  const action = source.versionId === undefined ? "s3:GetObject" : "s3:GetObjectVersion";
+  const sourceBucket = requireBucket(runtime, source.bucket);
+  authorizeS3(
+    runtime.context,
+    call.request.caller,
+    action,
+    s3Arn(source.bucket, source.key),
+    {},
+    bucketPolicyDocument(sourceBucket.configuration.policy),
+  );
+  const named =
+    source.versionId === undefined ? undefined : sourceBucket.version(source.key, source.versionId);
+  if (named && isDeleteMarker(named)) {
+    throw invalidRequest(
+      "The source of a copy request may not specifically refer to a delete marker by version id.",
+    );
   }
+  const object = findVersion(sourceBucket, source.key, source.versionId);
+  assertCustomerKey(object, headers, COPY_SOURCE_SSE_C_PREFIX);
   const outcome = evaluatePreconditions(
     {
       ifMatch: headerValue(headers, "x-amz-copy-source-if-match"),
@@ -282,6 +422,7 @@ export const copyObject: S3Handler = async (runtime, call) => {
   const { headers } = call.request;
   const bucket = requireBucket(runtime, call.bucket);
   assertKeyLength(call.key);
+  assertAclAllowed(headers, bucket.configuration);
   const sourceAddress = parseCopySource(headerValue(headers, "x-amz-copy-source") ?? "");
   const source = copySourceObject(runtime, call);
   const directive = (headerValue(headers, "x-amz-metadata-directive") ?? "COPY").toUpperCase();
@@ -304,6 +445,16 @@ export const copyObject: S3Handler = async (runtime, call) => {
     directive === "REPLACE"
       ? attributesFromRequest(headers, bucket.configuration)
       : copiedAttributes(source, headers, bucket.configuration);
+  const tagging = (headerValue(headers, "x-amz-tagging-directive") ?? "COPY").toUpperCase();
+  if (tagging === "REPLACE") {
+    const value = headerValue(headers, "x-amz-tagging");
+    if (value === undefined) delete attributes.tags;
+    else attributes.tags = parseTagging(value);
+  } else if (source.tags !== undefined) {
+    attributes.tags = { ...source.tags };
+  } else {
+    delete attributes.tags;
+  }
   const data = await runtime.store.blobs.readAll(source.blob, 0, source.size - 1);
   const checksum = copiedChecksum(source, headerValue(headers, "x-amz-checksum-algorithm"), data);
   const segment = await runtime.store.blobs.write(data);
@@ -325,7 +476,8 @@ export const copyObject: S3Handler = async (runtime, call) => {
   emitObjectCreated(runtime.context, call.request, "ObjectCreated:Copy", call.bucket, object);
   const responseHeaders = writeHeaders(object);
   delete responseHeaders.etag;
-  if (source.versionId !== undefined) responseHeaders["x-amz-copy-source-version-id"] = source.versionId;
+  if (sourceAddress.versionId !== undefined || source.versionId !== undefined)
+    responseHeaders["x-amz-copy-source-version-id"] = source.versionId ?? "null";
   return xmlResponse(
     "CopyObjectResult",
     { ETag: `"${object.etag}"`, LastModified: object.lastModified, ...checksumElement(checksum) },
@@ -348,9 +500,16 @@ function copiedAttributes(source: ObjectRecord, headers: IncomingHttpHeaders, bu
     storageClass: _storageClass,
     serverSideEncryption: _sse,
     sseKmsKeyId: _kms,
+    sseCustomerKeyMd5: _customerKey,
+    tags: _tags,
     ...attributes
   } = source;
-  return { ...attributes, metadata: { ...source.metadata }, ...storageAndEncryption(headers, bucket) };
+  const copied: ObjectAttributes = {
+    ...attributes,
+    metadata: { ...source.metadata },
+    ...storageAndEncryption(headers, bucket),
+  };
+  return copied;
 }
 
 /** A copy keeps the source's checksum algorithm (recomputed over the whole object), or uses the requested one. */

@@ -34,7 +34,28 @@ export type OperationName =
   | "UploadPartCopy"
   | "CompleteMultipartUpload"
   | "AbortMultipartUpload"
-  | "ListParts";
+  | "ListParts"
+  | "PutBucketCors"
+  | "GetBucketCors"
+  | "DeleteBucketCors"
+  | "PreflightCors"
+  | "PutBucketTagging"
+  | "GetBucketTagging"
+  | "DeleteBucketTagging"
+  | "PutBucketPolicy"
+  | "GetBucketPolicy"
+  | "DeleteBucketPolicy"
+  | "PutBucketOwnershipControls"
+  | "GetBucketOwnershipControls"
+  | "DeleteBucketOwnershipControls"
+  | "PutBucketLifecycleConfiguration"
+  | "GetBucketLifecycleConfiguration"
+  | "DeleteBucketLifecycle"
+  | "PutObjectTagging"
+  | "GetObjectTagging"
+  | "DeleteObjectTagging"
+  | "GetObjectAttributes"
+  | "PostObject";
 
 /** An operation with the IAM action that guards it (undefined: checked per item inside the handler). */
 export interface Operation {
@@ -53,11 +74,7 @@ const op = (name: OperationName, action: string | undefined, onObject = false): 
 /** Subresources we recognise but do not serve: NotImplemented rather than a silently wrong answer. */
 const unsupportedSubresources = [
   "acl",
-  "policy",
   "policyStatus",
-  "tagging",
-  "cors",
-  "lifecycle",
   "website",
   "logging",
   "replication",
@@ -67,14 +84,12 @@ const unsupportedSubresources = [
   "metrics",
   "inventory",
   "intelligent-tiering",
-  "ownershipControls",
   "object-lock",
   "legal-hold",
   "retention",
   "torrent",
   "restore",
   "select",
-  "attributes",
   "metadataTable",
   "session",
   "renameObject",
@@ -97,8 +112,11 @@ export function resolveOperation(
     if (method === "GET") return op("ListBuckets", "s3:ListAllMyBuckets");
     throw methodNotAllowed(method, "SERVICE");
   }
+  if (method === "OPTIONS") return op("PreflightCors", undefined, address.key !== undefined);
   if (address.key === undefined) {
     if (unsupported) throw notImplemented(`bucket ?${unsupported}`);
+    const configuration = bucketConfigurationOperation(method, query);
+    if (configuration) return configuration;
     switch (method) {
       case "PUT":
         if (query.has("publicAccessBlock"))
@@ -129,12 +147,21 @@ export function resolveOperation(
         return op("DeleteBucket", "s3:DeleteBucket");
       case "POST":
         if (query.has("delete")) return op("DeleteObjects", undefined);
-        throw notImplemented("POST object uploads (browser forms)");
+        // Browser-form uploads: the form's policy document is the authorization, checked in the handler.
+        return op("PostObject", undefined);
       default:
         throw methodNotAllowed(method, "BUCKET");
     }
   }
   if (unsupported) throw notImplemented(`object ?${unsupported}`);
+  if (query.has("tagging")) {
+    if (method === "PUT") return op("PutObjectTagging", versioned(query, "s3:PutObjectTagging"), true);
+    if (method === "GET") return op("GetObjectTagging", versioned(query, "s3:GetObjectTagging"), true);
+    if (method === "DELETE")
+      return op("DeleteObjectTagging", versioned(query, "s3:DeleteObjectTagging"), true);
+  }
+  if (query.has("attributes") && method === "GET")
+    return op("GetObjectAttributes", versioned(query, "s3:GetObjectAttributes"), true);
   const isPart = query.has("uploadId") && query.has("partNumber");
   switch (method) {
     case "PUT":
@@ -147,12 +174,12 @@ export function resolveOperation(
       return op("PutObject", "s3:PutObject", true);
     case "GET":
       if (query.has("uploadId")) return op("ListParts", "s3:ListMultipartUploadParts", true);
-      return op("GetObject", "s3:GetObject", true);
+      return op("GetObject", query.has("versionId") ? "s3:GetObjectVersion" : "s3:GetObject", true);
     case "HEAD":
-      return op("HeadObject", "s3:GetObject", true);
+      return op("HeadObject", query.has("versionId") ? "s3:GetObjectVersion" : "s3:GetObject", true);
     case "DELETE":
       if (query.has("uploadId")) return op("AbortMultipartUpload", "s3:AbortMultipartUpload", true);
-      return op("DeleteObject", "s3:DeleteObject", true);
+      return op("DeleteObject", query.has("versionId") ? "s3:DeleteObjectVersion" : "s3:DeleteObject", true);
     case "POST":
       if (query.has("uploads")) return op("CreateMultipartUpload", "s3:PutObject", true);
       if (query.has("uploadId")) return op("CompleteMultipartUpload", "s3:PutObject", true);
@@ -160,6 +187,66 @@ export function resolveOperation(
     default:
       throw methodNotAllowed(method, "OBJECT");
   }
+}
+
+/** `s3:GetObjectTagging` → `s3:GetObjectVersionTagging` when a version is named, as IAM distinguishes them. */
+function versioned(query: URLSearchParams, action: string): string {
+  if (!query.has("versionId")) return action;
+  return action.replace(/^s3:(\w+)Object(\w*)$/, "s3:$1ObjectVersion$2");
+}
+
+/** Bucket subresources kept as configuration: CORS, tagging, policy, ownership controls, lifecycle. */
+const configurationOperations: Array<[string, Partial<Record<string, [OperationName, string]>>]> = [
+  [
+    "cors",
+    {
+      PUT: ["PutBucketCors", "s3:PutBucketCORS"],
+      GET: ["GetBucketCors", "s3:GetBucketCORS"],
+      DELETE: ["DeleteBucketCors", "s3:PutBucketCORS"],
+    },
+  ],
+  [
+    "tagging",
+    {
+      PUT: ["PutBucketTagging", "s3:PutBucketTagging"],
+      GET: ["GetBucketTagging", "s3:GetBucketTagging"],
+      DELETE: ["DeleteBucketTagging", "s3:PutBucketTagging"],
+    },
+  ],
+  [
+    "policy",
+    {
+      PUT: ["PutBucketPolicy", "s3:PutBucketPolicy"],
+      GET: ["GetBucketPolicy", "s3:GetBucketPolicy"],
+      DELETE: ["DeleteBucketPolicy", "s3:DeleteBucketPolicy"],
+    },
+  ],
+  [
+    "ownershipControls",
+    {
+      PUT: ["PutBucketOwnershipControls", "s3:PutBucketOwnershipControls"],
+      GET: ["GetBucketOwnershipControls", "s3:GetBucketOwnershipControls"],
+      DELETE: ["DeleteBucketOwnershipControls", "s3:PutBucketOwnershipControls"],
+    },
+  ],
+  [
+    "lifecycle",
+    {
+      PUT: ["PutBucketLifecycleConfiguration", "s3:PutLifecycleConfiguration"],
+      GET: ["GetBucketLifecycleConfiguration", "s3:GetLifecycleConfiguration"],
+      DELETE: ["DeleteBucketLifecycle", "s3:PutLifecycleConfiguration"],
+    },
+  ],
+];
+
+function bucketConfigurationOperation(method: string, query: URLSearchParams): Operation | undefined {
+  for (const [subresource, byMethod] of configurationOperations) {
+    if (!query.has(subresource)) continue;
+    const entry = byMethod[method];
+    if (!entry) throw methodNotAllowed(method, "BUCKET");
+    return op(entry[0], entry[1]);
+  }
+  return undefined;
 }
 
 function methodNotAllowed(method: string, resourceType: string): S3Error {

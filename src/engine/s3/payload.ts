@@ -283,3 +283,35 @@ function verifyChecksum(
   if (!declared) throw invalidRequest(`Checksum algorithm provided is unsupported: ${declaredName}`);
   return { algorithm: declared, value: computed(declared) as string, type: "FULL_OBJECT" };
 }
+
+/**
+ * The one `x-amz-checksum-<algorithm>` header a request carries, well-formed; undefined when none. Composite
+ * values (`…-N`, as CompleteMultipartUpload names a whole-object checksum) pass the format check.
+ */
+export function suppliedChecksum(
+  headers: IncomingHttpHeaders,
+): { algorithm: ChecksumAlgorithm; value: string } | undefined {
+  const supplied: Array<{ algorithm: ChecksumAlgorithm; value: string }> = [];
+  for (const [name, raw] of Object.entries(headers)) {
+    const algorithm = algorithmFromHeader(name);
+    const value = Array.isArray(raw) ? raw[0] : raw;
+    if (algorithm && value !== undefined) supplied.push({ algorithm, value: value.trim() });
+  }
+  if (supplied.length > 1) {
+    throw invalidRequest(
+      "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.",
+    );
+  }
+  const given = supplied[0];
+  if (given && !isWellFormedChecksum(given.algorithm, given.value.replace(/-\d+$/, ""))) {
+    throw invalidRequest(`Value for ${checksumHeader(given.algorithm)} header is invalid.`);
+  }
+  return given;
+}
+
+/** The headers without `x-amz-checksum-*`: for a body those checksums do not describe (Complete's XML). */
+export function withoutChecksumHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  return Object.fromEntries(
+    Object.entries(headers).filter(([name]) => algorithmFromHeader(name) === undefined),
+  );
+}

@@ -12,6 +12,8 @@ export interface S3Runtime {
   readonly context: EngineContext;
   readonly store: S3Store;
   readonly sequencer: Sequencer;
+  /** Whether SigV4 signatures are verified (`--verify-signatures`). */
+  readonly verifySignatures: boolean;
 }
 
 /** One routed request: the decoded address plus the raw request. */

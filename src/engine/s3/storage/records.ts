@@ -36,6 +36,10 @@ export interface ObjectAttributes {
   /** `AES256` or `aws:kms`. */
   serverSideEncryption?: string;
   sseKmsKeyId?: string;
+  /** SSE-C: base64 MD5 of the customer's key; reads must present the same key. */
+  sseCustomerKeyMd5?: string;
+  /** Object tags (`x-amz-tagging` on write, PutObjectTagging later). */
+  tags?: Record<string, string>;
 }
 
 export interface ObjectRecord extends ObjectAttributes {
@@ -51,6 +55,20 @@ export interface ObjectRecord extends ObjectAttributes {
   partsCount?: number;
   blob: BlobRef;
 }
+
+/** A delete marker: the latest "version" of a key deleted in a versioned bucket. */
+export interface DeleteMarkerRecord {
+  key: string;
+  versionId: string;
+  lastModified: string;
+  deleteMarker: true;
+}
+
+/** One entry of a key's version history. */
+export type VersionEntry = ObjectRecord | DeleteMarkerRecord;
+
+export const isDeleteMarker = (entry: VersionEntry): entry is DeleteMarkerRecord =>
+  "deleteMarker" in entry && entry.deleteMarker === true;
 
 export interface PartRecord {
   partNumber: number;
@@ -84,11 +102,28 @@ export interface EncryptionRule {
   bucketKeyEnabled?: boolean;
 }
 
+/** One rule of a bucket's CORS configuration. */
+export interface CorsRule {
+  id?: string;
+  allowedOrigins: string[];
+  allowedMethods: string[];
+  allowedHeaders: string[];
+  exposeHeaders: string[];
+  maxAgeSeconds?: number;
+}
+
 export interface BucketConfiguration {
   publicAccessBlock?: PublicAccessBlockConfiguration;
   encryption?: EncryptionRule[];
   notification?: NotificationConfiguration;
   versioning?: "Enabled" | "Suspended";
+  cors?: CorsRule[];
+  tags?: Record<string, string>;
+  /** The bucket policy as sent (JSON text); evaluated with the engine's IAM evaluator. */
+  policy?: string;
+  ownership?: "BucketOwnerEnforced" | "BucketOwnerPreferred" | "ObjectWriter";
+  /** The lifecycle configuration as sent (XML): stored and returned, not applied. */
+  lifecycle?: string;
 }
 
 export interface BucketRecord {
@@ -103,7 +138,10 @@ export type JournalRecord =
   | { t: "deleteBucket"; bucket: string }
   | { t: "configure"; bucket: string; configuration: BucketConfiguration }
   | { t: "putObject"; bucket: string; object: ObjectRecord }
-  | { t: "deleteObject"; bucket: string; key: string }
+  /** Without `marker`: the key and all its versions go (unversioned delete); with one: the marker is added. */
+  | { t: "deleteObject"; bucket: string; key: string; marker?: DeleteMarkerRecord }
+  | { t: "deleteVersion"; bucket: string; key: string; versionId: string }
+  | { t: "tagObject"; bucket: string; key: string; versionId: string; tags?: Record<string, string> }
   | { t: "createUpload"; bucket: string; upload: UploadRecord }
   | { t: "putPart"; bucket: string; uploadId: string; part: PartRecord }
   | { t: "completeUpload"; bucket: string; uploadId: string; object: ObjectRecord }

@@ -3,14 +3,16 @@ import { join } from "node:path";
 import { compareUtf8 } from "../listing.ts";
 import { type BlobStore, FileBlobStore, MemoryBlobStore } from "./blobs.ts";
 import { Journal } from "./journal.ts";
-import type {
-  BlobRef,
-  BucketConfiguration,
-  BucketRecord,
-  JournalRecord,
-  ObjectRecord,
-  PartRecord,
-  UploadRecord,
+import {
+  type BlobRef,
+  type BucketConfiguration,
+  type BucketRecord,
+  isDeleteMarker,
+  type JournalRecord,
+  type ObjectRecord,
+  type PartRecord,
+  type UploadRecord,
+  type VersionEntry,
 } from "./records.ts";
 
 /** A multipart upload in progress. */
@@ -18,12 +20,18 @@ export interface UploadState extends UploadRecord {
   parts: Map<number, PartRecord>;
 }
 
-/** A bucket with its objects, indexed by key; the sorted key view is built lazily for listings. */
+/** A bucket with its objects, indexed by key; the sorted key views are built lazily for listings. */
 export class BucketState {
+  /** The current version of each key that has one (the latest entry, unless that is a delete marker). */
   readonly objects = new Map<string, ObjectRecord>();
+  /** Every version of each key, newest first; an unversioned bucket keeps one (`null`) version per key. */
+  readonly versions = new Map<string, VersionEntry[]>();
   readonly uploads = new Map<string, UploadState>();
+  /** Completed uploads by id, so a retried CompleteMultipartUpload answers as the first one did. */
+  readonly completedUploads = new Map<string, ObjectRecord>();
   configuration: BucketConfiguration = {};
   #sortedKeys: string[] | undefined;
+  #sortedVersionKeys: string[] | undefined;
 
   constructor(readonly record: BucketRecord) {}
 
@@ -31,28 +39,80 @@ export class BucketState {
     return this.record.name;
   }
 
-  /** Keys in S3 listing order; cached until a key is added or removed. */
+  /** Keys with a current version, in S3 listing order; cached until a key is added or removed. */
   sortedKeys(): readonly string[] {
     this.#sortedKeys ??= [...this.objects.keys()].sort(compareUtf8);
     return this.#sortedKeys;
   }
 
-  setObject(object: ObjectRecord): ObjectRecord | undefined {
-    const previous = this.objects.get(object.key);
-    this.objects.set(object.key, object);
-    if (!previous) this.#sortedKeys = undefined;
-    return previous;
+  /** Keys with any version (delete markers included), in S3 listing order. */
+  sortedVersionKeys(): readonly string[] {
+    this.#sortedVersionKeys ??= [...this.versions.keys()].sort(compareUtf8);
+    return this.#sortedVersionKeys;
   }
 
-  deleteObject(key: string): ObjectRecord | undefined {
-    const previous = this.objects.get(key);
-    if (previous) {
+  /** The version `versionId` of `key` (`null` names the unversioned one), or undefined. */
+  version(key: string, versionId: string): VersionEntry | undefined {
+    return this.versions.get(key)?.find((entry) => (entry.versionId ?? "null") === versionId);
+  }
+
+  /**
+   * Adds a version (object or delete marker) as the latest. A `null` version replaces the key's earlier `null`
+   * version, as S3 does for unversioned and versioning-suspended writes; other versions accumulate.
+   */
+  addVersion(entry: VersionEntry): VersionEntry[] {
+    const history = this.versions.get(entry.key) ?? [];
+    if (history.length === 0) {
+      this.versions.set(entry.key, history);
+      this.#sortedVersionKeys = undefined;
+    }
+    const removed: VersionEntry[] = [];
+    if ((entry.versionId ?? "null") === "null") {
+      const index = history.findIndex((existing) => (existing.versionId ?? "null") === "null");
+      if (index !== -1) removed.push(...history.splice(index, 1));
+    }
+    history.unshift(entry);
+    this.#refreshCurrent(entry.key);
+    return removed;
+  }
+
+  /** Removes one version; the next one (if any) becomes current. */
+  removeVersion(key: string, versionId: string): VersionEntry | undefined {
+    const history = this.versions.get(key);
+    const index = history?.findIndex((entry) => (entry.versionId ?? "null") === versionId) ?? -1;
+    if (!history || index === -1) return undefined;
+    const [removed] = history.splice(index, 1);
+    if (history.length === 0) {
+      this.versions.delete(key);
+      this.#sortedVersionKeys = undefined;
+    }
+    this.#refreshCurrent(key);
+    return removed;
+  }
+
+  /** Removes the key with all its versions. */
+  removeKey(key: string): VersionEntry[] {
+    const history = this.versions.get(key) ?? [];
+    if (this.versions.delete(key)) this.#sortedVersionKeys = undefined;
+    this.#refreshCurrent(key);
+    return history;
+  }
+
+  #refreshCurrent(key: string): void {
+    const latest = this.versions.get(key)?.[0];
+    const hadCurrent = this.objects.has(key);
+    if (latest && !isDeleteMarker(latest)) {
+      this.objects.set(key, latest);
+      if (!hadCurrent) this.#sortedKeys = undefined;
+    } else if (hadCurrent) {
       this.objects.delete(key);
       this.#sortedKeys = undefined;
     }
-    return previous;
   }
 }
+
+const blobsOf = (entries: VersionEntry[]): BlobRef[] =>
+  entries.flatMap((entry) => (isDeleteMarker(entry) ? [] : [entry.blob]));
 
 /** What a state change left unreferenced, to be released once the change is durable. */
 type Released = BlobRef[];
@@ -70,7 +130,7 @@ export function applyRecord(buckets: Map<string, BucketState>, record: JournalRe
     case "deleteBucket": {
       const bucket = buckets.get(record.bucket);
       if (!bucket) break;
-      for (const object of bucket.objects.values()) released.push(object.blob);
+      for (const history of bucket.versions.values()) released.push(...blobsOf(history));
       for (const upload of bucket.uploads.values())
         for (const part of upload.parts.values()) released.push(part.blob);
       buckets.delete(record.bucket);
@@ -87,13 +147,27 @@ export function applyRecord(buckets: Map<string, BucketState>, record: JournalRe
         released.push(record.object.blob);
         break;
       }
-      const previous = bucket.setObject(record.object);
-      if (previous) released.push(previous.blob);
+      released.push(...blobsOf(bucket.addVersion(record.object)));
       break;
     }
     case "deleteObject": {
-      const previous = buckets.get(record.bucket)?.deleteObject(record.key);
-      if (previous) released.push(previous.blob);
+      const bucket = buckets.get(record.bucket);
+      if (!bucket) break;
+      const removed = record.marker ? bucket.addVersion(record.marker) : bucket.removeKey(record.key);
+      released.push(...blobsOf(removed));
+      break;
+    }
+    case "deleteVersion": {
+      const removed = buckets.get(record.bucket)?.removeVersion(record.key, record.versionId);
+      if (removed) released.push(...blobsOf([removed]));
+      break;
+    }
+    case "tagObject": {
+      const entry = buckets.get(record.bucket)?.version(record.key, record.versionId);
+      if (entry && !isDeleteMarker(entry)) {
+        if (record.tags === undefined) delete entry.tags;
+        else entry.tags = record.tags;
+      }
       break;
     }
     case "createUpload":
@@ -120,8 +194,8 @@ export function applyRecord(buckets: Map<string, BucketState>, record: JournalRe
         const unused = part.blob.filter((segment) => !kept.has(segment.id));
         if (unused.length > 0) released.push(unused);
       }
-      const previous = bucket.setObject(record.object);
-      if (previous) released.push(previous.blob);
+      released.push(...blobsOf(bucket.addVersion(record.object)));
+      bucket.completedUploads.set(record.uploadId, record.object);
       break;
     }
     case "abortUpload": {
@@ -144,8 +218,16 @@ export function snapshotRecords(buckets: Map<string, BucketState>): JournalRecor
     if (Object.keys(bucket.configuration).length > 0) {
       records.push({ t: "configure", bucket: bucket.name, configuration: bucket.configuration });
     }
-    for (const object of bucket.objects.values())
-      records.push({ t: "putObject", bucket: bucket.name, object });
+    for (const history of bucket.versions.values()) {
+      // Oldest first, so replay rebuilds the same newest-first history.
+      for (const entry of [...history].reverse()) {
+        records.push(
+          isDeleteMarker(entry)
+            ? { t: "deleteObject", bucket: bucket.name, key: entry.key, marker: entry }
+            : { t: "putObject", bucket: bucket.name, object: entry },
+        );
+      }
+    }
     for (const upload of bucket.uploads.values()) {
       const { parts, ...record } = upload;
       records.push({ t: "createUpload", bucket: bucket.name, upload: record });
@@ -217,10 +299,13 @@ export class S3Store {
     const referenced = new Set<string>();
     let maxSequencer = 0n;
     for (const bucket of buckets.values()) {
-      for (const object of bucket.objects.values()) {
-        for (const segment of object.blob) referenced.add(segment.id);
-        const sequencer = BigInt(`0x${object.sequencer || "0"}`);
-        if (sequencer > maxSequencer) maxSequencer = sequencer;
+      for (const history of bucket.versions.values()) {
+        for (const object of history) {
+          if (isDeleteMarker(object)) continue;
+          for (const segment of object.blob) referenced.add(segment.id);
+          const sequencer = BigInt(`0x${object.sequencer || "0"}`);
+          if (sequencer > maxSequencer) maxSequencer = sequencer;
+        }
       }
       for (const upload of bucket.uploads.values()) {
         for (const part of upload.parts.values()) for (const segment of part.blob) referenced.add(segment.id);
