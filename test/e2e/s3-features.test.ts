@@ -290,6 +290,68 @@ describe("S3 features: tagging, policies, CORS, ownership, attributes, lifecycle
     expect(rules.CORSRules?.[0]?.AllowedOrigins).toEqual(["https://*.example.com"]);
   });
 
+  it("over HTTP, lets a page the engine does not allow through only where the bucket's CORS rules do, signed", async () => {
+    // https://shop.example.com is not an engine origin (corsOrigins has app.example.com): only bucket rules decide.
+    const page = "https://shop.example.com";
+    const corsBucket = "cors-over-http";
+    await s3.send(new CreateBucketCommand({ Bucket: corsBucket }));
+    const preflight = (origin: string, method: string) =>
+      fetch(`${engine.endpoint}/${corsBucket}/photo.jpg`, {
+        method: "OPTIONS",
+        headers: {
+          origin,
+          "access-control-request-method": method,
+          "access-control-request-headers": "content-type",
+        },
+      });
+    const beforeRules = await preflight(page, "PUT");
+    await s3.send(
+      new PutBucketCorsCommand({
+        Bucket: corsBucket,
+        CORSConfiguration: {
+          CORSRules: [
+            { AllowedOrigins: ["https://*.example.com"], AllowedMethods: ["PUT"], AllowedHeaders: ["*"] },
+          ],
+        },
+      }),
+    );
+    const allowed = await preflight(page, "PUT");
+    const otherSite = await preflight("https://evil.test", "PUT");
+    const otherMethod = await preflight(page, "DELETE");
+    // An unsigned write from the page is the engine's administrator, not something a CORS rule grants.
+    const unsigned = await fetch(`${engine.endpoint}/${corsBucket}/unsigned.jpg`, {
+      method: "PUT",
+      body: "x",
+      headers: { origin: page },
+    });
+    // A browser app's SDK signs its requests (the Origin header is the browser's, outside the signature).
+    const browserSdk = s3Client(engine.endpoint);
+    browserSdk.middlewareStack.add(
+      (next) => async (args) => {
+        (args.request as { headers: Record<string, string> }).headers.origin = page;
+        return next(args);
+      },
+      { step: "finalizeRequest", name: "browserOrigin", priority: "low" },
+    );
+    const signed = await browserSdk.send(
+      new PutObjectCommand({ Bucket: corsBucket, Key: "signed.jpg", Body: "y" }),
+    );
+    browserSdk.destroy();
+
+    expect(beforeRules.status).toBe(403);
+    expect(allowed.status).toBe(200);
+    expect(allowed.headers.get("access-control-allow-origin")).toBe(page);
+    expect(otherSite.status).toBe(403);
+    expect(otherMethod.status).toBe(403);
+    expect(unsigned.status).toBe(403);
+    expect(signed.$metadata.httpStatusCode).toBe(200);
+    await expect(
+      s3.send(new HeadObjectCommand({ Bucket: corsBucket, Key: "unsigned.jpg" })),
+    ).rejects.toMatchObject({
+      name: "NotFound",
+    });
+  });
+
   it("stores ownership controls and refuses ACLs once BucketOwnerEnforced", async () => {
     await s3.send(new CreateBucketCommand({ Bucket: "owned" }));
     await s3.send(

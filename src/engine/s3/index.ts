@@ -1,7 +1,7 @@
 import type { EngineContext } from "../context.ts";
 import type { LambdaNotification } from "../internal.ts";
 import type { EngineOptions } from "../options.ts";
-import type { Service, ServiceRequest, ServiceResponse } from "../types.ts";
+import type { RequestHead, Service, ServiceRequest, ServiceResponse } from "../types.ts";
 import {
   authorizeS3,
   bucketPolicyDocument,
@@ -157,6 +157,7 @@ export async function createS3Service(context: EngineContext, options: EngineOpt
   return {
     signingName: "s3",
     handle: (request) => handle(runtime, request),
+    allowsCrossOrigin: (head, origin) => bucketCorsAllows(runtime, head, origin),
     headObject(bucket, key) {
       const object = store.buckets.get(bucket)?.objects.get(key);
       return object ? summary(bucket, object) : undefined;
@@ -184,6 +185,38 @@ export async function createS3Service(context: EngineContext, options: EngineOpt
       await store.close();
     },
   };
+}
+
+/**
+ * Whether the bucket's own CORS rules let a page at `origin` make this request, for the edge, which refuses other
+ * pages. A preflight is judged on the method and headers it announces; an actual request must also be signed
+ * (SigV4 header or query), as a browser app's SDK or presigned request is: an unsigned request is the
+ * engine's administrator, and a CORS rule is no grant of that to every page the rule names.
+ */
+function bucketCorsAllows(runtime: S3Runtime, head: RequestHead, origin: string): boolean {
+  let bucket: string | undefined;
+  try {
+    bucket = resolveAddress(head.host, head.rawPath).bucket;
+  } catch {
+    return false;
+  }
+  const rules = bucket === undefined ? undefined : runtime.store.buckets.get(bucket)?.configuration.cors;
+  if (!rules) return false;
+  if (head.method === "OPTIONS") {
+    const method = head.headers["access-control-request-method"];
+    const requested = head.headers["access-control-request-headers"];
+    const names =
+      typeof requested === "string"
+        ? requested
+            .split(",")
+            .map((name) => name.trim())
+            .filter(Boolean)
+        : [];
+    return typeof method === "string" && s3CorsAllows(rules, origin, method, names) !== undefined;
+  }
+  const signed =
+    /^AWS4-HMAC-SHA256 /.test(String(head.headers.authorization ?? "")) || head.query.has("X-Amz-Signature");
+  return signed && s3CorsAllows(rules, origin, head.method) !== undefined;
 }
 
 /** CORS headers for a browser's actual request (one with `Origin`) that a bucket CORS rule allows. */
