@@ -241,20 +241,7 @@ function verifyChecksum(
   trailers: Record<string, string>,
   computed: (algorithm: ChecksumAlgorithm) => string | undefined,
 ): StoredChecksum | undefined {
-  const supplied: Array<{ algorithm: ChecksumAlgorithm; value: string }> = [];
-  for (const source of [headers, trailers]) {
-    for (const [name, raw] of Object.entries(source)) {
-      const algorithm = algorithmFromHeader(name);
-      const value = Array.isArray(raw) ? raw[0] : raw;
-      if (algorithm && value !== undefined) supplied.push({ algorithm, value: value.trim() });
-    }
-  }
-  if (supplied.length > 1) {
-    throw invalidRequest(
-      "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.",
-    );
-  }
-  const given = supplied[0];
+  const given = singleChecksumHeader([headers, trailers]);
   if (given) {
     if (!isWellFormedChecksum(given.algorithm, given.value)) {
       throw invalidRequest(`Value for ${checksumHeader(given.algorithm)} header is invalid.`);
@@ -291,18 +278,7 @@ function verifyChecksum(
 export function suppliedChecksum(
   headers: IncomingHttpHeaders,
 ): { algorithm: ChecksumAlgorithm; value: string } | undefined {
-  const supplied: Array<{ algorithm: ChecksumAlgorithm; value: string }> = [];
-  for (const [name, raw] of Object.entries(headers)) {
-    const algorithm = algorithmFromHeader(name);
-    const value = Array.isArray(raw) ? raw[0] : raw;
-    if (algorithm && value !== undefined) supplied.push({ algorithm, value: value.trim() });
-  }
-  if (supplied.length > 1) {
-    throw invalidRequest(
-      "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.",
-    );
-  }
-  const given = supplied[0];
+  const given = singleChecksumHeader([headers]);
   if (given && !isWellFormedChecksum(given.algorithm, given.value.replace(/-\d+$/, ""))) {
     throw invalidRequest(`Value for ${checksumHeader(given.algorithm)} header is invalid.`);
   }
@@ -314,4 +290,24 @@ export function withoutChecksumHeaders(headers: IncomingHttpHeaders): IncomingHt
   return Object.fromEntries(
     Object.entries(headers).filter(([name]) => algorithmFromHeader(name) === undefined),
   );
+}
+
+/** The `x-amz-checksum-<algorithm>` value among `sources` (headers, trailers); S3 refuses more than one. */
+function singleChecksumHeader(
+  sources: ReadonlyArray<Record<string, string | string[] | undefined>>,
+): { algorithm: ChecksumAlgorithm; value: string } | undefined {
+  const supplied: Array<{ algorithm: ChecksumAlgorithm; value: string }> = [];
+  for (const source of sources) {
+    for (const [name, raw] of Object.entries(source)) {
+      const algorithm = algorithmFromHeader(name);
+      const value = Array.isArray(raw) ? raw[0] : raw;
+      if (algorithm && value !== undefined) supplied.push({ algorithm, value: value.trim() });
+    }
+  }
+  if (supplied.length > 1) {
+    throw invalidRequest(
+      "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.",
+    );
+  }
+  return supplied[0];
 }
