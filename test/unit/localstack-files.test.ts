@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -104,5 +104,13 @@ describe("File: localstack/", () => {
       expect(readFileSync(path, "utf8").startsWith("#!/usr/bin/env bash\n"), script).toBe(true);
       expect(statSync(path).mode & 0o111, script).not.toBe(0);
     }
+  });
+});
+
+describe("File: .ci/localstack-suites.sh", () => {
+  it("names every end-to-end suite, either to run against LocalStack or as left out with its reason", () => {
+    const script = readFileSync(join(repoRoot, ".ci/localstack-suites.sh"), "utf8");
+    const suites = readdirSync(join(repoRoot, "test/e2e")).filter((name) => name.endsWith(".test.ts"));
+    expect(suites.filter((suite) => !script.includes(suite))).toEqual([]);
   });
 });
