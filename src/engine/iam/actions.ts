@@ -1,3 +1,4 @@
+import { iamPolicyArn, iamRoleArn } from "../arn.ts";
 import { IamError, IamValidationError } from "./errors.ts";
 import type { QueryParams } from "./query-params.ts";
 import type { IamStore, ManagedPolicyView, RoleState, Tag } from "./store.ts";
@@ -94,7 +95,7 @@ function listResult<T>(
 
 const roleResource = (params: QueryParams, store: IamStore, accountId: string): string => {
   const name = params.get("RoleName") ?? "";
-  return store.findRole(name)?.arn ?? `arn:aws:iam::${accountId}:role/${name}`;
+  return store.findRole(name)?.arn ?? iamRoleArn(accountId, name);
 };
 const policyResource = (params: QueryParams): string => params.get("PolicyArn") ?? "*";
 const anyResource = (): string => "*";
@@ -103,7 +104,7 @@ const anyResource = (): string => "*";
 export const iamActions: Record<string, IamAction> = {
   CreateRole: {
     resource: (params, _store, accountId) =>
-      `arn:aws:iam::${accountId}:role${params.get("Path") ?? "/"}${params.get("RoleName") ?? ""}`,
+      iamRoleArn(accountId, params.get("RoleName") ?? "", params.get("Path")),
     run: (params, store) => {
       const maxSessionDuration = params.integer("MaxSessionDuration");
       const description = params.get("Description");
@@ -244,7 +245,7 @@ export const iamActions: Record<string, IamAction> = {
   },
   CreatePolicy: {
     resource: (params, _store, accountId) =>
-      `arn:aws:iam::${accountId}:policy${params.get("Path") ?? "/"}${params.get("PolicyName") ?? ""}`,
+      iamPolicyArn(accountId, params.get("PolicyName") ?? "", params.get("Path")),
     run: (params, store) => {
       const path = params.get("Path");
       const description = params.get("Description");

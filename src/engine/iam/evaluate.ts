@@ -1,3 +1,4 @@
+import { accountRootArn } from "../arn.ts";
 import type { AuthorizationResult, ConditionContext } from "../types.ts";
 import { conditionsMatch } from "./conditions.ts";
 import { asList, type PolicyDocument, type PolicyStatement, type PrincipalValue } from "./policy-document.ts";
@@ -115,7 +116,7 @@ export function principalNames(value: PrincipalValue, principal: RequestPrincipa
  * the sessions of that role (`arn:aws:sts::<acct>:assumed-role/<role>/<session>`).
  */
 function awsPrincipalMatches(name: string, callerArn: string): boolean {
-  const policyArn = /^\d{12}$/.test(name) ? `arn:aws:iam::${name}:root` : name;
+  const policyArn = /^\d{12}$/.test(name) ? accountRootArn(name) : name;
   if (policyArn === callerArn) return true;
   const policyParts = policyArn.split(":");
   const callerParts = callerArn.split(":");

@@ -1,4 +1,5 @@
 import { randomInt } from "node:crypto";
+import { iamPolicyArn, iamRoleArn } from "../arn.ts";
 import type { IamRoleRecord } from "../internal.ts";
 import {
   DeleteConflictError,
@@ -120,7 +121,7 @@ export class IamStore {
     const role: RoleState = {
       roleName: input.roleName,
       roleId: newUniqueId("AROA"),
-      arn: `arn:aws:iam::${this.#accountId}:role${path}${input.roleName}`,
+      arn: iamRoleArn(this.#accountId, input.roleName, path),
       path,
       ...(input.description === undefined ? {} : { description: input.description }),
       assumeRolePolicyDocument: input.assumeRolePolicyDocument,
@@ -257,7 +258,7 @@ export class IamStore {
     const path = input.path ?? "/";
     validatePath(path);
     this.parse(input.document, "identity");
-    const arn = `arn:aws:iam::${this.#accountId}:policy${path}${input.policyName}`;
+    const arn = iamPolicyArn(this.#accountId, input.policyName, path);
     if (
       [...this.#policies.values()].some((policy) => nameKey(policy.policyName) === nameKey(input.policyName))
     ) {

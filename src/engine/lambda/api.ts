@@ -1,4 +1,5 @@
 import { notAuthorizedMessage } from "../access-denied.ts";
+import { lambdaFunctionArn } from "../arn.ts";
 import type { EngineContext } from "../context.ts";
 import { jsonResponse, restJsonError, ServiceError } from "../protocol.ts";
 import { lambdaLimits } from "../request-limits.ts";
@@ -7,7 +8,7 @@ import type { AsyncInvocationQueue } from "./async-queue.ts";
 import { type CodePackage, readCodePackage } from "./code-package.ts";
 import { CodePackageError, FunctionGoneError, RoleNotAssumableError, RunnerClosedError } from "./errors.ts";
 import { executionRoleAssumable } from "./execution-role.ts";
-import { functionArn, parseFunctionReference } from "./function-name.ts";
+import { parseFunctionReference } from "./function-name.ts";
 import {
   type FunctionRecord,
   type FunctionSettings,
@@ -135,7 +136,7 @@ export class LambdaApi {
   // --- helpers ---------------------------------------------------------------------------------------------
 
   #arn(name: string): string {
-    return functionArn(this.#deps.context.region, this.#deps.context.accountId, name);
+    return lambdaFunctionArn(this.#deps.context.region, this.#deps.context.accountId, name);
   }
 
   /** Finds the function a `FunctionName` (name, partial or full ARN) refers to; only `$LATEST` exists. */

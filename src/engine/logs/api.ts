@@ -1,3 +1,4 @@
+import { logGroupArn, logGroupResourceArn, logStreamArn } from "../arn.ts";
 import type { EngineEventBus } from "../context.ts";
 import { logsBatchBytes } from "../request-limits.ts";
 import { FilterPatternError, InvalidParameterError, ResourceNotFoundError } from "./errors.ts";
@@ -28,16 +29,16 @@ export class LogsArns {
 
   /** `...:log-group:<name>:*`, the form AWS returns in DescribeLogGroups and checks for group-level actions. */
   group(name: string): string {
-    return `arn:aws:logs:${this.region}:${this.accountId}:log-group:${name}:*`;
+    return logGroupResourceArn(this.region, this.accountId, name);
   }
 
   /** `...:log-group:<name>`, the `logGroupArn` field and the tagging APIs' form. */
   groupWithoutSuffix(name: string): string {
-    return `arn:aws:logs:${this.region}:${this.accountId}:log-group:${name}`;
+    return logGroupArn(this.region, this.accountId, name);
   }
 
   stream(group: string, stream: string): string {
-    return `arn:aws:logs:${this.region}:${this.accountId}:log-group:${group}:log-stream:${stream}`;
+    return logStreamArn(this.region, this.accountId, group, stream);
   }
 }
 
@@ -210,7 +211,7 @@ export class LogsApi {
       },
     },
     DescribeLogGroups: {
-      resource: (_input, arns) => `arn:aws:logs:${arns.region}:${arns.accountId}:log-group:*`,
+      resource: (_input, arns) => logGroupArn(arns.region, arns.accountId, "*"),
       run: (input, region) => {
         const prefix = optionalString(input, "logGroupNamePrefix");
         const pattern = optionalString(input, "logGroupNamePattern");

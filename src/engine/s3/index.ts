@@ -1,14 +1,9 @@
+import { s3Arn } from "../arn.ts";
 import type { EngineContext } from "../context.ts";
 import type { LambdaNotification } from "../internal.ts";
 import type { EngineOptions } from "../options.ts";
 import type { RequestHead, Service, ServiceRequest, ServiceResponse } from "../types.ts";
-import {
-  authorizeS3,
-  bucketPolicyDocument,
-  injectedReadFault,
-  s3Arn,
-  s3RequestConditions,
-} from "./access.ts";
+import { authorizeS3, bucketPolicyDocument, injectedReadFault, s3RequestConditions } from "./access.ts";
 import { resolveAddress } from "./addressing.ts";
 import * as bucketConfig from "./bucket-config.ts";
 import * as buckets from "./buckets.ts";

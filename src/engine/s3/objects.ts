@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
+import { s3Arn } from "../arn.ts";
 import { s3MaxPutBytes } from "../request-limits.ts";
 import type { ServiceResponse } from "../types.ts";
-import { assertAclAllowed, authorizeS3, bucketPolicyDocument, s3Arn } from "./access.ts";
+import { assertAclAllowed, authorizeS3, bucketPolicyDocument } from "./access.ts";
 import { assertKeyLength, decodeKey } from "./addressing.ts";
 import { type ChecksumAlgorithm, computeChecksum, md5Hex, parseAlgorithm } from "./checksums.ts";
 import { invalidArgument, invalidRequest, malformedXml, noSuchKey, S3Error } from "./errors.ts";

@@ -1,3 +1,4 @@
+import { assumedRoleArn } from "../arn.ts";
 import type { EngineContext } from "../context.ts";
 import { IamError, IamValidationError } from "../iam/errors.ts";
 import { QueryParams } from "../iam/query-params.ts";
@@ -131,7 +132,7 @@ function assumeRole(
     },
     AssumedRoleUser: {
       AssumedRoleId: `${role.roleId}:${sessionName}`,
-      Arn: `arn:aws:sts::${context.accountId}:assumed-role/${role.roleName}/${sessionName}`,
+      Arn: assumedRoleArn(context.accountId, role.roleName, sessionName),
     },
   };
 }
