@@ -1,4 +1,5 @@
 import { iamPolicyArn, iamRoleArn } from "../arn.ts";
+import { constraint, validationMessage } from "../validation-message.ts";
 import { IamError, IamValidationError } from "./errors.ts";
 import type { QueryParams } from "./query-params.ts";
 import type { IamStore, ManagedPolicyView, RoleState, Tag } from "./store.ts";
@@ -62,9 +63,7 @@ function policyXml(policy: ManagedPolicyView): Record<string, unknown> {
 function page<T>(items: T[], params: QueryParams): { items: T[]; IsTruncated: boolean; Marker?: string } {
   const maxItems = params.integer("MaxItems") ?? 100;
   if (maxItems < 1 || maxItems > 1000) {
-    throw new IamValidationError(
-      "1 validation error detected: Value at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 1000",
-    );
+    throw new IamValidationError(validationMessage("maxItems", undefined, constraint.between(1, 1000)));
   }
   const marker = params.get("Marker");
   let start = 0;
@@ -290,7 +289,7 @@ export const iamActions: Record<string, IamAction> = {
       const scope = params.get("Scope") ?? "All";
       if (scope !== "All" && scope !== "AWS" && scope !== "Local") {
         throw new IamValidationError(
-          `1 validation error detected: Value '${scope}' at 'scope' failed to satisfy constraint: Member must satisfy enum value set: [All, AWS, Local]`,
+          validationMessage("scope", scope, constraint.enumOf(["All", "AWS", "Local"])),
         );
       }
       const policies = store.listPolicies(

@@ -4,6 +4,7 @@ import type { EngineContext } from "../context.ts";
 import { jsonResponse, restJsonError, ServiceError } from "../protocol.ts";
 import { lambdaLimits } from "../request-limits.ts";
 import type { ServiceRequest, ServiceResponse } from "../types.ts";
+import { constraint, validationMessage } from "../validation-message.ts";
 import type { AsyncInvocationQueue } from "./async-queue.ts";
 import { type CodePackage, readCodePackage } from "./code-package.ts";
 import { CodePackageError, FunctionGoneError, RoleNotAssumableError, RunnerClosedError } from "./errors.ts";
@@ -142,10 +143,7 @@ export class LambdaApi {
   /** Finds the function a `FunctionName` (name, partial or full ARN) refers to; only `$LATEST` exists. */
   #find(reference: string, qualifier?: string | null): FunctionRecord {
     const parsed = parseFunctionReference(reference);
-    if (!parsed)
-      throw validation(
-        `1 validation error detected: Value '${reference}' at 'functionName' failed to satisfy constraint`,
-      );
+    if (!parsed) throw validation(validationMessage("functionName", reference));
     const record = this.#deps.store.get(parsed.name);
     const effectiveQualifier = qualifier ?? parsed.qualifier;
     if (parsed.accountId && parsed.accountId !== this.#deps.context.accountId)
@@ -224,7 +222,11 @@ export class LambdaApi {
       !/^arn:aws[a-zA-Z-]*:iam::\d{12}:role\/?[a-zA-Z_0-9+=,.@\-_/]+$/.test(role)
     ) {
       throw validation(
-        `1 validation error detected: Value '${String(role)}' at 'role' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+`,
+        validationMessage(
+          "role",
+          String(role),
+          constraint.pattern("arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+"),
+        ),
       );
     }
     const iam = this.#deps.context.internal.iam;
@@ -258,9 +260,7 @@ export class LambdaApi {
     if (body.Role !== undefined) settings.role = this.#validateRole(body.Role);
     if (body.Handler !== undefined) {
       if (typeof body.Handler !== "string" || !/^[^\s]{1,128}$/.test(body.Handler)) {
-        throw validation(
-          `1 validation error detected: Value '${String(body.Handler)}' at 'handler' failed to satisfy constraint`,
-        );
+        throw validation(validationMessage("handler", String(body.Handler)));
       }
       settings.handler = body.Handler;
     }
@@ -301,10 +301,7 @@ export class LambdaApi {
     const body = this.#json(request);
     const name =
       typeof body.FunctionName === "string" ? parseFunctionReference(body.FunctionName)?.name : undefined;
-    if (!name)
-      throw validation(
-        `1 validation error detected: Value '${String(body.FunctionName)}' at 'functionName' failed to satisfy constraint`,
-      );
+    if (!name) throw validation(validationMessage("functionName", String(body.FunctionName)));
     this.#authorize(request, "CreateFunction", this.#arn(name));
     if (body.PackageType !== undefined && body.PackageType !== "Zip") {
       throw invalid("The embedded engine runs Zip packages only.");
@@ -317,10 +314,7 @@ export class LambdaApi {
       throw invalid(
         "Runtime and Handler are mandatory parameters for functions created with deployment packages.",
       );
-    if (body.Role === undefined)
-      throw validation(
-        "1 validation error detected: Value null at 'role' failed to satisfy constraint: Member must not be null",
-      );
+    if (body.Role === undefined) throw validation(validationMessage("role", null, constraint.notNull));
     const settings = this.#settings(body);
     if (this.#deps.store.get(name)) {
       throw new ServiceError(409, "ResourceConflictException", `Function already exist: ${name}`);
@@ -442,7 +436,11 @@ export class LambdaApi {
     const invocationType = header(request, "x-amz-invocation-type") ?? "RequestResponse";
     if (!["RequestResponse", "Event", "DryRun"].includes(invocationType)) {
       throw validation(
-        `1 validation error detected: Value '${invocationType}' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]`,
+        validationMessage(
+          "invocationType",
+          invocationType,
+          constraint.enumOf(["Event", "RequestResponse", "DryRun"]),
+        ),
       );
     }
     if (invocationType === "DryRun") return { status: 204, headers: { "x-amz-executed-version": "$LATEST" } };
@@ -524,18 +522,20 @@ export class LambdaApi {
     const statementId = body.StatementId;
     if (typeof statementId !== "string" || !/^[a-zA-Z0-9-_.]{1,100}$/.test(statementId)) {
       throw validation(
-        `1 validation error detected: Value '${String(statementId)}' at 'statementId' failed to satisfy constraint: Member must satisfy regular expression pattern: ([a-zA-Z0-9-_.]+)`,
+        validationMessage("statementId", String(statementId), constraint.pattern("([a-zA-Z0-9-_.]+)")),
       );
     }
     if (typeof body.Action !== "string" || !/^(lambda:[*]|lambda:[a-zA-Z]+|[*])$/.test(body.Action)) {
       throw validation(
-        `1 validation error detected: Value '${String(body.Action)}' at 'action' failed to satisfy constraint: Member must satisfy regular expression pattern: (lambda:[*]|lambda:[a-zA-Z]+|[*])`,
+        validationMessage(
+          "action",
+          String(body.Action),
+          constraint.pattern("(lambda:[*]|lambda:[a-zA-Z]+|[*])"),
+        ),
       );
     }
     if (typeof body.Principal !== "string" || body.Principal === "") {
-      throw validation(
-        "1 validation error detected: Value null at 'principal' failed to satisfy constraint: Member must not be null",
-      );
+      throw validation(validationMessage("principal", null, constraint.notNull));
     }
     if (record.policy.some((statement) => statement.Sid === statementId)) {
       throw new ServiceError(
@@ -590,9 +590,7 @@ export class LambdaApi {
 
 function integerIn(value: unknown, field: string, min: number, max: number): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-    throw validation(
-      `1 validation error detected: Value '${String(value)}' at '${field}' failed to satisfy constraint: Member must have value between ${min} and ${max}`,
-    );
+    throw validation(validationMessage(field, String(value), constraint.between(min, max)));
   }
   return value;
 }

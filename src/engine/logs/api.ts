@@ -1,6 +1,7 @@
 import { logGroupArn, logGroupResourceArn, logStreamArn } from "../arn.ts";
 import type { EngineEventBus } from "../context.ts";
 import { logsBatchBytes } from "../request-limits.ts";
+import { constraint, validationMessage } from "../validation-message.ts";
 import { FilterPatternError, InvalidParameterError, ResourceNotFoundError } from "./errors.ts";
 import { compileFilterPattern, type LogFilter } from "./filter-pattern.ts";
 import type { LogJournal } from "./journal.ts";
@@ -61,9 +62,7 @@ function optionalString(input: Input, name: string): string | undefined {
 function requiredString(input: Input, name: string): string {
   const value = optionalString(input, name);
   if (value === undefined || value === "") {
-    throw new InvalidParameterError(
-      `1 validation error detected: Value null at '${name}' failed to satisfy constraint: Member must not be null`,
-    );
+    throw new InvalidParameterError(validationMessage(name, null, constraint.notNull));
   }
   return value;
 }
@@ -114,9 +113,7 @@ export function groupNameFromArn(arn: string): string | undefined {
 function limitOf(input: Input, max: number): number {
   const limit = optionalNumber(input, "limit") ?? max;
   if (!Number.isInteger(limit) || limit < 1 || limit > max) {
-    throw new InvalidParameterError(
-      `1 validation error detected: Value '${limit}' at 'limit' failed to satisfy constraint: Member must have value between 1 and ${max}`,
-    );
+    throw new InvalidParameterError(validationMessage("limit", limit, constraint.between(1, max)));
   }
   return limit;
 }
@@ -240,7 +237,7 @@ export class LogsApi {
         const days = optionalNumber(input, "retentionInDays");
         if (days === undefined || !retentionDays.has(days)) {
           throw new InvalidParameterError(
-            `1 validation error detected: Value '${String(days)}' at 'retentionInDays' failed to satisfy constraint: Member must satisfy enum value set: [${[...retentionDays].join(", ")}]`,
+            validationMessage("retentionInDays", String(days), constraint.enumOf([...retentionDays])),
           );
         }
         this.#store.setRetention(name, days);
@@ -288,7 +285,7 @@ export class LogsApi {
         const orderBy = optionalString(input, "orderBy") ?? "LogStreamName";
         if (orderBy !== "LogStreamName" && orderBy !== "LastEventTime") {
           throw new InvalidParameterError(
-            `1 validation error detected: Value '${orderBy}' at 'orderBy' failed to satisfy constraint: Member must satisfy enum value set: [LogStreamName, LastEventTime]`,
+            validationMessage("orderBy", orderBy, constraint.enumOf(["LogStreamName", "LastEventTime"])),
           );
         }
         if (orderBy === "LastEventTime" && prefix !== undefined) {
@@ -431,14 +428,10 @@ export class LogsApi {
     if (!stream) throw new ResourceNotFoundError("The specified log stream does not exist.");
     const raw = input.logEvents;
     if (!Array.isArray(raw) || raw.length === 0) {
-      throw new InvalidParameterError(
-        "1 validation error detected: Value '[]' at 'logEvents' failed to satisfy constraint: Member must have length greater than or equal to 1",
-      );
+      throw new InvalidParameterError(validationMessage("logEvents", "[]", constraint.minLength(1)));
     }
     if (raw.length > 10_000) {
-      throw new InvalidParameterError(
-        "1 validation error detected: Value at 'logEvents' failed to satisfy constraint: Member must have length less than or equal to 10000",
-      );
+      throw new InvalidParameterError(validationMessage("logEvents", undefined, constraint.maxLength(10000)));
     }
     const events = raw.map((item: unknown) => {
       const event = (item ?? {}) as Input;
