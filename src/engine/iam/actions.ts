@@ -1,4 +1,5 @@
 import { iamPolicyArn, iamRoleArn } from "../arn.ts";
+import { decodeOffsetToken, encodeOffsetToken, pageFrom } from "../paging.ts";
 import { constraint, validationMessage } from "../validation-message.ts";
 import { IamError, IamValidationError } from "./errors.ts";
 import type { QueryParams } from "./query-params.ts";
@@ -66,16 +67,12 @@ function page<T>(items: T[], params: QueryParams): { items: T[]; IsTruncated: bo
     throw new IamValidationError(validationMessage("maxItems", undefined, constraint.between(1, 1000)));
   }
   const marker = params.get("Marker");
-  let start = 0;
-  if (marker !== undefined) {
-    start = Number(Buffer.from(marker, "base64url").toString("utf8"));
-    if (!Number.isInteger(start) || start < 0) throw new IamError(400, "InvalidInput", "Invalid Marker.");
-  }
-  const slice = items.slice(start, start + maxItems);
-  const end = start + slice.length;
-  return end < items.length
-    ? { items: slice, IsTruncated: true, Marker: Buffer.from(String(end)).toString("base64url") }
-    : { items: slice, IsTruncated: false };
+  const start = marker === undefined ? 0 : decodeOffsetToken(marker);
+  if (start === undefined) throw new IamError(400, "InvalidInput", "Invalid Marker.");
+  const paged = pageFrom(items, start, maxItems);
+  return paged.next === undefined
+    ? { items: paged.items, IsTruncated: false }
+    : { items: paged.items, IsTruncated: true, Marker: encodeOffsetToken(paged.next) };
 }
 
 function listResult<T>(

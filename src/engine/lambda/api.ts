@@ -1,6 +1,7 @@
 import { notAuthorizedMessage } from "../access-denied.ts";
 import { lambdaFunctionArn } from "../arn.ts";
 import type { EngineContext } from "../context.ts";
+import { pageFrom } from "../paging.ts";
 import { jsonResponse, restJsonError, ServiceError } from "../protocol.ts";
 import { lambdaLimits } from "../request-limits.ts";
 import type { ServiceRequest, ServiceResponse } from "../types.ts";
@@ -346,13 +347,14 @@ export class LambdaApi {
     const limit = maxItems ? integerIn(Number(maxItems), "maxItems", 1, 10000) : 50;
     const marker = request.query.get("Marker");
     const all = this.#deps.store.list();
+    // The marker names the next page's first function, so it stays valid while functions are created.
     const start = marker
       ? all.findIndex((record) => record.name === Buffer.from(marker, "base64url").toString())
       : 0;
-    const page = all.slice(Math.max(0, start), Math.max(0, start) + limit);
-    const next = all[Math.max(0, start) + limit];
+    const page = pageFrom(all, Math.max(0, start), limit);
+    const next = page.next === undefined ? undefined : all[page.next];
     return jsonResponse({
-      Functions: page.map(renderConfiguration),
+      Functions: page.items.map(renderConfiguration),
       ...(next ? { NextMarker: Buffer.from(next.name).toString("base64url") } : {}),
     });
   }

@@ -1,5 +1,6 @@
 import { logGroupArn, logGroupResourceArn, logStreamArn } from "../arn.ts";
 import type { EngineEventBus } from "../context.ts";
+import { decodeOffsetToken, encodeOffsetToken, pageFrom } from "../paging.ts";
 import { logsBatchBytes } from "../request-limits.ts";
 import { constraint, validationMessage } from "../validation-message.ts";
 import { FilterPatternError, InvalidParameterError, ResourceNotFoundError } from "./errors.ts";
@@ -122,19 +123,16 @@ function limitOf(input: Input, max: number): number {
 function offsetOf(input: Input): number {
   const token = optionalString(input, "nextToken");
   if (token === undefined) return 0;
-  const match = /^o\/(\d+)$/.exec(Buffer.from(token, "base64url").toString("utf8"));
-  if (!match) throw new InvalidParameterError("The specified nextToken is invalid.");
-  return Number(match[1]);
+  const offset = decodeOffsetToken(token);
+  if (offset === undefined) throw new InvalidParameterError("The specified nextToken is invalid.");
+  return offset;
 }
 
 function pageOf<T>(items: T[], input: Input, max: number): { items: T[]; nextToken?: string } {
-  const offset = offsetOf(input);
-  const limit = limitOf(input, max);
-  const slice = items.slice(offset, offset + limit);
-  const end = offset + slice.length;
-  return end < items.length
-    ? { items: slice, nextToken: Buffer.from(`o/${end}`).toString("base64url") }
-    : { items: slice };
+  const page = pageFrom(items, offsetOf(input), limitOf(input, max));
+  return page.next === undefined
+    ? { items: page.items }
+    : { items: page.items, nextToken: encodeOffsetToken(page.next) };
 }
 
 /** Everything the operations need besides their input. */
