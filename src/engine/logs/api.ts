@@ -1,20 +1,29 @@
 import { logGroupArn, logGroupResourceArn, logStreamArn } from "../arn.ts";
 import type { EngineEventBus } from "../context.ts";
-import { decodeOffsetToken, encodeOffsetToken, pageFrom } from "../paging.ts";
 import { logsBatchBytes } from "../request-limits.ts";
 import { constraint, validationMessage } from "../validation-message.ts";
 import { FilterPatternError, InvalidParameterError, ResourceNotFoundError } from "./errors.ts";
 import { compileFilterPattern, type LogFilter } from "./filter-pattern.ts";
 import type { LogJournal } from "./journal.ts";
 import { clampLimit, decodeFilterToken, encodeFilterToken, pageLogEvents } from "./paging.ts";
+import {
+  groupNameFromArn,
+  groupNameOf,
+  type Input,
+  optionalBoolean,
+  optionalNumber,
+  optionalString,
+  pageOf,
+  requiredString,
+  stringList,
+  tagMap,
+} from "./parameters.ts";
 import type { LogGroupState, LogStore, NewLogEvent } from "./store.ts";
 
 /**
  * The CloudWatch Logs operations (JSON 1.1 bodies in, plain objects out) and, per operation, the resource ARN
  * IAM checks for role callers.
  */
-
-type Input = Record<string, unknown>;
 
 export interface LogsOperation {
   /** ARN the caller needs `logs:<Operation>` on. */
@@ -51,89 +60,6 @@ const dayMs = 86_400_000;
 /** AWS rejects events more than 2 hours ahead or 14 days behind ingestion time. */
 const maxFutureMs = 2 * 3_600_000;
 const maxPastMs = 14 * dayMs;
-
-/** Parameters read from a JSON body, with the AWS validation messages. */
-function optionalString(input: Input, name: string): string | undefined {
-  const value = input[name];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== "string") throw new InvalidParameterError(`Value for ${name} must be a string`);
-  return value;
-}
-
-function requiredString(input: Input, name: string): string {
-  const value = optionalString(input, name);
-  if (value === undefined || value === "") {
-    throw new InvalidParameterError(validationMessage(name, null, constraint.notNull));
-  }
-  return value;
-}
-
-function optionalNumber(input: Input, name: string): number | undefined {
-  const value = input[name];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== "number" || !Number.isFinite(value))
-    throw new InvalidParameterError(`Value for ${name} must be a number`);
-  return value;
-}
-
-function optionalBoolean(input: Input, name: string): boolean | undefined {
-  const value = input[name];
-  return value === undefined || value === null ? undefined : value === true;
-}
-
-function stringList(input: Input, name: string): string[] | undefined {
-  const value = input[name];
-  if (value === undefined || value === null) return undefined;
-  if (!Array.isArray(value) || !value.every((item) => typeof item === "string")) {
-    throw new InvalidParameterError(`Value for ${name} must be a list of strings`);
-  }
-  return value as string[];
-}
-
-function tagMap(input: Input, name: string): Record<string, string> {
-  const value = input[name];
-  if (value === undefined || value === null) return {};
-  if (typeof value !== "object" || Array.isArray(value))
-    throw new InvalidParameterError(`Value for ${name} must be a map`);
-  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, String(item)]));
-}
-
-/** `logGroupName`, or `logGroupIdentifier` (a name or an ARN, with or without `:*`). */
-function groupNameOf(input: Input): string {
-  const identifier = optionalString(input, "logGroupIdentifier");
-  if (identifier !== undefined) return groupNameFromArn(identifier) ?? identifier;
-  return requiredString(input, "logGroupName");
-}
-
-/** The log group name inside a log-group ARN, or undefined when `arn` is not one. */
-export function groupNameFromArn(arn: string): string | undefined {
-  const match = /^arn:[^:]+:logs:[^:]*:[^:]*:log-group:([^:]+)(:\*)?$/.exec(arn);
-  return match?.[1];
-}
-
-function limitOf(input: Input, max: number): number {
-  const limit = optionalNumber(input, "limit") ?? max;
-  if (!Number.isInteger(limit) || limit < 1 || limit > max) {
-    throw new InvalidParameterError(validationMessage("limit", limit, constraint.between(1, max)));
-  }
-  return limit;
-}
-
-/** Describe* tokens are opaque offsets into the sorted listing. */
-function offsetOf(input: Input): number {
-  const token = optionalString(input, "nextToken");
-  if (token === undefined) return 0;
-  const offset = decodeOffsetToken(token);
-  if (offset === undefined) throw new InvalidParameterError("The specified nextToken is invalid.");
-  return offset;
-}
-
-function pageOf<T>(items: T[], input: Input, max: number): { items: T[]; nextToken?: string } {
-  const page = pageFrom(items, offsetOf(input), limitOf(input, max));
-  return page.next === undefined
-    ? { items: page.items }
-    : { items: page.items, nextToken: encodeOffsetToken(page.next) };
-}
 
 /** Everything the operations need besides their input. */
 export interface LogsApiDependencies {
