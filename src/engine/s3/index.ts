@@ -7,6 +7,7 @@ import { authorizeS3, bucketPolicyDocument, injectedReadFault, s3RequestConditio
 import { resolveAddress } from "./addressing.ts";
 import * as bucketConfig from "./bucket-config.ts";
 import * as buckets from "./buckets.ts";
+import * as copy from "./copy-object.ts";
 import { corsResponseHeaders, s3CorsAllows } from "./cors.ts";
 import { errorResponse, S3Error } from "./errors.ts";
 import { Sequencer } from "./events.ts";
@@ -80,7 +81,7 @@ const handlers: Record<OperationName, S3Handler> = {
   ListMultipartUploads: multipart.listMultipartUploads,
   DeleteObjects: objects.deleteObjects,
   PutObject: objects.putObject,
-  CopyObject: objects.copyObject,
+  CopyObject: copy.copyObject,
   GetObject: objects.getObject,
   HeadObject: objects.headObject,
   DeleteObject: objects.deleteObject,

@@ -12,10 +12,11 @@ import {
   multipartEtag,
   parseAlgorithm,
 } from "./checksums.ts";
+import { copySourceObject } from "./copy-object.ts";
 import { invalidArgument, invalidRequest, malformedXml, noSuchUpload, S3Error } from "./errors.ts";
 import { emitObjectCreated } from "./events.ts";
 import { attributesFromRequest, encryptionHeaders } from "./object-headers.ts";
-import { checksumElement, checkWritePreconditions, copySourceObject, newVersionId } from "./objects.ts";
+import { checksumElement, checkWritePreconditions, newVersionId } from "./objects.ts";
 import { readPayload, storePayload, suppliedChecksum, withoutChecksumHeaders } from "./payload.ts";
 import {
   emptyResponse,
