@@ -13,6 +13,7 @@ import { errorResponse, S3Error } from "./errors.ts";
 import { Sequencer } from "./events.ts";
 import * as lists from "./list-objects.ts";
 import * as multipart from "./multipart.ts";
+import * as multipartListing from "./multipart-listing.ts";
 import { lambdaNotifications } from "./notifications.ts";
 import * as subresources from "./object-subresources.ts";
 import * as objects from "./objects.ts";
@@ -78,7 +79,7 @@ const handlers: Record<OperationName, S3Handler> = {
   ListObjects: lists.listObjects,
   ListObjectsV2: lists.listObjectsV2,
   ListObjectVersions: lists.listObjectVersions,
-  ListMultipartUploads: multipart.listMultipartUploads,
+  ListMultipartUploads: multipartListing.listMultipartUploads,
   DeleteObjects: objects.deleteObjects,
   PutObject: objects.putObject,
   CopyObject: copy.copyObject,
@@ -90,7 +91,7 @@ const handlers: Record<OperationName, S3Handler> = {
   UploadPartCopy: multipart.uploadPartCopy,
   CompleteMultipartUpload: multipart.completeMultipartUpload,
   AbortMultipartUpload: multipart.abortMultipartUpload,
-  ListParts: multipart.listParts,
+  ListParts: multipartListing.listParts,
   PutBucketCors: bucketConfig.putBucketCors,
   GetBucketCors: bucketConfig.getBucketCors,
   DeleteBucketCors: bucketConfig.deleteBucketCors,
