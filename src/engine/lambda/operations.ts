@@ -66,13 +66,15 @@ export function findOperation(
   extra: string | undefined,
 ): LambdaOperation | undefined {
   const onCollection = name === undefined || name === "";
-  return operations.find(
-    (candidate) =>
-      candidate.method === method &&
-      (candidate.on === "collection") === onCollection &&
-      candidate.sub === sub &&
-      (candidate.extra === "any" || (candidate.extra === "required" ? Boolean(extra) : extra === undefined)),
-  );
+  return operations.find((candidate) => {
+    if (candidate.method !== method || (candidate.on === "collection") !== onCollection) return false;
+    // Without a function name, whatever follows is not looked at (as the if/else router this replaced did).
+    if (onCollection) return true;
+    if (candidate.sub !== sub) return false;
+    return (
+      candidate.extra === "any" || (candidate.extra === "required" ? Boolean(extra) : extra === undefined)
+    );
+  });
 }
 
 /** The request's JSON object body (`{}` when empty); SerializationException for anything else. */
