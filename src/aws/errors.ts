@@ -3,6 +3,27 @@ export function errorName(error: unknown): string {
   return typeof error === "object" && error !== null ? String((error as { name?: unknown }).name ?? "") : "";
 }
 
+/**
+ * The error names AWS answers when the thing asked for does not exist: a resource (`ResourceNotFoundException`,
+ * `NoSuchBucket`, `NoSuchKey`, IAM's `NoSuchEntity`, HEAD's bare `NotFound`) or one of a bucket's optional
+ * configurations. LocalStack spells IAM's as `NoSuchEntityException`.
+ */
+const notFoundErrorNames = new Set([
+  "ResourceNotFoundException",
+  "NotFound",
+  "NoSuchBucket",
+  "NoSuchKey",
+  "NoSuchEntity",
+  "NoSuchEntityException",
+  "NoSuchPublicAccessBlockConfiguration",
+  "ServerSideEncryptionConfigurationNotFoundError",
+]);
+
+/** Whether an SDK v3 error says that what was asked for does not exist. */
+export function isNotFoundError(error: unknown): boolean {
+  return notFoundErrorNames.has(errorName(error));
+}
+
 /** HTTP status of an SDK v3 error, when the service answered. */
 export function httpStatusOf(error: unknown): number | undefined {
   return (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;

@@ -11,7 +11,7 @@ import { FlowModel, type FlowUpdate } from "./flow.ts";
 import { checkStackHealth, type HealthReport } from "./health.ts";
 import { recentLogEvents } from "./log-feed.ts";
 import { listRecords } from "./records.ts";
-import { createDashboardRoute, type DashboardBackend, jsonResponse, publishFlowUpdate } from "./routes.ts";
+import { createDashboardRoute, type DashboardBackend, liveJson, publishFlowUpdate } from "./routes.ts";
 import { uploadObject } from "./upload.ts";
 
 /** URL prefix of the dashboard on the engine's edge. */
@@ -167,7 +167,7 @@ export function registerDashboard(
       const serving = current.get(edge);
       return serving
         ? serving.route(request, url, body)
-        : Promise.resolve(jsonResponse(404, { error: "no dashboard" }));
+        : Promise.resolve(liveJson({ error: "no dashboard" }, 404));
     });
   }
   return dashboard;

@@ -1,7 +1,7 @@
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { AwsClients } from "../aws/clients.ts";
-import { errorName } from "../aws/errors.ts";
+import { isNotFoundError } from "../aws/errors.ts";
 import type { ImageMetadataItem } from "../function/record.ts";
 import { scanRecordsUpTo } from "../pipeline/records.ts";
 import type { Stack } from "../stack/spec.ts";
@@ -51,7 +51,7 @@ export async function listRecords(
   try {
     ({ items, complete } = await scanRecordsUpTo(clients, stack, options.scanLimit ?? RECORDS_SCAN_LIMIT));
   } catch (error) {
-    if (errorName(error) === "ResourceNotFoundException") return { records: [], total: 0, complete: true };
+    if (isNotFoundError(error)) return { records: [], total: 0, complete: true };
     throw error;
   }
   items.sort((a, b) => String(b.processedAt).localeCompare(String(a.processedAt)));

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import type { FailedEventView } from "../engine/control.ts";
 import type { InternalRoute } from "../engine/edge.ts";
+import { jsonResponse } from "../engine/protocol.ts";
 import type { ServiceResponse } from "../engine/types.ts";
 import type { LogEvent } from "../pipeline/logs.ts";
 import type { Stack } from "../stack/spec.ts";
@@ -46,12 +47,12 @@ export interface DashboardBackend {
   redrive(id: string): Promise<void>;
 }
 
-/** JSON response with no caching: every panel shows live state. */
-export const jsonResponse = (status: number, data: unknown): ServiceResponse => ({
-  status,
-  headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" },
-  body: JSON.stringify(data),
-});
+const liveJsonHeaders = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" };
+
+/** The engine's JSON response, not cached: every panel shows live state. */
+export function liveJson(body: unknown, status = 200): ServiceResponse {
+  return jsonResponse(body, status, liveJsonHeaders);
+}
 
 /** The names the page shows in its header. */
 export function stackSummary(stack: Stack) {
@@ -109,12 +110,12 @@ export function createDashboardRoute(options: DashboardRouteOptions): InternalRo
           at: options.now(),
         }),
       ]),
-    "GET /api/flow": async () => jsonResponse(200, { rows: backend.rows() }),
-    "GET /api/source": async () => jsonResponse(200, backend.source()),
-    "GET /api/health": async () => jsonResponse(200, await backend.health()),
-    "GET /api/records": async () => jsonResponse(200, await backend.records()),
-    "GET /api/logs": async () => jsonResponse(200, await backend.logs()),
-    "GET /api/failed": async () => jsonResponse(200, { events: await backend.failed() }),
+    "GET /api/flow": async () => liveJson({ rows: backend.rows() }),
+    "GET /api/source": async () => liveJson(backend.source()),
+    "GET /api/health": async () => liveJson(await backend.health()),
+    "GET /api/records": async () => liveJson(await backend.records()),
+    "GET /api/logs": async () => liveJson(await backend.logs()),
+    "GET /api/failed": async () => liveJson({ events: await backend.failed() }),
     "POST /api/upload": async (request, url, body) => {
       const contentType = request.headers["content-type"];
       const result = await backend.upload({
@@ -122,7 +123,7 @@ export function createDashboardRoute(options: DashboardRouteOptions): InternalRo
         body,
         ...(contentType ? { contentType } : {}),
       });
-      return jsonResponse(201, result);
+      return liveJson(result, 201);
     },
   };
 
@@ -130,8 +131,7 @@ export function createDashboardRoute(options: DashboardRouteOptions): InternalRo
     const method = request.method === "HEAD" ? "GET" : (request.method ?? "GET");
     const path = url.pathname.slice(prefix.length) || "";
     if (path === "") return { status: 308, headers: { location: `${prefix}/` } };
-    if (options.closed())
-      return jsonResponse(503, { error: "the dashboard is closed (its server is stopping)" });
+    if (options.closed()) return liveJson({ error: "the dashboard is closed (its server is stopping)" }, 503);
     try {
       if (method === "POST") {
         if (request.headers[CSRF_HEADER] !== "1") {
@@ -148,7 +148,7 @@ export function createDashboardRoute(options: DashboardRouteOptions): InternalRo
       if (redrive && method === "POST") {
         const id = decodeURIComponent(redrive[1] as string);
         await backend.redrive(id);
-        return jsonResponse(202, { redriven: id });
+        return liveJson({ redriven: id }, 202);
       }
       const handler = routes[`${method} ${path}`];
       if (handler) return await handler(request, url, body);
@@ -158,13 +158,16 @@ export function createDashboardRoute(options: DashboardRouteOptions): InternalRo
         `${method} ${url.pathname} is not a dashboard route`,
       );
     } catch (error) {
-      if (error instanceof DashboardRequestError) return jsonResponse(error.status, { error: error.message });
+      if (error instanceof DashboardRequestError) return liveJson({ error: error.message }, error.status);
       options.log(
         `dashboard: ${method} ${path} failed: ${error instanceof Error ? error.stack : String(error)}`,
       );
-      return jsonResponse(500, {
-        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-      });
+      return liveJson(
+        {
+          error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+        },
+        500,
+      );
     }
   };
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
+import { accountRootArn, assumedRoleArn } from "./arn.ts";
 import type { InternalApis } from "./internal.ts";
 import type { Authorizer, Caller, FaultOptions, ObjectCreatedEvent } from "./types.ts";
 
@@ -33,7 +34,7 @@ export class CredentialStore {
     const caller: Caller = {
       accessKeyId,
       accountId: this.#accountId,
-      arn: `arn:aws:sts::${this.#accountId}:assumed-role/${roleName}/${sessionName}`,
+      arn: assumedRoleArn(this.#accountId, roleName, sessionName),
       role: { roleName, roleArn, sessionName },
     };
     this.#byAccessKey.set(accessKeyId, caller);
@@ -56,7 +57,7 @@ export class CredentialStore {
     return {
       accessKeyId: accessKeyId ?? "anonymous",
       accountId: this.#accountId,
-      arn: `arn:aws:iam::${this.#accountId}:root`,
+      arn: accountRootArn(this.#accountId),
     };
   }
 }

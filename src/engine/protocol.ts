@@ -75,8 +75,13 @@ export function queryResponse(
   };
 }
 
-export function jsonResponse(body: unknown, status = 200, contentType = "application/json"): ServiceResponse {
-  return { status, headers: { "content-type": contentType }, body: JSON.stringify(body) };
+/** `body` as JSON; `headers` are added to (or replace) the JSON content type. */
+export function jsonResponse(
+  body: unknown,
+  status = 200,
+  headers: Record<string, string> = {},
+): ServiceResponse {
+  return { status, headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) };
 }
 
 /** Typed engine error a service throws; the service's own protocol turns it into a response. */

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { s3Arn } from "../engine/arn.ts";
 /**
  * The S3 event notification format, in one place: the engine delivers it, `reconcile` and the probes synthesize
  * it, the function parses it (src/function/s3-event.ts decodes keys).
@@ -117,7 +118,7 @@ export function buildS3Event(event: ObjectCreated, source: S3EventSource): S3Eve
           bucket: {
             name: event.bucket,
             ownerIdentity: { principalId: source.bucketOwnerId },
-            arn: `arn:aws:s3:::${event.bucket}`,
+            arn: s3Arn(event.bucket),
           },
           object,
         },

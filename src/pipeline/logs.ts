@@ -1,6 +1,6 @@
 import { type FilteredLogEvent, FilterLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import type { AwsClients } from "../aws/clients.ts";
-import { errorName } from "../aws/errors.ts";
+import { isNotFoundError } from "../aws/errors.ts";
 
 export interface LogEvent {
   timestamp: number;
@@ -49,7 +49,7 @@ export async function fetchLogEvents(
       nextToken = page.nextToken;
     } while (nextToken);
   } catch (error) {
-    if (errorName(error) === "ResourceNotFoundException") return [];
+    if (isNotFoundError(error)) return [];
     throw error;
   }
   return events.sort((a, b) => a.timestamp - b.timestamp);

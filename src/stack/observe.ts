@@ -15,27 +15,17 @@ import {
 } from "@aws-sdk/client-s3";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import type { AwsClients } from "../aws/clients.ts";
-import { errorName } from "../aws/errors.ts";
+import { isNotFoundError } from "../aws/errors.ts";
 import type { ObservedStack } from "./check.ts";
 import { normalizePolicy } from "./compare.ts";
 import type { Stack } from "./spec.ts";
-
-const notFound = new Set([
-  "ResourceNotFoundException",
-  "NotFound",
-  "NoSuchBucket",
-  "NoSuchEntity",
-  "NoSuchEntityException",
-  "NoSuchPublicAccessBlockConfiguration",
-  "ServerSideEncryptionConfigurationNotFoundError",
-]);
 
 /** Runs a read; "not found" errors become null, anything else propagates. */
 async function orNull<T>(read: () => Promise<T>): Promise<T | null> {
   try {
     return await read();
   } catch (error) {
-    if (notFound.has(errorName(error))) return null;
+    if (isNotFoundError(error)) return null;
     throw error;
   }
 }

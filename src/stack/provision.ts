@@ -41,7 +41,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { codeSha256 } from "../artifact/sha.ts";
 import type { AwsClients } from "../aws/clients.ts";
-import { errorName } from "../aws/errors.ts";
+import { errorName, isNotFoundError } from "../aws/errors.ts";
 import {
   desiredLambdaNotification,
   isOurNotification,
@@ -111,7 +111,7 @@ export async function provisionStack(options: ProvisionOptions): Promise<StepRes
       }
       return "unchanged";
     } catch (error) {
-      if (errorName(error) !== "ResourceNotFoundException") throw error;
+      if (!isNotFoundError(error)) throw error;
     }
     await clients.dynamodb.send(new CreateTableCommand(tableDefinition(stack)));
     await waitUntilTableExists({ client: clients.dynamodb, ...timing }, { TableName: stack.table });
@@ -123,7 +123,7 @@ export async function provisionStack(options: ProvisionOptions): Promise<StepRes
       await clients.s3.send(new HeadBucketCommand({ Bucket: stack.bucket }));
       return "unchanged";
     } catch (error) {
-      if (errorName(error) !== "NotFound" && errorName(error) !== "NoSuchBucket") throw error;
+      if (!isNotFoundError(error)) throw error;
     }
     await clients.s3.send(
       new CreateBucketCommand({
@@ -145,7 +145,7 @@ export async function provisionStack(options: ProvisionOptions): Promise<StepRes
       if (c?.BlockPublicAcls && c.IgnorePublicAcls && c.BlockPublicPolicy && c.RestrictPublicBuckets)
         return "unchanged";
     } catch (error) {
-      if (errorName(error) !== "NoSuchPublicAccessBlockConfiguration") throw error;
+      if (!isNotFoundError(error)) throw error;
       existed = false;
     }
     await clients.s3.send(
@@ -171,7 +171,7 @@ export async function provisionStack(options: ProvisionOptions): Promise<StepRes
       const rule = c?.Rules?.[0]?.ApplyServerSideEncryptionByDefault;
       if (c?.Rules?.length === 1 && rule?.SSEAlgorithm === "AES256") return "unchanged";
     } catch (error) {
-      if (errorName(error) !== "ServerSideEncryptionConfigurationNotFoundError") throw error;
+      if (!isNotFoundError(error)) throw error;
       existed = false;
     }
     await clients.s3.send(
@@ -199,7 +199,7 @@ export async function provisionStack(options: ProvisionOptions): Promise<StepRes
       );
       return ["updated", "trust policy"];
     } catch (error) {
-      if (errorName(error) !== "NoSuchEntity" && errorName(error) !== "NoSuchEntityException") throw error;
+      if (!isNotFoundError(error)) throw error;
     }
     await clients.iam.send(
       new CreateRoleCommand({
@@ -266,7 +266,7 @@ export async function provisionStack(options: ProvisionOptions): Promise<StepRes
     try {
       existing = await clients.lambda.send(new GetFunctionCommand({ FunctionName: stack.functionName }));
     } catch (error) {
-      if (errorName(error) !== "ResourceNotFoundException") throw error;
+      if (!isNotFoundError(error)) throw error;
     }
     if (!existing) {
       await createFunctionWithRetry(
@@ -322,7 +322,7 @@ export async function provisionStack(options: ProvisionOptions): Promise<StepRes
       );
       statements = ((Policy ? JSON.parse(Policy) : {}) as { Statement?: unknown[] }).Statement ?? [];
     } catch (error) {
-      if (errorName(error) !== "ResourceNotFoundException") throw error;
+      if (!isNotFoundError(error)) throw error;
     }
     const existing = statements.find(
       (s) => (s as { Sid?: string }).Sid === stack.invokePermission.statementId,

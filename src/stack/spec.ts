@@ -1,4 +1,12 @@
 import { FUNCTION_HANDLER } from "../artifact/handler.ts";
+import {
+  dynamodbTableArn,
+  iamRoleArn,
+  lambdaFunctionArn,
+  logGroupResourceArn,
+  logStreamArn,
+  s3Arn,
+} from "../engine/arn.ts";
 
 /**
  * The one source of truth for the stack: names, ARNs, policies and the notification. The provisioner, the
@@ -127,17 +135,15 @@ export function settingsFromEnvironment(env: Record<string, string | undefined>)
 /** Derives the whole stack from settings (defaults for local targets). */
 export function defineStack(overrides: Partial<StackSettings> = {}): Stack {
   const s: StackSettings = { ...LOCAL_DEFAULTS, ...overrides };
-  const bucketArn = `arn:aws:s3:::${s.bucket}`;
   const logGroupName = `/aws/lambda/${s.functionName}`;
-  const logGroupArn = `arn:aws:logs:${s.region}:${s.accountId}:log-group:${logGroupName}`;
   const arns = {
-    bucket: bucketArn,
-    bucketObjects: `${bucketArn}/*`,
-    table: `arn:aws:dynamodb:${s.region}:${s.accountId}:table/${s.table}`,
-    role: `arn:aws:iam::${s.accountId}:role/${s.roleName}`,
-    function: `arn:aws:lambda:${s.region}:${s.accountId}:function:${s.functionName}`,
-    logGroup: `${logGroupArn}:*`,
-    logStreams: `${logGroupArn}:log-stream:*`,
+    bucket: s3Arn(s.bucket),
+    bucketObjects: s3Arn(s.bucket, "*"),
+    table: dynamodbTableArn(s.region, s.accountId, s.table),
+    role: iamRoleArn(s.accountId, s.roleName),
+    function: lambdaFunctionArn(s.region, s.accountId, s.functionName),
+    logGroup: logGroupResourceArn(s.region, s.accountId, logGroupName),
+    logStreams: logStreamArn(s.region, s.accountId, logGroupName, "*"),
   };
   return {
     ...s,
@@ -187,7 +193,7 @@ export function defineStack(overrides: Partial<StackSettings> = {}): Stack {
       statementId: PERMISSION_STATEMENT_ID,
       action: "lambda:InvokeFunction",
       principal: "s3.amazonaws.com",
-      sourceArn: bucketArn,
+      sourceArn: arns.bucket,
       sourceAccount: s.accountId,
     },
     notification: { id: NOTIFICATION_ID, events: ["s3:ObjectCreated:*"], prefix: s.uploadPrefix },

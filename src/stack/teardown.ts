@@ -17,7 +17,7 @@ import {
   PutBucketNotificationConfigurationCommand,
 } from "@aws-sdk/client-s3";
 import type { AwsClients } from "../aws/clients.ts";
-import { errorName } from "../aws/errors.ts";
+import { isNotFoundError } from "../aws/errors.ts";
 import { isOurNotification } from "./compare.ts";
 import { TeardownError } from "./errors.ts";
 import type { Stack } from "./spec.ts";
@@ -30,14 +30,6 @@ export interface TeardownResult {
   action: TeardownAction;
   detail?: string;
 }
-
-const absentErrors = new Set([
-  "ResourceNotFoundException",
-  "NoSuchBucket",
-  "NoSuchEntity",
-  "NoSuchEntityException",
-  "NotFound",
-]);
 
 /**
  * Removes the stack in safe order: notification first (no new events), then function, role, log group and,
@@ -60,7 +52,7 @@ export async function teardownStack(options: {
     try {
       outcome = await action();
     } catch (error) {
-      if (!absentErrors.has(errorName(error))) throw new TeardownError(step, resource, error);
+      if (!isNotFoundError(error)) throw new TeardownError(step, resource, error);
       outcome = "absent";
     }
     const [done, detail] = Array.isArray(outcome) ? outcome : [outcome, undefined];
@@ -171,7 +163,7 @@ async function emptyBucket(clients: AwsClients, bucket: string): Promise<number>
     } while (keyMarker);
   } catch (error) {
     // Emulators without ListObjectVersions: fall back to plain listing (unversioned buckets need nothing more).
-    if (absentErrors.has(errorName(error))) throw error;
+    if (isNotFoundError(error)) throw error;
     versionsSupported = false;
   }
   if (!versionsSupported) {

@@ -90,3 +90,13 @@ describe("Import direction: src/engine", () => {
     ]);
   });
 });
+
+describe("Import direction: src/engine/arn.ts", () => {
+  it("imports nothing, so the stack and the event shapes can build ARNs with it without loading the engine", () => {
+    // Act
+    const imports = importsOf(readFileSync(join(repo, "src/engine/arn.ts"), "utf8"));
+
+    // Assess
+    expect(imports).toEqual([]);
+  });
+});

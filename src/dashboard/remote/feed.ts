@@ -1,6 +1,6 @@
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import type { AwsClients } from "../../aws/clients.ts";
-import { errorName } from "../../aws/errors.ts";
+import { isNotFoundError } from "../../aws/errors.ts";
 import type { FailedEventView } from "../../engine/control.ts";
 import { stripETagQuotes } from "../../function/record.ts";
 import { fetchLogEvents, type LogEvent } from "../../pipeline/logs.ts";
@@ -133,7 +133,7 @@ export class RemoteFeed {
       try {
         head = await clients.s3.send(new HeadObjectCommand({ Bucket: stack.bucket, Key: key }));
       } catch (error) {
-        if (errorName(error) === "NotFound" || errorName(error) === "NoSuchKey") {
+        if (isNotFoundError(error)) {
           throw new DashboardRequestError(409, `${key} no longer exists; nothing to re-drive`, {
             cause: error,
           });

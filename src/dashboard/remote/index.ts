@@ -11,12 +11,7 @@ import { EventStreamHub } from "../event-stream.ts";
 import { FlowModel } from "../flow.ts";
 import { checkStackHealth, type HealthReport } from "../health.ts";
 import { listRecords } from "../records.ts";
-import {
-  createDashboardRoute,
-  type DashboardBackend,
-  type DashboardSource,
-  jsonResponse,
-} from "../routes.ts";
+import { createDashboardRoute, type DashboardBackend, type DashboardSource, liveJson } from "../routes.ts";
 import { uploadObject } from "../upload.ts";
 import { RemoteFeed } from "./feed.ts";
 
@@ -204,7 +199,7 @@ async function serve(
 ): Promise<void> {
   const head = request.method === "HEAD";
   if (!hostAllowed(request, boundHost)) {
-    return send(response, jsonResponse(421, { error: "unexpected Host header" }), head);
+    return send(response, liveJson({ error: "unexpected Host header" }, 421), head);
   }
   const url = new URL(request.url ?? "/", "http://localhost");
   let body = Buffer.alloc(0);
@@ -214,7 +209,7 @@ async function serve(
     for await (const chunk of request) {
       size += (chunk as Buffer).length;
       if (size > maxBodyBytes) {
-        return send(response, jsonResponse(413, { error: "the upload is too large" }), head);
+        return send(response, liveJson({ error: "the upload is too large" }, 413), head);
       }
       chunks.push(chunk as Buffer);
     }

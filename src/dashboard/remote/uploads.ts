@@ -1,6 +1,6 @@
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import type { AwsClients } from "../../aws/clients.ts";
-import { errorName } from "../../aws/errors.ts";
+import { isNotFoundError } from "../../aws/errors.ts";
 import { stripETagQuotes } from "../../function/record.ts";
 
 /** One object under the upload prefix as ListObjectsV2 reports it. */
@@ -42,7 +42,7 @@ export async function listUploads(
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token && objects.length < maxKeys);
   } catch (error) {
-    if (errorName(error) === "NoSuchBucket") return [];
+    if (isNotFoundError(error)) return [];
     throw error;
   }
   return objects;

@@ -3,6 +3,7 @@ import { Agent, request as httpRequest } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { jsonAccessDenied } from "../access-denied.ts";
+import { dynamodbTableArn } from "../arn.ts";
 import type { EngineContext } from "../context.ts";
 import type { EngineOptions } from "../options.ts";
 import { jsonError } from "../protocol.ts";
@@ -70,7 +71,7 @@ function authorize(
 ): ServiceResponse | undefined {
   const tables = tablesOf(request.body, operation);
   for (const table of tables.length > 0 ? tables : ["*"]) {
-    const resource = `arn:aws:dynamodb:${request.region}:${context.accountId}:table/${table}`;
+    const resource = dynamodbTableArn(request.region, context.accountId, table);
     const action = `dynamodb:${operation}`;
     const verdict = context.authorizer.authorize(request.caller, action, resource);
     if (!verdict.allowed)

@@ -1,3 +1,6 @@
+import { iamPolicyArn, iamRoleArn } from "../arn.ts";
+import { decodeOffsetToken, encodeOffsetToken, pageFrom } from "../paging.ts";
+import { constraint, validationMessage } from "../validation-message.ts";
 import { IamError, IamValidationError } from "./errors.ts";
 import type { QueryParams } from "./query-params.ts";
 import type { IamStore, ManagedPolicyView, RoleState, Tag } from "./store.ts";
@@ -61,21 +64,15 @@ function policyXml(policy: ManagedPolicyView): Record<string, unknown> {
 function page<T>(items: T[], params: QueryParams): { items: T[]; IsTruncated: boolean; Marker?: string } {
   const maxItems = params.integer("MaxItems") ?? 100;
   if (maxItems < 1 || maxItems > 1000) {
-    throw new IamValidationError(
-      "1 validation error detected: Value at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 1000",
-    );
+    throw new IamValidationError(validationMessage("maxItems", undefined, constraint.between(1, 1000)));
   }
   const marker = params.get("Marker");
-  let start = 0;
-  if (marker !== undefined) {
-    start = Number(Buffer.from(marker, "base64url").toString("utf8"));
-    if (!Number.isInteger(start) || start < 0) throw new IamError(400, "InvalidInput", "Invalid Marker.");
-  }
-  const slice = items.slice(start, start + maxItems);
-  const end = start + slice.length;
-  return end < items.length
-    ? { items: slice, IsTruncated: true, Marker: Buffer.from(String(end)).toString("base64url") }
-    : { items: slice, IsTruncated: false };
+  const start = marker === undefined ? 0 : decodeOffsetToken(marker);
+  if (start === undefined) throw new IamError(400, "InvalidInput", "Invalid Marker.");
+  const paged = pageFrom(items, start, maxItems);
+  return paged.next === undefined
+    ? { items: paged.items, IsTruncated: false }
+    : { items: paged.items, IsTruncated: true, Marker: encodeOffsetToken(paged.next) };
 }
 
 function listResult<T>(
@@ -94,7 +91,7 @@ function listResult<T>(
 
 const roleResource = (params: QueryParams, store: IamStore, accountId: string): string => {
   const name = params.get("RoleName") ?? "";
-  return store.findRole(name)?.arn ?? `arn:aws:iam::${accountId}:role/${name}`;
+  return store.findRole(name)?.arn ?? iamRoleArn(accountId, name);
 };
 const policyResource = (params: QueryParams): string => params.get("PolicyArn") ?? "*";
 const anyResource = (): string => "*";
@@ -103,7 +100,7 @@ const anyResource = (): string => "*";
 export const iamActions: Record<string, IamAction> = {
   CreateRole: {
     resource: (params, _store, accountId) =>
-      `arn:aws:iam::${accountId}:role${params.get("Path") ?? "/"}${params.get("RoleName") ?? ""}`,
+      iamRoleArn(accountId, params.get("RoleName") ?? "", params.get("Path")),
     run: (params, store) => {
       const maxSessionDuration = params.integer("MaxSessionDuration");
       const description = params.get("Description");
@@ -244,7 +241,7 @@ export const iamActions: Record<string, IamAction> = {
   },
   CreatePolicy: {
     resource: (params, _store, accountId) =>
-      `arn:aws:iam::${accountId}:policy${params.get("Path") ?? "/"}${params.get("PolicyName") ?? ""}`,
+      iamPolicyArn(accountId, params.get("PolicyName") ?? "", params.get("Path")),
     run: (params, store) => {
       const path = params.get("Path");
       const description = params.get("Description");
@@ -289,7 +286,7 @@ export const iamActions: Record<string, IamAction> = {
       const scope = params.get("Scope") ?? "All";
       if (scope !== "All" && scope !== "AWS" && scope !== "Local") {
         throw new IamValidationError(
-          `1 validation error detected: Value '${scope}' at 'scope' failed to satisfy constraint: Member must satisfy enum value set: [All, AWS, Local]`,
+          validationMessage("scope", scope, constraint.enumOf(["All", "AWS", "Local"])),
         );
       }
       const policies = store.listPolicies(

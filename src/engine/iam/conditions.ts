@@ -1,4 +1,5 @@
 import type { ConditionContext } from "../types.ts";
+import { iamWildcard, wildcardMatch } from "../wildcard.ts";
 import {
   asList,
   type ConditionBlock,
@@ -6,7 +7,6 @@ import {
   type ParsedOperator,
   parseConditionOperator,
 } from "./policy-document.ts";
-import { wildcardMatch } from "./wildcard.ts";
 
 /**
  * IAM `Condition` evaluation. Keys inside a block are ANDed, values of one key ORed, key names compare
@@ -26,8 +26,8 @@ const comparisons: Record<string, Comparison> = {
   StringNotEquals: { negated: true, matches: (p, r) => p === r },
   StringEqualsIgnoreCase: { negated: false, matches: (p, r) => p.toLowerCase() === r.toLowerCase() },
   StringNotEqualsIgnoreCase: { negated: true, matches: (p, r) => p.toLowerCase() === r.toLowerCase() },
-  StringLike: { negated: false, matches: (p, r) => wildcardMatch(p, r) },
-  StringNotLike: { negated: true, matches: (p, r) => wildcardMatch(p, r) },
+  StringLike: { negated: false, matches: (p, r) => wildcardMatch(p, r, iamWildcard) },
+  StringNotLike: { negated: true, matches: (p, r) => wildcardMatch(p, r, iamWildcard) },
   ArnEquals: { negated: false, matches: arnMatch },
   ArnLike: { negated: false, matches: arnMatch },
   ArnNotEquals: { negated: true, matches: arnMatch },
@@ -114,7 +114,7 @@ export function arnMatch(pattern: string, value: string): boolean {
   const patternParts = splitArn(pattern);
   const valueParts = splitArn(value);
   if (!patternParts || !valueParts) return false;
-  return patternParts.every((part, index) => wildcardMatch(part, valueParts[index] ?? ""));
+  return patternParts.every((part, index) => wildcardMatch(part, valueParts[index] ?? "", iamWildcard));
 }
 
 function splitArn(arn: string): string[] | undefined {

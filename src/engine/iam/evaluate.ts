@@ -1,7 +1,8 @@
+import { accountRootArn } from "../arn.ts";
 import type { AuthorizationResult, ConditionContext } from "../types.ts";
+import { iamActionWildcard, iamWildcard, wildcardMatch } from "../wildcard.ts";
 import { conditionsMatch } from "./conditions.ts";
 import { asList, type PolicyDocument, type PolicyStatement, type PrincipalValue } from "./policy-document.ts";
-import { wildcardMatch } from "./wildcard.ts";
 
 /**
  * Pure IAM policy evaluation for one account, as AWS documents it: an explicit `Deny` wins, then any
@@ -73,9 +74,9 @@ function evaluateStatements(
 /** Actions compare case-insensitively (`S3:getobject` = `s3:GetObject`). */
 function actionMatches(statement: PolicyStatement, action: string): boolean {
   if (statement.Action !== undefined)
-    return asList(statement.Action).some((pattern) => wildcardMatch(pattern, action, true));
+    return asList(statement.Action).some((pattern) => wildcardMatch(pattern, action, iamActionWildcard));
   if (statement.NotAction !== undefined) {
-    return !asList(statement.NotAction).some((pattern) => wildcardMatch(pattern, action, true));
+    return !asList(statement.NotAction).some((pattern) => wildcardMatch(pattern, action, iamActionWildcard));
   }
   return false;
 }
@@ -83,9 +84,9 @@ function actionMatches(statement: PolicyStatement, action: string): boolean {
 /** Resources compare case-sensitively; a statement without Resource (trust policies) covers everything. */
 function resourceMatches(statement: PolicyStatement, resource: string): boolean {
   if (statement.Resource !== undefined)
-    return asList(statement.Resource).some((pattern) => wildcardMatch(pattern, resource));
+    return asList(statement.Resource).some((pattern) => wildcardMatch(pattern, resource, iamWildcard));
   if (statement.NotResource !== undefined) {
-    return !asList(statement.NotResource).some((pattern) => wildcardMatch(pattern, resource));
+    return !asList(statement.NotResource).some((pattern) => wildcardMatch(pattern, resource, iamWildcard));
   }
   return true;
 }
@@ -115,7 +116,7 @@ export function principalNames(value: PrincipalValue, principal: RequestPrincipa
  * the sessions of that role (`arn:aws:sts::<acct>:assumed-role/<role>/<session>`).
  */
 function awsPrincipalMatches(name: string, callerArn: string): boolean {
-  const policyArn = /^\d{12}$/.test(name) ? `arn:aws:iam::${name}:root` : name;
+  const policyArn = /^\d{12}$/.test(name) ? accountRootArn(name) : name;
   if (policyArn === callerArn) return true;
   const policyParts = policyArn.split(":");
   const callerParts = callerArn.split(":");

@@ -1,3 +1,5 @@
+import { iamPolicyArn } from "../arn.ts";
+
 /**
  * AWS managed policies the engine knows by ARN, with their real documents (as published by AWS).
  * Only a few that sandbox stacks commonly attach; attaching any other `arn:aws:iam::aws:policy/...` fails
@@ -29,7 +31,7 @@ function managed(
   return {
     policyName,
     policyId,
-    arn: `arn:aws:iam::aws:policy${path}${policyName}`,
+    arn: iamPolicyArn("aws", policyName, path),
     path,
     description,
     defaultVersionId,

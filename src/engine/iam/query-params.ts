@@ -1,4 +1,5 @@
 import type { ServiceRequest } from "../types.ts";
+import { constraint, validationMessage } from "../validation-message.ts";
 import { IamValidationError } from "./errors.ts";
 
 /**
@@ -29,9 +30,7 @@ export class QueryParams {
     const value = this.#params.get(name);
     if (value === undefined || value === "") {
       const field = name.charAt(0).toLowerCase() + name.slice(1);
-      throw new IamValidationError(
-        `1 validation error detected: Value null at '${field}' failed to satisfy constraint: Member must not be null`,
-      );
+      throw new IamValidationError(validationMessage(field, null, constraint.notNull));
     }
     return value;
   }

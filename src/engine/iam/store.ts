@@ -1,5 +1,7 @@
 import { randomInt } from "node:crypto";
+import { iamPolicyArn, iamRoleArn } from "../arn.ts";
 import type { IamRoleRecord } from "../internal.ts";
+import { constraint, validationMessage } from "../validation-message.ts";
 import {
   DeleteConflictError,
   EntityAlreadyExistsError,
@@ -103,14 +105,12 @@ export class IamStore {
     const path = input.path ?? "/";
     validatePath(path);
     if (input.description !== undefined && input.description.length > 1000) {
-      throw new IamValidationError(
-        "1 validation error detected: Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 1000",
-      );
+      throw new IamValidationError(validationMessage("description", undefined, constraint.maxLength(1000)));
     }
     const maxSessionDuration = input.maxSessionDuration ?? 3600;
     if (maxSessionDuration < 3600 || maxSessionDuration > 43200) {
       throw new IamValidationError(
-        "1 validation error detected: Value at 'maxSessionDuration' failed to satisfy constraint: Member must have value between 3600 and 43200",
+        validationMessage("maxSessionDuration", undefined, constraint.between(3600, 43200)),
       );
     }
     this.parse(input.assumeRolePolicyDocument, "trust");
@@ -120,7 +120,7 @@ export class IamStore {
     const role: RoleState = {
       roleName: input.roleName,
       roleId: newUniqueId("AROA"),
-      arn: `arn:aws:iam::${this.#accountId}:role${path}${input.roleName}`,
+      arn: iamRoleArn(this.#accountId, input.roleName, path),
       path,
       ...(input.description === undefined ? {} : { description: input.description }),
       assumeRolePolicyDocument: input.assumeRolePolicyDocument,
@@ -257,7 +257,7 @@ export class IamStore {
     const path = input.path ?? "/";
     validatePath(path);
     this.parse(input.document, "identity");
-    const arn = `arn:aws:iam::${this.#accountId}:policy${path}${input.policyName}`;
+    const arn = iamPolicyArn(this.#accountId, input.policyName, path);
     if (
       [...this.#policies.values()].some((policy) => nameKey(policy.policyName) === nameKey(input.policyName))
     ) {
@@ -387,7 +387,11 @@ export class IamStore {
 function validateName(name: string, field: string, maxLength: number): void {
   if (name.length < 1 || name.length > maxLength || !namePattern.test(name)) {
     throw new IamValidationError(
-      `1 validation error detected: Value '${name}' at '${field}' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+ and have length between 1 and ${maxLength}`,
+      validationMessage(
+        field,
+        name,
+        constraint.pattern(`[\\w+=,.@-]+ and have length between 1 and ${maxLength}`),
+      ),
     );
   }
 }
@@ -395,7 +399,7 @@ function validateName(name: string, field: string, maxLength: number): void {
 function validatePath(path: string): void {
   if (path.length > 512 || !/^\/([\x21-\x7e]*\/)?$/.test(path)) {
     throw new IamValidationError(
-      `1 validation error detected: Value '${path}' at 'path' failed to satisfy constraint: Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)`,
+      validationMessage("path", path, constraint.pattern("(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)")),
     );
   }
 }

@@ -1,70 +1,42 @@
 import { notAuthorizedMessage } from "../access-denied.ts";
-import type { EngineContext } from "../context.ts";
+import { lambdaFunctionArn } from "../arn.ts";
+import { pageFrom } from "../paging.ts";
 import { jsonResponse, restJsonError, ServiceError } from "../protocol.ts";
-import { lambdaLimits } from "../request-limits.ts";
 import type { ServiceRequest, ServiceResponse } from "../types.ts";
+import { constraint, validationMessage } from "../validation-message.ts";
 import type { AsyncInvocationQueue } from "./async-queue.ts";
+import { codeDownload, codeLocation } from "./code-location.ts";
 import { type CodePackage, readCodePackage } from "./code-package.ts";
-import { CodePackageError, FunctionGoneError, RoleNotAssumableError, RunnerClosedError } from "./errors.ts";
-import { executionRoleAssumable } from "./execution-role.ts";
-import { functionArn, parseFunctionReference } from "./function-name.ts";
+import { CodePackageError, functionNotFound, RunnerClosedError } from "./errors.ts";
+import { parseFunctionReference } from "./function-name.ts";
 import {
-  type FunctionRecord,
-  type FunctionSettings,
-  type FunctionStore,
-  renderConfiguration,
-} from "./functions.ts";
+  type FunctionSettingsDependencies,
+  integerIn,
+  invalidParameterValue,
+  parseFunctionSettings,
+  validationException,
+} from "./function-settings.ts";
+import { type FunctionRecord, type FunctionStore, renderConfiguration } from "./functions.ts";
+import { invoke } from "./invoke.ts";
+import {
+  type FunctionCall,
+  findOperation,
+  jsonObjectBody,
+  type LambdaCall,
+  type LambdaOperation,
+} from "./operations.ts";
 import { renderPolicy, renderStatement } from "./policy.ts";
 import type { FunctionRunner } from "./runner.ts";
-import { type RuntimeResolver, RuntimeUnavailableError } from "./runtimes.ts";
-
-/** Runtimes a function may declare; each runs on a Node of its major where there is one (see runtimes.ts). */
-export const supportedRuntimes = ["nodejs18.x", "nodejs20.x", "nodejs22.x", "nodejs24.x"] as const;
-
-/** Variables Lambda sets itself; functions may not define them (AWS rejects the request). */
-const reservedVariables = new Set([
-  "_HANDLER",
-  "_X_AMZN_TRACE_ID",
-  "AWS_DEFAULT_REGION",
-  "AWS_REGION",
-  "AWS_EXECUTION_ENV",
-  "AWS_LAMBDA_FUNCTION_NAME",
-  "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-  "AWS_LAMBDA_FUNCTION_VERSION",
-  "AWS_LAMBDA_INITIALIZATION_TYPE",
-  "AWS_LAMBDA_LOG_GROUP_NAME",
-  "AWS_LAMBDA_LOG_STREAM_NAME",
-  "AWS_ACCESS_KEY",
-  "AWS_ACCESS_KEY_ID",
-  "AWS_SECRET_ACCESS_KEY",
-  "AWS_SESSION_TOKEN",
-  "AWS_LAMBDA_RUNTIME_API",
-  "LAMBDA_TASK_ROOT",
-  "LAMBDA_RUNTIME_DIR",
-]);
-
-const { syncPayloadBytes: syncPayloadLimit, asyncPayloadBytes: asyncPayloadLimit } = lambdaLimits;
-const tailBytes = 4096;
 
 /** What the API needs from the rest of the service. */
-export interface LambdaApiDependencies {
-  context: EngineContext;
+export interface LambdaApiDependencies extends FunctionSettingsDependencies {
   store: FunctionStore;
   runner: FunctionRunner;
   queue: AsyncInvocationQueue;
-  /**
-   * Check execution roles' trust policies (the engine's `enforceIam`). Off, a role only has to exist, as on
-   * LocalStack without IAM enforcement.
-   */
-  enforceTrust: boolean;
-  /** Which Node runs each runtime; with `strictRuntime` a runtime that would be emulated is refused. */
-  runtimes: RuntimeResolver;
 }
 
-const notFound = (arn: string) =>
+const _notFound = (arn: string) =>
   new ServiceError(404, "ResourceNotFoundException", `Function not found: ${arn}`);
-const invalid = (message: string) => new ServiceError(400, "InvalidParameterValueException", message);
-const validation = (message: string) => new ServiceError(400, "ValidationException", message);
 
 /**
  * The Lambda REST-JSON API (2015-03-31) for the operations the pipeline and its tools use: functions, code,
@@ -79,7 +51,7 @@ export class LambdaApi {
 
   async handle(request: ServiceRequest): Promise<ServiceResponse> {
     try {
-      return await this.#route(request);
+      return await this.#dispatch(request);
     } catch (error) {
       if (error instanceof ServiceError) return restJsonError(error.status, error.code, error.message);
       if (error instanceof RunnerClosedError) return restJsonError(503, "ServiceException", error.message);
@@ -94,35 +66,158 @@ export class LambdaApi {
     }
   }
 
-  async #route(request: ServiceRequest): Promise<ServiceResponse> {
+  /**
+   * The one dispatcher: finds the operation for the method and path, resolves the function it is on (404 before
+   * 403, as Lambda answers), checks `lambda:<action>` on its resource once, and runs it.
+   */
+  async #dispatch(request: ServiceRequest): Promise<ServiceResponse> {
     const segments = request.rawPath.split("/").map((segment) => decodeURIComponent(segment));
     const [, version, collection, name, sub, extra] = segments;
     const method = request.method.toUpperCase();
     if (version !== "2015-03-31" || collection !== "functions") return this.#unknown(method, request.rawPath);
-    if (name === undefined || name === "") {
-      if (method === "POST") return this.#create(request);
-      if (method === "GET") return this.#list(request);
-      return this.#unknown(method, request.rawPath);
+    const operation = findOperation(this.#operations, method, name, sub, extra);
+    if (!operation) return this.#unknown(method, request.rawPath);
+    let parsedBody: Record<string, unknown> | undefined;
+    const call: LambdaCall = {
+      request,
+      params: { name: name ?? "", extra: extra ?? "" },
+      body: () => {
+        parsedBody ??= jsonObjectBody(request);
+        return parsedBody;
+      },
+    };
+    if (operation.on === "function") {
+      const record = this.#find(
+        call.params.name,
+        operation.qualified ? request.query.get("Qualifier") : undefined,
+      );
+      this.#authorize(request, operation.action, record.arn);
+      return operation.run({ ...call, record });
     }
-    if (sub === undefined) {
-      if (method === "GET") return this.#get(request, name);
-      if (method === "DELETE") return this.#delete(request, name);
-    } else if (sub === "configuration") {
-      if (method === "GET") return this.#getConfiguration(request, name);
-      if (method === "PUT") return this.#updateConfiguration(request, name);
-    } else if (sub === "code" && method === "PUT") {
-      return this.#updateCode(request, name);
-    } else if (sub === "invocations" && method === "POST") {
-      return this.#invoke(request, name);
-    } else if (sub === "policy") {
-      if (method === "POST" && extra === undefined) return this.#addPermission(request, name);
-      if (method === "GET" && extra === undefined) return this.#getPolicy(request, name);
-      if (method === "DELETE" && extra) return this.#removePermission(request, name, extra);
-    } else if (sub === "package" && method === "GET" && extra) {
-      return this.#download(name, extra);
+    if (operation.action !== undefined) {
+      this.#authorize(request, operation.action, operation.resource?.(call) ?? "*");
     }
-    return this.#unknown(method, request.rawPath);
+    return operation.run(call);
   }
+
+  /** Every operation this API serves: one entry each, in the order the dispatcher tries them. */
+  readonly #operations: readonly LambdaOperation[] = [
+    {
+      name: "CreateFunction",
+      method: "POST",
+      on: "collection",
+      extra: "none",
+      action: "CreateFunction",
+      resource: (call) => this.#arn(this.#newFunctionName(call.body())),
+      run: (call) => this.#create(call),
+    },
+    {
+      name: "ListFunctions",
+      method: "GET",
+      on: "collection",
+      extra: "none",
+      action: "ListFunctions",
+      run: (call) => this.#list(call),
+    },
+    {
+      name: "GetFunction",
+      method: "GET",
+      on: "function",
+      extra: "none",
+      qualified: true,
+      action: "GetFunction",
+      run: (call) => this.#get(call),
+    },
+    {
+      name: "DeleteFunction",
+      method: "DELETE",
+      on: "function",
+      extra: "none",
+      qualified: true,
+      action: "DeleteFunction",
+      run: (call) => this.#delete(call),
+    },
+    {
+      name: "GetFunctionConfiguration",
+      method: "GET",
+      on: "function",
+      sub: "configuration",
+      extra: "any",
+      qualified: true,
+      action: "GetFunctionConfiguration",
+      run: (call) => this.#getConfiguration(call),
+    },
+    {
+      name: "UpdateFunctionConfiguration",
+      method: "PUT",
+      on: "function",
+      sub: "configuration",
+      extra: "any",
+      qualified: false,
+      action: "UpdateFunctionConfiguration",
+      run: (call) => this.#updateConfiguration(call),
+    },
+    {
+      name: "UpdateFunctionCode",
+      method: "PUT",
+      on: "function",
+      sub: "code",
+      extra: "any",
+      qualified: false,
+      action: "UpdateFunctionCode",
+      run: (call) => this.#updateCode(call),
+    },
+    {
+      name: "Invoke",
+      method: "POST",
+      on: "function",
+      sub: "invocations",
+      extra: "any",
+      qualified: true,
+      action: "InvokeFunction",
+      run: (call) => invoke(call.request, call.record, this.#deps),
+    },
+    {
+      name: "AddPermission",
+      method: "POST",
+      on: "function",
+      sub: "policy",
+      extra: "none",
+      qualified: true,
+      action: "AddPermission",
+      run: (call) => this.#addPermission(call),
+    },
+    {
+      name: "GetPolicy",
+      method: "GET",
+      on: "function",
+      sub: "policy",
+      extra: "none",
+      qualified: true,
+      action: "GetPolicy",
+      run: (call) => this.#getPolicy(call),
+    },
+    {
+      name: "RemovePermission",
+      method: "DELETE",
+      on: "function",
+      sub: "policy",
+      extra: "required",
+      qualified: true,
+      action: "RemovePermission",
+      run: (call) => this.#removePermission(call),
+    },
+    // The code download GetFunction's Location points to: not an AWS operation, and no IAM check (the URL is
+    // the credential, as a presigned S3 URL is).
+    {
+      name: "DownloadCode",
+      method: "GET",
+      on: "path",
+      sub: "package",
+      extra: "required",
+      run: (call) => this.#download(call),
+    },
+  ];
 
   #unknown(method: string, path: string): ServiceResponse {
     return restJsonError(
@@ -135,24 +230,21 @@ export class LambdaApi {
   // --- helpers ---------------------------------------------------------------------------------------------
 
   #arn(name: string): string {
-    return functionArn(this.#deps.context.region, this.#deps.context.accountId, name);
+    return lambdaFunctionArn(this.#deps.context.region, this.#deps.context.accountId, name);
   }
 
   /** Finds the function a `FunctionName` (name, partial or full ARN) refers to; only `$LATEST` exists. */
   #find(reference: string, qualifier?: string | null): FunctionRecord {
     const parsed = parseFunctionReference(reference);
-    if (!parsed)
-      throw validation(
-        `1 validation error detected: Value '${reference}' at 'functionName' failed to satisfy constraint`,
-      );
+    if (!parsed) throw validationException(validationMessage("functionName", reference));
     const record = this.#deps.store.get(parsed.name);
     const effectiveQualifier = qualifier ?? parsed.qualifier;
     if (parsed.accountId && parsed.accountId !== this.#deps.context.accountId)
-      throw notFound(this.#arn(parsed.name));
+      throw functionNotFound(this.#arn(parsed.name));
     if (!record)
-      throw notFound(this.#arn(parsed.name) + (effectiveQualifier ? `:${effectiveQualifier}` : ""));
+      throw functionNotFound(this.#arn(parsed.name) + (effectiveQualifier ? `:${effectiveQualifier}` : ""));
     if (effectiveQualifier && effectiveQualifier !== "$LATEST")
-      throw notFound(`${record.arn}:${effectiveQualifier}`);
+      throw functionNotFound(`${record.arn}:${effectiveQualifier}`);
     return record;
   }
 
@@ -165,22 +257,6 @@ export class LambdaApi {
         notAuthorizedMessage(request.caller, `lambda:${action}`, resource, result.reason),
       );
     }
-  }
-
-  #json(request: ServiceRequest): Record<string, unknown> {
-    if (request.body.length === 0) return {};
-    try {
-      const parsed: unknown = JSON.parse(request.body.toString("utf8"));
-      if (parsed && typeof parsed === "object" && !Array.isArray(parsed))
-        return parsed as Record<string, unknown>;
-    } catch {
-      // fall through
-    }
-    throw new ServiceError(
-      400,
-      "SerializationException",
-      "Could not parse the request body as a JSON object",
-    );
   }
 
   #checkRevision(record: FunctionRecord, revisionId: unknown): void {
@@ -205,122 +281,45 @@ export class LambdaApi {
 
   #codePackage(zipFile: unknown): CodePackage {
     if (typeof zipFile !== "string" || zipFile === "") {
-      throw invalid(
+      throw invalidParameterValue(
         "The embedded engine accepts deployment packages as Code.ZipFile only (S3 and image code are not supported).",
       );
     }
     try {
       return readCodePackage(Buffer.from(zipFile, "base64"));
     } catch (error) {
-      if (error instanceof CodePackageError) throw invalid(error.message);
+      if (error instanceof CodePackageError) throw invalidParameterValue(error.message);
       throw error;
     }
   }
 
-  #validateRole(role: unknown): string {
-    if (
-      typeof role !== "string" ||
-      !/^arn:aws[a-zA-Z-]*:iam::\d{12}:role\/?[a-zA-Z_0-9+=,.@\-_/]+$/.test(role)
-    ) {
-      throw validation(
-        `1 validation error detected: Value '${String(role)}' at 'role' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+`,
-      );
-    }
-    const iam = this.#deps.context.internal.iam;
-    const assumable = this.#deps.enforceTrust ? executionRoleAssumable(iam, role) : !iam || iam.getRole(role);
-    if (!assumable) throw invalid(new RoleNotAssumableError(role).message);
-    return role;
-  }
-
-  /** Validates the settings present in a Create/UpdateFunctionConfiguration body. */
-  #settings(body: Record<string, unknown>): Partial<FunctionSettings> {
-    const settings: Partial<FunctionSettings> = {};
-    if (body.Runtime !== undefined) {
-      if (
-        typeof body.Runtime !== "string" ||
-        !(supportedRuntimes as readonly string[]).includes(body.Runtime)
-      ) {
-        throw invalid(
-          `The runtime parameter of ${String(body.Runtime)} is not supported by the embedded engine; use one of ${supportedRuntimes.join(", ")}.`,
-        );
-      }
-      if (this.#deps.runtimes.strict) {
-        try {
-          this.#deps.runtimes.resolve(body.Runtime);
-        } catch (error) {
-          if (error instanceof RuntimeUnavailableError) throw invalid(error.message);
-          throw error;
-        }
-      }
-      settings.runtime = body.Runtime;
-    }
-    if (body.Role !== undefined) settings.role = this.#validateRole(body.Role);
-    if (body.Handler !== undefined) {
-      if (typeof body.Handler !== "string" || !/^[^\s]{1,128}$/.test(body.Handler)) {
-        throw validation(
-          `1 validation error detected: Value '${String(body.Handler)}' at 'handler' failed to satisfy constraint`,
-        );
-      }
-      settings.handler = body.Handler;
-    }
-    if (body.Description !== undefined) {
-      if (typeof body.Description !== "string" || body.Description.length > 256)
-        throw validation("Description must be a string of at most 256 characters");
-      settings.description = body.Description;
-    }
-    if (body.Timeout !== undefined) settings.timeout = integerIn(body.Timeout, "timeout", 1, 900);
-    if (body.MemorySize !== undefined)
-      settings.memorySize = integerIn(body.MemorySize, "memorySize", 128, 10240);
-    if (body.Environment !== undefined) {
-      const variables = (body.Environment as { Variables?: unknown } | null)?.Variables ?? {};
-      if (typeof variables !== "object" || variables === null || Array.isArray(variables))
-        throw validation("Environment.Variables must be a map");
-      const entries = Object.entries(variables as Record<string, unknown>);
-      const reserved = entries.map(([key]) => key).filter((key) => reservedVariables.has(key));
-      if (reserved.length > 0) {
-        throw invalid(
-          `Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: ${reserved.join(", ")}`,
-        );
-      }
-      for (const [key, value] of entries) {
-        if (!/^[a-zA-Z]([a-zA-Z0-9_])*$/.test(key) || typeof value !== "string") {
-          throw validation(
-            `1 validation error detected: Environment variable '${key}' must have a name matching [a-zA-Z]([a-zA-Z0-9_])+ and a string value`,
-          );
-        }
-      }
-      settings.environment = Object.fromEntries(entries) as Record<string, string>;
-    }
-    return settings;
-  }
-
   // --- operations --------------------------------------------------------------------------------------------
 
-  async #create(request: ServiceRequest): Promise<ServiceResponse> {
-    const body = this.#json(request);
+  /** The name a CreateFunction body asks for, or AWS's validation error. */
+  #newFunctionName(body: Record<string, unknown>): string {
     const name =
       typeof body.FunctionName === "string" ? parseFunctionReference(body.FunctionName)?.name : undefined;
-    if (!name)
-      throw validation(
-        `1 validation error detected: Value '${String(body.FunctionName)}' at 'functionName' failed to satisfy constraint`,
-      );
-    this.#authorize(request, "CreateFunction", this.#arn(name));
+    if (!name) throw validationException(validationMessage("functionName", String(body.FunctionName)));
+    return name;
+  }
+
+  async #create(call: LambdaCall): Promise<ServiceResponse> {
+    const body = call.body();
+    const name = this.#newFunctionName(body);
     if (body.PackageType !== undefined && body.PackageType !== "Zip") {
-      throw invalid("The embedded engine runs Zip packages only.");
+      throw invalidParameterValue("The embedded engine runs Zip packages only.");
     }
     if (body.Runtime === undefined)
-      throw invalid(
+      throw invalidParameterValue(
         "Runtime and Handler are mandatory parameters for functions created with deployment packages.",
       );
     if (body.Handler === undefined)
-      throw invalid(
+      throw invalidParameterValue(
         "Runtime and Handler are mandatory parameters for functions created with deployment packages.",
       );
     if (body.Role === undefined)
-      throw validation(
-        "1 validation error detected: Value null at 'role' failed to satisfy constraint: Member must not be null",
-      );
-    const settings = this.#settings(body);
+      throw validationException(validationMessage("role", null, constraint.notNull));
+    const settings = parseFunctionSettings(body, this.#deps);
     if (this.#deps.store.get(name)) {
       throw new ServiceError(409, "ResourceConflictException", `Function already exist: ${name}`);
     }
@@ -345,75 +344,47 @@ export class LambdaApi {
     return response;
   }
 
-  #list(request: ServiceRequest): ServiceResponse {
-    this.#authorize(request, "ListFunctions", "*");
+  #list({ request }: LambdaCall): ServiceResponse {
     const maxItems = request.query.get("MaxItems");
     const limit = maxItems ? integerIn(Number(maxItems), "maxItems", 1, 10000) : 50;
     const marker = request.query.get("Marker");
     const all = this.#deps.store.list();
+    // The marker names the next page's first function, so it stays valid while functions are created.
     const start = marker
       ? all.findIndex((record) => record.name === Buffer.from(marker, "base64url").toString())
       : 0;
-    const page = all.slice(Math.max(0, start), Math.max(0, start) + limit);
-    const next = all[Math.max(0, start) + limit];
+    const page = pageFrom(all, Math.max(0, start), limit);
+    const next = page.next === undefined ? undefined : all[page.next];
     return jsonResponse({
-      Functions: page.map(renderConfiguration),
+      Functions: page.items.map(renderConfiguration),
       ...(next ? { NextMarker: Buffer.from(next.name).toString("base64url") } : {}),
     });
   }
 
-  #get(request: ServiceRequest, reference: string): ServiceResponse {
-    const record = this.#find(reference, request.query.get("Qualifier"));
-    this.#authorize(request, "GetFunction", record.arn);
-    const date = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+/, "");
-    const credential = `AKIAEMBEDDEDENGINE00/${date.slice(0, 8)}/${this.#deps.context.region}/lambda/aws4_request`;
-    // Shaped like the presigned S3 URL AWS returns; the credential scope routes the download back to Lambda.
-    const query = new URLSearchParams({
-      "X-Amz-Algorithm": "AWS4-HMAC-SHA256",
-      "X-Amz-Credential": credential,
-      "X-Amz-Date": date,
-      "X-Amz-Expires": "600",
-      "X-Amz-SignedHeaders": "host",
-      "X-Amz-Signature": Buffer.from(record.code.sha256, "base64").toString("hex"),
-    });
+  #get({ request, record }: FunctionCall): ServiceResponse {
     const host = request.host || new URL(this.#deps.context.endpoint()).host;
-    const location = `http://${host}/2015-03-31/functions/${encodeURIComponent(record.name)}/package/${shaHex(record)}.zip?${query}`;
     return jsonResponse({
       Configuration: renderConfiguration(record),
-      Code: { RepositoryType: "S3", Location: location },
+      Code: { RepositoryType: "S3", Location: codeLocation(record, host, this.#deps.context.region) },
     });
   }
 
-  #download(name: string, file: string): ServiceResponse {
-    const record = this.#deps.store.get(name);
-    if (!record || file !== `${shaHex(record)}.zip`) {
-      return restJsonError(
-        404,
-        "ResourceNotFoundException",
-        "The code package does not exist (it may have been replaced).",
-      );
-    }
-    return { status: 200, headers: { "content-type": "application/zip" }, body: record.code.zip };
+  #download({ params }: LambdaCall): ServiceResponse {
+    return codeDownload(this.#deps.store.get(params.name), params.extra);
   }
 
-  #getConfiguration(request: ServiceRequest, reference: string): ServiceResponse {
-    const record = this.#find(reference, request.query.get("Qualifier"));
-    this.#authorize(request, "GetFunctionConfiguration", record.arn);
+  #getConfiguration({ record }: FunctionCall): ServiceResponse {
     return jsonResponse(renderConfiguration(record));
   }
 
-  #delete(request: ServiceRequest, reference: string): ServiceResponse {
-    const record = this.#find(reference, request.query.get("Qualifier"));
-    this.#authorize(request, "DeleteFunction", record.arn);
+  #delete({ record }: FunctionCall): ServiceResponse {
     this.#deps.store.delete(record);
     this.#deps.runner.removeFunction(record.name);
     return { status: 204 };
   }
 
-  async #updateCode(request: ServiceRequest, reference: string): Promise<ServiceResponse> {
-    const record = this.#find(reference);
-    this.#authorize(request, "UpdateFunctionCode", record.arn);
-    const body = this.#json(request);
+  async #updateCode({ record, body: readBody }: FunctionCall): Promise<ServiceResponse> {
+    const body = readBody();
     this.#checkRevision(record, body.RevisionId);
     const pkg = this.#codePackage(body.ZipFile);
     this.#checkNotUpdating(record);
@@ -424,117 +395,35 @@ export class LambdaApi {
     return response;
   }
 
-  #updateConfiguration(request: ServiceRequest, reference: string): ServiceResponse {
-    const record = this.#find(reference);
-    this.#authorize(request, "UpdateFunctionConfiguration", record.arn);
-    const body = this.#json(request);
+  #updateConfiguration({ record, body: readBody }: FunctionCall): ServiceResponse {
+    const body = readBody();
     this.#checkRevision(record, body.RevisionId);
-    const settings = this.#settings(body);
+    const settings = parseFunctionSettings(body, this.#deps);
     this.#checkNotUpdating(record);
     this.#deps.store.updateSettings(record, settings);
     return jsonResponse(renderConfiguration(record));
   }
 
-  async #invoke(request: ServiceRequest, reference: string): Promise<ServiceResponse> {
-    const record = this.#find(reference, request.query.get("Qualifier"));
-    this.#authorize(request, "InvokeFunction", record.arn);
-    const invocationType = header(request, "x-amz-invocation-type") ?? "RequestResponse";
-    if (!["RequestResponse", "Event", "DryRun"].includes(invocationType)) {
-      throw validation(
-        `1 validation error detected: Value '${invocationType}' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]`,
-      );
-    }
-    if (invocationType === "DryRun") return { status: 204, headers: { "x-amz-executed-version": "$LATEST" } };
-    const limit = invocationType === "Event" ? asyncPayloadLimit : syncPayloadLimit;
-    if (request.body.length > limit) {
-      throw new ServiceError(
-        413,
-        "RequestTooLargeException",
-        `Request must be smaller than ${limit} bytes for the InvokeFunction operation`,
-      );
-    }
-    const payload = request.body.toString("utf8");
-    if (payload.trim() !== "") {
-      try {
-        JSON.parse(payload);
-      } catch (error) {
-        throw new ServiceError(
-          400,
-          "InvalidRequestContentException",
-          `Could not parse request body into json: ${String(error)}`,
-        );
-      }
-    }
-    if (record.state === "Failed") {
-      throw new ServiceError(
-        502,
-        "ResourceNotReadyException",
-        `The function ${record.name} is in state Failed: ${record.stateReason ?? ""}`,
-      );
-    }
-    if (invocationType === "Event") {
-      this.#deps.queue.enqueue(record.name, payload, { requestId: request.requestId });
-      return { status: 202, headers: { "x-amzn-requestid": request.requestId } };
-    }
-    if (!record.deployment) {
-      throw new ServiceError(
-        409,
-        "ResourceConflictException",
-        `The operation cannot be performed at this time. The function is currently in the following state: ${record.state}`,
-      );
-    }
-    const clientContext = parseClientContext(header(request, "x-amz-client-context"));
-    const store = this.#deps.store;
-    let result: Awaited<ReturnType<FunctionRunner["invoke"]>>;
-    try {
-      result = await this.#deps.runner.invoke(() => store.get(record.name)?.deployment, {
-        requestId: request.requestId,
-        payload,
-        clientContext,
-      });
-    } catch (error) {
-      if (error instanceof FunctionGoneError) throw notFound(record.arn);
-      // A new execution environment could not assume the role (its trust policy changed, or it was deleted). The
-      // Invoke API reference lists InvalidParameterValueException for "an IAM role ... that Lambda is unable to
-      // assume", so the request fails as a 400 with CreateFunction's sentence rather than as a function error.
-      if (error instanceof RoleNotAssumableError) throw invalid(error.message);
-      throw error;
-    }
-    const headers: Record<string, string> = {
-      "content-type": "application/json",
-      "x-amz-executed-version": "$LATEST",
-    };
-    if (header(request, "x-amz-log-type") === "Tail") headers["x-amz-log-result"] = tail(result.logText);
-    if (result.ok) return { status: 200, headers, body: result.payload };
-    headers["x-amz-function-error"] = "Unhandled";
-    const error = result.error;
-    const body =
-      error.trace && error.trace.length > 0
-        ? error
-        : { errorType: error.errorType, errorMessage: error.errorMessage };
-    return { status: 200, headers, body: JSON.stringify(body) };
-  }
-
-  #addPermission(request: ServiceRequest, reference: string): ServiceResponse {
-    const record = this.#find(reference, request.query.get("Qualifier"));
-    this.#authorize(request, "AddPermission", record.arn);
-    const body = this.#json(request);
+  #addPermission({ record, body: readBody }: FunctionCall): ServiceResponse {
+    const body = readBody();
     this.#checkRevision(record, body.RevisionId);
     const statementId = body.StatementId;
     if (typeof statementId !== "string" || !/^[a-zA-Z0-9-_.]{1,100}$/.test(statementId)) {
-      throw validation(
-        `1 validation error detected: Value '${String(statementId)}' at 'statementId' failed to satisfy constraint: Member must satisfy regular expression pattern: ([a-zA-Z0-9-_.]+)`,
+      throw validationException(
+        validationMessage("statementId", String(statementId), constraint.pattern("([a-zA-Z0-9-_.]+)")),
       );
     }
     if (typeof body.Action !== "string" || !/^(lambda:[*]|lambda:[a-zA-Z]+|[*])$/.test(body.Action)) {
-      throw validation(
-        `1 validation error detected: Value '${String(body.Action)}' at 'action' failed to satisfy constraint: Member must satisfy regular expression pattern: (lambda:[*]|lambda:[a-zA-Z]+|[*])`,
+      throw validationException(
+        validationMessage(
+          "action",
+          String(body.Action),
+          constraint.pattern("(lambda:[*]|lambda:[a-zA-Z]+|[*])"),
+        ),
       );
     }
     if (typeof body.Principal !== "string" || body.Principal === "") {
-      throw validation(
-        "1 validation error detected: Value null at 'principal' failed to satisfy constraint: Member must not be null",
-      );
+      throw validationException(validationMessage("principal", null, constraint.notNull));
     }
     if (record.policy.some((statement) => statement.Sid === statementId)) {
       throw new ServiceError(
@@ -560,18 +449,15 @@ export class LambdaApi {
     return jsonResponse({ Statement: JSON.stringify(statement) }, 201);
   }
 
-  #getPolicy(request: ServiceRequest, reference: string): ServiceResponse {
-    const record = this.#find(reference, request.query.get("Qualifier"));
-    this.#authorize(request, "GetPolicy", record.arn);
+  #getPolicy({ record }: FunctionCall): ServiceResponse {
     if (record.policy.length === 0) {
       throw new ServiceError(404, "ResourceNotFoundException", "The resource you requested does not exist.");
     }
     return jsonResponse({ Policy: renderPolicy(record.policy), RevisionId: record.revisionId });
   }
 
-  #removePermission(request: ServiceRequest, reference: string, statementId: string): ServiceResponse {
-    const record = this.#find(reference, request.query.get("Qualifier"));
-    this.#authorize(request, "RemovePermission", record.arn);
+  #removePermission({ request, record, params }: FunctionCall): ServiceResponse {
+    const statementId = params.extra;
     this.#checkRevision(record, request.query.get("RevisionId") ?? undefined);
     const index = record.policy.findIndex((statement) => statement.Sid === statementId);
     if (index === -1) {
@@ -587,43 +473,6 @@ export class LambdaApi {
   }
 }
 
-function integerIn(value: unknown, field: string, min: number, max: number): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-    throw validation(
-      `1 validation error detected: Value '${String(value)}' at '${field}' failed to satisfy constraint: Member must have value between ${min} and ${max}`,
-    );
-  }
-  return value;
-}
-
-function header(request: ServiceRequest, name: string): string | undefined {
-  const value = request.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
 function optionalString<K extends string>(key: K, value: unknown): Partial<Record<K, string>> {
   return typeof value === "string" && value !== "" ? ({ [key]: value } as Record<K, string>) : {};
-}
-
-function parseClientContext(encoded: string | undefined): unknown {
-  if (!encoded) return undefined;
-  try {
-    return JSON.parse(Buffer.from(encoded, "base64").toString("utf8"));
-  } catch {
-    throw new ServiceError(
-      400,
-      "InvalidRequestContentException",
-      "Client context must be a valid Base64-encoded JSON object.",
-    );
-  }
-}
-
-/** Base64 of the last 4 KB of the log, as `X-Amz-Log-Result` carries it. */
-function tail(logText: string): string {
-  const bytes = Buffer.from(`${logText}\n`, "utf8");
-  return bytes.subarray(Math.max(0, bytes.length - tailBytes)).toString("base64");
-}
-
-function shaHex(record: FunctionRecord): string {
-  return Buffer.from(record.code.sha256, "base64").toString("hex");
 }

@@ -1,13 +1,11 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { constants } from "node:os";
-import { fileURLToPath } from "node:url";
 import { FunctionInitError } from "./errors.ts";
 import { formatConsoleLine, newLogStreamName, timeoutLine, timeoutMessage } from "./function-logs.ts";
 import type { ResolvedHandler } from "./handler-resolution.ts";
 import { childNodeFlags, readPeakRssMb } from "./memory-limit.ts";
+import { exitDescription, killGroup, runtimeExit, spawnRuntime } from "./runtime-process.ts";
 
-const bootstrapPath = fileURLToPath(new URL("./bootstrap.mjs", import.meta.url));
 /** The Node.js runtime gives up on init after 10 s on AWS. */
 const initTimeoutMs = 10_000;
 /** How often the parent reads a running child's peak RSS; no timer runs while an environment is idle. */
@@ -16,15 +14,6 @@ const memoryPollMs = 100;
 const heapExhaustedMarker = "JavaScript heap out of memory";
 /** CloudWatch Logs' event size limit: a longer output line is cut here, as AWS cuts it. */
 export const MAX_LOG_LINE_BYTES = 256 * 1024;
-/**
- * The launcher between the engine and the runtime: a shell that runs the runtime as its child and waits. The
- * runtime's parent is then a process whose environment is the function's own (not the engine's, which a function
- * could otherwise read from `/proc/<ppid>/environ`); `exec` is avoided on purpose so the shell stays the parent.
- */
-const launcherPath = "/bin/sh";
-const launcherScript = '"$@"; exit $?';
-/** Signals a launcher's `128 + n` exit status stands for (other statuses, such as 129, are the runtime's own). */
-const relayedSignals = new Set(["SIGABRT", "SIGKILL", "SIGSEGV", "SIGBUS", "SIGTERM"]);
 
 /** One immutable version of a function's code and configuration; environments are bound to exactly one. */
 export interface Deployment {
@@ -482,61 +471,8 @@ export class ExecutionEnvironment {
   }
 }
 
-export interface RuntimeSpawnOptions {
-  codeDirectory: string;
-  /** The runtime's whole environment (nothing of the engine's is inherited). */
-  env: Record<string, string>;
-  nodeFlags: string[];
-}
-
-/**
- * Starts a runtime: `nodeBinary` running the bootstrap under the launcher, in a process group of its own
- * (`detached`) so that {@link killGroup} ends it with everything it spawned. The IPC channel (fd 3) passes
- * through the launcher to the runtime.
- */
-export function spawnRuntime(nodeBinary: string, options: RuntimeSpawnOptions): ChildProcess {
-  return spawn(
-    launcherPath,
-    ["-c", launcherScript, "launcher", nodeBinary, ...options.nodeFlags, bootstrapPath],
-    {
-      cwd: options.codeDirectory,
-      env: options.env,
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe", "ipc"],
-      serialization: "json",
-    },
-  );
-}
-
-/** SIGKILLs the child's whole process group; a group already gone is fine. */
-function killGroup(child: ChildProcess): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, "SIGKILL");
-  } catch {
-    // ESRCH: every process of the group has exited already.
-  }
-}
-
-/** The runtime's own exit, read through the launcher: a shell reports a child killed by signal n as 128 + n. */
-function runtimeExit(
-  code: number | null,
-  signal: NodeJS.Signals | null,
-): { code: number | null; signal: NodeJS.Signals | null } {
-  if (signal || code === null || code <= 128) return { code, signal };
-  const name = (Object.keys(constants.signals) as NodeJS.Signals[]).find(
-    (candidate) => constants.signals[candidate] === code - 128,
-  );
-  return name && relayedSignals.has(name) ? { code: null, signal: name } : { code, signal };
-}
-
 /** The longest prefix of `text` that fits in `bytes` bytes of UTF-8. */
 function cutToBytes(text: string, bytes: number): string {
   const encoded = Buffer.from(text.slice(0, bytes), "utf8");
   return encoded.length <= bytes ? encoded.toString("utf8") : encoded.subarray(0, bytes).toString("utf8");
-}
-
-function exitDescription(code: number | null, signal: NodeJS.Signals | null): string {
-  if (signal) return `signal: ${signal === "SIGKILL" ? "killed" : signal}`;
-  return `exit status ${code ?? 0}`;
 }

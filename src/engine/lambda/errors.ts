@@ -1,3 +1,5 @@
+import { ServiceError } from "../protocol.ts";
+
 /** Base class of the Lambda service's own errors. */
 export class LambdaEngineError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -56,3 +58,7 @@ export class RoleNotAssumableError extends LambdaEngineError {
     this.name = "RoleNotAssumableError";
   }
 }
+
+/** Lambda's 404 for a function (or qualifier) that does not exist. */
+export const functionNotFound = (arn: string) =>
+  new ServiceError(404, "ResourceNotFoundException", `Function not found: ${arn}`);

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { logGroupArn, logStreamArn } from "../arn.ts";
 import type { EngineContext } from "../context.ts";
 import type { LogEventInput } from "../internal.ts";
 import type { Caller } from "../types.ts";
@@ -108,8 +109,8 @@ export class FunctionLogSink {
     const logs = this.#context.internal.logs;
     if (!logs) return false;
     const { region, accountId, authorizer } = this.#context;
-    const groupArn = `arn:aws:logs:${region}:${accountId}:log-group:${destination.groupName}`;
-    const streamArn = `${groupArn}:log-stream:${destination.streamName}`;
+    const groupArn = logGroupArn(region, accountId, destination.groupName);
+    const streamArn = logStreamArn(region, accountId, destination.groupName, destination.streamName);
     const allowed = (action: string, resource: string) =>
       authorizer.authorize(destination.caller, action, resource).allowed;
     if (!logs.hasLogGroup(destination.groupName)) {

@@ -40,8 +40,3 @@ function build(
     ...(region ? { region } : {}),
   };
 }
-
-/** `arn:aws:lambda:<region>:<account>:function:<name>` */
-export function functionArn(region: string, accountId: string, name: string): string {
-  return `arn:aws:lambda:${region}:${accountId}:function:${name}`;
-}

@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { lambdaFunctionArn } from "../arn.ts";
 import { type CodePackage, readCodePackage, unpackCodePackage } from "./code-package.ts";
 import type { Deployment } from "./environment.ts";
 import { logGroupName } from "./function-logs.ts";
-import { functionArn } from "./function-name.ts";
 import type { PolicyStatement } from "./policy.ts";
 
 /** The settings of a function that `UpdateFunctionConfiguration` may change. */
@@ -111,7 +111,7 @@ export class FunctionStore {
     const record: FunctionRecord = {
       ...settings,
       name,
-      arn: functionArn(this.#region, this.#accountId, name),
+      arn: lambdaFunctionArn(this.#region, this.#accountId, name),
       code: this.#codeVersion(name, pkg),
       lastModified: lambdaTimestamp(),
       revisionId: randomUUID(),

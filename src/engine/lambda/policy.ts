@@ -1,3 +1,4 @@
+import { accountRootArn } from "../arn.ts";
 /** One statement of a function's resource-based policy, in the shape `GetPolicy` returns it. */
 export interface PolicyStatement {
   Sid: string;
@@ -50,7 +51,7 @@ export function renderStatement(input: AddPermissionInput, functionArn: string):
 
 function renderPrincipal(principal: string): PolicyStatement["Principal"] {
   if (principal === "*") return "*";
-  if (/^\d{12}$/.test(principal)) return { AWS: `arn:aws:iam::${principal}:root` };
+  if (/^\d{12}$/.test(principal)) return { AWS: accountRootArn(principal) };
   if (principal.startsWith("arn:")) return { AWS: principal };
   return { Service: principal };
 }

@@ -1,4 +1,5 @@
 import { buildS3Event } from "../../events/s3-event.ts";
+import { s3Arn } from "../arn.ts";
 import type { EngineContext } from "../context.ts";
 import type { LambdaInternal } from "../internal.ts";
 import type { ObjectCreatedEvent } from "../types.ts";
@@ -39,7 +40,7 @@ export class S3EventDelivery {
       const reference = parseFunctionReference(functionArn);
       const permission = reference
         ? this.#canInvoke(functionArn, "s3.amazonaws.com", {
-            "aws:SourceArn": `arn:aws:s3:::${event.bucket}`,
+            "aws:SourceArn": s3Arn(event.bucket),
             "aws:SourceAccount": context.accountId,
           })
         : ({ ok: false, reason: "the destination is not a Lambda function ARN" } as const);

@@ -1,17 +1,29 @@
+import { logGroupArn, logGroupResourceArn, logStreamArn } from "../arn.ts";
 import type { EngineEventBus } from "../context.ts";
 import { logsBatchBytes } from "../request-limits.ts";
+import { constraint, validationMessage } from "../validation-message.ts";
 import { FilterPatternError, InvalidParameterError, ResourceNotFoundError } from "./errors.ts";
 import { compileFilterPattern, type LogFilter } from "./filter-pattern.ts";
 import type { LogJournal } from "./journal.ts";
 import { clampLimit, decodeFilterToken, encodeFilterToken, pageLogEvents } from "./paging.ts";
+import {
+  groupNameFromArn,
+  groupNameOf,
+  type Input,
+  optionalBoolean,
+  optionalNumber,
+  optionalString,
+  pageOf,
+  requiredString,
+  stringList,
+  tagMap,
+} from "./parameters.ts";
 import type { LogGroupState, LogStore, NewLogEvent } from "./store.ts";
 
 /**
  * The CloudWatch Logs operations (JSON 1.1 bodies in, plain objects out) and, per operation, the resource ARN
  * IAM checks for role callers.
  */
-
-type Input = Record<string, unknown>;
 
 export interface LogsOperation {
   /** ARN the caller needs `logs:<Operation>` on. */
@@ -28,16 +40,16 @@ export class LogsArns {
 
   /** `...:log-group:<name>:*`, the form AWS returns in DescribeLogGroups and checks for group-level actions. */
   group(name: string): string {
-    return `arn:aws:logs:${this.region}:${this.accountId}:log-group:${name}:*`;
+    return logGroupResourceArn(this.region, this.accountId, name);
   }
 
   /** `...:log-group:<name>`, the `logGroupArn` field and the tagging APIs' form. */
   groupWithoutSuffix(name: string): string {
-    return `arn:aws:logs:${this.region}:${this.accountId}:log-group:${name}`;
+    return logGroupArn(this.region, this.accountId, name);
   }
 
   stream(group: string, stream: string): string {
-    return `arn:aws:logs:${this.region}:${this.accountId}:log-group:${group}:log-stream:${stream}`;
+    return logStreamArn(this.region, this.accountId, group, stream);
   }
 }
 
@@ -48,96 +60,6 @@ const dayMs = 86_400_000;
 /** AWS rejects events more than 2 hours ahead or 14 days behind ingestion time. */
 const maxFutureMs = 2 * 3_600_000;
 const maxPastMs = 14 * dayMs;
-
-/** Parameters read from a JSON body, with the AWS validation messages. */
-function optionalString(input: Input, name: string): string | undefined {
-  const value = input[name];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== "string") throw new InvalidParameterError(`Value for ${name} must be a string`);
-  return value;
-}
-
-function requiredString(input: Input, name: string): string {
-  const value = optionalString(input, name);
-  if (value === undefined || value === "") {
-    throw new InvalidParameterError(
-      `1 validation error detected: Value null at '${name}' failed to satisfy constraint: Member must not be null`,
-    );
-  }
-  return value;
-}
-
-function optionalNumber(input: Input, name: string): number | undefined {
-  const value = input[name];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== "number" || !Number.isFinite(value))
-    throw new InvalidParameterError(`Value for ${name} must be a number`);
-  return value;
-}
-
-function optionalBoolean(input: Input, name: string): boolean | undefined {
-  const value = input[name];
-  return value === undefined || value === null ? undefined : value === true;
-}
-
-function stringList(input: Input, name: string): string[] | undefined {
-  const value = input[name];
-  if (value === undefined || value === null) return undefined;
-  if (!Array.isArray(value) || !value.every((item) => typeof item === "string")) {
-    throw new InvalidParameterError(`Value for ${name} must be a list of strings`);
-  }
-  return value as string[];
-}
-
-function tagMap(input: Input, name: string): Record<string, string> {
-  const value = input[name];
-  if (value === undefined || value === null) return {};
-  if (typeof value !== "object" || Array.isArray(value))
-    throw new InvalidParameterError(`Value for ${name} must be a map`);
-  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, String(item)]));
-}
-
-/** `logGroupName`, or `logGroupIdentifier` (a name or an ARN, with or without `:*`). */
-function groupNameOf(input: Input): string {
-  const identifier = optionalString(input, "logGroupIdentifier");
-  if (identifier !== undefined) return groupNameFromArn(identifier) ?? identifier;
-  return requiredString(input, "logGroupName");
-}
-
-/** The log group name inside a log-group ARN, or undefined when `arn` is not one. */
-export function groupNameFromArn(arn: string): string | undefined {
-  const match = /^arn:[^:]+:logs:[^:]*:[^:]*:log-group:([^:]+)(:\*)?$/.exec(arn);
-  return match?.[1];
-}
-
-function limitOf(input: Input, max: number): number {
-  const limit = optionalNumber(input, "limit") ?? max;
-  if (!Number.isInteger(limit) || limit < 1 || limit > max) {
-    throw new InvalidParameterError(
-      `1 validation error detected: Value '${limit}' at 'limit' failed to satisfy constraint: Member must have value between 1 and ${max}`,
-    );
-  }
-  return limit;
-}
-
-/** Describe* tokens are opaque offsets into the sorted listing. */
-function offsetOf(input: Input): number {
-  const token = optionalString(input, "nextToken");
-  if (token === undefined) return 0;
-  const match = /^o\/(\d+)$/.exec(Buffer.from(token, "base64url").toString("utf8"));
-  if (!match) throw new InvalidParameterError("The specified nextToken is invalid.");
-  return Number(match[1]);
-}
-
-function pageOf<T>(items: T[], input: Input, max: number): { items: T[]; nextToken?: string } {
-  const offset = offsetOf(input);
-  const limit = limitOf(input, max);
-  const slice = items.slice(offset, offset + limit);
-  const end = offset + slice.length;
-  return end < items.length
-    ? { items: slice, nextToken: Buffer.from(`o/${end}`).toString("base64url") }
-    : { items: slice };
-}
 
 /** Everything the operations need besides their input. */
 export interface LogsApiDependencies {
@@ -210,7 +132,7 @@ export class LogsApi {
       },
     },
     DescribeLogGroups: {
-      resource: (_input, arns) => `arn:aws:logs:${arns.region}:${arns.accountId}:log-group:*`,
+      resource: (_input, arns) => logGroupArn(arns.region, arns.accountId, "*"),
       run: (input, region) => {
         const prefix = optionalString(input, "logGroupNamePrefix");
         const pattern = optionalString(input, "logGroupNamePattern");
@@ -239,7 +161,7 @@ export class LogsApi {
         const days = optionalNumber(input, "retentionInDays");
         if (days === undefined || !retentionDays.has(days)) {
           throw new InvalidParameterError(
-            `1 validation error detected: Value '${String(days)}' at 'retentionInDays' failed to satisfy constraint: Member must satisfy enum value set: [${[...retentionDays].join(", ")}]`,
+            validationMessage("retentionInDays", String(days), constraint.enumOf([...retentionDays])),
           );
         }
         this.#store.setRetention(name, days);
@@ -287,7 +209,7 @@ export class LogsApi {
         const orderBy = optionalString(input, "orderBy") ?? "LogStreamName";
         if (orderBy !== "LogStreamName" && orderBy !== "LastEventTime") {
           throw new InvalidParameterError(
-            `1 validation error detected: Value '${orderBy}' at 'orderBy' failed to satisfy constraint: Member must satisfy enum value set: [LogStreamName, LastEventTime]`,
+            validationMessage("orderBy", orderBy, constraint.enumOf(["LogStreamName", "LastEventTime"])),
           );
         }
         if (orderBy === "LastEventTime" && prefix !== undefined) {
@@ -430,14 +352,10 @@ export class LogsApi {
     if (!stream) throw new ResourceNotFoundError("The specified log stream does not exist.");
     const raw = input.logEvents;
     if (!Array.isArray(raw) || raw.length === 0) {
-      throw new InvalidParameterError(
-        "1 validation error detected: Value '[]' at 'logEvents' failed to satisfy constraint: Member must have length greater than or equal to 1",
-      );
+      throw new InvalidParameterError(validationMessage("logEvents", "[]", constraint.minLength(1)));
     }
     if (raw.length > 10_000) {
-      throw new InvalidParameterError(
-        "1 validation error detected: Value at 'logEvents' failed to satisfy constraint: Member must have length less than or equal to 10000",
-      );
+      throw new InvalidParameterError(validationMessage("logEvents", undefined, constraint.maxLength(10000)));
     }
     const events = raw.map((item: unknown) => {
       const event = (item ?? {}) as Input;

@@ -1,3 +1,4 @@
+import { wildcardMatch } from "../wildcard.ts";
 import { FilterPatternError } from "./errors.ts";
 
 /**
@@ -325,17 +326,8 @@ function compare(actual: unknown, op: string, expected: string | number): boolea
     }
   }
   if (typeof actual !== "string") return false;
-  const matches = globMatch(expected, actual);
+  const matches = wildcardMatch(expected, actual);
   return op === "=" ? matches : !matches;
-}
-
-function globMatch(pattern: string, value: string): boolean {
-  if (!pattern.includes("*")) return pattern === value;
-  const source = pattern
-    .split("*")
-    .map((part) => part.replace(/[\\^$.|?+()[\]{}]/g, "\\$&"))
-    .join("[\\s\\S]*");
-  return new RegExp(`^${source}$`).test(value);
 }
 
 /** Values a selector reaches; several with `*`, none when the path is missing. */

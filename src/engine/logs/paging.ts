@@ -1,3 +1,4 @@
+import { constraint, validationMessage } from "../validation-message.ts";
 import { InvalidParameterError } from "./errors.ts";
 
 /**
@@ -116,9 +117,7 @@ export function decodeFilterToken(token: string): bigint {
 export function clampLimit(limit: number | undefined): number {
   if (limit === undefined) return 10_000;
   if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
-    throw new InvalidParameterError(
-      `1 validation error detected: Value '${limit}' at 'limit' failed to satisfy constraint: Member must have value between 1 and 10000`,
-    );
+    throw new InvalidParameterError(validationMessage("limit", limit, constraint.between(1, 10000)));
   }
   return limit;
 }

@@ -1,3 +1,4 @@
+import { constraint, validationMessage } from "../validation-message.ts";
 import { InvalidParameterError, ResourceAlreadyExistsError, ResourceNotFoundError } from "./errors.ts";
 import type { LogFilter } from "./filter-pattern.ts";
 import { eventKey, lowerBound, timeKey } from "./paging.ts";
@@ -68,7 +69,7 @@ export class LogStore {
   createGroup(name: string, tags: Record<string, string> = {}, creationTime = this.#now()): LogGroupState {
     if (!groupNamePattern.test(name)) {
       throw new InvalidParameterError(
-        `1 validation error detected: Value '${name}' at 'logGroupName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+`,
+        validationMessage("logGroupName", name, constraint.pattern("[\\.\\-_/#A-Za-z0-9]+")),
       );
     }
     if (this.#groups.has(name))
@@ -255,9 +256,7 @@ export class LogStore {
 
 function validateStreamName(name: string): void {
   if (name.length < 1 || name.length > 512 || /[:*]/.test(name)) {
-    throw new InvalidParameterError(
-      `1 validation error detected: Value '${name}' at 'logStreamName' failed to satisfy constraint: Member must satisfy regular expression pattern: [^:*]*`,
-    );
+    throw new InvalidParameterError(validationMessage("logStreamName", name, constraint.pattern("[^:*]*")));
   }
 }
 

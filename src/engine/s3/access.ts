@@ -7,12 +7,6 @@ import type { Caller, ConditionContext } from "../types.ts";
 import { S3Error } from "./errors.ts";
 import type { BucketConfiguration } from "./storage/records.ts";
 
-/** The ARN IAM policies use for a bucket (`arn:aws:s3:::b`) or an object (`arn:aws:s3:::b/k`). */
-export function s3Arn(bucket: string | undefined, key?: string): string {
-  if (bucket === undefined) return "arn:aws:s3:::*";
-  return key === undefined ? `arn:aws:s3:::${bucket}` : `arn:aws:s3:::${bucket}/${key}`;
-}
-
 /** The AccessDenied error S3 returns when an identity policy does not allow an action. */
 export function accessDenied(caller: Caller, action: string, resource: string, explicit: boolean): S3Error {
   const reason = explicit ? "explicit-deny" : "implicit-deny";

@@ -1,3 +1,4 @@
+import { s3Arn } from "../arn.ts";
 import { isValidBucketName } from "./addressing.ts";
 import { invalidArgument, malformedXml, S3Error } from "./errors.ts";
 import { decodeContinuationToken, encodeContinuationToken } from "./listing.ts";
@@ -245,7 +246,7 @@ export const putBucketNotificationConfiguration: S3Handler = async (runtime, cal
     for (const destination of configuration.destinations) {
       if (destination.kind !== "lambda") continue;
       const verdict = lambda.canInvoke(destination.arn, "s3.amazonaws.com", {
-        "aws:SourceArn": `arn:aws:s3:::${call.bucket}`,
+        "aws:SourceArn": s3Arn(call.bucket),
         "aws:SourceAccount": runtime.context.accountId,
       });
       if (!verdict.ok) {

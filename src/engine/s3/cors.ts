@@ -1,3 +1,4 @@
+import { wildcardMatch } from "../wildcard.ts";
 import { invalidRequest, malformedXml, S3Error } from "./errors.ts";
 import type { CorsRule } from "./storage/records.ts";
 import { xmlChildren, xmlText, xmlTexts } from "./xml.ts";
@@ -39,17 +40,6 @@ export function parseCorsConfiguration(document: Record<string, unknown>): CorsR
   return rules;
 }
 
-/** S3's CORS wildcard: at most one `*`, matching any run of characters; case-insensitive for headers. */
-function starMatch(pattern: string, value: string, ignoreCase: boolean): boolean {
-  const p = ignoreCase ? pattern.toLowerCase() : pattern;
-  const v = ignoreCase ? value.toLowerCase() : value;
-  const star = p.indexOf("*");
-  if (star === -1) return p === v;
-  const head = p.slice(0, star);
-  const tail = p.slice(star + 1);
-  return v.length >= head.length + tail.length && v.startsWith(head) && v.endsWith(tail);
-}
-
 /**
  * The first CORS rule that lets `origin` make a `method` request with `requestHeaders` (the names of
  * `Access-Control-Request-Headers`), as S3 evaluates a bucket's CORS configuration; undefined when none does.
@@ -66,10 +56,10 @@ export function s3CorsAllows(
 ): CorsRule | undefined {
   return rules?.find(
     (rule) =>
-      rule.allowedOrigins.some((allowed) => starMatch(allowed, origin, false)) &&
+      rule.allowedOrigins.some((allowed) => wildcardMatch(allowed, origin)) &&
       rule.allowedMethods.includes(method.toUpperCase()) &&
       requestHeaders.every((header) =>
-        rule.allowedHeaders.some((allowed) => starMatch(allowed, header, true)),
+        rule.allowedHeaders.some((allowed) => wildcardMatch(allowed, header, { ignoreCase: true })),
       ),
   );
 }

@@ -1,22 +1,19 @@
+import { s3Arn } from "../arn.ts";
 import type { EngineContext } from "../context.ts";
 import type { LambdaNotification } from "../internal.ts";
 import type { EngineOptions } from "../options.ts";
 import type { RequestHead, Service, ServiceRequest, ServiceResponse } from "../types.ts";
-import {
-  authorizeS3,
-  bucketPolicyDocument,
-  injectedReadFault,
-  s3Arn,
-  s3RequestConditions,
-} from "./access.ts";
+import { authorizeS3, bucketPolicyDocument, injectedReadFault, s3RequestConditions } from "./access.ts";
 import { resolveAddress } from "./addressing.ts";
 import * as bucketConfig from "./bucket-config.ts";
 import * as buckets from "./buckets.ts";
+import * as copy from "./copy-object.ts";
 import { corsResponseHeaders, s3CorsAllows } from "./cors.ts";
 import { errorResponse, S3Error } from "./errors.ts";
 import { Sequencer } from "./events.ts";
 import * as lists from "./list-objects.ts";
 import * as multipart from "./multipart.ts";
+import * as multipartListing from "./multipart-listing.ts";
 import { lambdaNotifications } from "./notifications.ts";
 import * as subresources from "./object-subresources.ts";
 import * as objects from "./objects.ts";
@@ -82,10 +79,10 @@ const handlers: Record<OperationName, S3Handler> = {
   ListObjects: lists.listObjects,
   ListObjectsV2: lists.listObjectsV2,
   ListObjectVersions: lists.listObjectVersions,
-  ListMultipartUploads: multipart.listMultipartUploads,
+  ListMultipartUploads: multipartListing.listMultipartUploads,
   DeleteObjects: objects.deleteObjects,
   PutObject: objects.putObject,
-  CopyObject: objects.copyObject,
+  CopyObject: copy.copyObject,
   GetObject: objects.getObject,
   HeadObject: objects.headObject,
   DeleteObject: objects.deleteObject,
@@ -94,7 +91,7 @@ const handlers: Record<OperationName, S3Handler> = {
   UploadPartCopy: multipart.uploadPartCopy,
   CompleteMultipartUpload: multipart.completeMultipartUpload,
   AbortMultipartUpload: multipart.abortMultipartUpload,
-  ListParts: multipart.listParts,
+  ListParts: multipartListing.listParts,
   PutBucketCors: bucketConfig.putBucketCors,
   GetBucketCors: bucketConfig.getBucketCors,
   DeleteBucketCors: bucketConfig.deleteBucketCors,

@@ -1,3 +1,4 @@
+import { assumedRoleArn } from "../arn.ts";
 import type { EngineContext } from "../context.ts";
 import { IamError, IamValidationError } from "../iam/errors.ts";
 import { QueryParams } from "../iam/query-params.ts";
@@ -5,6 +6,7 @@ import { trustAllows } from "../iam/trust.ts";
 import type { EngineOptions } from "../options.ts";
 import { queryError, queryResponse, ServiceError } from "../protocol.ts";
 import type { Caller, Service, ServiceRequest, ServiceResponse } from "../types.ts";
+import { constraint, validationMessage } from "../validation-message.ts";
 
 /** XML namespace of STS responses. */
 export const STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/";
@@ -79,13 +81,15 @@ function assumeRole(
   const sessionName = params.required("RoleSessionName");
   if (!sessionNamePattern.test(sessionName)) {
     throw new IamValidationError(
-      `1 validation error detected: Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]* and have length between 2 and 64`,
+      validationMessage(
+        "roleSessionName",
+        sessionName,
+        constraint.pattern("[\\w+=,.@-]* and have length between 2 and 64"),
+      ),
     );
   }
   if (roleArn.length < 20) {
-    throw new IamValidationError(
-      `1 validation error detected: Value '${roleArn}' at 'roleArn' failed to satisfy constraint: Member must have length greater than or equal to 20`,
-    );
+    throw new IamValidationError(validationMessage("roleArn", roleArn, constraint.minLength(20)));
   }
   const denied = () =>
     new IamError(
@@ -117,7 +121,7 @@ function assumeRole(
   const duration = params.integer("DurationSeconds") ?? 3600;
   if (duration < 900 || duration > maxSessionDuration) {
     throw new IamValidationError(
-      `1 validation error detected: Value '${duration}' at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and ${maxSessionDuration}`,
+      validationMessage("durationSeconds", duration, constraint.between(900, maxSessionDuration)),
     );
   }
   const credentials = context.credentials.issueForRole(role.roleArn, sessionName);
@@ -131,7 +135,7 @@ function assumeRole(
     },
     AssumedRoleUser: {
       AssumedRoleId: `${role.roleId}:${sessionName}`,
-      Arn: `arn:aws:sts::${context.accountId}:assumed-role/${role.roleName}/${sessionName}`,
+      Arn: assumedRoleArn(context.accountId, role.roleName, sessionName),
     },
   };
 }

@@ -1,0 +1,145 @@
+import type { EngineContext } from "../context.ts";
+import { ServiceError } from "../protocol.ts";
+import { constraint, validationMessage } from "../validation-message.ts";
+import { RoleNotAssumableError } from "./errors.ts";
+import { executionRoleAssumable } from "./execution-role.ts";
+import type { FunctionSettings } from "./functions.ts";
+import { type RuntimeResolver, RuntimeUnavailableError } from "./runtimes.ts";
+
+/**
+ * A function's settings as CreateFunction and UpdateFunctionConfiguration accept them: runtime, role, handler,
+ * description, timeout, memory and environment, each checked as Lambda checks it.
+ */
+
+/** Runtimes a function may declare; each runs on a Node of its major where there is one (see runtimes.ts). */
+export const supportedRuntimes = ["nodejs18.x", "nodejs20.x", "nodejs22.x", "nodejs24.x"] as const;
+
+/** Variables Lambda sets itself; functions may not define them (AWS rejects the request). */
+const reservedVariables = new Set([
+  "_HANDLER",
+  "_X_AMZN_TRACE_ID",
+  "AWS_DEFAULT_REGION",
+  "AWS_REGION",
+  "AWS_EXECUTION_ENV",
+  "AWS_LAMBDA_FUNCTION_NAME",
+  "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+  "AWS_LAMBDA_FUNCTION_VERSION",
+  "AWS_LAMBDA_INITIALIZATION_TYPE",
+  "AWS_LAMBDA_LOG_GROUP_NAME",
+  "AWS_LAMBDA_LOG_STREAM_NAME",
+  "AWS_ACCESS_KEY",
+  "AWS_ACCESS_KEY_ID",
+  "AWS_SECRET_ACCESS_KEY",
+  "AWS_SESSION_TOKEN",
+  "AWS_LAMBDA_RUNTIME_API",
+  "LAMBDA_TASK_ROOT",
+  "LAMBDA_RUNTIME_DIR",
+]);
+
+/** What checking settings needs from the service. */
+export interface FunctionSettingsDependencies {
+  context: EngineContext;
+  /**
+   * Check execution roles' trust policies (the engine's `enforceIam`). Off, a role only has to exist, as on
+   * LocalStack without IAM enforcement.
+   */
+  enforceTrust: boolean;
+  /** Which Node runs each runtime; with `strictRuntime` a runtime that would be emulated is refused. */
+  runtimes: RuntimeResolver;
+}
+
+/** Lambda's 400 for a value it cannot use. */
+export const invalidParameterValue = (message: string) =>
+  new ServiceError(400, "InvalidParameterValueException", message);
+/** Lambda's 400 for a value outside the API's constraints. */
+export const validationException = (message: string) => new ServiceError(400, "ValidationException", message);
+
+/** Validates the settings present in a Create/UpdateFunctionConfiguration body. */
+export function parseFunctionSettings(
+  body: Record<string, unknown>,
+  deps: FunctionSettingsDependencies,
+): Partial<FunctionSettings> {
+  const settings: Partial<FunctionSettings> = {};
+  if (body.Runtime !== undefined) {
+    if (
+      typeof body.Runtime !== "string" ||
+      !(supportedRuntimes as readonly string[]).includes(body.Runtime)
+    ) {
+      throw invalidParameterValue(
+        `The runtime parameter of ${String(body.Runtime)} is not supported by the embedded engine; use one of ${supportedRuntimes.join(", ")}.`,
+      );
+    }
+    if (deps.runtimes.strict) {
+      try {
+        deps.runtimes.resolve(body.Runtime);
+      } catch (error) {
+        if (error instanceof RuntimeUnavailableError) throw invalidParameterValue(error.message);
+        throw error;
+      }
+    }
+    settings.runtime = body.Runtime;
+  }
+  if (body.Role !== undefined) settings.role = validateRole(body.Role, deps);
+  if (body.Handler !== undefined) {
+    if (typeof body.Handler !== "string" || !/^[^\s]{1,128}$/.test(body.Handler)) {
+      throw validationException(validationMessage("handler", String(body.Handler)));
+    }
+    settings.handler = body.Handler;
+  }
+  if (body.Description !== undefined) {
+    if (typeof body.Description !== "string" || body.Description.length > 256)
+      throw validationException("Description must be a string of at most 256 characters");
+    settings.description = body.Description;
+  }
+  if (body.Timeout !== undefined) settings.timeout = integerIn(body.Timeout, "timeout", 1, 900);
+  if (body.MemorySize !== undefined)
+    settings.memorySize = integerIn(body.MemorySize, "memorySize", 128, 10240);
+  if (body.Environment !== undefined) {
+    const variables = (body.Environment as { Variables?: unknown } | null)?.Variables ?? {};
+    if (typeof variables !== "object" || variables === null || Array.isArray(variables))
+      throw validationException("Environment.Variables must be a map");
+    const entries = Object.entries(variables as Record<string, unknown>);
+    const reserved = entries.map(([key]) => key).filter((key) => reservedVariables.has(key));
+    if (reserved.length > 0) {
+      throw invalidParameterValue(
+        `Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: ${reserved.join(", ")}`,
+      );
+    }
+    for (const [key, value] of entries) {
+      if (!/^[a-zA-Z]([a-zA-Z0-9_])*$/.test(key) || typeof value !== "string") {
+        throw validationException(
+          `1 validation error detected: Environment variable '${key}' must have a name matching [a-zA-Z]([a-zA-Z0-9_])+ and a string value`,
+        );
+      }
+    }
+    settings.environment = Object.fromEntries(entries) as Record<string, string>;
+  }
+  return settings;
+}
+
+function validateRole(role: unknown, deps: FunctionSettingsDependencies): string {
+  if (
+    typeof role !== "string" ||
+    !/^arn:aws[a-zA-Z-]*:iam::\d{12}:role\/?[a-zA-Z_0-9+=,.@\-_/]+$/.test(role)
+  ) {
+    throw validationException(
+      validationMessage(
+        "role",
+        String(role),
+        constraint.pattern("arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+"),
+      ),
+    );
+  }
+  const iam = deps.context.internal.iam;
+  const assumable = deps.enforceTrust ? executionRoleAssumable(iam, role) : !iam || iam.getRole(role);
+  if (!assumable) throw invalidParameterValue(new RoleNotAssumableError(role).message);
+  return role;
+}
+
+/** `value` as an integer in [min, max], or AWS's validation error for `field`. */
+export function integerIn(value: unknown, field: string, min: number, max: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw validationException(validationMessage(field, String(value), constraint.between(min, max)));
+  }
+  return value;
+}

@@ -1,0 +1,134 @@
+import { ServiceError } from "../protocol.ts";
+import { lambdaLimits } from "../request-limits.ts";
+import type { ServiceRequest, ServiceResponse } from "../types.ts";
+import { constraint, validationMessage } from "../validation-message.ts";
+import type { AsyncInvocationQueue } from "./async-queue.ts";
+import { FunctionGoneError, functionNotFound, RoleNotAssumableError } from "./errors.ts";
+import { invalidParameterValue, validationException } from "./function-settings.ts";
+import type { FunctionRecord, FunctionStore } from "./functions.ts";
+import type { FunctionRunner } from "./runner.ts";
+
+const { syncPayloadBytes: syncPayloadLimit, asyncPayloadBytes: asyncPayloadLimit } = lambdaLimits;
+const tailBytes = 4096;
+
+/** What an invocation needs from the service. */
+export interface InvokeDependencies {
+  store: FunctionStore;
+  runner: FunctionRunner;
+  queue: AsyncInvocationQueue;
+}
+
+/**
+ * Invoke (`POST .../invocations`) on a function already found and authorized: `RequestResponse` runs it and
+ * answers its result (a function error is a 200 with `X-Amz-Function-Error`), `Event` queues it (202), `DryRun`
+ * only checks (204).
+ */
+export async function invoke(
+  request: ServiceRequest,
+  record: FunctionRecord,
+  deps: InvokeDependencies,
+): Promise<ServiceResponse> {
+  const invocationType = header(request, "x-amz-invocation-type") ?? "RequestResponse";
+  if (!["RequestResponse", "Event", "DryRun"].includes(invocationType)) {
+    throw validationException(
+      validationMessage(
+        "invocationType",
+        invocationType,
+        constraint.enumOf(["Event", "RequestResponse", "DryRun"]),
+      ),
+    );
+  }
+  if (invocationType === "DryRun") return { status: 204, headers: { "x-amz-executed-version": "$LATEST" } };
+  const limit = invocationType === "Event" ? asyncPayloadLimit : syncPayloadLimit;
+  if (request.body.length > limit) {
+    throw new ServiceError(
+      413,
+      "RequestTooLargeException",
+      `Request must be smaller than ${limit} bytes for the InvokeFunction operation`,
+    );
+  }
+  const payload = request.body.toString("utf8");
+  if (payload.trim() !== "") {
+    try {
+      JSON.parse(payload);
+    } catch (error) {
+      throw new ServiceError(
+        400,
+        "InvalidRequestContentException",
+        `Could not parse request body into json: ${String(error)}`,
+      );
+    }
+  }
+  if (record.state === "Failed") {
+    throw new ServiceError(
+      502,
+      "ResourceNotReadyException",
+      `The function ${record.name} is in state Failed: ${record.stateReason ?? ""}`,
+    );
+  }
+  if (invocationType === "Event") {
+    deps.queue.enqueue(record.name, payload, { requestId: request.requestId });
+    return { status: 202, headers: { "x-amzn-requestid": request.requestId } };
+  }
+  if (!record.deployment) {
+    throw new ServiceError(
+      409,
+      "ResourceConflictException",
+      `The operation cannot be performed at this time. The function is currently in the following state: ${record.state}`,
+    );
+  }
+  const clientContext = parseClientContext(header(request, "x-amz-client-context"));
+  const store = deps.store;
+  let result: Awaited<ReturnType<FunctionRunner["invoke"]>>;
+  try {
+    result = await deps.runner.invoke(() => store.get(record.name)?.deployment, {
+      requestId: request.requestId,
+      payload,
+      clientContext,
+    });
+  } catch (error) {
+    if (error instanceof FunctionGoneError) throw functionNotFound(record.arn);
+    // A new execution environment could not assume the role (its trust policy changed, or it was deleted). The
+    // Invoke API reference lists InvalidParameterValueException for "an IAM role ... that Lambda is unable to
+    // assume", so the request fails as a 400 with CreateFunction's sentence rather than as a function error.
+    if (error instanceof RoleNotAssumableError) throw invalidParameterValue(error.message);
+    throw error;
+  }
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    "x-amz-executed-version": "$LATEST",
+  };
+  if (header(request, "x-amz-log-type") === "Tail") headers["x-amz-log-result"] = tail(result.logText);
+  if (result.ok) return { status: 200, headers, body: result.payload };
+  headers["x-amz-function-error"] = "Unhandled";
+  const error = result.error;
+  const body =
+    error.trace && error.trace.length > 0
+      ? error
+      : { errorType: error.errorType, errorMessage: error.errorMessage };
+  return { status: 200, headers, body: JSON.stringify(body) };
+}
+
+function header(request: ServiceRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function parseClientContext(encoded: string | undefined): unknown {
+  if (!encoded) return undefined;
+  try {
+    return JSON.parse(Buffer.from(encoded, "base64").toString("utf8"));
+  } catch {
+    throw new ServiceError(
+      400,
+      "InvalidRequestContentException",
+      "Client context must be a valid Base64-encoded JSON object.",
+    );
+  }
+}
+
+/** Base64 of the last 4 KB of the log, as `X-Amz-Log-Result` carries it. */
+function tail(logText: string): string {
+  const bytes = Buffer.from(`${logText}\n`, "utf8");
+  return bytes.subarray(Math.max(0, bytes.length - tailBytes)).toString("base64");
+}

@@ -1,0 +1,91 @@
+import { ServiceError } from "../protocol.ts";
+import type { ServiceRequest, ServiceResponse } from "../types.ts";
+import type { FunctionRecord } from "./functions.ts";
+
+/**
+ * The shape of one Lambda API operation, as `LambdaApi` declares them in its table: its name, its route (method
+ * and path below `/2015-03-31/functions`), the IAM action it needs, and its handler. The dispatcher matches the
+ * route, finds the function, checks the action once, and runs the handler.
+ */
+
+/** One call as the dispatcher hands it to an operation. */
+export interface LambdaCall {
+  request: ServiceRequest;
+  /** The path's `FunctionName` segment and the one after its sub-resource (statement id, package file). */
+  params: { name: string; extra: string };
+  /** The JSON body, parsed on first use (SerializationException when it is not a JSON object). */
+  body(): Record<string, unknown>;
+}
+
+/** A call on one function, found (and its `lambda:<action>` checked) before the operation runs. */
+export interface FunctionCall extends LambdaCall {
+  record: FunctionRecord;
+}
+
+export interface OperationRoute {
+  /** The API operation's name. */
+  name: string;
+  method: "GET" | "POST" | "PUT" | "DELETE";
+  /** The sub-resource after `/functions/{name}` (`configuration`, `policy`, ...); none for the function. */
+  sub?: string;
+  /** Whether a segment after the sub-resource must be absent, present, or either. */
+  extra: "none" | "required" | "any";
+}
+
+/**
+ * An operation on `/2015-03-31/functions` (`collection`) or on a path below it that is not a function
+ * (`path`); with an `action`, the caller needs `lambda:<action>` on `resource` (default `*`).
+ */
+export interface PathOperation extends OperationRoute {
+  on: "collection" | "path";
+  action?: string;
+  resource?(call: LambdaCall): string;
+  run(call: LambdaCall): ServiceResponse | Promise<ServiceResponse>;
+}
+
+/** An operation on one function: the caller needs `lambda:<action>` on the function's ARN. */
+export interface FunctionOperation extends OperationRoute {
+  on: "function";
+  action: string;
+  /** Whether the `Qualifier` query parameter applies (only `$LATEST` exists). */
+  qualified: boolean;
+  run(call: FunctionCall): ServiceResponse | Promise<ServiceResponse>;
+}
+
+export type LambdaOperation = PathOperation | FunctionOperation;
+
+/**
+ * The operation serving `method` on `/2015-03-31/functions/{name}/{sub}/{extra}` (`name` empty or absent for
+ * the collection), or undefined.
+ */
+export function findOperation(
+  operations: readonly LambdaOperation[],
+  method: string,
+  name: string | undefined,
+  sub: string | undefined,
+  extra: string | undefined,
+): LambdaOperation | undefined {
+  const onCollection = name === undefined || name === "";
+  return operations.find((candidate) => {
+    if (candidate.method !== method || (candidate.on === "collection") !== onCollection) return false;
+    // Without a function name, whatever follows is not looked at (as the if/else router this replaced did).
+    if (onCollection) return true;
+    if (candidate.sub !== sub) return false;
+    return (
+      candidate.extra === "any" || (candidate.extra === "required" ? Boolean(extra) : extra === undefined)
+    );
+  });
+}
+
+/** The request's JSON object body (`{}` when empty); SerializationException for anything else. */
+export function jsonObjectBody(request: ServiceRequest): Record<string, unknown> {
+  if (request.body.length === 0) return {};
+  try {
+    const parsed: unknown = JSON.parse(request.body.toString("utf8"));
+    if (parsed && typeof parsed === "object" && !Array.isArray(parsed))
+      return parsed as Record<string, unknown>;
+  } catch {
+    // fall through
+  }
+  throw new ServiceError(400, "SerializationException", "Could not parse the request body as a JSON object");
+}
