@@ -100,7 +100,14 @@ export function nodeImage(name: string, npmVersion: string): ImageStandIn {
   const npmDir = npmPackage(npmVersion);
   return {
     name,
-    env: { PATH: IMAGE_PATH, HOME: "/root", NODE_ENV: "" },
+    env: {
+      PATH: IMAGE_PATH,
+      HOME: "/root",
+      NODE_ENV: "",
+      // A registry reached through a TLS-intercepting proxy (as here) needs its CA, which the official Node builds
+      // do not read from the system store; a Docker host behind such a proxy needs the same in its environment.
+      ...(process.env.NODE_EXTRA_CA_CERTS ? { NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS } : {}),
+    },
     setup: [
       `mkdir -p "$root/usr/local/bin" "$root/usr/local/lib/node_modules/npm"`,
       `mount --bind ${shellQuote(npmDir)} "$root/usr/local/lib/node_modules/npm"`,
