@@ -1,0 +1,18 @@
+import type { Caller } from "../types.ts";
+
+/**
+ * What other services (Lambda's on-failure destinations and dead-letter queues, S3's queue notifier) may ask of
+ * SQS in-process. Sending is authorized as AWS does: a role's identity policies for `sqs:SendMessage` on the
+ * queue, or, for a service principal, the queue's policy with `aws:SourceArn`/`aws:SourceAccount`.
+ */
+export type QueueSenderIdentity =
+  | { kind: "caller"; caller: Caller }
+  | { kind: "service"; service: string; sourceArn: string; sourceAccount: string };
+
+export type QueueSendResult = { ok: true; messageId: string } | { ok: false; code: string; message: string };
+
+export interface QueueSender {
+  /** Whether the queue exists and `sender` may send to it (S3 checks its destinations when they are configured). */
+  canSend(queueArn: string, sender: QueueSenderIdentity): { ok: true } | { ok: false; reason: string };
+  sendMessage(queueArn: string, body: string, sender: QueueSenderIdentity): Promise<QueueSendResult>;
+}
