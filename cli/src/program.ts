@@ -53,6 +53,12 @@ export function buildProgram(): Command {
       (value: string, previous: string[]) => [...previous, value],
       [] as string[],
     )
+    .option(
+      "--allowed-host <name>",
+      "answer to this Host name too, e.g. a Compose service name (repeatable; DNS-rebinding check)",
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
     .option("--lambda-concurrency <n>", "execution environments per function at most (default 4)")
     .option(
       "--runtime-node <runtime=path...>",

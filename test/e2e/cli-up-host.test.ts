@@ -1,7 +1,7 @@
 import { request } from "node:http";
 import { describe, expect, it } from "vitest";
 import { reachableAddresses } from "../../cli/src/commands/up.ts";
-import { startCli, useCliCleanup } from "../helpers/cli.ts";
+import { hasStackTrace, runCli, startCli, useCliCleanup } from "../helpers/cli.ts";
 
 /** A raw GET with a chosen Host and Origin (fetch would not let a test set Host). */
 function get(endpoint: string, path: string, headers: Record<string, string>) {
@@ -53,5 +53,21 @@ describe("CLI: up --host beyond loopback", () => {
     expect(allowed.status).toBe(200);
     expect(allowed.headers["access-control-allow-origin"]).toBe("http://localhost:3000");
     expect((await up.stop("SIGINT")).code).toBe(0);
+  });
+
+  it("answers to --allowed-host names, still refuses others, and rejects a malformed name in one line", async () => {
+    const up = startCli(["--json", "up", "--bare", "--port", "0", "--allowed-host", "Engine"]);
+    const ready = await up.waitForJson((line) => line.event === "ready");
+    const endpoint = String(ready.endpoint);
+    const port = new URL(endpoint).port;
+    expect((await get(endpoint, "/_localstack/health", { host: `engine:${port}` })).status).toBe(200);
+    expect((await get(endpoint, "/_localstack/health", { host: `other:${port}` })).status).toBe(421);
+    expect((await up.stop("SIGINT")).code).toBe(0);
+
+    const bad = await runCli(["up", "--bare", "--port", "0", "--allowed-host", "http://engine:4566"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split("\n")).toHaveLength(1);
+    expect(bad.stderr).toContain("invalid --allowed-host http://engine:4566");
+    expect(hasStackTrace(bad.stderr)).toBe(false);
   });
 });

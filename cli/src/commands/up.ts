@@ -26,6 +26,7 @@ export interface UpOptions extends GlobalOptions {
   s3FaultRate?: string;
   host?: string;
   corsOrigin?: string[];
+  allowedHost?: string[];
   lambdaConcurrency?: string;
   /** LocalStack-style init directory whose ready.d scripts run after start; `true` means the repo's localstack/init. */
   initDir?: string | boolean;
@@ -46,6 +47,21 @@ export function reachableAddresses(host: string): string[] {
     .flatMap((addresses) => addresses ?? [])
     .filter((address) => !address.internal && (host === "0.0.0.0" ? address.family === "IPv4" : true))
     .map((address) => (address.family === "IPv6" ? `[${address.address}]` : address.address));
+}
+
+/** A host name or IP address as a Host header carries it, without port or scheme (`engine`, `my-box.lan`). */
+const hostNamePattern =
+  /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$|^\[?[0-9a-f:.]+\]?$/i;
+
+function parseAllowedHosts(values: string[] | undefined): string[] {
+  return (values ?? []).map((value) => {
+    const name = value.trim();
+    if (!hostNamePattern.test(name) || name.length > 253)
+      throw new UsageError(
+        `invalid --allowed-host ${value}: expected a host name or address without scheme or port, such as engine`,
+      );
+    return name.toLowerCase();
+  });
 }
 
 function parseCorsOrigins(values: string[] | undefined): string[] {
@@ -211,6 +227,7 @@ export async function up(options: UpOptions): Promise<void> {
   }
 
   const corsOrigins = parseCorsOrigins(options.corsOrigin);
+  const allowedHosts = parseAllowedHosts(options.allowedHost);
   const runtimeNodes = runtimeNodeMapping(options.runtimeNode);
   let engine: Engine;
   try {
@@ -218,6 +235,7 @@ export async function up(options: UpOptions): Promise<void> {
       port: port ?? Number(url.port || 4566),
       ...(options.host ? { host: options.host } : {}),
       ...(corsOrigins.length > 0 ? { corsOrigins } : {}),
+      ...(allowedHosts.length > 0 ? { allowedHosts } : {}),
       ...(options.persist ? { dataDir: options.persist } : {}),
       enforceIam: options.enforceIam !== false,
       ...(options.verifySignatures ? { verifySignatures: true } : {}),
