@@ -14,7 +14,7 @@ import { stripETagQuotes } from "../../src/function/record.ts";
 import { waitForRecord } from "../../src/pipeline/records.ts";
 import { provisionStack } from "../../src/stack/provision.ts";
 import { defineStack } from "../../src/stack/spec.ts";
-import { parseJson, runCli, useCliCleanup } from "../helpers/cli.ts";
+import { hasStackTrace, parseJson, runCli, startCli, useCliCleanup } from "../helpers/cli.ts";
 import { eventually } from "../helpers/poll.ts";
 
 /**
@@ -316,4 +316,25 @@ describe("runtimes: a major that is not here is emulated and said so, or refused
       clients.destroy();
     }
   });
+
+  it("`pipeline up --strict-runtime` refuses to start on that runtime: one line, exit 2; without it, up starts and warns", async () => {
+    const env = {
+      HOME: home,
+      PATH: dirname(process.execPath),
+      PIPELINE_RUNTIMES_DIR: join(home, "none"),
+      PIPELINE_RUNTIME: missing,
+    };
+    const strict = await runCli(["up", "--bare", "--port", "0", "--strict-runtime"], { env });
+    expect(strict.code).toBe(2);
+    expect(strict.stderr.trim().split("\n")).toHaveLength(1);
+    expect(strict.stderr).toContain(
+      `${missing} emulated on Node ${process.versions.node}: run \`pipeline runtimes install ${missing}\` (--strict-runtime)`,
+    );
+    expect(hasStackTrace(strict.stderr)).toBe(false);
+    // Without the flag the same environment starts, and says what it emulates.
+    const lenient = startCli(["--json", "up", "--bare", "--port", "0"], { env });
+    await lenient.waitForJson((line) => line.event === "ready");
+    expect(lenient.stderr).toContain(`${missing} emulated on Node ${process.versions.node}`);
+    expect((await lenient.stop("SIGINT")).code).toBe(0);
+  }, 60_000);
 });
