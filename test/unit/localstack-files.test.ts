@@ -43,6 +43,7 @@ describe("File: docker-compose.yml", () => {
       "lambda",
       "logs",
       "s3",
+      "sqs",
       "sts",
     ]);
   });
