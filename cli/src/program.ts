@@ -137,7 +137,7 @@ export function buildProgram(): Command {
   program
     .command("down")
     .description("remove the stack (notification, function, role, logs, table, bucket)")
-    .option("--keep-data", "keep the bucket, its objects, the table and the log group")
+    .option("--keep-data", "keep the bucket, its objects, the table, the log group and the on-failure queue")
     .action(async (_options, command: Command) =>
       (await import("./commands/down.ts")).down(command.optsWithGlobals()),
     );
