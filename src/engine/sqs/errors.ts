@@ -1,25 +1,26 @@
+import { ServiceError } from "../service/index.ts";
+
 /**
  * SQS's errors, each with the two names AWS gives it: the JSON protocol's shape name (`QueueDoesNotExist`, what
  * SDK v3 throws) and the query protocol's code (`AWS.SimpleQueueService.NonExistentQueue`, what the AWS CLI
  * prints and what the JSON protocol also sends in `x-amzn-query-error`), with AWS's HTTP status.
  */
-export class SqsError extends Error {
+export class SqsError extends ServiceError {
   constructor(
     /** Shape name in the JSON protocol (`__type`). */
-    readonly code: string,
+    code: string,
     /** Code in the query protocol and the `x-amzn-query-error` header. */
-    readonly queryCode: string,
-    readonly status: number,
+    queryCode: string,
+    status: number,
     message: string,
-    options?: { cause?: unknown; sender?: boolean },
+    options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(status, code, message, {
+      queryCode,
+      ...(options?.cause === undefined ? {} : { cause: options.cause }),
+    });
     this.name = "SqsError";
-    this.sender = options?.sender ?? status < 500;
   }
-
-  /** `Sender` (the caller's fault) or `Receiver`. */
-  readonly sender: boolean;
 }
 
 const error = (code: string, queryCode: string, status: number) => (message: string) =>
@@ -128,5 +129,5 @@ export const sqsErrors = {
       400,
       `The action ${operation} is not valid for this endpoint.`,
     ),
-  accessDenied: (message: string) => new SqsError("AccessDeniedException", "AccessDenied", 403, message),
+  accessDenied: error("AccessDenied", "AccessDenied", 403),
 } as const;
