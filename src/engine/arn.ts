@@ -66,6 +66,6 @@ export function s3Arn(bucket: string | undefined, key?: string): string {
 }
 
 /** `arn:aws:sqs:<region>:<account>:<queue>` */
-export function sqsQueueArn(region: string, accountId: string, queue: string): string {
-  return `arn:aws:sqs:${region}:${accountId}:${queue}`;
+export function sqsQueueArn(region: string, accountId: string, queueName: string): string {
+  return `arn:aws:sqs:${region}:${accountId}:${queueName}`;
 }

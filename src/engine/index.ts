@@ -19,6 +19,7 @@ import type { EngineOptions } from "./options.ts";
 import { startPlugins } from "./plugin.ts";
 import { guardSettings } from "./request-guard.ts";
 import { createS3Service } from "./s3/index.ts";
+import { createSqsService } from "./sqs/index.ts";
 import { createStsService } from "./sts/index.ts";
 import type { Service } from "./types.ts";
 
@@ -59,7 +60,7 @@ export class EngineStartError extends Error {
 
 /**
  * Starts the embedded, LocalStack-compatible engine: one edge on loopback serving S3, DynamoDB, STS, IAM,
- * Lambda and CloudWatch Logs.
+ * Lambda, CloudWatch Logs and SQS.
  *
  * @example
  * const engine = await startEngine({ port: 0 });
@@ -104,12 +105,13 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     for (const service of [...services].reverse()) await service.close?.();
   };
   try {
-    // Order matters: IAM and Logs register their internal APIs before Lambda and S3 use them.
+    // Order matters: IAM, Logs and SQS register their internal APIs before Lambda and S3 use them.
     for (const create of [
       createIamService,
       createStsService,
       createLogsService,
       createDynamoDbService,
+      createSqsService,
       createLambdaService,
       createS3Service,
     ]) {

@@ -1,4 +1,5 @@
 import type { RuntimeReport } from "./lambda/runtimes.ts";
+import type { QueueSender } from "./sqs/contract.ts";
 import type { ConditionContext } from "./types.ts";
 
 /**
@@ -89,6 +90,8 @@ export interface FailedEvent {
 }
 
 export interface InternalApis {
+  /** SQS's sending side (src/engine/sqs/contract.ts), for Lambda destinations and S3's queue notifier. */
+  sqs?: QueueSender;
   iam?: IamInternal;
   logs?: LogsInternal;
   lambda?: LambdaInternal;

@@ -3,12 +3,11 @@ import { notAuthorizedMessage } from "../access-denied.ts";
 import type { EngineContext } from "../context.ts";
 import type { IamInternal } from "../internal.ts";
 import type { EngineOptions } from "../options.ts";
-import { queryError, ServiceError, toXml } from "../protocol.ts";
+import { QueryParams, queryError, ServiceError, toXml } from "../service/index.ts";
 import type { Service, ServiceRequest, ServiceResponse } from "../types.ts";
 import { iamActions } from "./actions.ts";
 import { createIamAuthorizer } from "./authorizer.ts";
 import { evaluateResourcePolicy } from "./evaluate.ts";
-import { QueryParams } from "./query-params.ts";
 import { IamStore } from "./store.ts";
 
 /** XML namespace of IAM responses. */

@@ -1,5 +1,5 @@
 import type { EngineContext } from "../context.ts";
-import { ServiceError } from "../protocol.ts";
+import { ServiceError } from "../service/index.ts";
 import { constraint, validationMessage } from "../validation-message.ts";
 import { RoleNotAssumableError } from "./errors.ts";
 import { executionRoleAssumable } from "./execution-role.ts";

@@ -3,7 +3,7 @@ import { jsonAccessDenied } from "../access-denied.ts";
 import type { EngineContext } from "../context.ts";
 import type { LogsInternal } from "../internal.ts";
 import type { EngineOptions } from "../options.ts";
-import { jsonError, ServiceError } from "../protocol.ts";
+import { jsonError, ServiceError } from "../service/index.ts";
 import type { Service, ServiceRequest, ServiceResponse } from "../types.ts";
 import { LogsApi, LogsArns } from "./api.ts";
 import { LogJournal } from "./journal.ts";

@@ -1,10 +1,9 @@
 import { assumedRoleArn } from "../arn.ts";
 import type { EngineContext } from "../context.ts";
 import { IamError, IamValidationError } from "../iam/errors.ts";
-import { QueryParams } from "../iam/query-params.ts";
 import { trustAllows } from "../iam/trust.ts";
 import type { EngineOptions } from "../options.ts";
-import { queryError, queryResponse, ServiceError } from "../protocol.ts";
+import { QueryParams, queryError, queryResponse, ServiceError } from "../service/index.ts";
 import type { Caller, Service, ServiceRequest, ServiceResponse } from "../types.ts";
 import { constraint, validationMessage } from "../validation-message.ts";
 
