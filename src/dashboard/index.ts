@@ -1,12 +1,11 @@
 import { type AwsClients, createAwsClients, EMULATOR_CREDENTIALS } from "../aws/clients.ts";
 import type { EngineContext } from "../engine/context.ts";
-import { ControlRequestError, listFailedEvents, redriveFailedEvent } from "../engine/control.ts";
 import type { Edge, InternalRoute } from "../engine/edge.ts";
 import type { EnginePlugin } from "../engine/plugin.ts";
 import type { ObjectCreatedEvent } from "../engine/types.ts";
 import { defineStack, type Stack, type StackSettings } from "../stack/spec.ts";
-import { DashboardRequestError } from "./errors.ts";
 import { EventStreamHub } from "./event-stream.ts";
+import { FAILED_EVENTS_NOTE, onFailureQueueSource } from "./failed-events.ts";
 import { FlowModel, type FlowUpdate } from "./flow.ts";
 import { checkStackHealth, type HealthReport } from "./health.ts";
 import { recentLogEvents } from "./log-feed.ts";
@@ -79,6 +78,7 @@ export function registerDashboard(
     });
     return clients;
   };
+  const failedEvents = onFailureQueueSource(aws, stack);
   let healthInFlight: Promise<HealthReport> | undefined;
   const health = () => {
     healthInFlight ??= checkStackHealth(aws(), stack, {
@@ -109,8 +109,7 @@ export function registerDashboard(
       kind: "engine",
       label: `embedded engine at ${context.endpoint()}`,
       writable: true,
-      failedNote:
-        "Asynchronous invocations that failed after all retries (a DLQ on AWS). Re-drive queues one again.",
+      failedNote: FAILED_EVENTS_NOTE,
     }),
     imageOrigin: () => new URL(context.endpoint()).origin,
     rows: () => model.rows(),
@@ -120,16 +119,11 @@ export function registerDashboard(
       group: stack.logGroupName,
       events: await recentLogEvents(aws(), stack.logGroupName, { limit: logLimit }),
     }),
-    failed: async () => listFailedEvents(context),
+    failed: () => failedEvents.failed(),
     upload: (file) => uploadObject(aws(), stack, file),
+    // The re-drive's invocation reaches the flow through the engine's own events and log lines.
     redrive: async (id) => {
-      try {
-        redriveFailedEvent(context, id);
-      } catch (error) {
-        if (error instanceof ControlRequestError)
-          throw new DashboardRequestError(error.status, error.message);
-        throw error;
-      }
+      await failedEvents.redrive(id);
     },
   };
   let closed = false;
