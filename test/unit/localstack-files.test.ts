@@ -114,4 +114,11 @@ describe("File: .ci/localstack-suites.sh", () => {
     const suites = readdirSync(join(repoRoot, "test/e2e")).filter((name) => name.endsWith(".test.ts"));
     expect(suites.filter((suite) => !script.includes(suite))).toEqual([]);
   });
+
+  it("runs the failed-events suite against LocalStack (the on-failure queue and `pipeline failed` on a second target)", () => {
+    const script = readFileSync(join(repoRoot, ".ci/localstack-suites.sh"), "utf8");
+    const run = /\nsuites=\(([^)]*)\)/.exec(script)?.[1]?.split(/\s+/).filter(Boolean) ?? [];
+    expect(run).toContain("failed-events.test.ts");
+    expect(run).toContain("stack.test.ts");
+  });
 });
