@@ -26,6 +26,8 @@ const allCheckIds = [
   "least-privilege",
   "notification",
   "resource-policy",
+  "on-failure-queue",
+  "on-failure-destination",
   "upload",
   "record",
   "logs",

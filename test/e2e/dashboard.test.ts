@@ -154,7 +154,7 @@ describe.skipIf(!hasChromium)("Dashboard: /_pipeline/ on the embedded engine", (
       .evaluateAll((items) =>
         items.map((li) => [(li as DomElement).dataset.checkId, (li as DomElement).dataset.ok]),
       );
-    expect(checks.length).toBe(10);
+    expect(checks.length).toBe(12);
     expect(checks.filter(([, ok]) => ok !== "true")).toEqual([]);
     await expect(page.locator("#health-checks code").first().textContent()).resolves.toMatch(/^aws /);
     // The runtime line names the Node the engine runs the function on (or that it emulates the runtime).
@@ -326,7 +326,7 @@ describe.skipIf(!hasChromium)("Dashboard: /_pipeline/ on the embedded engine", (
     for (const dir of screenshotDirs) await mkdir(dir, { recursive: true });
     await page.locator('#records-body tr[data-key="uploads/sunset.png"] img.thumb').waitFor();
     await page.click("#health-refresh");
-    await page.locator("#health-summary", { hasText: "10 of 10 pass" }).waitFor();
+    await page.locator("#health-summary", { hasText: "12 of 12 pass" }).waitFor();
 
     // Act
     const light = await seriousViolations(page, "light");
