@@ -29,6 +29,8 @@ export const constraint = {
   enumOf: (values: readonly (string | number)[]): string =>
     `Member must satisfy enum value set: [${values.join(", ")}]`,
   between: (min: number, max: number): string => `Member must have value between ${min} and ${max}`,
+  atLeast: (min: number): string => `Member must have value greater than or equal to ${min}`,
+  atMost: (max: number): string => `Member must have value less than or equal to ${max}`,
   minLength: (min: number): string => `Member must have length greater than or equal to ${min}`,
   maxLength: (max: number): string => `Member must have length less than or equal to ${max}`,
 } as const;
