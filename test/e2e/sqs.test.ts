@@ -186,8 +186,7 @@ describe("SQS with the SDK v3", () => {
       new ReceiveMessageCommand({
         QueueUrl: url,
         MaxNumberOfMessages: 10,
-        MessageSystemAttributeNames: ["SentTimestamp", "ApproximateReceiveCount"],
-        AttributeNames: ["SenderId"],
+        MessageSystemAttributeNames: ["SentTimestamp", "ApproximateReceiveCount", "SenderId"],
         MessageAttributeNames: ["contentType", "id"],
       }),
     );
