@@ -1,7 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import type { FailedEventView } from "../engine/control.ts";
 import type { InternalRoute } from "../engine/edge.ts";
-import { jsonResponse } from "../engine/protocol.ts";
+import { jsonResponse } from "../engine/service/index.ts";
 import type { ServiceResponse } from "../engine/types.ts";
 import type { LogEvent } from "../pipeline/logs.ts";
 import type { Stack } from "../stack/spec.ts";

@@ -1,4 +1,4 @@
-import { jsonError } from "./protocol.ts";
+import { jsonError } from "./service/codecs/json.ts";
 import type { Caller, ServiceResponse } from "./types.ts";
 
 /**

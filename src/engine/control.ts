@@ -1,7 +1,7 @@
 import { decodeS3EventKey } from "../events/s3-event.ts";
 import type { Edge } from "./edge.ts";
 import type { FailedEvent, LambdaInvokeApi } from "./lambda/contract.ts";
-import { jsonResponse } from "./protocol.ts";
+import { jsonResponse } from "./service/index.ts";
 
 /**
  * The engine's control API: what the CLI (and scripts) ask of the engine itself rather than of an AWS service.

@@ -25,6 +25,7 @@ import type { EngineOptions } from "./options.ts";
 import { type EngineApis, startPlugins } from "./plugin.ts";
 import { guardSettings } from "./request-guard.ts";
 import { createS3Service } from "./s3/index.ts";
+import { createSqsService } from "./sqs/index.ts";
 import { createStsService } from "./sts/index.ts";
 import type { Service } from "./types.ts";
 
@@ -67,7 +68,7 @@ export class EngineStartError extends Error {
 
 /**
  * Starts the embedded, LocalStack-compatible engine: one edge on loopback serving S3, DynamoDB, STS, IAM,
- * Lambda and CloudWatch Logs.
+ * Lambda, CloudWatch Logs and SQS.
  *
  * @example
  * const engine = await startEngine({ port: 0 });
@@ -126,10 +127,15 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     const logs = await createLogsService(context, resolvedOptions);
     run(logs.service);
     run(await createDynamoDbService(context, resolvedOptions));
-    const lambda = await createLambdaService(context, resolvedOptions, { iam: iam.api, logs: logs.api });
+    const sqs = run(await createSqsService(context, resolvedOptions, { iam: iam.api }));
+    const lambda = await createLambdaService(context, resolvedOptions, {
+      iam: iam.api,
+      logs: logs.api,
+      queues: sqs.queueSender,
+    });
     run(lambda.service);
     run(await createS3Service(context, resolvedOptions, { lambda: lambda.api }));
-    const apis: EngineApis = { iam: iam.api, logs: logs.api, lambda: lambda.api };
+    const apis: EngineApis = { iam: iam.api, logs: logs.api, lambda: lambda.api, sqs: sqs.queueSender };
     registerHealthRoutes(edge, init, () => ({
       dynamodb_backend: resolvedOptions.dynamodbBackend ?? "dynalite",
       enforce_iam: resolvedOptions.enforceIam !== false,

@@ -3,12 +3,14 @@ import type { Edge } from "./edge.ts";
 import type { IamApi } from "./iam/contract.ts";
 import type { LambdaInvokeApi } from "./lambda/contract.ts";
 import type { LogWriter } from "./logs/contract.ts";
+import type { QueueSender } from "./sqs/contract.ts";
 
 /** The typed in-process APIs the engine's services offer, as `startEngine` wired them. */
 export interface EngineApis {
   readonly iam: IamApi;
   readonly logs: LogWriter;
   readonly lambda: LambdaInvokeApi;
+  readonly sqs: QueueSender;
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   waitUntilFunctionActiveV2,
   waitUntilFunctionUpdatedV2,
 } from "@aws-sdk/client-lambda";
+import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { strToU8, zipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Engine, startEngine } from "../../src/engine/index.ts";
@@ -24,9 +25,11 @@ const run = promisify(execFile);
 const account = "000000000000";
 const queueArn = `arn:aws:sqs:us-east-1:${account}:fn-failures`;
 const otherQueueArn = `arn:aws:sqs:us-east-1:${account}:elsewhere`;
+const deadLetterArn = `arn:aws:sqs:us-east-1:${account}:fn-dead-letters`;
 
 let engine: Engine;
 let lambda: LambdaClient;
+let sqs: SQSClient;
 /** May send to `fn-failures` only. */
 let senderRole: string;
 /** May send nowhere. */
@@ -68,9 +71,14 @@ beforeAll(async () => {
     region: "us-east-1",
     credentials: { accessKeyId: "test", secretAccessKey: "test" },
   });
+  sqs = new SQSClient({
+    endpoint: engine.endpoint,
+    region: "us-east-1",
+    credentials: { accessKeyId: "test", secretAccessKey: "test" },
+  });
   senderRole = await createLambdaRole(engine.endpoint, "eic-sender", {
     Version: "2012-10-17",
-    Statement: [{ Effect: "Allow", Action: "sqs:SendMessage", Resource: queueArn }],
+    Statement: [{ Effect: "Allow", Action: "sqs:SendMessage", Resource: [queueArn, deadLetterArn] }],
   });
   plainRole = await createLambdaRole(engine.endpoint, "eic-plain");
   await createFunction("eic-fn", senderRole);
@@ -79,6 +87,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   lambda?.destroy();
+  sqs?.destroy();
   await engine?.stop();
 });
 
@@ -251,6 +260,112 @@ describe("Lambda event-invoke configuration (SDK v3)", () => {
     // Assess
     expect(queued.StatusCode).toBe(202);
     expect(failed).toMatchObject({ attempts: 1, errorType: "Error", errorMessage: "always fails" });
+  });
+});
+
+describe("Lambda destinations and dead-letter queue (SQS)", () => {
+  /** The next message of a queue (long polling), with its attributes. */
+  async function receive(queueUrl: string) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        WaitTimeSeconds: 10,
+        MessageAttributeNames: ["All"],
+        MaxNumberOfMessages: 1,
+      }),
+    );
+    const [message] = Messages;
+    if (!message) throw new Error(`no message in ${queueUrl}`);
+    return message;
+  }
+
+  it("sends a failed event's invocation record to the on-failure queue and its payload to the dead-letter queue", async () => {
+    // Prepare: a function that throws, retried once, with both a destination and a DLQ its role may send to.
+    const failures = await sqs.send(new CreateQueueCommand({ QueueName: "fn-failures" }));
+    const deadLetters = await sqs.send(new CreateQueueCommand({ QueueName: "fn-dead-letters" }));
+    await createFunction("eic-dest-fn", senderRole, { DeadLetterConfig: { TargetArn: deadLetterArn } });
+    await lambda.send(
+      new PutFunctionEventInvokeConfigCommand({
+        FunctionName: "eic-dest-fn",
+        MaximumRetryAttempts: 1,
+        DestinationConfig: { OnFailure: { Destination: queueArn } },
+      }),
+    );
+    const payload = { Records: [{ s3: { bucket: { name: "photos" }, object: { key: "a.jpg" } } }] };
+
+    // Act
+    const queued = await lambda.send(
+      new InvokeCommand({
+        FunctionName: "eic-dest-fn",
+        InvocationType: "Event",
+        Payload: strToU8(JSON.stringify(payload)),
+      }),
+    );
+    const record = await receive(failures.QueueUrl ?? "");
+    const deadLetter = await receive(deadLetters.QueueUrl ?? "");
+
+    // Assess: AWS's record shape, sent after both attempts.
+    const requestId = queued.$metadata.requestId;
+    const body = JSON.parse(record.Body ?? "{}");
+    expect(body).toMatchObject({
+      version: "1.0",
+      requestContext: {
+        requestId,
+        functionArn: `arn:aws:lambda:us-east-1:${account}:function:eic-dest-fn:$LATEST`,
+        condition: "RetriesExhausted",
+        approximateInvokeCount: 2,
+      },
+      requestPayload: payload,
+      responseContext: { statusCode: 200, executedVersion: "$LATEST", functionError: "Unhandled" },
+      responsePayload: { errorType: "Error", errorMessage: "always fails" },
+    });
+    expect(Number.isNaN(Date.parse(body.timestamp))).toBe(false);
+    expect(JSON.parse(deadLetter.Body ?? "")).toEqual(payload);
+    expect(deadLetter.MessageAttributes).toMatchObject({
+      RequestID: { DataType: "String", StringValue: requestId },
+      ErrorCode: { DataType: "Number", StringValue: "200" },
+      ErrorMessage: { DataType: "String", StringValue: "always fails" },
+    });
+  });
+
+  it("sends a successful event's record to the on-success queue", async () => {
+    // Prepare
+    const successes = await sqs.send(new CreateQueueCommand({ QueueName: "fn-successes" }));
+    const successArn = `arn:aws:sqs:us-east-1:${account}:fn-successes`;
+    const okRole = await createLambdaRole(engine.endpoint, "eic-ok", {
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Action: "sqs:SendMessage", Resource: successArn }],
+    });
+    await lambda.send(
+      new CreateFunctionCommand({
+        FunctionName: "eic-ok-fn",
+        Runtime: "nodejs22.x",
+        Role: okRole,
+        Handler: "index.handler",
+        Code: { ZipFile: code("return { done: event.n };") },
+      }),
+    );
+    await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: 20 }, { FunctionName: "eic-ok-fn" });
+    await lambda.send(
+      new PutFunctionEventInvokeConfigCommand({
+        FunctionName: "eic-ok-fn",
+        DestinationConfig: { OnSuccess: { Destination: successArn } },
+      }),
+    );
+
+    // Act
+    await lambda.send(
+      new InvokeCommand({ FunctionName: "eic-ok-fn", InvocationType: "Event", Payload: strToU8('{"n":7}') }),
+    );
+    const message = await receive(successes.QueueUrl ?? "");
+
+    // Assess
+    expect(JSON.parse(message.Body ?? "{}")).toMatchObject({
+      requestContext: { condition: "Success", approximateInvokeCount: 1 },
+      requestPayload: { n: 7 },
+      responseContext: { statusCode: 200, executedVersion: "$LATEST" },
+      responsePayload: { done: 7 },
+    });
   });
 });
 

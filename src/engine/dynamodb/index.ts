@@ -6,7 +6,7 @@ import { jsonAccessDenied } from "../access-denied.ts";
 import { dynamodbTableArn } from "../arn.ts";
 import type { EngineContext } from "../context.ts";
 import type { EngineOptions } from "../options.ts";
-import { jsonError } from "../protocol.ts";
+import { jsonError } from "../service/index.ts";
 import type { Service, ServiceRequest, ServiceResponse } from "../types.ts";
 import { startDynamoDbLocal } from "./dynamodb-local.ts";
 

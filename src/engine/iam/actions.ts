@@ -1,8 +1,8 @@
 import { iamPolicyArn, iamRoleArn } from "../arn.ts";
 import { decodeOffsetToken, encodeOffsetToken, pageFrom } from "../paging.ts";
+import type { QueryParams } from "../service/index.ts";
 import { constraint, validationMessage } from "../validation-message.ts";
 import { IamError, IamValidationError } from "./errors.ts";
-import type { QueryParams } from "./query-params.ts";
 import type { IamStore, ManagedPolicyView, RoleState, Tag } from "./store.ts";
 
 /**

@@ -2,13 +2,12 @@ import { join } from "node:path";
 import { notAuthorizedMessage } from "../access-denied.ts";
 import { allowAll, type EngineBase } from "../context.ts";
 import type { EngineOptions } from "../options.ts";
-import { queryError, ServiceError, toXml } from "../protocol.ts";
+import { QueryParams, queryError, ServiceError, toXml } from "../service/index.ts";
 import type { Authorizer, Service, ServiceRequest, ServiceResponse } from "../types.ts";
 import { iamActions } from "./actions.ts";
 import { createIamAuthorizer } from "./authorizer.ts";
 import type { IamApi } from "./contract.ts";
 import { evaluateResourcePolicy } from "./evaluate.ts";
-import { QueryParams } from "./query-params.ts";
 import { IamStore } from "./store.ts";
 import { trustAllows } from "./trust.ts";
 

@@ -1,7 +1,7 @@
 import { notAuthorizedMessage } from "../access-denied.ts";
 import { lambdaFunctionArn } from "../arn.ts";
 import { pageFrom } from "../paging.ts";
-import { jsonResponse, restJsonError, ServiceError } from "../protocol.ts";
+import { jsonResponse, restJsonError, ServiceError } from "../service/index.ts";
 import type { ServiceRequest, ServiceResponse } from "../types.ts";
 import { constraint, validationMessage } from "../validation-message.ts";
 import type { AsyncInvocationQueue } from "./async-queue.ts";
@@ -336,6 +336,7 @@ export class LambdaApi {
         timeout: settings.timeout ?? 3,
         memorySize: settings.memorySize ?? 128,
         environment: settings.environment ?? {},
+        ...(settings.deadLetterTargetArn ? { deadLetterTargetArn: settings.deadLetterTargetArn } : {}),
       },
       pkg,
     );

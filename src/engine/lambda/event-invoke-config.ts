@@ -1,4 +1,4 @@
-import { jsonResponse, ServiceError } from "../protocol.ts";
+import { jsonResponse, ServiceError } from "../service/index.ts";
 import { constraint, validationMessage } from "../validation-message.ts";
 import type { FunctionQueueSettings } from "./async-queue.ts";
 import { type DestinationAccessDependencies, roleMaySend } from "./destination-access.ts";

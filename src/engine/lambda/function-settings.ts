@@ -1,6 +1,6 @@
 import type { EngineContext } from "../context.ts";
 import type { IamApi } from "../iam/contract.ts";
-import { ServiceError } from "../protocol.ts";
+import { ServiceError } from "../service/index.ts";
 import { constraint, validationMessage } from "../validation-message.ts";
 import { roleMaySend } from "./destination-access.ts";
 import { RoleNotAssumableError } from "./errors.ts";

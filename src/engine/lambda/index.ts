@@ -30,7 +30,7 @@ export interface LambdaDependencies {
   /** Where function output goes. */
   logs: LogWriter;
   /** Where on-success/on-failure destinations and dead-letter queues are sent (SQS). */
-  queues?: QueueSender;
+  queues: QueueSender;
 }
 
 /** The Lambda service and the typed API it offers S3 (notifications) and the engine's host (failed events). */

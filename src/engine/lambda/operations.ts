@@ -1,4 +1,4 @@
-import { ServiceError } from "../protocol.ts";
+import { ServiceError } from "../service/index.ts";
 import type { ServiceRequest, ServiceResponse } from "../types.ts";
 import type { FunctionRecord } from "./functions.ts";
 

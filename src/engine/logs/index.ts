@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { jsonAccessDenied } from "../access-denied.ts";
 import type { EngineContext } from "../context.ts";
 import type { EngineOptions } from "../options.ts";
-import { jsonError, ServiceError } from "../protocol.ts";
+import { jsonError, ServiceError } from "../service/index.ts";
 import type { Service, ServiceRequest, ServiceResponse } from "../types.ts";
 import { LogsApi, LogsArns } from "./api.ts";
 import type { LogWriter } from "./contract.ts";

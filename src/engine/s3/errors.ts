@@ -1,4 +1,4 @@
-import { ServiceError } from "../protocol.ts";
+import { ServiceError } from "../service/index.ts";
 import type { ServiceResponse } from "../types.ts";
 import { renderXml } from "./xml.ts";
 
@@ -8,8 +8,6 @@ import { renderXml } from "./xml.ts";
  */
 export class S3Error extends ServiceError {
   readonly details: Record<string, string>;
-  /** Extra response headers (e.g. `x-amz-delete-marker` on a 404 for a deleted key). */
-  headers: Record<string, string> = {};
 
   constructor(
     status: number,

@@ -2,9 +2,8 @@ import { assumedRoleArn } from "../arn.ts";
 import type { EngineContext } from "../context.ts";
 import type { IamApi } from "../iam/contract.ts";
 import { IamError, IamValidationError } from "../iam/errors.ts";
-import { QueryParams } from "../iam/query-params.ts";
 import type { EngineOptions } from "../options.ts";
-import { queryError, queryResponse, ServiceError } from "../protocol.ts";
+import { QueryParams, queryError, queryResponse, ServiceError } from "../service/index.ts";
 import type { Caller, Service, ServiceRequest, ServiceResponse } from "../types.ts";
 import { constraint, validationMessage } from "../validation-message.ts";
 
