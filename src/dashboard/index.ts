@@ -1,7 +1,6 @@
 import { type AwsClients, createAwsClients, EMULATOR_CREDENTIALS } from "../aws/clients.ts";
-import type { EngineContext } from "../engine/context.ts";
 import type { Edge, InternalRoute } from "../engine/edge.ts";
-import type { EnginePlugin } from "../engine/plugin.ts";
+import type { EnginePlugin, EnginePluginHost } from "../engine/plugin.ts";
 import type { ObjectCreatedEvent } from "../engine/types.ts";
 import { defineStack, type Stack, type StackSettings } from "../stack/spec.ts";
 import { EventStreamHub } from "./event-stream.ts";
@@ -52,12 +51,11 @@ const current = new WeakMap<Edge, { route: InternalRoute; dashboard: Dashboard }
  *
  * @example
  * const engine = await startEngine({ port: 0 });
- * const dashboard = registerDashboard(engine.edge, engine.context, { stack: defineStack() });
+ * const dashboard = registerDashboard(engine, { stack: defineStack() });
  * // open `${engine.endpoint}/_pipeline/`; on shutdown: dashboard.close(); await engine.stop();
  */
 export function registerDashboard(
-  edge: Edge,
-  context: EngineContext,
+  { edge, context, apis }: EnginePluginHost,
   options: DashboardOptions = {},
 ): Dashboard {
   const stack = options.stack ?? defineStack({ region: context.region, accountId: context.accountId });
@@ -83,7 +81,7 @@ export function registerDashboard(
   const health = () => {
     healthInFlight ??= checkStackHealth(aws(), stack, {
       artifactPath: options.artifactPath,
-      runtime: context.internal.lambda?.runtimes()[stack.runtime],
+      runtime: apis.lambda.runtimes()[stack.runtime],
     }).finally(() => {
       healthInFlight = undefined;
     });
@@ -184,9 +182,10 @@ export function dashboardPlugin(options: DashboardPluginOptions = {}): EnginePlu
   const { stack, ...rest } = options;
   return {
     name: "dashboard",
-    start: ({ edge, context }) => {
+    start: (host) => {
+      const { context } = host;
       // The dashboard resolves its clients on first use, so it may register before the edge listens.
-      const dashboard = registerDashboard(edge, context, {
+      const dashboard = registerDashboard(host, {
         ...rest,
         stack: defineStack({ ...stack, region: context.region, accountId: context.accountId }),
       });

@@ -4,7 +4,11 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { SqsError } from "../../src/engine/sqs/errors.ts";
 import { SqsJournal } from "../../src/engine/sqs/journal.ts";
-import { md5OfBody, md5OfMessageAttributes } from "../../src/engine/sqs/message-attributes.ts";
+import {
+  md5OfBody,
+  md5OfMessageAttributes,
+  selectMessageAttributes,
+} from "../../src/engine/sqs/message-attributes.ts";
 import { SqsStore, type SqsStoreOptions } from "../../src/engine/sqs/store.ts";
 
 const arnOf = (name: string) => `arn:aws:sqs:us-east-1:000000000000:${name}`;
@@ -56,6 +60,19 @@ describe("Function: md5OfMessageAttributes", () => {
     ).toBe("36655e7e9d7c0e8479fa3f3f42247ae7");
     expect(md5OfMessageAttributes({})).toBeUndefined();
     expect(md5OfBody("derp")).toBe("58fd9edd83341c29f1aebba81c31e257");
+  });
+});
+
+describe("Function: selectMessageAttributes", () => {
+  it("selects All, exact names and `prefix.*` names, as ReceiveMessage's MessageAttributeNames does", () => {
+    const value = { DataType: "String", StringValue: "v" };
+    const attributes = { "trace.id": value, "trace.span": value, tracer: value, other: value };
+    const names = (requested: string[]) => Object.keys(selectMessageAttributes(attributes, requested)).sort();
+    expect(names(["trace.*"])).toEqual(["trace.id", "trace.span"]);
+    expect(names(["other", "tracer"])).toEqual(["other", "tracer"]);
+    expect(names(["All"])).toHaveLength(4);
+    expect(names([".*"])).toHaveLength(4);
+    expect(names([])).toEqual([]);
   });
 });
 
