@@ -96,6 +96,10 @@ export function registerDashboard(
     if (event.type === "log" && event.group === stack.logGroupName) {
       hub.send("log", { stream: event.stream, events: event.events, at });
     }
+    // The failed event is in the on-failure queue only once Lambda's send completes, after `async.failed`.
+    if (event.type === "async.destination" && event.functionName === stack.functionName) {
+      hub.send("failed", { at });
+    }
   };
   // Before S3 → Lambda delivery's own listener, so a row exists before its first delivery is queued.
   context.events.prependListener("objectCreated", onObjectCreated);

@@ -22,7 +22,6 @@ import { loadEvent, shapeOf } from "../helpers/events.ts";
 import {
   eventually,
   failedEvents,
-  provisionPipeline,
   type ServedEngine,
   setExecutionPolicy,
   startServedEngine,
@@ -132,7 +131,14 @@ async function uploadImages(
 ): Promise<Map<string, string>> {
   const uploaded = new Map<string, string>();
   const first = `${stack.uploadPrefix}${folder}/cli upload 0.jpg`;
-  await aws(endpoint, "s3", "cp", join(repoRoot, "fixtures/cat.jpg"), `s3://${stack.bucket}/${first}`);
+  await aws(
+    endpoint,
+    "s3",
+    "cp",
+    "--only-show-errors",
+    join(repoRoot, "fixtures/cat.jpg"),
+    `s3://${stack.bucket}/${first}`,
+  );
   const head = (await aws(endpoint, "s3api", "head-object", "--bucket", stack.bucket, "--key", first)) as {
     ETag: string;
   };
@@ -157,8 +163,12 @@ describe.skipIf(!awsCli)("Failed events: the on-failure queue, `pipeline failed`
   const cli = (...args: string[]) =>
     runCli(["--endpoint", target.endpoint, "--json", ...args], { timeoutMs: 120_000 });
 
+  // `up` deploys dist/function.zip, the build `verify` compares with (LocalStack's stack comes from its hook).
   beforeAll(async () => {
-    if (!externalEndpoint) await provisionPipeline(target.clients, stack);
+    if (externalEndpoint) return;
+    target.engine?.markReady();
+    const up = await cli("up");
+    expect(up.code, up.stderr).toBe(0);
   }, 120_000);
 
   it(`${N} failing uploads become ${N} AWS-shaped records in the queue; a re-drive keeps them while the function still fails, and --redrive-all after the fix writes ${N} records and empties the queue`, {

@@ -73,8 +73,9 @@ interface QueuedEvent {
 /**
  * Asynchronous invocations (`InvocationType: Event`, S3 notifications): at least once, retried with backoff on
  * function errors, timeouts and crashes up to the function's `MaximumRetryAttempts` and while the event is
- * younger than its `MaximumEventAgeInSeconds`, then kept as {@link FailedEvent}s that can be redriven. Every
- * outcome goes to `onOutcome` (destinations and dead-letter queues). As on AWS, all attempts of one event share
+ * younger than its `MaximumEventAgeInSeconds`, then kept as {@link FailedEvent}s that can be redriven, until
+ * {@link AsyncInvocationQueue.handedOff} says a destination or dead-letter queue holds one. Every outcome goes to
+ * `onOutcome` (destinations and dead-letter queues). As on AWS, all attempts of one event share
  * its request ID.
  */
 export class AsyncInvocationQueue {
@@ -143,6 +144,18 @@ export class AsyncInvocationQueue {
       failedEventId: id,
       requestId,
     });
+    return true;
+  }
+
+  /**
+   * The failed event with this request ID was delivered to the function's on-failure destination or dead-letter
+   * queue: that queue is now its one copy (`pipeline failed` reads it), so the engine's list drops it. False if
+   * the list has no such event.
+   */
+  handedOff(requestId: string): boolean {
+    const index = this.#failed.findIndex((event) => event.requestIds.includes(requestId));
+    if (index < 0) return false;
+    this.#failed.splice(index, 1);
     return true;
   }
 

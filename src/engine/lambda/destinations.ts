@@ -57,13 +57,15 @@ export interface DestinationSenderOptions {
   queues: QueueSender | undefined;
   log(message: string): void;
   activity(event: Record<string, unknown>): void;
+  /** A failed outcome reached its on-failure destination or dead-letter queue (the queue now holds the event). */
+  failureDelivered?(outcome: AsyncOutcome): void;
 }
 
 /**
  * Sends each outcome of the asynchronous queue where the function's configuration says, through SQS's
  * QueueSender as the function's execution role (so the role needs `sqs:SendMessage` on the queue, as on AWS).
- * A send that fails is logged and reported as an `async.destination` activity with `ok: false`; the event stays
- * in the engine's failed list either way.
+ * A send that fails is logged and reported as an `async.destination` activity with `ok: false`, and the event stays
+ * in the engine's failed list; a failure that was sent leaves it (`failureDelivered`): one copy, in the queue.
  */
 export function destinationSender(options: DestinationSenderOptions): (outcome: AsyncOutcome) => void {
   return (outcome) => {
@@ -75,6 +77,7 @@ export function destinationSender(options: DestinationSenderOptions): (outcome: 
     };
     for (const delivery of outcomeDeliveries(record, outcome, new Date())) {
       const report = (result: { ok: true; messageId: string } | { ok: false; message: string }) => {
+        if (result.ok && delivery.target !== "on-success") options.failureDelivered?.(outcome);
         if (!result.ok)
           options.log(
             `lambda: could not send the ${delivery.target} message of ${record.name} (${outcome.requestId}) to ${delivery.queueArn}: ${result.message}`,

@@ -146,6 +146,7 @@ export async function createLambdaService(
       queues,
       log: (message) => context.log(message),
       activity: (event) => context.events.emit("activity", event),
+      failureDelivered: (outcome) => queue.handedOff(outcome.requestId),
     }),
   });
 
