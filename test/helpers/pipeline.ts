@@ -10,13 +10,17 @@ import type { AwsClients } from "../../src/aws/clients.ts";
 import type { EngineContext } from "../../src/engine/context.ts";
 import type { Engine } from "../../src/engine/index.ts";
 import type { FailedEvent } from "../../src/engine/lambda/contract.ts";
+import type { FailedEvent as QueuedFailedEvent } from "../../src/pipeline/failed-events.ts";
+import { listFailedEvents as listQueuedFailedEvents } from "../../src/pipeline/failed-queue.ts";
 import { provisionStack, type StepResult } from "../../src/stack/provision.ts";
 import type { Stack } from "../../src/stack/spec.ts";
 /** The CLI entry point (`pipeline`), run with this Node. */
 import { CLI_BIN as cliBin } from "./cli.ts";
 import type { EngineHandle } from "./engine.ts";
 
-export { eventually } from "./poll.ts";
+import { eventually } from "./poll.ts";
+
+export { eventually };
 
 /**
  * Builds the function into a private temp file (suites run in parallel: writing dist/function.zip from several
@@ -150,6 +154,26 @@ export function embeddedEngine(target: EngineHandle): Engine {
   if (!target.engine)
     throw new Error("this suite needs the embedded engine (skip it with PIPELINE_E2E_ENDPOINT)");
   return target.engine;
+}
+
+/**
+ * The stack's failed events, read from its on-failure queue as `pipeline failed` reads it; with `expected`, once
+ * the queue holds that many (Lambda sends each after its last attempt, so it lands a moment after `async.failed`).
+ */
+export async function queuedFailedEvents(
+  clients: AwsClients,
+  stack: Stack,
+  expected?: number,
+  timeoutMs = 30_000,
+): Promise<QueuedFailedEvent[]> {
+  return eventually(
+    `${expected ?? "the"} failed events in ${stack.onFailureQueue.name}`,
+    async () => {
+      const events = await listQueuedFailedEvents(clients, stack);
+      return expected === undefined || events.length === expected ? events : undefined;
+    },
+    { timeoutMs, intervalMs: 100 },
+  );
 }
 
 /** The engine's failed asynchronous invocations (Lambda's internal API). */
