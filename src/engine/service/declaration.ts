@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { ConditionContext, ServiceRequest, ServiceResponse } from "../types.ts";
+import type { Caller, ConditionContext, ServiceRequest, ServiceResponse } from "../types.ts";
 import type { QueryParams } from "./codecs/query.ts";
 import type { ServiceError } from "./errors.ts";
 
@@ -80,6 +80,16 @@ export function operation<Input, Output>(declaration: OperationDeclaration<Input
   return declaration;
 }
 
+/** A call the authorizer refused. */
+export interface Denial {
+  caller: Caller;
+  action: string;
+  resource: string;
+  reason: "explicit-deny" | "implicit-deny";
+  /** AWS's sentence: "User: ... is not authorized to perform: ... on resource: ... because ...". */
+  message: string;
+}
+
 export interface ServiceDeclaration {
   /** SigV4 signing name: what the edge routes by. */
   signingName: string;
@@ -90,10 +100,11 @@ export interface ServiceDeclaration {
   /** The service's validation error (default 400 `ValidationError` in query, `ValidationException` otherwise). */
   validationError?(message: string, protocol: ProtocolName): ServiceError;
   /**
-   * The service's answer to a denied call, given AWS's sentence; default per protocol: query 403 `AccessDenied`,
-   * json 400 `AccessDeniedException`, rest-json 403 `AccessDeniedException`, rest-xml 403 `AccessDenied`.
+   * The service's answer to a denied call (`denial.message` is AWS's sentence, from access-denied.ts); default
+   * per protocol: query 403 `AccessDenied`, json 400 `AccessDeniedException`, rest-json 403
+   * `AccessDeniedException`, rest-xml 403 `AccessDenied` with the resource quoted.
    */
-  accessDenied?: { error?(message: string): ServiceError; quoteResource?: boolean };
+  accessDenied?: { error?(denial: Denial): ServiceError; quoteResource?: boolean };
   /** The answer for a request that names no operation of this service; default per protocol. */
   unknownOperation?(name: string, call: OperationCall): ServiceError;
   /**

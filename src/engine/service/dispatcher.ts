@@ -67,10 +67,10 @@ export function createDispatcher(
       const verdict = context.authorizer.authorize(call.request.caller, action, resource, conditions);
       if (verdict.allowed) continue;
       const quoteResource = declaration.accessDenied?.quoteResource ?? protocol === "rest-xml";
-      const message = notAuthorizedMessage(call.request.caller, action, resource, verdict.reason, {
-        quoteResource,
-      });
-      throw declaration.accessDenied?.error?.(message) ?? defaultAccessDenied(protocol, message);
+      const { caller } = call.request;
+      const message = notAuthorizedMessage(caller, action, resource, verdict.reason, { quoteResource });
+      const denial = { caller, action, resource, reason: verdict.reason, message };
+      throw declaration.accessDenied?.error?.(denial) ?? defaultAccessDenied(protocol, message);
     }
   };
 
