@@ -54,7 +54,7 @@ export interface OperationDeclaration<Input = unknown, Output = unknown> {
    * What the caller needs the action on (default `*`): one place for authorization. It may throw a
    * ServiceError (a 404 answered before the 403, as Lambda does for a missing function).
    */
-  resource?(input: Input, call: OperationCall): ResourceTarget | readonly ResourceTarget[];
+  resource?(input: NoInfer<Input>, call: OperationCall): ResourceTarget | readonly ResourceTarget[];
   /** The input schema; without it the decoded input is passed as it is. */
   input?: z.ZodType<Input>;
   /** The route, for the REST protocols; `body: "raw"` leaves the body to the handler (`call.request.body`). */
@@ -68,7 +68,7 @@ export interface OperationDeclaration<Input = unknown, Output = unknown> {
   encode?: {
     query?(output: Output): Record<string, unknown> | undefined;
   };
-  handler(input: Input, call: OperationCall): Output | RawResponse | Promise<Output | RawResponse>;
+  handler(input: NoInfer<Input>, call: OperationCall): Output | RawResponse | Promise<Output | RawResponse>;
 }
 
 /** An operation with its input and output types erased, as a declaration lists them. */
