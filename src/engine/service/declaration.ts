@@ -112,7 +112,10 @@ export interface ServiceDeclaration {
    * first operation whose `http` route matches.
    */
   resolve?(request: ServiceRequest): { name: string; labels: Record<string, string> } | undefined;
-  /** Serves operations the service does not declare (DynamoDB forwards them to its backend). */
+  /**
+   * Serves operations the service does not declare (DynamoDB forwards them to its backend), once the caller
+   * is allowed `<iamPrefix>:<name>` on `*`; `name` is empty when the request names none.
+   */
   fallback?(name: string, call: OperationCall): Promise<ServiceResponse>;
   /** Turns an error that is not a ServiceError into one (else it propagates to the edge as a 500). */
   unexpectedError?(error: unknown): ServiceError | undefined;

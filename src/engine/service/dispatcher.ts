@@ -153,7 +153,12 @@ export function createDispatcher(
     try {
       const operation = operations.get(found.name);
       if (!operation) {
-        if (declaration.fallback && found.name !== "") return await declaration.fallback(found.name, call);
+        if (declaration.fallback) {
+          // An undeclared operation still needs its action, on any resource.
+          if (found.name !== "")
+            authorize({ name: found.name, handler: () => undefined }, {}, call, found.protocol);
+          return await declaration.fallback(found.name, call);
+        }
         throw (
           declaration.unknownOperation?.(found.name || found.shown, call) ??
           defaultUnknownOperation(declaration, found, request)
