@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { EngineContext } from "../context.ts";
 import type { LambdaInternal } from "../internal.ts";
 import type { EngineOptions } from "../options.ts";
+import { createDispatcher } from "../service/index.ts";
 import type { Service } from "../types.ts";
 import { LambdaApi } from "./api.ts";
 import { AsyncInvocationQueue, type AttemptResult } from "./async-queue.ts";
@@ -156,7 +157,7 @@ export async function createLambdaService(context: EngineContext, options: Engin
   const api = new LambdaApi({ context, store, runner, queue, enforceTrust, runtimes });
   return {
     signingName: "lambda",
-    handle: (request) => api.handle(request),
+    handle: createDispatcher(api.declaration(), context),
     close: async () => {
       delivery.close();
       queue.close();

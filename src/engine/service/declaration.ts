@@ -57,7 +57,11 @@ export interface OperationDeclaration<Input = unknown, Output = unknown> {
   resource?(input: NoInfer<Input>, call: OperationCall): ResourceTarget | readonly ResourceTarget[];
   /** The input schema; without it the decoded input is passed as it is. */
   input?: z.ZodType<Input>;
-  /** The route, for the REST protocols; `body: "raw"` leaves the body to the handler (`call.request.body`). */
+  /**
+   * The route, for the REST protocols. The input is the route's labels, merged into the JSON body when `body`
+   * is `"json"` (the default with an `input` schema); `"raw"` (the default without) leaves the body to the
+   * handler (`call.request.body`).
+   */
   http?: { method: string; path: string; status?: number; body?: "json" | "raw" };
   /** Per-protocol decoders when the generic one does not fit (query maps and renamed members, lenient JSON). */
   decode?: {
