@@ -30,7 +30,7 @@ describe("SQS QueueSender", () => {
       region: "us-east-1",
       credentials: EMULATOR_CREDENTIALS,
     });
-    sender = engine.context.internal.sqs as QueueSender;
+    sender = engine.apis.sqs;
     ({ QueueUrl: queueUrl = "" } = await sqs.send(new CreateQueueCommand({ QueueName: "on-failure" })));
   });
   afterAll(async () => {

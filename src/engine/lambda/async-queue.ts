@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { FailedEvent } from "../internal.ts";
+import type { FailedEvent } from "./contract.ts";
 import type { FunctionErrorPayload } from "./environment.ts";
 
 /** Retry settings of asynchronous invocations. */

@@ -1,4 +1,5 @@
 import type { EngineContext } from "../context.ts";
+import type { IamApi } from "../iam/contract.ts";
 import { ServiceError } from "../service/index.ts";
 import { constraint, validationMessage } from "../validation-message.ts";
 import { RoleNotAssumableError } from "./errors.ts";
@@ -39,6 +40,8 @@ const reservedVariables = new Set([
 /** What checking settings needs from the service. */
 export interface FunctionSettingsDependencies {
   context: EngineContext;
+  /** Execution roles and their trust policies. */
+  iam: IamApi;
   /**
    * Check execution roles' trust policies (the engine's `enforceIam`). Off, a role only has to exist, as on
    * LocalStack without IAM enforcement.
@@ -130,8 +133,9 @@ function validateRole(role: unknown, deps: FunctionSettingsDependencies): string
       ),
     );
   }
-  const iam = deps.context.internal.iam;
-  const assumable = deps.enforceTrust ? executionRoleAssumable(iam, role) : !iam || iam.getRole(role);
+  const assumable = deps.enforceTrust
+    ? executionRoleAssumable(deps.iam, role)
+    : deps.iam.getRole(role) !== undefined;
   if (!assumable) throw invalidParameterValue(new RoleNotAssumableError(role).message);
   return role;
 }

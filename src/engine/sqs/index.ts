@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { sqsQueueArn } from "../arn.ts";
 import type { EngineContext } from "../context.ts";
+import type { IamApi } from "../iam/contract.ts";
 import type { EngineOptions } from "../options.ts";
 import { createDispatcher, decodeQueryInput, operation, type ServiceDeclaration } from "../service/index.ts";
 import type { Authorizer, Caller, ConditionContext, Service } from "../types.ts";
@@ -41,6 +42,7 @@ function isPolicyDocument(text: string): boolean {
 export async function createSqsService(
   context: EngineContext,
   _options: EngineOptions,
+  needs: { iam: IamApi },
   limits: Partial<SqsLimits> = {},
 ): Promise<SqsService> {
   const queueArn = (name: string) => sqsQueueArn(context.region, context.accountId, name);
@@ -62,9 +64,7 @@ export async function createSqsService(
   ): boolean => {
     const policy = queue.record.attributes.Policy;
     if (!policy) return false;
-    return (
-      context.internal.iam?.resourcePolicyAllows(policy, principal, action, queue.arn, conditions) ?? false
-    );
+    return needs.iam.resourcePolicyAllows(policy, principal, action, queue.arn, conditions);
   };
 
   // A role may act on a queue when its identity policies or the queue's policy allow it; an explicit Deny in
@@ -82,7 +82,7 @@ export async function createSqsService(
 
   const senderIdOf = (caller: Caller): string => {
     if (!caller.role) return caller.accountId;
-    const roleId = context.internal.iam?.getRole(caller.role.roleArn)?.roleId ?? caller.role.roleName;
+    const roleId = needs.iam.getRole(caller.role.roleArn)?.roleId ?? caller.role.roleName;
     return `${roleId}:${caller.role.sessionName}`;
   };
 
@@ -124,7 +124,7 @@ export async function createSqsService(
       if (!queue) return { ok: false, reason: `queue does not exist: ${arn}` };
       return mayOrWhyNot(queue, sender);
     },
-    async sendMessage(arn, body, sender) {
+    async sendMessage(arn, body, sender, options = {}) {
       const queue = store.queueByArn(arn);
       if (!queue) {
         const error = sqsErrors.queueDoesNotExist();
@@ -134,7 +134,7 @@ export async function createSqsService(
       if (!verdict.ok) return { ok: false, code: "AccessDenied", message: verdict.reason };
       try {
         const senderId = sender.kind === "caller" ? senderIdOf(sender.caller) : sender.service;
-        const sent = store.send(queue, { body, senderId });
+        const sent = store.send(queue, { body, senderId, attributes: { ...options.messageAttributes } });
         return { ok: true, messageId: sent.messageId };
       } catch (error) {
         if (error instanceof SqsError) return { ok: false, code: error.code, message: error.message };
@@ -166,7 +166,6 @@ export async function createSqsService(
         };
   }
 
-  context.internal.sqs = queueSender;
   return {
     signingName: "sqs",
     handle: dispatch,

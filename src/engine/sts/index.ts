@@ -1,7 +1,7 @@
 import { assumedRoleArn } from "../arn.ts";
 import type { EngineContext } from "../context.ts";
+import type { IamApi } from "../iam/contract.ts";
 import { IamError, IamValidationError } from "../iam/errors.ts";
-import { trustAllows } from "../iam/trust.ts";
 import type { EngineOptions } from "../options.ts";
 import { QueryParams, queryError, queryResponse, ServiceError } from "../service/index.ts";
 import type { Caller, Service, ServiceRequest, ServiceResponse } from "../types.ts";
@@ -12,11 +12,21 @@ export const STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/";
 
 const sessionNamePattern = /^[\w+=,.@-]{2,64}$/;
 
+/** What STS needs from the other services. */
+export interface StsDependencies {
+  /** Roles and their trust policies. */
+  iam: IamApi;
+}
+
 /**
  * STS over the Query protocol: GetCallerIdentity and AssumeRole. Credentials issued here are mapped back to
  * their role by the engine's CredentialStore, so later requests signed with them act as that role.
  */
-export async function createStsService(context: EngineContext, options: EngineOptions): Promise<Service> {
+export async function createStsService(
+  context: EngineContext,
+  options: EngineOptions,
+  { iam }: StsDependencies,
+): Promise<Service> {
   // `--no-enforce-iam` turns the role's trust policy off as well as the caller's identity policies.
   const enforceTrust = options.enforceIam !== false;
   return {
@@ -28,14 +38,14 @@ export async function createStsService(context: EngineContext, options: EngineOp
           case "GetCallerIdentity":
             return queryResponse(
               "GetCallerIdentity",
-              callerIdentity(context, request.caller),
+              callerIdentity(iam, request.caller),
               request.requestId,
               STS_NAMESPACE,
             );
           case "AssumeRole":
             return queryResponse(
               "AssumeRole",
-              assumeRole(context, request.caller, params, enforceTrust),
+              assumeRole(context, iam, request.caller, params, enforceTrust),
               request.requestId,
               STS_NAMESPACE,
             );
@@ -56,11 +66,11 @@ export async function createStsService(context: EngineContext, options: EngineOp
   };
 }
 
-function callerIdentity(context: EngineContext, caller: Caller): Record<string, unknown> {
+function callerIdentity(iam: IamApi, caller: Caller): Record<string, unknown> {
   const role = caller.role;
   if (!role) return { UserId: caller.accountId, Account: caller.accountId, Arn: caller.arn };
   // The role may have been deleted since the credentials were issued; AWS would still answer with its id.
-  const roleId = context.internal.iam?.getRole(role.roleArn)?.roleId ?? "AROAUNKNOWNROLEID0000";
+  const roleId = iam.getRole(role.roleArn)?.roleId ?? "AROAUNKNOWNROLEID0000";
   return { UserId: `${roleId}:${role.sessionName}`, Account: caller.accountId, Arn: caller.arn };
 }
 
@@ -72,6 +82,7 @@ function callerIdentity(context: EngineContext, caller: Caller): Record<string, 
  */
 function assumeRole(
   context: EngineContext,
+  iam: IamApi,
   caller: Caller,
   params: QueryParams,
   enforceTrust: boolean,
@@ -99,22 +110,19 @@ function assumeRole(
   const verdict = context.authorizer.authorize(caller, "sts:AssumeRole", roleArn);
   if (!verdict.allowed) throw denied();
   // AWS answers AccessDenied, not NoSuchEntity, for a role that does not exist.
-  const role = context.internal.iam?.getRole(roleArn);
+  const role = iam.getRole(roleArn);
   if (!role) throw denied();
   if (enforceTrust) {
-    const trust = trustAllows(
-      role.assumeRolePolicyDocument,
+    const trusted = iam.roleTrusts(
+      role.roleArn,
       { aws: caller.arn },
       {
-        roleArn: role.roleArn,
-        context: {
-          "aws:PrincipalArn": caller.role?.roleArn ?? caller.arn,
-          "aws:PrincipalAccount": caller.accountId,
-          "sts:RoleSessionName": sessionName,
-        },
+        "aws:PrincipalArn": caller.role?.roleArn ?? caller.arn,
+        "aws:PrincipalAccount": caller.accountId,
+        "sts:RoleSessionName": sessionName,
       },
     );
-    if (!trust.allowed) throw denied();
+    if (!trusted) throw denied();
   }
   const maxSessionDuration = 43200;
   const duration = params.integer("DurationSeconds") ?? 3600;
