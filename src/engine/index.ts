@@ -130,7 +130,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     const sqs = run(await createSqsService(context, resolvedOptions, { iam: iam.api }));
     const lambda = await createLambdaService(context, resolvedOptions, { iam: iam.api, logs: logs.api });
     run(lambda.service);
-    run(await createS3Service(context, resolvedOptions, { lambda: lambda.api }));
+    run(await createS3Service(context, resolvedOptions, { lambda: lambda.api, sqs: sqs.queueSender }));
     const apis: EngineApis = { iam: iam.api, logs: logs.api, lambda: lambda.api, sqs: sqs.queueSender };
     registerHealthRoutes(edge, init, () => ({
       dynamodb_backend: resolvedOptions.dynamodbBackend ?? "dynalite",

@@ -1,4 +1,4 @@
-import { sqsErrors } from "./errors.ts";
+import { SqsError, sqsErrors } from "./errors.ts";
 import type { SqsJournal, SqsJournalEntry } from "./journal.ts";
 import {
   hasInvalidCharacters,
@@ -215,6 +215,9 @@ export class SqsStore {
 
   /** Checks and enqueues one message (SendMessage, SendMessageBatch's entries, other services' sends). */
   send(queue: Queue, input: SendInput): SentMessage {
+    // A delivery scheduled before the engine stopped (a delayed S3 event copy) finds the store closed.
+    if (this.#closed)
+      throw new SqsError("ServiceUnavailable", "ServiceUnavailable", 503, "The engine is stopping.");
     const body = input.body;
     if (body === undefined || body === "") throw sqsErrors.missingParameter("MessageBody");
     if (hasInvalidCharacters(body)) throw sqsErrors.invalidMessageContents();
