@@ -111,6 +111,25 @@ describe("SQS QueueSender", () => {
       ok: false,
       code: "QueueDoesNotExist",
     });
+    // Lambda's dead-letter messages carry message attributes.
+    const withAttributes = await sender.sendMessage(queueArn, "{}", s3(bucketArn), {
+      messageAttributes: {
+        RequestID: { DataType: "String", StringValue: "r-1" },
+        ErrorCode: { DataType: "Number", StringValue: "200" },
+      },
+    });
+    expect(withAttributes.ok).toBe(true);
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        MessageAttributeNames: ["All"],
+      }),
+    );
+    expect(Messages.find((message) => message.Body === "{}")?.MessageAttributes).toEqual({
+      RequestID: { DataType: "String", StringValue: "r-1" },
+      ErrorCode: { DataType: "Number", StringValue: "200" },
+    });
     expect(await sender.sendMessage(queueArn, "", s3(bucketArn))).toMatchObject({
       ok: false,
       code: "MissingParameter",
