@@ -16,24 +16,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EMULATOR_CREDENTIALS } from "../../src/aws/clients.ts";
 import { type Engine, startEngine } from "../../src/engine/index.ts";
-
-/** The queue policy AWS documents for S3 event notifications: s3.amazonaws.com, this bucket, this account. */
-const s3SendPolicy = (queueArn: string, bucket: string) =>
-  JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Effect: "Allow",
-        Principal: { Service: "s3.amazonaws.com" },
-        Action: "sqs:SendMessage",
-        Resource: queueArn,
-        Condition: {
-          ArnLike: { "aws:SourceArn": `arn:aws:s3:::${bucket}` },
-          StringEquals: { "aws:SourceAccount": "000000000000" },
-        },
-      },
-    ],
-  });
+import { s3SendPolicy } from "../helpers/sqs.ts";
 
 describe("S3 -> SQS event notifications", () => {
   let engine: Engine;

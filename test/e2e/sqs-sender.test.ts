@@ -9,6 +9,7 @@ import { EMULATOR_CREDENTIALS } from "../../src/aws/clients.ts";
 import { type Engine, startEngine } from "../../src/engine/index.ts";
 import type { QueueSender } from "../../src/engine/sqs/contract.ts";
 import { createLambdaRole } from "../helpers/lambda-role.ts";
+import { s3SendPolicy } from "../helpers/sqs.ts";
 
 /**
  * The in-process QueueSender (src/engine/sqs/contract.ts) that Lambda's on-failure destinations and S3's queue
@@ -83,21 +84,7 @@ describe("SQS QueueSender", () => {
       new SetQueueAttributesCommand({
         QueueUrl: queueUrl,
         Attributes: {
-          Policy: JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [
-              {
-                Effect: "Allow",
-                Principal: { Service: "s3.amazonaws.com" },
-                Action: "sqs:SendMessage",
-                Resource: queueArn,
-                Condition: {
-                  ArnEquals: { "aws:SourceArn": bucketArn },
-                  StringEquals: { "aws:SourceAccount": "000000000000" },
-                },
-              },
-            ],
-          }),
+          Policy: s3SendPolicy(queueArn, "uploads"),
         },
       }),
     );
