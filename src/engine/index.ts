@@ -128,7 +128,11 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     run(logs.service);
     run(await createDynamoDbService(context, resolvedOptions));
     const sqs = run(await createSqsService(context, resolvedOptions, { iam: iam.api }));
-    const lambda = await createLambdaService(context, resolvedOptions, { iam: iam.api, logs: logs.api });
+    const lambda = await createLambdaService(context, resolvedOptions, {
+      iam: iam.api,
+      logs: logs.api,
+      queues: sqs.queueSender,
+    });
     run(lambda.service);
     run(await createS3Service(context, resolvedOptions, { lambda: lambda.api, sqs: sqs.queueSender }));
     const apis: EngineApis = { iam: iam.api, logs: logs.api, lambda: lambda.api, sqs: sqs.queueSender };

@@ -7,12 +7,11 @@ const repo = resolve(import.meta.dirname, "../..");
 const services = ["iam", "sts", "logs", "dynamodb", "lambda", "s3", "sqs"];
 
 /**
- * Stateless pieces that live in `iam/` and other services share, none of them IAM's state: the Query-protocol
- * request reader and error classes STS uses (codec code, bound for the shared service dispatcher), and the
- * policy language (parse and evaluate a document) S3's bucket policies use.
+ * Stateless pieces that live in `iam/` and other services share, none of them IAM's state: the error classes of
+ * the Query protocol STS answers with, and the policy language (parse and evaluate a document) S3's bucket
+ * policies use.
  */
 const sharedPieces = new Set([
-  "src/engine/iam/query-params.ts",
   "src/engine/iam/errors.ts",
   "src/engine/iam/policy-document.ts",
   "src/engine/iam/evaluate.ts",

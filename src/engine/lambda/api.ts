@@ -8,6 +8,7 @@ import type { AsyncInvocationQueue } from "./async-queue.ts";
 import { codeDownload, codeLocation } from "./code-location.ts";
 import { type CodePackage, readCodePackage } from "./code-package.ts";
 import { CodePackageError, functionNotFound, RunnerClosedError } from "./errors.ts";
+import { eventInvokeConfigOperations } from "./event-invoke-config.ts";
 import { parseFunctionReference } from "./function-name.ts";
 import {
   type FunctionSettingsDependencies,
@@ -74,8 +75,8 @@ export class LambdaApi {
     const segments = request.rawPath.split("/").map((segment) => decodeURIComponent(segment));
     const [, version, collection, name, sub, extra] = segments;
     const method = request.method.toUpperCase();
-    if (version !== "2015-03-31" || collection !== "functions") return this.#unknown(method, request.rawPath);
-    const operation = findOperation(this.#operations, method, name, sub, extra);
+    if (collection !== "functions") return this.#unknown(method, request.rawPath);
+    const operation = findOperation(this.#operations, method, name, sub, extra, version);
     if (!operation) return this.#unknown(method, request.rawPath);
     let parsedBody: Record<string, unknown> | undefined;
     const call: LambdaCall = {
@@ -207,6 +208,7 @@ export class LambdaApi {
       action: "RemovePermission",
       run: (call) => this.#removePermission(call),
     },
+    ...eventInvokeConfigOperations(() => this.#deps),
     // The code download GetFunction's Location points to: not an AWS operation, and no IAM check (the URL is
     // the credential, as a presigned S3 URL is).
     {
@@ -334,6 +336,7 @@ export class LambdaApi {
         timeout: settings.timeout ?? 3,
         memorySize: settings.memorySize ?? 128,
         environment: settings.environment ?? {},
+        ...(settings.deadLetterTargetArn ? { deadLetterTargetArn: settings.deadLetterTargetArn } : {}),
       },
       pkg,
     );
@@ -398,7 +401,7 @@ export class LambdaApi {
   #updateConfiguration({ record, body: readBody }: FunctionCall): ServiceResponse {
     const body = readBody();
     this.#checkRevision(record, body.RevisionId);
-    const settings = parseFunctionSettings(body, this.#deps);
+    const settings = parseFunctionSettings(body, this.#deps, record.role);
     this.#checkNotUpdating(record);
     this.#deps.store.updateSettings(record, settings);
     return jsonResponse(renderConfiguration(record));

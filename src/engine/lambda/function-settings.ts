@@ -2,6 +2,7 @@ import type { EngineContext } from "../context.ts";
 import type { IamApi } from "../iam/contract.ts";
 import { ServiceError } from "../service/index.ts";
 import { constraint, validationMessage } from "../validation-message.ts";
+import { roleMaySend } from "./destination-access.ts";
 import { RoleNotAssumableError } from "./errors.ts";
 import { executionRoleAssumable } from "./execution-role.ts";
 import type { FunctionSettings } from "./functions.ts";
@@ -57,10 +58,14 @@ export const invalidParameterValue = (message: string) =>
 /** Lambda's 400 for a value outside the API's constraints. */
 export const validationException = (message: string) => new ServiceError(400, "ValidationException", message);
 
-/** Validates the settings present in a Create/UpdateFunctionConfiguration body. */
+/**
+ * Validates the settings present in a Create/UpdateFunctionConfiguration body; `currentRole` is the function's
+ * role when the body does not change it (the dead-letter queue is checked against the role that will send).
+ */
 export function parseFunctionSettings(
   body: Record<string, unknown>,
   deps: FunctionSettingsDependencies,
+  currentRole?: string,
 ): Partial<FunctionSettings> {
   const settings: Partial<FunctionSettings> = {};
   if (body.Runtime !== undefined) {
@@ -117,7 +122,42 @@ export function parseFunctionSettings(
     }
     settings.environment = Object.fromEntries(entries) as Record<string, string>;
   }
+  if (body.DeadLetterConfig !== undefined && body.DeadLetterConfig !== null) {
+    settings.deadLetterTargetArn = deadLetterTarget(
+      body.DeadLetterConfig,
+      deps,
+      settings.role ?? currentRole,
+    );
+  }
   return settings;
+}
+
+/**
+ * DeadLetterConfig.TargetArn: empty removes the queue; otherwise an ARN the execution role may send to (Lambda
+ * refuses one it may not, whatever the message).
+ */
+function deadLetterTarget(
+  config: unknown,
+  deps: FunctionSettingsDependencies,
+  role: string | undefined,
+): string {
+  const target = (config as { TargetArn?: unknown }).TargetArn ?? "";
+  if (typeof target !== "string" || !/^((arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|())$/.test(target)) {
+    throw validationException(
+      validationMessage(
+        "deadLetterConfig.targetArn",
+        String(target),
+        constraint.pattern("(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()"),
+      ),
+    );
+  }
+  const refusal = target !== "" && role ? roleMaySend(deps, role, target) : undefined;
+  if (refusal === "denied")
+    throw invalidParameterValue(
+      "The provided execution role does not have permissions to call SendMessage on SQS",
+    );
+  if (refusal) throw invalidParameterValue(refusal);
+  return target;
 }
 
 function validateRole(role: unknown, deps: FunctionSettingsDependencies): string {

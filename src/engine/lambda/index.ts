@@ -5,11 +5,14 @@ import type { EngineContext } from "../context.ts";
 import type { IamApi } from "../iam/contract.ts";
 import type { LogWriter } from "../logs/contract.ts";
 import type { EngineOptions } from "../options.ts";
+import type { QueueSender } from "../sqs/contract.ts";
 import type { Service } from "../types.ts";
 import { LambdaApi } from "./api.ts";
 import { AsyncInvocationQueue, type AttemptResult } from "./async-queue.ts";
 import type { LambdaInvokeApi } from "./contract.ts";
+import { destinationSender } from "./destinations.ts";
 import { FunctionGoneError, RoleNotAssumableError } from "./errors.ts";
+import { queueSettings } from "./event-invoke-config.ts";
 import { executionRoleAssumable } from "./execution-role.ts";
 import { parseFunctionReference } from "./function-name.ts";
 import { FunctionStore } from "./functions.ts";
@@ -26,6 +29,8 @@ export interface LambdaDependencies {
   iam: IamApi;
   /** Where function output goes. */
   logs: LogWriter;
+  /** Where on-success/on-failure destinations and dead-letter queues are sent (SQS). */
+  queues: QueueSender;
 }
 
 /** The Lambda service and the typed API it offers S3 (notifications) and the engine's host (failed events). */
@@ -41,7 +46,7 @@ export interface LambdaParts {
 export async function createLambdaService(
   context: EngineContext,
   options: EngineOptions,
-  { iam, logs }: LambdaDependencies,
+  { iam, logs, queues }: LambdaDependencies,
 ): Promise<LambdaParts> {
   // Created on first use, so engines that never create a function leave nothing behind.
   let codeRoot: string | undefined;
@@ -100,7 +105,7 @@ export async function createLambdaService(
     await store.whenDeployed(functionName);
     try {
       const result = await runner.invoke(() => store.get(functionName)?.deployment, { requestId, payload });
-      if (result.ok) return { ok: true };
+      if (result.ok) return { ok: true, payload: result.payload };
       // Code that cannot even load will not load on a retry either, but AWS retries it anyway.
       return { ok: false, retryable: true, error: result.error };
     } catch (error) {
@@ -108,6 +113,7 @@ export async function createLambdaService(
         return {
           ok: false,
           retryable: false,
+          statusCode: 404,
           error: {
             errorType: "ResourceNotFoundException",
             errorMessage: `Function not found: ${functionName}`,
@@ -119,6 +125,7 @@ export async function createLambdaService(
         return {
           ok: false,
           retryable: true,
+          statusCode: 400,
           error: { errorType: "InvalidParameterValueException", errorMessage: error.message },
         };
       }
@@ -132,6 +139,14 @@ export async function createLambdaService(
       baseDelayMs: options.lambda?.retryBaseDelayMs ?? 200,
     },
     activity: (event) => context.events.emit("activity", event),
+    settings: (functionName) => queueSettings(store.get(functionName)?.eventInvokeConfig),
+    onOutcome: destinationSender({
+      accountId: context.accountId,
+      lookup: (functionName) => store.get(functionName),
+      queues,
+      log: (message) => context.log(message),
+      activity: (event) => context.events.emit("activity", event),
+    }),
   });
 
   const canInvoke: LambdaInvokeApi["canInvoke"] = (functionArn, principalService, conditions) => {

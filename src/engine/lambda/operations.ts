@@ -25,6 +25,8 @@ export interface FunctionCall extends LambdaCall {
 export interface OperationRoute {
   /** The API operation's name. */
   name: string;
+  /** The API version in the path (`/2019-09-25/functions/...`); `2015-03-31` when absent. */
+  version?: string;
   method: "GET" | "POST" | "PUT" | "DELETE";
   /** The sub-resource after `/functions/{name}` (`configuration`, `policy`, ...); none for the function. */
   sub?: string;
@@ -55,7 +57,7 @@ export interface FunctionOperation extends OperationRoute {
 export type LambdaOperation = PathOperation | FunctionOperation;
 
 /**
- * The operation serving `method` on `/2015-03-31/functions/{name}/{sub}/{extra}` (`name` empty or absent for
+ * The operation serving `method` on `/{version}/functions/{name}/{sub}/{extra}` (`name` empty or absent for
  * the collection), or undefined.
  */
 export function findOperation(
@@ -64,9 +66,11 @@ export function findOperation(
   name: string | undefined,
   sub: string | undefined,
   extra: string | undefined,
+  version = defaultVersion,
 ): LambdaOperation | undefined {
   const onCollection = name === undefined || name === "";
   return operations.find((candidate) => {
+    if ((candidate.version ?? defaultVersion) !== version) return false;
     if (candidate.method !== method || (candidate.on === "collection") !== onCollection) return false;
     // Without a function name, whatever follows is not looked at (as the if/else router this replaced did).
     if (onCollection) return true;
@@ -76,6 +80,8 @@ export function findOperation(
     );
   });
 }
+
+const defaultVersion = "2015-03-31";
 
 /** The request's JSON object body (`{}` when empty); SerializationException for anything else. */
 export function jsonObjectBody(request: ServiceRequest): Record<string, unknown> {

@@ -31,6 +31,12 @@ export interface SqsService extends Service {
   readonly queueSender: QueueSender;
 }
 
+/** What SQS needs from the other services. */
+export interface SqsDependencies {
+  /** Evaluates queue policies; names roles in message attributes. */
+  iam: IamApi;
+}
+
 /** Whether a queue Policy is a JSON policy document (its statements are evaluated by IAM when used). */
 function isPolicyDocument(text: string): boolean {
   try {
@@ -50,7 +56,7 @@ function isPolicyDocument(text: string): boolean {
 export async function createSqsService(
   context: EngineContext,
   _options: EngineOptions,
-  needs: { iam: IamApi },
+  { iam }: SqsDependencies,
   limits: Partial<SqsLimits> = {},
 ): Promise<SqsService> {
   const queueArn = (name: string) => sqsQueueArn(context.region, context.accountId, name);
@@ -72,7 +78,7 @@ export async function createSqsService(
   ): boolean => {
     const policy = queue.record.attributes.Policy;
     if (!policy) return false;
-    return needs.iam.resourcePolicyAllows(policy, principal, action, queue.arn, conditions);
+    return iam.resourcePolicyAllows(policy, principal, action, queue.arn, conditions);
   };
 
   // A role may act on a queue when its identity policies or the queue's policy allow it; an explicit Deny in
@@ -90,7 +96,7 @@ export async function createSqsService(
 
   const senderIdOf = (caller: Caller): string => {
     if (!caller.role) return caller.accountId;
-    const roleId = needs.iam.getRole(caller.role.roleArn)?.roleId ?? caller.role.roleName;
+    const roleId = iam.getRole(caller.role.roleArn)?.roleId ?? caller.role.roleName;
     return `${roleId}:${caller.role.sessionName}`;
   };
 
@@ -133,7 +139,7 @@ export async function createSqsService(
       if (!queue) return { ok: false, reason: `queue does not exist: ${arn}` };
       return mayOrWhyNot(queue, sender);
     },
-    async sendMessage(arn, body, sender, options = {}) {
+    async sendMessage(arn, body, sender, options) {
       const queue = store.queueByArn(arn);
       if (!queue) {
         const error = sqsErrors.queueDoesNotExist();
@@ -143,7 +149,8 @@ export async function createSqsService(
       if (!verdict.ok) return { ok: false, code: "AccessDenied", message: verdict.reason };
       try {
         const senderId = sender.kind === "caller" ? senderIdOf(sender.caller) : sender.service;
-        const sent = store.send(queue, { body, senderId, attributes: { ...options.messageAttributes } });
+        const attributes = options?.messageAttributes;
+        const sent = store.send(queue, { body, senderId, ...(attributes ? { attributes } : {}) });
         return { ok: true, messageId: sent.messageId };
       } catch (error) {
         if (error instanceof SqsError) return { ok: false, code: error.code, message: error.message };
