@@ -172,3 +172,23 @@ export function checkQueueName(name: string): void {
     );
   }
 }
+
+/** A numeric request parameter's range, with AWS's wording. */
+export function checkRange(name: string, value: number | undefined, min: number, max: number): void {
+  if (value !== undefined && (!Number.isInteger(value) || value < min || value > max)) {
+    throw sqsErrors.invalidParameterValue(
+      `Value ${value} for parameter ${name} is invalid. Reason: Must be between ${min} and ${max}, if provided.`,
+    );
+  }
+}
+
+/** ReceiveMessage's numeric parameters, with AWS's ranges. */
+export function checkReceiveInput(input: {
+  maxNumberOfMessages?: number | undefined;
+  visibilityTimeout?: number | undefined;
+  waitTimeSeconds?: number | undefined;
+}): void {
+  checkRange("MaxNumberOfMessages", input.maxNumberOfMessages, 1, 10);
+  checkRange("VisibilityTimeout", input.visibilityTimeout, 0, 43_200);
+  checkRange("WaitTimeSeconds", input.waitTimeSeconds, 0, 20);
+}

@@ -1,5 +1,6 @@
 import { SqsError, sqsErrors } from "./errors.ts";
-import type { SqsJournal, SqsJournalEntry } from "./journal.ts";
+import { replayJournal, type SqsJournal, type SqsJournalEntry } from "./journal.ts";
+import { LongPollWaiters } from "./long-poll-waiters.ts";
 import {
   hasInvalidCharacters,
   type MessageAttributes,
@@ -17,6 +18,8 @@ import {
 } from "./queue.ts";
 import {
   checkQueueName,
+  checkRange,
+  checkReceiveInput,
   defaultQueueAttributes,
   MAX_BODY_BYTES,
   numericAttributes,
@@ -82,13 +85,12 @@ export interface ReceiveInput {
  */
 export class SqsStore {
   readonly #queues = new Map<string, Queue>();
-  readonly #waiters = new Map<string, Set<() => void>>();
+  readonly #waiters = new LongPollWaiters();
   readonly #options: SqsStoreOptions;
   readonly #limits: SqsLimits;
   readonly #now: () => number;
   #storedBytes = 0;
   #storedMessages = 0;
-  #waiterCount = 0;
   #closed = false;
 
   constructor(options: SqsStoreOptions) {
@@ -170,7 +172,7 @@ export class SqsStore {
     for (const message of queue.messages.values()) this.#forget(message);
     this.#queues.delete(name);
     this.#record({ t: "deleteQueue", name });
-    this.#wake(name);
+    this.#waiters.wake(name);
   }
 
   setAttributes(queue: Queue, attributes: Record<string, string>): void {
@@ -184,7 +186,7 @@ export class SqsStore {
     queue.record.lastModifiedTimestamp = Math.floor(this.#now() / 1000);
     this.#record({ t: "queue", record: queue.record });
     // A shorter ReceiveMessageWaitTimeSeconds or a new redrive policy changes what waiters see.
-    this.#wake(queue.name);
+    this.#waiters.wake(queue.name);
   }
 
   /** The queue's attributes as GetQueueAttributes returns them (settable and computed). */
@@ -305,9 +307,9 @@ export class SqsStore {
       const received = this.receive(queue, input);
       const now = this.#now();
       if (received.length > 0 || now >= deadline || this.#closed) return received;
-      if (this.#waiterCount >= this.#limits.maxWaiters) return received;
+      if (this.#waiters.size >= this.#limits.maxWaiters) return received;
       const wakeAt = Math.min(deadline, queue.nextVisibleAt(now) ?? deadline);
-      await this.#wait(queue.name, Math.max(1, wakeAt - now));
+      await this.#waiters.wait(queue.name, Math.max(1, wakeAt - now));
       queue = this.#queues.get(queueName);
     }
     return [];
@@ -332,7 +334,7 @@ export class SqsStore {
       throw sqsErrors.messageNotInflight();
     message.visibleAt = now + visibilityTimeout * 1000;
     this.#recordUpdate(queue, message);
-    this.#wake(queue.name);
+    this.#waiters.wake(queue.name);
   }
 
   /** PurgeQueue: every message goes; at most one purge per queue every 60 seconds. */
@@ -350,7 +352,7 @@ export class SqsStore {
   /** Releases every waiting long poll (they answer with no messages) and closes the journal. */
   close(): void {
     this.#closed = true;
-    for (const name of [...this.#waiters.keys()]) this.#wake(name);
+    this.#waiters.wakeAll();
     this.#options.journal?.close();
   }
 
@@ -386,7 +388,7 @@ export class SqsStore {
     this.#storedBytes += message.size;
     this.#storedMessages++;
     this.#record({ t: "send", queue: queue.name, message });
-    this.#wake(queue.name);
+    this.#waiters.wake(queue.name);
   }
 
   #forget(message: StoredMessage): void {
@@ -444,96 +446,13 @@ export class SqsStore {
   }
 
   #restore(journal: SqsJournal): void {
-    for (const entry of journal.read()) this.#apply(entry);
-    journal.compact(this.#snapshot());
-  }
-
-  #apply(entry: SqsJournalEntry): void {
-    switch (entry.t) {
-      case "queue": {
-        const existing = this.#queues.get(entry.record.name);
-        if (existing) existing.record = entry.record;
-        else this.#queues.set(entry.record.name, new Queue(entry.record));
-        return;
-      }
-      case "deleteQueue": {
-        const queue = this.#queues.get(entry.name);
-        for (const message of queue?.messages.values() ?? []) this.#forget(message);
-        this.#queues.delete(entry.name);
-        return;
-      }
-      case "send": {
-        const queue = this.#queues.get(entry.queue);
-        if (!queue || queue.messages.has(entry.message.messageId)) return;
-        queue.messages.set(entry.message.messageId, entry.message);
-        this.#storedBytes += entry.message.size;
+    for (const queue of replayJournal(journal.read()).values()) {
+      this.#queues.set(queue.name, queue);
+      for (const message of queue.messages.values()) {
+        this.#storedBytes += message.size;
         this.#storedMessages++;
-        return;
-      }
-      case "update": {
-        const message = this.#queues.get(entry.queue)?.messages.get(entry.id);
-        if (!message) return;
-        message.visibleAt = entry.visibleAt;
-        message.receiveCount = entry.receiveCount;
-        if (entry.firstReceiveTimestamp !== undefined)
-          message.firstReceiveTimestamp = entry.firstReceiveTimestamp;
-        if (entry.receipt !== undefined) message.receipt = entry.receipt;
-        return;
-      }
-      case "delete": {
-        const queue = this.#queues.get(entry.queue);
-        const message = queue?.messages.get(entry.id);
-        if (queue && message) {
-          queue.messages.delete(entry.id);
-          this.#forget(message);
-        }
-        return;
-      }
-      case "purge": {
-        const queue = this.#queues.get(entry.queue);
-        for (const message of queue?.messages.values() ?? []) this.#forget(message);
-        queue?.messages.clear();
-        return;
       }
     }
+    journal.compact(this.#snapshot());
   }
-
-  #wait(queueName: string, ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      let waiters = this.#waiters.get(queueName);
-      if (!waiters) {
-        waiters = new Set();
-        this.#waiters.set(queueName, waiters);
-      }
-      const set = waiters;
-      this.#waiterCount++;
-      const done = () => {
-        clearTimeout(timer);
-        if (set.delete(done)) this.#waiterCount--;
-        if (set.size === 0 && this.#waiters.get(queueName) === set) this.#waiters.delete(queueName);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      set.add(done);
-    });
-  }
-
-  #wake(queueName: string): void {
-    for (const waiter of [...(this.#waiters.get(queueName) ?? [])]) waiter();
-  }
-}
-
-const checkRange = (name: string, value: number | undefined, min: number, max: number) => {
-  if (value !== undefined && (!Number.isInteger(value) || value < min || value > max)) {
-    throw sqsErrors.invalidParameterValue(
-      `Value ${value} for parameter ${name} is invalid. Reason: Must be between ${min} and ${max}, if provided.`,
-    );
-  }
-};
-
-/** ReceiveMessage's numeric parameters, with AWS's ranges. */
-export function checkReceiveInput(input: ReceiveInput): void {
-  checkRange("MaxNumberOfMessages", input.maxNumberOfMessages, 1, 10);
-  checkRange("VisibilityTimeout", input.visibilityTimeout, 0, 43_200);
-  checkRange("WaitTimeSeconds", input.waitTimeSeconds, 0, 20);
 }
