@@ -306,6 +306,35 @@ describe("Class: SqsStore", () => {
       if (directory) rmSync(directory, { recursive: true, force: true });
     });
 
+    it("compacts the journal once it has grown well past the live state", () => {
+      // Prepare
+      directory = mkdtempSync(join(tmpdir(), "sqs-journal-"));
+      const path = join(directory, "sqs.jsonl");
+      const { store } = storeAt(1_700_000_000_000, { journal: new SqsJournal(path) });
+      const { queue } = store.createQueue("q");
+      // Act: 4,000 messages through the queue (12,000 journal lines), one kept.
+      store.send(queue, { body: "kept", senderId: "s" });
+      for (let index = 0; index < 4_000; index++) {
+        store.send(queue, { body: `m${index}`, senderId: "s" });
+        const received = store.receive(queue, { maxNumberOfMessages: 2 });
+        const done = received.find(({ message }) => message.body !== "kept");
+        store.deleteMessage(queue, done?.receiptHandle ?? "");
+        store.changeVisibility(
+          queue,
+          received.find(({ message }) => message.body === "kept")?.receiptHandle ?? "",
+          0,
+        );
+      }
+      store.close();
+      // Assess: far fewer lines than were written, and what remains restores to the one live message.
+      const lines = readFileSync(path, "utf8").split("\n").filter(Boolean).length;
+      expect(lines).toBeLessThan(10_000);
+      const restored = storeAt(1_700_000_000_000, { journal: new SqsJournal(path) });
+      expect([...restored.store.requireQueue("q").messages.values()].map((message) => message.body)).toEqual([
+        "kept",
+      ]);
+    });
+
     it("restores queues, messages and receive state from the journal, skipping a torn last line", () => {
       // Prepare
       directory = mkdtempSync(join(tmpdir(), "sqs-journal-"));
