@@ -408,7 +408,7 @@ describe("SQS with the SDK v3", () => {
         name: "AccessDenied",
         code: "AccessDenied",
         status: 403,
-        message: `User: arn:aws:sts::000000000000:assumed-role/sqs-reader/reader is not authorized to perform: sqs:SendMessage on resource: ${arn("guarded")} because no identity-based policy allows the sqs:SendMessage action`,
+        message: `User: arn:aws:sts::000000000000:assumed-role/sqs-reader/reader is not authorized to perform: sqs:sendmessage on resource: ${arn("guarded")} because no identity-based policy allows the sqs:sendmessage action`,
       });
       // The queue's policy may grant what the role's own policies do not.
       await sqs.send(

@@ -106,7 +106,16 @@ export async function createSqsService(
       query: { version: "2012-11-05", namespace: SQS_NAMESPACE },
       json: { version: "1.0", targetPrefix: "AmazonSQS", errorPrefix: "com.amazonaws.sqs" },
     },
-    accessDenied: { error: (message) => sqsErrors.accessDenied(message) },
+    // SQS writes the action in lower case: "... to perform: sqs:sendmessage on resource: ...".
+    accessDenied: {
+      error: (message) =>
+        sqsErrors.accessDenied(
+          message.replace(
+            /(perform: |allows the )(sqs:\w+)/g,
+            (_, before: string, action: string) => before + action.toLowerCase(),
+          ),
+        ),
+    },
     unknownOperation: (name) => sqsErrors.invalidAction(name),
     operations: Object.entries(sqsOperations).map(([name, definition]) =>
       operation<JsonObject, JsonObject>({
