@@ -38,6 +38,12 @@ const environment = (faults = new FaultInjector()) => ({
 describe("Function: queueNotifier", () => {
   it("words a refused destination as S3 does: missing queue, or a policy that does not let S3 send", () => {
     expect(
+      queueNotifier(recordingSender({ ok: true }).sender, environment()).check(`${queueArn}.fifo`, source),
+    ).toEqual({
+      ok: false,
+      message: "FIFO queues are not supported as S3 event notification destinations",
+    });
+    expect(
       queueNotifier(
         recordingSender({ ok: false, reason: `queue does not exist: ${queueArn}` }).sender,
         environment(),

@@ -48,7 +48,7 @@ function isPolicyDocument(text: string): boolean {
 }
 
 /**
- * SQS (standard queues) on JSON 1.0 (`X-Amz-Target: AmazonSQS.<Op>`, SDK v3) and query (`Action=<Op>`, AWS CLI
+ * SQS (standard and FIFO queues) on JSON 1.0 (`X-Amz-Target: AmazonSQS.<Op>`, SDK v3) and query (`Action=<Op>`, AWS CLI
  * v2 releases before 2024) on one endpoint, declared in the service shape. Calls are authorized as
  * `sqs:<Op>` on the queue ARN by the caller's identity policies, or by the queue's Policy naming the caller.
  * State lives in memory and, with a data directory, in `<dataDir>/sqs.jsonl`.

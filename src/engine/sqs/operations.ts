@@ -116,6 +116,9 @@ const systemAttributeNames = [
   "ApproximateReceiveCount",
   "ApproximateFirstReceiveTimestamp",
   "DeadLetterQueueSourceArn",
+  "MessageGroupId",
+  "MessageDeduplicationId",
+  "SequenceNumber",
 ];
 
 function renderReceived(
@@ -131,6 +134,9 @@ function renderReceived(
     ApproximateFirstReceiveTimestamp:
       message.firstReceiveTimestamp === undefined ? undefined : String(message.firstReceiveTimestamp),
     DeadLetterQueueSourceArn: message.deadLetterQueueSourceArn,
+    MessageGroupId: message.messageGroupId,
+    MessageDeduplicationId: message.messageDeduplicationId,
+    SequenceNumber: message.sequenceNumber,
   };
   const all = systemNames.includes("All");
   const attributes: Record<string, string> = {};
@@ -195,7 +201,18 @@ const sentOutput = (sent: ReturnType<SqsStore["send"]>): JsonObject => ({
   MessageId: sent.messageId,
   MD5OfMessageBody: sent.md5OfMessageBody,
   ...(sent.md5OfMessageAttributes ? { MD5OfMessageAttributes: sent.md5OfMessageAttributes } : {}),
+  ...(sent.sequenceNumber ? { SequenceNumber: sent.sequenceNumber } : {}),
 });
+
+/** A send's FIFO members (MessageGroupId, MessageDeduplicationId), when given. */
+function fifoMembers(input: JsonObject): { messageGroupId?: string; messageDeduplicationId?: string } {
+  const messageGroupId = optionalString(input, "MessageGroupId");
+  const messageDeduplicationId = optionalString(input, "MessageDeduplicationId");
+  return {
+    ...(messageGroupId === undefined ? {} : { messageGroupId }),
+    ...(messageDeduplicationId === undefined ? {} : { messageDeduplicationId }),
+  };
+}
 
 const sqs = (name: string) => `sqs:${name}`;
 
@@ -254,6 +271,7 @@ export const sqsOperations: Record<string, SqsOperation> = {
       body: optionalString(input, "MessageBody"),
       attributes: messageAttributes(input),
       ...(delaySeconds === undefined ? {} : { delaySeconds }),
+      ...fifoMembers(input),
       senderId: context.senderId,
     });
     return sentOutput(sent);
@@ -274,6 +292,7 @@ export const sqsOperations: Record<string, SqsOperation> = {
           body: optionalString(entry, "MessageBody"),
           attributes: messageAttributes(entry),
           ...(delaySeconds === undefined ? {} : { delaySeconds }),
+          ...fifoMembers(entry),
           senderId: context.senderId,
         }),
       );

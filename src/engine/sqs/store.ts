@@ -1,4 +1,5 @@
 import { SqsError, sqsErrors } from "./errors.ts";
+import { fifoSend, groupsInFlight } from "./fifo.ts";
 import { replayJournal, type SqsJournal, type SqsJournalEntry } from "./journal.ts";
 import { LongPollWaiters } from "./long-poll-waiters.ts";
 import {
@@ -14,12 +15,15 @@ import {
   newMessageId,
   Queue,
   type ReceivedMessage,
+  type SentAnswer,
   type StoredMessage,
 } from "./queue.ts";
 import {
   checkQueueName,
   checkRange,
   checkReceiveInput,
+  DEDUPLICATION_WINDOW_MS,
+  defaultFifoAttributes,
   defaultQueueAttributes,
   MAX_BODY_BYTES,
   numericAttributes,
@@ -62,13 +66,13 @@ export interface SendInput {
   attributes?: MessageAttributes;
   delaySeconds?: number;
   senderId: string;
+  /** FIFO queues: required. */
+  messageGroupId?: string;
+  /** FIFO queues: required unless the queue has ContentBasedDeduplication. */
+  messageDeduplicationId?: string;
 }
 
-export interface SentMessage {
-  messageId: string;
-  md5OfMessageBody: string;
-  md5OfMessageAttributes?: string;
-}
+export type SentMessage = SentAnswer;
 
 export interface ReceiveInput {
   maxNumberOfMessages?: number;
@@ -119,11 +123,13 @@ export class SqsStore {
     attributes: Record<string, string> = {},
     tags: Record<string, string> = {},
   ): { queue: Queue; created: boolean } {
-    checkQueueName(name);
-    const normalised = this.#validateAttributes(attributes);
+    const fifo = String(attributes.FifoQueue ?? "").toLowerCase() === "true";
+    checkQueueName(name, fifo);
+    const normalised = this.#validateAttributes(attributes, fifo);
+    const defaults = { ...defaultQueueAttributes(), ...(fifo ? defaultFifoAttributes() : {}) };
     const existing = this.#queues.get(name);
     if (existing) {
-      const current = { ...defaultQueueAttributes(), ...existing.record.attributes };
+      const current = { ...defaults, ...existing.record.attributes };
       for (const [key, value] of Object.entries(normalised)) {
         if ((current[key] ?? "") !== value) throw sqsErrors.queueNameExists(key);
       }
@@ -135,7 +141,7 @@ export class SqsStore {
     const queue = new Queue({
       name,
       arn: this.#options.queueArn(name),
-      attributes: { ...defaultQueueAttributes(), ...normalised },
+      attributes: { ...defaults, ...normalised },
       createdTimestamp: seconds,
       lastModifiedTimestamp: seconds,
       tags: { ...tags },
@@ -176,7 +182,7 @@ export class SqsStore {
   }
 
   setAttributes(queue: Queue, attributes: Record<string, string>): void {
-    const normalised = this.#validateAttributes(attributes);
+    const normalised = this.#validateAttributes(attributes, queue.fifo);
     for (const [key, value] of Object.entries(normalised)) {
       // An empty RedrivePolicy or Policy removes it, as on AWS.
       if (value === "" && (key === "RedrivePolicy" || key === "Policy" || key === "RedriveAllowPolicy"))
@@ -232,6 +238,7 @@ export class SqsStore {
         `One or more parameters are invalid. Reason: Message must be shorter than ${maximum} bytes.`,
       );
     }
+    const fifo = queue.fifo ? fifoSend(queue, input, body) : undefined;
     const delay = input.delaySeconds ?? queue.numeric("DelaySeconds");
     const delayRange = numericAttributes.DelaySeconds as { min: number; max: number };
     if (!Number.isInteger(delay) || delay < delayRange.min || delay > delayRange.max) {
@@ -239,8 +246,15 @@ export class SqsStore {
         `Value ${delay} for parameter DelaySeconds is invalid. Reason: DelaySeconds must be >= 0 and <= 900.`,
       );
     }
-    this.#reserve(size);
     const now = this.#now();
+    const earlier = fifo && queue.deduplicated(fifo.key, now);
+    if (earlier) {
+      // The first send's id and sequence number; the digests are this request's, which the SDK checks.
+      const md5 = md5OfMessageAttributes(attributes);
+      const { md5OfMessageAttributes: _, ...rest } = earlier;
+      return { ...rest, md5OfMessageBody: md5OfBody(body), ...(md5 ? { md5OfMessageAttributes: md5 } : {}) };
+    }
+    this.#reserve(size);
     const md5OfAttributes = md5OfMessageAttributes(attributes);
     const message: StoredMessage = {
       messageId: newMessageId(),
@@ -253,13 +267,25 @@ export class SqsStore {
       visibleAt: now + delay * 1000,
       receiveCount: 0,
       size,
+      ...(fifo
+        ? {
+            messageGroupId: fifo.messageGroupId,
+            messageDeduplicationId: fifo.messageDeduplicationId,
+            sequenceNumber: queue.nextSequenceNumber(now),
+          }
+        : input.messageGroupId
+          ? { messageGroupId: input.messageGroupId }
+          : {}),
     };
     this.#enqueue(queue, message);
-    return {
+    const answer: SentAnswer = {
       messageId: message.messageId,
       md5OfMessageBody: message.md5OfBody,
       ...(md5OfAttributes ? { md5OfMessageAttributes: md5OfAttributes } : {}),
+      ...(message.sequenceNumber ? { sequenceNumber: message.sequenceNumber } : {}),
     };
+    if (fifo) queue.deduplication.set(fifo.key, { answer, expiresAt: now + DEDUPLICATION_WINDOW_MS });
+    return answer;
   }
 
   /**
@@ -274,8 +300,11 @@ export class SqsStore {
     const redrive = queue.redrivePolicy();
     const deadLetter = redrive ? this.queueByArn(redrive.deadLetterTargetArn) : undefined;
     const received: ReceivedMessage[] = [];
+    // FIFO: a group with a message in flight waits, so each group is processed in order.
+    const blocked = groupsInFlight(queue, now);
     for (const message of [...queue.messages.values()]) {
       if (received.length >= max) break;
+      if (message.messageGroupId !== undefined && blocked.has(message.messageGroupId)) continue;
       if (queue.isExpired(message, now)) {
         this.#remove(queue, message);
         continue;
@@ -358,10 +387,14 @@ export class SqsStore {
 
   // Internals
 
-  #validateAttributes(attributes: Record<string, string>): Record<string, string> {
+  #validateAttributes(attributes: Record<string, string>, fifo: boolean): Record<string, string> {
     return validateQueueAttributes(attributes, {
       checkPolicy: this.#options.checkPolicy ?? (() => true),
-      deadLetterExists: (arn) => this.queueByArn(arn) !== undefined,
+      deadLetter: (arn) => {
+        const target = this.queueByArn(arn);
+        return target ? { fifo: target.fifo } : undefined;
+      },
+      fifo,
     });
   }
 

@@ -62,6 +62,9 @@ export function queueNotifier(sqs: QueueTarget, environment: NotifierEnvironment
   return {
     kind: "queue",
     check(queueArn, source) {
+      // S3 delivers to standard queues only.
+      if (queueArn.endsWith(".fifo"))
+        return { ok: false, message: "FIFO queues are not supported as S3 event notification destinations" };
       const verdict = sqs.canSend(queueArn, asS3(source));
       if (verdict.ok) return { ok: true };
       return verdict.reason.startsWith("queue does not exist")
