@@ -83,7 +83,8 @@ export function createDispatcher(
       case "json":
         return operation.decode?.json ? operation.decode.json(request.body) : decodeJsonBody(request.body);
       default:
-        if ((operation.http?.body ?? (operation.input ? "json" : "raw")) === "raw") return { ...found.labels };
+        if ((operation.http?.body ?? (operation.input ? "json" : "raw")) === "raw")
+          return { ...found.labels };
         return {
           ...jsonObjectBody(
             request,
