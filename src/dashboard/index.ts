@@ -1,8 +1,7 @@
 import { type AwsClients, createAwsClients, EMULATOR_CREDENTIALS } from "../aws/clients.ts";
-import type { EngineContext } from "../engine/context.ts";
 import { ControlRequestError, listFailedEvents, redriveFailedEvent } from "../engine/control.ts";
 import type { Edge, InternalRoute } from "../engine/edge.ts";
-import type { EnginePlugin } from "../engine/plugin.ts";
+import type { EnginePlugin, EnginePluginHost } from "../engine/plugin.ts";
 import type { ObjectCreatedEvent } from "../engine/types.ts";
 import { defineStack, type Stack, type StackSettings } from "../stack/spec.ts";
 import { DashboardRequestError } from "./errors.ts";
@@ -53,12 +52,11 @@ const current = new WeakMap<Edge, { route: InternalRoute; dashboard: Dashboard }
  *
  * @example
  * const engine = await startEngine({ port: 0 });
- * const dashboard = registerDashboard(engine.edge, engine.context, { stack: defineStack() });
+ * const dashboard = registerDashboard(engine, { stack: defineStack() });
  * // open `${engine.endpoint}/_pipeline/`; on shutdown: dashboard.close(); await engine.stop();
  */
 export function registerDashboard(
-  edge: Edge,
-  context: EngineContext,
+  { edge, context, apis }: EnginePluginHost,
   options: DashboardOptions = {},
 ): Dashboard {
   const stack = options.stack ?? defineStack({ region: context.region, accountId: context.accountId });
@@ -83,7 +81,7 @@ export function registerDashboard(
   const health = () => {
     healthInFlight ??= checkStackHealth(aws(), stack, {
       artifactPath: options.artifactPath,
-      runtime: context.internal.lambda?.runtimes()[stack.runtime],
+      runtime: apis.lambda.runtimes()[stack.runtime],
     }).finally(() => {
       healthInFlight = undefined;
     });
@@ -120,11 +118,11 @@ export function registerDashboard(
       group: stack.logGroupName,
       events: await recentLogEvents(aws(), stack.logGroupName, { limit: logLimit }),
     }),
-    failed: async () => listFailedEvents(context),
+    failed: async () => listFailedEvents(apis.lambda),
     upload: (file) => uploadObject(aws(), stack, file),
     redrive: async (id) => {
       try {
-        redriveFailedEvent(context, id);
+        redriveFailedEvent(apis.lambda, id);
       } catch (error) {
         if (error instanceof ControlRequestError)
           throw new DashboardRequestError(error.status, error.message);
@@ -190,9 +188,10 @@ export function dashboardPlugin(options: DashboardPluginOptions = {}): EnginePlu
   const { stack, ...rest } = options;
   return {
     name: "dashboard",
-    start: ({ edge, context }) => {
+    start: (host) => {
+      const { context } = host;
       // The dashboard resolves its clients on first use, so it may register before the edge listens.
-      const dashboard = registerDashboard(edge, context, {
+      const dashboard = registerDashboard(host, {
         ...rest,
         stack: defineStack({ ...stack, region: context.region, accountId: context.accountId }),
       });

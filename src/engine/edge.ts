@@ -24,6 +24,7 @@ const targetPrefixes: Record<string, string> = {
   DynamoDB_20120810: "dynamodb",
   DynamoDBStreams_20120810: "dynamodb",
   Logs_20140328: "logs",
+  AmazonSQS: "sqs",
 };
 
 export interface EdgeSettings {

@@ -4,7 +4,7 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildFunctionArtifact } from "../../src/artifact/build.ts";
 import { repoRoot } from "../../src/artifact/paths.ts";
-import type { FailedEvent } from "../../src/engine/internal.ts";
+import type { FailedEvent } from "../../src/engine/lambda/contract.ts";
 import { stripETagQuotes } from "../../src/function/record.ts";
 import { fetchLogEvents } from "../../src/pipeline/logs.ts";
 import { getRecord, waitForRecord } from "../../src/pipeline/records.ts";
@@ -34,7 +34,7 @@ describe.skipIf(externalEndpoint)(
       ["s3:GetObject", /access denied reading s3:\/\/image-uploads\/uploads\/denied-s3\.jpg.*s3:GetObject/],
       ["dynamodb:PutItem", /AccessDeniedException.*not authorized to perform: dynamodb:PutItem/],
     ])("without %s", async (action, logPattern) => {
-      const lambda = target.engine?.context.internal.lambda;
+      const lambda = target.engine?.apis.lambda;
       if (!lambda) throw new Error("engine has no Lambda service");
       await narrowTo(action);
       const key = `uploads/denied-${action.split(":")[0]}.jpg`;

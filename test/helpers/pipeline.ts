@@ -9,7 +9,7 @@ import { repoRoot } from "../../src/artifact/paths.ts";
 import type { AwsClients } from "../../src/aws/clients.ts";
 import type { EngineContext } from "../../src/engine/context.ts";
 import type { Engine } from "../../src/engine/index.ts";
-import type { FailedEvent } from "../../src/engine/internal.ts";
+import type { FailedEvent } from "../../src/engine/lambda/contract.ts";
 import { provisionStack, type StepResult } from "../../src/stack/provision.ts";
 import type { Stack } from "../../src/stack/spec.ts";
 /** The CLI entry point (`pipeline`), run with this Node. */
@@ -154,7 +154,7 @@ export function embeddedEngine(target: EngineHandle): Engine {
 
 /** The engine's failed asynchronous invocations (Lambda's internal API). */
 export function failedEvents(engine: Engine): FailedEvent[] {
-  const lambda = engine.context.internal.lambda;
+  const lambda = engine.apis.lambda;
   if (!lambda) throw new Error("the engine's Lambda service is not running");
   return lambda.listFailedEvents();
 }

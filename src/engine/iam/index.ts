@@ -1,30 +1,49 @@
 import { join } from "node:path";
-import type { EngineContext } from "../context.ts";
-import type { IamInternal } from "../internal.ts";
+import { allowAll, type EngineBase } from "../context.ts";
 import type { EngineOptions } from "../options.ts";
 import { createDispatcher, type ServiceDeclaration } from "../service/index.ts";
-import type { Service } from "../types.ts";
+import type { Authorizer, Service } from "../types.ts";
 import { iamOperations } from "./actions.ts";
 import { createIamAuthorizer } from "./authorizer.ts";
+import type { IamApi } from "./contract.ts";
 import { evaluateResourcePolicy } from "./evaluate.ts";
 import { IamStore } from "./store.ts";
+import { trustAllows } from "./trust.ts";
 
 /** XML namespace of IAM responses. */
 export const IAM_NAMESPACE = "https://iam.amazonaws.com/doc/2010-05-08/";
 
+/** The IAM service, the authorizer every service checks callers with, and the typed API STS and Lambda use. */
+export interface IamParts {
+  service: Service;
+  /** Allow-all when the engine runs with `enforceIam: false`. */
+  authorizer: Authorizer;
+  api: IamApi;
+}
+
 /**
- * IAM over the Query protocol (roles, inline and managed policies), the engine's authorizer, and the
- * `internal.iam` contract. State is kept in memory and, with a data directory, in `<dataDir>/iam.json`.
+ * IAM over the Query protocol (roles, inline and managed policies), the engine's authorizer, and the typed
+ * {@link IamApi}. Created first, from the context without an authorizer, since it is the authorizer. State is
+ * kept in memory and, with a data directory, in `<dataDir>/iam.json`.
  */
-export async function createIamService(context: EngineContext, options: EngineOptions): Promise<Service> {
+export async function createIamService(context: EngineBase, options: EngineOptions): Promise<IamParts> {
   const store = new IamStore(
     context.accountId,
     context.dataDir ? join(context.dataDir, "iam.json") : undefined,
   );
-  const internal: IamInternal = {
-    getRole: (roleNameOrArn) => {
-      const role = store.findRole(roleNameOrArn);
-      return role ? IamStore.toRecord(role) : undefined;
+  const getRole: IamApi["getRole"] = (roleNameOrArn) => {
+    const role = store.findRole(roleNameOrArn);
+    return role ? IamStore.toRecord(role) : undefined;
+  };
+  const api: IamApi = {
+    getRole,
+    roleTrusts: (roleArn, principal, conditionContext) => {
+      const role = getRole(roleArn);
+      if (!role) return false;
+      return trustAllows(role.assumeRolePolicyDocument, principal, {
+        roleArn: role.roleArn,
+        ...(conditionContext ? { context: conditionContext } : {}),
+      }).allowed;
     },
     resourcePolicyAllows: (policyDocument, principal, action, resource, conditionContext) => {
       try {
@@ -37,13 +56,17 @@ export async function createIamService(context: EngineContext, options: EngineOp
       }
     },
   };
-  context.internal.iam = internal;
-  if (options.enforceIam !== false) context.authorizer = createIamAuthorizer(store);
+  const authorizer = options.enforceIam !== false ? createIamAuthorizer(store) : allowAll;
 
   const declaration: ServiceDeclaration = {
     signingName: "iam",
     protocols: { query: { version: "2010-05-08", namespace: IAM_NAMESPACE } },
     operations: iamOperations(store, context.accountId),
   };
-  return { signingName: "iam", handle: createDispatcher(declaration, context) };
+  // IAM's own calls are checked by the authorizer it makes (the engine's context gets it only once IAM exists).
+  const service: Service = {
+    signingName: "iam",
+    handle: createDispatcher(declaration, { ...context, authorizer }),
+  };
+  return { service, authorizer, api };
 }

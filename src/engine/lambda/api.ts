@@ -7,6 +7,7 @@ import type { AsyncInvocationQueue } from "./async-queue.ts";
 import { codeDownload, codeLocation } from "./code-location.ts";
 import { type CodePackage, readCodePackage } from "./code-package.ts";
 import { CodePackageError, functionNotFound, RunnerClosedError } from "./errors.ts";
+import { eventInvokeConfigOperations } from "./event-invoke-config.ts";
 import { parseFunctionReference } from "./function-name.ts";
 import {
   type FunctionSettingsDependencies,
@@ -182,6 +183,7 @@ export class LambdaApi {
       action: "RemovePermission",
       run: (call) => this.#removePermission(call),
     },
+    ...eventInvokeConfigOperations(() => this.#deps),
     // The code download GetFunction's Location points to: not an AWS operation, and no IAM check (the URL is
     // the credential, as a presigned S3 URL is).
     {
@@ -290,6 +292,7 @@ export class LambdaApi {
         timeout: settings.timeout ?? 3,
         memorySize: settings.memorySize ?? 128,
         environment: settings.environment ?? {},
+        ...(settings.deadLetterTargetArn ? { deadLetterTargetArn: settings.deadLetterTargetArn } : {}),
       },
       pkg,
     );
@@ -354,7 +357,7 @@ export class LambdaApi {
   #updateConfiguration({ record, body: readBody }: FunctionCall): ServiceResponse {
     const body = readBody();
     this.#checkRevision(record, body.RevisionId);
-    const settings = parseFunctionSettings(body, this.#deps);
+    const settings = parseFunctionSettings(body, this.#deps, record.role);
     this.#checkNotUpdating(record);
     this.#deps.store.updateSettings(record, settings);
     return jsonResponse(renderConfiguration(record));

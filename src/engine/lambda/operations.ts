@@ -32,6 +32,8 @@ export interface FunctionCall extends LambdaCall {
 export interface OperationRoute {
   /** The API operation's name. */
   name: string;
+  /** The API version in the path (`/2019-09-25/functions/...`); `2015-03-31` when absent. */
+  version?: string;
   method: "GET" | "POST" | "PUT" | "DELETE";
   /** The sub-resource after `/functions/{name}` (`configuration`, `policy`, ...); none for the function. */
   sub?: string;
@@ -62,7 +64,7 @@ export interface FunctionOperation extends OperationRoute {
 export type LambdaOperation = PathOperation | FunctionOperation;
 
 /**
- * The operation serving `method` on `/2015-03-31/functions/{name}/{sub}/{extra}` (`name` empty or absent for
+ * The operation serving `method` on `/{version}/functions/{name}/{sub}/{extra}` (`name` empty or absent for
  * the collection), or undefined.
  */
 export function findOperation(
@@ -71,9 +73,11 @@ export function findOperation(
   name: string | undefined,
   sub: string | undefined,
   extra: string | undefined,
+  version = defaultVersion,
 ): LambdaOperation | undefined {
   const onCollection = name === undefined || name === "";
   return operations.find((candidate) => {
+    if ((candidate.version ?? defaultVersion) !== version) return false;
     if (candidate.method !== method || (candidate.on === "collection") !== onCollection) return false;
     // Without a function name, whatever follows is not looked at (as the if/else router this replaced did).
     if (onCollection) return true;
@@ -84,6 +88,8 @@ export function findOperation(
   });
 }
 
+const defaultVersion = "2015-03-31";
+
 /** The operation a request's method and path name, with its labels (`FunctionName`, `Extra`), or undefined. */
 export function resolveOperation(
   operations: readonly LambdaOperation[],
@@ -91,8 +97,8 @@ export function resolveOperation(
 ): { name: string; labels: Record<string, string> } | undefined {
   const segments = request.rawPath.split("/").map((segment) => decodeURIComponent(segment));
   const [, version, collection, name, sub, extra] = segments;
-  if (version !== "2015-03-31" || collection !== "functions") return undefined;
-  const found = findOperation(operations, request.method.toUpperCase(), name, sub, extra);
+  if (collection !== "functions") return undefined;
+  const found = findOperation(operations, request.method.toUpperCase(), name, sub, extra, version);
   return found && { name: found.name, labels: { FunctionName: name ?? "", Extra: extra ?? "" } };
 }
 

@@ -58,7 +58,7 @@ export interface LogsApiDependencies {
   now?: () => number;
 }
 
-/** Builds the operation table; shared by the HTTP service and `internal.logs`. */
+/** Builds the operation table; shared by the HTTP service and the `LogWriter` (contract.ts). */
 export class LogsApi {
   readonly #store: LogStore;
   readonly #accountId: string;

@@ -1,20 +1,26 @@
 import { join } from "node:path";
 import type { EngineContext } from "../context.ts";
-import type { LogsInternal } from "../internal.ts";
 import type { EngineOptions } from "../options.ts";
 import { createDispatcher, type ServiceDeclaration } from "../service/index.ts";
 import type { Service } from "../types.ts";
 import { LogsApi } from "./api.ts";
+import type { LogWriter } from "./contract.ts";
 import { LogJournal } from "./journal.ts";
 import { LogStore } from "./store.ts";
 
 const errorPrefix = "com.amazonaws.logs";
 
+/** The Logs service and the typed writer the Lambda runtime writes function output through. */
+export interface LogsParts {
+  service: Service;
+  api: LogWriter;
+}
+
 /**
  * CloudWatch Logs over JSON 1.1 (`X-Amz-Target: Logs_20140328.<Operation>`), with IAM checks for role callers,
- * and the `internal.logs` contract the Lambda runtime writes function output through.
+ * and the {@link LogWriter} the Lambda runtime writes function output through.
  */
-export async function createLogsService(context: EngineContext, _options: EngineOptions): Promise<Service> {
+export async function createLogsService(context: EngineContext, _options: EngineOptions): Promise<LogsParts> {
   const store = new LogStore();
   const journal = context.dataDir ? new LogJournal(join(context.dataDir, "logs.jsonl")) : undefined;
   journal?.restore(store);
@@ -25,7 +31,7 @@ export async function createLogsService(context: EngineContext, _options: Engine
     ...(journal ? { journal } : {}),
   });
 
-  const internal: LogsInternal = {
+  const writer: LogWriter = {
     putLogEvents(groupName, streamName, events) {
       if (!store.hasGroup(groupName)) return false;
       api.append(groupName, streamName, events, true);
@@ -36,12 +42,12 @@ export async function createLogsService(context: EngineContext, _options: Engine
     },
     hasLogGroup: (groupName) => store.hasGroup(groupName),
   };
-  context.internal.logs = internal;
 
   const declaration: ServiceDeclaration = {
     signingName: "logs",
     protocols: { json: { version: "1.1", targetPrefix: "Logs_20140328", errorPrefix } },
     operations: api.operations,
   };
-  return { signingName: "logs", handle: createDispatcher(declaration, context) };
+  const service: Service = { signingName: "logs", handle: createDispatcher(declaration, context) };
+  return { service, api: writer };
 }

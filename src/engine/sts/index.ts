@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { assumedRoleArn } from "../arn.ts";
 import type { EngineContext } from "../context.ts";
+import type { IamApi } from "../iam/contract.ts";
 import { IamError } from "../iam/errors.ts";
-import { trustAllows } from "../iam/trust.ts";
 import type { EngineOptions } from "../options.ts";
 import { createDispatcher, operation, type ServiceDeclaration } from "../service/index.ts";
 import type { Caller, Service } from "../types.ts";
@@ -29,11 +29,21 @@ const assumeRoleInput = z.object({
 });
 type AssumeRoleInput = z.output<typeof assumeRoleInput>;
 
+/** What STS needs from the other services. */
+export interface StsDependencies {
+  /** Roles and their trust policies. */
+  iam: IamApi;
+}
+
 /**
  * STS over the Query protocol: GetCallerIdentity and AssumeRole. Credentials issued here are mapped back to
  * their role by the engine's CredentialStore, so later requests signed with them act as that role.
  */
-export async function createStsService(context: EngineContext, options: EngineOptions): Promise<Service> {
+export async function createStsService(
+  context: EngineContext,
+  options: EngineOptions,
+  { iam }: StsDependencies,
+): Promise<Service> {
   // `--no-enforce-iam` turns the role's trust policy off as well as the caller's identity policies.
   const enforceTrust = options.enforceIam !== false;
   const declaration: ServiceDeclaration = {
@@ -45,24 +55,24 @@ export async function createStsService(context: EngineContext, options: EngineOp
       operation({
         name: "GetCallerIdentity",
         action: null,
-        handler: (_input, call) => callerIdentity(context, call.request.caller),
+        handler: (_input, call) => callerIdentity(iam, call.request.caller),
       }),
       operation({
         name: "AssumeRole",
         input: assumeRoleInput,
         resource: (input) => input.RoleArn,
-        handler: (input, call) => assumeRole(context, call.request.caller, input, enforceTrust),
+        handler: (input, call) => assumeRole(context, iam, call.request.caller, input, enforceTrust),
       }),
     ],
   };
   return { signingName: "sts", handle: createDispatcher(declaration, context) };
 }
 
-function callerIdentity(context: EngineContext, caller: Caller): Record<string, unknown> {
+function callerIdentity(iam: IamApi, caller: Caller): Record<string, unknown> {
   const role = caller.role;
   if (!role) return { UserId: caller.accountId, Account: caller.accountId, Arn: caller.arn };
   // The role may have been deleted since the credentials were issued; AWS would still answer with its id.
-  const roleId = context.internal.iam?.getRole(role.roleArn)?.roleId ?? "AROAUNKNOWNROLEID0000";
+  const roleId = iam.getRole(role.roleArn)?.roleId ?? "AROAUNKNOWNROLEID0000";
   return { UserId: `${roleId}:${role.sessionName}`, Account: caller.accountId, Arn: caller.arn };
 }
 
@@ -82,28 +92,26 @@ function assumeRoleDenied(caller: Caller, roleArn: string): IamError {
  */
 function assumeRole(
   context: EngineContext,
+  iam: IamApi,
   caller: Caller,
   input: AssumeRoleInput,
   enforceTrust: boolean,
 ): Record<string, unknown> {
   const { RoleArn: roleArn, RoleSessionName: sessionName, DurationSeconds: duration } = input;
   // AWS answers AccessDenied, not NoSuchEntity, for a role that does not exist.
-  const role = context.internal.iam?.getRole(roleArn);
+  const role = iam.getRole(roleArn);
   if (!role) throw assumeRoleDenied(caller, roleArn);
   if (enforceTrust) {
-    const trust = trustAllows(
-      role.assumeRolePolicyDocument,
+    const trusted = iam.roleTrusts(
+      role.roleArn,
       { aws: caller.arn },
       {
-        roleArn: role.roleArn,
-        context: {
-          "aws:PrincipalArn": caller.role?.roleArn ?? caller.arn,
-          "aws:PrincipalAccount": caller.accountId,
-          "sts:RoleSessionName": sessionName,
-        },
+        "aws:PrincipalArn": caller.role?.roleArn ?? caller.arn,
+        "aws:PrincipalAccount": caller.accountId,
+        "sts:RoleSessionName": sessionName,
       },
     );
-    if (!trust.allowed) throw assumeRoleDenied(caller, roleArn);
+    if (!trusted) throw assumeRoleDenied(caller, roleArn);
   }
   const credentials = context.credentials.issueForRole(role.roleArn, sessionName);
   const expiration = new Date(Date.now() + duration * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
