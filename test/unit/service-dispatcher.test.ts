@@ -360,7 +360,7 @@ describe("Function: createDispatcher's hooks", () => {
     const handle = createDispatcher(
       tables({
         accessDenied: {
-          error: (denial) =>
+          error: (_message, denial) =>
             new ServiceError(400, "AccessDeniedException", `no ${denial.action} on ${denial.resource}`, {
               typePrefix: "com.amazon.coral.service",
             }),

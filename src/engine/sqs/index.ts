@@ -98,7 +98,7 @@ export async function createSqsService(
       query: { version: "2012-11-05", namespace: SQS_NAMESPACE },
       json: { version: "1.0", targetPrefix: "AmazonSQS", errorPrefix: "com.amazonaws.sqs" },
     },
-    accessDenied: { error: (denial) => sqsErrors.accessDenied(denial.message) },
+    accessDenied: { error: (message) => sqsErrors.accessDenied(message) },
     unknownOperation: (name) => sqsErrors.invalidAction(name),
     operations: Object.entries(sqsOperations).map(([name, definition]) =>
       operation<JsonObject, JsonObject>({
