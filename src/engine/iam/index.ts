@@ -1,10 +1,9 @@
 import { join } from "node:path";
-import { notAuthorizedMessage } from "../access-denied.ts";
 import { allowAll, type EngineBase } from "../context.ts";
 import type { EngineOptions } from "../options.ts";
-import { QueryParams, queryError, ServiceError, toXml } from "../service/index.ts";
-import type { Authorizer, Service, ServiceRequest, ServiceResponse } from "../types.ts";
-import { iamActions } from "./actions.ts";
+import { createDispatcher, type ServiceDeclaration } from "../service/index.ts";
+import type { Authorizer, Service } from "../types.ts";
+import { iamOperations } from "./actions.ts";
 import { createIamAuthorizer } from "./authorizer.ts";
 import type { IamApi } from "./contract.ts";
 import { evaluateResourcePolicy } from "./evaluate.ts";
@@ -59,55 +58,15 @@ export async function createIamService(context: EngineBase, options: EngineOptio
   };
   const authorizer = options.enforceIam !== false ? createIamAuthorizer(store) : allowAll;
 
+  const declaration: ServiceDeclaration = {
+    signingName: "iam",
+    protocols: { query: { version: "2010-05-08", namespace: IAM_NAMESPACE } },
+    operations: iamOperations(store, context.accountId),
+  };
+  // IAM's own calls are checked by the authorizer it makes (the engine's context gets it only once IAM exists).
   const service: Service = {
     signingName: "iam",
-    async handle(request: ServiceRequest): Promise<ServiceResponse> {
-      const params = new QueryParams(request);
-      const actionName = params.action;
-      const action = iamActions[actionName];
-      if (!action) {
-        return queryError(
-          400,
-          "InvalidAction",
-          `Could not find operation ${actionName} for version 2010-05-08`,
-          request.requestId,
-        );
-      }
-      try {
-        const resource = action.resource(params, store, context.accountId);
-        const verdict = authorizer.authorize(request.caller, `iam:${actionName}`, resource);
-        if (!verdict.allowed) {
-          return queryError(
-            403,
-            "AccessDenied",
-            notAuthorizedMessage(request.caller, `iam:${actionName}`, resource, verdict.reason),
-            request.requestId,
-          );
-        }
-        return respond(actionName, action.run(params, store), request.requestId);
-      } catch (error) {
-        if (error instanceof ServiceError)
-          return queryError(error.status, error.code, error.message, request.requestId);
-        throw error;
-      }
-    },
+    handle: createDispatcher(declaration, { ...context, authorizer }),
   };
   return { service, authorizer, api };
-}
-
-/** `<XResponse>` with `<XResult>` only when the action has a result, as IAM answers. */
-function respond(
-  action: string,
-  result: Record<string, unknown> | undefined,
-  requestId: string,
-): ServiceResponse {
-  const body = {
-    ...(result === undefined ? {} : { [`${action}Result`]: result }),
-    ResponseMetadata: { RequestId: requestId },
-  };
-  return {
-    status: 200,
-    headers: { "content-type": "text/xml" },
-    body: toXml(`${action}Response`, body, IAM_NAMESPACE),
-  };
 }

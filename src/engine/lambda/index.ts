@@ -5,6 +5,7 @@ import type { EngineContext } from "../context.ts";
 import type { IamApi } from "../iam/contract.ts";
 import type { LogWriter } from "../logs/contract.ts";
 import type { EngineOptions } from "../options.ts";
+import { createDispatcher } from "../service/index.ts";
 import type { QueueSender } from "../sqs/contract.ts";
 import type { Service } from "../types.ts";
 import { LambdaApi } from "./api.ts";
@@ -203,7 +204,7 @@ export async function createLambdaService(
   const http = new LambdaApi({ context, iam, store, runner, queue, enforceTrust, runtimes });
   const service: Service = {
     signingName: "lambda",
-    handle: (request) => http.handle(request),
+    handle: createDispatcher(http.declaration(), context),
     close: async () => {
       queue.close();
       runner.close();

@@ -1,11 +1,18 @@
-import { ServiceError } from "../service/index.ts";
+import {
+  type AnyOperation,
+  jsonObjectBody,
+  type OperationCall,
+  operation,
+  respondWith,
+  ServiceError,
+} from "../service/index.ts";
 import type { ServiceRequest, ServiceResponse } from "../types.ts";
 import type { FunctionRecord } from "./functions.ts";
 
 /**
  * The shape of one Lambda API operation, as `LambdaApi` declares them in its table: its name, its route (method
- * and path below `/2015-03-31/functions`), the IAM action it needs, and its handler. The dispatcher matches the
- * route, finds the function, checks the action once, and runs the handler.
+ * and path below `/2015-03-31/functions`), the IAM action it needs, and its handler. `declareOperations` turns
+ * the table into the service's declaration for the shared dispatcher, and `resolveOperation` finds the route.
  */
 
 /** One call as the dispatcher hands it to an operation. */
@@ -83,15 +90,67 @@ export function findOperation(
 
 const defaultVersion = "2015-03-31";
 
-/** The request's JSON object body (`{}` when empty); SerializationException for anything else. */
-export function jsonObjectBody(request: ServiceRequest): Record<string, unknown> {
-  if (request.body.length === 0) return {};
-  try {
-    const parsed: unknown = JSON.parse(request.body.toString("utf8"));
-    if (parsed && typeof parsed === "object" && !Array.isArray(parsed))
-      return parsed as Record<string, unknown>;
-  } catch {
-    // fall through
-  }
-  throw new ServiceError(400, "SerializationException", "Could not parse the request body as a JSON object");
+/** The operation a request's method and path name, with its labels (`FunctionName`, `Extra`), or undefined. */
+export function resolveOperation(
+  operations: readonly LambdaOperation[],
+  request: Pick<ServiceRequest, "method" | "rawPath">,
+): { name: string; labels: Record<string, string> } | undefined {
+  const segments = request.rawPath.split("/").map((segment) => decodeURIComponent(segment));
+  const [, version, collection, name, sub, extra] = segments;
+  if (collection !== "functions") return undefined;
+  const found = findOperation(operations, request.method.toUpperCase(), name, sub, extra, version);
+  return found && { name: found.name, labels: { FunctionName: name ?? "", Extra: extra ?? "" } };
 }
+
+/**
+ * The table as the shared dispatcher takes it: a function operation needs `lambda:<action>` on the function's
+ * ARN, found first (so a missing function is a 404 before any 403, as Lambda answers); the others on their
+ * resource (default `*`), or nothing when they declare no action. Each call sees the same LambdaCall, so the
+ * body is parsed once.
+ */
+export function declareOperations(
+  operations: readonly LambdaOperation[],
+  find: (reference: string, qualifier: string | null | undefined) => FunctionRecord,
+): AnyOperation[] {
+  const calls = new WeakMap<ServiceRequest, LambdaCall>();
+  const lambdaCall = ({ request, labels }: OperationCall): LambdaCall => {
+    const known = calls.get(request);
+    if (known) return known;
+    let parsedBody: Record<string, unknown> | undefined;
+    const call: LambdaCall = {
+      request,
+      params: { name: labels.FunctionName ?? "", extra: labels.Extra ?? "" },
+      body: () => {
+        parsedBody ??= jsonObjectBody(request, serializationError);
+        return parsedBody;
+      },
+    };
+    calls.set(request, call);
+    return call;
+  };
+  return operations.map((entry) => {
+    if (entry.on === "function") {
+      const record = (call: OperationCall) =>
+        find(
+          call.labels.FunctionName ?? "",
+          entry.qualified ? call.request.query.get("Qualifier") : undefined,
+        );
+      return operation({
+        name: entry.name,
+        action: `lambda:${entry.action}`,
+        resource: (_input, call) => record(call).arn,
+        handler: async (_input, call) =>
+          respondWith(await entry.run({ ...lambdaCall(call), record: record(call) })),
+      });
+    }
+    return operation({
+      name: entry.name,
+      action: entry.action === undefined ? null : `lambda:${entry.action}`,
+      resource: (_input, call) => entry.resource?.(lambdaCall(call)) ?? "*",
+      handler: async (_input, call) => respondWith(await entry.run(lambdaCall(call))),
+    });
+  });
+}
+
+const serializationError = () =>
+  new ServiceError(400, "SerializationException", "Could not parse the request body as a JSON object");

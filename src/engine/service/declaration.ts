@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { ConditionContext, ServiceRequest, ServiceResponse } from "../types.ts";
+import type { Caller, ConditionContext, ServiceRequest, ServiceResponse } from "../types.ts";
 import type { QueryParams } from "./codecs/query.ts";
 import type { ServiceError } from "./errors.ts";
 
@@ -54,10 +54,14 @@ export interface OperationDeclaration<Input = unknown, Output = unknown> {
    * What the caller needs the action on (default `*`): one place for authorization. It may throw a
    * ServiceError (a 404 answered before the 403, as Lambda does for a missing function).
    */
-  resource?(input: Input, call: OperationCall): ResourceTarget | readonly ResourceTarget[];
+  resource?(input: NoInfer<Input>, call: OperationCall): ResourceTarget | readonly ResourceTarget[];
   /** The input schema; without it the decoded input is passed as it is. */
   input?: z.ZodType<Input>;
-  /** The route, for the REST protocols; `body: "raw"` leaves the body to the handler (`call.request.body`). */
+  /**
+   * The route, for the REST protocols. The input is the route's labels, merged into the JSON body when `body`
+   * is `"json"` (the default with an `input` schema); `"raw"` (the default without) leaves the body to the
+   * handler (`call.request.body`).
+   */
   http?: { method: string; path: string; status?: number; body?: "json" | "raw" };
   /** Per-protocol decoders when the generic one does not fit (query maps and renamed members, lenient JSON). */
   decode?: {
@@ -68,7 +72,7 @@ export interface OperationDeclaration<Input = unknown, Output = unknown> {
   encode?: {
     query?(output: Output): Record<string, unknown> | undefined;
   };
-  handler(input: Input, call: OperationCall): Output | RawResponse | Promise<Output | RawResponse>;
+  handler(input: NoInfer<Input>, call: OperationCall): Output | RawResponse | Promise<Output | RawResponse>;
 }
 
 /** An operation with its input and output types erased, as a declaration lists them. */
@@ -78,6 +82,16 @@ export type AnyOperation = OperationDeclaration<any, any>;
 /** Declares one operation, inferring the handler's input type from the schema. */
 export function operation<Input, Output>(declaration: OperationDeclaration<Input, Output>): AnyOperation {
   return declaration;
+}
+
+/** A call the authorizer refused. */
+export interface Denial {
+  caller: Caller;
+  action: string;
+  resource: string;
+  reason: "explicit-deny" | "implicit-deny";
+  /** AWS's sentence: "User: ... is not authorized to perform: ... on resource: ... because ...". */
+  message: string;
 }
 
 export interface ServiceDeclaration {
@@ -90,10 +104,11 @@ export interface ServiceDeclaration {
   /** The service's validation error (default 400 `ValidationError` in query, `ValidationException` otherwise). */
   validationError?(message: string, protocol: ProtocolName): ServiceError;
   /**
-   * The service's answer to a denied call, given AWS's sentence; default per protocol: query 403 `AccessDenied`,
-   * json 400 `AccessDeniedException`, rest-json 403 `AccessDeniedException`, rest-xml 403 `AccessDenied`.
+   * The service's answer to a denied call (`message` is AWS's sentence, from access-denied.ts); default
+   * per protocol: query 403 `AccessDenied`, json 400 `AccessDeniedException`, rest-json 403
+   * `AccessDeniedException`, rest-xml 403 `AccessDenied` with the resource quoted.
    */
-  accessDenied?: { error?(message: string): ServiceError; quoteResource?: boolean };
+  accessDenied?: { error?(message: string, denial: Denial): ServiceError; quoteResource?: boolean };
   /** The answer for a request that names no operation of this service; default per protocol. */
   unknownOperation?(name: string, call: OperationCall): ServiceError;
   /**
@@ -101,7 +116,10 @@ export interface ServiceDeclaration {
    * first operation whose `http` route matches.
    */
   resolve?(request: ServiceRequest): { name: string; labels: Record<string, string> } | undefined;
-  /** Serves operations the service does not declare (DynamoDB forwards them to its backend). */
+  /**
+   * Serves operations the service does not declare (DynamoDB forwards them to its backend), once the caller
+   * is allowed `<iamPrefix>:<name>` on `*`; `name` is empty when the request names none.
+   */
   fallback?(name: string, call: OperationCall): Promise<ServiceResponse>;
   /** Turns an error that is not a ServiceError into one (else it propagates to the edge as a 500). */
   unexpectedError?(error: unknown): ServiceError | undefined;

@@ -67,10 +67,10 @@ export function createDispatcher(
       const verdict = context.authorizer.authorize(call.request.caller, action, resource, conditions);
       if (verdict.allowed) continue;
       const quoteResource = declaration.accessDenied?.quoteResource ?? protocol === "rest-xml";
-      const message = notAuthorizedMessage(call.request.caller, action, resource, verdict.reason, {
-        quoteResource,
-      });
-      throw declaration.accessDenied?.error?.(message) ?? defaultAccessDenied(protocol, message);
+      const { caller } = call.request;
+      const message = notAuthorizedMessage(caller, action, resource, verdict.reason, { quoteResource });
+      const denial = { caller, action, resource, reason: verdict.reason, message };
+      throw declaration.accessDenied?.error?.(message, denial) ?? defaultAccessDenied(protocol, message);
     }
   };
 
@@ -83,7 +83,8 @@ export function createDispatcher(
       case "json":
         return operation.decode?.json ? operation.decode.json(request.body) : decodeJsonBody(request.body);
       default:
-        if (operation.http?.body === "raw") return { ...found.labels };
+        if ((operation.http?.body ?? (operation.input ? "json" : "raw")) === "raw")
+          return { ...found.labels };
         return {
           ...jsonObjectBody(
             request,
@@ -148,12 +149,19 @@ export function createDispatcher(
   };
 
   return async (request) => {
-    const found = identify(declaration, request);
-    const call: OperationCall = { request, protocol: found.protocol, labels: found.labels };
+    let protocol = primaryProtocol(declaration);
     try {
+      const found = identify(declaration, request);
+      protocol = found.protocol;
+      const call: OperationCall = { request, protocol, labels: found.labels };
       const operation = operations.get(found.name);
       if (!operation) {
-        if (declaration.fallback && found.name !== "") return await declaration.fallback(found.name, call);
+        if (declaration.fallback) {
+          // An undeclared operation still needs its action, on any resource.
+          if (found.name !== "")
+            authorize({ name: found.name, handler: () => undefined }, {}, call, found.protocol);
+          return await declaration.fallback(found.name, call);
+        }
         throw (
           declaration.unknownOperation?.(found.name || found.shown, call) ??
           defaultUnknownOperation(declaration, found, request)
@@ -172,9 +180,9 @@ export function createDispatcher(
       const output = await operation.handler(input, call);
       return encode(operation, output, found.protocol, request);
     } catch (error) {
-      if (error instanceof ServiceError) return renderError(error, found.protocol, request);
+      if (error instanceof ServiceError) return renderError(error, protocol, request);
       const mapped = declaration.unexpectedError?.(error);
-      if (mapped) return renderError(mapped, found.protocol, request);
+      if (mapped) return renderError(mapped, protocol, request);
       throw error;
     }
   };
@@ -210,6 +218,12 @@ function identify(declaration: ServiceDeclaration, request: ServiceRequest): Ide
     shown: `${request.method.toUpperCase()} ${request.rawPath}`,
     labels: resolved?.labels ?? {},
   };
+}
+
+/** The protocol errors are rendered in before the request's own is known. */
+function primaryProtocol(declaration: ServiceDeclaration): ProtocolName {
+  const { json, query, restJson } = declaration.protocols;
+  return json ? "json" : query ? "query" : restJson ? "rest-json" : "rest-xml";
 }
 
 function isQueryRequest(request: ServiceRequest): boolean {

@@ -11,10 +11,11 @@ import { constraint, type Violation, validationMessages } from "../validation-me
 export type Validation<T> = { ok: true; value: T } | { ok: false; message: string };
 
 export function validateInput<T>(schema: z.ZodType<T>, input: unknown): Validation<T> {
-  const result = schema.safeParse(input, { error: (issue) => awsConstraint(issue) });
+  const result = schema.safeParse(input, { error: (issue) => awsConstraint(issue), reportInput: true });
   if (result.success) return { ok: true, value: result.data };
   const violations: Violation[] = result.error.issues.map((issue) => {
-    const value = valueAt(input, issue.path);
+    // The value the failing check saw (after a preprocess), else the one in the input.
+    const value = "input" in issue ? issue.input : valueAt(input, issue.path);
     return {
       member: memberName(issue.path),
       value: value === undefined ? null : echoed(value),

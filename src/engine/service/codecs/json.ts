@@ -12,15 +12,19 @@ export function operationFromTarget(target: string, prefix: string): string {
   return target.startsWith(`${prefix}.`) ? target.slice(prefix.length + 1) : "";
 }
 
-/** The body as a JSON value (`{}` when empty); SerializationException when it is not JSON. */
-export function decodeJsonBody(body: Buffer): unknown {
+/** The body as a JSON object (`{}` when empty); SerializationException when it is not one. */
+export function decodeJsonBody(body: Buffer): Record<string, unknown> {
   const text = body.toString("utf8").trim();
   if (text === "") return {};
+  let parsed: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    parsed = JSON.parse(text);
   } catch (error) {
     throw new ServiceError(400, "SerializationException", "Request body is not valid JSON", { cause: error });
   }
+  if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed))
+    return parsed as Record<string, unknown>;
+  throw new ServiceError(400, "SerializationException", "Request body is not a JSON object");
 }
 
 /** A JSON-protocol answer: the output object with the protocol's content type. */
