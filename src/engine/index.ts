@@ -134,7 +134,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
       queues: sqs.queueSender,
     });
     run(lambda.service);
-    run(await createS3Service(context, resolvedOptions, { lambda: lambda.api }));
+    run(await createS3Service(context, resolvedOptions, { lambda: lambda.api, sqs: sqs.queueSender }));
     const apis: EngineApis = { iam: iam.api, logs: logs.api, lambda: lambda.api, sqs: sqs.queueSender };
     registerHealthRoutes(edge, init, () => ({
       dynamodb_backend: resolvedOptions.dynamodbBackend ?? "dynalite",

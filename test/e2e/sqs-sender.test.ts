@@ -9,6 +9,7 @@ import { EMULATOR_CREDENTIALS } from "../../src/aws/clients.ts";
 import { type Engine, startEngine } from "../../src/engine/index.ts";
 import type { QueueSender } from "../../src/engine/sqs/contract.ts";
 import { createLambdaRole } from "../helpers/lambda-role.ts";
+import { s3SendPolicy } from "../helpers/sqs.ts";
 
 /**
  * The in-process QueueSender (src/engine/sqs/contract.ts) that Lambda's on-failure destinations and S3's queue
@@ -83,21 +84,7 @@ describe("SQS QueueSender", () => {
       new SetQueueAttributesCommand({
         QueueUrl: queueUrl,
         Attributes: {
-          Policy: JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [
-              {
-                Effect: "Allow",
-                Principal: { Service: "s3.amazonaws.com" },
-                Action: "sqs:SendMessage",
-                Resource: queueArn,
-                Condition: {
-                  ArnEquals: { "aws:SourceArn": bucketArn },
-                  StringEquals: { "aws:SourceAccount": "000000000000" },
-                },
-              },
-            ],
-          }),
+          Policy: s3SendPolicy(queueArn, "uploads"),
         },
       }),
     );
@@ -110,6 +97,25 @@ describe("SQS QueueSender", () => {
     expect(await sender.sendMessage(`${queueArn}-missing`, "x", s3(bucketArn))).toMatchObject({
       ok: false,
       code: "QueueDoesNotExist",
+    });
+    // Lambda's dead-letter messages carry message attributes.
+    const withAttributes = await sender.sendMessage(queueArn, "{}", s3(bucketArn), {
+      messageAttributes: {
+        RequestID: { DataType: "String", StringValue: "r-1" },
+        ErrorCode: { DataType: "Number", StringValue: "200" },
+      },
+    });
+    expect(withAttributes.ok).toBe(true);
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        MessageAttributeNames: ["All"],
+      }),
+    );
+    expect(Messages.find((message) => message.Body === "{}")?.MessageAttributes).toEqual({
+      RequestID: { DataType: "String", StringValue: "r-1" },
+      ErrorCode: { DataType: "Number", StringValue: "200" },
     });
     expect(await sender.sendMessage(queueArn, "", s3(bucketArn))).toMatchObject({
       ok: false,

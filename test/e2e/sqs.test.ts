@@ -408,7 +408,7 @@ describe("SQS with the SDK v3", () => {
         name: "AccessDenied",
         code: "AccessDenied",
         status: 403,
-        message: `User: arn:aws:sts::000000000000:assumed-role/sqs-reader/reader is not authorized to perform: sqs:SendMessage on resource: ${arn("guarded")} because no identity-based policy allows the sqs:SendMessage action`,
+        message: `User: arn:aws:sts::000000000000:assumed-role/sqs-reader/reader is not authorized to perform: sqs:sendmessage on resource: ${arn("guarded")} because no identity-based policy allows the sqs:sendmessage action`,
       });
       // The queue's policy may grant what the role's own policies do not.
       await sqs.send(
@@ -459,6 +459,64 @@ describe("SQS with the SDK v3", () => {
     } finally {
       asRole.destroy();
     }
+  });
+
+  it("serves FIFO queues: groups in order, deduplication, sequence numbers", async () => {
+    const url = await create("orders.fifo", { FifoQueue: "true", ContentBasedDeduplication: "true" });
+    const first = await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: url,
+        MessageBody: "a1",
+        MessageGroupId: "A",
+        MessageDeduplicationId: "a1",
+      }),
+    );
+    const duplicate = await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: url,
+        MessageBody: "a1 again",
+        MessageGroupId: "A",
+        MessageDeduplicationId: "a1",
+      }),
+    );
+    expect(duplicate.MessageId).toBe(first.MessageId);
+    expect(first.SequenceNumber).toMatch(/^\d{20}$/);
+    const batch = await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: url,
+        Entries: [
+          { Id: "a2", MessageBody: "a2", MessageGroupId: "A" },
+          { Id: "b1", MessageBody: "b1", MessageGroupId: "B" },
+        ],
+      }),
+    );
+    expect(batch.Successful?.map((entry) => entry.SequenceNumber === undefined)).toEqual([false, false]);
+    expect(
+      await failure(sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: "no group" }))),
+    ).toMatchObject({
+      name: "MissingParameter",
+      message: "The request must contain the parameter MessageGroupId.",
+    });
+
+    const { Messages: [a1] = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: url, MessageSystemAttributeNames: ["All"] }),
+    );
+    expect(a1?.Body).toBe("a1");
+    expect(a1?.Attributes).toMatchObject({
+      MessageGroupId: "A",
+      MessageDeduplicationId: "a1",
+      SequenceNumber: first.SequenceNumber,
+    });
+    // Group A waits while a1 is in flight; B does not.
+    const { Messages: others = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10 }),
+    );
+    expect(others.map((message) => message.Body)).toEqual(["b1"]);
+    await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: a1?.ReceiptHandle }));
+    const { Messages: next = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10 }),
+    );
+    expect(next.map((message) => message.Body)).toEqual(["a2"]);
   });
 
   it("lists SQS in /_localstack/health", async () => {

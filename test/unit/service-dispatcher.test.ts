@@ -309,6 +309,103 @@ describe("Function: createDispatcher", () => {
   });
 });
 
+describe("Function: createDispatcher's hooks", () => {
+  const tables = (overrides: Partial<ServiceDeclaration>): ServiceDeclaration => ({
+    signingName: "dynamodb",
+    protocols: {
+      json: {
+        version: "1.0",
+        targetPrefix: "DynamoDB_20120810",
+        errorPrefix: "com.amazonaws.dynamodb.v20120810",
+      },
+    },
+    operations: [
+      operation({
+        name: "DescribeLimits",
+        input: z.object({ Limit: z.number().int().min(1).max(100).optional() }),
+        handler: () => ({ AccountMaxReadCapacityUnits: 80000 }),
+      }),
+    ],
+    ...overrides,
+  });
+
+  it("authorizes an undeclared operation on * before the fallback serves it", async () => {
+    // Prepare
+    const served: string[] = [];
+    const handle = createDispatcher(
+      tables({
+        fallback: async (name) => {
+          served.push(name);
+          return { status: 200, body: "{}" };
+        },
+      }),
+      { authorizer: authorizerDenying("dynamodb:ListBackups *") },
+    );
+
+    // Act
+    const allowed = await handle(target("DynamoDB_20120810.ListGlobalTables", {}));
+    const denied = await handle(target("DynamoDB_20120810.ListBackups", {}));
+
+    // Assess
+    expect(allowed.status).toBe(200);
+    expect(served).toEqual(["ListGlobalTables"]);
+    expect(denied.status).toBe(400);
+    expect(JSON.parse(text(denied.body)).__type).toBe(
+      "com.amazonaws.dynamodb.v20120810#AccessDeniedException",
+    );
+  });
+
+  it("lets the declaration word a denial, and words numeric bounds as AWS does", async () => {
+    // Prepare
+    const handle = createDispatcher(
+      tables({
+        accessDenied: {
+          error: (_message, denial) =>
+            new ServiceError(400, "AccessDeniedException", `no ${denial.action} on ${denial.resource}`, {
+              typePrefix: "com.amazon.coral.service",
+            }),
+        },
+      }),
+      { authorizer: authorizerDenying("dynamodb:DescribeLimits *") },
+    );
+    const open = createDispatcher(tables({}), { authorizer: authorizerDenying() });
+
+    // Act
+    const denied = await handle(target("DynamoDB_20120810.DescribeLimits", {}));
+    const tooBig = await open(target("DynamoDB_20120810.DescribeLimits", { Limit: 500 }));
+
+    // Assess
+    expect(JSON.parse(text(denied.body))).toMatchObject({
+      __type: "com.amazon.coral.service#AccessDeniedException",
+      message: "no dynamodb:DescribeLimits on *",
+    });
+    expect(JSON.parse(text(tooBig.body)).message).toBe(
+      "1 validation error detected: Value '500' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 100",
+    );
+  });
+
+  it("renders an error raised while resolving the operation in the service's protocol", async () => {
+    // Prepare
+    const handle = createDispatcher(
+      {
+        signingName: "lambda",
+        protocols: { restJson: {} },
+        operations: [],
+        resolve: (request) => ({ name: decodeURIComponent(request.rawPath), labels: {} }),
+        unexpectedError: () => new ServiceError(500, "ServiceException", "internal"),
+      },
+      { authorizer: authorizerDenying() },
+    );
+
+    // Act
+    const response = await handle(request({ method: "GET", rawPath: "/%E0%A4%A" }));
+
+    // Assess
+    expect(response.status).toBe(500);
+    expect(response.headers?.["x-amzn-errortype"]).toBe("ServiceException");
+  });
+});
+
 describe("Function: decodeQueryInput", () => {
   it("nests dotted names, indexes lists from 1, drops `member` and the envelope", () => {
     // Prepare

@@ -107,7 +107,13 @@ describe("Class: SqsStore", () => {
           }),
         ),
       ).toMatch(/Reason: Dead-letter target does not exist\.$/);
-      expect(codeOf(() => store.createQueue("q.fifo"))).toMatch(/FIFO queues are not emulated/);
+      expect(codeOf(() => store.createQueue("q.fifo"))).toMatch(/^InvalidParameterValue Can only include/);
+      expect(codeOf(() => store.createQueue("q", { FifoQueue: "true" }))).toMatch(
+        /^InvalidParameterValue The name of a FIFO queue can only include/,
+      );
+      expect(codeOf(() => store.createQueue("q", { ContentBasedDeduplication: "true" }))).toBe(
+        "InvalidAttributeName Unknown Attribute ContentBasedDeduplication.",
+      );
     });
 
     it("reports defaults, counts and timestamps as GetQueueAttributes does", () => {
@@ -285,6 +291,84 @@ describe("Class: SqsStore", () => {
     });
   });
 
+  describe("FIFO queues", () => {
+    const fifoStore = () => {
+      const made = storeAt();
+      const { queue } = made.store.createQueue("jobs.fifo", { FifoQueue: "true" });
+      return { ...made, queue };
+    };
+
+    it("requires a group and a deduplication id, refuses per-message delays, and reports FIFO defaults", () => {
+      const { store, queue } = fifoStore();
+      expect(store.attributesOf(queue)).toMatchObject({
+        FifoQueue: "true",
+        ContentBasedDeduplication: "false",
+        DeduplicationScope: "queue",
+        FifoThroughputLimit: "perQueue",
+      });
+      expect(codeOf(() => store.send(queue, { body: "m", senderId: "s" }))).toBe(
+        "MissingParameter The request must contain the parameter MessageGroupId.",
+      );
+      expect(codeOf(() => store.send(queue, { body: "m", senderId: "s", messageGroupId: "g" }))).toBe(
+        "InvalidParameterValue The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly",
+      );
+      expect(
+        codeOf(() =>
+          store.send(queue, {
+            body: "m",
+            senderId: "s",
+            messageGroupId: "g",
+            messageDeduplicationId: "d",
+            delaySeconds: 1,
+          }),
+        ),
+      ).toMatch(/^InvalidParameterValue Value 1 for parameter DelaySeconds is invalid/);
+      const { queue: standard } = store.createQueue("standard");
+      expect(
+        codeOf(() =>
+          store.createQueue("source.fifo", {
+            FifoQueue: "true",
+            RedrivePolicy: JSON.stringify({ deadLetterTargetArn: standard.arn, maxReceiveCount: 1 }),
+          }),
+        ),
+      ).toMatch(/Dead-letter queue must be same type of queue as the source/);
+    });
+
+    it("drops a duplicate within 5 minutes, answering it as the first send", () => {
+      const { store, queue, clock } = fifoStore();
+      const send = (body: string, id: string) =>
+        store.send(queue, { body, senderId: "s", messageGroupId: "g", messageDeduplicationId: id });
+      const first = send("one", "d1");
+      expect(send("one again", "d1")).toEqual({ ...first, md5OfMessageBody: md5OfBody("one again") });
+      expect(queue.messages.size).toBe(1);
+      clock.now += 5 * 60 * 1000;
+      const later = send("one later", "d1");
+      expect(later.messageId).not.toBe(first.messageId);
+      expect(BigInt(later.sequenceNumber ?? "0")).toBeGreaterThan(BigInt(first.sequenceNumber ?? "0"));
+      // Content-based deduplication: the body's SHA-256 is the id.
+      store.setAttributes(queue, { ContentBasedDeduplication: "true" });
+      const byContent = store.send(queue, { body: "same", senderId: "s", messageGroupId: "g" });
+      expect(store.send(queue, { body: "same", senderId: "s", messageGroupId: "h" })).toEqual(byContent);
+    });
+
+    it("hands out a group's messages in order, holding the group while one is in flight", () => {
+      const { store, queue } = fifoStore();
+      for (const [body, group] of [
+        ["a1", "A"],
+        ["a2", "A"],
+        ["b1", "B"],
+      ] as const)
+        store.send(queue, { body, senderId: "s", messageGroupId: group, messageDeduplicationId: body });
+      const bodies = (received: ReturnType<SqsStore["receive"]>) =>
+        received.map(({ message }) => message.body);
+      const [a1] = store.receive(queue);
+      expect(a1?.message.body).toBe("a1");
+      expect(bodies(store.receive(queue, { maxNumberOfMessages: 10 }))).toEqual(["b1"]);
+      store.deleteMessage(queue, a1?.receiptHandle ?? "");
+      expect(bodies(store.receive(queue, { maxNumberOfMessages: 10 }))).toEqual(["a2"]);
+    });
+  });
+
   describe("Method: purge", () => {
     it("empties the queue once per 60 seconds", () => {
       const { store, clock } = storeAt();
@@ -304,6 +388,35 @@ describe("Class: SqsStore", () => {
     let directory = "";
     afterEach(() => {
       if (directory) rmSync(directory, { recursive: true, force: true });
+    });
+
+    it("compacts the journal once it has grown well past the live state", () => {
+      // Prepare
+      directory = mkdtempSync(join(tmpdir(), "sqs-journal-"));
+      const path = join(directory, "sqs.jsonl");
+      const { store } = storeAt(1_700_000_000_000, { journal: new SqsJournal(path) });
+      const { queue } = store.createQueue("q");
+      // Act: 4,000 messages through the queue (12,000 journal lines), one kept.
+      store.send(queue, { body: "kept", senderId: "s" });
+      for (let index = 0; index < 4_000; index++) {
+        store.send(queue, { body: `m${index}`, senderId: "s" });
+        const received = store.receive(queue, { maxNumberOfMessages: 2 });
+        const done = received.find(({ message }) => message.body !== "kept");
+        store.deleteMessage(queue, done?.receiptHandle ?? "");
+        store.changeVisibility(
+          queue,
+          received.find(({ message }) => message.body === "kept")?.receiptHandle ?? "",
+          0,
+        );
+      }
+      store.close();
+      // Assess: far fewer lines than were written, and what remains restores to the one live message.
+      const lines = readFileSync(path, "utf8").split("\n").filter(Boolean).length;
+      expect(lines).toBeLessThan(10_000);
+      const restored = storeAt(1_700_000_000_000, { journal: new SqsJournal(path) });
+      expect([...restored.store.requireQueue("q").messages.values()].map((message) => message.body)).toEqual([
+        "kept",
+      ]);
     });
 
     it("restores queues, messages and receive state from the journal, skipping a torn last line", () => {

@@ -57,8 +57,8 @@ export async function createDynamoDbService(
     },
     // DynamoDB's AccessDeniedException is Coral's, not in the service's namespace.
     accessDenied: {
-      error: (denial) =>
-        new ServiceError(400, "AccessDeniedException", denial.message, {
+      error: (message) =>
+        new ServiceError(400, "AccessDeniedException", message, {
           typePrefix: "com.amazon.coral.service",
         }),
     },

@@ -1,6 +1,7 @@
 import { s3Arn } from "../arn.ts";
 import type { EngineContext } from "../context.ts";
 import type { EngineOptions } from "../options.ts";
+import { restXmlError } from "../service/index.ts";
 import type { RequestHead, Service, ServiceRequest, ServiceResponse } from "../types.ts";
 import { authorizeS3, bucketPolicyDocument, injectedReadFault, s3RequestConditions } from "./access.ts";
 import { resolveAddress } from "./addressing.ts";
@@ -8,7 +9,7 @@ import * as bucketConfig from "./bucket-config.ts";
 import * as buckets from "./buckets.ts";
 import * as copy from "./copy-object.ts";
 import { corsResponseHeaders, s3CorsAllows } from "./cors.ts";
-import { errorResponse, S3Error } from "./errors.ts";
+import { S3Error } from "./errors.ts";
 import { Sequencer } from "./events.ts";
 import * as lists from "./list-objects.ts";
 import * as multipart from "./multipart.ts";
@@ -282,7 +283,11 @@ async function handle(runtime: S3Runtime, request: ServiceRequest): Promise<Serv
     };
     return response;
   } catch (error) {
-    if (error instanceof S3Error) return errorResponse(error, resource, request.requestId, isHead);
+    if (error instanceof S3Error)
+      return restXmlError(error, request.requestId, {
+        details: { ...error.details, Resource: resource },
+        isHead,
+      });
     runtime.context.log(
       `s3: ${request.method} ${request.rawPath} failed: ${error instanceof Error ? error.stack : String(error)}`,
     );
@@ -293,6 +298,6 @@ async function handle(runtime: S3Runtime, request: ServiceRequest): Promise<Serv
       {},
       { cause: error },
     );
-    return errorResponse(internal, resource, request.requestId, isHead);
+    return restXmlError(internal, request.requestId, { details: { Resource: resource }, isHead });
   }
 }

@@ -104,11 +104,11 @@ export interface ServiceDeclaration {
   /** The service's validation error (default 400 `ValidationError` in query, `ValidationException` otherwise). */
   validationError?(message: string, protocol: ProtocolName): ServiceError;
   /**
-   * The service's answer to a denied call (`denial.message` is AWS's sentence, from access-denied.ts); default
+   * The service's answer to a denied call (`message` is AWS's sentence, from access-denied.ts); default
    * per protocol: query 403 `AccessDenied`, json 400 `AccessDeniedException`, rest-json 403
    * `AccessDeniedException`, rest-xml 403 `AccessDenied` with the resource quoted.
    */
-  accessDenied?: { error?(denial: Denial): ServiceError; quoteResource?: boolean };
+  accessDenied?: { error?(message: string, denial: Denial): ServiceError; quoteResource?: boolean };
   /** The answer for a request that names no operation of this service; default per protocol. */
   unknownOperation?(name: string, call: OperationCall): ServiceError;
   /**

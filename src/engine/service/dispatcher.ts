@@ -70,7 +70,7 @@ export function createDispatcher(
       const { caller } = call.request;
       const message = notAuthorizedMessage(caller, action, resource, verdict.reason, { quoteResource });
       const denial = { caller, action, resource, reason: verdict.reason, message };
-      throw declaration.accessDenied?.error?.(denial) ?? defaultAccessDenied(protocol, message);
+      throw declaration.accessDenied?.error?.(message, denial) ?? defaultAccessDenied(protocol, message);
     }
   };
 

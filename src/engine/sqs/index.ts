@@ -3,7 +3,15 @@ import { sqsQueueArn } from "../arn.ts";
 import type { EngineContext } from "../context.ts";
 import type { IamApi } from "../iam/contract.ts";
 import type { EngineOptions } from "../options.ts";
-import { createDispatcher, decodeQueryInput, operation, type ServiceDeclaration } from "../service/index.ts";
+import {
+  createDispatcher,
+  decodeQueryInput,
+  operation,
+  queryResponse,
+  type RawResponse,
+  respondWith,
+  type ServiceDeclaration,
+} from "../service/index.ts";
 import type { Authorizer, Caller, ConditionContext, Service } from "../types.ts";
 import type { QueueSender, QueueSenderIdentity } from "./contract.ts";
 import { SqsError, sqsErrors } from "./errors.ts";
@@ -40,7 +48,7 @@ function isPolicyDocument(text: string): boolean {
 }
 
 /**
- * SQS (standard queues) on JSON 1.0 (`X-Amz-Target: AmazonSQS.<Op>`, SDK v3) and query (`Action=<Op>`, AWS CLI
+ * SQS (standard and FIFO queues) on JSON 1.0 (`X-Amz-Target: AmazonSQS.<Op>`, SDK v3) and query (`Action=<Op>`, AWS CLI
  * v2 releases before 2024) on one endpoint, declared in the service shape. Calls are authorized as
  * `sqs:<Op>` on the queue ARN by the caller's identity policies, or by the queue's Policy naming the caller.
  * State lives in memory and, with a data directory, in `<dataDir>/sqs.jsonl`.
@@ -98,7 +106,16 @@ export async function createSqsService(
       query: { version: "2012-11-05", namespace: SQS_NAMESPACE },
       json: { version: "1.0", targetPrefix: "AmazonSQS", errorPrefix: "com.amazonaws.sqs" },
     },
-    accessDenied: { error: (denial) => sqsErrors.accessDenied(denial.message) },
+    // SQS writes the action in lower case: "... to perform: sqs:sendmessage on resource: ...".
+    accessDenied: {
+      error: (message) =>
+        sqsErrors.accessDenied(
+          message.replace(
+            /(perform: |allows the )(sqs:\w+)/g,
+            (_, before: string, action: string) => before + action.toLowerCase(),
+          ),
+        ),
+    },
     unknownOperation: (name) => sqsErrors.invalidAction(name),
     operations: Object.entries(sqsOperations).map(([name, definition]) =>
       operation<JsonObject, JsonObject>({
@@ -111,14 +128,15 @@ export async function createSqsService(
             : queueArn(queueName);
         },
         decode: { query: (params) => fromQueryInput(name, decodeQueryInput(params)) },
-        encode: { query: (output) => toQueryResult(name, output) },
-        handler: (input, call) =>
-          definition.run(input, {
+        handler: async (input, call) => {
+          const output = await definition.run(input, {
             store,
             queueUrl: (queueName) =>
               `http://${call.request.host || hostOf(context)}/${context.accountId}/${queueName}`,
             senderId: senderIdOf(call.request.caller),
-          }),
+          });
+          return call.protocol === "query" ? queryAnswer(name, output, call.request.requestId) : output;
+        },
       }),
     ),
   };
@@ -181,6 +199,15 @@ export async function createSqsService(
       store.close();
     },
   };
+}
+
+/**
+ * The query protocol's answer. A carriage return in a body must reach XML readers as `&#xD;` (a raw one is read
+ * as a line feed), which the XML builder does not write: it is escaped here, as AWS does.
+ */
+function queryAnswer(name: string, output: JsonObject, requestId: string): RawResponse {
+  const response = queryResponse(name, toQueryResult(name, output), requestId, SQS_NAMESPACE);
+  return respondWith({ ...response, body: String(response.body).replaceAll("\r", "&#xD;") });
 }
 
 /** `127.0.0.1:<port>` of the engine's endpoint, for queue URLs made outside a request. */

@@ -1,6 +1,6 @@
 import { closeSync, existsSync, openSync, readFileSync, writeSync } from "node:fs";
 import { writeJsonLinesAtomic } from "../atomic-file.ts";
-import type { QueueRecord, StoredMessage } from "./queue.ts";
+import { Queue, type QueueRecord, type StoredMessage } from "./queue.ts";
 
 /**
  * Append-only persistence of SQS (`<dataDir>/sqs.jsonl`): one JSON line per change, written with a synchronous
@@ -71,4 +71,45 @@ export class SqsJournal {
     if (this.#fd !== undefined) closeSync(this.#fd);
     this.#fd = undefined;
   }
+}
+
+/** The queues and messages a journal's entries leave, applied in order; entries that no longer apply are skipped. */
+export function replayJournal(entries: Iterable<SqsJournalEntry>): Map<string, Queue> {
+  const queues = new Map<string, Queue>();
+  for (const entry of entries) {
+    switch (entry.t) {
+      case "queue": {
+        const existing = queues.get(entry.record.name);
+        if (existing) existing.record = entry.record;
+        else queues.set(entry.record.name, new Queue(entry.record));
+        break;
+      }
+      case "deleteQueue":
+        queues.delete(entry.name);
+        break;
+      case "send": {
+        const queue = queues.get(entry.queue);
+        if (queue && !queue.messages.has(entry.message.messageId))
+          queue.messages.set(entry.message.messageId, entry.message);
+        break;
+      }
+      case "update": {
+        const message = queues.get(entry.queue)?.messages.get(entry.id);
+        if (!message) break;
+        message.visibleAt = entry.visibleAt;
+        message.receiveCount = entry.receiveCount;
+        if (entry.firstReceiveTimestamp !== undefined)
+          message.firstReceiveTimestamp = entry.firstReceiveTimestamp;
+        if (entry.receipt !== undefined) message.receipt = entry.receipt;
+        break;
+      }
+      case "delete":
+        queues.get(entry.queue)?.messages.delete(entry.id);
+        break;
+      case "purge":
+        queues.get(entry.queue)?.messages.clear();
+        break;
+    }
+  }
+  return queues;
 }

@@ -116,6 +116,9 @@ const systemAttributeNames = [
   "ApproximateReceiveCount",
   "ApproximateFirstReceiveTimestamp",
   "DeadLetterQueueSourceArn",
+  "MessageGroupId",
+  "MessageDeduplicationId",
+  "SequenceNumber",
 ];
 
 function renderReceived(
@@ -131,6 +134,9 @@ function renderReceived(
     ApproximateFirstReceiveTimestamp:
       message.firstReceiveTimestamp === undefined ? undefined : String(message.firstReceiveTimestamp),
     DeadLetterQueueSourceArn: message.deadLetterQueueSourceArn,
+    MessageGroupId: message.messageGroupId,
+    MessageDeduplicationId: message.messageDeduplicationId,
+    SequenceNumber: message.sequenceNumber,
   };
   const all = systemNames.includes("All");
   const attributes: Record<string, string> = {};
@@ -195,9 +201,27 @@ const sentOutput = (sent: ReturnType<SqsStore["send"]>): JsonObject => ({
   MessageId: sent.messageId,
   MD5OfMessageBody: sent.md5OfMessageBody,
   ...(sent.md5OfMessageAttributes ? { MD5OfMessageAttributes: sent.md5OfMessageAttributes } : {}),
+  ...(sent.sequenceNumber ? { SequenceNumber: sent.sequenceNumber } : {}),
 });
 
+/** A send's FIFO members (MessageGroupId, MessageDeduplicationId), when given. */
+function fifoMembers(input: JsonObject): { messageGroupId?: string; messageDeduplicationId?: string } {
+  const messageGroupId = optionalString(input, "MessageGroupId");
+  const messageDeduplicationId = optionalString(input, "MessageDeduplicationId");
+  return {
+    ...(messageGroupId === undefined ? {} : { messageGroupId }),
+    ...(messageDeduplicationId === undefined ? {} : { messageDeduplicationId }),
+  };
+}
+
 const sqs = (name: string) => `sqs:${name}`;
+
+/** An operation on the queue its QueueUrl names, needing `sqs:<action>` on that queue. */
+const onQueue = (action: string, run: SqsOperation["run"]): SqsOperation => ({
+  action: sqs(action),
+  queueName: byUrl,
+  run,
+});
 
 /** SQS's operations by name. */
 export const sqsOperations: Record<string, SqsOperation> = {
@@ -219,160 +243,114 @@ export const sqsOperations: Record<string, SqsOperation> = {
       return { QueueUrl: queueUrl(store.requireQueue(requiredString(input, "QueueName")).name) };
     },
   },
-  GetQueueAttributes: {
-    action: sqs("GetQueueAttributes"),
-    queueName: byUrl,
-    run(input, context) {
-      const queue = queueOf(input, context);
-      const names = stringList(input, "AttributeNames");
-      for (const name of names) {
-        if (!isKnownAttributeName(name)) throw sqsErrors.invalidAttributeName(`Unknown Attribute ${name}.`);
-      }
-      const all = context.store.attributesOf(queue);
-      const wanted = names.includes("All") ? Object.keys(all) : names;
-      const attributes = Object.fromEntries(
-        wanted.filter((name) => all[name] !== undefined).map((name) => [name, all[name]]),
+  GetQueueAttributes: onQueue("GetQueueAttributes", (input, context) => {
+    const queue = queueOf(input, context);
+    const names = stringList(input, "AttributeNames");
+    for (const name of names) {
+      if (!isKnownAttributeName(name)) throw sqsErrors.invalidAttributeName(`Unknown Attribute ${name}.`);
+    }
+    const all = context.store.attributesOf(queue);
+    const wanted = names.includes("All") ? Object.keys(all) : names;
+    const attributes = Object.fromEntries(
+      wanted.filter((name) => all[name] !== undefined).map((name) => [name, all[name]]),
+    );
+    return Object.keys(attributes).length > 0 ? { Attributes: attributes } : {};
+  }),
+  SetQueueAttributes: onQueue("SetQueueAttributes", (input, context) => {
+    const attributes = stringMap(input, "Attributes");
+    for (const name of Object.keys(attributes)) {
+      if ((computedAttributes as readonly string[]).includes(name))
+        throw sqsErrors.invalidAttributeName(`Unknown Attribute ${name}.`);
+    }
+    context.store.setAttributes(queueOf(input, context), attributes);
+    return {};
+  }),
+  SendMessage: onQueue("SendMessage", (input, context) => {
+    const delaySeconds = optionalInteger(input, "DelaySeconds");
+    const sent = context.store.send(queueOf(input, context), {
+      body: optionalString(input, "MessageBody"),
+      attributes: messageAttributes(input),
+      ...(delaySeconds === undefined ? {} : { delaySeconds }),
+      ...fifoMembers(input),
+      senderId: context.senderId,
+    });
+    return sentOutput(sent);
+  }),
+  SendMessageBatch: onQueue("SendMessage", (input, context) => {
+    const queue = queueOf(input, context);
+    const entries = batchEntries(input, "SendMessageBatchRequestEntry");
+    let total = 0;
+    for (const entry of entries) {
+      total += Buffer.byteLength(typeof entry.MessageBody === "string" ? entry.MessageBody : "");
+      total += Buffer.byteLength(JSON.stringify(entry.MessageAttributes ?? {})) - 2;
+    }
+    if (total > 262_144) throw sqsErrors.batchRequestTooLong(total, 262_144);
+    return runBatch(entries, (entry) => {
+      const delaySeconds = optionalInteger(entry, "DelaySeconds");
+      return sentOutput(
+        context.store.send(queue, {
+          body: optionalString(entry, "MessageBody"),
+          attributes: messageAttributes(entry),
+          ...(delaySeconds === undefined ? {} : { delaySeconds }),
+          ...fifoMembers(entry),
+          senderId: context.senderId,
+        }),
       );
-      return Object.keys(attributes).length > 0 ? { Attributes: attributes } : {};
-    },
-  },
-  SetQueueAttributes: {
-    action: sqs("SetQueueAttributes"),
-    queueName: byUrl,
-    run(input, context) {
-      const attributes = stringMap(input, "Attributes");
-      for (const name of Object.keys(attributes)) {
-        if ((computedAttributes as readonly string[]).includes(name))
-          throw sqsErrors.invalidAttributeName(`Unknown Attribute ${name}.`);
-      }
-      context.store.setAttributes(queueOf(input, context), attributes);
+    });
+  }),
+  ReceiveMessage: onQueue("ReceiveMessage", async (input, context) => {
+    const queue = queueOf(input, context);
+    const maxNumberOfMessages = optionalInteger(input, "MaxNumberOfMessages");
+    const visibilityTimeout = optionalInteger(input, "VisibilityTimeout");
+    const waitTimeSeconds = optionalInteger(input, "WaitTimeSeconds");
+    const received = await context.store.receiveWaiting(queue.name, {
+      ...(maxNumberOfMessages === undefined ? {} : { maxNumberOfMessages }),
+      ...(visibilityTimeout === undefined ? {} : { visibilityTimeout }),
+      ...(waitTimeSeconds === undefined ? {} : { waitTimeSeconds }),
+    });
+    const systemNames = [
+      ...stringList(input, "AttributeNames"),
+      ...stringList(input, "MessageSystemAttributeNames"),
+    ];
+    const attributeNames = stringList(input, "MessageAttributeNames");
+    return received.length === 0
+      ? {}
+      : { Messages: received.map((message) => renderReceived(message, systemNames, attributeNames)) };
+  }),
+  DeleteMessage: onQueue("DeleteMessage", (input, context) => {
+    context.store.deleteMessage(queueOf(input, context), requiredString(input, "ReceiptHandle"));
+    return {};
+  }),
+  DeleteMessageBatch: onQueue("DeleteMessage", (input, context) => {
+    const queue = queueOf(input, context);
+    return runBatch(batchEntries(input, "DeleteMessageBatchRequestEntry"), (entry) => {
+      context.store.deleteMessage(queue, requiredString(entry, "ReceiptHandle"));
       return {};
-    },
-  },
-  SendMessage: {
-    action: sqs("SendMessage"),
-    queueName: byUrl,
-    run(input, context) {
-      const delaySeconds = optionalInteger(input, "DelaySeconds");
-      const sent = context.store.send(queueOf(input, context), {
-        body: optionalString(input, "MessageBody"),
-        attributes: messageAttributes(input),
-        ...(delaySeconds === undefined ? {} : { delaySeconds }),
-        senderId: context.senderId,
-      });
-      return sentOutput(sent);
-    },
-  },
-  SendMessageBatch: {
-    action: sqs("SendMessage"),
-    queueName: byUrl,
-    run(input, context) {
-      const queue = queueOf(input, context);
-      const entries = batchEntries(input, "SendMessageBatchRequestEntry");
-      let total = 0;
-      for (const entry of entries) {
-        total += Buffer.byteLength(typeof entry.MessageBody === "string" ? entry.MessageBody : "");
-        total += Buffer.byteLength(JSON.stringify(entry.MessageAttributes ?? {})) - 2;
-      }
-      if (total > 262_144) throw sqsErrors.batchRequestTooLong(total, 262_144);
-      return runBatch(entries, (entry) => {
-        const delaySeconds = optionalInteger(entry, "DelaySeconds");
-        return sentOutput(
-          context.store.send(queue, {
-            body: optionalString(entry, "MessageBody"),
-            attributes: messageAttributes(entry),
-            ...(delaySeconds === undefined ? {} : { delaySeconds }),
-            senderId: context.senderId,
-          }),
-        );
-      });
-    },
-  },
-  ReceiveMessage: {
-    action: sqs("ReceiveMessage"),
-    queueName: byUrl,
-    async run(input, context) {
-      const queue = queueOf(input, context);
-      const maxNumberOfMessages = optionalInteger(input, "MaxNumberOfMessages");
-      const visibilityTimeout = optionalInteger(input, "VisibilityTimeout");
-      const waitTimeSeconds = optionalInteger(input, "WaitTimeSeconds");
-      const received = await context.store.receiveWaiting(queue.name, {
-        ...(maxNumberOfMessages === undefined ? {} : { maxNumberOfMessages }),
-        ...(visibilityTimeout === undefined ? {} : { visibilityTimeout }),
-        ...(waitTimeSeconds === undefined ? {} : { waitTimeSeconds }),
-      });
-      const systemNames = [
-        ...stringList(input, "AttributeNames"),
-        ...stringList(input, "MessageSystemAttributeNames"),
-      ];
-      const attributeNames = stringList(input, "MessageAttributeNames");
-      return received.length === 0
-        ? {}
-        : { Messages: received.map((message) => renderReceived(message, systemNames, attributeNames)) };
-    },
-  },
-  DeleteMessage: {
-    action: sqs("DeleteMessage"),
-    queueName: byUrl,
-    run(input, context) {
-      context.store.deleteMessage(queueOf(input, context), requiredString(input, "ReceiptHandle"));
-      return {};
-    },
-  },
-  DeleteMessageBatch: {
-    action: sqs("DeleteMessage"),
-    queueName: byUrl,
-    run(input, context) {
-      const queue = queueOf(input, context);
-      return runBatch(batchEntries(input, "DeleteMessageBatchRequestEntry"), (entry) => {
-        context.store.deleteMessage(queue, requiredString(entry, "ReceiptHandle"));
-        return {};
-      });
-    },
-  },
-  ChangeMessageVisibility: {
-    action: sqs("ChangeMessageVisibility"),
-    queueName: byUrl,
-    run(input, context) {
-      const timeout = optionalInteger(input, "VisibilityTimeout");
+    });
+  }),
+  ChangeMessageVisibility: onQueue("ChangeMessageVisibility", (input, context) => {
+    const timeout = optionalInteger(input, "VisibilityTimeout");
+    if (timeout === undefined) throw sqsErrors.missingParameter("VisibilityTimeout");
+    context.store.changeVisibility(queueOf(input, context), requiredString(input, "ReceiptHandle"), timeout);
+    return {};
+  }),
+  ChangeMessageVisibilityBatch: onQueue("ChangeMessageVisibility", (input, context) => {
+    const queue = queueOf(input, context);
+    return runBatch(batchEntries(input, "ChangeMessageVisibilityBatchRequestEntry"), (entry) => {
+      const timeout = optionalInteger(entry, "VisibilityTimeout");
       if (timeout === undefined) throw sqsErrors.missingParameter("VisibilityTimeout");
-      context.store.changeVisibility(
-        queueOf(input, context),
-        requiredString(input, "ReceiptHandle"),
-        timeout,
-      );
+      context.store.changeVisibility(queue, requiredString(entry, "ReceiptHandle"), timeout);
       return {};
-    },
-  },
-  ChangeMessageVisibilityBatch: {
-    action: sqs("ChangeMessageVisibility"),
-    queueName: byUrl,
-    run(input, context) {
-      const queue = queueOf(input, context);
-      return runBatch(batchEntries(input, "ChangeMessageVisibilityBatchRequestEntry"), (entry) => {
-        const timeout = optionalInteger(entry, "VisibilityTimeout");
-        if (timeout === undefined) throw sqsErrors.missingParameter("VisibilityTimeout");
-        context.store.changeVisibility(queue, requiredString(entry, "ReceiptHandle"), timeout);
-        return {};
-      });
-    },
-  },
-  PurgeQueue: {
-    action: sqs("PurgeQueue"),
-    queueName: byUrl,
-    run(input, context) {
-      context.store.purge(queueOf(input, context));
-      return {};
-    },
-  },
-  DeleteQueue: {
-    action: sqs("DeleteQueue"),
-    queueName: byUrl,
-    run(input, context) {
-      context.store.deleteQueue(queueOf(input, context).name);
-      return {};
-    },
-  },
+    });
+  }),
+  PurgeQueue: onQueue("PurgeQueue", (input, context) => {
+    context.store.purge(queueOf(input, context));
+    return {};
+  }),
+  DeleteQueue: onQueue("DeleteQueue", (input, context) => {
+    context.store.deleteQueue(queueOf(input, context).name);
+    return {};
+  }),
   ListQueues: {
     action: sqs("ListQueues"),
     queueName: () => undefined,
@@ -398,39 +376,23 @@ export const sqsOperations: Record<string, SqsOperation> = {
       };
     },
   },
-  ListDeadLetterSourceQueues: {
-    action: sqs("ListDeadLetterSourceQueues"),
-    queueName: byUrl,
-    run(input, context) {
-      const target = queueOf(input, context);
-      const sources = context.store
-        .listQueueNames()
-        .filter((name) => context.store.queue(name)?.redrivePolicy()?.deadLetterTargetArn === target.arn);
-      return { queueUrls: sources.map(context.queueUrl) };
-    },
-  },
-  TagQueue: {
-    action: sqs("TagQueue"),
-    queueName: byUrl,
-    run(input, context) {
-      context.store.tagQueue(queueOf(input, context), stringMap(input, "Tags"));
-      return {};
-    },
-  },
-  UntagQueue: {
-    action: sqs("UntagQueue"),
-    queueName: byUrl,
-    run(input, context) {
-      context.store.untagQueue(queueOf(input, context), stringList(input, "TagKeys"));
-      return {};
-    },
-  },
-  ListQueueTags: {
-    action: sqs("ListQueueTags"),
-    queueName: byUrl,
-    run(input, context) {
-      const tags = queueOf(input, context).record.tags;
-      return Object.keys(tags).length > 0 ? { Tags: { ...tags } } : {};
-    },
-  },
+  ListDeadLetterSourceQueues: onQueue("ListDeadLetterSourceQueues", (input, context) => {
+    const target = queueOf(input, context);
+    const sources = context.store
+      .listQueueNames()
+      .filter((name) => context.store.queue(name)?.redrivePolicy()?.deadLetterTargetArn === target.arn);
+    return { queueUrls: sources.map(context.queueUrl) };
+  }),
+  TagQueue: onQueue("TagQueue", (input, context) => {
+    context.store.tagQueue(queueOf(input, context), stringMap(input, "Tags"));
+    return {};
+  }),
+  UntagQueue: onQueue("UntagQueue", (input, context) => {
+    context.store.untagQueue(queueOf(input, context), stringList(input, "TagKeys"));
+    return {};
+  }),
+  ListQueueTags: onQueue("ListQueueTags", (input, context) => {
+    const tags = queueOf(input, context).record.tags;
+    return Object.keys(tags).length > 0 ? { Tags: { ...tags } } : {};
+  }),
 };

@@ -46,6 +46,24 @@ export const computedAttributes = [
   "LastModifiedTimestamp",
 ] as const;
 
+/** The values the FIFO attributes accept (the first is the default). */
+const fifoAttributeValues: Record<string, string[]> = {
+  FifoQueue: ["true"],
+  ContentBasedDeduplication: ["false", "true"],
+  DeduplicationScope: ["queue", "messageGroup"],
+  FifoThroughputLimit: ["perQueue", "perMessageGroupId"],
+};
+
+/** How long a FIFO queue remembers a deduplication id: 5 minutes. */
+export const DEDUPLICATION_WINDOW_MS = 5 * 60 * 1000;
+
+/** What a new FIFO queue holds besides a standard queue's defaults. */
+export function defaultFifoAttributes(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(fifoAttributeValues).map(([name, values]) => [name, values[0] as string]),
+  );
+}
+
 /** What a new standard queue holds unless told otherwise (GetQueueAttributes `All` lists these). */
 export function defaultQueueAttributes(): Record<string, string> {
   const attributes: Record<string, string> = {};
@@ -99,7 +117,13 @@ export function parseRedrivePolicy(text: string): RedrivePolicy {
  */
 export function validateQueueAttributes(
   attributes: Record<string, string>,
-  checks: { checkPolicy(text: string): boolean; deadLetterExists(arn: string): boolean },
+  checks: {
+    checkPolicy(text: string): boolean;
+    /** Whether the redrive target is a queue of this engine, and a FIFO one. */
+    deadLetter(arn: string): { fifo: boolean } | undefined;
+    /** Whether the queue is (or is being created as) a FIFO queue. */
+    fifo: boolean;
+  },
 ): Record<string, string> {
   const normalised: Record<string, string> = {};
   for (const [name, raw] of Object.entries(attributes)) {
@@ -115,13 +139,17 @@ export function validateQueueAttributes(
     if (!otherSettable.has(name)) throw sqsErrors.invalidAttributeName(`Unknown Attribute ${name}.`);
     switch (name) {
       case "FifoQueue":
-        if (value.toLowerCase() === "true")
-          throw sqsErrors.invalidParameterValue("FIFO queues are not emulated by the embedded engine.");
-        throw sqsErrors.invalidAttributeName(`Unknown Attribute ${name}.`);
       case "ContentBasedDeduplication":
       case "DeduplicationScope":
-      case "FifoThroughputLimit":
-        throw sqsErrors.invalidAttributeName(`Unknown Attribute ${name}.`);
+      case "FifoThroughputLimit": {
+        // FIFO attributes exist on FIFO queues only; a FIFO queue stays one.
+        if (!checks.fifo) throw sqsErrors.invalidAttributeName(`Unknown Attribute ${name}.`);
+        const allowed = fifoAttributeValues[name] ?? [];
+        const match = allowed.find((candidate) => candidate.toLowerCase() === value.toLowerCase());
+        if (match === undefined) throw sqsErrors.invalidAttributeValue(name);
+        normalised[name] = match;
+        continue;
+      }
       case "SqsManagedSseEnabled":
         if (!["true", "false"].includes(value.toLowerCase())) throw sqsErrors.invalidAttributeValue(name);
         normalised[name] = value.toLowerCase();
@@ -136,9 +164,15 @@ export function validateQueueAttributes(
           continue;
         }
         const policy = parseRedrivePolicy(value);
-        if (!checks.deadLetterExists(policy.deadLetterTargetArn)) {
+        const target = checks.deadLetter(policy.deadLetterTargetArn);
+        if (!target) {
           throw sqsErrors.invalidParameterValue(
             `Value ${value} for parameter RedrivePolicy is invalid. Reason: Dead-letter target does not exist.`,
+          );
+        }
+        if (target.fifo !== checks.fifo) {
+          throw sqsErrors.invalidParameterValue(
+            `Value ${value} for parameter RedrivePolicy is invalid. Reason: Dead-letter queue must be same type of queue as the source..`,
           );
         }
         // AWS returns the policy re-serialised with a numeric maxReceiveCount.
@@ -162,13 +196,42 @@ export function isKnownAttributeName(name: string): boolean {
   );
 }
 
-/** Queue names: 1 to 80 alphanumerics, hyphens or underscores. */
-export function checkQueueName(name: string): void {
-  if (name.endsWith(".fifo"))
-    throw sqsErrors.invalidParameterValue("FIFO queues are not emulated by the embedded engine.");
+/**
+ * Queue names: 1 to 80 alphanumerics, hyphens or underscores; a FIFO queue's (`FifoQueue=true`) ends in `.fifo`,
+ * which counts toward the 80.
+ */
+export function checkQueueName(name: string, fifo: boolean): void {
+  if (fifo) {
+    if (!/^[A-Za-z0-9_-]{1,75}\.fifo$/.test(name)) {
+      throw sqsErrors.invalidParameterValue(
+        "The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length.",
+      );
+    }
+    return;
+  }
   if (!/^[A-Za-z0-9_-]{1,80}$/.test(name)) {
     throw sqsErrors.invalidParameterValue(
       "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length",
     );
   }
+}
+
+/** A numeric request parameter's range, with AWS's wording. */
+export function checkRange(name: string, value: number | undefined, min: number, max: number): void {
+  if (value !== undefined && (!Number.isInteger(value) || value < min || value > max)) {
+    throw sqsErrors.invalidParameterValue(
+      `Value ${value} for parameter ${name} is invalid. Reason: Must be between ${min} and ${max}, if provided.`,
+    );
+  }
+}
+
+/** ReceiveMessage's numeric parameters, with AWS's ranges. */
+export function checkReceiveInput(input: {
+  maxNumberOfMessages?: number | undefined;
+  visibilityTimeout?: number | undefined;
+  waitTimeSeconds?: number | undefined;
+}): void {
+  checkRange("MaxNumberOfMessages", input.maxNumberOfMessages, 1, 10);
+  checkRange("VisibilityTimeout", input.visibilityTimeout, 0, 43_200);
+  checkRange("WaitTimeSeconds", input.waitTimeSeconds, 0, 20);
 }

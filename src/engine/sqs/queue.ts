@@ -34,8 +34,20 @@ export interface StoredMessage {
   receipt?: string;
   /** Set when the message was moved here from a source queue's redrive. */
   deadLetterQueueSourceArn?: string;
+  /** FIFO queues: the group, the deduplication id and the sequence number. */
+  messageGroupId?: string;
+  messageDeduplicationId?: string;
+  sequenceNumber?: string;
   /** Body plus attributes, in bytes: what counts toward the store's memory bound. */
   size: number;
+}
+
+/** What SendMessage answers for one message. */
+export interface SentAnswer {
+  messageId: string;
+  md5OfMessageBody: string;
+  md5OfMessageAttributes?: string;
+  sequenceNumber?: string;
 }
 
 /** A message as ReceiveMessage hands it out: the stored message and its new receipt handle. */
@@ -50,7 +62,10 @@ export interface ReceivedMessage {
  */
 export class Queue {
   readonly messages = new Map<string, StoredMessage>();
+  /** FIFO queues: what each deduplication key (id, or group and id) was answered, for 5 minutes, oldest first. */
+  readonly deduplication = new Map<string, { answer: SentAnswer; expiresAt: number }>();
   record: QueueRecord;
+  #sequence = 0n;
 
   constructor(record: QueueRecord) {
     this.record = record;
@@ -62,6 +77,26 @@ export class Queue {
 
   get arn(): string {
     return this.record.arn;
+  }
+
+  get fifo(): boolean {
+    return this.record.attributes.FifoQueue === "true";
+  }
+
+  /** A FIFO sequence number: increasing, also across restarts (it starts from the clock). */
+  nextSequenceNumber(now: number): string {
+    const fromClock = BigInt(now) * 1_000_000n;
+    this.#sequence = this.#sequence >= fromClock ? this.#sequence + 1n : fromClock;
+    return this.#sequence.toString().padStart(20, "0");
+  }
+
+  /** The answer an earlier send with this deduplication key got, while the 5-minute window lasts. */
+  deduplicated(key: string, now: number): SentAnswer | undefined {
+    for (const [candidate, entry] of this.deduplication) {
+      if (entry.expiresAt > now) break;
+      this.deduplication.delete(candidate);
+    }
+    return this.deduplication.get(key)?.answer;
   }
 
   /** A numeric attribute's value, or its default. */

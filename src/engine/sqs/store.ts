@@ -1,5 +1,7 @@
-import { sqsErrors } from "./errors.ts";
-import type { SqsJournal, SqsJournalEntry } from "./journal.ts";
+import { SqsError, sqsErrors } from "./errors.ts";
+import { fifoSend, groupsInFlight } from "./fifo.ts";
+import { replayJournal, type SqsJournal, type SqsJournalEntry } from "./journal.ts";
+import { LongPollWaiters } from "./long-poll-waiters.ts";
 import {
   hasInvalidCharacters,
   type MessageAttributes,
@@ -13,10 +15,15 @@ import {
   newMessageId,
   Queue,
   type ReceivedMessage,
+  type SentAnswer,
   type StoredMessage,
 } from "./queue.ts";
 import {
   checkQueueName,
+  checkRange,
+  checkReceiveInput,
+  DEDUPLICATION_WINDOW_MS,
+  defaultFifoAttributes,
   defaultQueueAttributes,
   MAX_BODY_BYTES,
   numericAttributes,
@@ -59,13 +66,13 @@ export interface SendInput {
   attributes?: MessageAttributes;
   delaySeconds?: number;
   senderId: string;
+  /** FIFO queues: required. */
+  messageGroupId?: string;
+  /** FIFO queues: required unless the queue has ContentBasedDeduplication. */
+  messageDeduplicationId?: string;
 }
 
-export interface SentMessage {
-  messageId: string;
-  md5OfMessageBody: string;
-  md5OfMessageAttributes?: string;
-}
+export type SentMessage = SentAnswer;
 
 export interface ReceiveInput {
   maxNumberOfMessages?: number;
@@ -82,13 +89,12 @@ export interface ReceiveInput {
  */
 export class SqsStore {
   readonly #queues = new Map<string, Queue>();
-  readonly #waiters = new Map<string, Set<() => void>>();
+  readonly #waiters = new LongPollWaiters();
   readonly #options: SqsStoreOptions;
   readonly #limits: SqsLimits;
   readonly #now: () => number;
   #storedBytes = 0;
   #storedMessages = 0;
-  #waiterCount = 0;
   #closed = false;
 
   constructor(options: SqsStoreOptions) {
@@ -117,11 +123,13 @@ export class SqsStore {
     attributes: Record<string, string> = {},
     tags: Record<string, string> = {},
   ): { queue: Queue; created: boolean } {
-    checkQueueName(name);
-    const normalised = this.#validateAttributes(attributes);
+    const fifo = String(attributes.FifoQueue ?? "").toLowerCase() === "true";
+    checkQueueName(name, fifo);
+    const normalised = this.#validateAttributes(attributes, fifo);
+    const defaults = { ...defaultQueueAttributes(), ...(fifo ? defaultFifoAttributes() : {}) };
     const existing = this.#queues.get(name);
     if (existing) {
-      const current = { ...defaultQueueAttributes(), ...existing.record.attributes };
+      const current = { ...defaults, ...existing.record.attributes };
       for (const [key, value] of Object.entries(normalised)) {
         if ((current[key] ?? "") !== value) throw sqsErrors.queueNameExists(key);
       }
@@ -133,7 +141,7 @@ export class SqsStore {
     const queue = new Queue({
       name,
       arn: this.#options.queueArn(name),
-      attributes: { ...defaultQueueAttributes(), ...normalised },
+      attributes: { ...defaults, ...normalised },
       createdTimestamp: seconds,
       lastModifiedTimestamp: seconds,
       tags: { ...tags },
@@ -170,11 +178,11 @@ export class SqsStore {
     for (const message of queue.messages.values()) this.#forget(message);
     this.#queues.delete(name);
     this.#record({ t: "deleteQueue", name });
-    this.#wake(name);
+    this.#waiters.wake(name);
   }
 
   setAttributes(queue: Queue, attributes: Record<string, string>): void {
-    const normalised = this.#validateAttributes(attributes);
+    const normalised = this.#validateAttributes(attributes, queue.fifo);
     for (const [key, value] of Object.entries(normalised)) {
       // An empty RedrivePolicy or Policy removes it, as on AWS.
       if (value === "" && (key === "RedrivePolicy" || key === "Policy" || key === "RedriveAllowPolicy"))
@@ -184,7 +192,7 @@ export class SqsStore {
     queue.record.lastModifiedTimestamp = Math.floor(this.#now() / 1000);
     this.#record({ t: "queue", record: queue.record });
     // A shorter ReceiveMessageWaitTimeSeconds or a new redrive policy changes what waiters see.
-    this.#wake(queue.name);
+    this.#waiters.wake(queue.name);
   }
 
   /** The queue's attributes as GetQueueAttributes returns them (settable and computed). */
@@ -215,6 +223,9 @@ export class SqsStore {
 
   /** Checks and enqueues one message (SendMessage, SendMessageBatch's entries, other services' sends). */
   send(queue: Queue, input: SendInput): SentMessage {
+    // A delivery scheduled before the engine stopped (a delayed S3 event copy) finds the store closed.
+    if (this.#closed)
+      throw new SqsError("ServiceUnavailable", "ServiceUnavailable", 503, "The engine is stopping.");
     const body = input.body;
     if (body === undefined || body === "") throw sqsErrors.missingParameter("MessageBody");
     if (hasInvalidCharacters(body)) throw sqsErrors.invalidMessageContents();
@@ -227,6 +238,7 @@ export class SqsStore {
         `One or more parameters are invalid. Reason: Message must be shorter than ${maximum} bytes.`,
       );
     }
+    const fifo = queue.fifo ? fifoSend(queue, input, body) : undefined;
     const delay = input.delaySeconds ?? queue.numeric("DelaySeconds");
     const delayRange = numericAttributes.DelaySeconds as { min: number; max: number };
     if (!Number.isInteger(delay) || delay < delayRange.min || delay > delayRange.max) {
@@ -234,8 +246,15 @@ export class SqsStore {
         `Value ${delay} for parameter DelaySeconds is invalid. Reason: DelaySeconds must be >= 0 and <= 900.`,
       );
     }
-    this.#reserve(size);
     const now = this.#now();
+    const earlier = fifo && queue.deduplicated(fifo.key, now);
+    if (earlier) {
+      // The first send's id and sequence number; the digests are this request's, which the SDK checks.
+      const md5 = md5OfMessageAttributes(attributes);
+      const { md5OfMessageAttributes: _, ...rest } = earlier;
+      return { ...rest, md5OfMessageBody: md5OfBody(body), ...(md5 ? { md5OfMessageAttributes: md5 } : {}) };
+    }
+    this.#reserve(size);
     const md5OfAttributes = md5OfMessageAttributes(attributes);
     const message: StoredMessage = {
       messageId: newMessageId(),
@@ -248,13 +267,25 @@ export class SqsStore {
       visibleAt: now + delay * 1000,
       receiveCount: 0,
       size,
+      ...(fifo
+        ? {
+            messageGroupId: fifo.messageGroupId,
+            messageDeduplicationId: fifo.messageDeduplicationId,
+            sequenceNumber: queue.nextSequenceNumber(now),
+          }
+        : input.messageGroupId
+          ? { messageGroupId: input.messageGroupId }
+          : {}),
     };
     this.#enqueue(queue, message);
-    return {
+    const answer: SentAnswer = {
       messageId: message.messageId,
       md5OfMessageBody: message.md5OfBody,
       ...(md5OfAttributes ? { md5OfMessageAttributes: md5OfAttributes } : {}),
+      ...(message.sequenceNumber ? { sequenceNumber: message.sequenceNumber } : {}),
     };
+    if (fifo) queue.deduplication.set(fifo.key, { answer, expiresAt: now + DEDUPLICATION_WINDOW_MS });
+    return answer;
   }
 
   /**
@@ -269,8 +300,11 @@ export class SqsStore {
     const redrive = queue.redrivePolicy();
     const deadLetter = redrive ? this.queueByArn(redrive.deadLetterTargetArn) : undefined;
     const received: ReceivedMessage[] = [];
+    // FIFO: a group with a message in flight waits, so each group is processed in order.
+    const blocked = groupsInFlight(queue, now);
     for (const message of [...queue.messages.values()]) {
       if (received.length >= max) break;
+      if (message.messageGroupId !== undefined && blocked.has(message.messageGroupId)) continue;
       if (queue.isExpired(message, now)) {
         this.#remove(queue, message);
         continue;
@@ -302,9 +336,9 @@ export class SqsStore {
       const received = this.receive(queue, input);
       const now = this.#now();
       if (received.length > 0 || now >= deadline || this.#closed) return received;
-      if (this.#waiterCount >= this.#limits.maxWaiters) return received;
+      if (this.#waiters.size >= this.#limits.maxWaiters) return received;
       const wakeAt = Math.min(deadline, queue.nextVisibleAt(now) ?? deadline);
-      await this.#wait(queue.name, Math.max(1, wakeAt - now));
+      await this.#waiters.wait(queue.name, Math.max(1, wakeAt - now));
       queue = this.#queues.get(queueName);
     }
     return [];
@@ -329,7 +363,7 @@ export class SqsStore {
       throw sqsErrors.messageNotInflight();
     message.visibleAt = now + visibilityTimeout * 1000;
     this.#recordUpdate(queue, message);
-    this.#wake(queue.name);
+    this.#waiters.wake(queue.name);
   }
 
   /** PurgeQueue: every message goes; at most one purge per queue every 60 seconds. */
@@ -347,16 +381,20 @@ export class SqsStore {
   /** Releases every waiting long poll (they answer with no messages) and closes the journal. */
   close(): void {
     this.#closed = true;
-    for (const name of [...this.#waiters.keys()]) this.#wake(name);
+    this.#waiters.wakeAll();
     this.#options.journal?.close();
   }
 
   // Internals
 
-  #validateAttributes(attributes: Record<string, string>): Record<string, string> {
+  #validateAttributes(attributes: Record<string, string>, fifo: boolean): Record<string, string> {
     return validateQueueAttributes(attributes, {
       checkPolicy: this.#options.checkPolicy ?? (() => true),
-      deadLetterExists: (arn) => this.queueByArn(arn) !== undefined,
+      deadLetter: (arn) => {
+        const target = this.queueByArn(arn);
+        return target ? { fifo: target.fifo } : undefined;
+      },
+      fifo,
     });
   }
 
@@ -383,7 +421,7 @@ export class SqsStore {
     this.#storedBytes += message.size;
     this.#storedMessages++;
     this.#record({ t: "send", queue: queue.name, message });
-    this.#wake(queue.name);
+    this.#waiters.wake(queue.name);
   }
 
   #forget(message: StoredMessage): void {
@@ -441,96 +479,13 @@ export class SqsStore {
   }
 
   #restore(journal: SqsJournal): void {
-    for (const entry of journal.read()) this.#apply(entry);
-    journal.compact(this.#snapshot());
-  }
-
-  #apply(entry: SqsJournalEntry): void {
-    switch (entry.t) {
-      case "queue": {
-        const existing = this.#queues.get(entry.record.name);
-        if (existing) existing.record = entry.record;
-        else this.#queues.set(entry.record.name, new Queue(entry.record));
-        return;
-      }
-      case "deleteQueue": {
-        const queue = this.#queues.get(entry.name);
-        for (const message of queue?.messages.values() ?? []) this.#forget(message);
-        this.#queues.delete(entry.name);
-        return;
-      }
-      case "send": {
-        const queue = this.#queues.get(entry.queue);
-        if (!queue || queue.messages.has(entry.message.messageId)) return;
-        queue.messages.set(entry.message.messageId, entry.message);
-        this.#storedBytes += entry.message.size;
+    for (const queue of replayJournal(journal.read()).values()) {
+      this.#queues.set(queue.name, queue);
+      for (const message of queue.messages.values()) {
+        this.#storedBytes += message.size;
         this.#storedMessages++;
-        return;
-      }
-      case "update": {
-        const message = this.#queues.get(entry.queue)?.messages.get(entry.id);
-        if (!message) return;
-        message.visibleAt = entry.visibleAt;
-        message.receiveCount = entry.receiveCount;
-        if (entry.firstReceiveTimestamp !== undefined)
-          message.firstReceiveTimestamp = entry.firstReceiveTimestamp;
-        if (entry.receipt !== undefined) message.receipt = entry.receipt;
-        return;
-      }
-      case "delete": {
-        const queue = this.#queues.get(entry.queue);
-        const message = queue?.messages.get(entry.id);
-        if (queue && message) {
-          queue.messages.delete(entry.id);
-          this.#forget(message);
-        }
-        return;
-      }
-      case "purge": {
-        const queue = this.#queues.get(entry.queue);
-        for (const message of queue?.messages.values() ?? []) this.#forget(message);
-        queue?.messages.clear();
-        return;
       }
     }
+    journal.compact(this.#snapshot());
   }
-
-  #wait(queueName: string, ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      let waiters = this.#waiters.get(queueName);
-      if (!waiters) {
-        waiters = new Set();
-        this.#waiters.set(queueName, waiters);
-      }
-      const set = waiters;
-      this.#waiterCount++;
-      const done = () => {
-        clearTimeout(timer);
-        if (set.delete(done)) this.#waiterCount--;
-        if (set.size === 0 && this.#waiters.get(queueName) === set) this.#waiters.delete(queueName);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      set.add(done);
-    });
-  }
-
-  #wake(queueName: string): void {
-    for (const waiter of [...(this.#waiters.get(queueName) ?? [])]) waiter();
-  }
-}
-
-const checkRange = (name: string, value: number | undefined, min: number, max: number) => {
-  if (value !== undefined && (!Number.isInteger(value) || value < min || value > max)) {
-    throw sqsErrors.invalidParameterValue(
-      `Value ${value} for parameter ${name} is invalid. Reason: Must be between ${min} and ${max}, if provided.`,
-    );
-  }
-};
-
-/** ReceiveMessage's numeric parameters, with AWS's ranges. */
-export function checkReceiveInput(input: ReceiveInput): void {
-  checkRange("MaxNumberOfMessages", input.maxNumberOfMessages, 1, 10);
-  checkRange("VisibilityTimeout", input.visibilityTimeout, 0, 43_200);
-  checkRange("WaitTimeSeconds", input.waitTimeSeconds, 0, 20);
 }

@@ -50,7 +50,7 @@ export async function createStsService(
     signingName: "sts",
     protocols: { query: { version: "2011-06-15", namespace: STS_NAMESPACE } },
     // STS words its AccessDenied without the identity-policy reason, whichever check refused.
-    accessDenied: { error: (denial) => assumeRoleDenied(denial.caller, denial.resource) },
+    accessDenied: { error: (_message, denial) => assumeRoleDenied(denial.caller, denial.resource) },
     operations: [
       operation({
         name: "GetCallerIdentity",

@@ -6,6 +6,7 @@ import type { NotificationConfiguration, NotificationDestination } from "../noti
 import { type LambdaTarget, lambdaNotifier } from "./lambda.ts";
 import { keyFilter, matchingNotifications } from "./match.ts";
 import type { NotificationSource, Notifier, NotifierEnvironment } from "./notifier.ts";
+import { type QueueTarget, queueNotifier } from "./queue.ts";
 
 export type { NotificationSource, Notifier, NotifierEnvironment, S3Notification } from "./notifier.ts";
 export { deliveryCopies, S3_SERVICE_PRINCIPAL } from "./notifier.ts";
@@ -13,6 +14,7 @@ export { deliveryCopies, S3_SERVICE_PRINCIPAL } from "./notifier.ts";
 /** The services S3 delivers to, by the typed API each offers; one notifier each. */
 export interface NotificationTargets {
   lambda: LambdaTarget;
+  sqs: QueueTarget;
 }
 
 /** S3 shows bucket owners by a canonical-ID-like value; LocalStack uses a fixed one, so do we. */
@@ -20,7 +22,7 @@ const bucketOwnerId = "A3NL1KOZZKExample";
 
 /** One notifier per destination type S3 can deliver to here. */
 export function createNotifiers(targets: NotificationTargets, environment: NotifierEnvironment): Notifier[] {
-  return [lambdaNotifier(targets.lambda, environment)];
+  return [lambdaNotifier(targets.lambda, environment), queueNotifier(targets.sqs, environment)];
 }
 
 /**

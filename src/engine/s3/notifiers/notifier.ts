@@ -3,7 +3,7 @@ import type { ObjectCreatedEvent } from "../../types.ts";
 import type { NotificationDestination } from "../notifications.ts";
 
 /**
- * One notifier per destination type of a bucket's notification configuration (Lambda today; SQS, SNS next):
+ * One notifier per destination type of a bucket's notification configuration (Lambda and SQS; SNS next):
  * its destination check, run when the configuration is put, and its delivery. S3 calls the destination's
  * service through that service's typed API, as the service principal `s3.amazonaws.com` on behalf of the
  * bucket ({@link NotificationSource}), never through its internals.
