@@ -175,9 +175,7 @@ describe.skipIf(!awsCli)("Failed events: the on-failure queue, `pipeline failed`
     timeout: scenarioTimeout,
   }, async () => {
     // Prepare
-    const empty = await cli("failed");
-    expect(empty.code, empty.stderr).toBe(0);
-    expect(parseJson<FailedJson>(empty).events).toEqual([]);
+    expect(await queueDepth(target.endpoint, stack)).toBe(0);
     await breakFunction(target.clients, stack);
 
     // Act 1: uploads that fail every attempt.
@@ -246,7 +244,6 @@ describe.skipIf(!awsCli)("Failed events: the on-failure queue, `pipeline failed`
       expect((await getRecord(target.clients, stack, key, etag))?.key, key).toBe(key);
     }
     expect(await queueDepth(target.endpoint, stack)).toBe(0);
-    expect(parseJson<FailedJson>(await cli("failed")).events).toEqual([]);
     const verify = await cli("verify");
     expect(verify.code, verify.stdout).toBe(0);
   });
