@@ -153,9 +153,10 @@ async function uploadImages(
   return uploaded;
 }
 
-// LocalStack retries asynchronous invocations with AWS's delays (about a minute, then two): give it the time.
-const scenarioTimeout = externalEndpoint ? 420_000 : 120_000;
-const failureWait = externalEndpoint ? 300_000 : 30_000;
+// LocalStack retries after LAMBDA_RETRY_BASE_DELAY_SECONDS, then twice that (docker-compose.yml: 2 s), and starts a
+// container per function: more time than the engine needs.
+const scenarioTimeout = externalEndpoint ? 240_000 : 120_000;
+const failureWait = externalEndpoint ? 120_000 : 30_000;
 
 describe.skipIf(!awsCli)("Failed events: the on-failure queue, `pipeline failed` and its re-drive", () => {
   const target = useEngine({ lambda: { retryBaseDelayMs: 20 } });

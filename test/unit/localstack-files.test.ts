@@ -70,6 +70,13 @@ describe("File: docker-compose.yml", () => {
     ]);
   });
 
+  it("retries failed async invocations in seconds, overridable (failed events reach the on-failure queue soon)", () => {
+    const dollar = "$";
+    expect(localstack.environment?.LAMBDA_RETRY_BASE_DELAY_SECONDS).toBe(
+      `${dollar}{LAMBDA_RETRY_BASE_DELAY_SECONDS:-2}`,
+    );
+  });
+
   it("runs the function with the host's architecture (no x86_64 emulation on arm64)", () => {
     expect(localstack.environment?.LAMBDA_IGNORE_ARCHITECTURE).toBe("1");
   });
