@@ -3,15 +3,7 @@ import { sqsQueueArn } from "../arn.ts";
 import type { EngineContext } from "../context.ts";
 import type { IamApi } from "../iam/contract.ts";
 import type { EngineOptions } from "../options.ts";
-import {
-  createDispatcher,
-  decodeQueryInput,
-  operation,
-  queryResponse,
-  type RawResponse,
-  respondWith,
-  type ServiceDeclaration,
-} from "../service/index.ts";
+import { createDispatcher, decodeQueryInput, operation, type ServiceDeclaration } from "../service/index.ts";
 import type { Authorizer, Caller, ConditionContext, Service } from "../types.ts";
 import type { QueueSender, QueueSenderIdentity } from "./contract.ts";
 import { SqsError, sqsErrors } from "./errors.ts";
@@ -128,15 +120,14 @@ export async function createSqsService(
             : queueArn(queueName);
         },
         decode: { query: (params) => fromQueryInput(name, decodeQueryInput(params)) },
-        handler: async (input, call) => {
-          const output = await definition.run(input, {
+        encode: { query: (output) => toQueryResult(name, output) },
+        handler: (input, call) =>
+          definition.run(input, {
             store,
             queueUrl: (queueName) =>
               `http://${call.request.host || hostOf(context)}/${context.accountId}/${queueName}`,
             senderId: senderIdOf(call.request.caller),
-          });
-          return call.protocol === "query" ? queryAnswer(name, output, call.request.requestId) : output;
-        },
+          }),
       }),
     ),
   };
@@ -199,15 +190,6 @@ export async function createSqsService(
       store.close();
     },
   };
-}
-
-/**
- * The query protocol's answer. A carriage return in a body must reach XML readers as `&#xD;` (a raw one is read
- * as a line feed), which the XML builder does not write: it is escaped here, as AWS does.
- */
-function queryAnswer(name: string, output: JsonObject, requestId: string): RawResponse {
-  const response = queryResponse(name, toQueryResult(name, output), requestId, SQS_NAMESPACE);
-  return respondWith({ ...response, body: String(response.body).replaceAll("\r", "&#xD;") });
 }
 
 /** `127.0.0.1:<port>` of the engine's endpoint, for queue URLs made outside a request. */
