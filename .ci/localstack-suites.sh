@@ -12,8 +12,8 @@ export PIPELINE_E2E_ENDPOINT="$endpoint"
 # Suites written against useEngine(): they use PIPELINE_E2E_ENDPOINT when it is set (some skip single tests that
 # need the engine's internals, each with its reason).
 suites=(
-  cli-down.test.ts cli-failed.test.ts cli-logs-watch.test.ts cli-up.test.ts cli-upload.test.ts cli-verify.test.ts
-  dynamodb-conformance.test.ts events.test.ts faults.test.ts iam-pipeline.test.ts init-hooks.test.ts keys.test.ts
+  cli-down.test.ts cli-logs-watch.test.ts cli-up.test.ts cli-upload.test.ts cli-verify.test.ts
+  dynamodb-conformance.test.ts events.test.ts failed-events.test.ts faults.test.ts iam-pipeline.test.ts init-hooks.test.ts keys.test.ts
   records-scan.test.ts stack.test.ts
 )
 # Suites left out here, by name, with the reason: they start engines of their own with options only the embedded
@@ -31,6 +31,8 @@ skipped=(
   "runtimes.test.ts: the embedded engine's Node resolution per runtime (LocalStack runs the runtime's image)"
   "engine-control.test.ts engine-plugins.test.ts: the embedded engine's control API and plugins"
   "cli-upload-special-files.test.ts: local file handling, an engine of its own"
+  "sqs.test.ts sqs-awscli.test.ts sqs-persist.test.ts sqs-sender.test.ts sqs-s3-notifications.test.ts: the embedded engine's SQS (engines of their own, role keys it issues, --persist with SIGKILL, the in-process QueueSender)"
+  "lambda-event-invoke-config.test.ts: an engine of its own (short retry delay), and reads the engine's failed list"
 )
 for reason in "${skipped[@]}"; do echo "::notice title=Not run against LocalStack::$reason"; done
 

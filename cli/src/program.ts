@@ -132,10 +132,10 @@ export function buildProgram(): Command {
   program
     .command("failed")
     .description(
-      "list asynchronous invocations that failed after all retries; re-drive them (embedded engine)",
+      "list asynchronous invocations that failed after all retries (the on-failure queue); re-drive them",
     )
-    .option("--redrive <id>", "queue one failed event again")
-    .option("--redrive-all", "queue every failed event again")
+    .option("--redrive <id>", "invoke one failed event again; its message is deleted once its record exists")
+    .option("--redrive-all", "invoke every failed event again, the same way")
     .action(async (_options, command: Command) =>
       (await import("./commands/failed.ts")).failed(command.optsWithGlobals()),
     );
@@ -143,7 +143,7 @@ export function buildProgram(): Command {
   program
     .command("down")
     .description("remove the stack (notification, function, role, logs, table, bucket)")
-    .option("--keep-data", "keep the bucket, its objects, the table and the log group")
+    .option("--keep-data", "keep the bucket, its objects, the table, the log group and the on-failure queue")
     .action(async (_options, command: Command) =>
       (await import("./commands/down.ts")).down(command.optsWithGlobals()),
     );

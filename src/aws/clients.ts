@@ -3,6 +3,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { S3Client } from "@aws-sdk/client-s3";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import { STSClient } from "@aws-sdk/client-sts";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
@@ -25,6 +26,7 @@ export interface AwsClients {
   iam: IAMClient;
   sts: STSClient;
   logs: CloudWatchLogsClient;
+  sqs: SQSClient;
   destroy(): void;
 }
 
@@ -48,8 +50,17 @@ export function createAwsClients(target: AwsTarget): AwsClients {
     iam: new IAMClient(common),
     sts: new STSClient(common),
     logs: new CloudWatchLogsClient(common),
+    sqs: new SQSClient(common),
     destroy() {
-      for (const client of [clients.s3, dynamodb, clients.lambda, clients.iam, clients.sts, clients.logs])
+      for (const client of [
+        clients.s3,
+        dynamodb,
+        clients.lambda,
+        clients.iam,
+        clients.sts,
+        clients.logs,
+        clients.sqs,
+      ])
         client.destroy();
     },
   };

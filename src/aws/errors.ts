@@ -6,7 +6,8 @@ export function errorName(error: unknown): string {
 /**
  * The error names AWS answers when the thing asked for does not exist: a resource (`ResourceNotFoundException`,
  * `NoSuchBucket`, `NoSuchKey`, IAM's `NoSuchEntity`, HEAD's bare `NotFound`) or one of a bucket's optional
- * configurations. LocalStack spells IAM's as `NoSuchEntityException`.
+ * configurations. LocalStack spells IAM's as `NoSuchEntityException`; SQS says `QueueDoesNotExist` (JSON protocol) or
+ * `AWS.SimpleQueueService.NonExistentQueue` (query protocol).
  */
 const notFoundErrorNames = new Set([
   "ResourceNotFoundException",
@@ -17,6 +18,8 @@ const notFoundErrorNames = new Set([
   "NoSuchEntityException",
   "NoSuchPublicAccessBlockConfiguration",
   "ServerSideEncryptionConfigurationNotFoundError",
+  "QueueDoesNotExist",
+  "AWS.SimpleQueueService.NonExistentQueue",
 ]);
 
 /** Whether an SDK v3 error says that what was asked for does not exist. */

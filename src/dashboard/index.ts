@@ -1,12 +1,10 @@
 import { type AwsClients, createAwsClients, EMULATOR_CREDENTIALS } from "../aws/clients.ts";
-import type { EngineContext } from "../engine/context.ts";
-import { ControlRequestError, listFailedEvents, redriveFailedEvent } from "../engine/control.ts";
 import type { Edge, InternalRoute } from "../engine/edge.ts";
-import type { EnginePlugin } from "../engine/plugin.ts";
+import type { EnginePlugin, EnginePluginHost } from "../engine/plugin.ts";
 import type { ObjectCreatedEvent } from "../engine/types.ts";
 import { defineStack, type Stack, type StackSettings } from "../stack/spec.ts";
-import { DashboardRequestError } from "./errors.ts";
 import { EventStreamHub } from "./event-stream.ts";
+import { FAILED_EVENTS_NOTE, onFailureQueueSource } from "./failed-events.ts";
 import { FlowModel, type FlowUpdate } from "./flow.ts";
 import { checkStackHealth, type HealthReport } from "./health.ts";
 import { recentLogEvents } from "./log-feed.ts";
@@ -53,12 +51,11 @@ const current = new WeakMap<Edge, { route: InternalRoute; dashboard: Dashboard }
  *
  * @example
  * const engine = await startEngine({ port: 0 });
- * const dashboard = registerDashboard(engine.edge, engine.context, { stack: defineStack() });
+ * const dashboard = registerDashboard(engine, { stack: defineStack() });
  * // open `${engine.endpoint}/_pipeline/`; on shutdown: dashboard.close(); await engine.stop();
  */
 export function registerDashboard(
-  edge: Edge,
-  context: EngineContext,
+  { edge, context, apis }: EnginePluginHost,
   options: DashboardOptions = {},
 ): Dashboard {
   const stack = options.stack ?? defineStack({ region: context.region, accountId: context.accountId });
@@ -79,11 +76,12 @@ export function registerDashboard(
     });
     return clients;
   };
+  const failedEvents = onFailureQueueSource(aws, stack);
   let healthInFlight: Promise<HealthReport> | undefined;
   const health = () => {
     healthInFlight ??= checkStackHealth(aws(), stack, {
       artifactPath: options.artifactPath,
-      runtime: context.internal.lambda?.runtimes()[stack.runtime],
+      runtime: apis.lambda.runtimes()[stack.runtime],
     }).finally(() => {
       healthInFlight = undefined;
     });
@@ -98,6 +96,10 @@ export function registerDashboard(
     if (event.type === "log" && event.group === stack.logGroupName) {
       hub.send("log", { stream: event.stream, events: event.events, at });
     }
+    // The failed event is in the on-failure queue only once Lambda's send completes, after `async.failed`.
+    if (event.type === "async.destination" && event.functionName === stack.functionName) {
+      hub.send("failed", { at });
+    }
   };
   // Before S3 → Lambda delivery's own listener, so a row exists before its first delivery is queued.
   context.events.prependListener("objectCreated", onObjectCreated);
@@ -109,8 +111,7 @@ export function registerDashboard(
       kind: "engine",
       label: `embedded engine at ${context.endpoint()}`,
       writable: true,
-      failedNote:
-        "Asynchronous invocations that failed after all retries (a DLQ on AWS). Re-drive queues one again.",
+      failedNote: FAILED_EVENTS_NOTE,
     }),
     imageOrigin: () => new URL(context.endpoint()).origin,
     rows: () => model.rows(),
@@ -120,16 +121,11 @@ export function registerDashboard(
       group: stack.logGroupName,
       events: await recentLogEvents(aws(), stack.logGroupName, { limit: logLimit }),
     }),
-    failed: async () => listFailedEvents(context),
+    failed: () => failedEvents.failed(),
     upload: (file) => uploadObject(aws(), stack, file),
+    // The re-drive's invocation reaches the flow through the engine's own events and log lines.
     redrive: async (id) => {
-      try {
-        redriveFailedEvent(context, id);
-      } catch (error) {
-        if (error instanceof ControlRequestError)
-          throw new DashboardRequestError(error.status, error.message);
-        throw error;
-      }
+      await failedEvents.redrive(id);
     },
   };
   let closed = false;
@@ -190,9 +186,10 @@ export function dashboardPlugin(options: DashboardPluginOptions = {}): EnginePlu
   const { stack, ...rest } = options;
   return {
     name: "dashboard",
-    start: ({ edge, context }) => {
+    start: (host) => {
+      const { context } = host;
       // The dashboard resolves its clients on first use, so it may register before the edge listens.
-      const dashboard = registerDashboard(edge, context, {
+      const dashboard = registerDashboard(host, {
         ...rest,
         stack: defineStack({ ...stack, region: context.region, accountId: context.accountId }),
       });

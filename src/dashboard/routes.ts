@@ -1,8 +1,8 @@
 import type { IncomingMessage } from "node:http";
-import type { FailedEventView } from "../engine/control.ts";
 import type { InternalRoute } from "../engine/edge.ts";
-import { jsonResponse } from "../engine/protocol.ts";
+import { jsonResponse } from "../engine/service/index.ts";
 import type { ServiceResponse } from "../engine/types.ts";
+import type { FailedEvent } from "../pipeline/failed-events.ts";
 import type { LogEvent } from "../pipeline/logs.ts";
 import type { Stack } from "../stack/spec.ts";
 import { CSRF_HEADER } from "./csrf.ts";
@@ -41,7 +41,7 @@ export interface DashboardBackend {
   health(): Promise<HealthReport>;
   records(): Promise<RecordsPage>;
   logs(): Promise<{ group: string; events: LogEvent[] }>;
-  failed(): Promise<FailedEventView[]>;
+  failed(): Promise<FailedEvent[]>;
   upload(file: { name: string; body: Buffer; contentType?: string }): Promise<UploadResult>;
   /** Re-drives one failed event; throws a DashboardRequestError (404) when there is none with that id. */
   redrive(id: string): Promise<void>;

@@ -1,5 +1,4 @@
-import { jsonError } from "./protocol.ts";
-import type { Caller, ServiceResponse } from "./types.ts";
+import type { Caller } from "./types.ts";
 
 /**
  * The sentence AWS services use when an identity policy does not allow a call, e.g.
@@ -20,20 +19,4 @@ export function notAuthorizedMessage(
       : `because no identity-based policy allows the ${action} action`;
   const shown = options.quoteResource ? `"${resource}"` : resource;
   return `User: ${caller.arn} is not authorized to perform: ${action} on resource: ${shown} ${why}`;
-}
-
-/** The JSON-protocol services' (DynamoDB, CloudWatch Logs) answer to a denied call: 400 AccessDeniedException. */
-export function jsonAccessDenied(
-  caller: Caller,
-  action: string,
-  resource: string,
-  reason: "explicit-deny" | "implicit-deny",
-  errorPrefix: string,
-): ServiceResponse {
-  return jsonError(
-    400,
-    "AccessDeniedException",
-    notAuthorizedMessage(caller, action, resource, reason),
-    errorPrefix,
-  );
 }

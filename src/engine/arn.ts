@@ -64,3 +64,8 @@ export function s3Arn(bucket: string | undefined, key?: string): string {
   if (bucket === undefined) return "arn:aws:s3:::*";
   return key === undefined ? `arn:aws:s3:::${bucket}` : `arn:aws:s3:::${bucket}/${key}`;
 }
+
+/** `arn:aws:sqs:<region>:<account>:<queue>` */
+export function sqsQueueArn(region: string, accountId: string, queueName: string): string {
+  return `arn:aws:sqs:${region}:${accountId}:${queueName}`;
+}

@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { accountRootArn, assumedRoleArn } from "./arn.ts";
-import type { InternalApis } from "./internal.ts";
 import type { Authorizer, Caller, FaultOptions, ObjectCreatedEvent } from "./types.ts";
 
 /** Engine-wide events; services publish, others subscribe (S3 -> Lambda delivery, dashboard). */
@@ -29,15 +28,8 @@ export class CredentialStore {
     roleArn: string,
     sessionName: string,
   ): { accessKeyId: string; secretAccessKey: string; sessionToken: string } {
-    const roleName = roleArn.split("/").pop() ?? roleArn;
     const accessKeyId = `ASIA${randomBytes(8).toString("hex").toUpperCase()}`;
-    const caller: Caller = {
-      accessKeyId,
-      accountId: this.#accountId,
-      arn: assumedRoleArn(this.#accountId, roleName, sessionName),
-      role: { roleName, roleArn, sessionName },
-    };
-    this.#byAccessKey.set(accessKeyId, caller);
+    this.#byAccessKey.set(accessKeyId, roleCaller(this.#accountId, roleArn, sessionName, accessKeyId));
     const secretAccessKey = randomBytes(20).toString("base64");
     this.#secrets.set(accessKeyId, secretAccessKey);
     return { accessKeyId, secretAccessKey, sessionToken: randomBytes(32).toString("base64") };
@@ -60,6 +52,25 @@ export class CredentialStore {
       arn: accountRootArn(this.#accountId),
     };
   }
+}
+
+/**
+ * The caller a role session is: what requests signed with the session's keys act as, and what a service acting
+ * as a role in-process (Lambda sending a failed event as the execution role) names.
+ */
+export function roleCaller(
+  accountId: string,
+  roleArn: string,
+  sessionName: string,
+  accessKeyId: string,
+): Caller {
+  const roleName = roleArn.split("/").pop() ?? roleArn;
+  return {
+    accessKeyId,
+    accountId,
+    arn: assumedRoleArn(accountId, roleName, sessionName),
+    role: { roleName, roleArn, sessionName },
+  };
 }
 
 /** Deterministic (seeded) fault decisions, so fault tests are reproducible. */
@@ -98,12 +109,16 @@ export interface EngineContext {
   readonly events: EngineEventBus;
   readonly credentials: CredentialStore;
   readonly faults: FaultInjector;
-  /** IAM enforcement; replaced by the IAM service when it starts. */
+  /**
+   * IAM enforcement: the IAM service's authorizer, or allow-all with `enforceIam: false`. `startEngine` builds
+   * the context with it once IAM exists; the other services only read it.
+   */
   authorizer: Authorizer;
-  /** In-process contracts between services (see internal.ts). */
-  readonly internal: InternalApis;
   /** Engine diagnostics (not function logs). */
   log(message: string): void;
 }
+
+/** The context before IAM exists: what the IAM service itself is created with. */
+export type EngineBase = Omit<EngineContext, "authorizer">;
 
 export const allowAll: Authorizer = { authorize: () => ({ allowed: true }) };

@@ -1,8 +1,7 @@
 import { decodeS3EventKey } from "../events/s3-event.ts";
-import type { EngineContext } from "./context.ts";
 import type { Edge } from "./edge.ts";
-import type { FailedEvent } from "./internal.ts";
-import { jsonResponse } from "./protocol.ts";
+import type { FailedEvent, LambdaInvokeApi } from "./lambda/contract.ts";
+import { jsonResponse } from "./service/index.ts";
 
 /**
  * The engine's control API: what the CLI (and scripts) ask of the engine itself rather than of an AWS service.
@@ -57,27 +56,28 @@ export function failedEventViews(events: FailedEvent[]): FailedEventView[] {
   return events.map(({ payload, ...event }) => ({ ...event, keys: eventObjectKeys(payload) })).reverse();
 }
 
+/** Where the control API finds failed events: Lambda's typed API. */
+export type FailedEventSource = Pick<LambdaInvokeApi, "listFailedEvents" | "redriveFailedEvent">;
+
 /** The failed asynchronous invocations the engine keeps, newest failure first. */
-export function listFailedEvents(context: EngineContext): FailedEventView[] {
-  return failedEventViews(context.internal.lambda?.listFailedEvents() ?? []);
+export function listFailedEvents(lambda: FailedEventSource): FailedEventView[] {
+  return failedEventViews(lambda.listFailedEvents());
 }
 
-/** Queues a failed event for asynchronous invocation again; a ControlRequestError (404, 503) when it cannot. */
-export function redriveFailedEvent(context: EngineContext, id: string): void {
-  const lambda = context.internal.lambda;
-  if (!lambda) throw new ControlRequestError(503, "the Lambda service is not running");
+/** Queues a failed event for asynchronous invocation again; a ControlRequestError (404) when there is none. */
+export function redriveFailedEvent(lambda: FailedEventSource, id: string): void {
   if (!lambda.redriveFailedEvent(id)) throw new ControlRequestError(404, `no failed event ${id}`);
 }
 
 /** Mounts the control API on the edge at CONTROL_PREFIX. */
-export function registerControlRoutes(edge: Edge, context: EngineContext): void {
+export function registerControlRoutes(edge: Edge, lambda: FailedEventSource): void {
   edge.addInternalRoute(CONTROL_PREFIX, async (request, url) => {
     const method = request.method === "HEAD" ? "GET" : (request.method ?? "GET");
     const path = url.pathname.slice(CONTROL_PREFIX.length);
     try {
       if (path === "/failed-events" || path === "/failed-events/") {
         if (method !== "GET") throw new ControlRequestError(405, `${method} ${url.pathname} is not allowed`);
-        return jsonResponse({ events: listFailedEvents(context) });
+        return jsonResponse({ events: listFailedEvents(lambda) });
       }
       const redrive = /^\/failed-events\/([^/]+)\/redrive$/.exec(path);
       if (redrive) {
@@ -85,7 +85,7 @@ export function registerControlRoutes(edge: Edge, context: EngineContext): void 
         if (request.headers[CONTROL_HEADER] !== "1")
           throw new ControlRequestError(403, `POST requests need the ${CONTROL_HEADER}: 1 header`);
         const id = decodeURIComponent(redrive[1] as string);
-        redriveFailedEvent(context, id);
+        redriveFailedEvent(lambda, id);
         return jsonResponse({ redriven: id }, 202);
       }
       throw new ControlRequestError(404, `${method} ${url.pathname} is not a control route`);

@@ -3,7 +3,6 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import type { EngineContext } from "./context.ts";
-import { jsonError, queryError, restJsonError, toXml } from "./protocol.ts";
 import {
   checkBrowserOrigin,
   corsHeaders,
@@ -13,6 +12,7 @@ import {
   isStateChangingGet,
 } from "./request-guard.ts";
 import { type BufferedBody, bodyLimit, internalRequestBytes } from "./request-limits.ts";
+import { jsonError, queryError, restJsonError, toXml } from "./service/index.ts";
 import { parseSigV4Scope } from "./sigv4.ts";
 import type { RequestHead, Service, ServiceRequest, ServiceResponse } from "./types.ts";
 
@@ -24,6 +24,7 @@ const targetPrefixes: Record<string, string> = {
   DynamoDB_20120810: "dynamodb",
   DynamoDBStreams_20120810: "dynamodb",
   Logs_20140328: "logs",
+  AmazonSQS: "sqs",
 };
 
 export interface EdgeSettings {

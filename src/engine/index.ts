@@ -1,6 +1,12 @@
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
-import { allowAll, CredentialStore, type EngineContext, EngineEventBus, FaultInjector } from "./context.ts";
+import {
+  CredentialStore,
+  type EngineBase,
+  type EngineContext,
+  EngineEventBus,
+  FaultInjector,
+} from "./context.ts";
 import { registerControlRoutes } from "./control.ts";
 import { createDynamoDbService } from "./dynamodb/index.ts";
 import { DEFAULT_BODY_IDLE_TIMEOUT_MS, DEFAULT_HEADERS_TIMEOUT_MS, Edge } from "./edge.ts";
@@ -16,14 +22,15 @@ import {
 import { createLambdaService } from "./lambda/index.ts";
 import { createLogsService } from "./logs/index.ts";
 import type { EngineOptions } from "./options.ts";
-import { startPlugins } from "./plugin.ts";
+import { type EngineApis, startPlugins } from "./plugin.ts";
 import { guardSettings } from "./request-guard.ts";
 import { createS3Service } from "./s3/index.ts";
+import { createSqsService } from "./sqs/index.ts";
 import { createStsService } from "./sts/index.ts";
 import type { Service } from "./types.ts";
 
 export type { EngineOptions } from "./options.ts";
-export type { EnginePlugin, EnginePluginHost, StartedPlugin } from "./plugin.ts";
+export type { EngineApis, EnginePlugin, EnginePluginHost, StartedPlugin } from "./plugin.ts";
 
 export const DEFAULT_ENGINE_PORT = 4566;
 export const DEFAULT_ACCOUNT_ID = "000000000000";
@@ -36,6 +43,8 @@ export interface Engine {
   readonly port: number;
   readonly context: EngineContext;
   readonly edge: Edge;
+  /** The typed in-process APIs the services offer (what the services themselves were wired with). */
+  readonly apis: EngineApis;
   /** Marks LocalStack-style init as completed (`/_localstack/init/ready`). */
   markReady(): void;
   /**
@@ -59,7 +68,7 @@ export class EngineStartError extends Error {
 
 /**
  * Starts the embedded, LocalStack-compatible engine: one edge on loopback serving S3, DynamoDB, STS, IAM,
- * Lambda and CloudWatch Logs.
+ * Lambda, CloudWatch Logs and SQS.
  *
  * @example
  * const engine = await startEngine({ port: 0 });
@@ -72,7 +81,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
   const dataDir = options.dataDir ? resolve(options.dataDir) : undefined;
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   let endpoint = "";
-  const context: EngineContext = {
+  const base: EngineBase = {
     accountId,
     region,
     endpoint: () => endpoint,
@@ -80,11 +89,14 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     events: new EngineEventBus(),
     credentials: new CredentialStore(accountId),
     faults: new FaultInjector(options.faults),
-    authorizer: allowAll,
-    internal: {},
     log: options.log ?? (() => undefined),
   };
   const resolvedOptions: EngineOptions = { ...options, dataDir, accountId, region };
+  // IAM is the authorizer every other service checks callers with, so it is made first, from the base context.
+  const iam = await createIamService(base, resolvedOptions).catch((cause: unknown) => {
+    throw startError(cause, options.port);
+  });
+  const context: EngineContext = { ...base, authorizer: iam.authorizer };
   const edge = new Edge(context, {
     guard: guardSettings({
       boundHost: options.host ?? "127.0.0.1",
@@ -98,35 +110,42 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
   const init = new InitState();
   const stopping = new AbortController();
   const services: Service[] = [];
+  const run = <T extends Service>(service: T): T => {
+    services.push(service);
+    edge.addService(service);
+    return service;
+  };
   let stopPlugins = async (): Promise<void> => undefined;
   const stopServices = async () => {
     // Reverse creation order: S3 stops emitting events, then Lambda stops invoking, before what they call closes.
     for (const service of [...services].reverse()) await service.close?.();
   };
   try {
-    // Order matters: IAM and Logs register their internal APIs before Lambda and S3 use them.
-    for (const create of [
-      createIamService,
-      createStsService,
-      createLogsService,
-      createDynamoDbService,
-      createLambdaService,
-      createS3Service,
-    ]) {
-      const service = await create(context, resolvedOptions);
-      services.push(service);
-      edge.addService(service);
-    }
+    // Each service gets the typed APIs it declares it needs; what it needs is created before it.
+    run(iam.service);
+    run(await createStsService(context, resolvedOptions, { iam: iam.api }));
+    const logs = await createLogsService(context, resolvedOptions);
+    run(logs.service);
+    run(await createDynamoDbService(context, resolvedOptions));
+    const sqs = run(await createSqsService(context, resolvedOptions, { iam: iam.api }));
+    const lambda = await createLambdaService(context, resolvedOptions, {
+      iam: iam.api,
+      logs: logs.api,
+      queues: sqs.queueSender,
+    });
+    run(lambda.service);
+    run(await createS3Service(context, resolvedOptions, { lambda: lambda.api, sqs: sqs.queueSender }));
+    const apis: EngineApis = { iam: iam.api, logs: logs.api, lambda: lambda.api, sqs: sqs.queueSender };
     registerHealthRoutes(edge, init, () => ({
       dynamodb_backend: resolvedOptions.dynamodbBackend ?? "dynalite",
       enforce_iam: resolvedOptions.enforceIam !== false,
       persistence: dataDir ?? false,
       // Which Node runs each Node.js runtime, and which are emulated on the engine's own Node.
-      lambda_runtimes: context.internal.lambda?.runtimes() ?? {},
+      lambda_runtimes: lambda.api.runtimes(),
     }));
-    registerControlRoutes(edge, context);
+    registerControlRoutes(edge, lambda.api);
     // Plugins (the dashboard under `pipeline up`) mount their routes before the edge listens.
-    stopPlugins = await startPlugins(options.plugins ?? [], { edge, context });
+    stopPlugins = await startPlugins(options.plugins ?? [], { edge, context, apis });
     const port = await edge.listen(options.port ?? DEFAULT_ENGINE_PORT, options.host ?? "127.0.0.1");
     endpoint = `http://127.0.0.1:${port}`;
     return {
@@ -134,6 +153,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
       port,
       context,
       edge,
+      apis,
       markReady: () => init.complete(),
       runReadyHooks: async (initDir, hookOptions = {}) =>
         runStageScripts(init, "READY", await findStageScripts(initDir, "READY"), {
@@ -152,12 +172,16 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
   } catch (cause) {
     await stopPlugins();
     await stopServices().catch(() => undefined);
-    const message =
-      (cause as NodeJS.ErrnoException).code === "EADDRINUSE"
-        ? `port ${options.port ?? DEFAULT_ENGINE_PORT} is already in use`
-        : cause instanceof Error
-          ? cause.message
-          : String(cause);
-    throw new EngineStartError(`engine could not start: ${message}`, { cause });
+    throw startError(cause, options.port);
   }
+}
+
+function startError(cause: unknown, port: number | undefined): EngineStartError {
+  const message =
+    (cause as NodeJS.ErrnoException).code === "EADDRINUSE"
+      ? `port ${port ?? DEFAULT_ENGINE_PORT} is already in use`
+      : cause instanceof Error
+        ? cause.message
+        : String(cause);
+  return new EngineStartError(`engine could not start: ${message}`, { cause });
 }

@@ -1,10 +1,26 @@
 import type { EngineContext } from "./context.ts";
 import type { Edge } from "./edge.ts";
+import type { IamApi } from "./iam/contract.ts";
+import type { LambdaInvokeApi } from "./lambda/contract.ts";
+import type { LogWriter } from "./logs/contract.ts";
+import type { QueueSender } from "./sqs/contract.ts";
 
-/** What a plugin gets from the engine: the edge to mount its routes on, and the context (events, log, endpoint). */
+/** The typed in-process APIs the engine's services offer, as `startEngine` wired them. */
+export interface EngineApis {
+  readonly iam: IamApi;
+  readonly logs: LogWriter;
+  readonly lambda: LambdaInvokeApi;
+  readonly sqs: QueueSender;
+}
+
+/**
+ * What a plugin gets from the engine: the edge to mount its routes on, the context (events, log, endpoint), and
+ * the services' typed APIs.
+ */
 export interface EnginePluginHost {
   readonly edge: Edge;
   readonly context: EngineContext;
+  readonly apis: EngineApis;
 }
 
 /** A started plugin; `stop` runs on engine stop, before the edge closes (so open streams can end first). */
@@ -15,7 +31,7 @@ export interface StartedPlugin {
 /**
  * An extension its host composes into the engine: the engine never imports one. A plugin mounts internal routes
  * under a prefix of its own with `edge.addInternalRoute` and listens to `context.events`; it reaches services
- * only through what the context exposes. `pipeline up` adds the dashboard this way.
+ * only through the typed APIs the host gives it. `pipeline up` adds the dashboard this way.
  *
  * @example
  * const hello: EnginePlugin = {

@@ -162,7 +162,7 @@ const readOnlyQueryAction = /^(Get|List|Simulate|Generate|Decode)[A-Z]/;
  */
 export function isStateChangingGet(method: string, service: string, query: URLSearchParams): boolean {
   if (method !== "GET" && method !== "HEAD") return false;
-  if (service !== "iam" && service !== "sts") return false;
+  if (service !== "iam" && service !== "sts" && service !== "sqs") return false;
   const action = query.get("Action");
   return action !== null && !readOnlyQueryAction.test(action);
 }

@@ -12,6 +12,16 @@ export interface Caller {
   role?: { roleName: string; roleArn: string; sessionName: string };
 }
 
+/**
+ * Who one service calls another as: a signed caller (a function's execution role sending to its on-failure queue)
+ * or a service principal on behalf of a resource (S3 invoking a function for a bucket), which the target checks
+ * against its resource policy with `aws:SourceArn` and `aws:SourceAccount`. The same shape as SQS's
+ * `QueueSenderIdentity` (sqs/contract.ts).
+ */
+export type CallingPrincipal =
+  | { kind: "caller"; caller: Caller }
+  | { kind: "service"; service: string; sourceArn: string; sourceAccount: string };
+
 /** The request line and headers: all that routing, the request guard and body limits look at. */
 export interface RequestHead {
   method: string;

@@ -17,9 +17,28 @@ export function validationMessage(
   value: string | number | null | undefined,
   constraintText?: string,
 ): string {
-  const quoted = value === undefined ? "Value" : value === null ? "Value null" : `Value '${value}'`;
-  const tail = constraintText === undefined ? "" : `: ${constraintText}`;
-  return `1 validation error detected: ${quoted} at '${member}' failed to satisfy constraint${tail}`;
+  return validationMessages([{ member, value, constraint: constraintText }]);
+}
+
+/** One member that failed its constraint; `value` and `constraint` as for `validationMessage`. */
+export interface Violation {
+  member: string;
+  value: string | number | null | undefined;
+  constraint?: string | undefined;
+}
+
+/**
+ * AWS's message for several violations at once, in input order:
+ * `2 validation errors detected: Value null at 'a' failed to satisfy constraint: ...; Value 'x' at 'b' ...`.
+ */
+export function validationMessages(violations: readonly Violation[]): string {
+  const count = violations.length;
+  const parts = violations.map(({ member, value, constraint: text }) => {
+    const quoted = value === undefined ? "Value" : value === null ? "Value null" : `Value '${value}'`;
+    const tail = text === undefined ? "" : `: ${text}`;
+    return `${quoted} at '${member}' failed to satisfy constraint${tail}`;
+  });
+  return `${count} validation error${count === 1 ? "" : "s"} detected: ${parts.join("; ")}`;
 }
 
 /** The constraint texts AWS writes after "failed to satisfy constraint: ". */
@@ -31,4 +50,6 @@ export const constraint = {
   between: (min: number, max: number): string => `Member must have value between ${min} and ${max}`,
   minLength: (min: number): string => `Member must have length greater than or equal to ${min}`,
   maxLength: (max: number): string => `Member must have length less than or equal to ${max}`,
+  atLeast: (min: number): string => `Member must have value greater than or equal to ${min}`,
+  atMost: (max: number): string => `Member must have value less than or equal to ${max}`,
 } as const;

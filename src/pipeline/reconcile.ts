@@ -1,7 +1,7 @@
-import { InvokeCommand } from "@aws-sdk/client-lambda";
 import type { AwsClients } from "../aws/clients.ts";
 import type { Stack } from "../stack/spec.ts";
 import { type ConsistencyReport, compareObjectsAndRecords, type StoredObject } from "./consistency.ts";
+import { invokeSynchronously } from "./invoke.ts";
 import { listObjectVersions } from "./objects.ts";
 import { scanRecords } from "./records.ts";
 import { syntheticObjectCreatedEvent } from "./synthetic-event.ts";
@@ -38,25 +38,5 @@ export async function redriveObject(
     configurationId: stack.notification.id,
     ...(object.versionId ? { versionId: object.versionId } : {}),
   });
-  const response = await clients.lambda.send(
-    new InvokeCommand({
-      FunctionName: stack.functionName,
-      InvocationType: "RequestResponse",
-      Payload: Buffer.from(JSON.stringify(event)),
-    }),
-  );
-  const requestId = response.$metadata.requestId;
-  const id = requestId ? { requestId } : {};
-  if (response.FunctionError) {
-    const payload = response.Payload ? Buffer.from(response.Payload).toString("utf8") : "";
-    let message = payload;
-    try {
-      const parsed = JSON.parse(payload) as { errorType?: string; errorMessage?: string };
-      message = `${parsed.errorType ?? "Error"}: ${parsed.errorMessage ?? ""}`;
-    } catch {
-      // keep the raw payload
-    }
-    return { object, ok: false, error: message, ...id };
-  }
-  return { object, ok: true, ...id };
+  return { object, ...(await invokeSynchronously(clients, stack, event)) };
 }

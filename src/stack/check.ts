@@ -8,6 +8,7 @@ import {
   policiesEqual,
 } from "./compare.ts";
 import type { Stack } from "./spec.ts";
+import { allowsSendTo, isSendToQueue, sqsGrants } from "./sqs-grants.ts";
 
 /** What the stack looks like on a target, as read by `observeStack`; `null` means "does not exist". */
 export interface ObservedStack {
@@ -38,6 +39,15 @@ export interface ObservedStack {
   } | null;
   resourcePolicyStatements: unknown[] | null;
   logGroup: { retentionInDays?: number } | null;
+  onFailureQueue: {
+    arn: string;
+    retentionSeconds: number;
+    /** ApproximateNumberOfMessages: failed events waiting to be re-driven. */
+    messages: number;
+    /** The queue's own access policy, if it has one (null when none). */
+    policy: unknown;
+  } | null;
+  eventInvokeConfig: { maximumRetryAttempts?: number; onFailure?: string; onSuccess?: string } | null;
 }
 
 /** One verify item: the seed lab's evidence numbers, what was seen, what is wanted, and how to look by hand. */
@@ -178,6 +188,13 @@ export function checkStack(
     if (extra.length) policyProblems.push(`extra inline policies: ${extra.join(", ")}`);
     if (role.attachedPolicyArns.length)
       policyProblems.push(`attached policies: ${role.attachedPolicyArns.join(", ")}`);
+    const widerOnSqs = sqsGrants(Object.values(role.inlinePolicies)).filter(
+      (g) => !isSendToQueue(g, stack.arns.onFailureQueue),
+    );
+    if (widerOnSqs.length)
+      policyProblems.unshift(
+        `role may ${widerOnSqs.map((g) => `${g.action} on ${g.resource}`).join(", ")} beyond sqs:SendMessage to ${stack.onFailureQueue.name}`,
+      );
   }
   add({
     id: "least-privilege",
@@ -186,8 +203,8 @@ export function checkStack(
     ok: policyProblems.length === 0,
     observed: policyProblems.length
       ? policyProblems.join("; ")
-      : "dynamodb:PutItem on table, s3:GetObject and s3:GetObjectVersion on bucket/*, logs on own group",
-    expected: `only ${stack.policyName}: dynamodb:PutItem ${stack.arns.table}; s3:GetObject, s3:GetObjectVersion ${stack.arns.bucketObjects}; logs on ${stack.logGroupName}`,
+      : "dynamodb:PutItem on table, s3:GetObject and s3:GetObjectVersion on bucket/*, logs on own group, sqs:SendMessage on own queue",
+    expected: `only ${stack.policyName}: dynamodb:PutItem ${stack.arns.table}; s3:GetObject, s3:GetObjectVersion ${stack.arns.bucketObjects}; logs on ${stack.logGroupName}; sqs:SendMessage ${stack.arns.onFailureQueue}`,
     command: `aws iam get-role-policy --role-name ${stack.roleName} --policy-name ${stack.policyName} ${ep}`,
   });
 
@@ -225,6 +242,47 @@ export function checkStack(
         : statements.map((s) => JSON.stringify(canonicalPolicy(s))).join("; "),
     expected: `Allow s3.amazonaws.com lambda:InvokeFunction if ArnLike aws:SourceArn ${stack.arns.bucket} and StringEquals aws:SourceAccount ${stack.accountId}`,
     command: `aws lambda get-policy --function-name ${stack.functionName} ${ep}`,
+  });
+
+  const queue = observed.onFailureQueue;
+  const retention = stack.onFailureQueue.messageRetentionSeconds;
+  add({
+    id: "on-failure-queue",
+    evidence: "15",
+    title: `On-failure queue: exists, keeps failed events ${retention / 86_400} days, no queue policy`,
+    ok:
+      queue !== null &&
+      queue.arn === stack.arns.onFailureQueue &&
+      queue.retentionSeconds === retention &&
+      queue.policy === null,
+    observed: queue
+      ? `${queue.arn}, retention ${queue.retentionSeconds} s, ${queue.messages} failed events${queue.policy === null ? "" : ", has a queue policy"}`
+      : "missing",
+    expected: `${stack.arns.onFailureQueue}, retention ${retention} s, no queue policy`,
+    command: `aws sqs get-queue-attributes --queue-url "$(aws sqs get-queue-url --queue-name ${stack.onFailureQueue.name} --query QueueUrl --output text ${ep})" --attribute-names All ${ep}`,
+  });
+
+  const invokeConfig = observed.eventInvokeConfig;
+  const wanted = stack.eventInvokeConfig;
+  const maySend = sqsGrants(role ? Object.values(role.inlinePolicies) : []).some((g) =>
+    allowsSendTo(g, stack.arns.onFailureQueue),
+  );
+  add({
+    id: "on-failure-destination",
+    evidence: "16",
+    title: `Failed async events go to the queue after ${wanted.maximumRetryAttempts} retries; the role may send there`,
+    ok:
+      invokeConfig?.onFailure === wanted.onFailureDestination &&
+      invokeConfig.maximumRetryAttempts === wanted.maximumRetryAttempts &&
+      invokeConfig.onSuccess === undefined &&
+      maySend,
+    observed: `${
+      invokeConfig
+        ? `retries ${invokeConfig.maximumRetryAttempts ?? "default"}, on failure -> ${invokeConfig.onFailure ?? "nothing"}${invokeConfig.onSuccess ? `, on success -> ${invokeConfig.onSuccess}` : ""}`
+        : "no event invoke config"
+    }; role ${maySend ? "may" : "may not"} send to the queue`,
+    expected: `retries ${wanted.maximumRetryAttempts}, on failure -> ${wanted.onFailureDestination}; role may sqs:SendMessage there`,
+    command: `aws lambda get-function-event-invoke-config --function-name ${stack.functionName} ${ep}`,
   });
 
   return results;

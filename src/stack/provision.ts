@@ -50,6 +50,8 @@ import {
   policiesEqual,
 } from "./compare.ts";
 import { ProvisionError } from "./errors.ts";
+import { ensureEventInvokeConfig, ensureOnFailureQueue } from "./on-failure-queue.ts";
+import { IAM_PROPAGATION_WINDOW_MS, retryWithinWindow } from "./retry-window.ts";
 import { type Stack, tableDefinition } from "./spec.ts";
 
 export type StepAction = "created" | "updated" | "unchanged";
@@ -185,6 +187,10 @@ export async function provisionStack(options: ProvisionOptions): Promise<StepRes
     return existed ? "updated" : "created";
   });
 
+  await run("on-failure-queue", stack.onFailureQueue.name, () =>
+    ensureOnFailureQueue(clients, stack, { realAws: options.realAws }),
+  );
+
   let roleCreated = false;
   await run("role", stack.roleName, async () => {
     try {
@@ -314,6 +320,10 @@ export async function provisionStack(options: ProvisionOptions): Promise<StepRes
     return changes.length === 0 ? "unchanged" : ["updated", changes.join(", ")];
   });
 
+  await run("event-invoke-config", stack.functionName, () =>
+    ensureEventInvokeConfig(clients, stack, { realAws: options.realAws }),
+  );
+
   await run("invoke-permission", stack.invokePermission.statementId, async () => {
     let statements: unknown[] = [];
     try {
@@ -406,23 +416,18 @@ function normalizeNotification(
   return { arn: config?.LambdaFunctionArn, events: [...(config?.Events ?? [])].sort(), rules };
 }
 
-/** IAM is eventually consistent on AWS: a new role can take ~10 s before Lambda may assume it. */
+/** Lambda refuses a role it cannot assume yet ("The role defined for the function cannot be assumed by Lambda"). */
+const roleNotAssumableYet = (error: unknown) =>
+  errorName(error) === "InvalidParameterValueException" && /assumed/i.test(String((error as Error).message));
+
 async function createFunctionWithRetry(
   clients: AwsClients,
   input: ConstructorParameters<typeof CreateFunctionCommand>[0],
   expectPropagationDelay: boolean,
 ): Promise<void> {
-  const deadline = Date.now() + (expectPropagationDelay ? 60_000 : 0);
-  for (;;) {
-    try {
-      await clients.lambda.send(new CreateFunctionCommand(input));
-      return;
-    } catch (error) {
-      const propagating =
-        errorName(error) === "InvalidParameterValueException" &&
-        /assumed/i.test(String((error as Error).message));
-      if (!propagating || Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 3000));
-    }
-  }
+  await retryWithinWindow(
+    () => clients.lambda.send(new CreateFunctionCommand(input)),
+    roleNotAssumableYet,
+    expectPropagationDelay ? IAM_PROPAGATION_WINDOW_MS : 0,
+  );
 }

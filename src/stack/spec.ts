@@ -6,6 +6,7 @@ import {
   logGroupResourceArn,
   logStreamArn,
   s3Arn,
+  sqsQueueArn,
 } from "../engine/arn.ts";
 
 /**
@@ -24,6 +25,13 @@ export const UPLOAD_PREFIX = "uploads/";
 export const NOTIFICATION_ID = "image-uploads-ingest";
 export const PERMISSION_STATEMENT_ID = "AllowS3InvokeFromUploadsBucket";
 export const LOG_RETENTION_DAYS = 14;
+/**
+ * How long the on-failure queue keeps a failed event: SQS's maximum, 14 days, so a failure on a Friday can still
+ * be re-driven after a holiday (the default, 4 days, cannot).
+ */
+export const ON_FAILURE_RETENTION_SECONDS = 14 * 24 * 60 * 60;
+/** Retries of an asynchronous invocation after the first attempt, as AWS's default (and its maximum). */
+export const ASYNC_MAXIMUM_RETRY_ATTEMPTS = 2;
 
 export interface StackNames {
   bucket: string;
@@ -66,6 +74,7 @@ export interface Stack extends StackSettings {
     function: string;
     logGroup: string;
     logStreams: string;
+    onFailureQueue: string;
   };
   logGroupName: string;
   logRetentionDays: number;
@@ -86,6 +95,13 @@ export interface Stack extends StackSettings {
     events: string[];
     prefix: string;
   };
+  /**
+   * The SQS queue the function's failed asynchronous invocations go to (its on-failure destination), with AWS's
+   * invocation record as the message body; `pipeline failed` reads and re-drives it on every target.
+   */
+  onFailureQueue: { name: string; messageRetentionSeconds: number };
+  /** The function's asynchronous invocation configuration (PutFunctionEventInvokeConfig). */
+  eventInvokeConfig: { maximumRetryAttempts: number; onFailureDestination: string };
   tableKeys: { partitionKey: "PK"; sortKey: "SK"; billingMode: "PAY_PER_REQUEST" };
 }
 
@@ -136,6 +152,8 @@ export function settingsFromEnvironment(env: Record<string, string | undefined>)
 export function defineStack(overrides: Partial<StackSettings> = {}): Stack {
   const s: StackSettings = { ...LOCAL_DEFAULTS, ...overrides };
   const logGroupName = `/aws/lambda/${s.functionName}`;
+  // Derived from the function's name, so `--function other` gets a queue of its own.
+  const onFailureQueueName = `${s.functionName}-failures`;
   const arns = {
     bucket: s3Arn(s.bucket),
     bucketObjects: s3Arn(s.bucket, "*"),
@@ -144,6 +162,7 @@ export function defineStack(overrides: Partial<StackSettings> = {}): Stack {
     function: lambdaFunctionArn(s.region, s.accountId, s.functionName),
     logGroup: logGroupResourceArn(s.region, s.accountId, logGroupName),
     logStreams: logStreamArn(s.region, s.accountId, logGroupName, "*"),
+    onFailureQueue: sqsQueueArn(s.region, s.accountId, onFailureQueueName),
   };
   return {
     ...s,
@@ -187,6 +206,13 @@ export function defineStack(overrides: Partial<StackSettings> = {}): Stack {
           Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
           Resource: arns.logStreams,
         },
+        {
+          // Lambda sends the on-failure destination's message with the function's execution role.
+          Sid: "SendFailedEventsToOnFailureQueue",
+          Effect: "Allow",
+          Action: "sqs:SendMessage",
+          Resource: arns.onFailureQueue,
+        },
       ],
     },
     invokePermission: {
@@ -197,6 +223,11 @@ export function defineStack(overrides: Partial<StackSettings> = {}): Stack {
       sourceAccount: s.accountId,
     },
     notification: { id: NOTIFICATION_ID, events: ["s3:ObjectCreated:*"], prefix: s.uploadPrefix },
+    onFailureQueue: { name: onFailureQueueName, messageRetentionSeconds: ON_FAILURE_RETENTION_SECONDS },
+    eventInvokeConfig: {
+      maximumRetryAttempts: ASYNC_MAXIMUM_RETRY_ATTEMPTS,
+      onFailureDestination: arns.onFailureQueue,
+    },
     tableKeys: { partitionKey: "PK", sortKey: "SK", billingMode: "PAY_PER_REQUEST" },
   };
 }
@@ -229,6 +260,11 @@ export function stackShellEnvironment(stack: Stack): Record<string, string> {
     PIPELINE_TRUST_POLICY: JSON.stringify(stack.trustPolicy),
     PIPELINE_EXECUTION_POLICY: JSON.stringify(stack.executionPolicy),
     PIPELINE_FUNCTION_ENVIRONMENT: JSON.stringify({ Variables: stack.environment }),
+    PIPELINE_ON_FAILURE_QUEUE: stack.onFailureQueue.name,
+    PIPELINE_ON_FAILURE_QUEUE_ARN: stack.arns.onFailureQueue,
+    PIPELINE_ON_FAILURE_QUEUE_ATTRIBUTES: JSON.stringify(onFailureQueueAttributes(stack)),
+    PIPELINE_ASYNC_MAXIMUM_RETRY_ATTEMPTS: String(stack.eventInvokeConfig.maximumRetryAttempts),
+    PIPELINE_DESTINATION_CONFIG: JSON.stringify(destinationConfig(stack)),
     PIPELINE_NOTIFICATION_CONFIGURATION: JSON.stringify({
       LambdaFunctionConfigurations: [
         {
@@ -260,4 +296,14 @@ export function tableDefinition(stack: Stack) {
       { AttributeName: sortKey, KeyType: "RANGE" as const },
     ],
   };
+}
+
+/** CreateQueue/SetQueueAttributes attributes of the on-failure queue (SQS takes every attribute as a string). */
+export function onFailureQueueAttributes(stack: Stack): { MessageRetentionPeriod: string } {
+  return { MessageRetentionPeriod: String(stack.onFailureQueue.messageRetentionSeconds) };
+}
+
+/** The `DestinationConfig` of PutFunctionEventInvokeConfig: failures to the on-failure queue, no success destination. */
+export function destinationConfig(stack: Stack): { OnFailure: { Destination: string } } {
+  return { OnFailure: { Destination: stack.eventInvokeConfig.onFailureDestination } };
 }

@@ -16,10 +16,12 @@ import {
   ListObjectVersionsCommand,
   PutBucketNotificationConfigurationCommand,
 } from "@aws-sdk/client-s3";
+import { DeleteQueueCommand, GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import type { AwsClients } from "../aws/clients.ts";
 import { isNotFoundError } from "../aws/errors.ts";
 import { isOurNotification } from "./compare.ts";
 import { TeardownError } from "./errors.ts";
+import { onFailureQueueUrl } from "./on-failure-queue.ts";
 import type { Stack } from "./spec.ts";
 
 export type TeardownAction = "deleted" | "absent" | "kept";
@@ -32,8 +34,9 @@ export interface TeardownResult {
 }
 
 /**
- * Removes the stack in safe order: notification first (no new events), then function, role, log group and,
- * unless `keepData` (the seed's "hibernate"), table and bucket with every object version. Idempotent.
+ * Removes the stack in safe order: notification first (no new events), then function (its event invoke config
+ * goes with it), role and, unless `keepData` (the seed's "hibernate"), log group, on-failure queue with the failed
+ * events it holds, table and bucket with every object version. Idempotent.
  */
 export async function teardownStack(options: {
   clients: AwsClients;
@@ -109,6 +112,18 @@ export async function teardownStack(options: {
     if (options.keepData) return "kept";
     await clients.logs.send(new DeleteLogGroupCommand({ logGroupName: stack.logGroupName }));
     return "deleted";
+  });
+
+  await run("on-failure-queue", stack.onFailureQueue.name, async () => {
+    const url = await onFailureQueueUrl(clients, stack);
+    if (!url) return "absent";
+    const { Attributes = {} } = await clients.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["ApproximateNumberOfMessages"] }),
+    );
+    const held = `${Attributes.ApproximateNumberOfMessages ?? "?"} failed events`;
+    if (options.keepData) return ["kept", held];
+    await clients.sqs.send(new DeleteQueueCommand({ QueueUrl: url }));
+    return ["deleted", `${held} dropped`];
   });
 
   await run("table", stack.table, async () => {

@@ -42,6 +42,7 @@ describe("CLI: pipeline down", () => {
       function: "deleted",
       role: "deleted",
       "log-group": "kept",
+      "on-failure-queue": "kept",
       table: "kept",
       bucket: "kept",
     });
@@ -69,6 +70,7 @@ describe("CLI: pipeline down", () => {
       "function",
       "role",
       "log-group",
+      "on-failure-queue",
       "table",
       "bucket",
     ]);

@@ -41,8 +41,8 @@ describe.each(dynamoDbBackends)("CLI: a new user's session (DynamoDB: %s)", (bac
     expect(uploaded.uploaded).toHaveLength(8);
     expect(uploaded.missingRecords).toBe(0);
     expect(verify.code, verify.stdout + verify.stderr).toBe(0);
-    expect(verify.stdout).toContain("all 15 checks passed");
-    expect(await readFile(join(report, "evidence.md"), "utf8")).toContain("**15/15 passed**");
+    expect(verify.stdout).toContain("all 17 checks passed");
+    expect(await readFile(join(report, "evidence.md"), "utf8")).toContain("**17/17 passed**");
     expect(down.code, down.stderr).toBe(0);
     expect(down.stdout).toBe("stack removed\n");
     expect(stopped.code, stopped.stderr).toBe(0);

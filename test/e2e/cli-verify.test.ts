@@ -26,6 +26,8 @@ const allCheckIds = [
   "least-privilege",
   "notification",
   "resource-policy",
+  "on-failure-queue",
+  "on-failure-destination",
   "upload",
   "record",
   "logs",
@@ -96,7 +98,7 @@ describe("CLI: pipeline verify and reconcile", () => {
 
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^PASS {2}01 +Caller identity/m);
-    expect(result.stdout).toContain("all 11 checks passed");
+    expect(result.stdout).toContain("all 13 checks passed");
   });
 
   it("--skip-probe uploads nothing and runs no probe checks", async () => {
@@ -137,7 +139,7 @@ describe("CLI: pipeline verify and reconcile", () => {
           trs.map((tr) => [tr.getAttribute("data-check"), tr.getAttribute("data-result")]),
         );
       expect(rows).toEqual(allCheckIds.map((id) => [id, "pass"]));
-      expect(await page.locator("#status").textContent()).toBe(`15/15 checks passed`);
+      expect(await page.locator("#status").textContent()).toBe(`17/17 checks passed`);
       for (const path of screenshotDirectories(repoRoot).map((dir) => join(dir, "evidence-report.png"))) {
         await mkdir(join(path, ".."), { recursive: true });
         await page.screenshot({ path, fullPage: true });

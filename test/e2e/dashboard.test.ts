@@ -111,7 +111,7 @@ describe.skipIf(!hasChromium)("Dashboard: /_pipeline/ on the embedded engine", (
     // Our own artifact path: other suites may rebuild dist/function.zip while this one runs.
     const artifact = await buildFunctionArtifact({ outFile: join(workDir, "function.zip") });
     engine = await startEngine({ port: 0, lambda: { retryBaseDelayMs: 50 } });
-    dashboard = registerDashboard(engine.edge, engine.context, { stack, artifactPath: artifact.zipPath });
+    dashboard = registerDashboard(engine, { stack, artifactPath: artifact.zipPath });
     clients = createAwsClients({
       endpoint: engine.endpoint,
       region: "us-east-1",
@@ -154,11 +154,11 @@ describe.skipIf(!hasChromium)("Dashboard: /_pipeline/ on the embedded engine", (
       .evaluateAll((items) =>
         items.map((li) => [(li as DomElement).dataset.checkId, (li as DomElement).dataset.ok]),
       );
-    expect(checks.length).toBe(10);
+    expect(checks.length).toBe(12);
     expect(checks.filter(([, ok]) => ok !== "true")).toEqual([]);
     await expect(page.locator("#health-checks code").first().textContent()).resolves.toMatch(/^aws /);
     // The runtime line names the Node the engine runs the function on (or that it emulates the runtime).
-    const runtime = engine.context.internal.lambda?.runtimes()[stack.runtime];
+    const runtime = engine.apis.lambda.runtimes()[stack.runtime];
     await expect(page.locator("#health-runtime").textContent()).resolves.toBe(runtime?.description);
     const foreign = requests.filter((url) => !url.startsWith(engine.endpoint));
     expect(foreign).toEqual([]);
@@ -326,7 +326,7 @@ describe.skipIf(!hasChromium)("Dashboard: /_pipeline/ on the embedded engine", (
     for (const dir of screenshotDirs) await mkdir(dir, { recursive: true });
     await page.locator('#records-body tr[data-key="uploads/sunset.png"] img.thumb').waitFor();
     await page.click("#health-refresh");
-    await page.locator("#health-summary", { hasText: "10 of 10 pass" }).waitFor();
+    await page.locator("#health-summary", { hasText: "12 of 12 pass" }).waitFor();
 
     // Act
     const light = await seriousViolations(page, "light");
@@ -375,7 +375,7 @@ describe.skipIf(!hasChromium)("Dashboard: /_pipeline/ on the embedded engine", (
 
   it("serves a later registration on the same edge instead of the closed one, and refuses bare POSTs", async () => {
     // Prepare
-    dashboard = registerDashboard(engine.edge, engine.context, { stack });
+    dashboard = registerDashboard(engine, { stack });
     const api = `${engine.endpoint}/_pipeline/api`;
     const upload = (headers: Record<string, string>) =>
       fetch(`${api}/upload?name=spinner.gif`, {

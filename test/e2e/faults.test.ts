@@ -10,7 +10,6 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import pLimit from "p-limit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoRoot } from "../../src/artifact/paths.ts";
-import { decodeS3Key } from "../../src/function/s3-event.ts";
 import { fetchLogEvents, parseJsonLogLine } from "../../src/pipeline/logs.ts";
 import { listObjects } from "../../src/pipeline/objects.ts";
 import { checkConsistency, redriveObject } from "../../src/pipeline/reconcile.ts";
@@ -25,6 +24,7 @@ import {
   failedEvents,
   lastJson,
   provisionPipeline,
+  queuedFailedEvents,
 } from "../helpers/pipeline.ts";
 
 const stack = defineStack();
@@ -55,14 +55,13 @@ async function uploadMany(target: EngineHandle, folder: string, count: number, c
   return keys;
 }
 
-/** The decoded object keys of the S3 events in the failed-event list (asynchronous invocations out of retries). */
-function failedEventKeys(target: EngineHandle): string[] {
-  const failed = failedEvents(embeddedEngine(target));
-  return failed.flatMap((event) => {
-    const records =
-      (event.payload as { Records?: Array<{ s3?: { object?: { key?: string } } }> }).Records ?? [];
-    return records.map((r) => decodeS3Key(String(r.s3?.object?.key)));
-  });
+/**
+ * The decoded object keys of the failed events (asynchronous invocations out of retries) in the stack's on-failure
+ * queue, once it holds `expected` of them; the engine keeps no second copy.
+ */
+async function failedEventKeys(target: EngineHandle, expected: number): Promise<string[]> {
+  expect(failedEvents(embeddedEngine(target))).toEqual([]);
+  return (await queuedFailedEvents(target.clients, stack, expected)).flatMap((event) => event.keys);
 }
 
 const sorted = (values: Iterable<string>) => [...values].sort();
@@ -106,6 +105,7 @@ for (const backend of dynamoDbBackends)
         expect(records).toHaveLength(300);
         expect(sorted(records.map((r) => r.key))).toEqual(sorted(keys));
         expect(failedEvents(embeddedEngine(target))).toEqual([]);
+        expect(await queuedFailedEvents(target.clients, stack)).toEqual([]);
         const outcomes = (await fetchLogEvents(target.clients, stack.logGroupName, { startTime }))
           .map((e) => parseJsonLogLine(e.message))
           .filter((line) => typeof line?.key === "string" && String(line.key).includes("/at-least-once/"))
@@ -166,7 +166,7 @@ describe.skipIf(externalEndpoint)("Faults: injected S3 and DynamoDB errors, then
       },
     );
     const recorded = new Set((await scanRecords(target.clients, stack)).map((r) => r.key));
-    const failed = new Set(failedEventKeys(target));
+    const failed = new Set(await failedEventKeys(target, tally.count("async.failed")));
     // Every object is accounted for: recorded, or its event is in the failed list (never both, never neither).
     for (const key of keys) expect(recorded.has(key) !== failed.has(key), key).toBe(true);
     const lost = sorted(keys.filter((key) => !recorded.has(key)));

@@ -4,14 +4,15 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildFunctionArtifact } from "../../src/artifact/build.ts";
 import { repoRoot } from "../../src/artifact/paths.ts";
-import type { FailedEvent } from "../../src/engine/internal.ts";
 import { stripETagQuotes } from "../../src/function/record.ts";
+import type { FailedEvent } from "../../src/pipeline/failed-events.ts";
+import { redriveFailedEvents } from "../../src/pipeline/failed-queue.ts";
 import { fetchLogEvents } from "../../src/pipeline/logs.ts";
 import { getRecord, waitForRecord } from "../../src/pipeline/records.ts";
 import { provisionStack } from "../../src/stack/provision.ts";
 import { defineStack } from "../../src/stack/spec.ts";
 import { externalEndpoint, useEngine } from "../helpers/engine.ts";
-import { setExecutionPolicy, withoutAction } from "../helpers/pipeline.ts";
+import { queuedFailedEvents, setExecutionPolicy, withoutAction } from "../helpers/pipeline.ts";
 import { eventually } from "../helpers/poll.ts";
 
 const stack = defineStack();
@@ -34,7 +35,7 @@ describe.skipIf(externalEndpoint)(
       ["s3:GetObject", /access denied reading s3:\/\/image-uploads\/uploads\/denied-s3\.jpg.*s3:GetObject/],
       ["dynamodb:PutItem", /AccessDeniedException.*not authorized to perform: dynamodb:PutItem/],
     ])("without %s", async (action, logPattern) => {
-      const lambda = target.engine?.context.internal.lambda;
+      const lambda = target.engine?.apis.lambda;
       if (!lambda) throw new Error("engine has no Lambda service");
       await narrowTo(action);
       const key = `uploads/denied-${action.split(":")[0]}.jpg`;
@@ -44,10 +45,9 @@ describe.skipIf(externalEndpoint)(
       );
       const etag = stripETagQuotes(put.ETag ?? "");
 
-      const failed = await eventually<FailedEvent>("the failed event", () =>
-        lambda
-          .listFailedEvents()
-          .find((e) => JSON.stringify(e.payload).includes(key.replace("uploads/", ""))),
+      // The failed event is in the function's on-failure queue (the stack configures it), not in the engine's list.
+      const failed = await eventually<FailedEvent>("the failed event in the on-failure queue", async () =>
+        (await queuedFailedEvents(target.clients, stack)).find((e) => e.keys.includes(key)),
       );
       // One attempt and two retries, as on AWS; the record was never written.
       expect(failed.attempts).toBe(3);
@@ -60,11 +60,14 @@ describe.skipIf(externalEndpoint)(
       ).map((e) => e.message);
       expect(lines.filter((l) => logPattern.test(l)).length).toBeGreaterThanOrEqual(3);
 
+      expect(lambda.listFailedEvents()).toEqual([]);
+
       await restore();
-      expect(lambda.redriveFailedEvent(failed.id)).toBe(true);
+      const [redriven] = await redriveFailedEvents(target.clients, stack, { id: failed.id });
+      expect(redriven).toMatchObject({ ok: true });
       const found = await waitForRecord(target.clients, stack, key, etag, { timeoutMs: 15_000 });
       expect(found?.item.size).toBe(body.length);
-      expect(lambda.listFailedEvents().some((e) => e.id === failed.id)).toBe(false);
+      expect((await queuedFailedEvents(target.clients, stack)).some((e) => e.id === failed.id)).toBe(false);
     });
   },
 );

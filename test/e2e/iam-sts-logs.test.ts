@@ -479,7 +479,7 @@ describe("CloudWatch Logs", () => {
   });
 
   it("lets internal.logs write only to existing groups", () => {
-    const internal = engine.context.internal.logs;
+    const internal = engine.apis.logs;
     expect(internal?.putLogEvents("/e2e/internal", "s", [{ timestamp: Date.now(), message: "x" }])).toBe(
       false,
     );
@@ -530,7 +530,7 @@ describe("AWS CLI v2", () => {
       expect(groups.logGroups.map((group: { logGroupName: string }) => group.logGroupName)).toEqual([
         "/e2e/cli",
       ]);
-      engine.context.internal.logs?.putLogEvents("/e2e/cli", "2026/11/25/[$LATEST]abc", [
+      engine.apis.logs?.putLogEvents("/e2e/cli", "2026/11/25/[$LATEST]abc", [
         { timestamp: Date.now() - 2000, message: "START RequestId: cli-1" },
         { timestamp: Date.now() - 1000, message: JSON.stringify({ outcome: "duplicate" }) },
       ]);
@@ -563,10 +563,8 @@ describe("Persistence", () => {
         const iam = new IAMClient({ endpoint: first.endpoint, region, credentials: admin });
         await iam.send(new CreateRoleCommand({ RoleName: "kept", AssumeRolePolicyDocument: lambdaTrust }));
         await iam.send(new AttachRolePolicyCommand({ RoleName: "kept", PolicyArn: basicExecution }));
-        first.context.internal.logs?.ensureLogGroup("/kept");
-        first.context.internal.logs?.putLogEvents("/kept", "s", [
-          { timestamp: Date.now(), message: "survives" },
-        ]);
+        first.apis.logs?.ensureLogGroup("/kept");
+        first.apis.logs?.putLogEvents("/kept", "s", [{ timestamp: Date.now(), message: "survives" }]);
       } finally {
         await first.stop();
       }

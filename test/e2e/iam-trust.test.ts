@@ -207,7 +207,7 @@ describe("Role trust policies, enforced", () => {
       });
       expect(asyncRequest.StatusCode).toBe(202);
       const failed = await eventually("the failed event of 'trust-changing-fn'", () =>
-        state.engine.context.internal.lambda
+        state.engine.apis.lambda
           ?.listFailedEvents()
           .find((event) => event.functionName === "trust-changing-fn"),
       );

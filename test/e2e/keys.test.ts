@@ -20,6 +20,7 @@ import {
   failedEvents,
   lastJson,
   provisionPipeline,
+  queuedFailedEvents,
 } from "../helpers/pipeline.ts";
 
 const stack = defineStack();
@@ -189,6 +190,7 @@ describe("Keys: adversarial object keys survive S3, the event and the record byt
     );
     expect(new Set(pair.map((r) => r.PK)).size).toBe(2);
     if (target.engine) expect(failedEvents(embeddedEngine(target))).toEqual([]);
+    expect(await queuedFailedEvents(target.clients, stack)).toEqual([]);
   });
 
   it("rejects a 1,025-byte key, as S3 does (KeyTooLongError)", async () => {

@@ -240,10 +240,7 @@ describe("Lambda MemorySize as a limit", () => {
     expect(StatusCode).toBe(202);
     const failed = await eventually(
       "the failed event of 'memory-hog'",
-      () =>
-        engine.context.internal.lambda
-          ?.listFailedEvents()
-          .find((event) => event.functionName === "memory-hog"),
+      () => engine.apis.lambda?.listFailedEvents().find((event) => event.functionName === "memory-hog"),
       { timeoutMs: 20_000 },
     );
     expect(failed).toMatchObject({ attempts: 2, errorType: "Runtime.OutOfMemory" });

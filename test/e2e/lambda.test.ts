@@ -588,12 +588,12 @@ describe("Lambda: resource policy", () => {
       )
       .catch((error: Error) => error);
     const policy = await lambda.send(new GetPolicyCommand({ FunctionName: "echo" }));
-    const canInvokeFromPhotos = engine.context.internal.lambda?.canInvoke(
+    const canInvokeFromPhotos = engine.apis.lambda?.canInvoke(
       "arn:aws:lambda:us-east-1:000000000000:function:echo",
       "s3.amazonaws.com",
       { "aws:SourceArn": "arn:aws:s3:::photos", "aws:SourceAccount": "000000000000" },
     );
-    const canInvokeFromOther = engine.context.internal.lambda?.canInvoke(
+    const canInvokeFromOther = engine.apis.lambda?.canInvoke(
       "arn:aws:lambda:us-east-1:000000000000:function:echo",
       "s3.amazonaws.com",
       { "aws:SourceArn": "arn:aws:s3:::other", "aws:SourceAccount": "000000000000" },

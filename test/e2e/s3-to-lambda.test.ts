@@ -275,7 +275,7 @@ describe("S3 -> Lambda delivery", () => {
     await sandbox.createBucket("flaky-bucket");
     await sandbox.allowS3("flaky", "flaky-bucket");
     await sandbox.notify("flaky-bucket", arn);
-    const lambdaInternal = sandbox.engine.context.internal.lambda;
+    const lambdaInternal = sandbox.engine.apis.lambda;
 
     // Act
     await sandbox.s3.send(new PutObjectCommand({ Bucket: "flaky-bucket", Key: "a.jpg", Body: "x" }));

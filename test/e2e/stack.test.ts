@@ -1,13 +1,18 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { PutRolePolicyCommand } from "@aws-sdk/client-iam";
-import { AddPermissionCommand, RemovePermissionCommand } from "@aws-sdk/client-lambda";
+import {
+  AddPermissionCommand,
+  DeleteFunctionEventInvokeConfigCommand,
+  RemovePermissionCommand,
+} from "@aws-sdk/client-lambda";
 import {
   DeleteBucketEncryptionCommand,
   PutBucketNotificationConfigurationCommand,
   PutObjectCommand,
   PutPublicAccessBlockCommand,
 } from "@aws-sdk/client-s3";
+import { SetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildFunctionArtifact, type FunctionArtifact } from "../../src/artifact/build.ts";
 import { repoRoot } from "../../src/artifact/paths.ts";
@@ -17,6 +22,7 @@ import { listObjects } from "../../src/pipeline/objects.ts";
 import { scanRecords, waitForRecord } from "../../src/pipeline/records.ts";
 import { checkStack } from "../../src/stack/check.ts";
 import { observeStack } from "../../src/stack/observe.ts";
+import { onFailureQueueUrl } from "../../src/stack/on-failure-queue.ts";
 import { provisionStack } from "../../src/stack/provision.ts";
 import { defineStack } from "../../src/stack/spec.ts";
 import { teardownStack } from "../../src/stack/teardown.ts";
@@ -104,6 +110,34 @@ describe.each(dynamoDbBackends)(
           ),
       ],
       [
+        "the role may also receive from its on-failure queue",
+        "least-privilege",
+        () =>
+          setExecutionPolicy(target.clients, stack, (statements) => [
+            ...statements,
+            { Effect: "Allow", Action: "sqs:ReceiveMessage", Resource: stack.arns.onFailureQueue },
+          ]),
+      ],
+      [
+        "on-failure queue retention back to SQS's default of 4 days",
+        "on-failure-queue",
+        async () =>
+          target.clients.sqs.send(
+            new SetQueueAttributesCommand({
+              QueueUrl: await onFailureQueueUrl(target.clients, stack),
+              Attributes: { MessageRetentionPeriod: "345600" },
+            }),
+          ),
+      ],
+      [
+        "no event invoke config (failed events would be dropped)",
+        "on-failure-destination",
+        () =>
+          target.clients.lambda.send(
+            new DeleteFunctionEventInvokeConfigCommand({ FunctionName: stack.functionName }),
+          ),
+      ],
+      [
         "resource policy without SourceAccount",
         "resource-policy",
         async () => {
@@ -188,6 +222,7 @@ describe.each(dynamoDbBackends)(
         function: "deleted",
         role: "deleted",
         "log-group": "kept",
+        "on-failure-queue": "kept",
         table: "kept",
         bucket: "kept",
       });
@@ -195,6 +230,7 @@ describe.each(dynamoDbBackends)(
       expect(observed.table).not.toBeNull();
       expect(observed.bucket).not.toBeNull();
       expect(observed.function).toBeNull();
+      expect(observed.onFailureQueue).not.toBeNull();
       expect(await scanRecords(target.clients, stack)).toEqual(recordsBefore);
       expect(await listObjects(target.clients, stack.bucket, stack.uploadPrefix)).toEqual(objectsBefore);
       const again = await provisionStack({ clients: target.clients, stack, artifact: artifact.zip });

@@ -193,7 +193,7 @@ describe.skipIf(!hasChromium)(
           `embedded engine at ${engine.endpoint}`,
         );
         // The deployed code is compared with dist/function.zip, which other suites may rebuild: count, not verdicts.
-        await page.locator("#health-summary", { hasText: "of 10 pass" }).waitFor();
+        await page.locator("#health-summary", { hasText: "of 12 pass" }).waitFor();
       });
 
       it("disables the upload control, refuses POSTs with 403, and shows a failed invocation without re-drive", async () => {

@@ -145,8 +145,8 @@ describe.skipIf(externalEndpoint)("Workflow: the embedded job's commands, run lo
       env: { ...process.env, PIPELINE_PORT: String(await freePort()) },
       timeout: 120_000,
     });
-    expect(stdout).toContain("all 15 checks passed");
-    expect(readFileSync(join(out, "evidence.html"), "utf8")).toContain("15/15 checks passed");
+    expect(stdout).toContain("all 17 checks passed");
+    expect(readFileSync(join(out, "evidence.html"), "utf8")).toContain("17/17 checks passed");
     const elapsed = Number(/session took (\d+) ms/.exec(stdout)?.[1]);
     console.log(`new user's session (up, upload --wait, verify --report, down): ${elapsed} ms`);
     expect(elapsed).toBeLessThan(60_000);

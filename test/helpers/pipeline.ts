@@ -9,14 +9,18 @@ import { repoRoot } from "../../src/artifact/paths.ts";
 import type { AwsClients } from "../../src/aws/clients.ts";
 import type { EngineContext } from "../../src/engine/context.ts";
 import type { Engine } from "../../src/engine/index.ts";
-import type { FailedEvent } from "../../src/engine/internal.ts";
+import type { FailedEvent } from "../../src/engine/lambda/contract.ts";
+import type { FailedEvent as QueuedFailedEvent } from "../../src/pipeline/failed-events.ts";
+import { listFailedEvents as listQueuedFailedEvents } from "../../src/pipeline/failed-queue.ts";
 import { provisionStack, type StepResult } from "../../src/stack/provision.ts";
 import type { Stack } from "../../src/stack/spec.ts";
 /** The CLI entry point (`pipeline`), run with this Node. */
 import { CLI_BIN as cliBin } from "./cli.ts";
 import type { EngineHandle } from "./engine.ts";
 
-export { eventually } from "./poll.ts";
+import { eventually } from "./poll.ts";
+
+export { eventually };
 
 /**
  * Builds the function into a private temp file (suites run in parallel: writing dist/function.zip from several
@@ -152,9 +156,29 @@ export function embeddedEngine(target: EngineHandle): Engine {
   return target.engine;
 }
 
+/**
+ * The stack's failed events, read from its on-failure queue as `pipeline failed` reads it; with `expected`, once
+ * the queue holds that many (Lambda sends each after its last attempt, so it lands a moment after `async.failed`).
+ */
+export async function queuedFailedEvents(
+  clients: AwsClients,
+  stack: Stack,
+  expected?: number,
+  timeoutMs = 30_000,
+): Promise<QueuedFailedEvent[]> {
+  return eventually(
+    `${expected ?? "the"} failed events in ${stack.onFailureQueue.name}`,
+    async () => {
+      const events = await listQueuedFailedEvents(clients, stack);
+      return expected === undefined || events.length === expected ? events : undefined;
+    },
+    { timeoutMs, intervalMs: 100 },
+  );
+}
+
 /** The engine's failed asynchronous invocations (Lambda's internal API). */
 export function failedEvents(engine: Engine): FailedEvent[] {
-  const lambda = engine.context.internal.lambda;
+  const lambda = engine.apis.lambda;
   if (!lambda) throw new Error("the engine's Lambda service is not running");
   return lambda.listFailedEvents();
 }

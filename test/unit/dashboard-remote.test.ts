@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { FlowModel } from "../../src/dashboard/flow.ts";
-import { failedDeliveries, failedDeliveryView } from "../../src/dashboard/remote/failed.ts";
 import { LogActivityTranslator } from "../../src/dashboard/remote/log-activity.ts";
 import { diffUploads } from "../../src/dashboard/remote/uploads.ts";
 import type { LogEvent } from "../../src/pipeline/logs.ts";
@@ -205,51 +204,6 @@ describe("Class: LogActivityTranslator", () => {
       // Assess
       expect(activities).toEqual([]);
     });
-  });
-});
-
-describe("Function: failedDeliveries", () => {
-  it("lists failed deliveries until they are re-driven or the object's record is written", () => {
-    // Prepare
-    const { model, feed } = pipeline();
-    feed([
-      start(1000, "r1"),
-      outcome(1010, "r1", "uploads/a.png", "failed"),
-      invokeError(1011, "r1"),
-      report(1012, "r1"),
-    ]);
-    feed([
-      start(2000, "r2"),
-      outcome(2010, "r2", "uploads/b.png", "failed"),
-      invokeError(2011, "r2"),
-      report(2012, "r2"),
-    ]);
-
-    // Act
-    const before = failedDeliveries(model.rows()).map((f) => failedDeliveryView(f, "fn"));
-    model.activity(
-      { type: "async.failed", requestId: "r1", failedEventId: "r1", attempts: 1, error: "x" },
-      3000,
-    );
-    model.activity({ type: "async.redrive", failedEventId: "r1", requestId: "r3" }, 3000);
-    const after = failedDeliveries(model.rows()).map((f) => f.delivery.requestId);
-
-    // Assess
-    expect(before).toEqual([
-      expect.objectContaining({
-        id: "r2",
-        keys: ["uploads/b.png"],
-        attempts: 1,
-        errorType: "BatchProcessingError",
-      }),
-      expect.objectContaining({
-        id: "r1",
-        errorMessage: "1 of 1 records failed",
-        firstAttemptAt: new Date(1000).toISOString(),
-        failedAt: new Date(1012).toISOString(),
-      }),
-    ]);
-    expect(after).toEqual(["r2"]);
   });
 });
 

@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { AsyncInvocationQueue, type AttemptResult } from "../../src/engine/lambda/async-queue.ts";
+import {
+  AsyncInvocationQueue,
+  type AsyncOutcome,
+  type AttemptResult,
+} from "../../src/engine/lambda/async-queue.ts";
 
 /** Polls until `check` holds, failing after a deadline (no fixed sleeps). */
 async function until(check: () => boolean, timeoutMs = 2000): Promise<void> {
@@ -118,6 +122,82 @@ describe("Class: AsyncInvocationQueue", () => {
       expect(attempts[1]?.payload).toBe('{"n":1}');
       expect(queue.listFailed()).toEqual([]);
       expect(queue.redrive(failed?.id ?? "")).toBe(false);
+      queue.close();
+    });
+  });
+
+  describe("Option: settings and onOutcome (the function's event-invoke configuration)", () => {
+    /** A queue with per-function settings, recording each outcome. */
+    function configuredQueue(
+      results: AttemptResult[],
+      settings: { maxRetries?: number; maxEventAgeMs?: number },
+    ) {
+      const outcomes: AsyncOutcome[] = [];
+      let attempts = 0;
+      const queue = new AsyncInvocationQueue({
+        run: async () => results[attempts++] ?? { ok: true },
+        policy: { maxRetries: 2, baseDelayMs: 5 },
+        activity: () => undefined,
+        settings: () => settings,
+        onOutcome: (outcome) => outcomes.push(outcome),
+      });
+      return { queue, outcomes, attempts: () => attempts };
+    }
+
+    it("retries only MaximumRetryAttempts times and reports RetriesExhausted with the last error", async () => {
+      // Prepare
+      const { queue, outcomes, attempts } = configuredQueue([failure, failure, failure], { maxRetries: 0 });
+
+      // Act
+      queue.enqueue("fn", '{"a":1}', { requestId: "req-1" });
+      await until(() => outcomes.length === 1);
+
+      // Assess
+      expect(attempts()).toBe(1);
+      expect(outcomes).toEqual([
+        {
+          condition: "RetriesExhausted",
+          functionName: "fn",
+          requestId: "req-1",
+          payload: '{"a":1}',
+          attempts: 1,
+          response: { ok: false, error: { errorType: "Error", errorMessage: "nope" } },
+        },
+      ]);
+      expect(queue.listFailed()).toHaveLength(1);
+      queue.close();
+    });
+
+    it("reports Success with the function's response", async () => {
+      // Prepare
+      const { queue, outcomes } = configuredQueue([failure, { ok: true, payload: '"done"' }], {});
+
+      // Act
+      queue.enqueue("fn", "{}", { requestId: "req-2" });
+      await until(() => outcomes.length === 1);
+
+      // Assess
+      expect(outcomes[0]).toMatchObject({
+        condition: "Success",
+        attempts: 2,
+        response: { ok: true, payload: '"done"' },
+      });
+      expect(queue.listFailed()).toEqual([]);
+      queue.close();
+    });
+
+    it("gives up on an event older than MaximumEventAgeInSeconds before its next attempt", async () => {
+      // Prepare: the first attempt fails, and the retry comes after the event's maximum age.
+      const { queue, outcomes, attempts } = configuredQueue([failure, { ok: true }], { maxEventAgeMs: 1 });
+
+      // Act
+      queue.enqueue("fn", "{}");
+      await until(() => outcomes.length === 1);
+
+      // Assess
+      expect(attempts()).toBe(1);
+      expect(outcomes[0]).toMatchObject({ condition: "EventAgeExceeded", attempts: 1 });
+      expect(queue.listFailed()[0]).toMatchObject({ errorType: "Error", errorMessage: "nope", attempts: 1 });
       queue.close();
     });
   });

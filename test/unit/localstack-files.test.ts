@@ -43,6 +43,7 @@ describe("File: docker-compose.yml", () => {
       "lambda",
       "logs",
       "s3",
+      "sqs",
       "sts",
     ]);
   });
@@ -67,6 +68,13 @@ describe("File: docker-compose.yml", () => {
       "/etc/localstack/init-status.sh",
       "http://localhost:4566",
     ]);
+  });
+
+  it("retries failed async invocations in seconds, overridable (failed events reach the on-failure queue soon)", () => {
+    const dollar = "$";
+    expect(localstack.environment?.LAMBDA_RETRY_BASE_DELAY_SECONDS).toBe(
+      `${dollar}{LAMBDA_RETRY_BASE_DELAY_SECONDS:-2}`,
+    );
   });
 
   it("runs the function with the host's architecture (no x86_64 emulation on arm64)", () => {
@@ -112,5 +120,12 @@ describe("File: .ci/localstack-suites.sh", () => {
     const script = readFileSync(join(repoRoot, ".ci/localstack-suites.sh"), "utf8");
     const suites = readdirSync(join(repoRoot, "test/e2e")).filter((name) => name.endsWith(".test.ts"));
     expect(suites.filter((suite) => !script.includes(suite))).toEqual([]);
+  });
+
+  it("runs the failed-events suite against LocalStack (the on-failure queue and `pipeline failed` on a second target)", () => {
+    const script = readFileSync(join(repoRoot, ".ci/localstack-suites.sh"), "utf8");
+    const run = /\nsuites=\(([^)]*)\)/.exec(script)?.[1]?.split(/\s+/).filter(Boolean) ?? [];
+    expect(run).toContain("failed-events.test.ts");
+    expect(run).toContain("stack.test.ts");
   });
 });

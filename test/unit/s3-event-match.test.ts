@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import type { LambdaNotification } from "../../src/engine/internal.ts";
+import type { LambdaNotification } from "../../src/engine/s3/notifications.ts";
 import {
   matchesEventType,
   matchesKeyFilter,
   matchingNotifications,
-} from "../../src/engine/lambda/notification-match.ts";
+} from "../../src/engine/s3/notifiers/match.ts";
 
 describe("Function: matchesEventType", () => {
   const table: Array<[configured: string, eventName: string, expected: boolean]> = [

@@ -7,7 +7,10 @@ export interface DownOptions extends GlobalOptions {
   keepData?: boolean;
 }
 
-/** `pipeline down`: teardown via the stack module, in safe order; `--keep-data` keeps bucket and table. */
+/**
+ * `pipeline down`: teardown via the stack module, in safe order; `--keep-data` keeps bucket, table, log group and
+ * the on-failure queue with its failed events.
+ */
 export async function down(options: DownOptions): Promise<void> {
   const output = new Output({ json: options.json });
   const target = await resolveTarget(options);
@@ -23,5 +26,7 @@ export async function down(options: DownOptions): Promise<void> {
       ),
   });
   output.data({ event: "down", keepData: Boolean(options.keepData), steps });
-  output.line(options.keepData ? "stack removed; bucket and table kept" : "stack removed");
+  output.line(
+    options.keepData ? "stack removed; bucket, table, log group and on-failure queue kept" : "stack removed",
+  );
 }

@@ -1,7 +1,14 @@
-import { CONTROL_HEADER, CONTROL_PREFIX, type FailedEventView } from "../../../src/engine/control.ts";
+import type { FailedEvent } from "../../../src/pipeline/failed-events.ts";
+import {
+  listFailedEvents,
+  OnFailureQueueMissingError,
+  type RedriveOutcome,
+  redriveFailedEvents,
+} from "../../../src/pipeline/failed-queue.ts";
 import { CheckFailedError, EnvironmentError, UsageError } from "../errors.ts";
+import { confirmAwsWrite } from "../guard.ts";
 import { Output, table } from "../output.ts";
-import { type GlobalOptions, probeEndpoint, resolveTarget } from "../target.ts";
+import { type GlobalOptions, requireEndpoint, resolveTarget } from "../target.ts";
 
 export interface FailedOptions extends GlobalOptions {
   redrive?: string;
@@ -9,67 +16,79 @@ export interface FailedOptions extends GlobalOptions {
 }
 
 /**
- * `pipeline failed`: asynchronous invocations that failed after all retries (the embedded engine keeps them as AWS
- * would send them to a DLQ or on-failure destination), and re-drive by id or all at once.
+ * `pipeline failed`: asynchronous invocations that failed after all retries, read from the function's on-failure
+ * queue (the same on the engine, LocalStack and AWS), and re-drive by id or all at once: each event is invoked
+ * again with its original payload and its message deleted only once its record exists.
  */
 export async function failed(options: FailedOptions): Promise<void> {
   const output = new Output({ json: options.json });
   if (options.redrive && options.redriveAll)
     throw new UsageError("use either --redrive <id> or --redrive-all");
   const target = await resolveTarget(options);
-  target.clients.destroy();
-  if (target.kind !== "emulator" || !target.endpoint) {
-    throw new UsageError(
-      "the failed-event list is kept by the embedded engine; on AWS, configure an on-failure destination or DLQ",
-    );
+  try {
+    await requireEndpoint(target);
+    const { clients, stack } = target;
+    let events: FailedEvent[];
+    try {
+      events = await listFailedEvents(clients, stack);
+    } catch (error) {
+      if (error instanceof OnFailureQueueMissingError)
+        throw new EnvironmentError(error.message, { cause: error });
+      throw error;
+    }
+    const selection = options.redriveAll
+      ? { all: true as const }
+      : options.redrive
+        ? { id: options.redrive }
+        : undefined;
+    if (selection && "id" in selection && !events.some((e) => e.id === selection.id))
+      throw new UsageError(`no failed event with id ${selection.id}`);
+    let outcomes: RedriveOutcome[] = [];
+    if (selection && events.length > 0) {
+      await confirmAwsWrite(
+        target,
+        output,
+        `re-invoke ${stack.functionName} with failed events`,
+        options.yes,
+      );
+      outcomes = await redriveFailedEvents(clients, stack, selection, {
+        onOutcome: (o) =>
+          output.info(
+            `  ${o.ok ? output.ok("re-driven") : output.bad("kept")} ${o.event.id} ${o.event.keys.join(", ")}${o.error ? output.dim(` (${o.error})`) : ""}`,
+          ),
+      });
+    }
+    const redriven = outcomes.filter((o) => o.ok).map((o) => o.event.id);
+    const kept = outcomes.filter((o) => !o.ok).map((o) => ({ id: o.event.id, error: o.error ?? "" }));
+    output.data({ queue: stack.onFailureQueue.name, events, redriven, kept });
+    if (events.length === 0) output.line(`no failed events in ${stack.onFailureQueue.name}`);
+    else {
+      output.line(
+        table([
+          ["id", "keys", "attempts", "error", "failed at"],
+          ...events.map((e) => [
+            e.id,
+            e.keys.join(", ") || "(no object)",
+            String(e.attempts),
+            `${e.errorType}: ${e.errorMessage}`.slice(0, 100),
+            e.failedAt,
+          ]),
+        ]),
+      );
+    }
+    if (redriven.length > 0)
+      output.line(
+        output.ok(`re-drove ${redriven.length} event(s): their records exist and their messages are deleted`),
+      );
+    if (kept.length > 0)
+      throw new CheckFailedError(
+        `${kept.length} event(s) kept in ${stack.onFailureQueue.name}: ${kept.map((k) => `${k.id}: ${k.error}`).join("; ")}`,
+      );
+    if (selection && "id" in selection && redriven.length === 0)
+      throw new CheckFailedError(
+        `failed event ${selection.id} was not re-driven (another reader may hold it)`,
+      );
+  } finally {
+    target.clients.destroy();
   }
-  const endpoint = target.endpoint;
-  const status = await probeEndpoint(endpoint);
-  if (!status.listening) {
-    throw new EnvironmentError(
-      `nothing is listening at ${endpoint}: start the embedded engine with 'npx pipeline up'`,
-    );
-  }
-  const response = await fetch(`${endpoint}${CONTROL_PREFIX}/failed-events`);
-  if (!response.ok) {
-    throw new EnvironmentError(
-      `${endpoint} keeps no failed-event list (LocalStack does not expose one; use 'pipeline reconcile')`,
-    );
-  }
-  const { events } = (await response.json()) as { events: FailedEventView[] };
-  const chosen = options.redriveAll
-    ? events
-    : options.redrive
-      ? events.filter((e) => e.id === options.redrive)
-      : [];
-  if (options.redrive && chosen.length === 0)
-    throw new UsageError(`no failed event with id ${options.redrive}`);
-  const redriven: string[] = [];
-  for (const event of chosen) {
-    const result = await fetch(
-      `${endpoint}${CONTROL_PREFIX}/failed-events/${encodeURIComponent(event.id)}/redrive`,
-      { method: "POST", headers: { [CONTROL_HEADER]: "1" } },
-    );
-    if (!result.ok) throw new CheckFailedError(`re-drive of ${event.id} failed: HTTP ${result.status}`);
-    redriven.push(event.id);
-  }
-  output.data({ events, redriven });
-  if (events.length === 0) {
-    output.line("no failed events");
-    return;
-  }
-  output.line(
-    table([
-      ["id", "keys", "attempts", "error", "failed at"],
-      ...events.map((e) => [
-        e.id,
-        e.keys.join(", "),
-        String(e.attempts),
-        `${e.errorType}: ${e.errorMessage}`.slice(0, 100),
-        e.failedAt,
-      ]),
-    ]),
-  );
-  if (redriven.length > 0)
-    output.line(output.ok(`re-drove ${redriven.length} event(s); follow them with 'pipeline logs --follow'`));
 }

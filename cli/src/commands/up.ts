@@ -288,7 +288,7 @@ export async function up(options: UpOptions): Promise<void> {
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
 
   // Which Node runs the function: an emulated runtime is said here, and is an error with --strict-runtime.
-  const runtime = engine.context.internal.lambda?.runtimes()[served.stack.runtime];
+  const runtime = engine.apis.lambda.runtimes()[served.stack.runtime];
   if (runtime?.emulated && options.strictRuntime) {
     await engine.stop();
     throw new EnvironmentError(`${runtime.description} (--strict-runtime)`);

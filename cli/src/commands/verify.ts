@@ -78,6 +78,7 @@ export async function verify(options: VerifyOptions): Promise<void> {
         table: stack.table,
         function: stack.functionName,
         role: stack.arns.role,
+        onFailureQueue: stack.arns.onFailureQueue,
       },
       checks,
     };

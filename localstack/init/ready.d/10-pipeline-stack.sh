@@ -69,6 +69,15 @@ aws_ s3api put-public-access-block --bucket "$PIPELINE_BUCKET" --public-access-b
 aws_ s3api put-bucket-encryption --bucket "$PIPELINE_BUCKET" --server-side-encryption-configuration \
   '{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"AES256"}}]}'
 
+# 4b. On-failure queue: failed asynchronous invocations wait here (14 days) to be re-driven.
+if queue_url="$(aws_ sqs get-queue-url --queue-name "$PIPELINE_ON_FAILURE_QUEUE" --query QueueUrl --output text 2>/dev/null)"; then
+  aws_ sqs set-queue-attributes --queue-url "$queue_url" --attributes "$PIPELINE_ON_FAILURE_QUEUE_ATTRIBUTES"
+  say "queue $PIPELINE_ON_FAILURE_QUEUE unchanged"
+else
+  aws_ sqs create-queue --queue-name "$PIPELINE_ON_FAILURE_QUEUE" --attributes "$PIPELINE_ON_FAILURE_QUEUE_ATTRIBUTES" >/dev/null
+  say "queue $PIPELINE_ON_FAILURE_QUEUE created"
+fi
+
 # 5. Execution role and its least-privilege inline policy.
 if aws_ iam get-role --role-name "$PIPELINE_ROLE" >/dev/null 2>&1; then
   aws_ iam update-assume-role-policy --role-name "$PIPELINE_ROLE" --policy-document "$PIPELINE_TRUST_POLICY"
@@ -97,6 +106,11 @@ else
 fi
 aws_ lambda wait function-active-v2 --function-name "$PIPELINE_FUNCTION"
 
+# 6b. Asynchronous invocation: two retries, then the event's invocation record goes to the on-failure queue
+# (after the role policy: Lambda checks that the role may send there).
+aws_ lambda put-function-event-invoke-config --function-name "$PIPELINE_FUNCTION" \
+  --maximum-retry-attempts "$PIPELINE_ASYNC_MAXIMUM_RETRY_ATTEMPTS" --destination-config "$PIPELINE_DESTINATION_CONFIG" >/dev/null
+
 # 7. Resource policy: S3 may invoke, only for this bucket and account. Replace a statement with our Sid.
 if aws_ lambda get-policy --function-name "$PIPELINE_FUNCTION" --query Policy --output text 2>/dev/null | grep -q "\"$PIPELINE_PERMISSION_SID\""; then
   aws_ lambda remove-permission --function-name "$PIPELINE_FUNCTION" --statement-id "$PIPELINE_PERMISSION_SID"
@@ -113,4 +127,4 @@ aws_ s3api put-bucket-notification-configuration --bucket "$PIPELINE_BUCKET" \
 aws_ logs create-log-group --log-group-name "$PIPELINE_LOG_GROUP" 2>/dev/null || true
 aws_ logs put-retention-policy --log-group-name "$PIPELINE_LOG_GROUP" --retention-in-days "$PIPELINE_LOG_RETENTION_DAYS"
 
-say "stack ready: s3://$PIPELINE_BUCKET/$PIPELINE_UPLOAD_PREFIX -> $PIPELINE_FUNCTION -> $PIPELINE_TABLE"
+say "stack ready: s3://$PIPELINE_BUCKET/$PIPELINE_UPLOAD_PREFIX -> $PIPELINE_FUNCTION -> $PIPELINE_TABLE (failures -> $PIPELINE_ON_FAILURE_QUEUE)"

@@ -1,4 +1,4 @@
-import type { FailedEventView } from "../../engine/control.ts";
+import type { FailedEvent } from "../../pipeline/failed-events.ts";
 import { api, messageOf, postHeaders, writable } from "./api.ts";
 import { byId, h } from "./dom.ts";
 import { formatTime, shortId } from "./format.ts";
@@ -11,11 +11,11 @@ export interface FailedPanel {
 export function createFailedPanel(say: (status: string) => void): FailedPanel {
   const list = byId("failed-list");
 
-  async function redrive(event: FailedEventView, button: HTMLButtonElement, what: string): Promise<void> {
+  async function redrive(event: FailedEvent, button: HTMLButtonElement, what: string): Promise<void> {
     button.disabled = true;
     try {
       await api(`/api/redrive/${encodeURIComponent(event.id)}`, { method: "POST", headers: postHeaders });
-      say(`Re-drove the event for ${what}; follow it in the flow.`);
+      say(`Re-drove the event for ${what}: its record exists and its message is deleted.`);
     } catch (error) {
       say(`Re-drive failed: ${messageOf(error)}`);
       button.disabled = false;
@@ -23,7 +23,7 @@ export function createFailedPanel(say: (status: string) => void): FailedPanel {
     void refresh();
   }
 
-  function render(event: FailedEventView): HTMLLIElement {
+  function render(event: FailedEvent): HTMLLIElement {
     const what = event.keys.length ? event.keys.join(", ") : event.functionName;
     const button = h("button", {
       type: "button",
@@ -48,14 +48,14 @@ export function createFailedPanel(say: (status: string) => void): FailedPanel {
       h("p", { class: "failed-error", text: `${event.errorType}: ${event.errorMessage}` }),
       h("span", {
         class: "flow-meta",
-        text: `failed ${formatTime(Date.parse(event.failedAt))} · request ${event.requestIds.map(shortId).join(", ")}`,
+        text: `failed ${formatTime(Date.parse(event.failedAt))} · ${event.condition} · request ${shortId(event.requestId)}`,
       }),
     );
   }
 
   async function refresh(): Promise<void> {
     try {
-      const { events } = await api<{ events: FailedEventView[] }>("/api/failed");
+      const { events } = await api<{ events: FailedEvent[] }>("/api/failed");
       byId("failed-empty").hidden = events.length > 0;
       byId("failed-summary").textContent = events.length ? `${events.length} waiting` : "none";
       list.replaceChildren(...events.map(render));

@@ -1,16 +1,12 @@
-import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import type { AwsClients } from "../../aws/clients.ts";
-import { isNotFoundError } from "../../aws/errors.ts";
-import type { FailedEventView } from "../../engine/control.ts";
-import { stripETagQuotes } from "../../function/record.ts";
+import type { FailedEvent } from "../../pipeline/failed-events.ts";
+import { failedEventCount } from "../../pipeline/failed-queue.ts";
 import { fetchLogEvents, type LogEvent } from "../../pipeline/logs.ts";
-import { redriveObject } from "../../pipeline/reconcile.ts";
 import type { Stack } from "../../stack/spec.ts";
-import { DashboardRequestError } from "../errors.ts";
 import type { EventStreamHub } from "../event-stream.ts";
+import { type FailedEventsSource, onFailureQueueSource } from "../failed-events.ts";
 import type { FlowModel } from "../flow.ts";
 import { publishFlowUpdate } from "../routes.ts";
-import { failedDeliveries, failedDeliveryView } from "./failed.ts";
 import { LogActivityTranslator } from "./log-activity.ts";
 import { diffUploads, listUploads } from "./uploads.ts";
 
@@ -36,8 +32,8 @@ const logOverlapMs = 5_000;
 
 /**
  * Feeds a FlowModel without engine events, by polling the target's APIs: ListObjectsV2 of the upload prefix
- * for uploads (LastModified is the "uploaded" time) and FilterLogEvents of the function's log group for
- * invocations and outcomes. Polls and re-drives run one at a time, so a re-drive's log lines are read only
+ * for uploads (LastModified is the "uploaded" time), FilterLogEvents of the function's log group for
+ * invocations and outcomes, and the on-failure queue's message count for failed events. Polls and re-drives run one at a time, so a re-drive's log lines are read only
  * after the dashboard knows the re-drive's request ID.
  */
 export class RemoteFeed {
@@ -53,7 +49,8 @@ export class RemoteFeed {
   #stopped = false;
   #polls = 0;
   #lastError: string | undefined;
-  #failedIds = "";
+  #failedCount: number | undefined;
+  readonly #failedEvents: FailedEventsSource;
 
   constructor(options: RemoteFeedOptions) {
     this.#options = options;
@@ -61,6 +58,7 @@ export class RemoteFeed {
       bucket: options.stack.bucket,
       logGroup: options.stack.logGroupName,
     });
+    this.#failedEvents = onFailureQueueSource(() => options.clients, options.stack);
     this.#since = Date.now() - options.lookbackMs;
     this.#logCursor = this.#since;
   }
@@ -98,6 +96,7 @@ export class RemoteFeed {
       try {
         await this.#pollUploads();
         await this.#pollLogs();
+        await this.#pollFailedCount();
         this.#lastError = undefined;
       } catch (error) {
         this.#lastError = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -112,63 +111,47 @@ export class RemoteFeed {
     return [...this.#recentLogs];
   }
 
-  /** Failed deliveries as the failed-events panel lists them. */
-  failed(): FailedEventView[] {
-    return failedDeliveries(this.#options.model.rows()).map((failed) =>
-      failedDeliveryView(failed, this.#options.stack.functionName),
-    );
+  /** The failed events in the on-failure queue, as the failed-events panel lists them. */
+  failed(): Promise<FailedEvent[]> {
+    return this.#failedEvents.failed();
   }
 
   /**
-   * Re-drives a failed delivery (its id is its request ID): invokes the function synchronously with a synthetic
-   * S3 event for the object as it is now, like `pipeline reconcile`, and records the new delivery.
+   * Re-drives one failed event from the on-failure queue (its id is its message ID), then links the re-drive's
+   * invocation to the failed delivery in the flow, as the engine's own events do.
    */
   redrive(id: string): Promise<void> {
     return this.#exclusive(async () => {
-      const { model, clients, stack, hub } = this.#options;
-      const found = failedDeliveries(model.rows()).find((f) => f.delivery.requestId === id);
-      if (!found) throw new DashboardRequestError(404, `no failed event ${id}`);
-      const key = found.row.key;
-      let head: { ETag?: string; ContentLength?: number };
-      try {
-        head = await clients.s3.send(new HeadObjectCommand({ Bucket: stack.bucket, Key: key }));
-      } catch (error) {
-        if (isNotFoundError(error)) {
-          throw new DashboardRequestError(409, `${key} no longer exists; nothing to re-drive`, {
-            cause: error,
-          });
-        }
-        throw error;
-      }
+      const { model, hub } = this.#options;
       const queuedAt = Date.now();
-      const result = await redriveObject(clients, stack, {
-        key,
-        etag: stripETagQuotes(head.ETag ?? ""),
-        size: head.ContentLength ?? 0,
-      });
-      if (result.requestId) {
-        this.#translator.claim(result.requestId);
-        const view = failedDeliveryView(found, stack.functionName);
-        // The original delivery is final now: mark it failed and link it to its re-drive, as the engine does.
-        for (const event of [
-          {
-            type: "async.failed",
-            requestId: id,
-            failedEventId: id,
-            attempts: view.attempts,
-            error: `${view.errorType}: ${view.errorMessage}`,
-          },
-          { type: "async.redrive", failedEventId: id, requestId: result.requestId },
-        ]) {
-          publishFlowUpdate(hub, model.activity(event, queuedAt), Date.now);
+      try {
+        const outcome = await this.#failedEvents.redrive(id);
+        if (outcome.requestId) {
+          this.#translator.claim(outcome.requestId);
+          for (const event of [
+            {
+              type: "async.failed",
+              requestId: outcome.event.requestId,
+              failedEventId: id,
+              attempts: outcome.event.attempts,
+              error: `${outcome.event.errorType}: ${outcome.event.errorMessage}`,
+            },
+            { type: "async.redrive", failedEventId: id, requestId: outcome.requestId },
+          ]) {
+            publishFlowUpdate(hub, model.activity(event, queuedAt), Date.now);
+          }
         }
-      } else {
+      } finally {
         hub.send("failed", { at: Date.now() });
       }
-      if (!result.ok) {
-        throw new DashboardRequestError(502, `the re-driven invocation failed: ${result.error ?? "unknown"}`);
-      }
     });
+  }
+
+  /** The queue's message count changed: the page reloads its failed list. */
+  async #pollFailedCount(): Promise<void> {
+    const count = await failedEventCount(this.#options.clients, this.#options.stack);
+    if (count !== this.#failedCount) this.#options.hub.send("failed", { at: Date.now() });
+    this.#failedCount = count;
   }
 
   async #pollUploads(): Promise<void> {
@@ -215,12 +198,6 @@ export class RemoteFeed {
     for (const activity of this.#translator.translate(fresh)) {
       publishFlowUpdate(hub, model.activity(activity.event, activity.at), Date.now);
     }
-    // The model flags failed-list changes for engine events only; here failures are read off the rows.
-    const failedIds = this.failed()
-      .map((view) => `${view.id}/${view.attempts}`)
-      .join(",");
-    if (failedIds !== this.#failedIds) hub.send("failed", { at: Date.now() });
-    this.#failedIds = failedIds;
     const limit = this.#options.logLimit ?? 300;
     this.#recentLogs.push(...fresh);
     this.#recentLogs.splice(0, Math.max(0, this.#recentLogs.length - limit));

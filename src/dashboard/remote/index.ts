@@ -8,6 +8,7 @@ import type { ServiceResponse } from "../../engine/types.ts";
 import type { Stack } from "../../stack/spec.ts";
 import { DashboardError } from "../errors.ts";
 import { EventStreamHub } from "../event-stream.ts";
+import { FAILED_EVENTS_NOTE } from "../failed-events.ts";
 import { FlowModel } from "../flow.ts";
 import { checkStackHealth, type HealthReport } from "../health.ts";
 import { listRecords } from "../records.ts";
@@ -96,8 +97,7 @@ export async function startRemoteDashboard(options: RemoteDashboardOptions): Pro
     label: options.target.label,
     writable: options.writable,
     pollMs: options.pollMs,
-    failedNote:
-      "Invocations whose log says they failed (there is no failed-event queue to read). Re-drive invokes the function again with an S3 event for the object.",
+    failedNote: FAILED_EVENTS_NOTE,
   };
   let healthInFlight: Promise<HealthReport> | undefined;
   const backend: DashboardBackend = {
@@ -115,7 +115,7 @@ export async function startRemoteDashboard(options: RemoteDashboardOptions): Pro
     },
     records: () => listRecords(clients, stack, { limit: recordLimit }),
     logs: async () => ({ group: stack.logGroupName, events: feed.recentLogs() }),
-    failed: async () => feed.failed(),
+    failed: () => feed.failed(),
     upload: (file) => uploadObject(clients, stack, file),
     redrive: (id) => feed.redrive(id),
   };

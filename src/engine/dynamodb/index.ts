@@ -2,13 +2,12 @@ import { EventEmitter } from "node:events";
 import { Agent, request as httpRequest } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { jsonAccessDenied } from "../access-denied.ts";
-import { dynamodbTableArn } from "../arn.ts";
 import type { EngineContext } from "../context.ts";
 import type { EngineOptions } from "../options.ts";
-import { jsonError } from "../protocol.ts";
+import { createDispatcher, type ServiceDeclaration, ServiceError } from "../service/index.ts";
 import type { Service, ServiceRequest, ServiceResponse } from "../types.ts";
 import { startDynamoDbLocal } from "./dynamodb-local.ts";
+import { dynamoDbOperations } from "./operations.ts";
 
 /** A DynamoDB emulator reachable over HTTP on loopback. */
 export interface DynamoDbBackendHandle {
@@ -18,9 +17,6 @@ export interface DynamoDbBackendHandle {
   dispatch?(request: ServiceRequest): Promise<ServiceResponse>;
   close(): Promise<void>;
 }
-
-/** Operations whose request carries `TableName`; IAM needs the table for the resource ARN. */
-const batchOperations = new Set(["BatchGetItem", "BatchWriteItem"]);
 
 /**
  * DynamoDB through a real emulator (dynalite in-process by default, Amazon DynamoDB Local opt-in):
@@ -36,61 +32,49 @@ export async function createDynamoDbService(
       : await startDynalite(options.dataDir ? join(options.dataDir, "dynamodb") : undefined);
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
+  // Role callers may be given injected faults (after their permission is checked, as a throttle would be).
+  const forwardWithFaults = async (request: ServiceRequest): Promise<ServiceResponse> => {
+    const faults = context.faults;
+    if (request.caller.role && faults.shouldFail(faults.options.dynamodbErrorRate)) {
+      throw faults.random() < 0.5
+        ? new ServiceError(
+            400,
+            "ProvisionedThroughputExceededException",
+            "Rate of requests exceeds the allowed throughput (injected fault).",
+          )
+        : new ServiceError(500, "InternalServerError", "Internal server error (injected fault).");
+    }
+    return backend.dispatch ? backend.dispatch(request) : forward(backend.url, agent, request);
+  };
+  const declaration: ServiceDeclaration = {
+    signingName: "dynamodb",
+    protocols: {
+      json: {
+        version: "1.0",
+        targetPrefix: "DynamoDB_20120810",
+        errorPrefix: "com.amazonaws.dynamodb.v20120810",
+      },
+    },
+    // DynamoDB's AccessDeniedException is Coral's, not in the service's namespace.
+    accessDenied: {
+      error: (message) =>
+        new ServiceError(400, "AccessDeniedException", message, {
+          typePrefix: "com.amazon.coral.service",
+        }),
+    },
+    operations: dynamoDbOperations(context.accountId, forwardWithFaults),
+    // What the engine does not declare, the emulator answers (its own UnknownOperationException included).
+    fallback: (_name, call) => forwardWithFaults(call.request),
+  };
+
   return {
     signingName: "dynamodb",
-    async handle(request: ServiceRequest): Promise<ServiceResponse> {
-      const target = String(request.headers["x-amz-target"] ?? "");
-      const operation = target.split(".")[1] ?? "";
-      if (request.caller.role) {
-        const denied = authorize(context, request, operation);
-        if (denied) return denied;
-        const faults = context.faults;
-        if (faults.shouldFail(faults.options.dynamodbErrorRate)) {
-          return faults.random() < 0.5
-            ? jsonError(
-                400,
-                "ProvisionedThroughputExceededException",
-                "Rate of requests exceeds the allowed throughput (injected fault).",
-              )
-            : jsonError(500, "InternalServerError", "Internal server error (injected fault).");
-        }
-      }
-      return backend.dispatch ? backend.dispatch(request) : forward(backend.url, agent, request);
-    },
+    handle: createDispatcher(declaration, context),
     async close() {
       agent.destroy();
       await backend.close();
     },
   };
-}
-
-function authorize(
-  context: EngineContext,
-  request: ServiceRequest,
-  operation: string,
-): ServiceResponse | undefined {
-  const tables = tablesOf(request.body, operation);
-  for (const table of tables.length > 0 ? tables : ["*"]) {
-    const resource = dynamodbTableArn(request.region, context.accountId, table);
-    const action = `dynamodb:${operation}`;
-    const verdict = context.authorizer.authorize(request.caller, action, resource);
-    if (!verdict.allowed)
-      return jsonAccessDenied(request.caller, action, resource, verdict.reason, "com.amazon.coral.service");
-  }
-  return undefined;
-}
-
-function tablesOf(body: Buffer, operation: string): string[] {
-  try {
-    const parsed = JSON.parse(body.toString("utf8")) as {
-      TableName?: string;
-      RequestItems?: Record<string, unknown>;
-    };
-    if (batchOperations.has(operation)) return Object.keys(parsed.RequestItems ?? {});
-    return parsed.TableName ? [parsed.TableName] : [];
-  } catch {
-    return [];
-  }
 }
 
 function forward(base: URL, agent: Agent, request: ServiceRequest): Promise<ServiceResponse> {

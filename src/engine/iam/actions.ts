@@ -1,20 +1,22 @@
+import { z } from "zod";
 import { iamPolicyArn, iamRoleArn } from "../arn.ts";
 import { decodeOffsetToken, encodeOffsetToken, pageFrom } from "../paging.ts";
+import { type AnyOperation, operation } from "../service/index.ts";
 import { constraint, validationMessage } from "../validation-message.ts";
 import { IamError, IamValidationError } from "./errors.ts";
-import type { QueryParams } from "./query-params.ts";
 import type { IamStore, ManagedPolicyView, RoleState, Tag } from "./store.ts";
 
 /**
- * The IAM Query API: one handler per action, each returning the `<ActionResult>` body (or undefined for
- * actions whose response has no result element), plus the resource ARN a role caller needs permission on.
+ * The IAM Query API: one declared operation per action, each with its input schema, the resource ARN a role
+ * caller needs `iam:<Action>` on, and a handler returning the `<ActionResult>` body (or undefined for actions
+ * whose response has no result element).
  */
 
-export interface IamAction {
-  /** Resource for IAM authorization of role callers. */
-  resource(params: QueryParams, store: IamStore, accountId: string): string;
-  run(params: QueryParams, store: IamStore): Record<string, unknown> | undefined;
-}
+/** A required member: missing or empty is "Value null ... must not be null", as IAM answers. */
+const required = z.preprocess((value) => (value === "" ? undefined : value), z.string());
+const optional = z.string().optional();
+/** `MaxItems`/`Marker`, read by `page` (IAM words a bad MaxItems without echoing it). */
+const paging = { MaxItems: optional, Marker: optional };
 
 /** Policy documents travel URL-encoded in IAM responses (RFC 3986, so `*` is `%2A`), as AWS sends them. */
 export function encodePolicyDocument(document: string): string {
@@ -61,12 +63,15 @@ function policyXml(policy: ManagedPolicyView): Record<string, unknown> {
 /**
  * `Marker`/`MaxItems` paging for list actions; the marker is an opaque offset.
  */
-function page<T>(items: T[], params: QueryParams): { items: T[]; IsTruncated: boolean; Marker?: string } {
-  const maxItems = params.integer("MaxItems") ?? 100;
+function page<T>(
+  items: T[],
+  input: { MaxItems?: string | undefined; Marker?: string | undefined },
+): { items: T[]; IsTruncated: boolean; Marker?: string } {
+  const maxItems = integerParameter("MaxItems", input.MaxItems) ?? 100;
   if (maxItems < 1 || maxItems > 1000) {
     throw new IamValidationError(validationMessage("maxItems", undefined, constraint.between(1, 1000)));
   }
-  const marker = params.get("Marker");
+  const marker = input.Marker;
   const start = marker === undefined ? 0 : decodeOffsetToken(marker);
   if (start === undefined) throw new IamError(400, "InvalidInput", "Invalid Marker.");
   const paged = pageFrom(items, start, maxItems);
@@ -75,13 +80,21 @@ function page<T>(items: T[], params: QueryParams): { items: T[]; IsTruncated: bo
     : { items: paged.items, IsTruncated: true, Marker: encodeOffsetToken(paged.next) };
 }
 
+function integerParameter(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed))
+    throw new IamValidationError(`Value '${value}' at '${name}' is not a valid integer`);
+  return parsed;
+}
+
 function listResult<T>(
   name: string,
   items: T[],
-  params: QueryParams,
+  input: { MaxItems?: string | undefined; Marker?: string | undefined },
   toXml: (item: T) => unknown,
 ): Record<string, unknown> {
-  const paged = page(items, params);
+  const paged = page(items, input);
   return {
     [name]: { member: paged.items.map(toXml) },
     IsTruncated: paged.IsTruncated,
@@ -89,212 +102,256 @@ function listResult<T>(
   };
 }
 
-const roleResource = (params: QueryParams, store: IamStore, accountId: string): string => {
-  const name = params.get("RoleName") ?? "";
-  return store.findRole(name)?.arn ?? iamRoleArn(accountId, name);
-};
-const policyResource = (params: QueryParams): string => params.get("PolicyArn") ?? "*";
-const anyResource = (): string => "*";
-
-/** The actions this engine serves, by `Action` name. */
-export const iamActions: Record<string, IamAction> = {
-  CreateRole: {
-    resource: (params, _store, accountId) =>
-      iamRoleArn(accountId, params.get("RoleName") ?? "", params.get("Path")),
-    run: (params, store) => {
-      const maxSessionDuration = params.integer("MaxSessionDuration");
-      const description = params.get("Description");
-      const path = params.get("Path");
-      const role = store.createRole({
-        roleName: params.required("RoleName"),
-        assumeRolePolicyDocument: params.required("AssumeRolePolicyDocument"),
-        tags: params.tags(),
-        ...(path === undefined ? {} : { path }),
-        ...(description === undefined ? {} : { description }),
-        ...(maxSessionDuration === undefined ? {} : { maxSessionDuration }),
-      });
-      return { Role: roleXml(role, true) };
-    },
-  },
-  GetRole: {
-    resource: roleResource,
-    run: (params, store) => ({ Role: roleXml(store.getRole(params.required("RoleName")), true) }),
-  },
-  DeleteRole: {
-    resource: roleResource,
-    run: (params, store) => {
-      store.deleteRole(params.required("RoleName"));
-      return undefined;
-    },
-  },
-  ListRoles: {
-    resource: anyResource,
-    run: (params, store) =>
-      listResult("Roles", store.listRoles(params.get("PathPrefix")), params, (role) => roleXml(role, false)),
-  },
-  UpdateAssumeRolePolicy: {
-    resource: roleResource,
-    run: (params, store) => {
-      store.updateAssumeRolePolicy(params.required("RoleName"), params.required("PolicyDocument"));
-      return undefined;
-    },
-  },
-  UpdateRole: {
-    resource: roleResource,
-    run: (params, store) => {
-      const description = params.get("Description");
-      const role = store.getRole(params.required("RoleName"));
-      if (description !== undefined) store.updateRoleDescription(role.roleName, description);
-      return {};
-    },
-  },
-  UpdateRoleDescription: {
-    resource: roleResource,
-    run: (params, store) => ({
-      Role: roleXml(
-        store.updateRoleDescription(params.required("RoleName"), params.required("Description")),
-        true,
-      ),
+/**
+ * The actions this engine serves, over one store; role actions are checked on the role's ARN, policy actions on
+ * the policy's, listings on `*`.
+ */
+export function iamOperations(store: IamStore, accountId: string): AnyOperation[] {
+  const roleArn = (input: { RoleName?: string | undefined }): string => {
+    const name = input.RoleName ?? "";
+    return store.findRole(name)?.arn ?? iamRoleArn(accountId, name);
+  };
+  const policyArn = (input: { PolicyArn?: string | undefined }): string => input.PolicyArn ?? "*";
+  const onRole = z.object({ RoleName: required });
+  const onRolePolicy = z.object({ RoleName: required, PolicyName: required });
+  const onPolicy = z.object({ PolicyArn: required });
+  const tags = z.array(z.object({ Key: z.string(), Value: z.string().default("") })).default([]);
+  return [
+    operation({
+      name: "CreateRole",
+      input: z.object({
+        RoleName: required,
+        AssumeRolePolicyDocument: required,
+        Path: optional,
+        Description: optional,
+        MaxSessionDuration: optional,
+        Tags: tags,
+      }),
+      resource: (input) => iamRoleArn(accountId, input.RoleName, input.Path),
+      handler: (input) => {
+        const maxSessionDuration = integerParameter("MaxSessionDuration", input.MaxSessionDuration);
+        const role = store.createRole({
+          roleName: input.RoleName,
+          assumeRolePolicyDocument: input.AssumeRolePolicyDocument,
+          tags: input.Tags,
+          ...(input.Path === undefined ? {} : { path: input.Path }),
+          ...(input.Description === undefined ? {} : { description: input.Description }),
+          ...(maxSessionDuration === undefined ? {} : { maxSessionDuration }),
+        });
+        return { Role: roleXml(role, true) };
+      },
     }),
-  },
-  TagRole: {
-    resource: roleResource,
-    run: (params, store) => {
-      store.tagRole(params.required("RoleName"), params.tags());
-      return undefined;
-    },
-  },
-  UntagRole: {
-    resource: roleResource,
-    run: (params, store) => {
-      store.untagRole(params.required("RoleName"), params.list("TagKeys"));
-      return undefined;
-    },
-  },
-  ListRoleTags: {
-    resource: roleResource,
-    run: (params, store) =>
-      listResult("Tags", store.getRole(params.required("RoleName")).tags, params, (tag) => ({
-        Key: tag.Key,
-        Value: tag.Value,
-      })),
-  },
-  PutRolePolicy: {
-    resource: roleResource,
-    run: (params, store) => {
-      store.putRolePolicy(
-        params.required("RoleName"),
-        params.required("PolicyName"),
-        params.required("PolicyDocument"),
-      );
-      return undefined;
-    },
-  },
-  GetRolePolicy: {
-    resource: roleResource,
-    run: (params, store) => {
-      const roleName = params.required("RoleName");
-      const policyName = params.required("PolicyName");
-      const role = store.getRole(roleName);
-      return {
-        RoleName: role.roleName,
-        PolicyName: policyName,
-        PolicyDocument: encodePolicyDocument(store.getRolePolicy(roleName, policyName)),
-      };
-    },
-  },
-  DeleteRolePolicy: {
-    resource: roleResource,
-    run: (params, store) => {
-      store.deleteRolePolicy(params.required("RoleName"), params.required("PolicyName"));
-      return undefined;
-    },
-  },
-  ListRolePolicies: {
-    resource: roleResource,
-    run: (params, store) =>
-      listResult("PolicyNames", store.listRolePolicies(params.required("RoleName")), params, (name) => name),
-  },
-  AttachRolePolicy: {
-    resource: roleResource,
-    run: (params, store) => {
-      store.attachRolePolicy(params.required("RoleName"), params.required("PolicyArn"));
-      return undefined;
-    },
-  },
-  DetachRolePolicy: {
-    resource: roleResource,
-    run: (params, store) => {
-      store.detachRolePolicy(params.required("RoleName"), params.required("PolicyArn"));
-      return undefined;
-    },
-  },
-  ListAttachedRolePolicies: {
-    resource: roleResource,
-    run: (params, store) =>
-      listResult(
-        "AttachedPolicies",
-        store.listAttachedRolePolicies(params.required("RoleName"), params.get("PathPrefix")),
-        params,
-        (policy) => ({ PolicyName: policy.policyName, PolicyArn: policy.arn }),
-      ),
-  },
-  CreatePolicy: {
-    resource: (params, _store, accountId) =>
-      iamPolicyArn(accountId, params.get("PolicyName") ?? "", params.get("Path")),
-    run: (params, store) => {
-      const path = params.get("Path");
-      const description = params.get("Description");
-      const policy = store.createPolicy({
-        policyName: params.required("PolicyName"),
-        document: params.required("PolicyDocument"),
-        ...(path === undefined ? {} : { path }),
-        ...(description === undefined ? {} : { description }),
-      });
-      return { Policy: policyXml(policy) };
-    },
-  },
-  GetPolicy: {
-    resource: policyResource,
-    run: (params, store) => ({ Policy: policyXml(store.getPolicy(params.required("PolicyArn"))) }),
-  },
-  GetPolicyVersion: {
-    resource: policyResource,
-    run: (params, store) => {
-      const versionId = params.required("VersionId");
-      const version = store.getPolicyVersion(params.required("PolicyArn"), versionId);
-      return {
-        PolicyVersion: {
-          Document: encodePolicyDocument(version.document),
-          VersionId: versionId,
-          IsDefaultVersion: true,
-          CreateDate: version.createDate,
-        },
-      };
-    },
-  },
-  DeletePolicy: {
-    resource: policyResource,
-    run: (params, store) => {
-      store.deletePolicy(params.required("PolicyArn"));
-      return undefined;
-    },
-  },
-  ListPolicies: {
-    resource: anyResource,
-    run: (params, store) => {
-      const scope = params.get("Scope") ?? "All";
-      if (scope !== "All" && scope !== "AWS" && scope !== "Local") {
-        throw new IamValidationError(
-          validationMessage("scope", scope, constraint.enumOf(["All", "AWS", "Local"])),
+    operation({
+      name: "GetRole",
+      input: onRole,
+      resource: roleArn,
+      handler: (input) => ({ Role: roleXml(store.getRole(input.RoleName), true) }),
+    }),
+    operation({
+      name: "DeleteRole",
+      input: onRole,
+      resource: roleArn,
+      handler: (input) => {
+        store.deleteRole(input.RoleName);
+        return undefined;
+      },
+    }),
+    operation({
+      name: "ListRoles",
+      input: z.object({ PathPrefix: optional, ...paging }),
+      handler: (input) =>
+        listResult("Roles", store.listRoles(input.PathPrefix), input, (role) => roleXml(role, false)),
+    }),
+    operation({
+      name: "UpdateAssumeRolePolicy",
+      input: z.object({ RoleName: required, PolicyDocument: required }),
+      resource: roleArn,
+      handler: (input) => {
+        store.updateAssumeRolePolicy(input.RoleName, input.PolicyDocument);
+        return undefined;
+      },
+    }),
+    operation({
+      name: "UpdateRole",
+      input: z.object({ RoleName: required, Description: optional }),
+      resource: roleArn,
+      handler: (input) => {
+        const role = store.getRole(input.RoleName);
+        if (input.Description !== undefined) store.updateRoleDescription(role.roleName, input.Description);
+        return {};
+      },
+    }),
+    operation({
+      name: "UpdateRoleDescription",
+      input: z.object({ RoleName: required, Description: required }),
+      resource: roleArn,
+      handler: (input) => ({
+        Role: roleXml(store.updateRoleDescription(input.RoleName, input.Description), true),
+      }),
+    }),
+    operation({
+      name: "TagRole",
+      input: z.object({ RoleName: required, Tags: tags }),
+      resource: roleArn,
+      handler: (input) => {
+        store.tagRole(input.RoleName, input.Tags);
+        return undefined;
+      },
+    }),
+    operation({
+      name: "UntagRole",
+      input: z.object({ RoleName: required, TagKeys: z.array(z.string()).default([]) }),
+      resource: roleArn,
+      handler: (input) => {
+        store.untagRole(input.RoleName, input.TagKeys);
+        return undefined;
+      },
+    }),
+    operation({
+      name: "ListRoleTags",
+      input: z.object({ RoleName: required, ...paging }),
+      resource: roleArn,
+      handler: (input) =>
+        listResult("Tags", store.getRole(input.RoleName).tags, input, (tag) => ({
+          Key: tag.Key,
+          Value: tag.Value,
+        })),
+    }),
+    operation({
+      name: "PutRolePolicy",
+      input: z.object({ RoleName: required, PolicyName: required, PolicyDocument: required }),
+      resource: roleArn,
+      handler: (input) => {
+        store.putRolePolicy(input.RoleName, input.PolicyName, input.PolicyDocument);
+        return undefined;
+      },
+    }),
+    operation({
+      name: "GetRolePolicy",
+      input: onRolePolicy,
+      resource: roleArn,
+      handler: (input) => {
+        const role = store.getRole(input.RoleName);
+        return {
+          RoleName: role.roleName,
+          PolicyName: input.PolicyName,
+          PolicyDocument: encodePolicyDocument(store.getRolePolicy(input.RoleName, input.PolicyName)),
+        };
+      },
+    }),
+    operation({
+      name: "DeleteRolePolicy",
+      input: onRolePolicy,
+      resource: roleArn,
+      handler: (input) => {
+        store.deleteRolePolicy(input.RoleName, input.PolicyName);
+        return undefined;
+      },
+    }),
+    operation({
+      name: "ListRolePolicies",
+      input: z.object({ RoleName: required, ...paging }),
+      resource: roleArn,
+      handler: (input) =>
+        listResult("PolicyNames", store.listRolePolicies(input.RoleName), input, (name) => name),
+    }),
+    operation({
+      name: "AttachRolePolicy",
+      input: z.object({ RoleName: required, PolicyArn: required }),
+      resource: roleArn,
+      handler: (input) => {
+        store.attachRolePolicy(input.RoleName, input.PolicyArn);
+        return undefined;
+      },
+    }),
+    operation({
+      name: "DetachRolePolicy",
+      input: z.object({ RoleName: required, PolicyArn: required }),
+      resource: roleArn,
+      handler: (input) => {
+        store.detachRolePolicy(input.RoleName, input.PolicyArn);
+        return undefined;
+      },
+    }),
+    operation({
+      name: "ListAttachedRolePolicies",
+      input: z.object({ RoleName: required, PathPrefix: optional, ...paging }),
+      resource: roleArn,
+      handler: (input) =>
+        listResult(
+          "AttachedPolicies",
+          store.listAttachedRolePolicies(input.RoleName, input.PathPrefix),
+          input,
+          (policy) => ({ PolicyName: policy.policyName, PolicyArn: policy.arn }),
+        ),
+    }),
+    operation({
+      name: "CreatePolicy",
+      input: z.object({
+        PolicyName: required,
+        PolicyDocument: required,
+        Path: optional,
+        Description: optional,
+      }),
+      resource: (input) => iamPolicyArn(accountId, input.PolicyName, input.Path),
+      handler: (input) => {
+        const policy = store.createPolicy({
+          policyName: input.PolicyName,
+          document: input.PolicyDocument,
+          ...(input.Path === undefined ? {} : { path: input.Path }),
+          ...(input.Description === undefined ? {} : { description: input.Description }),
+        });
+        return { Policy: policyXml(policy) };
+      },
+    }),
+    operation({
+      name: "GetPolicy",
+      input: onPolicy,
+      resource: policyArn,
+      handler: (input) => ({ Policy: policyXml(store.getPolicy(input.PolicyArn)) }),
+    }),
+    operation({
+      name: "GetPolicyVersion",
+      input: z.object({ PolicyArn: required, VersionId: required }),
+      resource: policyArn,
+      handler: (input) => {
+        const version = store.getPolicyVersion(input.PolicyArn, input.VersionId);
+        return {
+          PolicyVersion: {
+            Document: encodePolicyDocument(version.document),
+            VersionId: input.VersionId,
+            IsDefaultVersion: true,
+            CreateDate: version.createDate,
+          },
+        };
+      },
+    }),
+    operation({
+      name: "DeletePolicy",
+      input: onPolicy,
+      resource: policyArn,
+      handler: (input) => {
+        store.deletePolicy(input.PolicyArn);
+        return undefined;
+      },
+    }),
+    operation({
+      name: "ListPolicies",
+      input: z.object({
+        Scope: z.enum(["All", "AWS", "Local"]).default("All"),
+        OnlyAttached: optional,
+        PathPrefix: optional,
+        ...paging,
+      }),
+      handler: (input) => {
+        const onlyAttached = input.OnlyAttached?.toLowerCase() === "true";
+        return listResult(
+          "Policies",
+          store.listPolicies(input.Scope, onlyAttached, input.PathPrefix),
+          input,
+          policyXml,
         );
-      }
-      const policies = store.listPolicies(
-        scope,
-        params.boolean("OnlyAttached") ?? false,
-        params.get("PathPrefix"),
-      );
-      return listResult("Policies", policies, params, policyXml);
-    },
-  },
-};
+      },
+    }),
+  ];
+}

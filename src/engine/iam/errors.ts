@@ -1,4 +1,4 @@
-import { ServiceError } from "../protocol.ts";
+import { ServiceError } from "../service/index.ts";
 
 /** Base of the IAM and STS errors; carries the Query-protocol code and HTTP status AWS uses. */
 export class IamError extends ServiceError {

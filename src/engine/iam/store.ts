@@ -1,7 +1,7 @@
 import { randomInt } from "node:crypto";
 import { iamPolicyArn, iamRoleArn } from "../arn.ts";
-import type { IamRoleRecord } from "../internal.ts";
 import { constraint, validationMessage } from "../validation-message.ts";
+import type { IamRoleRecord } from "./contract.ts";
 import {
   DeleteConflictError,
   EntityAlreadyExistsError,

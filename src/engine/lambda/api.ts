@@ -1,13 +1,13 @@
-import { notAuthorizedMessage } from "../access-denied.ts";
 import { lambdaFunctionArn } from "../arn.ts";
 import { pageFrom } from "../paging.ts";
-import { jsonResponse, restJsonError, ServiceError } from "../protocol.ts";
-import type { ServiceRequest, ServiceResponse } from "../types.ts";
+import { jsonResponse, type ServiceDeclaration, ServiceError } from "../service/index.ts";
+import type { ServiceResponse } from "../types.ts";
 import { constraint, validationMessage } from "../validation-message.ts";
 import type { AsyncInvocationQueue } from "./async-queue.ts";
 import { codeDownload, codeLocation } from "./code-location.ts";
 import { type CodePackage, readCodePackage } from "./code-package.ts";
 import { CodePackageError, functionNotFound, RunnerClosedError } from "./errors.ts";
+import { eventInvokeConfigOperations } from "./event-invoke-config.ts";
 import { parseFunctionReference } from "./function-name.ts";
 import {
   type FunctionSettingsDependencies,
@@ -19,11 +19,11 @@ import {
 import { type FunctionRecord, type FunctionStore, renderConfiguration } from "./functions.ts";
 import { invoke } from "./invoke.ts";
 import {
+  declareOperations,
   type FunctionCall,
-  findOperation,
-  jsonObjectBody,
   type LambdaCall,
   type LambdaOperation,
+  resolveOperation,
 } from "./operations.ts";
 import { renderPolicy, renderStatement } from "./policy.ts";
 import type { FunctionRunner } from "./runner.ts";
@@ -34,9 +34,6 @@ export interface LambdaApiDependencies extends FunctionSettingsDependencies {
   runner: FunctionRunner;
   queue: AsyncInvocationQueue;
 }
-
-const _notFound = (arn: string) =>
-  new ServiceError(404, "ResourceNotFoundException", `Function not found: ${arn}`);
 
 /**
  * The Lambda REST-JSON API (2015-03-31) for the operations the pipeline and its tools use: functions, code,
@@ -49,55 +46,34 @@ export class LambdaApi {
     this.#deps = dependencies;
   }
 
-  async handle(request: ServiceRequest): Promise<ServiceResponse> {
-    try {
-      return await this.#dispatch(request);
-    } catch (error) {
-      if (error instanceof ServiceError) return restJsonError(error.status, error.code, error.message);
-      if (error instanceof RunnerClosedError) return restJsonError(503, "ServiceException", error.message);
-      this.#deps.context.log(
-        `lambda: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-      );
-      return restJsonError(
-        500,
-        "ServiceException",
-        "An internal error occurred in the embedded Lambda service.",
-      );
-    }
-  }
-
-  /**
-   * The one dispatcher: finds the operation for the method and path, resolves the function it is on (404 before
-   * 403, as Lambda answers), checks `lambda:<action>` on its resource once, and runs it.
-   */
-  async #dispatch(request: ServiceRequest): Promise<ServiceResponse> {
-    const segments = request.rawPath.split("/").map((segment) => decodeURIComponent(segment));
-    const [, version, collection, name, sub, extra] = segments;
-    const method = request.method.toUpperCase();
-    if (version !== "2015-03-31" || collection !== "functions") return this.#unknown(method, request.rawPath);
-    const operation = findOperation(this.#operations, method, name, sub, extra);
-    if (!operation) return this.#unknown(method, request.rawPath);
-    let parsedBody: Record<string, unknown> | undefined;
-    const call: LambdaCall = {
-      request,
-      params: { name: name ?? "", extra: extra ?? "" },
-      body: () => {
-        parsedBody ??= jsonObjectBody(request);
-        return parsedBody;
+  /** The service's declaration: the table below, routed by method and path, over REST-JSON. */
+  declaration(): ServiceDeclaration {
+    return {
+      signingName: "lambda",
+      protocols: { restJson: {} },
+      operations: declareOperations(this.#operations, (reference, qualifier) =>
+        this.#find(reference, qualifier),
+      ),
+      resolve: (request) => resolveOperation(this.#operations, request),
+      unknownOperation: (_name, { request }) =>
+        new ServiceError(
+          404,
+          "UnknownOperationException",
+          `The embedded Lambda service does not serve ${request.method.toUpperCase()} ${request.rawPath}`,
+        ),
+      unexpectedError: (error) => {
+        if (error instanceof RunnerClosedError)
+          return new ServiceError(503, "ServiceException", error.message);
+        this.#deps.context.log(
+          `lambda: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+        );
+        return new ServiceError(
+          500,
+          "ServiceException",
+          "An internal error occurred in the embedded Lambda service.",
+        );
       },
     };
-    if (operation.on === "function") {
-      const record = this.#find(
-        call.params.name,
-        operation.qualified ? request.query.get("Qualifier") : undefined,
-      );
-      this.#authorize(request, operation.action, record.arn);
-      return operation.run({ ...call, record });
-    }
-    if (operation.action !== undefined) {
-      this.#authorize(request, operation.action, operation.resource?.(call) ?? "*");
-    }
-    return operation.run(call);
   }
 
   /** Every operation this API serves: one entry each, in the order the dispatcher tries them. */
@@ -207,6 +183,7 @@ export class LambdaApi {
       action: "RemovePermission",
       run: (call) => this.#removePermission(call),
     },
+    ...eventInvokeConfigOperations(() => this.#deps),
     // The code download GetFunction's Location points to: not an AWS operation, and no IAM check (the URL is
     // the credential, as a presigned S3 URL is).
     {
@@ -218,14 +195,6 @@ export class LambdaApi {
       run: (call) => this.#download(call),
     },
   ];
-
-  #unknown(method: string, path: string): ServiceResponse {
-    return restJsonError(
-      404,
-      "UnknownOperationException",
-      `The embedded Lambda service does not serve ${method} ${path}`,
-    );
-  }
 
   // --- helpers ---------------------------------------------------------------------------------------------
 
@@ -246,17 +215,6 @@ export class LambdaApi {
     if (effectiveQualifier && effectiveQualifier !== "$LATEST")
       throw functionNotFound(`${record.arn}:${effectiveQualifier}`);
     return record;
-  }
-
-  #authorize(request: ServiceRequest, action: string, resource: string): void {
-    const result = this.#deps.context.authorizer.authorize(request.caller, `lambda:${action}`, resource);
-    if (!result.allowed) {
-      throw new ServiceError(
-        403,
-        "AccessDeniedException",
-        notAuthorizedMessage(request.caller, `lambda:${action}`, resource, result.reason),
-      );
-    }
   }
 
   #checkRevision(record: FunctionRecord, revisionId: unknown): void {
@@ -334,6 +292,7 @@ export class LambdaApi {
         timeout: settings.timeout ?? 3,
         memorySize: settings.memorySize ?? 128,
         environment: settings.environment ?? {},
+        ...(settings.deadLetterTargetArn ? { deadLetterTargetArn: settings.deadLetterTargetArn } : {}),
       },
       pkg,
     );
@@ -398,7 +357,7 @@ export class LambdaApi {
   #updateConfiguration({ record, body: readBody }: FunctionCall): ServiceResponse {
     const body = readBody();
     this.#checkRevision(record, body.RevisionId);
-    const settings = parseFunctionSettings(body, this.#deps);
+    const settings = parseFunctionSettings(body, this.#deps, record.role);
     this.#checkNotUpdating(record);
     this.#deps.store.updateSettings(record, settings);
     return jsonResponse(renderConfiguration(record));

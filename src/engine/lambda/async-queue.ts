@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
-import type { FailedEvent } from "../internal.ts";
+import type { FailedEvent } from "./contract.ts";
 import type { FunctionErrorPayload } from "./environment.ts";
+import type { AttemptResponse, InvocationCondition } from "./invocation-record.ts";
 
 /** Retry settings of asynchronous invocations. */
 export interface RetryPolicy {
@@ -21,8 +22,34 @@ export function nextRetryDelay(failedAttempts: number, policy: RetryPolicy): num
   return policy.baseDelayMs * 2 ** (failedAttempts - 1);
 }
 
-/** The result of one attempt, as the queue needs it. */
-export type AttemptResult = { ok: true } | { ok: false; error: FunctionErrorPayload; retryable: boolean };
+/** How long an event may wait for its attempts when its function sets no `MaximumEventAgeInSeconds` (6 hours). */
+export const DEFAULT_MAX_EVENT_AGE_MS = 6 * 60 * 60 * 1000;
+
+/** A function's own asynchronous settings (its event-invoke configuration); absent ones take the queue's. */
+export interface FunctionQueueSettings {
+  maxRetries?: number;
+  maxEventAgeMs?: number;
+}
+
+/**
+ * The result of one attempt, as the queue needs it: the function's response on success; on failure the error,
+ * whether a retry may help, and the HTTP status when the Lambda service (not the function) failed.
+ */
+export type AttemptResult =
+  | { ok: true; payload?: string }
+  | { ok: false; error: FunctionErrorPayload; retryable: boolean; statusCode?: number };
+
+/** What became of one event: done after an attempt succeeded, or given up. */
+export interface AsyncOutcome {
+  condition: InvocationCondition;
+  functionName: string;
+  requestId: string;
+  /** The event as queued. */
+  payload: string;
+  attempts: number;
+  /** The last attempt's response; undefined when the event expired before its first attempt. */
+  response?: AttemptResponse;
+}
 
 /** Runs one attempt of an asynchronous invocation with the given request ID. */
 export type AttemptRunner = (
@@ -38,16 +65,24 @@ interface QueuedEvent {
   requestId: string;
   attempts: number;
   firstAttemptAt: string;
+  /** `Date.now()` when queued: the event's age counts from here. */
+  queuedAt: number;
+  last?: AttemptResponse;
 }
 
 /**
  * Asynchronous invocations (`InvocationType: Event`, S3 notifications): at least once, retried with backoff on
- * function errors, timeouts and crashes, then kept as {@link FailedEvent}s that can be redriven. As on AWS, all
- * attempts of one event share its request ID.
+ * function errors, timeouts and crashes up to the function's `MaximumRetryAttempts` and while the event is
+ * younger than its `MaximumEventAgeInSeconds`, then kept as {@link FailedEvent}s that can be redriven, until
+ * {@link AsyncInvocationQueue.handedOff} says a destination or dead-letter queue holds one. Every outcome goes to
+ * `onOutcome` (destinations and dead-letter queues). As on AWS, all attempts of one event share
+ * its request ID.
  */
 export class AsyncInvocationQueue {
   readonly #run: AttemptRunner;
   readonly #policy: RetryPolicy;
+  readonly #settings: (functionName: string) => FunctionQueueSettings | undefined;
+  readonly #onOutcome: (outcome: AsyncOutcome) => void;
   readonly #activity: (event: Record<string, unknown>) => void;
   readonly #failed: FailedEvent[] = [];
   readonly #timers = new Set<NodeJS.Timeout>();
@@ -56,12 +91,18 @@ export class AsyncInvocationQueue {
 
   constructor(options: {
     run: AttemptRunner;
+    /** The engine's defaults (`maxRetries` 2 unless configured). */
     policy: RetryPolicy;
     activity(event: Record<string, unknown>): void;
+    /** A function's own settings, read at each decision so a changed configuration applies to queued events. */
+    settings?(functionName: string): FunctionQueueSettings | undefined;
+    onOutcome?(outcome: AsyncOutcome): void;
   }) {
     this.#run = options.run;
     this.#policy = options.policy;
     this.#activity = options.activity;
+    this.#settings = options.settings ?? (() => undefined);
+    this.#onOutcome = options.onOutcome ?? (() => undefined);
   }
 
   /** Queues an event; returns the request ID the invocation will carry. */
@@ -77,6 +118,7 @@ export class AsyncInvocationQueue {
       requestId: options.requestId ?? randomUUID(),
       attempts: 0,
       firstAttemptAt: new Date().toISOString(),
+      queuedAt: Date.now(),
     };
     this.#schedule(event, options.delayMs ?? 0);
     return event.requestId;
@@ -105,6 +147,18 @@ export class AsyncInvocationQueue {
     return true;
   }
 
+  /**
+   * The failed event with this request ID was delivered to the function's on-failure destination or dead-letter
+   * queue: that queue is now its one copy (`pipeline failed` reads it), so the engine's list drops it. False if
+   * the list has no such event.
+   */
+  handedOff(requestId: string): boolean {
+    const index = this.#failed.findIndex((event) => event.requestIds.includes(requestId));
+    if (index < 0) return false;
+    this.#failed.splice(index, 1);
+    return true;
+  }
+
   /** Attempts running or waiting for their turn (tests poll this to know the queue is idle). */
   get pending(): number {
     return this.#inFlight + this.#timers.size;
@@ -125,6 +179,16 @@ export class AsyncInvocationQueue {
 
   #attempt(event: QueuedEvent): void {
     if (this.#closed) return;
+    const settings = this.#settings(event.functionName);
+    if (Date.now() - event.queuedAt > (settings?.maxEventAgeMs ?? DEFAULT_MAX_EVENT_AGE_MS)) {
+      const last = event.last && !event.last.ok ? event.last.error : undefined;
+      this.#fail(
+        event,
+        last ?? { errorType: "EventAgeExceeded", errorMessage: "The event expired before it was processed" },
+        "EventAgeExceeded",
+      );
+      return;
+    }
     event.attempts += 1;
     this.#inFlight += 1;
     this.#run(event.functionName, event.payload, event.requestId)
@@ -137,8 +201,22 @@ export class AsyncInvocationQueue {
       )
       .then((result) => {
         this.#inFlight -= 1;
-        if (result.ok || this.#closed) return;
-        const delay = result.retryable ? nextRetryDelay(event.attempts, this.#policy) : undefined;
+        event.last = result.ok
+          ? { ok: true, payload: result.payload ?? "" }
+          : {
+              ok: false,
+              error: result.error,
+              ...(result.statusCode !== undefined ? { statusCode: result.statusCode } : {}),
+            };
+        if (this.#closed) return;
+        if (result.ok) {
+          this.#outcome(event, "Success");
+          return;
+        }
+        const maxRetries = this.#settings(event.functionName)?.maxRetries ?? this.#policy.maxRetries;
+        const delay = result.retryable
+          ? nextRetryDelay(event.attempts, { ...this.#policy, maxRetries })
+          : undefined;
         if (delay !== undefined) {
           this.#activity({
             service: "lambda",
@@ -152,11 +230,22 @@ export class AsyncInvocationQueue {
           this.#schedule(event, delay);
           return;
         }
-        this.#fail(event, result.error);
+        this.#fail(event, result.error, "RetriesExhausted");
       });
   }
 
-  #fail(event: QueuedEvent, error: FunctionErrorPayload): void {
+  #outcome(event: QueuedEvent, condition: InvocationCondition): void {
+    this.#onOutcome({
+      condition,
+      functionName: event.functionName,
+      requestId: event.requestId,
+      payload: event.payload,
+      attempts: event.attempts,
+      ...(event.last ? { response: event.last } : {}),
+    });
+  }
+
+  #fail(event: QueuedEvent, error: FunctionErrorPayload, condition: InvocationCondition): void {
     let payload: unknown = event.payload;
     try {
       payload = JSON.parse(event.payload);
@@ -182,8 +271,10 @@ export class AsyncInvocationQueue {
       requestId: event.requestId,
       failedEventId: event.id,
       attempts: event.attempts,
+      condition,
       error: `${error.errorType}: ${error.errorMessage}`,
     });
+    this.#outcome(event, condition);
   }
 
   /** Drops queued retries; attempts already running finish but are not retried. */

@@ -1,4 +1,4 @@
-import { restJsonError } from "../protocol.ts";
+import { restJsonError } from "../service/index.ts";
 import type { ServiceResponse } from "../types.ts";
 import type { FunctionRecord } from "./functions.ts";
 

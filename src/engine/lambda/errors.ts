@@ -1,4 +1,4 @@
-import { ServiceError } from "../protocol.ts";
+import { ServiceError } from "../service/index.ts";
 
 /** Base class of the Lambda service's own errors. */
 export class LambdaEngineError extends Error {

@@ -1,14 +1,14 @@
-import { lambdaMayAssume } from "../iam/trust.ts";
-import type { IamInternal } from "../internal.ts";
+import type { IamApi } from "../iam/contract.ts";
+
+/** The service principal Lambda assumes execution roles as. */
+export const LAMBDA_SERVICE_PRINCIPAL = "lambda.amazonaws.com";
 
 /**
  * Whether Lambda can assume a function's execution role: the role exists and its trust policy allows
- * `lambda.amazonaws.com` to call `sts:AssumeRole`. Without the IAM service nothing can be checked, so it can.
+ * `lambda.amazonaws.com` to call `sts:AssumeRole`.
  *
- * @example executionRoleAssumable(context.internal.iam, "arn:aws:iam::000000000000:role/fn") // true
+ * @example executionRoleAssumable(iam, "arn:aws:iam::000000000000:role/fn") // true
  */
-export function executionRoleAssumable(iam: IamInternal | undefined, roleArn: string): boolean {
-  if (!iam) return true;
-  const role = iam.getRole(roleArn);
-  return role !== undefined && lambdaMayAssume(role.assumeRolePolicyDocument);
+export function executionRoleAssumable(iam: IamApi, roleArn: string): boolean {
+  return iam.roleTrusts(roleArn, { service: LAMBDA_SERVICE_PRINCIPAL });
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { logGroupArn, logStreamArn } from "../arn.ts";
 import type { EngineContext } from "../context.ts";
-import type { LogEventInput } from "../internal.ts";
+import type { LogEventInput, LogWriter } from "../logs/contract.ts";
 import type { Caller } from "../types.ts";
 
 /**
@@ -96,18 +96,19 @@ export interface LogDestination {
 /** Writes function log events through the Logs service, after checking the role's permissions. */
 export class FunctionLogSink {
   readonly #context: EngineContext;
+  readonly #logs: LogWriter;
 
-  constructor(context: EngineContext) {
+  constructor(context: EngineContext, logs: LogWriter) {
     this.#context = context;
+    this.#logs = logs;
   }
 
   /**
-   * Whether events for this destination can be written now: the Logs service is running and the role may
-   * create the stream and put events (and create the group, if it does not exist yet).
+   * Whether events for this destination can be written now: the role may create the stream and put events (and
+   * create the group, if it does not exist yet).
    */
   canWrite(destination: LogDestination): boolean {
-    const logs = this.#context.internal.logs;
-    if (!logs) return false;
+    const logs = this.#logs;
     const { region, accountId, authorizer } = this.#context;
     const groupArn = logGroupArn(region, accountId, destination.groupName);
     const streamArn = logStreamArn(region, accountId, destination.groupName, destination.streamName);
@@ -122,6 +123,6 @@ export class FunctionLogSink {
 
   write(destination: LogDestination, events: LogEventInput[]): void {
     if (events.length === 0) return;
-    this.#context.internal.logs?.putLogEvents(destination.groupName, destination.streamName, events);
+    this.#logs.putLogEvents(destination.groupName, destination.streamName, events);
   }
 }

@@ -1,6 +1,8 @@
 import type { EngineContext } from "../context.ts";
-import { ServiceError } from "../protocol.ts";
+import type { IamApi } from "../iam/contract.ts";
+import { ServiceError } from "../service/index.ts";
 import { constraint, validationMessage } from "../validation-message.ts";
+import { roleMaySend } from "./destination-access.ts";
 import { RoleNotAssumableError } from "./errors.ts";
 import { executionRoleAssumable } from "./execution-role.ts";
 import type { FunctionSettings } from "./functions.ts";
@@ -39,6 +41,8 @@ const reservedVariables = new Set([
 /** What checking settings needs from the service. */
 export interface FunctionSettingsDependencies {
   context: EngineContext;
+  /** Execution roles and their trust policies. */
+  iam: IamApi;
   /**
    * Check execution roles' trust policies (the engine's `enforceIam`). Off, a role only has to exist, as on
    * LocalStack without IAM enforcement.
@@ -54,10 +58,14 @@ export const invalidParameterValue = (message: string) =>
 /** Lambda's 400 for a value outside the API's constraints. */
 export const validationException = (message: string) => new ServiceError(400, "ValidationException", message);
 
-/** Validates the settings present in a Create/UpdateFunctionConfiguration body. */
+/**
+ * Validates the settings present in a Create/UpdateFunctionConfiguration body; `currentRole` is the function's
+ * role when the body does not change it (the dead-letter queue is checked against the role that will send).
+ */
 export function parseFunctionSettings(
   body: Record<string, unknown>,
   deps: FunctionSettingsDependencies,
+  currentRole?: string,
 ): Partial<FunctionSettings> {
   const settings: Partial<FunctionSettings> = {};
   if (body.Runtime !== undefined) {
@@ -114,7 +122,42 @@ export function parseFunctionSettings(
     }
     settings.environment = Object.fromEntries(entries) as Record<string, string>;
   }
+  if (body.DeadLetterConfig !== undefined && body.DeadLetterConfig !== null) {
+    settings.deadLetterTargetArn = deadLetterTarget(
+      body.DeadLetterConfig,
+      deps,
+      settings.role ?? currentRole,
+    );
+  }
   return settings;
+}
+
+/**
+ * DeadLetterConfig.TargetArn: empty removes the queue; otherwise an ARN the execution role may send to (Lambda
+ * refuses one it may not, whatever the message).
+ */
+function deadLetterTarget(
+  config: unknown,
+  deps: FunctionSettingsDependencies,
+  role: string | undefined,
+): string {
+  const target = (config as { TargetArn?: unknown }).TargetArn ?? "";
+  if (typeof target !== "string" || !/^((arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|())$/.test(target)) {
+    throw validationException(
+      validationMessage(
+        "deadLetterConfig.targetArn",
+        String(target),
+        constraint.pattern("(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()"),
+      ),
+    );
+  }
+  const refusal = target !== "" && role ? roleMaySend(deps, role, target) : undefined;
+  if (refusal === "denied")
+    throw invalidParameterValue(
+      "The provided execution role does not have permissions to call SendMessage on SQS",
+    );
+  if (refusal) throw invalidParameterValue(refusal);
+  return target;
 }
 
 function validateRole(role: unknown, deps: FunctionSettingsDependencies): string {
@@ -130,8 +173,9 @@ function validateRole(role: unknown, deps: FunctionSettingsDependencies): string
       ),
     );
   }
-  const iam = deps.context.internal.iam;
-  const assumable = deps.enforceTrust ? executionRoleAssumable(iam, role) : !iam || iam.getRole(role);
+  const assumable = deps.enforceTrust
+    ? executionRoleAssumable(deps.iam, role)
+    : deps.iam.getRole(role) !== undefined;
   if (!assumable) throw invalidParameterValue(new RoleNotAssumableError(role).message);
   return role;
 }

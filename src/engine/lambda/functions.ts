@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { lambdaFunctionArn } from "../arn.ts";
 import { type CodePackage, readCodePackage, unpackCodePackage } from "./code-package.ts";
 import type { Deployment } from "./environment.ts";
+import type { EventInvokeConfig } from "./event-invoke-config.ts";
 import { logGroupName } from "./function-logs.ts";
 import type { PolicyStatement } from "./policy.ts";
 
@@ -16,6 +17,8 @@ export interface FunctionSettings {
   timeout: number;
   memorySize: number;
   environment: Record<string, string>;
+  /** DeadLetterConfig.TargetArn: where a failed asynchronous event goes; empty or absent for none. */
+  deadLetterTargetArn?: string;
 }
 
 interface CodeVersion {
@@ -39,6 +42,8 @@ export interface FunctionRecord extends FunctionSettings {
   lastUpdateStatusReason?: string;
   lastUpdateStatusReasonCode?: string;
   policy: PolicyStatement[];
+  /** Retries, maximum event age and destinations of asynchronous invocations. */
+  eventInvokeConfig?: EventInvokeConfig;
   /** What new invocations run; undefined until the first code version is unpacked. */
   deployment: Deployment | undefined;
 }
@@ -49,6 +54,7 @@ interface StoredFunction extends FunctionSettings {
   lastModified: string;
   revisionId: string;
   policy: PolicyStatement[];
+  eventInvokeConfig?: EventInvokeConfig;
 }
 
 /** `2026-11-25T12:00:00.000+0000`, Lambda's `LastModified` format. */
@@ -142,6 +148,13 @@ export class FunctionStore {
       if (this.#functions.get(record.name) !== record) return;
       this.#activate(record);
     });
+  }
+
+  /** Sets or (undefined) removes the function's event-invoke configuration; the configuration has no revision. */
+  setEventInvokeConfig(record: FunctionRecord, config: EventInvokeConfig | undefined): void {
+    if (config) record.eventInvokeConfig = config;
+    else delete record.eventInvokeConfig;
+    this.#persist(record);
   }
 
   /** Records a change that only touches the policy (new RevisionId, as on AWS). */
@@ -277,9 +290,11 @@ export class FunctionStore {
       timeout: record.timeout,
       memorySize: record.memorySize,
       environment: record.environment,
+      ...(record.deadLetterTargetArn ? { deadLetterTargetArn: record.deadLetterTargetArn } : {}),
       lastModified: record.lastModified,
       revisionId: record.revisionId,
       policy: record.policy,
+      ...(record.eventInvokeConfig ? { eventInvokeConfig: record.eventInvokeConfig } : {}),
     };
     const zip = record.code.zip;
     // Writes of one function are chained so an older snapshot never lands after a newer one.
@@ -318,6 +333,7 @@ export class FunctionStore {
         record.lastModified = stored.lastModified;
         record.revisionId = stored.revisionId;
         record.policy = stored.policy ?? [];
+        if (stored.eventInvokeConfig) record.eventInvokeConfig = stored.eventInvokeConfig;
       } catch (error) {
         this.#log(`lambda: skipping persisted function ${entry.name}: ${String(error)}`);
       }
@@ -341,6 +357,7 @@ export function renderConfiguration(record: FunctionRecord): Record<string, unkn
     CodeSha256: record.code.sha256,
     Version: "$LATEST",
     ...(Object.keys(record.environment).length > 0 ? { Environment: { Variables: record.environment } } : {}),
+    ...(record.deadLetterTargetArn ? { DeadLetterConfig: { TargetArn: record.deadLetterTargetArn } } : {}),
     TracingConfig: { Mode: "PassThrough" },
     RevisionId: record.revisionId,
     State: record.state,

@@ -2,29 +2,53 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { EngineContext } from "../context.ts";
-import type { LambdaInternal } from "../internal.ts";
+import type { IamApi } from "../iam/contract.ts";
+import type { LogWriter } from "../logs/contract.ts";
 import type { EngineOptions } from "../options.ts";
+import { createDispatcher } from "../service/index.ts";
+import type { QueueSender } from "../sqs/contract.ts";
 import type { Service } from "../types.ts";
 import { LambdaApi } from "./api.ts";
 import { AsyncInvocationQueue, type AttemptResult } from "./async-queue.ts";
+import type { LambdaInvokeApi } from "./contract.ts";
+import { destinationSender } from "./destinations.ts";
 import { FunctionGoneError, RoleNotAssumableError } from "./errors.ts";
+import { queueSettings } from "./event-invoke-config.ts";
 import { executionRoleAssumable } from "./execution-role.ts";
 import { parseFunctionReference } from "./function-name.ts";
 import { FunctionStore } from "./functions.ts";
 import { renderPolicy } from "./policy.ts";
 import { FunctionRunner } from "./runner.ts";
 import { RuntimeResolver, runtimeReport } from "./runtimes.ts";
-import { S3EventDelivery } from "./s3-delivery.ts";
 
 /** Idle execution environments are stopped after this long, as Lambda recycles them. */
 const idleTimeoutMs = 5 * 60_000;
 
+/** What Lambda needs from the other services. */
+export interface LambdaDependencies {
+  /** Execution roles and their trust policies; resource-policy evaluation. */
+  iam: IamApi;
+  /** Where function output goes. */
+  logs: LogWriter;
+  /** Where on-success/on-failure destinations and dead-letter queues are sent (SQS). */
+  queues: QueueSender;
+}
+
+/** The Lambda service and the typed API it offers S3 (notifications) and the engine's host (failed events). */
+export interface LambdaParts {
+  service: Service;
+  api: LambdaInvokeApi;
+}
+
 /**
  * Creates the engine's Lambda service: the REST-JSON API, the runner that executes Node.js functions in child
- * processes, the asynchronous invocation queue and S3 → Lambda event delivery. Registers
- * `context.internal.lambda` for S3 (notification validation) and tests (failed events).
+ * processes, and the asynchronous invocation queue, offered to other services as {@link LambdaInvokeApi}.
  */
-export async function createLambdaService(context: EngineContext, options: EngineOptions): Promise<Service> {
+export async function createLambdaService(
+  context: EngineContext,
+  options: EngineOptions,
+  { iam, logs, queues }: LambdaDependencies,
+): Promise<LambdaParts> {
   // Created on first use, so engines that never create a function leave nothing behind.
   let codeRoot: string | undefined;
   const codeRootDirectory = () => {
@@ -62,9 +86,8 @@ export async function createLambdaService(context: EngineContext, options: Engin
     maxConcurrency: options.lambda?.maxConcurrency ?? 4,
     idleTimeoutMs,
     runtimes,
-    ...(enforceTrust
-      ? { canAssumeRole: (roleArn: string) => executionRoleAssumable(context.internal.iam, roleArn) }
-      : {}),
+    logs,
+    ...(enforceTrust ? { canAssumeRole: (roleArn: string) => executionRoleAssumable(iam, roleArn) } : {}),
   });
   const store = new FunctionStore({
     region: context.region,
@@ -83,7 +106,7 @@ export async function createLambdaService(context: EngineContext, options: Engin
     await store.whenDeployed(functionName);
     try {
       const result = await runner.invoke(() => store.get(functionName)?.deployment, { requestId, payload });
-      if (result.ok) return { ok: true };
+      if (result.ok) return { ok: true, payload: result.payload };
       // Code that cannot even load will not load on a retry either, but AWS retries it anyway.
       return { ok: false, retryable: true, error: result.error };
     } catch (error) {
@@ -91,6 +114,7 @@ export async function createLambdaService(context: EngineContext, options: Engin
         return {
           ok: false,
           retryable: false,
+          statusCode: 404,
           error: {
             errorType: "ResourceNotFoundException",
             errorMessage: `Function not found: ${functionName}`,
@@ -102,6 +126,7 @@ export async function createLambdaService(context: EngineContext, options: Engin
         return {
           ok: false,
           retryable: true,
+          statusCode: 400,
           error: { errorType: "InvalidParameterValueException", errorMessage: error.message },
         };
       }
@@ -115,18 +140,24 @@ export async function createLambdaService(context: EngineContext, options: Engin
       baseDelayMs: options.lambda?.retryBaseDelayMs ?? 200,
     },
     activity: (event) => context.events.emit("activity", event),
+    settings: (functionName) => queueSettings(store.get(functionName)?.eventInvokeConfig),
+    onOutcome: destinationSender({
+      accountId: context.accountId,
+      lookup: (functionName) => store.get(functionName),
+      queues,
+      log: (message) => context.log(message),
+      activity: (event) => context.events.emit("activity", event),
+      failureDelivered: (outcome) => queue.handedOff(outcome.requestId),
+    }),
   });
 
-  const canInvoke: LambdaInternal["canInvoke"] = (functionArn, principalService, conditions) => {
-    const name = parseFunctionReference(functionArn)?.name;
-    const record = name ? store.get(name) : undefined;
+  const canInvoke: LambdaInvokeApi["canInvoke"] = (functionArn, principalService, conditions) => {
+    const reference = parseFunctionReference(functionArn);
+    if (!reference) return { ok: false, reason: "the destination is not a Lambda function ARN" };
+    const record = store.get(reference.name);
     if (!record) return { ok: false, reason: `function not found: ${functionArn}` };
     if (record.policy.length === 0)
       return { ok: false, reason: `${record.name} has no resource-based policy` };
-    const iam = context.internal.iam;
-    // startEngine always runs IAM; without it no policy can be evaluated, and nothing is allowed.
-    if (!iam)
-      return { ok: false, reason: "IAM is not running: the resource-based policy cannot be evaluated" };
     const allowed = iam.resourcePolicyAllows(
       renderPolicy(record.policy),
       { service: principalService },
@@ -141,9 +172,27 @@ export async function createLambdaService(context: EngineContext, options: Engin
           reason: `the resource-based policy of ${record.name} does not allow ${principalService} to invoke it`,
         };
   };
-  const delivery = new S3EventDelivery(context, queue, canInvoke);
-  context.internal.lambda = {
+  const api: LambdaInvokeApi = {
     canInvoke,
+    invokeAsync(functionArn, payload, { invoker, delayMs, requestId }) {
+      const reference = parseFunctionReference(functionArn);
+      const record = reference ? store.get(reference.name) : undefined;
+      if (!reference || !record) return { ok: false, reason: `function not found: ${functionArn}` };
+      if (invoker.kind === "service") {
+        const permission = canInvoke(functionArn, invoker.service, {
+          "aws:SourceArn": invoker.sourceArn,
+          "aws:SourceAccount": invoker.sourceAccount,
+        });
+        if (!permission.ok) return permission;
+      } else if (!context.authorizer.authorize(invoker.caller, "lambda:InvokeFunction", record.arn).allowed) {
+        return { ok: false, reason: `${invoker.caller.arn} may not invoke ${record.arn}` };
+      }
+      const queued = queue.enqueue(record.name, payload, {
+        ...(delayMs !== undefined ? { delayMs } : {}),
+        ...(requestId !== undefined ? { requestId } : {}),
+      });
+      return { ok: true, requestId: queued, functionName: record.name };
+    },
     listFailedEvents: () => queue.listFailed(),
     redriveFailedEvent: (id) => queue.redrive(id),
     runtimes: () =>
@@ -153,12 +202,11 @@ export async function createLambdaService(context: EngineContext, options: Engin
   };
 
   await store.load();
-  const api = new LambdaApi({ context, store, runner, queue, enforceTrust, runtimes });
-  return {
+  const http = new LambdaApi({ context, iam, store, runner, queue, enforceTrust, runtimes });
+  const service: Service = {
     signingName: "lambda",
-    handle: (request) => api.handle(request),
+    handle: createDispatcher(http.declaration(), context),
     close: async () => {
-      delivery.close();
       queue.close();
       runner.close();
       await store.flush();
@@ -166,4 +214,5 @@ export async function createLambdaService(context: EngineContext, options: Engin
       process.off("exit", removeCodeRoot);
     },
   };
+  return { service, api };
 }

@@ -1,5 +1,5 @@
-import { ServiceError } from "../protocol.ts";
 import { lambdaLimits } from "../request-limits.ts";
+import { ServiceError } from "../service/index.ts";
 import type { ServiceRequest, ServiceResponse } from "../types.ts";
 import { constraint, validationMessage } from "../validation-message.ts";
 import type { AsyncInvocationQueue } from "./async-queue.ts";

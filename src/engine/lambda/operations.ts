@@ -1,11 +1,18 @@
-import { ServiceError } from "../protocol.ts";
+import {
+  type AnyOperation,
+  jsonObjectBody,
+  type OperationCall,
+  operation,
+  respondWith,
+  ServiceError,
+} from "../service/index.ts";
 import type { ServiceRequest, ServiceResponse } from "../types.ts";
 import type { FunctionRecord } from "./functions.ts";
 
 /**
  * The shape of one Lambda API operation, as `LambdaApi` declares them in its table: its name, its route (method
- * and path below `/2015-03-31/functions`), the IAM action it needs, and its handler. The dispatcher matches the
- * route, finds the function, checks the action once, and runs the handler.
+ * and path below `/2015-03-31/functions`), the IAM action it needs, and its handler. `declareOperations` turns
+ * the table into the service's declaration for the shared dispatcher, and `resolveOperation` finds the route.
  */
 
 /** One call as the dispatcher hands it to an operation. */
@@ -25,6 +32,8 @@ export interface FunctionCall extends LambdaCall {
 export interface OperationRoute {
   /** The API operation's name. */
   name: string;
+  /** The API version in the path (`/2019-09-25/functions/...`); `2015-03-31` when absent. */
+  version?: string;
   method: "GET" | "POST" | "PUT" | "DELETE";
   /** The sub-resource after `/functions/{name}` (`configuration`, `policy`, ...); none for the function. */
   sub?: string;
@@ -55,7 +64,7 @@ export interface FunctionOperation extends OperationRoute {
 export type LambdaOperation = PathOperation | FunctionOperation;
 
 /**
- * The operation serving `method` on `/2015-03-31/functions/{name}/{sub}/{extra}` (`name` empty or absent for
+ * The operation serving `method` on `/{version}/functions/{name}/{sub}/{extra}` (`name` empty or absent for
  * the collection), or undefined.
  */
 export function findOperation(
@@ -64,9 +73,11 @@ export function findOperation(
   name: string | undefined,
   sub: string | undefined,
   extra: string | undefined,
+  version = defaultVersion,
 ): LambdaOperation | undefined {
   const onCollection = name === undefined || name === "";
   return operations.find((candidate) => {
+    if ((candidate.version ?? defaultVersion) !== version) return false;
     if (candidate.method !== method || (candidate.on === "collection") !== onCollection) return false;
     // Without a function name, whatever follows is not looked at (as the if/else router this replaced did).
     if (onCollection) return true;
@@ -77,15 +88,69 @@ export function findOperation(
   });
 }
 
-/** The request's JSON object body (`{}` when empty); SerializationException for anything else. */
-export function jsonObjectBody(request: ServiceRequest): Record<string, unknown> {
-  if (request.body.length === 0) return {};
-  try {
-    const parsed: unknown = JSON.parse(request.body.toString("utf8"));
-    if (parsed && typeof parsed === "object" && !Array.isArray(parsed))
-      return parsed as Record<string, unknown>;
-  } catch {
-    // fall through
-  }
-  throw new ServiceError(400, "SerializationException", "Could not parse the request body as a JSON object");
+const defaultVersion = "2015-03-31";
+
+/** The operation a request's method and path name, with its labels (`FunctionName`, `Extra`), or undefined. */
+export function resolveOperation(
+  operations: readonly LambdaOperation[],
+  request: Pick<ServiceRequest, "method" | "rawPath">,
+): { name: string; labels: Record<string, string> } | undefined {
+  const segments = request.rawPath.split("/").map((segment) => decodeURIComponent(segment));
+  const [, version, collection, name, sub, extra] = segments;
+  if (collection !== "functions") return undefined;
+  const found = findOperation(operations, request.method.toUpperCase(), name, sub, extra, version);
+  return found && { name: found.name, labels: { FunctionName: name ?? "", Extra: extra ?? "" } };
 }
+
+/**
+ * The table as the shared dispatcher takes it: a function operation needs `lambda:<action>` on the function's
+ * ARN, found first (so a missing function is a 404 before any 403, as Lambda answers); the others on their
+ * resource (default `*`), or nothing when they declare no action. Each call sees the same LambdaCall, so the
+ * body is parsed once.
+ */
+export function declareOperations(
+  operations: readonly LambdaOperation[],
+  find: (reference: string, qualifier: string | null | undefined) => FunctionRecord,
+): AnyOperation[] {
+  const calls = new WeakMap<ServiceRequest, LambdaCall>();
+  const lambdaCall = ({ request, labels }: OperationCall): LambdaCall => {
+    const known = calls.get(request);
+    if (known) return known;
+    let parsedBody: Record<string, unknown> | undefined;
+    const call: LambdaCall = {
+      request,
+      params: { name: labels.FunctionName ?? "", extra: labels.Extra ?? "" },
+      body: () => {
+        parsedBody ??= jsonObjectBody(request, serializationError);
+        return parsedBody;
+      },
+    };
+    calls.set(request, call);
+    return call;
+  };
+  return operations.map((entry) => {
+    if (entry.on === "function") {
+      const record = (call: OperationCall) =>
+        find(
+          call.labels.FunctionName ?? "",
+          entry.qualified ? call.request.query.get("Qualifier") : undefined,
+        );
+      return operation({
+        name: entry.name,
+        action: `lambda:${entry.action}`,
+        resource: (_input, call) => record(call).arn,
+        handler: async (_input, call) =>
+          respondWith(await entry.run({ ...lambdaCall(call), record: record(call) })),
+      });
+    }
+    return operation({
+      name: entry.name,
+      action: entry.action === undefined ? null : `lambda:${entry.action}`,
+      resource: (_input, call) => entry.resource?.(lambdaCall(call)) ?? "*",
+      handler: async (_input, call) => respondWith(await entry.run(lambdaCall(call))),
+    });
+  });
+}
+
+const serializationError = () =>
+  new ServiceError(400, "SerializationException", "Could not parse the request body as a JSON object");

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { EngineContext } from "../context.ts";
-import type { LogEventInput } from "../internal.ts";
+import type { LogEventInput, LogWriter } from "../logs/contract.ts";
 import { type Deployment, ExecutionEnvironment, type InvocationOutcome } from "./environment.ts";
 import { FunctionGoneError, FunctionInitError, RoleNotAssumableError, RunnerClosedError } from "./errors.ts";
 import {
@@ -41,6 +41,8 @@ export interface RunnerOptions {
   canAssumeRole?: (roleArn: string) => boolean;
   /** Which Node binary runs each runtime. */
   runtimes: RuntimeResolver;
+  /** Where function output goes (CloudWatch Logs). */
+  logs: LogWriter;
 }
 
 export interface InvokeOptions {
@@ -76,7 +78,7 @@ export class FunctionRunner {
   constructor(context: EngineContext, options: RunnerOptions) {
     this.#context = context;
     this.#options = options;
-    this.#logs = new FunctionLogSink(context);
+    this.#logs = new FunctionLogSink(context, options.logs);
     this.#reaper = setInterval(() => this.#reapIdle(), Math.min(30_000, options.idleTimeoutMs));
     this.#reaper.unref();
   }

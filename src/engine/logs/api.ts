@@ -1,7 +1,15 @@
-import { logGroupArn, logGroupResourceArn, logStreamArn } from "../arn.ts";
+import { z } from "zod";
+import { logGroupArn } from "../arn.ts";
 import type { EngineEventBus } from "../context.ts";
 import { logsBatchBytes } from "../request-limits.ts";
+import {
+  type AnyOperation,
+  type OperationCall,
+  type OperationDeclaration,
+  operation,
+} from "../service/index.ts";
 import { constraint, validationMessage } from "../validation-message.ts";
+import { LogsArns } from "./arns.ts";
 import { FilterPatternError, InvalidParameterError, ResourceNotFoundError } from "./errors.ts";
 import { compileFilterPattern, type LogFilter } from "./filter-pattern.ts";
 import type { LogJournal } from "./journal.ts";
@@ -25,33 +33,13 @@ import type { LogGroupState, LogStore, NewLogEvent } from "./store.ts";
  * IAM checks for role callers.
  */
 
-export interface LogsOperation {
-  /** ARN the caller needs `logs:<Operation>` on. */
-  resource(input: Input, arns: LogsArns): string;
-  run(input: Input, region: string): unknown;
-}
-
-/** ARN builders for one region and account. */
-export class LogsArns {
-  constructor(
-    readonly region: string,
-    readonly accountId: string,
-  ) {}
-
-  /** `...:log-group:<name>:*`, the form AWS returns in DescribeLogGroups and checks for group-level actions. */
-  group(name: string): string {
-    return logGroupResourceArn(this.region, this.accountId, name);
-  }
-
-  /** `...:log-group:<name>`, the `logGroupArn` field and the tagging APIs' form. */
-  groupWithoutSuffix(name: string): string {
-    return logGroupArn(this.region, this.accountId, name);
-  }
-
-  stream(group: string, stream: string): string {
-    return logStreamArn(this.region, this.accountId, group, stream);
-  }
-}
+/**
+ * A request body: a JSON object whose members the handlers read with parameters.ts's typed readers, which word
+ * a missing or mistyped member as CloudWatch Logs does.
+ */
+const logsInput = z.record(z.string(), z.unknown());
+const logsOperation = (declaration: Omit<OperationDeclaration<Input, unknown>, "input">): AnyOperation =>
+  operation({ ...declaration, input: logsInput });
 
 const retentionDays = new Set([
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
@@ -70,7 +58,7 @@ export interface LogsApiDependencies {
   now?: () => number;
 }
 
-/** Builds the operation table; shared by the HTTP service and `internal.logs`. */
+/** Builds the operation table; shared by the HTTP service and the `LogWriter` (contract.ts). */
 export class LogsApi {
   readonly #store: LogStore;
   readonly #accountId: string;
@@ -113,27 +101,35 @@ export class LogsApi {
     this.#journal?.record({ t: "group", name, created: group.creationTime, tags });
   }
 
-  /** The operations by name. */
-  readonly operations: Record<string, LogsOperation> = {
-    CreateLogGroup: {
-      resource: (input, arns) => arns.group(optionalString(input, "logGroupName") ?? ""),
-      run: (input) => {
+  /** ARNs in the request's region. */
+  #arns(call: OperationCall): LogsArns {
+    return new LogsArns(call.request.region, this.#accountId);
+  }
+
+  /** The operations, as the service declares them; each checks `logs:<name>` on its resource. */
+  readonly operations: readonly AnyOperation[] = [
+    logsOperation({
+      name: "CreateLogGroup",
+      resource: (input, call) => this.#arns(call).group(optionalString(input, "logGroupName") ?? ""),
+      handler: (input) => {
         this.createGroup(requiredString(input, "logGroupName"), tagMap(input, "tags"));
         return {};
       },
-    },
-    DeleteLogGroup: {
-      resource: (input, arns) => arns.group(groupNameOf(input)),
-      run: (input) => {
+    }),
+    logsOperation({
+      name: "DeleteLogGroup",
+      resource: (input, call) => this.#arns(call).group(groupNameOf(input)),
+      handler: (input) => {
         const name = groupNameOf(input);
         this.#store.deleteGroup(name);
         this.#journal?.record({ t: "deleteGroup", name });
         return {};
       },
-    },
-    DescribeLogGroups: {
-      resource: (_input, arns) => logGroupArn(arns.region, arns.accountId, "*"),
-      run: (input, region) => {
+    }),
+    logsOperation({
+      name: "DescribeLogGroups",
+      resource: (_input, call) => logGroupArn(call.request.region, this.#accountId, "*"),
+      handler: (input, call) => {
         const prefix = optionalString(input, "logGroupNamePrefix");
         const pattern = optionalString(input, "logGroupNamePattern");
         if (prefix !== undefined && pattern !== undefined) {
@@ -146,17 +142,18 @@ export class LogsApi {
           .listGroups()
           .filter((group) => prefix === undefined || group.name.startsWith(prefix))
           .filter((group) => needle === undefined || group.name.toLowerCase().includes(needle));
-        const arns = new LogsArns(region, this.#accountId);
+        const arns = this.#arns(call);
         const page = pageOf(groups, input, 50);
         return {
           logGroups: page.items.map((group) => this.#describeGroup(group, arns)),
           ...(page.nextToken === undefined ? {} : { nextToken: page.nextToken }),
         };
       },
-    },
-    PutRetentionPolicy: {
-      resource: (input, arns) => arns.group(groupNameOf(input)),
-      run: (input) => {
+    }),
+    logsOperation({
+      name: "PutRetentionPolicy",
+      resource: (input, call) => this.#arns(call).group(groupNameOf(input)),
+      handler: (input) => {
         const name = groupNameOf(input);
         const days = optionalNumber(input, "retentionInDays");
         if (days === undefined || !retentionDays.has(days)) {
@@ -168,41 +165,45 @@ export class LogsApi {
         this.#journal?.record({ t: "retention", name, days });
         return {};
       },
-    },
-    DeleteRetentionPolicy: {
-      resource: (input, arns) => arns.group(groupNameOf(input)),
-      run: (input) => {
+    }),
+    logsOperation({
+      name: "DeleteRetentionPolicy",
+      resource: (input, call) => this.#arns(call).group(groupNameOf(input)),
+      handler: (input) => {
         const name = groupNameOf(input);
         this.#store.setRetention(name, undefined);
         this.#journal?.record({ t: "retention", name });
         return {};
       },
-    },
-    CreateLogStream: {
-      resource: (input, arns) =>
-        arns.stream(groupNameOf(input), optionalString(input, "logStreamName") ?? ""),
-      run: (input) => {
+    }),
+    logsOperation({
+      name: "CreateLogStream",
+      resource: (input, call) =>
+        this.#arns(call).stream(groupNameOf(input), optionalString(input, "logStreamName") ?? ""),
+      handler: (input) => {
         const group = groupNameOf(input);
         const name = requiredString(input, "logStreamName");
         const stream = this.#store.createStream(group, name, this.#now());
         this.#journal?.record({ t: "stream", group, name, created: stream.creationTime });
         return {};
       },
-    },
-    DeleteLogStream: {
-      resource: (input, arns) =>
-        arns.stream(groupNameOf(input), optionalString(input, "logStreamName") ?? ""),
-      run: (input) => {
+    }),
+    logsOperation({
+      name: "DeleteLogStream",
+      resource: (input, call) =>
+        this.#arns(call).stream(groupNameOf(input), optionalString(input, "logStreamName") ?? ""),
+      handler: (input) => {
         const group = groupNameOf(input);
         const name = requiredString(input, "logStreamName");
         this.#store.deleteStream(group, name);
         this.#journal?.record({ t: "deleteStream", group, name });
         return {};
       },
-    },
-    DescribeLogStreams: {
-      resource: (input, arns) => arns.group(groupNameOf(input)),
-      run: (input, region) => {
+    }),
+    logsOperation({
+      name: "DescribeLogStreams",
+      resource: (input, call) => this.#arns(call).group(groupNameOf(input)),
+      handler: (input, call) => {
         const groupName = groupNameOf(input);
         const group = this.#store.getGroup(groupName);
         const prefix = optionalString(input, "logStreamNamePrefix");
@@ -224,7 +225,7 @@ export class LogsApi {
             : compare(a.name, b.name),
         );
         if (optionalBoolean(input, "descending")) streams = streams.reverse();
-        const arns = new LogsArns(region, this.#accountId);
+        const arns = this.#arns(call);
         const page = pageOf(streams, input, 50);
         return {
           logStreams: page.items.map((stream) => ({
@@ -246,16 +247,18 @@ export class LogsApi {
           ...(page.nextToken === undefined ? {} : { nextToken: page.nextToken }),
         };
       },
-    },
-    PutLogEvents: {
-      resource: (input, arns) =>
-        arns.stream(groupNameOf(input), optionalString(input, "logStreamName") ?? ""),
-      run: (input) => this.#putLogEvents(input),
-    },
-    GetLogEvents: {
-      resource: (input, arns) =>
-        arns.stream(groupNameOf(input), optionalString(input, "logStreamName") ?? ""),
-      run: (input) => {
+    }),
+    logsOperation({
+      name: "PutLogEvents",
+      resource: (input, call) =>
+        this.#arns(call).stream(groupNameOf(input), optionalString(input, "logStreamName") ?? ""),
+      handler: (input) => this.#putLogEvents(input),
+    }),
+    logsOperation({
+      name: "GetLogEvents",
+      resource: (input, call) =>
+        this.#arns(call).stream(groupNameOf(input), optionalString(input, "logStreamName") ?? ""),
+      handler: (input) => {
         const group = this.#store.getGroup(groupNameOf(input));
         const stream = this.#store.getStream(group.name, requiredString(input, "logStreamName"));
         const startTime = this.#retentionStart(group, optionalNumber(input, "startTime"));
@@ -280,56 +283,63 @@ export class LogsApi {
           nextBackwardToken: page.nextBackwardToken,
         };
       },
-    },
-    FilterLogEvents: {
-      resource: (input, arns) => arns.group(groupNameOf(input)),
-      run: (input) => this.#filterLogEvents(input),
-    },
-    ListTagsLogGroup: {
-      resource: (input, arns) => arns.group(requiredString(input, "logGroupName")),
-      run: (input) => ({ tags: { ...this.#store.getGroup(requiredString(input, "logGroupName")).tags } }),
-    },
-    TagLogGroup: {
-      resource: (input, arns) => arns.group(requiredString(input, "logGroupName")),
-      run: (input) => {
+    }),
+    logsOperation({
+      name: "FilterLogEvents",
+      resource: (input, call) => this.#arns(call).group(groupNameOf(input)),
+      handler: (input) => this.#filterLogEvents(input),
+    }),
+    logsOperation({
+      name: "ListTagsLogGroup",
+      resource: (input, call) => this.#arns(call).group(requiredString(input, "logGroupName")),
+      handler: (input) => ({ tags: { ...this.#store.getGroup(requiredString(input, "logGroupName")).tags } }),
+    }),
+    logsOperation({
+      name: "TagLogGroup",
+      resource: (input, call) => this.#arns(call).group(requiredString(input, "logGroupName")),
+      handler: (input) => {
         this.#setTags(requiredString(input, "logGroupName"), (tags) =>
           Object.assign(tags, tagMap(input, "tags")),
         );
         return {};
       },
-    },
-    UntagLogGroup: {
-      resource: (input, arns) => arns.group(requiredString(input, "logGroupName")),
-      run: (input) => {
+    }),
+    logsOperation({
+      name: "UntagLogGroup",
+      resource: (input, call) => this.#arns(call).group(requiredString(input, "logGroupName")),
+      handler: (input) => {
         const keys = stringList(input, "tags") ?? [];
         this.#setTags(requiredString(input, "logGroupName"), (tags) => {
           for (const key of keys) delete tags[key];
         });
         return {};
       },
-    },
-    ListTagsForResource: {
+    }),
+    logsOperation({
+      name: "ListTagsForResource",
       resource: (input) => requiredString(input, "resourceArn"),
-      run: (input) => ({ tags: { ...this.#store.getGroup(this.#groupOfResource(input)).tags } }),
-    },
-    TagResource: {
+      handler: (input) => ({ tags: { ...this.#store.getGroup(this.#groupOfResource(input)).tags } }),
+    }),
+    logsOperation({
+      name: "TagResource",
       resource: (input) => requiredString(input, "resourceArn"),
-      run: (input) => {
+      handler: (input) => {
         this.#setTags(this.#groupOfResource(input), (tags) => Object.assign(tags, tagMap(input, "tags")));
         return {};
       },
-    },
-    UntagResource: {
+    }),
+    logsOperation({
+      name: "UntagResource",
       resource: (input) => requiredString(input, "resourceArn"),
-      run: (input) => {
+      handler: (input) => {
         const keys = stringList(input, "tagKeys") ?? [];
         this.#setTags(this.#groupOfResource(input), (tags) => {
           for (const key of keys) delete tags[key];
         });
         return {};
       },
-    },
-  };
+    }),
+  ];
 
   #describeGroup(group: LogGroupState, arns: LogsArns): Record<string, unknown> {
     return {

@@ -1,4 +1,4 @@
-import { ServiceError } from "../protocol.ts";
+import { ServiceError } from "../service/index.ts";
 
 /** Base of the CloudWatch Logs errors; all are client errors (400) on AWS, by `__type`. */
 export class LogsError extends ServiceError {

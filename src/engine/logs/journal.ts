@@ -1,13 +1,5 @@
-import {
-  appendFileSync,
-  closeSync,
-  existsSync,
-  fsyncSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  writeSync,
-} from "node:fs";
+import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import { writeJsonLinesAtomic } from "../atomic-file.ts";
 import type { LogStore } from "./store.ts";
 
 /**
@@ -107,25 +99,4 @@ function* snapshot(store: LogStore): Generator<JournalEntry> {
       if (batch) yield { t: "events", group: group.name, stream: stream.name, ...batch };
     }
   }
-}
-
-/** Replaces a JSON-lines file atomically: temporary file, fsync, rename. */
-export function writeJsonLinesAtomic(path: string, lines: Iterable<unknown>): void {
-  const temporary = `${path}.${process.pid}.tmp`;
-  const fd = openSync(temporary, "w");
-  try {
-    let buffer = "";
-    for (const line of lines) {
-      buffer += `${JSON.stringify(line)}\n`;
-      if (buffer.length > 1 << 20) {
-        writeSync(fd, buffer);
-        buffer = "";
-      }
-    }
-    if (buffer) writeSync(fd, buffer);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temporary, path);
 }

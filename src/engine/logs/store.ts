@@ -54,7 +54,7 @@ const groupNamePattern = /^[.\-_/#A-Za-z0-9]{1,512}$/;
 /** AWS counts each event as its UTF-8 message plus 26 bytes. */
 const eventOverheadBytes = 26;
 
-/** The store behind the Logs API and `internal.logs`. */
+/** The store behind the Logs API and its `LogWriter`. */
 export class LogStore {
   readonly #groups = new Map<string, LogGroupState>();
   readonly #maxEvents: number;

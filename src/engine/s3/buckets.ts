@@ -1,4 +1,3 @@
-import { s3Arn } from "../arn.ts";
 import { isValidBucketName } from "./addressing.ts";
 import { invalidArgument, malformedXml, S3Error } from "./errors.ts";
 import { decodeContinuationToken, encodeContinuationToken } from "./listing.ts";
@@ -232,30 +231,17 @@ export const deleteBucketEncryption: S3Handler = async (runtime, call) => {
 };
 
 /**
- * PutBucketNotificationConfiguration. Like AWS, a Lambda destination must be invocable by S3 for this bucket
- * (checked through the Lambda service's resource policy) unless `x-amz-skip-destination-validation` is set.
+ * PutBucketNotificationConfiguration. Like AWS, each destination must pass its notifier's check (a Lambda
+ * function's resource policy must let S3 invoke it for this bucket) unless `x-amz-skip-destination-validation`
+ * is set.
  */
 export const putBucketNotificationConfiguration: S3Handler = async (runtime, call) => {
   requireBucket(runtime, call.bucket);
   const configuration = parseNotificationConfiguration(parseRequestXml(call.request.body));
-  const lambda = runtime.context.internal.lambda;
   const skip = headerValue(call.request.headers, "x-amz-skip-destination-validation") === "true";
-  if (lambda && !skip) {
-    const failures: Record<string, string> = {};
-    let index = 0;
-    for (const destination of configuration.destinations) {
-      if (destination.kind !== "lambda") continue;
-      const verdict = lambda.canInvoke(destination.arn, "s3.amazonaws.com", {
-        "aws:SourceArn": s3Arn(call.bucket),
-        "aws:SourceAccount": runtime.context.accountId,
-      });
-      if (!verdict.ok) {
-        index++;
-        failures[`ArgumentName${index}`] = destination.arn;
-        failures[`ArgumentValue${index}`] = `Not authorized to invoke function [${destination.arn}]`;
-      }
-    }
-    if (index > 0) {
+  if (!skip) {
+    const failures = runtime.notifications.check(call.bucket, configuration.destinations);
+    if (Object.keys(failures).length > 0) {
       throw new S3Error(
         400,
         "InvalidArgument",
@@ -266,6 +252,7 @@ export const putBucketNotificationConfiguration: S3Handler = async (runtime, cal
   }
   const empty = configuration.destinations.length === 0 && !configuration.eventBridge;
   await configure(runtime, call, { notification: empty ? undefined : configuration });
+  runtime.notifications.configured(call.bucket, configuration);
   return emptyResponse(200);
 };
 

@@ -1,6 +1,4 @@
-import { ServiceError } from "../protocol.ts";
-import type { ServiceResponse } from "../types.ts";
-import { renderXml } from "./xml.ts";
+import { ServiceError } from "../service/index.ts";
 
 /**
  * An S3 error response: `<Error><Code/><Message/>…</Error>` with the HTTP status S3 uses. `details` become
@@ -8,8 +6,6 @@ import { renderXml } from "./xml.ts";
  */
 export class S3Error extends ServiceError {
   readonly details: Record<string, string>;
-  /** Extra response headers (e.g. `x-amz-delete-marker` on a 404 for a deleted key). */
-  headers: Record<string, string> = {};
 
   constructor(
     status: number,
@@ -61,31 +57,3 @@ export const notImplemented = (what: string) =>
     "NotImplemented",
     `A header or query you provided implies functionality that is not implemented: ${what}`,
   );
-
-/** Renders an error as S3 does; HEAD responses carry the status only (S3 sends no body on HEAD). */
-export function errorResponse(
-  error: S3Error,
-  resource: string,
-  requestId: string,
-  isHead: boolean,
-): ServiceResponse {
-  const headers: Record<string, string> = {
-    ...error.headers,
-    "x-amz-request-id": requestId,
-    "x-amz-id-2": requestId,
-  };
-  if (isHead) return { status: error.status, headers };
-  const body = renderXml(
-    "Error",
-    {
-      Code: error.code,
-      Message: error.message,
-      ...error.details,
-      Resource: resource,
-      RequestId: requestId,
-      HostId: requestId,
-    },
-    { namespace: false },
-  );
-  return { status: error.status, headers: { ...headers, "content-type": "application/xml" }, body };
-}

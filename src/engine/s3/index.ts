@@ -1,7 +1,7 @@
 import { s3Arn } from "../arn.ts";
 import type { EngineContext } from "../context.ts";
-import type { LambdaNotification } from "../internal.ts";
 import type { EngineOptions } from "../options.ts";
+import { restXmlError } from "../service/index.ts";
 import type { RequestHead, Service, ServiceRequest, ServiceResponse } from "../types.ts";
 import { authorizeS3, bucketPolicyDocument, injectedReadFault, s3RequestConditions } from "./access.ts";
 import { resolveAddress } from "./addressing.ts";
@@ -9,12 +9,13 @@ import * as bucketConfig from "./bucket-config.ts";
 import * as buckets from "./buckets.ts";
 import * as copy from "./copy-object.ts";
 import { corsResponseHeaders, s3CorsAllows } from "./cors.ts";
-import { errorResponse, S3Error } from "./errors.ts";
+import { S3Error } from "./errors.ts";
 import { Sequencer } from "./events.ts";
 import * as lists from "./list-objects.ts";
 import * as multipart from "./multipart.ts";
 import * as multipartListing from "./multipart-listing.ts";
-import { lambdaNotifications } from "./notifications.ts";
+import { type LambdaNotification, lambdaNotifications } from "./notifications.ts";
+import { createNotifiers, type NotificationTargets, S3EventNotifications } from "./notifiers/index.ts";
 import * as subresources from "./object-subresources.ts";
 import * as objects from "./objects.ts";
 import { type OperationName, resolveOperation } from "./operations.ts";
@@ -25,7 +26,7 @@ import { verifySignature } from "./signature.ts";
 import type { ObjectRecord } from "./storage/records.ts";
 import { S3Store } from "./storage/store.ts";
 
-export type { LambdaNotification } from "../internal.ts";
+export type { LambdaNotification } from "./notifications.ts";
 
 /** An object as other parts of the engine and the dashboard see it (no HTTP involved). */
 export interface S3ObjectSummary {
@@ -115,26 +116,41 @@ const handlers: Record<OperationName, S3Handler> = {
   PostObject: postObject,
 };
 
+/** What S3 needs from the other services: the destinations its event notifications deliver to. */
+export type S3Dependencies = NotificationTargets;
+
 /**
  * Creates the engine's S3 (REST-XML, API 2006-03-01): path-style and virtual-hosted addressing, buckets and
  * their configuration, objects, multipart uploads, aws-chunked bodies and flexible checksums, IAM checks for
- * role callers, fault injection, and `objectCreated` events once writes are durable.
+ * role callers, fault injection, `objectCreated` events once writes are durable, and the event notifications
+ * that deliver them (one notifier per destination type, `notifiers/`).
  */
-export async function createS3Service(context: EngineContext, options: EngineOptions): Promise<S3Service> {
+export async function createS3Service(
+  context: EngineContext,
+  options: EngineOptions,
+  targets: S3Dependencies,
+): Promise<S3Service> {
   const store = await S3Store.open(
     options.dataDir ?? context.dataDir,
     (message) => context.log(message),
     options.s3JournalCompactAfter !== undefined ? { compactAfter: options.s3JournalCompactAfter } : {},
   );
+  const notifications = new S3EventNotifications({
+    context,
+    notifiers: createNotifiers(targets, {
+      accountId: context.accountId,
+      faults: context.faults,
+      log: (message) => context.log(message),
+      activity: (event) => context.events.emit("activity", event),
+    }),
+    configuration: (bucket) => store.buckets.get(bucket)?.configuration.notification,
+  });
   const runtime: S3Runtime = {
     context,
     store,
     sequencer: new Sequencer(store.maxSequencer),
+    notifications,
     verifySignatures: options.verifySignatures === true,
-  };
-  context.internal.s3 = {
-    getLambdaNotifications: (bucket) =>
-      lambdaNotifications(store.buckets.get(bucket)?.configuration.notification),
   };
 
   const summary = (bucket: string, object: ObjectRecord): S3ObjectSummary => {
@@ -178,7 +194,7 @@ export async function createS3Service(context: EngineContext, options: EngineOpt
       return lambdaNotifications(store.buckets.get(bucket)?.configuration.notification);
     },
     async close() {
-      if (context.internal.s3) delete context.internal.s3;
+      notifications.close();
       await store.close();
     },
   };
@@ -267,7 +283,11 @@ async function handle(runtime: S3Runtime, request: ServiceRequest): Promise<Serv
     };
     return response;
   } catch (error) {
-    if (error instanceof S3Error) return errorResponse(error, resource, request.requestId, isHead);
+    if (error instanceof S3Error)
+      return restXmlError(error, request.requestId, {
+        details: { ...error.details, Resource: resource },
+        isHead,
+      });
     runtime.context.log(
       `s3: ${request.method} ${request.rawPath} failed: ${error instanceof Error ? error.stack : String(error)}`,
     );
@@ -278,6 +298,6 @@ async function handle(runtime: S3Runtime, request: ServiceRequest): Promise<Serv
       {},
       { cause: error },
     );
-    return errorResponse(internal, resource, request.requestId, isHead);
+    return restXmlError(internal, request.requestId, { details: { Resource: resource }, isHead });
   }
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { LambdaNotification } from "../internal.ts";
 import { invalidArgument, malformedXml } from "./errors.ts";
+import { keyFilter, type NotificationFilter } from "./notifiers/match.ts";
 import { type XmlObject, xmlChild, xmlChildren, xmlText, xmlTexts } from "./xml.ts";
 
 /** One destination of a bucket notification configuration. */
@@ -12,6 +12,12 @@ export interface NotificationDestination {
   events: string[];
   /** S3Key filter rules as configured (`prefix` / `suffix`, names as the client sent them). */
   filterRules: Array<{ name: string; value: string }>;
+}
+
+/** One Lambda destination of a bucket's notification configuration, as S3's read API shows it. */
+export interface LambdaNotification extends NotificationFilter {
+  id: string;
+  lambdaFunctionArn: string;
 }
 
 /** A bucket's notification configuration as stored. */
@@ -136,23 +142,17 @@ export function renderNotificationConfiguration(
   return body;
 }
 
-/** The Lambda destinations in the shape the engine's Lambda service consumes. */
+/** The Lambda destinations, with their key filters, as S3's read API shows them. */
 export function lambdaNotifications(
   configuration: NotificationConfiguration | undefined,
 ): LambdaNotification[] {
   if (!configuration) return [];
   return configuration.destinations
     .filter((destination) => destination.kind === "lambda")
-    .map((destination) => {
-      const notification: LambdaNotification = {
-        id: destination.id,
-        lambdaFunctionArn: destination.arn,
-        events: [...destination.events],
-      };
-      for (const rule of destination.filterRules) {
-        if (rule.name.toLowerCase() === "prefix") notification.prefix = rule.value;
-        else notification.suffix = rule.value;
-      }
-      return notification;
-    });
+    .map((destination) => ({
+      id: destination.id,
+      lambdaFunctionArn: destination.arn,
+      events: [...destination.events],
+      ...keyFilter(destination.filterRules),
+    }));
 }

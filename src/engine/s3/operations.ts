@@ -65,11 +65,90 @@ export interface Operation {
   onObject: boolean;
 }
 
-const op = (name: OperationName, action: string | undefined, onObject = false): Operation => ({
-  name,
+/**
+ * What each operation needs, the one table of S3's authorization: its IAM action (none: checked per item by the
+ * handler, or by a form's policy), whether the resource is the object, and whether naming a version changes the
+ * action (`s3:GetObject` → `s3:GetObjectVersion`, `s3:GetObjectTagging` → `s3:GetObjectVersionTagging`).
+ */
+interface Access {
+  action?: string;
+  onObject?: true;
+  versioned?: true;
+}
+const bucket = (action: string): Access => ({ action });
+const object = (action: string, versioned?: true): Access => ({
   action,
-  onObject,
+  onObject: true,
+  ...(versioned ? { versioned } : {}),
 });
+
+export const operationAccess: Record<OperationName, Access> = {
+  ListBuckets: bucket("s3:ListAllMyBuckets"),
+  CreateBucket: bucket("s3:CreateBucket"),
+  HeadBucket: bucket("s3:ListBucket"),
+  DeleteBucket: bucket("s3:DeleteBucket"),
+  GetBucketLocation: bucket("s3:GetBucketLocation"),
+  PutPublicAccessBlock: bucket("s3:PutBucketPublicAccessBlock"),
+  GetPublicAccessBlock: bucket("s3:GetBucketPublicAccessBlock"),
+  DeletePublicAccessBlock: bucket("s3:PutBucketPublicAccessBlock"),
+  PutBucketEncryption: bucket("s3:PutEncryptionConfiguration"),
+  GetBucketEncryption: bucket("s3:GetEncryptionConfiguration"),
+  DeleteBucketEncryption: bucket("s3:PutEncryptionConfiguration"),
+  PutBucketNotificationConfiguration: bucket("s3:PutBucketNotification"),
+  GetBucketNotificationConfiguration: bucket("s3:GetBucketNotification"),
+  PutBucketVersioning: bucket("s3:PutBucketVersioning"),
+  GetBucketVersioning: bucket("s3:GetBucketVersioning"),
+  ListObjects: bucket("s3:ListBucket"),
+  ListObjectsV2: bucket("s3:ListBucket"),
+  ListObjectVersions: bucket("s3:ListBucketVersions"),
+  ListMultipartUploads: bucket("s3:ListBucketMultipartUploads"),
+  // Each key is checked as s3:DeleteObject by the handler.
+  DeleteObjects: {},
+  PutObject: object("s3:PutObject"),
+  CopyObject: object("s3:PutObject"),
+  GetObject: object("s3:GetObject", true),
+  HeadObject: object("s3:GetObject", true),
+  DeleteObject: object("s3:DeleteObject", true),
+  CreateMultipartUpload: object("s3:PutObject"),
+  UploadPart: object("s3:PutObject"),
+  UploadPartCopy: object("s3:PutObject"),
+  CompleteMultipartUpload: object("s3:PutObject"),
+  AbortMultipartUpload: object("s3:AbortMultipartUpload"),
+  ListParts: object("s3:ListMultipartUploadParts"),
+  PutBucketCors: bucket("s3:PutBucketCORS"),
+  GetBucketCors: bucket("s3:GetBucketCORS"),
+  DeleteBucketCors: bucket("s3:PutBucketCORS"),
+  // Preflights are answered from the bucket's CORS rules, which are the user's to set.
+  PreflightCors: {},
+  PutBucketTagging: bucket("s3:PutBucketTagging"),
+  GetBucketTagging: bucket("s3:GetBucketTagging"),
+  DeleteBucketTagging: bucket("s3:PutBucketTagging"),
+  PutBucketPolicy: bucket("s3:PutBucketPolicy"),
+  GetBucketPolicy: bucket("s3:GetBucketPolicy"),
+  DeleteBucketPolicy: bucket("s3:DeleteBucketPolicy"),
+  PutBucketOwnershipControls: bucket("s3:PutBucketOwnershipControls"),
+  GetBucketOwnershipControls: bucket("s3:GetBucketOwnershipControls"),
+  DeleteBucketOwnershipControls: bucket("s3:PutBucketOwnershipControls"),
+  PutBucketLifecycleConfiguration: bucket("s3:PutLifecycleConfiguration"),
+  GetBucketLifecycleConfiguration: bucket("s3:GetLifecycleConfiguration"),
+  DeleteBucketLifecycle: bucket("s3:PutLifecycleConfiguration"),
+  PutObjectTagging: object("s3:PutObjectTagging", true),
+  GetObjectTagging: object("s3:GetObjectTagging", true),
+  DeleteObjectTagging: object("s3:DeleteObjectTagging", true),
+  GetObjectAttributes: object("s3:GetObjectAttributes", true),
+  // Browser-form uploads: the form's policy document is the authorization, checked in the handler.
+  PostObject: {},
+};
+
+/** The operation with its action from the table, for this request's query (a `versionId` may change it). */
+function op(name: OperationName, query: URLSearchParams): Operation {
+  const access = operationAccess[name];
+  const action =
+    access.action !== undefined && access.versioned && query.has("versionId")
+      ? versioned(access.action)
+      : access.action;
+  return { name, onObject: access.onObject === true, ...(action === undefined ? {} : { action }) };
+}
 
 /** Subresources we recognise but do not serve: NotImplemented rather than a silently wrong answer. */
 const unsupportedSubresources = [
@@ -109,132 +188,124 @@ export function resolveOperation(
 ): Operation {
   const unsupported = unsupportedSubresources.find((name) => query.has(name));
   if (address.bucket === undefined) {
-    if (method === "GET") return op("ListBuckets", "s3:ListAllMyBuckets");
+    if (method === "GET") return op("ListBuckets", query);
     throw methodNotAllowed(method, "SERVICE");
   }
-  if (method === "OPTIONS") return op("PreflightCors", undefined, address.key !== undefined);
+  if (method === "OPTIONS") return op("PreflightCors", query);
   if (address.key === undefined) {
     if (unsupported) throw notImplemented(`bucket ?${unsupported}`);
     const configuration = bucketConfigurationOperation(method, query);
     if (configuration) return configuration;
     switch (method) {
       case "PUT":
-        if (query.has("publicAccessBlock"))
-          return op("PutPublicAccessBlock", "s3:PutBucketPublicAccessBlock");
-        if (query.has("encryption")) return op("PutBucketEncryption", "s3:PutEncryptionConfiguration");
-        if (query.has("notification"))
-          return op("PutBucketNotificationConfiguration", "s3:PutBucketNotification");
-        if (query.has("versioning")) return op("PutBucketVersioning", "s3:PutBucketVersioning");
-        return op("CreateBucket", "s3:CreateBucket");
+        if (query.has("publicAccessBlock")) return op("PutPublicAccessBlock", query);
+        if (query.has("encryption")) return op("PutBucketEncryption", query);
+        if (query.has("notification")) return op("PutBucketNotificationConfiguration", query);
+        if (query.has("versioning")) return op("PutBucketVersioning", query);
+        return op("CreateBucket", query);
       case "GET":
-        if (query.has("location")) return op("GetBucketLocation", "s3:GetBucketLocation");
-        if (query.has("publicAccessBlock"))
-          return op("GetPublicAccessBlock", "s3:GetBucketPublicAccessBlock");
-        if (query.has("encryption")) return op("GetBucketEncryption", "s3:GetEncryptionConfiguration");
-        if (query.has("notification"))
-          return op("GetBucketNotificationConfiguration", "s3:GetBucketNotification");
-        if (query.has("versioning")) return op("GetBucketVersioning", "s3:GetBucketVersioning");
-        if (query.has("uploads")) return op("ListMultipartUploads", "s3:ListBucketMultipartUploads");
-        if (query.has("versions")) return op("ListObjectVersions", "s3:ListBucketVersions");
-        if (query.get("list-type") === "2") return op("ListObjectsV2", "s3:ListBucket");
-        return op("ListObjects", "s3:ListBucket");
+        if (query.has("location")) return op("GetBucketLocation", query);
+        if (query.has("publicAccessBlock")) return op("GetPublicAccessBlock", query);
+        if (query.has("encryption")) return op("GetBucketEncryption", query);
+        if (query.has("notification")) return op("GetBucketNotificationConfiguration", query);
+        if (query.has("versioning")) return op("GetBucketVersioning", query);
+        if (query.has("uploads")) return op("ListMultipartUploads", query);
+        if (query.has("versions")) return op("ListObjectVersions", query);
+        if (query.get("list-type") === "2") return op("ListObjectsV2", query);
+        return op("ListObjects", query);
       case "HEAD":
-        return op("HeadBucket", "s3:ListBucket");
+        return op("HeadBucket", query);
       case "DELETE":
-        if (query.has("publicAccessBlock"))
-          return op("DeletePublicAccessBlock", "s3:PutBucketPublicAccessBlock");
-        if (query.has("encryption")) return op("DeleteBucketEncryption", "s3:PutEncryptionConfiguration");
-        return op("DeleteBucket", "s3:DeleteBucket");
+        if (query.has("publicAccessBlock")) return op("DeletePublicAccessBlock", query);
+        if (query.has("encryption")) return op("DeleteBucketEncryption", query);
+        return op("DeleteBucket", query);
       case "POST":
-        if (query.has("delete")) return op("DeleteObjects", undefined);
+        if (query.has("delete")) return op("DeleteObjects", query);
         // Browser-form uploads: the form's policy document is the authorization, checked in the handler.
-        return op("PostObject", undefined);
+        return op("PostObject", query);
       default:
         throw methodNotAllowed(method, "BUCKET");
     }
   }
   if (unsupported) throw notImplemented(`object ?${unsupported}`);
   if (query.has("tagging")) {
-    if (method === "PUT") return op("PutObjectTagging", versioned(query, "s3:PutObjectTagging"), true);
-    if (method === "GET") return op("GetObjectTagging", versioned(query, "s3:GetObjectTagging"), true);
-    if (method === "DELETE")
-      return op("DeleteObjectTagging", versioned(query, "s3:DeleteObjectTagging"), true);
+    if (method === "PUT") return op("PutObjectTagging", query);
+    if (method === "GET") return op("GetObjectTagging", query);
+    if (method === "DELETE") return op("DeleteObjectTagging", query);
   }
-  if (query.has("attributes") && method === "GET")
-    return op("GetObjectAttributes", versioned(query, "s3:GetObjectAttributes"), true);
+  if (query.has("attributes") && method === "GET") return op("GetObjectAttributes", query);
   const isPart = query.has("uploadId") && query.has("partNumber");
   switch (method) {
     case "PUT":
       if (isPart) {
         return headers["x-amz-copy-source"] !== undefined
-          ? op("UploadPartCopy", "s3:PutObject", true)
-          : op("UploadPart", "s3:PutObject", true);
+          ? op("UploadPartCopy", query)
+          : op("UploadPart", query);
       }
-      if (headers["x-amz-copy-source"] !== undefined) return op("CopyObject", "s3:PutObject", true);
-      return op("PutObject", "s3:PutObject", true);
+      if (headers["x-amz-copy-source"] !== undefined) return op("CopyObject", query);
+      return op("PutObject", query);
     case "GET":
-      if (query.has("uploadId")) return op("ListParts", "s3:ListMultipartUploadParts", true);
-      return op("GetObject", query.has("versionId") ? "s3:GetObjectVersion" : "s3:GetObject", true);
+      if (query.has("uploadId")) return op("ListParts", query);
+      return op("GetObject", query);
     case "HEAD":
-      return op("HeadObject", query.has("versionId") ? "s3:GetObjectVersion" : "s3:GetObject", true);
+      return op("HeadObject", query);
     case "DELETE":
-      if (query.has("uploadId")) return op("AbortMultipartUpload", "s3:AbortMultipartUpload", true);
-      return op("DeleteObject", query.has("versionId") ? "s3:DeleteObjectVersion" : "s3:DeleteObject", true);
+      if (query.has("uploadId")) return op("AbortMultipartUpload", query);
+      return op("DeleteObject", query);
     case "POST":
-      if (query.has("uploads")) return op("CreateMultipartUpload", "s3:PutObject", true);
-      if (query.has("uploadId")) return op("CompleteMultipartUpload", "s3:PutObject", true);
+      if (query.has("uploads")) return op("CreateMultipartUpload", query);
+      if (query.has("uploadId")) return op("CompleteMultipartUpload", query);
       throw notImplemented("POST on an object without ?uploads or ?uploadId");
     default:
       throw methodNotAllowed(method, "OBJECT");
   }
 }
 
-/** `s3:GetObjectTagging` → `s3:GetObjectVersionTagging` when a version is named, as IAM distinguishes them. */
-function versioned(query: URLSearchParams, action: string): string {
-  if (!query.has("versionId")) return action;
+/** `s3:GetObjectTagging` → `s3:GetObjectVersionTagging`: IAM tells version calls apart. */
+function versioned(action: string): string {
   return action.replace(/^s3:(\w+)Object(\w*)$/, "s3:$1ObjectVersion$2");
 }
 
 /** Bucket subresources kept as configuration: CORS, tagging, policy, ownership controls, lifecycle. */
-const configurationOperations: Array<[string, Partial<Record<string, [OperationName, string]>>]> = [
+const configurationOperations: Array<[string, Partial<Record<string, OperationName>>]> = [
   [
     "cors",
     {
-      PUT: ["PutBucketCors", "s3:PutBucketCORS"],
-      GET: ["GetBucketCors", "s3:GetBucketCORS"],
-      DELETE: ["DeleteBucketCors", "s3:PutBucketCORS"],
+      PUT: "PutBucketCors",
+      GET: "GetBucketCors",
+      DELETE: "DeleteBucketCors",
     },
   ],
   [
     "tagging",
     {
-      PUT: ["PutBucketTagging", "s3:PutBucketTagging"],
-      GET: ["GetBucketTagging", "s3:GetBucketTagging"],
-      DELETE: ["DeleteBucketTagging", "s3:PutBucketTagging"],
+      PUT: "PutBucketTagging",
+      GET: "GetBucketTagging",
+      DELETE: "DeleteBucketTagging",
     },
   ],
   [
     "policy",
     {
-      PUT: ["PutBucketPolicy", "s3:PutBucketPolicy"],
-      GET: ["GetBucketPolicy", "s3:GetBucketPolicy"],
-      DELETE: ["DeleteBucketPolicy", "s3:DeleteBucketPolicy"],
+      PUT: "PutBucketPolicy",
+      GET: "GetBucketPolicy",
+      DELETE: "DeleteBucketPolicy",
     },
   ],
   [
     "ownershipControls",
     {
-      PUT: ["PutBucketOwnershipControls", "s3:PutBucketOwnershipControls"],
-      GET: ["GetBucketOwnershipControls", "s3:GetBucketOwnershipControls"],
-      DELETE: ["DeleteBucketOwnershipControls", "s3:PutBucketOwnershipControls"],
+      PUT: "PutBucketOwnershipControls",
+      GET: "GetBucketOwnershipControls",
+      DELETE: "DeleteBucketOwnershipControls",
     },
   ],
   [
     "lifecycle",
     {
-      PUT: ["PutBucketLifecycleConfiguration", "s3:PutLifecycleConfiguration"],
-      GET: ["GetBucketLifecycleConfiguration", "s3:GetLifecycleConfiguration"],
-      DELETE: ["DeleteBucketLifecycle", "s3:PutLifecycleConfiguration"],
+      PUT: "PutBucketLifecycleConfiguration",
+      GET: "GetBucketLifecycleConfiguration",
+      DELETE: "DeleteBucketLifecycle",
     },
   ],
 ];
@@ -244,7 +315,7 @@ function bucketConfigurationOperation(method: string, query: URLSearchParams): O
     if (!query.has(subresource)) continue;
     const entry = byMethod[method];
     if (!entry) throw methodNotAllowed(method, "BUCKET");
-    return op(entry[0], entry[1]);
+    return op(entry, query);
   }
   return undefined;
 }

@@ -3,15 +3,18 @@ import type { EngineContext } from "../context.ts";
 import type { ServiceRequest, ServiceResponse } from "../types.ts";
 import { noSuchBucket, noSuchKey } from "./errors.ts";
 import type { Sequencer } from "./events.ts";
+import type { S3EventNotifications } from "./notifiers/index.ts";
 import type { ObjectRecord } from "./storage/records.ts";
 import type { BucketState, S3Store } from "./storage/store.ts";
 import { renderXml, type XmlObject } from "./xml.ts";
 
-/** What every S3 operation handler works with: the engine, the store, and the event sequencer. */
+/** What every S3 operation handler works with: the engine, the store, the event sequencer and notifications. */
 export interface S3Runtime {
   readonly context: EngineContext;
   readonly store: S3Store;
   readonly sequencer: Sequencer;
+  /** Destination checks and delivery of the buckets' event notifications. */
+  readonly notifications: S3EventNotifications;
   /** Whether SigV4 signatures are verified (`--verify-signatures`). */
   readonly verifySignatures: boolean;
 }

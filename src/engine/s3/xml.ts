@@ -1,61 +1,21 @@
 import { XMLParser } from "fast-xml-parser";
+import { toXml, type XmlObject } from "../service/codecs/xml.ts";
+
+/** The XML value types S3's renderers build (the shared writer's). */
+export type { XmlObject, XmlValue } from "../service/codecs/xml.ts";
+
 import { malformedXml } from "./errors.ts";
 
 /** S3's XML namespace, on the root element of every response document. */
 export const S3_NAMESPACE = "http://s3.amazonaws.com/doc/2006-03-01/";
 
-/** A value in an XML document: objects become nested elements, arrays repeat the element, undefined is omitted. */
-export type XmlValue = string | number | boolean | undefined | XmlObject | XmlValue[];
-export interface XmlObject {
-  [name: string]: XmlValue;
-}
-
-/**
- * Serializes `content` under `root` with the S3 namespace. Our own serializer rather than the shared one because
- * keys may hold any character: `\r` and other control characters must survive as character references.
- */
+/** S3's answers: the shared XML writer with S3's namespace on the root (left off with `namespace: false`). */
 export function renderXml(
   root: string,
   content: XmlObject | string,
   options: { namespace?: boolean } = {},
 ): string {
-  const attributes = options.namespace === false ? "" : ` xmlns="${S3_NAMESPACE}"`;
-  const inner = typeof content === "string" ? escapeXml(content) : renderChildren(content);
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<${root}${attributes}>${inner}</${root}>`;
-}
-
-function renderChildren(object: XmlObject): string {
-  let out = "";
-  for (const [name, value] of Object.entries(object)) out += renderElement(name, value);
-  return out;
-}
-
-function renderElement(name: string, value: XmlValue): string {
-  if (value === undefined) return "";
-  if (Array.isArray(value)) return value.map((item) => renderElement(name, item)).join("");
-  if (typeof value === "object") return `<${name}>${renderChildren(value)}</${name}>`;
-  return `<${name}>${escapeXml(String(value))}</${name}>`;
-}
-
-/** Escapes text content; carriage returns and control characters become numeric references. */
-export function escapeXml(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point here.
-  return text.replace(/[&<>"'\r\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, (char) => {
-    switch (char) {
-      case "&":
-        return "&amp;";
-      case "<":
-        return "&lt;";
-      case ">":
-        return "&gt;";
-      case '"':
-        return "&quot;";
-      case "'":
-        return "&apos;";
-      default:
-        return `&#${char.charCodeAt(0)};`;
-    }
-  });
+  return toXml(root, content, options.namespace === false ? undefined : S3_NAMESPACE);
 }
 
 /** Elements that may repeat in S3 request bodies and must always parse as arrays. */

@@ -11,8 +11,23 @@ export type QueueSenderIdentity =
 
 export type QueueSendResult = { ok: true; messageId: string } | { ok: false; code: string; message: string };
 
+/** A message attribute as SQS's API carries it (Lambda's dead-letter messages carry `RequestID`, `ErrorCode`, `ErrorMessage`). */
+export interface QueueMessageAttribute {
+  DataType: "String" | "Number";
+  StringValue: string;
+}
+
+export interface QueueSendOptions {
+  messageAttributes?: Record<string, QueueMessageAttribute>;
+}
+
 export interface QueueSender {
   /** Whether the queue exists and `sender` may send to it (S3 checks its destinations when they are configured). */
   canSend(queueArn: string, sender: QueueSenderIdentity): { ok: true } | { ok: false; reason: string };
-  sendMessage(queueArn: string, body: string, sender: QueueSenderIdentity): Promise<QueueSendResult>;
+  sendMessage(
+    queueArn: string,
+    body: string,
+    sender: QueueSenderIdentity,
+    options?: QueueSendOptions,
+  ): Promise<QueueSendResult>;
 }

@@ -1,68 +1,87 @@
+import { z } from "zod";
 import { assumedRoleArn } from "../arn.ts";
 import type { EngineContext } from "../context.ts";
-import { IamError, IamValidationError } from "../iam/errors.ts";
-import { QueryParams } from "../iam/query-params.ts";
-import { trustAllows } from "../iam/trust.ts";
+import type { IamApi } from "../iam/contract.ts";
+import { IamError } from "../iam/errors.ts";
 import type { EngineOptions } from "../options.ts";
-import { queryError, queryResponse, ServiceError } from "../protocol.ts";
-import type { Caller, Service, ServiceRequest, ServiceResponse } from "../types.ts";
-import { constraint, validationMessage } from "../validation-message.ts";
+import { createDispatcher, operation, type ServiceDeclaration } from "../service/index.ts";
+import type { Caller, Service } from "../types.ts";
+import { constraint } from "../validation-message.ts";
 
 /** XML namespace of STS responses. */
 export const STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/";
 
 const sessionNamePattern = /^[\w+=,.@-]{2,64}$/;
+const maxSessionDuration = 43200;
+
+/** AssumeRole's input, worded as AWS words its violations. */
+const assumeRoleInput = z.object({
+  RoleArn: z.string().min(20),
+  RoleSessionName: z.string().regex(sessionNamePattern, {
+    error: constraint.pattern("[\\w+=,.@-]* and have length between 2 and 64"),
+  }),
+  DurationSeconds: z.coerce
+    .number()
+    .int()
+    .min(900, { error: constraint.between(900, maxSessionDuration) })
+    .max(maxSessionDuration, { error: constraint.between(900, maxSessionDuration) })
+    .default(3600),
+});
+type AssumeRoleInput = z.output<typeof assumeRoleInput>;
+
+/** What STS needs from the other services. */
+export interface StsDependencies {
+  /** Roles and their trust policies. */
+  iam: IamApi;
+}
 
 /**
  * STS over the Query protocol: GetCallerIdentity and AssumeRole. Credentials issued here are mapped back to
  * their role by the engine's CredentialStore, so later requests signed with them act as that role.
  */
-export async function createStsService(context: EngineContext, options: EngineOptions): Promise<Service> {
+export async function createStsService(
+  context: EngineContext,
+  options: EngineOptions,
+  { iam }: StsDependencies,
+): Promise<Service> {
   // `--no-enforce-iam` turns the role's trust policy off as well as the caller's identity policies.
   const enforceTrust = options.enforceIam !== false;
-  return {
+  const declaration: ServiceDeclaration = {
     signingName: "sts",
-    async handle(request: ServiceRequest): Promise<ServiceResponse> {
-      const params = new QueryParams(request);
-      try {
-        switch (params.action) {
-          case "GetCallerIdentity":
-            return queryResponse(
-              "GetCallerIdentity",
-              callerIdentity(context, request.caller),
-              request.requestId,
-              STS_NAMESPACE,
-            );
-          case "AssumeRole":
-            return queryResponse(
-              "AssumeRole",
-              assumeRole(context, request.caller, params, enforceTrust),
-              request.requestId,
-              STS_NAMESPACE,
-            );
-          default:
-            return queryError(
-              400,
-              "InvalidAction",
-              `Could not find operation ${params.action} for version 2011-06-15`,
-              request.requestId,
-            );
-        }
-      } catch (error) {
-        if (error instanceof ServiceError)
-          return queryError(error.status, error.code, error.message, request.requestId);
-        throw error;
-      }
-    },
+    protocols: { query: { version: "2011-06-15", namespace: STS_NAMESPACE } },
+    // STS words its AccessDenied without the identity-policy reason, whichever check refused.
+    accessDenied: { error: (_message, denial) => assumeRoleDenied(denial.caller, denial.resource) },
+    operations: [
+      operation({
+        name: "GetCallerIdentity",
+        action: null,
+        handler: (_input, call) => callerIdentity(iam, call.request.caller),
+      }),
+      operation({
+        name: "AssumeRole",
+        input: assumeRoleInput,
+        resource: (input) => input.RoleArn,
+        handler: (input, call) => assumeRole(context, iam, call.request.caller, input, enforceTrust),
+      }),
+    ],
   };
+  return { signingName: "sts", handle: createDispatcher(declaration, context) };
 }
 
-function callerIdentity(context: EngineContext, caller: Caller): Record<string, unknown> {
+function callerIdentity(iam: IamApi, caller: Caller): Record<string, unknown> {
   const role = caller.role;
   if (!role) return { UserId: caller.accountId, Account: caller.accountId, Arn: caller.arn };
   // The role may have been deleted since the credentials were issued; AWS would still answer with its id.
-  const roleId = context.internal.iam?.getRole(role.roleArn)?.roleId ?? "AROAUNKNOWNROLEID0000";
+  const roleId = iam.getRole(role.roleArn)?.roleId ?? "AROAUNKNOWNROLEID0000";
   return { UserId: `${roleId}:${role.sessionName}`, Account: caller.accountId, Arn: caller.arn };
+}
+
+function assumeRoleDenied(caller: Caller, roleArn: string): IamError {
+  return new IamError(
+    403,
+    "AccessDenied",
+    `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`,
+  );
 }
 
 /**
@@ -73,56 +92,26 @@ function callerIdentity(context: EngineContext, caller: Caller): Record<string, 
  */
 function assumeRole(
   context: EngineContext,
+  iam: IamApi,
   caller: Caller,
-  params: QueryParams,
+  input: AssumeRoleInput,
   enforceTrust: boolean,
 ): Record<string, unknown> {
-  const roleArn = params.required("RoleArn");
-  const sessionName = params.required("RoleSessionName");
-  if (!sessionNamePattern.test(sessionName)) {
-    throw new IamValidationError(
-      validationMessage(
-        "roleSessionName",
-        sessionName,
-        constraint.pattern("[\\w+=,.@-]* and have length between 2 and 64"),
-      ),
-    );
-  }
-  if (roleArn.length < 20) {
-    throw new IamValidationError(validationMessage("roleArn", roleArn, constraint.minLength(20)));
-  }
-  const denied = () =>
-    new IamError(
-      403,
-      "AccessDenied",
-      `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`,
-    );
-  const verdict = context.authorizer.authorize(caller, "sts:AssumeRole", roleArn);
-  if (!verdict.allowed) throw denied();
+  const { RoleArn: roleArn, RoleSessionName: sessionName, DurationSeconds: duration } = input;
   // AWS answers AccessDenied, not NoSuchEntity, for a role that does not exist.
-  const role = context.internal.iam?.getRole(roleArn);
-  if (!role) throw denied();
+  const role = iam.getRole(roleArn);
+  if (!role) throw assumeRoleDenied(caller, roleArn);
   if (enforceTrust) {
-    const trust = trustAllows(
-      role.assumeRolePolicyDocument,
+    const trusted = iam.roleTrusts(
+      role.roleArn,
       { aws: caller.arn },
       {
-        roleArn: role.roleArn,
-        context: {
-          "aws:PrincipalArn": caller.role?.roleArn ?? caller.arn,
-          "aws:PrincipalAccount": caller.accountId,
-          "sts:RoleSessionName": sessionName,
-        },
+        "aws:PrincipalArn": caller.role?.roleArn ?? caller.arn,
+        "aws:PrincipalAccount": caller.accountId,
+        "sts:RoleSessionName": sessionName,
       },
     );
-    if (!trust.allowed) throw denied();
-  }
-  const maxSessionDuration = 43200;
-  const duration = params.integer("DurationSeconds") ?? 3600;
-  if (duration < 900 || duration > maxSessionDuration) {
-    throw new IamValidationError(
-      validationMessage("durationSeconds", duration, constraint.between(900, maxSessionDuration)),
-    );
+    if (!trusted) throw assumeRoleDenied(caller, roleArn);
   }
   const credentials = context.credentials.issueForRole(role.roleArn, sessionName);
   const expiration = new Date(Date.now() + duration * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");

@@ -1,5 +1,12 @@
-import { encodeS3EventKey } from "../../events/s3-event.ts";
-import type { LambdaNotification } from "../internal.ts";
+import { encodeS3EventKey } from "../../../events/s3-event.ts";
+
+/** What decides whether a notification applies to an event: its event types and its key filter. */
+export interface NotificationFilter {
+  /** As configured, e.g. `s3:ObjectCreated:*`, `s3:ObjectCreated:Put`. */
+  events: string[];
+  prefix?: string;
+  suffix?: string;
+}
 
 /**
  * Whether a configured event type (`s3:ObjectCreated:*`, `s3:ObjectCreated:Put`) covers an event name as it
@@ -18,7 +25,7 @@ export function matchesEventType(configured: string, eventName: string): boolean
  * and other special characters percent-encoded. For the usual `uploads/` and `.jpg` rules both forms agree.
  */
 export function matchesKeyFilter(
-  notification: Pick<LambdaNotification, "prefix" | "suffix">,
+  notification: Pick<NotificationFilter, "prefix" | "suffix">,
   key: string,
 ): boolean {
   const encoded = encodeS3EventKey(key);
@@ -28,16 +35,29 @@ export function matchesKeyFilter(
 }
 
 /** The notifications of a bucket that an event with this name on this (decoded) key triggers. */
-export function matchingNotifications(
-  notifications: LambdaNotification[],
+export function matchingNotifications<T extends NotificationFilter>(
+  notifications: T[],
   eventName: string,
   key: string,
-): LambdaNotification[] {
+): T[] {
   return notifications.filter(
     (notification) =>
       notification.events.some((configured) => matchesEventType(configured, eventName)) &&
       matchesKeyFilter(notification, key),
   );
+}
+
+/** The prefix and suffix of a destination's `S3Key` filter rules (names as the client sent them). */
+export function keyFilter(rules: ReadonlyArray<{ name: string; value: string }>): {
+  prefix?: string;
+  suffix?: string;
+} {
+  const filter: { prefix?: string; suffix?: string } = {};
+  for (const rule of rules) {
+    if (rule.name.toLowerCase() === "prefix") filter.prefix = rule.value;
+    else filter.suffix = rule.value;
+  }
+  return filter;
 }
 
 function escapeRegExp(text: string): string {

@@ -1,0 +1,54 @@
+import type { AwsClients } from "../aws/clients.ts";
+import type { FailedEvent } from "../pipeline/failed-events.ts";
+import {
+  listFailedEvents,
+  OnFailureQueueMissingError,
+  type RedriveOutcome,
+  redriveFailedEvents,
+} from "../pipeline/failed-queue.ts";
+import type { Stack } from "../stack/spec.ts";
+import { DashboardRequestError } from "./errors.ts";
+
+/** What the failed-events panel says it lists, the same on every target. */
+export const FAILED_EVENTS_NOTE =
+  "Asynchronous invocations that failed after all retries, read from the function's on-failure queue. Re-drive invokes the function with the original event and deletes the message once its record exists.";
+
+/** The failed-events panel's source: the stack's on-failure queue, read through SQS as `pipeline failed` reads it. */
+export interface FailedEventsSource {
+  failed(): Promise<FailedEvent[]>;
+  /** Re-drives one event; a DashboardRequestError when there is none with that id (404) or it was kept (502). */
+  redrive(id: string): Promise<RedriveOutcome>;
+}
+
+/**
+ * The panel's source for any dashboard host (the engine's, `pipeline ui`'s): `clients` is called on each use
+ * (the engine's dashboard makes its clients once the edge listens).
+ */
+export function onFailureQueueSource(clients: () => AwsClients, stack: Stack): FailedEventsSource {
+  return {
+    async failed() {
+      try {
+        return await listFailedEvents(clients(), stack);
+      } catch (error) {
+        if (error instanceof OnFailureQueueMissingError)
+          throw new DashboardRequestError(409, error.message, { cause: error });
+        throw error;
+      }
+    },
+    async redrive(id) {
+      let outcomes: RedriveOutcome[];
+      try {
+        outcomes = await redriveFailedEvents(clients(), stack, { id });
+      } catch (error) {
+        if (error instanceof OnFailureQueueMissingError)
+          throw new DashboardRequestError(409, error.message, { cause: error });
+        throw error;
+      }
+      const outcome = outcomes[0];
+      if (!outcome) throw new DashboardRequestError(404, `no failed event ${id}`);
+      if (!outcome.ok)
+        throw new DashboardRequestError(502, `kept in the queue: ${outcome.error ?? "unknown"}`);
+      return outcome;
+    },
+  };
+}

@@ -1,0 +1,75 @@
+import { dynamodbTableArn } from "../arn.ts";
+import { type AnyOperation, type OperationCall, operation, respondWith } from "../service/index.ts";
+import type { ServiceRequest, ServiceResponse } from "../types.ts";
+
+/**
+ * DynamoDB's operations as the engine declares them: the emulator behind (dynalite or DynamoDB Local) parses,
+ * validates and answers each; the engine adds what emulators lack: `dynamodb:<Op>` checked on the table(s) the
+ * request names, for role callers, before the request is forwarded.
+ */
+
+/** The operations a request of which names its table(s): `TableName`, or `RequestItems`' keys for batches. */
+const operationNames = [
+  "BatchGetItem",
+  "BatchWriteItem",
+  "CreateTable",
+  "DeleteItem",
+  "DeleteTable",
+  "DescribeTable",
+  "DescribeTimeToLive",
+  "GetItem",
+  "ListTables",
+  "ListTagsOfResource",
+  "PutItem",
+  "Query",
+  "Scan",
+  "TagResource",
+  "UntagResource",
+  "UpdateItem",
+  "UpdateTable",
+  "UpdateTimeToLive",
+  "TransactGetItems",
+  "TransactWriteItems",
+  "ExecuteStatement",
+  "BatchExecuteStatement",
+  "ExecuteTransaction",
+  "DescribeLimits",
+  "DescribeEndpoints",
+] as const;
+
+const batchOperations = new Set(["BatchGetItem", "BatchWriteItem"]);
+
+/** The tables a request names, read leniently: a body the emulator will refuse names none (`*` is checked). */
+export function tablesOf(body: Buffer, operationName: string): string[] {
+  try {
+    const parsed = JSON.parse(body.toString("utf8")) as {
+      TableName?: unknown;
+      RequestItems?: Record<string, unknown>;
+    };
+    if (batchOperations.has(operationName)) return Object.keys(parsed.RequestItems ?? {});
+    return typeof parsed.TableName === "string" && parsed.TableName !== "" ? [parsed.TableName] : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The declared operations, each forwarding its request to `forward` (which may answer an injected fault); the
+ * input is the tables the request names.
+ */
+export function dynamoDbOperations(
+  accountId: string,
+  forward: (request: ServiceRequest) => Promise<ServiceResponse>,
+): AnyOperation[] {
+  return operationNames.map((name) =>
+    operation({
+      name,
+      decode: { json: (body) => ({ tables: tablesOf(body, name) }) },
+      resource: (input: { tables: string[] }, call: OperationCall) =>
+        (input.tables.length > 0 ? input.tables : ["*"]).map((table) =>
+          dynamodbTableArn(call.request.region, accountId, table),
+        ),
+      handler: async (_input, call) => respondWith(await forward(call.request)),
+    }),
+  );
+}

@@ -1,0 +1,40 @@
+import type { ConditionContext } from "../types.ts";
+
+/**
+ * What IAM offers the other services in-process (STS, Lambda): roles and policy evaluation. `startEngine` hands
+ * it to the services that declare they need it; nothing else of `iam/` is theirs to import.
+ */
+
+export interface IamRoleRecord {
+  roleName: string;
+  roleArn: string;
+  roleId: string;
+  assumeRolePolicyDocument: string;
+  createDate: string;
+}
+
+/** A principal as a resource-based or trust policy names it. */
+export interface PolicyPrincipal {
+  service?: string;
+  aws?: string;
+}
+
+export interface IamApi {
+  getRole(roleNameOrArn: string): IamRoleRecord | undefined;
+  /**
+   * Whether the role's trust policy lets `principal` assume it (`sts:AssumeRole`), with the request's condition
+   * keys. False for a role that does not exist.
+   */
+  roleTrusts(roleArn: string, principal: PolicyPrincipal, context?: ConditionContext): boolean;
+  /**
+   * Evaluates a resource-based policy (e.g. a Lambda function policy) for a principal such as the service
+   * `s3.amazonaws.com`. True only when a statement allows it and none denies it.
+   */
+  resourcePolicyAllows(
+    policyDocument: string,
+    principal: PolicyPrincipal,
+    action: string,
+    resource: string,
+    context: ConditionContext,
+  ): boolean;
+}

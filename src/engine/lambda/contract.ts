@@ -1,0 +1,56 @@
+import type { CallingPrincipal, ConditionContext } from "../types.ts";
+import type { RuntimeReport } from "./runtimes.ts";
+
+/**
+ * What Lambda offers the other services and the engine's host in-process: the asynchronous invoke with its retry
+ * queue (S3's Lambda notifier delivers through it), the resource-policy check S3 runs when a notification is
+ * configured, and the failed-event list the control API serves. Nothing else of `lambda/` is theirs to import.
+ */
+
+export type InvokePermission = { ok: true } | { ok: false; reason: string };
+
+export interface AsyncInvokeOptions {
+  /** Who invokes: a service principal (checked against the function's resource policy) or a signed caller. */
+  invoker: CallingPrincipal;
+  /** Wait this long before the first attempt (fault injection's delivery jitter). */
+  delayMs?: number;
+  requestId?: string;
+}
+
+export type AsyncInvokeResult =
+  | { ok: true; requestId: string; functionName: string }
+  | { ok: false; reason: string };
+
+/** An asynchronous invocation that exhausted its retries (or its maximum age). */
+export interface FailedEvent {
+  id: string;
+  functionName: string;
+  /** The event payload, as delivered. */
+  payload: unknown;
+  attempts: number;
+  errorType: string;
+  errorMessage: string;
+  requestIds: string[];
+  firstAttemptAt: string;
+  failedAt: string;
+}
+
+export interface LambdaInvokeApi {
+  /**
+   * Whether the service `principalService` may invoke the function under its resource policy, with the
+   * condition keys the service sends (`aws:SourceArn`, `aws:SourceAccount`). Checked whether or not IAM is
+   * enforced, as AWS does.
+   */
+  canInvoke(functionArn: string, principalService: string, context: ConditionContext): InvokePermission;
+  /**
+   * Queues an asynchronous invocation (`InvocationType: Event`): retried on failure as the function's
+   * event-invoke configuration says, then sent to its destinations. Refused when the invoker may not invoke.
+   */
+  invokeAsync(functionArn: string, payload: string, options: AsyncInvokeOptions): AsyncInvokeResult;
+  /** Asynchronous invocations that failed after all retries, oldest first. */
+  listFailedEvents(): FailedEvent[];
+  /** Re-queues a failed event for asynchronous invocation; false when the id is unknown. */
+  redriveFailedEvent(id: string): boolean;
+  /** Which Node binary runs each Node.js runtime here, and whether it is emulated on the engine's own. */
+  runtimes(): Record<string, RuntimeReport>;
+}

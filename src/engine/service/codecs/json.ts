@@ -1,0 +1,71 @@
+import type { ServiceResponse } from "../../types.ts";
+import { ServiceError } from "../errors.ts";
+
+/**
+ * The AWS JSON protocols (1.0: DynamoDB, SQS; 1.1: CloudWatch Logs): the operation is named by
+ * `X-Amz-Target: <prefix>.<Operation>`, the input is the JSON body, the output a JSON object, and errors are
+ * `{"__type": "<namespace>#<Code>", "message": "..."}`.
+ */
+
+/** The operation an `X-Amz-Target` names for `prefix`; `""` when the target is for another prefix. */
+export function operationFromTarget(target: string, prefix: string): string {
+  return target.startsWith(`${prefix}.`) ? target.slice(prefix.length + 1) : "";
+}
+
+/** The body as a JSON object (`{}` when empty); SerializationException when it is not one. */
+export function decodeJsonBody(body: Buffer): Record<string, unknown> {
+  const text = body.toString("utf8").trim();
+  if (text === "") return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new ServiceError(400, "SerializationException", "Request body is not valid JSON", { cause: error });
+  }
+  if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed))
+    return parsed as Record<string, unknown>;
+  throw new ServiceError(400, "SerializationException", "Request body is not a JSON object");
+}
+
+/** A JSON-protocol answer: the output object with the protocol's content type. */
+export function jsonOutput(output: unknown, version: "1.0" | "1.1"): ServiceResponse {
+  return {
+    status: 200,
+    headers: { "content-type": `application/x-amz-json-${version}` },
+    body: JSON.stringify(output ?? {}),
+  };
+}
+
+/** AWS JSON protocol error: `{"__type": "<prefix>#<Code>", "message": "..."}` (and `Message`, which SDKs also read). */
+export function jsonError(
+  status: number,
+  code: string,
+  message: string,
+  prefix = "com.amazonaws.dynamodb.v20120810",
+  headers: Record<string, string> = {},
+): ServiceResponse {
+  return {
+    status,
+    headers: { "content-type": "application/x-amz-json-1.0", "x-amzn-errortype": code, ...headers },
+    body: JSON.stringify({ __type: `${prefix}#${code}`, message, Message: message }),
+  };
+}
+
+/** A ServiceError in the JSON protocol, with `x-amzn-query-error` when the query code differs. */
+export function renderJsonError(error: ServiceError, prefix: string): ServiceResponse {
+  const queryError: Record<string, string> =
+    error.queryCode === undefined ? {} : { "x-amzn-query-error": `${error.queryCode};${error.fault}` };
+  return jsonError(error.status, error.code, error.message, error.typePrefix ?? prefix, {
+    ...queryError,
+    ...error.headers,
+  });
+}
+
+/** `body` as plain JSON (`application/json`, REST-JSON and the engine's own routes); `headers` add or replace. */
+export function jsonResponse(
+  body: unknown,
+  status = 200,
+  headers: Record<string, string> = {},
+): ServiceResponse {
+  return { status, headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) };
+}

@@ -1,0 +1,126 @@
+import type { z } from "zod";
+import type { Caller, ConditionContext, ServiceRequest, ServiceResponse } from "../types.ts";
+import type { QueryParams } from "./codecs/query.ts";
+import type { ServiceError } from "./errors.ts";
+
+/**
+ * The one shape of a service: its SigV4 signing name, the protocol(s) it answers, and its operations, each
+ * with its name, the IAM action and resource it needs, an input schema and a handler. `createDispatcher`
+ * (dispatcher.ts) turns a declaration into the `handle` of a `Service`.
+ */
+
+export type ProtocolName = "query" | "json" | "rest-json" | "rest-xml";
+
+/** The protocols a service answers; a service may answer more than one on its endpoint (SQS: json and query). */
+export interface ServiceProtocols {
+  /** `Action=<Op>`; `version` is the API version named in the unknown-operation error. */
+  query?: { version: string; namespace: string };
+  /** `X-Amz-Target: <targetPrefix>.<Op>`; `errorPrefix` is the `__type` namespace of errors. */
+  json?: { version: "1.0" | "1.1"; targetPrefix: string; errorPrefix: string };
+  /** Method and path, matched against each operation's `http` route. */
+  restJson?: Record<string, never>;
+  /** Method and path, XML bodies; `namespace` goes on the output's root element. */
+  restXml?: { namespace?: string };
+}
+
+/** One call as the dispatcher hands it to an operation's resource, conditions and handler. */
+export interface OperationCall {
+  request: ServiceRequest;
+  protocol: ProtocolName;
+  /** The labels of the matched REST route (`{FunctionName}` ...); empty for the other protocols. */
+  labels: Record<string, string>;
+}
+
+/** An IAM resource an operation needs, with condition keys when its policy conditions may test some. */
+export type ResourceTarget = string | { resource: string; conditions?: ConditionContext };
+
+/** A handler's answer when the protocol's encoding does not fit (a raw payload, a status, headers). */
+export class RawResponse {
+  constructor(readonly response: ServiceResponse) {}
+}
+
+/** Wraps a fully formed response so the dispatcher sends it as it is. */
+export const respondWith = (response: ServiceResponse): RawResponse => new RawResponse(response);
+
+export interface OperationDeclaration<Input = unknown, Output = unknown> {
+  /** The API operation's name: the query `Action`, the JSON target's suffix. */
+  name: string;
+  /**
+   * The IAM action the caller needs (default `<iamPrefix>:<name>`); `null` for operations any caller may call
+   * (GetCallerIdentity) or that check permission themselves.
+   */
+  action?: string | null;
+  /**
+   * What the caller needs the action on (default `*`): one place for authorization. It may throw a
+   * ServiceError (a 404 answered before the 403, as Lambda does for a missing function).
+   */
+  resource?(input: NoInfer<Input>, call: OperationCall): ResourceTarget | readonly ResourceTarget[];
+  /** The input schema; without it the decoded input is passed as it is. */
+  input?: z.ZodType<Input>;
+  /**
+   * The route, for the REST protocols. The input is the route's labels, merged into the JSON body when `body`
+   * is `"json"` (the default with an `input` schema); `"raw"` (the default without) leaves the body to the
+   * handler (`call.request.body`).
+   */
+  http?: { method: string; path: string; status?: number; body?: "json" | "raw" };
+  /** Per-protocol decoders when the generic one does not fit (query maps and renamed members, lenient JSON). */
+  decode?: {
+    query?(params: QueryParams): unknown;
+    json?(body: Buffer): unknown;
+  };
+  /** Per-protocol encoders: query output is XML, whose lists and maps differ from JSON's. */
+  encode?: {
+    query?(output: Output): Record<string, unknown> | undefined;
+  };
+  handler(input: NoInfer<Input>, call: OperationCall): Output | RawResponse | Promise<Output | RawResponse>;
+}
+
+/** An operation with its input and output types erased, as a declaration lists them. */
+// biome-ignore lint/suspicious/noExplicitAny: the table holds operations of every input and output type.
+export type AnyOperation = OperationDeclaration<any, any>;
+
+/** Declares one operation, inferring the handler's input type from the schema. */
+export function operation<Input, Output>(declaration: OperationDeclaration<Input, Output>): AnyOperation {
+  return declaration;
+}
+
+/** A call the authorizer refused. */
+export interface Denial {
+  caller: Caller;
+  action: string;
+  resource: string;
+  reason: "explicit-deny" | "implicit-deny";
+  /** AWS's sentence: "User: ... is not authorized to perform: ... on resource: ... because ...". */
+  message: string;
+}
+
+export interface ServiceDeclaration {
+  /** SigV4 signing name: what the edge routes by. */
+  signingName: string;
+  /** Prefix of the IAM actions (default: the signing name). */
+  iamPrefix?: string;
+  protocols: ServiceProtocols;
+  operations: readonly AnyOperation[];
+  /** The service's validation error (default 400 `ValidationError` in query, `ValidationException` otherwise). */
+  validationError?(message: string, protocol: ProtocolName): ServiceError;
+  /**
+   * The service's answer to a denied call (`message` is AWS's sentence, from access-denied.ts); default
+   * per protocol: query 403 `AccessDenied`, json 400 `AccessDeniedException`, rest-json 403
+   * `AccessDeniedException`, rest-xml 403 `AccessDenied` with the resource quoted.
+   */
+  accessDenied?: { error?(message: string, denial: Denial): ServiceError; quoteResource?: boolean };
+  /** The answer for a request that names no operation of this service; default per protocol. */
+  unknownOperation?(name: string, call: OperationCall): ServiceError;
+  /**
+   * Finds the operation of a REST request when routes do not express it (S3's sub-resources); by default the
+   * first operation whose `http` route matches.
+   */
+  resolve?(request: ServiceRequest): { name: string; labels: Record<string, string> } | undefined;
+  /**
+   * Serves operations the service does not declare (DynamoDB forwards them to its backend), once the caller
+   * is allowed `<iamPrefix>:<name>` on `*`; `name` is empty when the request names none.
+   */
+  fallback?(name: string, call: OperationCall): Promise<ServiceResponse>;
+  /** Turns an error that is not a ServiceError into one (else it propagates to the edge as a 500). */
+  unexpectedError?(error: unknown): ServiceError | undefined;
+}

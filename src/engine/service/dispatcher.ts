@@ -1,0 +1,285 @@
+import { notAuthorizedMessage } from "../access-denied.ts";
+import type { Authorizer, ServiceRequest, ServiceResponse } from "../types.ts";
+import {
+  decodeJsonBody,
+  jsonOutput,
+  jsonResponse,
+  operationFromTarget,
+  renderJsonError,
+} from "./codecs/json.ts";
+import { decodeQueryInput, QueryParams, queryResponse, renderQueryError } from "./codecs/query.ts";
+import { jsonObjectBody, matchRoute, restJsonError, restXmlError } from "./codecs/rest.ts";
+import { toXml } from "./codecs/xml.ts";
+import {
+  type AnyOperation,
+  type OperationCall,
+  type ProtocolName,
+  RawResponse,
+  type ResourceTarget,
+  type ServiceDeclaration,
+} from "./declaration.ts";
+import { ServiceError } from "./errors.ts";
+import { validateInput } from "./validation.ts";
+
+/** What the dispatcher needs from the engine: the authorizer, read on every call (IAM replaces it at start). */
+export interface DispatcherContext {
+  readonly authorizer: Authorizer;
+}
+
+/** The operation a request names, in the protocol it came in. */
+interface Identified {
+  protocol: ProtocolName;
+  /** The operation's name; `""` when the request names none. */
+  name: string;
+  /** What the unknown-operation error quotes when `name` is empty (the raw target). */
+  shown: string;
+  labels: Record<string, string>;
+  params?: QueryParams;
+}
+
+/**
+ * The one dispatcher: identifies the operation (query `Action`, JSON `X-Amz-Target`, REST route), decodes its
+ * input, validates it against the schema, authorizes `action` on `resource` through the engine's authorizer,
+ * runs the handler, encodes the output, and renders every ServiceError in the request's protocol.
+ */
+export function createDispatcher(
+  declaration: ServiceDeclaration,
+  context: DispatcherContext,
+): (request: ServiceRequest) => Promise<ServiceResponse> {
+  const operations = new Map(declaration.operations.map((entry) => [entry.name, entry]));
+  const iamPrefix = declaration.iamPrefix ?? declaration.signingName;
+
+  const validationError = (message: string, protocol: ProtocolName): ServiceError =>
+    declaration.validationError?.(message, protocol) ??
+    new ServiceError(400, protocol === "query" ? "ValidationError" : "ValidationException", message);
+
+  const authorize = (
+    operation: AnyOperation,
+    input: unknown,
+    call: OperationCall,
+    protocol: ProtocolName,
+  ) => {
+    const action = operation.action === undefined ? `${iamPrefix}:${operation.name}` : operation.action;
+    if (action === null) return;
+    const targets = operation.resource?.(input, call) ?? "*";
+    for (const target of (Array.isArray(targets) ? targets : [targets]) as ResourceTarget[]) {
+      const { resource, conditions } = typeof target === "string" ? { resource: target } : target;
+      const verdict = context.authorizer.authorize(call.request.caller, action, resource, conditions);
+      if (verdict.allowed) continue;
+      const quoteResource = declaration.accessDenied?.quoteResource ?? protocol === "rest-xml";
+      const { caller } = call.request;
+      const message = notAuthorizedMessage(caller, action, resource, verdict.reason, { quoteResource });
+      const denial = { caller, action, resource, reason: verdict.reason, message };
+      throw declaration.accessDenied?.error?.(message, denial) ?? defaultAccessDenied(protocol, message);
+    }
+  };
+
+  const decode = (operation: AnyOperation, found: Identified, request: ServiceRequest): unknown => {
+    switch (found.protocol) {
+      case "query": {
+        const params = found.params ?? new QueryParams(request);
+        return operation.decode?.query ? operation.decode.query(params) : decodeQueryInput(params);
+      }
+      case "json":
+        return operation.decode?.json ? operation.decode.json(request.body) : decodeJsonBody(request.body);
+      default:
+        if ((operation.http?.body ?? (operation.input ? "json" : "raw")) === "raw")
+          return { ...found.labels };
+        return {
+          ...jsonObjectBody(
+            request,
+            () =>
+              new ServiceError(
+                400,
+                "SerializationException",
+                "Could not parse the request body as a JSON object",
+              ),
+          ),
+          ...found.labels,
+        };
+    }
+  };
+
+  const encode = (
+    operation: AnyOperation,
+    output: unknown,
+    protocol: ProtocolName,
+    request: ServiceRequest,
+  ): ServiceResponse => {
+    if (output instanceof RawResponse) return output.response;
+    const { query, json, restXml } = declaration.protocols;
+    switch (protocol) {
+      case "query": {
+        const result = operation.encode?.query ? operation.encode.query(output) : output;
+        return queryResponse(
+          operation.name,
+          result as Record<string, unknown> | undefined,
+          request.requestId,
+          query?.namespace ?? "",
+        );
+      }
+      case "json":
+        return jsonOutput(output, json?.version ?? "1.0");
+      case "rest-json":
+        return jsonResponse(output ?? {}, operation.http?.status ?? 200);
+      case "rest-xml": {
+        const status = operation.http?.status ?? 200;
+        const [root, body] = Object.entries((output ?? {}) as Record<string, unknown>)[0] ?? [];
+        if (root === undefined) return { status, headers: {}, body: "" };
+        return {
+          status,
+          headers: { "content-type": "application/xml" },
+          body: toXml(root, body as Record<string, unknown>, restXml?.namespace),
+        };
+      }
+    }
+  };
+
+  const renderError = (error: ServiceError, protocol: ProtocolName, request: ServiceRequest) => {
+    switch (protocol) {
+      case "query":
+        return renderQueryError(error, request.requestId);
+      case "json":
+        return renderJsonError(error, declaration.protocols.json?.errorPrefix ?? "");
+      case "rest-json":
+        return restJsonError(error.status, error.code, error.message, error.headers);
+      case "rest-xml":
+        return restXmlError(error, request.requestId, { isHead: request.method.toUpperCase() === "HEAD" });
+    }
+  };
+
+  return async (request) => {
+    let protocol = primaryProtocol(declaration);
+    try {
+      const found = identify(declaration, request);
+      protocol = found.protocol;
+      const call: OperationCall = { request, protocol, labels: found.labels };
+      const operation = operations.get(found.name);
+      if (!operation) {
+        if (declaration.fallback) {
+          // An undeclared operation still needs its action, on any resource.
+          if (found.name !== "")
+            authorize({ name: found.name, handler: () => undefined }, {}, call, found.protocol);
+          return await declaration.fallback(found.name, call);
+        }
+        throw (
+          declaration.unknownOperation?.(found.name || found.shown, call) ??
+          defaultUnknownOperation(declaration, found, request)
+        );
+      }
+      if (found.protocol === "query")
+        found.params = new QueryParams(request, (message) => validationError(message, "query"));
+      const decoded = decode(operation, found, request);
+      let input = decoded;
+      if (operation.input) {
+        const validation = validateInput(operation.input, decoded);
+        if (!validation.ok) throw validationError(validation.message, found.protocol);
+        input = validation.value;
+      }
+      authorize(operation, input, call, found.protocol);
+      const output = await operation.handler(input, call);
+      return encode(operation, output, found.protocol, request);
+    } catch (error) {
+      if (error instanceof ServiceError) return renderError(error, protocol, request);
+      const mapped = declaration.unexpectedError?.(error);
+      if (mapped) return renderError(mapped, protocol, request);
+      throw error;
+    }
+  };
+}
+
+/**
+ * Which protocol a request speaks, and the operation it names. With JSON and query on one endpoint (SQS), an
+ * `X-Amz-Target` header means JSON and anything else query; REST routes come last.
+ */
+function identify(declaration: ServiceDeclaration, request: ServiceRequest): Identified {
+  const { json, query, restJson, restXml } = declaration.protocols;
+  const rest = restJson ? "rest-json" : restXml ? "rest-xml" : undefined;
+  const target = request.headers["x-amz-target"];
+  const targetText = typeof target === "string" ? target : "";
+  if (json && (targetText !== "" || (!query && !rest))) {
+    return {
+      protocol: "json",
+      name: operationFromTarget(targetText, json.targetPrefix),
+      shown: targetText,
+      labels: {},
+    };
+  }
+  if (query && (!rest || isQueryRequest(request))) {
+    const params = new QueryParams(request);
+    return { protocol: "query", name: params.action, shown: params.action, labels: {}, params };
+  }
+  const protocol = rest ?? "rest-json";
+  const resolved =
+    declaration.resolve?.(request) ?? routeOf(declaration.operations, request.method, request.rawPath);
+  return {
+    protocol,
+    name: resolved?.name ?? "",
+    shown: `${request.method.toUpperCase()} ${request.rawPath}`,
+    labels: resolved?.labels ?? {},
+  };
+}
+
+/** The protocol errors are rendered in before the request's own is known. */
+function primaryProtocol(declaration: ServiceDeclaration): ProtocolName {
+  const { json, query, restJson } = declaration.protocols;
+  return json ? "json" : query ? "query" : restJson ? "rest-json" : "rest-xml";
+}
+
+function isQueryRequest(request: ServiceRequest): boolean {
+  const contentType = String(request.headers["content-type"] ?? "");
+  return contentType.startsWith("application/x-www-form-urlencoded") || request.query.has("Action");
+}
+
+function routeOf(
+  operations: readonly AnyOperation[],
+  method: string,
+  rawPath: string,
+): { name: string; labels: Record<string, string> } | undefined {
+  for (const candidate of operations) {
+    if (!candidate.http) continue;
+    const labels = matchRoute(candidate.http, method, rawPath);
+    if (labels) return { name: candidate.name, labels };
+  }
+  return undefined;
+}
+
+function defaultUnknownOperation(
+  declaration: ServiceDeclaration,
+  found: Identified,
+  request: ServiceRequest,
+): ServiceError {
+  switch (found.protocol) {
+    case "query":
+      return new ServiceError(
+        400,
+        "InvalidAction",
+        `Could not find operation ${found.name} for version ${declaration.protocols.query?.version ?? ""}`,
+      );
+    case "json":
+      return new ServiceError(
+        400,
+        "UnknownOperationException",
+        `Operation ${found.name || found.shown} is not supported`,
+      );
+    default:
+      return new ServiceError(
+        404,
+        "UnknownOperationException",
+        `The embedded ${declaration.signingName} service does not serve ${request.method.toUpperCase()} ${request.rawPath}`,
+      );
+  }
+}
+
+function defaultAccessDenied(protocol: ProtocolName, message: string): ServiceError {
+  switch (protocol) {
+    case "query":
+      return new ServiceError(403, "AccessDenied", message);
+    case "json":
+      return new ServiceError(400, "AccessDeniedException", message);
+    case "rest-json":
+      return new ServiceError(403, "AccessDeniedException", message);
+    case "rest-xml":
+      return new ServiceError(403, "AccessDenied", message);
+  }
+}

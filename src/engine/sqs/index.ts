@@ -1,0 +1,196 @@
+import { join } from "node:path";
+import { sqsQueueArn } from "../arn.ts";
+import type { EngineContext } from "../context.ts";
+import type { IamApi } from "../iam/contract.ts";
+import type { EngineOptions } from "../options.ts";
+import { createDispatcher, decodeQueryInput, operation, type ServiceDeclaration } from "../service/index.ts";
+import type { Authorizer, Caller, ConditionContext, Service } from "../types.ts";
+import type { QueueSender, QueueSenderIdentity } from "./contract.ts";
+import { SqsError, sqsErrors } from "./errors.ts";
+import { SqsJournal } from "./journal.ts";
+import { type JsonObject, sqsOperations } from "./operations.ts";
+import { fromQueryInput, toQueryResult } from "./query-protocol.ts";
+import type { Queue } from "./queue.ts";
+import { type SqsLimits, SqsStore } from "./store.ts";
+
+export type { QueueSender, QueueSenderIdentity, QueueSendResult } from "./contract.ts";
+
+/** XML namespace of SQS query responses. */
+export const SQS_NAMESPACE = "http://queue.amazonaws.com/doc/2012-11-05/";
+
+/** The SQS service, and the typed API other services send through (Lambda destinations, S3 notifications). */
+export interface SqsService extends Service {
+  readonly queueSender: QueueSender;
+}
+
+/** What SQS needs from the other services. */
+export interface SqsDependencies {
+  /** Evaluates queue policies; names roles in message attributes. */
+  iam: IamApi;
+}
+
+/** Whether a queue Policy is a JSON policy document (its statements are evaluated by IAM when used). */
+function isPolicyDocument(text: string): boolean {
+  try {
+    const document = JSON.parse(text) as { Statement?: unknown };
+    return typeof document === "object" && document !== null && document.Statement !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * SQS (standard and FIFO queues) on JSON 1.0 (`X-Amz-Target: AmazonSQS.<Op>`, SDK v3) and query (`Action=<Op>`, AWS CLI
+ * v2 releases before 2024) on one endpoint, declared in the service shape. Calls are authorized as
+ * `sqs:<Op>` on the queue ARN by the caller's identity policies, or by the queue's Policy naming the caller.
+ * State lives in memory and, with a data directory, in `<dataDir>/sqs.jsonl`.
+ */
+export async function createSqsService(
+  context: EngineContext,
+  _options: EngineOptions,
+  { iam }: SqsDependencies,
+  limits: Partial<SqsLimits> = {},
+): Promise<SqsService> {
+  const queueArn = (name: string) => sqsQueueArn(context.region, context.accountId, name);
+  const store = new SqsStore({
+    accountId: context.accountId,
+    region: context.region,
+    queueArn,
+    limits,
+    checkPolicy: isPolicyDocument,
+    ...(context.dataDir ? { journal: new SqsJournal(join(context.dataDir, "sqs.jsonl")) } : {}),
+  });
+
+  /** Whether the queue's Policy allows `principal` the action (IAM evaluates it; no policy allows nothing). */
+  const queuePolicyAllows = (
+    queue: Queue,
+    principal: { service?: string; aws?: string },
+    action: string,
+    conditions: ConditionContext,
+  ): boolean => {
+    const policy = queue.record.attributes.Policy;
+    if (!policy) return false;
+    return iam.resourcePolicyAllows(policy, principal, action, queue.arn, conditions);
+  };
+
+  // A role may act on a queue when its identity policies or the queue's policy allow it; an explicit Deny in
+  // its identity policies wins.
+  const authorizer: Authorizer = {
+    authorize(caller, action, resource, conditions = {}) {
+      const verdict = context.authorizer.authorize(caller, action, resource, conditions);
+      if (verdict.allowed || verdict.reason === "explicit-deny") return verdict;
+      const queue = store.queueByArn(resource);
+      if (queue && queuePolicyAllows(queue, { aws: caller.arn }, action, conditions))
+        return { allowed: true };
+      return verdict;
+    },
+  };
+
+  const senderIdOf = (caller: Caller): string => {
+    if (!caller.role) return caller.accountId;
+    const roleId = iam.getRole(caller.role.roleArn)?.roleId ?? caller.role.roleName;
+    return `${roleId}:${caller.role.sessionName}`;
+  };
+
+  const declaration: ServiceDeclaration = {
+    signingName: "sqs",
+    protocols: {
+      query: { version: "2012-11-05", namespace: SQS_NAMESPACE },
+      json: { version: "1.0", targetPrefix: "AmazonSQS", errorPrefix: "com.amazonaws.sqs" },
+    },
+    // SQS writes the action in lower case: "... to perform: sqs:sendmessage on resource: ...".
+    accessDenied: {
+      error: (message) =>
+        sqsErrors.accessDenied(
+          message.replace(
+            /(perform: |allows the )(sqs:\w+)/g,
+            (_, before: string, action: string) => before + action.toLowerCase(),
+          ),
+        ),
+    },
+    unknownOperation: (name) => sqsErrors.invalidAction(name),
+    operations: Object.entries(sqsOperations).map(([name, definition]) =>
+      operation<JsonObject, JsonObject>({
+        name,
+        action: definition.action,
+        resource: (input) => {
+          const queueName = definition.queueName(input, context.accountId);
+          return queueName === undefined
+            ? `arn:aws:sqs:${context.region}:${context.accountId}:*`
+            : queueArn(queueName);
+        },
+        decode: { query: (params) => fromQueryInput(name, decodeQueryInput(params)) },
+        encode: { query: (output) => toQueryResult(name, output) },
+        handler: (input, call) =>
+          definition.run(input, {
+            store,
+            queueUrl: (queueName) =>
+              `http://${call.request.host || hostOf(context)}/${context.accountId}/${queueName}`,
+            senderId: senderIdOf(call.request.caller),
+          }),
+      }),
+    ),
+  };
+  const dispatch = createDispatcher(declaration, { authorizer });
+
+  const queueSender: QueueSender = {
+    canSend(arn, sender) {
+      const queue = store.queueByArn(arn);
+      if (!queue) return { ok: false, reason: `queue does not exist: ${arn}` };
+      return mayOrWhyNot(queue, sender);
+    },
+    async sendMessage(arn, body, sender, options) {
+      const queue = store.queueByArn(arn);
+      if (!queue) {
+        const error = sqsErrors.queueDoesNotExist();
+        return { ok: false, code: error.code, message: error.message };
+      }
+      const verdict = mayOrWhyNot(queue, sender);
+      if (!verdict.ok) return { ok: false, code: "AccessDenied", message: verdict.reason };
+      try {
+        const senderId = sender.kind === "caller" ? senderIdOf(sender.caller) : sender.service;
+        const attributes = options?.messageAttributes;
+        const sent = store.send(queue, { body, senderId, ...(attributes ? { attributes } : {}) });
+        return { ok: true, messageId: sent.messageId };
+      } catch (error) {
+        if (error instanceof SqsError) return { ok: false, code: error.code, message: error.message };
+        throw error;
+      }
+    },
+  };
+
+  function mayOrWhyNot(
+    queue: Queue,
+    sender: QueueSenderIdentity,
+  ): { ok: true } | { ok: false; reason: string } {
+    const action = "sqs:SendMessage";
+    if (sender.kind === "caller") {
+      const verdict = authorizer.authorize(sender.caller, action, queue.arn);
+      return verdict.allowed
+        ? { ok: true }
+        : {
+            ok: false,
+            reason: `${sender.caller.arn} is not authorized to perform: ${action} on resource: ${queue.arn}`,
+          };
+    }
+    const conditions = { "aws:SourceArn": sender.sourceArn, "aws:SourceAccount": sender.sourceAccount };
+    return queuePolicyAllows(queue, { service: sender.service }, action, conditions)
+      ? { ok: true }
+      : {
+          ok: false,
+          reason: `the policy of queue ${queue.name} does not allow ${sender.service} to send to it from ${sender.sourceArn}`,
+        };
+  }
+
+  return {
+    signingName: "sqs",
+    handle: dispatch,
+    queueSender,
+    async close() {
+      store.close();
+    },
+  };
+}
+
+/** `127.0.0.1:<port>` of the engine's endpoint, for queue URLs made outside a request. */
+const hostOf = (context: EngineContext) => context.endpoint().replace(/^https?:\/\//, "");

@@ -1,0 +1,445 @@
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import {
+  createDispatcher,
+  type DispatcherContext,
+  decodeQueryInput,
+  matchRoute,
+  operation,
+  QueryParams,
+  respondWith,
+  type ServiceDeclaration,
+  ServiceError,
+} from "../../src/engine/service/index.ts";
+import type { Authorizer, Caller, ServiceRequest } from "../../src/engine/types.ts";
+
+const role: Caller = {
+  accessKeyId: "ASIAEXAMPLE",
+  accountId: "000000000000",
+  arn: "arn:aws:sts::000000000000:assumed-role/r/s",
+  role: { roleName: "r", roleArn: "arn:aws:iam::000000000000:role/r", sessionName: "s" },
+};
+
+/** Allows everything except the listed `action resource` pairs; records what it was asked. */
+function authorizerDenying(...denied: string[]): Authorizer & { asked: string[] } {
+  const asked: string[] = [];
+  return {
+    asked,
+    authorize: (_caller, action, resource) => {
+      asked.push(`${action} ${resource}`);
+      return denied.includes(`${action} ${resource}`)
+        ? { allowed: false, reason: "implicit-deny" }
+        : { allowed: true };
+    },
+  };
+}
+
+function request(parts: Partial<Omit<ServiceRequest, "body">> & { body?: Buffer | string }): ServiceRequest {
+  const { body, ...rest } = parts;
+  return {
+    method: "POST",
+    rawPath: "/",
+    query: new URLSearchParams(),
+    headers: {},
+    host: "localhost",
+    caller: role,
+    region: "us-east-1",
+    requestId: "req-1",
+    ...rest,
+    body: typeof body === "string" ? Buffer.from(body) : (body ?? Buffer.alloc(0)),
+  };
+}
+
+const form = (body: string) =>
+  request({ headers: { "content-type": "application/x-www-form-urlencoded" }, body });
+const target = (name: string, body: unknown) =>
+  request({
+    headers: { "x-amz-target": name, "content-type": "application/x-amz-json-1.0" },
+    body: JSON.stringify(body),
+  });
+const text = (body: unknown) => String(body);
+
+/** A queue-like service answering JSON 1.0 and query on one endpoint, as SQS does. */
+const queues: ServiceDeclaration = {
+  signingName: "sqs",
+  protocols: {
+    json: { version: "1.0", targetPrefix: "AmazonSQS", errorPrefix: "com.amazonaws.sqs" },
+    query: { version: "2012-11-05", namespace: "http://queue.amazonaws.com/doc/2012-11-05/" },
+  },
+  operations: [
+    operation({
+      name: "CreateQueue",
+      input: z.object({
+        QueueName: z.string().regex(/^[\w-]{1,80}$/),
+        Mode: z.enum(["fast", "slow"]).optional(),
+      }),
+      resource: (input) => `arn:aws:sqs:us-east-1:000000000000:${input.QueueName}`,
+      handler: (input) => ({ QueueUrl: `http://localhost/000000000000/${input.QueueName}` }),
+    }),
+    operation({
+      name: "GetQueueUrl",
+      input: z.object({ QueueName: z.string() }),
+      handler: (input) => {
+        throw new ServiceError(400, "QueueDoesNotExist", `no queue ${input.QueueName}`, {
+          queryCode: "AWS.SimpleQueueService.NonExistentQueue",
+        });
+      },
+    }),
+    operation({
+      name: "TagQueue",
+      input: z.object({ Tags: z.array(z.object({ Key: z.string(), Value: z.string() })).min(1) }),
+      handler: () => undefined,
+    }),
+  ],
+};
+
+describe("Function: createDispatcher", () => {
+  describe("json protocol", () => {
+    it("runs the operation X-Amz-Target names and answers its output as JSON", async () => {
+      // Prepare
+      const authorizer = authorizerDenying();
+      const handle = createDispatcher(queues, { authorizer });
+
+      // Act
+      const response = await handle(target("AmazonSQS.CreateQueue", { QueueName: "jobs" }));
+
+      // Assess
+      expect(response.status).toBe(200);
+      expect(response.headers?.["content-type"]).toBe("application/x-amz-json-1.0");
+      expect(JSON.parse(text(response.body))).toEqual({ QueueUrl: "http://localhost/000000000000/jobs" });
+      expect(authorizer.asked).toEqual(["sqs:CreateQueue arn:aws:sqs:us-east-1:000000000000:jobs"]);
+    });
+
+    it("renders every failed constraint in AWS's message, with the service's error namespace", async () => {
+      // Prepare
+      const handle = createDispatcher(queues, { authorizer: authorizerDenying() });
+
+      // Act
+      const response = await handle(target("AmazonSQS.CreateQueue", { QueueName: "a b", Mode: "odd" }));
+
+      // Assess
+      expect(response.status).toBe(400);
+      expect(JSON.parse(text(response.body))).toMatchObject({
+        __type: "com.amazonaws.sqs#ValidationException",
+        message:
+          "2 validation errors detected: Value 'a b' at 'queueName' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[\\w-]{1,80}$; Value 'odd' at 'mode' failed to satisfy constraint: Member must satisfy enum value set: [fast, slow]",
+      });
+    });
+
+    it("answers AccessDeniedException with AWS's sentence before the handler runs", async () => {
+      // Prepare
+      const handle = createDispatcher(queues, {
+        authorizer: authorizerDenying("sqs:CreateQueue arn:aws:sqs:us-east-1:000000000000:jobs"),
+      });
+
+      // Act
+      const response = await handle(target("AmazonSQS.CreateQueue", { QueueName: "jobs" }));
+
+      // Assess
+      expect(response.status).toBe(400);
+      expect(JSON.parse(text(response.body)).message).toBe(
+        "User: arn:aws:sts::000000000000:assumed-role/r/s is not authorized to perform: sqs:CreateQueue on resource: arn:aws:sqs:us-east-1:000000000000:jobs because no identity-based policy allows the sqs:CreateQueue action",
+      );
+    });
+
+    it("sends the query code of an awsQueryCompatible error in x-amzn-query-error", async () => {
+      // Prepare
+      const handle = createDispatcher(queues, { authorizer: authorizerDenying() });
+
+      // Act
+      const response = await handle(target("AmazonSQS.GetQueueUrl", { QueueName: "gone" }));
+
+      // Assess
+      expect(response.headers?.["x-amzn-query-error"]).toBe("AWS.SimpleQueueService.NonExistentQueue;Sender");
+      expect(JSON.parse(text(response.body)).__type).toBe("com.amazonaws.sqs#QueueDoesNotExist");
+    });
+
+    it("answers an unknown target and a body that is not JSON with the protocol's errors", async () => {
+      // Prepare
+      const handle = createDispatcher(queues, { authorizer: authorizerDenying() });
+
+      // Act
+      const unknown = await handle(target("AmazonSQS.Explode", {}));
+      const malformed = await handle(
+        request({ headers: { "x-amz-target": "AmazonSQS.CreateQueue" }, body: "{not json" }),
+      );
+
+      // Assess
+      expect(JSON.parse(text(unknown.body))).toMatchObject({
+        __type: "com.amazonaws.sqs#UnknownOperationException",
+        message: "Operation Explode is not supported",
+      });
+      expect(JSON.parse(text(malformed.body)).__type).toBe("com.amazonaws.sqs#SerializationException");
+    });
+  });
+
+  describe("query protocol on the same endpoint", () => {
+    it("chooses query without X-Amz-Target and answers <XResponse><XResult>", async () => {
+      // Prepare
+      const handle = createDispatcher(queues, { authorizer: authorizerDenying() });
+
+      // Act
+      const response = await handle(form("Action=CreateQueue&QueueName=jobs&Version=2012-11-05"));
+
+      // Assess
+      expect(response.status).toBe(200);
+      expect(text(response.body)).toContain(
+        '<CreateQueueResponse xmlns="http://queue.amazonaws.com/doc/2012-11-05/"><CreateQueueResult><QueueUrl>http://localhost/000000000000/jobs</QueueUrl></CreateQueueResult><ResponseMetadata><RequestId>req-1</RequestId></ResponseMetadata></CreateQueueResponse>',
+      );
+    });
+
+    it("writes the query code and ValidationError in <ErrorResponse>, and no result for no output", async () => {
+      // Prepare
+      const handle = createDispatcher(queues, { authorizer: authorizerDenying() });
+
+      // Act
+      const missing = await handle(form("Action=GetQueueUrl&QueueName=gone"));
+      const invalid = await handle(form("Action=CreateQueue"));
+      const tagged = await handle(form("Action=TagQueue&Tags.member.1.Key=k&Tags.member.1.Value=v"));
+      const unknown = await handle(form("Action=Explode"));
+
+      // Assess
+      expect(text(missing.body)).toContain("<Code>AWS.SimpleQueueService.NonExistentQueue</Code>");
+      expect(invalid.status).toBe(400);
+      expect(text(invalid.body)).toContain(
+        "<Code>ValidationError</Code><Message>1 validation error detected: Value null at &apos;queueName&apos; failed to satisfy constraint: Member must not be null</Message>",
+      );
+      expect(text(tagged.body)).not.toContain("TagQueueResult");
+      expect(text(unknown.body)).toContain("Could not find operation Explode for version 2012-11-05");
+    });
+  });
+
+  describe("rest-json protocol", () => {
+    const functions: ServiceDeclaration = {
+      signingName: "lambda",
+      protocols: { restJson: {} },
+      operations: [
+        operation({
+          name: "GetPolicy",
+          http: { method: "GET", path: "/2015-03-31/functions/{FunctionName}/policy" },
+          input: z.object({ FunctionName: z.string() }),
+          resource: (input) => {
+            if (input.FunctionName === "missing")
+              throw new ServiceError(404, "ResourceNotFoundException", "gone");
+            return `arn:aws:lambda:us-east-1:000000000000:function:${input.FunctionName}`;
+          },
+          handler: (input) => ({ Policy: input.FunctionName }),
+        }),
+        operation({
+          name: "Invoke",
+          action: "lambda:InvokeFunction",
+          http: { method: "POST", path: "/2015-03-31/functions/{FunctionName}/invocations", body: "raw" },
+          handler: (_input, call) => respondWith({ status: 200, body: call.request.body }),
+        }),
+      ],
+    };
+
+    it("matches the route, hands its labels in as input and answers JSON", async () => {
+      // Prepare
+      const authorizer = authorizerDenying();
+      const handle = createDispatcher(functions, { authorizer });
+
+      // Act
+      const response = await handle(
+        request({ method: "GET", rawPath: "/2015-03-31/functions/my%20fn/policy" }),
+      );
+
+      // Assess
+      expect(JSON.parse(text(response.body))).toEqual({ Policy: "my fn" });
+      expect(authorizer.asked).toEqual([
+        "lambda:GetPolicy arn:aws:lambda:us-east-1:000000000000:function:my fn",
+      ]);
+    });
+
+    it("passes a raw response through, answers 404 before 403, and 404 for an unknown route", async () => {
+      // Prepare
+      const context: DispatcherContext = { authorizer: authorizerDenying("lambda:GetPolicy *") };
+      const handle = createDispatcher(functions, context);
+
+      // Act
+      const invoked = await handle(
+        request({ rawPath: "/2015-03-31/functions/f/invocations", body: "not json at all" }),
+      );
+      const missing = await handle(
+        request({ method: "GET", rawPath: "/2015-03-31/functions/missing/policy" }),
+      );
+      const unknown = await handle(request({ method: "PATCH", rawPath: "/2015-03-31/functions/f" }));
+
+      // Assess
+      expect(text(invoked.body)).toBe("not json at all");
+      expect(missing.status).toBe(404);
+      expect(missing.headers?.["x-amzn-errortype"]).toBe("ResourceNotFoundException");
+      expect(unknown.status).toBe(404);
+      expect(unknown.headers?.["x-amzn-errortype"]).toBe("UnknownOperationException");
+    });
+  });
+
+  it("rethrows what is not a ServiceError unless the declaration maps it", async () => {
+    // Prepare
+    const failing = (mapped: boolean): ServiceDeclaration => ({
+      signingName: "logs",
+      protocols: {
+        json: { version: "1.1", targetPrefix: "Logs_20140328", errorPrefix: "com.amazonaws.logs" },
+      },
+      operations: [
+        operation({
+          name: "Boom",
+          action: null,
+          handler: () => {
+            throw new TypeError("bug");
+          },
+        }),
+      ],
+      ...(mapped
+        ? { unexpectedError: () => new ServiceError(500, "ServiceUnavailableException", "sorry") }
+        : {}),
+    });
+
+    // Act
+    const unmapped = createDispatcher(failing(false), { authorizer: authorizerDenying() })(
+      target("Logs_20140328.Boom", {}),
+    );
+    const mapped = await createDispatcher(failing(true), { authorizer: authorizerDenying() })(
+      target("Logs_20140328.Boom", {}),
+    );
+
+    // Assess
+    await expect(unmapped).rejects.toThrow("bug");
+    expect(mapped.status).toBe(500);
+  });
+});
+
+describe("Function: createDispatcher's hooks", () => {
+  const tables = (overrides: Partial<ServiceDeclaration>): ServiceDeclaration => ({
+    signingName: "dynamodb",
+    protocols: {
+      json: {
+        version: "1.0",
+        targetPrefix: "DynamoDB_20120810",
+        errorPrefix: "com.amazonaws.dynamodb.v20120810",
+      },
+    },
+    operations: [
+      operation({
+        name: "DescribeLimits",
+        input: z.object({ Limit: z.number().int().min(1).max(100).optional() }),
+        handler: () => ({ AccountMaxReadCapacityUnits: 80000 }),
+      }),
+    ],
+    ...overrides,
+  });
+
+  it("authorizes an undeclared operation on * before the fallback serves it", async () => {
+    // Prepare
+    const served: string[] = [];
+    const handle = createDispatcher(
+      tables({
+        fallback: async (name) => {
+          served.push(name);
+          return { status: 200, body: "{}" };
+        },
+      }),
+      { authorizer: authorizerDenying("dynamodb:ListBackups *") },
+    );
+
+    // Act
+    const allowed = await handle(target("DynamoDB_20120810.ListGlobalTables", {}));
+    const denied = await handle(target("DynamoDB_20120810.ListBackups", {}));
+
+    // Assess
+    expect(allowed.status).toBe(200);
+    expect(served).toEqual(["ListGlobalTables"]);
+    expect(denied.status).toBe(400);
+    expect(JSON.parse(text(denied.body)).__type).toBe(
+      "com.amazonaws.dynamodb.v20120810#AccessDeniedException",
+    );
+  });
+
+  it("lets the declaration word a denial, and words numeric bounds as AWS does", async () => {
+    // Prepare
+    const handle = createDispatcher(
+      tables({
+        accessDenied: {
+          error: (_message, denial) =>
+            new ServiceError(400, "AccessDeniedException", `no ${denial.action} on ${denial.resource}`, {
+              typePrefix: "com.amazon.coral.service",
+            }),
+        },
+      }),
+      { authorizer: authorizerDenying("dynamodb:DescribeLimits *") },
+    );
+    const open = createDispatcher(tables({}), { authorizer: authorizerDenying() });
+
+    // Act
+    const denied = await handle(target("DynamoDB_20120810.DescribeLimits", {}));
+    const tooBig = await open(target("DynamoDB_20120810.DescribeLimits", { Limit: 500 }));
+
+    // Assess
+    expect(JSON.parse(text(denied.body))).toMatchObject({
+      __type: "com.amazon.coral.service#AccessDeniedException",
+      message: "no dynamodb:DescribeLimits on *",
+    });
+    expect(JSON.parse(text(tooBig.body)).message).toBe(
+      "1 validation error detected: Value '500' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 100",
+    );
+  });
+
+  it("renders an error raised while resolving the operation in the service's protocol", async () => {
+    // Prepare
+    const handle = createDispatcher(
+      {
+        signingName: "lambda",
+        protocols: { restJson: {} },
+        operations: [],
+        resolve: (request) => ({ name: decodeURIComponent(request.rawPath), labels: {} }),
+        unexpectedError: () => new ServiceError(500, "ServiceException", "internal"),
+      },
+      { authorizer: authorizerDenying() },
+    );
+
+    // Act
+    const response = await handle(request({ method: "GET", rawPath: "/%E0%A4%A" }));
+
+    // Assess
+    expect(response.status).toBe(500);
+    expect(response.headers?.["x-amzn-errortype"]).toBe("ServiceException");
+  });
+});
+
+describe("Function: decodeQueryInput", () => {
+  it("nests dotted names, indexes lists from 1, drops `member` and the envelope", () => {
+    // Prepare
+    const params = new QueryParams(
+      form(
+        "Action=X&Version=1&QueueName=q&Tags.member.2.Key=b&Tags.member.1.Key=a&Tags.member.1.Value=1&AttributeName.1=All&Attribute.1.Name=Policy&Attribute.1.Value=%7B%7D",
+      ),
+    );
+
+    // Act
+    const input = decodeQueryInput(params);
+
+    // Assess
+    expect(input).toEqual({
+      QueueName: "q",
+      Tags: [{ Key: "a", Value: "1" }, { Key: "b" }],
+      AttributeName: ["All"],
+      Attribute: [{ Name: "Policy", Value: "{}" }],
+    });
+  });
+});
+
+describe("Function: matchRoute", () => {
+  it("matches one segment per label and the rest of the path for a greedy label", () => {
+    // Act
+    const one = matchRoute({ method: "GET", path: "/f/{Name}" }, "get", "/f/a%2Fb");
+    const greedy = matchRoute({ method: "GET", path: "/{Bucket}/{Key+}" }, "GET", "/b/dir/k.txt");
+    const longer = matchRoute({ method: "GET", path: "/f/{Name}" }, "GET", "/f/a/b");
+    const empty = matchRoute({ method: "GET", path: "/f/{Name}" }, "GET", "/f/");
+
+    // Assess
+    expect(one).toEqual({ Name: "a/b" });
+    expect(greedy).toEqual({ Bucket: "b", Key: "dir/k.txt" });
+    expect(longer).toBeUndefined();
+    expect(empty).toBeUndefined();
+  });
+});
