@@ -54,7 +54,8 @@ export type S3Dependencies = NotificationTargets;
  * Creates the engine's S3 (REST-XML, API 2006-03-01): path-style and virtual-hosted addressing, buckets and
  * their configuration, objects, multipart uploads, aws-chunked bodies and flexible checksums, IAM checks for
  * role callers, fault injection, `objectCreated` events once writes are durable, and the event notifications
- * that deliver them (one notifier per destination type, `notifiers/`).
+ * that deliver them (one notifier per destination type, `notifiers/`). Requests go through the shared
+ * dispatcher over S3's declaration (`declaration.ts`).
  */
 export async function createS3Service(
   context: EngineContext,
