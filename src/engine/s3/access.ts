@@ -69,15 +69,9 @@ export function s3Authorization(
 }
 
 /** `s3Authorization` for checks inside a handler (each key of DeleteObjects, a copy's source): throws AccessDenied. */
-export function authorizeS3(
-  context: EngineContext,
-  caller: Caller,
-  action: string,
-  resource: string,
-  conditions: ConditionContext = {},
-  bucketPolicy?: PolicyDocument,
-): void {
-  const verdict = s3Authorization(context, caller, action, resource, conditions, bucketPolicy);
+export function authorizeS3(...check: Parameters<typeof s3Authorization>): void {
+  const verdict = s3Authorization(...check);
+  const [, caller, action, resource] = check;
   if (!verdict.allowed) throw accessDenied(caller, action, resource, verdict.reason === "explicit-deny");
 }
 
