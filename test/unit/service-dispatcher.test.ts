@@ -406,6 +406,93 @@ describe("Function: createDispatcher's hooks", () => {
   });
 });
 
+describe("Function: createDispatcher's rest-xml hooks (S3's shape)", () => {
+  /** A bucket service: `resolve` names the operation, `authorize` weighs a resource policy, errors name the path. */
+  const bucketService = (policyAllows: boolean, checked: string[]): ServiceDeclaration => ({
+    signingName: "s3",
+    protocols: { restXml: { errorDetails: (_error, request) => ({ Resource: request.rawPath }) } },
+    operations: [
+      operation({
+        name: "GetObject",
+        action: (_input, call) =>
+          call.request.query.has("versionId") ? "s3:GetObjectVersion" : "s3:GetObject",
+        resource: (_input, call) => `arn:aws:s3:::${call.labels.Bucket}/${call.labels.Key}`,
+        handler: () => respondWith({ status: 200, headers: {}, body: "bytes" }),
+      }),
+      operation({
+        name: "Explode",
+        action: null,
+        handler: () => {
+          throw new TypeError("bug");
+        },
+      }),
+    ],
+    resolve: (request) => {
+      const [, Bucket = "", Key = ""] = request.rawPath.split("/");
+      return { name: Key === "boom" ? "Explode" : "GetObject", labels: { Bucket, Key } };
+    },
+    authenticate: (name, call) => {
+      checked.push(`authenticate ${name}`);
+      if (call.request.headers.authorization === "forged")
+        throw new ServiceError(403, "SignatureDoesNotMatch", "The signature does not match");
+    },
+    authorize: ({ action, resource }) => {
+      checked.push(`authorize ${action} ${resource}`);
+      return policyAllows ? { allowed: true } : { allowed: false, reason: "explicit-deny" };
+    },
+    unexpectedError: (_error, request) =>
+      new ServiceError(500, "InternalError", `failed: ${request.rawPath}`),
+  });
+
+  it("asks the declaration's authorize, with the action the request picks, after authenticate", async () => {
+    // Prepare
+    const checked: string[] = [];
+    const allowed = createDispatcher(bucketService(true, checked), { authorizer: authorizerDenying() });
+
+    // Act
+    const response = await allowed(
+      request({ method: "GET", rawPath: "/b/k", query: new URLSearchParams("versionId=v1") }),
+    );
+
+    // Assess
+    expect(response.body).toBe("bytes");
+    expect(checked).toEqual(["authenticate GetObject", "authorize s3:GetObjectVersion arn:aws:s3:::b/k"]);
+  });
+
+  it("renders a denial, a refused signature and an unexpected error as <Error> with the declared details", async () => {
+    // Prepare
+    const checked: string[] = [];
+    const denying = createDispatcher(bucketService(false, checked), {
+      authorizer: authorizerDenying(),
+    });
+
+    // Act
+    const denied = await denying(request({ method: "GET", rawPath: "/b/k" }));
+    const forged = await denying(
+      request({ method: "GET", rawPath: "/b/k", headers: { authorization: "forged" } }),
+    );
+    const failed = await denying(request({ method: "GET", rawPath: "/b/boom" }));
+
+    // Assess
+    expect(denied.status).toBe(403);
+    expect(text(denied.body)).toContain("<Code>AccessDenied</Code>");
+    expect(text(denied.body)).toContain("on resource: &quot;arn:aws:s3:::b/k&quot; with an explicit deny");
+    expect(text(denied.body)).toContain("<Resource>/b/k</Resource>");
+    expect(forged.status).toBe(403);
+    expect(text(forged.body)).toContain("<Code>SignatureDoesNotMatch</Code>");
+    // The forged request stops at authenticate: it is never authorized, nor is the action-less Explode.
+    expect(checked).toEqual([
+      "authenticate GetObject",
+      "authorize s3:GetObject arn:aws:s3:::b/k",
+      "authenticate GetObject",
+      "authenticate Explode",
+    ]);
+    expect(failed.status).toBe(500);
+    expect(text(failed.body)).toContain("<Message>failed: /b/boom</Message>");
+    expect(text(failed.body)).toContain("<Resource>/b/boom</Resource>");
+  });
+});
+
 describe("Function: decodeQueryInput", () => {
   it("nests dotted names, indexes lists from 1, drops `member` and the envelope", () => {
     // Prepare

@@ -3,7 +3,7 @@ import { notAuthorizedMessage } from "../access-denied.ts";
 import type { EngineContext } from "../context.ts";
 import { evaluateResourcePolicy } from "../iam/evaluate.ts";
 import { type PolicyDocument, parsePolicyDocument } from "../iam/policy-document.ts";
-import type { Caller, ConditionContext } from "../types.ts";
+import type { AuthorizationResult, Caller, ConditionContext } from "../types.ts";
 import { S3Error } from "./errors.ts";
 import type { BucketConfiguration } from "./storage/records.ts";
 
@@ -32,19 +32,19 @@ export function bucketPolicyDocument(text: string | undefined): PolicyDocument |
 }
 
 /**
- * Authorizes one S3 action as AWS does within an account: the caller's identity policies (roles; account
+ * Decides one S3 action as AWS does within an account: the caller's identity policies (roles; account
  * administrators may do anything, as on LocalStack) together with the bucket policy, evaluated by the engine's
  * IAM evaluator. An explicit Deny in either wins (a bucket policy binds administrators too); otherwise an Allow
- * in either suffices. Throws AccessDenied.
+ * in either suffices.
  */
-export function authorizeS3(
+export function s3Authorization(
   context: EngineContext,
   caller: Caller,
   action: string,
   resource: string,
   conditions: ConditionContext = {},
   bucketPolicy?: PolicyDocument,
-): void {
+): AuthorizationResult {
   const identity = context.authorizer.authorize(caller, action, resource, conditions);
   const fromBucket = bucketPolicy
     ? evaluateResourcePolicy(
@@ -63,9 +63,16 @@ export function authorizeS3(
     : undefined;
   const explicit = identity.allowed === false && identity.reason === "explicit-deny";
   if (explicit || (fromBucket?.allowed === false && fromBucket.reason === "explicit-deny"))
-    throw accessDenied(caller, action, resource, true);
-  if (identity.allowed || fromBucket?.allowed) return;
-  throw accessDenied(caller, action, resource, false);
+    return { allowed: false, reason: "explicit-deny" };
+  if (identity.allowed || fromBucket?.allowed) return { allowed: true };
+  return { allowed: false, reason: "implicit-deny" };
+}
+
+/** `s3Authorization` for checks inside a handler (each key of DeleteObjects, a copy's source): throws AccessDenied. */
+export function authorizeS3(...check: Parameters<typeof s3Authorization>): void {
+  const verdict = s3Authorization(...check);
+  const [, caller, action, resource] = check;
+  if (!verdict.allowed) throw accessDenied(caller, action, resource, verdict.reason === "explicit-deny");
 }
 
 /** The condition keys S3 puts in a request's context (those policies commonly test). */

@@ -140,14 +140,22 @@ export const operationAccess: Record<OperationName, Access> = {
   PostObject: {},
 };
 
-/** The operation with its action from the table, for this request's query (a `versionId` may change it). */
-function op(name: OperationName, query: URLSearchParams): Operation {
+/** The IAM action an operation needs for this request's query (a `versionId` may change it); none when unchecked. */
+export function operationAction(name: OperationName, query: URLSearchParams): string | undefined {
   const access = operationAccess[name];
-  const action =
-    access.action !== undefined && access.versioned && query.has("versionId")
-      ? versioned(access.action)
-      : access.action;
-  return { name, onObject: access.onObject === true, ...(action === undefined ? {} : { action }) };
+  return access.action !== undefined && access.versioned && query.has("versionId")
+    ? versioned(access.action)
+    : access.action;
+}
+
+/** The operation with its action and resource kind from the table. */
+function op(name: OperationName, query: URLSearchParams): Operation {
+  const action = operationAction(name, query);
+  return {
+    name,
+    onObject: operationAccess[name].onObject === true,
+    ...(action === undefined ? {} : { action }),
+  };
 }
 
 /** Subresources we recognise but do not serve: NotImplemented rather than a silently wrong answer. */

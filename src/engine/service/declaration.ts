@@ -1,5 +1,11 @@
 import type { z } from "zod";
-import type { Caller, ConditionContext, ServiceRequest, ServiceResponse } from "../types.ts";
+import type {
+  AuthorizationResult,
+  Caller,
+  ConditionContext,
+  ServiceRequest,
+  ServiceResponse,
+} from "../types.ts";
 import type { QueryParams } from "./codecs/query.ts";
 import type { ServiceError } from "./errors.ts";
 
@@ -19,8 +25,14 @@ export interface ServiceProtocols {
   json?: { version: "1.0" | "1.1"; targetPrefix: string; errorPrefix: string };
   /** Method and path, matched against each operation's `http` route. */
   restJson?: Record<string, never>;
-  /** Method and path, XML bodies; `namespace` goes on the output's root element. */
-  restXml?: { namespace?: string };
+  /**
+   * Method and path, XML bodies; `namespace` goes on the output's root element; `errorDetails` are the extra
+   * elements of an `<Error>` (S3's `Resource`, `BucketName` ...).
+   */
+  restXml?: {
+    namespace?: string;
+    errorDetails?(error: ServiceError, request: ServiceRequest): Record<string, string>;
+  };
 }
 
 /** One call as the dispatcher hands it to an operation's resource, conditions and handler. */
@@ -47,9 +59,10 @@ export interface OperationDeclaration<Input = unknown, Output = unknown> {
   name: string;
   /**
    * The IAM action the caller needs (default `<iamPrefix>:<name>`); `null` for operations any caller may call
-   * (GetCallerIdentity) or that check permission themselves.
+   * (GetCallerIdentity) or that check permission themselves; a function when the request changes it (S3:
+   * `s3:GetObjectVersion` when a version is named).
    */
-  action?: string | null;
+  action?: string | null | ((input: NoInfer<Input>, call: OperationCall) => string | null);
   /**
    * What the caller needs the action on (default `*`): one place for authorization. It may throw a
    * ServiceError (a 404 answered before the 403, as Lambda does for a missing function).
@@ -82,6 +95,14 @@ export type AnyOperation = OperationDeclaration<any, any>;
 /** Declares one operation, inferring the handler's input type from the schema. */
 export function operation<Input, Output>(declaration: OperationDeclaration<Input, Output>): AnyOperation {
   return declaration;
+}
+
+/** One authorization question: may `caller` perform `action` on `resource`. */
+export interface AuthorizationCheck {
+  caller: Caller;
+  action: string;
+  resource: string;
+  conditions: ConditionContext | undefined;
 }
 
 /** A call the authorizer refused. */
@@ -121,6 +142,16 @@ export interface ServiceDeclaration {
    * is allowed `<iamPrefix>:<name>` on `*`; `name` is empty when the request names none.
    */
   fallback?(name: string, call: OperationCall): Promise<ServiceResponse>;
+  /**
+   * Checks the request's credentials once its operation is known, before authorization; throws a ServiceError
+   * (S3 verifies SigV4 signatures here when the engine is told to).
+   */
+  authenticate?(name: string, call: OperationCall): void;
+  /**
+   * Answers each authorization check instead of the engine's authorizer alone, when the service's resources
+   * carry their own policies (S3's bucket policies); a refusal is rendered as the default one.
+   */
+  authorize?(check: AuthorizationCheck, call: OperationCall): AuthorizationResult;
   /** Turns an error that is not a ServiceError into one (else it propagates to the edge as a 500). */
-  unexpectedError?(error: unknown): ServiceError | undefined;
+  unexpectedError?(error: unknown, request: ServiceRequest): ServiceError | undefined;
 }

@@ -59,15 +59,22 @@ export function createDispatcher(
     call: OperationCall,
     protocol: ProtocolName,
   ) => {
-    const action = operation.action === undefined ? `${iamPrefix}:${operation.name}` : operation.action;
+    const action =
+      operation.action === undefined
+        ? `${iamPrefix}:${operation.name}`
+        : typeof operation.action === "function"
+          ? operation.action(input, call)
+          : operation.action;
     if (action === null) return;
+    const { caller } = call.request;
     const targets = operation.resource?.(input, call) ?? "*";
     for (const target of (Array.isArray(targets) ? targets : [targets]) as ResourceTarget[]) {
       const { resource, conditions } = typeof target === "string" ? { resource: target } : target;
-      const verdict = context.authorizer.authorize(call.request.caller, action, resource, conditions);
+      const verdict = declaration.authorize
+        ? declaration.authorize({ caller, action, resource, conditions }, call)
+        : context.authorizer.authorize(caller, action, resource, conditions);
       if (verdict.allowed) continue;
       const quoteResource = declaration.accessDenied?.quoteResource ?? protocol === "rest-xml";
-      const { caller } = call.request;
       const message = notAuthorizedMessage(caller, action, resource, verdict.reason, { quoteResource });
       const denial = { caller, action, resource, reason: verdict.reason, message };
       throw declaration.accessDenied?.error?.(message, denial) ?? defaultAccessDenied(protocol, message);
@@ -144,7 +151,12 @@ export function createDispatcher(
       case "rest-json":
         return restJsonError(error.status, error.code, error.message, error.headers);
       case "rest-xml":
-        return restXmlError(error, request.requestId, { isHead: request.method.toUpperCase() === "HEAD" });
+        return restXmlError(error, request.requestId, {
+          isHead: request.method.toUpperCase() === "HEAD",
+          ...(declaration.protocols.restXml?.errorDetails
+            ? { details: declaration.protocols.restXml.errorDetails(error, request) }
+            : {}),
+        });
     }
   };
 
@@ -176,12 +188,13 @@ export function createDispatcher(
         if (!validation.ok) throw validationError(validation.message, found.protocol);
         input = validation.value;
       }
+      declaration.authenticate?.(operation.name, call);
       authorize(operation, input, call, found.protocol);
       const output = await operation.handler(input, call);
       return encode(operation, output, found.protocol, request);
     } catch (error) {
       if (error instanceof ServiceError) return renderError(error, protocol, request);
-      const mapped = declaration.unexpectedError?.(error);
+      const mapped = declaration.unexpectedError?.(error, request);
       if (mapped) return renderError(mapped, protocol, request);
       throw error;
     }

@@ -14,6 +14,7 @@ export { jsonObjectBody, matchRoute, restJsonError, restXmlError } from "./codec
 export { toXml } from "./codecs/xml.ts";
 export {
   type AnyOperation,
+  type AuthorizationCheck,
   type Denial,
   type OperationCall,
   type OperationDeclaration,

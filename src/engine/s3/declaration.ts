@@ -1,0 +1,196 @@
+import { s3Arn } from "../arn.ts";
+import { type AnyOperation, respondWith, type ServiceDeclaration } from "../service/index.ts";
+import type { ServiceRequest } from "../types.ts";
+import { bucketPolicyDocument, injectedReadFault, s3Authorization, s3RequestConditions } from "./access.ts";
+import { resolveAddress } from "./addressing.ts";
+import * as bucketConfig from "./bucket-config.ts";
+import * as buckets from "./buckets.ts";
+import * as copy from "./copy-object.ts";
+import { corsResponseHeaders, s3CorsAllows } from "./cors.ts";
+import { S3Error } from "./errors.ts";
+import * as lists from "./list-objects.ts";
+import * as multipart from "./multipart.ts";
+import * as multipartListing from "./multipart-listing.ts";
+import * as subresources from "./object-subresources.ts";
+import * as objects from "./objects.ts";
+import { type OperationName, operationAccess, operationAction, resolveOperation } from "./operations.ts";
+import { postObject } from "./post-object.ts";
+import { assertPresignedUrlValid } from "./presigned.ts";
+import type { S3Handler, S3Runtime } from "./runtime.ts";
+import { verifySignature } from "./signature.ts";
+
+/**
+ * Reads a role's credentials make (a Lambda function's) may meet an injected fault, once they are authorized.
+ * Administrators' reads never do.
+ */
+const withReadFault =
+  (handler: S3Handler): S3Handler =>
+  (runtime, call) => {
+    const fault = injectedReadFault(runtime.context, call.request.caller);
+    if (fault) throw fault;
+    return handler(runtime, call);
+  };
+
+/** Each operation's handler; its IAM action and resource kind are `operationAccess`'s (operations.ts). */
+const handlers: Record<OperationName, S3Handler> = {
+  ListBuckets: buckets.listBuckets,
+  CreateBucket: buckets.createBucket,
+  HeadBucket: buckets.headBucket,
+  DeleteBucket: buckets.deleteBucket,
+  GetBucketLocation: buckets.getBucketLocation,
+  PutPublicAccessBlock: buckets.putPublicAccessBlock,
+  GetPublicAccessBlock: buckets.getPublicAccessBlock,
+  DeletePublicAccessBlock: buckets.deletePublicAccessBlock,
+  PutBucketEncryption: buckets.putBucketEncryption,
+  GetBucketEncryption: buckets.getBucketEncryption,
+  DeleteBucketEncryption: buckets.deleteBucketEncryption,
+  PutBucketNotificationConfiguration: buckets.putBucketNotificationConfiguration,
+  GetBucketNotificationConfiguration: buckets.getBucketNotificationConfiguration,
+  PutBucketVersioning: buckets.putBucketVersioning,
+  GetBucketVersioning: buckets.getBucketVersioning,
+  ListObjects: lists.listObjects,
+  ListObjectsV2: lists.listObjectsV2,
+  ListObjectVersions: lists.listObjectVersions,
+  ListMultipartUploads: multipartListing.listMultipartUploads,
+  DeleteObjects: objects.deleteObjects,
+  PutObject: objects.putObject,
+  CopyObject: copy.copyObject,
+  GetObject: withReadFault(objects.getObject),
+  HeadObject: withReadFault(objects.headObject),
+  DeleteObject: objects.deleteObject,
+  CreateMultipartUpload: multipart.createMultipartUpload,
+  UploadPart: multipart.uploadPart,
+  UploadPartCopy: multipart.uploadPartCopy,
+  CompleteMultipartUpload: multipart.completeMultipartUpload,
+  AbortMultipartUpload: multipart.abortMultipartUpload,
+  ListParts: multipartListing.listParts,
+  PutBucketCors: bucketConfig.putBucketCors,
+  GetBucketCors: bucketConfig.getBucketCors,
+  DeleteBucketCors: bucketConfig.deleteBucketCors,
+  PreflightCors: bucketConfig.preflight,
+  PutBucketTagging: bucketConfig.putBucketTagging,
+  GetBucketTagging: bucketConfig.getBucketTagging,
+  DeleteBucketTagging: bucketConfig.deleteBucketTagging,
+  PutBucketPolicy: bucketConfig.putBucketPolicy,
+  GetBucketPolicy: bucketConfig.getBucketPolicy,
+  DeleteBucketPolicy: bucketConfig.deleteBucketPolicy,
+  PutBucketOwnershipControls: bucketConfig.putBucketOwnershipControls,
+  GetBucketOwnershipControls: bucketConfig.getBucketOwnershipControls,
+  DeleteBucketOwnershipControls: bucketConfig.deleteBucketOwnershipControls,
+  PutBucketLifecycleConfiguration: bucketConfig.putBucketLifecycle,
+  GetBucketLifecycleConfiguration: bucketConfig.getBucketLifecycle,
+  DeleteBucketLifecycle: bucketConfig.deleteBucketLifecycle,
+  PutObjectTagging: subresources.putObjectTagging,
+  GetObjectTagging: subresources.getObjectTagging,
+  DeleteObjectTagging: subresources.deleteObjectTagging,
+  GetObjectAttributes: subresources.getObjectAttributes,
+  PostObject: postObject,
+};
+
+/**
+ * One declared S3 operation: its action from `operationAccess` (the version action when `versionId` names one;
+ * none for the operations that check per item or by a form's policy), the bucket's or the object's ARN with
+ * S3's condition keys, and the handler, whose answer gets S3's request-id headers and the bucket's CORS headers.
+ */
+function s3Operation(runtime: S3Runtime, name: OperationName, handler: S3Handler): AnyOperation {
+  const onObject = operationAccess[name].onObject === true;
+  return {
+    name,
+    action: (_input: unknown, call) => operationAction(name, call.request.query) ?? null,
+    resource: (_input: unknown, { request, labels }) => ({
+      resource: s3Arn(labels.Bucket, onObject ? labels.Key : undefined),
+      conditions: s3RequestConditions(request.headers, request.query),
+    }),
+    async handler(_input: unknown, { request, labels }) {
+      const response = await handler(runtime, {
+        request,
+        bucket: labels.Bucket ?? "",
+        key: labels.Key ?? "",
+      });
+      response.headers = {
+        "x-amz-request-id": request.requestId,
+        "x-amz-id-2": request.requestId,
+        ...corsHeadersFor(runtime, request, labels.Bucket),
+        ...response.headers,
+      };
+      return respondWith(response);
+    },
+  };
+}
+
+/**
+ * S3 (REST-XML, API 2006-03-01) as a declaration: `resolve` finds the operation from the address and the
+ * sub-resource query (after refusing an expired presigned URL, which S3 answers first), `authenticate`
+ * verifies SigV4 signatures when the engine is told to (not preflights, never signed, nor form uploads, signed
+ * in their policy), `authorize` weighs the bucket policy with the caller's identity policies, and errors carry
+ * the request's `Resource`.
+ */
+export function s3Declaration(runtime: S3Runtime): ServiceDeclaration {
+  return {
+    signingName: "s3",
+    protocols: {
+      restXml: {
+        errorDetails: (error, request) => ({
+          ...(error instanceof S3Error ? error.details : {}),
+          Resource: resourceOf(request),
+        }),
+      },
+    },
+    operations: (Object.keys(handlers) as OperationName[]).map((name) =>
+      s3Operation(runtime, name, handlers[name]),
+    ),
+    resolve(request) {
+      const address = resolveAddress(request.host, request.rawPath);
+      assertPresignedUrlValid(request.query, Date.now());
+      const { name } = resolveOperation(request.method, address, request.query, request.headers);
+      const labels: Record<string, string> = {};
+      if (address.bucket !== undefined) labels.Bucket = address.bucket;
+      if (address.key !== undefined) labels.Key = address.key;
+      return { name, labels };
+    },
+    authenticate(name, { request }) {
+      if (runtime.verifySignatures && name !== "PreflightCors" && name !== "PostObject")
+        verifySignature(request, (key) => runtime.context.credentials.secretOf(key));
+    },
+    authorize({ caller, action, resource, conditions }, { labels }) {
+      const bucket = labels.Bucket === undefined ? undefined : runtime.store.buckets.get(labels.Bucket);
+      const policy = bucketPolicyDocument(bucket?.configuration.policy);
+      return s3Authorization(runtime.context, caller, action, resource, conditions, policy);
+    },
+    unexpectedError(error, request) {
+      runtime.context.log(
+        `s3: ${request.method} ${request.rawPath} failed: ${error instanceof Error ? error.stack : String(error)}`,
+      );
+      return new S3Error(
+        500,
+        "InternalError",
+        "We encountered an internal error. Please try again.",
+        {},
+        { cause: error },
+      );
+    },
+  };
+}
+
+/** The `Resource` of an S3 error: `/<bucket>[/<key>]`, or the raw path when it names no bucket. */
+function resourceOf(request: ServiceRequest): string {
+  try {
+    const { bucket, key } = resolveAddress(request.host, request.rawPath);
+    if (bucket !== undefined) return `/${bucket}${key === undefined ? "" : `/${key}`}`;
+  } catch {
+    // an unparseable address: the raw path is all there is
+  }
+  return request.rawPath;
+}
+
+/** CORS headers for a browser's actual request (one with `Origin`) that a bucket CORS rule allows. */
+function corsHeadersFor(
+  runtime: S3Runtime,
+  request: ServiceRequest,
+  bucket: string | undefined,
+): Record<string, string> {
+  const origin = request.headers.origin;
+  if (typeof origin !== "string" || bucket === undefined || request.method === "OPTIONS") return {};
+  const rule = s3CorsAllows(runtime.store.buckets.get(bucket)?.configuration.cors, origin, request.method);
+  return rule ? corsResponseHeaders(rule, origin, [], false) : {};
+}
