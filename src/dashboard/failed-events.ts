@@ -25,7 +25,15 @@ export interface FailedEventsSource {
  * (the engine's dashboard makes its clients once the edge listens).
  */
 export function onFailureQueueSource(clients: () => AwsClients, stack: Stack): FailedEventsSource {
-  return {
+  // A listing or a re-drive holds the messages it received (invisible to other readers) until it ends, so a
+  // listing run beside a re-drive would miss the events the re-drive holds: the panel's calls take turns.
+  let turn: Promise<unknown> = Promise.resolve();
+  const inTurn = <T>(work: () => Promise<T>): Promise<T> => {
+    const result = turn.then(work, work);
+    turn = result.catch(() => undefined);
+    return result;
+  };
+  const source: FailedEventsSource = {
     async failed() {
       try {
         return await listFailedEvents(clients(), stack);
@@ -51,4 +59,5 @@ export function onFailureQueueSource(clients: () => AwsClients, stack: Stack): F
       return outcome;
     },
   };
+  return { failed: () => inTurn(() => source.failed()), redrive: (id) => inTurn(() => source.redrive(id)) };
 }

@@ -10,6 +10,7 @@ import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoRoot } from "../../src/artifact/paths.ts";
 import { type AwsClients, createAwsClients, EMULATOR_CREDENTIALS } from "../../src/aws/clients.ts";
+import { onFailureQueueSource } from "../../src/dashboard/failed-events.ts";
 import { stripETagQuotes } from "../../src/function/record.ts";
 import type { FailedEvent } from "../../src/pipeline/failed-events.ts";
 import { getRecord } from "../../src/pipeline/records.ts";
@@ -247,6 +248,37 @@ describe.skipIf(!awsCli)("Failed events: the on-failure queue, `pipeline failed`
     expect(await queueDepth(target.endpoint, stack)).toBe(0);
     const verify = await cli("verify");
     expect(verify.code, verify.stdout).toBe(0);
+  });
+
+  it("the dashboard's source: a listing asked for during a re-drive waits for it, so it still lists the event the re-drive held", {
+    timeout: scenarioTimeout,
+  }, async () => {
+    // Prepare: two failed events; the re-drive of one receives (and so hides) the other while it runs.
+    await breakFunction(target.clients, stack);
+    const keys = [`${stack.uploadPrefix}dashboard-turns/a.jpg`, `${stack.uploadPrefix}dashboard-turns/b.jpg`];
+    for (const key of keys)
+      await target.clients.s3.send(
+        new PutObjectCommand({ Bucket: stack.bucket, Key: key, Body: image, ContentType: "image/jpeg" }),
+      );
+    await eventually(
+      "2 messages in the on-failure queue",
+      async () => ((await queueDepth(target.endpoint, stack)) === 2 ? true : undefined),
+      { timeoutMs: failureWait, intervalMs: 250 },
+    );
+    await restoreFunction(target.clients, stack);
+    const source = onFailureQueueSource(() => target.clients, stack);
+    const before = await source.failed();
+    const [redriven, kept] = [before[0] as FailedEvent, before[1] as FailedEvent];
+
+    // Act: the panel refreshes while the re-drive runs, as a stream event makes it do.
+    const [outcome, listedDuring] = await Promise.all([source.redrive(redriven.id), source.failed()]);
+
+    // Assess
+    expect(before).toHaveLength(2);
+    expect(outcome.ok).toBe(true);
+    expect(listedDuring.map((event) => event.id)).toEqual([kept.id]);
+    expect((await source.redrive(kept.id)).ok).toBe(true);
+    expect(await queueDepth(target.endpoint, stack)).toBe(0);
   });
 
   it("exits 2 for an unknown id and for conflicting flags", async () => {

@@ -53,13 +53,19 @@ export function createFailedPanel(say: (status: string) => void): FailedPanel {
     );
   }
 
+  // Refreshes overlap (stream events, a re-drive's end); only the latest one started may render.
+  let latestRefresh = 0;
+
   async function refresh(): Promise<void> {
+    const ticket = ++latestRefresh;
     try {
       const { events } = await api<{ events: FailedEvent[] }>("/api/failed");
+      if (ticket !== latestRefresh) return;
       byId("failed-empty").hidden = events.length > 0;
       byId("failed-summary").textContent = events.length ? `${events.length} waiting` : "none";
       list.replaceChildren(...events.map(render));
     } catch (error) {
+      if (ticket !== latestRefresh) return;
       byId("failed-summary").textContent = `could not load: ${messageOf(error)}`;
     }
   }
