@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { type PolicyStatement, parsePolicyDocument } from "../../src/engine/policy/document.ts";
 import {
   evaluateIdentityPolicies,
   evaluateResourcePolicy,
   type RequestPrincipal,
-} from "../../src/engine/iam/evaluate.ts";
-import { type PolicyStatement, parsePolicyDocument } from "../../src/engine/iam/policy-document.ts";
+} from "../../src/engine/policy/evaluate.ts";
 import type { ConditionContext } from "../../src/engine/types.ts";
 
 const table = "arn:aws:dynamodb:us-east-1:000000000000:table/images";

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { MalformedPolicyDocumentError } from "../../src/engine/iam/errors.ts";
 import {
   type PolicyKind,
   parseConditionOperator,
   parsePolicyDocument,
-} from "../../src/engine/iam/policy-document.ts";
+} from "../../src/engine/policy/document.ts";
+import { MalformedPolicyDocumentError } from "../../src/engine/policy/errors.ts";
 
 const allowAll = { Effect: "Allow", Action: "*", Resource: "*" };
 const trust = { Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { RequestPrincipal } from "../../src/engine/iam/evaluate.ts";
-import type { PolicyStatement } from "../../src/engine/iam/policy-document.ts";
 import { lambdaMayAssume, trustAllows } from "../../src/engine/iam/trust.ts";
+import type { PolicyStatement } from "../../src/engine/policy/document.ts";
+import type { RequestPrincipal } from "../../src/engine/policy/evaluate.ts";
 import type { ConditionContext } from "../../src/engine/types.ts";
 
 const account = "000000000000";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { evaluateResourcePolicy } from "../../src/engine/iam/evaluate.ts";
-import { parsePolicyDocument } from "../../src/engine/iam/policy-document.ts";
 import { type PolicyStatement, renderPolicy, renderStatement } from "../../src/engine/lambda/policy.ts";
+import { parsePolicyDocument } from "../../src/engine/policy/document.ts";
+import { evaluateResourcePolicy } from "../../src/engine/policy/evaluate.ts";
 import type { ConditionContext } from "../../src/engine/types.ts";
 
 const functionArn = "arn:aws:lambda:us-east-1:000000000000:function:ingest";

@@ -1,5 +1,5 @@
+import { evaluateIdentityPolicies } from "../policy/evaluate.ts";
 import type { AuthorizationResult, Authorizer, Caller, ConditionContext } from "../types.ts";
-import { evaluateIdentityPolicies } from "./evaluate.ts";
 import type { IamStore } from "./store.ts";
 
 /**

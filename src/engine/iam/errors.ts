@@ -32,14 +32,6 @@ export class DeleteConflictError extends IamError {
   }
 }
 
-/** `MalformedPolicyDocument` (400): the policy JSON or its grammar is invalid. */
-export class MalformedPolicyDocumentError extends IamError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(400, "MalformedPolicyDocument", message, options);
-    this.name = "MalformedPolicyDocumentError";
-  }
-}
-
 /** `ValidationError` (400): a parameter is missing or does not satisfy its constraint. */
 export class IamValidationError extends IamError {
   constructor(message: string) {

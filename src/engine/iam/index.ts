@@ -1,12 +1,12 @@
 import { join } from "node:path";
 import { allowAll, type EngineBase } from "../context.ts";
 import type { EngineOptions } from "../options.ts";
+import { evaluateResourcePolicy } from "../policy/evaluate.ts";
 import { createDispatcher, type ServiceDeclaration } from "../service/index.ts";
 import type { Authorizer, Service } from "../types.ts";
 import { iamOperations } from "./actions.ts";
 import { createIamAuthorizer } from "./authorizer.ts";
 import type { IamApi } from "./contract.ts";
-import { evaluateResourcePolicy } from "./evaluate.ts";
 import { IamStore } from "./store.ts";
 import { trustAllows } from "./trust.ts";
 

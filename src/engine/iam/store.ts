@@ -1,5 +1,6 @@
 import { randomInt } from "node:crypto";
 import { iamPolicyArn, iamRoleArn } from "../arn.ts";
+import { type PolicyDocument, parsePolicyDocument } from "../policy/document.ts";
 import { constraint, validationMessage } from "../validation-message.ts";
 import type { IamRoleRecord } from "./contract.ts";
 import {
@@ -10,7 +11,6 @@ import {
   NoSuchEntityError,
 } from "./errors.ts";
 import { awsManagedPolicies, awsManagedPolicy } from "./managed-policies.ts";
-import { type PolicyDocument, parsePolicyDocument } from "./policy-document.ts";
 import { readJsonFile, writeJsonAtomic } from "./state-file.ts";
 
 /** IAM state: roles with their inline and attached policies, and customer managed policies. */

@@ -1,7 +1,7 @@
+import { type PolicyDocument, parsePolicyDocument } from "../policy/document.ts";
+import { MalformedPolicyDocumentError } from "../policy/errors.ts";
+import { evaluateResourcePolicy, type RequestPrincipal } from "../policy/evaluate.ts";
 import type { AuthorizationResult, ConditionContext } from "../types.ts";
-import { MalformedPolicyDocumentError } from "./errors.ts";
-import { evaluateResourcePolicy, type RequestPrincipal } from "./evaluate.ts";
-import { type PolicyDocument, parsePolicyDocument } from "./policy-document.ts";
 
 /**
  * Role trust policies (`AssumeRolePolicyDocument`): whether a principal may assume a role. A trust policy is a

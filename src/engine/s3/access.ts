@@ -1,8 +1,8 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { notAuthorizedMessage } from "../access-denied.ts";
 import type { EngineContext } from "../context.ts";
-import { evaluateResourcePolicy } from "../iam/evaluate.ts";
-import { type PolicyDocument, parsePolicyDocument } from "../iam/policy-document.ts";
+import { type PolicyDocument, parsePolicyDocument } from "../policy/document.ts";
+import { evaluateResourcePolicy } from "../policy/evaluate.ts";
 import type { AuthorizationResult, Caller, ConditionContext } from "../types.ts";
 import { S3Error } from "./errors.ts";
 import type { BucketConfiguration } from "./storage/records.ts";

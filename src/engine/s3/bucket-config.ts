@@ -1,5 +1,5 @@
-import { MalformedPolicyDocumentError } from "../iam/errors.ts";
-import { asList, parsePolicyDocument } from "../iam/policy-document.ts";
+import { asList, parsePolicyDocument } from "../policy/document.ts";
+import { MalformedPolicyDocumentError } from "../policy/errors.ts";
 import { configure } from "./buckets.ts";
 import { parseCorsConfiguration, preflightHeaders } from "./cors.ts";
 import { malformedXml, S3Error } from "./errors.ts";

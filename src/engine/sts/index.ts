@@ -2,9 +2,8 @@ import { z } from "zod";
 import { assumedRoleArn } from "../arn.ts";
 import type { EngineContext } from "../context.ts";
 import type { IamApi } from "../iam/contract.ts";
-import { IamError } from "../iam/errors.ts";
 import type { EngineOptions } from "../options.ts";
-import { createDispatcher, operation, type ServiceDeclaration } from "../service/index.ts";
+import { createDispatcher, operation, type ServiceDeclaration, ServiceError } from "../service/index.ts";
 import type { Caller, Service } from "../types.ts";
 import { constraint } from "../validation-message.ts";
 
@@ -76,8 +75,8 @@ function callerIdentity(iam: IamApi, caller: Caller): Record<string, unknown> {
   return { UserId: `${roleId}:${role.sessionName}`, Account: caller.accountId, Arn: caller.arn };
 }
 
-function assumeRoleDenied(caller: Caller, roleArn: string): IamError {
-  return new IamError(
+function assumeRoleDenied(caller: Caller, roleArn: string): ServiceError {
+  return new ServiceError(
     403,
     "AccessDenied",
     `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`,

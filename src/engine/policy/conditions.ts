@@ -6,7 +6,7 @@ import {
   type ConditionValue,
   type ParsedOperator,
   parseConditionOperator,
-} from "./policy-document.ts";
+} from "./document.ts";
 
 /**
  * IAM `Condition` evaluation. Keys inside a block are ANDed, values of one key ORed, key names compare

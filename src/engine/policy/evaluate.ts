@@ -2,7 +2,7 @@ import { accountRootArn } from "../arn.ts";
 import type { AuthorizationResult, ConditionContext } from "../types.ts";
 import { iamActionWildcard, iamWildcard, wildcardMatch } from "../wildcard.ts";
 import { conditionsMatch } from "./conditions.ts";
-import { asList, type PolicyDocument, type PolicyStatement, type PrincipalValue } from "./policy-document.ts";
+import { asList, type PolicyDocument, type PolicyStatement, type PrincipalValue } from "./document.ts";
 
 /**
  * Pure IAM policy evaluation for one account, as AWS documents it: an explicit `Deny` wins, then any
