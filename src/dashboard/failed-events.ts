@@ -1,3 +1,4 @@
+import pLimit from "p-limit";
 import type { AwsClients } from "../aws/clients.ts";
 import type { FailedEvent } from "../pipeline/failed-events.ts";
 import {
@@ -27,37 +28,26 @@ export interface FailedEventsSource {
 export function onFailureQueueSource(clients: () => AwsClients, stack: Stack): FailedEventsSource {
   // A listing or a re-drive holds the messages it received (invisible to other readers) until it ends, so a
   // listing run beside a re-drive would miss the events the re-drive holds: the panel's calls take turns.
-  let turn: Promise<unknown> = Promise.resolve();
-  const inTurn = <T>(work: () => Promise<T>): Promise<T> => {
-    const result = turn.then(work, work);
-    turn = result.catch(() => undefined);
-    return result;
-  };
-  const source: FailedEventsSource = {
-    async failed() {
+  const inTurn = pLimit(1);
+  /** One queue call, in turn; a missing queue is the dashboard's 409. */
+  const queueCall = <T>(work: () => Promise<T>): Promise<T> =>
+    inTurn(async () => {
       try {
-        return await listFailedEvents(clients(), stack);
+        return await work();
       } catch (error) {
         if (error instanceof OnFailureQueueMissingError)
           throw new DashboardRequestError(409, error.message, { cause: error });
         throw error;
       }
-    },
+    });
+  return {
+    failed: () => queueCall(() => listFailedEvents(clients(), stack)),
     async redrive(id) {
-      let outcomes: RedriveOutcome[];
-      try {
-        outcomes = await redriveFailedEvents(clients(), stack, { id });
-      } catch (error) {
-        if (error instanceof OnFailureQueueMissingError)
-          throw new DashboardRequestError(409, error.message, { cause: error });
-        throw error;
-      }
-      const outcome = outcomes[0];
+      const [outcome] = await queueCall(() => redriveFailedEvents(clients(), stack, { id }));
       if (!outcome) throw new DashboardRequestError(404, `no failed event ${id}`);
       if (!outcome.ok)
         throw new DashboardRequestError(502, `kept in the queue: ${outcome.error ?? "unknown"}`);
       return outcome;
     },
   };
-  return { failed: () => inTurn(() => source.failed()), redrive: (id) => inTurn(() => source.redrive(id)) };
 }
