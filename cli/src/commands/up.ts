@@ -60,7 +60,8 @@ function parseAllowedHosts(values: string[] | undefined): string[] {
       throw new UsageError(
         `invalid --allowed-host ${value}: expected a host name or address without scheme or port, such as engine`,
       );
-    return name.toLowerCase();
+    // The edge's guard normalises it (case, brackets) with the names it always answers to.
+    return name;
   });
 }
 
