@@ -12,28 +12,23 @@ import { cpus } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { CreateFunctionCommand, InvokeCommand, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
-import {
-  CreateBucketCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-} from "@aws-sdk/client-s3";
-import { PutCommand } from "@aws-sdk/lib-dynamodb";
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { zipSync } from "fflate";
 import pLimit from "p-limit";
 import { repoRoot } from "../src/artifact/paths.ts";
 import { type AwsClients, createAwsClients, EMULATOR_CREDENTIALS } from "../src/aws/clients.ts";
 import { startEngine } from "../src/engine/index.ts";
 import { RuntimeResolver } from "../src/engine/lambda/runtimes.ts";
-import { partitionKey, sortKey, stripETagQuotes } from "../src/function/record.ts";
-import { scanRecords, waitForRecord } from "../src/pipeline/records.ts";
+import { stripETagQuotes } from "../src/function/record.ts";
+import { waitForRecord } from "../src/pipeline/records.ts";
 import { redeployFunction } from "../src/pipeline/redeploy.ts";
 import { defineStack } from "../src/stack/spec.ts";
 import { compareArtifacts } from "./artifact-compare.ts";
+import { endToEnd, fixtures, floor, type Load } from "./e2e.ts";
 import { type EngineImportResult, measureEngineImport } from "./engine-import.ts";
-import { peakRssMb, startUpProcess, treeRssMb } from "./engine-process.ts";
+import { startUpProcess } from "./engine-process.ts";
 import { percentile, round, type Summary, summarize } from "./stats.ts";
-import { type ObserverKind, observeWritten } from "./written-observer.ts";
+import type { ObserverKind } from "./written-observer.ts";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 const quick = process.argv.includes("--quick");
@@ -61,13 +56,7 @@ const stack = defineStack();
 const clientsFor = (endpoint: string) =>
   createAwsClients({ endpoint, region: "us-east-1", credentials: EMULATOR_CREDENTIALS });
 const log = (text: string) => process.stderr.write(`${text}\n`);
-
-/** Mixed fixtures in the 5–100 KB range, as the issue asks. */
-const fixtures = ["cat.jpg", "my cat.jpg", "sunset.png", "leaf.webp", "large photo (1).jpg"].map((name) => ({
-  name,
-  body: readFileSync(join(repoRoot, "fixtures", name)),
-  contentType: name.endsWith(".png") ? "image/png" : name.endsWith(".webp") ? "image/webp" : "image/jpeg",
-}));
+const load: Load = { objects: e2eObjects, concurrency, observe };
 
 async function coldStart(): Promise<{ ready: Summary; firstRecord: Summary }> {
   const ready: number[] = [];
@@ -100,111 +89,6 @@ async function coldStart(): Promise<{ ready: Summary; firstRecord: Summary }> {
     }
   }
   return { ready: summarize(ready), firstRecord: summarize(first) };
-}
-
-interface E2eRun {
-  /** Latency of each upload, by its index (the first `warmUpUploads` include the environments' cold starts). */
-  latencies: number[];
-  objectsPerSec: number;
-  peakEngineRssMb: number;
-  peakTreeRssMb: number;
-}
-
-/**
- * 16 uploaders, each putting an object and waiting for its record before the next (closed loop, so latency is
- * the pipeline's, not a backlog's). Latency: PutObject acknowledged → the function's `written` line for the key,
- * as the observer sees it (the engine's event stream by default; see bench/written-observer.ts) rather than a
- * GetItem poll per object, which would load the engine more than the pipeline does. A scan at the end confirms
- * every record is in the table.
- */
-async function endToEnd(
-  endpoint: string,
-  clients: AwsClients,
-  pid: number | undefined,
-  prefix: string,
-): Promise<E2eRun> {
-  const waiting = new Map<string, (at: number) => void>();
-  const written = new Map<string, number>();
-  let peakTree = 0;
-  const sampler = pid ? setInterval(() => (peakTree = Math.max(peakTree, treeRssMb(pid))), 100) : undefined;
-  const observer = await observeWritten(
-    observe,
-    { endpoint, clients, logGroupName: stack.logGroupName },
-    (key, at) => {
-      if (written.has(key)) return;
-      written.set(key, at);
-      waiting.get(key)?.(at);
-    },
-  );
-  const latencies: number[] = new Array(e2eObjects);
-  const started = performance.now();
-  await eachObject(async (i) => {
-    const object = benchObject(stack.bucket, prefix, i);
-    const seen = new Promise<number>((resolve, reject) => {
-      waiting.set(object.Key, resolve);
-      setTimeout(
-        () => reject(new Error(`end-to-end: no record for ${object.Key} after 60 s`)),
-        60_000,
-      ).unref();
-    });
-    await clients.s3.send(new PutObjectCommand(object));
-    const acknowledged = performance.now();
-    // The line may have been seen before the SDK resolved PutObject: latency 0 then, not negative.
-    const at = written.get(object.Key) ?? (await seen);
-    latencies[i] = Math.max(0, at - acknowledged);
-    waiting.delete(object.Key);
-  });
-  const seconds = (performance.now() - started) / 1000;
-  await observer.stop();
-  if (sampler) clearInterval(sampler);
-  const records = (await scanRecords(clients, stack)).filter((r) => r.key.startsWith(prefix)).length;
-  if (records !== e2eObjects) throw new Error(`end-to-end: ${records} records for ${e2eObjects} uploads`);
-  return {
-    latencies,
-    objectsPerSec: e2eObjects / seconds,
-    peakEngineRssMb: pid ? peakRssMb(pid) : Number.NaN,
-    peakTreeRssMb: peakTree,
-  };
-}
-
-/** The bench's i-th object: the fixtures in rotation, keyed `<prefix><i>-<fixture name>`. */
-function benchObject(bucket: string, prefix: string, i: number) {
-  const fixture = fixtures[i % fixtures.length] as (typeof fixtures)[number];
-  return {
-    Bucket: bucket,
-    Key: `${prefix}${i}-${fixture.name}`,
-    Body: fixture.body,
-    ContentType: fixture.contentType,
-  };
-}
-
-/** Runs `work` for each of the run's objects, `concurrency` at a time (16 closed-loop uploaders). */
-async function eachObject(work: (index: number) => Promise<void>): Promise<void> {
-  const limit = pLimit(concurrency);
-  await Promise.all(Array.from({ length: e2eObjects }, (_, i) => limit(() => work(i))));
-}
-
-/** The same objects by a script with the raw SDK: PutObject + HeadObject + conditional PutItem, no events. */
-async function floor(clients: AwsClients, bucket: string, prefix: string): Promise<number> {
-  const started = performance.now();
-  await eachObject(async (i) => {
-    const object = benchObject(bucket, prefix, i);
-    const key = object.Key;
-    await clients.s3.send(new PutObjectCommand(object));
-    const head = await clients.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-    await clients.documents.send(
-      new PutCommand({
-        TableName: stack.table,
-        Item: {
-          PK: partitionKey(bucket, key),
-          SK: sortKey(head.ETag ?? ""),
-          size: head.ContentLength,
-        },
-        ConditionExpression: "attribute_not_exists(PK) AND attribute_not_exists(SK)",
-      }),
-    );
-  });
-  return e2eObjects / ((performance.now() - started) / 1000);
 }
 
 /** Time from a source change to the new code serving the next event (rebuild + UpdateFunctionCode + invoke). */
@@ -534,14 +418,14 @@ async function main(): Promise<void> {
     const up = await startUpProcess(upArgs);
     const clients = clientsFor(up.endpoint);
     try {
-      const run = await endToEnd(up.endpoint, clients, up.child.pid, `uploads/bench-${r}/`);
+      const run = await endToEnd(up.endpoint, clients, up.child.pid, `uploads/bench-${r}/`, load);
       latencies.push(...run.latencies);
       warmLatencies.push(...run.latencies.slice(warmUpUploads));
       throughputs.push(run.objectsPerSec);
       rss.push(run.peakEngineRssMb);
       treeRss.push(run.peakTreeRssMb);
       await clients.s3.send(new CreateBucketCommand({ Bucket: "bench-floor" }));
-      floors.push(await floor(clients, "bench-floor", `floor-${r}/`));
+      floors.push(await floor(clients, "bench-floor", `floor-${r}/`, load));
       if (r === 0) {
         redeploySummary = await redeploy(clients);
         redeploys.push(redeploySummary.median);
