@@ -203,9 +203,10 @@ async function profileTree(label: string, root: string): Promise<TreeProfile> {
     result.functions = attributeDir(join(out, "function"), window);
     if (process.argv.includes("--keep")) {
       writeFileSync(join(out, "window.json"), JSON.stringify(window));
-      process.stderr.write(`profiles kept in ${out} (window.json: the measured window, µs CLOCK_MONOTONIC)\n`);
-    }
-    else rmSync(out, { recursive: true, force: true });
+      process.stderr.write(
+        `profiles kept in ${out} (window.json: the measured window, µs CLOCK_MONOTONIC)\n`,
+      );
+    } else rmSync(out, { recursive: true, force: true });
   }
 }
 

@@ -4,6 +4,10 @@
 // cannot be written (a read-only checkout), or with PIPELINE_FROM_SOURCE=1, the TypeScript sources run through tsx.
 // The SDK's Node 20 deprecation notice is silenced by its own switch; other warnings still print.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+// Node 22.1+ keeps the compiled bundle's code in its on-disk compile cache, so later starts skip V8's parse and
+// compile (a no-op on Node 20, which has no compile cache; where the cache cannot be written it is simply not used).
+const { default: nodeModule } = await import("node:module");
+nodeModule.enableCompileCache?.();
 const { buildCli, entryPath, isFresh } = await import("../build.mjs");
 
 async function bundleReady() {
