@@ -2,7 +2,16 @@
 // the AWS SDK) in cli/dist/, split so that each verb's code is a chunk loaded only when that verb runs. Plain
 // JavaScript, so `cli/bin/pipeline.js` can rebuild a stale bundle without tsx. `npm ci` runs it (`prepare`);
 // `node cli/build.mjs` by hand.
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  accessSync,
+  constants,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -109,6 +118,16 @@ function stampOf(inputs) {
       return [input, stat.mtimeMs, stat.size];
     }),
   };
+}
+
+/** Whether cli/ can take a new bundle (not on a read-only mount, nor without write permission). */
+export function canWrite() {
+  try {
+    accessSync(cliDir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** @param {string} path */

@@ -8,11 +8,13 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 // compile (a no-op on Node 20, which has no compile cache; where the cache cannot be written it is simply not used).
 const { default: nodeModule } = await import("node:module");
 nodeModule.enableCompileCache?.();
-const { buildCli, entryPath, isFresh } = await import("../build.mjs");
+const { buildCli, canWrite, entryPath, isFresh } = await import("../build.mjs");
 
 async function bundleReady() {
   if (process.env.PIPELINE_FROM_SOURCE === "1") return false;
   if (isFresh()) return true;
+  // A read-only checkout (a container's bind mount) would fail the build on every start: tsx at once instead.
+  if (!canWrite()) return false;
   try {
     await buildCli();
     return true;
