@@ -3,8 +3,9 @@ import { cpus, loadavg } from "node:os";
 
 /**
  * The machine's load during a bench: the load average and the CPU that processes other than the bench and what it
- * started used, from /proc. A run is marked `loaded` when others used more than a tenth of one core on average or
- * the 1-minute load average was above 0.5 when it started: its figures are then kept apart from the idle ones.
+ * started used, from /proc. A run is marked `loaded` when others used more than a tenth of one core on average over
+ * it (the load average is recorded too, but lags by minutes and counts the bench's own start): its figures are then
+ * kept apart from the idle ones.
  */
 export interface MachineLoad {
   loadavgAtStart: number[];
@@ -96,7 +97,7 @@ export function recordMachineLoad(): { stop(): MachineLoad } {
         othersCpuPercent,
         busiestOthers: busiest,
         seconds: Math.round(seconds),
-        loaded: othersCpuPercent > 10 || (loadavgAtStart[0] ?? 0) > 0.5,
+        loaded: othersCpuPercent > 10,
       };
     },
   };

@@ -47,7 +47,10 @@ const resultsPath =
     ? (process.argv[outIndex + 1] as string)
     : join(repoRoot, "bench/results.json");
 const runs = quick ? 2 : 3;
-/** The commit every figure is shown beside, measured in the same run (BENCH_BASE=<ref> picks another). */
+/**
+ * The commit every figure is shown beside, measured in the same run (BENCH_BASE=<ref> picks another; `none`, or a
+ * shallow clone without it, measures this tree alone).
+ */
 const baseRef = process.env.BENCH_BASE ?? "920a793";
 const loadedResultsPath = join(repoRoot, "bench/results.loaded.json");
 const e2eObjects = quick ? 150 : 1000;
@@ -436,7 +439,7 @@ function sideBySideRows(side: SideBySide): Array<[string, string, string, boolea
 /** `--only side-by-side`: those figures alone, merged into the results file (results.loaded.json when loaded). */
 async function sideBySideOnly(): Promise<void> {
   const machine = recordMachineLoad();
-  const base = checkoutTree(baseRef);
+  const base = baseRef === "none" ? undefined : checkoutTree(baseRef);
   const trees: Tree[] = [{ label: "current", root: repoRoot }, ...(base ? [base] : [])];
   let side: SideBySide;
   try {
@@ -499,7 +502,7 @@ async function main(): Promise<void> {
   );
   const machine = recordMachineLoad();
   // The base commit's tree beside this one (BENCH_BASE=<ref>; none without git history).
-  const base = checkoutTree(baseRef);
+  const base = baseRef === "none" ? undefined : checkoutTree(baseRef);
   if (!base) log(`bench: cannot check out ${baseRef}; figures without the base beside them`);
   const trees: Tree[] = [{ label: "current", root: repoRoot }, ...(base ? [base] : [])];
   try {
