@@ -4,7 +4,9 @@
  * function process, then attributes each CPU sample to a part of the data path (edge, S3, notification, async
  * queue, IPC, the function's SDK calls, DynamoDB backend, logs) by the nearest frame that names one, and divides
  * by the objects. With `--base <ref>` the same runs for that commit's tree first (side by side, same machine).
- * Also prints each process group's CPU time per object from /proc, which the profile's samples should match.
+ * Also prints the engine's and the function processes' CPU time per object from /proc: on a busy machine the
+ * profiler's sample intervals include time the process waited for a core, so take the shares from the profile and
+ * the scale from /proc. `--keep` keeps the .cpuprofile files (open them in Chrome DevTools) and the window.
  */
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
