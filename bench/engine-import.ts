@@ -1,8 +1,7 @@
-import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { repoRoot } from "../src/artifact/paths.ts";
+import { checkoutTree, type Tree } from "./base-tree.ts";
 import { startUpProcess } from "./engine-process.ts";
 import { type Summary, summarize } from "./stats.ts";
 
@@ -51,33 +50,6 @@ function importOnce(entry: string | undefined): Promise<ImportSample> {
         );
     });
   });
-}
-
-/** A tree of the repository to measure: its root (with node_modules) and a label. */
-interface Tree {
-  label: string;
-  root: string;
-}
-
-/**
- * Extracts `ref`'s src/ and cli/ into a temporary directory that shares this checkout's node_modules, so its
- * engine and `pipeline up` run as they did at that commit. Undefined when git or the commit is not there (a
- * shallow clone): the figures are then compared with the issue's.
- */
-function checkoutTree(ref: string): (Tree & { remove(): void }) | undefined {
-  try {
-    const dir = mkdtempSync(join(tmpdir(), "bench-engine-base-"));
-    const archive = execFileSync("git", ["archive", ref, "src", "cli", "package.json"], {
-      cwd: repoRoot,
-      maxBuffer: 256 * 1024 * 1024,
-      stdio: ["ignore", "pipe", "ignore"],
-    });
-    execFileSync("tar", ["-x", "-C", dir], { input: archive });
-    symlinkSync(join(repoRoot, "node_modules"), join(dir, "node_modules"), "dir");
-    return { label: ref, root: dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
-  } catch {
-    return undefined;
-  }
 }
 
 export interface EngineImportResult {

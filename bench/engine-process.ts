@@ -14,12 +14,19 @@ export interface UpProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `pipeline up --json --port 0 ...args` from the checkout at `root` (default this one). */
-export async function startUpProcess(args: string[] = [], root = repoRoot): Promise<UpProcess> {
+/**
+ * Starts `pipeline up --json --port 0 ...args` from the checkout at `root` (default this one); `nodeFlags` go to its
+ * Node (e.g. `--cpu-prof`, which NODE_OPTIONS does not take).
+ */
+export async function startUpProcess(
+  args: string[] = [],
+  root = repoRoot,
+  nodeFlags: string[] = [],
+): Promise<UpProcess> {
   const startedAt = performance.now();
   const child = spawn(
     process.execPath,
-    [join(root, "cli/bin/pipeline.js"), "--json", "up", "--port", "0", ...args],
+    [...nodeFlags, join(root, "cli/bin/pipeline.js"), "--json", "up", "--port", "0", ...args],
     {
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },

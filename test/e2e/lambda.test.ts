@@ -599,6 +599,12 @@ describe("Lambda: resource policy", () => {
       { "aws:SourceArn": "arn:aws:s3:::other", "aws:SourceAccount": "000000000000" },
     );
     await lambda.send(new RemovePermissionCommand({ FunctionName: "echo", StatementId: "s3invoke" }));
+    // The engine keeps canInvoke's answers per RevisionId: a removed permission must not be answered from before.
+    const canInvokeAfterRemoval = engine.apis.lambda?.canInvoke(
+      "arn:aws:lambda:us-east-1:000000000000:function:echo",
+      "s3.amazonaws.com",
+      { "aws:SourceArn": "arn:aws:s3:::photos", "aws:SourceAccount": "000000000000" },
+    );
     const afterRemoval = await lambda
       .send(new GetPolicyCommand({ FunctionName: "echo" }))
       .catch((e: Error) => e);
@@ -625,6 +631,7 @@ describe("Lambda: resource policy", () => {
     expect(policy.RevisionId).toBeTruthy();
     expect(canInvokeFromPhotos).toEqual({ ok: true });
     expect(canInvokeFromOther?.ok).toBe(false);
+    expect(canInvokeAfterRemoval?.ok).toBe(false);
     expect(afterRemoval).toMatchObject({ name: "ResourceNotFoundException" });
   });
 });

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, afterEach } from "vitest";
 import { repoRoot } from "../../src/artifact/paths.ts";
 
-/** The file `npx pipeline` runs: the real CLI, TypeScript sources through tsx. */
+/** The file `npx pipeline` runs: the real CLI (its bundle, rebuilt first when a source changed; cli/build.mjs). */
 export const CLI_BIN = join(repoRoot, "cli/bin/pipeline.js");
 
 /** What a finished CLI run left behind. */

@@ -10,13 +10,13 @@ import type { QueueSender } from "../sqs/contract.ts";
 import type { Service } from "../types.ts";
 import { LambdaApi } from "./api.ts";
 import { AsyncInvocationQueue, type AttemptResult } from "./async-queue.ts";
-import type { LambdaInvokeApi } from "./contract.ts";
+import type { InvokePermission, LambdaInvokeApi } from "./contract.ts";
 import { destinationSender } from "./destinations.ts";
 import { FunctionGoneError, RoleNotAssumableError } from "./errors.ts";
 import { queueSettings } from "./event-invoke-config.ts";
 import { executionRoleAssumable } from "./execution-role.ts";
 import { parseFunctionReference } from "./function-name.ts";
-import { FunctionStore } from "./functions.ts";
+import { type FunctionRecord, FunctionStore } from "./functions.ts";
 import { renderPolicy } from "./policy.ts";
 import { FunctionRunner } from "./runner.ts";
 import { RuntimeResolver, runtimeReport } from "./runtimes.ts";
@@ -151,11 +151,37 @@ export async function createLambdaService(
     }),
   });
 
+  // Every S3 event asks this twice (the notifier before drawing its copies, invokeAsync for each copy) with the
+  // same bucket and account: the answer is kept per function record while its RevisionId stands, which every
+  // change of its policy renews (AddPermission, RemovePermission, as on AWS).
+  const permissions = new WeakMap<
+    FunctionRecord,
+    { revisionId: string; answers: Map<string, InvokePermission> }
+  >();
   const canInvoke: LambdaInvokeApi["canInvoke"] = (functionArn, principalService, conditions) => {
     const reference = parseFunctionReference(functionArn);
     if (!reference) return { ok: false, reason: "the destination is not a Lambda function ARN" };
     const record = store.get(reference.name);
     if (!record) return { ok: false, reason: `function not found: ${functionArn}` };
+    let known = permissions.get(record);
+    if (known?.revisionId !== record.revisionId) {
+      known = { revisionId: record.revisionId, answers: new Map() };
+      permissions.set(record, known);
+    }
+    const question = JSON.stringify([principalService, conditions]);
+    const cached = known.answers.get(question);
+    if (cached) return cached;
+    const answer = evaluateInvokePermission(record, principalService, conditions);
+    // One entry per bucket that notifies the function; the bound only guards against an unusual many.
+    if (known.answers.size >= 256) known.answers.clear();
+    known.answers.set(question, answer);
+    return answer;
+  };
+  const evaluateInvokePermission = (
+    record: FunctionRecord,
+    principalService: string,
+    conditions: Parameters<LambdaInvokeApi["canInvoke"]>[2],
+  ): InvokePermission => {
     if (record.policy.length === 0)
       return { ok: false, reason: `${record.name} has no resource-based policy` };
     const allowed = iam.resourcePolicyAllows(

@@ -1,0 +1,32 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { repoRoot } from "../src/artifact/paths.ts";
+
+/** A tree of the repository to measure: its root (with node_modules) and a label. */
+export interface Tree {
+  label: string;
+  root: string;
+}
+
+/**
+ * Extracts `ref`'s src/ and cli/ into a temporary directory that shares this checkout's node_modules, so its
+ * engine and `pipeline up` run as they did at that commit. Undefined when git or the commit is not there (a
+ * shallow clone): the figures are then compared with the issue's.
+ */
+export function checkoutTree(ref: string): (Tree & { remove(): void }) | undefined {
+  try {
+    const dir = mkdtempSync(join(tmpdir(), "bench-engine-base-"));
+    const archive = execFileSync("git", ["archive", ref, "src", "cli", "package.json"], {
+      cwd: repoRoot,
+      maxBuffer: 256 * 1024 * 1024,
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    execFileSync("tar", ["-x", "-C", dir], { input: archive });
+    symlinkSync(join(repoRoot, "node_modules"), join(dir, "node_modules"), "dir");
+    return { label: ref, root: dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,115 @@
+import { spawnSync } from "node:child_process";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { repoRoot } from "../../src/artifact/paths.ts";
+
+/**
+ * The built CLI (cli/build.mjs, run by `npm ci` through `prepare`): a copy of the checkout whose node_modules has
+ * every package but tsx, so a run that needed tsx fails, as it did before the bundle (cli/bin/pipeline.js
+ * registered tsx on every start).
+ */
+let checkout: string;
+
+function pipeline(args: string[], env: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, [join(checkout, "cli/bin/pipeline.js"), ...args], {
+    cwd: checkout,
+    env: { ...process.env, NO_COLOR: "1", ...env },
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** The bundle files a run of `entry` loads before any verb runs: its static imports, transitively. */
+function staticClosure(distDir: string, entry: string): string {
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = readFileSync(join(distDir, file), "utf8");
+    for (const match of text.matchAll(/^(?:import|export)\s[^;]*?from\s*"\.\/([^"]+)"/gms))
+      visit(match[1] as string);
+    for (const match of text.matchAll(/^import\s*"\.\/([^"]+)"/gm)) visit(match[1] as string);
+  };
+  visit(entry);
+  return [...seen].map((file) => readFileSync(join(distDir, file), "utf8")).join("\n");
+}
+
+beforeAll(() => {
+  checkout = mkdtempSync(join(tmpdir(), "pipeline-cli-build-"));
+  cpSync(join(repoRoot, "src"), join(checkout, "src"), { recursive: true });
+  cpSync(join(repoRoot, "cli"), join(checkout, "cli"), {
+    recursive: true,
+    filter: (source) => !source.startsWith(join(repoRoot, "cli/dist")),
+  });
+  cpSync(join(repoRoot, "package.json"), join(checkout, "package.json"));
+  const modules = join(checkout, "node_modules");
+  mkdirSync(modules);
+  for (const name of readdirSync(join(repoRoot, "node_modules"))) {
+    if (name === "tsx" || name === ".bin" || name === "@image-metadata-pipeline") continue;
+    if (name === ".package-lock.json") cpSync(join(repoRoot, "node_modules", name), join(modules, name));
+    else symlinkSync(join(repoRoot, "node_modules", name), join(modules, name));
+  }
+});
+
+afterAll(() => {
+  rmSync(checkout, { recursive: true, force: true });
+});
+
+describe("the built CLI (cli/build.mjs)", { timeout: 120_000 }, () => {
+  it("runs without tsx: a checkout without a bundle builds one on its first run", () => {
+    expect(existsSync(join(checkout, "cli/dist"))).toBe(false);
+
+    const run = pipeline(["--version"]);
+
+    expect(run.stderr).toBe("");
+    expect(run.stdout.trim()).toBe("0.1.0");
+    expect(run.code).toBe(0);
+    expect(existsSync(join(checkout, "cli/dist/pipeline.mjs"))).toBe(true);
+  });
+
+  it("rebuilds a bundle older than its sources before it runs", () => {
+    const program = join(checkout, "cli/src/program.ts");
+    writeFileSync(program, readFileSync(program, "utf8").replace('.version("0.1.0")', '.version("9.9.9")'));
+
+    const run = pipeline(["--version"]);
+
+    expect(run.stdout.trim()).toBe("9.9.9");
+    expect(run.code).toBe(0);
+  });
+
+  it("loads no AWS SDK, engine, provisioner or dashboard for --version and --help", () => {
+    pipeline(["--version"]);
+    const loaded = staticClosure(join(checkout, "cli/dist"), "pipeline.mjs");
+
+    // esbuild marks each module's code with its path (the bundle is not minified).
+    expect(loaded).toContain("// cli/src/program.ts");
+    expect(loaded).toContain("node_modules/commander/");
+    for (const unwanted of ["node_modules/@aws-sdk/", "// src/engine/", "// src/stack/", "// src/dashboard/"])
+      expect(loaded).not.toContain(unwanted);
+    expect(pipeline(["--help"]).stdout).toContain("Usage: pipeline");
+  });
+
+  it("runs the TypeScript sources through tsx with PIPELINE_FROM_SOURCE=1", () => {
+    const run = spawnSync(process.execPath, [join(repoRoot, "cli/bin/pipeline.js"), "--version"], {
+      env: { ...process.env, PIPELINE_FROM_SOURCE: "1" },
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    expect(run.stdout.trim()).toBe("0.1.0");
+    // In the copy without tsx the same switch fails, so the run above did not use the bundle.
+    expect(pipeline(["--version"], { PIPELINE_FROM_SOURCE: "1" }).stderr).toMatch(/tsx/);
+  });
+});
