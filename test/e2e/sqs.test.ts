@@ -221,10 +221,10 @@ describe("SQS with the SDK v3", () => {
     expect(await attributesOf(url)).toMatchObject({ ApproximateNumberOfMessagesNotVisible: "1" });
 
     expect(
-      await failure(sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: "x".repeat(262_145) }))),
+      await failure(sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: "x".repeat(1_048_577) }))),
     ).toMatchObject({
       name: "InvalidParameterValue",
-      message: "One or more parameters are invalid. Reason: Message must be shorter than 262144 bytes.",
+      message: "One or more parameters are invalid. Reason: Message must be shorter than 1048576 bytes.",
     });
     expect(
       await failure(sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: "\u0001" }))),

@@ -6,7 +6,7 @@ import {
   selectMessageAttributes,
 } from "./message-attributes.ts";
 import type { Queue, ReceivedMessage } from "./queue.ts";
-import { computedAttributes, isKnownAttributeName } from "./queue-attributes.ts";
+import { computedAttributes, isKnownAttributeName, MAX_BODY_BYTES } from "./queue-attributes.ts";
 import type { SqsStore } from "./store.ts";
 
 /**
@@ -284,7 +284,7 @@ export const sqsOperations: Record<string, SqsOperation> = {
       total += Buffer.byteLength(typeof entry.MessageBody === "string" ? entry.MessageBody : "");
       total += Buffer.byteLength(JSON.stringify(entry.MessageAttributes ?? {})) - 2;
     }
-    if (total > 262_144) throw sqsErrors.batchRequestTooLong(total, 262_144);
+    if (total > MAX_BODY_BYTES) throw sqsErrors.batchRequestTooLong(total, MAX_BODY_BYTES);
     return runBatch(entries, (entry) => {
       const delaySeconds = optionalInteger(entry, "DelaySeconds");
       return sentOutput(
