@@ -11,6 +11,7 @@ import {
   QueryCommand,
   ResourceNotFoundException,
   ScanCommand,
+  UpdateItemCommand,
   waitUntilTableExists,
   waitUntilTableNotExists,
 } from "@aws-sdk/client-dynamodb";
@@ -85,10 +86,67 @@ describe.each(dynamoDbBackends)("DynamoDB conformance on %s", (backend) => {
       expect.unreachable("the condition should have failed");
     } catch (error) {
       expect(error).toBeInstanceOf(ConditionalCheckFailedException);
-      // dynalite predates ReturnValuesOnConditionCheckFailure; DynamoDB Local returns the item.
-      if (backend === "dynamodb-local")
-        expect((error as ConditionalCheckFailedException).Item?.size).toEqual({ S: "10" });
+      expect((error as ConditionalCheckFailedException).Item).toEqual({
+        PK: { S: "IMG#b#k" },
+        SK: { S: "META#1" },
+        size: { S: "10" },
+      });
     }
+  });
+
+  it("returns the existing item on a failed UpdateItem or DeleteItem condition (ALL_OLD), and none unasked", async () => {
+    const key = { PK: { S: "IMG#b#k" }, SK: { S: "META#1" } };
+    const failure = (promise: Promise<unknown>) =>
+      promise.then(
+        () => expect.unreachable("the condition should have failed"),
+        (error: unknown) => error as ConditionalCheckFailedException,
+      );
+    const update = await failure(
+      target.clients.dynamodb.send(
+        new UpdateItemCommand({
+          TableName: table,
+          Key: key,
+          UpdateExpression: "SET #size = :s",
+          ConditionExpression: "#size = :other",
+          ExpressionAttributeNames: { "#size": "size" },
+          ExpressionAttributeValues: { ":s": { S: "11" }, ":other": { S: "nope" } },
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+        }),
+      ),
+    );
+    expect(update).toBeInstanceOf(ConditionalCheckFailedException);
+    expect(update.Item?.size).toEqual({ S: "10" });
+    const remove = await failure(
+      target.clients.dynamodb.send(
+        new DeleteItemCommand({
+          TableName: table,
+          Key: key,
+          ConditionExpression: "attribute_not_exists(PK)",
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+        }),
+      ),
+    );
+    expect(remove.Item?.size).toEqual({ S: "10" });
+    const unasked = await failure(put("IMG#b#k", "META#1"));
+    expect(unasked).toBeInstanceOf(ConditionalCheckFailedException);
+    expect(unasked.Item).toBeUndefined();
+  });
+
+  it("refuses a ReturnValuesOnConditionCheckFailure outside ALL_OLD and NONE with a ValidationException", async () => {
+    const error = await target.clients.dynamodb
+      .send(
+        new PutItemCommand({
+          TableName: table,
+          Item: { PK: { S: "IMG#b#k" }, SK: { S: "META#9" } },
+          ReturnValuesOnConditionCheckFailure: "ALL_NEW" as "ALL_OLD",
+        }),
+      )
+      .then(
+        () => undefined,
+        (caught: unknown) => caught as Error,
+      );
+    expect(error?.name).toBe("ValidationException");
+    expect(error?.message).toContain("returnValuesOnConditionCheckFailure");
   });
 
   it("queries a partition and scans the table", async () => {
