@@ -7,6 +7,7 @@ import {
   DeleteTableCommand,
   DescribeTableCommand,
   GetItemCommand,
+  ListTagsOfResourceCommand,
   PutItemCommand,
   QueryCommand,
   ResourceNotFoundException,
@@ -147,6 +148,31 @@ describe.each(dynamoDbBackends)("DynamoDB conformance on %s", (backend) => {
       );
     expect(error?.name).toBe("ValidationException");
     expect(error?.message).toContain("returnValuesOnConditionCheckFailure");
+  });
+
+  it("keeps CreateTable's Tags on dynalite and refuses them where the backend has no tagging", async () => {
+    const tagged = `${table}-tagged`;
+    const create = target.clients.dynamodb.send(
+      new CreateTableCommand({
+        TableName: tagged,
+        BillingMode: "PAY_PER_REQUEST",
+        AttributeDefinitions: [{ AttributeName: "PK", AttributeType: "S" }],
+        KeySchema: [{ AttributeName: "PK", KeyType: "HASH" }],
+        Tags: [{ Key: "project", Value: "pipeline" }],
+      }),
+    );
+    if (backend === "dynalite") {
+      const { TableDescription } = await create;
+      const { Tags } = await target.clients.dynamodb.send(
+        new ListTagsOfResourceCommand({ ResourceArn: TableDescription?.TableArn }),
+      );
+      expect(Tags).toEqual([{ Key: "project", Value: "pipeline" }]);
+      await target.clients.dynamodb.send(new DeleteTableCommand({ TableName: tagged }));
+    } else {
+      await expect(create).rejects.toThrow(
+        /CreateTable with Tags is not supported on the dynamodb-local backend/,
+      );
+    }
   });
 
   it("queries a partition and scans the table", async () => {

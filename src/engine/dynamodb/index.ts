@@ -9,6 +9,7 @@ import type { Service, ServiceRequest, ServiceResponse } from "../types.ts";
 import { withConditionFailureItem } from "./condition-failure-item.ts";
 import { startDynamoDbLocal } from "./dynamodb-local.ts";
 import { dynamoDbOperations } from "./operations.ts";
+import { withTags } from "./tags.ts";
 
 /** A DynamoDB emulator reachable over HTTP on loopback. */
 export interface DynamoDbBackendHandle {
@@ -47,7 +48,13 @@ export async function createDynamoDbService(
     }
     const target = request.headers["x-amz-target"];
     const operation = typeof target === "string" ? target.slice(target.indexOf(".") + 1) : "";
-    return withConditionFailureItem(toBackend, operation, request);
+    // What the backends ignore, handled around them: tags, and the item of a failed condition.
+    return withTags(
+      (tagged) => withConditionFailureItem(toBackend, operation, tagged),
+      backend.name,
+      operation,
+      request,
+    );
   };
   const toBackend = (request: ServiceRequest): Promise<ServiceResponse> =>
     backend.dispatch ? backend.dispatch(request) : forward(backend.url, agent, request);
