@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { stripAwsChunkedEncoding } from "./aws-chunked.ts";
 import { checksumHeader } from "./checksums.ts";
-import { invalidArgument } from "./errors.ts";
+import { invalidArgument, notImplemented } from "./errors.ts";
 import { headerValue } from "./runtime.ts";
 import { customerKeyHeaders, customerKeyMd5, refuseKms } from "./sse.ts";
 import type {
@@ -82,6 +82,36 @@ export function validateTags(tags: Record<string, string>): void {
   }
 }
 
+/** Headers that only mean something with SSE-KMS, which the engine refuses: never stored and ignored. */
+const kmsOnlyHeaders = [
+  "x-amz-server-side-encryption-aws-kms-key-id",
+  "x-amz-server-side-encryption-context",
+  "x-amz-server-side-encryption-bucket-key-enabled",
+];
+
+function refuseKmsOnlyHeaders(headers: IncomingHttpHeaders): void {
+  const given = kmsOnlyHeaders.find((name) => headers[name] !== undefined);
+  if (given === undefined) return;
+  throw invalidArgument(
+    `${given} applies only with x-amz-server-side-encryption: aws:kms, and the engine has no KMS (use AES256 or SSE-C)`,
+    given,
+    headerValue(headers, given) ?? "",
+  );
+}
+
+/** Object Lock is not emulated: a write asking for a retention or legal hold is refused, not stored unenforced. */
+const objectLockHeaders = [
+  "x-amz-object-lock-mode",
+  "x-amz-object-lock-retain-until-date",
+  "x-amz-object-lock-legal-hold",
+];
+
+function refuseObjectLockHeaders(headers: IncomingHttpHeaders): void {
+  const given = objectLockHeaders.find((name) => headers[name] !== undefined);
+  if (given !== undefined)
+    throw notImplemented(`Object Lock (${given}); the engine does not emulate Object Lock`);
+}
+
 /** Storage class and encryption from headers, falling back to the bucket's default encryption. */
 export function storageAndEncryption(
   headers: IncomingHttpHeaders,
@@ -91,6 +121,7 @@ export function storageAndEncryption(
     ObjectAttributes,
     "storageClass" | "serverSideEncryption" | "sseKmsKeyId" | "sseCustomerKeyMd5"
   > = {};
+  refuseObjectLockHeaders(headers);
   const storageClass = headerValue(headers, "x-amz-storage-class");
   if (storageClass !== undefined) {
     if (!storageClasses.has(storageClass)) {
@@ -125,10 +156,10 @@ export function storageAndEncryption(
       );
     }
     if (requested !== "AES256") refuseKms(requested);
+    refuseKmsOnlyHeaders(headers);
     result.serverSideEncryption = requested;
-    const keyId = headerValue(headers, "x-amz-server-side-encryption-aws-kms-key-id");
-    if (keyId !== undefined) result.sseKmsKeyId = keyId;
   } else {
+    refuseKmsOnlyHeaders(headers);
     const rule = bucket.encryption?.[0];
     if (rule) {
       result.serverSideEncryption = rule.sseAlgorithm;
