@@ -7,13 +7,16 @@ import {
   CompleteMultipartUploadCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
+  GetBucketTaggingCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListBucketsCommand,
   ListObjectsV2Command,
   ListObjectVersionsCommand,
+  PutBucketTaggingCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
+  PutObjectTaggingCommand,
   PutPublicAccessBlockCommand,
   type S3Client,
   UploadPartCommand,
@@ -387,6 +390,43 @@ describe("S3 regressions (issue 16)", () => {
       expect(await failure(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })))).toMatchObject({
         status: 404,
       });
+  });
+
+  it("11c: tag sets past S3's limits are InvalidTag: 10 an object, 50 a bucket", async () => {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "tagged", Body: "x" }));
+    const tags = (count: number) => Array.from({ length: count }, (_, i) => ({ Key: `k${i}`, Value: "v" }));
+    const objectTags = await failure(
+      s3.send(new PutObjectTaggingCommand({ Bucket: bucket, Key: "tagged", Tagging: { TagSet: tags(11) } })),
+    );
+    const headerTags = await failure(
+      s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: "header-tagged",
+          Body: "x",
+          Tagging: tags(11)
+            .map((tag) => `${tag.Key}=${tag.Value}`)
+            .join("&"),
+        }),
+      ),
+    );
+    const longKey = await failure(
+      s3.send(
+        new PutObjectTaggingCommand({
+          Bucket: bucket,
+          Key: "tagged",
+          Tagging: { TagSet: [{ Key: "k".repeat(129), Value: "v" }] },
+        }),
+      ),
+    );
+    await s3.send(new PutBucketTaggingCommand({ Bucket: bucket, Tagging: { TagSet: tags(50) } }));
+    const bucketTags = await failure(
+      s3.send(new PutBucketTaggingCommand({ Bucket: bucket, Tagging: { TagSet: tags(51) } })),
+    );
+
+    for (const refused of [objectTags, headerTags, longKey, bucketTags])
+      expect(refused).toMatchObject({ name: "InvalidTag", status: 400 });
+    expect((await s3.send(new GetBucketTaggingCommand({ Bucket: bucket }))).TagSet).toHaveLength(50);
   });
 
   it("12: an expired presigned URL is refused; a fresh one works", async () => {

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { stripAwsChunkedEncoding } from "./aws-chunked.ts";
 import { checksumHeader } from "./checksums.ts";
-import { invalidArgument, notImplemented } from "./errors.ts";
+import { invalidArgument, notImplemented, S3Error } from "./errors.ts";
 import { headerValue } from "./runtime.ts";
 import { customerKeyHeaders, customerKeyMd5, refuseKms } from "./sse.ts";
 import type {
@@ -70,15 +70,24 @@ export function parseTagging(value: string): Record<string, string> {
   return tags;
 }
 
-/** S3's tag-set limits (shared by `x-amz-tagging` and PutObjectTagging). */
-export function validateTags(tags: Record<string, string>): void {
+/**
+ * S3's tag-set limits, answered `InvalidTag` as S3 does: 10 tags an object (`x-amz-tagging`, PutObjectTagging),
+ * 50 a bucket (PutBucketTagging: "A tag set can contain as many as 50 tags"), keys 1–128 and values 0–256
+ * characters.
+ */
+export function validateTags(tags: Record<string, string>, limit: 10 | 50 = 10): void {
   const entries = Object.entries(tags);
-  if (entries.length > 10) throw invalidArgument("Object tags cannot be greater than 10", "x-amz-tagging");
+  if (entries.length > limit)
+    throw new S3Error(
+      400,
+      "InvalidTag",
+      `${limit === 10 ? "Object" : "Bucket"} tags cannot be greater than ${limit}`,
+    );
   for (const [key, value] of entries) {
     if (key.length === 0 || key.length > 128)
-      throw invalidArgument("The TagKey you have provided is invalid", "x-amz-tagging", key);
+      throw new S3Error(400, "InvalidTag", "The TagKey you have provided is invalid", { TagKey: key });
     if (value.length > 256)
-      throw invalidArgument("The TagValue you have provided is invalid", "x-amz-tagging", value);
+      throw new S3Error(400, "InvalidTag", "The TagValue you have provided is invalid", { TagKey: key });
   }
 }
 
