@@ -36,10 +36,10 @@ export const logsBatchBytes = 1_048_576;
 /** The request around a full batch: the JSON adds escapes and names. */
 export const logsRequestBytes = 2 * MiB;
 /**
- * SQS requests: a batch carries at most 256 KiB of bodies and attributes, which JSON escaping or the query
+ * SQS requests: a batch carries at most 1 MiB of bodies and attributes, which JSON escaping or the query
  * protocol's form encoding may grow up to sixfold.
  */
-export const sqsRequestBytes = 2 * MiB;
+export const sqsRequestBytes = 6 * MiB;
 /** IAM and STS Query requests (policy documents are at most a few KB). */
 export const queryRequestBytes = 1 * MiB;
 /** S3 requests with an XML body (DeleteObjects of 1,000 keys, CompleteMultipartUpload of 10,000 parts). */

@@ -7,10 +7,12 @@ import {
   DeleteTableCommand,
   DescribeTableCommand,
   GetItemCommand,
+  ListTagsOfResourceCommand,
   PutItemCommand,
   QueryCommand,
   ResourceNotFoundException,
   ScanCommand,
+  UpdateItemCommand,
   waitUntilTableExists,
   waitUntilTableNotExists,
 } from "@aws-sdk/client-dynamodb";
@@ -85,9 +87,91 @@ describe.each(dynamoDbBackends)("DynamoDB conformance on %s", (backend) => {
       expect.unreachable("the condition should have failed");
     } catch (error) {
       expect(error).toBeInstanceOf(ConditionalCheckFailedException);
-      // dynalite predates ReturnValuesOnConditionCheckFailure; DynamoDB Local returns the item.
-      if (backend === "dynamodb-local")
-        expect((error as ConditionalCheckFailedException).Item?.size).toEqual({ S: "10" });
+      expect((error as ConditionalCheckFailedException).Item).toEqual({
+        PK: { S: "IMG#b#k" },
+        SK: { S: "META#1" },
+        size: { S: "10" },
+      });
+    }
+  });
+
+  it("returns the existing item on a failed UpdateItem or DeleteItem condition (ALL_OLD), and none unasked", async () => {
+    const key = { PK: { S: "IMG#b#k" }, SK: { S: "META#1" } };
+    const failure = (promise: Promise<unknown>) =>
+      promise.then(
+        () => expect.unreachable("the condition should have failed"),
+        (error: unknown) => error as ConditionalCheckFailedException,
+      );
+    const update = await failure(
+      target.clients.dynamodb.send(
+        new UpdateItemCommand({
+          TableName: table,
+          Key: key,
+          UpdateExpression: "SET #size = :s",
+          ConditionExpression: "#size = :other",
+          ExpressionAttributeNames: { "#size": "size" },
+          ExpressionAttributeValues: { ":s": { S: "11" }, ":other": { S: "nope" } },
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+        }),
+      ),
+    );
+    expect(update).toBeInstanceOf(ConditionalCheckFailedException);
+    expect(update.Item?.size).toEqual({ S: "10" });
+    const remove = await failure(
+      target.clients.dynamodb.send(
+        new DeleteItemCommand({
+          TableName: table,
+          Key: key,
+          ConditionExpression: "attribute_not_exists(PK)",
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+        }),
+      ),
+    );
+    expect(remove.Item?.size).toEqual({ S: "10" });
+    const unasked = await failure(put("IMG#b#k", "META#1"));
+    expect(unasked).toBeInstanceOf(ConditionalCheckFailedException);
+    expect(unasked.Item).toBeUndefined();
+  });
+
+  it("refuses a ReturnValuesOnConditionCheckFailure outside ALL_OLD and NONE with a ValidationException", async () => {
+    const error = await target.clients.dynamodb
+      .send(
+        new PutItemCommand({
+          TableName: table,
+          Item: { PK: { S: "IMG#b#k" }, SK: { S: "META#9" } },
+          ReturnValuesOnConditionCheckFailure: "ALL_NEW" as "ALL_OLD",
+        }),
+      )
+      .then(
+        () => undefined,
+        (caught: unknown) => caught as Error,
+      );
+    expect(error?.name).toBe("ValidationException");
+    expect(error?.message).toContain("returnValuesOnConditionCheckFailure");
+  });
+
+  it("keeps CreateTable's Tags on dynalite and refuses them where the backend has no tagging", async () => {
+    const tagged = `${table}-tagged`;
+    const create = target.clients.dynamodb.send(
+      new CreateTableCommand({
+        TableName: tagged,
+        BillingMode: "PAY_PER_REQUEST",
+        AttributeDefinitions: [{ AttributeName: "PK", AttributeType: "S" }],
+        KeySchema: [{ AttributeName: "PK", KeyType: "HASH" }],
+        Tags: [{ Key: "project", Value: "pipeline" }],
+      }),
+    );
+    if (backend === "dynalite") {
+      const { TableDescription } = await create;
+      const { Tags } = await target.clients.dynamodb.send(
+        new ListTagsOfResourceCommand({ ResourceArn: TableDescription?.TableArn }),
+      );
+      expect(Tags).toEqual([{ Key: "project", Value: "pipeline" }]);
+      await target.clients.dynamodb.send(new DeleteTableCommand({ TableName: tagged }));
+    } else {
+      await expect(create).rejects.toThrow(
+        /CreateTable with Tags is not supported on the dynamodb-local backend/,
+      );
     }
   });
 

@@ -7,12 +7,16 @@ import {
   CompleteMultipartUploadCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
+  GetBucketTaggingCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   ListBucketsCommand,
   ListObjectsV2Command,
   ListObjectVersionsCommand,
+  PutBucketTaggingCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
+  PutObjectTaggingCommand,
   PutPublicAccessBlockCommand,
   type S3Client,
   UploadPartCommand,
@@ -336,6 +340,93 @@ describe("S3 regressions (issue 16)", () => {
     expect((await bytesOf(withKey.Body)).toString()).toBe("secret");
     expect(withKey.SSECustomerKeyMD5).toBe(sseC.SSECustomerKeyMD5);
     expect(kms).toMatchObject({ name: "NotImplemented", status: 501 });
+  });
+
+  it("11b: what the engine cannot honour is refused, never stored and ignored: SSE-C without its key MD5, a KMS key id without SSE-KMS, Object Lock", async () => {
+    const put = (key: string, headers: Record<string, string>) =>
+      fetch(`${engine.endpoint}/${bucket}/${key}`, { method: "PUT", body: "x", headers });
+    const noMd5 = await put("sse-c-no-md5", {
+      "x-amz-server-side-encryption-customer-algorithm": "AES256",
+      "x-amz-server-side-encryption-customer-key": sseC.SSECustomerKey,
+    });
+    const keyIdWithAes = await failure(
+      s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: "aes-with-kms-key",
+          Body: "x",
+          ServerSideEncryption: "AES256",
+          SSEKMSKeyId: "alias/mine",
+        }),
+      ),
+    );
+    const keyIdAlone = await put("kms-key-alone", {
+      "x-amz-server-side-encryption-aws-kms-key-id": "alias/mine",
+    });
+    const lockedPut = await failure(
+      s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: "locked",
+          Body: "x",
+          ObjectLockMode: "GOVERNANCE",
+          ObjectLockRetainUntilDate: new Date(Date.now() + 86_400_000),
+        }),
+      ),
+    );
+    const lockedBucket = await failure(
+      s3.send(new CreateBucketCommand({ Bucket: "lock-enabled", ObjectLockEnabledForBucket: true })),
+    );
+
+    expect(noMd5.status).toBe(400);
+    expect(await noMd5.text()).toContain("must provide the client calculated MD5 of the secret key.");
+    expect(keyIdWithAes).toMatchObject({ name: "InvalidArgument", status: 400 });
+    expect(keyIdAlone.status).toBe(400);
+    expect(lockedPut).toMatchObject({ name: "NotImplemented", status: 501 });
+    expect(lockedBucket).toMatchObject({ name: "NotImplemented", status: 501 });
+    const { Buckets } = await s3.send(new ListBucketsCommand({}));
+    expect(Buckets?.map((b) => b.Name)).not.toContain("lock-enabled");
+    for (const key of ["sse-c-no-md5", "aes-with-kms-key", "kms-key-alone", "locked"])
+      expect(await failure(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })))).toMatchObject({
+        status: 404,
+      });
+  });
+
+  it("11c: tag sets past S3's limits are InvalidTag: 10 an object, 50 a bucket", async () => {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "tagged", Body: "x" }));
+    const tags = (count: number) => Array.from({ length: count }, (_, i) => ({ Key: `k${i}`, Value: "v" }));
+    const objectTags = await failure(
+      s3.send(new PutObjectTaggingCommand({ Bucket: bucket, Key: "tagged", Tagging: { TagSet: tags(11) } })),
+    );
+    const headerTags = await failure(
+      s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: "header-tagged",
+          Body: "x",
+          Tagging: tags(11)
+            .map((tag) => `${tag.Key}=${tag.Value}`)
+            .join("&"),
+        }),
+      ),
+    );
+    const longKey = await failure(
+      s3.send(
+        new PutObjectTaggingCommand({
+          Bucket: bucket,
+          Key: "tagged",
+          Tagging: { TagSet: [{ Key: "k".repeat(129), Value: "v" }] },
+        }),
+      ),
+    );
+    await s3.send(new PutBucketTaggingCommand({ Bucket: bucket, Tagging: { TagSet: tags(50) } }));
+    const bucketTags = await failure(
+      s3.send(new PutBucketTaggingCommand({ Bucket: bucket, Tagging: { TagSet: tags(51) } })),
+    );
+
+    for (const refused of [objectTags, headerTags, longKey, bucketTags])
+      expect(refused).toMatchObject({ name: "InvalidTag", status: 400 });
+    expect((await s3.send(new GetBucketTaggingCommand({ Bucket: bucket }))).TagSet).toHaveLength(50);
   });
 
   it("12: an expired presigned URL is refused; a fresh one works", async () => {

@@ -128,6 +128,19 @@ describe("SQS with the SDK v3", () => {
     await sqs.send(new TagQueueCommand({ QueueUrl: url, Tags: { team: "media", stage: "dev" } }));
     await sqs.send(new UntagQueueCommand({ QueueUrl: url, TagKeys: ["stage"] }));
     expect((await sqs.send(new ListQueueTagsCommand({ QueueUrl: url }))).Tags).toEqual({ team: "media" });
+    // Tags within SQS's quotas: a call with nothing to do, or past 50 tags a queue, is refused, not taken.
+    expect(await failure(sqs.send(new TagQueueCommand({ QueueUrl: url, Tags: {} })))).toMatchObject({
+      name: "MissingParameter",
+    });
+    expect(await failure(sqs.send(new UntagQueueCommand({ QueueUrl: url, TagKeys: [] })))).toMatchObject({
+      name: "MissingParameter",
+    });
+    const fifty = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, "v"]));
+    expect(await failure(sqs.send(new TagQueueCommand({ QueueUrl: url, Tags: fifty })))).toMatchObject({
+      name: "InvalidParameterValue",
+      message: "Too many tags: a queue can have at most 50, and this request would give it 51.",
+    });
+    expect((await sqs.send(new ListQueueTagsCommand({ QueueUrl: url }))).Tags).toEqual({ team: "media" });
 
     for (const name of ["list-a", "list-b", "list-c"]) await create(name);
     expect((await sqs.send(new ListQueuesCommand({ QueueNamePrefix: "list-" }))).QueueUrls).toHaveLength(3);
@@ -221,10 +234,10 @@ describe("SQS with the SDK v3", () => {
     expect(await attributesOf(url)).toMatchObject({ ApproximateNumberOfMessagesNotVisible: "1" });
 
     expect(
-      await failure(sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: "x".repeat(262_145) }))),
+      await failure(sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: "x".repeat(1_048_577) }))),
     ).toMatchObject({
       name: "InvalidParameterValue",
-      message: "One or more parameters are invalid. Reason: Message must be shorter than 262144 bytes.",
+      message: "One or more parameters are invalid. Reason: Message must be shorter than 1048576 bytes.",
     });
     expect(
       await failure(sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: "\u0001" }))),

@@ -121,7 +121,7 @@ describe("Class: SqsStore", () => {
       const { queue } = store.createQueue("q");
       expect(store.attributesOf(queue)).toEqual({
         DelaySeconds: "0",
-        MaximumMessageSize: "262144",
+        MaximumMessageSize: "1048576",
         MessageRetentionPeriod: "345600",
         ReceiveMessageWaitTimeSeconds: "0",
         VisibilityTimeout: "30",
@@ -144,13 +144,13 @@ describe("Class: SqsStore", () => {
       expect(codeOf(() => store.send(queue, { ...sender, body: "" }))).toBe(
         "MissingParameter The request must contain the parameter MessageBody.",
       );
-      expect(codeOf(() => store.send(queue, { ...sender, body: "x".repeat(262_145) }))).toBe(
-        "InvalidParameterValue One or more parameters are invalid. Reason: Message must be shorter than 262144 bytes.",
+      expect(codeOf(() => store.send(queue, { ...sender, body: "x".repeat(1_048_577) }))).toBe(
+        "InvalidParameterValue One or more parameters are invalid. Reason: Message must be shorter than 1048576 bytes.",
       );
       expect(codeOf(() => store.send(queue, { ...sender, body: "a\u0000b" }))).toMatch(
         /^InvalidMessageContents/,
       );
-      expect(store.send(queue, { ...sender, body: "x".repeat(262_144) }).md5OfMessageBody).toMatch(
+      expect(store.send(queue, { ...sender, body: "x".repeat(1_048_576) }).md5OfMessageBody).toMatch(
         /^[0-9a-f]{32}$/,
       );
       expect(
@@ -332,6 +332,29 @@ describe("Class: SqsStore", () => {
           }),
         ),
       ).toMatch(/Dead-letter queue must be same type of queue as the source/);
+    });
+
+    it("accepts DelaySeconds 0 on a FIFO send (only a non-zero per-message delay is refused)", () => {
+      const { store, queue } = fifoStore();
+      const sent = store.send(queue, {
+        body: "m",
+        senderId: "s",
+        messageGroupId: "g",
+        messageDeduplicationId: "d",
+        delaySeconds: 0,
+      });
+      expect(sent.md5OfMessageBody).toMatch(/^[0-9a-f]{32}$/);
+    });
+
+    it("takes a FIFO queue as a FIFO queue's dead-letter queue", () => {
+      const { store, queue: deadLetter } = fifoStore();
+      const { queue: source } = store.createQueue("source.fifo", {
+        FifoQueue: "true",
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetter.arn, maxReceiveCount: 2 }),
+      });
+      expect(store.attributesOf(source).RedrivePolicy).toBe(
+        JSON.stringify({ deadLetterTargetArn: deadLetter.arn, maxReceiveCount: 2 }),
+      );
     });
 
     it("drops a duplicate within 5 minutes, answering it as the first send", () => {

@@ -6,8 +6,10 @@ import type { EngineContext } from "../context.ts";
 import type { EngineOptions } from "../options.ts";
 import { createDispatcher, type ServiceDeclaration, ServiceError } from "../service/index.ts";
 import type { Service, ServiceRequest, ServiceResponse } from "../types.ts";
+import { withConditionFailureItem } from "./condition-failure-item.ts";
 import { startDynamoDbLocal } from "./dynamodb-local.ts";
 import { dynamoDbOperations } from "./operations.ts";
+import { withTags } from "./tags.ts";
 
 /** A DynamoDB emulator reachable over HTTP on loopback. */
 export interface DynamoDbBackendHandle {
@@ -44,8 +46,18 @@ export async function createDynamoDbService(
           )
         : new ServiceError(500, "InternalServerError", "Internal server error (injected fault).");
     }
-    return backend.dispatch ? backend.dispatch(request) : forward(backend.url, agent, request);
+    const target = request.headers["x-amz-target"];
+    const operation = typeof target === "string" ? target.slice(target.indexOf(".") + 1) : "";
+    // What the backends ignore, handled around them: tags, and the item of a failed condition.
+    return withTags(
+      (tagged) => withConditionFailureItem(toBackend, operation, tagged),
+      backend.name,
+      operation,
+      request,
+    );
   };
+  const toBackend = (request: ServiceRequest): Promise<ServiceResponse> =>
+    backend.dispatch ? backend.dispatch(request) : forward(backend.url, agent, request);
   const declaration: ServiceDeclaration = {
     signingName: "dynamodb",
     protocols: {

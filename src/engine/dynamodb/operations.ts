@@ -1,6 +1,7 @@
 import { dynamodbTableArn } from "../arn.ts";
 import { type AnyOperation, type OperationCall, operation, respondWith } from "../service/index.ts";
 import type { ServiceRequest, ServiceResponse } from "../types.ts";
+import { checkReturnValuesOnConditionCheckFailure } from "./condition-failure-item.ts";
 
 /**
  * DynamoDB's operations as the engine declares them: the emulator behind (dynalite or DynamoDB Local) parses,
@@ -64,7 +65,12 @@ export function dynamoDbOperations(
   return operationNames.map((name) =>
     operation({
       name,
-      decode: { json: (body) => ({ tables: tablesOf(body, name) }) },
+      decode: {
+        json: (body) => {
+          checkReturnValuesOnConditionCheckFailure(name, body);
+          return { tables: tablesOf(body, name) };
+        },
+      },
       resource: (input: { tables: string[] }, call: OperationCall) =>
         (input.tables.length > 0 ? input.tables : ["*"]).map((table) =>
           dynamodbTableArn(call.request.region, accountId, table),

@@ -5,6 +5,7 @@ import { type AnyOperation, operation } from "../service/index.ts";
 import { constraint, validationMessage } from "../validation-message.ts";
 import { IamError, IamValidationError } from "./errors.ts";
 import type { IamStore, ManagedPolicyView, RoleState, Tag } from "./store.ts";
+import { tagKeysInput, tagsInput } from "./tags.ts";
 
 /**
  * The IAM Query API: one declared operation per action, each with its input schema, the resource ARN a role
@@ -26,6 +27,7 @@ export function encodePolicyDocument(document: string): string {
   );
 }
 
+/** GetRole-style detail (tags, last use) or the ListRoles summary. */
 function roleXml(role: RoleState, withTags: boolean): Record<string, unknown> {
   return {
     Path: role.path,
@@ -36,7 +38,24 @@ function roleXml(role: RoleState, withTags: boolean): Record<string, unknown> {
     AssumeRolePolicyDocument: encodePolicyDocument(role.assumeRolePolicyDocument),
     ...(role.description === undefined ? {} : { Description: role.description }),
     MaxSessionDuration: role.maxSessionDuration,
+    ...(role.permissionsBoundary === undefined
+      ? {}
+      : {
+          PermissionsBoundary: {
+            PermissionsBoundaryType: "Policy",
+            PermissionsBoundaryArn: role.permissionsBoundary,
+          },
+        }),
     ...(withTags && role.tags.length > 0 ? { Tags: tagsXml(role.tags) } : {}),
+    // IAM answers RoleLastUsed on GetRole, empty until the role's credentials are used.
+    ...(withTags
+      ? {
+          RoleLastUsed:
+            role.lastUsedDate === undefined
+              ? {}
+              : { LastUsedDate: role.lastUsedDate, Region: role.lastUsedRegion },
+        }
+      : {}),
   };
 }
 
@@ -44,7 +63,11 @@ function tagsXml(tags: Tag[]): Record<string, unknown> {
   return { member: tags.map((tag) => ({ Key: tag.Key, Value: tag.Value })) };
 }
 
-function policyXml(policy: ManagedPolicyView): Record<string, unknown> {
+/** A managed policy as GetPolicy/ListPolicies show it; CreatePolicy's answer has no Description (`created`). */
+function policyXml(
+  policy: ManagedPolicyView,
+  shown: "created" | "got" | "listed" = "got",
+): Record<string, unknown> {
   return {
     PolicyName: policy.policyName,
     PolicyId: policy.policyId,
@@ -52,11 +75,15 @@ function policyXml(policy: ManagedPolicyView): Record<string, unknown> {
     Path: policy.path,
     DefaultVersionId: policy.defaultVersionId,
     AttachmentCount: policy.attachmentCount,
-    PermissionsBoundaryUsageCount: 0,
+    PermissionsBoundaryUsageCount: policy.permissionsBoundaryUsageCount,
     IsAttachable: policy.isAttachable,
-    ...(policy.description === undefined ? {} : { Description: policy.description }),
+    ...(policy.description === undefined || shown === "created" ? {} : { Description: policy.description }),
     CreateDate: policy.createDate,
     UpdateDate: policy.updateDate,
+    // GetPolicy always answers Tags (empty when none); CreatePolicy only the tags it was given; listings none.
+    ...(shown === "got" || (shown === "created" && (policy.tags?.length ?? 0) > 0)
+      ? { Tags: tagsXml(policy.tags ?? []) }
+      : {}),
   };
 }
 
@@ -115,7 +142,7 @@ export function iamOperations(store: IamStore, accountId: string): AnyOperation[
   const onRole = z.object({ RoleName: required });
   const onRolePolicy = z.object({ RoleName: required, PolicyName: required });
   const onPolicy = z.object({ PolicyArn: required });
-  const tags = z.array(z.object({ Key: z.string(), Value: z.string().default("") })).default([]);
+  const tags = tagsInput.default([]);
   return [
     operation({
       name: "CreateRole",
@@ -125,6 +152,7 @@ export function iamOperations(store: IamStore, accountId: string): AnyOperation[
         Path: optional,
         Description: optional,
         MaxSessionDuration: optional,
+        PermissionsBoundary: optional,
         Tags: tags,
       }),
       resource: (input) => iamRoleArn(accountId, input.RoleName, input.Path),
@@ -137,6 +165,9 @@ export function iamOperations(store: IamStore, accountId: string): AnyOperation[
           ...(input.Path === undefined ? {} : { path: input.Path }),
           ...(input.Description === undefined ? {} : { description: input.Description }),
           ...(maxSessionDuration === undefined ? {} : { maxSessionDuration }),
+          ...(input.PermissionsBoundary === undefined
+            ? {}
+            : { permissionsBoundary: input.PermissionsBoundary }),
         });
         return { Role: roleXml(role, true) };
       },
@@ -200,10 +231,28 @@ export function iamOperations(store: IamStore, accountId: string): AnyOperation[
     }),
     operation({
       name: "UntagRole",
-      input: z.object({ RoleName: required, TagKeys: z.array(z.string()).default([]) }),
+      input: z.object({ RoleName: required, TagKeys: tagKeysInput }),
       resource: roleArn,
       handler: (input) => {
         store.untagRole(input.RoleName, input.TagKeys);
+        return undefined;
+      },
+    }),
+    operation({
+      name: "PutRolePermissionsBoundary",
+      input: z.object({ RoleName: required, PermissionsBoundary: required }),
+      resource: roleArn,
+      handler: (input) => {
+        store.putRolePermissionsBoundary(input.RoleName, input.PermissionsBoundary);
+        return undefined;
+      },
+    }),
+    operation({
+      name: "DeleteRolePermissionsBoundary",
+      input: onRole,
+      resource: roleArn,
+      handler: (input) => {
+        store.deleteRolePermissionsBoundary(input.RoleName);
         return undefined;
       },
     }),
@@ -292,6 +341,7 @@ export function iamOperations(store: IamStore, accountId: string): AnyOperation[
         PolicyDocument: required,
         Path: optional,
         Description: optional,
+        Tags: tags,
       }),
       resource: (input) => iamPolicyArn(accountId, input.PolicyName, input.Path),
       handler: (input) => {
@@ -300,8 +350,9 @@ export function iamOperations(store: IamStore, accountId: string): AnyOperation[
           document: input.PolicyDocument,
           ...(input.Path === undefined ? {} : { path: input.Path }),
           ...(input.Description === undefined ? {} : { description: input.Description }),
+          tags: input.Tags,
         });
-        return { Policy: policyXml(policy) };
+        return { Policy: policyXml(policy, "created") };
       },
     }),
     operation({
@@ -309,6 +360,34 @@ export function iamOperations(store: IamStore, accountId: string): AnyOperation[
       input: onPolicy,
       resource: policyArn,
       handler: (input) => ({ Policy: policyXml(store.getPolicy(input.PolicyArn)) }),
+    }),
+    operation({
+      name: "TagPolicy",
+      input: z.object({ PolicyArn: required, Tags: tagsInput }),
+      resource: policyArn,
+      handler: (input) => {
+        store.tagPolicy(input.PolicyArn, input.Tags);
+        return undefined;
+      },
+    }),
+    operation({
+      name: "UntagPolicy",
+      input: z.object({ PolicyArn: required, TagKeys: tagKeysInput }),
+      resource: policyArn,
+      handler: (input) => {
+        store.untagPolicy(input.PolicyArn, input.TagKeys);
+        return undefined;
+      },
+    }),
+    operation({
+      name: "ListPolicyTags",
+      input: z.object({ PolicyArn: required, ...paging }),
+      resource: policyArn,
+      handler: (input) =>
+        listResult("Tags", store.getPolicy(input.PolicyArn).tags ?? [], input, (tag) => ({
+          Key: tag.Key,
+          Value: tag.Value,
+        })),
     }),
     operation({
       name: "GetPolicyVersion",
@@ -349,7 +428,7 @@ export function iamOperations(store: IamStore, accountId: string): AnyOperation[
           "Policies",
           store.listPolicies(input.Scope, onlyAttached, input.PathPrefix),
           input,
-          policyXml,
+          (policy) => policyXml(policy, "listed"),
         );
       },
     }),

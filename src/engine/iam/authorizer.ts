@@ -25,11 +25,14 @@ export function createIamAuthorizer(store: IamStore): Authorizer {
         "aws:PrincipalType": "AssumedRole",
         "aws:userid": `${record.roleId}:${role.sessionName}`,
       };
-      return evaluateIdentityPolicies(store.identityPolicies(record.arn), {
-        action,
-        resource,
-        context: { ...globalKeys, ...context },
-      });
+      const request = { action, resource, context: { ...globalKeys, ...context } };
+      const region = context["aws:RequestedRegion"];
+      store.noteRoleUsed(record.arn, typeof region === "string" ? region : undefined);
+      const verdict = evaluateIdentityPolicies(store.identityPolicies(record.arn), request);
+      if (!verdict.allowed) return verdict;
+      // A permissions boundary caps the role: what its own policies allow must be allowed by the boundary too.
+      const boundary = store.permissionsBoundaryOf(record.arn);
+      return boundary === undefined ? verdict : evaluateIdentityPolicies([boundary], request);
     },
   };
 }

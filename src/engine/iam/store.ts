@@ -12,6 +12,7 @@ import {
 } from "./errors.ts";
 import { awsManagedPolicies, awsManagedPolicy } from "./managed-policies.ts";
 import { readJsonFile, writeJsonAtomic } from "./state-file.ts";
+import { mergeTags, removeTags } from "./tags.ts";
 
 /** IAM state: roles with their inline and attached policies, and customer managed policies. */
 
@@ -33,6 +34,11 @@ export interface RoleState {
   tags: Tag[];
   inlinePolicies: Record<string, string>;
   attachedPolicyArns: string[];
+  /** A managed policy's ARN that caps what the role's own policies can allow. */
+  permissionsBoundary?: string;
+  /** When (and in which region) the role's credentials were last used, as GetRole's RoleLastUsed shows. */
+  lastUsedDate?: string;
+  lastUsedRegion?: string;
 }
 
 export interface ManagedPolicyState {
@@ -45,11 +51,13 @@ export interface ManagedPolicyState {
   updateDate: string;
   defaultVersionId: string;
   document: string;
+  tags?: Tag[];
 }
 
 /** A managed policy as GetPolicy shows it (AWS or customer managed). */
 export interface ManagedPolicyView extends ManagedPolicyState {
   attachmentCount: number;
+  permissionsBoundaryUsageCount: number;
   isAttachable: true;
 }
 
@@ -66,6 +74,7 @@ export interface CreateRoleInput {
   description?: string;
   maxSessionDuration?: number;
   tags?: Tag[];
+  permissionsBoundary?: string;
 }
 
 const namePattern = /^[\w+=,.@-]+$/;
@@ -114,6 +123,8 @@ export class IamStore {
       );
     }
     this.parse(input.assumeRolePolicyDocument, "trust");
+    const tags = mergeTags([], input.tags ?? [], "TagsPerRole");
+    if (input.permissionsBoundary !== undefined) this.#boundaryPolicy(input.permissionsBoundary);
     if (this.#roles.has(nameKey(input.roleName))) {
       throw new EntityAlreadyExistsError(`Role with name ${input.roleName} already exists.`);
     }
@@ -126,9 +137,10 @@ export class IamStore {
       assumeRolePolicyDocument: input.assumeRolePolicyDocument,
       createDate: isoNow(),
       maxSessionDuration,
-      tags: input.tags ?? [],
+      tags,
       inlinePolicies: {},
       attachedPolicyArns: [],
+      ...(input.permissionsBoundary === undefined ? {} : { permissionsBoundary: input.permissionsBoundary }),
     };
     this.#roles.set(nameKey(role.roleName), role);
     this.#save();
@@ -182,18 +194,73 @@ export class IamStore {
 
   tagRole(roleName: string, tags: Tag[]): void {
     const role = this.getRole(roleName);
-    for (const tag of tags) {
-      const existing = role.tags.find((candidate) => candidate.Key === tag.Key);
-      if (existing) existing.Value = tag.Value;
-      else role.tags.push(tag);
-    }
+    role.tags = mergeTags(role.tags, tags, "TagsPerRole");
     this.#save();
   }
 
   untagRole(roleName: string, keys: string[]): void {
     const role = this.getRole(roleName);
-    role.tags = role.tags.filter((tag) => !keys.includes(tag.Key));
+    role.tags = removeTags(role.tags, keys);
     this.#save();
+  }
+
+  /** Sets the role's permissions boundary: a managed policy that must exist. */
+  putRolePermissionsBoundary(roleName: string, policyArn: string): void {
+    const role = this.getRole(roleName);
+    this.#boundaryPolicy(policyArn);
+    role.permissionsBoundary = policyArn;
+    this.#save();
+  }
+
+  deleteRolePermissionsBoundary(roleName: string): void {
+    const role = this.getRole(roleName);
+    delete role.permissionsBoundary;
+    this.#save();
+  }
+
+  /** The boundary policy of a role, parsed, when it has one (evaluated beside its own policies). */
+  permissionsBoundaryOf(roleArn: string): PolicyDocument | undefined {
+    const role = this.findRole(roleArn);
+    if (role?.permissionsBoundary === undefined) return undefined;
+    const document = (
+      this.#policies.get(role.permissionsBoundary) ?? awsManagedPolicy(role.permissionsBoundary)
+    )?.document;
+    return document === undefined ? undefined : this.parse(document, "identity");
+  }
+
+  /**
+   * Records a use of the role's credentials for RoleLastUsed. Kept in memory and written with the next change:
+   * AWS, too, reports last use only eventually (its tracking period), and a write per request would cost the
+   * hot path a file write.
+   */
+  noteRoleUsed(roleArn: string, region: string | undefined): void {
+    const role = this.findRole(roleArn);
+    if (!role) return;
+    role.lastUsedDate = isoNow();
+    if (region !== undefined) role.lastUsedRegion = region;
+  }
+
+  #boundaryPolicy(policyArn: string): void {
+    if (!this.#policies.has(policyArn) && !awsManagedPolicy(policyArn))
+      throw new IamError(400, "InvalidInput", `ARN ${policyArn} is not valid.`);
+  }
+
+  tagPolicy(policyArn: string, tags: Tag[]): void {
+    const policy = this.#customerPolicy(policyArn);
+    policy.tags = mergeTags(policy.tags ?? [], tags, "TagsPerPolicy");
+    this.#save();
+  }
+
+  untagPolicy(policyArn: string, keys: string[]): void {
+    const policy = this.#customerPolicy(policyArn);
+    policy.tags = removeTags(policy.tags ?? [], keys);
+    this.#save();
+  }
+
+  #customerPolicy(policyArn: string): ManagedPolicyState {
+    const policy = this.#policies.get(policyArn);
+    if (!policy) throw new NoSuchEntityError(`Policy ${policyArn} does not exist or is not attachable.`);
+    return policy;
   }
 
   putRolePolicy(roleName: string, policyName: string, document: string): void {
@@ -252,11 +319,13 @@ export class IamStore {
     document: string;
     path?: string;
     description?: string;
+    tags?: Tag[];
   }): ManagedPolicyView {
     validateName(input.policyName, "policyName", 128);
     const path = input.path ?? "/";
     validatePath(path);
     this.parse(input.document, "identity");
+    const tags = mergeTags([], input.tags ?? [], "TagsPerPolicy");
     const arn = iamPolicyArn(this.#accountId, input.policyName, path);
     if (
       [...this.#policies.values()].some((policy) => nameKey(policy.policyName) === nameKey(input.policyName))
@@ -276,6 +345,7 @@ export class IamStore {
       updateDate: now,
       defaultVersionId: "v1",
       document: input.document,
+      tags,
     };
     this.#policies.set(arn, policy);
     this.#save();
@@ -286,7 +356,12 @@ export class IamStore {
   getPolicy(policyArn: string): ManagedPolicyView {
     const policy = this.#policies.get(policyArn) ?? awsManagedPolicy(policyArn);
     if (!policy) throw new NoSuchEntityError(`Policy ${policyArn} does not exist or is not attachable.`);
-    return { ...policy, attachmentCount: this.#attachmentCount(policyArn), isAttachable: true };
+    return {
+      ...policy,
+      attachmentCount: this.#attachmentCount(policyArn),
+      permissionsBoundaryUsageCount: this.#boundaryUsageCount(policyArn),
+      isAttachable: true,
+    };
   }
 
   /** The document of one version; only the default version exists here. */
@@ -306,7 +381,7 @@ export class IamStore {
         throw new IamError(400, "InvalidInput", "Cannot delete an AWS managed policy.");
       throw new NoSuchEntityError(`Policy ${policyArn} was not found.`);
     }
-    if (this.#attachmentCount(policyArn) > 0) {
+    if (this.#attachmentCount(policyArn) > 0 || this.#boundaryUsageCount(policyArn) > 0) {
       throw new DeleteConflictError("Cannot delete a policy attached to entities.");
     }
     this.#policies.delete(policyArn);
@@ -358,6 +433,12 @@ export class IamStore {
       assumeRolePolicyDocument: role.assumeRolePolicyDocument,
       createDate: role.createDate,
     };
+  }
+
+  #boundaryUsageCount(policyArn: string): number {
+    let count = 0;
+    for (const role of this.#roles.values()) if (role.permissionsBoundary === policyArn) count++;
+    return count;
   }
 
   #attachmentCount(policyArn: string): number {

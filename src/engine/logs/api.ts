@@ -35,11 +35,18 @@ import type { LogGroupState, LogStore, NewLogEvent } from "./store.ts";
 
 /**
  * A request body: a JSON object whose members the handlers read with parameters.ts's typed readers, which word
- * a missing or mistyped member as CloudWatch Logs does.
+ * a missing or mistyped member as CloudWatch Logs does. Each operation lists the members it handles (named as in
+ * the SDK's `<Operation>Request`); any other member is refused by name, never dropped (`kmsKeyId`,
+ * `logGroupClass`, `entity`, ...).
  */
-const logsInput = z.record(z.string(), z.unknown());
-const logsOperation = (declaration: Omit<OperationDeclaration<Input, unknown>, "input">): AnyOperation =>
-  operation({ ...declaration, input: logsInput });
+const logsOperation = ({
+  members,
+  ...declaration
+}: Omit<OperationDeclaration<Input, unknown>, "input"> & { members: readonly string[] }): AnyOperation =>
+  operation({
+    ...declaration,
+    input: z.object(Object.fromEntries(members.map((member) => [member, z.unknown().optional()]))) as z.ZodType<Input>,
+  });
 
 const retentionDays = new Set([
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
@@ -110,6 +117,7 @@ export class LogsApi {
   readonly operations: readonly AnyOperation[] = [
     logsOperation({
       name: "CreateLogGroup",
+      members: ["logGroupName", "tags"],
       resource: (input, call) => this.#arns(call).group(optionalString(input, "logGroupName") ?? ""),
       handler: (input) => {
         this.createGroup(requiredString(input, "logGroupName"), tagMap(input, "tags"));
@@ -118,6 +126,7 @@ export class LogsApi {
     }),
     logsOperation({
       name: "DeleteLogGroup",
+      members: ["logGroupName"],
       resource: (input, call) => this.#arns(call).group(groupNameOf(input)),
       handler: (input) => {
         const name = groupNameOf(input);
@@ -128,6 +137,7 @@ export class LogsApi {
     }),
     logsOperation({
       name: "DescribeLogGroups",
+      members: ["logGroupNamePrefix", "logGroupNamePattern", "nextToken", "limit"],
       resource: (_input, call) => logGroupArn(call.request.region, this.#accountId, "*"),
       handler: (input, call) => {
         const prefix = optionalString(input, "logGroupNamePrefix");
@@ -152,6 +162,7 @@ export class LogsApi {
     }),
     logsOperation({
       name: "PutRetentionPolicy",
+      members: ["logGroupName", "retentionInDays"],
       resource: (input, call) => this.#arns(call).group(groupNameOf(input)),
       handler: (input) => {
         const name = groupNameOf(input);
@@ -168,6 +179,7 @@ export class LogsApi {
     }),
     logsOperation({
       name: "DeleteRetentionPolicy",
+      members: ["logGroupName"],
       resource: (input, call) => this.#arns(call).group(groupNameOf(input)),
       handler: (input) => {
         const name = groupNameOf(input);
@@ -178,6 +190,7 @@ export class LogsApi {
     }),
     logsOperation({
       name: "CreateLogStream",
+      members: ["logGroupName", "logStreamName"],
       resource: (input, call) =>
         this.#arns(call).stream(groupNameOf(input), optionalString(input, "logStreamName") ?? ""),
       handler: (input) => {
@@ -190,6 +203,7 @@ export class LogsApi {
     }),
     logsOperation({
       name: "DeleteLogStream",
+      members: ["logGroupName", "logStreamName"],
       resource: (input, call) =>
         this.#arns(call).stream(groupNameOf(input), optionalString(input, "logStreamName") ?? ""),
       handler: (input) => {
@@ -202,6 +216,15 @@ export class LogsApi {
     }),
     logsOperation({
       name: "DescribeLogStreams",
+      members: [
+        "logGroupName",
+        "logGroupIdentifier",
+        "logStreamNamePrefix",
+        "orderBy",
+        "descending",
+        "nextToken",
+        "limit",
+      ],
       resource: (input, call) => this.#arns(call).group(groupNameOf(input)),
       handler: (input, call) => {
         const groupName = groupNameOf(input);
@@ -250,12 +273,24 @@ export class LogsApi {
     }),
     logsOperation({
       name: "PutLogEvents",
+      members: ["logGroupName", "logStreamName", "logEvents", "sequenceToken"],
       resource: (input, call) =>
         this.#arns(call).stream(groupNameOf(input), optionalString(input, "logStreamName") ?? ""),
       handler: (input) => this.#putLogEvents(input),
     }),
     logsOperation({
       name: "GetLogEvents",
+      members: [
+        "logGroupName",
+        "logGroupIdentifier",
+        "logStreamName",
+        "startTime",
+        "endTime",
+        "nextToken",
+        "limit",
+        "startFromHead",
+        "unmask",
+      ],
       resource: (input, call) =>
         this.#arns(call).stream(groupNameOf(input), optionalString(input, "logStreamName") ?? ""),
       handler: (input) => {
@@ -286,16 +321,32 @@ export class LogsApi {
     }),
     logsOperation({
       name: "FilterLogEvents",
+      members: [
+        "logGroupName",
+        "logGroupIdentifier",
+        "logStreamNames",
+        "logStreamNamePrefix",
+        "startTime",
+        "endTime",
+        "filterPattern",
+        "nextToken",
+        "limit",
+        "startFromHead",
+        "interleaved",
+        "unmask",
+      ],
       resource: (input, call) => this.#arns(call).group(groupNameOf(input)),
       handler: (input) => this.#filterLogEvents(input),
     }),
     logsOperation({
       name: "ListTagsLogGroup",
+      members: ["logGroupName"],
       resource: (input, call) => this.#arns(call).group(requiredString(input, "logGroupName")),
       handler: (input) => ({ tags: { ...this.#store.getGroup(requiredString(input, "logGroupName")).tags } }),
     }),
     logsOperation({
       name: "TagLogGroup",
+      members: ["logGroupName", "tags"],
       resource: (input, call) => this.#arns(call).group(requiredString(input, "logGroupName")),
       handler: (input) => {
         this.#setTags(requiredString(input, "logGroupName"), (tags) =>
@@ -306,6 +357,7 @@ export class LogsApi {
     }),
     logsOperation({
       name: "UntagLogGroup",
+      members: ["logGroupName", "tags"],
       resource: (input, call) => this.#arns(call).group(requiredString(input, "logGroupName")),
       handler: (input) => {
         const keys = stringList(input, "tags") ?? [];
@@ -317,11 +369,13 @@ export class LogsApi {
     }),
     logsOperation({
       name: "ListTagsForResource",
+      members: ["resourceArn"],
       resource: (input) => requiredString(input, "resourceArn"),
       handler: (input) => ({ tags: { ...this.#store.getGroup(this.#groupOfResource(input)).tags } }),
     }),
     logsOperation({
       name: "TagResource",
+      members: ["resourceArn", "tags"],
       resource: (input) => requiredString(input, "resourceArn"),
       handler: (input) => {
         this.#setTags(this.#groupOfResource(input), (tags) => Object.assign(tags, tagMap(input, "tags")));
@@ -330,6 +384,7 @@ export class LogsApi {
     }),
     logsOperation({
       name: "UntagResource",
+      members: ["resourceArn", "tagKeys"],
       resource: (input) => requiredString(input, "resourceArn"),
       handler: (input) => {
         const keys = stringList(input, "tagKeys") ?? [];
@@ -418,6 +473,11 @@ export class LogsApi {
   }
 
   #filterLogEvents(input: Input): unknown {
+    // Events come oldest first, which is startFromHead's default; the newest-first order is not emulated.
+    if (optionalBoolean(input, "startFromHead") === false)
+      throw new InvalidParameterError(
+        "startFromHead false (newest events first) is not supported by this engine's FilterLogEvents; omit it or pass true.",
+      );
     const group = this.#store.getGroup(groupNameOf(input));
     const names = stringList(input, "logStreamNames");
     const prefix = optionalString(input, "logStreamNamePrefix");

@@ -55,9 +55,16 @@ export function tagMap(input: Input, name: string): Record<string, string> {
   return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, String(item)]));
 }
 
-/** `logGroupName`, or `logGroupIdentifier` (a name or an ARN, with or without `:*`). */
+/**
+ * `logGroupName`, or `logGroupIdentifier` (a name or an ARN). The identifier's pattern (`[\w#+=/:,.@-]*`, the
+ * service model's `LogGroupIdentifier`) has no `*`, so the `:*` form DescribeLogGroups shows is refused, as on AWS.
+ */
 export function groupNameOf(input: Input): string {
   const identifier = optionalString(input, "logGroupIdentifier");
+  if (identifier !== undefined && !/^[\w#+=/:,.@-]*$/.test(identifier))
+    throw new InvalidParameterError(
+      validationMessage("logGroupIdentifier", identifier, constraint.pattern("[\\w#+=/:,.@-]*")),
+    );
   if (identifier !== undefined) return groupNameFromArn(identifier) ?? identifier;
   return requiredString(input, "logGroupName");
 }

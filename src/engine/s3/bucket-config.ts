@@ -54,7 +54,7 @@ export const preflight: S3Handler = async (runtime, call) => {
 };
 
 /** A `<Tagging><TagSet><Tag>…` document as a tag map, with S3's limits. */
-export function parseTagSet(body: Buffer): Record<string, string> {
+export function parseTagSet(body: Buffer, limit: 10 | 50 = 10): Record<string, string> {
   const root = parseRequestXml(body).Tagging;
   if (root === undefined) throw malformedXml();
   const tags: Record<string, string> = {};
@@ -64,7 +64,7 @@ export function parseTagSet(body: Buffer): Record<string, string> {
     if (key in tags) throw new S3Error(400, "InvalidTag", "Cannot provide multiple Tags with the same key");
     tags[key] = xmlText(tag, "Value") ?? "";
   }
-  validateTags(tags);
+  validateTags(tags, limit);
   return tags;
 }
 
@@ -75,7 +75,7 @@ export function tagSetDocument(tags: Record<string, string>) {
 
 export const putBucketTagging: S3Handler = async (runtime, call) => {
   requireBucket(runtime, call.bucket);
-  await configure(runtime, call, { tags: parseTagSet(call.request.body) });
+  await configure(runtime, call, { tags: parseTagSet(call.request.body, 50) });
   return emptyResponse(204);
 };
 

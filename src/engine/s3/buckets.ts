@@ -1,5 +1,5 @@
 import { isValidBucketName } from "./addressing.ts";
-import { invalidArgument, malformedXml, S3Error } from "./errors.ts";
+import { invalidArgument, malformedXml, notImplemented, S3Error } from "./errors.ts";
 import { decodeContinuationToken, encodeContinuationToken } from "./listing.ts";
 import { parseNotificationConfiguration, renderNotificationConfiguration } from "./notifications.ts";
 import {
@@ -72,6 +72,11 @@ export const createBucket: S3Handler = async (runtime, call) => {
   if (!isValidBucketName(name)) {
     throw new S3Error(400, "InvalidBucketName", "The specified bucket is not valid.", { BucketName: name });
   }
+  // Object Lock is not emulated: a bucket asking for it is refused rather than created without it.
+  if (headerValue(call.request.headers, "x-amz-bucket-object-lock-enabled")?.toLowerCase() === "true")
+    throw notImplemented(
+      "Object Lock (x-amz-bucket-object-lock-enabled); the engine does not emulate Object Lock",
+    );
   let region = call.request.region;
   if (call.request.body.length > 0) {
     const document = parseRequestXml(call.request.body);

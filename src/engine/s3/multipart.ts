@@ -16,7 +16,7 @@ import { copySourceObject } from "./copy-object.ts";
 import { invalidArgument, invalidRequest, malformedXml, noSuchUpload, S3Error } from "./errors.ts";
 import { emitObjectCreated } from "./events.ts";
 import { attributesFromRequest, encryptionHeaders } from "./object-headers.ts";
-import { checksumElement, checkWritePreconditions, newVersionId } from "./objects.ts";
+import { checksumElement, checkWritePreconditions, newVersionId, writtenVersionHeader } from "./objects.ts";
 import { readPayload, storePayload, suppliedChecksum, withoutChecksumHeaders } from "./payload.ts";
 import {
   emptyResponse,
@@ -415,8 +415,10 @@ export const completeMultipartUpload: S3Handler = async (runtime, call) => {
 };
 
 function completeResult(runtime: S3Runtime, call: S3Call, object: ObjectRecord) {
-  const responseHeaders: Record<string, string> = encryptionHeaders(object);
-  if (object.versionId !== undefined) responseHeaders["x-amz-version-id"] = object.versionId;
+  const responseHeaders: Record<string, string> = {
+    ...encryptionHeaders(object),
+    ...writtenVersionHeader(object),
+  };
   const location = `${runtime.context.endpoint()}/${call.bucket}/${encodeURIComponent(call.key).replace(/%2F/g, "/")}`;
   return xmlResponse(
     "CompleteMultipartUploadResult",

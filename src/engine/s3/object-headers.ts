@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { stripAwsChunkedEncoding } from "./aws-chunked.ts";
 import { checksumHeader } from "./checksums.ts";
-import { invalidArgument } from "./errors.ts";
+import { invalidArgument, notImplemented, S3Error } from "./errors.ts";
 import { headerValue } from "./runtime.ts";
 import { customerKeyHeaders, customerKeyMd5, refuseKms } from "./sse.ts";
 import type {
@@ -70,16 +70,55 @@ export function parseTagging(value: string): Record<string, string> {
   return tags;
 }
 
-/** S3's tag-set limits (shared by `x-amz-tagging` and PutObjectTagging). */
-export function validateTags(tags: Record<string, string>): void {
+/**
+ * S3's tag-set limits, answered `InvalidTag` as S3 does: 10 tags an object (`x-amz-tagging`, PutObjectTagging),
+ * 50 a bucket (PutBucketTagging: "A tag set can contain as many as 50 tags"), keys 1–128 and values 0–256
+ * characters.
+ */
+export function validateTags(tags: Record<string, string>, limit: 10 | 50 = 10): void {
   const entries = Object.entries(tags);
-  if (entries.length > 10) throw invalidArgument("Object tags cannot be greater than 10", "x-amz-tagging");
+  if (entries.length > limit)
+    throw new S3Error(
+      400,
+      "InvalidTag",
+      `${limit === 10 ? "Object" : "Bucket"} tags cannot be greater than ${limit}`,
+    );
   for (const [key, value] of entries) {
     if (key.length === 0 || key.length > 128)
-      throw invalidArgument("The TagKey you have provided is invalid", "x-amz-tagging", key);
+      throw new S3Error(400, "InvalidTag", "The TagKey you have provided is invalid", { TagKey: key });
     if (value.length > 256)
-      throw invalidArgument("The TagValue you have provided is invalid", "x-amz-tagging", value);
+      throw new S3Error(400, "InvalidTag", "The TagValue you have provided is invalid", { TagKey: key });
   }
+}
+
+/** Headers that only mean something with SSE-KMS, which the engine refuses: never stored and ignored. */
+const kmsOnlyHeaders = [
+  "x-amz-server-side-encryption-aws-kms-key-id",
+  "x-amz-server-side-encryption-context",
+  "x-amz-server-side-encryption-bucket-key-enabled",
+];
+
+function refuseKmsOnlyHeaders(headers: IncomingHttpHeaders): void {
+  const given = kmsOnlyHeaders.find((name) => headers[name] !== undefined);
+  if (given === undefined) return;
+  throw invalidArgument(
+    `${given} applies only with x-amz-server-side-encryption: aws:kms, and the engine has no KMS (use AES256 or SSE-C)`,
+    given,
+    headerValue(headers, given) ?? "",
+  );
+}
+
+/** Object Lock is not emulated: a write asking for a retention or legal hold is refused, not stored unenforced. */
+const objectLockHeaders = [
+  "x-amz-object-lock-mode",
+  "x-amz-object-lock-retain-until-date",
+  "x-amz-object-lock-legal-hold",
+];
+
+function refuseObjectLockHeaders(headers: IncomingHttpHeaders): void {
+  const given = objectLockHeaders.find((name) => headers[name] !== undefined);
+  if (given !== undefined)
+    throw notImplemented(`Object Lock (${given}); the engine does not emulate Object Lock`);
 }
 
 /** Storage class and encryption from headers, falling back to the bucket's default encryption. */
@@ -91,6 +130,7 @@ export function storageAndEncryption(
     ObjectAttributes,
     "storageClass" | "serverSideEncryption" | "sseKmsKeyId" | "sseCustomerKeyMd5"
   > = {};
+  refuseObjectLockHeaders(headers);
   const storageClass = headerValue(headers, "x-amz-storage-class");
   if (storageClass !== undefined) {
     if (!storageClasses.has(storageClass)) {
@@ -125,10 +165,10 @@ export function storageAndEncryption(
       );
     }
     if (requested !== "AES256") refuseKms(requested);
+    refuseKmsOnlyHeaders(headers);
     result.serverSideEncryption = requested;
-    const keyId = headerValue(headers, "x-amz-server-side-encryption-aws-kms-key-id");
-    if (keyId !== undefined) result.sseKmsKeyId = keyId;
   } else {
+    refuseKmsOnlyHeaders(headers);
     const rule = bucket.encryption?.[0];
     if (rule) {
       result.serverSideEncryption = rule.sseAlgorithm;

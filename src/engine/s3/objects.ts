@@ -69,11 +69,19 @@ export function checkWritePreconditions(
   }
 }
 
+/**
+ * The version id a write answers with: a versioned write's id; none for a write into an unversioned bucket, and
+ * none for the `null` version a versioning-suspended bucket stores (S3 sends no `x-amz-version-id` there).
+ */
+export function writtenVersionHeader(object: ObjectRecord): Record<string, string> {
+  return object.versionId === undefined || object.versionId === "null"
+    ? {}
+    : { "x-amz-version-id": object.versionId };
+}
+
 /** Response headers for a successful write (PUT, copy, complete). */
 export function writeHeaders(object: ObjectRecord): Record<string, string> {
-  const headers: Record<string, string> = { etag: `"${object.etag}"`, ...encryptionHeaders(object) };
-  if (object.versionId !== undefined) headers["x-amz-version-id"] = object.versionId;
-  return headers;
+  return { etag: `"${object.etag}"`, ...encryptionHeaders(object), ...writtenVersionHeader(object) };
 }
 
 /** PutObject: stores the body durably, then announces it (ObjectCreated:Put). */

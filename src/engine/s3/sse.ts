@@ -49,8 +49,16 @@ export function customerKeyMd5(headers: IncomingHttpHeaders, prefix = SSE_C_PREF
       "[redacted]",
     );
   }
+  // S3's error list: a customer key without its MD5 is InvalidArgument, not a key taken on trust.
+  if (keyMd5 === undefined) {
+    throw invalidArgument(
+      "Requests specifying Server Side Encryption with Customer provided keys must provide the client calculated MD5 of the secret key.",
+      `${prefix}key-MD5`,
+      "null",
+    );
+  }
   const computed = createHash("md5").update(raw).digest("base64");
-  if (keyMd5 !== undefined && keyMd5 !== computed) {
+  if (keyMd5 !== computed) {
     throw invalidArgument(
       "The calculated MD5 hash of the key did not match the hash that was provided.",
       `${prefix}key-MD5`,

@@ -53,6 +53,14 @@ export function createDispatcher(
     declaration.validationError?.(message, protocol) ??
     new ServiceError(400, protocol === "query" ? "ValidationError" : "ValidationException", message);
 
+  // A member the operation does not handle: refused by name (never dropped), in the protocol's client-error code.
+  const unsupportedMembers = (members: string[], protocol: ProtocolName): ServiceError =>
+    new ServiceError(
+      400,
+      protocol === "query" ? "InvalidParameterValue" : "ValidationException",
+      `${members.join(", ")}: not supported by this engine's ${declaration.signingName.toUpperCase()} (it would be ignored, so it is refused); see docs/engine.md`,
+    );
+
   const authorize = (
     operation: AnyOperation,
     input: unknown,
@@ -69,7 +77,9 @@ export function createDispatcher(
     const { caller } = call.request;
     const targets = operation.resource?.(input, call) ?? "*";
     for (const target of (Array.isArray(targets) ? targets : [targets]) as ResourceTarget[]) {
-      const { resource, conditions } = typeof target === "string" ? { resource: target } : target;
+      const { resource, conditions: own } = typeof target === "string" ? { resource: target } : target;
+      // aws:RequestedRegion is a global condition key every request carries.
+      const conditions = { "aws:RequestedRegion": call.request.region, ...own };
       const verdict = declaration.authorize
         ? declaration.authorize({ caller, action, resource, conditions }, call)
         : context.authorizer.authorize(caller, action, resource, conditions);
@@ -185,7 +195,10 @@ export function createDispatcher(
       let input = decoded;
       if (operation.input) {
         const validation = validateInput(operation.input, decoded);
-        if (!validation.ok) throw validationError(validation.message, found.protocol);
+        if (!validation.ok) {
+          if ("unsupported" in validation) throw unsupportedMembers(validation.unsupported, found.protocol);
+          throw validationError(validation.message, found.protocol);
+        }
         input = validation.value;
       }
       declaration.authenticate?.(operation.name, call);

@@ -8,9 +8,25 @@ import { constraint, type Violation, validationMessages } from "../validation-me
  * pattern", an enum "must satisfy enum value set"). A schema's own message (`{ error: constraint.between(1, 50) }`)
  * wins over the derived one.
  */
-export type Validation<T> = { ok: true; value: T } | { ok: false; message: string };
+export type Validation<T> =
+  | { ok: true; value: T }
+  | { ok: false; message: string }
+  | { ok: false; unsupported: string[] };
+
+/**
+ * Members an object schema does not declare. zod drops them silently, which would make the engine accept a
+ * parameter and do nothing with it (a session `Policy` on AssumeRole, a `PermissionsBoundary` on CreateRole):
+ * they are refused instead, by name.
+ */
+function undeclaredMembers(schema: z.ZodType, input: unknown): string[] {
+  const shape = (schema as { shape?: Record<string, unknown> }).shape;
+  if (shape === undefined || input === null || typeof input !== "object" || Array.isArray(input)) return [];
+  return Object.keys(input).filter((member) => !Object.hasOwn(shape, member));
+}
 
 export function validateInput<T>(schema: z.ZodType<T>, input: unknown): Validation<T> {
+  const unsupported = undeclaredMembers(schema, input);
+  if (unsupported.length > 0) return { ok: false, unsupported };
   const result = schema.safeParse(input, { error: (issue) => awsConstraint(issue), reportInput: true });
   if (result.success) return { ok: true, value: result.data };
   const violations: Violation[] = result.error.issues.map((issue) => {

@@ -23,7 +23,8 @@ export function fifoSend(
   input: { messageGroupId?: string; messageDeduplicationId?: string; delaySeconds?: number },
   body: string,
 ): FifoSend {
-  if (input.delaySeconds !== undefined) {
+  // FIFO queues take no per-message delay; an explicit 0 asks for none and AWS accepts it.
+  if (input.delaySeconds !== undefined && input.delaySeconds !== 0) {
     throw sqsErrors.invalidParameterValue(
       `Value ${input.delaySeconds} for parameter DelaySeconds is invalid. Reason: The request include parameter that is not valid for this queue type.`,
     );

@@ -6,8 +6,9 @@ import {
   selectMessageAttributes,
 } from "./message-attributes.ts";
 import type { Queue, ReceivedMessage } from "./queue.ts";
-import { computedAttributes, isKnownAttributeName } from "./queue-attributes.ts";
+import { computedAttributes, isKnownAttributeName, MAX_BODY_BYTES } from "./queue-attributes.ts";
 import type { SqsStore } from "./store.ts";
+import { mergeQueueTags } from "./tags.ts";
 
 /**
  * SQS's operations over the JSON protocol's input and output shapes (the query protocol is translated to and
@@ -230,7 +231,8 @@ export const sqsOperations: Record<string, SqsOperation> = {
     queueName: (input) => requiredString(input, "QueueName"),
     run(input, { store, queueUrl }) {
       const name = requiredString(input, "QueueName");
-      const { queue } = store.createQueue(name, stringMap(input, "Attributes"), stringMap(input, "tags"));
+      const tags = mergeQueueTags({}, stringMap(input, "tags"));
+      const { queue } = store.createQueue(name, stringMap(input, "Attributes"), tags);
       return { QueueUrl: queueUrl(queue.name) };
     },
   },
@@ -284,7 +286,7 @@ export const sqsOperations: Record<string, SqsOperation> = {
       total += Buffer.byteLength(typeof entry.MessageBody === "string" ? entry.MessageBody : "");
       total += Buffer.byteLength(JSON.stringify(entry.MessageAttributes ?? {})) - 2;
     }
-    if (total > 262_144) throw sqsErrors.batchRequestTooLong(total, 262_144);
+    if (total > MAX_BODY_BYTES) throw sqsErrors.batchRequestTooLong(total, MAX_BODY_BYTES);
     return runBatch(entries, (entry) => {
       const delaySeconds = optionalInteger(entry, "DelaySeconds");
       return sentOutput(
@@ -384,11 +386,17 @@ export const sqsOperations: Record<string, SqsOperation> = {
     return { queueUrls: sources.map(context.queueUrl) };
   }),
   TagQueue: onQueue("TagQueue", (input, context) => {
-    context.store.tagQueue(queueOf(input, context), stringMap(input, "Tags"));
+    const queue = queueOf(input, context);
+    const tags = stringMap(input, "Tags");
+    if (Object.keys(tags).length === 0) throw sqsErrors.missingParameter("Tags");
+    mergeQueueTags(queue.record.tags, tags);
+    context.store.tagQueue(queue, tags);
     return {};
   }),
   UntagQueue: onQueue("UntagQueue", (input, context) => {
-    context.store.untagQueue(queueOf(input, context), stringList(input, "TagKeys"));
+    const keys = stringList(input, "TagKeys");
+    if (keys.length === 0) throw sqsErrors.missingParameter("TagKeys");
+    context.store.untagQueue(queueOf(input, context), keys);
     return {};
   }),
   ListQueueTags: onQueue("ListQueueTags", (input, context) => {

@@ -5,7 +5,12 @@ import { sqsErrors } from "./errors.ts";
  * shape, and which are computed (read-only). Values travel as strings, as on the wire.
  */
 
-export const MAX_BODY_BYTES = 262_144;
+/**
+ * The largest message (body and attributes), and the largest batch: 1 MiB each since AWS raised both from 256 KiB
+ * (SQS API Reference: CreateQueue `MaximumMessageSize` "1,024 bytes (1 KiB) to 1,048,576 bytes (1 MiB). Default:
+ * 1,048,576"; SendMessageBatch "both 1 MiB").
+ */
+export const MAX_BODY_BYTES = 1_048_576;
 
 interface NumberAttribute {
   min: number;
@@ -105,7 +110,8 @@ export function parseRedrivePolicy(text: string): RedrivePolicy {
   if (!Number.isInteger(count) || count < 1 || count > 1000)
     throw invalid("Invalid value for maxReceiveCount: must be an integer from 1 to 1000.");
   const arn = String(record.deadLetterTargetArn);
-  if (!/^arn:aws[\w-]*:sqs:[\w-]+:\d{12}:[\w-]{1,80}$/.test(arn))
+  // A FIFO dead-letter queue's name ends in `.fifo` (a FIFO source needs one).
+  if (!/^arn:aws[\w-]*:sqs:[\w-]+:\d{12}:(?:[\w-]{1,75}\.fifo|[\w-]{1,80})$/.test(arn))
     throw invalid("Invalid value for deadLetterTargetArn.");
   return { deadLetterTargetArn: arn, maxReceiveCount: count };
 }

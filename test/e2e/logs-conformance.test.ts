@@ -1,0 +1,97 @@
+import {
+  CloudWatchLogsClient,
+  CreateLogGroupCommand,
+  CreateLogStreamCommand,
+  DeleteLogGroupCommand,
+  FilterLogEventsCommand,
+  GetLogEventsCommand,
+  PutLogEventsCommand,
+} from "@aws-sdk/client-cloudwatch-logs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Engine, startEngine } from "../../src/engine/index.ts";
+
+/** CloudWatch Logs members the engine used to take and drop, now refused by name; the `:*` identifier AWS refuses. */
+const region = "us-east-1";
+const admin = { accessKeyId: "test", secretAccessKey: "test" };
+
+async function failure(promise: Promise<unknown>): Promise<{ name: string; message: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    return { name: (error as Error).name, message: (error as Error).message };
+  }
+  throw new Error("expected the call to fail");
+}
+
+describe("CloudWatch Logs: what it takes is handled or refused", () => {
+  let engine: Engine;
+  let logs: CloudWatchLogsClient;
+  const group = "/e2e/conformance";
+  beforeAll(async () => {
+    engine = await startEngine({ port: 0 });
+    logs = new CloudWatchLogsClient({ endpoint: engine.endpoint, region, credentials: admin });
+    await logs.send(new CreateLogGroupCommand({ logGroupName: group }));
+    await logs.send(new CreateLogStreamCommand({ logGroupName: group, logStreamName: "s" }));
+    await logs.send(
+      new PutLogEventsCommand({
+        logGroupName: group,
+        logStreamName: "s",
+        logEvents: [{ timestamp: Date.now(), message: "hello" }],
+        sequenceToken: "ignored-by-aws-since-2023",
+      }),
+    );
+  });
+  afterAll(async () => {
+    await engine?.stop();
+  });
+
+  it("refuses CreateLogGroup's kmsKeyId and logGroupClass by name, and creates nothing", async () => {
+    const kms = await failure(
+      logs.send(
+        new CreateLogGroupCommand({
+          logGroupName: "/e2e/kms",
+          kmsKeyId: "arn:aws:kms:us-east-1:000000000000:key/k",
+        }),
+      ),
+    );
+    expect(kms).toMatchObject({
+      name: "ValidationException",
+      message: expect.stringMatching(/^kmsKeyId: not supported/),
+    });
+    const infrequent = await failure(
+      logs.send(new CreateLogGroupCommand({ logGroupName: "/e2e/ia", logGroupClass: "INFREQUENT_ACCESS" })),
+    );
+    expect(infrequent.message).toMatch(/^logGroupClass: not supported/);
+    await logs.send(new CreateLogGroupCommand({ logGroupName: "/e2e/kms" }));
+    await logs.send(new DeleteLogGroupCommand({ logGroupName: "/e2e/kms" }));
+  });
+
+  it("takes a log group's ARN as logGroupIdentifier, but not the :* form DescribeLogGroups shows", async () => {
+    const arn = `arn:aws:logs:${region}:000000000000:log-group:${group}`;
+    const events = await logs.send(
+      new GetLogEventsCommand({ logGroupIdentifier: arn, logStreamName: "s", startFromHead: true }),
+    );
+    expect(events.events?.map((event) => event.message)).toEqual(["hello"]);
+    const starred = await failure(
+      logs.send(new GetLogEventsCommand({ logGroupIdentifier: `${arn}:*`, logStreamName: "s" })),
+    );
+    expect(starred).toMatchObject({
+      name: "InvalidParameterException",
+      message: expect.stringContaining(
+        "at 'logGroupIdentifier' failed to satisfy constraint: Member must satisfy regular expression pattern",
+      ),
+    });
+  });
+
+  it("serves FilterLogEvents oldest first and refuses startFromHead false rather than ignore it", async () => {
+    const oldest = await logs.send(new FilterLogEventsCommand({ logGroupName: group, startFromHead: true }));
+    expect(oldest.events?.map((event) => event.message)).toEqual(["hello"]);
+    const newest = await failure(
+      logs.send(new FilterLogEventsCommand({ logGroupName: group, startFromHead: false })),
+    );
+    expect(newest).toMatchObject({
+      name: "InvalidParameterException",
+      message: expect.stringContaining("startFromHead false"),
+    });
+  });
+});
