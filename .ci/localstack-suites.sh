@@ -24,7 +24,7 @@ skipped=(
   "s3-persist-compaction.test.ts: the embedded S3 journal"
   "workflow.test.ts: .ci/evidence.sh starts its own embedded engine"
   "lambda.test.ts lambda-memory.test.ts s3-to-lambda.test.ts s3-conformance.test.ts s3-awscli.test.ts iam-sts-logs.test.ts iam-trust.test.ts: start engines with their own options (limits, faults, backends)"
-  "cli-errors.test.ts cli-session.test.ts function-artifact.test.ts: no endpoint involved, or an engine of their own"
+  "cli-errors.test.ts cli-session.test.ts cli-build.test.ts function-artifact.test.ts: no endpoint involved, or an engine of their own"
   "s3-regressions.test.ts s3-versioning.test.ts s3-features.test.ts s3-signatures.test.ts s3-s3cmd.test.ts: the embedded S3's own conformance (engines with --verify-signatures, CORS origins)"
   "security-browser.test.ts security-resources.test.ts cli-up-host.test.ts: the embedded engine's request guard, limits and process containment"
   "s3-rapid-overwrite.test.ts: counts deliveries on the embedded engine's event bus"
