@@ -204,10 +204,13 @@ export function iamOperations(store: IamStore, accountId: string): AnyOperation[
     }),
     operation({
       name: "UpdateRole",
-      input: z.object({ RoleName: required, Description: optional }),
+      input: z.object({ RoleName: required, Description: optional, MaxSessionDuration: optional }),
       resource: roleArn,
       handler: (input) => {
         const role = store.getRole(input.RoleName);
+        const maxSessionDuration = integerParameter("MaxSessionDuration", input.MaxSessionDuration);
+        if (maxSessionDuration !== undefined)
+          store.updateMaxSessionDuration(role.roleName, maxSessionDuration);
         if (input.Description !== undefined) store.updateRoleDescription(role.roleName, input.Description);
         return {};
       },

@@ -77,6 +77,14 @@ export interface CreateRoleInput {
   permissionsBoundary?: string;
 }
 
+function checkMaxSessionDuration(seconds: number): void {
+  if (seconds < 3600 || seconds > 43200) {
+    throw new IamValidationError(
+      validationMessage("maxSessionDuration", undefined, constraint.between(3600, 43200)),
+    );
+  }
+}
+
 const namePattern = /^[\w+=,.@-]+$/;
 const idAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
@@ -117,11 +125,7 @@ export class IamStore {
       throw new IamValidationError(validationMessage("description", undefined, constraint.maxLength(1000)));
     }
     const maxSessionDuration = input.maxSessionDuration ?? 3600;
-    if (maxSessionDuration < 3600 || maxSessionDuration > 43200) {
-      throw new IamValidationError(
-        validationMessage("maxSessionDuration", undefined, constraint.between(3600, 43200)),
-      );
-    }
+    checkMaxSessionDuration(maxSessionDuration);
     this.parse(input.assumeRolePolicyDocument, "trust");
     const tags = mergeTags([], input.tags ?? [], "TagsPerRole");
     if (input.permissionsBoundary !== undefined) this.#boundaryPolicy(input.permissionsBoundary);
@@ -190,6 +194,14 @@ export class IamStore {
     role.description = description;
     this.#save();
     return role;
+  }
+
+  /** UpdateRole's MaxSessionDuration: 3600 to 43200 seconds, as CreateRole takes it. */
+  updateMaxSessionDuration(roleName: string, maxSessionDuration: number): void {
+    const role = this.getRole(roleName);
+    checkMaxSessionDuration(maxSessionDuration);
+    role.maxSessionDuration = maxSessionDuration;
+    this.#save();
   }
 
   tagRole(roleName: string, tags: Tag[]): void {

@@ -39,14 +39,67 @@ import type { LogGroupState, LogStore, NewLogEvent } from "./store.ts";
  * the SDK's `<Operation>Request`); any other member is refused by name, never dropped (`kmsKeyId`,
  * `logGroupClass`, `entity`, ...).
  */
-const logsOperation = ({
-  members,
-  ...declaration
-}: Omit<OperationDeclaration<Input, unknown>, "input"> & { members: readonly string[] }): AnyOperation =>
-  operation({
+/** The members each operation handles, named as in the SDK's `<Operation>Request`; any other is refused. */
+export const logsOperationMembers: Readonly<Record<string, readonly string[]>> = {
+  CreateLogGroup: ["logGroupName", "tags"],
+  DeleteLogGroup: ["logGroupName"],
+  DescribeLogGroups: ["logGroupNamePrefix", "logGroupNamePattern", "nextToken", "limit"],
+  PutRetentionPolicy: ["logGroupName", "retentionInDays"],
+  DeleteRetentionPolicy: ["logGroupName"],
+  CreateLogStream: ["logGroupName", "logStreamName"],
+  DeleteLogStream: ["logGroupName", "logStreamName"],
+  DescribeLogStreams: [
+    "logGroupName",
+    "logGroupIdentifier",
+    "logStreamNamePrefix",
+    "orderBy",
+    "descending",
+    "nextToken",
+    "limit",
+  ],
+  PutLogEvents: ["logGroupName", "logStreamName", "logEvents", "sequenceToken"],
+  GetLogEvents: [
+    "logGroupName",
+    "logGroupIdentifier",
+    "logStreamName",
+    "startTime",
+    "endTime",
+    "nextToken",
+    "limit",
+    "startFromHead",
+    "unmask",
+  ],
+  FilterLogEvents: [
+    "logGroupName",
+    "logGroupIdentifier",
+    "logStreamNames",
+    "logStreamNamePrefix",
+    "startTime",
+    "endTime",
+    "filterPattern",
+    "nextToken",
+    "limit",
+    "startFromHead",
+    "interleaved",
+    "unmask",
+  ],
+  ListTagsLogGroup: ["logGroupName"],
+  TagLogGroup: ["logGroupName", "tags"],
+  UntagLogGroup: ["logGroupName", "tags"],
+  ListTagsForResource: ["resourceArn"],
+  TagResource: ["resourceArn", "tags"],
+  UntagResource: ["resourceArn", "tagKeys"],
+};
+
+const logsOperation = (declaration: Omit<OperationDeclaration<Input, unknown>, "input">): AnyOperation => {
+  const members = logsOperationMembers[declaration.name] ?? [];
+  return operation({
     ...declaration,
-    input: z.object(Object.fromEntries(members.map((member) => [member, z.unknown().optional()]))) as z.ZodType<Input>,
+    input: z.object(
+      Object.fromEntries(members.map((member) => [member, z.unknown().optional()])),
+    ) as z.ZodType<Input>,
   });
+};
 
 const retentionDays = new Set([
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
@@ -117,7 +170,6 @@ export class LogsApi {
   readonly operations: readonly AnyOperation[] = [
     logsOperation({
       name: "CreateLogGroup",
-      members: ["logGroupName", "tags"],
       resource: (input, call) => this.#arns(call).group(optionalString(input, "logGroupName") ?? ""),
       handler: (input) => {
         this.createGroup(requiredString(input, "logGroupName"), tagMap(input, "tags"));
@@ -126,7 +178,6 @@ export class LogsApi {
     }),
     logsOperation({
       name: "DeleteLogGroup",
-      members: ["logGroupName"],
       resource: (input, call) => this.#arns(call).group(groupNameOf(input)),
       handler: (input) => {
         const name = groupNameOf(input);
@@ -137,7 +188,6 @@ export class LogsApi {
     }),
     logsOperation({
       name: "DescribeLogGroups",
-      members: ["logGroupNamePrefix", "logGroupNamePattern", "nextToken", "limit"],
       resource: (_input, call) => logGroupArn(call.request.region, this.#accountId, "*"),
       handler: (input, call) => {
         const prefix = optionalString(input, "logGroupNamePrefix");
@@ -162,7 +212,6 @@ export class LogsApi {
     }),
     logsOperation({
       name: "PutRetentionPolicy",
-      members: ["logGroupName", "retentionInDays"],
       resource: (input, call) => this.#arns(call).group(groupNameOf(input)),
       handler: (input) => {
         const name = groupNameOf(input);
@@ -179,7 +228,6 @@ export class LogsApi {
     }),
     logsOperation({
       name: "DeleteRetentionPolicy",
-      members: ["logGroupName"],
       resource: (input, call) => this.#arns(call).group(groupNameOf(input)),
       handler: (input) => {
         const name = groupNameOf(input);
@@ -190,7 +238,6 @@ export class LogsApi {
     }),
     logsOperation({
       name: "CreateLogStream",
-      members: ["logGroupName", "logStreamName"],
       resource: (input, call) =>
         this.#arns(call).stream(groupNameOf(input), optionalString(input, "logStreamName") ?? ""),
       handler: (input) => {
@@ -203,7 +250,6 @@ export class LogsApi {
     }),
     logsOperation({
       name: "DeleteLogStream",
-      members: ["logGroupName", "logStreamName"],
       resource: (input, call) =>
         this.#arns(call).stream(groupNameOf(input), optionalString(input, "logStreamName") ?? ""),
       handler: (input) => {
@@ -216,15 +262,6 @@ export class LogsApi {
     }),
     logsOperation({
       name: "DescribeLogStreams",
-      members: [
-        "logGroupName",
-        "logGroupIdentifier",
-        "logStreamNamePrefix",
-        "orderBy",
-        "descending",
-        "nextToken",
-        "limit",
-      ],
       resource: (input, call) => this.#arns(call).group(groupNameOf(input)),
       handler: (input, call) => {
         const groupName = groupNameOf(input);
@@ -273,24 +310,12 @@ export class LogsApi {
     }),
     logsOperation({
       name: "PutLogEvents",
-      members: ["logGroupName", "logStreamName", "logEvents", "sequenceToken"],
       resource: (input, call) =>
         this.#arns(call).stream(groupNameOf(input), optionalString(input, "logStreamName") ?? ""),
       handler: (input) => this.#putLogEvents(input),
     }),
     logsOperation({
       name: "GetLogEvents",
-      members: [
-        "logGroupName",
-        "logGroupIdentifier",
-        "logStreamName",
-        "startTime",
-        "endTime",
-        "nextToken",
-        "limit",
-        "startFromHead",
-        "unmask",
-      ],
       resource: (input, call) =>
         this.#arns(call).stream(groupNameOf(input), optionalString(input, "logStreamName") ?? ""),
       handler: (input) => {
@@ -321,32 +346,16 @@ export class LogsApi {
     }),
     logsOperation({
       name: "FilterLogEvents",
-      members: [
-        "logGroupName",
-        "logGroupIdentifier",
-        "logStreamNames",
-        "logStreamNamePrefix",
-        "startTime",
-        "endTime",
-        "filterPattern",
-        "nextToken",
-        "limit",
-        "startFromHead",
-        "interleaved",
-        "unmask",
-      ],
       resource: (input, call) => this.#arns(call).group(groupNameOf(input)),
       handler: (input) => this.#filterLogEvents(input),
     }),
     logsOperation({
       name: "ListTagsLogGroup",
-      members: ["logGroupName"],
       resource: (input, call) => this.#arns(call).group(requiredString(input, "logGroupName")),
       handler: (input) => ({ tags: { ...this.#store.getGroup(requiredString(input, "logGroupName")).tags } }),
     }),
     logsOperation({
       name: "TagLogGroup",
-      members: ["logGroupName", "tags"],
       resource: (input, call) => this.#arns(call).group(requiredString(input, "logGroupName")),
       handler: (input) => {
         this.#setTags(requiredString(input, "logGroupName"), (tags) =>
@@ -357,7 +366,6 @@ export class LogsApi {
     }),
     logsOperation({
       name: "UntagLogGroup",
-      members: ["logGroupName", "tags"],
       resource: (input, call) => this.#arns(call).group(requiredString(input, "logGroupName")),
       handler: (input) => {
         const keys = stringList(input, "tags") ?? [];
@@ -369,13 +377,11 @@ export class LogsApi {
     }),
     logsOperation({
       name: "ListTagsForResource",
-      members: ["resourceArn"],
       resource: (input) => requiredString(input, "resourceArn"),
       handler: (input) => ({ tags: { ...this.#store.getGroup(this.#groupOfResource(input)).tags } }),
     }),
     logsOperation({
       name: "TagResource",
-      members: ["resourceArn", "tags"],
       resource: (input) => requiredString(input, "resourceArn"),
       handler: (input) => {
         this.#setTags(this.#groupOfResource(input), (tags) => Object.assign(tags, tagMap(input, "tags")));
@@ -384,7 +390,6 @@ export class LogsApi {
     }),
     logsOperation({
       name: "UntagResource",
-      members: ["resourceArn", "tagKeys"],
       resource: (input) => requiredString(input, "resourceArn"),
       handler: (input) => {
         const keys = stringList(input, "tagKeys") ?? [];

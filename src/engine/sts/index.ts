@@ -13,8 +13,8 @@ export const STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/";
 const sessionNamePattern = /^[\w+=,.@-]{2,64}$/;
 const maxSessionDuration = 43200;
 
-/** AssumeRole's input, worded as AWS words its violations. */
-const assumeRoleInput = z.object({
+/** AssumeRole's input, worded as AWS words its violations; any other member is refused by name. */
+export const assumeRoleInput = z.object({
   RoleArn: z.string().min(20),
   RoleSessionName: z.string().regex(sessionNamePattern, {
     error: constraint.pattern("[\\w+=,.@-]* and have length between 2 and 64"),
