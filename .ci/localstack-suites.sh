@@ -52,14 +52,15 @@ if [ -n "${GITHUB_ACTIONS:-}" ]; then
 fi
 
 work="$(mktemp -d)"
-engine_pid=""
+engine_pids=()
 cleanup() {
-  # The engine was started here with `setsid`: its process group is ours to end.
-  if [ -n "$engine_pid" ]; then kill -TERM -- "-$engine_pid" 2>/dev/null || true; wait "$engine_pid" 2>/dev/null || true; fi
+  # Each engine was started here with `setsid`: its process group is ours to end.
+  for pid in "${engine_pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
   rm -rf "$work"
 }
 trap cleanup EXIT
 
+endpoints=()
 if [ -n "$like" ]; then
   # What docker-compose.yml gives LocalStack's container (its `${VAR:-default}` interpolated as Compose does), so a
   # variable LocalStack does not read is not read here either.
@@ -74,53 +75,67 @@ if [ -n "$like" ]; then
     }
   ')"
   while IFS= read -r assignment; do [ -n "$assignment" ] && export "${assignment?}"; done <<<"$compose_env"
-  port="$(node -e 'const s = require("node:net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')"
-  endpoint="http://127.0.0.1:$port"
-  # `up --init-dir` builds dist/function.zip when it is missing or stale, and hands it to the hook as compose does.
-  setsid node cli/bin/pipeline.js up --bare --like localstack --port "$port" --init-dir "$repo/localstack/init" \
-    >"$work/engine.log" 2>&1 &
-  engine_pid=$!
-  if ! bash .ci/wait-localstack.sh "$endpoint" 300 >/dev/null; then
-    echo "like-localstack: the engine did not become ready at $endpoint:" >&2
-    cat "$work/engine.log" >&2
-    exit 1
-  fi
+  # Lanes: one engine each, and one Vitest worker each (a suite owns its lane's stack while it runs). The Docker job
+  # has one LocalStack, so one lane.
+  lanes="${LANES:-2}"
+  for lane in $(seq 1 "$lanes"); do
+    port="$(node -e 'const s = require("node:net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')"
+    # `up --init-dir` builds dist/function.zip when it is missing or stale, and runs the hook through the engine's
+    # init runner, as LocalStack runs it at start.
+    setsid node cli/bin/pipeline.js up --bare --like localstack --port "$port" --init-dir "$repo/localstack/init" \
+      >"$work/engine-$lane.log" 2>&1 &
+    engine_pids+=("$!")
+    endpoints+=("http://127.0.0.1:$port")
+    # One build of the zip, before the next lane's engine would race it.
+    [ "$lane" -gt 1 ] || bash .ci/wait-localstack.sh "${endpoints[0]}" 300 >/dev/null || true
+  done
+  for i in "${!endpoints[@]}"; do
+    if ! bash .ci/wait-localstack.sh "${endpoints[$i]}" 300 >/dev/null; then
+      echo "like-localstack: the engine did not become ready at ${endpoints[$i]}:" >&2
+      cat "$work/engine-$((i + 1)).log" >&2
+      exit 1
+    fi
+  done
   export PIPELINE_FUNCTION_ZIP="$repo/dist/function.zip"
-  # `awslocal` as in LocalStack's image: the AWS CLI pointed at the endpoint.
+  # `awslocal` as in LocalStack's image: the AWS CLI v2 (a pyenv shim for v1 may come first on PATH) pointed at the
+  # lane's endpoint.
   mkdir -p "$work/bin"
-  # The AWS CLI v2 (the image's); a pyenv shim for v1 may come first on PATH.
   awscli=""
   for candidate in "${AWS_CLI_V2:-}" /usr/bin/aws /usr/local/bin/aws "$(command -v aws || true)"; do
     if [ -n "$candidate" ] && "$candidate" --version 2>&1 | grep -q '^aws-cli/2'; then awscli="$candidate"; break; fi
   done
   [ -n "$awscli" ] || { echo "like-localstack: no AWS CLI v2 found (set AWS_CLI_V2)" >&2; exit 1; }
-  printf '#!/bin/sh\nexec "%s" --endpoint-url "%s" "$@"\n' "$awscli" "$endpoint" >"$work/bin/awslocal"
+  # shellcheck disable=SC2016 # expanded when awslocal runs
+  printf '#!/bin/sh\nexec "%s" --endpoint-url "$AWS_ENDPOINT_URL" "$@"\n' "$awscli" >"$work/bin/awslocal"
   chmod +x "$work/bin/awslocal"
   hook=(env "PATH=$work/bin:$PATH" "$repo/localstack/init/ready.d/10-pipeline-stack.sh")
-  target="pipeline up --like localstack at $endpoint"
+  target="pipeline up --like localstack (${#endpoints[@]} engines: ${endpoints[*]})"
 else
-  endpoint="${1:-http://localhost:4566}"
+  endpoints=("${1:-http://localhost:4566}")
   hook=(docker compose exec -T localstack /etc/localstack/init/ready.d/10-pipeline-stack.sh)
-  target="$endpoint"
+  target="${endpoints[0]}"
 fi
-export PIPELINE_E2E_ENDPOINT="$endpoint"
-# What test/helpers/rebuild-stack.ts runs before each suite: `pipeline down` (the hook only creates and updates),
-# then the hook.
+# test/helpers/rebuild-stack.ts gives each Vitest worker one of these and runs this before each suite, with that
+# endpoint: `pipeline down` (the hook only creates and updates), then the hook.
+export PIPELINE_E2E_ENDPOINTS="${endpoints[*]}" PIPELINE_E2E_ENDPOINT="${endpoints[0]}"
+# shellcheck disable=SC2016 # $1 is the generated script's argument
 {
   echo "#!/usr/bin/env bash"
   echo "set -euo pipefail"
-  printf '%q ' node "$repo/cli/bin/pipeline.js" --endpoint "$endpoint" down; echo
+  echo 'export AWS_ENDPOINT_URL="$1"'
+  printf '%q ' node "$repo/cli/bin/pipeline.js" --endpoint; echo '"$1" down'
   printf '%q ' "${hook[@]}"; echo
 } >"$work/rebuild-stack.sh"
-export PIPELINE_E2E_REBUILD_STACK="bash $work/rebuild-stack.sh"
+export PIPELINE_E2E_REBUILD_STACK="$work/rebuild-stack.sh"
 
 # The suites listed in SUITES (default: all of the list above), in vitest's seeded random file order.
 read -r -a run <<<"${SUITES:-${suites[*]}}"
 seed="${SUITE_SEED:-$(( (RANDOM << 15) | RANDOM ))}"
-if [ -n "$like" ]; then replay="$0 --like-localstack"; else replay="$0 $endpoint"; fi
+if [ -n "$like" ]; then replay="$0 --like-localstack"; else replay="$0 ${endpoints[0]}"; fi
 echo "suites in a random order, seed $seed (replay: SUITE_SEED=$seed $replay)"
 result=0
 node_modules/.bin/vitest run --config .ci/localstack-suites.vitest.config.ts --sequence.seed="$seed" \
+  --maxWorkers="${#endpoints[@]}" \
   --reporter=default --reporter=json --outputFile.json="$work/results.json" \
   "${run[@]/#/test/e2e/}" || result=$?
 
