@@ -97,6 +97,12 @@ if [ -n "$like" ]; then
     fi
   done
   export PIPELINE_FUNCTION_ZIP="$repo/dist/function.zip"
+  # Each engine's stack was just built by its start's hook run: its lane's first suite uses it as it is.
+  export PIPELINE_E2E_FRESH_DIR="$work/fresh"
+  mkdir -p "$PIPELINE_E2E_FRESH_DIR"
+  for endpoint in "${endpoints[@]}"; do
+    : >"$PIPELINE_E2E_FRESH_DIR/$(node -p 'encodeURIComponent(process.argv[1])' "$endpoint")"
+  done
   # `awslocal` as in LocalStack's image: the AWS CLI v2 (a pyenv shim for v1 may come first on PATH) pointed at the
   # lane's endpoint.
   mkdir -p "$work/bin"

@@ -1,4 +1,6 @@
 import { execFileSync } from "node:child_process";
+import { existsSync, rmSync } from "node:fs";
+import { join } from "node:path";
 
 /**
  * Setup file of .ci/localstack-suites.vitest.config.ts, run before each suite (test file):
@@ -14,7 +16,15 @@ if (endpoints.length > 0) {
 }
 const rebuild = process.env.PIPELINE_E2E_REBUILD_STACK;
 const endpoint = process.env.PIPELINE_E2E_ENDPOINT;
-if (rebuild && endpoint) {
+// A lane whose stack the hook has just built at the engine's start, with nothing run since, is used as it is once:
+// rebuilding it would only repeat that work.
+const fresh =
+  process.env.PIPELINE_E2E_FRESH_DIR && endpoint
+    ? join(process.env.PIPELINE_E2E_FRESH_DIR, encodeURIComponent(endpoint))
+    : undefined;
+const unused = fresh !== undefined && existsSync(fresh);
+if (unused) rmSync(fresh);
+if (rebuild && endpoint && !unused) {
   try {
     execFileSync("bash", [rebuild, endpoint], { stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
   } catch (cause) {
