@@ -80,7 +80,8 @@ describe("CLI: pipeline up against a running engine", () => {
         `pipeline: ${target.endpoint} is already serving; --persist, --bare, --init-dir and --like apply only when up starts the engine\n`,
       );
     }
-  });
+    // Three CLI starts: seconds each on a busy 2-core machine.
+  }, 120_000);
 });
 
 // Starts embedded engines of its own on this machine, whatever the target: the embedded job runs it.
