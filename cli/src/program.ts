@@ -36,6 +36,12 @@ export function buildProgram(): Command {
       "run <dir>/ready.d as LocalStack's ready hooks after start (default dir: the repo's localstack/init)",
     )
     .option("--no-enforce-iam", "do not evaluate the function role's IAM policies")
+    .addOption(
+      new Option(
+        "--like <emulator>",
+        "behave like LocalStack community 4.14.0 where it differs from AWS (no IAM, Logs filter patterns ignored, LAMBDA_RETRY_BASE_DELAY)",
+      ).choices(["localstack"]),
+    )
     .option(
       "--verify-signatures",
       "verify S3 SigV4 signatures (headers and presigned URLs) against the test key and issued keys",

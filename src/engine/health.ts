@@ -1,7 +1,11 @@
+import { randomUUID } from "node:crypto";
 import type { Edge } from "./edge.ts";
 import { INIT_STAGES, type InitStage, type InitState } from "./init-hooks.ts";
+import type { EngineCompat } from "./like-localstack.ts";
 import type { ServiceResponse } from "./types.ts";
 import { ENGINE_NAME, ENGINE_VERSION } from "./version.ts";
+
+const sessionId = randomUUID();
 
 const json = (body: unknown): ServiceResponse => ({
   status: 200,
@@ -13,13 +17,15 @@ const json = (body: unknown): ServiceResponse => ({
 export function registerHealthRoutes(
   edge: Edge,
   init: InitState,
+  compat: EngineCompat,
   extraInfo: () => Record<string, unknown>,
 ): void {
+  const version = compat.engineRoutes ? ENGINE_VERSION : compat.version;
   edge.addInternalRoute("/_localstack/health", async () =>
     json({
       services: Object.fromEntries(edge.services.map((name) => [name, "running"])),
-      edition: "embedded",
-      version: ENGINE_VERSION,
+      edition: compat.edition,
+      version,
     }),
   );
   // LocalStack's shapes (`InitScriptsResource`, `InitScriptsStageResource`): per stage `completed`, per script state.
@@ -32,6 +38,23 @@ export function registerHealthRoutes(
     }
     return json(init.stage(name));
   });
+  // LocalStack's `InfoResource` fields only: a client must not find the engine's own (runtimes, backend) there.
+  if (!compat.engineRoutes) {
+    edge.addInternalRoute("/_localstack/info", async () =>
+      json({
+        version,
+        edition: compat.edition,
+        is_license_activated: false,
+        session_id: sessionId,
+        machine_id: "gen_embedded",
+        system: process.platform,
+        is_docker: false,
+        server_time_utc: new Date().toISOString().slice(0, 19),
+        uptime: Math.round((Date.now() - init.startedAt) / 1000),
+      }),
+    );
+    return;
+  }
   edge.addInternalRoute("/_localstack/info", async () =>
     json({
       version: ENGINE_VERSION,

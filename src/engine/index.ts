@@ -20,6 +20,7 @@ import {
   runStageScripts,
 } from "./init-hooks.ts";
 import { createLambdaService } from "./lambda/index.ts";
+import { EMBEDDED, likeLocalStack } from "./like-localstack.ts";
 import { createLogsService } from "./logs/index.ts";
 import type { EngineOptions } from "./options.ts";
 import { type EngineApis, startPlugins } from "./plugin.ts";
@@ -91,7 +92,26 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     faults: new FaultInjector(options.faults),
     log: options.log ?? (() => undefined),
   };
-  const resolvedOptions: EngineOptions = { ...options, dataDir, accountId, region };
+  let compat = EMBEDDED;
+  try {
+    if (options.like === "localstack") compat = likeLocalStack(process.env);
+  } catch (cause) {
+    throw startError(cause, options.port);
+  }
+  const resolvedOptions: EngineOptions = {
+    ...options,
+    dataDir,
+    accountId,
+    region,
+    compat,
+    enforceIam: compat.enforceIam && options.enforceIam !== false,
+    lambda: {
+      ...options.lambda,
+      ...(options.lambda?.retryBaseDelayMs === undefined && compat.lambdaRetryBaseDelayMs !== undefined
+        ? { retryBaseDelayMs: compat.lambdaRetryBaseDelayMs }
+        : {}),
+    },
+  };
   // IAM is the authorizer every other service checks callers with, so it is made first, from the base context.
   const iam = await createIamService(base, resolvedOptions).catch((cause: unknown) => {
     throw startError(cause, options.port);
@@ -136,14 +156,15 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     run(lambda.service);
     run(await createS3Service(context, resolvedOptions, { lambda: lambda.api, sqs: sqs.queueSender }));
     const apis: EngineApis = { iam: iam.api, logs: logs.api, lambda: lambda.api, sqs: sqs.queueSender };
-    registerHealthRoutes(edge, init, () => ({
+    registerHealthRoutes(edge, init, compat, () => ({
       dynamodb_backend: resolvedOptions.dynamodbBackend ?? "dynalite",
       enforce_iam: resolvedOptions.enforceIam !== false,
       persistence: dataDir ?? false,
       // Which Node runs each Node.js runtime, and which are emulated on the engine's own Node.
       lambda_runtimes: lambda.api.runtimes(),
     }));
-    registerControlRoutes(edge, lambda.api);
+    // LocalStack has no control API: like it, a client finds no failed-event list here.
+    if (compat.engineRoutes) registerControlRoutes(edge, lambda.api);
     // Plugins (the dashboard under `pipeline up`) mount their routes before the edge listens.
     stopPlugins = await startPlugins(options.plugins ?? [], { edge, context, apis });
     const port = await edge.listen(options.port ?? DEFAULT_ENGINE_PORT, options.host ?? "127.0.0.1");

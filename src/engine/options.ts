@@ -1,3 +1,4 @@
+import type { EngineCompat } from "./like-localstack.ts";
 import type { EnginePlugin } from "./plugin.ts";
 import type { FaultOptions } from "./types.ts";
 
@@ -32,8 +33,15 @@ export interface EngineOptions {
    * `test` key and keys STS or the Lambda runtime issued. Off by default, as in LocalStack.
    */
   verifySignatures?: boolean;
-  /** Evaluate role credentials against IAM policies (default true). */
+  /** Evaluate role credentials against IAM policies (default true; always off with `like: "localstack"`). */
   enforceIam?: boolean;
+  /**
+   * Behave like LocalStack community 4.14.0 where it differs from AWS (see like-localstack.ts): IAM not enforced,
+   * Logs filter patterns ignored, `LAMBDA_RETRY_BASE_DELAY` honoured, LocalStack's `/_localstack/*` shapes.
+   */
+  like?: "localstack";
+  /** Resolved by `startEngine` from `like` (services read it; callers set `like`). */
+  compat?: EngineCompat;
   dynamodbBackend?: DynamoDbBackend;
   faults?: FaultOptions;
   lambda?: {

@@ -1,6 +1,12 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import {
+  CreateLogGroupCommand,
+  CreateLogStreamCommand,
+  FilterLogEventsCommand,
+  PutLogEventsCommand,
+} from "@aws-sdk/client-cloudwatch-logs";
 import { ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { ListFunctionsCommand } from "@aws-sdk/client-lambda";
 import { ListBucketsCommand } from "@aws-sdk/client-s3";
@@ -10,7 +16,8 @@ import { listObjects } from "../../src/pipeline/objects.ts";
 import { scanRecords } from "../../src/pipeline/records.ts";
 import { defineStack } from "../../src/stack/spec.ts";
 import { hasStackTrace, parseJson, runCli, startCli, useCliCleanup } from "../helpers/cli.ts";
-import { PROVISION_STEPS, useEngine } from "../helpers/engine.ts";
+import { externalEndpoint, PROVISION_STEPS, useEngine } from "../helpers/engine.ts";
+import { targetCapabilities } from "../helpers/target.ts";
 
 const stack = defineStack();
 
@@ -35,8 +42,13 @@ describe("CLI: pipeline up against a running engine", () => {
   useCliCleanup();
   const cli = (...args: string[]) => runCli(["--endpoint", target.endpoint, ...args]);
 
-  beforeAll(() => {
+  beforeAll(async () => {
     target.engine?.markReady();
+    // An external target's ready hook has already built the stack: remove it, so that `up` has to create it all.
+    if (externalEndpoint) {
+      const down = await cli("down");
+      expect(down.code, down.stderr).toBe(0);
+    }
   });
 
   it("provisions, lists the steps in --json and exits 0; a second run changes nothing", async () => {
@@ -56,22 +68,24 @@ describe("CLI: pipeline up against a running engine", () => {
 
     expect(human.code, human.stderr).toBe(0);
     expect(human.stdout).toContain(`stack provisioned at ${target.endpoint}`);
-    expect(human.stderr).toContain("is already serving (embedded engine)");
+    expect(human.stderr).toContain(`is already serving (${targetCapabilities.cliName})`);
   });
 
-  it("refuses --persist and --bare when an engine is already serving (exit 2, one line)", async () => {
-    for (const flag of [["--persist", "/tmp/x"], ["--bare"]]) {
+  it("refuses --persist, --bare and --like when an engine is already serving (exit 2, one line)", async () => {
+    for (const flag of [["--persist", "/tmp/x"], ["--bare"], ["--like", "localstack"]]) {
       const result = await cli("up", ...flag);
 
       expect(result.code).toBe(2);
       expect(result.stderr).toBe(
-        `pipeline: ${target.endpoint} is already serving; --persist, --bare and --init-dir apply only when up starts the engine\n`,
+        `pipeline: ${target.endpoint} is already serving; --persist, --bare, --init-dir and --like apply only when up starts the engine\n`,
       );
     }
-  });
+    // Three CLI starts: seconds each on a busy 2-core machine.
+  }, 120_000);
 });
 
-describe("CLI: pipeline up starting the embedded engine", () => {
+// Starts embedded engines of its own on this machine, whatever the target: the embedded job runs it.
+describe.skipIf(!targetCapabilities.ownEngines)("CLI: pipeline up starting the embedded engine", () => {
   useCliCleanup();
   let scratch: string;
   const opened: AwsClients[] = [];
@@ -135,6 +149,71 @@ describe("CLI: pipeline up starting the embedded engine", () => {
     expect((await c.dynamodb.send(new ListTablesCommand({}))).TableNames ?? []).toEqual([]);
     expect((await c.lambda.send(new ListFunctionsCommand({}))).Functions ?? []).toEqual([]);
     expect((await up.stop("SIGINT")).code).toBe(0);
+  });
+
+  it("up --like localstack answers as LocalStack community 4.14.0 does where it differs from AWS", async () => {
+    const up = startCli(["--json", "up", "--bare", "--like", "localstack", "--port", "0"]);
+
+    const ready = await up.waitForJson((l) => l.event === "ready");
+
+    expect(ready).toMatchObject({ like: "localstack", dashboard: null });
+    const endpoint = String(ready.endpoint);
+    const get = (path: string) => fetch(`${endpoint}${path}`);
+    expect(await (await get("/_localstack/health")).json()).toMatchObject({
+      edition: "community",
+      version: "4.14.0",
+    });
+    const info = (await (await get("/_localstack/info")).json()) as Record<string, unknown>;
+    expect(Object.keys(info).sort()).toEqual(
+      [
+        "version",
+        "edition",
+        "is_license_activated",
+        "session_id",
+        "machine_id",
+        "system",
+        "is_docker",
+        "server_time_utc",
+        "uptime",
+      ].sort(),
+    );
+    // Neither the dashboard nor the control API: LocalStack has neither.
+    expect((await get("/_pipeline/")).status).not.toBe(200);
+    expect((await get("/_pipeline/control/failed-events")).status).not.toBe(200);
+    // Filter patterns are accepted and ignored: every event matches.
+    const logs = clients(endpoint).logs;
+    await logs.send(new CreateLogGroupCommand({ logGroupName: "/like" }));
+    await logs.send(new CreateLogStreamCommand({ logGroupName: "/like", logStreamName: "s" }));
+    await logs.send(
+      new PutLogEventsCommand({
+        logGroupName: "/like",
+        logStreamName: "s",
+        logEvents: [
+          { timestamp: Date.now(), message: "START RequestId: a" },
+          { timestamp: Date.now(), message: '{"outcome":"stored"}' },
+        ],
+      }),
+    );
+    const filtered = await logs.send(
+      new FilterLogEventsCommand({ logGroupName: "/like", filterPattern: '"no such text"' }),
+    );
+    expect(filtered.events).toHaveLength(2);
+    // The CLI names the target as it names LocalStack.
+    const again = await runCli(["--endpoint", endpoint, "up"]);
+    expect(again.stderr).toContain("is already serving (LocalStack)");
+    expect((await up.stop("SIGINT")).code).toBe(0);
+  });
+
+  it("up --like localstack refuses a LAMBDA_RETRY_BASE_DELAY LocalStack would not start with (exit 2, one line)", async () => {
+    const result = await runCli(["up", "--bare", "--like", "localstack", "--port", "0"], {
+      env: { LAMBDA_RETRY_BASE_DELAY: "2s" },
+    });
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(
+      /^pipeline: engine could not start: LAMBDA_RETRY_BASE_DELAY=2s: expected whole seconds/,
+    );
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
   });
 
   it("up --persist keeps objects and records across a stop and a start", async () => {

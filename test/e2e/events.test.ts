@@ -2,12 +2,13 @@ import { InvokeCommand, LogType } from "@aws-sdk/client-lambda";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { beforeAll, describe, expect, it } from "vitest";
 import { stripETagQuotes } from "../../src/function/record.ts";
-import { fetchLogEvents, parseJsonLogLine } from "../../src/pipeline/logs.ts";
+import { parseJsonLogLine } from "../../src/pipeline/logs.ts";
 import { getRecord, recordsForKey } from "../../src/pipeline/records.ts";
 import { syntheticObjectCreatedEvent } from "../../src/pipeline/synthetic-event.ts";
 import { defineStack } from "../../src/stack/spec.ts";
 import { useEngine } from "../helpers/engine.ts";
 import { loadEvent } from "../helpers/events.ts";
+import { invocationLogEvents } from "../helpers/logs.ts";
 import { eventually, provisionPipeline } from "../helpers/pipeline.ts";
 
 const stack = defineStack();
@@ -133,14 +134,15 @@ describe("Events: the function skips malformed and foreign events without failin
     const lines = await eventually(
       `log lines of ${requestId}`,
       async () => {
-        const events = await fetchLogEvents(target.clients, stack.logGroupName, {
-          startTime: Date.now() - 120_000,
-          filterPattern: `"${requestId}"`,
-        });
-        const messages = events.map((e) => e.message);
-        if (!messages.some((m) => m.startsWith("REPORT"))) return undefined;
-        return messages.flatMap((m) => {
-          const line = parseJsonLogLine(m);
+        // The invocation's own lines in its stream, START to REPORT: no filter pattern (LocalStack ignores them).
+        const events = await invocationLogEvents(
+          target.clients,
+          stack.logGroupName,
+          String(requestId),
+          Date.now() - 120_000,
+        );
+        return events?.flatMap((e) => {
+          const line = parseJsonLogLine(e.message);
           return line ? [line] : [];
         });
       },

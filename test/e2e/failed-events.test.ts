@@ -28,6 +28,7 @@ import {
   startServedEngine,
   withoutAction,
 } from "../helpers/pipeline.ts";
+import { targetCapabilities } from "../helpers/target.ts";
 
 const run = promisify(execFile);
 const stack = defineStack();
@@ -94,10 +95,12 @@ async function peekBodies(clients: AwsClients, s: Stack, expected: number): Prom
 
 /**
  * Makes the function fail on every attempt: on the engine by narrowing its role (no dynamodb:PutItem), as the IAM
- * suites do; against LocalStack, which does not enforce IAM, by pointing it at a table that does not exist.
+ * suites do; on a target that does not enforce IAM (LocalStack community), by pointing it at a table that does not
+ * exist.
  */
 async function breakFunction(clients: AwsClients, s: Stack): Promise<void> {
-  if (!externalEndpoint) return setExecutionPolicy(clients, s, withoutAction("dynamodb:PutItem"));
+  if (targetCapabilities.enforcesIam)
+    return setExecutionPolicy(clients, s, withoutAction("dynamodb:PutItem"));
   await clients.lambda.send(
     new UpdateFunctionConfigurationCommand({
       FunctionName: s.functionName,
@@ -111,7 +114,7 @@ async function breakFunction(clients: AwsClients, s: Stack): Promise<void> {
 }
 
 async function restoreFunction(clients: AwsClients, s: Stack): Promise<void> {
-  if (!externalEndpoint) return setExecutionPolicy(clients, s);
+  if (targetCapabilities.enforcesIam) return setExecutionPolicy(clients, s);
   await clients.lambda.send(
     new UpdateFunctionConfigurationCommand({
       FunctionName: s.functionName,
@@ -154,7 +157,7 @@ async function uploadImages(
   return uploaded;
 }
 
-// LocalStack retries after LAMBDA_RETRY_BASE_DELAY_SECONDS, then twice that (docker-compose.yml: 2 s), and starts a
+// LocalStack retries after LAMBDA_RETRY_BASE_DELAY seconds, then twice that (docker-compose.yml: 2 s), and starts a
 // container per function: more time than the engine needs.
 const scenarioTimeout = externalEndpoint ? 240_000 : 120_000;
 const failureWait = externalEndpoint ? 120_000 : 30_000;
@@ -217,7 +220,7 @@ describe.skipIf(!awsCli)("Failed events: the on-failure queue, `pipeline failed`
         functionName: stack.functionName,
       });
       expect(event.errorMessage).toMatch(
-        externalEndpoint ? /no-such-table|ResourceNotFound/ : /dynamodb:PutItem/,
+        targetCapabilities.enforcesIam ? /dynamodb:PutItem/ : /no-such-table|ResourceNotFound/,
       );
     }
     // One source of truth: the engine keeps no second copy of what went to the queue.

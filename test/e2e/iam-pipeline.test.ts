@@ -11,15 +11,17 @@ import { fetchLogEvents } from "../../src/pipeline/logs.ts";
 import { getRecord, waitForRecord } from "../../src/pipeline/records.ts";
 import { provisionStack } from "../../src/stack/provision.ts";
 import { defineStack } from "../../src/stack/spec.ts";
-import { externalEndpoint, useEngine } from "../helpers/engine.ts";
+import { useEngine } from "../helpers/engine.ts";
 import { queuedFailedEvents, setExecutionPolicy, withoutAction } from "../helpers/pipeline.ts";
 import { eventually } from "../helpers/poll.ts";
+import { targetCapabilities } from "../helpers/target.ts";
 
 const stack = defineStack();
 const body = readFileSync(join(repoRoot, "fixtures/cat.jpg"));
 
-// IAM is enforced only by the embedded engine (LocalStack enforces it in paid tiers): skipped against an endpoint.
-describe.skipIf(externalEndpoint)(
+// IAM is enforced by the embedded engine; LocalStack community does not enforce it (ENFORCE_IAM is a paid feature),
+// which the second describe checks on such a target.
+describe.skipIf(!targetCapabilities.enforcesIam)(
   "IAM enforcement on the pipeline: a narrowed role fails, restoring it and re-driving fixes it",
   () => {
     const target = useEngine({ lambda: { retryBaseDelayMs: 20 } });
@@ -68,6 +70,32 @@ describe.skipIf(externalEndpoint)(
       const found = await waitForRecord(target.clients, stack, key, etag, { timeoutMs: 15_000 });
       expect(found?.item.size).toBe(body.length);
       expect((await queuedFailedEvents(target.clients, stack)).some((e) => e.id === failed.id)).toBe(false);
+    });
+  },
+);
+
+describe.skipIf(targetCapabilities.enforcesIam)(
+  "IAM not enforced on this target (LocalStack community): a narrowed role still writes the record",
+  () => {
+    const target = useEngine();
+
+    it("without dynamodb:PutItem and s3:GetObject, an upload still becomes its record", async () => {
+      await setExecutionPolicy(target.clients, stack, (statements) =>
+        withoutAction("s3:GetObject")(withoutAction("dynamodb:PutItem")(statements)),
+      );
+      const key = "uploads/not-enforced.jpg";
+      const put = await target.clients.s3.send(
+        new PutObjectCommand({ Bucket: stack.bucket, Key: key, Body: body, ContentType: "image/jpeg" }),
+      );
+
+      const found = await waitForRecord(target.clients, stack, key, stripETagQuotes(put.ETag ?? ""), {
+        timeoutMs: 60_000,
+      });
+
+      // Were IAM enforced here, the event would fail and land in the on-failure queue instead: the target table
+      // (test/helpers/target.ts) would then be wrong.
+      expect(found?.item.size).toBe(body.length);
+      expect(await queuedFailedEvents(target.clients, stack)).toEqual([]);
     });
   },
 );

@@ -221,6 +221,17 @@ describe.skipIf(!awsCli || externalEndpoint)(
 );
 
 describe.skipIf(!externalEndpoint)("LocalStack's ready hooks, on the external endpoint", () => {
+  const target = useEngine();
+
+  // The same invariants as against the engine above, on the stack the target's own hook run built.
+  it("built a stack that the stack check accepts, and the TypeScript provisioner finds nothing to change", async () => {
+    const artifact = await buildFunctionArtifact();
+    const results = checkStack(await observeStack(target.clients, stack), stack, artifact.codeSha256);
+    expect(results.filter((r) => !r.ok)).toEqual([]);
+    const steps = await provisionStack({ clients: target.clients, stack, artifact: artifact.zip });
+    expect(steps.filter((s) => s.action !== "unchanged")).toEqual([]);
+  });
+
   it("all ran SUCCESSFUL (a failed hook still completes LocalStack's READY stage)", async () => {
     const ready = await initAnswer(externalEndpoint as string, "/ready");
     expect(ready.completed).toBe(true);

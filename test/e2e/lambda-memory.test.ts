@@ -10,6 +10,7 @@ import {
 import { strToU8, zipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Engine, startEngine } from "../../src/engine/index.ts";
+import { invocationEvents } from "../helpers/logs.ts";
 import { eventually } from "../helpers/poll.ts";
 
 const region = "us-east-1";
@@ -80,19 +81,22 @@ async function invoke(name: string, payload: unknown) {
   };
 }
 
-/** The function's log events that mention a request ID, once its REPORT line is there. */
+/**
+ * The invocation's log events (its stream, START to REPORT), once its REPORT line is there; read without a filter
+ * pattern, which LocalStack community ignores.
+ */
 async function requestLog(functionName: string, requestId: string): Promise<string[]> {
   return eventually(`the REPORT line of ${requestId}`, async () => {
     const { events } = await logs.send(
-      new FilterLogEventsCommand({
-        logGroupName: `/aws/lambda/${functionName}`,
-        filterPattern: `"${requestId}"`,
-      }),
+      new FilterLogEventsCommand({ logGroupName: `/aws/lambda/${functionName}` }),
     );
-    const messages = (events ?? []).map((event) => event.message ?? "");
-    return messages.some((message) => message.startsWith(`REPORT RequestId: ${requestId}`))
-      ? messages
-      : undefined;
+    const all = (events ?? []).map((e) => ({
+      timestamp: e.timestamp ?? 0,
+      stream: e.logStreamName ?? "",
+      message: e.message ?? "",
+      eventId: e.eventId ?? "",
+    }));
+    return invocationEvents(all, requestId)?.map((e) => e.message);
   });
 }
 

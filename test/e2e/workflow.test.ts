@@ -52,13 +52,14 @@ describe("Workflow: .github/workflows/ci.yml", () => {
     expect(setupNode(localstack)?.["node-version"]).toBe(24);
   });
 
-  it("embedded: installs from the lock, lints, typechecks, tests (counted), the contract as root, benches, reports", () => {
+  it("embedded: installs from the lock, lints, typechecks, tests (counted), LocalStack's suites --like-localstack, the contract as root, benches, reports", () => {
     const commands = runs(embedded);
     const order = [
       "npm ci",
       "npm run lint",
       "npm run typecheck",
       "npm test -- --reporter=default --reporter=json --outputFile.json=test-results.json",
+      "bash .ci/localstack-suites.sh --like-localstack",
       'sudo -E env "PATH=$PATH" node_modules/.bin/vitest run test/contract',
       "npm run bench -- --quick",
       "bash .ci/evidence.sh out",

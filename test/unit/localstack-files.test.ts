@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { repoRoot } from "../../src/artifact/paths.ts";
+import { LOCALSTACK_VARIABLES } from "../../src/engine/like-localstack.ts";
 import { renderStackEnv } from "../../src/stack/shell-env.ts";
 import { defineStack } from "../../src/stack/spec.ts";
 
@@ -72,9 +73,19 @@ describe("File: docker-compose.yml", () => {
 
   it("retries failed async invocations in seconds, overridable (failed events reach the on-failure queue soon)", () => {
     const dollar = "$";
-    expect(localstack.environment?.LAMBDA_RETRY_BASE_DELAY_SECONDS).toBe(
-      `${dollar}{LAMBDA_RETRY_BASE_DELAY_SECONDS:-2}`,
+    // LocalStack reads LAMBDA_RETRY_BASE_DELAY (its config.py; LAMBDA_RETRY_BASE_DELAY_SECONDS is only the Python
+    // constant's name): with the constant's name the delay stays 60 s.
+    expect(localstack.environment?.LAMBDA_RETRY_BASE_DELAY).toBe(`${dollar}{LAMBDA_RETRY_BASE_DELAY:-2}`);
+    expect(localstack.environment).not.toHaveProperty("LAMBDA_RETRY_BASE_DELAY_SECONDS");
+  });
+
+  it("sets only variables LocalStack 4.14.0 reads (docs/localstack.md cites each) or the hook's own PIPELINE_*", () => {
+    const unknown = Object.keys(localstack.environment ?? {}).filter(
+      (name) => !name.startsWith("PIPELINE_") && !(name in LOCALSTACK_VARIABLES),
     );
+    expect(unknown).toEqual([]);
+    const docs = readFileSync(join(repoRoot, "docs/localstack.md"), "utf8");
+    for (const name of Object.keys(LOCALSTACK_VARIABLES)) expect(docs, name).toContain(`\`${name}\``);
   });
 
   it("runs the function with the host's architecture (no x86_64 emulation on arm64)", () => {

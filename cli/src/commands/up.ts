@@ -19,6 +19,8 @@ export interface UpOptions extends GlobalOptions {
   persist?: string;
   bare?: boolean;
   enforceIam?: boolean;
+  /** `localstack`: the engine takes LocalStack community's deviations from AWS (src/engine/like-localstack.ts). */
+  like?: "localstack";
   verifySignatures?: boolean;
   dynamodb?: DynamoDbBackend;
   duplicateDeliveries?: string;
@@ -206,9 +208,9 @@ export async function up(options: UpOptions): Promise<void> {
   const url = new URL(endpoint);
   const status = await probeEndpoint(endpoint, 3000);
   if (status.listening) {
-    if (options.persist || options.bare || options.initDir) {
+    if (options.persist || options.bare || options.initDir || options.like) {
       throw new UsageError(
-        `${endpoint} is already serving; --persist, --bare and --init-dir apply only when up starts the engine`,
+        `${endpoint} is already serving; --persist, --bare, --init-dir and --like apply only when up starts the engine`,
       );
     }
     output.info(
@@ -239,8 +241,10 @@ export async function up(options: UpOptions): Promise<void> {
       ...(allowedHosts.length > 0 ? { allowedHosts } : {}),
       ...(options.persist ? { dataDir: options.persist } : {}),
       enforceIam: options.enforceIam !== false,
+      ...(options.like ? { like: options.like } : {}),
       ...(options.verifySignatures ? { verifySignatures: true } : {}),
-      plugins: [dashboardPlugin({ stack: target.stack })],
+      // LocalStack serves no dashboard: like it, nothing answers under /_pipeline/.
+      plugins: options.like ? [] : [dashboardPlugin({ stack: target.stack })],
       ...(options.dynamodb ? { dynamodbBackend: options.dynamodb } : {}),
       lambda: {
         ...(options.lambdaConcurrency
@@ -324,7 +328,8 @@ export async function up(options: UpOptions): Promise<void> {
     bare: Boolean(options.bare),
     persist: options.persist ?? null,
     readyMs,
-    dashboard: `${engine.endpoint}/_pipeline/`,
+    dashboard: options.like ? null : `${engine.endpoint}/_pipeline/`,
+    like: options.like ?? null,
     ...(runtime
       ? {
           runtime: {
@@ -337,10 +342,10 @@ export async function up(options: UpOptions): Promise<void> {
       : {}),
   });
   output.line(
-    `${output.ok("ready")} embedded engine at ${engine.endpoint}${options.bare ? (options.initDir ? " (bare: provisioned by the init hooks only)" : " (bare: nothing provisioned)") : ""} in ${readyMs} ms` +
+    `${output.ok("ready")} embedded engine${options.like ? " (like LocalStack community)" : ""} at ${engine.endpoint}${options.bare ? (options.initDir ? " (bare: provisioned by the init hooks only)" : " (bare: nothing provisioned)") : ""} in ${readyMs} ms` +
       (options.bare ? "" : `: bucket ${s.bucket}, table ${s.table}, function ${s.functionName}`),
   );
-  output.line(output.dim(`  dashboard  ${engine.endpoint}/_pipeline/`));
+  if (!options.like) output.line(output.dim(`  dashboard  ${engine.endpoint}/_pipeline/`));
   const exposed = reachableAddresses(options.host ?? "127.0.0.1");
   if (exposed.length > 0) {
     output.warn(

@@ -116,6 +116,8 @@ export interface LogsApiDependencies {
   events: EngineEventBus;
   journal?: LogJournal;
   now?: () => number;
+  /** Apply FilterLogEvents' filter patterns (default true); LocalStack community matches every event instead. */
+  filterPatterns?: boolean;
 }
 
 /** Builds the operation table; shared by the HTTP service and the `LogWriter` (contract.ts). */
@@ -125,6 +127,7 @@ export class LogsApi {
   readonly #events: EngineEventBus;
   readonly #journal: LogJournal | undefined;
   readonly #now: () => number;
+  readonly #filterPatterns: boolean;
 
   constructor(dependencies: LogsApiDependencies) {
     this.#store = dependencies.store;
@@ -132,6 +135,7 @@ export class LogsApi {
     this.#events = dependencies.events;
     this.#journal = dependencies.journal;
     this.#now = dependencies.now ?? Date.now;
+    this.#filterPatterns = dependencies.filterPatterns ?? true;
   }
 
   /** Appends events (creating the stream), journals them and tells observers; the shared write path. */
@@ -495,7 +499,10 @@ export class LogsApi {
       .sort((a, b) => compare(a.name, b.name));
     let filter: LogFilter;
     try {
-      filter = compileFilterPattern(optionalString(input, "filterPattern"));
+      // Not even parsed when ignored: LocalStack's matcher accepts any pattern and matches every event.
+      filter = this.#filterPatterns
+        ? compileFilterPattern(optionalString(input, "filterPattern"))
+        : () => true;
     } catch (error) {
       if (error instanceof FilterPatternError)
         throw new InvalidParameterError(`Invalid filter pattern: ${error.message}`, { cause: error });

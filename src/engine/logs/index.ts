@@ -20,7 +20,7 @@ export interface LogsParts {
  * CloudWatch Logs over JSON 1.1 (`X-Amz-Target: Logs_20140328.<Operation>`), with IAM checks for role callers,
  * and the {@link LogWriter} the Lambda runtime writes function output through.
  */
-export async function createLogsService(context: EngineContext, _options: EngineOptions): Promise<LogsParts> {
+export async function createLogsService(context: EngineContext, options: EngineOptions): Promise<LogsParts> {
   const store = new LogStore();
   const journal = context.dataDir ? new LogJournal(join(context.dataDir, "logs.jsonl")) : undefined;
   journal?.restore(store);
@@ -28,6 +28,7 @@ export async function createLogsService(context: EngineContext, _options: Engine
     store,
     accountId: context.accountId,
     events: context.events,
+    filterPatterns: options.compat?.logsFilterPatterns ?? true,
     ...(journal ? { journal } : {}),
   });
 
