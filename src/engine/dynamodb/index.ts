@@ -6,7 +6,9 @@ import type { EngineContext } from "../context.ts";
 import type { EngineOptions } from "../options.ts";
 import { createDispatcher, type ServiceDeclaration, ServiceError } from "../service/index.ts";
 import type { Service, ServiceRequest, ServiceResponse } from "../types.ts";
+import { installMemoizedDynaliteParsers } from "./dynalite-parsers.ts";
 import { startDynamoDbLocal } from "./dynamodb-local.ts";
+import { inputLimitViolation } from "./input-limits.ts";
 import { dynamoDbOperations } from "./operations.ts";
 
 /** A DynamoDB emulator reachable over HTTP on loopback. */
@@ -33,7 +35,11 @@ export async function createDynamoDbService(
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
   // Role callers may be given injected faults (after their permission is checked, as a throttle would be).
-  const forwardWithFaults = async (request: ServiceRequest): Promise<ServiceResponse> => {
+  const forwardWithFaults = async (
+    request: ServiceRequest,
+    operationName: string,
+  ): Promise<ServiceResponse> => {
+    checkInputLimits(request, operationName);
     const faults = context.faults;
     if (request.caller.role && faults.shouldFail(faults.options.dynamodbErrorRate)) {
       throw faults.random() < 0.5
@@ -44,7 +50,13 @@ export async function createDynamoDbService(
           )
         : new ServiceError(500, "InternalServerError", "Internal server error (injected fault).");
     }
-    return backend.dispatch ? backend.dispatch(request) : forward(backend.url, agent, request);
+    try {
+      return await (backend.dispatch ? backend.dispatch(request) : forward(backend.url, agent, request));
+    } catch (error) {
+      // Whatever the backend throws is this request's failure, never the engine's.
+      context.log(`dynamodb: ${backend.name} failed on ${operationName}: ${String(error)}`);
+      throw new ServiceError(500, "InternalServerError", "Internal server error", { cause: error });
+    }
   };
   const declaration: ServiceDeclaration = {
     signingName: "dynamodb",
@@ -64,7 +76,7 @@ export async function createDynamoDbService(
     },
     operations: dynamoDbOperations(context.accountId, forwardWithFaults),
     // What the engine does not declare, the emulator answers (its own UnknownOperationException included).
-    fallback: (_name, call) => forwardWithFaults(call.request),
+    fallback: (name, call) => forwardWithFaults(call.request, name),
   };
 
   return {
@@ -75,6 +87,21 @@ export async function createDynamoDbService(
       await backend.close();
     },
   };
+}
+
+/** Refuses, as AWS does, what breaks DynamoDB's documented input limits (see input-limits.ts). */
+function checkInputLimits(request: ServiceRequest, operationName: string): void {
+  let body: unknown;
+  try {
+    body = JSON.parse(request.body.toString("utf8"));
+  } catch {
+    return; // The backend answers malformed JSON with its own SerializationException.
+  }
+  const violation = inputLimitViolation(operationName, body);
+  if (violation)
+    throw new ServiceError(400, "ValidationException", violation, {
+      typePrefix: "com.amazon.coral.validate",
+    });
 }
 
 function forward(base: URL, agent: Agent, request: ServiceRequest): Promise<ServiceResponse> {
@@ -112,6 +139,7 @@ function forward(base: URL, agent: Agent, request: ServiceRequest): Promise<Serv
 }
 
 async function startDynalite(path: string | undefined): Promise<DynamoDbBackendHandle> {
+  installMemoizedDynaliteParsers();
   const { default: dynalite } = await import("dynalite");
   const server = dynalite({
     createTableMs: 0,
@@ -144,7 +172,7 @@ function dispatchInProcess(
   handler: (req: unknown, res: unknown) => void,
   request: ServiceRequest,
 ): Promise<ServiceResponse> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const req = Object.assign(new EventEmitter(), {
       headers: request.headers,
       method: request.method,
@@ -166,10 +194,21 @@ function dispatchInProcess(
         });
       },
     };
-    handler(req, res);
+    // dynalite validates and starts the operation synchronously in its "end" listener: a throw there is this
+    // request's (answered 500 above), not an uncaught exception.
+    try {
+      handler(req, res);
+    } catch (error) {
+      reject(error);
+      return;
+    }
     process.nextTick(() => {
-      if (request.body.length > 0) req.emit("data", request.body);
-      req.emit("end");
+      try {
+        if (request.body.length > 0) req.emit("data", request.body);
+        req.emit("end");
+      } catch (error) {
+        reject(error);
+      }
     });
   });
 }
