@@ -1,5 +1,7 @@
 import type { ChildProcess } from "node:child_process";
+import type { Duplex } from "node:stream";
 import { randomUUID } from "node:crypto";
+import { ChannelDecoder, type ChildMessage, MAX_RESPONSE_BYTES } from "./channel.ts";
 import { FunctionInitError } from "./errors.ts";
 import { formatConsoleLine, newLogStreamName, timeoutLine, timeoutMessage } from "./function-logs.ts";
 import type { ResolvedHandler } from "./handler-resolution.ts";
@@ -72,21 +74,6 @@ export interface EnvironmentSettings {
   compileCache: boolean;
 }
 
-type ChildMessage =
-  | { type: "ready"; pid?: number }
-  | { type: "initError"; error: FunctionErrorPayload }
-  | { type: "log"; level: string; message: string; time: number; requestId?: string }
-  | { type: "output"; stream: "stdout" | "stderr"; text: string; requestId?: string }
-  | {
-      type: "result";
-      requestId: string;
-      ok: boolean;
-      payload?: string;
-      error?: FunctionErrorPayload;
-      fatal?: boolean;
-      maxMemoryUsedMb: number;
-    };
-
 interface Running {
   request: InvokeRequest;
   startedAt: number;
@@ -109,6 +96,8 @@ export class ExecutionEnvironment {
   initDurationMs: number | undefined;
   lastUsedAt = Date.now();
   #child: ChildProcess | undefined;
+  /** fd 3 of the runtime (channel.ts). */
+  #channel: Duplex | undefined;
   /** The runtime's own pid (the launcher's child), for memory readings; known once it reports ready. */
   #runtimePid: number | undefined;
   #running: Running | undefined;
@@ -165,6 +154,9 @@ export class ExecutionEnvironment {
       ),
     });
     this.#child = child;
+    const channel = child.stdio[3] as Duplex;
+    this.#channel = channel;
+    const decoder = new ChannelDecoder();
     child.stdout?.on("data", (chunk: Buffer) => this.#output("stdout", chunk.toString("utf8")));
     child.stderr?.on("data", (chunk: Buffer) => this.#output("stderr", chunk.toString("utf8")));
     let settleInit: ((error?: FunctionInitError) => void) | undefined;
@@ -177,7 +169,7 @@ export class ExecutionEnvironment {
       );
       this.kill();
     }, initTimeoutMs);
-    child.on("message", (message: ChildMessage) => {
+    const onMessage = (message: ChildMessage) => {
       if (message.type === "ready") {
         this.#runtimePid = message.pid;
         this.initDurationMs = performance.now() - startedAt;
@@ -189,7 +181,23 @@ export class ExecutionEnvironment {
       } else {
         this.#message(message);
       }
+    };
+    channel.on("data", (chunk: Buffer) => {
+      for (const event of decoder.push(chunk)) {
+        if (event.kind === "message" || event.kind === "result") onMessage(event.message);
+        else if (event.kind === "responseTooLarge") this.#responseTooLarge(event.message.requestId);
+        else {
+          const error = new FunctionInitError(
+            "Runtime.Unknown",
+            `The runtime broke its channel protocol: ${event.reason}`,
+          );
+          settleInit?.(error);
+          this.#protocolViolation(event.reason);
+        }
+      }
     });
+    // The pipe closes with the runtime; its errors (EPIPE after a kill) are the exit handler's to report.
+    channel.on("error", () => {});
     child.on("error", (error) =>
       settleInit?.(new FunctionInitError("Runtime.ExitError", error.message, [], { cause: error })),
     );
@@ -205,7 +213,7 @@ export class ExecutionEnvironment {
       );
       this.#exited(code, signal);
     });
-    child.send({
+    this.#send({
       type: "init",
       file: handler.file,
       format: handler.format,
@@ -269,7 +277,7 @@ export class ExecutionEnvironment {
       const timer = setTimeout(() => this.#timedOut(), timeoutSeconds * 1000);
       const memoryTimer = this.#procfs ? setInterval(() => this.#checkMemory(), memoryPollMs) : undefined;
       this.#running = { request, startedAt, timer, memoryTimer, resolve };
-      child.send({
+      this.#send({
         type: "invoke",
         requestId: request.requestId,
         payload: request.payload,
@@ -278,6 +286,58 @@ export class ExecutionEnvironment {
         clientContext: request.clientContext,
       });
     });
+  }
+
+  #send(message: Record<string, unknown>): void {
+    const channel = this.#channel;
+    if (channel && !channel.destroyed) channel.write(`${JSON.stringify(message)}\n`);
+  }
+
+  /**
+   * The function returned more than Invoke may answer: the invocation fails as on AWS, while the response's bytes
+   * are dropped as they arrive (the decoder keeps none of them), and the environment stays.
+   */
+  #responseTooLarge(requestId: string): void {
+    const running = this.#running;
+    if (!running || running.request.requestId !== requestId) return;
+    const errorMessage = `Response payload size exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes).`;
+    running.request.onLog({
+      timestamp: Date.now(),
+      message: `RequestId: ${requestId} Error: ${errorMessage}\nFunction.ResponseSizeTooLarge`,
+    });
+    this.#finish({
+      ok: false,
+      kind: "handler",
+      error: { errorType: "Function.ResponseSizeTooLarge", errorMessage },
+      durationMs: performance.now() - running.startedAt,
+      maxMemoryUsedMb: this.#peakRssMb,
+    });
+  }
+
+  /**
+   * The runtime wrote something on its channel that is no message of the protocol (the function's code can write
+   * to fd 3): the running invocation fails and the environment, whose channel can no longer be trusted, ends.
+   */
+  #protocolViolation(reason: string): void {
+    const running = this.#running;
+    if (running) {
+      const requestId = running.request.requestId;
+      const errorMessage = `RequestId: ${requestId} Error: The runtime broke its channel protocol: ${reason}`;
+      running.request.onLog({ timestamp: Date.now(), message: `${errorMessage}\nRuntime.Unknown` });
+      this.#finish({
+        ok: false,
+        kind: "crash",
+        error: { errorType: "Runtime.Unknown", errorMessage },
+        durationMs: performance.now() - running.startedAt,
+        maxMemoryUsedMb: this.#peakRssMb,
+      });
+    } else {
+      this.#settings.onOrphanLog({
+        timestamp: Date.now(),
+        message: `The runtime broke its channel protocol: ${reason}; the environment was stopped`,
+      });
+    }
+    this.kill();
   }
 
   #finish(outcome: InvocationOutcome): void {
