@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { CloudWatchLogsClient, FilterLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import {
   CreateFunctionCommand,
   InvokeCommand,
@@ -125,5 +126,124 @@ describe("the Invoke response limit (issue 21)", () => {
     expect(fits.functionError).toBeUndefined();
     expect(fits.bytes).toBe(Math.floor(5.9 * 1024 * 1024) + 2);
     console.log(`engine RSS before the 100 MB response ${before} MB, after ${engineRssMb()} MB`);
+  });
+});
+
+describe("execution environments are capped engine-wide (issue 21)", () => {
+  const cap = 3;
+  let capped: EngineProcess;
+  let client: LambdaClient;
+  const names = ["slow-a", "slow-b", "slow-c", "slow-d"];
+  const slow =
+    "export const handler = async () => { await new Promise((r) => setTimeout(r, 1500)); return 'done'; };";
+
+  /**
+   * The engine's launcher processes, one per live environment; a stopped one (SIGKILLed, not yet reaped: a zombie)
+   * no longer counts.
+   */
+  const environments = () => {
+    const pid = capped.child.pid;
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8")
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean);
+    return children.filter((child) => {
+      try {
+        return !/^\d+ \(.*\) [ZX]/.test(readFileSync(`/proc/${child}/stat`, "utf8"));
+      } catch {
+        return false;
+      }
+    }).length;
+  };
+
+  beforeAll(async () => {
+    capped = await startEngineProcess({ lambda: { maxEnvironments: cap } });
+    client = new LambdaClient({ endpoint: capped.endpoint, region, credentials, maxAttempts: 1 });
+    // Allowed to write its logs, which is how this suite sees asynchronous invocations run.
+    const role = await createLambdaRole(capped.endpoint, "lambda-cap-role", {
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Action: ["logs:*"], Resource: "*" }],
+    });
+    for (const name of names) {
+      await client.send(
+        new CreateFunctionCommand({
+          FunctionName: name,
+          Runtime: "nodejs22.x",
+          Role: role,
+          Handler: "index.handler",
+          Timeout: 30,
+          Code: { ZipFile: zipSync({ "index.mjs": strToU8(slow) }) },
+        }),
+      );
+      await waitUntilFunctionActiveV2({ client, maxWaitTime: 30 }, { FunctionName: name });
+    }
+  });
+
+  afterAll(() => {
+    client?.destroy();
+    capped?.child.kill("SIGKILL");
+  });
+
+  it("throttles a synchronous invoke beyond the cap with 429 TooManyRequestsException (ConcurrentInvocationLimitExceeded)", async () => {
+    const outcomes = await Promise.all(
+      names.map((name) =>
+        client.send(new InvokeCommand({ FunctionName: name })).then(
+          () => "ok",
+          (error: { name?: string; Reason?: string; $metadata?: { httpStatusCode?: number } }) =>
+            `${error.$metadata?.httpStatusCode} ${error.name} ${error.Reason}`,
+        ),
+      ),
+    );
+    expect(outcomes.filter((outcome) => outcome === "ok")).toHaveLength(cap);
+    expect(outcomes.filter((outcome) => outcome !== "ok")).toEqual([
+      "429 TooManyRequestsException ConcurrentInvocationLimitExceeded",
+    ]);
+    expect(environments()).toBeLessThanOrEqual(cap);
+  });
+
+  it("lets asynchronous invokes wait for a slot, never starting more environments than the cap", async () => {
+    let most = 0;
+    const sampler = setInterval(() => {
+      most = Math.max(most, environments());
+    }, 50);
+    for (const name of [...names, ...names]) {
+      const { StatusCode } = await client.send(
+        new InvokeCommand({ FunctionName: name, InvocationType: "Event" }),
+      );
+      expect(StatusCode).toBe(202);
+    }
+    const logs = new CloudWatchLogsClient({ endpoint: capped.endpoint, region, credentials });
+    const ends = async () => {
+      let total = 0;
+      for (const name of names) {
+        // A function that has not run yet has no log group.
+        const events = await logs
+          .send(
+            new FilterLogEventsCommand({
+              logGroupName: `/aws/lambda/${name}`,
+              filterPattern: '"END RequestId"',
+            }),
+          )
+          .then(
+            (page) => page.events ?? [],
+            () => [],
+          );
+        total += events.length;
+      }
+      return total;
+    };
+    // 4 synchronous invocations above (3 ran) and 8 asynchronous ones.
+    await eventually(
+      "every asynchronous invocation to run",
+      async () => ((await ends()) >= 3 + 8 ? true : undefined),
+      {
+        timeoutMs: 60_000,
+        intervalMs: 250,
+      },
+    );
+    clearInterval(sampler);
+    logs.destroy();
+    expect(most).toBeGreaterThan(0);
+    expect(most).toBeLessThanOrEqual(cap);
   });
 });
