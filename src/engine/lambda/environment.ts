@@ -1,6 +1,6 @@
 import type { ChildProcess } from "node:child_process";
-import type { Duplex } from "node:stream";
 import { randomUUID } from "node:crypto";
+import type { Duplex } from "node:stream";
 import { ChannelDecoder, type ChildMessage, MAX_RESPONSE_BYTES } from "./channel.ts";
 import { FunctionInitError } from "./errors.ts";
 import { formatConsoleLine, newLogStreamName, timeoutLine, timeoutMessage } from "./function-logs.ts";
