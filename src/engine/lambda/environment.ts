@@ -6,6 +6,7 @@ import { FunctionInitError } from "./errors.ts";
 import { formatConsoleLine, newLogStreamName, timeoutLine, timeoutMessage } from "./function-logs.ts";
 import type { ResolvedHandler } from "./handler-resolution.ts";
 import { childNodeFlags, readPeakRssMb } from "./memory-limit.ts";
+import { OutputLines } from "./output-lines.ts";
 import { exitDescription, killGroup, runtimeExit, spawnRuntime } from "./runtime-process.ts";
 
 /** The Node.js runtime gives up on init after 10 s on AWS. */
@@ -14,8 +15,7 @@ const initTimeoutMs = 10_000;
 const memoryPollMs = 100;
 /** What V8 prints before it aborts on a full heap (`--max-old-space-size` reached). */
 const heapExhaustedMarker = "JavaScript heap out of memory";
-/** CloudWatch Logs' event size limit: a longer output line is cut here, as AWS cuts it. */
-export const MAX_LOG_LINE_BYTES = 256 * 1024;
+
 
 /** One immutable version of a function's code and configuration; environments are bound to exactly one. */
 export interface Deployment {
@@ -104,9 +104,7 @@ export class ExecutionEnvironment {
   #dead = false;
   #coldPending = true;
   readonly #settings: EnvironmentSettings;
-  readonly #partial = { stdout: "", stderr: "" };
-  /** Whether the rest of the current line of a stream is being dropped (it was cut at the log-event limit). */
-  readonly #cutting = { stdout: false, stderr: false };
+  readonly #lines = new OutputLines((line) => this.#emitRaw(line));
   #onExit: (() => void) | undefined;
   /** Highest peak RSS (MB) read from procfs so far; 0 until the first read. */
   #peakRssMb = 0;
@@ -416,44 +414,19 @@ export class ExecutionEnvironment {
     }
   }
 
-  /**
-   * Raw stdout/stderr text: split into lines, one log event each, kept as printed (JSON loggers). A line longer
-   * than a log event may be is emitted cut at {@link MAX_LOG_LINE_BYTES} and the rest of it dropped, so an
-   * unterminated line never grows without bound.
-   */
   #output(stream: "stdout" | "stderr", text: string): void {
     if (stream === "stderr" && text.includes(heapExhaustedMarker)) this.#heapExhausted = true;
-    const lines = text.split("\n");
-    const last = lines.pop() ?? "";
-    for (const line of lines) {
-      if (this.#cutting[stream]) this.#cutting[stream] = false;
-      else this.#emitRaw(this.#partial[stream] + line);
-      this.#partial[stream] = "";
-    }
-    if (this.#cutting[stream]) return;
-    const rest = this.#partial[stream] + last;
-    if (rest.length > MAX_LOG_LINE_BYTES || Buffer.byteLength(rest) > MAX_LOG_LINE_BYTES) {
-      this.#emitRaw(cutToBytes(rest, MAX_LOG_LINE_BYTES));
-      this.#partial[stream] = "";
-      this.#cutting[stream] = true;
-    } else this.#partial[stream] = rest;
+    this.#lines.push(stream, text);
   }
 
-  #emitRaw(line: string): void {
-    const text = line.replace(/\r$/, "");
-    if (text === "") return;
+  #emitRaw(text: string): void {
     const entry = { timestamp: Date.now(), message: text };
     if (this.#running) this.#running.request.onLog(entry);
     else this.#settings.onOrphanLog(entry);
   }
 
   #flushPartial(request: InvokeRequest): void {
-    for (const stream of ["stdout", "stderr"] as const) {
-      const rest = this.#partial[stream];
-      this.#partial[stream] = "";
-      this.#cutting[stream] = false;
-      if (rest.trim() !== "") request.onLog({ timestamp: Date.now(), message: rest });
-    }
+    for (const rest of this.#lines.flush()) request.onLog({ timestamp: Date.now(), message: rest });
   }
 
   #exited(code: number | null, signal: NodeJS.Signals | null): void {
@@ -529,10 +502,4 @@ export class ExecutionEnvironment {
     const child = this.#child;
     if (child) killGroup(child);
   }
-}
-
-/** The longest prefix of `text` that fits in `bytes` bytes of UTF-8. */
-function cutToBytes(text: string, bytes: number): string {
-  const encoded = Buffer.from(text.slice(0, bytes), "utf8");
-  return encoded.length <= bytes ? encoded.toString("utf8") : encoded.subarray(0, bytes).toString("utf8");
 }
