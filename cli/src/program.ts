@@ -67,6 +67,10 @@ export function buildProgram(): Command {
     )
     .option("--lambda-concurrency <n>", "execution environments per function at most (default 4)")
     .option(
+      "--max-environments <n>",
+      "execution environments of all functions at most (default 16); beyond, synchronous invokes get 429",
+    )
+    .option(
       "--runtime-node <runtime=path...>",
       "run a runtime on this Node binary, e.g. nodejs24.x=/opt/node24/bin/node (also PIPELINE_RUNTIME_NODES)",
     )

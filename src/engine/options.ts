@@ -47,6 +47,12 @@ export interface EngineOptions {
   lambda?: {
     /** Execution environments per function at most (default 4). */
     maxConcurrency?: number;
+    /**
+     * Execution environments of all functions together at most (default 16, about 45 MB each): beyond, idle ones
+     * are stopped to make room, then synchronous invokes get 429 TooManyRequestsException and asynchronous ones
+     * wait in their queue, as over AWS's account concurrency.
+     */
+    maxEnvironments?: number;
     /** Async retries after the first attempt (default 2, as on AWS). */
     maxRetries?: number;
     /** Base backoff between async retries in ms (AWS waits ~1 min then ~2 min; locally default 200 ms). */

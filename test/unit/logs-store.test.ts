@@ -5,6 +5,39 @@ import { LogStore } from "../../src/engine/logs/store.ts";
 const everything = () => true;
 
 describe("Class: LogStore", () => {
+  describe("bounded by bytes (issue 21)", () => {
+    it("drops the oldest events of all groups once the store holds more than its byte bound", () => {
+      // 1,000 bytes a message plus AWS's 26: the bound holds 19 of them.
+      const store = new LogStore({ maxStoredBytes: 20_000 });
+      store.createGroup("old");
+      store.createGroup("new");
+      const message = "x".repeat(1000);
+      for (let i = 0; i < 10; i++)
+        store.append("old", "s", [{ timestamp: i, message }], { createStream: true });
+      for (let i = 10; i < 40; i++)
+        store.append("new", `s${i % 3}`, [{ timestamp: i, message }], { createStream: true });
+      expect(store.storedBytes).toBeLessThanOrEqual(20_000);
+      // The oldest went first: the old group is empty, the new one keeps its latest events.
+      expect(store.getStream("old", "s").events).toEqual([]);
+      expect(store.getGroup("old").storedBytes).toBe(0);
+      const kept = [...store.getGroup("new").streams.values()].flatMap((stream) =>
+        stream.events.map((event) => event.timestamp),
+      );
+      expect(Math.max(...kept)).toBe(39);
+      expect(Math.min(...kept)).toBeGreaterThan(20);
+      expect(store.getGroup("new").storedBytes).toBe(store.storedBytes);
+    });
+
+    it("gives the bytes of a deleted group back", () => {
+      const store = new LogStore();
+      store.createGroup("g");
+      store.append("g", "s", [{ timestamp: 1, message: "abc" }], { createStream: true });
+      expect(store.storedBytes).toBe(29);
+      store.deleteGroup("g");
+      expect(store.storedBytes).toBe(0);
+    });
+  });
+
   describe("Method: append", () => {
     it("stores a batch in timestamp order whatever order it came in", () => {
       const store = new LogStore({ now: () => 10_000 });

@@ -30,6 +30,7 @@ export interface UpOptions extends GlobalOptions {
   corsOrigin?: string[];
   allowedHost?: string[];
   lambdaConcurrency?: string;
+  maxEnvironments?: string;
   /** LocalStack-style init directory whose ready.d scripts run after start; `true` means the repo's localstack/init. */
   initDir?: string | boolean;
   runtimeNode?: string[];
@@ -252,6 +253,14 @@ export async function up(options: UpOptions): Promise<void> {
               maxConcurrency: parseCount(options.lambdaConcurrency, "--lambda-concurrency", {
                 min: 1,
                 max: 64,
+              }),
+            }
+          : {}),
+        ...(options.maxEnvironments
+          ? {
+              maxEnvironments: parseCount(options.maxEnvironments, "--max-environments", {
+                min: 1,
+                max: 1024,
               }),
             }
           : {}),

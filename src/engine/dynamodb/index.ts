@@ -7,7 +7,9 @@ import type { EngineOptions } from "../options.ts";
 import { createDispatcher, type ServiceDeclaration, ServiceError } from "../service/index.ts";
 import type { Service, ServiceRequest, ServiceResponse } from "../types.ts";
 import { withConditionFailureItem } from "./condition-failure-item.ts";
+import { installMemoizedDynaliteParsers } from "./dynalite-parsers.ts";
 import { startDynamoDbLocal } from "./dynamodb-local.ts";
+import { inputLimitViolation } from "./input-limits.ts";
 import { dynamoDbOperations } from "./operations.ts";
 import { withTags } from "./tags.ts";
 
@@ -35,7 +37,11 @@ export async function createDynamoDbService(
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
   // Role callers may be given injected faults (after their permission is checked, as a throttle would be).
-  const forwardWithFaults = async (request: ServiceRequest): Promise<ServiceResponse> => {
+  const forwardWithFaults = async (
+    request: ServiceRequest,
+    operationName: string,
+  ): Promise<ServiceResponse> => {
+    checkInputLimits(request, operationName);
     const faults = context.faults;
     if (request.caller.role && faults.shouldFail(faults.options.dynamodbErrorRate)) {
       throw faults.random() < 0.5
@@ -46,18 +52,23 @@ export async function createDynamoDbService(
           )
         : new ServiceError(500, "InternalServerError", "Internal server error (injected fault).");
     }
-    const target = request.headers["x-amz-target"];
-    const operation = typeof target === "string" ? target.slice(target.indexOf(".") + 1) : "";
     // What the backends ignore, handled around them: tags, and the item of a failed condition.
     return withTags(
-      (tagged) => withConditionFailureItem(toBackend, operation, tagged),
+      (tagged) => withConditionFailureItem(toBackend, operationName, tagged),
       backend.name,
-      operation,
+      operationName,
       request,
     );
   };
-  const toBackend = (request: ServiceRequest): Promise<ServiceResponse> =>
-    backend.dispatch ? backend.dispatch(request) : forward(backend.url, agent, request);
+  const toBackend = async (request: ServiceRequest): Promise<ServiceResponse> => {
+    try {
+      return await (backend.dispatch ? backend.dispatch(request) : forward(backend.url, agent, request));
+    } catch (error) {
+      // Whatever the backend throws is this request's failure, never the engine's.
+      context.log(`dynamodb: ${backend.name} failed: ${String(error)}`);
+      throw new ServiceError(500, "InternalServerError", "Internal server error", { cause: error });
+    }
+  };
   const declaration: ServiceDeclaration = {
     signingName: "dynamodb",
     protocols: {
@@ -76,7 +87,7 @@ export async function createDynamoDbService(
     },
     operations: dynamoDbOperations(context.accountId, forwardWithFaults),
     // What the engine does not declare, the emulator answers (its own UnknownOperationException included).
-    fallback: (_name, call) => forwardWithFaults(call.request),
+    fallback: (name, call) => forwardWithFaults(call.request, name),
   };
 
   return {
@@ -87,6 +98,21 @@ export async function createDynamoDbService(
       await backend.close();
     },
   };
+}
+
+/** Refuses, as AWS does, what breaks DynamoDB's documented input limits (see input-limits.ts). */
+function checkInputLimits(request: ServiceRequest, operationName: string): void {
+  let body: unknown;
+  try {
+    body = JSON.parse(request.body.toString("utf8"));
+  } catch {
+    return; // The backend answers malformed JSON with its own SerializationException.
+  }
+  const violation = inputLimitViolation(operationName, body);
+  if (violation)
+    throw new ServiceError(400, "ValidationException", violation, {
+      typePrefix: "com.amazon.coral.validate",
+    });
 }
 
 function forward(base: URL, agent: Agent, request: ServiceRequest): Promise<ServiceResponse> {
@@ -124,6 +150,7 @@ function forward(base: URL, agent: Agent, request: ServiceRequest): Promise<Serv
 }
 
 async function startDynalite(path: string | undefined): Promise<DynamoDbBackendHandle> {
+  installMemoizedDynaliteParsers();
   const { default: dynalite } = await import("dynalite");
   const server = dynalite({
     createTableMs: 0,
@@ -156,7 +183,7 @@ function dispatchInProcess(
   handler: (req: unknown, res: unknown) => void,
   request: ServiceRequest,
 ): Promise<ServiceResponse> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const req = Object.assign(new EventEmitter(), {
       headers: request.headers,
       method: request.method,
@@ -178,10 +205,21 @@ function dispatchInProcess(
         });
       },
     };
-    handler(req, res);
+    // dynalite validates and starts the operation synchronously in its "end" listener: a throw there is this
+    // request's (answered 500 above), not an uncaught exception.
+    try {
+      handler(req, res);
+    } catch (error) {
+      reject(error);
+      return;
+    }
     process.nextTick(() => {
-      if (request.body.length > 0) req.emit("data", request.body);
-      req.emit("end");
+      try {
+        if (request.body.length > 0) req.emit("data", request.body);
+        req.emit("end");
+      } catch (error) {
+        reject(error);
+      }
     });
   });
 }

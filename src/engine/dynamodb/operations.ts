@@ -60,7 +60,7 @@ export function tablesOf(body: Buffer, operationName: string): string[] {
  */
 export function dynamoDbOperations(
   accountId: string,
-  forward: (request: ServiceRequest) => Promise<ServiceResponse>,
+  forward: (request: ServiceRequest, operationName: string) => Promise<ServiceResponse>,
 ): AnyOperation[] {
   return operationNames.map((name) =>
     operation({
@@ -75,7 +75,7 @@ export function dynamoDbOperations(
         (input.tables.length > 0 ? input.tables : ["*"]).map((table) =>
           dynamodbTableArn(call.request.region, accountId, table),
         ),
-      handler: async (_input, call) => respondWith(await forward(call.request)),
+      handler: async (_input, call) => respondWith(await forward(call.request, name)),
     }),
   );
 }

@@ -237,14 +237,14 @@ export class LambdaApi {
     }
   }
 
-  #codePackage(zipFile: unknown): CodePackage {
+  async #codePackage(zipFile: unknown): Promise<CodePackage> {
     if (typeof zipFile !== "string" || zipFile === "") {
       throw invalidParameterValue(
         "The embedded engine accepts deployment packages as Code.ZipFile only (S3 and image code are not supported).",
       );
     }
     try {
-      return readCodePackage(Buffer.from(zipFile, "base64"));
+      return await readCodePackage(Buffer.from(zipFile, "base64"));
     } catch (error) {
       if (error instanceof CodePackageError) throw invalidParameterValue(error.message);
       throw error;
@@ -281,7 +281,11 @@ export class LambdaApi {
     if (this.#deps.store.get(name)) {
       throw new ServiceError(409, "ResourceConflictException", `Function already exist: ${name}`);
     }
-    const pkg = this.#codePackage((body.Code as { ZipFile?: unknown } | undefined)?.ZipFile);
+    const pkg = await this.#codePackage((body.Code as { ZipFile?: unknown } | undefined)?.ZipFile);
+    // Unzipping took turns of the event loop: a create of the same name may have finished meanwhile.
+    if (this.#deps.store.get(name)) {
+      throw new ServiceError(409, "ResourceConflictException", `Function already exist: ${name}`);
+    }
     const { record, unpacked } = this.#deps.store.create(
       name,
       {
@@ -345,7 +349,7 @@ export class LambdaApi {
   async #updateCode({ record, body: readBody }: FunctionCall): Promise<ServiceResponse> {
     const body = readBody();
     this.#checkRevision(record, body.RevisionId);
-    const pkg = this.#codePackage(body.ZipFile);
+    const pkg = await this.#codePackage(body.ZipFile);
     this.#checkNotUpdating(record);
     if (body.DryRun === true) return jsonResponse(renderConfiguration(record));
     const unpacked = this.#deps.store.updateCode(record, pkg);

@@ -1,11 +1,13 @@
 // Child side of a Lambda execution environment: loads the handler the way the Node.js runtime does and runs one
-// invocation at a time for the parent (runner.ts), talking over the IPC channel. Plain JavaScript so the child
+// invocation at a time for the parent (runner.ts), talking over its channel on fd 3 (channel.ts: one JSON message a
+// line; a successful result's response follows its header as raw bytes). Plain JavaScript so the child
 // starts with the bare Node binary (no TypeScript loader), which keeps cold starts short.
 //
 // Messages in:  { type: "init", file, format, exportPath, handler, compileCacheDir? }  |  { type: "invoke", requestId, payload, ... }
 // Messages out: { type: "ready" } | { type: "initError", error } | { type: "log", ... } | { type: "output", ... }
 //               | { type: "result", requestId, ok, payload | error, maxMemoryUsedMb }
 import module, { createRequire } from "node:module";
+import { Socket } from "node:net";
 import { pathToFileURL } from "node:url";
 import { format } from "node:util";
 
@@ -14,9 +16,21 @@ let handler;
 /** @type {{ requestId: string } | undefined} */
 let current;
 
+const channel = new Socket({ fd: 3, readable: true, writable: true });
+// The engine closing the channel (it stopped this environment) ends the runtime.
+channel.on("end", () => process.exit(0));
+channel.on("error", () => process.exit(0));
+
 function send(message, callback) {
-  if (process.connected) process.send(message, undefined, undefined, callback);
+  if (channel.writable) channel.write(`${JSON.stringify(message)}\n`, () => callback?.());
   else callback?.();
+}
+
+/** A successful result: its header, then the response as raw bytes (counted by the engine as they stream). */
+function sendResult(header, payload) {
+  const bytes = Buffer.from(payload, "utf8");
+  send({ ...header, payloadBytes: bytes.length });
+  if (channel.writable) channel.write(Buffer.concat([bytes, Buffer.from("\n")]));
 }
 
 // CloudWatch Logs' event limit; longer lines are cut (the parent cuts lines assembled from several writes).
@@ -204,7 +218,9 @@ async function invoke(message) {
     outcome = { ok: false, error: toErrorPayload(error) };
   }
   current = undefined;
-  send({ type: "result", requestId: message.requestId, maxMemoryUsedMb: maxMemoryUsedMb(), ...outcome });
+  const header = { type: "result", requestId: message.requestId, maxMemoryUsedMb: maxMemoryUsedMb() };
+  if (outcome.ok) sendResult({ ...header, ok: true }, outcome.payload);
+  else send({ ...header, ...outcome });
 }
 
 // An error nobody awaited ends the environment, as on AWS; report it for the running invocation first.
@@ -244,8 +260,15 @@ function fatal(errorType) {
 process.on("uncaughtException", fatal(undefined));
 process.on("unhandledRejection", fatal("Runtime.UnhandledPromiseRejection"));
 
-process.on("message", (message) => {
+function onMessage(message) {
   if (message?.type === "init") void init(message);
   else if (message?.type === "invoke") void invoke(message);
+}
+
+let pending = "";
+channel.setEncoding("utf8");
+channel.on("data", (text) => {
+  const lines = (pending + text).split("\n");
+  pending = lines.pop() ?? "";
+  for (const line of lines) if (line !== "") onMessage(JSON.parse(line));
 });
-process.on("disconnect", () => process.exit(0));

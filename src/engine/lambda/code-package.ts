@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { unzipSync } from "fflate";
 import { lambdaLimits } from "../request-limits.ts";
 import { CodePackageError } from "./errors.ts";
+import { readZipEntries } from "./zip-entries.ts";
 
 /** A validated deployment package: the zip itself and its files, keyed by safe relative path. */
 export interface CodePackage {
@@ -32,34 +32,17 @@ export function safeEntryPath(name: string): string {
 
 /**
  * Validates a zip and reads its entries (nothing is written yet). Throws {@link CodePackageError}, with AWS's
- * wording when the files would unzip to more than Lambda allows: the sizes the zip declares are summed before
- * anything is inflated, and inflating never writes past a declared size, so a zip bomb costs no memory.
+ * wording when the files would unzip to more than Lambda allows (250 MB unzipped, "Lambda quotas"): the sizes the
+ * zip declares are summed before anything is inflated, and each entry inflates off the event loop and never past
+ * its declared size (zip-entries.ts), so a zip bomb costs neither memory nor a blocked engine.
  */
-export function readCodePackage(zip: Buffer, maxUnzippedBytes = lambdaLimits.unzippedCodeBytes): CodePackage {
-  let entries: Record<string, Uint8Array>;
-  let unzippedBytes = 0;
-  let tooLarge = false;
-  try {
-    entries = unzipSync(new Uint8Array(zip.buffer, zip.byteOffset, zip.byteLength), {
-      filter: (file) => {
-        unzippedBytes += file.originalSize;
-        if (unzippedBytes > maxUnzippedBytes) tooLarge = true;
-        return !tooLarge;
-      },
-    });
-  } catch (cause) {
-    throw new CodePackageError(
-      "Could not unzip uploaded file. Please check your file, then try to upload again.",
-      {
-        cause,
-      },
-    );
-  }
-  if (tooLarge) {
-    throw new CodePackageError(`Unzipped size must be smaller than ${maxUnzippedBytes} bytes`);
-  }
+export async function readCodePackage(
+  zip: Buffer,
+  maxUnzippedBytes: number = lambdaLimits.unzippedCodeBytes,
+): Promise<CodePackage> {
+  const entries = await readZipEntries(zip, maxUnzippedBytes);
   const files = new Map<string, Uint8Array>();
-  for (const [name, data] of Object.entries(entries)) {
+  for (const { name, data } of entries) {
     const path = safeEntryPath(name);
     if (path === "" || name.endsWith("/")) continue;
     files.set(path, data);

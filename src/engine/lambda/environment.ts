@@ -1,9 +1,12 @@
 import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import type { Duplex } from "node:stream";
+import { ChannelDecoder, type ChildMessage, MAX_RESPONSE_BYTES } from "./channel.ts";
 import { FunctionInitError } from "./errors.ts";
 import { formatConsoleLine, newLogStreamName, timeoutLine, timeoutMessage } from "./function-logs.ts";
 import type { ResolvedHandler } from "./handler-resolution.ts";
 import { childNodeFlags, readPeakRssMb } from "./memory-limit.ts";
+import { OutputLines } from "./output-lines.ts";
 import { exitDescription, killGroup, runtimeExit, spawnRuntime } from "./runtime-process.ts";
 
 /** The Node.js runtime gives up on init after 10 s on AWS. */
@@ -12,8 +15,7 @@ const initTimeoutMs = 10_000;
 const memoryPollMs = 100;
 /** What V8 prints before it aborts on a full heap (`--max-old-space-size` reached). */
 const heapExhaustedMarker = "JavaScript heap out of memory";
-/** CloudWatch Logs' event size limit: a longer output line is cut here, as AWS cuts it. */
-export const MAX_LOG_LINE_BYTES = 256 * 1024;
+
 
 /** One immutable version of a function's code and configuration; environments are bound to exactly one. */
 export interface Deployment {
@@ -72,21 +74,6 @@ export interface EnvironmentSettings {
   compileCache: boolean;
 }
 
-type ChildMessage =
-  | { type: "ready"; pid?: number }
-  | { type: "initError"; error: FunctionErrorPayload }
-  | { type: "log"; level: string; message: string; time: number; requestId?: string }
-  | { type: "output"; stream: "stdout" | "stderr"; text: string; requestId?: string }
-  | {
-      type: "result";
-      requestId: string;
-      ok: boolean;
-      payload?: string;
-      error?: FunctionErrorPayload;
-      fatal?: boolean;
-      maxMemoryUsedMb: number;
-    };
-
 interface Running {
   request: InvokeRequest;
   startedAt: number;
@@ -109,15 +96,15 @@ export class ExecutionEnvironment {
   initDurationMs: number | undefined;
   lastUsedAt = Date.now();
   #child: ChildProcess | undefined;
+  /** fd 3 of the runtime (channel.ts). */
+  #channel: Duplex | undefined;
   /** The runtime's own pid (the launcher's child), for memory readings; known once it reports ready. */
   #runtimePid: number | undefined;
   #running: Running | undefined;
   #dead = false;
   #coldPending = true;
   readonly #settings: EnvironmentSettings;
-  readonly #partial = { stdout: "", stderr: "" };
-  /** Whether the rest of the current line of a stream is being dropped (it was cut at the log-event limit). */
-  readonly #cutting = { stdout: false, stderr: false };
+  readonly #lines = new OutputLines((line) => this.#emitRaw(line));
   #onExit: (() => void) | undefined;
   /** Highest peak RSS (MB) read from procfs so far; 0 until the first read. */
   #peakRssMb = 0;
@@ -165,6 +152,9 @@ export class ExecutionEnvironment {
       ),
     });
     this.#child = child;
+    const channel = child.stdio[3] as Duplex;
+    this.#channel = channel;
+    const decoder = new ChannelDecoder();
     child.stdout?.on("data", (chunk: Buffer) => this.#output("stdout", chunk.toString("utf8")));
     child.stderr?.on("data", (chunk: Buffer) => this.#output("stderr", chunk.toString("utf8")));
     let settleInit: ((error?: FunctionInitError) => void) | undefined;
@@ -177,7 +167,7 @@ export class ExecutionEnvironment {
       );
       this.kill();
     }, initTimeoutMs);
-    child.on("message", (message: ChildMessage) => {
+    const onMessage = (message: ChildMessage) => {
       if (message.type === "ready") {
         this.#runtimePid = message.pid;
         this.initDurationMs = performance.now() - startedAt;
@@ -189,7 +179,23 @@ export class ExecutionEnvironment {
       } else {
         this.#message(message);
       }
+    };
+    channel.on("data", (chunk: Buffer) => {
+      for (const event of decoder.push(chunk)) {
+        if (event.kind === "message" || event.kind === "result") onMessage(event.message);
+        else if (event.kind === "responseTooLarge") this.#responseTooLarge(event.message.requestId);
+        else {
+          const error = new FunctionInitError(
+            "Runtime.Unknown",
+            `The runtime broke its channel protocol: ${event.reason}`,
+          );
+          settleInit?.(error);
+          this.#protocolViolation(event.reason);
+        }
+      }
     });
+    // The pipe closes with the runtime; its errors (EPIPE after a kill) are the exit handler's to report.
+    channel.on("error", () => {});
     child.on("error", (error) =>
       settleInit?.(new FunctionInitError("Runtime.ExitError", error.message, [], { cause: error })),
     );
@@ -205,7 +211,7 @@ export class ExecutionEnvironment {
       );
       this.#exited(code, signal);
     });
-    child.send({
+    this.#send({
       type: "init",
       file: handler.file,
       format: handler.format,
@@ -269,7 +275,7 @@ export class ExecutionEnvironment {
       const timer = setTimeout(() => this.#timedOut(), timeoutSeconds * 1000);
       const memoryTimer = this.#procfs ? setInterval(() => this.#checkMemory(), memoryPollMs) : undefined;
       this.#running = { request, startedAt, timer, memoryTimer, resolve };
-      child.send({
+      this.#send({
         type: "invoke",
         requestId: request.requestId,
         payload: request.payload,
@@ -278,6 +284,58 @@ export class ExecutionEnvironment {
         clientContext: request.clientContext,
       });
     });
+  }
+
+  #send(message: Record<string, unknown>): void {
+    const channel = this.#channel;
+    if (channel && !channel.destroyed) channel.write(`${JSON.stringify(message)}\n`);
+  }
+
+  /**
+   * The function returned more than Invoke may answer: the invocation fails as on AWS, while the response's bytes
+   * are dropped as they arrive (the decoder keeps none of them), and the environment stays.
+   */
+  #responseTooLarge(requestId: string): void {
+    const running = this.#running;
+    if (!running || running.request.requestId !== requestId) return;
+    const errorMessage = `Response payload size exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes).`;
+    running.request.onLog({
+      timestamp: Date.now(),
+      message: `RequestId: ${requestId} Error: ${errorMessage}\nFunction.ResponseSizeTooLarge`,
+    });
+    this.#finish({
+      ok: false,
+      kind: "handler",
+      error: { errorType: "Function.ResponseSizeTooLarge", errorMessage },
+      durationMs: performance.now() - running.startedAt,
+      maxMemoryUsedMb: this.#peakRssMb,
+    });
+  }
+
+  /**
+   * The runtime wrote something on its channel that is no message of the protocol (the function's code can write
+   * to fd 3): the running invocation fails and the environment, whose channel can no longer be trusted, ends.
+   */
+  #protocolViolation(reason: string): void {
+    const running = this.#running;
+    if (running) {
+      const requestId = running.request.requestId;
+      const errorMessage = `RequestId: ${requestId} Error: The runtime broke its channel protocol: ${reason}`;
+      running.request.onLog({ timestamp: Date.now(), message: `${errorMessage}\nRuntime.Unknown` });
+      this.#finish({
+        ok: false,
+        kind: "crash",
+        error: { errorType: "Runtime.Unknown", errorMessage },
+        durationMs: performance.now() - running.startedAt,
+        maxMemoryUsedMb: this.#peakRssMb,
+      });
+    } else {
+      this.#settings.onOrphanLog({
+        timestamp: Date.now(),
+        message: `The runtime broke its channel protocol: ${reason}; the environment was stopped`,
+      });
+    }
+    this.kill();
   }
 
   #finish(outcome: InvocationOutcome): void {
@@ -356,44 +414,19 @@ export class ExecutionEnvironment {
     }
   }
 
-  /**
-   * Raw stdout/stderr text: split into lines, one log event each, kept as printed (JSON loggers). A line longer
-   * than a log event may be is emitted cut at {@link MAX_LOG_LINE_BYTES} and the rest of it dropped, so an
-   * unterminated line never grows without bound.
-   */
   #output(stream: "stdout" | "stderr", text: string): void {
     if (stream === "stderr" && text.includes(heapExhaustedMarker)) this.#heapExhausted = true;
-    const lines = text.split("\n");
-    const last = lines.pop() ?? "";
-    for (const line of lines) {
-      if (this.#cutting[stream]) this.#cutting[stream] = false;
-      else this.#emitRaw(this.#partial[stream] + line);
-      this.#partial[stream] = "";
-    }
-    if (this.#cutting[stream]) return;
-    const rest = this.#partial[stream] + last;
-    if (rest.length > MAX_LOG_LINE_BYTES || Buffer.byteLength(rest) > MAX_LOG_LINE_BYTES) {
-      this.#emitRaw(cutToBytes(rest, MAX_LOG_LINE_BYTES));
-      this.#partial[stream] = "";
-      this.#cutting[stream] = true;
-    } else this.#partial[stream] = rest;
+    this.#lines.push(stream, text);
   }
 
-  #emitRaw(line: string): void {
-    const text = line.replace(/\r$/, "");
-    if (text === "") return;
+  #emitRaw(text: string): void {
     const entry = { timestamp: Date.now(), message: text };
     if (this.#running) this.#running.request.onLog(entry);
     else this.#settings.onOrphanLog(entry);
   }
 
   #flushPartial(request: InvokeRequest): void {
-    for (const stream of ["stdout", "stderr"] as const) {
-      const rest = this.#partial[stream];
-      this.#partial[stream] = "";
-      this.#cutting[stream] = false;
-      if (rest.trim() !== "") request.onLog({ timestamp: Date.now(), message: rest });
-    }
+    for (const rest of this.#lines.flush()) request.onLog({ timestamp: Date.now(), message: rest });
   }
 
   #exited(code: number | null, signal: NodeJS.Signals | null): void {
@@ -469,10 +502,4 @@ export class ExecutionEnvironment {
     const child = this.#child;
     if (child) killGroup(child);
   }
-}
-
-/** The longest prefix of `text` that fits in `bytes` bytes of UTF-8. */
-function cutToBytes(text: string, bytes: number): string {
-  const encoded = Buffer.from(text.slice(0, bytes), "utf8");
-  return encoded.length <= bytes ? encoded.toString("utf8") : encoded.subarray(0, bytes).toString("utf8");
 }

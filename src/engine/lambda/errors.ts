@@ -59,6 +59,28 @@ export class RoleNotAssumableError extends LambdaEngineError {
   }
 }
 
+/**
+ * Every execution environment the engine allows (`maxEnvironments`) is busy, and a synchronous invocation does not
+ * wait: AWS's account concurrency limit, answered as Invoke's 429 (see {@link concurrencyLimitExceeded}).
+ */
+export class ConcurrencyLimitError extends LambdaEngineError {
+  constructor(readonly limit: number) {
+    super(`all ${limit} execution environments are busy`);
+    this.name = "ConcurrencyLimitError";
+  }
+}
+
+/**
+ * Invoke's throttling answer over the account's concurrency (AWS Invoke API reference: TooManyRequestsException,
+ * Reason `ConcurrentInvocationLimitExceeded` "if you ... have exceeded your account concurrent limit").
+ */
+export const concurrencyLimitExceeded = (cause: ConcurrencyLimitError) =>
+  new ServiceError(429, "TooManyRequestsException", "Rate Exceeded.", {
+    cause,
+    fields: { Reason: "ConcurrentInvocationLimitExceeded" },
+    headers: { "retry-after": "1" },
+  });
+
 /** Lambda's 404 for a function (or qualifier) that does not exist. */
 export const functionNotFound = (arn: string) =>
   new ServiceError(404, "ResourceNotFoundException", `Function not found: ${arn}`);

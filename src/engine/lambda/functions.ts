@@ -328,7 +328,7 @@ export class FunctionStore {
         const stored = JSON.parse(
           await readFile(join(dataDir, entry.name, "function.json"), "utf8"),
         ) as StoredFunction;
-        const pkg = readCodePackage(await readFile(join(dataDir, entry.name, "code.zip")));
+        const pkg = await readCodePackage(await readFile(join(dataDir, entry.name, "code.zip")));
         const { record } = this.create(stored.name, stored, pkg);
         record.lastModified = stored.lastModified;
         record.revisionId = stored.revisionId;

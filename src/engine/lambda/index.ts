@@ -21,6 +21,8 @@ import { renderPolicy } from "./policy.ts";
 import { FunctionRunner } from "./runner.ts";
 import { RuntimeResolver, runtimeReport } from "./runtimes.ts";
 
+/** Execution environments of all functions together, unless `lambda.maxEnvironments` says otherwise. */
+export const DEFAULT_MAX_ENVIRONMENTS = 16;
 /** Idle execution environments are stopped after this long, as Lambda recycles them. */
 const idleTimeoutMs = 5 * 60_000;
 
@@ -84,6 +86,7 @@ export async function createLambdaService(
     );
   const runner = new FunctionRunner(context, {
     maxConcurrency: options.lambda?.maxConcurrency ?? 4,
+    maxEnvironments: options.lambda?.maxEnvironments ?? DEFAULT_MAX_ENVIRONMENTS,
     idleTimeoutMs,
     runtimes,
     logs,

@@ -3,7 +3,13 @@ import { ServiceError } from "../service/index.ts";
 import type { ServiceRequest, ServiceResponse } from "../types.ts";
 import { constraint, validationMessage } from "../validation-message.ts";
 import type { AsyncInvocationQueue } from "./async-queue.ts";
-import { FunctionGoneError, functionNotFound, RoleNotAssumableError } from "./errors.ts";
+import {
+  ConcurrencyLimitError,
+  concurrencyLimitExceeded,
+  FunctionGoneError,
+  functionNotFound,
+  RoleNotAssumableError,
+} from "./errors.ts";
 import { invalidParameterValue, validationException } from "./function-settings.ts";
 import type { FunctionRecord, FunctionStore } from "./functions.ts";
 import type { FunctionRunner } from "./runner.ts";
@@ -85,9 +91,11 @@ export async function invoke(
       requestId: request.requestId,
       payload,
       clientContext,
+      throttle: true,
     });
   } catch (error) {
     if (error instanceof FunctionGoneError) throw functionNotFound(record.arn);
+    if (error instanceof ConcurrencyLimitError) throw concurrencyLimitExceeded(error);
     // A new execution environment could not assume the role (its trust policy changed, or it was deleted). The
     // Invoke API reference lists InvalidParameterValueException for "an IAM role ... that Lambda is unable to
     // assume", so the request fails as a 400 with CreateFunction's sentence rather than as a function error.

@@ -2,7 +2,13 @@ import { randomUUID } from "node:crypto";
 import type { EngineContext } from "../context.ts";
 import type { LogEventInput, LogWriter } from "../logs/contract.ts";
 import { type Deployment, ExecutionEnvironment, type InvocationOutcome } from "./environment.ts";
-import { FunctionGoneError, FunctionInitError, RoleNotAssumableError, RunnerClosedError } from "./errors.ts";
+import {
+  ConcurrencyLimitError,
+  FunctionGoneError,
+  FunctionInitError,
+  RoleNotAssumableError,
+  RunnerClosedError,
+} from "./errors.ts";
 import {
   endLine,
   FunctionLogSink,
@@ -32,6 +38,12 @@ export type InvocationResult = InvocationOutcome & {
 export interface RunnerOptions {
   /** Execution environments per function at most; further invocations wait. */
   maxConcurrency: number;
+  /**
+   * Execution environments of all functions together at most (the engine's account concurrency). At the bound an
+   * idle environment of another function is stopped to make room; with none idle, a synchronous invocation is
+   * throttled ({@link ConcurrencyLimitError}) and an asynchronous one waits.
+   */
+  maxEnvironments: number;
   /** Idle environments older than this are stopped. */
   idleTimeoutMs: number;
   /**
@@ -49,6 +61,8 @@ export interface InvokeOptions {
   requestId?: string;
   payload: string;
   clientContext?: unknown;
+  /** Throw {@link ConcurrencyLimitError} rather than wait when every environment of the engine is busy. */
+  throttle?: boolean;
 }
 
 interface Pool {
@@ -73,6 +87,8 @@ export class FunctionRunner {
   readonly #callers = new WeakMap<ExecutionEnvironment, LogDestination["caller"]>();
   /** Environments handed to an invocation; reserved synchronously so two invocations never share one. */
   readonly #leased = new WeakSet<ExecutionEnvironment>();
+  /** Invocations waiting for an engine-wide environment slot. */
+  readonly #slotWaiters: Array<() => void> = [];
   #closed = false;
 
   constructor(context: EngineContext, options: RunnerOptions) {
@@ -94,7 +110,7 @@ export class FunctionRunner {
     const first = current();
     if (!first) throw new FunctionGoneError("(deleted before the invocation started)");
     const functionName = first.functionName;
-    const lease = await this.#acquire(functionName, current);
+    const lease = await this.#acquire(functionName, current, options.throttle === true);
     const logLines: LogEventInput[] = [];
     if ("error" in lease) {
       return this.#initFailure(lease.deployment, lease.error, requestId, lease.destination, logLines);
@@ -226,6 +242,7 @@ export class FunctionRunner {
   async #acquire(
     functionName: string,
     current: () => Deployment | undefined,
+    throttle: boolean,
   ): Promise<
     | { environment: ExecutionEnvironment; caller: LogDestination["caller"] }
     | { error: FunctionInitError; deployment: Deployment; destination: LogDestination }
@@ -245,10 +262,33 @@ export class FunctionRunner {
         this.#retire(pool, environment);
       }
       if (pool.environments.size + pool.starting < this.#options.maxConcurrency) {
-        return this.#start(pool, deployment);
+        if (this.#hasSlot()) return this.#start(pool, deployment);
+        if (throttle) throw new ConcurrencyLimitError(this.#options.maxEnvironments);
+        await new Promise<void>((resolve) => this.#slotWaiters.push(resolve));
+        continue;
       }
       await new Promise<void>((resolve) => pool.waiters.push(resolve));
     }
+  }
+
+  /**
+   * Whether one more environment may start: below the engine-wide bound, or made so by stopping the idle
+   * environment (of any function) used longest ago.
+   */
+  #hasSlot(): boolean {
+    let total = 0;
+    let idlest: { pool: Pool; environment: ExecutionEnvironment } | undefined;
+    for (const pool of this.#pools.values()) {
+      total += pool.environments.size + pool.starting;
+      for (const environment of pool.environments) {
+        if (this.#leased.has(environment)) continue;
+        if (!idlest || environment.lastUsedAt < idlest.environment.lastUsedAt) idlest = { pool, environment };
+      }
+    }
+    if (total < this.#options.maxEnvironments) return true;
+    if (!idlest) return false;
+    this.#retire(idlest.pool, idlest.environment);
+    return true;
   }
 
   #callerOf(environment: ExecutionEnvironment): LogDestination["caller"] {
@@ -376,6 +416,8 @@ export class FunctionRunner {
 
   #wake(pool: Pool): void {
     pool.waiters.shift()?.();
+    // An environment ended or went idle: a slot (or an idle environment to stop for one) may be free.
+    this.#slotWaiters.shift()?.();
   }
 
   /** Stops idle environments that are not bound to `current` (after a code or configuration update). */
@@ -397,6 +439,14 @@ export class FunctionRunner {
     this.#pools.delete(functionName);
     for (const environment of pool.environments) environment.kill();
     for (const waiter of pool.waiters.splice(0)) waiter();
+    for (const waiter of this.#slotWaiters.splice(0)) waiter();
+  }
+
+  /** Live environments of all functions. */
+  totalEnvironments(): number {
+    let total = 0;
+    for (const pool of this.#pools.values()) total += pool.environments.size + pool.starting;
+    return total;
   }
 
   /** Live environments of a function (for tests and the dashboard). */
@@ -422,5 +472,6 @@ export class FunctionRunner {
       for (const environment of pool.environments) environment.kill();
       for (const waiter of pool.waiters.splice(0)) waiter();
     }
+    for (const waiter of this.#slotWaiters.splice(0)) waiter();
   }
 }

@@ -28,7 +28,7 @@ export interface RuntimeSpawnOptions {
 
 /**
  * Starts a runtime: `nodeBinary` running the bootstrap under the launcher, in a process group of its own
- * (`detached`) so that {@link killGroup} ends it with everything it spawned. The IPC channel (fd 3) passes
+ * (`detached`) so that {@link killGroup} ends it with everything it spawned. The channel (fd 3) passes
  * through the launcher to the runtime.
  */
 export function spawnRuntime(nodeBinary: string, options: RuntimeSpawnOptions): ChildProcess {
@@ -39,8 +39,9 @@ export function spawnRuntime(nodeBinary: string, options: RuntimeSpawnOptions): 
       cwd: options.codeDirectory,
       env: options.env,
       detached: true,
-      stdio: ["ignore", "pipe", "pipe", "ipc"],
-      serialization: "json",
+      // fd 3: the runtime's channel (channel.ts), a plain pipe read by the engine's own decoder. Not Node's IPC:
+      // its parser throws on a line that is not JSON (ending the engine) and buffers a line without bound.
+      stdio: ["ignore", "pipe", "pipe", "pipe"],
     },
   );
 }

@@ -47,6 +47,12 @@ export interface FilteredLogEvent extends StoredLogEvent {
 export interface LogStoreOptions {
   /** Oldest events of a group are dropped beyond this many (default 100,000). */
   maxEventsPerGroup?: number;
+  /**
+   * The oldest events of all groups are dropped once the store holds more than this many bytes (AWS's measure:
+   * each message's UTF-8 plus 26 bytes; default {@link DEFAULT_MAX_STORED_BYTES}), so memory has a bound however
+   * much is written; events are dropped, writes never refused.
+   */
+  maxStoredBytes?: number;
   now?: () => number;
 }
 
@@ -54,15 +60,22 @@ const groupNamePattern = /^[.\-_/#A-Za-z0-9]{1,512}$/;
 /** AWS counts each event as its UTF-8 message plus 26 bytes. */
 const eventOverheadBytes = 26;
 
+/** All groups' events together, in AWS's byte measure: 64 MiB (812 MB of PutLogEvents once raised RSS to 1 GB). */
+export const DEFAULT_MAX_STORED_BYTES = 64 * 1024 * 1024;
+
 /** The store behind the Logs API and its `LogWriter`. */
 export class LogStore {
   readonly #groups = new Map<string, LogGroupState>();
   readonly #maxEvents: number;
+  readonly #maxBytes: number;
   readonly #now: () => number;
   #sequence = 0;
+  /** Bytes of all groups' events (AWS's measure). */
+  #storedBytes = 0;
 
   constructor(options: LogStoreOptions = {}) {
     this.#maxEvents = options.maxEventsPerGroup ?? 100_000;
+    this.#maxBytes = options.maxStoredBytes ?? DEFAULT_MAX_STORED_BYTES;
     this.#now = options.now ?? Date.now;
   }
 
@@ -97,7 +110,7 @@ export class LogStore {
   }
 
   deleteGroup(name: string): void {
-    this.getGroup(name);
+    this.#storedBytes -= this.getGroup(name).storedBytes;
     this.#groups.delete(name);
   }
 
@@ -139,6 +152,7 @@ export class LogStore {
     const stream = this.getStream(groupName, streamName);
     group.eventCount -= stream.events.length;
     group.storedBytes -= stream.storedBytes;
+    this.#storedBytes -= stream.storedBytes;
     group.streams.delete(streamName);
   }
 
@@ -175,6 +189,7 @@ export class LogStore {
       const bytes = Buffer.byteLength(event.message) + eventOverheadBytes;
       stream.storedBytes += bytes;
       group.storedBytes += bytes;
+      this.#storedBytes += bytes;
     }
     group.eventCount += stored.length;
     if (stored.length > 0) {
@@ -184,7 +199,57 @@ export class LogStore {
       stream.sequence++;
     }
     if (group.eventCount > this.#maxEvents) this.#trim(group);
+    if (this.#storedBytes > this.#maxBytes) this.#trimBytes();
     return stored;
+  }
+
+  /** Bytes of all groups' events, in AWS's measure (UTF-8 message plus 26 bytes each). */
+  get storedBytes(): number {
+    return this.#storedBytes;
+  }
+
+  /**
+   * Drops the oldest events of all groups down to 90% of the byte bound: repeatedly the stream whose first event is
+   * oldest loses the run of events older than every other stream's first.
+   */
+  #trimBytes(): void {
+    const target = Math.floor(this.#maxBytes * 0.9);
+    const streams: Array<{ group: LogGroupState; stream: LogStreamState }> = [];
+    for (const group of this.#groups.values())
+      for (const stream of group.streams.values())
+        if (stream.events.length > 0) streams.push({ group, stream });
+    while (this.#storedBytes > target) {
+      let oldest: (typeof streams)[number] | undefined;
+      let runnerUp: bigint | undefined;
+      for (const entry of streams) {
+        const head = entry.stream.events[0]?.key;
+        if (head === undefined) continue;
+        const oldestHead = oldest?.stream.events[0]?.key;
+        if (oldestHead === undefined || head < oldestHead) {
+          runnerUp = oldestHead;
+          oldest = entry;
+        } else if (runnerUp === undefined || head < runnerUp) runnerUp = head;
+      }
+      if (!oldest) break;
+      const { group, stream } = oldest;
+      let count = 0;
+      let bytes = 0;
+      for (const event of stream.events) {
+        if (
+          this.#storedBytes - bytes <= target ||
+          (count > 0 && runnerUp !== undefined && event.key > runnerUp)
+        )
+          break;
+        bytes += Buffer.byteLength(event.message) + eventOverheadBytes;
+        count++;
+      }
+      stream.events.splice(0, count);
+      stream.storedBytes -= bytes;
+      group.storedBytes -= bytes;
+      group.eventCount -= count;
+      this.#storedBytes -= bytes;
+      stream.firstEventTimestamp = stream.events[0]?.timestamp;
+    }
   }
 
   /**
@@ -248,6 +313,7 @@ export class LogStore {
       );
       stream.storedBytes -= bytes;
       group.storedBytes -= bytes;
+      this.#storedBytes -= bytes;
       group.eventCount -= removed.length;
       stream.firstEventTimestamp = stream.events[0]?.timestamp;
     }

@@ -159,7 +159,7 @@ export function createDispatcher(
       case "json":
         return renderJsonError(error, declaration.protocols.json?.errorPrefix ?? "");
       case "rest-json":
-        return restJsonError(error.status, error.code, error.message, error.headers);
+        return restJsonError(error.status, error.code, error.message, error.headers, error.fields);
       case "rest-xml":
         return restXmlError(error, request.requestId, {
           isHead: request.method.toUpperCase() === "HEAD",

@@ -15,6 +15,8 @@ export interface ServiceErrorOptions {
   typePrefix?: string;
   /** Extra response headers. */
   headers?: Record<string, string>;
+  /** Extra members of a JSON error body (Lambda's TooManyRequestsException carries `Reason`). */
+  fields?: Record<string, string>;
 }
 
 export class ServiceError extends Error {
@@ -22,6 +24,7 @@ export class ServiceError extends Error {
   readonly typePrefix: string | undefined;
   /** Extra response headers (mutable: S3 adds `x-amz-delete-marker` once it knows). */
   headers: Record<string, string>;
+  readonly fields: Record<string, string>;
 
   constructor(
     readonly status: number,
@@ -34,6 +37,7 @@ export class ServiceError extends Error {
     this.queryCode = options.queryCode;
     this.typePrefix = options.typePrefix;
     this.headers = { ...options.headers };
+    this.fields = { ...options.fields };
   }
 
   /** Whether the caller (4xx) or the service (5xx) is at fault: query's `Type`, rest-json's `Type`. */

@@ -72,11 +72,12 @@ export function restJsonError(
   code: string,
   message: string,
   headers: Record<string, string> = {},
+  fields: Record<string, string> = {},
 ): ServiceResponse {
   return {
     status,
     headers: { "content-type": "application/json", "x-amzn-errortype": code, ...headers },
-    body: JSON.stringify({ Type: status >= 500 ? "Service" : "User", Message: message, message }),
+    body: JSON.stringify({ ...fields, Type: status >= 500 ? "Service" : "User", Message: message, message }),
   };
 }
 
