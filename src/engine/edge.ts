@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { Readable } from "node:stream";
 import type { EngineContext } from "./context.ts";
 import {
@@ -11,8 +11,23 @@ import {
   isPresignedObjectRequest,
   isStateChangingGet,
 } from "./request-guard.ts";
-import { type BufferedBody, bodyLimit, internalRequestBytes } from "./request-limits.ts";
-import { jsonError, queryError, restJsonError, toXml } from "./service/index.ts";
+import {
+  type BufferedBody,
+  bodyLimit,
+  internalRequestBytes,
+  type RequestBudget,
+  type Reservation,
+} from "./request-limits.ts";
+import {
+  jsonError,
+  parseQueryForm,
+  type QueryForm,
+  queryError,
+  renderQueryError,
+  repeatedParameterError,
+  restJsonError,
+  toXml,
+} from "./service/index.ts";
 import { parseSigV4Scope } from "./sigv4.ts";
 import type { RequestHead, Service, ServiceRequest, ServiceResponse } from "./types.ts";
 
@@ -33,15 +48,28 @@ export interface EdgeSettings {
   headersTimeoutMs: number;
   /** A body that sends no byte for this long is abandoned and its connection closed. */
   bodyIdleTimeoutMs: number;
+  /** Buffered request bytes in flight across all requests, at most (beyond: each service's throttling error). */
+  budget: RequestBudget;
 }
 
 export const DEFAULT_HEADERS_TIMEOUT_MS = 20_000;
 export const DEFAULT_BODY_IDLE_TIMEOUT_MS = 60_000;
 
-/** Raised while reading a body: too large for its operation, or stalled past the idle timeout. */
+/**
+ * After an early answer (a body too large, a PUT refused before its body), the rest of the body is read and
+ * dropped for at most this long and this many bytes, so the client, still sending, reads the answer instead of
+ * a reset; then the connection is closed.
+ */
+const DISCARD_MS = 2_000;
+const DISCARD_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Raised while reading a body: too large for its operation, stalled past the idle timeout, beyond the engine's
+ * budget of buffered bytes, or cut off by the client.
+ */
 class BodyReadError extends Error {
   constructor(
-    readonly kind: "too-large" | "stalled",
+    readonly kind: "too-large" | "stalled" | "throttled" | "aborted",
     message: string,
   ) {
     super(message);
@@ -97,13 +125,7 @@ export class Edge {
         headersTimeout: headersTimeoutMs,
         connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(headersTimeoutMs / 4))),
       },
-      (request, response) => {
-        this.#dispatch(request, response).catch((error: unknown) => {
-          this.#context.log(`edge: unhandled error: ${error instanceof Error ? error.stack : String(error)}`);
-          if (!response.headersSent) response.writeHead(500, { "content-type": "text/plain" });
-          response.end("InternalError");
-        });
-      },
+      (request, response) => this.#serve(request, response),
     );
     this.#server = server;
     await new Promise<void>((resolve, reject) => {
@@ -126,18 +148,72 @@ export class Edge {
     });
   }
 
-  async #dispatch(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  /**
+   * One request, start to end. Whatever goes wrong on its path ends in this request's error response (or, once
+   * its answer has begun, in closing its connection), and is logged: nothing a request does reaches the process
+   * as an uncaught exception.
+   */
+  #serve(request: IncomingMessage, response: ServerResponse): void {
+    const logError = (where: string) => (error: Error) =>
+      this.#context.log(`edge: ${where} error on ${request.method} ${request.url}: ${error.message}`);
+    request.on("error", logError("request"));
+    response.on("error", logError("response"));
+    const reservation = this.#settings.budget.open();
+    const requestId = randomUUID();
+    let routedTo = "s3";
+    let sqsJson = false;
+    this.#dispatch(request, response, reservation, requestId, (service, json) => {
+      routedTo = service;
+      sqsJson = json;
+    })
+      .catch((error: unknown) => {
+        this.#context.log(`edge: unhandled error: ${error instanceof Error ? error.stack : String(error)}`);
+        if (response.headersSent) {
+          response.destroy();
+          return;
+        }
+        const answer = internalFailure(routedTo, sqsJson, requestId);
+        return this.#finish(request, response, answer, request.method === "HEAD");
+      })
+      .catch((error: unknown) => {
+        this.#context.log(`edge: could not answer: ${error instanceof Error ? error.stack : String(error)}`);
+        response.destroy();
+      })
+      .finally(() => reservation.release());
+  }
+
+  async #dispatch(
+    request: IncomingMessage,
+    response: ServerResponse,
+    reservation: Reservation,
+    requestId: string,
+    routed: (service: string, sqsJson: boolean) => void,
+  ): Promise<void> {
     const url = new URL(request.url ?? "/", "http://edge");
     const isHead = request.method === "HEAD";
-    const requestId = randomUUID();
     const guard = this.#settings.guard;
     const internal = this.#internal.find(({ prefix }) => url.pathname.startsWith(prefix));
     const scope = parseSigV4Scope(request.headers, url.searchParams);
     const target = request.headers["x-amz-target"];
     const targetService = typeof target === "string" ? targetPrefixes[target.split(".")[0] ?? ""] : undefined;
     const serviceName = internal ? "internal" : (targetService ?? scope?.service ?? "s3");
+    const jsonProtocol = typeof target === "string" && target !== "";
+    routed(serviceName, jsonProtocol);
+    const answer = (result: ServiceResponse) => this.#finish(request, response, result, isHead);
     const refuse = (status: number, code: string, message: string) =>
-      this.#finish(request, response, protocolError(serviceName, status, code, message, requestId), isHead);
+      answer(protocolError(serviceName, jsonProtocol, status, code, message, requestId));
+    const bodyRefused = (error: BodyReadError, limit: BufferedBody) => {
+      switch (error.kind) {
+        case "too-large":
+          return refuse(limit.status, limit.code, limit.message);
+        case "stalled":
+          return refuse(408, "RequestTimeout", error.message);
+        case "throttled":
+          return answer(throttled(serviceName, jsonProtocol, requestId));
+        case "aborted":
+          return undefined;
+      }
+    };
 
     if (!isAllowedHost(request.headers.host, guard)) {
       return refuse(
@@ -187,14 +263,14 @@ export class Edge {
       allowedOrigin ? { ...result, headers: { ...corsHeaders(allowedOrigin), ...result.headers } } : result;
 
     if (internal) {
-      const body = await this.#readBuffered(request, {
+      const limit: BufferedBody = {
         bytes: internalRequestBytes,
         status: 413,
         code: "RequestEntityTooLarge",
         message: "the upload is too large",
-      });
-      if (body instanceof BodyReadError)
-        return refuse(body.kind === "too-large" ? 413 : 408, "BodyRefused", body.message);
+      };
+      const body = await this.#readBuffered(request, limit, reservation);
+      if (body instanceof BodyReadError) return bodyRefused(body, limit);
       return this.#finish(request, response, withCors(await internal.route(request, url, body)), isHead);
     }
     if (!service) {
@@ -209,31 +285,36 @@ export class Edge {
         false,
       );
     }
-    if (isStateChangingGet(head.method, serviceName, head.query)) {
-      return refuse(
-        405,
-        "MethodNotAllowed",
-        `${head.query.get("Action")} changes state and is not accepted as a GET; send it as a POST`,
-      );
-    }
     const limit = bodyLimit(serviceName, head);
     let body: Buffer = Buffer.alloc(0);
     let bodyStream: Readable | undefined;
     if ("stream" in limit) {
       bodyStream = this.#streamed(request);
     } else {
-      const read = await this.#readBuffered(request, limit);
-      if (read instanceof BodyReadError) {
-        return read.kind === "too-large"
-          ? refuse(limit.status, limit.code, limit.message)
-          : refuse(408, "RequestTimeout", read.message);
-      }
+      const read = await this.#readBuffered(request, limit, reservation);
+      if (read instanceof BodyReadError) return bodyRefused(read, limit);
       body = read;
+    }
+    // A query request is parsed once, here: the checks below and the service read the same parameters.
+    let queryForm: QueryForm | undefined;
+    if (isQueryProtocol(serviceName, jsonProtocol)) {
+      queryForm = parseQueryForm(head.query, body);
+      if (queryForm.repeated.length > 0)
+        return answer(renderQueryError(repeatedParameterError(queryForm.repeated), requestId));
+      const action = queryForm.params.get("Action") ?? "";
+      if (isStateChangingGet(head.method, serviceName, action)) {
+        return refuse(
+          405,
+          "MethodNotAllowed",
+          `${action} changes state and is not accepted as a GET; send it as a POST`,
+        );
+      }
     }
     const serviceRequest: ServiceRequest = {
       ...head,
       body,
       ...(bodyStream ? { bodyStream } : {}),
+      ...(queryForm ? { queryForm } : {}),
       caller: this.#context.credentials.resolve(scope?.accessKeyId),
       region: scope?.region || this.#context.region,
       requestId,
@@ -264,23 +345,42 @@ export class Edge {
     return undefined;
   }
 
-  /** Reads a body up to `limit` bytes; a larger declared or received body, or a stalled one, is not kept. */
-  async #readBuffered(request: IncomingMessage, limit: BufferedBody): Promise<Buffer | BodyReadError> {
+  /**
+   * Reads a body up to `limit` bytes, counting it against the engine-wide budget (`reservation`) as it arrives,
+   * the declared length up front; a larger, throttled, stalled or aborted body is not kept.
+   */
+  #readBuffered(
+    request: IncomingMessage,
+    limit: BufferedBody,
+    reservation: Reservation,
+  ): Promise<Buffer | BodyReadError> {
     const declared = Number(request.headers["content-length"] ?? "0");
-    if (declared > limit.bytes) return new BodyReadError("too-large", limit.message);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    try {
-      for await (const chunk of this.#streamed(request)) {
-        size += (chunk as Buffer).length;
-        if (size > limit.bytes) return new BodyReadError("too-large", limit.message);
-        chunks.push(chunk as Buffer);
-      }
-    } catch (error) {
-      if (error instanceof BodyReadError) return error;
-      throw error;
-    }
-    return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+    if (declared > limit.bytes) return Promise.resolve(new BodyReadError("too-large", limit.message));
+    if (declared > 0 && !reservation.reserve(declared))
+      return Promise.resolve(new BodyReadError("throttled", "the engine's request budget is spent"));
+    const stream = this.#streamed(request);
+    return new Promise((resolve) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const settle = (result: Buffer | BodyReadError) => {
+        stream.off("data", onData).off("end", onEnd).off("error", onError).off("close", onClose);
+        resolve(result);
+      };
+      const onData = (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > limit.bytes) return settle(new BodyReadError("too-large", limit.message));
+        if (!reservation.reserve(size - reservation.bytes))
+          return settle(new BodyReadError("throttled", "the engine's request budget is spent"));
+        chunks.push(chunk);
+      };
+      const onEnd = () => settle(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+      const onError = (error: Error) =>
+        settle(error instanceof BodyReadError ? error : new BodyReadError("aborted", error.message));
+      const onClose = () => {
+        if (!request.complete) settle(new BodyReadError("aborted", "the client closed the connection"));
+      };
+      stream.on("data", onData).on("end", onEnd).on("error", onError).on("close", onClose);
+    });
   }
 
   /** The request body as a stream that fails (and closes the connection) once no byte came for the idle timeout. */
@@ -305,8 +405,8 @@ export class Edge {
   }
 
   /**
-   * Writes the response. A body the handler did not read (a PUT refused before its body) is not drained: the
-   * connection closes after the response instead.
+   * Writes the response. A body the handler did not read (refused before or while it was read) is read and
+   * dropped for a bounded time and size, so a client still sending gets the answer; then its connection closes.
    */
   async #finish(
     request: IncomingMessage,
@@ -314,21 +414,45 @@ export class Edge {
     result: ServiceResponse,
     isHead: boolean,
   ): Promise<void> {
-    const unread = !request.complete && !request.readableEnded;
-    if (unread) result.headers = { ...result.headers, connection: "close" };
+    // The response detaches the socket from the request once it is done: keep it to close it.
+    const socket = request.socket as Socket | null;
+    if (!request.complete && socket && !socket.destroyed) discardRest(request, socket);
+    if (response.headersSent || response.writableEnded) return;
     await writeResponse(response, result, isHead);
-    if (unread) request.socket.destroySoon();
   }
+}
+
+/** Reads and drops the rest of a body for at most DISCARD_MS and DISCARD_BYTES, then closes the connection. */
+function discardRest(request: IncomingMessage, socket: Socket): void {
+  let dropped = 0;
+  const close = () => socket.destroy();
+  const timer = setTimeout(close, DISCARD_MS);
+  timer.unref();
+  request.on("data", (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > DISCARD_BYTES) close();
+  });
+  request.once("end", () => clearTimeout(timer));
+  request.once("close", () => clearTimeout(timer));
+  request.resume();
+}
+
+/** Whether a request speaks the query protocol: IAM and STS always, SQS without `X-Amz-Target`. */
+function isQueryProtocol(service: string, jsonProtocol: boolean): boolean {
+  return service === "iam" || service === "sts" || (service === "sqs" && !jsonProtocol);
 }
 
 /** An error in the protocol of the service a request was routed to (the edge refuses before the service runs). */
 function protocolError(
   service: string,
+  jsonProtocol: boolean,
   status: number,
   code: string,
   message: string,
   requestId: string,
+  extra: Record<string, string> = {},
 ): ServiceResponse {
+  if (isQueryProtocol(service, jsonProtocol)) return queryError(status, code, message, requestId);
   switch (service) {
     case "s3":
       return {
@@ -336,15 +460,14 @@ function protocolError(
         headers: { "content-type": "application/xml", "x-amz-request-id": requestId },
         body: toXml("Error", { Code: code, Message: message, RequestId: requestId }),
       };
-    case "iam":
-    case "sts":
-      return queryError(status, code, message, requestId);
     case "lambda":
-      return restJsonError(status, code.endsWith("Exception") ? code : `${code}Exception`, message);
+      return restJsonError(status, code.endsWith("Exception") ? code : `${code}Exception`, message, extra);
     case "dynamodb":
       return jsonError(status, code, message);
     case "logs":
       return jsonError(status, code, message, "com.amazonaws.logs");
+    case "sqs":
+      return jsonError(status, code, message, "com.amazonaws.sqs");
     default:
       return {
         status,
@@ -352,6 +475,48 @@ function protocolError(
         body: JSON.stringify({ error: code, message }),
       };
   }
+}
+
+/**
+ * The answer beyond the engine's budget of buffered request bytes, each service's throttling error (codes and
+ * statuses cited in docs/security.md): S3 `503 SlowDown`, Lambda `429 TooManyRequestsException`, SQS
+ * `RequestThrottled`, the others `ThrottlingException`. SDKs retry all of them with backoff.
+ */
+function throttled(service: string, jsonProtocol: boolean, requestId: string): ServiceResponse {
+  const message = "Rate exceeded: the engine is reading too many request bodies at once; retry shortly";
+  switch (service) {
+    case "s3":
+      return protocolError(
+        service,
+        jsonProtocol,
+        503,
+        "SlowDown",
+        "Please reduce your request rate.",
+        requestId,
+      );
+    case "lambda":
+      return restJsonError(429, "TooManyRequestsException", message, {});
+    case "sqs":
+      return protocolError(service, jsonProtocol, 400, "RequestThrottled", message, requestId);
+    case "internal":
+      return protocolError(service, jsonProtocol, 503, "SlowDown", message, requestId);
+    default:
+      return protocolError(service, jsonProtocol, 400, "ThrottlingException", message, requestId);
+  }
+}
+
+/** An answer for a failure of the engine itself, in the service's format (each service's 500 code). */
+function internalFailure(service: string, jsonProtocol: boolean, requestId: string): ServiceResponse {
+  const message = "The engine failed to process the request (see its log)";
+  const code =
+    service === "s3"
+      ? "InternalError"
+      : service === "lambda"
+        ? "ServiceException"
+        : service === "dynamodb"
+          ? "InternalServerError"
+          : "InternalFailure";
+  return protocolError(service, jsonProtocol, 500, code, message, requestId);
 }
 
 async function writeResponse(

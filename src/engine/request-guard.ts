@@ -157,14 +157,15 @@ export function checkBrowserOrigin(
 const readOnlyQueryAction = /^(Get|List|Simulate|Generate|Decode)[A-Z]/;
 
 /**
- * Whether a request that changes state arrives as a GET: for the Query protocol (IAM, STS) any action that is
- * not a read. REST services (S3, Lambda) never change state on GET, and the JSON protocols need a POST.
+ * Whether a request that changes state arrives as a GET: for the Query protocol (IAM, STS, SQS) any action that
+ * is not a read. `action` is the request's one `Action`, from the query string or the body (the edge's parse,
+ * which the service reads too). REST services (S3, Lambda) never change state on GET, and the JSON protocols
+ * need a POST. Whatever the Host name: browsers send no Origin or Sec-Fetch headers to some of them.
  */
-export function isStateChangingGet(method: string, service: string, query: URLSearchParams): boolean {
+export function isStateChangingGet(method: string, service: string, action: string): boolean {
   if (method !== "GET" && method !== "HEAD") return false;
   if (service !== "iam" && service !== "sts" && service !== "sqs") return false;
-  const action = query.get("Action");
-  return action !== null && !readOnlyQueryAction.test(action);
+  return action !== "" && !readOnlyQueryAction.test(action);
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { Readable } from "node:stream";
 import type { ObjectCreated } from "../events/s3-event.ts";
+import type { QueryForm } from "./service/codecs/query.ts";
 
 /** Who signed a request: an account administrator key, or temporary credentials of an assumed role. */
 export interface Caller {
@@ -45,6 +46,8 @@ export interface ServiceRequest extends RequestHead {
   /** Region from the SigV4 credential scope, or the engine's default region. */
   region: string;
   requestId: string;
+  /** A query-protocol request's parameters, as the edge parsed and judged them (codecs/query.ts). */
+  queryForm?: QueryForm;
 }
 
 export interface ServiceResponse {

@@ -7,7 +7,15 @@ import {
   operationFromTarget,
   renderJsonError,
 } from "./codecs/json.ts";
-import { decodeQueryInput, QueryParams, queryResponse, renderQueryError } from "./codecs/query.ts";
+import {
+  decodeQueryInput,
+  parseQueryForm,
+  type QueryForm,
+  QueryParams,
+  queryResponse,
+  renderQueryError,
+  repeatedParameterError,
+} from "./codecs/query.ts";
 import { jsonObjectBody, matchRoute, restJsonError, restXmlError } from "./codecs/rest.ts";
 import { toXml } from "./codecs/xml.ts";
 import {
@@ -34,6 +42,8 @@ interface Identified {
   /** What the unknown-operation error quotes when `name` is empty (the raw target). */
   shown: string;
   labels: Record<string, string>;
+  /** A query request's parameters: the edge's parse, or this dispatcher's when it had none. */
+  form?: QueryForm;
   params?: QueryParams;
 }
 
@@ -84,7 +94,7 @@ export function createDispatcher(
   const decode = (operation: AnyOperation, found: Identified, request: ServiceRequest): unknown => {
     switch (found.protocol) {
       case "query": {
-        const params = found.params ?? new QueryParams(request);
+        const params = found.params ?? new QueryParams({ ...request, queryForm: found.form });
         return operation.decode?.query ? operation.decode.query(params) : decodeQueryInput(params);
       }
       case "json":
@@ -165,6 +175,7 @@ export function createDispatcher(
     try {
       const found = identify(declaration, request);
       protocol = found.protocol;
+      if (found.form && found.form.repeated.length > 0) throw repeatedParameterError(found.form.repeated);
       const call: OperationCall = { request, protocol, labels: found.labels };
       const operation = operations.get(found.name);
       if (!operation) {
@@ -180,7 +191,9 @@ export function createDispatcher(
         );
       }
       if (found.protocol === "query")
-        found.params = new QueryParams(request, (message) => validationError(message, "query"));
+        found.params = new QueryParams({ ...request, queryForm: found.form }, (message) =>
+          validationError(message, "query"),
+        );
       const decoded = decode(operation, found, request);
       let input = decoded;
       if (operation.input) {
@@ -219,8 +232,9 @@ function identify(declaration: ServiceDeclaration, request: ServiceRequest): Ide
     };
   }
   if (query && (!rest || isQueryRequest(request))) {
-    const params = new QueryParams(request);
-    return { protocol: "query", name: params.action, shown: params.action, labels: {}, params };
+    const form = request.queryForm ?? parseQueryForm(request.query, request.body);
+    const action = form.params.get("Action") ?? "";
+    return { protocol: "query", name: action, shown: action, labels: {}, form };
   }
   const protocol = rest ?? "rest-json";
   const resolved =

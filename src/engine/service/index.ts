@@ -5,10 +5,13 @@
 export { decodeJsonBody, jsonError, jsonOutput, jsonResponse, renderJsonError } from "./codecs/json.ts";
 export {
   decodeQueryInput,
+  parseQueryForm,
+  type QueryForm,
   QueryParams,
   queryError,
   queryResponse,
   renderQueryError,
+  repeatedParameterError,
 } from "./codecs/query.ts";
 export { jsonObjectBody, matchRoute, restJsonError, restXmlError } from "./codecs/rest.ts";
 export { toXml } from "./codecs/xml.ts";
