@@ -1,14 +1,19 @@
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+  STATUS_CODES,
+} from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { Readable } from "node:stream";
+import { type Duplex, Readable } from "node:stream";
 import type { EngineContext } from "./context.ts";
 import {
   checkBrowserOrigin,
   corsHeaders,
   type GuardSettings,
   isAllowedHost,
-  isPresignedObjectRequest,
   isStateChangingGet,
 } from "./request-guard.ts";
 import {
@@ -127,6 +132,9 @@ export class Edge {
       },
       (request, response) => this.#serve(request, response),
     );
+    server.on("clientError", (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex) =>
+      this.#clientError(error, socket),
+    );
     this.#server = server;
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -137,6 +145,46 @@ export class Edge {
     });
     this.#port = (server.address() as AddressInfo).port;
     return this.#port;
+  }
+
+  /**
+   * A request Node's HTTP parser refused (a head too large, broken chunked framing, a head that came too
+   * slowly): answered in the format of the service the raw bytes name, so SDKs report a named error, and
+   * the connection closed.
+   */
+  #clientError(error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex): void {
+    if (error.code === "ECONNRESET" || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const raw = error.rawPacket?.toString("latin1") ?? "";
+    const header = (name: string) => new RegExp(`\r\n${name}:[ \t]*([^\r\n]*)`, "i").exec(raw)?.[1];
+    const target = header("x-amz-target");
+    const scope = /Credential=[^/\s]+\/\d{8}\/[^/\s]+\/([^/\s]+)\//.exec(raw)?.[1];
+    const service = (target ? targetPrefixes[target.split(".")[0] ?? ""] : undefined) ?? scope ?? "s3";
+    const [status, code, message] =
+      error.code === "HPE_HEADER_OVERFLOW"
+        ? [
+            431,
+            "RequestHeaderSectionTooLarge",
+            "Your request header section exceeds the maximum allowed size.",
+          ]
+        : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+          ? [408, "RequestTimeout", "The request head was not received in time."]
+          : [400, "BadRequest", `The request is not valid HTTP (${error.code ?? error.message}).`];
+    const answer = protocolError(service, target !== undefined, status, code, message, randomUUID());
+    const body = Buffer.from(typeof answer.body === "string" ? answer.body : "");
+    const lines = Object.entries({
+      ...answer.headers,
+      "content-length": body.length,
+      connection: "close",
+    }).map(([name, value]) => `${name}: ${String(value)}`);
+    socket.end(
+      Buffer.concat([
+        Buffer.from(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${lines.join("\r\n")}\r\n\r\n`),
+        body,
+      ]),
+    );
   }
 
   async close(): Promise<void> {
@@ -233,16 +281,15 @@ export class Edge {
     };
     const service = internal ? undefined : this.#services.get(serviceName);
     const verdict = checkBrowserOrigin(request.headers, guard, this.#port);
-    let allowedOrigin = verdict.allowed ? verdict.origin : undefined;
+    const allowedOrigin = verdict.allowed ? verdict.origin : undefined;
     if (!verdict.allowed) {
-      const exemption = this.#crossOriginExemption(serviceName, service, head, request, verdict.origin);
+      // S3 decides, as on AWS: a validly signed presigned object URL or bucket CORS rule; the answer's CORS
+      // headers are the bucket's own, never the engine's.
+      const exemption = service?.crossOriginAccess?.(head, verdict.origin);
       if (!exemption) {
         this.#context.log(`edge: refused ${head.method} ${url.pathname}: ${verdict.reason}`);
         return refuse(403, "AccessDenied", `Cross-origin request refused: ${verdict.reason}`);
       }
-      // A presigned URL works from any page, preflight and response included; bucket CORS answers for itself.
-      if (exemption === "presigned" && verdict.origin !== undefined && verdict.origin !== "null")
-        allowedOrigin = verdict.origin;
     }
     if (head.method === "OPTIONS" && allowedOrigin) {
       // A CORS preflight from a page the engine allows (bucket CORS preflights go to S3).
@@ -322,27 +369,6 @@ export class Edge {
     const result = await service.handle(serviceRequest);
     result.headers = { "x-amzn-requestid": serviceRequest.requestId, ...result.headers };
     await this.#finish(request, response, withCors(result), isHead);
-  }
-
-  /**
-   * A browser request refused by origin that may still go on: presigned S3 object URLs (any page holding one may
-   * use it; for a preflight, the method it announces), and S3 requests the bucket's own CORS configuration allows
-   * (S3's CORS rules are the user's to set).
-   */
-  #crossOriginExemption(
-    serviceName: string,
-    service: Service | undefined,
-    head: RequestHead,
-    request: IncomingMessage,
-    origin: string | undefined,
-  ): "presigned" | "bucket-cors" | undefined {
-    if (serviceName !== "s3" || !service) return undefined;
-    const announced = request.headers["access-control-request-method"];
-    const method = head.method === "OPTIONS" && typeof announced === "string" ? announced : head.method;
-    if (isPresignedObjectRequest(method.toUpperCase(), head.rawPath, head.query)) return "presigned";
-    if (origin !== undefined && origin !== "null" && service.allowsCrossOrigin?.(head, origin) === true)
-      return "bucket-cors";
-    return undefined;
   }
 
   /**

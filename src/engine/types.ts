@@ -56,15 +56,19 @@ export interface ServiceResponse {
   body?: Buffer | string | Readable;
 }
 
+/** Why a request from a page the engine does not allow may go on (`Service.crossOriginAccess`). */
+export type CrossOriginAccess = "presigned" | "bucket-cors";
+
 export interface Service {
   /** SigV4 signing name: `s3`, `dynamodb`, `sts`, `iam`, `lambda`, `logs`. */
   readonly signingName: string;
   handle(request: ServiceRequest): Promise<ServiceResponse>;
   /**
-   * Whether a page at `origin` that the engine does not allow may still make this request (S3: the bucket's
-   * CORS rules, which are the user's to set). Absent: never.
+   * Whether a browser request from a page the engine does not allow (`origin`: its page, undefined when the
+   * browser named none) may still go on, and why (S3: presigned object URLs and the bucket's CORS rules, both
+   * with a valid signature). Absent: never.
    */
-  allowsCrossOrigin?(head: RequestHead, origin: string): boolean;
+  crossOriginAccess?(head: RequestHead, origin: string | undefined): CrossOriginAccess | undefined;
   /** Services that hold resources (dynalite, child processes, file handles) release them here. */
   close?(): Promise<void>;
 }

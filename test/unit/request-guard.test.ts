@@ -97,18 +97,30 @@ describe("Function: isPresignedObjectRequest", () => {
   const signed =
     "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=test%2F20260101%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Signature=abc&X-Amz-Expires=60";
   it("accepts presigned single-object reads and writes", () => {
-    expect(isPresignedObjectRequest("GET", "/b/k.jpg", new URLSearchParams(signed))).toBe(true);
-    expect(isPresignedObjectRequest("PUT", "/b/k.jpg", new URLSearchParams(signed))).toBe(true);
+    expect(isPresignedObjectRequest("GET", "k.jpg", new URLSearchParams(signed))).toBe(true);
+    expect(isPresignedObjectRequest("PUT", "k.jpg", new URLSearchParams(signed))).toBe(true);
     expect(
-      isPresignedObjectRequest("PUT", "/b/k.jpg", new URLSearchParams(`${signed}&partNumber=1&uploadId=u`)),
+      isPresignedObjectRequest("PUT", "k.jpg", new URLSearchParams(`${signed}&partNumber=1&uploadId=u`)),
     ).toBe(true);
   });
 
   it("never exempts bulk deletes, bucket configuration or unsigned requests", () => {
-    expect(isPresignedObjectRequest("POST", "/b", new URLSearchParams(`${signed}&delete=`))).toBe(false);
-    expect(isPresignedObjectRequest("PUT", "/b", new URLSearchParams(`${signed}&notification=`))).toBe(false);
-    expect(isPresignedObjectRequest("PUT", "/b/k", new URLSearchParams(`${signed}&acl=`))).toBe(false);
-    expect(isPresignedObjectRequest("GET", "/b/k", new URLSearchParams("X-Amz-Expires=60"))).toBe(false);
+    expect(isPresignedObjectRequest("POST", undefined, new URLSearchParams(`${signed}&delete=`))).toBe(false);
+    expect(isPresignedObjectRequest("PUT", undefined, new URLSearchParams(`${signed}&notification=`))).toBe(
+      false,
+    );
+    expect(isPresignedObjectRequest("PUT", "k", new URLSearchParams(`${signed}&acl=`))).toBe(false);
+    expect(isPresignedObjectRequest("GET", "k", new URLSearchParams("X-Amz-Expires=60"))).toBe(false);
+  });
+
+  it("never exempts a bucket: listing (GET /b) or creation (PUT /b), nor SigV2 query signatures", () => {
+    expect(isPresignedObjectRequest("GET", undefined, new URLSearchParams(`${signed}&list-type=2`))).toBe(
+      false,
+    );
+    expect(isPresignedObjectRequest("PUT", undefined, new URLSearchParams(signed))).toBe(false);
+    expect(
+      isPresignedObjectRequest("PUT", "k", new URLSearchParams("AWSAccessKeyId=test&Signature=00&Expires=9")),
+    ).toBe(false);
   });
 });
 

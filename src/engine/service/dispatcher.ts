@@ -176,6 +176,7 @@ export function createDispatcher(
       const found = identify(declaration, request);
       protocol = found.protocol;
       if (found.form && found.form.repeated.length > 0) throw repeatedParameterError(found.form.repeated);
+      if (found.protocol === "json") assertJsonContentType(request);
       const call: OperationCall = { request, protocol, labels: found.labels };
       const operation = operations.get(found.name);
       if (!operation) {
@@ -245,6 +246,30 @@ function identify(declaration: ServiceDeclaration, request: ServiceRequest): Ide
     shown: `${request.method.toUpperCase()} ${request.rawPath}`,
     labels: resolved?.labels ?? {},
   };
+}
+
+const jsonContentTypes = new Set([
+  "application/x-amz-json-1.0",
+  "application/x-amz-json-1.1",
+  "application/json",
+]);
+
+/**
+ * A JSON-protocol body must say it is JSON. DynamoDB answers other content types with a bare
+ * `<UnknownOperationException/>` that no SDK can read; the engine says the same in the protocol's JSON.
+ */
+function assertJsonContentType(request: ServiceRequest): void {
+  if (request.body.length === 0) return;
+  const contentType = String(request.headers["content-type"] ?? "")
+    .split(";")[0]
+    ?.trim()
+    .toLowerCase();
+  if (!jsonContentTypes.has(contentType ?? ""))
+    throw new ServiceError(
+      404,
+      "UnknownOperationException",
+      `A JSON-protocol request must have a JSON content type, not '${contentType}'`,
+    );
 }
 
 /** The protocol errors are rendered in before the request's own is known. */
