@@ -10,6 +10,16 @@ import type { AddressInfo, Socket } from "node:net";
 import { type Duplex, Readable } from "node:stream";
 import type { EngineContext } from "./context.ts";
 import {
+  internalFailure,
+  isQueryProtocol,
+  isUnsignedQuery,
+  parserRefusal,
+  protocolError,
+  queryServiceByVersion,
+  targetPrefixes,
+  throttled,
+} from "./edge-protocol.ts";
+import {
   checkBrowserOrigin,
   corsHeaders,
   type GuardSettings,
@@ -22,30 +32,20 @@ import {
   internalRequestBytes,
   type RequestBudget,
   type Reservation,
+  sqsBodyLimit,
 } from "./request-limits.ts";
 import {
-  jsonError,
   parseQueryForm,
   type QueryForm,
-  queryError,
   renderQueryError,
   repeatedParameterError,
-  restJsonError,
-  toXml,
+  speaksJson,
 } from "./service/index.ts";
 import { parseSigV4Scope } from "./sigv4.ts";
 import type { RequestHead, Service, ServiceRequest, ServiceResponse } from "./types.ts";
 
 /** A handler for engine-internal paths such as `/_localstack/health` or `/_pipeline/...`. */
 export type InternalRoute = (request: IncomingMessage, url: URL, body: Buffer) => Promise<ServiceResponse>;
-
-/** Target prefixes of the JSON protocols, for requests whose signature does not name the service. */
-const targetPrefixes: Record<string, string> = {
-  DynamoDB_20120810: "dynamodb",
-  DynamoDBStreams_20120810: "dynamodb",
-  Logs_20140328: "logs",
-  AmazonSQS: "sqs",
-};
 
 export interface EdgeSettings {
   guard: GuardSettings;
@@ -157,34 +157,7 @@ export class Edge {
       socket.destroy();
       return;
     }
-    const raw = error.rawPacket?.toString("latin1") ?? "";
-    const header = (name: string) => new RegExp(`\r\n${name}:[ \t]*([^\r\n]*)`, "i").exec(raw)?.[1];
-    const target = header("x-amz-target");
-    const scope = /Credential=[^/\s]+\/\d{8}\/[^/\s]+\/([^/\s]+)\//.exec(raw)?.[1];
-    const service = (target ? targetPrefixes[target.split(".")[0] ?? ""] : undefined) ?? scope ?? "s3";
-    const [status, code, message] =
-      error.code === "HPE_HEADER_OVERFLOW"
-        ? [
-            431,
-            "RequestHeaderSectionTooLarge",
-            "Your request header section exceeds the maximum allowed size.",
-          ]
-        : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
-          ? [408, "RequestTimeout", "The request head was not received in time."]
-          : [400, "BadRequest", `The request is not valid HTTP (${error.code ?? error.message}).`];
-    const answer = protocolError(service, target !== undefined, status, code, message, randomUUID());
-    const body = Buffer.from(typeof answer.body === "string" ? answer.body : "");
-    const lines = Object.entries({
-      ...answer.headers,
-      "content-length": body.length,
-      connection: "close",
-    }).map(([name, value]) => `${name}: ${String(value)}`);
-    socket.end(
-      Buffer.concat([
-        Buffer.from(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${lines.join("\r\n")}\r\n\r\n`),
-        body,
-      ]),
-    );
+    socket.end(parserRefusal(error));
   }
 
   async close(): Promise<void> {
@@ -244,8 +217,9 @@ export class Edge {
     const scope = parseSigV4Scope(request.headers, url.searchParams);
     const target = request.headers["x-amz-target"];
     const targetService = typeof target === "string" ? targetPrefixes[target.split(".")[0] ?? ""] : undefined;
-    const serviceName = internal ? "internal" : (targetService ?? scope?.service ?? "s3");
-    const jsonProtocol = typeof target === "string" && target !== "";
+    let serviceName = internal ? "internal" : (targetService ?? scope?.service ?? "s3");
+    const jsonProtocol =
+      serviceName === "sqs" ? speaksJson(request.headers) : typeof target === "string" && target !== "";
     routed(serviceName, jsonProtocol);
     const answer = (result: ServiceResponse) => this.#finish(request, response, result, isHead);
     const refuse = (status: number, code: string, message: string) =>
@@ -279,7 +253,7 @@ export class Edge {
       headers: request.headers,
       host: request.headers.host ?? "",
     };
-    const service = internal ? undefined : this.#services.get(serviceName);
+    let service = internal ? undefined : this.#services.get(serviceName);
     const verdict = checkBrowserOrigin(request.headers, guard, this.#port);
     const allowedOrigin = verdict.allowed ? verdict.origin : undefined;
     if (!verdict.allowed) {
@@ -320,6 +294,21 @@ export class Edge {
       if (body instanceof BodyReadError) return bodyRefused(body, limit);
       return this.#finish(request, response, withCors(await internal.route(request, url, body)), isHead);
     }
+    // An unsigned query request (no credential scope, no target) names its service by its Version, as LocalStack
+    // routes by a form's Action and Version (service_router.py); S3 takes the rest.
+    let preread: Buffer | undefined;
+    if (!internal && targetService === undefined && scope === undefined && isUnsignedQuery(head)) {
+      const limit = sqsBodyLimit();
+      const read = await this.#readBuffered(request, limit, reservation);
+      if (read instanceof BodyReadError) return bodyRefused(read, limit);
+      preread = read;
+      const named = queryServiceByVersion[parseQueryForm(head.query, read).params.get("Version") ?? ""];
+      if (named !== undefined && this.#services.has(named)) {
+        serviceName = named;
+        service = this.#services.get(named);
+        routed(serviceName, jsonProtocol);
+      }
+    }
     if (!service) {
       return this.#finish(
         request,
@@ -335,7 +324,9 @@ export class Edge {
     const limit = bodyLimit(serviceName, head);
     let body: Buffer = Buffer.alloc(0);
     let bodyStream: Readable | undefined;
-    if ("stream" in limit) {
+    if (preread !== undefined) {
+      body = preread;
+    } else if ("stream" in limit) {
       bodyStream = this.#streamed(request);
     } else {
       const read = await this.#readBuffered(request, limit, reservation);
@@ -461,88 +452,6 @@ function discardRest(request: IncomingMessage, socket: Socket): void {
   request.once("end", () => clearTimeout(timer));
   request.once("close", () => clearTimeout(timer));
   request.resume();
-}
-
-/** Whether a request speaks the query protocol: IAM and STS always, SQS without `X-Amz-Target`. */
-function isQueryProtocol(service: string, jsonProtocol: boolean): boolean {
-  return service === "iam" || service === "sts" || (service === "sqs" && !jsonProtocol);
-}
-
-/** An error in the protocol of the service a request was routed to (the edge refuses before the service runs). */
-function protocolError(
-  service: string,
-  jsonProtocol: boolean,
-  status: number,
-  code: string,
-  message: string,
-  requestId: string,
-  extra: Record<string, string> = {},
-): ServiceResponse {
-  if (isQueryProtocol(service, jsonProtocol)) return queryError(status, code, message, requestId);
-  switch (service) {
-    case "s3":
-      return {
-        status,
-        headers: { "content-type": "application/xml", "x-amz-request-id": requestId },
-        body: toXml("Error", { Code: code, Message: message, RequestId: requestId }),
-      };
-    case "lambda":
-      return restJsonError(status, code.endsWith("Exception") ? code : `${code}Exception`, message, extra);
-    case "dynamodb":
-      return jsonError(status, code, message);
-    case "logs":
-      return jsonError(status, code, message, "com.amazonaws.logs");
-    case "sqs":
-      return jsonError(status, code, message, "com.amazonaws.sqs");
-    default:
-      return {
-        status,
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ error: code, message }),
-      };
-  }
-}
-
-/**
- * The answer beyond the engine's budget of buffered request bytes, each service's throttling error (codes and
- * statuses cited in docs/security.md): S3 `503 SlowDown`, Lambda `429 TooManyRequestsException`, SQS
- * `RequestThrottled`, the others `ThrottlingException`. SDKs retry all of them with backoff.
- */
-function throttled(service: string, jsonProtocol: boolean, requestId: string): ServiceResponse {
-  const message = "Rate exceeded: the engine is reading too many request bodies at once; retry shortly";
-  switch (service) {
-    case "s3":
-      return protocolError(
-        service,
-        jsonProtocol,
-        503,
-        "SlowDown",
-        "Please reduce your request rate.",
-        requestId,
-      );
-    case "lambda":
-      return restJsonError(429, "TooManyRequestsException", message, {});
-    case "sqs":
-      return protocolError(service, jsonProtocol, 400, "RequestThrottled", message, requestId);
-    case "internal":
-      return protocolError(service, jsonProtocol, 503, "SlowDown", message, requestId);
-    default:
-      return protocolError(service, jsonProtocol, 400, "ThrottlingException", message, requestId);
-  }
-}
-
-/** An answer for a failure of the engine itself, in the service's format (each service's 500 code). */
-function internalFailure(service: string, jsonProtocol: boolean, requestId: string): ServiceResponse {
-  const message = "The engine failed to process the request (see its log)";
-  const code =
-    service === "s3"
-      ? "InternalError"
-      : service === "lambda"
-        ? "ServiceException"
-        : service === "dynamodb"
-          ? "InternalServerError"
-          : "InternalFailure";
-  return protocolError(service, jsonProtocol, 500, code, message, requestId);
 }
 
 async function writeResponse(

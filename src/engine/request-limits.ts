@@ -60,6 +60,9 @@ const tooLarge = (
   message: `Request must be smaller than ${bytes} bytes for the ${operation} operation`,
 });
 
+/** SQS's limit, the largest of the query services' (an unsigned query request is read with it). */
+export const sqsBodyLimit = (): BufferedBody => tooLarge(sqsRequestBytes, "SQS", "RequestEntityTooLarge");
+
 /** The body limit of a request routed to `service`. */
 export function bodyLimit(service: string, head: RequestHead): BodyLimit {
   switch (service) {
@@ -72,7 +75,7 @@ export function bodyLimit(service: string, head: RequestHead): BodyLimit {
     case "logs":
       return tooLarge(logsRequestBytes, operationOf(head), "InvalidParameterException");
     case "sqs":
-      return tooLarge(sqsRequestBytes, "SQS", "RequestEntityTooLarge");
+      return sqsBodyLimit();
     default:
       return tooLarge(queryRequestBytes, service.toUpperCase(), "RequestEntityTooLarge");
   }

@@ -156,51 +156,50 @@ function nested(depth: number, style: "json-array" | "json-object" | "xml"): str
   }
 }
 
-/** Applies `mutation` to the request the SDK is about to send (after signing: the engine does not verify). */
-function mutate(request: WireRequest, change: Mutation): void {
-  const original = bodyBytes(request.body);
-  const setBody = (body: Buffer | string) => {
-    request.body = body;
-    request.headers["content-length"] = String(Buffer.byteLength(body));
-  };
+/** The damaged body for `change`; undefined when it leaves the body alone. */
+function damagedBody(original: Buffer, change: Mutation): Buffer | string | undefined {
+  const text = original.toString("utf8");
+  const form = text.includes("=") && !text.startsWith("{") && !text.startsWith("<");
   switch (change.kind) {
     case "bytes":
-      return setBody(Buffer.from(change.bytes));
+      return Buffer.from(change.bytes);
     case "text":
-      return setBody(change.text);
+      return change.text;
     case "invalid-utf8": {
       const at = original.length === 0 ? 0 : change.at % original.length;
-      return setBody(
-        Buffer.concat([original.subarray(0, at), Buffer.from(change.bytes), original.subarray(at)]),
-      );
+      return Buffer.concat([original.subarray(0, at), Buffer.from(change.bytes), original.subarray(at)]);
     }
     case "truncate":
-      return setBody(original.subarray(0, original.length === 0 ? 0 : change.at % original.length));
+      return original.subarray(0, original.length === 0 ? 0 : change.at % original.length);
     case "nest":
-      return setBody(nested(change.depth, change.style));
-    case "repeat": {
-      request.query[change.name] = Array.from({ length: change.count }, (_, index) => `v${index}`);
-      const text = original.toString("utf8");
-      if (text.includes("=") && !text.startsWith("{") && !text.startsWith("<"))
-        return setBody(`${text}${`&${change.name}=v`.repeat(change.count)}`);
-      if (text.startsWith("{"))
-        return setBody(`{${`"${change.name}":"v",`.repeat(change.count)}${text.slice(1)}`);
-      return;
-    }
+      return nested(change.depth, change.style);
+    case "repeat":
+      if (form) return `${text}${`&${change.name}=v`.repeat(change.count)}`;
+      if (text.startsWith("{")) return `{${`"${change.name}":"v",`.repeat(change.count)}${text.slice(1)}`;
+      return undefined;
     case "huge": {
-      const text = original.toString("utf8");
       const filler = "a".repeat(change.bytes);
-      if (text.startsWith("{")) return setBody(`{"Huge":"${filler}",${text.slice(1)}`);
-      if (text.includes("=") && !text.startsWith("<")) return setBody(`${text}&Huge=${filler}`);
-      return setBody(`${text}${filler}`);
+      if (text.startsWith("{")) return `{"Huge":"${filler}",${text.slice(1)}`;
+      return form ? `${text}&Huge=${filler}` : `${text}${filler}`;
     }
-    case "header":
-      request.headers[change.name] = change.value;
-      return;
-    case "chunked":
-      delete request.headers["content-length"];
-      request.headers["transfer-encoding"] = "chunked";
-      return;
+    default:
+      return undefined;
+  }
+}
+
+/** Applies `change` to the request the SDK is about to send (after signing: the engine does not verify). */
+function mutate(request: WireRequest, change: Mutation): void {
+  const body = damagedBody(bodyBytes(request.body), change);
+  if (body !== undefined) {
+    request.body = body;
+    request.headers["content-length"] = String(Buffer.byteLength(body));
+  }
+  if (change.kind === "repeat")
+    request.query[change.name] = Array.from({ length: change.count }, (_, index) => `v${index}`);
+  if (change.kind === "header") request.headers[change.name] = change.value;
+  if (change.kind === "chunked") {
+    delete request.headers["content-length"];
+    request.headers["transfer-encoding"] = "chunked";
   }
 }
 
@@ -350,7 +349,7 @@ describe("Fuzz: damaged requests to every service and protocol", () => {
         } catch (error) {
           const failure = error as { name?: string; $metadata?: { httpStatusCode?: number } };
           const context = `${chosen.name} ${JSON.stringify(change).slice(0, 300)}: ${String(error)}`;
-          expect(failure.$metadata?.httpStatusCode, context).toBeGreaterThanOrEqual(400);
+          expect(failure.$metadata?.httpStatusCode ?? -1, context).toBeGreaterThanOrEqual(400);
           expect(unnamed.has(failure.name ?? ""), context).toBe(false);
           expect(failure.name, context).toMatch(/^[A-Za-z][A-Za-z0-9._]*$/);
         }

@@ -6,6 +6,7 @@ import {
   jsonResponse,
   operationFromTarget,
   renderJsonError,
+  speaksJson,
 } from "./codecs/json.ts";
 import {
   decodeQueryInput,
@@ -176,7 +177,7 @@ export function createDispatcher(
       const found = identify(declaration, request);
       protocol = found.protocol;
       if (found.form && found.form.repeated.length > 0) throw repeatedParameterError(found.form.repeated);
-      if (found.protocol === "json") assertJsonContentType(request);
+      if (found.protocol === "json") assertJsonBody(request);
       const call: OperationCall = { request, protocol, labels: found.labels };
       const operation = operations.get(found.name);
       if (!operation) {
@@ -224,7 +225,8 @@ function identify(declaration: ServiceDeclaration, request: ServiceRequest): Ide
   const rest = restJson ? "rest-json" : restXml ? "rest-xml" : undefined;
   const target = request.headers["x-amz-target"];
   const targetText = typeof target === "string" ? target : "";
-  if (json && (targetText !== "" || (!query && !rest))) {
+  // With both on one endpoint (SQS), the content type decides first (codecs/json.ts).
+  if (json && (query ? speaksJson(request.headers) : targetText !== "" || !rest)) {
     return {
       protocol: "json",
       name: operationFromTarget(targetText, json.targetPrefix),
@@ -254,12 +256,23 @@ const jsonContentTypes = new Set([
   "application/json",
 ]);
 
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
 /**
- * A JSON-protocol body must say it is JSON. DynamoDB answers other content types with a bare
- * `<UnknownOperationException/>` that no SDK can read; the engine says the same in the protocol's JSON.
+ * A JSON-protocol body must say it is JSON, and be UTF-8. DynamoDB answers other content types with a bare
+ * `<UnknownOperationException/>` that no SDK can read; the engine says the same in the protocol's JSON. Bytes
+ * that are not UTF-8 are a SerializationException, never silently replaced (a message body stored with
+ * U+FFFD in place of what was sent would fail the SDK's MD5 check after the send succeeded).
  */
-function assertJsonContentType(request: ServiceRequest): void {
+function assertJsonBody(request: ServiceRequest): void {
   if (request.body.length === 0) return;
+  try {
+    strictUtf8.decode(request.body);
+  } catch (error) {
+    throw new ServiceError(400, "SerializationException", "Request body is not valid UTF-8", {
+      cause: error,
+    });
+  }
   const contentType = String(request.headers["content-type"] ?? "")
     .split(";")[0]
     ?.trim()

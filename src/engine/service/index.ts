@@ -2,7 +2,14 @@
  * The service shape: one declaration per service (declaration.ts), one dispatcher (dispatcher.ts), the protocol
  * codecs (codecs/) and the typed error every operation throws (errors.ts). Services import from here.
  */
-export { decodeJsonBody, jsonError, jsonOutput, jsonResponse, renderJsonError } from "./codecs/json.ts";
+export {
+  decodeJsonBody,
+  jsonError,
+  jsonOutput,
+  jsonResponse,
+  renderJsonError,
+  speaksJson,
+} from "./codecs/json.ts";
 export {
   decodeQueryInput,
   parseQueryForm,

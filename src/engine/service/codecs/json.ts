@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from "node:http";
 import type { ServiceResponse } from "../../types.ts";
 import { ServiceError } from "../errors.ts";
 
@@ -10,6 +11,19 @@ import { ServiceError } from "../errors.ts";
 /** The operation an `X-Amz-Target` names for `prefix`; `""` when the target is for another prefix. */
 export function operationFromTarget(target: string, prefix: string): string {
   return target.startsWith(`${prefix}.`) ? target.slice(prefix.length + 1) : "";
+}
+
+/**
+ * Whether a request to an endpoint that speaks both JSON and query (SQS) is JSON: a JSON content type says so,
+ * a form content type says query (as LocalStack's service router decides by content type), and without either
+ * an `X-Amz-Target` means JSON.
+ */
+export function speaksJson(headers: IncomingHttpHeaders): boolean {
+  const contentType = String(headers["content-type"] ?? "").toLowerCase();
+  if (contentType.startsWith("application/x-amz-json")) return true;
+  if (contentType.startsWith("application/x-www-form-urlencoded")) return false;
+  const target = headers["x-amz-target"];
+  return typeof target === "string" && target !== "";
 }
 
 /** The body as a JSON object (`{}` when empty); SerializationException when it is not one. */
