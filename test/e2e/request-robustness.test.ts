@@ -1,4 +1,5 @@
 import { request as httpRequest } from "node:http";
+import { type AttributeValue, DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { IAMClient, ListRolePoliciesCommand } from "@aws-sdk/client-iam";
 import { CreateQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -141,6 +142,27 @@ describe("Oversize chunked bodies are refused in the service's format, and the e
       ),
     );
     for (const answer of answers) expect([413, 503]).toContain(answer.status);
+    await alive();
+  });
+});
+
+describe("Deeply nested JSON is refused before anything walks it", () => {
+  it("a DynamoDB PutItem whose attribute is a map nested 1,000 deep gets a named error, and the engine stays up", async () => {
+    const dynamodb = new DynamoDBClient({
+      endpoint: served.endpoint,
+      region,
+      credentials: EMULATOR_CREDENTIALS,
+      maxAttempts: 1,
+    });
+    let value: AttributeValue = { S: "x" };
+    for (let level = 0; level < 1_000; level++) value = { M: { a: value } };
+    const error = await dynamodb
+      .send(new PutItemCommand({ TableName: "robustness-missing", Item: { id: { S: "1" }, deep: value } }))
+      .then(
+        () => undefined,
+        (failure: Error) => failure,
+      );
+    expect(error?.name).toBe("ValidationException");
     await alive();
   });
 });

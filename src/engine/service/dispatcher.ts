@@ -2,8 +2,10 @@ import { notAuthorizedMessage } from "../access-denied.ts";
 import type { Authorizer, ServiceRequest, ServiceResponse } from "../types.ts";
 import {
   decodeJsonBody,
+  jsonNestsDeeperThan,
   jsonOutput,
   jsonResponse,
+  MAX_JSON_DEPTH,
   operationFromTarget,
   renderJsonError,
   speaksJson,
@@ -177,7 +179,11 @@ export function createDispatcher(
       const found = identify(declaration, request);
       protocol = found.protocol;
       if (found.form && found.form.repeated.length > 0) throw repeatedParameterError(found.form.repeated);
-      if (found.protocol === "json") assertJsonBody(request);
+      if (found.protocol === "json") {
+        assertJsonBody(request);
+        if (jsonNestsDeeperThan(request.body, MAX_JSON_DEPTH))
+          throw validationError(`The request nests deeper than ${MAX_JSON_DEPTH} levels`, "json");
+      }
       const call: OperationCall = { request, protocol, labels: found.labels };
       const operation = operations.get(found.name);
       if (!operation) {

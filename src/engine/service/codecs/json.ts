@@ -26,6 +26,31 @@ export function speaksJson(headers: IncomingHttpHeaders): boolean {
   return typeof target === "string" && target !== "";
 }
 
+/** JSON nesting the engine reads at most: far beyond any AWS input (DynamoDB allows 32 levels of attributes). */
+export const MAX_JSON_DEPTH = 512;
+
+/**
+ * Whether a JSON text nests deeper than `max` (objects and arrays, outside strings), scanned without parsing:
+ * a body nested thousands deep overflows the stack of whatever walks it recursively (a schema check, the
+ * DynamoDB backend's validator), so it is refused before anything parses it. Pure.
+ */
+export function jsonNestsDeeperThan(body: Buffer, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let index = 0; index < body.length; index++) {
+    const byte = body[index];
+    if (inString) {
+      if (byte === 0x5c) index++;
+      else if (byte === 0x22) inString = false;
+    } else if (byte === 0x22) inString = true;
+    else if (byte === 0x7b || byte === 0x5b) {
+      depth++;
+      if (depth > max) return true;
+    } else if (byte === 0x7d || byte === 0x5d) depth--;
+  }
+  return false;
+}
+
 /** The body as a JSON object (`{}` when empty); SerializationException when it is not one. */
 export function decodeJsonBody(body: Buffer): Record<string, unknown> {
   const text = body.toString("utf8").trim();
