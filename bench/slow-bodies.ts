@@ -22,9 +22,13 @@ const wait = (ms: number) => new Promise((done) => setTimeout(done, ms));
 const script = `const { startEngine } = await import(process.argv[1]);
 const engine = await startEngine({ port: 0 });
 console.log("PORT " + engine.port);`;
-const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script, engineModule], {
-  stdio: ["ignore", "pipe", "inherit"],
-});
+const child = spawn(
+  process.execPath,
+  ["--import", "tsx", "--input-type=module", "-e", script, engineModule],
+  {
+    stdio: ["ignore", "pipe", "inherit"],
+  },
+);
 const port = await new Promise<number>((done) => {
   let output = "";
   child.stdout.on("data", (chunk: Buffer) => {
