@@ -23,6 +23,14 @@ export const queryServiceByVersion: Record<string, string> = {
   "2012-11-05": "sqs",
 };
 
+/**
+ * The service an unsigned request without a target names by its path: Lambda's function paths, as LocalStack's
+ * service router (`custom_path_addressing_rules`) routes `/2015-03-31/functions/`; S3 otherwise.
+ */
+export function serviceByPath(rawPath: string): string {
+  return /^\/(2015-03-31|2019-09-25)\/functions(\/|$)/.test(rawPath) ? "lambda" : "s3";
+}
+
 /** A request to `/` with a form body or an `Action` in its query string: never S3's. */
 export function isUnsignedQuery(head: RequestHead): boolean {
   const contentType = String(head.headers["content-type"] ?? "");

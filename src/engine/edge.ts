@@ -10,6 +10,7 @@ import {
   parserRefusal,
   protocolError,
   queryServiceByVersion,
+  serviceByPath,
   targetPrefixes,
   throttled,
 } from "./edge-protocol.ts";
@@ -211,7 +212,9 @@ export class Edge {
     const scope = parseSigV4Scope(request.headers, url.searchParams);
     const target = request.headers["x-amz-target"];
     const targetService = typeof target === "string" ? targetPrefixes[target.split(".")[0] ?? ""] : undefined;
-    let serviceName = internal ? "internal" : (targetService ?? scope?.service ?? "s3");
+    let serviceName = internal
+      ? "internal"
+      : (targetService ?? scope?.service ?? serviceByPath(url.pathname));
     const jsonProtocol =
       serviceName === "sqs" ? speaksJson(request.headers) : typeof target === "string" && target !== "";
     routed(serviceName, jsonProtocol);
@@ -291,7 +294,7 @@ export class Edge {
     // An unsigned query request (no credential scope, no target) names its service by its Version, as LocalStack
     // routes by a form's Action and Version (service_router.py); S3 takes the rest.
     let preread: Buffer | undefined;
-    if (!internal && targetService === undefined && scope === undefined && isUnsignedQuery(head)) {
+    if (serviceName === "s3" && targetService === undefined && scope === undefined && isUnsignedQuery(head)) {
       const limit = sqsBodyLimit();
       const read = await this.#readBuffered(request, limit, reservation);
       if (read instanceof BodyReadError) return bodyRefused(read, limit);

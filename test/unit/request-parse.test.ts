@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { serviceByPath } from "../../src/engine/edge-protocol.ts";
 import { jsonNestsDeeperThan, speaksJson } from "../../src/engine/service/codecs/json.ts";
 import { parseQueryForm } from "../../src/engine/service/codecs/query.ts";
 
@@ -54,5 +55,17 @@ describe("Function: speaksJson", () => {
     [{}, false],
   ])("%o → %s", (headers, json) => {
     expect(speaksJson(headers)).toBe(json);
+  });
+});
+
+describe("Function: serviceByPath", () => {
+  it.each([
+    ["/2015-03-31/functions/f/invocations", "lambda"],
+    ["/2015-03-31/functions", "lambda"],
+    ["/2019-09-25/functions/f/event-invoke-config", "lambda"],
+    ["/2015-03-31/key", "s3"],
+    ["/bucket/key", "s3"],
+  ])("%s → %s", (path, service) => {
+    expect(serviceByPath(path)).toBe(service);
   });
 });
