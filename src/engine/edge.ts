@@ -1,31 +1,46 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import { Readable } from "node:stream";
+import type { AddressInfo, Socket } from "node:net";
+import { type Duplex, Readable } from "node:stream";
 import type { EngineContext } from "./context.ts";
+import {
+  internalFailure,
+  isQueryProtocol,
+  isUnsignedQuery,
+  parserRefusal,
+  protocolError,
+  queryServiceByVersion,
+  serviceByPath,
+  targetPrefixes,
+  throttled,
+} from "./edge-protocol.ts";
 import {
   checkBrowserOrigin,
   corsHeaders,
   type GuardSettings,
   isAllowedHost,
-  isPresignedObjectRequest,
   isStateChangingGet,
 } from "./request-guard.ts";
-import { type BufferedBody, bodyLimit, internalRequestBytes } from "./request-limits.ts";
-import { jsonError, queryError, restJsonError, toXml } from "./service/index.ts";
+import {
+  type BufferedBody,
+  bodyLimit,
+  internalRequestBytes,
+  type RequestBudget,
+  type Reservation,
+  sqsBodyLimit,
+} from "./request-limits.ts";
+import {
+  parseQueryForm,
+  type QueryForm,
+  renderQueryError,
+  repeatedParameterError,
+  speaksJson,
+} from "./service/index.ts";
 import { parseSigV4Scope } from "./sigv4.ts";
 import type { RequestHead, Service, ServiceRequest, ServiceResponse } from "./types.ts";
 
 /** A handler for engine-internal paths such as `/_localstack/health` or `/_pipeline/...`. */
 export type InternalRoute = (request: IncomingMessage, url: URL, body: Buffer) => Promise<ServiceResponse>;
-
-/** Target prefixes of the JSON protocols, for requests whose signature does not name the service. */
-const targetPrefixes: Record<string, string> = {
-  DynamoDB_20120810: "dynamodb",
-  DynamoDBStreams_20120810: "dynamodb",
-  Logs_20140328: "logs",
-  AmazonSQS: "sqs",
-};
 
 export interface EdgeSettings {
   guard: GuardSettings;
@@ -33,15 +48,28 @@ export interface EdgeSettings {
   headersTimeoutMs: number;
   /** A body that sends no byte for this long is abandoned and its connection closed. */
   bodyIdleTimeoutMs: number;
+  /** Buffered request bytes in flight across all requests, at most (beyond: each service's throttling error). */
+  budget: RequestBudget;
 }
 
 export const DEFAULT_HEADERS_TIMEOUT_MS = 20_000;
 export const DEFAULT_BODY_IDLE_TIMEOUT_MS = 60_000;
 
-/** Raised while reading a body: too large for its operation, or stalled past the idle timeout. */
+/**
+ * After an early answer (a body too large, a PUT refused before its body), the rest of the body is read and
+ * dropped for at most this long and this many bytes, so the client, still sending, reads the answer instead of
+ * a reset; then the connection is closed.
+ */
+const DISCARD_MS = 2_000;
+const DISCARD_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Raised while reading a body: too large for its operation, stalled past the idle timeout, beyond the engine's
+ * budget of buffered bytes, or cut off by the client.
+ */
 class BodyReadError extends Error {
   constructor(
-    readonly kind: "too-large" | "stalled",
+    readonly kind: "too-large" | "stalled" | "throttled" | "aborted",
     message: string,
   ) {
     super(message);
@@ -97,13 +125,10 @@ export class Edge {
         headersTimeout: headersTimeoutMs,
         connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(headersTimeoutMs / 4))),
       },
-      (request, response) => {
-        this.#dispatch(request, response).catch((error: unknown) => {
-          this.#context.log(`edge: unhandled error: ${error instanceof Error ? error.stack : String(error)}`);
-          if (!response.headersSent) response.writeHead(500, { "content-type": "text/plain" });
-          response.end("InternalError");
-        });
-      },
+      (request, response) => this.#serve(request, response),
+    );
+    server.on("clientError", (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex) =>
+      this.#clientError(error, socket),
     );
     this.#server = server;
     await new Promise<void>((resolve, reject) => {
@@ -117,6 +142,19 @@ export class Edge {
     return this.#port;
   }
 
+  /**
+   * A request Node's HTTP parser refused (a head too large, broken chunked framing, a head that came too
+   * slowly): answered in the format of the service the raw bytes name, so SDKs report a named error, and
+   * the connection closed.
+   */
+  #clientError(error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex): void {
+    if (error.code === "ECONNRESET" || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    socket.end(parserRefusal(error));
+  }
+
   async close(): Promise<void> {
     const server = this.#server;
     if (!server) return;
@@ -126,18 +164,75 @@ export class Edge {
     });
   }
 
-  async #dispatch(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  /**
+   * One request, start to end. Whatever goes wrong on its path ends in this request's error response (or, once
+   * its answer has begun, in closing its connection), and is logged: nothing a request does reaches the process
+   * as an uncaught exception.
+   */
+  #serve(request: IncomingMessage, response: ServerResponse): void {
+    const logError = (where: string) => (error: Error) =>
+      this.#context.log(`edge: ${where} error on ${request.method} ${request.url}: ${error.message}`);
+    request.on("error", logError("request"));
+    response.on("error", logError("response"));
+    const reservation = this.#settings.budget.open();
+    const requestId = randomUUID();
+    let routedTo = "s3";
+    let sqsJson = false;
+    this.#dispatch(request, response, reservation, requestId, (service, json) => {
+      routedTo = service;
+      sqsJson = json;
+    })
+      .catch((error: unknown) => {
+        this.#context.log(`edge: unhandled error: ${error instanceof Error ? error.stack : String(error)}`);
+        if (response.headersSent) {
+          response.destroy();
+          return;
+        }
+        const answer = internalFailure(routedTo, sqsJson, requestId);
+        return this.#finish(request, response, answer, request.method === "HEAD");
+      })
+      .catch((error: unknown) => {
+        this.#context.log(`edge: could not answer: ${error instanceof Error ? error.stack : String(error)}`);
+        response.destroy();
+      })
+      .finally(() => reservation.release());
+  }
+
+  async #dispatch(
+    request: IncomingMessage,
+    response: ServerResponse,
+    reservation: Reservation,
+    requestId: string,
+    routed: (service: string, sqsJson: boolean) => void,
+  ): Promise<void> {
     const url = new URL(request.url ?? "/", "http://edge");
     const isHead = request.method === "HEAD";
-    const requestId = randomUUID();
     const guard = this.#settings.guard;
     const internal = this.#internal.find(({ prefix }) => url.pathname.startsWith(prefix));
     const scope = parseSigV4Scope(request.headers, url.searchParams);
     const target = request.headers["x-amz-target"];
     const targetService = typeof target === "string" ? targetPrefixes[target.split(".")[0] ?? ""] : undefined;
-    const serviceName = internal ? "internal" : (targetService ?? scope?.service ?? "s3");
+    let serviceName = internal
+      ? "internal"
+      : (targetService ?? scope?.service ?? serviceByPath(url.pathname));
+    const jsonProtocol =
+      serviceName === "sqs" ? speaksJson(request.headers) : typeof target === "string" && target !== "";
+    routed(serviceName, jsonProtocol);
+    const answer = (result: ServiceResponse) => this.#finish(request, response, result, isHead);
     const refuse = (status: number, code: string, message: string) =>
-      this.#finish(request, response, protocolError(serviceName, status, code, message, requestId), isHead);
+      answer(protocolError(serviceName, jsonProtocol, status, code, message, requestId));
+    const bodyRefused = (error: BodyReadError, limit: BufferedBody) => {
+      switch (error.kind) {
+        case "too-large":
+          return refuse(limit.status, limit.code, limit.message);
+        case "stalled":
+          return refuse(408, "RequestTimeout", error.message);
+        case "throttled":
+          return answer(throttled(serviceName, jsonProtocol, requestId));
+        case "aborted":
+          return undefined;
+      }
+    };
 
     if (!isAllowedHost(request.headers.host, guard)) {
       return refuse(
@@ -155,18 +250,17 @@ export class Edge {
       headers: request.headers,
       host: request.headers.host ?? "",
     };
-    const service = internal ? undefined : this.#services.get(serviceName);
+    let service = internal ? undefined : this.#services.get(serviceName);
     const verdict = checkBrowserOrigin(request.headers, guard, this.#port);
-    let allowedOrigin = verdict.allowed ? verdict.origin : undefined;
+    const allowedOrigin = verdict.allowed ? verdict.origin : undefined;
     if (!verdict.allowed) {
-      const exemption = this.#crossOriginExemption(serviceName, service, head, request, verdict.origin);
+      // S3 decides, as on AWS: a validly signed presigned object URL or bucket CORS rule; the answer's CORS
+      // headers are the bucket's own, never the engine's.
+      const exemption = service?.crossOriginAccess?.(head, verdict.origin);
       if (!exemption) {
         this.#context.log(`edge: refused ${head.method} ${url.pathname}: ${verdict.reason}`);
         return refuse(403, "AccessDenied", `Cross-origin request refused: ${verdict.reason}`);
       }
-      // A presigned URL works from any page, preflight and response included; bucket CORS answers for itself.
-      if (exemption === "presigned" && verdict.origin !== undefined && verdict.origin !== "null")
-        allowedOrigin = verdict.origin;
     }
     if (head.method === "OPTIONS" && allowedOrigin) {
       // A CORS preflight from a page the engine allows (bucket CORS preflights go to S3).
@@ -187,15 +281,30 @@ export class Edge {
       allowedOrigin ? { ...result, headers: { ...corsHeaders(allowedOrigin), ...result.headers } } : result;
 
     if (internal) {
-      const body = await this.#readBuffered(request, {
+      const limit: BufferedBody = {
         bytes: internalRequestBytes,
         status: 413,
         code: "RequestEntityTooLarge",
         message: "the upload is too large",
-      });
-      if (body instanceof BodyReadError)
-        return refuse(body.kind === "too-large" ? 413 : 408, "BodyRefused", body.message);
+      };
+      const body = await this.#readBuffered(request, limit, reservation);
+      if (body instanceof BodyReadError) return bodyRefused(body, limit);
       return this.#finish(request, response, withCors(await internal.route(request, url, body)), isHead);
+    }
+    // An unsigned query request (no credential scope, no target) names its service by its Version, as LocalStack
+    // routes by a form's Action and Version (service_router.py); S3 takes the rest.
+    let preread: Buffer | undefined;
+    if (serviceName === "s3" && targetService === undefined && scope === undefined && isUnsignedQuery(head)) {
+      const limit = sqsBodyLimit();
+      const read = await this.#readBuffered(request, limit, reservation);
+      if (read instanceof BodyReadError) return bodyRefused(read, limit);
+      preread = read;
+      const named = queryServiceByVersion[parseQueryForm(head.query, read).params.get("Version") ?? ""];
+      if (named !== undefined && this.#services.has(named)) {
+        serviceName = named;
+        service = this.#services.get(named);
+        routed(serviceName, jsonProtocol);
+      }
     }
     if (!service) {
       return this.#finish(
@@ -209,31 +318,38 @@ export class Edge {
         false,
       );
     }
-    if (isStateChangingGet(head.method, serviceName, head.query)) {
-      return refuse(
-        405,
-        "MethodNotAllowed",
-        `${head.query.get("Action")} changes state and is not accepted as a GET; send it as a POST`,
-      );
-    }
     const limit = bodyLimit(serviceName, head);
     let body: Buffer = Buffer.alloc(0);
     let bodyStream: Readable | undefined;
-    if ("stream" in limit) {
+    if (preread !== undefined) {
+      body = preread;
+    } else if ("stream" in limit) {
       bodyStream = this.#streamed(request);
     } else {
-      const read = await this.#readBuffered(request, limit);
-      if (read instanceof BodyReadError) {
-        return read.kind === "too-large"
-          ? refuse(limit.status, limit.code, limit.message)
-          : refuse(408, "RequestTimeout", read.message);
-      }
+      const read = await this.#readBuffered(request, limit, reservation);
+      if (read instanceof BodyReadError) return bodyRefused(read, limit);
       body = read;
+    }
+    // A query request is parsed once, here: the checks below and the service read the same parameters.
+    let queryForm: QueryForm | undefined;
+    if (isQueryProtocol(serviceName, jsonProtocol)) {
+      queryForm = parseQueryForm(head.query, body);
+      if (queryForm.repeated.length > 0)
+        return answer(renderQueryError(repeatedParameterError(queryForm.repeated), requestId));
+      const action = queryForm.params.get("Action") ?? "";
+      if (isStateChangingGet(head.method, serviceName, action)) {
+        return refuse(
+          405,
+          "MethodNotAllowed",
+          `${action} changes state and is not accepted as a GET; send it as a POST`,
+        );
+      }
     }
     const serviceRequest: ServiceRequest = {
       ...head,
       body,
       ...(bodyStream ? { bodyStream } : {}),
+      ...(queryForm ? { queryForm } : {}),
       caller: this.#context.credentials.resolve(scope?.accessKeyId),
       region: scope?.region || this.#context.region,
       requestId,
@@ -244,43 +360,41 @@ export class Edge {
   }
 
   /**
-   * A browser request refused by origin that may still go on: presigned S3 object URLs (any page holding one may
-   * use it; for a preflight, the method it announces), and S3 requests the bucket's own CORS configuration allows
-   * (S3's CORS rules are the user's to set).
+   * Reads a body up to `limit` bytes, counting it against the engine-wide budget (`reservation`) as it arrives,
+   * the declared length up front; a larger, throttled, stalled or aborted body is not kept.
    */
-  #crossOriginExemption(
-    serviceName: string,
-    service: Service | undefined,
-    head: RequestHead,
+  #readBuffered(
     request: IncomingMessage,
-    origin: string | undefined,
-  ): "presigned" | "bucket-cors" | undefined {
-    if (serviceName !== "s3" || !service) return undefined;
-    const announced = request.headers["access-control-request-method"];
-    const method = head.method === "OPTIONS" && typeof announced === "string" ? announced : head.method;
-    if (isPresignedObjectRequest(method.toUpperCase(), head.rawPath, head.query)) return "presigned";
-    if (origin !== undefined && origin !== "null" && service.allowsCrossOrigin?.(head, origin) === true)
-      return "bucket-cors";
-    return undefined;
-  }
-
-  /** Reads a body up to `limit` bytes; a larger declared or received body, or a stalled one, is not kept. */
-  async #readBuffered(request: IncomingMessage, limit: BufferedBody): Promise<Buffer | BodyReadError> {
+    limit: BufferedBody,
+    reservation: Reservation,
+  ): Promise<Buffer | BodyReadError> {
     const declared = Number(request.headers["content-length"] ?? "0");
-    if (declared > limit.bytes) return new BodyReadError("too-large", limit.message);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    try {
-      for await (const chunk of this.#streamed(request)) {
-        size += (chunk as Buffer).length;
-        if (size > limit.bytes) return new BodyReadError("too-large", limit.message);
-        chunks.push(chunk as Buffer);
-      }
-    } catch (error) {
-      if (error instanceof BodyReadError) return error;
-      throw error;
-    }
-    return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+    if (declared > limit.bytes) return Promise.resolve(new BodyReadError("too-large", limit.message));
+    if (declared > 0 && !reservation.reserve(declared))
+      return Promise.resolve(new BodyReadError("throttled", "the engine's request budget is spent"));
+    const stream = this.#streamed(request);
+    return new Promise((resolve) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const settle = (result: Buffer | BodyReadError) => {
+        stream.off("data", onData).off("end", onEnd).off("error", onError).off("close", onClose);
+        resolve(result);
+      };
+      const onData = (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > limit.bytes) return settle(new BodyReadError("too-large", limit.message));
+        if (!reservation.reserve(size - reservation.bytes))
+          return settle(new BodyReadError("throttled", "the engine's request budget is spent"));
+        chunks.push(chunk);
+      };
+      const onEnd = () => settle(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+      const onError = (error: Error) =>
+        settle(error instanceof BodyReadError ? error : new BodyReadError("aborted", error.message));
+      const onClose = () => {
+        if (!request.complete) settle(new BodyReadError("aborted", "the client closed the connection"));
+      };
+      stream.on("data", onData).on("end", onEnd).on("error", onError).on("close", onClose);
+    });
   }
 
   /** The request body as a stream that fails (and closes the connection) once no byte came for the idle timeout. */
@@ -305,8 +419,8 @@ export class Edge {
   }
 
   /**
-   * Writes the response. A body the handler did not read (a PUT refused before its body) is not drained: the
-   * connection closes after the response instead.
+   * Writes the response. A body the handler did not read (refused before or while it was read) is read and
+   * dropped for a bounded time and size, so a client still sending gets the answer; then its connection closes.
    */
   async #finish(
     request: IncomingMessage,
@@ -314,44 +428,27 @@ export class Edge {
     result: ServiceResponse,
     isHead: boolean,
   ): Promise<void> {
-    const unread = !request.complete && !request.readableEnded;
-    if (unread) result.headers = { ...result.headers, connection: "close" };
+    // The response detaches the socket from the request once it is done: keep it to close it.
+    const socket = request.socket as Socket | null;
+    if (!request.complete && socket && !socket.destroyed) discardRest(request, socket);
+    if (response.headersSent || response.writableEnded) return;
     await writeResponse(response, result, isHead);
-    if (unread) request.socket.destroySoon();
   }
 }
 
-/** An error in the protocol of the service a request was routed to (the edge refuses before the service runs). */
-function protocolError(
-  service: string,
-  status: number,
-  code: string,
-  message: string,
-  requestId: string,
-): ServiceResponse {
-  switch (service) {
-    case "s3":
-      return {
-        status,
-        headers: { "content-type": "application/xml", "x-amz-request-id": requestId },
-        body: toXml("Error", { Code: code, Message: message, RequestId: requestId }),
-      };
-    case "iam":
-    case "sts":
-      return queryError(status, code, message, requestId);
-    case "lambda":
-      return restJsonError(status, code.endsWith("Exception") ? code : `${code}Exception`, message);
-    case "dynamodb":
-      return jsonError(status, code, message);
-    case "logs":
-      return jsonError(status, code, message, "com.amazonaws.logs");
-    default:
-      return {
-        status,
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ error: code, message }),
-      };
-  }
+/** Reads and drops the rest of a body for at most DISCARD_MS and DISCARD_BYTES, then closes the connection. */
+function discardRest(request: IncomingMessage, socket: Socket): void {
+  let dropped = 0;
+  const close = () => socket.destroy();
+  const timer = setTimeout(close, DISCARD_MS);
+  timer.unref();
+  request.on("data", (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > DISCARD_BYTES) close();
+  });
+  request.once("end", () => clearTimeout(timer));
+  request.once("close", () => clearTimeout(timer));
+  request.resume();
 }
 
 async function writeResponse(

@@ -25,6 +25,7 @@ import { createLogsService } from "./logs/index.ts";
 import type { EngineOptions } from "./options.ts";
 import { type EngineApis, startPlugins } from "./plugin.ts";
 import { guardSettings } from "./request-guard.ts";
+import { DEFAULT_MAX_BUFFERED_REQUEST_BYTES, RequestBudget } from "./request-limits.ts";
 import { createS3Service } from "./s3/index.ts";
 import { createSqsService } from "./sqs/index.ts";
 import { createStsService } from "./sts/index.ts";
@@ -126,6 +127,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     }),
     headersTimeoutMs: options.timeouts?.headersMs ?? DEFAULT_HEADERS_TIMEOUT_MS,
     bodyIdleTimeoutMs: options.timeouts?.bodyIdleMs ?? DEFAULT_BODY_IDLE_TIMEOUT_MS,
+    budget: new RequestBudget(options.maxBufferedRequestBytes ?? DEFAULT_MAX_BUFFERED_REQUEST_BYTES),
   });
   const init = new InitState();
   const stopping = new AbortController();

@@ -19,6 +19,11 @@ export interface EngineOptions {
   allowedHosts?: string[];
   /** Header and body timeouts of the edge (defaults 20 s and 60 s; tests set them low). */
   timeouts?: { headersMs?: number; bodyIdleMs?: number };
+  /**
+   * Buffered request bytes in flight across all requests, at most (default 256 MiB); beyond it requests get
+   * their service's throttling error (S3 `SlowDown`).
+   */
+  maxBufferedRequestBytes?: number;
   /** Keep S3 and DynamoDB state here across restarts; in memory when absent. */
   dataDir?: string;
   /**

@@ -157,34 +157,37 @@ export function checkBrowserOrigin(
 const readOnlyQueryAction = /^(Get|List|Simulate|Generate|Decode)[A-Z]/;
 
 /**
- * Whether a request that changes state arrives as a GET: for the Query protocol (IAM, STS) any action that is
- * not a read. REST services (S3, Lambda) never change state on GET, and the JSON protocols need a POST.
+ * Whether a request that changes state arrives as a GET: for the Query protocol (IAM, STS, SQS) any action that
+ * is not a read. `action` is the request's one `Action`, from the query string or the body (the edge's parse,
+ * which the service reads too). REST services (S3, Lambda) never change state on GET, and the JSON protocols
+ * need a POST. Whatever the Host name: browsers send no Origin or Sec-Fetch headers to some of them.
  */
-export function isStateChangingGet(method: string, service: string, query: URLSearchParams): boolean {
+export function isStateChangingGet(method: string, service: string, action: string): boolean {
   if (method !== "GET" && method !== "HEAD") return false;
   if (service !== "iam" && service !== "sts" && service !== "sqs") return false;
-  const action = query.get("Action");
-  return action !== null && !readOnlyQueryAction.test(action);
+  return action !== "" && !readOnlyQueryAction.test(action);
 }
 
 /**
- * Whether a request is a presigned S3 object URL (`X-Amz-Signature` or SigV2 `Signature` in the query) for a
- * single-object read or write: those work from any page that holds one, which is their purpose. Bulk deletes and
- * bucket configuration never pass this way (the emulator's keys are public, so a page could mint a URL).
+ * Whether a request has the shape of a presigned S3 object URL (SigV4 `X-Amz-Signature` in the query) for a
+ * single-object read or write of the object `key` (undefined: the request names a bucket, or none). Whoever
+ * holds one may use it from any page, which is its purpose; the signature itself is S3's to verify
+ * (s3/cross-origin.ts). Bucket listing and creation, bulk deletes and configuration never pass this way.
  */
-export function isPresignedObjectRequest(method: string, rawPath: string, query: URLSearchParams): boolean {
-  const signed =
-    (query.has("X-Amz-Signature") && query.has("X-Amz-Credential")) ||
-    (query.has("Signature") && query.has("AWSAccessKeyId"));
-  if (!signed) return false;
+export function isPresignedObjectRequest(
+  method: string,
+  key: string | undefined,
+  query: URLSearchParams,
+): boolean {
+  if (!query.has("X-Amz-Signature") || !query.has("X-Amz-Credential")) return false;
   if (!["GET", "HEAD", "PUT"].includes(method)) return false;
+  if (key === undefined || key === "") return false;
   const subresources = [...query.keys()].filter(
-    (name) => !/^(x-amz-|x-id$|response-|signature$|awsaccesskeyid$|expires$|versionid$)/i.test(name),
+    (name) => !/^(x-amz-|x-id$|response-|versionid$)/i.test(name),
   );
   // UploadPart (`partNumber` + `uploadId`) is an object write too.
   const allowedSub = method === "PUT" ? ["partNumber", "uploadId"] : ["partNumber"];
-  if (subresources.some((name) => !allowedSub.includes(name))) return false;
-  return rawPath.replace(/^\/+/, "") !== "";
+  return subresources.every((name) => allowedSub.includes(name));
 }
 
 /** CORS response headers for a page the engine allows (its own origin, or one the user added). */

@@ -60,6 +60,9 @@ const tooLarge = (
   message: `Request must be smaller than ${bytes} bytes for the ${operation} operation`,
 });
 
+/** SQS's limit, the largest of the query services' (an unsigned query request is read with it). */
+export const sqsBodyLimit = (): BufferedBody => tooLarge(sqsRequestBytes, "SQS", "RequestEntityTooLarge");
+
 /** The body limit of a request routed to `service`. */
 export function bodyLimit(service: string, head: RequestHead): BodyLimit {
   switch (service) {
@@ -72,7 +75,7 @@ export function bodyLimit(service: string, head: RequestHead): BodyLimit {
     case "logs":
       return tooLarge(logsRequestBytes, operationOf(head), "InvalidParameterException");
     case "sqs":
-      return tooLarge(sqsRequestBytes, "SQS", "RequestEntityTooLarge");
+      return sqsBodyLimit();
     default:
       return tooLarge(queryRequestBytes, service.toUpperCase(), "RequestEntityTooLarge");
   }
@@ -115,4 +118,51 @@ function lambdaBodyLimit(head: RequestHead): BodyLimit {
   if (head.method === "PUT" && sub === "code")
     return tooLarge(lambdaLimits.codeRequestBytes, "UpdateFunctionCode");
   return tooLarge(lambdaLimits.syncPayloadBytes, "Lambda");
+}
+
+/**
+ * Buffered request bytes in flight across all requests, at most: the default holds a few of the largest bodies
+ * any operation takes (a 70 MB CreateFunction, the dashboard's 64 MiB upload) without letting many slow ones
+ * together take gigabytes. Beyond it a request gets its service's throttling error.
+ */
+export const DEFAULT_MAX_BUFFERED_REQUEST_BYTES = 256 * MiB;
+
+/** One request's share of the budget; released once its answer is written. */
+export interface Reservation {
+  /** Bytes this request holds. */
+  readonly bytes: number;
+  /** Holds `more` bytes more; false (and nothing held) when the budget has not that much left. */
+  reserve(more: number): boolean;
+  release(): void;
+}
+
+/** The engine-wide budget of buffered request bytes. */
+export class RequestBudget {
+  #inFlight = 0;
+  constructor(readonly limitBytes: number) {}
+
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  open(): Reservation {
+    let held = 0;
+    const budget = this;
+    return {
+      get bytes() {
+        return held;
+      },
+      reserve(more) {
+        if (more <= 0) return true;
+        if (budget.#inFlight + more > budget.limitBytes) return false;
+        budget.#inFlight += more;
+        held += more;
+        return true;
+      },
+      release() {
+        budget.#inFlight -= held;
+        held = 0;
+      },
+    };
+  }
 }

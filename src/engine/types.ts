@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { Readable } from "node:stream";
 import type { ObjectCreated } from "../events/s3-event.ts";
+import type { QueryForm } from "./service/codecs/query.ts";
 
 /** Who signed a request: an account administrator key, or temporary credentials of an assumed role. */
 export interface Caller {
@@ -45,6 +46,8 @@ export interface ServiceRequest extends RequestHead {
   /** Region from the SigV4 credential scope, or the engine's default region. */
   region: string;
   requestId: string;
+  /** A query-protocol request's parameters, as the edge parsed and judged them (codecs/query.ts). */
+  queryForm?: QueryForm;
 }
 
 export interface ServiceResponse {
@@ -53,15 +56,19 @@ export interface ServiceResponse {
   body?: Buffer | string | Readable;
 }
 
+/** Why a request from a page the engine does not allow may go on (`Service.crossOriginAccess`). */
+export type CrossOriginAccess = "presigned" | "bucket-cors";
+
 export interface Service {
   /** SigV4 signing name: `s3`, `dynamodb`, `sts`, `iam`, `lambda`, `logs`. */
   readonly signingName: string;
   handle(request: ServiceRequest): Promise<ServiceResponse>;
   /**
-   * Whether a page at `origin` that the engine does not allow may still make this request (S3: the bucket's
-   * CORS rules, which are the user's to set). Absent: never.
+   * Whether a browser request from a page the engine does not allow (`origin`: its page, undefined when the
+   * browser named none) may still go on, and why (S3: presigned object URLs and the bucket's CORS rules, both
+   * with a valid signature). Absent: never.
    */
-  allowsCrossOrigin?(head: RequestHead, origin: string): boolean;
+  crossOriginAccess?(head: RequestHead, origin: string | undefined): CrossOriginAccess | undefined;
   /** Services that hold resources (dynalite, child processes, file handles) release them here. */
   close?(): Promise<void>;
 }

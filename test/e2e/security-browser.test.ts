@@ -15,11 +15,15 @@ import {
 } from "@aws-sdk/client-lambda";
 import {
   CreateBucketCommand,
+  GetBucketPolicyCommand,
   GetObjectCommand,
+  HeadBucketCommand,
   ListObjectsV2Command,
+  PutBucketCorsCommand,
   PutObjectCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
+import { ListQueuesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { strToU8, zipSync } from "fflate";
 import { type Browser, chromium, type Page } from "playwright-core";
@@ -55,6 +59,9 @@ let roleArn: string;
 const lambda = () => new LambdaClient({ endpoint: engine.endpoint, region, credentials });
 const s3 = () => new S3Client({ endpoint: engine.endpoint, region, credentials, forcePathStyle: true });
 const iam = () => new IAMClient({ endpoint: engine.endpoint, region, credentials });
+const sqs = () => new SQSClient({ endpoint: engine.endpoint, region, credentials });
+/** A bucket whose CORS rules allow every origin every method and header (the user's choice). */
+const openBucket = "security-open-cors";
 
 beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), "pipeline-security-"));
@@ -80,6 +87,21 @@ beforeAll(async () => {
   await s3().send(new CreateBucketCommand({ Bucket: bucket }));
   await s3().send(new PutObjectCommand({ Bucket: bucket, Key: "keep.txt", Body: "keep" }));
   await s3().send(new CreateBucketCommand({ Bucket: defineStack().bucket }));
+  await s3().send(new CreateBucketCommand({ Bucket: openBucket }));
+  await s3().send(
+    new PutBucketCorsCommand({
+      Bucket: openBucket,
+      CORSConfiguration: {
+        CORSRules: [
+          {
+            AllowedOrigins: ["*"],
+            AllowedMethods: ["GET", "PUT", "POST", "DELETE", "HEAD"],
+            AllowedHeaders: ["*"],
+          },
+        ],
+      },
+    }),
+  );
   attacker = createServer((_request, response) => {
     response.writeHead(200, { "content-type": "text/html" });
     response.end("<!doctype html><title>attacker</title><p>attacker page</p>");
@@ -90,7 +112,10 @@ beforeAll(async () => {
     browser = await chromium.launch({
       executablePath: CHROMIUM_PATH,
       headless: true,
-      args: [...chromiumArgs, "--host-resolver-rules=MAP attacker.test 127.0.0.1, MAP rebind.test 127.0.0.1"],
+      args: [
+        ...chromiumArgs,
+        "--host-resolver-rules=MAP attacker.test 127.0.0.1, MAP rebind.test 127.0.0.1, MAP localhost.localstack.cloud 127.0.0.1, MAP host.docker.internal 127.0.0.1",
+      ],
     });
   }
 }, 60_000);
@@ -261,12 +286,12 @@ describe.skipIf(!hasChromium)("Security: pages of other origins cannot drive the
         expect(await stackObjectKeys()).toEqual(before);
       });
 
-      it("can still use a presigned URL it holds (PUT and GET), which is what presigned URLs are for", async () => {
+      it("can still use a presigned URL it holds (PUT and GET) where the bucket's CORS allows it, as on AWS", async () => {
         const key = `presigned-${site.length}.txt`;
-        const putUrl = await getSignedUrl(s3(), new PutObjectCommand({ Bucket: bucket, Key: key }), {
+        const putUrl = await getSignedUrl(s3(), new PutObjectCommand({ Bucket: openBucket, Key: key }), {
           expiresIn: 300,
         });
-        const getUrl = await getSignedUrl(s3(), new GetObjectCommand({ Bucket: bucket, Key: key }), {
+        const getUrl = await getSignedUrl(s3(), new GetObjectCommand({ Bucket: openBucket, Key: key }), {
           expiresIn: 300,
         });
         const page = await attackerPage(origin());
@@ -280,11 +305,147 @@ describe.skipIf(!hasChromium)("Security: pages of other origins cannot drive the
         );
         await page.close();
         expect(text).toBe("from the page");
-        const object = await s3().send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        const object = await s3().send(new GetObjectCommand({ Bucket: openBucket, Key: key }));
         expect(await object.Body?.transformToString()).toBe("from the page");
+      });
+
+      it("a presigned URL to a bucket without CORS rules: the page cannot read the answer (as on AWS)", async () => {
+        const getUrl = await getSignedUrl(s3(), new GetObjectCommand({ Bucket: bucket, Key: "keep.txt" }), {
+          expiresIn: 300,
+        });
+        const page = await attackerPage(origin());
+        const read = await page.evaluate(
+          async (get) =>
+            fetch(get).then(
+              (response) => response.text(),
+              () => "unreadable",
+            ),
+          getUrl,
+        );
+        await page.close();
+        expect(read).toBe("unreadable");
+      });
+
+      it("a presigned-looking URL (Signature=00) cannot store an object, list a bucket or create one", async () => {
+        const forged = `X-Amz-Algorithm=AWS4-HMAC-SHA256&${scope("s3")}&X-Amz-Date=20260101T000000Z&X-Amz-Expires=604800&X-Amz-SignedHeaders=host&X-Amz-Signature=00`;
+        const page = await attackerPage(origin());
+        const results = await page.evaluate(
+          async ([base, open, name, query]) => {
+            const attempt = (url: string, init?: RequestInit) =>
+              fetch(url, init).then(
+                async (response) => `${response.status} ${await response.text()}`,
+                () => "refused",
+              );
+            return [
+              await attempt(`${base}/${open}/forged.html?${query}`, {
+                method: "PUT",
+                headers: { "content-type": "text/html" },
+                body: "<script>1</script>",
+              }),
+              await attempt(`${base}/${name}?list-type=2&${query}`),
+              await attempt(`${base}/${open}?list-type=2&${query}`),
+              await attempt(`${base}/forged-bucket?${query}`, { method: "PUT" }),
+            ];
+          },
+          [engine.endpoint, openBucket, bucket, forged],
+        );
+        await page.close();
+        for (const result of results) expect(result).not.toMatch(/^200 /);
+        expect(results[2]).not.toContain("<Contents>");
+        expect(await keysOf(openBucket)).not.toContain("forged.html");
+        const created = await s3()
+          .send(new HeadBucketCommand({ Bucket: "forged-bucket" }))
+          .then(
+            () => true,
+            () => false,
+          );
+        expect(created).toBe(false);
+      });
+
+      it("a forged SigV4 header (Signature=0) is no key, even where the bucket's CORS allows every origin", async () => {
+        const page = await attackerPage(origin());
+        const status = await page.evaluate(
+          async ([base, open, credential]) => {
+            const policy = JSON.stringify({
+              Version: "2012-10-17",
+              Statement: [{ Effect: "Deny", Principal: "*", Action: "s3:*", Resource: "*" }],
+            });
+            const response = await fetch(`${base}/${open}?policy`, {
+              method: "PUT",
+              headers: {
+                authorization: `AWS4-HMAC-SHA256 Credential=${credential}, SignedHeaders=host;x-amz-date, Signature=0`,
+                "x-amz-date": "20260101T000000Z",
+                "x-amz-content-sha256": "UNSIGNED-PAYLOAD",
+              },
+              body: policy,
+            }).catch(() => undefined);
+            return response?.status ?? 0;
+          },
+          [engine.endpoint, openBucket, `test/20260101/${region}/s3/aws4_request`],
+        );
+        await page.close();
+        // 403 (or a network error: the refusal carries no CORS headers for the page to read it by).
+        expect([0, 403]).toContain(status);
+        const policy = await s3()
+          .send(new GetBucketPolicyCommand({ Bucket: openBucket }))
+          .then(
+            (r) => r.Policy ?? "",
+            () => "",
+          );
+        expect(policy).toBe("");
       });
     });
   }
+
+  it("an object a page stored as text/html cannot script the engine when opened on the engine's origin", async () => {
+    // As if a page had stored it (the emulator's keys are public, so any page can sign a PUT).
+    const html = `<!doctype html><title>stored</title><script>
+      document.title = "ran";
+      fetch("/2015-03-31/functions?${scope("lambda")}", { method: "POST", body: ${JSON.stringify(createFunctionBody("stored-page"))} });
+    </script>`;
+    await s3().send(
+      new PutObjectCommand({ Bucket: bucket, Key: "stored.html", Body: html, ContentType: "text/html" }),
+    );
+    const page = await browser.newPage();
+    const response = await page.goto(`${engine.endpoint}/${bucket}/stored.html`);
+    expect(response?.headers()["content-security-policy"]).toBe("sandbox");
+    expect(response?.headers()["x-content-type-options"]).toBe("nosniff");
+    // The page's own origin is opaque: its script, had it run, would have set the title first.
+    const title = await page.title();
+    const origin = await page.evaluate("window.origin").catch(() => "blocked");
+    await page.close();
+    expect(title).toBe("stored");
+    expect(origin).not.toBe(engine.endpoint);
+    expect(await functionNames()).not.toContain("stored-page");
+  });
+
+  it("alias host names, where browsers send no Origin or Sec-Fetch headers, refuse state-changing and repeated-Action GETs", async () => {
+    const document = encodeURIComponent(
+      JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] }),
+    );
+    const attacks = [
+      `http://localhost.localstack.cloud:${engine.port}/?Action=CreateQueue&QueueName=alias-evil&${scope("sqs")}`,
+      `http://host.docker.internal:${engine.port}/?Action=CreateQueue&QueueName=alias-evil&${scope("sqs")}`,
+      `http://localhost.localstack.cloud:${engine.port}/?Action=ListRoles&Action=PutRolePolicy&Version=2010-05-08&RoleName=${roleName}&PolicyName=alias-pwned&PolicyDocument=${document}&${scope("iam")}`,
+      `http://host.docker.internal:${engine.port}/?Action=ListQueues&Action=CreateQueue&QueueName=alias-evil&${scope("sqs")}`,
+    ];
+    const page = await attackerPage(`http://attacker.test:${attackerPort}`);
+    for (const url of attacks) {
+      await page.evaluate(`new Promise((resolve) => {
+        const img = new Image();
+        img.referrerPolicy = "no-referrer";
+        img.onload = img.onerror = () => resolve();
+        img.src = ${JSON.stringify(url)};
+      })`);
+    }
+    // A top-level navigation too (the address bar, a link): no Origin, no Sec-Fetch-Site on these names.
+    const navigation = await page.goto(attacks[2] as string);
+    await page.close();
+    expect(navigation?.status()).toBe(400);
+    expect(await rolePolicies()).not.toContain("alias-pwned");
+    const queues = (await sqs().send(new ListQueuesCommand({}))).QueueUrls ?? [];
+    expect(queues.some((url) => url.endsWith("/alias-evil"))).toBe(false);
+  });
 
   it("a rebinding name mapped to 127.0.0.1 gets 421 for the dashboard, its API and S3", async () => {
     const page = await browser.newPage();

@@ -79,15 +79,17 @@ describe("Function: checkBrowserOrigin", () => {
 
 describe("Function: isStateChangingGet", () => {
   it.each([
-    ["GET", "iam", "Action=PutRolePolicy&RoleName=r", true],
-    ["GET", "iam", "Action=GetRole&RoleName=r", false],
-    ["GET", "iam", "Action=ListRoles", false],
-    ["GET", "sts", "Action=AssumeRole", true],
-    ["GET", "sts", "Action=GetCallerIdentity", false],
-    ["POST", "iam", "Action=PutRolePolicy", false],
-    ["GET", "s3", "Action=PutRolePolicy", false],
-  ])("%s %s ?%s → %s", (method, service, query, refused) => {
-    expect(isStateChangingGet(method, service, new URLSearchParams(query))).toBe(refused);
+    ["GET", "iam", "PutRolePolicy", true],
+    ["GET", "iam", "GetRole", false],
+    ["GET", "iam", "ListRoles", false],
+    ["GET", "sts", "AssumeRole", true],
+    ["GET", "sts", "GetCallerIdentity", false],
+    ["HEAD", "sqs", "CreateQueue", true],
+    ["GET", "sqs", "ReceiveMessage", true],
+    ["POST", "iam", "PutRolePolicy", false],
+    ["GET", "s3", "PutRolePolicy", false],
+  ])("%s %s Action=%s → %s", (method, service, action, refused) => {
+    expect(isStateChangingGet(method, service, action)).toBe(refused);
   });
 });
 
@@ -95,18 +97,30 @@ describe("Function: isPresignedObjectRequest", () => {
   const signed =
     "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=test%2F20260101%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Signature=abc&X-Amz-Expires=60";
   it("accepts presigned single-object reads and writes", () => {
-    expect(isPresignedObjectRequest("GET", "/b/k.jpg", new URLSearchParams(signed))).toBe(true);
-    expect(isPresignedObjectRequest("PUT", "/b/k.jpg", new URLSearchParams(signed))).toBe(true);
+    expect(isPresignedObjectRequest("GET", "k.jpg", new URLSearchParams(signed))).toBe(true);
+    expect(isPresignedObjectRequest("PUT", "k.jpg", new URLSearchParams(signed))).toBe(true);
     expect(
-      isPresignedObjectRequest("PUT", "/b/k.jpg", new URLSearchParams(`${signed}&partNumber=1&uploadId=u`)),
+      isPresignedObjectRequest("PUT", "k.jpg", new URLSearchParams(`${signed}&partNumber=1&uploadId=u`)),
     ).toBe(true);
   });
 
   it("never exempts bulk deletes, bucket configuration or unsigned requests", () => {
-    expect(isPresignedObjectRequest("POST", "/b", new URLSearchParams(`${signed}&delete=`))).toBe(false);
-    expect(isPresignedObjectRequest("PUT", "/b", new URLSearchParams(`${signed}&notification=`))).toBe(false);
-    expect(isPresignedObjectRequest("PUT", "/b/k", new URLSearchParams(`${signed}&acl=`))).toBe(false);
-    expect(isPresignedObjectRequest("GET", "/b/k", new URLSearchParams("X-Amz-Expires=60"))).toBe(false);
+    expect(isPresignedObjectRequest("POST", undefined, new URLSearchParams(`${signed}&delete=`))).toBe(false);
+    expect(isPresignedObjectRequest("PUT", undefined, new URLSearchParams(`${signed}&notification=`))).toBe(
+      false,
+    );
+    expect(isPresignedObjectRequest("PUT", "k", new URLSearchParams(`${signed}&acl=`))).toBe(false);
+    expect(isPresignedObjectRequest("GET", "k", new URLSearchParams("X-Amz-Expires=60"))).toBe(false);
+  });
+
+  it("never exempts a bucket: listing (GET /b) or creation (PUT /b), nor SigV2 query signatures", () => {
+    expect(isPresignedObjectRequest("GET", undefined, new URLSearchParams(`${signed}&list-type=2`))).toBe(
+      false,
+    );
+    expect(isPresignedObjectRequest("PUT", undefined, new URLSearchParams(signed))).toBe(false);
+    expect(
+      isPresignedObjectRequest("PUT", "k", new URLSearchParams("AWSAccessKeyId=test&Signature=00&Expires=9")),
+    ).toBe(false);
   });
 });
 

@@ -161,7 +161,16 @@ describe("Function: createDispatcher", () => {
       // Act
       const unknown = await handle(target("AmazonSQS.Explode", {}));
       const malformed = await handle(
-        request({ headers: { "x-amz-target": "AmazonSQS.CreateQueue" }, body: "{not json" }),
+        request({
+          headers: { "x-amz-target": "AmazonSQS.CreateQueue", "content-type": "application/x-amz-json-1.0" },
+          body: "{not json",
+        }),
+      );
+      const notJson = await handle(
+        request({
+          headers: { "x-amz-target": "AmazonSQS.CreateQueue", "content-type": "text/plain" },
+          body: "{}",
+        }),
       );
 
       // Assess
@@ -170,6 +179,9 @@ describe("Function: createDispatcher", () => {
         message: "Operation Explode is not supported",
       });
       expect(JSON.parse(text(malformed.body)).__type).toBe("com.amazonaws.sqs#SerializationException");
+      // A body that does not say it is JSON: DynamoDB's code, in JSON an SDK can read (not a bare XML element).
+      expect(notJson.status).toBe(404);
+      expect(JSON.parse(text(notJson.body)).__type).toBe("com.amazonaws.sqs#UnknownOperationException");
     });
   });
 

@@ -1,9 +1,8 @@
 import type { EngineContext } from "../context.ts";
 import type { EngineOptions } from "../options.ts";
 import { createDispatcher } from "../service/index.ts";
-import type { RequestHead, Service } from "../types.ts";
-import { resolveAddress } from "./addressing.ts";
-import { s3CorsAllows } from "./cors.ts";
+import type { Service } from "../types.ts";
+import { s3CrossOriginAccess } from "./cross-origin.ts";
 import { s3Declaration } from "./declaration.ts";
 import { Sequencer } from "./events.ts";
 import { type LambdaNotification, lambdaNotifications } from "./notifications.ts";
@@ -102,7 +101,7 @@ export async function createS3Service(
   return {
     signingName: "s3",
     handle: createDispatcher(s3Declaration(runtime), context),
-    allowsCrossOrigin: (head, origin) => bucketCorsAllows(runtime, head, origin),
+    crossOriginAccess: (head, origin) => s3CrossOriginAccess(runtime, head, origin),
     headObject(bucket, key) {
       const object = store.buckets.get(bucket)?.objects.get(key);
       return object ? summary(bucket, object) : undefined;
@@ -130,36 +129,4 @@ export async function createS3Service(
       await store.close();
     },
   };
-}
-
-/**
- * Whether the bucket's own CORS rules let a page at `origin` make this request, for the edge, which refuses other
- * pages. A preflight is judged on the method and headers it announces; an actual request must also be signed
- * (SigV4 header or query), as a browser app's SDK or presigned request is: an unsigned request is the
- * engine's administrator, and a CORS rule is no grant of that to every page the rule names.
- */
-function bucketCorsAllows(runtime: S3Runtime, head: RequestHead, origin: string): boolean {
-  let bucket: string | undefined;
-  try {
-    bucket = resolveAddress(head.host, head.rawPath).bucket;
-  } catch {
-    return false;
-  }
-  const rules = bucket === undefined ? undefined : runtime.store.buckets.get(bucket)?.configuration.cors;
-  if (!rules) return false;
-  if (head.method === "OPTIONS") {
-    const method = head.headers["access-control-request-method"];
-    const requested = head.headers["access-control-request-headers"];
-    const names =
-      typeof requested === "string"
-        ? requested
-            .split(",")
-            .map((name) => name.trim())
-            .filter(Boolean)
-        : [];
-    return typeof method === "string" && s3CorsAllows(rules, origin, method, names) !== undefined;
-  }
-  const signed =
-    /^AWS4-HMAC-SHA256 /.test(String(head.headers.authorization ?? "")) || head.query.has("X-Amz-Signature");
-  return signed && s3CorsAllows(rules, origin, head.method) !== undefined;
 }

@@ -257,5 +257,9 @@ export function objectResponseHeaders(
     }
     headers[name] = value;
   }
+  // Stored content is the user's data, never the engine's page: a browser opening an object (an HTML file a
+  // page stored) runs it in a sandbox with an opaque origin, and never sniffs a type it was not given.
+  headers["content-security-policy"] = "sandbox";
+  headers["x-content-type-options"] = "nosniff";
   return headers;
 }

@@ -142,7 +142,12 @@ function parseAuthorization(request: SignedRequest): Parsed | undefined {
  * Unsigned and SigV2 requests are refused. Streaming (aws-chunked) bodies are checked by their seed signature;
  * chunk signatures are not verified, nor the hash of a body the edge streams to the blob store.
  */
-export function verifySignature(request: SignedRequest, secretOf: SecretLookup): void {
+export function verifySignature(
+  request: SignedRequest,
+  secretOf: SecretLookup,
+  /** `false` before the body is read (the edge's check of a cross-origin request): the signature only. */
+  options: { checkPayload?: boolean } = {},
+): void {
   const authorization = request.headers.authorization;
   if (typeof authorization === "string" && authorization.startsWith("AWS ")) {
     throw new S3Error(
@@ -164,7 +169,7 @@ export function verifySignature(request: SignedRequest, secretOf: SecretLookup):
   const secret = secretOf(parsed.accessKeyId);
   if (secret === undefined) throw unknownKey(parsed.accessKeyId);
   // A streamed body (PutObject, UploadPart) is not in memory here: its hash is not checked, its signature is.
-  const buffered = request.bodyStream === undefined;
+  const buffered = request.bodyStream === undefined && options.checkPayload !== false;
   if (
     buffered &&
     /^[0-9a-f]{64}$/.test(parsed.payloadHash) &&

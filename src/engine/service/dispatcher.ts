@@ -2,12 +2,23 @@ import { notAuthorizedMessage } from "../access-denied.ts";
 import type { Authorizer, ServiceRequest, ServiceResponse } from "../types.ts";
 import {
   decodeJsonBody,
+  jsonNestsDeeperThan,
   jsonOutput,
   jsonResponse,
+  MAX_JSON_DEPTH,
   operationFromTarget,
   renderJsonError,
+  speaksJson,
 } from "./codecs/json.ts";
-import { decodeQueryInput, QueryParams, queryResponse, renderQueryError } from "./codecs/query.ts";
+import {
+  decodeQueryInput,
+  parseQueryForm,
+  type QueryForm,
+  QueryParams,
+  queryResponse,
+  renderQueryError,
+  repeatedParameterError,
+} from "./codecs/query.ts";
 import { jsonObjectBody, matchRoute, restJsonError, restXmlError } from "./codecs/rest.ts";
 import { toXml } from "./codecs/xml.ts";
 import {
@@ -34,6 +45,8 @@ interface Identified {
   /** What the unknown-operation error quotes when `name` is empty (the raw target). */
   shown: string;
   labels: Record<string, string>;
+  /** A query request's parameters: the edge's parse, or this dispatcher's when it had none. */
+  form?: QueryForm;
   params?: QueryParams;
 }
 
@@ -94,7 +107,7 @@ export function createDispatcher(
   const decode = (operation: AnyOperation, found: Identified, request: ServiceRequest): unknown => {
     switch (found.protocol) {
       case "query": {
-        const params = found.params ?? new QueryParams(request);
+        const params = found.params ?? new QueryParams({ ...request, queryForm: found.form });
         return operation.decode?.query ? operation.decode.query(params) : decodeQueryInput(params);
       }
       case "json":
@@ -175,6 +188,12 @@ export function createDispatcher(
     try {
       const found = identify(declaration, request);
       protocol = found.protocol;
+      if (found.form && found.form.repeated.length > 0) throw repeatedParameterError(found.form.repeated);
+      if (found.protocol === "json") {
+        assertJsonBody(request);
+        if (jsonNestsDeeperThan(request.body, MAX_JSON_DEPTH))
+          throw validationError(`The request nests deeper than ${MAX_JSON_DEPTH} levels`, "json");
+      }
       const call: OperationCall = { request, protocol, labels: found.labels };
       const operation = operations.get(found.name);
       if (!operation) {
@@ -190,7 +209,9 @@ export function createDispatcher(
         );
       }
       if (found.protocol === "query")
-        found.params = new QueryParams(request, (message) => validationError(message, "query"));
+        found.params = new QueryParams({ ...request, queryForm: found.form }, (message) =>
+          validationError(message, "query"),
+        );
       const decoded = decode(operation, found, request);
       let input = decoded;
       if (operation.input) {
@@ -223,7 +244,8 @@ function identify(declaration: ServiceDeclaration, request: ServiceRequest): Ide
   const rest = restJson ? "rest-json" : restXml ? "rest-xml" : undefined;
   const target = request.headers["x-amz-target"];
   const targetText = typeof target === "string" ? target : "";
-  if (json && (targetText !== "" || (!query && !rest))) {
+  // With both on one endpoint (SQS), the content type decides first (codecs/json.ts).
+  if (json && (query ? speaksJson(request.headers) : targetText !== "" || !rest)) {
     return {
       protocol: "json",
       name: operationFromTarget(targetText, json.targetPrefix),
@@ -232,8 +254,9 @@ function identify(declaration: ServiceDeclaration, request: ServiceRequest): Ide
     };
   }
   if (query && (!rest || isQueryRequest(request))) {
-    const params = new QueryParams(request);
-    return { protocol: "query", name: params.action, shown: params.action, labels: {}, params };
+    const form = request.queryForm ?? parseQueryForm(request.query, request.body);
+    const action = form.params.get("Action") ?? "";
+    return { protocol: "query", name: action, shown: action, labels: {}, form };
   }
   const protocol = rest ?? "rest-json";
   const resolved =
@@ -244,6 +267,41 @@ function identify(declaration: ServiceDeclaration, request: ServiceRequest): Ide
     shown: `${request.method.toUpperCase()} ${request.rawPath}`,
     labels: resolved?.labels ?? {},
   };
+}
+
+const jsonContentTypes = new Set([
+  "application/x-amz-json-1.0",
+  "application/x-amz-json-1.1",
+  "application/json",
+]);
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * A JSON-protocol body must say it is JSON, and be UTF-8. DynamoDB answers other content types with a bare
+ * `<UnknownOperationException/>` that no SDK can read; the engine says the same in the protocol's JSON. Bytes
+ * that are not UTF-8 are a SerializationException, never silently replaced (a message body stored with
+ * U+FFFD in place of what was sent would fail the SDK's MD5 check after the send succeeded).
+ */
+function assertJsonBody(request: ServiceRequest): void {
+  if (request.body.length === 0) return;
+  try {
+    strictUtf8.decode(request.body);
+  } catch (error) {
+    throw new ServiceError(400, "SerializationException", "Request body is not valid UTF-8", {
+      cause: error,
+    });
+  }
+  const contentType = String(request.headers["content-type"] ?? "")
+    .split(";")[0]
+    ?.trim()
+    .toLowerCase();
+  if (!jsonContentTypes.has(contentType ?? ""))
+    throw new ServiceError(
+      404,
+      "UnknownOperationException",
+      `A JSON-protocol request must have a JSON content type, not '${contentType}'`,
+    );
 }
 
 /** The protocol errors are rendered in before the request's own is known. */

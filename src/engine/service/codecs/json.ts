@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from "node:http";
 import type { ServiceResponse } from "../../types.ts";
 import { ServiceError } from "../errors.ts";
 
@@ -10,6 +11,44 @@ import { ServiceError } from "../errors.ts";
 /** The operation an `X-Amz-Target` names for `prefix`; `""` when the target is for another prefix. */
 export function operationFromTarget(target: string, prefix: string): string {
   return target.startsWith(`${prefix}.`) ? target.slice(prefix.length + 1) : "";
+}
+
+/**
+ * Whether a request to an endpoint that speaks both JSON and query (SQS) is JSON: a JSON content type says so,
+ * a form content type says query (as LocalStack's service router decides by content type), and without either
+ * an `X-Amz-Target` means JSON.
+ */
+export function speaksJson(headers: IncomingHttpHeaders): boolean {
+  const contentType = String(headers["content-type"] ?? "").toLowerCase();
+  if (contentType.startsWith("application/x-amz-json")) return true;
+  if (contentType.startsWith("application/x-www-form-urlencoded")) return false;
+  const target = headers["x-amz-target"];
+  return typeof target === "string" && target !== "";
+}
+
+/** JSON nesting the engine reads at most: far beyond any AWS input (DynamoDB allows 32 levels of attributes). */
+export const MAX_JSON_DEPTH = 512;
+
+/**
+ * Whether a JSON text nests deeper than `max` (objects and arrays, outside strings), scanned without parsing:
+ * a body nested thousands deep overflows the stack of whatever walks it recursively (a schema check, the
+ * DynamoDB backend's validator), so it is refused before anything parses it. Pure.
+ */
+export function jsonNestsDeeperThan(body: Buffer, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let index = 0; index < body.length; index++) {
+    const byte = body[index];
+    if (inString) {
+      if (byte === 0x5c) index++;
+      else if (byte === 0x22) inString = false;
+    } else if (byte === 0x22) inString = true;
+    else if (byte === 0x7b || byte === 0x5b) {
+      depth++;
+      if (depth > max) return true;
+    } else if (byte === 0x7d || byte === 0x5d) depth--;
+  }
+  return false;
 }
 
 /** The body as a JSON object (`{}` when empty); SerializationException when it is not one. */

@@ -12,25 +12,64 @@ import { toXml } from "./xml.ts";
 /** Parameters that name the call or sign it, not members of the operation's input. */
 const envelopeParameter = /^(Action|Version|X-Amz-[\w-]+|AWSAccessKeyId|Signature\w*|Timestamp|Expires)$/i;
 
+/** Parameters that name the call: each may appear once in a request, query string and body together. */
+const singleParameters = ["Action", "Version"] as const;
+
 /**
- * The parameters of one query request: the query string and the form body, the body winning. Reading them
+ * A query request's parameters, parsed once (by the edge, before its guard and limits judge the request) and
+ * read by the service: the query string, then the form body, later values replacing earlier ones. `repeated`
+ * names the call parameters (`Action`, `Version`) that appear more than once, which the edge refuses: a reader
+ * that took the first would judge a request that one taking the last executes.
+ */
+export interface QueryForm {
+  params: ReadonlyMap<string, string>;
+  repeated: string[];
+}
+
+/**
+ * The refusal of a query request whose call parameters repeat: AWS's common `InvalidQueryParameter` ("the AWS
+ * query string is malformed or does not adhere to AWS standards", 400; docs/security.md cites it).
+ */
+export function repeatedParameterError(repeated: readonly string[]): ServiceError {
+  return new ServiceError(
+    400,
+    "InvalidQueryParameter",
+    `The parameter${repeated.length > 1 ? "s" : ""} ${repeated.join(" and ")} may appear only once in a request (query string and body together)`,
+  );
+}
+
+/** Parses a query request's parameters from its query string and (form-encoded) body. Pure. */
+export function parseQueryForm(query: URLSearchParams, body: Buffer): QueryForm {
+  const params = new Map<string, string>();
+  const counts = new Map<string, number>();
+  const add = (entries: Iterable<[string, string]>) => {
+    for (const [name, value] of entries) {
+      params.set(name, value);
+      if ((singleParameters as readonly string[]).includes(name))
+        counts.set(name, (counts.get(name) ?? 0) + 1);
+    }
+  };
+  add(query);
+  if (body.length > 0) add(new URLSearchParams(body.toString("utf8")));
+  const repeated = [...counts].filter(([, count]) => count > 1).map(([name]) => name);
+  return { params, repeated };
+}
+
+/**
+ * The parameters of one query request (its `QueryForm`, the edge's parse when there is one). Reading them
  * through typed getters is the IAM handlers' way; `decodeQueryInput` turns them into an input object.
  */
 export class QueryParams {
-  readonly #params = new Map<string, string>();
+  readonly #params: ReadonlyMap<string, string>;
   readonly #invalid: (message: string) => ServiceError;
 
   constructor(
-    request: Pick<ServiceRequest, "query" | "body">,
+    request: Pick<ServiceRequest, "query" | "body" | "queryForm">,
     invalid: (message: string) => ServiceError = (message) =>
       new ServiceError(400, "ValidationError", message),
   ) {
     this.#invalid = invalid;
-    for (const [name, value] of request.query) this.#params.set(name, value);
-    if (request.body.length > 0) {
-      for (const [name, value] of new URLSearchParams(request.body.toString("utf8")))
-        this.#params.set(name, value);
-    }
+    this.#params = (request.queryForm ?? parseQueryForm(request.query, request.body)).params;
   }
 
   get action(): string {
