@@ -26,6 +26,7 @@ import { type EngineApis, startPlugins } from "./plugin.ts";
 import { guardSettings } from "./request-guard.ts";
 import { createS3Service } from "./s3/index.ts";
 import { createSqsService } from "./sqs/index.ts";
+import { DurableStore } from "./store/index.ts";
 import { createStsService } from "./sts/index.ts";
 import type { Service } from "./types.ts";
 
@@ -81,15 +82,18 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
   const dataDir = options.dataDir ? resolve(options.dataDir) : undefined;
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   let endpoint = "";
+  const log = options.log ?? (() => undefined);
+  const store = dataDir ? new DurableStore(dataDir, options.notice ?? log) : undefined;
   const base: EngineBase = {
     accountId,
     region,
     endpoint: () => endpoint,
     dataDir,
+    store,
     events: new EngineEventBus(),
     credentials: new CredentialStore(accountId),
     faults: new FaultInjector(options.faults),
-    log: options.log ?? (() => undefined),
+    log,
   };
   const resolvedOptions: EngineOptions = { ...options, dataDir, accountId, region };
   // IAM is the authorizer every other service checks callers with, so it is made first, from the base context.
@@ -119,6 +123,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
   const stopServices = async () => {
     // Reverse creation order: S3 stops emitting events, then Lambda stops invoking, before what they call closes.
     for (const service of [...services].reverse()) await service.close?.();
+    await store?.close();
   };
   try {
     // Each service gets the typed APIs it declares it needs; what it needs is created before it.

@@ -18,7 +18,7 @@ export interface EngineOptions {
   allowedHosts?: string[];
   /** Header and body timeouts of the edge (defaults 20 s and 60 s; tests set them low). */
   timeouts?: { headersMs?: number; bodyIdleMs?: number };
-  /** Keep S3 and DynamoDB state here across restarts; in memory when absent. */
+  /** Keep every service's state here across restarts (see src/engine/store/); in memory when absent. */
   dataDir?: string;
   /**
    * With `dataDir`: floor of the S3 journal's compaction trigger, compacting once the records appended since
@@ -52,4 +52,9 @@ export interface EngineOptions {
   plugins?: readonly EnginePlugin[];
   /** Engine diagnostics sink; silent by default. */
   log?: (message: string) => void;
+  /**
+   * What a user must see even without diagnostics (with `dataDir`: a torn tail dropped at start, files checked);
+   * `log` when absent.
+   */
+  notice?: (message: string) => void;
 }

@@ -6,6 +6,7 @@ import type { EngineContext } from "../context.ts";
 import type { EngineOptions } from "../options.ts";
 import { createDispatcher, type ServiceDeclaration, ServiceError } from "../service/index.ts";
 import type { Service, ServiceRequest, ServiceResponse } from "../types.ts";
+import { checkLevelStore } from "../store/level.ts";
 import { startDynamoDbLocal } from "./dynamodb-local.ts";
 import { dynamoDbOperations } from "./operations.ts";
 
@@ -26,6 +27,12 @@ export async function createDynamoDbService(
   context: EngineContext,
   options: EngineOptions,
 ): Promise<Service> {
+  if (context.store && options.dynamodbBackend !== "dynamodb-local") {
+    // dynalite would open a damaged store and fail at the first read that reaches the damage.
+    const path = join(context.store.dataDir, "dynamodb");
+    const problem = await checkLevelStore(path);
+    if (problem) throw context.store.damaged(`the DynamoDB store ${path} cannot be read (${problem})`);
+  }
   const backend =
     options.dynamodbBackend === "dynamodb-local"
       ? await startDynamoDbLocal(options.dataDir ? join(options.dataDir, "dynamodb-local") : undefined)

@@ -24,6 +24,8 @@ import { validateInput } from "./validation.ts";
 /** What the dispatcher needs from the engine: the authorizer, read on every call (IAM replaces it at start). */
 export interface DispatcherContext {
   readonly authorizer: Authorizer;
+  /** With `--persist`: every write a handler made is durable before its answer goes out. */
+  readonly store?: { settled(): Promise<void> } | undefined;
 }
 
 /** The operation a request names, in the protocol it came in. */
@@ -78,6 +80,20 @@ export function createDispatcher(
       const message = notAuthorizedMessage(caller, action, resource, verdict.reason, { quoteResource });
       const denial = { caller, action, resource, reason: verdict.reason, message };
       throw declaration.accessDenied?.error?.(message, denial) ?? defaultAccessDenied(protocol, message);
+    }
+  };
+
+  /** Waits until the handler's writes are durable; a failed write answers 500, never an acknowledgement. */
+  const settle = async (protocol: ProtocolName): Promise<void> => {
+    try {
+      await context.store?.settled();
+    } catch (cause) {
+      const reason = cause instanceof Error ? cause.message : String(cause);
+      throw new ServiceError(
+        500,
+        protocol === "rest-xml" ? "InternalError" : "InternalFailure",
+        `The change could not be made durable: ${reason}`,
+      );
     }
   };
 
@@ -191,9 +207,14 @@ export function createDispatcher(
       declaration.authenticate?.(operation.name, call);
       authorize(operation, input, call, found.protocol);
       const output = await operation.handler(input, call);
+      await settle(found.protocol);
       return encode(operation, output, found.protocol, request);
     } catch (error) {
-      if (error instanceof ServiceError) return renderError(error, protocol, request);
+      if (error instanceof ServiceError) {
+        // A handler may have changed state before it refused; that too is durable before the answer.
+        await context.store?.settled().catch(() => undefined);
+        return renderError(error, protocol, request);
+      }
       const mapped = declaration.unexpectedError?.(error, request);
       if (mapped) return renderError(mapped, protocol, request);
       throw error;
