@@ -5,8 +5,8 @@ import { join } from "node:path";
 import type { EngineContext } from "../context.ts";
 import type { EngineOptions } from "../options.ts";
 import { createDispatcher, type ServiceDeclaration, ServiceError } from "../service/index.ts";
-import type { Service, ServiceRequest, ServiceResponse } from "../types.ts";
 import { checkLevelStore } from "../store/level.ts";
+import type { Service, ServiceRequest, ServiceResponse } from "../types.ts";
 import { startDynamoDbLocal } from "./dynamodb-local.ts";
 import { dynamoDbOperations } from "./operations.ts";
 

@@ -24,7 +24,8 @@ export async function checkLevelStore(path: string): Promise<string | undefined>
     return undefined;
   } catch (error) {
     const cause = (error as { cause?: unknown }).cause;
-    const detail = cause instanceof Error ? cause.message : error instanceof Error ? error.message : String(error);
+    const detail =
+      cause instanceof Error ? cause.message : error instanceof Error ? error.message : String(error);
     return `${(error as { code?: string }).code ?? "error"}: ${detail}`;
   } finally {
     await db.close().catch(() => undefined);
