@@ -32,6 +32,7 @@ import { defineStack } from "../src/stack/spec.ts";
 import { compareArtifacts } from "./artifact-compare.ts";
 import { type EngineImportResult, measureEngineImport } from "./engine-import.ts";
 import { peakRssMb, startUpProcess, treeRssMb } from "./engine-process.ts";
+import { persistSection } from "./persist.ts";
 import { percentile, round, type Summary, summarize } from "./stats.ts";
 import { type ObserverKind, observeWritten } from "./written-observer.ts";
 
@@ -731,11 +732,13 @@ async function main(): Promise<void> {
     rows,
   );
   console.log(`\nwrote ${resultsPath}`);
+  await persistSection(resultsPath, runs);
 }
 
 if (only === "engine-import") await engineImportOnly();
+else if (only === "persist") await persistSection(resultsPath, runs);
 else if (only) {
-  log(`bench: unknown --only ${only} (known: engine-import)`);
+  log(`bench: unknown --only ${only} (known: engine-import, persist)`);
   process.exit(2);
 } else await main();
 process.exit(0);
