@@ -12,6 +12,8 @@ import { CreateQueueCommand, ReceiveMessageCommand, SendMessageBatchCommand } fr
 import { afterEach, describe, expect, it } from "vitest";
 import { createAwsClients, EMULATOR_CREDENTIALS } from "../../src/aws/clients.ts";
 import { type Engine, startEngine } from "../../src/engine/index.ts";
+import { repairStore } from "../../src/engine/repair.ts";
+import { hasStackTrace, runCli } from "../helpers/cli.ts";
 import { storeFiles } from "../helpers/store.ts";
 
 /**
@@ -147,7 +149,68 @@ describe("--persist with a damaged store", () => {
     const started = start(directory);
     // Assess
     await expect(started).rejects.toThrow(/missing.*blob.*pipeline repair --persist/s);
+    const report = await repairStore(directory);
+    expect(report.entries.find((entry) => entry.file.endsWith(join("s3", "journal.log")))?.lost).toEqual([
+      "s3://kept/a (version null): its blob file is missing or short",
+    ]);
+    const repaired = await start(directory);
+    const listed = await clientsOf(repaired).s3.send(new ListObjectsV2Command({ Bucket: "kept" }));
+    expect(listed.KeyCount).toBe(0);
   });
+
+  it("up --persist refuses in one line naming the file; repair keeps the damaged file aside and salvages the rest", async () => {
+    // Prepare: 20 messages, then one byte changed in the 6th record of the SQS journal.
+    const directory = await dataDir();
+    const engine = await start(directory);
+    const { sqs } = clientsOf(engine);
+    const { QueueUrl = "" } = await sqs.send(new CreateQueueCommand({ QueueName: "kept" }));
+    for (let batch = 0; batch < 2; batch++) {
+      await sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl,
+          Entries: Array.from({ length: 10 }, (_, index) => ({
+            Id: `m${index}`,
+            MessageBody: `b${batch}-${index}`,
+          })),
+        }),
+      );
+    }
+    await engine.stop();
+    const file = storeFiles(directory).sqs;
+    const lines = (await readFile(file, "utf8")).split("\n");
+    lines[5] = (lines[5] as string).replace('"body":"', '"body":"X');
+    const damaged = lines.join("\n");
+    await writeFile(file, damaged);
+    // Act
+    const refused = await runCli(["up", "--bare", "--port", "0", "--persist", directory]);
+    const repaired = await runCli(["repair", "--persist", directory]);
+    const after = await start(directory);
+    // Assess: one line, no stack trace, the file untouched until the repair, which kept it and lost one record.
+    expect(refused.code).not.toBe(0);
+    const refusal = refused.stderr.trim().split("\n");
+    expect(refusal).toHaveLength(1);
+    expect(refusal[0]).toMatch(
+      /store damaged: .*sqs\/journal\.log: 1 damaged record\(s\).*Run: pipeline repair --persist /,
+    );
+    expect(hasStackTrace(refused.stderr)).toBe(false);
+    expect(repaired.code).toBe(0);
+    expect(repaired.stdout + repaired.stderr).toMatch(
+      /not recovered: \d+ byte\(s\) at byte \d+: a damaged record/,
+    );
+    const kept = (await readdir(directory)).filter((name) => name.startsWith("damaged-"));
+    expect(kept).toHaveLength(1);
+    expect(await readFile(join(directory, kept[0] as string, "sqs", "journal.log"), "utf8")).toBe(damaged);
+    const url = QueueUrl.replace(/^http:\/\/[^/]+/, after.endpoint);
+    const bodies: string[] = [];
+    for (;;) {
+      const { Messages = [] } = await clientsOf(after).sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, VisibilityTimeout: 600 }),
+      );
+      if (Messages.length === 0) break;
+      bodies.push(...Messages.map((message) => message.Body ?? ""));
+    }
+    expect(bodies).toHaveLength(19);
+  }, 90_000);
 
   it("still serves what it lists after a clean restart (control for the cases above)", async () => {
     // Prepare
