@@ -45,13 +45,12 @@ describe("--persist with a damaged store", () => {
     return clients;
   };
 
-  it("refuses to start on one byte changed in the first SQS record, and keeps the file", async () => {
-    // Prepare
-    const directory = await dataDir();
+  /** A queue "kept" holding `count` messages (10 per batch), in a data directory the engine then leaves. */
+  const queueWithMessages = async (directory: string, count: number): Promise<string> => {
     const engine = await start(directory);
     const { sqs } = clientsOf(engine);
     const { QueueUrl = "" } = await sqs.send(new CreateQueueCommand({ QueueName: "kept" }));
-    for (let batch = 0; batch < 5; batch++) {
+    for (let batch = 0; batch < count / 10; batch++) {
       await sqs.send(
         new SendMessageBatchCommand({
           QueueUrl,
@@ -63,6 +62,13 @@ describe("--persist with a damaged store", () => {
       );
     }
     await engine.stop();
+    return QueueUrl;
+  };
+
+  it("refuses to start on one byte changed in the first SQS record, and keeps the file", async () => {
+    // Prepare
+    const directory = await dataDir();
+    await queueWithMessages(directory, 50);
     const file = storeFiles(directory).sqs;
     const bytes = await readFile(file);
     bytes[12] = bytes[12] === 0x41 ? 0x42 : 0x41;
@@ -161,21 +167,7 @@ describe("--persist with a damaged store", () => {
   it("up --persist refuses in one line naming the file; repair keeps the damaged file aside and salvages the rest", async () => {
     // Prepare: 20 messages, then one byte changed in the 6th record of the SQS journal.
     const directory = await dataDir();
-    const engine = await start(directory);
-    const { sqs } = clientsOf(engine);
-    const { QueueUrl = "" } = await sqs.send(new CreateQueueCommand({ QueueName: "kept" }));
-    for (let batch = 0; batch < 2; batch++) {
-      await sqs.send(
-        new SendMessageBatchCommand({
-          QueueUrl,
-          Entries: Array.from({ length: 10 }, (_, index) => ({
-            Id: `m${index}`,
-            MessageBody: `b${batch}-${index}`,
-          })),
-        }),
-      );
-    }
-    await engine.stop();
+    const QueueUrl = await queueWithMessages(directory, 20);
     const file = storeFiles(directory).sqs;
     const lines = (await readFile(file, "utf8")).split("\n");
     lines[5] = (lines[5] as string).replace('"body":"', '"body":"X');

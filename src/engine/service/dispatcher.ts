@@ -1,4 +1,5 @@
 import { notAuthorizedMessage } from "../access-denied.ts";
+import { type DurableStore, StoreWriteError } from "../store/index.ts";
 import type { Authorizer, ServiceRequest, ServiceResponse } from "../types.ts";
 import {
   decodeJsonBody,
@@ -25,7 +26,7 @@ import { validateInput } from "./validation.ts";
 export interface DispatcherContext {
   readonly authorizer: Authorizer;
   /** With `--persist`: every write a handler made is durable before its answer goes out. */
-  readonly store?: { settled(): Promise<void> } | undefined;
+  readonly store?: DurableStore | undefined;
 }
 
 /** The operation a request names, in the protocol it came in. */
@@ -80,20 +81,6 @@ export function createDispatcher(
       const message = notAuthorizedMessage(caller, action, resource, verdict.reason, { quoteResource });
       const denial = { caller, action, resource, reason: verdict.reason, message };
       throw declaration.accessDenied?.error?.(message, denial) ?? defaultAccessDenied(protocol, message);
-    }
-  };
-
-  /** Waits until the handler's writes are durable; a failed write answers 500, never an acknowledgement. */
-  const settle = async (protocol: ProtocolName): Promise<void> => {
-    try {
-      await context.store?.settled();
-    } catch (cause) {
-      const reason = cause instanceof Error ? cause.message : String(cause);
-      throw new ServiceError(
-        500,
-        protocol === "rest-xml" ? "InternalError" : "InternalFailure",
-        `The change could not be made durable: ${reason}`,
-      );
     }
   };
 
@@ -206,20 +193,35 @@ export function createDispatcher(
       }
       declaration.authenticate?.(operation.name, call);
       authorize(operation, input, call, found.protocol);
-      const output = await operation.handler(input, call);
-      await settle(found.protocol);
+      const output = context.store
+        ? await durably(context.store, () => operation.handler(input, call), found.protocol)
+        : await operation.handler(input, call);
       return encode(operation, output, found.protocol, request);
     } catch (error) {
-      if (error instanceof ServiceError) {
-        // A handler may have changed state before it refused; that too is durable before the answer.
-        await context.store?.settled().catch(() => undefined);
-        return renderError(error, protocol, request);
-      }
+      if (error instanceof ServiceError) return renderError(error, protocol, request);
       const mapped = declaration.unexpectedError?.(error, request);
       if (mapped) return renderError(mapped, protocol, request);
       throw error;
     }
   };
+}
+
+/** Runs a handler and waits until its writes are durable; a failed write answers 500, never an acknowledgement. */
+async function durably<T>(
+  store: DurableStore,
+  handler: () => Promise<T>,
+  protocol: ProtocolName,
+): Promise<T> {
+  try {
+    return await store.run(handler);
+  } catch (error) {
+    if (!(error instanceof StoreWriteError)) throw error;
+    throw new ServiceError(
+      500,
+      protocol === "rest-xml" ? "InternalError" : "InternalFailure",
+      `The change could not be made durable: ${error.message}`,
+    );
+  }
 }
 
 /**

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { Journal, type JournalCompaction, JournalDamagedError } from "./journal.ts";
@@ -6,7 +7,8 @@ import { Journal, type JournalCompaction, JournalDamagedError } from "./journal.
  * The engine's one persistence layer (`--persist DIR`). Every service's durable state goes through it as
  * journals of records: checksummed lines, group-committed and fsynced (see {@link Journal}). The guarantee:
  * a write is durable (on disk, fsynced, across SIGKILL and power loss) before the request that made it is
- * answered; the dispatcher waits on {@link DurableStore.settled} before it answers any request. Blob bytes (S3
+ * answered: the dispatcher runs each handler in {@link DurableStore.run}, which collects the writes made in the
+ * handler's asynchronous context and waits for them before it returns. Blob bytes (S3
  * objects, Lambda code) stay in files, written and fsynced before the record that names them.
  */
 
@@ -36,12 +38,22 @@ export class StoreDamagedError extends Error {
   }
 }
 
+/** A write a request made could not be made durable; the request is answered with an error. */
+export class StoreWriteError extends Error {
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = "StoreWriteError";
+  }
+}
+
 export class DurableStore {
   readonly dataDir: string;
   readonly #notice: (message: string) => void;
   readonly #journals = new Set<Journal<unknown>>();
   /** Durable writes that precede a journal record (blob files), which an answer must also wait for. */
   readonly #tracked = new Set<Promise<unknown>>();
+  /** The writes made by the request running in the current asynchronous context. */
+  readonly #scope = new AsyncLocalStorage<Array<Promise<unknown>>>();
 
   /** `notice` is for what a user must see in normal output (a torn tail dropped), not debug logs. */
   constructor(dataDir: string, notice: (message: string) => void) {
@@ -71,6 +83,7 @@ export class DurableStore {
         this.#notice(
           `${name}: dropped a torn tail of ${contents.tornBytes} byte(s) at the end of ${path} (a write cut off by a crash, never acknowledged)`,
         );
+      journal.onAppend = (written) => this.#scope.getStore()?.push(written);
       this.#journals.add(journal as Journal<unknown>);
       return journal;
     } catch (error) {
@@ -91,10 +104,35 @@ export class DurableStore {
 
   /** Makes {@link settled} also wait for `write` (a blob file the next record names). */
   track<T>(write: Promise<T>): Promise<T> {
+    this.#scope.getStore()?.push(write);
     this.#tracked.add(write);
     const forget = () => this.#tracked.delete(write);
     write.then(forget, forget);
     return write;
+  }
+
+  /**
+   * Runs a request's handler, then waits until every write it made is durable. A handler that fails still has its
+   * writes waited for (its error is what is answered); a write that failed makes this reject with its error.
+   */
+  async run<T>(handler: () => Promise<T>): Promise<T> {
+    const writes: Array<Promise<unknown>> = [];
+    let output: T;
+    try {
+      output = await this.#scope.run(writes, handler);
+    } catch (error) {
+      await Promise.allSettled(writes);
+      throw error;
+    }
+    // Writes made while waiting (none expected) are in the same array, so loop until it stops growing.
+    for (let waited = 0; waited < writes.length; ) {
+      const pending = writes.slice(waited);
+      waited = writes.length;
+      await Promise.all(pending).catch((cause: unknown) => {
+        throw new StoreWriteError(cause);
+      });
+    }
+    return output;
   }
 
   /**

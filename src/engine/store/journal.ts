@@ -166,12 +166,18 @@ export class Journal<T> {
    * the state in memory then holds a change the file lacks, and only a restart (a replay) makes them agree.
    */
   append(record: T): Promise<void> {
-    if (this.#failed) return Promise.reject(this.#failed);
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ line: encodeLine(record), resolve, reject });
-      this.#kick();
-    });
+    const written: Promise<void> = this.#failed
+      ? Promise.reject(this.#failed)
+      : new Promise((resolve, reject) => {
+          this.#queue.push({ line: encodeLine(record), resolve, reject });
+          this.#kick();
+        });
+    this.onAppend?.(written);
+    return written;
   }
+
+  /** Told of every append's promise (the durable store collects those of the request that made them). */
+  onAppend: ((written: Promise<void>) => void) | undefined;
 
   /** Resolves once every record appended before the call is on disk; rejects if any of them was not written. */
   settled(): Promise<void> {
