@@ -109,15 +109,12 @@ export class SqsStore {
   /** A store whose state is restored from, and kept in, the durable store's SQS journal (in memory without one). */
   static async open(options: SqsStoreOptions, durable: DurableStore | undefined): Promise<SqsStore> {
     const store = new SqsStore(options);
-    if (!durable) return store;
-    store.#journal = await durable.open<SqsJournalEntry>(
-      "sqs",
-      (records) => {
-        store.#adopt(replayJournal(records));
-        return [...store.#snapshot()];
-      },
-      { live: () => [...store.#snapshot()] },
-    );
+    const live = () => [...store.#snapshot()];
+    const replay = (records: SqsJournalEntry[]) => {
+      store.#adopt(replayJournal(records));
+      return live();
+    };
+    store.#journal = await durable?.open<SqsJournalEntry>("sqs", replay, { live });
     return store;
   }
 
