@@ -26,6 +26,7 @@ import { checkoutTree, type Tree } from "./base-tree.ts";
 import type { Load } from "./e2e.ts";
 import { type EngineImportResult, measureEngineImport } from "./engine-import.ts";
 import { describeLoad, recordMachineLoad } from "./load.ts";
+import { persistSection } from "./persist.ts";
 import {
   type ColdStart,
   cliStartup,
@@ -699,12 +700,14 @@ async function measureAll(
   console.log(
     `wrote ${written}${written === resultsPath ? "" : " (a loaded machine: the idle figures in results.json stay)"}`,
   );
+  await persistSection(written, runs);
 }
 
 if (only === "engine-import") await engineImportOnly();
 else if (only === "side-by-side") await sideBySideOnly();
+else if (only === "persist") await persistSection(resultsPath, runs);
 else if (only) {
-  log(`bench: unknown --only ${only} (known: engine-import, side-by-side)`);
+  log(`bench: unknown --only ${only} (known: engine-import, side-by-side, persist)`);
   process.exit(2);
 } else await main();
 process.exit(0);

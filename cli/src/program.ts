@@ -172,6 +172,16 @@ export function buildProgram(): Command {
       (await import("./commands/ui.ts")).ui(command.optsWithGlobals()),
     );
 
+  program
+    .command("repair")
+    .description(
+      "with the engine stopped: move damaged --persist files aside (kept), salvage what reads, report",
+    )
+    .requiredOption("--persist <dir>", "the directory `up --persist` used")
+    .action(async (_options, command: Command) =>
+      (await import("./commands/repair.ts")).repair(command.optsWithGlobals()),
+    );
+
   const runtimes = program
     .command("runtimes")
     .description("which Node binary runs each Lambda runtime; install the official Node build of a runtime");

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { accountRootArn, assumedRoleArn } from "./arn.ts";
+import type { DurableStore } from "./store/index.ts";
 import type { Authorizer, Caller, FaultOptions, ObjectCreatedEvent } from "./types.ts";
 
 /** Engine-wide events; services publish, others subscribe (S3 -> Lambda delivery, dashboard). */
@@ -106,6 +107,8 @@ export interface EngineContext {
   endpoint(): string;
   /** Directory for persisted state; undefined means in memory. */
   readonly dataDir: string | undefined;
+  /** The persistence layer over `dataDir` (undefined in memory): every durable write goes through it. */
+  readonly store: DurableStore | undefined;
   readonly events: EngineEventBus;
   readonly credentials: CredentialStore;
   readonly faults: FaultInjector;

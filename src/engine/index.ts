@@ -28,6 +28,7 @@ import { guardSettings } from "./request-guard.ts";
 import { DEFAULT_MAX_BUFFERED_REQUEST_BYTES, RequestBudget } from "./request-limits.ts";
 import { createS3Service } from "./s3/index.ts";
 import { createSqsService } from "./sqs/index.ts";
+import { DurableStore } from "./store/index.ts";
 import { createStsService } from "./sts/index.ts";
 import type { Service } from "./types.ts";
 
@@ -83,15 +84,18 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
   const dataDir = options.dataDir ? resolve(options.dataDir) : undefined;
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   let endpoint = "";
+  const log = options.log ?? (() => undefined);
+  const store = dataDir ? new DurableStore(dataDir, options.notice ?? log) : undefined;
   const base: EngineBase = {
     accountId,
     region,
     endpoint: () => endpoint,
     dataDir,
+    store,
     events: new EngineEventBus(),
     credentials: new CredentialStore(accountId),
     faults: new FaultInjector(options.faults),
-    log: options.log ?? (() => undefined),
+    log,
   };
   let compat = EMBEDDED;
   try {
@@ -141,6 +145,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
   const stopServices = async () => {
     // Reverse creation order: S3 stops emitting events, then Lambda stops invoking, before what they call closes.
     for (const service of [...services].reverse()) await service.close?.();
+    await store?.close();
   };
   try {
     // Each service gets the typed APIs it declares it needs; what it needs is created before it.

@@ -24,7 +24,7 @@ export interface EngineOptions {
    * their service's throttling error (S3 `SlowDown`).
    */
   maxBufferedRequestBytes?: number;
-  /** Keep S3 and DynamoDB state here across restarts; in memory when absent. */
+  /** Keep every service's state here across restarts (see src/engine/store/); in memory when absent. */
   dataDir?: string;
   /**
    * With `dataDir`: floor of the S3 journal's compaction trigger, compacting once the records appended since
@@ -71,4 +71,9 @@ export interface EngineOptions {
   plugins?: readonly EnginePlugin[];
   /** Engine diagnostics sink; silent by default. */
   log?: (message: string) => void;
+  /**
+   * What a user must see even without diagnostics (with `dataDir`: a torn tail dropped at start, files checked);
+   * `log` when absent.
+   */
+  notice?: (message: string) => void;
 }

@@ -7,7 +7,7 @@ import {
   type JournalCompaction,
   JournalCompactionError,
   parseJournal,
-} from "../../src/engine/s3/storage/journal.ts";
+} from "../../src/engine/store/journal.ts";
 
 interface Entry {
   n: number;
@@ -123,7 +123,18 @@ describe("Class: Journal", () => {
         (records) => records,
       );
       await journal.close();
-      expect(contents).toEqual({ records: [], damagedLines: 0, tornTail: false });
+      expect(contents).toEqual({ records: [], damagedLines: 0, damaged: [], tornTail: false, tornBytes: 0 });
+    });
+
+    it("refuses a journal with damage before valid records, and leaves the file as it was", async () => {
+      const path = join(directory, "damaged.log");
+      const text = (await journalText(directory, [{ n: 1 }, { n: 2 }, { n: 3 }])).replace('"n":2', '"n":7');
+      await writeFile(path, text);
+      const opened = Journal.open<Entry>(path, (records) => records);
+      await expect(opened).rejects.toThrow(
+        /damaged\.log: 1 damaged record\(s\) \(the first at byte 17, 17 bytes\)/,
+      );
+      expect(await readFile(path, "utf8")).toBe(text);
     });
   });
 
@@ -319,20 +330,35 @@ describe("Function: parseJournal", () => {
     expect(parseJournal<Entry>(text)).toEqual({
       records: [{ n: 1 }, { n: 2 }],
       damagedLines: 0,
+      damaged: [],
       tornTail: true,
+      tornBytes: 17,
     });
   });
 
-  it("skips damaged lines in the middle and keeps later records", () => {
+  it("treats every bad line after the last valid one as the torn tail (a batch cut off, or zeros)", () => {
+    const text = `${lines[0]}\n${"\0".repeat(30)}\n${(lines[2] as string).slice(0, 5)}`;
+    expect(parseJournal<Entry>(text)).toMatchObject({ records: [{ n: 1 }], damagedLines: 0, tornBytes: 36 });
+  });
+
+  it("reports damaged lines in the middle with their offsets, and keeps later records for a repair", () => {
     const text = `${lines[0]}\ngarbage\n${lines[2]}\n`;
     expect(parseJournal<Entry>(text)).toEqual({
       records: [{ n: 1 }, { n: 3 }],
       damagedLines: 1,
+      damaged: [{ offset: 17, bytes: 8 }],
       tornTail: false,
+      tornBytes: 0,
     });
   });
 
   it("reads an empty journal", () => {
-    expect(parseJournal("")).toEqual({ records: [], damagedLines: 0, tornTail: false });
+    expect(parseJournal("")).toEqual({
+      records: [],
+      damagedLines: 0,
+      damaged: [],
+      tornTail: false,
+      tornBytes: 0,
+    });
   });
 });

@@ -3,13 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { SqsError } from "../../src/engine/sqs/errors.ts";
-import { SqsJournal } from "../../src/engine/sqs/journal.ts";
 import {
   md5OfBody,
   md5OfMessageAttributes,
   selectMessageAttributes,
 } from "../../src/engine/sqs/message-attributes.ts";
 import { SqsStore, type SqsStoreOptions } from "../../src/engine/sqs/store.ts";
+import { DurableStore } from "../../src/engine/store/index.ts";
 
 const arnOf = (name: string) => `arn:aws:sqs:us-east-1:000000000000:${name}`;
 
@@ -24,6 +24,18 @@ function storeAt(start = 1_700_000_000_000, options: Partial<SqsStoreOptions> = 
     ...options,
   });
   return { store, clock };
+}
+
+/** A store on a clock the test moves, kept in the persistence layer under `directory`. */
+async function durableStoreAt(start: number, directory: string) {
+  const clock = { now: start };
+  const notices: string[] = [];
+  const durable = new DurableStore(directory, (message) => notices.push(message));
+  const store = await SqsStore.open(
+    { accountId: "000000000000", region: "us-east-1", queueArn: arnOf, now: () => clock.now },
+    durable,
+  );
+  return { store, clock, durable, notices, path: durable.path("sqs") };
 }
 
 const codeOf = (run: () => unknown): string => {
@@ -413,11 +425,10 @@ describe("Class: SqsStore", () => {
       if (directory) rmSync(directory, { recursive: true, force: true });
     });
 
-    it("compacts the journal once it has grown well past the live state", () => {
+    it("compacts the journal once it has grown well past the live state", async () => {
       // Prepare
       directory = mkdtempSync(join(tmpdir(), "sqs-journal-"));
-      const path = join(directory, "sqs.jsonl");
-      const { store } = storeAt(1_700_000_000_000, { journal: new SqsJournal(path) });
+      const { store, durable, path } = await durableStoreAt(1_700_000_000_000, directory);
       const { queue } = store.createQueue("q");
       // Act: 4,000 messages through the queue (12,000 journal lines), one kept.
       store.send(queue, { body: "kept", senderId: "s" });
@@ -433,20 +444,21 @@ describe("Class: SqsStore", () => {
         );
       }
       store.close();
+      await durable.close();
       // Assess: far fewer lines than were written, and what remains restores to the one live message.
       const lines = readFileSync(path, "utf8").split("\n").filter(Boolean).length;
       expect(lines).toBeLessThan(10_000);
-      const restored = storeAt(1_700_000_000_000, { journal: new SqsJournal(path) });
+      const restored = await durableStoreAt(1_700_000_000_000, directory);
       expect([...restored.store.requireQueue("q").messages.values()].map((message) => message.body)).toEqual([
         "kept",
       ]);
     });
 
-    it("restores queues, messages and receive state from the journal, skipping a torn last line", () => {
+    it("restores queues, messages and receive state from the journal, dropping and reporting a torn tail", async () => {
       // Prepare
       directory = mkdtempSync(join(tmpdir(), "sqs-journal-"));
-      const path = join(directory, "sqs.jsonl");
-      const first = storeAt(1_700_000_000_000, { journal: new SqsJournal(path) });
+      const first = await durableStoreAt(1_700_000_000_000, directory);
+      const path = first.path;
       const { queue } = first.store.createQueue("q", { VisibilityTimeout: "100" });
       const kept = first.store.send(queue, {
         body: "kept",
@@ -458,9 +470,10 @@ describe("Class: SqsStore", () => {
       const [toDelete] = first.store.receive(queue);
       first.store.deleteMessage(queue, toDelete?.receiptHandle ?? "");
       expect(toDelete?.message.messageId).toBe(deleted.messageId);
-      writeFileSync(path, `${readFileSync(path, "utf8")}{"t":"send","queue":"q","mess`);
+      await first.durable.settled();
+      writeFileSync(path, `${readFileSync(path, "utf8")}0badc0de {"t":"send","queue":"q","mess`);
       // Act: a second engine on the same file, with the first never closed (as after SIGKILL).
-      const second = storeAt(1_700_000_050_000, { journal: new SqsJournal(path) });
+      const second = await durableStoreAt(1_700_000_050_000, directory);
       // Assess
       const restored = second.store.requireQueue("q");
       expect([...restored.messages.values()].map((message) => message.body)).toEqual(["kept"]);
@@ -472,7 +485,11 @@ describe("Class: SqsStore", () => {
       // The stale handle from before the restart no longer deletes it; the journal was compacted.
       second.store.deleteMessage(restored, inFlight?.receiptHandle ?? "");
       expect(restored.messages.size).toBe(1);
+      await second.durable.close();
       expect(readFileSync(path, "utf8").split("\n").filter(Boolean).length).toBeLessThanOrEqual(4);
+      expect(second.notices).toEqual([
+        expect.stringMatching(/^sqs: dropped a torn tail of 38 byte\(s\) at the end of .*journal\.log/),
+      ]);
     });
   });
 });

@@ -282,6 +282,7 @@ export async function up(options: UpOptions): Promise<void> {
         ...(options.s3FaultRate ? { s3ErrorRate: parseRate(options.s3FaultRate, "--s3-fault-rate") } : {}),
       },
       log: options.debug ? (message) => process.stderr.write(`[engine] ${message}\n`) : undefined,
+      notice: (message) => output.warn(message),
     });
   } catch (cause) {
     throw new EnvironmentError((cause as Error).message, { cause });

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { EngineContext } from "../context.ts";
 import type { EngineOptions } from "../options.ts";
 import { createDispatcher, type ServiceDeclaration, ServiceError } from "../service/index.ts";
+import { checkLevelStore } from "../store/level.ts";
 import type { Service, ServiceRequest, ServiceResponse } from "../types.ts";
 import { withConditionFailureItem } from "./condition-failure-item.ts";
 import { installMemoizedDynaliteParsers } from "./dynalite-parsers.ts";
@@ -30,6 +31,12 @@ export async function createDynamoDbService(
   context: EngineContext,
   options: EngineOptions,
 ): Promise<Service> {
+  if (context.store && options.dynamodbBackend !== "dynamodb-local") {
+    // dynalite would open a damaged store and fail at the first read that reaches the damage.
+    const path = join(context.store.dataDir, "dynamodb");
+    const problem = await checkLevelStore(path);
+    if (problem) throw context.store.damaged(`the DynamoDB store ${path} cannot be read (${problem})`);
+  }
   const backend =
     options.dynamodbBackend === "dynamodb-local"
       ? await startDynamoDbLocal(options.dataDir ? join(options.dataDir, "dynamodb-local") : undefined)

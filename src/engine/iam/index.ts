@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import { allowAll, type EngineBase } from "../context.ts";
 import type { EngineOptions } from "../options.ts";
 import { evaluateResourcePolicy } from "../policy/evaluate.ts";
@@ -24,13 +23,10 @@ export interface IamParts {
 /**
  * IAM over the Query protocol (roles, inline and managed policies), the engine's authorizer, and the typed
  * {@link IamApi}. Created first, from the context without an authorizer, since it is the authorizer. State is
- * kept in memory and, with a data directory, in `<dataDir>/iam.json`.
+ * kept in memory and, with a data directory, in the persistence layer's IAM journal.
  */
 export async function createIamService(context: EngineBase, options: EngineOptions): Promise<IamParts> {
-  const store = new IamStore(
-    context.accountId,
-    context.dataDir ? join(context.dataDir, "iam.json") : undefined,
-  );
+  const store = await IamStore.open(context.accountId, context.store);
   const getRole: IamApi["getRole"] = (roleNameOrArn) => {
     const role = store.findRole(roleNameOrArn);
     return role ? IamStore.toRecord(role) : undefined;

@@ -1,6 +1,8 @@
 import { randomInt } from "node:crypto";
 import { iamPolicyArn, iamRoleArn } from "../arn.ts";
 import { type PolicyDocument, parsePolicyDocument } from "../policy/document.ts";
+import type { DurableStore } from "../store/index.ts";
+import type { Journal } from "../store/journal.ts";
 import { constraint, validationMessage } from "../validation-message.ts";
 import type { IamRoleRecord } from "./contract.ts";
 import {
@@ -11,7 +13,6 @@ import {
   NoSuchEntityError,
 } from "./errors.ts";
 import { awsManagedPolicies, awsManagedPolicy } from "./managed-policies.ts";
-import { readJsonFile, writeJsonAtomic } from "./state-file.ts";
 import { mergeTags, removeTags } from "./tags.ts";
 
 /** IAM state: roles with their inline and attached policies, and customer managed policies. */
@@ -101,20 +102,40 @@ export function newUniqueId(prefix: string): string {
 }
 
 /**
- * In-memory IAM state, optionally persisted to one JSON file after every change.
- * Methods throw IamError subclasses with the codes IAM uses.
+ * In-memory IAM state, kept with a durable store in its IAM journal: every change appends the whole state (it is
+ * small), and the journal's compaction keeps the last. Methods throw IamError subclasses with the codes IAM uses.
  */
+/** One IAM journal record: the whole state after a change. */
+interface IamJournalRecord {
+  t: "state";
+  state: PersistedState;
+}
+
 export class IamStore {
   readonly #accountId: string;
-  readonly #file: string | undefined;
+  #journal: Journal<IamJournalRecord> | undefined;
   readonly #roles = new Map<string, RoleState>();
   readonly #policies = new Map<string, ManagedPolicyState>();
   readonly #parsed = new Map<string, PolicyDocument>();
 
-  constructor(accountId: string, file?: string) {
+  constructor(accountId: string) {
     this.#accountId = accountId;
-    this.#file = file;
-    if (file) this.#load(file);
+  }
+
+  /** A store restored from, and kept in, the durable store's IAM journal (in memory without one). */
+  static async open(accountId: string, durable: DurableStore | undefined): Promise<IamStore> {
+    const store = new IamStore(accountId);
+    if (!durable) return store;
+    store.#journal = await durable.open<IamJournalRecord>(
+      "iam",
+      (records) => {
+        const last = records.at(-1);
+        if (last) store.#load(last.state);
+        return [store.#state()];
+      },
+      { live: () => [store.#state()], minAppends: 100 },
+    );
+    return store;
   }
 
   createRole(input: CreateRoleInput): RoleState {
@@ -459,21 +480,21 @@ export class IamStore {
     return count;
   }
 
-  #load(file: string): void {
-    const state = readJsonFile(file) as PersistedState | undefined;
-    if (!state) return;
+  #load(state: PersistedState): void {
     for (const role of state.roles ?? []) this.#roles.set(nameKey(role.roleName), role);
     for (const policy of state.policies ?? []) this.#policies.set(policy.arn, policy);
   }
 
-  #save(): void {
-    if (!this.#file) return;
-    const state: PersistedState = {
-      version: 1,
-      roles: [...this.#roles.values()],
-      policies: [...this.#policies.values()],
+  #state(): IamJournalRecord {
+    return {
+      t: "state",
+      state: { version: 1, roles: [...this.#roles.values()], policies: [...this.#policies.values()] },
     };
-    writeJsonAtomic(this.#file, state);
+  }
+
+  #save(): void {
+    // A failed write poisons the journal, and the dispatcher's wait for durability answers the error.
+    this.#journal?.append(this.#state()).catch(() => undefined);
   }
 }
 

@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { lambdaFunctionArn } from "../arn.ts";
 import { type CodePackage, readCodePackage, unpackCodePackage } from "./code-package.ts";
 import type { Deployment } from "./environment.ts";
 import type { EventInvokeConfig } from "./event-invoke-config.ts";
 import { logGroupName } from "./function-logs.ts";
+import type { FunctionJournal } from "./persistence.ts";
 import type { PolicyStatement } from "./policy.ts";
 
 /** The settings of a function that `UpdateFunctionConfiguration` may change. */
@@ -49,14 +50,6 @@ export interface FunctionRecord extends FunctionSettings {
 }
 
 /** Persisted form of a record (the zip is stored next to it). */
-interface StoredFunction extends FunctionSettings {
-  name: string;
-  lastModified: string;
-  revisionId: string;
-  policy: PolicyStatement[];
-  eventInvokeConfig?: EventInvokeConfig;
-}
-
 /** `2026-11-25T12:00:00.000+0000`, Lambda's `LastModified` format. */
 export function lambdaTimestamp(date: Date = new Date()): string {
   return date.toISOString().replace("Z", "+0000");
@@ -71,20 +64,18 @@ export class FunctionStore {
   readonly #region: string;
   readonly #accountId: string;
   readonly #codeRoot: () => string;
-  readonly #dataDir: string | undefined;
+  readonly #persistence: FunctionJournal | undefined;
   readonly #onDeployment: (record: FunctionRecord) => void;
   readonly #log: (message: string) => void;
   readonly #readiness = new Map<string, { promise: Promise<void>; resolve: () => void }>();
-  /** Last pending write per function, when state persists. */
-  readonly #writes = new Map<string, Promise<void>>();
 
   constructor(options: {
     region: string;
     accountId: string;
     /** Temporary directory that holds unpacked code versions (created on first call). */
     codeRoot(): string;
-    /** `<dataDir>/lambda` when state persists. */
-    dataDir: string | undefined;
+    /** Where functions are kept when state persists. */
+    persistence: FunctionJournal | undefined;
     /** Called whenever a function's current deployment changes (new code or configuration). */
     onDeployment(record: FunctionRecord): void;
     log(message: string): void;
@@ -92,7 +83,7 @@ export class FunctionStore {
     this.#region = options.region;
     this.#accountId = options.accountId;
     this.#codeRoot = options.codeRoot;
-    this.#dataDir = options.dataDir;
+    this.#persistence = options.persistence;
     this.#onDeployment = options.onDeployment;
     this.#log = options.log;
   }
@@ -143,6 +134,8 @@ export class FunctionStore {
   updateSettings(record: FunctionRecord, settings: Partial<FunctionSettings>): void {
     Object.assign(record, settings);
     this.#markUpdating(record);
+    // Kept now, before the answer; the activation below changes only the life-cycle state, which is not kept.
+    this.#persist(record);
     // Nothing to unpack, but stay InProgress for a moment so clients see the same life cycle as on AWS.
     setImmediate(() => {
       if (this.#functions.get(record.name) !== record) return;
@@ -168,16 +161,7 @@ export class FunctionStore {
     this.#readiness.get(record.name)?.resolve();
     this.#readiness.delete(record.name);
     this.#removeCode(record.code);
-    const dataDir = this.#dataDir;
-    if (dataDir) {
-      const previous = this.#writes.get(record.name) ?? Promise.resolve();
-      const removal = previous
-        .then(() => rm(join(dataDir, record.name), { recursive: true, force: true }))
-        .catch((error: unknown) =>
-          this.#log(`lambda: could not remove persisted function ${record.name}: ${String(error)}`),
-        );
-      this.#writes.set(record.name, removal);
-    }
+    this.#persistence?.remove(record.name);
   }
 
   /** Removes an unpacked code version nobody runs any more (its environments are killed by the runner). */
@@ -278,65 +262,40 @@ export class FunctionStore {
   }
 
   #persist(record: FunctionRecord): void {
-    const dataDir = this.#dataDir;
-    if (!dataDir) return;
-    const directory = join(dataDir, record.name);
-    const stored: StoredFunction = {
-      name: record.name,
-      runtime: record.runtime,
-      role: record.role,
-      handler: record.handler,
-      description: record.description,
-      timeout: record.timeout,
-      memorySize: record.memorySize,
-      environment: record.environment,
-      ...(record.deadLetterTargetArn ? { deadLetterTargetArn: record.deadLetterTargetArn } : {}),
-      lastModified: record.lastModified,
-      revisionId: record.revisionId,
-      policy: record.policy,
-      ...(record.eventInvokeConfig ? { eventInvokeConfig: record.eventInvokeConfig } : {}),
-    };
-    const zip = record.code.zip;
-    // Writes of one function are chained so an older snapshot never lands after a newer one.
-    const previous = this.#writes.get(record.name) ?? Promise.resolve();
-    const write = previous
-      .then(async () => {
-        await mkdir(directory, { recursive: true });
-        await writeFile(join(directory, "code.zip"), zip);
-        await writeFile(join(directory, "function.json"), JSON.stringify(stored, null, 2));
-      })
-      .catch((error: unknown) => this.#log(`lambda: could not persist ${record.name}: ${String(error)}`));
-    this.#writes.set(record.name, write);
-    void write.then(() => {
-      if (this.#writes.get(record.name) === write) this.#writes.delete(record.name);
-    });
+    this.#persistence?.save(
+      {
+        name: record.name,
+        runtime: record.runtime,
+        role: record.role,
+        handler: record.handler,
+        description: record.description,
+        timeout: record.timeout,
+        memorySize: record.memorySize,
+        environment: record.environment,
+        ...(record.deadLetterTargetArn ? { deadLetterTargetArn: record.deadLetterTargetArn } : {}),
+        lastModified: record.lastModified,
+        revisionId: record.revisionId,
+        policy: record.policy,
+        ...(record.eventInvokeConfig ? { eventInvokeConfig: record.eventInvokeConfig } : {}),
+      },
+      record.code.zip,
+    );
   }
 
   /** Resolves once every pending write to the data directory is done (called on shutdown). */
   async flush(): Promise<void> {
-    await Promise.all([...this.#writes.values()]);
+    await this.#persistence?.flush();
   }
 
-  /** Loads functions persisted under the data directory; each starts Pending and turns Active when unpacked. */
+  /** Restores the persisted functions; each starts Pending and turns Active when unpacked. */
   async load(): Promise<void> {
-    const dataDir = this.#dataDir;
-    if (!dataDir) return;
-    await mkdir(dataDir, { recursive: true });
-    for (const entry of await readdir(dataDir, { withFileTypes: true })) {
-      if (!entry.isDirectory()) continue;
-      try {
-        const stored = JSON.parse(
-          await readFile(join(dataDir, entry.name, "function.json"), "utf8"),
-        ) as StoredFunction;
-        const pkg = await readCodePackage(await readFile(join(dataDir, entry.name, "code.zip")));
-        const { record } = this.create(stored.name, stored, pkg);
-        record.lastModified = stored.lastModified;
-        record.revisionId = stored.revisionId;
-        record.policy = stored.policy ?? [];
-        if (stored.eventInvokeConfig) record.eventInvokeConfig = stored.eventInvokeConfig;
-      } catch (error) {
-        this.#log(`lambda: skipping persisted function ${entry.name}: ${String(error)}`);
-      }
+    for (const stored of this.#persistence?.stored() ?? []) {
+      const pkg = await readCodePackage(await readFile(this.#persistence?.codePath(stored) ?? ""));
+      const { record } = this.create(stored.fn.name, stored.fn, pkg);
+      record.lastModified = stored.fn.lastModified;
+      record.revisionId = stored.fn.revisionId;
+      record.policy = stored.fn.policy ?? [];
+      if (stored.fn.eventInvokeConfig) record.eventInvokeConfig = stored.fn.eventInvokeConfig;
     }
   }
 }

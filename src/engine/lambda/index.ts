@@ -17,6 +17,7 @@ import { queueSettings } from "./event-invoke-config.ts";
 import { executionRoleAssumable } from "./execution-role.ts";
 import { parseFunctionReference } from "./function-name.ts";
 import { type FunctionRecord, FunctionStore } from "./functions.ts";
+import { FunctionJournal } from "./persistence.ts";
 import { renderPolicy } from "./policy.ts";
 import { FunctionRunner } from "./runner.ts";
 import { RuntimeResolver, runtimeReport } from "./runtimes.ts";
@@ -96,7 +97,7 @@ export async function createLambdaService(
     region: context.region,
     accountId: context.accountId,
     codeRoot: codeRootDirectory,
-    dataDir: context.dataDir ? join(context.dataDir, "lambda") : undefined,
+    persistence: context.store ? await FunctionJournal.open(context.store) : undefined,
     onDeployment: (record) => runner.retireStale(record.name, record.deployment),
     log: (message) => context.log(message),
   });

@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import type { EngineContext } from "../context.ts";
 import type { EngineOptions } from "../options.ts";
 import { createDispatcher, type ServiceDeclaration } from "../service/index.ts";
@@ -22,8 +21,7 @@ export interface LogsParts {
  */
 export async function createLogsService(context: EngineContext, options: EngineOptions): Promise<LogsParts> {
   const store = new LogStore();
-  const journal = context.dataDir ? new LogJournal(join(context.dataDir, "logs.jsonl")) : undefined;
-  journal?.restore(store);
+  const journal = context.store ? await LogJournal.open(context.store, store) : undefined;
   const api = new LogsApi({
     store,
     accountId: context.accountId,

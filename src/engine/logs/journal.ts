@@ -1,13 +1,13 @@
-import { appendFileSync, existsSync, readFileSync } from "node:fs";
-import { writeJsonLinesAtomic } from "../atomic-file.ts";
+import type { DurableStore } from "../store/index.ts";
+import type { Journal } from "../store/journal.ts";
 import type { LogStore } from "./store.ts";
 
 /**
- * Append-only persistence of CloudWatch Logs state (`<dataDir>/logs.jsonl`): one JSON line per change,
- * replayed on start and then compacted to the current state, so the file stays about as large as memory.
+ * The records of CloudWatch Logs state in the persistence layer (`<dataDir>/logs/journal.log`, see
+ * src/engine/store/): one per change, replayed on start; the journal compacts itself to the current state.
  */
 
-type JournalEntry =
+export type LogJournalEntry =
   | { t: "group"; name: string; created: number; tags?: Record<string, string> }
   | { t: "deleteGroup"; name: string }
   | { t: "retention"; name: string; days?: number }
@@ -16,39 +16,40 @@ type JournalEntry =
   | { t: "deleteStream"; group: string; name: string }
   | { t: "events"; group: string; stream: string; ingested: number; events: Array<[number, string]> };
 
+/** Writes Logs changes to the persistence layer's Logs journal, and restores the store from it. */
 export class LogJournal {
-  readonly #path: string;
+  readonly #journal: Journal<LogJournalEntry>;
 
-  constructor(path: string) {
-    this.#path = path;
+  private constructor(journal: Journal<LogJournalEntry>) {
+    this.#journal = journal;
   }
 
-  record(entry: JournalEntry): void {
-    appendFileSync(this.#path, `${JSON.stringify(entry)}\n`);
+  /** Restores `store` from the durable store's Logs journal and keeps it there from now on. */
+  static async open(durable: DurableStore, store: LogStore): Promise<LogJournal> {
+    const journal = await durable.open<LogJournalEntry>(
+      "logs",
+      (records) => {
+        for (const entry of records) {
+          try {
+            apply(store, entry);
+          } catch {
+            // An entry that no longer applies (e.g. events for a group deleted later) is skipped.
+          }
+        }
+        return [...snapshot(store)];
+      },
+      { live: () => [...snapshot(store)] },
+    );
+    return new LogJournal(journal);
   }
 
-  /** Rebuilds the store from the journal, skipping a torn last line, then compacts the file. */
-  restore(store: LogStore): void {
-    if (!existsSync(this.#path)) return;
-    for (const line of readFileSync(this.#path, "utf8").split("\n")) {
-      if (line.trim() === "") continue;
-      let entry: JournalEntry;
-      try {
-        entry = JSON.parse(line) as JournalEntry;
-      } catch {
-        continue;
-      }
-      try {
-        apply(store, entry);
-      } catch {
-        // An entry that no longer applies (e.g. events for a group deleted later) is skipped.
-      }
-    }
-    writeJsonLinesAtomic(this.#path, snapshot(store));
+  /** Appends a change; the dispatcher answers once it is durable (a failed write answers an error then). */
+  record(entry: LogJournalEntry): void {
+    this.#journal.append(entry).catch(() => undefined);
   }
 }
 
-function apply(store: LogStore, entry: JournalEntry): void {
+function apply(store: LogStore, entry: LogJournalEntry): void {
   switch (entry.t) {
     case "group":
       store.createGroup(entry.name, entry.tags ?? {}, entry.created);
@@ -79,7 +80,7 @@ function apply(store: LogStore, entry: JournalEntry): void {
   }
 }
 
-function* snapshot(store: LogStore): Generator<JournalEntry> {
+function* snapshot(store: LogStore): Generator<LogJournalEntry> {
   for (const group of store.listGroups()) {
     yield { t: "group", name: group.name, created: group.creationTime, tags: group.tags };
     if (group.retentionInDays !== undefined)

@@ -62,7 +62,7 @@ export async function createS3Service(
   targets: S3Dependencies,
 ): Promise<S3Service> {
   const store = await S3Store.open(
-    options.dataDir ?? context.dataDir,
+    context.store,
     (message) => context.log(message),
     options.s3JournalCompactAfter !== undefined ? { compactAfter: options.s3JournalCompactAfter } : {},
   );

@@ -1,4 +1,5 @@
 import { notAuthorizedMessage } from "../access-denied.ts";
+import { type DurableStore, StoreWriteError } from "../store/index.ts";
 import type { Authorizer, ServiceRequest, ServiceResponse } from "../types.ts";
 import {
   decodeJsonBody,
@@ -35,6 +36,8 @@ import { validateInput } from "./validation.ts";
 /** What the dispatcher needs from the engine: the authorizer, read on every call (IAM replaces it at start). */
 export interface DispatcherContext {
   readonly authorizer: Authorizer;
+  /** With `--persist`: every write a handler made is durable before its answer goes out. */
+  readonly store?: DurableStore | undefined;
 }
 
 /** The operation a request names, in the protocol it came in. */
@@ -224,7 +227,9 @@ export function createDispatcher(
       }
       declaration.authenticate?.(operation.name, call);
       authorize(operation, input, call, found.protocol);
-      const output = await operation.handler(input, call);
+      const output = context.store
+        ? await durably(context.store, () => operation.handler(input, call), found.protocol)
+        : await operation.handler(input, call);
       return encode(operation, output, found.protocol, request);
     } catch (error) {
       if (error instanceof ServiceError) return renderError(error, protocol, request);
@@ -233,6 +238,24 @@ export function createDispatcher(
       throw error;
     }
   };
+}
+
+/** Runs a handler and waits until its writes are durable; a failed write answers 500, never an acknowledgement. */
+async function durably<T>(
+  store: DurableStore,
+  handler: () => Promise<T>,
+  protocol: ProtocolName,
+): Promise<T> {
+  try {
+    return await store.run(handler);
+  } catch (error) {
+    if (!(error instanceof StoreWriteError)) throw error;
+    throw new ServiceError(
+      500,
+      protocol === "rest-xml" ? "InternalError" : "InternalFailure",
+      `The change could not be made durable: ${error.message}`,
+    );
+  }
 }
 
 /**

@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import { sqsQueueArn } from "../arn.ts";
 import type { EngineContext } from "../context.ts";
 import type { IamApi } from "../iam/contract.ts";
@@ -7,7 +6,6 @@ import { createDispatcher, decodeQueryInput, operation, type ServiceDeclaration 
 import type { Authorizer, Caller, ConditionContext, Service } from "../types.ts";
 import type { QueueSender, QueueSenderIdentity } from "./contract.ts";
 import { SqsError, sqsErrors } from "./errors.ts";
-import { SqsJournal } from "./journal.ts";
 import { type JsonObject, sqsOperations } from "./operations.ts";
 import { fromQueryInput, toQueryResult } from "./query-protocol.ts";
 import type { Queue } from "./queue.ts";
@@ -43,7 +41,7 @@ function isPolicyDocument(text: string): boolean {
  * SQS (standard and FIFO queues) on JSON 1.0 (`X-Amz-Target: AmazonSQS.<Op>`, SDK v3) and query (`Action=<Op>`, AWS CLI
  * v2 releases before 2024) on one endpoint, declared in the service shape. Calls are authorized as
  * `sqs:<Op>` on the queue ARN by the caller's identity policies, or by the queue's Policy naming the caller.
- * State lives in memory and, with a data directory, in `<dataDir>/sqs.jsonl`.
+ * State lives in memory and, with a data directory, in the persistence layer's SQS journal.
  */
 export async function createSqsService(
   context: EngineContext,
@@ -52,14 +50,10 @@ export async function createSqsService(
   limits: Partial<SqsLimits> = {},
 ): Promise<SqsService> {
   const queueArn = (name: string) => sqsQueueArn(context.region, context.accountId, name);
-  const store = new SqsStore({
-    accountId: context.accountId,
-    region: context.region,
-    queueArn,
-    limits,
-    checkPolicy: isPolicyDocument,
-    ...(context.dataDir ? { journal: new SqsJournal(join(context.dataDir, "sqs.jsonl")) } : {}),
-  });
+  const store = await SqsStore.open(
+    { accountId: context.accountId, region: context.region, queueArn, limits, checkPolicy: isPolicyDocument },
+    context.store,
+  );
 
   /** Whether the queue's Policy allows `principal` the action (IAM evaluates it; no policy allows nothing). */
   const queuePolicyAllows = (
@@ -131,7 +125,7 @@ export async function createSqsService(
       }),
     ),
   };
-  const dispatch = createDispatcher(declaration, { authorizer });
+  const dispatch = createDispatcher(declaration, { authorizer, store: context.store });
 
   const queueSender: QueueSender = {
     canSend(arn, sender) {

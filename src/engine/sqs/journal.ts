@@ -1,12 +1,9 @@
-import { closeSync, existsSync, openSync, readFileSync, writeSync } from "node:fs";
-import { writeJsonLinesAtomic } from "../atomic-file.ts";
-import { Queue, type QueueRecord, type StoredMessage } from "./queue.ts";
+import { Queue, type QueueRecord, type SentAnswer, type StoredMessage } from "./queue.ts";
 
 /**
- * Append-only persistence of SQS (`<dataDir>/sqs.jsonl`): one JSON line per change, written with a synchronous
- * `write` before the request is answered, so a message the engine acknowledged survives the engine being killed
- * (SIGKILL included; an operating-system crash may lose what the kernel had not flushed). Replayed on start and
- * compacted to the live state then and whenever it has grown well past it.
+ * The records of SQS state in the persistence layer (`<dataDir>/sqs/journal.log`, see src/engine/store/): one
+ * per change (queues with their attributes, policy and FIFO deduplication, messages and their receive state),
+ * replayed in order on start.
  */
 
 export type SqsJournalEntry =
@@ -23,55 +20,9 @@ export type SqsJournalEntry =
       receipt?: string;
     }
   | { t: "delete"; queue: string; id: string }
+  /** A FIFO send's deduplication key and the answer a repeat gets until `expiresAt` (epoch ms). */
+  | { t: "dedup"; queue: string; key: string; answer: SentAnswer; expiresAt: number }
   | { t: "purge"; queue: string };
-
-export class SqsJournal {
-  readonly #path: string;
-  #fd: number | undefined;
-  #linesSinceCompaction = 0;
-
-  constructor(path: string) {
-    this.#path = path;
-  }
-
-  /** The entries on disk, oldest first; a torn last line (a kill mid-write) is skipped. */
-  read(): SqsJournalEntry[] {
-    if (!existsSync(this.#path)) return [];
-    const entries: SqsJournalEntry[] = [];
-    for (const line of readFileSync(this.#path, "utf8").split("\n")) {
-      if (line.trim() === "") continue;
-      try {
-        entries.push(JSON.parse(line) as SqsJournalEntry);
-      } catch {
-        // A partial line from a kill mid-write: what follows it was never acknowledged either.
-      }
-    }
-    return entries;
-  }
-
-  record(entry: SqsJournalEntry): void {
-    this.#fd ??= openSync(this.#path, "a");
-    writeSync(this.#fd, `${JSON.stringify(entry)}\n`);
-    this.#linesSinceCompaction++;
-  }
-
-  /** Whether the file holds much more than `liveEntries` would (worth rewriting). */
-  shouldCompact(liveEntries: number): boolean {
-    return this.#linesSinceCompaction > 10_000 + 2 * liveEntries;
-  }
-
-  /** Replaces the file with `entries` (the live state) atomically. */
-  compact(entries: Iterable<SqsJournalEntry>): void {
-    this.close();
-    writeJsonLinesAtomic(this.#path, entries);
-    this.#linesSinceCompaction = 0;
-  }
-
-  close(): void {
-    if (this.#fd !== undefined) closeSync(this.#fd);
-    this.#fd = undefined;
-  }
-}
 
 /** The queues and messages a journal's entries leave, applied in order; entries that no longer apply are skipped. */
 export function replayJournal(entries: Iterable<SqsJournalEntry>): Map<string, Queue> {
@@ -105,6 +56,11 @@ export function replayJournal(entries: Iterable<SqsJournalEntry>): Map<string, Q
       }
       case "delete":
         queues.get(entry.queue)?.messages.delete(entry.id);
+        break;
+      case "dedup":
+        queues
+          .get(entry.queue)
+          ?.deduplication.set(entry.key, { answer: entry.answer, expiresAt: entry.expiresAt });
         break;
       case "purge":
         queues.get(entry.queue)?.messages.clear();

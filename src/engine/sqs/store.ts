@@ -1,6 +1,8 @@
+import type { DurableStore } from "../store/index.ts";
+import type { Journal } from "../store/journal.ts";
 import { SqsError, sqsErrors } from "./errors.ts";
 import { fifoSend, groupsInFlight } from "./fifo.ts";
-import { replayJournal, type SqsJournal, type SqsJournalEntry } from "./journal.ts";
+import { replayJournal, type SqsJournalEntry } from "./journal.ts";
 import { LongPollWaiters } from "./long-poll-waiters.ts";
 import {
   hasInvalidCharacters,
@@ -53,7 +55,6 @@ export interface SqsStoreOptions {
   region: string;
   /** The queue ARN for a name (src/engine/arn.ts). */
   queueArn(name: string): string;
-  journal?: SqsJournal;
   limits?: Partial<SqsLimits>;
   /** Epoch ms; tests pass a fake clock. */
   now?: () => number;
@@ -84,8 +85,9 @@ export interface ReceiveInput {
 /**
  * Every standard queue of the engine and the rules SQS applies to them: sending (limits, delays, checksums),
  * receiving (visibility timeouts, retention, redrive to a dead-letter queue, long polls woken by sends and
- * released on close), deleting and changing visibility by receipt handle, purging. Every change is journaled
- * before it returns when a journal is given.
+ * released on close), deleting and changing visibility by receipt handle, purging. With a durable store
+ * (`SqsStore.open`), every change is appended to its journal as it is made; the dispatcher answers once it is
+ * durable.
  */
 export class SqsStore {
   readonly #queues = new Map<string, Queue>();
@@ -96,12 +98,24 @@ export class SqsStore {
   #storedBytes = 0;
   #storedMessages = 0;
   #closed = false;
+  #journal: Journal<SqsJournalEntry> | undefined;
 
   constructor(options: SqsStoreOptions) {
     this.#options = options;
     this.#limits = { ...defaultSqsLimits, ...options.limits };
     this.#now = options.now ?? Date.now;
-    if (options.journal) this.#restore(options.journal);
+  }
+
+  /** A store whose state is restored from, and kept in, the durable store's SQS journal (in memory without one). */
+  static async open(options: SqsStoreOptions, durable: DurableStore | undefined): Promise<SqsStore> {
+    const store = new SqsStore(options);
+    const live = () => [...store.#snapshot()];
+    const replay = (records: SqsJournalEntry[]) => {
+      store.#adopt(replayJournal(records));
+      return live();
+    };
+    store.#journal = await durable?.open<SqsJournalEntry>("sqs", replay, { live });
+    return store;
   }
 
   get accountId(): string {
@@ -284,7 +298,11 @@ export class SqsStore {
       ...(md5OfAttributes ? { md5OfMessageAttributes: md5OfAttributes } : {}),
       ...(message.sequenceNumber ? { sequenceNumber: message.sequenceNumber } : {}),
     };
-    if (fifo) queue.deduplication.set(fifo.key, { answer, expiresAt: now + DEDUPLICATION_WINDOW_MS });
+    if (fifo) {
+      const expiresAt = now + DEDUPLICATION_WINDOW_MS;
+      queue.deduplication.set(fifo.key, { answer, expiresAt });
+      this.#record({ t: "dedup", queue: queue.name, key: fifo.key, answer, expiresAt });
+    }
     return answer;
   }
 
@@ -318,7 +336,6 @@ export class SqsStore {
       this.#recordUpdate(queue, message);
       received.push({ message, receiptHandle });
     }
-    this.#maybeCompact();
     return received;
   }
 
@@ -351,7 +368,6 @@ export class SqsStore {
   deleteMessage(queue: Queue, receiptHandle: string): void {
     const message = this.#messageFor(queue, receiptHandle);
     if (message) this.#remove(queue, message);
-    this.#maybeCompact();
   }
 
   /** ChangeMessageVisibility: only for a message in flight under its latest receipt handle. */
@@ -378,11 +394,10 @@ export class SqsStore {
     this.#record({ t: "queue", record: queue.record });
   }
 
-  /** Releases every waiting long poll (they answer with no messages) and closes the journal. */
+  /** Releases every waiting long poll (they answer with no messages); the durable store closes the journal. */
   close(): void {
     this.#closed = true;
     this.#waiters.wakeAll();
-    this.#options.journal?.close();
   }
 
   // Internals
@@ -463,29 +478,26 @@ export class SqsStore {
   }
 
   #record(entry: SqsJournalEntry): void {
-    this.#options.journal?.record(entry);
-  }
-
-  #maybeCompact(): void {
-    const journal = this.#options.journal;
-    if (journal?.shouldCompact(this.#storedMessages + this.#queues.size)) journal.compact(this.#snapshot());
+    // A failed write poisons the journal, and the dispatcher's wait for durability answers the error.
+    this.#journal?.append(entry).catch(() => undefined);
   }
 
   *#snapshot(): Generator<SqsJournalEntry> {
     for (const queue of this.#queues.values()) {
       yield { t: "queue", record: queue.record };
       for (const message of queue.messages.values()) yield { t: "send", queue: queue.name, message };
+      for (const [key, { answer, expiresAt }] of queue.deduplication)
+        yield { t: "dedup", queue: queue.name, key, answer, expiresAt };
     }
   }
 
-  #restore(journal: SqsJournal): void {
-    for (const queue of replayJournal(journal.read()).values()) {
+  #adopt(queues: Map<string, Queue>): void {
+    for (const queue of queues.values()) {
       this.#queues.set(queue.name, queue);
       for (const message of queue.messages.values()) {
         this.#storedBytes += message.size;
         this.#storedMessages++;
       }
     }
-    journal.compact(this.#snapshot());
   }
 }

@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { type FileHandle, mkdir, mkdtemp, open, readdir, rm, unlink } from "node:fs/promises";
+import { type FileHandle, mkdir, mkdtemp, open, readdir, rm, stat, unlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
-import { DirectorySyncer } from "./fsync.ts";
+import { DirectorySyncer } from "../../store/fsync.ts";
 import type { BlobRef, BlobSegment } from "./records.ts";
 
 /**
@@ -291,6 +291,22 @@ export class FileBlobStore implements BlobStore {
       timer.unref();
       this.#pendingRelease.set(id, timer);
     }
+  }
+
+  /** The segments whose file is missing or shorter or longer than recorded (checked at start). */
+  async check(segments: Iterable<BlobSegment>): Promise<Array<{ path: string; problem: string }>> {
+    const bad: Array<{ path: string; problem: string }> = [];
+    for (const segment of segments) {
+      const path = this.#path(segment.id);
+      try {
+        const { size } = await stat(path);
+        if (size !== segment.size) bad.push({ path, problem: `${size} bytes, ${segment.size} recorded` });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+        bad.push({ path, problem: "missing" });
+      }
+    }
+    return bad;
   }
 
   async collectGarbage(referenced: ReadonlySet<string>): Promise<number> {

@@ -1,10 +1,11 @@
-import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
+import type { DurableStore } from "../../store/index.ts";
+import type { Journal } from "../../store/journal.ts";
 import { compareUtf8 } from "../listing.ts";
 import { type BlobStore, FileBlobStore, MemoryBlobStore } from "./blobs.ts";
-import { Journal } from "./journal.ts";
 import {
   type BlobRef,
+  type BlobSegment,
   type BucketConfiguration,
   type BucketRecord,
   isDeleteMarker,
@@ -264,21 +265,20 @@ export class S3Store {
   }
 
   /**
-   * Opens the store: in memory without `dataDir`; otherwise replays and compacts the journal, which then keeps
-   * compacting itself while the store is open (see `JournalCompaction`; `compactAfter` is its floor).
+   * Opens the store: in memory without a durable store; otherwise replays and compacts the S3 journal, which then
+   * keeps compacting itself while open (see `JournalCompaction`; `compactAfter` is its floor), and checks that
+   * every blob file the metadata names exists with its recorded size: a missing or short one refuses the start.
    */
   static async open(
-    dataDir: string | undefined,
+    durable: DurableStore | undefined,
     log: (message: string) => void,
     options: { compactAfter?: number } = {},
   ): Promise<S3Store> {
     const buckets = new Map<string, BucketState>();
-    if (!dataDir) return new S3Store(buckets, new MemoryBlobStore(), undefined, 0n);
-    const directory = join(dataDir, "s3");
-    await mkdir(directory, { recursive: true });
-    const blobs = await FileBlobStore.open(join(directory, "blobs"));
-    const { journal, contents } = await Journal.open<JournalRecord>(
-      join(directory, "journal.log"),
+    if (!durable) return new S3Store(buckets, new MemoryBlobStore(), undefined, 0n);
+    const blobs = await FileBlobStore.open(join(durable.dataDir, "s3", "blobs"));
+    const journal = await durable.open<JournalRecord>(
+      "s3",
       (records) => {
         for (const record of records) applyRecord(buckets, record);
         return snapshotRecords(buckets);
@@ -294,25 +294,27 @@ export class S3Store {
         onCompacted: (records) => log(`s3: compacted the journal to ${records} record(s)`),
       },
     );
-    if (contents.tornTail) log("s3: dropped a torn last journal record (the write was never acknowledged)");
-    if (contents.damagedLines > 0) log(`s3: skipped ${contents.damagedLines} damaged journal line(s)`);
-    const referenced = new Set<string>();
+    const referenced = referencedSegments(buckets);
+    const bad = await blobs.check(referenced.values());
+    if (bad.length > 0) {
+      await journal.close();
+      const first = bad[0] as (typeof bad)[number];
+      throw durable.damaged(
+        `${bad.length} blob file(s) named by ${durable.path("s3")} are missing or short (the first: ${first.path}, ${first.problem})`,
+      );
+    }
     let maxSequencer = 0n;
     for (const bucket of buckets.values()) {
       for (const history of bucket.versions.values()) {
         for (const object of history) {
           if (isDeleteMarker(object)) continue;
-          for (const segment of object.blob) referenced.add(segment.id);
           const sequencer = BigInt(`0x${object.sequencer || "0"}`);
           if (sequencer > maxSequencer) maxSequencer = sequencer;
         }
       }
-      for (const upload of bucket.uploads.values()) {
-        for (const part of upload.parts.values()) for (const segment of part.blob) referenced.add(segment.id);
-      }
     }
     // Blobs written but never journalled, or released but not yet unlinked, when the last run ended.
-    const removed = await blobs.collectGarbage(referenced);
+    const removed = await blobs.collectGarbage(new Set(referenced.keys()));
     if (removed > 0) log(`s3: removed ${removed} unreferenced blob file(s)`);
     return new S3Store(buckets, blobs, journal, maxSequencer);
   }
@@ -343,6 +345,19 @@ export class S3Store {
     await this.#journal?.close();
     await this.blobs.close();
   }
+}
+
+/** Every blob segment the state names (object versions and upload parts), by id. */
+export function referencedSegments(buckets: Map<string, BucketState>): Map<string, BlobSegment> {
+  const segments = new Map<string, BlobSegment>();
+  for (const bucket of buckets.values()) {
+    for (const history of bucket.versions.values())
+      for (const entry of blobsOf(history)) for (const segment of entry) segments.set(segment.id, segment);
+    for (const upload of bucket.uploads.values())
+      for (const part of upload.parts.values())
+        for (const segment of part.blob) segments.set(segment.id, segment);
+  }
+  return segments;
 }
 
 /** An error and its cause, on one line. */

@@ -20,13 +20,38 @@ export class JournalCompactionError extends Error {
   }
 }
 
-/** What reading a journal found: the valid records, and lines that were skipped as damaged. */
+/** Raised when a journal holds damaged records before valid ones; the file was left as it was. */
+export class JournalDamagedError extends Error {
+  constructor(
+    readonly path: string,
+    readonly damaged: DamagedRange[],
+  ) {
+    const first = damaged[0];
+    super(
+      `${path}: ${damaged.length} damaged record(s)${first ? ` (the first at byte ${first.offset}, ${first.bytes} bytes)` : ""}`,
+    );
+    this.name = "JournalDamagedError";
+  }
+}
+
+/** A run of bytes in a journal file that is not a valid record. */
+export interface DamagedRange {
+  /** Byte offset in the file. */
+  offset: number;
+  bytes: number;
+}
+
+/** What reading a journal found: the valid records, lines that are damaged, and a torn tail. */
 export interface JournalContents<T> {
   records: T[];
-  /** Damaged lines before the end (not a torn tail); their records are lost. */
+  /** Damaged lines followed by valid records (not a torn tail): records there are lost unless repaired. */
   damagedLines: number;
-  /** Whether the last record was torn (cut off by a crash mid-write) and was dropped. */
+  /** Where each damaged line is. */
+  damaged: DamagedRange[];
+  /** Whether the file ends in bytes that are not records (a batch cut off by a crash mid-write). */
   tornTail: boolean;
+  /** How many bytes that torn tail has (0 without one). */
+  tornBytes: number;
 }
 
 /** Default floor of {@link JournalCompaction.minAppends}. */
@@ -54,6 +79,7 @@ export interface JournalCompaction<T> {
 }
 
 interface Pending {
+  /** Empty for a barrier ({@link Journal.settled}): it writes nothing and resolves with its batch. */
   line: string;
   resolve: () => void;
   reject: (error: unknown) => void;
@@ -93,6 +119,9 @@ export class Journal<T> {
   #compactionFailed = false;
   /** Set when the directory fsync after a swap failed: the next batch retries it before acknowledging. */
   #directoryUnsynced = false;
+  /** The first write failure; every later append and barrier is refused with it. */
+  #failed: JournalWriteError | undefined;
+  #closed = false;
 
   private constructor(
     path: string,
@@ -109,7 +138,9 @@ export class Journal<T> {
 
   /**
    * Opens a journal, first rewriting it to `snapshot(records)` (compaction), so the file on disk holds only
-   * records that matter and any torn tail is gone. With `compaction`, it keeps compacting while open.
+   * records that matter and any torn tail is gone (the caller reports `contents.tornBytes`). Damage before the
+   * tail is a {@link JournalDamagedError}, and the file is left untouched. With `compaction`, it keeps
+   * compacting while open.
    */
   static async open<T>(
     path: string,
@@ -117,6 +148,8 @@ export class Journal<T> {
     compaction?: JournalCompaction<T>,
   ): Promise<{ journal: Journal<T>; contents: JournalContents<T> }> {
     const contents = await readJournal<T>(path);
+    // Nothing is written over a file with damage in it: the caller refuses to start, repair keeps a copy.
+    if (contents.damagedLines > 0) throw new JournalDamagedError(path, contents.damaged);
     const compacted = snapshot(contents.records);
     const handle = await writeSnapshot(path, compacted.map(encodeLine).join(""));
     try {
@@ -128,10 +161,30 @@ export class Journal<T> {
     return { journal: new Journal<T>(path, handle, compacted.length, compaction), contents };
   }
 
-  /** Appends a record; resolves when it is on disk. */
+  /**
+   * Appends a record; resolves when it is on disk. After a failed write the journal refuses every later one:
+   * the state in memory then holds a change the file lacks, and only a restart (a replay) makes them agree.
+   */
   append(record: T): Promise<void> {
+    const written: Promise<void> = this.#failed
+      ? Promise.reject(this.#failed)
+      : new Promise((resolve, reject) => {
+          this.#queue.push({ line: encodeLine(record), resolve, reject });
+          this.#kick();
+        });
+    this.onAppend?.(written);
+    return written;
+  }
+
+  /** Told of every append's promise (the durable store collects those of the request that made them). */
+  onAppend: ((written: Promise<void>) => void) | undefined;
+
+  /** Resolves once every record appended before the call is on disk; rejects if any of them was not written. */
+  settled(): Promise<void> {
+    if (this.#failed) return Promise.reject(this.#failed);
+    if (!this.#flushing && this.#queue.length === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      this.#queue.push({ line: encodeLine(record), resolve, reject });
+      this.#queue.push({ line: "", resolve, reject });
       this.#kick();
     });
   }
@@ -182,6 +235,11 @@ export class Journal<T> {
   }
 
   async #writeBatch(batch: Pending[]): Promise<void> {
+    if (batch.every((entry) => entry.line === "")) {
+      // Only barriers: what was appended before them was in the batches already written, so no I/O is needed.
+      for (const entry of batch) this.#failed ? entry.reject(this.#failed) : entry.resolve();
+      return;
+    }
     try {
       await this.#handle.appendFile(batch.map((entry) => entry.line).join(""));
       await this.#handle.datasync();
@@ -189,10 +247,14 @@ export class Journal<T> {
         await syncDirectory(dirname(this.#path));
         this.#directoryUnsynced = false;
       }
-      this.#appended += batch.length;
+      this.#appended += batch.filter((entry) => entry.line !== "").length;
       for (const entry of batch) entry.resolve();
     } catch (cause) {
-      const error = new JournalWriteError(`could not write ${this.#path}`, { cause });
+      const error = new JournalWriteError(
+        `could not write ${this.#path} (writes are refused until the engine restarts): ${causeText(cause)}`,
+        { cause },
+      );
+      this.#failed ??= error;
       for (const entry of batch) entry.reject(error);
     }
   }
@@ -231,7 +293,11 @@ export class Journal<T> {
       await syncDirectory(dirname(this.#path));
     } catch (cause) {
       this.#directoryUnsynced = true;
-      const error = new JournalWriteError(`could not sync the directory of ${this.#path}`, { cause });
+      const error = new JournalWriteError(
+        `could not sync the directory of ${this.#path} (writes are refused until the engine restarts)`,
+        { cause },
+      );
+      this.#failed ??= error;
       for (const entry of subsumed) entry.reject(error);
       for (const waiter of waiters) waiter.reject(error);
       return;
@@ -257,8 +323,10 @@ export class Journal<T> {
     this.#compaction?.onError?.(error);
   }
 
-  /** Waits for queued records, then closes the file. */
+  /** Waits for queued records, then closes the file (once; later calls do nothing). */
   async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
     while (this.#flushing) await this.#flushing;
     await this.#handle.close();
   }
@@ -284,7 +352,8 @@ async function writeSnapshot(path: string, text: string): Promise<FileHandle> {
   }
 }
 
-function encodeLine(record: unknown): string {
+/** One journal line: the CRC-32 of the JSON, a space, the JSON. */
+export function encodeLine(record: unknown): string {
   const json = JSON.stringify(record);
   return `${crc32(json).toString(16).padStart(8, "0")} ${json}\n`;
 }
@@ -295,37 +364,40 @@ export async function readJournal<T>(path: string): Promise<JournalContents<T>> 
   try {
     text = await readFile(path, "utf8");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT")
-      return { records: [], damagedLines: 0, tornTail: false };
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return parseJournal<T>("");
     throw error;
   }
   return parseJournal<T>(text);
 }
 
-/** Parses journal text: valid lines become records; a bad final line is a torn tail, others are damage. */
+/**
+ * Parses journal text. Valid lines become records. Bad lines after the last valid one are a torn tail: the batch
+ * a crash cut off (or, after a power loss, left as zeros), never acknowledged. Bad lines before a valid one are
+ * damage: something other than a crash changed the file, and records there are lost unless repaired.
+ */
 export function parseJournal<T>(text: string): JournalContents<T> {
-  const lines = text.split("\n");
-  // A complete journal ends with "\n", so the last element is "" unless the final write was cut short.
-  const unterminated = lines.pop() ?? "";
   const records: T[] = [];
-  let damagedLines = 0;
-  let lastBad = false;
-  for (const line of lines) {
-    const record = decodeLine<T>(line);
-    if (record === undefined) {
-      damagedLines++;
-      lastBad = true;
-    } else {
+  const bad: DamagedRange[] = [];
+  let offset = 0;
+  let lastGoodEnd = 0;
+  let start = 0;
+  while (start < text.length) {
+    const newline = text.indexOf("\n", start);
+    const end = newline === -1 ? text.length : newline + 1;
+    const line = text.slice(start, newline === -1 ? text.length : newline);
+    const bytes = Buffer.byteLength(text.slice(start, end));
+    const record = newline === -1 ? undefined : decodeLine<T>(line);
+    if (record === undefined) bad.push({ offset, bytes });
+    else {
       records.push(record);
-      lastBad = false;
+      lastGoodEnd = offset + bytes;
     }
+    offset += bytes;
+    start = end;
   }
-  let tornTail = unterminated !== "";
-  if (lastBad && !tornTail) {
-    damagedLines--;
-    tornTail = true;
-  }
-  return { records, damagedLines, tornTail };
+  const damaged = bad.filter((range) => range.offset < lastGoodEnd);
+  const tornBytes = offset - lastGoodEnd;
+  return { records, damagedLines: damaged.length, damaged, tornTail: tornBytes > 0, tornBytes };
 }
 
 function decodeLine<T>(line: string): T | undefined {
@@ -338,4 +410,8 @@ function decodeLine<T>(line: string): T | undefined {
   } catch {
     return undefined;
   }
+}
+
+function causeText(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause);
 }

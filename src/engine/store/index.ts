@@ -1,0 +1,158 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import { mkdir } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { Journal, type JournalCompaction, JournalDamagedError } from "./journal.ts";
+
+/**
+ * The engine's one persistence layer (`--persist DIR`). Every service's durable state goes through it as
+ * journals of records: checksummed lines, group-committed and fsynced (see {@link Journal}). The guarantee:
+ * a write is durable (on disk, fsynced, across SIGKILL and power loss) before the request that made it is
+ * answered: the dispatcher runs each handler in {@link DurableStore.run}, which collects the writes made in the
+ * handler's asynchronous context and waits for them before it returns. Blob bytes (S3
+ * objects, Lambda code) stay in files, written and fsynced before the record that names them.
+ */
+
+/** The journals of the layer, by service: where each lives under the data directory. */
+export const JOURNAL_FILES = {
+  s3: join("s3", "journal.log"),
+  sqs: join("sqs", "journal.log"),
+  logs: join("logs", "journal.log"),
+  iam: join("iam", "journal.log"),
+  lambda: join("lambda", "journal.log"),
+} as const;
+
+export type JournalName = keyof typeof JOURNAL_FILES;
+
+/** The command that repairs a data directory, as the refusal to start names it. */
+export const repairCommand = (dataDir: string): string => `pipeline repair --persist ${dataDir}`;
+
+/** Raised at start when stored state is damaged; nothing was changed, and the message names the repair. */
+export class StoreDamagedError extends Error {
+  constructor(
+    readonly dataDir: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`store damaged: ${detail}; nothing was changed. Run: ${repairCommand(dataDir)}`, options);
+    this.name = "StoreDamagedError";
+  }
+}
+
+/** A write a request made could not be made durable; the request is answered with an error. */
+export class StoreWriteError extends Error {
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = "StoreWriteError";
+  }
+}
+
+export class DurableStore {
+  readonly dataDir: string;
+  readonly #notice: (message: string) => void;
+  readonly #journals = new Set<Journal<unknown>>();
+  /** Durable writes that precede a journal record (blob files), which an answer must also wait for. */
+  readonly #tracked = new Set<Promise<unknown>>();
+  /** The writes made by the request running in the current asynchronous context. */
+  readonly #scope = new AsyncLocalStorage<Array<Promise<unknown>>>();
+
+  /** `notice` is for what a user must see in normal output (a torn tail dropped), not debug logs. */
+  constructor(dataDir: string, notice: (message: string) => void) {
+    this.dataDir = dataDir;
+    this.#notice = notice;
+  }
+
+  /** The path of a service's journal. */
+  path(name: JournalName): string {
+    return join(this.dataDir, JOURNAL_FILES[name]);
+  }
+
+  /**
+   * Opens a service's journal: replays it through `snapshot` (which rebuilds the service's state and returns
+   * the records that recreate it), reports a torn tail, and refuses damage with a {@link StoreDamagedError}.
+   */
+  async open<T>(
+    name: JournalName,
+    snapshot: (records: T[]) => T[],
+    compaction?: JournalCompaction<T>,
+  ): Promise<Journal<T>> {
+    const path = this.path(name);
+    await mkdir(dirname(path), { recursive: true });
+    try {
+      const { journal, contents } = await Journal.open<T>(path, snapshot, compaction);
+      if (contents.tornTail)
+        this.#notice(
+          `${name}: dropped a torn tail of ${contents.tornBytes} byte(s) at the end of ${path} (a write cut off by a crash, never acknowledged)`,
+        );
+      journal.onAppend = (written) => this.#scope.getStore()?.push(written);
+      this.#journals.add(journal as Journal<unknown>);
+      return journal;
+    } catch (error) {
+      if (error instanceof JournalDamagedError) throw this.damaged(error.message, error);
+      throw error;
+    }
+  }
+
+  /** The refusal for damage found by a service's own check (a missing blob file, say). */
+  damaged(detail: string, cause?: unknown): StoreDamagedError {
+    return new StoreDamagedError(this.dataDir, detail, cause === undefined ? {} : { cause });
+  }
+
+  /** Tells the user something about the store that is not an error (normal output). */
+  notice(message: string): void {
+    this.#notice(message);
+  }
+
+  /** Makes {@link settled} also wait for `write` (a blob file the next record names). */
+  track<T>(write: Promise<T>): Promise<T> {
+    this.#scope.getStore()?.push(write);
+    this.#tracked.add(write);
+    const forget = () => this.#tracked.delete(write);
+    write.then(forget, forget);
+    return write;
+  }
+
+  /**
+   * Runs a request's handler, then waits until every write it made is durable. A handler that fails still has its
+   * writes waited for (its error is what is answered); a write that failed makes this reject with its error.
+   */
+  async run<T>(handler: () => Promise<T>): Promise<T> {
+    const writes: Array<Promise<unknown>> = [];
+    let output: T;
+    try {
+      output = await this.#scope.run(writes, handler);
+    } catch (error) {
+      await Promise.allSettled(writes);
+      throw error;
+    }
+    // Writes made while waiting (none expected) are in the same array, so loop until it stops growing.
+    for (let waited = 0; waited < writes.length; ) {
+      const pending = writes.slice(waited);
+      waited = writes.length;
+      await Promise.all(pending).catch((cause: unknown) => {
+        throw new StoreWriteError(cause);
+      });
+    }
+    return output;
+  }
+
+  /**
+   * Resolves once every write begun before the call is durable; rejects if one of them failed (the answer then
+   * is an error, never an acknowledgement).
+   */
+  async settled(): Promise<void> {
+    if (this.#tracked.size > 0) await Promise.all([...this.#tracked]);
+    const pending = [...this.#journals].map((journal) => journal.settled());
+    if (pending.length > 0) await Promise.all(pending);
+  }
+
+  /** Closes every journal once its queued records are written. */
+  async close(): Promise<void> {
+    for (const journal of this.#journals) await journal.close();
+    this.#journals.clear();
+  }
+
+  /** Stops tracking a closed journal (its service closed it first). */
+  forget(journal: Journal<unknown>): void {
+    this.#journals.delete(journal);
+  }
+}

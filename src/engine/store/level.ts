@@ -1,0 +1,41 @@
+import { existsSync } from "node:fs";
+import { ClassicLevel } from "classic-level";
+
+/**
+ * Reads every entry of a LevelDB database (DynamoDB's store under dynalite), so damage in any of its table files
+ * shows at start instead of at the first Scan that reaches it (LEVEL_CORRUPTION, which ends the engine). Returns
+ * what is wrong, or undefined when every entry reads. A directory that does not exist yet is fine.
+ */
+export async function checkLevelStore(path: string): Promise<string | undefined> {
+  if (!existsSync(path)) return undefined;
+  const db = new ClassicLevel<Buffer, Buffer>(path, {
+    createIfMissing: false,
+    keyEncoding: "buffer",
+    valueEncoding: "buffer",
+  });
+  try {
+    await db.open();
+    for await (const _ of db.keys({ fillCache: false })) {
+      // Reading the keys walks every data block; values are in the same blocks.
+    }
+    for await (const _ of db.values({ fillCache: false })) {
+      // and every value, so a block that decodes but whose entries do not is found too.
+    }
+    return undefined;
+  } catch (error) {
+    const cause = (error as { cause?: unknown }).cause;
+    const detail =
+      cause instanceof Error ? cause.message : error instanceof Error ? error.message : String(error);
+    return `${(error as { code?: string }).code ?? "error"}: ${detail}`;
+  } finally {
+    await db.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Rebuilds a LevelDB database from what its files still hold (LevelDB's own RepairDB): entries in damaged blocks
+ * are lost. The caller keeps a copy of the files first.
+ */
+export async function repairLevelStore(path: string): Promise<void> {
+  await ClassicLevel.repair(path);
+}
