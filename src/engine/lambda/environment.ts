@@ -16,7 +16,6 @@ const memoryPollMs = 100;
 /** What V8 prints before it aborts on a full heap (`--max-old-space-size` reached). */
 const heapExhaustedMarker = "JavaScript heap out of memory";
 
-
 /** One immutable version of a function's code and configuration; environments are bound to exactly one. */
 export interface Deployment {
   /** Changes with every code or configuration update (the function's RevisionId at the time). */
