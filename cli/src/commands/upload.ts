@@ -229,15 +229,16 @@ export async function upload(inputs: string[], options: UploadOptions): Promise<
   }
   // The AWS SDK and the target are loaded only once the inputs are known to hold something to upload: a bad
   // input is answered in the time it takes to look at it.
-  const [{ requireEndpoint, resolveTarget }, { confirmAwsWrite }, { SingleBar }, { waitForRecord }] =
+  const [{ resolveTarget }, { requireStack }, { confirmAwsWrite }, { SingleBar }, { waitForRecord }] =
     await Promise.all([
       import("../target.ts"),
+      import("../stack-presence.ts"),
       import("../guard.ts"),
       import("cli-progress"),
       import("../../../src/pipeline/records.ts"),
     ]);
   const target = await resolveTarget(options);
-  await requireEndpoint(target);
+  await requireStack(target, ["bucket"]);
   await confirmAwsWrite(
     target,
     output,
