@@ -65,3 +65,15 @@ export function startHint(endpoint: string): string {
     ? "start the embedded engine with `npx pipeline up` or LocalStack with `docker compose up`"
     : `start the embedded engine there with \`npx pipeline up --port ${port}\``;
 }
+
+/** SDK errors that mean the answer was not an AWS service's (HTML, plain text, a proxy's page). */
+export function isNotAwsAnswer(error: unknown): boolean {
+  const message = String((error as Error | undefined)?.message ?? "");
+  const code = String((error as { code?: unknown } | undefined)?.code ?? "");
+  return /Deserialization error|XML parse error|^Parse Error/.test(message) || code.startsWith("HPE_");
+}
+
+/** The one line for an endpoint that answers, but not like AWS. */
+export function notAwsMessage(endpoint: string, answer?: string): string {
+  return `${redactEndpoint(endpoint)} answered like no AWS service${answer ? ` (${answer})` : ""}: is --endpoint (or PIPELINE_ENDPOINT / PIPELINE_PORT) the engine or LocalStack?`;
+}

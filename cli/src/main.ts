@@ -1,6 +1,13 @@
-import { type Command, CommanderError, type Help, type Option } from "commander";
+import { type Argument, type Command, CommanderError, type Help, type Option } from "commander";
 import { errorName, isConnectionError } from "../../src/aws/errors.ts";
-import { endpointSecret, redactEndpoint, resolveEndpoint, startHint } from "./endpoint.ts";
+import {
+  endpointSecret,
+  isNotAwsAnswer,
+  notAwsMessage,
+  redactEndpoint,
+  resolveEndpoint,
+  startHint,
+} from "./endpoint.ts";
 import { CliError, ExitCode } from "./errors.ts";
 import { examplesFor } from "./help.ts";
 import { isServing } from "./lifecycle.ts";
@@ -62,6 +69,10 @@ async function main(argv: string[]): Promise<number> {
     command.configureHelp({
       showGlobalOptions: true,
       optionDescription: (option: Option) => optionDescription(option),
+      argumentDescription: (argument: Argument) =>
+        argument.defaultValue === undefined
+          ? argument.description
+          : `${argument.description} (default: ${String(argument.defaultValue)})`,
     } as Partial<Help>);
     const path = commandPath(command);
     command.showHelpAfterError(`(run 'pipeline ${path ? `${path} ` : ""}--help' for usage)`);
@@ -106,10 +117,8 @@ async function main(argv: string[]): Promise<number> {
       );
       return ExitCode.usage;
     }
-    if (/Deserialization error|XML parse error/.test(String((error as Error).message))) {
-      process.stderr.write(
-        `pipeline: ${endpoint} answered like no AWS service: is --endpoint (or PIPELINE_ENDPOINT / PIPELINE_PORT) the engine or LocalStack?\n`,
-      );
+    if (isNotAwsAnswer(error)) {
+      process.stderr.write(`pipeline: ${notAwsMessage(raw)}\n`);
       return ExitCode.usage;
     }
     const name = errorName(error) || "Error";

@@ -78,7 +78,7 @@ export function buildProgram(): Command {
     .option("--s3-fault-rate <rate>", "inject S3 5xx for the function's HeadObject calls (0..1)")
     .option(
       "--inspect [port]",
-      "run the function under the Node inspector in one environment, timeout lifted while a debugger is attached (default port: 9229)",
+      "run the function under the Node inspector in one environment, timeout lifted while a debugger is attached (default: 9229)",
     )
     .action(async (_options, command: Command) =>
       (await import("./commands/up.ts")).up(command.optsWithGlobals()),

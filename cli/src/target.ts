@@ -23,6 +23,8 @@ import {
   resolveEndpoint,
   startHint,
 } from "./endpoint.ts";
+
+export { isNotAwsAnswer, notAwsMessage } from "./endpoint.ts";
 import { EnvironmentError, UsageError } from "./errors.ts";
 import { printable } from "./output.ts";
 
@@ -266,6 +268,9 @@ function describeAnswer(response: Response): string {
   );
 }
 
+/** Network failures before anything answered: the name does not resolve, or no route to it. */
+const unreachableCodes = new Set(["ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EADDRNOTAVAIL"]);
+
 /**
  * Probes `/_localstack/health`; never throws. A closed port fails at once, so the timeout only matters for a
  * busy engine: it is generous, since a loaded machine (or a fresh process loading fetch) can take seconds.
@@ -281,9 +286,17 @@ export async function probeEndpoint(endpoint: string, timeoutMs = 5000): Promise
     // A timeout is not "nothing listening": something took the connection and never answered.
     if ((error as Error).name === "TimeoutError")
       return { kind: "silent", listening: false, silentForMs: timeoutMs };
-    const cause = (error as { cause?: { code?: string } }).cause;
-    if (cause?.code === "ECONNREFUSED") return { kind: "refused", listening: false };
-    return { kind: "unreachable", listening: false, failure: cause?.code ?? (error as Error).message };
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    const code = cause?.code ?? "";
+    if (code === "ECONNREFUSED") return { kind: "refused", listening: false };
+    if (unreachableCodes.has(code))
+      return { kind: "unreachable", listening: false, failure: code };
+    // Something took the connection and answered what is not HTTP, or hung up: it is there, but not AWS.
+    return {
+      kind: "other",
+      listening: true,
+      answer: printable(`not HTTP: ${code || cause?.message || (error as Error).message}`),
+    };
   }
   let body: unknown;
   try {
@@ -392,19 +405,9 @@ export async function requireEngineRegion(target: Target): Promise<EngineInfo | 
   const info = await readEngineInfo(target.endpoint);
   if (info?.edition === "embedded" && info.region && info.region !== target.region) {
     throw new EnvironmentError(
-      `the engine at ${redactEndpoint(target.endpoint)} serves region ${info.region}, not ${target.region} (from ${target.regionSource}): use --region ${info.region}, or restart it with \`npx pipeline up --region ${target.region}\``,
+      `the engine at ${redactEndpoint(target.endpoint)} serves region ${info.region}, not ${target.region}${target.regionSource === "default" ? "" : ` (from ${target.regionSource})`}: use --region ${info.region}, or restart it with \`npx pipeline up --region ${target.region}\``,
     );
   }
   return info;
 }
 
-/** SDK errors that mean the answer was not an AWS service's (HTML, plain text, a proxy's page). */
-export function isNotAwsAnswer(error: unknown): boolean {
-  const message = String((error as Error | undefined)?.message ?? "");
-  return /Deserialization error|XML parse error/.test(message);
-}
-
-/** The one line for an endpoint that answers, but not like AWS. */
-export function notAwsMessage(endpoint: string, answer?: string): string {
-  return `${redactEndpoint(endpoint)} answered like no AWS service${answer ? ` (${answer})` : ""}: is --endpoint (or PIPELINE_ENDPOINT / PIPELINE_PORT) the engine or LocalStack?`;
-}

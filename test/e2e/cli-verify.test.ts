@@ -15,6 +15,7 @@ import { screenshotDirectories, useEngine } from "../helpers/engine.ts";
 import { setExecutionPolicy } from "../helpers/pipeline.ts";
 
 const stack = defineStack();
+/** In evidence order (01 … 16, then consistency), as verify prints them. */
 const allCheckIds = [
   "identity",
   "artifact",
@@ -24,14 +25,14 @@ const allCheckIds = [
   "default-encryption",
   "function",
   "least-privilege",
+  "logs",
   "notification",
   "resource-policy",
-  "on-failure-queue",
-  "on-failure-destination",
   "upload",
   "record",
-  "logs",
   "idempotency",
+  "on-failure-queue",
+  "on-failure-destination",
   "consistency",
 ];
 
