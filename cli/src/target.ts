@@ -23,10 +23,10 @@ import {
   resolveEndpoint,
   startHint,
 } from "./endpoint.ts";
-
-export { isNotAwsAnswer, notAwsMessage } from "./endpoint.ts";
 import { EnvironmentError, UsageError } from "./errors.ts";
 import { printable } from "./output.ts";
+
+export { isNotAwsAnswer, notAwsMessage } from "./endpoint.ts";
 
 /** Options every command accepts (commander merges them with the command's own). */
 export interface GlobalOptions {
@@ -289,8 +289,7 @@ export async function probeEndpoint(endpoint: string, timeoutMs = 5000): Promise
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     const code = cause?.code ?? "";
     if (code === "ECONNREFUSED") return { kind: "refused", listening: false };
-    if (unreachableCodes.has(code))
-      return { kind: "unreachable", listening: false, failure: code };
+    if (unreachableCodes.has(code)) return { kind: "unreachable", listening: false, failure: code };
     // Something took the connection and answered what is not HTTP, or hung up: it is there, but not AWS.
     return {
       kind: "other",
@@ -410,4 +409,3 @@ export async function requireEngineRegion(target: Target): Promise<EngineInfo | 
   }
   return info;
 }
-

@@ -196,7 +196,8 @@ describe("CLI: a newcomer's mistakes, without a stack", () => {
     const result = await runCli(["completion", shell]);
 
     expect(result.code, result.stderr).toBe(0);
-    for (const word of ["status", "invoke", "verify", "endpoint", "skip-existing"]) expect(result.stdout).toContain(word);
+    for (const word of ["status", "invoke", "verify", "endpoint", "skip-existing"])
+      expect(result.stdout).toContain(word);
     const parsed = spawnSync(shell, ["-n"], { input: result.stdout });
     // A shell that is not installed cannot check its script; bash always is.
     if (parsed.error && shell !== "bash") return;

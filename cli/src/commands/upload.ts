@@ -310,11 +310,15 @@ export async function upload(inputs: string[], options: UploadOptions): Promise<
       `interrupted: ${done.length + alreadyThere.length} of ${uploads.length} uploaded, ${left.length} left (${left
         .slice(0, 3)
         .map((u) => printable(u.path))
-        .join(", ")}${left.length > 3 ? ", …" : ""}): rerun the same command with --skip-existing to upload only those`,
+        .join(
+          ", ",
+        )}${left.length > 3 ? ", …" : ""}): rerun the same command with --skip-existing to upload only those`,
     );
   }
   for (const f of failed)
-    output.warn(`upload failed for ${printable(f.upload.path)}: ${f.error.name}: ${printable(f.error.message)}`);
+    output.warn(
+      `upload failed for ${printable(f.upload.path)}: ${f.error.name}: ${printable(f.error.message)}`,
+    );
   const seconds = (performance.now() - started) / 1000;
   output.line(
     `uploaded ${done.length} of ${toUpload.length} files (${kib(sentBytes)}) to s3://${target.stack.bucket}/ in ${seconds.toFixed(2)} s${alreadyThere.length ? ` (${alreadyThere.length} already there)` : ""}`,
