@@ -82,6 +82,7 @@ export function registerDashboard(
     healthInFlight ??= checkStackHealth(aws(), stack, {
       artifactPath: options.artifactPath,
       runtime: apis.lambda.runtimes()[stack.runtime],
+      faults: describeInjectedFaults(context.faults.options),
     }).finally(() => {
       healthInFlight = undefined;
     });
@@ -196,4 +197,18 @@ export function dashboardPlugin(options: DashboardPluginOptions = {}): EnginePlu
       return { stop: () => dashboard.close() };
     },
   };
+}
+
+/** The faults the engine injects, in words, for the health panel (undefined when none is on). */
+function describeInjectedFaults(faults: {
+  s3ErrorRate?: number;
+  dynamodbErrorRate?: number;
+  deliveryCopies?: number;
+}): string | undefined {
+  const parts = [
+    faults.s3ErrorRate ? `S3 fault rate ${faults.s3ErrorRate}` : "",
+    faults.dynamodbErrorRate ? `DynamoDB fault rate ${faults.dynamodbErrorRate}` : "",
+    (faults.deliveryCopies ?? 1) > 1 ? `every S3 event delivered ${faults.deliveryCopies} times` : "",
+  ].filter(Boolean);
+  return parts.length ? `Faults injected: ${parts.join(", ")}. Failures you see may be these.` : undefined;
 }

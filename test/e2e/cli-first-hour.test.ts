@@ -63,7 +63,7 @@ const verbs = [
   "ui",
 ];
 
-describe("CLI: a newcomer's mistakes, without a stack", () => {
+describe("CLI: a newcomer's mistakes, without a stack", { timeout: 120_000 }, () => {
   useCliCleanup();
   let web: Server;
   let garbage: TcpServer;
@@ -209,7 +209,8 @@ describe("CLI: a newcomer's mistakes, without a stack", () => {
   });
 });
 
-describe("CLI: the first hour on a port other than 4566, in eu-west-1", () => {
+// Each test runs several CLI processes; on a loaded 2-core machine one takes seconds to load.
+describe("CLI: the first hour on a port other than 4566, in eu-west-1", { timeout: 240_000 }, () => {
   // No useCliCleanup here: it kills every CLI child after each test, and `up` serves the whole suite (afterAll stops
   // it). Each assertion on a failing run checks for stack traces itself (oneLine).
   let port: number;
@@ -229,7 +230,8 @@ describe("CLI: the first hour on a port other than 4566, in eu-west-1", () => {
     port = await unusedPort();
     endpoint = `http://127.0.0.1:${port}`;
     scratch = await mkdtemp(join(tmpdir(), "pipeline-first-hour-"));
-    up = startCli(["up", "--port", String(port), "--region", "eu-west-1"]);
+    // The engine serves the whole suite: a deadline far beyond startCli's 5-minute default.
+    up = startCli(["up", "--port", String(port), "--region", "eu-west-1"], { timeoutMs: 1_800_000 });
     await eventually("up to print its hints", () => (up.stdout.includes("Ctrl-C") ? true : undefined), {
       timeoutMs: 120_000,
     });
