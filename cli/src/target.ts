@@ -320,7 +320,6 @@ export interface EngineInfo {
   edition?: string;
   region?: string;
   faults?: Record<string, number>;
-  inspect?: { port: number; functionName?: string };
   lambda_runtimes?: Record<string, RuntimeReport>;
 }
 
