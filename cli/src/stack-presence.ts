@@ -51,6 +51,20 @@ export async function readStackPresence(target: Target): Promise<StackPresence> 
   return { bucket, table, function: fn };
 }
 
+/** `readStackPresence`, with an answer that is not AWS's turned into the one-line "answered like no AWS service". */
+export async function readStackPresenceOrExplain(
+  target: Target,
+  endpoint: EndpointStatus | undefined,
+): Promise<StackPresence> {
+  try {
+    return await readStackPresence(target);
+  } catch (error) {
+    if (isNotAwsAnswer(error) && target.endpoint)
+      throw new EnvironmentError(notAwsMessage(target.endpoint, endpoint?.answer), { cause: error });
+    throw error;
+  }
+}
+
 /**
  * Before a verb works on the stack: something must answer at the endpoint (else exit 2 naming it), it must answer
  * like AWS (else exit 2, "answered like no AWS service"), and the stack must be there. With `need`, those parts must
@@ -62,14 +76,7 @@ export async function requireStack(
   need: Array<keyof StackPresence> = [],
 ): Promise<{ presence: StackPresence; endpoint?: EndpointStatus }> {
   const endpoint = await requireEndpoint(target);
-  let presence: StackPresence;
-  try {
-    presence = await readStackPresence(target);
-  } catch (error) {
-    if (isNotAwsAnswer(error) && target.endpoint)
-      throw new EnvironmentError(notAwsMessage(target.endpoint, endpoint?.answer), { cause: error });
-    throw error;
-  }
+  const presence = await readStackPresenceOrExplain(target, endpoint);
   // A bare 404 to HeadBucket is all a plain web server gives: only an endpoint that is not LocalStack-shaped and
   // has none of the stack is asked once more, with a call whose answer must parse.
   const none = !presence.bucket && !presence.table && !presence.function;

@@ -7,6 +7,7 @@ import {
   EMULATOR_CREDENTIALS,
 } from "../../src/aws/clients.ts";
 import type { RuntimeReport } from "../../src/engine/lambda/runtimes.ts";
+import type { FaultSettings } from "../../src/pipeline/fault-summary.ts";
 import {
   awsDefaultBucketName,
   DEFAULT_REGION,
@@ -25,6 +26,8 @@ import {
 } from "./endpoint.ts";
 import { EnvironmentError, UsageError } from "./errors.ts";
 import { printable } from "./output.ts";
+
+export { describeFaults } from "../../src/pipeline/fault-summary.ts";
 
 export { isNotAwsAnswer, notAwsMessage } from "./endpoint.ts";
 
@@ -319,7 +322,7 @@ export interface EngineInfo {
   version?: string;
   edition?: string;
   region?: string;
-  faults?: Record<string, number>;
+  faults?: FaultSettings;
   lambda_runtimes?: Record<string, RuntimeReport>;
 }
 
@@ -346,16 +349,6 @@ export async function readEngineRuntime(
   runtime: string,
 ): Promise<RuntimeReport | undefined> {
   return (await readEngineInfo(endpoint))?.lambda_runtimes?.[runtime];
-}
-
-/** The faults an engine injects, as one phrase (`S3 fault rate 1`), or undefined when none are on. */
-export function describeFaults(faults: Record<string, number> | undefined): string | undefined {
-  if (!faults) return undefined;
-  const parts: string[] = [];
-  if (faults.s3ErrorRate) parts.push(`S3 fault rate ${faults.s3ErrorRate}`);
-  if (faults.dynamodbErrorRate) parts.push(`DynamoDB fault rate ${faults.dynamodbErrorRate}`);
-  if ((faults.deliveryCopies ?? 1) > 1) parts.push(`every S3 event delivered ${faults.deliveryCopies} times`);
-  return parts.length ? `faults injected: ${parts.join(", ")}` : undefined;
 }
 
 /** The command a hint names, carrying `--endpoint` when the endpoint came from the flag. */

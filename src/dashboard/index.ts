@@ -2,6 +2,7 @@ import { type AwsClients, createAwsClients, EMULATOR_CREDENTIALS } from "../aws/
 import type { Edge, InternalRoute } from "../engine/edge.ts";
 import type { EnginePlugin, EnginePluginHost } from "../engine/plugin.ts";
 import type { ObjectCreatedEvent } from "../engine/types.ts";
+import { describeFaults } from "../pipeline/fault-summary.ts";
 import { defineStack, type Stack, type StackSettings } from "../stack/spec.ts";
 import { EventStreamHub } from "./event-stream.ts";
 import { FAILED_EVENTS_NOTE, onFailureQueueSource } from "./failed-events.ts";
@@ -82,7 +83,7 @@ export function registerDashboard(
     healthInFlight ??= checkStackHealth(aws(), stack, {
       artifactPath: options.artifactPath,
       runtime: apis.lambda.runtimes()[stack.runtime],
-      faults: describeInjectedFaults(context.faults.options),
+      faults: describeFaults(context.faults.options),
     }).finally(() => {
       healthInFlight = undefined;
     });
@@ -197,18 +198,4 @@ export function dashboardPlugin(options: DashboardPluginOptions = {}): EnginePlu
       return { stop: () => dashboard.close() };
     },
   };
-}
-
-/** The faults the engine injects, in words, for the health panel (undefined when none is on). */
-function describeInjectedFaults(faults: {
-  s3ErrorRate?: number;
-  dynamodbErrorRate?: number;
-  deliveryCopies?: number;
-}): string | undefined {
-  const parts = [
-    faults.s3ErrorRate ? `S3 fault rate ${faults.s3ErrorRate}` : "",
-    faults.dynamodbErrorRate ? `DynamoDB fault rate ${faults.dynamodbErrorRate}` : "",
-    (faults.deliveryCopies ?? 1) > 1 ? `every S3 event delivered ${faults.deliveryCopies} times` : "",
-  ].filter(Boolean);
-  return parts.length ? `Faults injected: ${parts.join(", ")}. Failures you see may be these.` : undefined;
 }

@@ -20,6 +20,14 @@ export function commandSpecs(root: Command): CommandSpec[] {
   return specs;
 }
 
+/** Shell \`case\` arms that walk the words typed so far to the deepest command path (bash and zsh alike). */
+function pathArms(specs: CommandSpec[]): string {
+  return specs
+    .filter((s) => s.path.length > 0)
+    .map((s) => `      "${s.path.join(" ")}") cmdpath="${s.path.join(" ")}" ;;`)
+    .join("\n");
+}
+
 function bash(specs: CommandSpec[]): string {
   const cases = specs
     .map((s) => `    "${s.path.join(" ")}") words="${[...s.subcommands, ...s.options].join(" ")}" ;;`)
@@ -32,10 +40,7 @@ _pipeline() {
     word="\${COMP_WORDS[i]}"
     [[ "$word" == -* ]] && continue
     case "\${cmdpath:+$cmdpath }$word" in
-${specs
-  .filter((s) => s.path.length > 0)
-  .map((s) => `      "${s.path.join(" ")}") cmdpath="${s.path.join(" ")}" ;;`)
-  .join("\n")}
+${pathArms(specs)}
     esac
   done
   local words
@@ -58,10 +63,7 @@ _pipeline() {
     word=\${words[i]}
     [[ $word == -* ]] && continue
     case "\${cmdpath:+$cmdpath }$word" in
-${specs
-  .filter((s) => s.path.length > 0)
-  .map((s) => `      "${s.path.join(" ")}") cmdpath="${s.path.join(" ")}" ;;`)
-  .join("\n")}
+${pathArms(specs)}
     esac
   done
   local -a candidates

@@ -1,16 +1,14 @@
 import { checkStackHealth } from "../../../src/dashboard/health.ts";
 import { CHECK_COUNT } from "../../../src/stack/check.ts";
 import { redactEndpoint } from "../endpoint.ts";
-import { CheckFailedError, EnvironmentError } from "../errors.ts";
+import { CheckFailedError } from "../errors.ts";
 import { Output, table } from "../output.ts";
-import { readStackPresence, targetName } from "../stack-presence.ts";
+import { readStackPresenceOrExplain, targetName } from "../stack-presence.ts";
 import {
   describeFaults,
   type EngineInfo,
   type GlobalOptions,
   hintCommand,
-  isNotAwsAnswer,
-  notAwsMessage,
   readEngineInfo,
   requireEndpoint,
   resolveTarget,
@@ -42,14 +40,7 @@ export async function status(options: GlobalOptions): Promise<void> {
     const answered = await requireEndpoint(target);
     const endpoint = target.endpoint ? redactEndpoint(target.endpoint) : "aws";
     const info: EngineInfo | undefined = target.endpoint ? await readEngineInfo(target.endpoint) : undefined;
-    let presence: { bucket: boolean; table: boolean; function: boolean };
-    try {
-      presence = await readStackPresence(target);
-    } catch (error) {
-      if (isNotAwsAnswer(error) && target.endpoint)
-        throw new EnvironmentError(notAwsMessage(target.endpoint, answered?.answer), { cause: error });
-      throw error;
-    }
+    const presence = await readStackPresenceOrExplain(target, answered);
     const any = presence.bucket || presence.table || presence.function;
     const runtimeReport = info?.lambda_runtimes?.[target.stack.runtime];
     const health = any

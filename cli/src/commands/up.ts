@@ -356,7 +356,7 @@ export async function up(options: UpOptions): Promise<void> {
         }
       : {}),
   });
-  const faultText = describeFaults(faults as Record<string, number>);
+  const faultText = describeFaults(faults);
   if (faultText)
     output.warn(
       `${faultText}: failures you see are injected (\`npx pipeline up\` without the flags turns them off)`,

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { codeSha256 } from "../../../src/artifact/sha.ts";
+import type { FaultSettings } from "../../../src/pipeline/fault-summary.ts";
 import { consistencyCheck, idempotencyProbe, liveProbe } from "../../../src/pipeline/probes.ts";
 import {
   type EvidenceReport,
@@ -152,7 +153,7 @@ export async function verify(options: VerifyOptions): Promise<void> {
 export function verifyCaveats(
   target: Pick<Target, "kind" | "endpoint" | "region">,
   emulatedRuntime: string | undefined,
-  faults: Record<string, number> | undefined,
+  faults: FaultSettings | undefined,
   skipProbe: boolean | undefined,
 ): string[] {
   const caveats = [
