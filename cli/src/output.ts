@@ -68,3 +68,15 @@ export function table(
     )
     .join("\n");
 }
+
+/**
+ * A name (file, key, header) safe to print: control characters (C0, DEL, C1) and lone surrogates become escapes
+ * (`\n`, `\x1b`, `\u009b`), so a file name cannot move the cursor, recolour or retitle the terminal, or fake a line.
+ */
+export function printable(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is escaped here
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => {
+    const named: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+    return named[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`;
+  });
+}

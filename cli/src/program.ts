@@ -11,29 +11,37 @@ export function buildProgram(): Command {
     .addOption(
       new Option(
         "--endpoint <url|aws>",
-        "emulator endpoint, or 'aws' for real AWS (default http://localhost:4566)",
-      ).env("PIPELINE_ENDPOINT"),
+        "emulator endpoint, or 'aws' for real AWS (default: PIPELINE_ENDPOINT, else http://127.0.0.1:$PIPELINE_PORT, else AWS_ENDPOINT_URL, else http://localhost:4566)",
+      ),
     )
-    .option("--region <region>", "AWS region (default us-east-1)")
+    .option(
+      "--region <region>",
+      "AWS region (default: PIPELINE_REGION, AWS_REGION, AWS_DEFAULT_REGION, the profile's region, else us-east-1)",
+    )
     .option("--profile <name>", "AWS profile, with --endpoint aws")
-    .option("--bucket <name>", "bucket name (default image-uploads; on AWS image-uploads-<account>-<region>)")
-    .option("--table <name>", "table name (default image-metadata)")
-    .option("--function <name>", "function name (default image-metadata-ingest)")
-    .option("--runtime <runtime>", "Lambda runtime for the function (default nodejs24.x)")
+    .option(
+      "--bucket <name>",
+      "bucket name (default: image-uploads; on AWS image-uploads-<account>-<region>)",
+    )
+    .option("--table <name>", "table name (default: image-metadata)")
+    .option("--function <name>", "function name (default: image-metadata-ingest)")
+    .option("--runtime <runtime>", "Lambda runtime for the function (default: nodejs24.x)")
     .option("--json", "machine-readable output on stdout")
     .option("--yes", "do not ask before writing to real AWS")
-    .option("--debug", "print stack traces and engine diagnostics")
-    .showHelpAfterError("(run 'pipeline --help' for usage)");
+    .option("--debug", "print stack traces and engine diagnostics");
 
   program
     .command("up")
     .description("start the embedded engine (or use a running LocalStack / AWS) and provision the stack")
-    .option("--port <port>", "port for the embedded engine (0 picks a free one)")
+    .option(
+      "--port <port>",
+      "port for the embedded engine, 0 picks a free one (default: PIPELINE_PORT, else 4566)",
+    )
     .option("--persist <dir>", "keep S3 and DynamoDB state in <dir> across restarts")
     .option("--bare", "serve the engine without provisioning (for init hooks or your own scripts)")
     .option(
       "--init-dir [dir]",
-      "run <dir>/ready.d as LocalStack's ready hooks after start (default dir: the repo's localstack/init)",
+      "run <dir>/ready.d as LocalStack's ready hooks after start (default: the repo's localstack/init)",
     )
     .option("--no-enforce-iam", "do not evaluate the function role's IAM policies")
     .addOption(
@@ -51,7 +59,7 @@ export function buildProgram(): Command {
     )
     .option(
       "--host <address>",
-      "interface to bind (default 127.0.0.1; anything else is reachable from other machines)",
+      "interface to bind; anything but loopback is reachable from other machines (default: 127.0.0.1)",
     )
     .option(
       "--cors-origin <origin>",
@@ -65,7 +73,7 @@ export function buildProgram(): Command {
       (value: string, previous: string[]) => [...previous, value],
       [] as string[],
     )
-    .option("--lambda-concurrency <n>", "execution environments per function at most (default 4)")
+    .option("--lambda-concurrency <n>", "execution environments per function at most (default: 4)")
     .option(
       "--max-environments <n>",
       "execution environments of all functions at most (default 16); beyond, synchronous invokes get 429",
@@ -92,6 +100,10 @@ export function buildProgram(): Command {
     .option("--wait", "wait until each upload has its DynamoDB record, and print them")
     .option("--timeout <seconds>", "how long --wait waits", "30")
     .option("--no-follow-symlinks", "skip symbolic links instead of uploading what they point to")
+    .option(
+      "--skip-existing",
+      "skip files already uploaded with the same size and MD5 (ETag): resume an interrupted upload",
+    )
     .action(async (paths: string[], _options, command: Command) =>
       (await import("./commands/upload.ts")).upload(paths, command.optsWithGlobals()),
     );
@@ -113,7 +125,7 @@ export function buildProgram(): Command {
 
   program
     .command("verify")
-    .description("check the stack against the spec, probe it live, and report (seed evidence 01-14)")
+    .description("the 17 checks: the stack against the spec (12), then live probes (5); report with --report")
     .option("--report <dir>", "write evidence.md and a self-contained evidence.html to <dir>")
     .option("--skip-probe", "read-only checks: no upload, no invocation")
     .option("--timeout <seconds>", "how long the live probe waits for the record", "30")
@@ -161,9 +173,9 @@ export function buildProgram(): Command {
   program
     .command("ui")
     .description(
-      "serve the dashboard for a stack on LocalStack, another engine or real AWS (polls the AWS APIs)",
+      "serve the dashboard at http://127.0.0.1:4567/ for a stack on LocalStack, another engine or real AWS (polls the AWS APIs)",
     )
-    .option("--port <port>", "port to serve on (0 picks a free one)", "4567")
+    .option("--port <port>", "port to serve on, 0 picks a free one", "4567")
     .option("--host <address>", "interface to bind", "127.0.0.1")
     .option("--allow-writes", "on real AWS, allow uploads and re-drives from the page (asks first)")
     .option("--read-only", "no uploads or re-drives from the page (the default on real AWS)")
@@ -209,6 +221,38 @@ export function buildProgram(): Command {
     .description("print the stack's names and policies as shell variables (for the LocalStack init hooks)")
     .action(async (_options, command: Command) =>
       (await import("./commands/stack.ts")).stackEnv(command.optsWithGlobals()),
+    );
+
+  program
+    .command("status")
+    .description(
+      "what answers at the endpoint: target kind, engine version, region, stack, runtimes, dashboard (exit 0 healthy, 1 not, 2 nothing answers)",
+    )
+    .action(async (_options, command: Command) =>
+      (await import("./commands/status.ts")).status(command.optsWithGlobals()),
+    );
+
+  program
+    .command("invoke")
+    .description(
+      "invoke the function synchronously with an S3 put event for --key, an event file, or stdin; print result, duration and its log lines",
+    )
+    .option(
+      "--key <key>",
+      "object key the S3 event names (the object's size and ETag are read when it exists)",
+    )
+    .option("--event <file>", "event JSON file ('-' reads stdin)")
+    .option("--print-event", "print the event instead of invoking (as `sam local generate-event s3 put`)")
+    .action(async (_options, command: Command) =>
+      (await import("./commands/invoke.ts")).invoke(command.optsWithGlobals()),
+    );
+
+  program
+    .command("completion")
+    .description("print a shell completion script")
+    .argument("<shell>", "bash, zsh or fish")
+    .action(async (shell: string, _options, command: Command) =>
+      (await import("./commands/completion.ts")).completion(shell, command.parent as Command),
     );
 
   return program;

@@ -7,6 +7,7 @@ import {
   EMULATOR_CREDENTIALS,
 } from "../../src/aws/clients.ts";
 import type { RuntimeReport } from "../../src/engine/lambda/runtimes.ts";
+import type { FaultSettings } from "../../src/pipeline/fault-summary.ts";
 import {
   awsDefaultBucketName,
   DEFAULT_REGION,
@@ -15,8 +16,20 @@ import {
   type StackSettings,
   settingsFromEnvironment,
 } from "../../src/stack/spec.ts";
-import { endpointFrom } from "./endpoint.ts";
+import {
+  type EndpointSource,
+  endpointFlag,
+  endpointWithoutCredentials,
+  redactEndpoint,
+  resolveEndpoint,
+  startHint,
+} from "./endpoint.ts";
 import { EnvironmentError, UsageError } from "./errors.ts";
+import { printable } from "./output.ts";
+
+export { describeFaults } from "../../src/pipeline/fault-summary.ts";
+
+export { isNotAwsAnswer, notAwsMessage } from "./endpoint.ts";
 
 /** Options every command accepts (commander merges them with the command's own). */
 export interface GlobalOptions {
@@ -67,7 +80,11 @@ export interface Target {
   kind: "emulator" | "aws";
   /** Emulator base URL; undefined on real AWS. */
   endpoint?: string;
+  /** Where the endpoint came from (flag, environment, default): hints repeat a flag, not a variable. */
+  endpointSource: EndpointSource;
   region: string;
+  /** Where the region came from (`--region`, AWS_REGION, the profile, ...). */
+  regionSource: string;
   stack: Stack;
   clients: AwsClients;
   aws: AwsTarget;
@@ -91,7 +108,6 @@ export function validateGlobalOptions(options: GlobalOptions): void {
 function stackSettings(options: GlobalOptions, env: NodeJS.ProcessEnv): Partial<StackSettings> {
   return {
     ...settingsFromEnvironment(env),
-    ...(options.region ? { region: options.region } : {}),
     ...(options.bucket ? { bucket: options.bucket } : {}),
     ...(options.table ? { table: options.table } : {}),
     ...(options.function ? { functionName: options.function, roleName: `${options.function}-role` } : {}),
@@ -99,27 +115,73 @@ function stackSettings(options: GlobalOptions, env: NodeJS.ProcessEnv): Partial<
   };
 }
 
+/**
+ * The region, the same way on every target: `--region`, PIPELINE_REGION, AWS_REGION, AWS_DEFAULT_REGION (AWS CLI v2
+ * precedence: AWS_REGION overrides AWS_DEFAULT_REGION and the profile), then the profile's `region` (AWS_PROFILE or
+ * `--profile`, read by the SDK's own config loader), then us-east-1. Returns where it came from, for messages.
+ */
+export async function resolveRegion(
+  options: GlobalOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ region: string; source: string }> {
+  if (options.region) return { region: options.region, source: "--region" };
+  for (const name of ["PIPELINE_REGION", "AWS_REGION", "AWS_DEFAULT_REGION"]) {
+    const value = env[name];
+    if (value) return { region: value, source: name };
+  }
+  const profile = options.profile ?? env.AWS_PROFILE;
+  if (profile || env.AWS_CONFIG_FILE || env.HOME) {
+    const sts = new STSClient(profile ? { profile } : {});
+    try {
+      const region = await sts.config.region();
+      if (region) return { region, source: `profile ${profile ?? "default"}` };
+    } catch {
+      // no region in the profile: the default below
+    } finally {
+      sts.destroy();
+    }
+  }
+  return { region: DEFAULT_REGION, source: "default" };
+}
+
 /** Builds the target for a command: emulator (no network yet) or real AWS (asks STS who we are). */
 export async function resolveTarget(
   options: GlobalOptions,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<Target> {
-  validateGlobalOptions(options);
-  const endpoint = endpointFrom(options, env);
+  const port = env.PIPELINE_PORT;
+  if (
+    port !== undefined &&
+    port !== "" &&
+    !(/^\d+$/.test(port) && Number(port) >= 1 && Number(port) <= 65535)
+  )
+    throw new UsageError(`invalid PIPELINE_PORT ${printable(port)}: expected a port from 1 to 65535`);
+  const { endpoint, source: endpointSource } = resolveEndpoint(options, env);
+  validateGlobalOptions({ ...options, endpoint });
   const settings = stackSettings(options, env);
+  const { region, source: regionSource } = await resolveRegion(options, env);
+  const regionCheck = globalSchema.shape.region.safeParse(region);
+  if (!regionCheck.success)
+    throw new UsageError(
+      `invalid region ${printable(region)} (from ${regionSource}): expected a region such as us-east-1`,
+    );
   if (endpoint !== "aws") {
-    const region = settings.region ?? DEFAULT_REGION;
-    const aws: AwsTarget = { endpoint, region, credentials: EMULATOR_CREDENTIALS };
+    const aws: AwsTarget = {
+      endpoint: endpointWithoutCredentials(endpoint),
+      region,
+      credentials: EMULATOR_CREDENTIALS,
+    };
     return {
       kind: "emulator",
-      endpoint,
+      endpoint: endpointWithoutCredentials(endpoint),
+      endpointSource,
       region,
+      regionSource,
       stack: defineStack({ ...settings, region }),
       clients: createAwsClients(aws),
       aws,
     };
   }
-  const region = settings.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? DEFAULT_REGION;
   const aws: AwsTarget = { region, ...(options.profile ? { profile: options.profile } : {}) };
   // Bounded: offline or behind a dropping firewall, the identity call must fail in seconds, not hang.
   const sts = new STSClient({
@@ -147,38 +209,134 @@ export async function resolveTarget(
     accountId: identity.account,
     bucket: settings.bucket ?? awsDefaultBucketName(identity.account, region),
   });
-  return { kind: "aws", region, stack, clients: createAwsClients(aws), aws, identity, derivedBucketName };
+  return {
+    kind: "aws",
+    endpointSource,
+    region,
+    regionSource,
+    stack,
+    clients: createAwsClients(aws),
+    aws,
+    identity,
+    derivedBucketName,
+  };
 }
 
+export type EndpointKind = "embedded" | "localstack" | "other" | "refused" | "silent" | "unreachable";
+
 export interface EndpointStatus {
+  /**
+   * What answered: the embedded engine, LocalStack (a LocalStack-shaped `/_localstack/health`), something else that
+   * speaks HTTP, nothing (connection refused), something that took the connection and said nothing, or a network
+   * failure (unknown host, reset).
+   */
+  kind: EndpointKind;
   listening: boolean;
   /** Set when something accepted the connection but sent no answer within the probe's timeout (ms). */
   silentForMs?: number;
+  /** For `other`: what answered, e.g. `HTTP 404 text/html from SimpleHTTP/0.6` (control characters escaped). */
+  answer?: string;
+  /** For `unreachable`: the network error's code (ENOTFOUND, ECONNRESET, ...). */
+  failure?: string;
   /** Services the endpoint reports, LocalStack style. */
   services?: Record<string, string>;
+  version?: string;
   embedded?: boolean;
 }
+
+/**
+ * Whether a `/_localstack/health` body has LocalStack's shape: `services` maps names to states, and `version` is
+ * set (LocalStack's HealthResource.on_get always adds `edition` and `version`).
+ */
+export function isLocalStackHealth(
+  body: unknown,
+): body is { services: Record<string, string>; version: string; edition?: string } {
+  if (typeof body !== "object" || body === null) return false;
+  const { services, version } = body as { services?: unknown; version?: unknown };
+  return (
+    typeof version === "string" &&
+    typeof services === "object" &&
+    services !== null &&
+    !Array.isArray(services) &&
+    Object.values(services).every((state) => typeof state === "string")
+  );
+}
+
+/** One line naming what answered an HTTP request: status, content type and Server header. */
+function describeAnswer(response: Response): string {
+  const type = response.headers.get("content-type")?.split(";")[0]?.trim();
+  const server = response.headers.get("server");
+  return printable(
+    `HTTP ${response.status}${type ? ` ${type}` : ""}${server ? ` from ${server.slice(0, 80)}` : ""}`,
+  );
+}
+
+/** Network failures before anything answered: the name does not resolve, or no route to it. */
+const unreachableCodes = new Set(["ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EADDRNOTAVAIL"]);
 
 /**
  * Probes `/_localstack/health`; never throws. A closed port fails at once, so the timeout only matters for a
  * busy engine: it is generous, since a loaded machine (or a fresh process loading fetch) can take seconds.
  */
 export async function probeEndpoint(endpoint: string, timeoutMs = 5000): Promise<EndpointStatus> {
+  let response: Response;
   try {
-    const response = await fetch(`${endpoint}/_localstack/health`, {
+    response = await fetch(`${endpointWithoutCredentials(endpoint)}/_localstack/health`, {
       signal: AbortSignal.timeout(timeoutMs),
+      redirect: "manual",
     });
-    if (!response.ok) return { listening: true };
-    const body = (await response.json()) as { services?: Record<string, string>; edition?: string };
-    return {
-      listening: true,
-      ...(body.services ? { services: body.services } : {}),
-      embedded: body.edition === "embedded",
-    };
   } catch (error) {
     // A timeout is not "nothing listening": something took the connection and never answered.
-    if ((error as Error).name === "TimeoutError") return { listening: false, silentForMs: timeoutMs };
-    return { listening: false };
+    if ((error as Error).name === "TimeoutError")
+      return { kind: "silent", listening: false, silentForMs: timeoutMs };
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    const code = cause?.code ?? "";
+    if (code === "ECONNREFUSED") return { kind: "refused", listening: false };
+    if (unreachableCodes.has(code)) return { kind: "unreachable", listening: false, failure: code };
+    // Something took the connection and answered what is not HTTP, or hung up: it is there, but not AWS.
+    return {
+      kind: "other",
+      listening: true,
+      answer: printable(`not HTTP: ${code || cause?.message || (error as Error).message}`),
+    };
+  }
+  let body: unknown;
+  try {
+    body = response.ok ? await response.json() : await response.body?.cancel();
+  } catch {
+    body = undefined;
+  }
+  if (!isLocalStackHealth(body)) return { kind: "other", listening: true, answer: describeAnswer(response) };
+  const embedded = (body as { edition?: unknown }).edition === "embedded";
+  return {
+    kind: embedded ? "embedded" : "localstack",
+    listening: true,
+    services: body.services,
+    version: body.version,
+    embedded,
+  };
+}
+
+/** What the embedded engine's `/_localstack/info` says about itself (undefined fields on LocalStack). */
+export interface EngineInfo {
+  version?: string;
+  edition?: string;
+  region?: string;
+  faults?: FaultSettings;
+  lambda_runtimes?: Record<string, RuntimeReport>;
+}
+
+/** Reads `/_localstack/info`; undefined when there is none. Never throws. */
+export async function readEngineInfo(endpoint: string): Promise<EngineInfo | undefined> {
+  try {
+    const response = await fetch(`${endpointWithoutCredentials(endpoint)}/_localstack/info`, {
+      signal: AbortSignal.timeout(5000),
+    });
+    if (!response.ok) return undefined;
+    const info = (await response.json()) as EngineInfo;
+    return typeof info === "object" && info !== null ? info : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -190,28 +348,56 @@ export async function readEngineRuntime(
   endpoint: string,
   runtime: string,
 ): Promise<RuntimeReport | undefined> {
-  try {
-    const response = await fetch(`${endpoint}/_localstack/info`, { signal: AbortSignal.timeout(5000) });
-    if (!response.ok) return undefined;
-    const info = (await response.json()) as { lambda_runtimes?: Record<string, RuntimeReport> };
-    return info.lambda_runtimes?.[runtime];
-  } catch {
-    return undefined;
-  }
+  return (await readEngineInfo(endpoint))?.lambda_runtimes?.[runtime];
 }
 
-/** Fails with exit 2 naming the URL and how to start something there, when nothing answers. */
-export async function requireEndpoint(target: Target): Promise<void> {
-  if (target.kind !== "emulator" || !target.endpoint) return;
+/** The command a hint names, carrying `--endpoint` when the endpoint came from the flag. */
+export function hintCommand(
+  target: Pick<Target, "endpoint" | "endpointSource" | "kind">,
+  verb: string,
+): string {
+  const flag =
+    target.kind === "aws"
+      ? target.endpointSource === "flag"
+        ? " --endpoint aws"
+        : ""
+      : endpointFlag(target.endpoint ?? "", target.endpointSource);
+  return `npx pipeline ${verb}${flag}`;
+}
+
+/** Fails with exit 2 naming the URL, what answered (or did not) and how to fix it. */
+export async function requireEndpoint(target: Target): Promise<EndpointStatus | undefined> {
+  if (target.kind !== "emulator" || !target.endpoint) return undefined;
+  const endpoint = redactEndpoint(target.endpoint);
   const status = await probeEndpoint(target.endpoint);
-  if (status.silentForMs !== undefined) {
+  if (status.kind === "silent") {
     throw new EnvironmentError(
-      `${target.endpoint} accepted the connection but gave no answer in ${status.silentForMs / 1000} s: is it the engine or LocalStack, and is it stuck?`,
+      `${endpoint} accepted the connection but gave no answer in ${(status.silentForMs ?? 0) / 1000} s: is it the engine or LocalStack, and is it stuck?`,
     );
   }
-  if (!status.listening) {
+  if (status.kind === "refused") {
+    throw new EnvironmentError(`nothing is listening at ${endpoint}: ${startHint(target.endpoint)}`);
+  }
+  if (status.kind === "unreachable") {
     throw new EnvironmentError(
-      `nothing is listening at ${target.endpoint}: start the embedded engine with 'npx pipeline up' or LocalStack with 'docker compose up'`,
+      `cannot reach ${endpoint} (${printable(status.failure ?? "network error")}): check --endpoint / PIPELINE_ENDPOINT`,
     );
   }
+  if (status.kind === "embedded") await requireEngineRegion(target);
+  return status;
+}
+
+/**
+ * The embedded engine serves one region (its ARNs, the function's AWS_REGION, S3 events' awsRegion): a command for
+ * another region is refused with one line rather than quietly checking the engine's.
+ */
+export async function requireEngineRegion(target: Target): Promise<EngineInfo | undefined> {
+  if (target.kind !== "emulator" || !target.endpoint) return undefined;
+  const info = await readEngineInfo(target.endpoint);
+  if (info?.edition === "embedded" && info.region && info.region !== target.region) {
+    throw new EnvironmentError(
+      `the engine at ${redactEndpoint(target.endpoint)} serves region ${info.region}, not ${target.region}${target.regionSource === "default" ? "" : ` (from ${target.regionSource})`}: use --region ${info.region}, or restart it with \`npx pipeline up --region ${target.region}\``,
+    );
+  }
+  return info;
 }

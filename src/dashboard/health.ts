@@ -2,7 +2,7 @@ import { readFunctionArtifact } from "../artifact/build.ts";
 import { codeSha256 } from "../artifact/sha.ts";
 import type { AwsClients } from "../aws/clients.ts";
 import type { RuntimeReport } from "../engine/lambda/runtimes.ts";
-import { type CheckResult, checkStack } from "../stack/check.ts";
+import { CHECK_COUNT, type CheckResult, checkStack } from "../stack/check.ts";
 import { observeStack } from "../stack/observe.ts";
 import type { Stack } from "../stack/spec.ts";
 
@@ -17,6 +17,10 @@ export interface HealthReport {
   error?: string;
   /** On the embedded engine: which Node runs the stack's runtime, or that it is emulated. */
   runtime?: RuntimeReport;
+  /** How many checks `pipeline verify` runs: these, and the live ones that write (the one count everywhere). */
+  verifyTotal: number;
+  /** On the embedded engine: the faults it injects, in words (undefined when none). */
+  faults?: string;
 }
 
 /**
@@ -26,10 +30,14 @@ export interface HealthReport {
 export async function checkStackHealth(
   clients: AwsClients,
   stack: Stack,
-  options: { artifactPath?: string; runtime?: RuntimeReport | undefined } = {},
+  options: { artifactPath?: string; runtime?: RuntimeReport | undefined; faults?: string | undefined } = {},
 ): Promise<HealthReport> {
   const checkedAt = new Date().toISOString();
-  const runtime = options.runtime ? { runtime: options.runtime } : {};
+  const runtime = {
+    ...(options.runtime ? { runtime: options.runtime } : {}),
+    ...(options.faults ? { faults: options.faults } : {}),
+    verifyTotal: CHECK_COUNT,
+  };
   try {
     const zip = await readFunctionArtifact(options.artifactPath);
     const observed = await observeStack(clients, stack);

@@ -2,6 +2,7 @@ import { type AwsClients, createAwsClients, EMULATOR_CREDENTIALS } from "../aws/
 import type { Edge, InternalRoute } from "../engine/edge.ts";
 import type { EnginePlugin, EnginePluginHost } from "../engine/plugin.ts";
 import type { ObjectCreatedEvent } from "../engine/types.ts";
+import { describeFaults } from "../pipeline/fault-summary.ts";
 import { defineStack, type Stack, type StackSettings } from "../stack/spec.ts";
 import { EventStreamHub } from "./event-stream.ts";
 import { FAILED_EVENTS_NOTE, onFailureQueueSource } from "./failed-events.ts";
@@ -82,6 +83,7 @@ export function registerDashboard(
     healthInFlight ??= checkStackHealth(aws(), stack, {
       artifactPath: options.artifactPath,
       runtime: apis.lambda.runtimes()[stack.runtime],
+      faults: describeFaults(context.faults.options),
     }).finally(() => {
       healthInFlight = undefined;
     });

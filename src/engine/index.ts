@@ -164,6 +164,9 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     run(await createS3Service(context, resolvedOptions, { lambda: lambda.api, sqs: sqs.queueSender }));
     const apis: EngineApis = { iam: iam.api, logs: logs.api, lambda: lambda.api, sqs: sqs.queueSender };
     registerHealthRoutes(edge, init, compat, () => ({
+      region,
+      // Injected faults, so clients (`pipeline status`, the dashboard, verify's report) can say they are on.
+      faults: { ...(options.faults ?? {}) },
       dynamodb_backend: resolvedOptions.dynamodbBackend ?? "dynalite",
       enforce_iam: resolvedOptions.enforceIam !== false,
       persistence: dataDir ?? false,

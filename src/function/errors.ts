@@ -39,6 +39,20 @@ export class ObjectAccessDeniedError extends IngestError {
   }
 }
 
+/**
+ * HeadObject answered 5xx. HEAD responses have no body, so the SDK can only say "UnknownError"; this names the
+ * status (503 is S3's SlowDown, 500 its InternalError). Retryable: the platform's retry or a re-drive succeeds.
+ */
+export class ObjectReadServerError extends IngestError {
+  constructor(bucket: string, key: string, status: number, options?: { cause?: unknown }) {
+    super(
+      `S3 answered HTTP ${status}${status === 503 ? " (SlowDown)" : status === 500 ? " (InternalError)" : ""} to HeadObject for s3://${bucket}/${key}: a server-side failure, retried by the platform (on the engine, also what --s3-fault-rate injects)`,
+      options,
+    );
+    this.name = "S3ServerError";
+  }
+}
+
 /** The conditional write found the same PK/SK: a duplicate delivery. */
 export class DuplicateRecordError extends IngestError {
   constructor(pk: string, sk: string, options?: { cause?: unknown }) {

@@ -5,6 +5,7 @@ import {
   DuplicateRecordError,
   ObjectAccessDeniedError,
   ObjectMissingError,
+  ObjectReadServerError,
   ObjectSupersededError,
 } from "./errors.ts";
 import type { ImageMetadataItem, ObjectHead } from "./record.ts";
@@ -55,6 +56,8 @@ export function createAwsMetadataStore(clients: {
           throw new ObjectMissingError(bucket, key, { cause: error });
         }
         if (httpStatusOf(error) === 403) throw new ObjectAccessDeniedError(bucket, key, { cause: error });
+        const status = httpStatusOf(error) ?? 0;
+        if (status >= 500) throw new ObjectReadServerError(bucket, key, status, { cause: error });
         if (
           "ifMatch" in version &&
           (httpStatusOf(error) === 412 || errorName(error) === "PreconditionFailed")

@@ -62,7 +62,73 @@ export interface CheckResult {
 }
 
 /**
- * Compares an observed stack with the spec, item by item (seed evidence 01–10). Pure: `verify` and the
+ * Every check `pipeline verify` runs, in evidence order: the twelve stack checks (`checkStack`, also the
+ * dashboard's panel) and the five live ones (upload, record, logs, idempotency, consistency) that write and so run
+ * only in `verify`. The one list the count comes from everywhere (help, README, dashboard, report).
+ */
+export const CHECK_CATALOG = [
+  { id: "identity", evidence: "01", title: "Caller identity (account, region)", live: false },
+  { id: "artifact", evidence: "02, 06", title: "Deployed code equals the local build", live: false },
+  { id: "table", evidence: "03", title: "DynamoDB table keys and billing mode", live: false },
+  { id: "bucket", evidence: "04", title: "S3 bucket exists", live: false },
+  { id: "block-public-access", evidence: "05", title: "Block Public Access: all four flags on", live: false },
+  { id: "default-encryption", evidence: "05b", title: "Default encryption SSE-S3 (AES256)", live: false },
+  { id: "function", evidence: "06, 06b", title: "Function runtime, handler, role, environment", live: false },
+  { id: "least-privilege", evidence: "07", title: "Role policy is exactly least privilege", live: false },
+  { id: "logs", evidence: "08, 12", title: "Function logs show the object processed", live: true },
+  { id: "notification", evidence: "09", title: "Notification targets the function", live: false },
+  {
+    id: "resource-policy",
+    evidence: "10",
+    title: "Resource policy: only s3.amazonaws.com, scoped",
+    live: false,
+  },
+  { id: "upload", evidence: "11", title: "Upload a test image", live: true },
+  { id: "record", evidence: "13", title: "DynamoDB record for the upload", live: true },
+  { id: "idempotency", evidence: "14", title: "Duplicate deliveries do not create records", live: true },
+  {
+    id: "on-failure-queue",
+    evidence: "15",
+    title: "On-failure queue: exists, retention, no queue policy",
+    live: false,
+  },
+  { id: "on-failure-destination", evidence: "16", title: "Failed async events go to the queue", live: false },
+  {
+    id: "consistency",
+    evidence: "—",
+    title: "Every object has its record, every record its object",
+    live: true,
+  },
+] as const;
+
+/** How many checks `verify` runs: the one number README, help, dashboard and report show. */
+export const CHECK_COUNT = CHECK_CATALOG.length;
+
+/** Checks sorted as the catalogue lists them (evidence order); unknown ids last, in their order. */
+export function inEvidenceOrder(checks: CheckResult[]): CheckResult[] {
+  const rank = (id: string) => {
+    const i = CHECK_CATALOG.findIndex((c) => c.id === id);
+    return i < 0 ? CHECK_CATALOG.length : i;
+  };
+  return [...checks].sort((a, b) => rank(a.id) - rank(b.id));
+}
+
+/** A catalogue check that could not run (the stack lacks what it needs): a FAIL row saying why. */
+export function notRunCheck(id: (typeof CHECK_CATALOG)[number]["id"], reason: string): CheckResult {
+  const entry = CHECK_CATALOG.find((c) => c.id === id) ?? CHECK_CATALOG[0];
+  return {
+    id,
+    evidence: entry.evidence,
+    title: entry.title,
+    ok: false,
+    observed: `not run: ${reason}`,
+    expected: "the check runs",
+    command: "npx pipeline verify",
+  };
+}
+
+/**
+ * Compares an observed stack with the spec, item by item (the twelve stack checks of CHECK_CATALOG). Pure: `verify` and the
  * init-hook test both use it. `runtime` is what the embedded engine says runs the stack's runtime: the function
  * item then names the Node it runs on, or that it is emulated (not a failure: `--strict-runtime` makes it one).
  */

@@ -88,6 +88,6 @@ describe("CLI: pipeline down", () => {
     const human = await cli("down");
 
     expect(human.code).toBe(0);
-    expect(human.stdout).toBe("stack removed\n");
+    expect(human.stdout).toBe(`no stack at ${target.endpoint}: nothing to remove\n`);
   });
 });

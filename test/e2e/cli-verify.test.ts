@@ -16,6 +16,7 @@ import { setExecutionPolicy } from "../helpers/pipeline.ts";
 import { targetCapabilities } from "../helpers/target.ts";
 
 const stack = defineStack();
+/** In evidence order (01 … 16, then consistency), as verify prints them. */
 const allCheckIds = [
   "identity",
   "artifact",
@@ -25,14 +26,14 @@ const allCheckIds = [
   "default-encryption",
   "function",
   "least-privilege",
+  "logs",
   "notification",
   "resource-policy",
-  "on-failure-queue",
-  "on-failure-destination",
   "upload",
   "record",
-  "logs",
   "idempotency",
+  "on-failure-queue",
+  "on-failure-destination",
   "consistency",
 ];
 

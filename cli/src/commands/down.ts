@@ -1,6 +1,7 @@
 import { teardownStack } from "../../../src/stack/teardown.ts";
 import { confirmAwsWrite } from "../guard.ts";
 import { Output } from "../output.ts";
+import { targetName } from "../stack-presence.ts";
 import { type GlobalOptions, requireEndpoint, resolveTarget } from "../target.ts";
 
 export interface DownOptions extends GlobalOptions {
@@ -26,6 +27,11 @@ export async function down(options: DownOptions): Promise<void> {
       ),
   });
   output.data({ event: "down", keepData: Boolean(options.keepData), steps });
+  if (!steps.some((s) => s.action === "deleted")) {
+    // Removing nothing is not an error (a second `down` succeeds), but it says so.
+    output.line(`no stack at ${targetName(target)}: nothing to remove`);
+    return;
+  }
   output.line(
     options.keepData ? "stack removed; bucket, table, log group and on-failure queue kept" : "stack removed",
   );

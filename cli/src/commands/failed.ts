@@ -8,7 +8,8 @@ import {
 import { CheckFailedError, EnvironmentError, UsageError } from "../errors.ts";
 import { confirmAwsWrite } from "../guard.ts";
 import { Output, table } from "../output.ts";
-import { type GlobalOptions, requireEndpoint, resolveTarget } from "../target.ts";
+import { requireStack } from "../stack-presence.ts";
+import { type GlobalOptions, resolveTarget } from "../target.ts";
 
 export interface FailedOptions extends GlobalOptions {
   redrive?: string;
@@ -26,7 +27,7 @@ export async function failed(options: FailedOptions): Promise<void> {
     throw new UsageError("use either --redrive <id> or --redrive-all");
   const target = await resolveTarget(options);
   try {
-    await requireEndpoint(target);
+    await requireStack(target);
     const { clients, stack } = target;
     let events: FailedEvent[];
     try {

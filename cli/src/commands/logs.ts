@@ -7,7 +7,8 @@ import {
 } from "../../../src/pipeline/logs.ts";
 import { UsageError } from "../errors.ts";
 import { Output } from "../output.ts";
-import { type GlobalOptions, requireEndpoint, resolveTarget } from "../target.ts";
+import { requireStack } from "../stack-presence.ts";
+import { type GlobalOptions, resolveTarget } from "../target.ts";
 
 export interface LogsOptions extends GlobalOptions {
   follow?: boolean;
@@ -69,7 +70,7 @@ export async function logs(options: LogsOptions): Promise<void> {
   if (sinceMs === undefined)
     throw new UsageError(`invalid --since ${options.since}: expected e.g. 30s, 10m, 2h, 1d`);
   const target = await resolveTarget(options);
-  await requireEndpoint(target);
+  await requireStack(target, ["function"]);
   const startTime = Date.now() - sinceMs;
   if (!options.follow) {
     const events = await fetchLogEvents(target.clients, target.stack.logGroupName, {

@@ -3,7 +3,8 @@ import { checkConsistency, redriveObject } from "../../../src/pipeline/reconcile
 import { CheckFailedError } from "../errors.ts";
 import { confirmAwsWrite } from "../guard.ts";
 import { Output } from "../output.ts";
-import { type GlobalOptions, requireEndpoint, resolveTarget } from "../target.ts";
+import { requireStack } from "../stack-presence.ts";
+import { type GlobalOptions, resolveTarget } from "../target.ts";
 
 export interface ReconcileOptions extends GlobalOptions {
   dryRun?: boolean;
@@ -13,7 +14,7 @@ export interface ReconcileOptions extends GlobalOptions {
 export async function reconcile(options: ReconcileOptions): Promise<void> {
   const output = new Output({ json: options.json });
   const target = await resolveTarget(options);
-  await requireEndpoint(target);
+  await requireStack(target, ["bucket", "table"]);
   const report = await checkConsistency(target.clients, target.stack);
   output.line(
     `${report.objects} objects, ${report.records} records: ${report.missingRecords.length} objects without a record`,

@@ -1,17 +1,27 @@
+import { createServer } from "node:net";
 import { networkInterfaces } from "node:os";
 import { join, resolve } from "node:path";
 import { DEFAULT_ARTIFACT_PATH, repoRoot } from "../../../src/artifact/build.ts";
 import { dashboardPlugin } from "../../../src/dashboard/index.ts";
 import { type Engine, startEngine } from "../../../src/engine/index.ts";
 import type { DynamoDbBackend } from "../../../src/engine/options.ts";
+import type { FaultOptions } from "../../../src/engine/types.ts";
 import { initFailureMessage, judgeInitReady } from "../../../src/pipeline/init-readiness.ts";
 import { provisionStack, type StepResult } from "../../../src/stack/provision.ts";
 import { ensureFunctionArtifact } from "../artifact.ts";
+import { redactEndpoint } from "../endpoint.ts";
 import { CliError, EnvironmentError, ExitCode, UsageError } from "../errors.ts";
 import { confirmAwsWrite } from "../guard.ts";
 import { markServing } from "../lifecycle.ts";
 import { Output } from "../output.ts";
-import { type GlobalOptions, probeEndpoint, resolveTarget, type Target } from "../target.ts";
+import {
+  describeFaults,
+  type GlobalOptions,
+  probeEndpoint,
+  requireEngineRegion,
+  resolveTarget,
+  type Target,
+} from "../target.ts";
 import { runtimeNodeMapping } from "./runtimes.ts";
 
 export interface UpOptions extends GlobalOptions {
@@ -195,6 +205,7 @@ export async function up(options: UpOptions): Promise<void> {
   const endpointOverride =
     options.port !== undefined && !options.endpoint ? `http://127.0.0.1:${port}` : options.endpoint;
   const target = await resolveTarget({ ...options, endpoint: endpointOverride });
+  const faults = faultOptions(options);
 
   if (target.kind === "aws") {
     await confirmAwsWrite(target, output, "provision the image metadata pipeline", options.yes);
@@ -208,6 +219,15 @@ export async function up(options: UpOptions): Promise<void> {
   const endpoint = target.endpoint as string;
   const url = new URL(endpoint);
   const status = await probeEndpoint(endpoint, 3000);
+  if (status.kind === "other" || status.kind === "silent") {
+    const what =
+      status.kind === "other"
+        ? `something that is not LocalStack or the engine answers there (${status.answer})`
+        : `something took the connection and gave no answer in ${(status.silentForMs ?? 0) / 1000} s`;
+    throw new EnvironmentError(
+      `${redactEndpoint(endpoint)}: ${what}: choose another port with --port, e.g. \`npx pipeline up --port ${await freePort()}\``,
+    );
+  }
   if (status.listening) {
     if (options.persist || options.bare || options.initDir || options.like) {
       throw new UsageError(
@@ -215,18 +235,21 @@ export async function up(options: UpOptions): Promise<void> {
       );
     }
     output.info(
-      `${endpoint} is already serving (${status.embedded ? "embedded engine" : "LocalStack"}); waiting for init`,
+      `${redactEndpoint(endpoint)} is already serving (${status.embedded ? "embedded engine" : `LocalStack ${status.version}`}); waiting for init`,
     );
+    await requireEngineRegion(target);
     await waitForInitReady(endpoint, 120_000);
     const steps = await provision(target, output);
     printSteps(output, steps);
     output.data({ event: "provisioned", endpoint, steps });
-    output.line(output.ok(`stack provisioned at ${endpoint}`));
+    output.line(output.ok(`stack provisioned at ${redactEndpoint(endpoint)} (${target.region})`));
+    printExportHint(output, endpoint);
+    printTryHint(output);
     return;
   }
   if (!["localhost", "127.0.0.1", "[::1]", "::1"].includes(url.hostname)) {
     throw new EnvironmentError(
-      `nothing is listening at ${endpoint}, and the embedded engine only starts on this machine`,
+      `nothing is listening at ${redactEndpoint(endpoint)}, and the embedded engine only starts on this machine`,
     );
   }
 
@@ -237,6 +260,7 @@ export async function up(options: UpOptions): Promise<void> {
   try {
     engine = await startEngine({
       port: port ?? Number(url.port || 4566),
+      region: target.region,
       ...(options.host ? { host: options.host } : {}),
       ...(corsOrigins.length > 0 ? { corsOrigins } : {}),
       ...(allowedHosts.length > 0 ? { allowedHosts } : {}),
@@ -267,25 +291,19 @@ export async function up(options: UpOptions): Promise<void> {
         ...(runtimeNodes ? { runtimeNodes } : {}),
         strictRuntime: Boolean(options.strictRuntime),
       },
-      faults: {
-        ...(options.duplicateDeliveries
-          ? {
-              deliveryCopies: parseCount(options.duplicateDeliveries, "--duplicate-deliveries", {
-                min: 1,
-                max: 10,
-              }),
-            }
-          : {}),
-        ...(options.dynamodbFaultRate
-          ? { dynamodbErrorRate: parseRate(options.dynamodbFaultRate, "--dynamodb-fault-rate") }
-          : {}),
-        ...(options.s3FaultRate ? { s3ErrorRate: parseRate(options.s3FaultRate, "--s3-fault-rate") } : {}),
-      },
+      ...(faults ? { faults } : {}),
       log: options.debug ? (message) => process.stderr.write(`[engine] ${message}\n`) : undefined,
       notice: (message) => output.warn(message),
     });
   } catch (cause) {
-    throw new EnvironmentError((cause as Error).message, { cause });
+    const message = (cause as Error).message;
+    // The port was free when probed, then taken (or refused by the OS): say which port and how to choose another.
+    throw new EnvironmentError(
+      /EADDRINUSE|in use/i.test(message)
+        ? `${message}: choose another port with --port, e.g. \`npx pipeline up --port ${await freePort()}\``
+        : message,
+      { cause },
+    );
   }
   // The engine may have picked a free port (--port 0): provision against where it really listens.
   const served = await resolveTarget({ ...options, endpoint: engine.endpoint });
@@ -338,6 +356,8 @@ export async function up(options: UpOptions): Promise<void> {
     bare: Boolean(options.bare),
     persist: options.persist ?? null,
     readyMs,
+    region: served.region,
+    faults: faults ?? {},
     dashboard: options.like ? null : `${engine.endpoint}/_pipeline/`,
     like: options.like ?? null,
     ...(runtime
@@ -351,10 +371,16 @@ export async function up(options: UpOptions): Promise<void> {
         }
       : {}),
   });
+  const faultText = describeFaults(faults);
+  if (faultText)
+    output.warn(
+      `${faultText}: failures you see are injected (\`npx pipeline up\` without the flags turns them off)`,
+    );
   output.line(
-    `${output.ok("ready")} embedded engine${options.like ? " (like LocalStack community)" : ""} at ${engine.endpoint}${options.bare ? (options.initDir ? " (bare: provisioned by the init hooks only)" : " (bare: nothing provisioned)") : ""} in ${readyMs} ms` +
+    `${output.ok("ready")} embedded engine${options.like ? " (like LocalStack community)" : ""} at ${engine.endpoint} (${served.region})${options.bare ? (options.initDir ? " (bare: provisioned by the init hooks only)" : " (bare: nothing provisioned)") : ""} in ${readyMs} ms` +
       (options.bare ? "" : `: bucket ${s.bucket}, table ${s.table}, function ${s.functionName}`),
   );
+  printExportHint(output, engine.endpoint);
   if (!options.like) output.line(output.dim(`  dashboard  ${engine.endpoint}/_pipeline/`));
   const exposed = reachableAddresses(options.host ?? "127.0.0.1");
   if (exposed.length > 0) {
@@ -368,10 +394,55 @@ export async function up(options: UpOptions): Promise<void> {
         ? `  runtime    ${output.bad(runtime.description)}`
         : output.dim(`  runtime    ${runtime.description}`),
     );
+  if (faultText) output.line(`  faults     ${output.bad(faultText)}`);
+  printTryHint(output);
+  output.line(output.dim("  stop       Ctrl-C"));
+}
+
+/**
+ * Off the default port, the first hint is the `export` that makes every later command talk to this engine; each
+ * hint after it then works as printed in that shell.
+ */
+function printExportHint(output: Output, endpoint: string): void {
+  if (new URL(endpoint).port !== "4566")
+    output.line(`  next       export PIPELINE_ENDPOINT=${redactEndpoint(endpoint)}`);
+}
+
+function printTryHint(output: Output): void {
   output.line(
     output.dim(
-      `  try        npx pipeline upload fixtures --wait   |   npx pipeline verify   |   npx pipeline logs --follow`,
+      "  try        npx pipeline upload fixtures --wait   |   npx pipeline verify   |   npx pipeline status   |   npx pipeline logs --follow",
     ),
   );
-  output.line(output.dim("  stop       Ctrl-C"));
+}
+
+/** A port free on loopback right now, to suggest when the asked one is taken. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", resolve);
+  });
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return typeof address === "object" && address !== null ? address.port : 4630;
+}
+
+/** The engine's fault options from the flags, or undefined when none is set. */
+function faultOptions(options: UpOptions): FaultOptions | undefined {
+  const faults: FaultOptions = {
+    ...(options.duplicateDeliveries
+      ? {
+          deliveryCopies: parseCount(options.duplicateDeliveries, "--duplicate-deliveries", {
+            min: 1,
+            max: 10,
+          }),
+        }
+      : {}),
+    ...(options.dynamodbFaultRate
+      ? { dynamodbErrorRate: parseRate(options.dynamodbFaultRate, "--dynamodb-fault-rate") }
+      : {}),
+    ...(options.s3FaultRate ? { s3ErrorRate: parseRate(options.s3FaultRate, "--s3-fault-rate") } : {}),
+  };
+  return Object.keys(faults).length > 0 ? faults : undefined;
 }

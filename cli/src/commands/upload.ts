@@ -5,8 +5,8 @@ import { join, resolve } from "node:path";
 import pLimit from "p-limit";
 import { glob, isDynamicPattern } from "tinyglobby";
 import { stripETagQuotes } from "../../../src/function/record.ts";
-import { CheckFailedError, UsageError } from "../errors.ts";
-import { Output } from "../output.ts";
+import { CheckFailedError, CliError, UsageError } from "../errors.ts";
+import { Output, printable } from "../output.ts";
 import type { GlobalOptions, Target } from "../target.ts";
 import { type FoundFile, type PlannedUpload, planUploads, type SkippedFile } from "../upload-plan.ts";
 
@@ -18,6 +18,8 @@ export interface UploadOptions extends GlobalOptions {
   timeout: string;
   /** Commander's `--no-follow-symlinks`: false skips symbolic links. */
   followSymlinks?: boolean;
+  /** Skip files whose key already holds the same size and MD5 (ETag): resumes an interrupted upload. */
+  skipExisting?: boolean;
 }
 
 export interface UploadResult {
@@ -80,8 +82,8 @@ export async function findFiles(inputs: string[], options: FindOptions = {}): Pr
       info = link.isSymbolicLink() ? await stat(path) : link;
     } catch (error) {
       if (topLevel && isPermissionError(error))
-        throw new UsageError(`cannot read ${path}: permission denied`);
-      if (topLevel) throw new UsageError(`file not found: ${path}`);
+        throw new UsageError(`cannot read ${printable(path)}: permission denied`);
+      if (topLevel) throw new UsageError(`file not found: ${printable(path)}`);
       skipped.push({ path, reason: isPermissionError(error) ? "permission denied" : "broken symbolic link" });
       return undefined;
     }
@@ -104,7 +106,7 @@ export async function findFiles(inputs: string[], options: FindOptions = {}): Pr
       names = await readdir(directory);
     } catch (error) {
       if (!isPermissionError(error)) throw error;
-      if (topLevel) throw new UsageError(`cannot read ${directory}: permission denied`);
+      if (topLevel) throw new UsageError(`cannot read ${printable(directory)}: permission denied`);
       skipped.push({ path: directory, reason: "permission denied" });
       return;
     }
@@ -124,14 +126,14 @@ export async function findFiles(inputs: string[], options: FindOptions = {}): Pr
     );
     if (!exists && isDynamicPattern(input)) {
       const matches = await glob(input, { absolute: true, onlyFiles: false, dot: false });
-      if (matches.length === 0) throw new UsageError(`no files match ${input}`);
+      if (matches.length === 0) throw new UsageError(`no files match ${printable(input)}`);
       for (const match of matches.sort()) {
         const directory = await consider(match, undefined, false);
         if (directory) await walk(match, match, directory, false);
       }
       continue;
     }
-    if (!exists) throw new UsageError(`file not found: ${input}`);
+    if (!exists) throw new UsageError(`file not found: ${printable(input)}`);
     const directory = await consider(path, undefined, true);
     if (directory) await walk(path, path, directory, true);
   }
@@ -139,7 +141,7 @@ export async function findFiles(inputs: string[], options: FindOptions = {}): Pr
     try {
       await access(file.path, constants.R_OK);
     } catch {
-      throw new UsageError(`cannot read ${file.path}: permission denied`);
+      throw new UsageError(`cannot read ${printable(file.path)}: permission denied`);
     }
   }
   return { found, skipped };
@@ -172,7 +174,12 @@ function parsePositive(value: string, flag: string, max: number): number {
 export async function uploadFiles(
   target: Target,
   uploads: PlannedUpload[],
-  options: { concurrency: number; onDone?: (result: UploadResult) => void },
+  options: {
+    concurrency: number;
+    onDone?: (result: UploadResult) => void;
+    /** Once aborted, no further upload starts; those under way finish (their count stays exact). */
+    stop?: AbortSignal;
+  },
 ): Promise<{ done: UploadResult[]; failed: Array<{ upload: PlannedUpload; error: Error }> }> {
   const { PutObjectCommand } = await import("@aws-sdk/client-s3");
   const limit = pLimit(options.concurrency);
@@ -181,6 +188,7 @@ export async function uploadFiles(
   await Promise.all(
     uploads.map((upload) =>
       limit(async () => {
+        if (options.stop?.aborted) return;
         try {
           const body = await readRegularFile(upload.path);
           const response = await target.clients.s3.send(
@@ -218,7 +226,7 @@ export async function upload(inputs: string[], options: UploadOptions): Promise<
   const planned = planUploads(inputsFound.found, { prefix: options.prefix, any: options.any });
   const uploads = planned.uploads;
   const skipped = [...inputsFound.skipped, ...planned.skipped];
-  for (const s of skipped) output.warn(`skipped ${s.path}: ${s.reason}`);
+  for (const s of skipped) output.warn(`skipped ${printable(s.path)}: ${s.reason}`);
   if (uploads.length === 0) {
     const notRegular = inputsFound.skipped.length;
     throw new UsageError(
@@ -229,15 +237,16 @@ export async function upload(inputs: string[], options: UploadOptions): Promise<
   }
   // The AWS SDK and the target are loaded only once the inputs are known to hold something to upload: a bad
   // input is answered in the time it takes to look at it.
-  const [{ requireEndpoint, resolveTarget }, { confirmAwsWrite }, { SingleBar }, { waitForRecord }] =
+  const [{ resolveTarget }, { requireStack }, { confirmAwsWrite }, { SingleBar }, { waitForRecord }] =
     await Promise.all([
       import("../target.ts"),
+      import("../stack-presence.ts"),
       import("../guard.ts"),
       import("cli-progress"),
       import("../../../src/pipeline/records.ts"),
     ]);
   const target = await resolveTarget(options);
-  await requireEndpoint(target);
+  await requireStack(target, ["bucket"]);
   await confirmAwsWrite(
     target,
     output,
@@ -245,10 +254,21 @@ export async function upload(inputs: string[], options: UploadOptions): Promise<
     options.yes,
   );
 
-  const totalBytes = uploads.reduce((sum, u) => sum + u.size, 0);
+  let toUpload = uploads;
+  let alreadyThere: PlannedUpload[] = [];
+  if (options.skipExisting) {
+    const { existing } = await import("../upload-resume.ts");
+    alreadyThere = await existing(target, uploads, concurrency);
+    const skip = new Set(alreadyThere);
+    toUpload = uploads.filter((u) => !skip.has(u));
+    output.info(
+      `skipping ${alreadyThere.length} of ${uploads.length} files already in s3://${target.stack.bucket} with the same size and MD5`,
+    );
+  }
+  const totalBytes = toUpload.reduce((sum, u) => sum + u.size, 0);
   const started = performance.now();
   const bar =
-    output.interactive && uploads.length > 1
+    output.interactive && toUpload.length > 1
       ? new SingleBar({
           format: " {bar} {value}/{total} files | {sent} / {totalSize} | {rate}",
           hideCursor: true,
@@ -257,22 +277,51 @@ export async function upload(inputs: string[], options: UploadOptions): Promise<
       : undefined;
   let sentBytes = 0;
   const kib = (n: number) => `${(n / 1024).toFixed(0)} KiB`;
-  bar?.start(uploads.length, 0, { sent: kib(0), totalSize: kib(totalBytes), rate: "-" });
-  const { done, failed } = await uploadFiles(target, uploads, {
+  bar?.start(toUpload.length, 0, { sent: kib(0), totalSize: kib(totalBytes), rate: "-" });
+  // Ctrl-C: no new upload starts, those under way finish, then what landed and what is left are said. A second
+  // Ctrl-C ends at once.
+  const stop = new AbortController();
+  const onInterrupt = () => {
+    if (stop.signal.aborted) process.exit(130);
+    stop.abort();
+  };
+  process.on("SIGINT", onInterrupt);
+  process.on("SIGTERM", onInterrupt);
+  const { done, failed } = await uploadFiles(target, toUpload, {
     concurrency,
+    stop: stop.signal,
     onDone: (result) => {
       sentBytes += result.size;
       const seconds = (performance.now() - started) / 1000;
       bar?.increment(1, { sent: kib(sentBytes), rate: `${(sentBytes / 1024 / seconds).toFixed(0)} KiB/s` });
-      if (!bar) output.info(`uploaded ${result.key} (${result.size} bytes)`);
+      if (!bar) output.info(`uploaded ${printable(result.key)} (${result.size} bytes)`);
     },
   });
+  process.off("SIGINT", onInterrupt);
+  process.off("SIGTERM", onInterrupt);
   bar?.stop();
+  if (stop.signal.aborted) {
+    target.clients.destroy();
+    const landed = new Set(done.map((d) => d.path));
+    const left = toUpload.filter((u) => !landed.has(u.path));
+    output.data({ interrupted: true, uploaded: done, left: left.map((u) => u.path) });
+    throw new CliError(
+      130,
+      `interrupted: ${done.length + alreadyThere.length} of ${uploads.length} uploaded, ${left.length} left (${left
+        .slice(0, 3)
+        .map((u) => printable(u.path))
+        .join(
+          ", ",
+        )}${left.length > 3 ? ", …" : ""}): rerun the same command with --skip-existing to upload only those`,
+    );
+  }
   for (const f of failed)
-    output.warn(`upload failed for ${f.upload.path}: ${f.error.name}: ${f.error.message}`);
+    output.warn(
+      `upload failed for ${printable(f.upload.path)}: ${f.error.name}: ${printable(f.error.message)}`,
+    );
   const seconds = (performance.now() - started) / 1000;
   output.line(
-    `uploaded ${done.length} of ${uploads.length} files (${kib(sentBytes)}) to s3://${target.stack.bucket}/ in ${seconds.toFixed(2)} s`,
+    `uploaded ${done.length} of ${toUpload.length} files (${kib(sentBytes)}) to s3://${target.stack.bucket}/ in ${seconds.toFixed(2)} s${alreadyThere.length ? ` (${alreadyThere.length} already there)` : ""}`,
   );
 
   let missing = 0;
@@ -291,8 +340,8 @@ export async function upload(inputs: string[], options: UploadOptions): Promise<
     for (const r of done.sort((a, b) => a.key.localeCompare(b.key))) {
       output.line(
         r.record
-          ? `  ${output.ok("record")} ${r.record.pk} ${r.record.sk} ${output.dim(`${r.record.latencyMs} ms`)}`
-          : `  ${output.bad("missing")} no record for ${r.key} (${r.etag}) after ${timeoutMs / 1000} s`,
+          ? `  ${output.ok("record")} ${printable(r.record.pk)} ${r.record.sk} ${output.dim(`${r.record.latencyMs} ms`)}`
+          : `  ${output.bad("missing")} no record for ${printable(r.key)} (${r.etag}) after ${timeoutMs / 1000} s`,
       );
     }
   }

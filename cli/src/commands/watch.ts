@@ -8,7 +8,8 @@ import { waitForRecord } from "../../../src/pipeline/records.ts";
 import { redeployFunction } from "../../../src/pipeline/redeploy.ts";
 import { markServing } from "../lifecycle.ts";
 import { Output } from "../output.ts";
-import { type GlobalOptions, requireEndpoint, resolveTarget } from "../target.ts";
+import { requireStack } from "../stack-presence.ts";
+import { type GlobalOptions, resolveTarget } from "../target.ts";
 import { isTemporaryFile, planUploads } from "../upload-plan.ts";
 import { formatLogEvent } from "./logs.ts";
 import { uploadFiles } from "./upload.ts";
@@ -29,7 +30,7 @@ export async function watch(dir: string, options: WatchOptions): Promise<void> {
   const folder = resolve(dir);
   await mkdir(folder, { recursive: true });
   const target = await resolveTarget(options);
-  await requireEndpoint(target);
+  await requireStack(target, ["bucket", "table", "function"]);
   const debounceMs = Math.max(0, Number(options.debounce) || 300);
   const controller = new AbortController();
   const emit = (event: Record<string, unknown>, text: string) => {

@@ -29,9 +29,13 @@ export function startHealthPanel(): void {
       runtimeLine.hidden = !report.runtime;
       runtimeLine.dataset.emulated = String(Boolean(report.runtime?.emulated));
       runtimeLine.textContent = report.runtime?.description ?? "";
+      // One count everywhere: these are verify's stack checks; the live ones write, so only verify runs them.
       byId("health-summary").textContent = report.total
-        ? `${report.passed} of ${report.total} pass · ${formatTime(Date.parse(report.checkedAt))}`
+        ? `${report.passed} of ${report.total} pass · ${report.verifyTotal} in pipeline verify (${report.verifyTotal - report.total} live) · ${formatTime(Date.parse(report.checkedAt))}`
         : "not available";
+      const faultsLine = byId("health-faults");
+      faultsLine.hidden = !report.faults;
+      faultsLine.textContent = report.faults ?? "";
       checksList.replaceChildren(
         ...report.checks.map((check) =>
           h(
