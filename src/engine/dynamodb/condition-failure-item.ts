@@ -1,5 +1,6 @@
 import { ServiceError } from "../service/index.ts";
 import type { ServiceRequest, ServiceResponse } from "../types.ts";
+import { backendCall, requestObject, responseJson } from "./backend-call.ts";
 
 /**
  * `ReturnValuesOnConditionCheckFailure` for backends that predate it (dynalite 4 reads the item, fails the
@@ -21,22 +22,10 @@ interface WriteInput {
   ReturnValuesOnConditionCheckFailure?: unknown;
 }
 
-/** The parameter as the request gives it, or undefined when the body is not a JSON object (the backend says so). */
-function readInput(body: Buffer): WriteInput | undefined {
-  try {
-    const parsed: unknown = JSON.parse(body.toString("utf8"));
-    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)
-      ? (parsed as WriteInput)
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Refuses a value outside the enum, before the backend sees (and ignores) it. */
 export function checkReturnValuesOnConditionCheckFailure(operation: string, body: Buffer): void {
   if (!singleItemWrites.has(operation)) return;
-  const value = readInput(body)?.ReturnValuesOnConditionCheckFailure;
+  const value = (requestObject(body) as WriteInput | undefined)?.ReturnValuesOnConditionCheckFailure;
   if (value === undefined || (typeof value === "string" && allowed.includes(value))) return;
   throw new ServiceError(
     400,
@@ -46,30 +35,9 @@ export function checkReturnValuesOnConditionCheckFailure(operation: string, body
   );
 }
 
-/** A request to the backend beside the caller's, same signature headers, another target. */
-function backendCall(request: ServiceRequest, target: string, input: unknown): ServiceRequest {
-  return {
-    ...request,
-    headers: { ...request.headers, "x-amz-target": `DynamoDB_20120810.${target}` },
-    body: Buffer.from(JSON.stringify(input)),
-  };
-}
-
-/** A backend answer's JSON body; {} for anything else (a streamed or unparsable body). */
-function jsonOf(response: ServiceResponse): Record<string, unknown> {
-  const { body } = response;
-  if (typeof body !== "string" && !Buffer.isBuffer(body)) return {};
-  try {
-    const parsed: unknown = JSON.parse(body.toString());
-    return typeof parsed === "object" && parsed !== null ? (parsed as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
-}
-
 async function backendJson(backend: Backend, request: ServiceRequest): Promise<Record<string, unknown>> {
   const response = await backend(request);
-  return response.status === 200 ? jsonOf(response) : {};
+  return response.status === 200 ? responseJson(response) : {};
 }
 
 /** The key of the item a write names: `Key`, or the key attributes of PutItem's `Item` (from the key schema). */
@@ -103,9 +71,9 @@ export async function withConditionFailureItem(
 ): Promise<ServiceResponse> {
   const response = await backend(request);
   if (response.status !== 400 || !singleItemWrites.has(operation)) return response;
-  const input = readInput(request.body);
+  const input = requestObject(request.body) as WriteInput | undefined;
   if (input?.ReturnValuesOnConditionCheckFailure !== "ALL_OLD") return response;
-  const error = jsonOf(response);
+  const error = responseJson(response);
   if (typeof error.__type !== "string" || !error.__type.endsWith("#ConditionalCheckFailedException"))
     return response;
   if (error.Item !== undefined) return response; // the backend already answers it (DynamoDB Local)

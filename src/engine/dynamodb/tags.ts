@@ -1,5 +1,6 @@
 import { ServiceError } from "../service/index.ts";
 import type { ServiceRequest, ServiceResponse } from "../types.ts";
+import { backendCall, requestObject, responseJson } from "./backend-call.ts";
 
 /**
  * DynamoDB table tags as the API reference's `Tag` type states them: up to 50 a table, keys 1–128 characters and
@@ -56,35 +57,6 @@ export function checkTags(tags: unknown, existingKeys: readonly string[] = []): 
 
 type Backend = (request: ServiceRequest) => Promise<ServiceResponse>;
 
-function call(request: ServiceRequest, target: string, input: unknown): ServiceRequest {
-  return {
-    ...request,
-    headers: { ...request.headers, "x-amz-target": `DynamoDB_20120810.${target}` },
-    body: Buffer.from(JSON.stringify(input)),
-  };
-}
-
-function jsonBody(response: ServiceResponse): Record<string, unknown> {
-  const { body } = response;
-  if (typeof body !== "string" && !Buffer.isBuffer(body)) return {};
-  try {
-    return JSON.parse(body.toString()) as Record<string, unknown>;
-  } catch {
-    return {};
-  }
-}
-
-function parse(request: ServiceRequest): Record<string, unknown> | undefined {
-  try {
-    const parsed: unknown = JSON.parse(request.body.toString("utf8"));
-    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)
-      ? (parsed as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Tags for CreateTable and TagResource, around the backend: checked, then applied (dynalite) or refused
  * (DynamoDB Local, which has no tagging).
@@ -96,12 +68,16 @@ export async function withTags(
   request: ServiceRequest,
 ): Promise<ServiceResponse> {
   if (operation !== "CreateTable" && operation !== "TagResource") return backend(request);
-  const input = parse(request);
+  const input = requestObject(request.body);
   if (!input) return backend(request); // the backend refuses a body that is not an object in its own words
   if (operation === "TagResource") {
     if (!Array.isArray(input.Tags) || typeof input.ResourceArn !== "string") return backend(request);
-    const listed = await backend(call(request, "ListTagsOfResource", { ResourceArn: input.ResourceArn }));
-    const existing = ((jsonBody(listed).Tags as { Key: string }[] | undefined) ?? []).map((tag) => tag.Key);
+    const listed = await backend(
+      backendCall(request, "ListTagsOfResource", { ResourceArn: input.ResourceArn }),
+    );
+    const existing = ((responseJson(listed).Tags as { Key: string }[] | undefined) ?? []).map(
+      (tag) => tag.Key,
+    );
     checkTags(input.Tags, existing);
     return backend(request);
   }
@@ -116,9 +92,9 @@ export async function withTags(
     );
   const created = await backend(request);
   if (created.status !== 200 || tags.length === 0) return created;
-  const arn = (jsonBody(created).TableDescription as { TableArn?: string } | undefined)?.TableArn;
+  const arn = (responseJson(created).TableDescription as { TableArn?: string } | undefined)?.TableArn;
   if (arn === undefined) return created;
-  const tagged = await backend(call(request, "TagResource", { ResourceArn: arn, Tags: tags }));
+  const tagged = await backend(backendCall(request, "TagResource", { ResourceArn: arn, Tags: tags }));
   if (tagged.status !== 200)
     throw new ServiceError(
       500,
