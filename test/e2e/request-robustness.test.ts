@@ -111,15 +111,16 @@ const jsonHeaders = (target: string, service: string) => ({
 describe("Oversize chunked bodies are refused in the service's format, and the engine stays up", () => {
   it.each([
     [
-      "SQS (JSON protocol) past 2 MiB",
+      // SQS buffers at most 6 MiB (a 1 MiB batch, grown by escaping: request-limits.ts).
+      "SQS (JSON protocol) past 6 MiB",
       jsonHeaders("AmazonSQS.SendMessage", "sqs"),
-      3,
+      7,
       '"__type":"com.amazonaws.sqs#RequestEntityTooLarge"',
     ],
     [
-      "SQS (query protocol) past 2 MiB",
+      "SQS (query protocol) past 6 MiB",
       { "content-type": "application/x-www-form-urlencoded", authorization: signed("sqs") },
-      3,
+      7,
       "<Code>RequestEntityTooLarge</Code>",
     ],
     [
