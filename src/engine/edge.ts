@@ -152,7 +152,9 @@ export class Edge {
       socket.destroy();
       return;
     }
-    socket.end(parserRefusal(error));
+    // Closed once the answer is flushed, not half-closed: a client still sending (a head that trickles in)
+    // would otherwise keep the connection open past the header timeout.
+    socket.end(parserRefusal(error), () => socket.destroy());
   }
 
   async close(): Promise<void> {
