@@ -10,7 +10,7 @@ import type { Service, ServiceRequest, ServiceResponse } from "../types.ts";
 import { withConditionFailureItem } from "./condition-failure-item.ts";
 import { installMemoizedDynaliteParsers } from "./dynalite-parsers.ts";
 import { startDynamoDbLocal } from "./dynamodb-local.ts";
-import { inputLimitViolation } from "./input-limits.ts";
+import { inputLimitViolation, nestingMessage } from "./input-limits.ts";
 import { dynamoDbOperations } from "./operations.ts";
 import { withTags } from "./tags.ts";
 
@@ -92,6 +92,11 @@ export async function createDynamoDbService(
           typePrefix: "com.amazon.coral.service",
         }),
     },
+    // Past the engine's safe parsing depth, DynamoDB's own nesting limit answers, in its words.
+    tooDeeplyNested: () =>
+      new ServiceError(400, "ValidationException", nestingMessage, {
+        typePrefix: "com.amazon.coral.validate",
+      }),
     operations: dynamoDbOperations(context.accountId, forwardWithFaults),
     // What the engine does not declare, the emulator answers (its own UnknownOperationException included).
     fallback: (name, call) => forwardWithFaults(call.request, name),

@@ -125,6 +125,11 @@ export interface ServiceDeclaration {
   /** The service's validation error (default 400 `ValidationError` in query, `ValidationException` otherwise). */
   validationError?(message: string, protocol: ProtocolName): ServiceError;
   /**
+   * The service's own answer to a JSON body nested past what the engine parses safely (default: a validation
+   * error saying so); DynamoDB answers its nesting limit in AWS's words.
+   */
+  tooDeeplyNested?(): ServiceError;
+  /**
    * The service's answer to a denied call (`message` is AWS's sentence, from access-denied.ts); default
    * per protocol: query 403 `AccessDenied`, json 400 `AccessDeniedException`, rest-json 403
    * `AccessDeniedException`, rest-xml 403 `AccessDenied` with the resource quoted.

@@ -195,7 +195,10 @@ export function createDispatcher(
       if (found.protocol === "json") {
         assertJsonBody(request);
         if (jsonNestsDeeperThan(request.body, MAX_JSON_DEPTH))
-          throw validationError(`The request nests deeper than ${MAX_JSON_DEPTH} levels`, "json");
+          throw (
+            declaration.tooDeeplyNested?.() ??
+            validationError(`The request nests deeper than ${MAX_JSON_DEPTH} levels`, "json")
+          );
       }
       const call: OperationCall = { request, protocol, labels: found.labels };
       const operation = operations.get(found.name);
