@@ -76,7 +76,7 @@ export function buildProgram(): Command {
     .option("--lambda-concurrency <n>", "execution environments per function at most (default: 4)")
     .option(
       "--max-environments <n>",
-      "execution environments of all functions at most (default 16); beyond, synchronous invokes get 429",
+      "execution environments of all functions at most (default: 16); beyond, synchronous invokes get 429",
     )
     .option(
       "--runtime-node <runtime=path...>",
