@@ -1,7 +1,12 @@
 import { mkdtemp, readdir, readFile, rm, stat, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CreateTableCommand, PutItemCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
+import {
+  CreateTableCommand,
+  PutItemCommand,
+  ScanCommand,
+  waitUntilTableExists,
+} from "@aws-sdk/client-dynamodb";
 import {
   CreateBucketCommand,
   GetObjectCommand,
@@ -113,6 +118,11 @@ describe("--persist with a damaged store", () => {
         KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
         BillingMode: "PAY_PER_REQUEST",
       }),
+    );
+    // A table is CREATING for a moment (PutItem then answers ResourceNotFoundException, as on AWS).
+    await waitUntilTableExists(
+      { client: dynamodb, maxWaitTime: 30, minDelay: 0.1, maxDelay: 1 },
+      { TableName: "records" },
     );
     for (let index = 0; index < 200; index++) {
       await dynamodb.send(
