@@ -23,9 +23,9 @@ interface WriteInput {
 }
 
 /** Refuses a value outside the enum, before the backend sees (and ignores) it. */
-export function checkReturnValuesOnConditionCheckFailure(operation: string, body: Buffer): void {
-  if (!singleItemWrites.has(operation)) return;
-  const value = (requestObject(body) as WriteInput | undefined)?.ReturnValuesOnConditionCheckFailure;
+export function checkReturnValuesOnConditionCheckFailure(operation: string, body: unknown): void {
+  if (!singleItemWrites.has(operation) || typeof body !== "object" || body === null) return;
+  const value = (body as WriteInput).ReturnValuesOnConditionCheckFailure;
   if (value === undefined || (typeof value === "string" && allowed.includes(value))) return;
   throw new ServiceError(
     400,

@@ -11,7 +11,7 @@ import { withConditionFailureItem } from "./condition-failure-item.ts";
 import { installMemoizedDynaliteParsers } from "./dynalite-parsers.ts";
 import { startDynamoDbLocal } from "./dynamodb-local.ts";
 import { inputLimitViolation, nestingMessage } from "./input-limits.ts";
-import { dynamoDbOperations } from "./operations.ts";
+import { dynamoDbOperations, parseBody } from "./operations.ts";
 import { withTags } from "./tags.ts";
 
 /** A DynamoDB emulator reachable over HTTP on loopback. */
@@ -47,8 +47,9 @@ export async function createDynamoDbService(
   const forwardWithFaults = async (
     request: ServiceRequest,
     operationName: string,
+    body: unknown = parseBody(request.body),
   ): Promise<ServiceResponse> => {
-    checkInputLimits(request, operationName);
+    checkInputLimits(body, operationName);
     const faults = context.faults;
     if (request.caller.role && faults.shouldFail(faults.options.dynamodbErrorRate)) {
       throw faults.random() < 0.5
@@ -113,13 +114,8 @@ export async function createDynamoDbService(
 }
 
 /** Refuses, as AWS does, what breaks DynamoDB's documented input limits (see input-limits.ts). */
-function checkInputLimits(request: ServiceRequest, operationName: string): void {
-  let body: unknown;
-  try {
-    body = JSON.parse(request.body.toString("utf8"));
-  } catch {
-    return; // The backend answers malformed JSON with its own SerializationException.
-  }
+function checkInputLimits(body: unknown, operationName: string): void {
+  if (body === undefined) return; // The backend answers malformed JSON with its own SerializationException.
   const violation = inputLimitViolation(operationName, body);
   if (violation)
     throw new ServiceError(400, "ValidationException", violation, {

@@ -40,18 +40,24 @@ const operationNames = [
 
 const batchOperations = new Set(["BatchGetItem", "BatchWriteItem"]);
 
-/** The tables a request names, read leniently: a body the emulator will refuse names none (`*` is checked). */
-export function tablesOf(body: Buffer, operationName: string): string[] {
+/** A request body parsed once for the engine's own checks; undefined when it is not JSON (the backend says so). */
+export function parseBody(body: Buffer): unknown {
   try {
-    const parsed = JSON.parse(body.toString("utf8")) as {
-      TableName?: unknown;
-      RequestItems?: Record<string, unknown>;
-    };
-    if (batchOperations.has(operationName)) return Object.keys(parsed.RequestItems ?? {});
-    return typeof parsed.TableName === "string" && parsed.TableName !== "" ? [parsed.TableName] : [];
+    return JSON.parse(body.toString("utf8"));
   } catch {
-    return [];
+    return undefined;
   }
+}
+
+/** The tables a request names, read leniently: a body the emulator will refuse names none (`*` is checked). */
+export function tablesOf(body: unknown, operationName: string): string[] {
+  if (typeof body !== "object" || body === null) return [];
+  const parsed = body as { TableName?: unknown; RequestItems?: unknown };
+  if (batchOperations.has(operationName))
+    return typeof parsed.RequestItems === "object" && parsed.RequestItems !== null
+      ? Object.keys(parsed.RequestItems)
+      : [];
+  return typeof parsed.TableName === "string" && parsed.TableName !== "" ? [parsed.TableName] : [];
 }
 
 /**
@@ -60,22 +66,24 @@ export function tablesOf(body: Buffer, operationName: string): string[] {
  */
 export function dynamoDbOperations(
   accountId: string,
-  forward: (request: ServiceRequest, operationName: string) => Promise<ServiceResponse>,
+  forward: (request: ServiceRequest, operationName: string, body: unknown) => Promise<ServiceResponse>,
 ): AnyOperation[] {
   return operationNames.map((name) =>
     operation({
       name,
       decode: {
-        json: (body) => {
+        json: (raw) => {
+          const body = parseBody(raw);
           checkReturnValuesOnConditionCheckFailure(name, body);
-          return { tables: tablesOf(body, name) };
+          return { tables: tablesOf(body, name), body };
         },
       },
-      resource: (input: { tables: string[] }, call: OperationCall) =>
+      resource: (input: { tables: string[]; body: unknown }, call: OperationCall) =>
         (input.tables.length > 0 ? input.tables : ["*"]).map((table) =>
           dynamodbTableArn(call.request.region, accountId, table),
         ),
-      handler: async (_input, call) => respondWith(await forward(call.request, name)),
+      handler: async (input: { tables: string[]; body: unknown }, call) =>
+        respondWith(await forward(call.request, name, input.body)),
     }),
   );
 }
