@@ -5,14 +5,13 @@ import { type Duplex, Readable } from "node:stream";
 import type { EngineContext } from "./context.ts";
 import {
   internalFailure,
-  isQueryProtocol,
   isUnsignedQuery,
   parserRefusal,
   protocolError,
-  queryServiceByVersion,
-  serviceByPath,
-  targetPrefixes,
+  type Route,
+  routeRequest,
   throttled,
+  unsignedQueryLimit,
 } from "./edge-protocol.ts";
 import {
   checkBrowserOrigin,
@@ -21,21 +20,10 @@ import {
   isAllowedHost,
   isStateChangingGet,
 } from "./request-guard.ts";
-import {
-  type BufferedBody,
-  bodyLimit,
-  internalRequestBytes,
-  type RequestBudget,
-  type Reservation,
-  sqsBodyLimit,
-} from "./request-limits.ts";
-import {
-  parseQueryForm,
-  type QueryForm,
-  renderQueryError,
-  repeatedParameterError,
-  speaksJson,
-} from "./service/index.ts";
+import { internalRequestBytes, type RequestBudget, type Reservation } from "./request-limits.ts";
+import { parseQueryForm, type QueryForm, renderQueryError, repeatedParameterError } from "./service/index.ts";
+import type { ServiceRegistry } from "./service/registry.ts";
+import { type BufferedBody, operationOfHead } from "./service/section.ts";
 import { parseSigV4Scope } from "./sigv4.ts";
 import type { RequestHead, Service, ServiceRequest, ServiceResponse } from "./types.ts";
 
@@ -50,6 +38,8 @@ export interface EdgeSettings {
   bodyIdleTimeoutMs: number;
   /** Buffered request bytes in flight across all requests, at most (beyond: each service's throttling error). */
   budget: RequestBudget;
+  /** The services' declarations (their service-level sections): all the edge knows about any service. */
+  registry: ServiceRegistry;
 }
 
 export const DEFAULT_HEADERS_TIMEOUT_MS = 20_000;
@@ -97,7 +87,10 @@ export class Edge {
     this.#settings = settings;
   }
 
+  /** Serves `service`; its signing name must be declared in the registry. */
   addService(service: Service): void {
+    if (!this.#settings.registry.byName(service.signingName))
+      throw new Error(`service ${service.signingName} has no declaration in the engine's registry`);
     this.#services.set(service.signingName, service);
   }
 
@@ -154,7 +147,7 @@ export class Edge {
     }
     // Closed once the answer is flushed, not half-closed: a client still sending (a head that trickles in)
     // would otherwise keep the connection open past the header timeout.
-    socket.end(parserRefusal(error), () => socket.destroy());
+    socket.end(parserRefusal(this.#settings.registry, error), () => socket.destroy());
   }
 
   async close(): Promise<void> {
@@ -178,11 +171,13 @@ export class Edge {
     response.on("error", logError("response"));
     const reservation = this.#settings.budget.open();
     const requestId = randomUUID();
-    let routedTo = "s3";
-    let sqsJson = false;
-    this.#dispatch(request, response, reservation, requestId, (service, json) => {
-      routedTo = service;
-      sqsJson = json;
+    let routedTo: Route = {
+      name: "",
+      section: this.#settings.registry.fallback,
+      protocol: "rest-xml",
+    };
+    this.#dispatch(request, response, reservation, requestId, (route) => {
+      routedTo = route;
     })
       .catch((error: unknown) => {
         this.#context.log(`edge: unhandled error: ${error instanceof Error ? error.stack : String(error)}`);
@@ -190,7 +185,7 @@ export class Edge {
           response.destroy();
           return;
         }
-        const answer = internalFailure(routedTo, sqsJson, requestId);
+        const answer = internalFailure(routedTo, requestId);
         return this.#finish(request, response, answer, request.method === "HEAD");
       })
       .catch((error: unknown) => {
@@ -205,32 +200,37 @@ export class Edge {
     response: ServerResponse,
     reservation: Reservation,
     requestId: string,
-    routed: (service: string, sqsJson: boolean) => void,
+    routed: (route: Route) => void,
   ): Promise<void> {
     const url = new URL(request.url ?? "/", "http://edge");
     const isHead = request.method === "HEAD";
-    const guard = this.#settings.guard;
+    const { guard, registry } = this.#settings;
     const internal = this.#internal.find(({ prefix }) => url.pathname.startsWith(prefix));
     const scope = parseSigV4Scope(request.headers, url.searchParams);
-    const target = request.headers["x-amz-target"];
-    const targetService = typeof target === "string" ? targetPrefixes[target.split(".")[0] ?? ""] : undefined;
-    let serviceName = internal
-      ? "internal"
-      : (targetService ?? scope?.service ?? serviceByPath(url.pathname));
-    const jsonProtocol =
-      serviceName === "sqs" ? speaksJson(request.headers) : typeof target === "string" && target !== "";
-    routed(serviceName, jsonProtocol);
+    const rawUrl = request.url ?? "/";
+    const queryIndex = rawUrl.indexOf("?");
+    const head: RequestHead = {
+      method: request.method ?? "GET",
+      rawPath: queryIndex === -1 ? rawUrl : rawUrl.slice(0, queryIndex),
+      query: url.searchParams,
+      headers: request.headers,
+      host: request.headers.host ?? "",
+    };
+    let route: Route = internal
+      ? { name: "internal", section: undefined, protocol: "json" }
+      : routeRequest(registry, head, scope?.service);
+    routed(route);
     const answer = (result: ServiceResponse) => this.#finish(request, response, result, isHead);
-    const refuse = (status: number, code: string, message: string) =>
-      answer(protocolError(serviceName, jsonProtocol, status, code, message, requestId));
+    const refuse = (status: number, code: string, message: string, queryCode?: string) =>
+      answer(protocolError(route, status, code, message, requestId, {}, queryCode));
     const bodyRefused = (error: BodyReadError, limit: BufferedBody) => {
       switch (error.kind) {
         case "too-large":
-          return refuse(limit.status, limit.code, limit.message);
+          return refuse(limit.status, limit.code, limit.message, limit.queryCode);
         case "stalled":
           return refuse(408, "RequestTimeout", error.message);
         case "throttled":
-          return answer(throttled(serviceName, jsonProtocol, requestId));
+          return answer(throttled(route, requestId));
         case "aborted":
           return undefined;
       }
@@ -243,16 +243,7 @@ export class Edge {
         `This engine does not serve host '${request.headers.host ?? ""}'`,
       );
     }
-    const rawUrl = request.url ?? "/";
-    const queryIndex = rawUrl.indexOf("?");
-    const head: RequestHead = {
-      method: request.method ?? "GET",
-      rawPath: queryIndex === -1 ? rawUrl : rawUrl.slice(0, queryIndex),
-      query: url.searchParams,
-      headers: request.headers,
-      host: request.headers.host ?? "",
-    };
-    let service = internal ? undefined : this.#services.get(serviceName);
+    let service = internal ? undefined : this.#services.get(route.name);
     const verdict = checkBrowserOrigin(request.headers, guard, this.#port);
     const allowedOrigin = verdict.allowed ? verdict.origin : undefined;
     if (!verdict.allowed) {
@@ -294,33 +285,34 @@ export class Edge {
       return this.#finish(request, response, withCors(await internal.route(request, url, body)), isHead);
     }
     // An unsigned query request (no credential scope, no target) names its service by its Version, as LocalStack
-    // routes by a form's Action and Version (service_router.py); S3 takes the rest.
+    // routes by a form's Action and Version (service_router.py); the fallback service takes the rest.
     let preread: Buffer | undefined;
-    if (serviceName === "s3" && targetService === undefined && scope === undefined && isUnsignedQuery(head)) {
-      const limit = sqsBodyLimit();
+    if (route.section?.fallback && scope === undefined && isUnsignedQuery(head)) {
+      const limit = unsignedQueryLimit(registry, head);
       const read = await this.#readBuffered(request, limit, reservation);
       if (read instanceof BodyReadError) return bodyRefused(read, limit);
       preread = read;
-      const named = queryServiceByVersion[parseQueryForm(head.query, read).params.get("Version") ?? ""];
-      if (named !== undefined && this.#services.has(named)) {
-        serviceName = named;
-        service = this.#services.get(named);
-        routed(serviceName, jsonProtocol);
+      const named = registry.byQueryVersion(parseQueryForm(head.query, read).params.get("Version") ?? "");
+      if (named !== undefined && this.#services.has(named.signingName)) {
+        route = { name: named.signingName, section: named, protocol: "query" };
+        service = this.#services.get(named.signingName);
+        routed(route);
       }
     }
-    if (!service) {
+    const section = route.section;
+    if (!service || !section) {
       return this.#finish(
         request,
         response,
         {
           status: 501,
           headers: { "content-type": "application/json" },
-          body: JSON.stringify({ message: `Service '${serviceName}' is not served by the embedded engine` }),
+          body: JSON.stringify({ message: `Service '${route.name}' is not served by the embedded engine` }),
         },
         false,
       );
     }
-    const limit = bodyLimit(serviceName, head);
+    const limit = section.bodyLimit(head, operationOfHead(head));
     let body: Buffer = Buffer.alloc(0);
     let bodyStream: Readable | undefined;
     if (preread !== undefined) {
@@ -334,18 +326,18 @@ export class Edge {
     }
     // A query request is parsed once, here: the checks below and the service read the same parameters.
     let queryForm: QueryForm | undefined;
-    if (isQueryProtocol(serviceName, jsonProtocol)) {
+    if (route.protocol === "query") {
       queryForm = parseQueryForm(head.query, body);
       if (queryForm.repeated.length > 0)
         return answer(renderQueryError(repeatedParameterError(queryForm.repeated), requestId));
-      const action = queryForm.params.get("Action") ?? "";
-      if (isStateChangingGet(head.method, serviceName, action)) {
-        return refuse(
-          405,
-          "MethodNotAllowed",
-          `${action} changes state and is not accepted as a GET; send it as a POST`,
-        );
-      }
+    }
+    const operation = queryForm ? (queryForm.params.get("Action") ?? "") : operationOfHead(head);
+    if (isStateChangingGet(head.method, section, operation)) {
+      return refuse(
+        405,
+        "MethodNotAllowed",
+        `${operation} changes state and is not accepted as a GET; send it as a POST`,
+      );
     }
     const serviceRequest: ServiceRequest = {
       ...head,

@@ -24,6 +24,7 @@ import { EMBEDDED, likeLocalStack } from "./like-localstack.ts";
 import { createLogsService } from "./logs/index.ts";
 import type { EngineOptions } from "./options.ts";
 import { type EngineApis, startPlugins } from "./plugin.ts";
+import { engineServices } from "./registry.ts";
 import { guardSettings } from "./request-guard.ts";
 import { DEFAULT_MAX_BUFFERED_REQUEST_BYTES, RequestBudget } from "./request-limits.ts";
 import { createS3Service } from "./s3/index.ts";
@@ -132,6 +133,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     headersTimeoutMs: options.timeouts?.headersMs ?? DEFAULT_HEADERS_TIMEOUT_MS,
     bodyIdleTimeoutMs: options.timeouts?.bodyIdleMs ?? DEFAULT_BODY_IDLE_TIMEOUT_MS,
     budget: new RequestBudget(options.maxBufferedRequestBytes ?? DEFAULT_MAX_BUFFERED_REQUEST_BYTES),
+    registry: engineServices,
   });
   const init = new InitState();
   const stopping = new AbortController();

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { hostname, networkInterfaces } from "node:os";
+import type { ServiceSection } from "./service/section.ts";
 
 /**
  * Checks the edge runs on every request before it reads a body: which Host names the engine answers to (DNS
@@ -153,19 +154,22 @@ export function checkBrowserOrigin(
   return { allowed: false, origin, reason: `origin ${origin} is not allowed` };
 }
 
-/** IAM and STS actions that only read; any other action must not come as a GET (an `<img>` or a link). */
-const readOnlyQueryAction = /^(Get|List|Simulate|Generate|Decode)[A-Z]/;
-
 /**
- * Whether a request that changes state arrives as a GET: for the Query protocol (IAM, STS, SQS) any action that
- * is not a read. `action` is the request's one `Action`, from the query string or the body (the edge's parse,
- * which the service reads too). REST services (S3, Lambda) never change state on GET, and the JSON protocols
- * need a POST. Whatever the Host name: browsers send no Origin or Sec-Fetch headers to some of them.
+ * Whether a request that changes state arrives as a GET or HEAD: for a service that declares which of its
+ * operations only read (`readOnlyOperations` in its section: the query services IAM, STS and SQS), any other
+ * operation. `operation` is the request's one `Action` (the edge's parse of the query string and body, which the
+ * service reads too) or its JSON target's operation. REST services (S3, Lambda) never change state on GET.
+ * Whatever the Host name: browsers send no Origin or Sec-Fetch headers to some of them.
  */
-export function isStateChangingGet(method: string, service: string, action: string): boolean {
+export function isStateChangingGet(
+  method: string,
+  section: Pick<ServiceSection, "readOnlyOperations"> | undefined,
+  operation: string,
+): boolean {
   if (method !== "GET" && method !== "HEAD") return false;
-  if (service !== "iam" && service !== "sts" && service !== "sqs") return false;
-  return action !== "" && !readOnlyQueryAction.test(action);
+  const readOnly = section?.readOnlyOperations;
+  if (readOnly === undefined) return false;
+  return operation !== "" && !readOnly.test(operation);
 }
 
 /**

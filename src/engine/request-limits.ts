@@ -1,23 +1,13 @@
-import { resolveAddress } from "./s3/addressing.ts";
-import type { RequestHead } from "./types.ts";
+import type { BufferedBody } from "./service/section.ts";
 
 /**
- * How much of a request body the edge reads before a service sees it, per service and operation, with AWS's own
- * limits and error wording. Decided from the request head only, so an oversized body is refused before any of it
- * is buffered. S3 object writes are not buffered at all: the service streams them to its blob store.
+ * AWS's request size limits, which each service's section (`<service>/section.ts`, `bodyLimit`) applies per
+ * operation with its own error wording, and the engine-wide budget of buffered request bytes. A limit is decided
+ * from the request head only, so an oversized body is refused before any of it is buffered. S3 object writes are
+ * not buffered at all: the service streams them to its blob store.
  */
 
 export const MiB = 1024 * 1024;
-
-/** A buffered body's limit, and the error a larger body gets. */
-export interface BufferedBody {
-  bytes: number;
-  status: number;
-  code: string;
-  message: string;
-}
-
-export type BodyLimit = BufferedBody | { stream: true };
 
 /** Lambda's request limits (AWS quotas page): Invoke payloads, and the zip in CreateFunction/UpdateFunctionCode. */
 export const lambdaLimits = {
@@ -49,7 +39,8 @@ export const s3MaxPutBytes = 5 * 1024 * MiB;
 /** Engine-internal routes (the dashboard's upload). */
 export const internalRequestBytes = 64 * MiB;
 
-const tooLarge = (
+/** A limit of `bytes` whose refusal is `413 <code>` naming the operation, as Lambda and DynamoDB word it. */
+export const tooLarge = (
   bytes: number,
   operation: string,
   code = "RequestEntityTooLargeException",
@@ -59,66 +50,6 @@ const tooLarge = (
   code,
   message: `Request must be smaller than ${bytes} bytes for the ${operation} operation`,
 });
-
-/** SQS's limit, the largest of the query services' (an unsigned query request is read with it). */
-export const sqsBodyLimit = (): BufferedBody => tooLarge(sqsRequestBytes, "SQS", "RequestEntityTooLarge");
-
-/** The body limit of a request routed to `service`. */
-export function bodyLimit(service: string, head: RequestHead): BodyLimit {
-  switch (service) {
-    case "s3":
-      return s3BodyLimit(head);
-    case "lambda":
-      return lambdaBodyLimit(head);
-    case "dynamodb":
-      return tooLarge(dynamoDbRequestBytes, operationOf(head), "RequestEntityTooLarge");
-    case "logs":
-      return tooLarge(logsRequestBytes, operationOf(head), "InvalidParameterException");
-    case "sqs":
-      return sqsBodyLimit();
-    default:
-      return tooLarge(queryRequestBytes, service.toUpperCase(), "RequestEntityTooLarge");
-  }
-}
-
-const operationOf = (head: RequestHead) => {
-  const target = head.headers["x-amz-target"];
-  return typeof target === "string" ? (target.split(".")[1] ?? target) : "unknown";
-};
-
-function s3BodyLimit(head: RequestHead): BodyLimit {
-  if (head.method === "PUT" && head.headers["x-amz-copy-source"] === undefined) {
-    try {
-      if (resolveAddress(head.host, head.rawPath).key !== undefined) return { stream: true };
-    } catch {
-      // A malformed address is the handler's to report; its body is small or refused below.
-    }
-  }
-  return {
-    bytes: s3XmlRequestBytes,
-    status: 400,
-    code: "MaxMessageLengthExceeded",
-    message: "Your request was too big.",
-  };
-}
-
-function lambdaBodyLimit(head: RequestHead): BodyLimit {
-  const segments = head.rawPath.split("/");
-  const sub = segments[4];
-  if (head.method === "POST" && sub === "invocations") {
-    const asynchronous = head.headers["x-amz-invocation-type"] === "Event";
-    return tooLarge(
-      asynchronous ? lambdaLimits.asyncPayloadBytes : lambdaLimits.syncPayloadBytes,
-      "InvokeFunction",
-      "RequestTooLargeException",
-    );
-  }
-  if (head.method === "POST" && (segments[3] ?? "") === "")
-    return tooLarge(lambdaLimits.codeRequestBytes, "CreateFunction");
-  if (head.method === "PUT" && sub === "code")
-    return tooLarge(lambdaLimits.codeRequestBytes, "UpdateFunctionCode");
-  return tooLarge(lambdaLimits.syncPayloadBytes, "Lambda");
-}
 
 /**
  * Buffered request bytes in flight across all requests, at most: the default holds a few of the largest bodies

@@ -111,27 +111,38 @@ const jsonHeaders = (target: string, service: string) => ({
 describe("Oversize chunked bodies are refused in the service's format, and the engine stays up", () => {
   it.each([
     [
-      // SQS buffers at most 6 MiB (a 1 MiB batch, grown by escaping: request-limits.ts).
+      // SQS buffers at most 6 MiB (a 1 MiB batch, grown by escaping: request-limits.ts), and answers in its own
+      // errors (sqs/section.ts): SendMessage's message-size InvalidParameterValue, a batch's BatchRequestTooLong.
       "SQS (JSON protocol) past 6 MiB",
       jsonHeaders("AmazonSQS.SendMessage", "sqs"),
       7,
-      '"__type":"com.amazonaws.sqs#RequestEntityTooLarge"',
+      400,
+      '"__type":"com.amazonaws.sqs#InvalidParameterValue"',
+    ],
+    [
+      "SQS batch (JSON protocol) past 6 MiB",
+      jsonHeaders("AmazonSQS.SendMessageBatch", "sqs"),
+      7,
+      400,
+      '"__type":"com.amazonaws.sqs#BatchRequestTooLong"',
     ],
     [
       "SQS (query protocol) past 6 MiB",
       { "content-type": "application/x-www-form-urlencoded", authorization: signed("sqs") },
       7,
-      "<Code>RequestEntityTooLarge</Code>",
+      400,
+      "<Code>InvalidParameterValue</Code>",
     ],
     [
       "DynamoDB past 16 MiB",
       jsonHeaders("DynamoDB_20120810.PutItem", "dynamodb"),
       17,
+      413,
       "#RequestEntityTooLarge",
     ],
-  ])("%s: 413 in the service's own format", async (_case, headers, mebibytes, expected) => {
+  ])("%s: refused in the service's own format", async (_case, headers, mebibytes, status, expected) => {
     const answer = await sendChunked("/", headers, mebibytes * 1024 * 1024);
-    expect(answer.status).toBe(413);
+    expect(answer.status).toBe(status);
     expect(answer.body).toContain(expected);
     await alive();
   });

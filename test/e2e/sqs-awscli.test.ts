@@ -1,5 +1,7 @@
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Engine, startEngine } from "../../src/engine/index.ts";
@@ -171,6 +173,31 @@ describe.skipIf(!existsSync(AWS_CLI))("SQS with the AWS CLI v2 (query protocol)"
       code: 254,
       stderr:
         "An error occurred (AWS.SimpleQueueService.NonExistentQueue) when calling the GetQueueUrl operation: The specified queue does not exist.",
+    });
+  });
+
+  it("names a request past SQS's 6 MiB limit with SQS's own error code", async () => {
+    // Arrange: a message body past what the edge buffers for SQS, from a file (too long for an argument).
+    const { QueueUrl } = await sqs("create-queue", "--queue-name", "cli-oversize");
+    const dir = mkdtempSync(join(tmpdir(), "sqs-oversize-"));
+    const file = join(dir, "body.txt");
+    writeFileSync(file, "x".repeat(7 * 1024 * 1024));
+
+    // Act
+    const failed = await sqsFailure(
+      "send-message",
+      "--queue-url",
+      String(QueueUrl),
+      "--message-body",
+      `file://${file}`,
+    );
+    rmSync(dir, { recursive: true, force: true });
+
+    // Assess: was `RequestEntityTooLarge`, a code SQS does not have.
+    expect(failed).toEqual({
+      code: 254,
+      stderr:
+        "An error occurred (InvalidParameterValue) when calling the SendMessage operation: One or more parameters are invalid. Reason: Message must be shorter than 1048576 bytes.",
     });
   });
 });

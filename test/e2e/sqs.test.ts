@@ -532,6 +532,55 @@ describe("SQS with the SDK v3", () => {
     expect(next.map((message) => message.Body)).toEqual(["a2"]);
   });
 
+  it("refuses a request past its 6 MiB limit with SQS's own named errors, which the SDK parses", async () => {
+    // Arrange: bodies past what the edge buffers for SQS (sqs/section.ts), sent once (no SDK retries).
+    const url = await create("oversize");
+    const once = new SQSClient({
+      endpoint: engine.endpoint,
+      region: "us-east-1",
+      credentials: EMULATOR_CREDENTIALS,
+      maxAttempts: 1,
+    });
+    const body = "x".repeat(7 * 1024 * 1024);
+
+    // Act
+    const single = await failure(once.send(new SendMessageCommand({ QueueUrl: url, MessageBody: body })));
+    const batch = await failure(
+      once.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: [{ Id: "a", MessageBody: body }] })),
+    );
+    once.destroy();
+
+    // Assess: was `RequestEntityTooLarge` (413), a code SQS does not have, with no query code for the SDK.
+    expect(single).toMatchObject({
+      name: "InvalidParameterValue",
+      code: "InvalidParameterValue",
+      status: 400,
+      message: "One or more parameters are invalid. Reason: Message must be shorter than 1048576 bytes.",
+    });
+    expect(batch).toMatchObject({
+      name: "BatchRequestTooLong",
+      code: "AWS.SimpleQueueService.BatchRequestTooLong",
+      status: 400,
+    });
+  });
+
+  it("names its errors by their whole shape id in x-amzn-errortype, as in __type", async () => {
+    // Act
+    const answer = await fetch(engine.endpoint, {
+      method: "POST",
+      headers: {
+        "content-type": "application/x-amz-json-1.0",
+        "x-amz-target": "AmazonSQS.GetQueueUrl",
+        authorization: `AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=00`,
+      },
+      body: JSON.stringify({ QueueName: "no-such-queue" }),
+    });
+
+    // Assess
+    expect(answer.headers.get("x-amzn-errortype")).toBe("com.amazonaws.sqs#QueueDoesNotExist");
+    expect(((await answer.json()) as { __type: string }).__type).toBe("com.amazonaws.sqs#QueueDoesNotExist");
+  });
+
   it("lists SQS in /_localstack/health", async () => {
     const health = (await (await fetch(`${engine.endpoint}/_localstack/health`)).json()) as {
       services: Record<string, string>;

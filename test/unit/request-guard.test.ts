@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { engineServices } from "../../src/engine/registry.ts";
 import {
   checkBrowserOrigin,
   guardSettings,
@@ -7,7 +8,12 @@ import {
   isPresignedObjectRequest,
   isStateChangingGet,
 } from "../../src/engine/request-guard.ts";
-import { bodyLimit, lambdaLimits } from "../../src/engine/request-limits.ts";
+import { lambdaLimits } from "../../src/engine/request-limits.ts";
+import type { RequestHead } from "../../src/engine/types.ts";
+
+/** A service's body limit as the edge reads it: from the registry's section, by the head's operation. */
+const bodyLimit = (service: string, head: RequestHead, operation = "") =>
+  engineServices.byName(service)?.bodyLimit(head, operation);
 
 const settings = guardSettings({ boundHost: "127.0.0.1", corsOrigins: ["http://localhost:3000"], env: {} });
 const port = 4566;
@@ -89,7 +95,7 @@ describe("Function: isStateChangingGet", () => {
     ["POST", "iam", "PutRolePolicy", false],
     ["GET", "s3", "PutRolePolicy", false],
   ])("%s %s Action=%s → %s", (method, service, action, refused) => {
-    expect(isStateChangingGet(method, service, action)).toBe(refused);
+    expect(isStateChangingGet(method, engineServices.byName(service), action)).toBe(refused);
   });
 });
 
@@ -124,7 +130,7 @@ describe("Function: isPresignedObjectRequest", () => {
   });
 });
 
-describe("Function: bodyLimit", () => {
+describe("Section: bodyLimit", () => {
   const head = (method: string, rawPath: string, headers: Record<string, string> = {}) => ({
     method,
     rawPath,

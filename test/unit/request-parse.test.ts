@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { serviceByPath } from "../../src/engine/edge-protocol.ts";
+import { engineServices } from "../../src/engine/registry.ts";
 import { jsonNestsDeeperThan, speaksJson } from "../../src/engine/service/codecs/json.ts";
 import { parseQueryForm } from "../../src/engine/service/codecs/query.ts";
 
@@ -58,7 +58,7 @@ describe("Function: speaksJson", () => {
   });
 });
 
-describe("Function: serviceByPath", () => {
+describe("Registry: byPath", () => {
   it.each([
     ["/2015-03-31/functions/f/invocations", "lambda"],
     ["/2015-03-31/functions", "lambda"],
@@ -66,6 +66,6 @@ describe("Function: serviceByPath", () => {
     ["/2015-03-31/key", "s3"],
     ["/bucket/key", "s3"],
   ])("%s → %s", (path, service) => {
-    expect(serviceByPath(path)).toBe(service);
+    expect(engineServices.byPath(path).signingName).toBe(service);
   });
 });

@@ -11,6 +11,7 @@ import {
   type ServiceDeclaration,
   ServiceError,
 } from "../../src/engine/service/index.ts";
+import type { ServiceSection } from "../../src/engine/service/section.ts";
 import type { Authorizer, Caller, ServiceRequest } from "../../src/engine/types.ts";
 
 const role: Caller = {
@@ -57,11 +58,19 @@ const target = (name: string, body: unknown) =>
     headers: { "x-amz-target": name, "content-type": "application/x-amz-json-1.0" },
     body: JSON.stringify(body),
   });
+/** A service-level section that only names the service: the dispatcher reads its signing name. */
+const sectionNamed = (signingName: string): ServiceSection => ({
+  signingName,
+  protocols: {},
+  bodyLimit: () => ({ stream: true }),
+  throttling: { status: 400, code: "ThrottlingException" },
+  internalErrorCode: "InternalFailure",
+});
 const text = (body: unknown) => String(body);
 
 /** A queue-like service answering JSON 1.0 and query on one endpoint, as SQS does. */
 const queues: ServiceDeclaration = {
-  signingName: "sqs",
+  section: sectionNamed("sqs"),
   protocols: {
     json: { version: "1.0", targetPrefix: "AmazonSQS", errorPrefix: "com.amazonaws.sqs" },
     query: { version: "2012-11-05", namespace: "http://queue.amazonaws.com/doc/2012-11-05/" },
@@ -223,7 +232,7 @@ describe("Function: createDispatcher", () => {
 
   describe("rest-json protocol", () => {
     const functions: ServiceDeclaration = {
-      signingName: "lambda",
+      section: sectionNamed("lambda"),
       protocols: { restJson: {} },
       operations: [
         operation({
@@ -289,7 +298,7 @@ describe("Function: createDispatcher", () => {
   it("rethrows what is not a ServiceError unless the declaration maps it", async () => {
     // Prepare
     const failing = (mapped: boolean): ServiceDeclaration => ({
-      signingName: "logs",
+      section: sectionNamed("logs"),
       protocols: {
         json: { version: "1.1", targetPrefix: "Logs_20140328", errorPrefix: "com.amazonaws.logs" },
       },
@@ -323,7 +332,7 @@ describe("Function: createDispatcher", () => {
 
 describe("Function: createDispatcher's hooks", () => {
   const tables = (overrides: Partial<ServiceDeclaration>): ServiceDeclaration => ({
-    signingName: "dynamodb",
+    section: sectionNamed("dynamodb"),
     protocols: {
       json: {
         version: "1.0",
@@ -400,7 +409,7 @@ describe("Function: createDispatcher's hooks", () => {
     // Prepare
     const handle = createDispatcher(
       {
-        signingName: "lambda",
+        section: sectionNamed("lambda"),
         protocols: { restJson: {} },
         operations: [],
         resolve: (request) => ({ name: decodeURIComponent(request.rawPath), labels: {} }),
@@ -421,7 +430,7 @@ describe("Function: createDispatcher's hooks", () => {
 describe("Function: createDispatcher's rest-xml hooks (S3's shape)", () => {
   /** A bucket service: `resolve` names the operation, `authorize` weighs a resource policy, errors name the path. */
   const bucketService = (policyAllows: boolean, checked: string[]): ServiceDeclaration => ({
-    signingName: "s3",
+    section: sectionNamed("s3"),
     protocols: { restXml: { errorDetails: (_error, request) => ({ Resource: request.rawPath }) } },
     operations: [
       operation({

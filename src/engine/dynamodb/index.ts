@@ -12,6 +12,7 @@ import { installMemoizedDynaliteParsers } from "./dynalite-parsers.ts";
 import { startDynamoDbLocal } from "./dynamodb-local.ts";
 import { inputLimitViolation, nestingMessage } from "./input-limits.ts";
 import { dynamoDbOperations, parseBody } from "./operations.ts";
+import { dynamoDbSection } from "./section.ts";
 import { withTags } from "./tags.ts";
 
 /** A DynamoDB emulator reachable over HTTP on loopback. */
@@ -78,7 +79,7 @@ export async function createDynamoDbService(
     }
   };
   const declaration: ServiceDeclaration = {
-    signingName: "dynamodb",
+    section: dynamoDbSection,
     protocols: {
       json: {
         version: "1.0",
@@ -104,7 +105,7 @@ export async function createDynamoDbService(
   };
 
   return {
-    signingName: "dynamodb",
+    signingName: dynamoDbSection.signingName,
     handle: createDispatcher(declaration, context),
     async close() {
       agent.destroy();

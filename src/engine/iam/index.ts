@@ -6,6 +6,7 @@ import type { Authorizer, Service } from "../types.ts";
 import { iamOperations } from "./actions.ts";
 import { createIamAuthorizer } from "./authorizer.ts";
 import type { IamApi } from "./contract.ts";
+import { iamSection } from "./section.ts";
 import { IamStore } from "./store.ts";
 import { trustAllows } from "./trust.ts";
 
@@ -55,13 +56,13 @@ export async function createIamService(context: EngineBase, options: EngineOptio
   const authorizer = options.enforceIam !== false ? createIamAuthorizer(store) : allowAll;
 
   const declaration: ServiceDeclaration = {
-    signingName: "iam",
+    section: iamSection,
     protocols: { query: { version: "2010-05-08", namespace: IAM_NAMESPACE } },
     operations: iamOperations(store, context.accountId),
   };
   // IAM's own calls are checked by the authorizer it makes (the engine's context gets it only once IAM exists).
   const service: Service = {
-    signingName: "iam",
+    signingName: iamSection.signingName,
     handle: createDispatcher(declaration, { ...context, authorizer }),
   };
   return { service, authorizer, api };

@@ -27,6 +27,7 @@ import {
 } from "./operations.ts";
 import { renderPolicy, renderStatement } from "./policy.ts";
 import type { FunctionRunner } from "./runner.ts";
+import { lambdaSection } from "./section.ts";
 
 /** What the API needs from the rest of the service. */
 export interface LambdaApiDependencies extends FunctionSettingsDependencies {
@@ -49,7 +50,7 @@ export class LambdaApi {
   /** The service's declaration: the table below, routed by method and path, over REST-JSON. */
   declaration(): ServiceDeclaration {
     return {
-      signingName: "lambda",
+      section: lambdaSection,
       protocols: { restJson: {} },
       operations: declareOperations(this.#operations, (reference, qualifier) =>
         this.#find(reference, qualifier),

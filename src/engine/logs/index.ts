@@ -5,6 +5,7 @@ import type { Service } from "../types.ts";
 import { LogsApi } from "./api.ts";
 import type { LogWriter } from "./contract.ts";
 import { LogJournal } from "./journal.ts";
+import { logsSection } from "./section.ts";
 import { LogStore } from "./store.ts";
 
 const errorPrefix = "com.amazonaws.logs";
@@ -43,10 +44,13 @@ export async function createLogsService(context: EngineContext, options: EngineO
   };
 
   const declaration: ServiceDeclaration = {
-    signingName: "logs",
+    section: logsSection,
     protocols: { json: { version: "1.1", targetPrefix: "Logs_20140328", errorPrefix } },
     operations: api.operations,
   };
-  const service: Service = { signingName: "logs", handle: createDispatcher(declaration, context) };
+  const service: Service = {
+    signingName: logsSection.signingName,
+    handle: createDispatcher(declaration, context),
+  };
   return { service, api: writer };
 }

@@ -17,6 +17,7 @@ import { type OperationName, operationAccess, operationAction, resolveOperation 
 import { postObject } from "./post-object.ts";
 import { assertPresignedUrlValid } from "./presigned.ts";
 import type { S3Handler, S3Runtime } from "./runtime.ts";
+import { s3Section } from "./section.ts";
 import { verifySignature } from "./signature.ts";
 
 /**
@@ -127,7 +128,7 @@ function s3Operation(runtime: S3Runtime, name: OperationName, handler: S3Handler
  */
 export function s3Declaration(runtime: S3Runtime): ServiceDeclaration {
   return {
-    signingName: "s3",
+    section: s3Section,
     protocols: {
       restXml: {
         errorDetails: (error, request) => ({

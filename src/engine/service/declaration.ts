@@ -8,6 +8,7 @@ import type {
 } from "../types.ts";
 import type { QueryParams } from "./codecs/query.ts";
 import type { ServiceError } from "./errors.ts";
+import type { ServiceSection } from "./section.ts";
 
 /**
  * The one shape of a service: its SigV4 signing name, the protocol(s) it answers, and its operations, each
@@ -116,8 +117,12 @@ export interface Denial {
 }
 
 export interface ServiceDeclaration {
-  /** SigV4 signing name: what the edge routes by. */
-  signingName: string;
+  /**
+   * The service-level section (section.ts): its SigV4 signing name, what names it on the edge, body limits per
+   * operation, which operations may not come as a GET, its throttling and failure errors. The same object is
+   * listed in the engine's registry (src/engine/registry.ts), which the edge reads.
+   */
+  section: ServiceSection;
   /** Prefix of the IAM actions (default: the signing name). */
   iamPrefix?: string;
   protocols: ServiceProtocols;

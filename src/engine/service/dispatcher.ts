@@ -63,7 +63,7 @@ export function createDispatcher(
   context: DispatcherContext,
 ): (request: ServiceRequest) => Promise<ServiceResponse> {
   const operations = new Map(declaration.operations.map((entry) => [entry.name, entry]));
-  const iamPrefix = declaration.iamPrefix ?? declaration.signingName;
+  const iamPrefix = declaration.iamPrefix ?? declaration.section.signingName;
 
   const validationError = (message: string, protocol: ProtocolName): ServiceError =>
     declaration.validationError?.(message, protocol) ??
@@ -74,7 +74,7 @@ export function createDispatcher(
     new ServiceError(
       400,
       protocol === "query" ? "InvalidParameterValue" : "ValidationException",
-      `${members.join(", ")}: not supported by this engine's ${declaration.signingName.toUpperCase()} (it would be ignored, so it is refused); see docs/engine.md`,
+      `${members.join(", ")}: not supported by this engine's ${declaration.section.signingName.toUpperCase()} (it would be ignored, so it is refused); see docs/engine.md`,
     );
 
   const authorize = (
@@ -173,7 +173,11 @@ export function createDispatcher(
       case "query":
         return renderQueryError(error, request.requestId);
       case "json":
-        return renderJsonError(error, declaration.protocols.json?.errorPrefix ?? "");
+        return renderJsonError(
+          error,
+          declaration.protocols.json?.errorPrefix ?? "",
+          declaration.section.protocols.json?.fullErrorType === true,
+        );
       case "rest-json":
         return restJsonError(error.status, error.code, error.message, error.headers, error.fields);
       case "rest-xml":
@@ -376,7 +380,7 @@ function defaultUnknownOperation(
       return new ServiceError(
         404,
         "UnknownOperationException",
-        `The embedded ${declaration.signingName} service does not serve ${request.method.toUpperCase()} ${request.rawPath}`,
+        `The embedded ${declaration.section.signingName} service does not serve ${request.method.toUpperCase()} ${request.rawPath}`,
       );
   }
 }

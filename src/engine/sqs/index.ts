@@ -9,6 +9,7 @@ import { SqsError, sqsErrors } from "./errors.ts";
 import { type JsonObject, sqsOperations } from "./operations.ts";
 import { fromQueryInput, toQueryResult } from "./query-protocol.ts";
 import type { Queue } from "./queue.ts";
+import { sqsSection } from "./section.ts";
 import { type SqsLimits, SqsStore } from "./store.ts";
 
 export type { QueueSender, QueueSenderIdentity, QueueSendResult } from "./contract.ts";
@@ -87,7 +88,7 @@ export async function createSqsService(
   };
 
   const declaration: ServiceDeclaration = {
-    signingName: "sqs",
+    section: sqsSection,
     protocols: {
       query: { version: "2012-11-05", namespace: SQS_NAMESPACE },
       json: { version: "1.0", targetPrefix: "AmazonSQS", errorPrefix: "com.amazonaws.sqs" },
@@ -177,7 +178,7 @@ export async function createSqsService(
   }
 
   return {
-    signingName: "sqs",
+    signingName: sqsSection.signingName,
     handle: dispatch,
     queueSender,
     async close() {

@@ -6,6 +6,7 @@ import type { EngineOptions } from "../options.ts";
 import { createDispatcher, operation, type ServiceDeclaration, ServiceError } from "../service/index.ts";
 import type { Caller, Service } from "../types.ts";
 import { constraint } from "../validation-message.ts";
+import { stsSection } from "./section.ts";
 
 /** XML namespace of STS responses. */
 export const STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/";
@@ -46,7 +47,7 @@ export async function createStsService(
   // `--no-enforce-iam` turns the role's trust policy off as well as the caller's identity policies.
   const enforceTrust = options.enforceIam !== false;
   const declaration: ServiceDeclaration = {
-    signingName: "sts",
+    section: stsSection,
     protocols: { query: { version: "2011-06-15", namespace: STS_NAMESPACE } },
     // STS words its AccessDenied without the identity-policy reason, whichever check refused.
     accessDenied: { error: (_message, denial) => assumeRoleDenied(denial.caller, denial.resource) },
@@ -64,7 +65,7 @@ export async function createStsService(
       }),
     ],
   };
-  return { signingName: "sts", handle: createDispatcher(declaration, context) };
+  return { signingName: stsSection.signingName, handle: createDispatcher(declaration, context) };
 }
 
 function callerIdentity(iam: IamApi, caller: Caller): Record<string, unknown> {

@@ -90,12 +90,20 @@ export function jsonError(
   };
 }
 
-/** A ServiceError in the JSON protocol, with `x-amzn-query-error` when the query code differs. */
-export function renderJsonError(error: ServiceError, prefix: string): ServiceResponse {
+/**
+ * A ServiceError in the JSON protocol, with `x-amzn-query-error` when the query code differs; `fullErrorType`:
+ * `x-amzn-errortype` carries the whole shape id, as `__type` does (SQS).
+ */
+export function renderJsonError(error: ServiceError, prefix: string, fullErrorType = false): ServiceResponse {
+  const typePrefix = error.typePrefix ?? prefix;
   const queryError: Record<string, string> =
     error.queryCode === undefined ? {} : { "x-amzn-query-error": `${error.queryCode};${error.fault}` };
-  return jsonError(error.status, error.code, error.message, error.typePrefix ?? prefix, {
+  const errorType: Record<string, string> = fullErrorType
+    ? { "x-amzn-errortype": `${typePrefix}#${error.code}` }
+    : {};
+  return jsonError(error.status, error.code, error.message, typePrefix, {
     ...queryError,
+    ...errorType,
     ...error.headers,
   });
 }

@@ -1,0 +1,17 @@
+import { dynamoDbRequestBytes, tooLarge } from "../request-limits.ts";
+import type { ServiceSection } from "../service/section.ts";
+
+/** DynamoDB's service-level section (service/section.ts): JSON 1.0, `DynamoDB_20120810.<Op>` and Streams'. */
+export const dynamoDbSection: ServiceSection = {
+  signingName: "dynamodb",
+  protocols: {
+    json: {
+      targetPrefixes: ["DynamoDB_20120810", "DynamoDBStreams_20120810"],
+      errorPrefix: "com.amazonaws.dynamodb.v20120810",
+    },
+  },
+  bodyLimit: (_head, operation) =>
+    tooLarge(dynamoDbRequestBytes, operation || "unknown", "RequestEntityTooLarge"),
+  throttling: { status: 400, code: "ThrottlingException" },
+  internalErrorCode: "InternalServerError",
+};

@@ -1,0 +1,37 @@
+import { lambdaLimits, tooLarge } from "../request-limits.ts";
+import type { BodyLimit, ServiceSection } from "../service/section.ts";
+import type { RequestHead } from "../types.ts";
+
+/** Lambda's limits by route: Invoke payloads (synchronous or `Event`), and the zip of CreateFunction/UpdateFunctionCode. */
+function lambdaBodyLimit(head: RequestHead): BodyLimit {
+  const segments = head.rawPath.split("/");
+  const sub = segments[4];
+  if (head.method === "POST" && sub === "invocations") {
+    const asynchronous = head.headers["x-amz-invocation-type"] === "Event";
+    return tooLarge(
+      asynchronous ? lambdaLimits.asyncPayloadBytes : lambdaLimits.syncPayloadBytes,
+      "InvokeFunction",
+      "RequestTooLargeException",
+    );
+  }
+  if (head.method === "POST" && (segments[3] ?? "") === "")
+    return tooLarge(lambdaLimits.codeRequestBytes, "CreateFunction");
+  if (head.method === "PUT" && sub === "code")
+    return tooLarge(lambdaLimits.codeRequestBytes, "UpdateFunctionCode");
+  return tooLarge(lambdaLimits.syncPayloadBytes, "Lambda");
+}
+
+/**
+ * Lambda's service-level section (service/section.ts): REST-JSON; an unsigned request names it by its function
+ * paths, as LocalStack's service router (`custom_path_addressing_rules`) routes `/2015-03-31/functions/`.
+ */
+export const lambdaSection: ServiceSection = {
+  signingName: "lambda",
+  protocols: { restJson: { paths: /^\/(2015-03-31|2019-09-25)\/functions(\/|$)/, errorSuffix: "Exception" } },
+  bodyLimit: lambdaBodyLimit,
+  throttling: {
+    status: 429,
+    code: "TooManyRequestsException",
+  },
+  internalErrorCode: "ServiceException",
+};

@@ -1,0 +1,31 @@
+import { s3XmlRequestBytes } from "../request-limits.ts";
+import type { BodyLimit, ServiceSection } from "../service/section.ts";
+import type { RequestHead } from "../types.ts";
+import { resolveAddress } from "./addressing.ts";
+
+/** Object writes stream to the blob store; any other body (DeleteObjects, CompleteMultipartUpload ...) is XML. */
+function s3BodyLimit(head: RequestHead): BodyLimit {
+  if (head.method === "PUT" && head.headers["x-amz-copy-source"] === undefined) {
+    try {
+      if (resolveAddress(head.host, head.rawPath).key !== undefined) return { stream: true };
+    } catch {
+      // A malformed address is the handler's to report; its body is small or refused below.
+    }
+  }
+  return {
+    bytes: s3XmlRequestBytes,
+    status: 400,
+    code: "MaxMessageLengthExceeded",
+    message: "Your request was too big.",
+  };
+}
+
+/** S3's service-level section (service/section.ts): REST-XML, and the fallback for requests no service claims. */
+export const s3Section: ServiceSection = {
+  signingName: "s3",
+  protocols: { restXml: {} },
+  fallback: true,
+  bodyLimit: s3BodyLimit,
+  throttling: { status: 503, code: "SlowDown", message: "Please reduce your request rate." },
+  internalErrorCode: "InternalError",
+};

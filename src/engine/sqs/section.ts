@@ -1,0 +1,42 @@
+import { sqsRequestBytes } from "../request-limits.ts";
+import { type BufferedBody, readOnlyQueryActions, type ServiceSection } from "../service/section.ts";
+import { MAX_BODY_BYTES } from "./queue-attributes.ts";
+
+/**
+ * A request past SQS's buffered limit, in SQS's own errors (the SDK and the AWS CLI name both): a batch is
+ * `BatchRequestTooLong`, any other request `InvalidParameterValue` with AWS's message-size sentence (cited in
+ * docs/engine.md).
+ */
+export function sqsTooLarge(operation: string): BufferedBody {
+  return operation === "SendMessageBatch"
+    ? {
+        bytes: sqsRequestBytes,
+        status: 400,
+        code: "BatchRequestTooLong",
+        queryCode: "AWS.SimpleQueueService.BatchRequestTooLong",
+        message: `Batch requests cannot be longer than ${MAX_BODY_BYTES} bytes.`,
+      }
+    : {
+        bytes: sqsRequestBytes,
+        status: 400,
+        code: "InvalidParameterValue",
+        queryCode: "InvalidParameterValue",
+        message: `One or more parameters are invalid. Reason: Message must be shorter than ${MAX_BODY_BYTES} bytes.`,
+      };
+}
+
+/**
+ * SQS's service-level section (service/section.ts): JSON 1.0 (`AmazonSQS.<Op>`, SDK v3 and AWS CLI) and query
+ * (API version 2012-11-05) on one endpoint; `x-amzn-errortype` carries the whole shape id, as `__type` does.
+ */
+export const sqsSection: ServiceSection = {
+  signingName: "sqs",
+  protocols: {
+    query: { version: "2012-11-05" },
+    json: { targetPrefixes: ["AmazonSQS"], errorPrefix: "com.amazonaws.sqs", fullErrorType: true },
+  },
+  bodyLimit: (_head, operation) => sqsTooLarge(operation),
+  readOnlyOperations: readOnlyQueryActions,
+  throttling: { status: 400, code: "RequestThrottled" },
+  internalErrorCode: "InternalFailure",
+};

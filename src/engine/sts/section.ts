@@ -1,0 +1,12 @@
+import { queryRequestBytes, tooLarge } from "../request-limits.ts";
+import { readOnlyQueryActions, type ServiceSection } from "../service/section.ts";
+
+/** STS's service-level section (service/section.ts): query protocol, API version 2011-06-15. */
+export const stsSection: ServiceSection = {
+  signingName: "sts",
+  protocols: { query: { version: "2011-06-15" } },
+  bodyLimit: () => tooLarge(queryRequestBytes, "STS", "RequestEntityTooLarge"),
+  readOnlyOperations: readOnlyQueryActions,
+  throttling: { status: 400, code: "ThrottlingException" },
+  internalErrorCode: "InternalFailure",
+};
