@@ -26,24 +26,7 @@ import { createAwsClients, EMULATOR_CREDENTIALS } from "../../src/aws/clients.ts
 import { type Engine, startEngine } from "../../src/engine/index.ts";
 import { createLambdaRole } from "../helpers/lambda-role.ts";
 import { eventually } from "../helpers/poll.ts";
-
-/** The error an SDK call fails with: its name, query-compatible code, message and HTTP status. */
-async function failure(
-  call: Promise<unknown>,
-): Promise<{ name: string; code?: string; message: string; status?: number }> {
-  try {
-    await call;
-  } catch (error) {
-    const failed = error as Error & { Code?: string; $metadata?: { httpStatusCode?: number } };
-    return {
-      name: failed.name,
-      ...(failed.Code === undefined ? {} : { code: failed.Code }),
-      message: failed.message,
-      ...(failed.$metadata?.httpStatusCode === undefined ? {} : { status: failed.$metadata.httpStatusCode }),
-    };
-  }
-  throw new Error("the call succeeded");
-}
+import { failure } from "../helpers/sdk-failure.ts";
 
 /** SQS on the embedded engine through the real SDK v3 client (JSON 1.0 protocol). */
 describe("SQS with the SDK v3", () => {

@@ -6,6 +6,7 @@ import { createDispatcher, decodeQueryInput, operation, type ServiceDeclaration 
 import type { Authorizer, Caller, ConditionContext, Service } from "../types.ts";
 import type { QueueSender, QueueSenderIdentity } from "./contract.ts";
 import { SqsError, sqsErrors } from "./errors.ts";
+import { MessageMoveTasks } from "./message-move.ts";
 import { type JsonObject, sqsOperations } from "./operations.ts";
 import { fromQueryInput, toQueryResult } from "./query-protocol.ts";
 import type { Queue } from "./queue.ts";
@@ -55,6 +56,8 @@ export async function createSqsService(
     { accountId: context.accountId, region: context.region, queueArn, limits, checkPolicy: isPolicyDocument },
     context.store,
   );
+
+  const moveTasks = new MessageMoveTasks(store);
 
   /** Whether the queue's Policy allows `principal` the action (IAM evaluates it; no policy allows nothing). */
   const queuePolicyAllows = (
@@ -119,6 +122,7 @@ export async function createSqsService(
         handler: (input, call) =>
           definition.run(input, {
             store,
+            moveTasks,
             queueUrl: (queueName) =>
               `http://${call.request.host || hostOf(context)}/${context.accountId}/${queueName}`,
             senderId: senderIdOf(call.request.caller),
@@ -182,6 +186,7 @@ export async function createSqsService(
     handle: dispatch,
     queueSender,
     async close() {
+      moveTasks.close();
       store.close();
     },
   };

@@ -5,6 +5,7 @@ import {
   md5OfMessageAttributes,
   selectMessageAttributes,
 } from "./message-attributes.ts";
+import { type MessageMoveTasks, type MoveTask, sourceArnOfHandle } from "./message-move.ts";
 import type { Queue, ReceivedMessage } from "./queue.ts";
 import { computedAttributes, isKnownAttributeName, MAX_BODY_BYTES } from "./queue-attributes.ts";
 import type { SqsStore } from "./store.ts";
@@ -21,6 +22,8 @@ export type JsonObject = Record<string, unknown>;
 /** What a handler gets besides its input. */
 export interface OperationContext {
   store: SqsStore;
+  /** The running and finished message movement tasks (dead-letter queue redrives). */
+  moveTasks: MessageMoveTasks;
   /** `http://<host the request came to>/<account>/<name>` */
   queueUrl(name: string): string;
   /** The SenderId messages sent by this caller carry. */
@@ -403,4 +406,56 @@ export const sqsOperations: Record<string, SqsOperation> = {
     const tags = queueOf(input, context).record.tags;
     return Object.keys(tags).length > 0 ? { Tags: { ...tags } } : {};
   }),
+  StartMessageMoveTask: {
+    action: sqs("StartMessageMoveTask"),
+    queueName: (input) => queueNameOfArn(requiredString(input, "SourceArn")),
+    run(input, { moveTasks }) {
+      const task = moveTasks.start(
+        requiredString(input, "SourceArn"),
+        optionalString(input, "DestinationArn"),
+        optionalInteger(input, "MaxNumberOfMessagesPerSecond"),
+      );
+      return { TaskHandle: task.taskHandle };
+    },
+  },
+  ListMessageMoveTasks: {
+    action: sqs("ListMessageMoveTasks"),
+    queueName: (input) => queueNameOfArn(requiredString(input, "SourceArn")),
+    run(input, { moveTasks }) {
+      const tasks = moveTasks.list(requiredString(input, "SourceArn"), optionalInteger(input, "MaxResults"));
+      return { Results: tasks.map(renderMoveTask) };
+    },
+  },
+  CancelMessageMoveTask: {
+    action: sqs("CancelMessageMoveTask"),
+    // The task's source queue, which its handle names; a handle this engine did not write names none.
+    queueName: (input) => {
+      const sourceArn = sourceArnOfHandle(requiredString(input, "TaskHandle"));
+      return sourceArn === undefined ? undefined : queueNameOfArn(sourceArn);
+    },
+    run(input, { moveTasks }) {
+      const task = moveTasks.cancel(requiredString(input, "TaskHandle"));
+      return { ApproximateNumberOfMessagesMoved: task.approximateNumberOfMessagesMoved };
+    },
+  },
 };
+
+/** The queue name an SQS ARN ends with (`arn:aws:sqs:<region>:<account>:<name>`). */
+const queueNameOfArn = (arn: string): string => arn.split(":").at(-1) ?? arn;
+
+/** A task as ListMessageMoveTasks answers it: its handle only while it runs (the handle a cancel takes). */
+function renderMoveTask(task: MoveTask): JsonObject {
+  return {
+    ...(task.status === "RUNNING" ? { TaskHandle: task.taskHandle } : {}),
+    Status: task.status,
+    SourceArn: task.sourceArn,
+    ...(task.destinationArn === undefined ? {} : { DestinationArn: task.destinationArn }),
+    ...(task.maxNumberOfMessagesPerSecond === undefined
+      ? {}
+      : { MaxNumberOfMessagesPerSecond: task.maxNumberOfMessagesPerSecond }),
+    ApproximateNumberOfMessagesMoved: task.approximateNumberOfMessagesMoved,
+    ApproximateNumberOfMessagesToMove: task.approximateNumberOfMessagesToMove,
+    ...(task.failureReason === undefined ? {} : { FailureReason: task.failureReason }),
+    StartedTimestamp: task.startedTimestamp,
+  };
+}

@@ -92,6 +92,9 @@ export function toQueryResult(name: string, output: JsonObject): JsonObject | un
       case "Failed":
         result.BatchResultErrorEntry = value;
         break;
+      case "Results":
+        result.ListMessageMoveTasksResultEntry = value;
+        break;
       default:
         result[key] = value;
     }
