@@ -163,8 +163,10 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
       queues: sqs.queueSender,
     });
     run(lambda.service);
-    run(await createS3Service(context, resolvedOptions, { lambda: lambda.api, sqs: sqs.queueSender }));
-    const apis: EngineApis = { iam: iam.api, logs: logs.api, lambda: lambda.api, sqs: sqs.queueSender };
+    const s3 = run(
+      await createS3Service(context, resolvedOptions, { lambda: lambda.api, sqs: sqs.queueSender }),
+    );
+    const apis: EngineApis = { iam: iam.api, logs: logs.api, lambda: lambda.api, sqs: sqs.queueSender, s3 };
     registerHealthRoutes(edge, init, compat, () => ({
       region,
       // Injected faults, so clients (`pipeline status`, the dashboard, verify's report) can say they are on.

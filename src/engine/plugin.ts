@@ -3,14 +3,19 @@ import type { Edge } from "./edge.ts";
 import type { IamApi } from "./iam/contract.ts";
 import type { LambdaInvokeApi } from "./lambda/contract.ts";
 import type { LogWriter } from "./logs/contract.ts";
+import type { S3ReadApi } from "./s3/contract.ts";
 import type { QueueSender } from "./sqs/contract.ts";
 
-/** The typed in-process APIs the engine's services offer, as `startEngine` wired them. */
+/**
+ * The typed in-process APIs the engine's services offer (each its `<service>/contract.ts`), as `startEngine` wired
+ * them. STS and DynamoDB offer none: nothing in the engine calls them in-process.
+ */
 export interface EngineApis {
   readonly iam: IamApi;
   readonly logs: LogWriter;
   readonly lambda: LambdaInvokeApi;
   readonly sqs: QueueSender;
+  readonly s3: S3ReadApi;
 }
 
 /**

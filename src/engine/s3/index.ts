@@ -2,49 +2,21 @@ import type { EngineContext } from "../context.ts";
 import type { EngineOptions } from "../options.ts";
 import { createDispatcher } from "../service/index.ts";
 import type { Service } from "../types.ts";
+import type { S3ObjectSummary, S3ReadApi } from "./contract.ts";
 import { s3CrossOriginAccess } from "./cross-origin.ts";
 import { s3Declaration } from "./declaration.ts";
 import { Sequencer } from "./events.ts";
-import { type LambdaNotification, lambdaNotifications } from "./notifications.ts";
+import { lambdaNotifications } from "./notifications.ts";
 import { createNotifiers, type NotificationTargets, S3EventNotifications } from "./notifiers/index.ts";
 import type { S3Runtime } from "./runtime.ts";
 import type { ObjectRecord } from "./storage/records.ts";
 import { S3Store } from "./storage/store.ts";
 
+export type { S3BucketSummary, S3ObjectSummary, S3ReadApi } from "./contract.ts";
 export type { LambdaNotification } from "./notifications.ts";
 
-/** An object as other parts of the engine and the dashboard see it (no HTTP involved). */
-export interface S3ObjectSummary {
-  bucket: string;
-  key: string;
-  size: number;
-  /** MD5 hex (or `<hex>-<parts>`), without quotes. */
-  eTag: string;
-  /** ISO 8601. */
-  lastModified: string;
-  contentType: string;
-  metadata: Record<string, string>;
-  versionId?: string;
-}
-
-export interface S3BucketSummary {
-  name: string;
-  region: string;
-  createdAt: string;
-}
-
-/** The S3 service plus a typed, in-process read API. */
-export interface S3Service extends Service {
-  /** The object's summary; undefined when the bucket or key does not exist. */
-  headObject(bucket: string, key: string): S3ObjectSummary | undefined;
-  /** Objects whose key starts with `prefix`, in S3 listing order; undefined when the bucket does not exist. */
-  listObjects(bucket: string, prefix?: string): S3ObjectSummary[] | undefined;
-  /** The object's bytes; undefined when it does not exist. */
-  readObject(bucket: string, key: string): Promise<Buffer | undefined>;
-  listBuckets(): S3BucketSummary[];
-  /** The bucket's Lambda notification destinations (empty when none or no bucket). */
-  getNotificationConfiguration(bucket: string): LambdaNotification[];
-}
+/** The S3 service plus its typed, in-process read API (contract.ts). */
+export interface S3Service extends Service, S3ReadApi {}
 
 /** What S3 needs from the other services: the destinations its event notifications deliver to. */
 export type S3Dependencies = NotificationTargets;
