@@ -1,3 +1,4 @@
+import type { ActivityEvent, ActivityOf } from "../engine/activity.ts";
 import type { ObjectCreatedEvent } from "../engine/types.ts";
 import { parseFunctionLogLine } from "./function-log.ts";
 
@@ -93,9 +94,6 @@ interface PendingInvocation {
 }
 
 const noChange = (): FlowUpdate => ({ rows: [], failedChanged: false, recordWritten: false });
-const str = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
-const num = (value: unknown): number | undefined =>
-  typeof value === "number" && Number.isFinite(value) ? value : undefined;
 
 /** Keeps bounded rows and answers which rows each engine event touched. */
 export class FlowModel {
@@ -138,11 +136,10 @@ export class FlowModel {
     return this.#changed(row, now);
   }
 
-  /** Any `activity` event of the engine; unknown types change nothing. `at` as for `objectCreated`. */
-  activity(event: Record<string, unknown>, at?: number): FlowUpdate {
-    const type = str(event.type);
+  /** Any `activity` event of the engine; kinds the flow does not show change nothing. `at` as for `objectCreated`. */
+  activity(event: ActivityEvent, at?: number): FlowUpdate {
     const now = at ?? this.#now();
-    switch (type) {
+    switch (event.kind) {
       case "s3.delivery.queued":
         return this.#queued(event, now);
       case "s3.delivery.dropped":
@@ -168,44 +165,37 @@ export class FlowModel {
     return bucket !== undefined && (this.#bucket === undefined || bucket === this.#bucket);
   }
 
-  #queued(event: Record<string, unknown>, now: number): FlowUpdate {
-    const bucket = str(event.bucket);
-    const key = str(event.key);
-    const requestId = str(event.requestId);
-    if (!this.#tracks(bucket) || key === undefined || requestId === undefined) return noChange();
-    const row = this.#latestRow(bucket as string, key) ?? this.#addRow(bucket as string, key, now);
+  #queued(event: ActivityOf<"s3.delivery.queued">, now: number): FlowUpdate {
+    const { bucket, key, requestId } = event;
+    if (!this.#tracks(bucket)) return noChange();
+    const row = this.#latestRow(bucket, key) ?? this.#addRow(bucket, key, now);
     const delivery = this.#addDelivery(row, requestId, "s3", now);
-    const copy = num(event.copy);
-    if (copy !== undefined) delivery.copy = copy;
-    const delayMs = num(event.delayMs);
-    if (delayMs) delivery.delayMs = delayMs;
+    if (event.copy !== undefined) delivery.copy = event.copy;
+    if (event.delayMs) delivery.delayMs = event.delayMs;
     return this.#changed(row, now);
   }
 
-  #dropped(event: Record<string, unknown>, now: number): FlowUpdate {
-    const bucket = str(event.bucket);
-    const key = str(event.key);
-    if (!this.#tracks(bucket) || key === undefined) return noChange();
-    const row = this.#latestRow(bucket as string, key) ?? this.#addRow(bucket as string, key, now);
-    row.dropped = { at: now, reason: str(event.reason) ?? "not allowed" };
+  #dropped(event: ActivityOf<"s3.delivery.dropped">, now: number): FlowUpdate {
+    const { bucket, key } = event;
+    if (!this.#tracks(bucket)) return noChange();
+    const row = this.#latestRow(bucket, key) ?? this.#addRow(bucket, key, now);
+    row.dropped = { at: now, reason: event.reason };
     return this.#changed(row, now);
   }
 
-  #invokeStart(event: Record<string, unknown>, now: number): FlowUpdate {
-    const requestId = str(event.requestId);
-    if (requestId === undefined) return noChange();
+  #invokeStart(event: ActivityOf<"invoke.start">, now: number): FlowUpdate {
+    const { requestId } = event;
     const row = this.#byRequestId.get(requestId);
     const delivery = row && this.#delivery(row, requestId);
     const invocations = delivery?.invocations ?? this.#pendingFor(requestId).invocations;
-    invocations.push({ attempt: invocations.length + 1, startedAt: now, cold: event.cold === true });
+    invocations.push({ attempt: invocations.length + 1, startedAt: now, cold: event.cold });
     if (!row || !delivery) return noChange();
     delete delivery.retry;
     return this.#changed(row, now);
   }
 
-  #invokeEnd(event: Record<string, unknown>, now: number): FlowUpdate {
-    const requestId = str(event.requestId);
-    if (requestId === undefined) return noChange();
+  #invokeEnd(event: ActivityOf<"invoke.end">, now: number): FlowUpdate {
+    const { requestId } = event;
     const row = this.#byRequestId.get(requestId);
     const delivery = row && this.#delivery(row, requestId);
     const invocations = delivery?.invocations ?? this.#pending.get(requestId)?.invocations;
@@ -213,66 +203,54 @@ export class FlowModel {
     let invocation = invocations.at(-1);
     // An init failure ends without a start event.
     if (!invocation || invocation.endedAt !== undefined) {
-      invocation = { attempt: invocations.length + 1, startedAt: now, cold: event.cold === true };
+      invocation = { attempt: invocations.length + 1, startedAt: now, cold: event.cold };
       invocations.push(invocation);
     }
     invocation.endedAt = now;
     // Read from a REPORT line after the start was already shown: an init duration means a cold start.
-    if (num(event.initDurationMs) !== undefined) invocation.cold = true;
-    const durationMs = num(event.durationMs);
-    if (durationMs !== undefined) invocation.durationMs = durationMs;
-    const outcome = str(event.outcome);
-    if (outcome !== undefined) invocation.outcome = outcome;
-    const error = str(event.error);
-    if (error !== undefined) invocation.error = error;
+    if (event.initDurationMs !== undefined) invocation.cold = true;
+    if (event.durationMs !== undefined) invocation.durationMs = event.durationMs;
+    invocation.outcome = event.outcome;
+    if (event.error !== undefined) invocation.error = event.error;
     return row && delivery ? this.#changed(row, now) : noChange();
   }
 
-  #retry(event: Record<string, unknown>, now: number): FlowUpdate {
-    const found = this.#find(event);
+  #retry(event: ActivityOf<"async.retry">, now: number): FlowUpdate {
+    const found = this.#find(event.requestId);
     if (!found) return noChange();
-    found.delivery.retry = {
-      attempt: num(event.attempt) ?? found.delivery.invocations.length,
-      delayMs: num(event.delayMs) ?? 0,
-      error: str(event.error) ?? "",
-      at: now,
-    };
+    found.delivery.retry = { attempt: event.attempt, delayMs: event.delayMs, error: event.error, at: now };
     return this.#changed(found.row, now);
   }
 
-  #failed(event: Record<string, unknown>, now: number): FlowUpdate {
-    const found = this.#find(event);
+  #failed(event: ActivityOf<"async.failed">, now: number): FlowUpdate {
+    const found = this.#find(event.requestId);
     if (!found) return { ...noChange(), failedChanged: true };
     delete found.delivery.retry;
     found.delivery.failed = {
-      id: str(event.failedEventId) ?? "",
+      id: event.failedEventId,
       at: now,
-      attempts: num(event.attempts) ?? found.delivery.invocations.length,
-      error: str(event.error) ?? "",
+      attempts: event.attempts,
+      error: event.error,
     };
     return { ...this.#changed(found.row, now), failedChanged: true };
   }
 
-  #redrive(event: Record<string, unknown>, now: number): FlowUpdate {
-    const failedEventId = str(event.failedEventId);
-    const requestId = str(event.requestId);
+  #redrive(event: ActivityOf<"async.redrive">, now: number): FlowUpdate {
+    const { failedEventId, requestId } = event;
     const row = this.#rows.find((r) => r.deliveries.some((d) => d.failed?.id === failedEventId));
-    if (!row || failedEventId === undefined || requestId === undefined) {
-      return { ...noChange(), failedChanged: true };
-    }
+    if (!row) return { ...noChange(), failedChanged: true };
     const original = row.deliveries.find((d) => d.failed?.id === failedEventId);
     if (original) original.redrivenAs = requestId;
     this.#addDelivery(row, requestId, "redrive", now);
     return { ...this.#changed(row, now), failedChanged: true };
   }
 
-  #log(event: Record<string, unknown>, now: number): FlowUpdate {
+  #log(event: ActivityOf<"log">, now: number): FlowUpdate {
     if (this.#logGroup !== undefined && event.group !== this.#logGroup) return noChange();
-    const lines = Array.isArray(event.events) ? (event.events as Array<{ message?: unknown }>) : [];
     const touched = new Set<FlowRow>();
     let recordWritten = false;
-    for (const line of lines) {
-      const facts = typeof line.message === "string" ? parseFunctionLogLine(line.message) : undefined;
+    for (const line of event.events) {
+      const facts = parseFunctionLogLine(line.message);
       if (!facts?.outcome || facts.requestId === undefined) continue;
       const found = this.#claim(facts.requestId, facts.bucket, facts.key, now);
       if (!found) continue;
@@ -310,10 +288,9 @@ export class FlowModel {
     return { row: target, delivery: adopted };
   }
 
-  #find(event: Record<string, unknown>): { row: FlowRow; delivery: FlowDelivery } | undefined {
-    const requestId = str(event.requestId);
-    const row = requestId === undefined ? undefined : this.#byRequestId.get(requestId);
-    const delivery = row && this.#delivery(row, requestId as string);
+  #find(requestId: string): { row: FlowRow; delivery: FlowDelivery } | undefined {
+    const row = this.#byRequestId.get(requestId);
+    const delivery = row && this.#delivery(row, requestId);
     return row && delivery ? { row, delivery } : undefined;
   }
 

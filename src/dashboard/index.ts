@@ -1,4 +1,5 @@
 import { type AwsClients, createAwsClients, EMULATOR_CREDENTIALS } from "../aws/clients.ts";
+import type { ActivityEvent } from "../engine/activity.ts";
 import type { Edge, InternalRoute } from "../engine/edge.ts";
 import type { EnginePlugin, EnginePluginHost } from "../engine/plugin.ts";
 import type { ObjectCreatedEvent } from "../engine/types.ts";
@@ -92,14 +93,14 @@ export function registerDashboard(
 
   const publish = (update: FlowUpdate) => publishFlowUpdate(hub, update, now);
   const onObjectCreated = (event: ObjectCreatedEvent) => publish(model.objectCreated(event));
-  const onActivity = (event: Record<string, unknown>) => {
+  const onActivity = (event: ActivityEvent) => {
     const at = now();
     publish(model.activity(event));
-    if (event.type === "log" && event.group === stack.logGroupName) {
+    if (event.kind === "log" && event.group === stack.logGroupName) {
       hub.send("log", { stream: event.stream, events: event.events, at });
     }
     // The failed event is in the on-failure queue only once Lambda's send completes, after `async.failed`.
-    if (event.type === "async.destination" && event.functionName === stack.functionName) {
+    if (event.kind === "async.destination" && event.functionName === stack.functionName) {
       hub.send("failed", { at });
     }
   };

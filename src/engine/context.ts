@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
+import type { ActivityEvent } from "./activity.ts";
 import { accountRootArn, assumedRoleArn } from "./arn.ts";
 import type { DurableStore } from "./store/index.ts";
 import type { Authorizer, Caller, FaultOptions, ObjectCreatedEvent } from "./types.ts";
@@ -7,11 +8,16 @@ import type { Authorizer, Caller, FaultOptions, ObjectCreatedEvent } from "./typ
 /** Engine-wide events; services publish, others subscribe (S3 -> Lambda delivery, dashboard). */
 export interface EngineEvents {
   objectCreated: [ObjectCreatedEvent];
-  /** Free-form activity for observers (dashboard, tests): invocations, deliveries, failures. */
-  activity: [Record<string, unknown>];
+  /** What observers (dashboard, tests) learn of deliveries, invocations and failures; `activity.ts`. */
+  activity: [ActivityEvent];
 }
 
-export class EngineEventBus extends EventEmitter<EngineEvents> {}
+export class EngineEventBus extends EventEmitter<EngineEvents> {
+  /** Publishes one activity event: the one way the engine reports activity. */
+  activity(event: ActivityEvent): void {
+    this.emit("activity", event);
+  }
+}
 
 /** Temporary credentials issued by STS AssumeRole or the Lambda runner, mapped back to the role they stand for. */
 export class CredentialStore {

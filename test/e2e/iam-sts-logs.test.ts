@@ -447,7 +447,7 @@ describe("CloudWatch Logs", () => {
         ["two", now - 2500],
       ]);
       expect(activity).toHaveLength(2);
-      expect(activity[0]).toMatchObject({ type: "log", group, stream: "one" });
+      expect(activity[0]).toMatchObject({ kind: "log", group, stream: "one" });
     } finally {
       await logs.send(new DeleteLogGroupCommand({ logGroupName: group }));
     }

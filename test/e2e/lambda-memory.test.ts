@@ -169,7 +169,7 @@ describe("Lambda MemorySize as a limit", () => {
     expect(next.functionError).toBeUndefined();
     expect(next.body).toMatchObject({ allocatedMb: 0 });
     const start = activity.find(
-      (event) => event.type === "invoke.start" && event.requestId === next.requestId,
+      (event) => event.kind === "invoke.start" && event.requestId === next.requestId,
     );
     expect(start).toMatchObject({ cold: true });
     const nextReport = (await requestLog("memory-hog", next.requestId)).find((line) =>
@@ -249,7 +249,7 @@ describe("Lambda MemorySize as a limit", () => {
     );
     expect(failed).toMatchObject({ attempts: 2, errorType: "Runtime.OutOfMemory" });
     expect(
-      activity.filter((event) => event.type === "async.retry" && event.functionName === "memory-hog"),
+      activity.filter((event) => event.kind === "async.retry" && event.functionName === "memory-hog"),
     ).toHaveLength(1);
   }, 30_000);
 

@@ -392,7 +392,7 @@ describe("Lambda: Invoke", () => {
     expect(elapsed).toBeLessThan(3000);
     expect(next.body).toEqual({ slept: 10 });
     const end = activity.find(
-      (event) => event.type === "invoke.end" && event.requestId === next.$metadata.requestId,
+      (event) => event.kind === "invoke.end" && event.requestId === next.$metadata.requestId,
     );
     expect(end?.cold).toBe(true);
   }, 20000);
@@ -440,7 +440,7 @@ describe("Lambda: Invoke", () => {
     const dryRun = await lambda.send(new InvokeCommand({ FunctionName: "echo", InvocationType: "DryRun" }));
     const requestId = event.$metadata.requestId;
     const ended = await eventually("the invocation's end", () =>
-      activity.find((entry) => entry.type === "invoke.end" && entry.requestId === requestId),
+      activity.find((entry) => entry.kind === "invoke.end" && entry.requestId === requestId),
     );
 
     // Assess
@@ -486,13 +486,13 @@ describe("Lambda: Invoke", () => {
     let peak = 0;
     for (const entry of activity.slice(from)) {
       if (entry.functionName !== "slow") continue;
-      if (entry.type === "invoke.start") peak = Math.max(peak, ++running);
-      if (entry.type === "invoke.end") running -= 1;
+      if (entry.kind === "invoke.start") peak = Math.max(peak, ++running);
+      if (entry.kind === "invoke.end") running -= 1;
     }
     expect(peak).toBe(maxConcurrency);
     const colds = activity
       .slice(from)
-      .filter((entry) => entry.type === "invoke.start" && entry.functionName === "slow");
+      .filter((entry) => entry.kind === "invoke.start" && entry.functionName === "slow");
     expect(colds.filter((entry) => entry.cold).length).toBe(maxConcurrency);
   }, 20000);
 
@@ -532,7 +532,7 @@ describe("Lambda: code updates while invoking", () => {
     // Act
     const inFlight = Array.from({ length: 3 }, () => invoke("versioned", { ms: 400 }));
     await eventually("three invocations of 'versioned'", () =>
-      activity.filter((entry) => entry.type === "invoke.start" && entry.functionName === "versioned")
+      activity.filter((entry) => entry.kind === "invoke.start" && entry.functionName === "versioned")
         .length >= 3
         ? true
         : undefined,

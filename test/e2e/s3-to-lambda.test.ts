@@ -146,7 +146,7 @@ class Sandbox {
   /** `invoke.end` activity of a function, in order. */
   ends(functionName: string): Array<Record<string, unknown>> {
     return this.activity.filter(
-      (event) => event.type === "invoke.end" && event.functionName === functionName,
+      (event) => event.kind === "invoke.end" && event.functionName === functionName,
     );
   }
 
@@ -248,7 +248,7 @@ describe("S3 -> Lambda delivery", () => {
     );
     // The other two uploads did not match the filter: S3 decides deliveries before PutObject answers.
     const queued = sandbox.activity.filter(
-      (entry) => entry.type === "s3.delivery.queued" && entry.bucket === "photos",
+      (entry) => entry.kind === "s3.delivery.queued" && entry.bucket === "photos",
     );
     expect(queued.map((entry) => entry.key)).toEqual(["uploads/red flower+1.jpg"]);
   }, 30000);

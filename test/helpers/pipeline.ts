@@ -7,6 +7,7 @@ import { PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import { buildFunctionArtifact } from "../../src/artifact/build.ts";
 import { repoRoot } from "../../src/artifact/paths.ts";
 import type { AwsClients } from "../../src/aws/clients.ts";
+import type { ActivityEvent, ActivityKind } from "../../src/engine/activity.ts";
 import type { EngineContext } from "../../src/engine/context.ts";
 import type { Engine } from "../../src/engine/index.ts";
 import type { FailedEvent } from "../../src/engine/lambda/contract.ts";
@@ -118,11 +119,10 @@ export async function startServedEngine(
 
 /** Counts engine activity (invocations, retries, failures) so a test knows when asynchronous work settled. */
 export class ActivityTally {
-  readonly counts = new Map<string, number>();
+  readonly counts = new Map<ActivityKind, number>();
   readonly #context: EngineContext;
-  readonly #listener = (event: Record<string, unknown>) => {
-    const type = String(event.type);
-    this.counts.set(type, this.count(type) + 1);
+  readonly #listener = (event: ActivityEvent) => {
+    this.counts.set(event.kind, this.count(event.kind) + 1);
   };
 
   constructor(context: EngineContext) {
@@ -130,8 +130,8 @@ export class ActivityTally {
     context.events.on("activity", this.#listener);
   }
 
-  count(type: string): number {
-    return this.counts.get(type) ?? 0;
+  count(kind: ActivityKind): number {
+    return this.counts.get(kind) ?? 0;
   }
 
   /**

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { FlowModel } from "../../src/dashboard/flow.ts";
 import { parseFunctionLogLine } from "../../src/dashboard/function-log.ts";
 import { uploadContentType, uploadKey } from "../../src/dashboard/upload.ts";
+import type { ActivityEvent, InvokeOutcome } from "../../src/engine/activity.ts";
 import type { ObjectCreatedEvent } from "../../src/engine/types.ts";
 
 const bucket = "image-uploads";
@@ -28,25 +29,25 @@ function created(key: string, sequencer = "0001"): ObjectCreatedEvent {
   };
 }
 
-const queued = (key: string, requestId: string, copy = 1) => ({
-  service: "lambda",
-  type: "s3.delivery.queued",
+const functionName = "image-metadata-ingest";
+const queued = (key: string, requestId: string, copy = 1): ActivityEvent => ({
+  kind: "s3.delivery.queued",
   bucket,
   key,
-  functionName: "image-metadata-ingest",
+  functionName,
   requestId,
   copy,
   delayMs: 0,
 });
-const start = (requestId: string, cold = true) => ({
-  service: "lambda",
-  type: "invoke.start",
+const start = (requestId: string, cold = true): ActivityEvent => ({
+  kind: "invoke.start",
+  functionName,
   requestId,
   cold,
 });
-const end = (requestId: string, outcome = "success", error?: string) => ({
-  service: "lambda",
-  type: "invoke.end",
+const end = (requestId: string, outcome: InvokeOutcome = "success", error?: string): ActivityEvent => ({
+  kind: "invoke.end",
+  functionName,
   requestId,
   cold: true,
   durationMs: 12.5,
@@ -55,9 +56,9 @@ const end = (requestId: string, outcome = "success", error?: string) => ({
 });
 
 /** One Powertools line as the function writes it. */
-function logLine(fields: Record<string, unknown>, logGroup = group) {
+function logLine(fields: Record<string, unknown>, logGroup = group): ActivityEvent {
   return {
-    type: "log",
+    kind: "log",
     group: logGroup,
     stream: "2026/11/25/[$LATEST]abc",
     events: [
@@ -209,7 +210,8 @@ describe("Class: FlowModel", () => {
       model.activity(outcomeLine("r1", "uploads/cat.jpg", "failed"));
       model.activity(end("r1", "error", error));
       const retrying = model.activity({
-        type: "async.retry",
+        kind: "async.retry",
+        functionName,
         requestId: "r1",
         attempt: 1,
         delayMs: 50,
@@ -218,13 +220,19 @@ describe("Class: FlowModel", () => {
       model.activity(start("r1", false));
       model.activity(end("r1", "error", error));
       const failed = model.activity({
-        type: "async.failed",
+        kind: "async.failed",
+        functionName,
         requestId: "r1",
         failedEventId: "f1",
         attempts: 2,
         error,
       });
-      const redriven = model.activity({ type: "async.redrive", failedEventId: "f1", requestId: "r9" });
+      const redriven = model.activity({
+        kind: "async.redrive",
+        functionName,
+        failedEventId: "f1",
+        requestId: "r9",
+      });
       model.activity(start("r9", false));
       model.activity(outcomeLine("r9", "uploads/cat.jpg", "written"));
       model.activity(end("r9"));
@@ -251,9 +259,10 @@ describe("Class: FlowModel", () => {
 
       // Act
       const update = model.activity({
-        type: "s3.delivery.dropped",
+        kind: "s3.delivery.dropped",
         bucket,
         key: "uploads/cat.jpg",
+        destinationArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
         reason: "no resource-based policy",
       });
 
@@ -275,7 +284,15 @@ describe("Class: FlowModel", () => {
         logLine({ requestId: "r1", key: "uploads/cat.jpg", outcome: "written" }, "/x"),
       );
       const summary = model.activity(logLine({ requestId: "r1", written: 1 }));
-      const unknown = model.activity({ type: "something.else" });
+      // A kind the flow does not show (a destination delivery) changes no row.
+      const unknown = model.activity({
+        kind: "async.destination",
+        functionName,
+        requestId: "r1",
+        role: "on-success",
+        destinationArn: "arn:aws:sqs:us-east-1:000000000000:done",
+        ok: true,
+      });
 
       // Assess
       expect([foreign.rows, summary.rows, unknown.rows]).toEqual([[], [], []]);

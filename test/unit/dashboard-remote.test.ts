@@ -45,7 +45,11 @@ const invokeError = (t: number, id: string) =>
 
 /** A translator and a model wired together, as RemoteFeed wires them. */
 function pipeline() {
-  const translator = new LogActivityTranslator({ bucket, logGroup: group });
+  const translator = new LogActivityTranslator({
+    functionName: "image-metadata-ingest",
+    bucket,
+    logGroup: group,
+  });
   const model = new FlowModel({ bucket, logGroup: group, now: () => 0 });
   const feed = (events: LogEvent[]) => {
     const activities = translator.translate(events);
@@ -70,7 +74,7 @@ describe("Class: LogActivityTranslator", () => {
       ]);
 
       // Assess
-      expect(activities.map((a) => a.event.type)).toEqual([
+      expect(activities.map((a) => a.event.kind)).toEqual([
         "s3.delivery.queued",
         "invoke.start",
         "log",
@@ -99,7 +103,7 @@ describe("Class: LogActivityTranslator", () => {
 
       // Assess
       expect(first).toEqual([]);
-      expect(second.map((a) => a.event.type)).toEqual([
+      expect(second.map((a) => a.event.kind)).toEqual([
         "s3.delivery.queued",
         "invoke.start",
         "log",
@@ -183,7 +187,7 @@ describe("Class: LogActivityTranslator", () => {
       const activities = translator.translate([start(1000, "redrive-1"), report(1010, "redrive-1")]);
 
       // Assess
-      expect(activities.map((a) => a.event.type)).toEqual(["invoke.start", "invoke.end"]);
+      expect(activities.map((a) => a.event.kind)).toEqual(["invoke.start", "invoke.end"]);
     });
 
     it("ignores invocations about other buckets and lines that name no object", () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { ActivityEvent } from "../../src/engine/activity.ts";
 import {
   AsyncInvocationQueue,
   type AsyncOutcome,
@@ -17,7 +18,7 @@ async function until(check: () => boolean, timeoutMs = 2000): Promise<void> {
 /** A queue whose attempts follow a script of results, recording what was attempted. */
 function scriptedQueue(results: AttemptResult[], maxRetries = 2) {
   const attempts: Array<{ functionName: string; payload: string; requestId: string; at: number }> = [];
-  const activity: Array<Record<string, unknown>> = [];
+  const activity: ActivityEvent[] = [];
   const queue = new AsyncInvocationQueue({
     run: async (functionName, payload, requestId) => {
       attempts.push({ functionName, payload, requestId, at: Date.now() });
@@ -72,7 +73,7 @@ describe("Class: AsyncInvocationQueue", () => {
         errorMessage: "nope",
         requestIds: [attempts[0]?.requestId],
       });
-      expect(activity.map((event) => event.type)).toEqual(["async.retry", "async.retry", "async.failed"]);
+      expect(activity.map((event) => event.kind)).toEqual(["async.retry", "async.retry", "async.failed"]);
       queue.close();
     });
 

@@ -40,16 +40,16 @@ describe("Function: outcomeDeliveries", () => {
     const deliveries = outcomeDeliveries(record, failed, now);
 
     // Assess
-    expect(deliveries.map(({ target, queueArn }) => [target, queueArn])).toEqual([
+    expect(deliveries.map(({ role, destinationArn }) => [role, destinationArn])).toEqual([
       ["on-failure", onFailure],
       ["dead-letter", deadLetters],
     ]);
-    expect(JSON.parse(deliveries[0]?.body ?? "{}")).toMatchObject({
+    expect(JSON.parse(deliveries[0]?.message.body ?? "{}")).toMatchObject({
       timestamp: "2026-11-29T23:50:00.000Z",
       requestContext: { requestId: "req-1", condition: "RetriesExhausted", approximateInvokeCount: 3 },
     });
-    expect(deliveries[1]?.body).toBe('{"k":1}');
-    expect(deliveries[1]?.options?.messageAttributes?.ErrorMessage?.StringValue).toBe("boom");
+    expect(deliveries[1]?.message.body).toBe('{"k":1}');
+    expect(deliveries[1]?.message.attributes?.ErrorMessage?.StringValue).toBe("boom");
   });
 
   it("sends a success to the on-success destination only, and nothing without a configuration", () => {
@@ -70,7 +70,9 @@ describe("Function: outcomeDeliveries", () => {
     const none = outcomeDeliveries(functionWith({}), failed, now);
 
     // Assess
-    expect(deliveries.map(({ target, queueArn }) => [target, queueArn])).toEqual([["on-success", onSuccess]]);
+    expect(deliveries.map(({ role, destinationArn }) => [role, destinationArn])).toEqual([
+      ["on-success", onSuccess],
+    ]);
     expect(none).toEqual([]);
   });
 });

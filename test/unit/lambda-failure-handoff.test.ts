@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { Deliveries } from "../../src/engine/delivery/index.ts";
 import { AsyncInvocationQueue, type AsyncOutcome } from "../../src/engine/lambda/async-queue.ts";
 import { destinationSender } from "../../src/engine/lambda/destinations.ts";
 import type { FunctionRecord } from "../../src/engine/lambda/functions.ts";
@@ -25,12 +26,17 @@ const fn = {
   eventInvokeConfig: { onFailure: queueArn },
 } as unknown as FunctionRecord;
 
-/** An in-process SQS stand-in: sends succeed or fail as told. */
-const sender = (ok: boolean): QueueSender => ({
-  canSend: () => ({ ok: true }),
-  sendMessage: async () =>
-    ok ? { ok: true, messageId: "m1" } : { ok: false, code: "AccessDenied", message: "no" },
-});
+/** The delivery module over an in-process SQS stand-in whose sends succeed or fail as told. */
+const deliveries = (ok: boolean) => {
+  const sqs: Pick<QueueSender, "canSend" | "authorizeSend"> = {
+    canSend: () => ({ ok: true }),
+    authorizeSend: () =>
+      ok
+        ? { ok: true, send: async () => ({ ok: true, messageId: "m1" }) }
+        : { ok: false, code: "AccessDenied", message: "no" },
+  };
+  return new Deliveries(() => ({ sqs }));
+};
 
 describe("Class: AsyncInvocationQueue with an on-failure destination (one copy of a failed event)", () => {
   it("drops a failed event from the engine's list once its destination holds it", async () => {
@@ -40,7 +46,7 @@ describe("Class: AsyncInvocationQueue with an on-failure destination (one copy o
       destinationSender({
         accountId: "000000000000",
         lookup: () => fn,
-        queues: sender(true),
+        deliveries: deliveries(true),
         log: () => {},
         activity: () => {},
         failureDelivered: (outcome) => queue?.handedOff(outcome.requestId),
@@ -66,7 +72,7 @@ describe("Class: AsyncInvocationQueue with an on-failure destination (one copy o
       destinationSender({
         accountId: "000000000000",
         lookup: () => fn,
-        queues: sender(false),
+        deliveries: deliveries(false),
         log: (message) => logged.push(message),
         activity: () => {},
         failureDelivered: (outcome) => queue?.handedOff(outcome.requestId),

@@ -1,13 +1,16 @@
 import { describe, expect, it } from "vitest";
+import type { ActivityEvent } from "../../src/engine/activity.ts";
 import { type EngineContext, EngineEventBus, FaultInjector } from "../../src/engine/context.ts";
+import { Deliveries } from "../../src/engine/delivery/index.ts";
+import type { LambdaInvokeApi } from "../../src/engine/lambda/contract.ts";
 import type { NotificationConfiguration } from "../../src/engine/s3/notifications.ts";
+import { s3Notifier } from "../../src/engine/s3/notifiers/destination.ts";
 import {
   deliveryCopies,
   type Notifier,
   S3EventNotifications,
   type S3Notification,
 } from "../../src/engine/s3/notifiers/index.ts";
-import { lambdaNotifier } from "../../src/engine/s3/notifiers/lambda.ts";
 import type { ObjectCreatedEvent } from "../../src/engine/types.ts";
 
 const event: ObjectCreatedEvent = {
@@ -145,99 +148,126 @@ describe("Function: deliveryCopies", () => {
   });
 });
 
-describe("Function: lambdaNotifier", () => {
+describe("Function: s3Notifier for LambdaFunctionConfiguration", () => {
+  const functionArn = "arn:aws:lambda:us-east-1:000000000000:function:a";
   const source = { bucket: "photos", bucketArn: "arn:aws:s3:::photos", accountId: "000000000000" };
   const notification: S3Notification = {
-    destination: configuration.destinations[0] as S3Notification["destination"],
+    destination: { ...(configuration.destinations[0] as S3Notification["destination"]), arn: functionArn },
     event,
     body: '{"Records":[]}',
     source,
   };
+  const invoker = {
+    kind: "service",
+    service: "s3.amazonaws.com",
+    sourceArn: "arn:aws:s3:::photos",
+    sourceAccount: "000000000000",
+  };
 
-  it("invokes asynchronously as s3.amazonaws.com for the bucket, once per copy", () => {
+  it("authorizes once as s3.amazonaws.com for the bucket, then invokes asynchronously once per copy", () => {
     // Prepare
+    const authorized: unknown[] = [];
     const invocations: unknown[] = [];
-    const activity: Array<Record<string, unknown>> = [];
-    const notifier = lambdaNotifier(
-      {
-        canInvoke: () => ({ ok: true }),
-        invokeAsync: (arn, payload, options) => {
-          invocations.push({ arn, payload, options });
-          return { ok: true, requestId: `r${invocations.length}`, functionName: "a" };
-        },
+    const activity: ActivityEvent[] = [];
+    const lambda: Pick<LambdaInvokeApi, "canInvoke" | "authorizeInvoke"> = {
+      canInvoke: () => ({ ok: true }),
+      authorizeInvoke: (arn, principal) => {
+        authorized.push([arn, principal]);
+        return {
+          ok: true,
+          functionName: "a",
+          invoke: (payload, options) => {
+            invocations.push({ payload, options });
+            return { requestId: `r${invocations.length}` };
+          },
+        };
       },
-      {
-        accountId: "000000000000",
-        faults: new FaultInjector({ deliveryCopies: 2 }),
-        log: () => undefined,
-        activity: (entry) => activity.push(entry),
-      },
-    );
+    };
+    const notifier = s3Notifier("lambda", new Deliveries(() => ({ lambda })), {
+      accountId: "000000000000",
+      faults: new FaultInjector({ deliveryCopies: 2 }),
+      log: () => undefined,
+      activity: (entry) => activity.push(entry),
+    });
 
     // Act
     notifier.deliver(notification);
 
-    // Assess
-    const invoker = {
-      kind: "service",
-      service: "s3.amazonaws.com",
-      sourceArn: "arn:aws:s3:::photos",
-      sourceAccount: "000000000000",
-    };
+    // Assess: one permission check for the event, two copies queued.
+    expect(authorized).toEqual([[functionArn, invoker]]);
     expect(invocations).toEqual([
-      { arn: "arn:fn:a", payload: '{"Records":[]}', options: { invoker, delayMs: 0 } },
-      { arn: "arn:fn:a", payload: '{"Records":[]}', options: { invoker, delayMs: 0 } },
+      { payload: '{"Records":[]}', options: {} },
+      { payload: '{"Records":[]}', options: {} },
     ]);
-    expect(activity.map((entry) => [entry.type, entry.requestId, entry.copy])).toEqual([
-      ["s3.delivery.queued", "r1", 1],
-      ["s3.delivery.queued", "r2", 2],
+    expect(activity.map((entry) => [entry.kind, "requestId" in entry && entry.requestId])).toEqual([
+      ["s3.delivery.queued", "r1"],
+      ["s3.delivery.queued", "r2"],
     ]);
   });
 
   it("checks the resource policy with the bucket's SourceArn and SourceAccount, and drops what it refuses", () => {
     // Prepare
     const asked: unknown[] = [];
-    const activity: Array<Record<string, unknown>> = [];
+    const activity: ActivityEvent[] = [];
     const logged: string[] = [];
-    const notifier = lambdaNotifier(
-      {
-        canInvoke: (...args) => {
-          asked.push(args);
-          return { ok: false, reason: "no policy" };
-        },
-        invokeAsync: () => {
-          throw new Error("must not be called");
-        },
+    const lambda: Pick<LambdaInvokeApi, "canInvoke" | "authorizeInvoke"> = {
+      canInvoke: (...args) => {
+        asked.push(args);
+        return { ok: false, reason: "no policy" };
       },
-      {
-        accountId: "000000000000",
-        faults: new FaultInjector(),
-        log: (line) => logged.push(line),
-        activity: (e) => activity.push(e),
+      authorizeInvoke: (...args) => {
+        asked.push(args);
+        return { ok: false, reason: "no policy" };
       },
-    );
+    };
+    const notifier = s3Notifier("lambda", new Deliveries(() => ({ lambda })), {
+      accountId: "000000000000",
+      faults: new FaultInjector(),
+      log: (line) => logged.push(line),
+      activity: (e) => activity.push(e),
+    });
 
     // Act
-    const verdict = notifier.check("arn:fn:a", source);
+    const verdict = notifier.check(functionArn, source);
     notifier.deliver(notification);
 
     // Assess
     const conditions = { "aws:SourceArn": "arn:aws:s3:::photos", "aws:SourceAccount": "000000000000" };
     expect(asked).toEqual([
-      ["arn:fn:a", "s3.amazonaws.com", conditions],
-      ["arn:fn:a", "s3.amazonaws.com", conditions],
+      [functionArn, "s3.amazonaws.com", conditions],
+      [functionArn, invoker],
     ]);
-    expect(verdict).toEqual({ ok: false, message: "Not authorized to invoke function [arn:fn:a]" });
+    expect(verdict).toEqual({ ok: false, message: `Not authorized to invoke function [${functionArn}]` });
     expect(activity).toEqual([
       {
-        service: "lambda",
-        type: "s3.delivery.dropped",
+        kind: "s3.delivery.dropped",
         bucket: "photos",
         key: "uploads/cat.jpg",
-        functionArn: "arn:fn:a",
+        destinationArn: functionArn,
         reason: "no policy",
       },
     ]);
-    expect(logged).toEqual(["s3: dropped S3 event for s3://photos/uploads/cat.jpg to arn:fn:a: no policy"]);
+    expect(logged).toEqual([
+      `s3: dropped S3 event for s3://photos/uploads/cat.jpg to ${functionArn}: no policy`,
+    ]);
+  });
+
+  it("refuses a LambdaFunctionConfiguration that names a queue, without asking SQS", () => {
+    // Prepare
+    const notifier = s3Notifier("lambda", new Deliveries(() => ({})), {
+      accountId: "000000000000",
+      faults: new FaultInjector(),
+      log: () => undefined,
+      activity: () => undefined,
+    });
+
+    // Act
+    const verdict = notifier.check("arn:aws:sqs:us-east-1:000000000000:q", source);
+
+    // Assess
+    expect(verdict).toEqual({
+      ok: false,
+      message: "Not authorized to invoke function [arn:aws:sqs:us-east-1:000000000000:q]",
+    });
   });
 });

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { FaultInjector } from "../../src/engine/context.ts";
+import { Deliveries } from "../../src/engine/delivery/index.ts";
 import type { NotificationDestination } from "../../src/engine/s3/notifications.ts";
+import { s3Notifier } from "../../src/engine/s3/notifiers/destination.ts";
 import type { S3Notification } from "../../src/engine/s3/notifiers/index.ts";
-import { queueNotifier } from "../../src/engine/s3/notifiers/queue.ts";
 import type { QueueSender, QueueSenderIdentity } from "../../src/engine/sqs/contract.ts";
 
 const queueArn = "arn:aws:sqs:us-east-1:000000000000:events";
@@ -15,18 +16,30 @@ const destination: NotificationDestination = {
   filterRules: [],
 };
 
-/** A QueueSender that answers `verdict` and records what it is sent. */
+/** SQS's sender as the delivery module uses it: answers `verdict`, records what it is sent and each check. */
 function recordingSender(verdict: ReturnType<QueueSender["canSend"]>) {
   const sent: Array<{ arn: string; body: string; sender: QueueSenderIdentity }> = [];
-  const sender: QueueSender = {
+  let authorizations = 0;
+  const sqs: Pick<QueueSender, "canSend" | "authorizeSend"> = {
     canSend: () => verdict,
-    sendMessage: async (arn, body, identity) => {
-      sent.push({ arn, body, sender: identity });
-      return { ok: true, messageId: `m${sent.length}` };
+    authorizeSend: (arn, identity) => {
+      authorizations += 1;
+      return verdict.ok
+        ? {
+            ok: true,
+            send: async (body) => {
+              sent.push({ arn, body, sender: identity });
+              return { ok: true, messageId: `m${sent.length}` };
+            },
+          }
+        : { ok: false, code: "AccessDenied", message: verdict.reason };
     },
   };
-  return { sender, sent };
+  return { sender: new Deliveries(() => ({ sqs })), sent, authorizations: () => authorizations };
 }
+
+const queueNotifier = (deliveries: Deliveries, env: ReturnType<typeof environment>) =>
+  s3Notifier("queue", deliveries, env);
 
 const environment = (faults = new FaultInjector()) => ({
   accountId: "000000000000",
@@ -63,7 +76,7 @@ describe("Function: queueNotifier", () => {
 
   it("sends s3:TestEvent on configuration and each event copy as s3.amazonaws.com for the bucket", async () => {
     // Prepare
-    const { sender, sent } = recordingSender({ ok: true });
+    const { sender, sent, authorizations } = recordingSender({ ok: true });
     const notifier = queueNotifier(sender, environment(new FaultInjector({ deliveryCopies: 2 })));
     // Act
     notifier.configured?.(destination, source);
@@ -77,6 +90,8 @@ describe("Function: queueNotifier", () => {
     });
     expect(sent.slice(1).map((message) => message.body)).toEqual(['{"Records":[]}', '{"Records":[]}']);
     expect(sent.every((message) => message.arn === queueArn)).toBe(true);
+    // One check for the test event, one for the event's two copies.
+    expect(authorizations()).toBe(2);
     expect(sent[1]?.sender).toEqual({
       kind: "service",
       service: "s3.amazonaws.com",

@@ -1,4 +1,5 @@
 import type { AwsClients } from "../../aws/clients.ts";
+import type { ActivityEvent } from "../../engine/activity.ts";
 import type { FailedEvent } from "../../pipeline/failed-events.ts";
 import { failedEventCount } from "../../pipeline/failed-queue.ts";
 import { fetchLogEvents, type LogEvent } from "../../pipeline/logs.ts";
@@ -55,6 +56,7 @@ export class RemoteFeed {
   constructor(options: RemoteFeedOptions) {
     this.#options = options;
     this.#translator = new LogActivityTranslator({
+      functionName: options.stack.functionName,
       bucket: options.stack.bucket,
       logGroup: options.stack.logGroupName,
     });
@@ -128,16 +130,19 @@ export class RemoteFeed {
         const outcome = await this.#failedEvents.redrive(id);
         if (outcome.requestId) {
           this.#translator.claim(outcome.requestId);
-          for (const event of [
+          const functionName = this.#options.stack.functionName;
+          const events: ActivityEvent[] = [
             {
-              type: "async.failed",
+              kind: "async.failed",
+              functionName,
               requestId: outcome.event.requestId,
               failedEventId: id,
               attempts: outcome.event.attempts,
               error: `${outcome.event.errorType}: ${outcome.event.errorMessage}`,
             },
-            { type: "async.redrive", failedEventId: id, requestId: outcome.requestId },
-          ]) {
+            { kind: "async.redrive", functionName, failedEventId: id, requestId: outcome.requestId },
+          ];
+          for (const event of events) {
             publishFlowUpdate(hub, model.activity(event, queuedAt), Date.now);
           }
         }

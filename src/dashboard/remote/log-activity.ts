@@ -1,13 +1,16 @@
+import type { ActivityEvent, InvokeOutcome } from "../../engine/activity.ts";
 import type { LogEvent } from "../../pipeline/logs.ts";
 import { parseFunctionLogLine } from "../function-log.ts";
 
 /** One flow-model `activity` event with the time it happened (read from the log, not the clock). */
 export interface TimedActivity {
   at: number;
-  event: Record<string, unknown>;
+  event: ActivityEvent;
 }
 
 export interface LogActivityOptions {
+  /** The stack's function, which the log group's lines are about. */
+  functionName: string;
   /** The stack's bucket: only objects of it are tracked. */
   bucket: string;
   /** The function's log group, which `log` activities name. */
@@ -22,7 +25,7 @@ interface RequestState {
   /** Activities held until a log line names the object the invocation is about. */
   held: TimedActivity[];
   startAt?: number;
-  outcome?: string;
+  outcome?: InvokeOutcome;
   error?: string;
 }
 
@@ -43,6 +46,7 @@ const heldLimit = 50;
  */
 export class LogActivityTranslator {
   readonly #requests = new Map<string, RequestState>();
+  readonly #functionName: string;
   readonly #bucket: string;
   readonly #logGroup: string;
   readonly #maxRequests: number;
@@ -50,6 +54,7 @@ export class LogActivityTranslator {
   readonly #initStarted = new Set<string>();
 
   constructor(options: LogActivityOptions) {
+    this.#functionName = options.functionName;
     this.#bucket = options.bucket;
     this.#logGroup = options.logGroup;
     this.#maxRequests = Math.max(1, options.maxRequests ?? 2000);
@@ -93,7 +98,11 @@ export class LogActivityTranslator {
       delete state.error;
       const cold = coldByRequest.get(requestId)?.shift() ?? this.#initStarted.has(event.stream);
       this.#initStarted.delete(event.stream);
-      this.#emit(state, { at, event: { type: "invoke.start", requestId, cold } }, out);
+      this.#emit(
+        state,
+        { at, event: { kind: "invoke.start", functionName: this.#functionName, requestId, cold } },
+        out,
+      );
       return;
     }
     const report = reportPattern.exec(message);
@@ -103,14 +112,15 @@ export class LogActivityTranslator {
       const initDurationMs = Number(/\tInit Duration: ([\d.]+) ms/.exec(message)?.[1]);
       const durationMs = Number(/\tDuration: ([\d.]+) ms/.exec(message)?.[1]);
       const status = /\tStatus: (\w+)/.exec(message)?.[1];
-      const outcome =
+      const outcome: InvokeOutcome =
         state.outcome ?? (status === "timeout" ? "timeout" : status === "error" ? "error" : "success");
       this.#emit(
         state,
         {
           at,
           event: {
-            type: "invoke.end",
+            kind: "invoke.end",
+            functionName: this.#functionName,
             requestId,
             cold: Number.isFinite(initDurationMs),
             // A START read in an earlier poll could not know; the model marks the run cold from this.
@@ -153,7 +163,8 @@ export class LogActivityTranslator {
       out.push({
         at: state.startAt ?? at,
         event: {
-          type: "s3.delivery.queued",
+          kind: "s3.delivery.queued",
+          functionName: this.#functionName,
           bucket: this.#bucket,
           key: facts.key,
           requestId: facts.requestId,
@@ -165,7 +176,7 @@ export class LogActivityTranslator {
     out.push({
       at,
       event: {
-        type: "log",
+        kind: "log",
         group: this.#logGroup,
         stream: event.stream,
         events: [{ timestamp: at, message }],

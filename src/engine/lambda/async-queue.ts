@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { ActivityEvent } from "../activity.ts";
 import type { FailedEvent } from "./contract.ts";
 import type { FunctionErrorPayload } from "./environment.ts";
 import type { AttemptResponse, InvocationCondition } from "./invocation-record.ts";
@@ -83,7 +84,7 @@ export class AsyncInvocationQueue {
   readonly #policy: RetryPolicy;
   readonly #settings: (functionName: string) => FunctionQueueSettings | undefined;
   readonly #onOutcome: (outcome: AsyncOutcome) => void;
-  readonly #activity: (event: Record<string, unknown>) => void;
+  readonly #activity: (event: ActivityEvent) => void;
   readonly #failed: FailedEvent[] = [];
   readonly #timers = new Set<NodeJS.Timeout>();
   #inFlight = 0;
@@ -93,7 +94,7 @@ export class AsyncInvocationQueue {
     run: AttemptRunner;
     /** The engine's defaults (`maxRetries` 2 unless configured). */
     policy: RetryPolicy;
-    activity(event: Record<string, unknown>): void;
+    activity(event: ActivityEvent): void;
     /** A function's own settings, read at each decision so a changed configuration applies to queued events. */
     settings?(functionName: string): FunctionQueueSettings | undefined;
     onOutcome?(outcome: AsyncOutcome): void;
@@ -138,8 +139,7 @@ export class AsyncInvocationQueue {
     const payload = typeof failed.payload === "string" ? failed.payload : JSON.stringify(failed.payload);
     const requestId = this.enqueue(failed.functionName, payload);
     this.#activity({
-      service: "lambda",
-      type: "async.redrive",
+      kind: "async.redrive",
       functionName: failed.functionName,
       failedEventId: id,
       requestId,
@@ -219,8 +219,7 @@ export class AsyncInvocationQueue {
           : undefined;
         if (delay !== undefined) {
           this.#activity({
-            service: "lambda",
-            type: "async.retry",
+            kind: "async.retry",
             functionName: event.functionName,
             requestId: event.requestId,
             attempt: event.attempts,
@@ -265,8 +264,7 @@ export class AsyncInvocationQueue {
     };
     this.#failed.push(failed);
     this.#activity({
-      service: "lambda",
-      type: "async.failed",
+      kind: "async.failed",
       functionName: event.functionName,
       requestId: event.requestId,
       failedEventId: event.id,

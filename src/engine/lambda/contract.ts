@@ -21,6 +21,18 @@ export type AsyncInvokeResult =
   | { ok: true; requestId: string; functionName: string }
   | { ok: false; reason: string };
 
+/**
+ * The answer to "may this principal invoke this function?", asked once per delivery: when it may, `invoke`
+ * queues events without asking again (every copy of one S3 event, one invocation record).
+ */
+export type InvokeGrant =
+  | {
+      ok: true;
+      functionName: string;
+      invoke(payload: string, options?: { delayMs?: number; requestId?: string }): { requestId: string };
+    }
+  | { ok: false; reason: string };
+
 /** An asynchronous invocation that exhausted its retries (or its maximum age). */
 export interface FailedEvent {
   id: string;
@@ -47,6 +59,12 @@ export interface LambdaInvokeApi {
    * event-invoke configuration says, then sent to its destinations. Refused when the invoker may not invoke.
    */
   invokeAsync(functionArn: string, payload: string, options: AsyncInvokeOptions): AsyncInvokeResult;
+  /**
+   * Checks once whether `invoker` may invoke the function (its resource policy for a service principal, the
+   * caller's identity policies otherwise); the grant's `invoke` queues asynchronous invocations without a
+   * second check. The delivery module (`delivery/`) asks this.
+   */
+  authorizeInvoke(functionArn: string, invoker: AsyncInvokeOptions["invoker"]): InvokeGrant;
   /** Asynchronous invocations that failed after all retries, oldest first. */
   listFailedEvents(): FailedEvent[];
   /** Re-queues a failed event for asynchronous invocation; false when the id is unknown. */

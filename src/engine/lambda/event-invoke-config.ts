@@ -1,7 +1,7 @@
 import { jsonResponse, ServiceError } from "../service/index.ts";
 import { constraint, validationMessage } from "../validation-message.ts";
 import type { FunctionQueueSettings } from "./async-queue.ts";
-import { type DestinationAccessDependencies, roleMaySend } from "./destination-access.ts";
+import { type DestinationAccessDependencies, destinationRefusal } from "./destination-access.ts";
 import { invalidParameterValue, validationException } from "./function-settings.ts";
 import type { FunctionRecord, FunctionStore } from "./functions.ts";
 import type { FunctionCall, FunctionOperation } from "./operations.ts";
@@ -116,19 +116,18 @@ export function renderEventInvokeConfig(
 }
 
 function checkDestinations(
-  deps: DestinationAccessDependencies,
+  deps: EventInvokeConfigDependencies,
   record: FunctionRecord,
   input: ConfigInput,
 ): void {
+  const owner = {
+    role: record.role,
+    name: record.name,
+    exists: (name: string) => deps.store.get(name) !== undefined,
+  };
   for (const arn of [input.onSuccess, input.onFailure]) {
-    if (arn) {
-      const refusal = roleMaySend(deps, record.role, arn);
-      if (refusal === "denied")
-        throw invalidParameterValue(
-          `The function's execution role does not have permissions to call SendMessage on ${arn}`,
-        );
-      if (refusal) throw invalidParameterValue(refusal);
-    }
+    const refusal = arn ? destinationRefusal(deps, owner, arn, "destination") : undefined;
+    if (refusal) throw invalidParameterValue(refusal);
   }
 }
 

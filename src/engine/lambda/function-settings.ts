@@ -2,7 +2,7 @@ import type { EngineContext } from "../context.ts";
 import type { IamApi } from "../iam/contract.ts";
 import { ServiceError } from "../service/index.ts";
 import { constraint, validationMessage } from "../validation-message.ts";
-import { roleMaySend } from "./destination-access.ts";
+import { destinationRefusal } from "./destination-access.ts";
 import { RoleNotAssumableError } from "./errors.ts";
 import { executionRoleAssumable } from "./execution-role.ts";
 import type { FunctionSettings } from "./functions.ts";
@@ -151,11 +151,9 @@ function deadLetterTarget(
       ),
     );
   }
-  const refusal = target !== "" && role ? roleMaySend(deps, role, target) : undefined;
-  if (refusal === "denied")
-    throw invalidParameterValue(
-      "The provided execution role does not have permissions to call SendMessage on SQS",
-    );
+  // A dead-letter target is a queue: the owner's name and the function list do not matter to its check.
+  const owner = { role: role ?? "", name: "", exists: () => false };
+  const refusal = target !== "" && role ? destinationRefusal(deps, owner, target, "dead-letter") : undefined;
   if (refusal) throw invalidParameterValue(refusal);
   return target;
 }

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { EngineContext } from "../context.ts";
+import { Deliveries } from "../delivery/index.ts";
 import type { IamApi } from "../iam/contract.ts";
 import type { LogWriter } from "../logs/contract.ts";
 import type { EngineOptions } from "../options.ts";
@@ -33,7 +34,7 @@ export interface LambdaDependencies {
   iam: IamApi;
   /** Where function output goes. */
   logs: LogWriter;
-  /** Where on-success/on-failure destinations and dead-letter queues are sent (SQS). */
+  /** Where on-success/on-failure destinations and dead-letter queues that are queues are sent (SQS). */
   queues: QueueSender;
 }
 
@@ -143,43 +144,27 @@ export async function createLambdaService(
       maxRetries: options.lambda?.maxRetries ?? 2,
       baseDelayMs: options.lambda?.retryBaseDelayMs ?? 200,
     },
-    activity: (event) => context.events.emit("activity", event),
+    activity: (event) => context.events.activity(event),
     settings: (functionName) => queueSettings(store.get(functionName)?.eventInvokeConfig),
     onOutcome: destinationSender({
       accountId: context.accountId,
       lookup: (functionName) => store.get(functionName),
-      queues,
+      // Read per delivery: a destination may be another function of this service (`api`, below).
+      deliveries: new Deliveries(() => ({ sqs: queues, lambda: api })),
       log: (message) => context.log(message),
-      activity: (event) => context.events.emit("activity", event),
+      activity: (event) => context.events.activity(event),
       failureDelivered: (outcome) => queue.handedOff(outcome.requestId),
     }),
   });
 
-  // Every S3 event asks this twice (the notifier before drawing its copies, invokeAsync for each copy) with the
-  // same bucket and account: the answer is kept per function record while its RevisionId stands, which every
-  // change of its policy renews (AddPermission, RemovePermission, as on AWS).
-  const permissions = new WeakMap<
-    FunctionRecord,
-    { revisionId: string; answers: Map<string, InvokePermission> }
-  >();
+  // Asked once per delivery (the delivery module authorizes, then queues each copy with the grant), and at
+  // configuration time (PutBucketNotificationConfiguration): no answer is kept.
   const canInvoke: LambdaInvokeApi["canInvoke"] = (functionArn, principalService, conditions) => {
     const reference = parseFunctionReference(functionArn);
     if (!reference) return { ok: false, reason: "the destination is not a Lambda function ARN" };
     const record = store.get(reference.name);
     if (!record) return { ok: false, reason: `function not found: ${functionArn}` };
-    let known = permissions.get(record);
-    if (known?.revisionId !== record.revisionId) {
-      known = { revisionId: record.revisionId, answers: new Map() };
-      permissions.set(record, known);
-    }
-    const question = JSON.stringify([principalService, conditions]);
-    const cached = known.answers.get(question);
-    if (cached) return cached;
-    const answer = evaluateInvokePermission(record, principalService, conditions);
-    // One entry per bucket that notifies the function; the bound only guards against an unusual many.
-    if (known.answers.size >= 256) known.answers.clear();
-    known.answers.set(question, answer);
-    return answer;
+    return evaluateInvokePermission(record, principalService, conditions);
   };
   const evaluateInvokePermission = (
     record: FunctionRecord,
@@ -202,26 +187,42 @@ export async function createLambdaService(
           reason: `the resource-based policy of ${record.name} does not allow ${principalService} to invoke it`,
         };
   };
+  const authorizeInvoke: LambdaInvokeApi["authorizeInvoke"] = (functionArn, invoker) => {
+    const reference = parseFunctionReference(functionArn);
+    const record = reference ? store.get(reference.name) : undefined;
+    if (!reference || !record) return { ok: false, reason: `function not found: ${functionArn}` };
+    if (invoker.kind === "service") {
+      const permission = evaluateInvokePermission(record, invoker.service, {
+        "aws:SourceArn": invoker.sourceArn,
+        "aws:SourceAccount": invoker.sourceAccount,
+      });
+      if (!permission.ok) return permission;
+    } else if (!context.authorizer.authorize(invoker.caller, "lambda:InvokeFunction", record.arn).allowed) {
+      return { ok: false, reason: `${invoker.caller.arn} may not invoke ${record.arn}` };
+    }
+    const functionName = record.name;
+    return {
+      ok: true,
+      functionName,
+      invoke: (payload, { delayMs, requestId } = {}) => ({
+        requestId: queue.enqueue(functionName, payload, {
+          ...(delayMs !== undefined ? { delayMs } : {}),
+          ...(requestId !== undefined ? { requestId } : {}),
+        }),
+      }),
+    };
+  };
   const api: LambdaInvokeApi = {
     canInvoke,
+    authorizeInvoke,
     invokeAsync(functionArn, payload, { invoker, delayMs, requestId }) {
-      const reference = parseFunctionReference(functionArn);
-      const record = reference ? store.get(reference.name) : undefined;
-      if (!reference || !record) return { ok: false, reason: `function not found: ${functionArn}` };
-      if (invoker.kind === "service") {
-        const permission = canInvoke(functionArn, invoker.service, {
-          "aws:SourceArn": invoker.sourceArn,
-          "aws:SourceAccount": invoker.sourceAccount,
-        });
-        if (!permission.ok) return permission;
-      } else if (!context.authorizer.authorize(invoker.caller, "lambda:InvokeFunction", record.arn).allowed) {
-        return { ok: false, reason: `${invoker.caller.arn} may not invoke ${record.arn}` };
-      }
-      const queued = queue.enqueue(record.name, payload, {
+      const grant = authorizeInvoke(functionArn, invoker);
+      if (!grant.ok) return grant;
+      const queued = grant.invoke(payload, {
         ...(delayMs !== undefined ? { delayMs } : {}),
         ...(requestId !== undefined ? { requestId } : {}),
       });
-      return { ok: true, requestId: queued, functionName: record.name };
+      return { ok: true, requestId: queued.requestId, functionName: grant.functionName };
     },
     listFailedEvents: () => queue.listFailed(),
     redriveFailedEvent: (id) => queue.redrive(id),

@@ -124,9 +124,8 @@ export class FunctionRunner {
       logLines.push(line);
       if (writable) this.#logs.write(destination, [line]);
     };
-    this.#context.events.emit("activity", {
-      service: "lambda",
-      type: "invoke.start",
+    this.#context.events.activity({
+      kind: "invoke.start",
       functionName,
       requestId,
       cold,
@@ -168,9 +167,8 @@ export class FunctionRunner {
           : {}),
       }),
     });
-    this.#context.events.emit("activity", {
-      service: "lambda",
-      type: "invoke.end",
+    this.#context.events.activity({
+      kind: "invoke.end",
       functionName,
       requestId,
       cold,
@@ -200,9 +198,8 @@ export class FunctionRunner {
     ].map((message) => ({ timestamp: now, message }));
     logLines.push(...lines);
     if (writable) this.#logs.write(destination, lines);
-    this.#context.events.emit("activity", {
-      service: "lambda",
-      type: "invoke.end",
+    this.#context.events.activity({
+      kind: "invoke.end",
       functionName: deployment.functionName,
       requestId,
       cold: true,

@@ -152,8 +152,8 @@ export class LogsApi {
       ingested: ingestionTime,
       events: stored.map((event) => [event.timestamp, event.message]),
     });
-    this.#events.emit("activity", {
-      type: "log",
+    this.#events.activity({
+      kind: "log",
       group,
       stream,
       events: stored.map((event) => ({ timestamp: event.timestamp, message: event.message })),

@@ -44,7 +44,7 @@ export async function createS3Service(
       accountId: context.accountId,
       faults: context.faults,
       log: (message) => context.log(message),
-      activity: (event) => context.events.emit("activity", event),
+      activity: (event) => context.events.activity(event),
     }),
     configuration: (bucket) => store.buckets.get(bucket)?.configuration.notification,
   });

@@ -21,9 +21,16 @@ export interface QueueSendOptions {
   messageAttributes?: Record<string, QueueMessageAttribute>;
 }
 
+/** The answer to "may this sender send to this queue?", asked once per delivery; `send` does not ask again. */
+export type SendGrant =
+  | { ok: true; send(body: string, options?: QueueSendOptions): Promise<QueueSendResult> }
+  | { ok: false; code: string; message: string };
+
 export interface QueueSender {
   /** Whether the queue exists and `sender` may send to it (S3 checks its destinations when they are configured). */
   canSend(queueArn: string, sender: QueueSenderIdentity): { ok: true } | { ok: false; reason: string };
+  /** Checks once that the queue exists and `sender` may send to it; the grant's `send` sends without asking again. */
+  authorizeSend(queueArn: string, sender: QueueSenderIdentity): SendGrant;
   sendMessage(
     queueArn: string,
     body: string,

@@ -138,7 +138,7 @@ export async function createSqsService(
       if (!queue) return { ok: false, reason: `queue does not exist: ${arn}` };
       return mayOrWhyNot(queue, sender);
     },
-    async sendMessage(arn, body, sender, options) {
+    authorizeSend(arn, sender) {
       const queue = store.queueByArn(arn);
       if (!queue) {
         const error = sqsErrors.queueDoesNotExist();
@@ -146,15 +146,30 @@ export async function createSqsService(
       }
       const verdict = mayOrWhyNot(queue, sender);
       if (!verdict.ok) return { ok: false, code: "AccessDenied", message: verdict.reason };
-      try {
-        const senderId = sender.kind === "caller" ? senderIdOf(sender.caller) : sender.service;
-        const attributes = options?.messageAttributes;
-        const sent = store.send(queue, { body, senderId, ...(attributes ? { attributes } : {}) });
-        return { ok: true, messageId: sent.messageId };
-      } catch (error) {
-        if (error instanceof SqsError) return { ok: false, code: error.code, message: error.message };
-        throw error;
-      }
+      const senderId = sender.kind === "caller" ? senderIdOf(sender.caller) : sender.service;
+      return {
+        ok: true,
+        async send(body, options) {
+          // A delayed copy may find the queue deleted since; the permission is not asked again.
+          const current = store.queueByArn(arn);
+          if (!current) {
+            const error = sqsErrors.queueDoesNotExist();
+            return { ok: false, code: error.code, message: error.message };
+          }
+          try {
+            const attributes = options?.messageAttributes;
+            const sent = store.send(current, { body, senderId, ...(attributes ? { attributes } : {}) });
+            return { ok: true, messageId: sent.messageId };
+          } catch (error) {
+            if (error instanceof SqsError) return { ok: false, code: error.code, message: error.message };
+            throw error;
+          }
+        },
+      };
+    },
+    async sendMessage(arn, body, sender, options) {
+      const grant = queueSender.authorizeSend(arn, sender);
+      return grant.ok ? grant.send(body, options) : grant;
     },
   };
 

@@ -1,20 +1,20 @@
 import { buildS3Event } from "../../../events/s3-event.ts";
 import { s3Arn } from "../../arn.ts";
 import type { EngineContext } from "../../context.ts";
+import { Deliveries, type DeliveryTargets } from "../../delivery/index.ts";
 import type { ObjectCreatedEvent } from "../../types.ts";
 import type { NotificationConfiguration, NotificationDestination } from "../notifications.ts";
-import { type LambdaTarget, lambdaNotifier } from "./lambda.ts";
+import { s3Notifier } from "./destination.ts";
 import { keyFilter, matchingNotifications } from "./match.ts";
 import type { NotificationSource, Notifier, NotifierEnvironment } from "./notifier.ts";
-import { type QueueTarget, queueNotifier } from "./queue.ts";
 
 export type { NotificationSource, Notifier, NotifierEnvironment, S3Notification } from "./notifier.ts";
 export { deliveryCopies, S3_SERVICE_PRINCIPAL } from "./notifier.ts";
 
-/** The services S3 delivers to, by the typed API each offers; one notifier each. */
+/** The services S3 delivers to, by the typed API each offers (what the delivery module needs of them). */
 export interface NotificationTargets {
-  lambda: LambdaTarget;
-  sqs: QueueTarget;
+  lambda: NonNullable<DeliveryTargets["lambda"]>;
+  sqs: NonNullable<DeliveryTargets["sqs"]>;
 }
 
 /** S3 shows bucket owners by a canonical-ID-like value; LocalStack uses a fixed one, so do we. */
@@ -22,7 +22,8 @@ const bucketOwnerId = "A3NL1KOZZKExample";
 
 /** One notifier per destination type S3 can deliver to here. */
 export function createNotifiers(targets: NotificationTargets, environment: NotifierEnvironment): Notifier[] {
-  return [lambdaNotifier(targets.lambda, environment), queueNotifier(targets.sqs, environment)];
+  const deliveries = new Deliveries(() => targets);
+  return [s3Notifier("lambda", deliveries, environment), s3Notifier("queue", deliveries, environment)];
 }
 
 /**

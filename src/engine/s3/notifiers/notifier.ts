@@ -1,12 +1,13 @@
+import type { ActivityEvent } from "../../activity.ts";
 import type { FaultInjector } from "../../context.ts";
 import type { ObjectCreatedEvent } from "../../types.ts";
 import type { NotificationDestination } from "../notifications.ts";
 
 /**
  * One notifier per destination type of a bucket's notification configuration (Lambda and SQS; SNS next):
- * its destination check, run when the configuration is put, and its delivery. S3 calls the destination's
- * service through that service's typed API, as the service principal `s3.amazonaws.com` on behalf of the
- * bucket ({@link NotificationSource}), never through its internals.
+ * its destination check, run when the configuration is put, and its delivery. S3 delivers through the engine's
+ * delivery module (`delivery/`), as the service principal `s3.amazonaws.com` on behalf of the bucket
+ * ({@link NotificationSource}), never through another service's internals.
  */
 
 /** The service principal S3 calls destinations as. */
@@ -37,7 +38,7 @@ export interface NotifierEnvironment {
   readonly faults: FaultInjector;
   log(message: string): void;
   /** Publishes an engine `activity` event (dashboard, tests). */
-  activity(event: Record<string, unknown>): void;
+  activity(event: ActivityEvent): void;
 }
 
 export interface Notifier {
