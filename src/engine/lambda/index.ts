@@ -20,7 +20,7 @@ import { type FunctionRecord, FunctionStore } from "./functions.ts";
 import { FunctionJournal } from "./persistence.ts";
 import { renderPolicy } from "./policy.ts";
 import { FunctionRunner } from "./runner.ts";
-import { RuntimeResolver, runtimeReport } from "./runtimes.ts";
+import { architectureNotice, RuntimeResolver, runtimeReport } from "./runtimes.ts";
 
 /** Execution environments of all functions together, unless `lambda.maxEnvironments` says otherwise. */
 export const DEFAULT_MAX_ENVIRONMENTS = 16;
@@ -85,6 +85,7 @@ export async function createLambdaService(
         ? `lambda: ${resolution.runtime} emulated on ${resolution.node.version}`
         : `lambda: ${resolution.runtime} on ${resolution.node.version} (${resolution.node.path})`,
     );
+  context.log(`lambda: ${architectureNotice()}`);
   const runner = new FunctionRunner(context, {
     maxConcurrency: options.lambda?.maxConcurrency ?? 4,
     maxEnvironments: options.lambda?.maxEnvironments ?? DEFAULT_MAX_ENVIRONMENTS,
