@@ -161,8 +161,12 @@ describe("Lambda settings the engine keeps or refuses", () => {
       Architectures: ["arm64"],
       EphemeralStorage: { Size: 1024 },
       TracingConfig: { Mode: "Active" },
+      Tags: { team: "pipeline" },
     });
     expect(created.Architectures).toEqual(["arm64"]);
+    expect((await lambda.send(new GetFunctionCommand({ FunctionName: "kept-settings" }))).Tags).toEqual({
+      team: "pipeline",
+    });
     expect(created.EphemeralStorage).toEqual({ Size: 1024 });
     expect(created.TracingConfig).toEqual({ Mode: "Active" });
     const updated = await lambda.send(
@@ -215,6 +219,11 @@ describe("Lambda settings the engine keeps or refuses", () => {
     expect(await refusal({ TracingConfig: { Mode: "Sometimes" } })).toBe(
       "ValidationException: 1 validation error detected: Value 'Sometimes' at 'tracingConfig.mode' failed to satisfy constraint: Member must satisfy enum value set: [Active, PassThrough]",
     );
+    expect(
+      await refusal({
+        Tags: Object.fromEntries(Array.from({ length: 51 }, (_, index) => [`k${index}`, "v"])),
+      }),
+    ).toBe("InvalidParameterValueException: Number of tags exceeds resource tag limit.");
     expect(await refusal({ KMSKeyArn: "arn:aws:kms:us-east-1:000000000000:key/1" })).toMatch(
       /^InvalidParameterValueException: .*KMSKeyArn/,
     );
