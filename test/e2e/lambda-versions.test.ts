@@ -24,6 +24,7 @@ import {
   waitUntilFunctionActiveV2,
   waitUntilFunctionUpdatedV2,
 } from "@aws-sdk/client-lambda";
+import { CreateBucketCommand, PutBucketNotificationConfigurationCommand, S3Client } from "@aws-sdk/client-s3";
 import { strToU8, zipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Engine, startEngine } from "../../src/engine/index.ts";
@@ -503,6 +504,44 @@ describe("Lambda aliases", () => {
       );
     await expect(add("$LATEST")).rejects.toThrow("We currently do not support adding policies for $LATEST.");
     await expect(add("live")).rejects.toThrow(/AddPermission with the qualifier live .* not supported/);
+  });
+
+  it("refuses asynchronous invocation of a version or alias by name instead of running $LATEST", async () => {
+    await expect(
+      lambda.send(new InvokeCommand({ FunctionName: "aliased", Qualifier: "1", InvocationType: "Event" })),
+    ).rejects.toThrow(/InvocationType Event.*\(1\) is not supported by the embedded engine/);
+    await lambda.send(
+      new AddPermissionCommand({
+        FunctionName: "aliased",
+        StatementId: "s3-invoke",
+        Action: "lambda:InvokeFunction",
+        Principal: "s3.amazonaws.com",
+      }),
+    );
+    const s3 = new S3Client({
+      endpoint: engine.endpoint,
+      region: "us-east-1",
+      credentials,
+      forcePathStyle: true,
+    });
+    try {
+      await s3.send(new CreateBucketCommand({ Bucket: "alias-notifications" }));
+      const notify = (arn: string) =>
+        s3.send(
+          new PutBucketNotificationConfigurationCommand({
+            Bucket: "alias-notifications",
+            NotificationConfiguration: {
+              LambdaFunctionConfigurations: [{ LambdaFunctionArn: arn, Events: ["s3:ObjectCreated:*"] }],
+            },
+          }),
+        );
+      await expect(notify(`${arnOf("aliased")}:live`)).rejects.toThrow(
+        "Unable to validate the following destination configurations",
+      );
+      await notify(arnOf("aliased"));
+    } finally {
+      s3.destroy();
+    }
   });
 
   it("the AWS CLI manages aliases", async () => {

@@ -163,9 +163,22 @@ export async function createLambdaService(
     FunctionRecord,
     { revisionId: string; answers: Map<string, InvokePermission> }
   >();
+  // The retry queue runs $LATEST: a version or alias as an asynchronous target is refused, never run as $LATEST.
+  const unqualifiedOnly = (
+    functionArn: string,
+    qualifier: string | undefined,
+  ): { ok: false; reason: string } | undefined =>
+    qualifier === undefined || qualifier === "$LATEST"
+      ? undefined
+      : {
+          ok: false,
+          reason: `${functionArn} names a version or alias; the embedded engine invokes $LATEST only asynchronously`,
+        };
   const canInvoke: LambdaInvokeApi["canInvoke"] = (functionArn, principalService, conditions) => {
     const reference = parseFunctionReference(functionArn);
     if (!reference) return { ok: false, reason: "the destination is not a Lambda function ARN" };
+    const qualified = unqualifiedOnly(functionArn, reference.qualifier);
+    if (qualified) return qualified;
     const record = store.get(reference.name);
     if (!record) return { ok: false, reason: `function not found: ${functionArn}` };
     let known = permissions.get(record);
@@ -209,6 +222,8 @@ export async function createLambdaService(
       const reference = parseFunctionReference(functionArn);
       const record = reference ? store.get(reference.name) : undefined;
       if (!reference || !record) return { ok: false, reason: `function not found: ${functionArn}` };
+      const qualified = unqualifiedOnly(functionArn, reference.qualifier);
+      if (qualified) return qualified;
       if (invoker.kind === "service") {
         const permission = canInvoke(functionArn, invoker.service, {
           "aws:SourceArn": invoker.sourceArn,
