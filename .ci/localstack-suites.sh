@@ -45,6 +45,7 @@ skipped=(
   "engine-control.test.ts engine-plugins.test.ts: the embedded engine's control API and plugins"
   "cli-upload-special-files.test.ts: local file handling, an engine of its own"
   "sqs.test.ts sqs-awscli.test.ts sqs-message-move.test.ts sqs-persist.test.ts sqs-sender.test.ts sqs-s3-notifications.test.ts: the embedded engine's SQS (engines of their own, role keys it issues, --persist with SIGKILL, the in-process QueueSender)"
+  "lambda-versions.test.ts: engines of their own (a restart from a data dir), and the embedded Lambda's refused members by name"
   "lambda-event-invoke-config.test.ts lambda-destination-function.test.ts: an engine of its own (short retry delay), and reads the engine's failed list and activity"
   "logs-conformance.test.ts: the embedded Logs' refused members (an engine of its own; LocalStack community has KMS and log classes)"
   "iam-conformance.test.ts: the embedded IAM's permissions boundaries, tag rules and refused members (an engine of its own; LocalStack community does not enforce IAM)"

@@ -4,6 +4,8 @@ import ts from "typescript";
 import { describe, expect, it } from "vitest";
 import { iamOperations } from "../../src/engine/iam/actions.ts";
 import { IamStore } from "../../src/engine/iam/store.ts";
+import { LambdaApi } from "../../src/engine/lambda/api.ts";
+import { lambdaOperationMembers } from "../../src/engine/lambda/members.ts";
 import { logsOperationMembers } from "../../src/engine/logs/api.ts";
 import { assumeRoleInput } from "../../src/engine/sts/index.ts";
 
@@ -13,8 +15,8 @@ import { assumeRoleInput } from "../../src/engine/sts/index.ts";
  * any member an operation does not declare; this test also fails when an SDK release adds a member that is
  * neither declared nor listed below as knowingly refused, so a new parameter shows up here, not in a user's run.
  *
- * Covered: IAM, STS and CloudWatch Logs, whose operations declare their members. Not yet covered (their
- * operations read members by hand, without a declared list): SQS, Lambda, S3, DynamoDB (the backend emulator).
+ * Covered: IAM, STS, CloudWatch Logs and Lambda, whose operations declare their members. Not yet covered (their
+ * operations read members by hand, without a declared list): SQS, S3, DynamoDB (the backend emulator).
  */
 
 /** The property names of each `export interface <Name>Request` in a client's model declarations. */
@@ -67,7 +69,52 @@ const knowinglyRefused: Record<string, Record<string, readonly string[]>> = {
     ],
     PutLogEvents: ["entity"],
   },
+  // Each refused with 400 InvalidParameterValueException naming the member (src/engine/lambda/members.ts), except
+  // where its value means the default (no layers, no VPC, SnapStart None).
+  Lambda: {
+    CreateFunction: [
+      "PublishTo",
+      "VpcConfig",
+      "KMSKeyArn",
+      "Layers",
+      "FileSystemConfigs",
+      "CodeSigningConfigArn",
+      "ImageConfig",
+      "SnapStart",
+      "LoggingConfig",
+      "TenancyConfig",
+      "CapacityProviderConfig",
+      "DurableConfig",
+    ],
+    ListFunctions: ["MasterRegion", "FunctionVersion"],
+    UpdateFunctionConfiguration: [
+      "VpcConfig",
+      "KMSKeyArn",
+      "Layers",
+      "FileSystemConfigs",
+      "ImageConfig",
+      "SnapStart",
+      "LoggingConfig",
+      "CapacityProviderConfig",
+      "DurableConfig",
+    ],
+    UpdateFunctionCode: [
+      "S3Bucket",
+      "S3Key",
+      "S3ObjectVersion",
+      "S3ObjectStorageMode",
+      "ImageUri",
+      "PublishTo",
+      "SourceKMSKeyArn",
+    ],
+    Invoke: ["DurableExecutionName", "TenantId"],
+    AddPermission: ["FunctionUrlAuthType", "InvokedViaFunctionUrl"],
+    PublishVersion: ["PublishTo"],
+  },
 };
+
+/** Operations whose SDK input type is not `<Operation>Request`. */
+const sdkInputNames: Record<string, string> = { Invoke: "Invocation" };
 
 interface Coverage {
   operations: number;
@@ -84,7 +131,7 @@ function coverage(
 ): Coverage {
   const result: Coverage = { operations: 0, handled: 0, refused: 0, unaccounted: [], unknown: [] };
   for (const [operation, members] of Object.entries(declared)) {
-    const sdkMembers = sdk.get(operation);
+    const sdkMembers = sdk.get(sdkInputNames[operation] ?? operation);
     if (sdkMembers === undefined) {
       result.unknown.push(`${operation} (no ${operation}Request in the SDK)`);
       continue;
@@ -141,6 +188,23 @@ describe("Member coverage: every SDK input member of a served operation is handl
     console.log(
       `Logs: ${result.operations} operations, ${result.handled} members handled, ${result.refused} refused`,
     );
+    expect(result.unknown).toEqual([]);
+    expect(result.unaccounted).toEqual([]);
+  });
+
+  it("Lambda: every served operation's SDK members are handled or knowingly refused", () => {
+    const result = coverage("Lambda", lambdaOperationMembers, sdkRequestMembers("client-lambda"));
+    console.log(
+      `Lambda: ${result.operations} operations, ${result.handled} members handled, ${result.refused} refused`,
+    );
+    expect(result.operations).toBe(Object.keys(lambdaOperationMembers).length);
+    // Every operation the API serves has its member list (an operation without one would refuse nothing);
+    // DownloadCode is the code URL GetFunction answers, not an API operation.
+    const served = new LambdaApi({} as ConstructorParameters<typeof LambdaApi>[0])
+      .declaration()
+      .operations.map((operation) => operation.name)
+      .filter((name) => name !== "DownloadCode");
+    expect(served.sort()).toEqual(Object.keys(lambdaOperationMembers).sort());
     expect(result.unknown).toEqual([]);
     expect(result.unaccounted).toEqual([]);
   });

@@ -3,6 +3,7 @@ import { pageFrom } from "../paging.ts";
 import { jsonResponse, type ServiceDeclaration, ServiceError } from "../service/index.ts";
 import type { ServiceResponse } from "../types.ts";
 import { constraint, validationMessage } from "../validation-message.ts";
+import { aliasOperations } from "./alias-operations.ts";
 import type { AsyncInvocationQueue } from "./async-queue.ts";
 import { codeDownload, codeLocation } from "./code-location.ts";
 import { type CodePackage, readCodePackage } from "./code-package.ts";
@@ -13,21 +14,32 @@ import {
   type FunctionSettingsDependencies,
   integerIn,
   invalidParameterValue,
+  parseArchitectures,
   parseFunctionSettings,
   validationException,
 } from "./function-settings.ts";
-import { type FunctionRecord, type FunctionStore, renderConfiguration } from "./functions.ts";
+import { type FunctionStore, renderConfiguration } from "./functions.ts";
 import { invoke } from "./invoke.ts";
 import {
   declareOperations,
   type FunctionCall,
+  type FunctionOperation,
+  type FunctionTarget,
   type LambdaCall,
   type LambdaOperation,
   resolveOperation,
 } from "./operations.ts";
 import { renderPolicy, renderStatement } from "./policy.ts";
+import { effectiveQualifier, qualifierKind } from "./qualifier.ts";
 import type { FunctionRunner } from "./runner.ts";
 import { lambdaSection } from "./section.ts";
+import {
+  checkNotUpdating,
+  checkRevision,
+  deleteVersion,
+  publish,
+  versionOperations,
+} from "./version-operations.ts";
 
 /** What the API needs from the rest of the service. */
 export interface LambdaApiDependencies extends FunctionSettingsDependencies {
@@ -52,8 +64,8 @@ export class LambdaApi {
     return {
       section: lambdaSection,
       protocols: { restJson: {} },
-      operations: declareOperations(this.#operations, (reference, qualifier) =>
-        this.#find(reference, qualifier),
+      operations: declareOperations(this.#operations, (reference, qualifier, operation) =>
+        this.#find(reference, qualifier, operation),
       ),
       resolve: (request) => resolveOperation(this.#operations, request),
       unknownOperation: (_name, { request }) =>
@@ -101,7 +113,7 @@ export class LambdaApi {
       method: "GET",
       on: "function",
       extra: "none",
-      qualified: true,
+      qualified: "versions",
       action: "GetFunction",
       run: (call) => this.#get(call),
     },
@@ -110,7 +122,7 @@ export class LambdaApi {
       method: "DELETE",
       on: "function",
       extra: "none",
-      qualified: true,
+      qualified: "versions",
       action: "DeleteFunction",
       run: (call) => this.#delete(call),
     },
@@ -120,7 +132,7 @@ export class LambdaApi {
       on: "function",
       sub: "configuration",
       extra: "any",
-      qualified: true,
+      qualified: "versions",
       action: "GetFunctionConfiguration",
       run: (call) => this.#getConfiguration(call),
     },
@@ -150,9 +162,9 @@ export class LambdaApi {
       on: "function",
       sub: "invocations",
       extra: "any",
-      qualified: true,
+      qualified: "versions",
       action: "InvokeFunction",
-      run: (call) => invoke(call.request, call.record, this.#deps),
+      run: (call) => invoke(call.request, call.target, this.#deps),
     },
     {
       name: "AddPermission",
@@ -184,6 +196,8 @@ export class LambdaApi {
       action: "RemovePermission",
       run: (call) => this.#removePermission(call),
     },
+    ...versionOperations(() => this.#deps),
+    ...aliasOperations(() => this.#deps),
     ...eventInvokeConfigOperations(() => this.#deps),
     // The code download GetFunction's Location points to: not an AWS operation, and no IAM check (the URL is
     // the credential, as a presigned S3 URL is).
@@ -203,39 +217,45 @@ export class LambdaApi {
     return lambdaFunctionArn(this.#deps.context.region, this.#deps.context.accountId, name);
   }
 
-  /** Finds the function a `FunctionName` (name, partial or full ARN) refers to; only `$LATEST` exists. */
-  #find(reference: string, qualifier?: string | null): FunctionRecord {
+  /**
+   * Finds what a `FunctionName` (name, partial or full ARN, optionally qualified) and `Qualifier` name: $LATEST, a
+   * published version or an alias. An operation that serves $LATEST only refuses an existing version or alias by
+   * name; one that does not exist is not found, as on AWS.
+   */
+  #find(
+    reference: string,
+    qualifier: string | null | undefined,
+    operation: FunctionOperation,
+  ): FunctionTarget {
     const parsed = parseFunctionReference(reference);
     if (!parsed) throw validationException(validationMessage("functionName", reference));
     const record = this.#deps.store.get(parsed.name);
-    const effectiveQualifier = qualifier ?? parsed.qualifier;
+    const named = effectiveQualifier(parsed.qualifier, qualifier);
     if (parsed.accountId && parsed.accountId !== this.#deps.context.accountId)
       throw functionNotFound(this.#arn(parsed.name));
-    if (!record)
-      throw functionNotFound(this.#arn(parsed.name) + (effectiveQualifier ? `:${effectiveQualifier}` : ""));
-    if (effectiveQualifier && effectiveQualifier !== "$LATEST")
-      throw functionNotFound(`${record.arn}:${effectiveQualifier}`);
-    return record;
-  }
-
-  #checkRevision(record: FunctionRecord, revisionId: unknown): void {
-    if (typeof revisionId === "string" && revisionId !== record.revisionId) {
-      throw new ServiceError(
-        412,
-        "PreconditionFailedException",
-        "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id",
+    if (!record) throw functionNotFound(this.#arn(parsed.name) + (named ? `:${named}` : ""));
+    if (named === undefined) return { record };
+    const kind = qualifierKind(named);
+    if (kind === "latest") return { record, qualifier: named };
+    const version =
+      kind === "version" ? record.versions.find((candidate) => candidate.version === named) : undefined;
+    const alias = kind === "alias" ? record.aliases.find((candidate) => candidate.name === named) : undefined;
+    if (!version && !alias) throw functionNotFound(`${record.arn}:${named}`);
+    if (operation.qualified !== "versions") {
+      throw invalidParameterValue(
+        `${operation.name} with the qualifier ${named} (a published ${version ? "version" : "alias"}) is not supported by the embedded engine; it serves $LATEST only for this operation.`,
       );
     }
+    return { record, qualifier: named, ...(version ? { version } : {}), ...(alias ? { alias } : {}) };
   }
 
-  #checkNotUpdating(record: FunctionRecord): void {
-    if (record.state === "Pending" || record.lastUpdateStatus === "InProgress") {
-      throw new ServiceError(
-        409,
-        "ResourceConflictException",
-        `The operation cannot be performed at this time. An update is in progress for resource: ${record.arn}`,
-      );
-    }
+  /** The published version a target names directly or through its alias's primary version. */
+  #versionOf(target: FunctionTarget) {
+    if (target.version) return target.version;
+    const primary = target.alias?.functionVersion;
+    return primary && primary !== "$LATEST"
+      ? target.record.versions.find((candidate) => candidate.version === primary)
+      : undefined;
   }
 
   async #codePackage(zipFile: unknown): Promise<CodePackage> {
@@ -298,6 +318,10 @@ export class LambdaApi {
         memorySize: settings.memorySize ?? 128,
         environment: settings.environment ?? {},
         ...(settings.deadLetterTargetArn ? { deadLetterTargetArn: settings.deadLetterTargetArn } : {}),
+        architecture: settings.architecture ?? "x86_64",
+        ephemeralStorage: settings.ephemeralStorage ?? 512,
+        tracingMode: settings.tracingMode ?? "PassThrough",
+        ...(settings.tags ? { tags: settings.tags } : {}),
       },
       pkg,
     );
@@ -305,6 +329,10 @@ export class LambdaApi {
     // already Active instead of sleeping its one-second minimum delay.
     const response = jsonResponse(renderConfiguration(record), 201);
     await unpacked;
+    if (body.Publish === true && record.state === "Active") {
+      const version = publish(this.#deps.store, record, {});
+      return jsonResponse(renderConfiguration(record, { version, qualifier: version.version }), 201);
+    }
     return response;
   }
 
@@ -320,16 +348,30 @@ export class LambdaApi {
     const page = pageFrom(all, Math.max(0, start), limit);
     const next = page.next === undefined ? undefined : all[page.next];
     return jsonResponse({
-      Functions: page.items.map(renderConfiguration),
+      Functions: page.items.map((record) => renderConfiguration(record)),
       ...(next ? { NextMarker: Buffer.from(next.name).toString("base64url") } : {}),
     });
   }
 
-  #get({ request, record }: FunctionCall): ServiceResponse {
+  #get({ request, record, target }: FunctionCall): ServiceResponse {
     const host = request.host || new URL(this.#deps.context.endpoint()).host;
+    const version = this.#versionOf(target);
     return jsonResponse({
-      Configuration: renderConfiguration(record),
-      Code: { RepositoryType: "S3", Location: codeLocation(record, host, this.#deps.context.region) },
+      Configuration: this.#configuration(target),
+      Code: {
+        RepositoryType: "S3",
+        Location: codeLocation(record, version?.code ?? record.code, host, this.#deps.context.region),
+      },
+      ...(record.tags && Object.keys(record.tags).length > 0 ? { Tags: record.tags } : {}),
+    });
+  }
+
+  /** The configuration of what a call names: $LATEST, a version, or an alias's primary version. */
+  #configuration(target: FunctionTarget): Record<string, unknown> {
+    const version = this.#versionOf(target);
+    return renderConfiguration(target.record, {
+      ...(version ? { version } : {}),
+      ...(target.qualifier ? { qualifier: target.qualifier } : {}),
     });
   }
 
@@ -337,11 +379,16 @@ export class LambdaApi {
     return codeDownload(this.#deps.store.get(params.name), params.extra);
   }
 
-  #getConfiguration({ record }: FunctionCall): ServiceResponse {
-    return jsonResponse(renderConfiguration(record));
+  #getConfiguration({ target }: FunctionCall): ServiceResponse {
+    return jsonResponse(this.#configuration(target));
   }
 
-  #delete({ record }: FunctionCall): ServiceResponse {
+  #delete(call: FunctionCall): ServiceResponse {
+    const { record, target } = call;
+    if (target.qualifier !== undefined) {
+      deleteVersion(this.#deps, call);
+      return { status: 204 };
+    }
     this.#deps.store.delete(record);
     this.#deps.runner.removeFunction(record.name);
     return { status: 204 };
@@ -349,28 +396,38 @@ export class LambdaApi {
 
   async #updateCode({ record, body: readBody }: FunctionCall): Promise<ServiceResponse> {
     const body = readBody();
-    this.#checkRevision(record, body.RevisionId);
+    checkRevision(record.revisionId, body.RevisionId);
     const pkg = await this.#codePackage(body.ZipFile);
-    this.#checkNotUpdating(record);
+    checkNotUpdating(record);
     if (body.DryRun === true) return jsonResponse(renderConfiguration(record));
+    const architecture =
+      body.Architectures === undefined ? undefined : parseArchitectures(body.Architectures);
+    if (architecture) record.architecture = architecture;
     const unpacked = this.#deps.store.updateCode(record, pkg);
     const response = jsonResponse(renderConfiguration(record));
     await unpacked;
+    if (body.Publish === true && record.lastUpdateStatus === "Successful") {
+      const version = publish(this.#deps.store, record, {});
+      return jsonResponse(renderConfiguration(record, { version, qualifier: version.version }));
+    }
     return response;
   }
 
   #updateConfiguration({ record, body: readBody }: FunctionCall): ServiceResponse {
     const body = readBody();
-    this.#checkRevision(record, body.RevisionId);
+    checkRevision(record.revisionId, body.RevisionId);
     const settings = parseFunctionSettings(body, this.#deps, record.role);
-    this.#checkNotUpdating(record);
+    checkNotUpdating(record);
     this.#deps.store.updateSettings(record, settings);
     return jsonResponse(renderConfiguration(record));
   }
 
-  #addPermission({ record, body: readBody }: FunctionCall): ServiceResponse {
+  #addPermission({ record, target, body: readBody }: FunctionCall): ServiceResponse {
     const body = readBody();
-    this.#checkRevision(record, body.RevisionId);
+    // Lambda keeps no policy for $LATEST apart from the function's own (LocalStack's provider answers this).
+    if (target.qualifier === "$LATEST")
+      throw invalidParameterValue("We currently do not support adding policies for $LATEST.");
+    checkRevision(record.revisionId, body.RevisionId);
     const statementId = body.StatementId;
     if (typeof statementId !== "string" || !/^[a-zA-Z0-9-_.]{1,100}$/.test(statementId)) {
       throw validationException(
@@ -422,7 +479,7 @@ export class LambdaApi {
 
   #removePermission({ request, record, params }: FunctionCall): ServiceResponse {
     const statementId = params.extra;
-    this.#checkRevision(record, request.query.get("RevisionId") ?? undefined);
+    checkRevision(record.revisionId, request.query.get("RevisionId") ?? undefined);
     const index = record.policy.findIndex((statement) => statement.Sid === statementId);
     if (index === -1) {
       throw new ServiceError(

@@ -22,6 +22,8 @@ export interface Deployment {
   id: string;
   functionName: string;
   functionArn: string;
+  /** The published version this deployment runs; absent for $LATEST. */
+  qualifier?: string;
   runtime: string;
   handler: string;
   codeDirectory: string;

@@ -122,6 +122,26 @@ export function parseFunctionSettings(
     }
     settings.environment = Object.fromEntries(entries) as Record<string, string>;
   }
+  if (body.Architectures !== undefined) settings.architecture = parseArchitectures(body.Architectures);
+  if (body.EphemeralStorage !== undefined) {
+    const size = (body.EphemeralStorage as { Size?: unknown } | null)?.Size;
+    if (typeof size !== "number" || !Number.isInteger(size))
+      throw validationException(validationMessage("ephemeralStorage.size", null, constraint.notNull));
+    if (size > 10240)
+      throw validationException(validationMessage("ephemeralStorage.size", size, constraint.atMost(10240)));
+    if (size < 512)
+      throw validationException(validationMessage("ephemeralStorage.size", size, constraint.atLeast(512)));
+    settings.ephemeralStorage = size;
+  }
+  if (body.TracingConfig !== undefined) {
+    const mode = (body.TracingConfig as { Mode?: unknown } | null)?.Mode ?? "PassThrough";
+    if (mode !== "Active" && mode !== "PassThrough")
+      throw validationException(
+        validationMessage("tracingConfig.mode", String(mode), constraint.enumOf(["Active", "PassThrough"])),
+      );
+    settings.tracingMode = mode;
+  }
+  if (body.Tags !== undefined) settings.tags = parseTags(body.Tags);
   if (body.DeadLetterConfig !== undefined && body.DeadLetterConfig !== null) {
     settings.deadLetterTargetArn = deadLetterTarget(
       body.DeadLetterConfig,
@@ -130,6 +150,43 @@ export function parseFunctionSettings(
     );
   }
   return settings;
+}
+
+/**
+ * `Architectures`: exactly one of x86_64 and arm64 (botocore's `ArchitecturesList`: max 1, enum), with the
+ * messages LocalStack's provider answers.
+ */
+export function parseArchitectures(value: unknown): "x86_64" | "arm64" {
+  const list = Array.isArray(value) ? value.map(String) : [String(value)];
+  const shown = `[${list.join(", ")}]`;
+  if (list.length !== 1)
+    throw validationException(validationMessage("architectures", shown, constraint.maxLength(1)));
+  const [architecture] = list;
+  if (architecture !== "x86_64" && architecture !== "arm64") {
+    throw validationException(
+      validationMessage(
+        "architectures",
+        shown,
+        `Member must satisfy constraint: [${constraint.enumOf(["x86_64", "arm64"])}, ${constraint.notNull}]`,
+      ),
+    );
+  }
+  return architecture;
+}
+
+/** CreateFunction's `Tags`: a map of string values, at most 50 (Lambda's tag quota, as LocalStack applies it). */
+function parseTags(value: unknown): Record<string, string> {
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw validationException("Tags must be a map of tag keys to values");
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length > 50) throw invalidParameterValue("Number of tags exceeds resource tag limit.");
+  for (const [key, tag] of entries) {
+    if (typeof tag !== "string" || key.length < 1 || key.length > 128 || tag.length > 256)
+      throw validationException(
+        validationMessage("tags", undefined, "Map keys must have length 1..128 and values length 0..256"),
+      );
+  }
+  return Object.fromEntries(entries) as Record<string, string>;
 }
 
 /**

@@ -8,6 +8,12 @@ import type { EventInvokeConfig } from "./event-invoke-config.ts";
 import { logGroupName } from "./function-logs.ts";
 import type { FunctionJournal } from "./persistence.ts";
 import type { PolicyStatement } from "./policy.ts";
+import {
+  type FunctionAlias,
+  type PublishedVersion,
+  versionDeployment,
+  versionToPublish,
+} from "./versions.ts";
 
 /** The settings of a function that `UpdateFunctionConfiguration` may change. */
 export interface FunctionSettings {
@@ -20,9 +26,17 @@ export interface FunctionSettings {
   environment: Record<string, string>;
   /** DeadLetterConfig.TargetArn: where a failed asynchronous event goes; empty or absent for none. */
   deadLetterTargetArn?: string;
+  /** `Architectures[0]`: kept and reported; the code runs on the host's architecture (see index.ts). */
+  architecture: "x86_64" | "arm64";
+  /** `EphemeralStorage.Size` in MB (512..10240): kept and reported; /tmp is the host's. */
+  ephemeralStorage: number;
+  /** `TracingConfig.Mode`: kept and reported; the engine sends no traces. */
+  tracingMode: "Active" | "PassThrough";
+  /** The function's tags (CreateFunction `Tags`), answered by GetFunction. */
+  tags?: Record<string, string>;
 }
 
-interface CodeVersion {
+export interface CodeVersion {
   zip: Buffer;
   sha256: string;
   size: number;
@@ -47,6 +61,11 @@ export interface FunctionRecord extends FunctionSettings {
   eventInvokeConfig?: EventInvokeConfig;
   /** What new invocations run; undefined until the first code version is unpacked. */
   deployment: Deployment | undefined;
+  /** Published versions, oldest first (versions.ts). */
+  versions: PublishedVersion[];
+  /** The number the next published version gets (numbers are never reused, as on AWS). */
+  nextVersion: number;
+  aliases: FunctionAlias[];
 }
 
 /** Persisted form of a record (the zip is stored next to it). */
@@ -118,6 +137,9 @@ export class FunctionStore {
       lastUpdateStatus: "Successful",
       policy: [],
       deployment: undefined,
+      versions: [],
+      nextVersion: 1,
+      aliases: [],
     };
     this.#functions.set(name, record);
     return { record, unpacked: this.#deploy(record, pkg, "create") };
@@ -160,8 +182,42 @@ export class FunctionStore {
     this.#functions.delete(record.name);
     this.#readiness.get(record.name)?.resolve();
     this.#readiness.delete(record.name);
-    this.#removeCode(record.code);
+    for (const code of new Set([record.code, ...record.versions.map((version) => version.code)]))
+      this.#removeCode(code);
     this.#persistence?.remove(record.name);
+  }
+
+  /**
+   * Publishes $LATEST as a new version, or answers the last one when nothing changed since (versions.ts); the
+   * caller has checked that $LATEST is Active and not being updated.
+   */
+  publish(
+    record: FunctionRecord,
+    description: string | undefined,
+  ): { version: PublishedVersion; created: boolean } {
+    const result = versionToPublish(record, description, lambdaTimestamp());
+    if (!result.created) return result;
+    record.versions.push(result.version);
+    record.nextVersion += 1;
+    // Publishing changes $LATEST's RevisionId on AWS too (LocalStack bumps it the same way).
+    record.revisionId = randomUUID();
+    this.#persist(record);
+    return result;
+  }
+
+  /** Removes a published version; its unpacked code goes unless $LATEST or another version runs it. */
+  deleteVersion(record: FunctionRecord, version: PublishedVersion): void {
+    record.versions = record.versions.filter((candidate) => candidate !== version);
+    const inUse = [record.code, ...record.versions.map((candidate) => candidate.code)].some(
+      (code) => code.directory === version.code.directory,
+    );
+    if (!inUse) this.#removeCode(version.code);
+    this.#persist(record);
+  }
+
+  /** Keeps a change that has no RevisionId of the function's own (aliases). */
+  keep(record: FunctionRecord): void {
+    this.#persist(record);
   }
 
   /** Removes an unpacked code version nobody runs any more (its environments are killed by the runner). */
@@ -255,6 +311,10 @@ export class FunctionStore {
       roleArn: record.role,
       environment: { ...record.environment },
     };
+    // A version published before its code was unpacked (after a restart) runs once it is.
+    for (const version of record.versions)
+      if (!version.deployment && version.code.directory === record.code.directory)
+        version.deployment = versionDeployment(record.deployment, version, record.arn);
     this.#readiness.get(record.name)?.resolve();
     this.#readiness.delete(record.name);
     this.#persist(record);
@@ -273,12 +333,23 @@ export class FunctionStore {
         memorySize: record.memorySize,
         environment: record.environment,
         ...(record.deadLetterTargetArn ? { deadLetterTargetArn: record.deadLetterTargetArn } : {}),
+        architecture: record.architecture,
+        ephemeralStorage: record.ephemeralStorage,
+        tracingMode: record.tracingMode,
+        ...(record.tags ? { tags: record.tags } : {}),
         lastModified: record.lastModified,
         revisionId: record.revisionId,
         policy: record.policy,
         ...(record.eventInvokeConfig ? { eventInvokeConfig: record.eventInvokeConfig } : {}),
+        versions: record.versions.map(({ code, deployment: _deployment, ...version }) => ({
+          ...version,
+          codeSha256: code.sha256,
+        })),
+        nextVersion: record.nextVersion,
+        aliases: record.aliases,
       },
       record.code.zip,
+      record.versions.map((version) => version.code.zip),
     );
   }
 
@@ -291,34 +362,53 @@ export class FunctionStore {
   async load(): Promise<void> {
     for (const stored of this.#persistence?.stored() ?? []) {
       const pkg = await readCodePackage(await readFile(this.#persistence?.codePath(stored) ?? ""));
-      const { record } = this.create(stored.fn.name, stored.fn, pkg);
+      const { record } = this.create(stored.fn.name, withDefaults(stored.fn), pkg);
       record.lastModified = stored.fn.lastModified;
       record.revisionId = stored.fn.revisionId;
       record.policy = stored.fn.policy ?? [];
       if (stored.fn.eventInvokeConfig) record.eventInvokeConfig = stored.fn.eventInvokeConfig;
+      record.nextVersion = stored.fn.nextVersion ?? 1;
+      record.aliases = stored.fn.aliases ?? [];
+      for (const { codeSha256, ...version } of stored.fn.versions ?? []) {
+        const code =
+          codeSha256 === record.code.sha256
+            ? record.code
+            : this.#codeVersion(
+                record.name,
+                await readCodePackage(await readFile(this.#persistence?.versionCodePath(codeSha256) ?? "")),
+              );
+        const restored: PublishedVersion = { ...withDefaults(version), code, deployment: undefined };
+        record.versions.push(restored);
+        if (code !== record.code) await this.#unpackVersion(record, restored);
+        // $LATEST's code may be unpacked already (its activation then found no versions to bind).
+        else if (record.deployment)
+          restored.deployment = versionDeployment(record.deployment, restored, record.arn);
+      }
     }
+  }
+
+  /** Unpacks a restored version's own code (not $LATEST's) and makes it runnable. */
+  async #unpackVersion(record: FunctionRecord, version: PublishedVersion): Promise<void> {
+    await unpackCodePackage(await readCodePackage(version.code.zip), version.code.directory);
+    const base = record.deployment ?? {
+      id: "",
+      functionName: record.name,
+      functionArn: record.arn,
+      runtime: version.runtime,
+      handler: version.handler,
+      codeDirectory: version.code.directory,
+      codeSha256: version.code.sha256,
+      timeoutSeconds: version.timeout,
+      memorySizeMb: version.memorySize,
+      roleArn: version.role,
+      environment: {},
+    };
+    version.deployment = versionDeployment(base, version, record.arn);
   }
 }
 
-/** The `FunctionConfiguration` shape of the Lambda API. */
-export function renderConfiguration(record: FunctionRecord): Record<string, unknown> {
+function lifeCycle(record: FunctionRecord): Record<string, unknown> {
   return {
-    FunctionName: record.name,
-    FunctionArn: record.arn,
-    Runtime: record.runtime,
-    Role: record.role,
-    Handler: record.handler,
-    CodeSize: record.code.size,
-    Description: record.description,
-    Timeout: record.timeout,
-    MemorySize: record.memorySize,
-    LastModified: record.lastModified,
-    CodeSha256: record.code.sha256,
-    Version: "$LATEST",
-    ...(Object.keys(record.environment).length > 0 ? { Environment: { Variables: record.environment } } : {}),
-    ...(record.deadLetterTargetArn ? { DeadLetterConfig: { TargetArn: record.deadLetterTargetArn } } : {}),
-    TracingConfig: { Mode: "PassThrough" },
-    RevisionId: record.revisionId,
     State: record.state,
     ...(record.stateReason ? { StateReason: record.stateReason } : {}),
     ...(record.stateReasonCode ? { StateReasonCode: record.stateReasonCode } : {}),
@@ -327,9 +417,48 @@ export function renderConfiguration(record: FunctionRecord): Record<string, unkn
     ...(record.lastUpdateStatusReasonCode
       ? { LastUpdateStatusReasonCode: record.lastUpdateStatusReasonCode }
       : {}),
+  };
+}
+
+/** Settings persisted before they existed take their defaults (a data dir written by an older engine). */
+export function withDefaults<T extends Partial<FunctionSettings>>(
+  stored: T,
+): T & Pick<FunctionSettings, "architecture" | "ephemeralStorage" | "tracingMode"> {
+  return { architecture: "x86_64", ephemeralStorage: 512, tracingMode: "PassThrough", ...stored };
+}
+
+/**
+ * The `FunctionConfiguration` shape of the Lambda API: of $LATEST, or of a published `version`; `qualifier` (the
+ * one the request named: `$LATEST`, a version or an alias) qualifies `FunctionArn` as Lambda does.
+ */
+export function renderConfiguration(
+  record: FunctionRecord,
+  view: { version?: PublishedVersion; qualifier?: string } = {},
+): Record<string, unknown> {
+  const source = view.version ?? record;
+  return {
+    FunctionName: record.name,
+    FunctionArn: view.qualifier ? `${record.arn}:${view.qualifier}` : record.arn,
+    Runtime: source.runtime,
+    Role: source.role,
+    Handler: source.handler,
+    CodeSize: source.code.size,
+    Description: source.description,
+    Timeout: source.timeout,
+    MemorySize: source.memorySize,
+    LastModified: source.lastModified,
+    CodeSha256: source.code.sha256,
+    Version: view.version?.version ?? "$LATEST",
+    ...(Object.keys(source.environment).length > 0 ? { Environment: { Variables: source.environment } } : {}),
+    ...(source.deadLetterTargetArn ? { DeadLetterConfig: { TargetArn: source.deadLetterTargetArn } } : {}),
+    TracingConfig: { Mode: source.tracingMode },
+    RevisionId: source.revisionId,
+    ...(view.version
+      ? { State: view.version.deployment ? "Active" : "Pending", LastUpdateStatus: "Successful" }
+      : lifeCycle(record)),
     PackageType: "Zip",
-    Architectures: ["x86_64"],
-    EphemeralStorage: { Size: 512 },
+    Architectures: [source.architecture],
+    EphemeralStorage: { Size: source.ephemeralStorage },
     SnapStart: { ApplyOn: "None", OptimizationStatus: "Off" },
     LoggingConfig: { LogFormat: "Text", LogGroup: logGroupName(record.name) },
   };

@@ -21,7 +21,7 @@ import { type FunctionRecord, FunctionStore } from "./functions.ts";
 import { FunctionJournal } from "./persistence.ts";
 import { renderPolicy } from "./policy.ts";
 import { FunctionRunner } from "./runner.ts";
-import { RuntimeResolver, runtimeReport } from "./runtimes.ts";
+import { architectureNotice, RuntimeResolver, runtimeReport } from "./runtimes.ts";
 
 /** Execution environments of all functions together, unless `lambda.maxEnvironments` says otherwise. */
 export const DEFAULT_MAX_ENVIRONMENTS = 16;
@@ -86,6 +86,7 @@ export async function createLambdaService(
         ? `lambda: ${resolution.runtime} emulated on ${resolution.node.version}`
         : `lambda: ${resolution.runtime} on ${resolution.node.version} (${resolution.node.path})`,
     );
+  context.log(`lambda: ${architectureNotice()}`);
   const runner = new FunctionRunner(context, {
     maxConcurrency: options.lambda?.maxConcurrency ?? 4,
     maxEnvironments: options.lambda?.maxEnvironments ?? DEFAULT_MAX_ENVIRONMENTS,
@@ -157,11 +158,24 @@ export async function createLambdaService(
     }),
   });
 
+  // The retry queue runs $LATEST: a version or alias as an asynchronous target is refused, never run as $LATEST.
+  const unqualifiedOnly = (
+    functionArn: string,
+    qualifier: string | undefined,
+  ): { ok: false; reason: string } | undefined =>
+    qualifier === undefined || qualifier === "$LATEST"
+      ? undefined
+      : {
+          ok: false,
+          reason: `${functionArn} names a version or alias; the embedded engine invokes $LATEST only asynchronously`,
+        };
   // Asked once per delivery (the delivery module authorizes, then queues each copy with the grant), and at
   // configuration time (PutBucketNotificationConfiguration): no answer is kept.
   const canInvoke: LambdaInvokeApi["canInvoke"] = (functionArn, principalService, conditions) => {
     const reference = parseFunctionReference(functionArn);
     if (!reference) return { ok: false, reason: "the destination is not a Lambda function ARN" };
+    const qualified = unqualifiedOnly(functionArn, reference.qualifier);
+    if (qualified) return qualified;
     const record = store.get(reference.name);
     if (!record) return { ok: false, reason: `function not found: ${functionArn}` };
     return evaluateInvokePermission(record, principalService, conditions);
@@ -191,6 +205,8 @@ export async function createLambdaService(
     const reference = parseFunctionReference(functionArn);
     const record = reference ? store.get(reference.name) : undefined;
     if (!reference || !record) return { ok: false, reason: `function not found: ${functionArn}` };
+    const qualified = unqualifiedOnly(functionArn, reference.qualifier);
+    if (qualified) return qualified;
     if (invoker.kind === "service") {
       const permission = evaluateInvokePermission(record, invoker.service, {
         "aws:SourceArn": invoker.sourceArn,

@@ -11,7 +11,9 @@ import {
   RoleNotAssumableError,
 } from "./errors.ts";
 import { invalidParameterValue, validationException } from "./function-settings.ts";
-import type { FunctionRecord, FunctionStore } from "./functions.ts";
+import type { FunctionStore } from "./functions.ts";
+import type { FunctionTarget } from "./operations.ts";
+import { chooseVersion } from "./qualifier.ts";
 import type { FunctionRunner } from "./runner.ts";
 
 const { syncPayloadBytes: syncPayloadLimit, asyncPayloadBytes: asyncPayloadLimit } = lambdaLimits;
@@ -31,9 +33,14 @@ export interface InvokeDependencies {
  */
 export async function invoke(
   request: ServiceRequest,
-  record: FunctionRecord,
+  target: FunctionTarget,
   deps: InvokeDependencies,
 ): Promise<ServiceResponse> {
+  const { record } = target;
+  // An alias runs its primary version, or its additional one for the routed share of invocations.
+  const executed = target.alias
+    ? chooseVersion(target.alias.functionVersion, target.alias.routing)
+    : (target.version?.version ?? "$LATEST");
   const invocationType = header(request, "x-amz-invocation-type") ?? "RequestResponse";
   if (!["RequestResponse", "Event", "DryRun"].includes(invocationType)) {
     throw validationException(
@@ -44,7 +51,7 @@ export async function invoke(
       ),
     );
   }
-  if (invocationType === "DryRun") return { status: 204, headers: { "x-amz-executed-version": "$LATEST" } };
+  if (invocationType === "DryRun") return { status: 204, headers: { "x-amz-executed-version": executed } };
   const limit = invocationType === "Event" ? asyncPayloadLimit : syncPayloadLimit;
   if (request.body.length > limit) {
     throw new ServiceError(
@@ -73,10 +80,24 @@ export async function invoke(
     );
   }
   if (invocationType === "Event") {
+    // The retry queue runs $LATEST by function name; queuing a version or alias would run the wrong code.
+    if (executed !== "$LATEST")
+      throw invalidParameterValue(
+        `Asynchronous invocation (InvocationType Event) of a published version or alias (${target.qualifier}) is not supported by the embedded engine; invoke it with RequestResponse or invoke $LATEST.`,
+      );
     deps.queue.enqueue(record.name, payload, { requestId: request.requestId });
     return { status: 202, headers: { "x-amzn-requestid": request.requestId } };
   }
-  if (!record.deployment) {
+  const version =
+    executed === "$LATEST" ? undefined : record.versions.find((candidate) => candidate.version === executed);
+  if (executed !== "$LATEST" && !version) throw functionNotFound(`${record.arn}:${executed}`);
+  const store = deps.store;
+  const deployment = () => {
+    const current = store.get(record.name);
+    if (!version) return current?.deployment;
+    return current?.versions.includes(version) ? version.deployment : undefined;
+  };
+  if (!(version ? version.deployment : record.deployment)) {
     throw new ServiceError(
       409,
       "ResourceConflictException",
@@ -84,17 +105,17 @@ export async function invoke(
     );
   }
   const clientContext = parseClientContext(header(request, "x-amz-client-context"));
-  const store = deps.store;
   let result: Awaited<ReturnType<FunctionRunner["invoke"]>>;
   try {
-    result = await deps.runner.invoke(() => store.get(record.name)?.deployment, {
+    result = await deps.runner.invoke(deployment, {
       requestId: request.requestId,
       payload,
       clientContext,
       throttle: true,
     });
   } catch (error) {
-    if (error instanceof FunctionGoneError) throw functionNotFound(record.arn);
+    if (error instanceof FunctionGoneError)
+      throw functionNotFound(version ? `${record.arn}:${version.version}` : record.arn);
     if (error instanceof ConcurrencyLimitError) throw concurrencyLimitExceeded(error);
     // A new execution environment could not assume the role (its trust policy changed, or it was deleted). The
     // Invoke API reference lists InvalidParameterValueException for "an IAM role ... that Lambda is unable to
@@ -104,7 +125,7 @@ export async function invoke(
   }
   const headers: Record<string, string> = {
     "content-type": "application/json",
-    "x-amz-executed-version": "$LATEST",
+    "x-amz-executed-version": executed,
   };
   if (header(request, "x-amz-log-type") === "Tail") headers["x-amz-log-result"] = tail(result.logText);
   if (result.ok) return { status: 200, headers, body: result.payload };

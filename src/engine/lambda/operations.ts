@@ -8,6 +8,8 @@ import {
 } from "../service/index.ts";
 import type { ServiceRequest, ServiceResponse } from "../types.ts";
 import type { FunctionRecord } from "./functions.ts";
+import { refuseUnhandledMembers } from "./members.ts";
+import type { FunctionAlias, PublishedVersion } from "./versions.ts";
 
 /**
  * The shape of one Lambda API operation, as `LambdaApi` declares them in its table: its name, its route (method
@@ -24,9 +26,19 @@ export interface LambdaCall {
   body(): Record<string, unknown>;
 }
 
+/** What a call's function name and qualifier resolved to: $LATEST, a published version or an alias. */
+export interface FunctionTarget {
+  record: FunctionRecord;
+  /** The qualifier the request named (`$LATEST`, `3`, `live`), if any. */
+  qualifier?: string;
+  version?: PublishedVersion;
+  alias?: FunctionAlias;
+}
+
 /** A call on one function, found (and its `lambda:<action>` checked) before the operation runs. */
 export interface FunctionCall extends LambdaCall {
   record: FunctionRecord;
+  target: FunctionTarget;
 }
 
 export interface OperationRoute {
@@ -56,8 +68,11 @@ export interface PathOperation extends OperationRoute {
 export interface FunctionOperation extends OperationRoute {
   on: "function";
   action: string;
-  /** Whether the `Qualifier` query parameter applies (only `$LATEST` exists). */
-  qualified: boolean;
+  /**
+   * Whether the `Qualifier` query parameter applies: `versions` resolves published versions and aliases too;
+   * `true` serves `$LATEST` only and refuses an existing version or alias by name.
+   */
+  qualified: boolean | "versions";
   run(call: FunctionCall): ServiceResponse | Promise<ServiceResponse>;
 }
 
@@ -110,7 +125,11 @@ export function resolveOperation(
  */
 export function declareOperations(
   operations: readonly LambdaOperation[],
-  find: (reference: string, qualifier: string | null | undefined) => FunctionRecord,
+  find: (
+    reference: string,
+    qualifier: string | null | undefined,
+    operation: FunctionOperation,
+  ) => FunctionTarget,
 ): AnyOperation[] {
   const calls = new WeakMap<ServiceRequest, LambdaCall>();
   const lambdaCall = ({ request, labels }: OperationCall): LambdaCall => {
@@ -128,26 +147,37 @@ export function declareOperations(
     calls.set(request, call);
     return call;
   };
+  // Every member the operation does not handle is refused by name before it runs (members.ts).
+  const checked = (entry: LambdaOperation, call: LambdaCall): LambdaCall => {
+    const carriesMembers = (entry.method === "POST" || entry.method === "PUT") && entry.name !== "Invoke";
+    refuseUnhandledMembers(entry.name, call.request, carriesMembers ? call.body() : undefined);
+    return call;
+  };
   return operations.map((entry) => {
     if (entry.on === "function") {
-      const record = (call: OperationCall) =>
+      const target = (call: OperationCall) =>
         find(
           call.labels.FunctionName ?? "",
           entry.qualified ? call.request.query.get("Qualifier") : undefined,
+          entry,
         );
       return operation({
         name: entry.name,
         action: `lambda:${entry.action}`,
-        resource: (_input, call) => record(call).arn,
-        handler: async (_input, call) =>
-          respondWith(await entry.run({ ...lambdaCall(call), record: record(call) })),
+        resource: (_input, call) => target(call).record.arn,
+        handler: async (_input, call) => {
+          const found = target(call);
+          return respondWith(
+            await entry.run({ ...checked(entry, lambdaCall(call)), record: found.record, target: found }),
+          );
+        },
       });
     }
     return operation({
       name: entry.name,
       action: entry.action === undefined ? null : `lambda:${entry.action}`,
       resource: (_input, call) => entry.resource?.(lambdaCall(call)) ?? "*",
-      handler: async (_input, call) => respondWith(await entry.run(lambdaCall(call))),
+      handler: async (_input, call) => respondWith(await entry.run(checked(entry, lambdaCall(call)))),
     });
   });
 }

@@ -7,21 +7,35 @@ import type { Journal } from "../store/journal.ts";
 import type { EventInvokeConfig } from "./event-invoke-config.ts";
 import type { FunctionSettings } from "./functions.ts";
 import type { PolicyStatement } from "./policy.ts";
+import type { FunctionAlias, PublishedVersion } from "./versions.ts";
 
-/** What is kept of a function: its settings, revision, resource policy and event-invoke configuration. */
-export interface StoredFunction extends FunctionSettings {
+/** A published version as kept: its snapshot, with its code named by `CodeSha256` (base64). */
+export type StoredVersion = Omit<PublishedVersion, "code" | "deployment"> & { codeSha256: string };
+
+/**
+ * What is kept of a function: its settings, revision, resource policy, event-invoke configuration, versions and
+ * aliases. Settings added later (architecture, ephemeral storage, tracing) are optional here: a data dir written
+ * before them loads with their defaults.
+ */
+export interface StoredFunction
+  extends Omit<FunctionSettings, "architecture" | "ephemeralStorage" | "tracingMode">,
+    Partial<Pick<FunctionSettings, "architecture" | "ephemeralStorage" | "tracingMode">> {
   name: string;
   lastModified: string;
   revisionId: string;
   policy: PolicyStatement[];
   eventInvokeConfig?: EventInvokeConfig;
+  versions?: StoredVersion[];
+  nextVersion?: number;
+  aliases?: FunctionAlias[];
 }
 
-/** A function and the code file (`code/<sha256 hex>.zip`, `size` bytes) its record names. */
+/** A function and the code files (`code/<sha256 hex>.zip`, `size` bytes) its record and versions name. */
 export interface StoredFunctionRecord {
   t: "function";
   fn: StoredFunction;
   code: { sha256Hex: string; size: number };
+  versionCode?: Array<{ sha256Hex: string; size: number }>;
 }
 
 type FunctionJournalRecord = StoredFunctionRecord | { t: "deleteFunction"; name: string };
@@ -74,17 +88,19 @@ export class FunctionJournal {
     await mkdir(functions.#codeDirectory, { recursive: true });
     const named = new Set<string>();
     for (const record of live.values()) {
-      const path = functions.codePath(record);
-      named.add(`${record.code.sha256Hex}.zip`);
-      const size = await stat(path).then(
-        (found) => found.size,
-        () => undefined,
-      );
-      if (size !== record.code.size) {
-        await journal.close();
-        throw durable.damaged(
-          `the code of function ${record.fn.name} (${path}) named by ${durable.path("lambda")} is ${size === undefined ? "missing" : `${size} bytes, ${record.code.size} recorded`}`,
+      for (const code of [record.code, ...(record.versionCode ?? [])]) {
+        const path = join(functions.#codeDirectory, `${code.sha256Hex}.zip`);
+        named.add(`${code.sha256Hex}.zip`);
+        const size = await stat(path).then(
+          (found) => found.size,
+          () => undefined,
         );
+        if (size !== code.size) {
+          await journal.close();
+          throw durable.damaged(
+            `the code of function ${record.fn.name} (${path}) named by ${durable.path("lambda")} is ${size === undefined ? "missing" : `${size} bytes, ${code.size} recorded`}`,
+          );
+        }
       }
     }
     for (const name of await readdir(functions.#codeDirectory)) {
@@ -102,16 +118,32 @@ export class FunctionJournal {
     return join(this.#codeDirectory, `${record.code.sha256Hex}.zip`);
   }
 
-  /** Stores a function's state and code; requests answered after this call wait until both are durable. */
-  save(fn: StoredFunction, zip: Buffer): void {
+  /** The code file of a version's `CodeSha256` (base64). */
+  versionCodePath(codeSha256: string): string {
+    return join(this.#codeDirectory, `${Buffer.from(codeSha256, "base64").toString("hex")}.zip`);
+  }
+
+  /**
+   * Stores a function's state, its code and its versions' code; requests answered after this call wait until
+   * all are durable.
+   */
+  save(fn: StoredFunction, zip: Buffer, versionZips: readonly Buffer[] = []): void {
+    const named = (code: Buffer) => ({
+      sha256Hex: createHash("sha256").update(code).digest("hex"),
+      size: code.length,
+    });
+    const distinct = [...new Map(versionZips.map((code) => [named(code).sha256Hex, code])).values()];
     const record: StoredFunctionRecord = {
       t: "function",
       fn: structuredClone(fn),
-      code: { sha256Hex: createHash("sha256").update(zip).digest("hex"), size: zip.length },
+      code: named(zip),
+      ...(distinct.length > 0 ? { versionCode: distinct.map(named) } : {}),
     };
     this.#live.set(fn.name, record);
     this.#chain(fn.name, async () => {
       await this.#writeCode(this.codePath(record), zip);
+      for (const code of distinct)
+        await this.#writeCode(join(this.#codeDirectory, `${named(code).sha256Hex}.zip`), code);
       await this.#journal.append(record);
     });
   }

@@ -72,6 +72,12 @@ interface Pool {
   waiters: Array<() => void>;
 }
 
+/** Each version of a function has its own environments (`name` for $LATEST, `name:3` for version 3). */
+const poolKey = (deployment: Deployment) =>
+  deployment.qualifier === undefined
+    ? deployment.functionName
+    : `${deployment.functionName}:${deployment.qualifier}`;
+
 /**
  * Runs invocations in execution environments: reuses warm ones, starts new ones up to the per-function concurrency
  * bound (queueing beyond it), binds each environment to one deployment so code updates never affect running
@@ -110,7 +116,7 @@ export class FunctionRunner {
     const first = current();
     if (!first) throw new FunctionGoneError("(deleted before the invocation started)");
     const functionName = first.functionName;
-    const lease = await this.#acquire(functionName, current, options.throttle === true);
+    const lease = await this.#acquire(poolKey(first), current, options.throttle === true);
     const logLines: LogEventInput[] = [];
     if ("error" in lease) {
       return this.#initFailure(lease.deployment, lease.error, requestId, lease.destination, logLines);
@@ -308,7 +314,7 @@ export class FunctionRunner {
     const caller = this.#context.credentials.resolve(credentials.accessKeyId);
     const runtimeVariables: Record<string, string> = {
       AWS_LAMBDA_FUNCTION_NAME: deployment.functionName,
-      AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
+      AWS_LAMBDA_FUNCTION_VERSION: deployment.qualifier ?? "$LATEST",
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(deployment.memorySizeMb),
       AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
       AWS_REGION: this.#context.region,
@@ -392,7 +398,7 @@ export class FunctionRunner {
 
   #release(environment: ExecutionEnvironment, current: Deployment | undefined): void {
     this.#leased.delete(environment);
-    const pool = this.#pools.get(environment.deployment.functionName);
+    const pool = this.#pools.get(poolKey(environment.deployment));
     if (!pool) return;
     if (environment.dead) pool.environments.delete(environment);
     // Old code retires as soon as its last invocation is done.
@@ -430,12 +436,14 @@ export class FunctionRunner {
   }
 
   /** Stops every environment of a deleted function; waiting invocations fail with {@link FunctionGoneError}. */
-  removeFunction(functionName: string): void {
-    const pool = this.#pools.get(functionName);
-    if (!pool) return;
-    this.#pools.delete(functionName);
-    for (const environment of pool.environments) environment.kill();
-    for (const waiter of pool.waiters.splice(0)) waiter();
+  removeFunction(functionName: string, version?: string): void {
+    for (const [key, pool] of this.#pools) {
+      const ofFunction = key === functionName || key.startsWith(`${functionName}:`);
+      if (version === undefined ? !ofFunction : key !== `${functionName}:${version}`) continue;
+      this.#pools.delete(key);
+      for (const environment of pool.environments) environment.kill();
+      for (const waiter of pool.waiters.splice(0)) waiter();
+    }
     for (const waiter of this.#slotWaiters.splice(0)) waiter();
   }
 

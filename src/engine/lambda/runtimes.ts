@@ -220,12 +220,27 @@ export function describeResolution(resolution: RuntimeResolution): string {
   return `${resolution.runtime} on Node ${resolution.node.version.replace(/^v/, "")} (${resolution.node.source}: ${resolution.node.path})`;
 }
 
+/**
+ * The host's architecture in Lambda's names (`x86_64`, `arm64`; another Node `process.arch` as it is). Every
+ * function runs on it: a function's `Architectures` is kept and reported, not emulated.
+ */
+export function hostArchitecture(arch: string = process.arch): string {
+  return arch === "x64" ? "x86_64" : arch;
+}
+
+/** The sentence the engine's start log and runtime report use for architectures. */
+export function architectureNotice(arch: string = process.arch): string {
+  return `functions run on this host's architecture (${hostArchitecture(arch)}); a function's Architectures is kept and reported, not emulated`;
+}
+
 /** How resolutions look in `/_localstack/info` and the dashboard: by runtime. */
 export interface RuntimeReport {
   node: string;
   path: string;
   source: NodeSource;
   emulated: boolean;
+  /** {@link hostArchitecture}: what every function runs on here, whatever its `Architectures` says. */
+  architecture: string;
   /** {@link describeResolution}: the binary, or the emulation notice with what to run to stop emulating. */
   description: string;
 }
@@ -236,6 +251,7 @@ export function runtimeReport(resolution: RuntimeResolution): RuntimeReport {
     path: resolution.node.path,
     source: resolution.node.source,
     emulated: resolution.emulated,
+    architecture: hostArchitecture(),
     description: describeResolution(resolution),
   };
 }

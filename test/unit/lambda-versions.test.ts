@@ -1,0 +1,279 @@
+import { describe, expect, it } from "vitest";
+import { parseArchitectures } from "../../src/engine/lambda/function-settings.ts";
+import type { FunctionRecord } from "../../src/engine/lambda/functions.ts";
+import { refuseUnhandledMembers } from "../../src/engine/lambda/members.ts";
+import {
+  checkAliasName,
+  chooseVersion,
+  effectiveQualifier,
+  parseRouting,
+  qualifierKind,
+} from "../../src/engine/lambda/qualifier.ts";
+import { architectureNotice, hostArchitecture } from "../../src/engine/lambda/runtimes.ts";
+import {
+  aliasesOf,
+  latestFingerprint,
+  renderAlias,
+  versionToPublish,
+} from "../../src/engine/lambda/versions.ts";
+
+/** A function record with its code unpacked and Active, as the store keeps one. */
+function record(overrides: Partial<FunctionRecord> = {}): FunctionRecord {
+  return {
+    name: "ingest",
+    arn: "arn:aws:lambda:us-east-1:000000000000:function:ingest",
+    runtime: "nodejs22.x",
+    role: "arn:aws:iam::000000000000:role/r",
+    handler: "index.handler",
+    description: "",
+    timeout: 3,
+    memorySize: 128,
+    environment: { B: "2", A: "1" },
+    architecture: "arm64",
+    ephemeralStorage: 1024,
+    tracingMode: "Active",
+    code: { zip: Buffer.from("zip"), sha256: "c2hh", size: 3, directory: "/code/ingest-sha" },
+    lastModified: "2026-01-01T00:00:00.000+0000",
+    revisionId: "r1",
+    state: "Active",
+    lastUpdateStatus: "Successful",
+    policy: [],
+    deployment: {
+      id: "r1",
+      functionName: "ingest",
+      functionArn: "arn:aws:lambda:us-east-1:000000000000:function:ingest",
+      runtime: "nodejs22.x",
+      handler: "index.handler",
+      codeDirectory: "/code/ingest-sha",
+      codeSha256: "c2hh",
+      timeoutSeconds: 3,
+      memorySizeMb: 128,
+      roleArn: "arn:aws:iam::000000000000:role/r",
+      environment: { A: "1", B: "2" },
+    },
+    versions: [],
+    nextVersion: 1,
+    aliases: [],
+    ...overrides,
+  };
+}
+
+describe("Versions: a version is an immutable snapshot of $LATEST", () => {
+  it("snapshots code and settings, numbered nextVersion, with its own deployment", () => {
+    // Arrange
+    const fn = record({ tags: { team: "a" } });
+
+    // Act
+    const { version, created } = versionToPublish(fn, "first", "now");
+
+    // Assess
+    expect(created).toBe(true);
+    expect(version).toMatchObject({
+      version: "1",
+      description: "first",
+      architecture: "arm64",
+      ephemeralStorage: 1024,
+      tracingMode: "Active",
+      lastModified: "now",
+    });
+    expect(version).not.toHaveProperty("tags");
+    expect(version.deployment).toMatchObject({
+      qualifier: "1",
+      functionArn: `${fn.arn}:1`,
+      codeDirectory: "/code/ingest-sha",
+    });
+    expect(version.deployment?.id).not.toBe(fn.deployment?.id);
+  });
+
+  it("does not change when $LATEST changes afterwards", () => {
+    // Arrange
+    const fn = record();
+    const { version } = versionToPublish(fn, undefined, "now");
+
+    // Act
+    fn.environment.A = "changed";
+    fn.timeout = 30;
+
+    // Assess
+    expect(version.environment).toEqual({ A: "1", B: "2" });
+    expect(version.timeout).toBe(3);
+  });
+
+  it("answers the last version again when code and configuration have not changed, a new one when they have", () => {
+    // Arrange
+    const fn = record();
+    const first = versionToPublish(fn, undefined, "now").version;
+    fn.versions.push(first);
+    fn.nextVersion = 2;
+
+    // Act
+    const again = versionToPublish(fn, "another description", "later");
+    fn.memorySize = 256;
+    const changed = versionToPublish(fn, undefined, "later");
+
+    // Assess
+    expect(again).toEqual({ version: first, created: false });
+    expect(changed.created).toBe(true);
+    expect(changed.version.version).toBe("2");
+  });
+
+  it("publishes anew when the last version was deleted, even with nothing changed", () => {
+    // Arrange
+    const fn = record({ nextVersion: 2 });
+
+    // Act
+    const result = versionToPublish(fn, undefined, "now");
+
+    // Assess
+    expect(result.created).toBe(true);
+    expect(result.version.version).toBe("2");
+  });
+
+  it("fingerprints environment variables whatever their order", () => {
+    expect(latestFingerprint(record({ environment: { A: "1", B: "2" } }))).toBe(
+      latestFingerprint(record({ environment: { B: "2", A: "1" } })),
+    );
+    expect(latestFingerprint(record({ tracingMode: "PassThrough" }))).not.toBe(latestFingerprint(record()));
+  });
+});
+
+describe("Qualifiers and ARNs", () => {
+  it.each([
+    ["$LATEST", "latest"],
+    ["3", "version"],
+    ["live", "alias"],
+    ["blue-green_2", "alias"],
+    ["a:b", undefined],
+    ["", undefined],
+  ])("%j is a %s", (qualifier, kind) => {
+    expect(qualifierKind(qualifier)).toBe(kind);
+  });
+
+  it("takes the qualifier from the name or the parameter, and refuses two that differ", () => {
+    expect(effectiveQualifier("3", undefined)).toBe("3");
+    expect(effectiveQualifier(undefined, "live")).toBe("live");
+    expect(effectiveQualifier("3", "3")).toBe("3");
+    expect(effectiveQualifier(undefined, "")).toBeUndefined();
+    expect(() => effectiveQualifier("3", "4")).toThrow(
+      "The derived qualifier from the function name does not match the specified qualifier.",
+    );
+  });
+
+  it("refuses an alias name that is a number or has other characters", () => {
+    expect(checkAliasName("live")).toBe("live");
+    expect(() => checkAliasName("12")).toThrow("at 'name' failed to satisfy constraint");
+    expect(() => checkAliasName("a.b")).toThrow("at 'name' failed to satisfy constraint");
+  });
+});
+
+describe("Alias routing", () => {
+  it("routes the weighted share to the additional version, by the injected random number", () => {
+    const routing = { version: "2", weight: 0.25 };
+    expect(chooseVersion("1", routing, () => 0.1)).toBe("2");
+    expect(chooseVersion("1", routing, () => 0.25)).toBe("1");
+    expect(chooseVersion("1", routing, () => 0.9)).toBe("1");
+    expect(chooseVersion("1", undefined, () => 0)).toBe("1");
+    expect(chooseVersion("1", { version: "2", weight: 0 }, () => 0)).toBe("1");
+    expect(chooseVersion("1", { version: "2", weight: 1 }, () => 0.999)).toBe("2");
+  });
+
+  it("parses one additional version with a weight in [0, 1]", () => {
+    expect(parseRouting({ AdditionalVersionWeights: { "2": 0.5 } }, "1")).toEqual({
+      version: "2",
+      weight: 0.5,
+    });
+    expect(parseRouting({ AdditionalVersionWeights: {} }, "1")).toBeUndefined();
+    expect(parseRouting({}, "1")).toBeUndefined();
+    expect(parseRouting(undefined, "1")).toBeUndefined();
+  });
+
+  it.each([
+    [{ "2": 0.1, "3": 0.1 }, "1", "Number of items in AdditionalVersionWeights cannot be greater than 1"],
+    [{ "2": -0.1 }, "1", "Member must have value greater than or equal to 0.0"],
+    [{ "2": 1.01 }, "1", "Member must have value less than or equal to 1.0"],
+    [{ "1": 0.5 }, "1", "Function version 1 is already included in routing configuration."],
+    [{ "2": 0.5 }, "$LATEST", "$LATEST is not supported for an alias pointing to more than 1 version"],
+    [{ live: 0.5 }, "1", "Member must satisfy regular expression pattern: [0-9]+"],
+  ])("refuses %j on %s", (weights, primary, message) => {
+    expect(() => parseRouting({ AdditionalVersionWeights: weights }, primary)).toThrow(message);
+  });
+
+  it("renders an alias with its ARN and routing, and finds the aliases of a version", () => {
+    const fn = record({
+      aliases: [
+        {
+          name: "live",
+          functionVersion: "1",
+          description: "",
+          routing: { version: "2", weight: 0.3 },
+          revisionId: "a",
+        },
+        { name: "next", functionVersion: "2", description: "", revisionId: "b" },
+      ],
+    });
+    expect(renderAlias(fn, fn.aliases[0] as FunctionRecord["aliases"][number])).toEqual({
+      AliasArn: `${fn.arn}:live`,
+      Name: "live",
+      FunctionVersion: "1",
+      Description: "",
+      RoutingConfig: { AdditionalVersionWeights: { "2": 0.3 } },
+      RevisionId: "a",
+    });
+    expect(aliasesOf(fn, "2")).toEqual(["live", "next"]);
+    expect(aliasesOf(fn, "3")).toEqual([]);
+  });
+});
+
+describe("Settings Lambda keeps", () => {
+  it("takes one architecture of x86_64 and arm64", () => {
+    expect(parseArchitectures(["arm64"])).toBe("arm64");
+    expect(() => parseArchitectures([])).toThrow("Member must have length less than or equal to 1");
+    expect(() => parseArchitectures(["arm64", "arm64"])).toThrow(
+      "Member must have length less than or equal to 1",
+    );
+    expect(() => parseArchitectures(["ppc"])).toThrow("Member must satisfy enum value set: [x86_64, arm64]");
+  });
+
+  it("names the host's architecture as Lambda does", () => {
+    expect(hostArchitecture("x64")).toBe("x86_64");
+    expect(hostArchitecture("arm64")).toBe("arm64");
+    expect(architectureNotice("arm64")).toBe(
+      "functions run on this host's architecture (arm64); a function's Architectures is kept and reported, not emulated",
+    );
+  });
+});
+
+describe("Members: what an operation does not handle is refused by name", () => {
+  const request = (query = "", headers: Record<string, string> = {}) => ({
+    query: new URLSearchParams(query),
+    headers,
+  });
+
+  it("refuses an unhandled body member, query parameter or header, naming it", () => {
+    expect(() => refuseUnhandledMembers("CreateFunction", request(), { KMSKeyArn: "k" })).toThrow(
+      "CreateFunction: the embedded Lambda engine does not support KMSKeyArn",
+    );
+    expect(() => refuseUnhandledMembers("ListFunctions", request("MasterRegion=ALL"), undefined)).toThrow(
+      "does not support MasterRegion",
+    );
+    expect(() =>
+      refuseUnhandledMembers("Invoke", request("", { "x-amz-tenant-id": "t" }), undefined),
+    ).toThrow("does not support TenantId");
+  });
+
+  it("accepts handled members and the values that mean the default", () => {
+    expect(() =>
+      refuseUnhandledMembers("CreateFunction", request(), {
+        FunctionName: "f",
+        Layers: [],
+        VpcConfig: { SubnetIds: [], SecurityGroupIds: [] },
+        SnapStart: { ApplyOn: "None" },
+        FileSystemConfigs: [],
+      }),
+    ).not.toThrow();
+    expect(() => refuseUnhandledMembers("GetFunction", request("Qualifier=1"), undefined)).not.toThrow();
+    expect(() =>
+      refuseUnhandledMembers("CreateFunction", request(), { VpcConfig: { SubnetIds: ["subnet-1"] } }),
+    ).toThrow("does not support VpcConfig");
+  });
+});
