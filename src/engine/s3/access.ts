@@ -4,6 +4,7 @@ import type { EngineContext } from "../context.ts";
 import { type PolicyDocument, parsePolicyDocument } from "../policy/document.ts";
 import { evaluateResourcePolicy } from "../policy/evaluate.ts";
 import type { AuthorizationResult, Caller, ConditionContext } from "../types.ts";
+import { aclRequestFromHeaders, decideAclWrite, effectiveOwnership } from "./acl.ts";
 import { S3Error } from "./errors.ts";
 import type { BucketConfiguration } from "./storage/records.ts";
 
@@ -116,31 +117,16 @@ export function injectedReadFault(context: EngineContext, caller: Caller): S3Err
       );
 }
 
-/** Canned ACLs and grantees that make an object or bucket public. */
-const publicCannedAcls = new Set(["public-read", "public-read-write", "authenticated-read"]);
-const publicGrantee = /acs\.amazonaws\.com\/groups\/global\/(AllUsers|AuthenticatedUsers)/;
-
 /**
- * Object ACLs on writes. Ownership controls `BucketOwnerEnforced` refuse any ACL but
- * `bucket-owner-full-control` (400 AccessControlListNotSupported). Block Public Access: with `BlockPublicAcls`, a write that asks for a public ACL (canned `x-amz-acl` or an
- * `x-amz-grant-*` to everyone) is refused with 403 AccessDenied, as S3 does. Other ACLs are accepted and
- * not kept (the engine has no ACL model; objects are private to the account).
+ * Object ACLs on writes (PutObject, CopyObject, CreateMultipartUpload, form uploads): S3's ownership and Block
+ * Public Access rules (acl.ts `decideAclWrite`); the canned ACL kept, if any, is stored by
+ * `attributesFromRequest`.
  */
 export function assertAclAllowed(headers: IncomingHttpHeaders, bucket: BucketConfiguration): void {
-  const acl = headers["x-amz-acl"];
-  const grants = Object.entries(headers)
-    .filter(([name]) => name.startsWith("x-amz-grant-"))
-    .map(([, value]) => String(value));
-  // BucketOwnerEnforced disables ACLs: only the owner-full-control one that changes nothing is accepted.
-  if (
-    bucket.ownership === "BucketOwnerEnforced" &&
-    (grants.length > 0 || (acl !== undefined && acl !== "bucket-owner-full-control"))
-  ) {
-    throw new S3Error(400, "AccessControlListNotSupported", "The bucket does not allow ACLs");
-  }
-  if (!bucket.publicAccessBlock?.BlockPublicAcls) return;
-  const isPublic =
-    (typeof acl === "string" && publicCannedAcls.has(acl.trim())) ||
-    grants.some((grant) => publicGrantee.test(grant));
-  if (isPublic) throw new S3Error(403, "AccessDenied", "Access Denied");
+  decideAclWrite(
+    "writeObject",
+    effectiveOwnership(bucket),
+    bucket.publicAccessBlock,
+    aclRequestFromHeaders(headers),
+  );
 }

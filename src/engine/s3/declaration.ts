@@ -2,6 +2,7 @@ import { s3Arn } from "../arn.ts";
 import { type AnyOperation, respondWith, type ServiceDeclaration } from "../service/index.ts";
 import type { ServiceRequest } from "../types.ts";
 import { bucketPolicyDocument, injectedReadFault, s3Authorization, s3RequestConditions } from "./access.ts";
+import * as acl from "./acl-operations.ts";
 import { resolveAddress } from "./addressing.ts";
 import * as bucketConfig from "./bucket-config.ts";
 import * as buckets from "./buckets.ts";
@@ -84,6 +85,10 @@ const handlers: Record<OperationName, S3Handler> = {
   GetObjectTagging: subresources.getObjectTagging,
   DeleteObjectTagging: subresources.deleteObjectTagging,
   GetObjectAttributes: subresources.getObjectAttributes,
+  GetBucketAcl: acl.getBucketAcl,
+  PutBucketAcl: acl.putBucketAcl,
+  GetObjectAcl: acl.getObjectAcl,
+  PutObjectAcl: acl.putObjectAcl,
   PostObject: postObject,
 };
 
