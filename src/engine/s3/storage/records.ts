@@ -55,6 +55,8 @@ export interface ObjectRecord extends ObjectAttributes {
   versionId?: string;
   sequencer: string;
   partsCount?: number;
+  /** Each part's checksum (base64, in part order) when the upload named an algorithm; `?partNumber=N` reads. */
+  partChecksums?: string[];
   blob: BlobRef;
 }
 
