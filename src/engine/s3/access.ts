@@ -45,8 +45,16 @@ export function s3Authorization(
   resource: string,
   conditions: ConditionContext = {},
   bucketPolicy?: PolicyDocument,
+  restrictPublicBuckets = false,
 ): AuthorizationResult {
   const identity = context.authorizer.authorize(caller, action, resource, conditions);
+  // Block Public Access's RestrictPublicBuckets: a public bucket policy grants nothing outside the bucket owner's
+  // account ("public and cross-account access within any public bucket policy ... is blocked"); Deny still binds.
+  const restricted =
+    restrictPublicBuckets &&
+    bucketPolicy !== undefined &&
+    caller.accountId !== context.accountId &&
+    isPublicPolicy(bucketPolicy);
   const fromBucket = bucketPolicy
     ? evaluateResourcePolicy(
         bucketPolicy,
@@ -65,8 +73,23 @@ export function s3Authorization(
   const explicit = identity.allowed === false && identity.reason === "explicit-deny";
   if (explicit || (fromBucket?.allowed === false && fromBucket.reason === "explicit-deny"))
     return { allowed: false, reason: "explicit-deny" };
-  if (identity.allowed || fromBucket?.allowed) return { allowed: true };
+  if (identity.allowed || (fromBucket?.allowed && !restricted)) return { allowed: true };
   return { allowed: false, reason: "implicit-deny" };
+}
+
+/**
+ * Whether a bucket policy is public as Block Public Access judges it: an Allow to every principal (`"*"` or
+ * `{"AWS": "*"}`) without a Condition (a condition may pin it to fixed values; the engine does not weigh which).
+ */
+export function isPublicPolicy(document: PolicyDocument): boolean {
+  return document.Statement.some((statement) => {
+    if (statement.Effect !== "Allow" || statement.Condition !== undefined) return false;
+    const principal = statement.Principal;
+    if (principal === "*") return true;
+    if (principal === undefined) return false;
+    const aws = principal.AWS;
+    return aws === "*" || (Array.isArray(aws) && aws.includes("*"));
+  });
 }
 
 /** `s3Authorization` for checks inside a handler (each key of DeleteObjects, a copy's source): throws AccessDenied. */

@@ -1,5 +1,6 @@
-import { asList, parsePolicyDocument } from "../policy/document.ts";
+import { parsePolicyDocument } from "../policy/document.ts";
 import { MalformedPolicyDocumentError } from "../policy/errors.ts";
+import { isPublicPolicy } from "./access.ts";
 import { grantsOthers, objectOwnerships } from "./acl.ts";
 import { configure } from "./buckets.ts";
 import { parseCorsConfiguration, preflightHeaders } from "./cors.ts";
@@ -92,19 +93,6 @@ export const deleteBucketTagging: S3Handler = async (runtime, call) => {
   return emptyResponse();
 };
 
-/** Whether a policy statement allows everyone (what Block Public Access's BlockPublicPolicy refuses). */
-function grantsPublicAccess(policyText: string): boolean {
-  const document = JSON.parse(policyText) as { Statement?: unknown };
-  return asList(document.Statement as Record<string, unknown> | Record<string, unknown>[]).some(
-    (statement) => {
-      if (statement.Effect !== "Allow" || statement.Condition !== undefined) return false;
-      const principal = statement.Principal as string | Record<string, unknown> | undefined;
-      if (principal === "*") return true;
-      return typeof principal === "object" && asList(principal.AWS as string | string[]).includes("*");
-    },
-  );
-}
-
 /**
  * PutBucketPolicy: validated by the engine's IAM policy parser (as a resource policy, so every statement
  * names a Principal) and refused with BlockPublicPolicy when it grants access to everyone.
@@ -126,7 +114,7 @@ export const putBucketPolicy: S3Handler = async (runtime, call) => {
     )
   )
     throw new S3Error(400, "MalformedPolicy", "Invalid principal in policy");
-  if (bucket.configuration.publicAccessBlock?.BlockPublicPolicy && grantsPublicAccess(text))
+  if (bucket.configuration.publicAccessBlock?.BlockPublicPolicy && isPublicPolicy(document))
     throw new S3Error(403, "AccessDenied", "Access Denied");
   await configure(runtime, call, { policy: text });
   return emptyResponse(204);

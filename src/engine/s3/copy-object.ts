@@ -64,6 +64,7 @@ export function copySourceObject(runtime: S3Runtime, call: S3Call): ObjectRecord
     s3Arn(source.bucket, source.key),
     {},
     bucketPolicyDocument(sourceBucket.configuration.policy),
+    sourceBucket.configuration.publicAccessBlock?.RestrictPublicBuckets === true,
   );
   const named =
     source.versionId === undefined ? undefined : sourceBucket.version(source.key, source.versionId);

@@ -160,7 +160,8 @@ export function s3Declaration(runtime: S3Runtime): ServiceDeclaration {
     authorize({ caller, action, resource, conditions }, { labels }) {
       const bucket = labels.Bucket === undefined ? undefined : runtime.store.buckets.get(labels.Bucket);
       const policy = bucketPolicyDocument(bucket?.configuration.policy);
-      return s3Authorization(runtime.context, caller, action, resource, conditions, policy);
+      const restrict = bucket?.configuration.publicAccessBlock?.RestrictPublicBuckets === true;
+      return s3Authorization(runtime.context, caller, action, resource, conditions, policy, restrict);
     },
     unexpectedError(error, request) {
       runtime.context.log(

@@ -359,6 +359,7 @@ export const deleteObjects: S3Handler = async (runtime, call) => {
         s3Arn(call.bucket, key),
         versionId === undefined ? {} : { "s3:VersionId": versionId },
         bucketPolicyDocument(bucket.configuration.policy),
+        bucket.configuration.publicAccessBlock?.RestrictPublicBuckets === true,
       );
       const { record, outcome } = planDelete(bucket, key, versionId);
       if (record) pending.push(runtime.store.commit(record));
