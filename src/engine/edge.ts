@@ -255,7 +255,11 @@ export class Edge {
         return refuse(403, "AccessDenied", `Cross-origin request refused: ${verdict.reason}`);
       }
     }
-    if (head.method === "OPTIONS" && allowedOrigin) {
+    // A presigned S3 URL is S3's alone, as on AWS: its preflight and answers carry the bucket's CORS rules only,
+    // even for a page the engine allows (else an app that works here would fail there).
+    const edgeCorsOrigin =
+      serviceName === "s3" && head.query.has("X-Amz-Signature") ? undefined : allowedOrigin;
+    if (head.method === "OPTIONS" && edgeCorsOrigin) {
       // A CORS preflight from a page the engine allows (bucket CORS preflights go to S3).
       const requested = request.headers["access-control-request-headers"];
       return this.#finish(
@@ -263,15 +267,13 @@ export class Edge {
         response,
         {
           status: 200,
-          headers: allowedOrigin
-            ? corsHeaders(allowedOrigin, typeof requested === "string" ? requested : "")
-            : {},
+          headers: corsHeaders(edgeCorsOrigin, typeof requested === "string" ? requested : ""),
         },
         false,
       );
     }
     const withCors = (result: ServiceResponse): ServiceResponse =>
-      allowedOrigin ? { ...result, headers: { ...corsHeaders(allowedOrigin), ...result.headers } } : result;
+      edgeCorsOrigin ? { ...result, headers: { ...corsHeaders(edgeCorsOrigin), ...result.headers } } : result;
 
     if (internal) {
       const limit: BufferedBody = {

@@ -4,6 +4,7 @@ import type { EngineContext } from "../context.ts";
 import { type PolicyDocument, parsePolicyDocument } from "../policy/document.ts";
 import { evaluateResourcePolicy } from "../policy/evaluate.ts";
 import type { AuthorizationResult, Caller, ConditionContext } from "../types.ts";
+import { aclRequestFromHeaders, decideAclWrite, effectiveOwnership } from "./acl.ts";
 import { S3Error } from "./errors.ts";
 import type { BucketConfiguration } from "./storage/records.ts";
 
@@ -44,8 +45,16 @@ export function s3Authorization(
   resource: string,
   conditions: ConditionContext = {},
   bucketPolicy?: PolicyDocument,
+  restrictPublicBuckets = false,
 ): AuthorizationResult {
   const identity = context.authorizer.authorize(caller, action, resource, conditions);
+  // Block Public Access's RestrictPublicBuckets: a public bucket policy grants nothing outside the bucket owner's
+  // account ("public and cross-account access within any public bucket policy ... is blocked"); Deny still binds.
+  const restricted =
+    restrictPublicBuckets &&
+    bucketPolicy !== undefined &&
+    caller.accountId !== context.accountId &&
+    isPublicPolicy(bucketPolicy);
   const fromBucket = bucketPolicy
     ? evaluateResourcePolicy(
         bucketPolicy,
@@ -64,8 +73,23 @@ export function s3Authorization(
   const explicit = identity.allowed === false && identity.reason === "explicit-deny";
   if (explicit || (fromBucket?.allowed === false && fromBucket.reason === "explicit-deny"))
     return { allowed: false, reason: "explicit-deny" };
-  if (identity.allowed || fromBucket?.allowed) return { allowed: true };
+  if (identity.allowed || (fromBucket?.allowed && !restricted)) return { allowed: true };
   return { allowed: false, reason: "implicit-deny" };
+}
+
+/**
+ * Whether a bucket policy is public as Block Public Access judges it: an Allow to every principal (`"*"` or
+ * `{"AWS": "*"}`) without a Condition (a condition may pin it to fixed values; the engine does not weigh which).
+ */
+export function isPublicPolicy(document: PolicyDocument): boolean {
+  return document.Statement.some((statement) => {
+    if (statement.Effect !== "Allow" || statement.Condition !== undefined) return false;
+    const principal = statement.Principal;
+    if (principal === "*") return true;
+    if (principal === undefined) return false;
+    const aws = principal.AWS;
+    return aws === "*" || (Array.isArray(aws) && aws.includes("*"));
+  });
 }
 
 /** `s3Authorization` for checks inside a handler (each key of DeleteObjects, a copy's source): throws AccessDenied. */
@@ -116,31 +140,16 @@ export function injectedReadFault(context: EngineContext, caller: Caller): S3Err
       );
 }
 
-/** Canned ACLs and grantees that make an object or bucket public. */
-const publicCannedAcls = new Set(["public-read", "public-read-write", "authenticated-read"]);
-const publicGrantee = /acs\.amazonaws\.com\/groups\/global\/(AllUsers|AuthenticatedUsers)/;
-
 /**
- * Object ACLs on writes. Ownership controls `BucketOwnerEnforced` refuse any ACL but
- * `bucket-owner-full-control` (400 AccessControlListNotSupported). Block Public Access: with `BlockPublicAcls`, a write that asks for a public ACL (canned `x-amz-acl` or an
- * `x-amz-grant-*` to everyone) is refused with 403 AccessDenied, as S3 does. Other ACLs are accepted and
- * not kept (the engine has no ACL model; objects are private to the account).
+ * Object ACLs on writes (PutObject, CopyObject, CreateMultipartUpload, form uploads): S3's ownership and Block
+ * Public Access rules (acl.ts `decideAclWrite`); the canned ACL kept, if any, is stored by
+ * `attributesFromRequest`.
  */
 export function assertAclAllowed(headers: IncomingHttpHeaders, bucket: BucketConfiguration): void {
-  const acl = headers["x-amz-acl"];
-  const grants = Object.entries(headers)
-    .filter(([name]) => name.startsWith("x-amz-grant-"))
-    .map(([, value]) => String(value));
-  // BucketOwnerEnforced disables ACLs: only the owner-full-control one that changes nothing is accepted.
-  if (
-    bucket.ownership === "BucketOwnerEnforced" &&
-    (grants.length > 0 || (acl !== undefined && acl !== "bucket-owner-full-control"))
-  ) {
-    throw new S3Error(400, "AccessControlListNotSupported", "The bucket does not allow ACLs");
-  }
-  if (!bucket.publicAccessBlock?.BlockPublicAcls) return;
-  const isPublic =
-    (typeof acl === "string" && publicCannedAcls.has(acl.trim())) ||
-    grants.some((grant) => publicGrantee.test(grant));
-  if (isPublic) throw new S3Error(403, "AccessDenied", "Access Denied");
+  decideAclWrite(
+    "writeObject",
+    effectiveOwnership(bucket),
+    bucket.publicAccessBlock,
+    aclRequestFromHeaders(headers),
+  );
 }

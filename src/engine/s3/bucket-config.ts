@@ -1,8 +1,11 @@
-import { asList, parsePolicyDocument } from "../policy/document.ts";
+import { parsePolicyDocument } from "../policy/document.ts";
 import { MalformedPolicyDocumentError } from "../policy/errors.ts";
+import { isPublicPolicy } from "./access.ts";
+import { grantsOthers, objectOwnerships } from "./acl.ts";
 import { configure } from "./buckets.ts";
 import { parseCorsConfiguration, preflightHeaders } from "./cors.ts";
 import { malformedXml, S3Error } from "./errors.ts";
+import { validateLifecycle } from "./lifecycle.ts";
 import { validateTags } from "./object-headers.ts";
 import { emptyResponse, headerValue, requireBucket, type S3Handler, xmlResponse } from "./runtime.ts";
 import type { BucketConfiguration } from "./storage/records.ts";
@@ -90,19 +93,6 @@ export const deleteBucketTagging: S3Handler = async (runtime, call) => {
   return emptyResponse();
 };
 
-/** Whether a policy statement allows everyone (what Block Public Access's BlockPublicPolicy refuses). */
-function grantsPublicAccess(policyText: string): boolean {
-  const document = JSON.parse(policyText) as { Statement?: unknown };
-  return asList(document.Statement as Record<string, unknown> | Record<string, unknown>[]).some(
-    (statement) => {
-      if (statement.Effect !== "Allow" || statement.Condition !== undefined) return false;
-      const principal = statement.Principal as string | Record<string, unknown> | undefined;
-      if (principal === "*") return true;
-      return typeof principal === "object" && asList(principal.AWS as string | string[]).includes("*");
-    },
-  );
-}
-
 /**
  * PutBucketPolicy: validated by the engine's IAM policy parser (as a resource policy, so every statement
  * names a Principal) and refused with BlockPublicPolicy when it grants access to everyone.
@@ -110,13 +100,21 @@ function grantsPublicAccess(policyText: string): boolean {
 export const putBucketPolicy: S3Handler = async (runtime, call) => {
   const bucket = requireBucket(runtime, call.bucket);
   const text = call.request.body.toString("utf8");
+  let document: ReturnType<typeof parsePolicyDocument>;
   try {
-    parsePolicyDocument(text, "resource");
+    document = parsePolicyDocument(text, "resource");
   } catch (error) {
     if (!(error instanceof MalformedPolicyDocumentError)) throw error;
     throw new S3Error(400, "MalformedPolicy", error.message, {}, { cause: error });
   }
-  if (bucket.configuration.publicAccessBlock?.BlockPublicPolicy && grantsPublicAccess(text))
+  // IAM: "NotPrincipal must be used with "Effect":"Deny". Using it with "Effect":"Allow" is not supported."
+  if (
+    document.Statement.some(
+      (statement) => statement.Effect === "Allow" && statement.NotPrincipal !== undefined,
+    )
+  )
+    throw new S3Error(400, "MalformedPolicy", "Invalid principal in policy");
+  if (bucket.configuration.publicAccessBlock?.BlockPublicPolicy && isPublicPolicy(document))
     throw new S3Error(403, "AccessDenied", "Access Denied");
   await configure(runtime, call, { policy: text });
   return emptyResponse(204);
@@ -133,13 +131,24 @@ export const deleteBucketPolicy: S3Handler = async (runtime, call) => {
   return emptyResponse();
 };
 
-const ownershipValues = new Set(["BucketOwnerEnforced", "BucketOwnerPreferred", "ObjectWriter"]);
-
+/**
+ * PutBucketOwnershipControls: one rule naming one of S3's three settings. BucketOwnerEnforced is refused while
+ * the bucket's ACL grants anyone but the owner (InvalidBucketAclWithObjectOwnership), as S3 does.
+ */
 export const putBucketOwnershipControls: S3Handler = async (runtime, call) => {
-  requireBucket(runtime, call.bucket);
+  const bucket = requireBucket(runtime, call.bucket);
   const root = parseRequestXml(call.request.body).OwnershipControls;
-  const value = xmlText(xmlChildren(root, "Rule")[0], "ObjectOwnership")?.trim();
-  if (root === undefined || value === undefined || !ownershipValues.has(value)) throw malformedXml();
+  const rules = xmlChildren(root, "Rule");
+  const value = xmlText(rules[0], "ObjectOwnership")?.trim();
+  if (root === undefined || rules.length !== 1 || value === undefined) throw malformedXml();
+  if (!(objectOwnerships as readonly string[]).includes(value)) throw malformedXml();
+  if (value === "BucketOwnerEnforced" && grantsOthers(bucket.configuration.acl)) {
+    throw new S3Error(
+      400,
+      "InvalidBucketAclWithObjectOwnership",
+      "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting",
+    );
+  }
   await configure(runtime, call, { ownership: value as BucketConfiguration["ownership"] });
   return emptyResponse(200);
 };
@@ -162,20 +171,12 @@ export const deleteBucketOwnershipControls: S3Handler = async (runtime, call) =>
 };
 
 /**
- * PutBucketLifecycleConfiguration: checked for shape (rules with a Status) and stored as sent. The engine has
- * no clock that expires or transitions objects, so the rules are returned, never applied.
+ * PutBucketLifecycleConfiguration: validated as S3 does (lifecycle.ts) and stored with the IDs S3 would assign.
+ * The engine has no clock that expires or transitions objects, so the rules are returned, never applied.
  */
 export const putBucketLifecycle: S3Handler = async (runtime, call) => {
   requireBucket(runtime, call.bucket);
-  const root = parseRequestXml(call.request.body).LifecycleConfiguration;
-  if (root === undefined) throw malformedXml();
-  const rules = xmlChildren(root, "Rule");
-  if (rules.length === 0 || rules.length > 1000) throw malformedXml();
-  for (const rule of rules) {
-    const status = xmlText(rule, "Status")?.trim();
-    if (status !== "Enabled" && status !== "Disabled") throw malformedXml();
-  }
-  await configure(runtime, call, { lifecycle: call.request.body.toString("utf8") });
+  await configure(runtime, call, { lifecycle: validateLifecycle(call.request.body) });
   return emptyResponse(200);
 };
 

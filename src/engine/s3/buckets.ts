@@ -1,3 +1,4 @@
+import { aclRequestFromHeaders, decideAclWrite, ownershipFromHeader } from "./acl.ts";
 import { isValidBucketName } from "./addressing.ts";
 import { invalidArgument, malformedXml, notImplemented, S3Error } from "./errors.ts";
 import { decodeContinuationToken, encodeContinuationToken } from "./listing.ts";
@@ -87,6 +88,7 @@ export const createBucket: S3Handler = async (runtime, call) => {
   }
   const existing = runtime.store.buckets.get(name);
   if (existing) {
+    // S3 answers a re-create before looking at the new bucket's settings.
     if (existing.record.region === "us-east-1" && region === "us-east-1") {
       return emptyResponse(200, { location: `/${name}` });
     }
@@ -97,9 +99,20 @@ export const createBucket: S3Handler = async (runtime, call) => {
       { BucketName: name },
     );
   }
+  // The ownership setting (BucketOwnerEnforced unless the request names another) and any canned ACL it allows.
+  const ownership = ownershipFromHeader(headerValue(call.request.headers, "x-amz-object-ownership"));
+  const acl = decideAclWrite(
+    "createBucket",
+    ownership,
+    undefined,
+    aclRequestFromHeaders(call.request.headers),
+  );
+  const configuration: BucketConfiguration = { ownership };
+  if (acl !== undefined && acl !== "private") configuration.acl = acl;
   await runtime.store.commit({
     t: "createBucket",
     bucket: { name, region, createdAt: new Date().toISOString() },
+    configuration,
   });
   return emptyResponse(200, { location: `/${name}` });
 };

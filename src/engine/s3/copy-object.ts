@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { s3Arn } from "../arn.ts";
 import { assertAclAllowed, authorizeS3, bucketPolicyDocument } from "./access.ts";
+import { effectiveOwnership } from "./acl.ts";
 import { assertKeyLength, decodeKey } from "./addressing.ts";
 import { type ChecksumAlgorithm, computeChecksum, md5Hex, parseAlgorithm } from "./checksums.ts";
 import { invalidArgument, invalidRequest } from "./errors.ts";
@@ -63,6 +64,7 @@ export function copySourceObject(runtime: S3Runtime, call: S3Call): ObjectRecord
     s3Arn(source.bucket, source.key),
     {},
     bucketPolicyDocument(sourceBucket.configuration.policy),
+    sourceBucket.configuration.publicAccessBlock?.RestrictPublicBuckets === true,
   );
   const named =
     source.versionId === undefined ? undefined : sourceBucket.version(source.key, source.versionId);
@@ -116,6 +118,11 @@ export const copyObject: S3Handler = async (runtime, call) => {
     directive === "REPLACE"
       ? attributesFromRequest(headers, bucket.configuration)
       : copiedAttributes(source, headers, bucket.configuration);
+  // A copy is a new object: its ACL is this request's (default private), never the source's.
+  const acl = headerValue(headers, "x-amz-acl")?.trim();
+  if (acl !== undefined && effectiveOwnership(bucket.configuration) !== "BucketOwnerEnforced")
+    attributes.acl = acl;
+  else delete attributes.acl;
   const tagging = (headerValue(headers, "x-amz-tagging-directive") ?? "COPY").toUpperCase();
   if (tagging === "REPLACE") {
     const value = headerValue(headers, "x-amz-tagging");

@@ -2,6 +2,7 @@ import { s3Arn } from "../arn.ts";
 import { type AnyOperation, respondWith, type ServiceDeclaration } from "../service/index.ts";
 import type { ServiceRequest } from "../types.ts";
 import { bucketPolicyDocument, injectedReadFault, s3Authorization, s3RequestConditions } from "./access.ts";
+import * as acl from "./acl-operations.ts";
 import { resolveAddress } from "./addressing.ts";
 import * as bucketConfig from "./bucket-config.ts";
 import * as buckets from "./buckets.ts";
@@ -85,6 +86,10 @@ const handlers: Record<OperationName, S3Handler> = {
   GetObjectTagging: subresources.getObjectTagging,
   DeleteObjectTagging: subresources.deleteObjectTagging,
   GetObjectAttributes: subresources.getObjectAttributes,
+  GetBucketAcl: acl.getBucketAcl,
+  PutBucketAcl: acl.putBucketAcl,
+  GetObjectAcl: acl.getObjectAcl,
+  PutObjectAcl: acl.putObjectAcl,
   PostObject: postObject,
 };
 
@@ -142,7 +147,8 @@ export function s3Declaration(runtime: S3Runtime): ServiceDeclaration {
     ),
     resolve(request) {
       const address = resolveAddress(request.host, request.rawPath);
-      assertPresignedUrlValid(request.query, Date.now());
+      // A preflight is answered from the bucket's CORS rules alone; its URL's signature is the real request's.
+      if (request.method !== "OPTIONS") assertPresignedUrlValid(request.query, Date.now());
       const { name } = resolveOperation(request.method, address, request.query, request.headers);
       const labels: Record<string, string> = {};
       if (address.bucket !== undefined) labels.Bucket = address.bucket;
@@ -156,7 +162,8 @@ export function s3Declaration(runtime: S3Runtime): ServiceDeclaration {
     authorize({ caller, action, resource, conditions }, { labels }) {
       const bucket = labels.Bucket === undefined ? undefined : runtime.store.buckets.get(labels.Bucket);
       const policy = bucketPolicyDocument(bucket?.configuration.policy);
-      return s3Authorization(runtime.context, caller, action, resource, conditions, policy);
+      const restrict = bucket?.configuration.publicAccessBlock?.RestrictPublicBuckets === true;
+      return s3Authorization(runtime.context, caller, action, resource, conditions, policy, restrict);
     },
     unexpectedError(error, request) {
       runtime.context.log(

@@ -396,6 +396,8 @@ export const completeMultipartUpload: S3Handler = async (runtime, call) => {
     blob: parts.flatMap((part) => part.blob),
   };
   if (checksum) object.checksum = checksum;
+  if (algorithm && parts.every((part) => part.checksum?.algorithm === algorithm))
+    object.partChecksums = parts.map((part) => part.checksum?.value ?? "");
   const versionId = newVersionId(bucket.configuration);
   if (versionId !== undefined) object.versionId = versionId;
   await runtime.store.commit({ t: "completeUpload", bucket: call.bucket, uploadId: upload.uploadId, object });

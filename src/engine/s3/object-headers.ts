@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
+import { effectiveOwnership } from "./acl.ts";
 import { stripAwsChunkedEncoding } from "./aws-chunked.ts";
 import { checksumHeader } from "./checksums.ts";
 import { invalidArgument, notImplemented, S3Error } from "./errors.ts";
@@ -52,6 +53,9 @@ export function attributesFromRequest(
   Object.assign(attributes, storageAndEncryption(headers, bucket));
   const tagging = headerValue(headers, "x-amz-tagging");
   if (tagging !== undefined) attributes.tags = parseTagging(tagging);
+  // Checked by assertAclAllowed first; under BucketOwnerEnforced the owner's full control is all there is.
+  const acl = headerValue(headers, "x-amz-acl")?.trim();
+  if (acl !== undefined && effectiveOwnership(bucket) !== "BucketOwnerEnforced") attributes.acl = acl;
   return attributes;
 }
 

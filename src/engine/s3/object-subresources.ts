@@ -15,7 +15,7 @@ import { assertCustomerKey } from "./sse.ts";
 import type { ObjectRecord } from "./storage/records.ts";
 import type { XmlObject } from "./xml.ts";
 
-function taggedVersion(runtime: S3Runtime, call: S3Call): ObjectRecord {
+export function taggedVersion(runtime: S3Runtime, call: S3Call): ObjectRecord {
   return findVersion(
     requireBucket(runtime, call.bucket),
     call.key,
@@ -30,7 +30,7 @@ const versionHeader = (object: ObjectRecord): Record<string, string> =>
 const MAX_TAGGING_BYTES = 64 * 1024;
 
 /** The request body; object PUTs arrive as a stream (the edge streams every object write), read here in full. */
-async function smallBody(call: S3Call): Promise<Buffer> {
+export async function smallBody(call: S3Call): Promise<Buffer> {
   const stream = call.request.bodyStream;
   if (!stream) return call.request.body;
   const chunks: Buffer[] = [];

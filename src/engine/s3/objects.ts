@@ -222,6 +222,10 @@ async function readObject(runtime: S3Runtime, call: S3Call, withBody: boolean): 
     ({ start, end } = range);
     partial = true;
     extra["x-amz-mp-parts-count"] = String(object.partsCount ?? 1);
+    // A part read answers that part's checksum (S3's ObjectPart checksum), when asked with checksum mode.
+    const partChecksum = object.partChecksums?.[Number(partNumber) - 1];
+    if (partChecksum && object.checksum && checksumModeEnabled(headers))
+      Object.assign(extra, checksumHeaders({ ...object.checksum, value: partChecksum }));
   } else {
     const range = parseRange(headerValue(headers, "range"), object.size);
     if (range.kind === "unsatisfiable") {
@@ -235,8 +239,7 @@ async function readObject(runtime: S3Runtime, call: S3Call, withBody: boolean): 
       partial = true;
     }
   }
-  const includeChecksum =
-    !partial && headerValue(headers, "x-amz-checksum-mode")?.toUpperCase() === "ENABLED";
+  const includeChecksum = !partial && checksumModeEnabled(headers);
   const responseHeaders = { ...objectResponseHeaders(object, { includeChecksum, query }), ...extra };
   const length = Math.max(0, end - start + 1);
   responseHeaders["content-length"] = String(length);
@@ -246,6 +249,9 @@ async function readObject(runtime: S3Runtime, call: S3Call, withBody: boolean): 
     return { status, headers: responseHeaders, body: withBody ? Buffer.alloc(0) : undefined };
   return { status, headers: responseHeaders, body: await runtime.store.blobs.read(object.blob, start, end) };
 }
+
+const checksumModeEnabled = (headers: IncomingHttpHeaders) =>
+  headerValue(headers, "x-amz-checksum-mode")?.toUpperCase() === "ENABLED";
 
 /** The byte range of part `partNumber` of an object; single-part objects have only part 1. */
 function partRange(object: ObjectRecord, partNumber: string): { start: number; end: number } {
@@ -353,6 +359,7 @@ export const deleteObjects: S3Handler = async (runtime, call) => {
         s3Arn(call.bucket, key),
         versionId === undefined ? {} : { "s3:VersionId": versionId },
         bucketPolicyDocument(bucket.configuration.policy),
+        bucket.configuration.publicAccessBlock?.RestrictPublicBuckets === true,
       );
       const { record, outcome } = planDelete(bucket, key, versionId);
       if (record) pending.push(runtime.store.commit(record));

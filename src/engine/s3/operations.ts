@@ -55,6 +55,10 @@ export type OperationName =
   | "GetObjectTagging"
   | "DeleteObjectTagging"
   | "GetObjectAttributes"
+  | "GetBucketAcl"
+  | "PutBucketAcl"
+  | "GetObjectAcl"
+  | "PutObjectAcl"
   | "PostObject";
 
 /** An operation with the IAM action that guards it (undefined: checked per item inside the handler). */
@@ -136,6 +140,10 @@ export const operationAccess: Record<OperationName, Access> = {
   GetObjectTagging: object("s3:GetObjectTagging", true),
   DeleteObjectTagging: object("s3:DeleteObjectTagging", true),
   GetObjectAttributes: object("s3:GetObjectAttributes", true),
+  GetBucketAcl: bucket("s3:GetBucketAcl"),
+  PutBucketAcl: bucket("s3:PutBucketAcl"),
+  GetObjectAcl: object("s3:GetObjectAcl", true),
+  PutObjectAcl: object("s3:PutObjectAcl", true),
   // Browser-form uploads: the form's policy document is the authorization, checked in the handler.
   PostObject: {},
 };
@@ -160,7 +168,6 @@ function op(name: OperationName, query: URLSearchParams): Operation {
 
 /** Subresources we recognise but do not serve: NotImplemented rather than a silently wrong answer. */
 const unsupportedSubresources = [
-  "acl",
   "policyStatus",
   "website",
   "logging",
@@ -236,6 +243,11 @@ export function resolveOperation(
     }
   }
   if (unsupported) throw notImplemented(`object ?${unsupported}`);
+  if (query.has("acl")) {
+    if (method === "PUT") return op("PutObjectAcl", query);
+    if (method === "GET") return op("GetObjectAcl", query);
+    throw methodNotAllowed(method, "OBJECT");
+  }
   if (query.has("tagging")) {
     if (method === "PUT") return op("PutObjectTagging", query);
     if (method === "GET") return op("GetObjectTagging", query);
@@ -274,8 +286,9 @@ function versioned(action: string): string {
   return action.replace(/^s3:(\w+)Object(\w*)$/, "s3:$1ObjectVersion$2");
 }
 
-/** Bucket subresources kept as configuration: CORS, tagging, policy, ownership controls, lifecycle. */
+/** Bucket subresources kept as configuration: ACL, CORS, tagging, policy, ownership controls, lifecycle. */
 const configurationOperations: Array<[string, Partial<Record<string, OperationName>>]> = [
+  ["acl", { PUT: "PutBucketAcl", GET: "GetBucketAcl" }],
   [
     "cors",
     {

@@ -48,6 +48,10 @@ export async function parsePostForm(contentType: string | undefined, body: Buffe
     } else if (name.toLowerCase() === "file") {
       file = { data: Buffer.from(await value.arrayBuffer()), filename: value.name };
       if (value.type) file.contentType = value.type;
+    } else {
+      // A field sent as a file part with a filename (Python `requests` writes `files={"key": ...}` so) is still
+      // a field: only the part named `file` is the object, as on S3.
+      fields.set(name.toLowerCase(), await value.text());
     }
   }
   return { fields, file };

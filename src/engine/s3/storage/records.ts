@@ -40,6 +40,8 @@ export interface ObjectAttributes {
   sseCustomerKeyMd5?: string;
   /** Object tags (`x-amz-tagging` on write, PutObjectTagging later). */
   tags?: Record<string, string>;
+  /** The canned ACL set on write or by PutObjectAcl, in a bucket whose ownership setting allows ACLs. */
+  acl?: string;
 }
 
 export interface ObjectRecord extends ObjectAttributes {
@@ -53,6 +55,8 @@ export interface ObjectRecord extends ObjectAttributes {
   versionId?: string;
   sequencer: string;
   partsCount?: number;
+  /** Each part's checksum (base64, in part order) when the upload named an algorithm; `?partNumber=N` reads. */
+  partChecksums?: string[];
   blob: BlobRef;
 }
 
@@ -122,6 +126,8 @@ export interface BucketConfiguration {
   /** The bucket policy as sent (JSON text); evaluated with the engine's IAM evaluator. */
   policy?: string;
   ownership?: "BucketOwnerEnforced" | "BucketOwnerPreferred" | "ObjectWriter";
+  /** The bucket's canned ACL (CreateBucket's `x-amz-acl`, PutBucketAcl) where its ownership allows ACLs. */
+  acl?: string;
   /** The lifecycle configuration as sent (XML): stored and returned, not applied. */
   lifecycle?: string;
 }
@@ -134,7 +140,8 @@ export interface BucketRecord {
 
 /** One durable state change; replaying them in order rebuilds the state. */
 export type JournalRecord =
-  | { t: "createBucket"; bucket: BucketRecord }
+  /** `configuration`: what the bucket starts with (its ownership setting, a canned ACL). */
+  | { t: "createBucket"; bucket: BucketRecord; configuration?: BucketConfiguration }
   | { t: "deleteBucket"; bucket: string }
   | { t: "configure"; bucket: string; configuration: BucketConfiguration }
   | { t: "putObject"; bucket: string; object: ObjectRecord }
@@ -142,6 +149,7 @@ export type JournalRecord =
   | { t: "deleteObject"; bucket: string; key: string; marker?: DeleteMarkerRecord }
   | { t: "deleteVersion"; bucket: string; key: string; versionId: string }
   | { t: "tagObject"; bucket: string; key: string; versionId: string; tags?: Record<string, string> }
+  | { t: "aclObject"; bucket: string; key: string; versionId: string; acl?: string }
   | { t: "createUpload"; bucket: string; upload: UploadRecord }
   | { t: "putPart"; bucket: string; uploadId: string; part: PartRecord }
   | { t: "completeUpload"; bucket: string; uploadId: string; object: ObjectRecord }

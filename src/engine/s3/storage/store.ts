@@ -126,7 +126,11 @@ export function applyRecord(buckets: Map<string, BucketState>, record: JournalRe
   const released: Released = [];
   switch (record.t) {
     case "createBucket":
-      if (!buckets.has(record.bucket.name)) buckets.set(record.bucket.name, new BucketState(record.bucket));
+      if (!buckets.has(record.bucket.name)) {
+        const created = new BucketState(record.bucket);
+        if (record.configuration) created.configuration = record.configuration;
+        buckets.set(record.bucket.name, created);
+      }
       break;
     case "deleteBucket": {
       const bucket = buckets.get(record.bucket);
@@ -168,6 +172,14 @@ export function applyRecord(buckets: Map<string, BucketState>, record: JournalRe
       if (entry && !isDeleteMarker(entry)) {
         if (record.tags === undefined) delete entry.tags;
         else entry.tags = record.tags;
+      }
+      break;
+    }
+    case "aclObject": {
+      const entry = buckets.get(record.bucket)?.version(record.key, record.versionId);
+      if (entry && !isDeleteMarker(entry)) {
+        if (record.acl === undefined) delete entry.acl;
+        else entry.acl = record.acl;
       }
       break;
     }
