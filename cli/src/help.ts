@@ -14,6 +14,7 @@ const examples: Record<string, string[]> = {
     "npx pipeline up --port 4630          # 4566 busy? then: export PIPELINE_ENDPOINT=http://127.0.0.1:4630",
     "PIPELINE_PORT=4630 npx pipeline up",
     "npx pipeline up --persist .data --region eu-west-1",
+    "npx pipeline up --inspect            # the function under the Node inspector on 127.0.0.1:9229 (docs/debugging.md)",
     "npx pipeline --endpoint aws up --yes # real AWS, the account your profile names",
   ],
   upload: [

@@ -86,6 +86,10 @@ export function buildProgram(): Command {
     .option("--duplicate-deliveries <n>", "deliver every S3 event n times (at-least-once testing)")
     .option("--dynamodb-fault-rate <rate>", "inject DynamoDB throttling/5xx for the function's calls (0..1)")
     .option("--s3-fault-rate <rate>", "inject S3 5xx for the function's HeadObject calls (0..1)")
+    .option(
+      "--inspect [port]",
+      "run the function under the Node inspector on 127.0.0.1:<port> (default: 9229): a debug build, one environment, no timeout",
+    )
     .action(async (_options, command: Command) =>
       (await import("./commands/up.ts")).up(command.optsWithGlobals()),
     );

@@ -1,5 +1,6 @@
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
+import { pathToFileURL } from "node:url";
 import { type BuildOptions, build, type Metafile } from "esbuild";
 import { zipSync } from "fflate";
 import { runtimeMajor } from "../engine/lambda/runtimes.ts";
@@ -111,6 +112,44 @@ export async function buildFunctionArtifact(
     buildMs: performance.now() - started,
     sourceFiles,
   };
+}
+
+/**
+ * The function built for a debugger (`pipeline up --inspect`): not minified (names and lines as written), its
+ * source map inline with the TypeScript sources in it, and each source's absolute `file://` path in the repo. A
+ * debugger attached to the runtime then shows src/function/*.ts wherever the engine unpacked the code, with no
+ * path mapping and no map file to find; a breakpoint set on a file of the repo binds to the same path. Returned as
+ * zip bytes only (dist/ keeps the release build that `verify` compares against).
+ */
+export async function buildDebugFunctionArtifact(runtime = DEFAULT_RUNTIME): Promise<Uint8Array> {
+  const outdir = join(repoRoot, "dist");
+  let result: Awaited<ReturnType<typeof build>>;
+  try {
+    result = await build({
+      ...bundleOptions(FUNCTION_ENTRY),
+      target: bundleTarget(runtime),
+      sourcemap: "inline",
+      sourcesContent: true,
+      // The map's sources are relative to outdir (`../src/function/handler.ts`): rooted at dist/ they name the repo's files.
+      sourceRoot: `${pathToFileURL(outdir).href}/`,
+      outdir,
+      entryNames: "index",
+      outExtension: { ".js": ".mjs" },
+      banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
+    });
+  } catch (cause) {
+    throw bundleError(cause);
+  }
+  const code = (result.outputFiles ?? []).filter((file) => file.path.endsWith(".mjs"));
+  return zipSync(
+    Object.fromEntries(
+      code.map((file) => [
+        relative(outdir, file.path).split(sep).join("/"),
+        [file.contents, { mtime: ZIP_MTIME }] as const,
+      ]),
+    ),
+    { level: 6 },
+  );
 }
 
 // What the bundle and the source-listing pass share, so both resolve the same files.

@@ -66,6 +66,12 @@ export interface EngineOptions {
     runtimeNodes?: Record<string, string>;
     /** Refuse a runtime whose Node major is not on this machine instead of emulating it on the engine's Node. */
     strictRuntime?: boolean;
+    /**
+     * Run one function under the Node inspector (`--inspect=127.0.0.1:<port>`) for a debugger to attach: one
+     * execution environment at a time (the port has one holder), and no invocation or init timeout (see
+     * runner.ts).
+     */
+    inspect?: { functionName: string; port: number };
   };
   /** Extensions mounted on the edge, started in order (see plugin.ts); `pipeline up` adds the dashboard. */
   plugins?: readonly EnginePlugin[];

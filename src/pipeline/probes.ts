@@ -8,6 +8,7 @@ import { partitionKey, sortKey, stripETagQuotes } from "../function/record.ts";
 import type { CheckResult } from "../stack/check.ts";
 import type { Stack } from "../stack/spec.ts";
 import { compareObjectsAndRecords } from "./consistency.ts";
+import { lastFunctionError } from "./function-failure.ts";
 import { fetchLogEvents, parseJsonLogLine } from "./logs.ts";
 import { listObjectVersions } from "./objects.ts";
 import { recordsForKey, scanRecords, waitForRecord } from "./records.ts";
@@ -44,6 +45,8 @@ export async function liveProbe(
     },
   ];
   const found = await waitForRecord(clients, stack, key, etag, { timeoutMs: options.timeoutMs });
+  // No record: the function's own error for the probe object says why (an injected fault, a denied call, …).
+  const functionError = found ? undefined : await lastFunctionError(clients, stack, key, startedAt);
   results.push({
     id: "record",
     evidence: "13",
@@ -51,7 +54,7 @@ export async function liveProbe(
     ok: Boolean(found) && found?.item.size === body.length && found.item.contentType === "image/jpeg",
     observed: found
       ? `${found.item.PK} ${found.item.SK} size ${found.item.size} ${found.item.contentType} sse ${found.item.sse} after ${Math.round(found.waitedMs)} ms`
-      : `no record after ${options.timeoutMs / 1000} s`,
+      : `no record after ${options.timeoutMs / 1000} s${functionError ? `; the function failed: ${functionError}` : ""}`,
     expected: `PK ${partitionKey(stack.bucket, key)}, SK ${sortKey(etag)}, size ${body.length}, image/jpeg`,
     command: `aws dynamodb get-item --table-name ${stack.table} --key '{"PK":{"S":"${partitionKey(stack.bucket, key)}"},"SK":{"S":"${sortKey(etag)}"}}' ${ep}`,
   });

@@ -1,7 +1,7 @@
 import { createServer } from "node:net";
 import { networkInterfaces } from "node:os";
 import { join, resolve } from "node:path";
-import { DEFAULT_ARTIFACT_PATH, repoRoot } from "../../../src/artifact/build.ts";
+import { buildDebugFunctionArtifact, DEFAULT_ARTIFACT_PATH, repoRoot } from "../../../src/artifact/build.ts";
 import { dashboardPlugin } from "../../../src/dashboard/index.ts";
 import { type Engine, startEngine } from "../../../src/engine/index.ts";
 import type { DynamoDbBackend } from "../../../src/engine/options.ts";
@@ -45,7 +45,12 @@ export interface UpOptions extends GlobalOptions {
   initDir?: string | boolean;
   runtimeNode?: string[];
   strictRuntime?: boolean;
+  /** `true` (9229) or a port: the function runs under the Node inspector there (debug build, no timeout). */
+  inspect?: string | boolean;
 }
+
+/** Node's own default inspector port, which VS Code's attach configuration and chrome://inspect look at first. */
+const DEFAULT_INSPECT_PORT = 9229;
 
 const loopbackHosts = new Set(["localhost", "127.0.0.1", "::1", "[::1]"]);
 
@@ -126,8 +131,10 @@ function printSteps(output: Output, steps: StepResult[]): void {
   }
 }
 
-async function provision(target: Target, output: Output): Promise<StepResult[]> {
-  const { zip, built } = await ensureFunctionArtifact(target.stack.runtime);
+async function provision(target: Target, output: Output, debugZip?: Uint8Array): Promise<StepResult[]> {
+  const { zip, built } = debugZip
+    ? { zip: debugZip, built: false }
+    : await ensureFunctionArtifact(target.stack.runtime);
   if (built) output.info("built dist/function.zip");
   return provisionStack({
     clients: target.clients,
@@ -229,9 +236,9 @@ export async function up(options: UpOptions): Promise<void> {
     );
   }
   if (status.listening) {
-    if (options.persist || options.bare || options.initDir || options.like) {
+    if (options.persist || options.bare || options.initDir || options.like || options.inspect) {
       throw new UsageError(
-        `${endpoint} is already serving; --persist, --bare, --init-dir and --like apply only when up starts the engine`,
+        `${endpoint} is already serving; --persist, --bare, --init-dir, --like and --inspect apply only when up starts the engine`,
       );
     }
     output.info(
@@ -256,6 +263,8 @@ export async function up(options: UpOptions): Promise<void> {
   const corsOrigins = parseCorsOrigins(options.corsOrigin);
   const allowedHosts = parseAllowedHosts(options.allowedHost);
   const runtimeNodes = runtimeNodeMapping(options.runtimeNode);
+  const inspectPort = await inspectorPort(options.inspect);
+  const debugZip = inspectPort === undefined ? undefined : await debugArtifact(target.stack.runtime, output);
   let engine: Engine;
   try {
     engine = await startEngine({
@@ -290,6 +299,9 @@ export async function up(options: UpOptions): Promise<void> {
           : {}),
         ...(runtimeNodes ? { runtimeNodes } : {}),
         strictRuntime: Boolean(options.strictRuntime),
+        ...(inspectPort === undefined
+          ? {}
+          : { inspect: { functionName: target.stack.functionName, port: inspectPort } }),
       },
       ...(faults ? { faults } : {}),
       log: options.debug ? (message) => process.stderr.write(`[engine] ${message}\n`) : undefined,
@@ -331,7 +343,7 @@ export async function up(options: UpOptions): Promise<void> {
   let steps: StepResult[] = [];
   if (!options.bare) {
     try {
-      steps = await provision(served, output);
+      steps = await provision(served, output, debugZip);
     } catch (cause) {
       await engine.stop();
       throw new CliError(ExitCode.failed, (cause as Error).message, { cause });
@@ -358,6 +370,7 @@ export async function up(options: UpOptions): Promise<void> {
     readyMs,
     region: served.region,
     faults: faults ?? {},
+    inspector: inspectPort === undefined ? null : `127.0.0.1:${inspectPort}`,
     dashboard: options.like ? null : `${engine.endpoint}/_pipeline/`,
     like: options.like ?? null,
     ...(runtime
@@ -395,6 +408,10 @@ export async function up(options: UpOptions): Promise<void> {
         : output.dim(`  runtime    ${runtime.description}`),
     );
   if (faultText) output.line(`  faults     ${output.bad(faultText)}`);
+  if (inspectPort !== undefined)
+    output.line(
+      `  inspector  127.0.0.1:${inspectPort}: ${s.functionName} (debug build) in one environment, no timeout; attach VS Code or chrome://inspect (docs/debugging.md)`,
+    );
   printTryHint(output);
   output.line(output.dim("  stop       Ctrl-C"));
 }
@@ -426,6 +443,36 @@ async function freePort(): Promise<number> {
   const address = server.address();
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return typeof address === "object" && address !== null ? address.port : 4630;
+}
+
+/**
+ * The inspector port `--inspect[=port]` asks for, checked free on loopback now: a runtime whose port is taken would
+ * run without the inspector (Node only warns), so the clash is said here, once, with a free port to use instead.
+ */
+async function inspectorPort(value: string | boolean | undefined): Promise<number | undefined> {
+  if (value === undefined || value === false) return undefined;
+  const port = value === true ? DEFAULT_INSPECT_PORT : parseCount(value, "--inspect", { min: 1, max: 65535 });
+  const server = createServer();
+  const taken = await new Promise<boolean>((resolve) => {
+    server.once("error", () => resolve(true));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(false)));
+  });
+  if (taken)
+    throw new EnvironmentError(
+      `inspector port 127.0.0.1:${port} is in use (another node --inspect?): choose another with --inspect=${await freePort()}`,
+    );
+  return port;
+}
+
+/** The debug build of the function (buildDebugFunctionArtifact), or one line and exit 1 when it does not bundle. */
+async function debugArtifact(runtime: string, output: Output): Promise<Uint8Array> {
+  try {
+    const zip = await buildDebugFunctionArtifact(runtime);
+    output.info("built the function's debug build (not minified, inline source map)");
+    return zip;
+  } catch (cause) {
+    throw new CliError(ExitCode.failed, (cause as Error).message, { cause });
+  }
 }
 
 /** The engine's fault options from the flags, or undefined when none is set. */

@@ -29,6 +29,8 @@ export interface UploadResult {
   size: number;
   contentType: string;
   record?: { pk: string; sk: string; latencyMs: number } | null;
+  /** With --wait and no record: the function's error for the object, from its logs. */
+  functionError?: string;
 }
 
 /** What a directory walk found: files to consider, and entries skipped with the reason (FIFOs, devices, ...). */
@@ -237,14 +239,19 @@ export async function upload(inputs: string[], options: UploadOptions): Promise<
   }
   // The AWS SDK and the target are loaded only once the inputs are known to hold something to upload: a bad
   // input is answered in the time it takes to look at it.
-  const [{ resolveTarget }, { requireStack }, { confirmAwsWrite }, { SingleBar }, { waitForRecord }] =
-    await Promise.all([
-      import("../target.ts"),
-      import("../stack-presence.ts"),
-      import("../guard.ts"),
-      import("cli-progress"),
-      import("../../../src/pipeline/records.ts"),
-    ]);
+  const [
+    { resolveTarget, readEngineInfo, describeFaults },
+    { requireStack },
+    { confirmAwsWrite },
+    { SingleBar },
+    { waitForRecord },
+  ] = await Promise.all([
+    import("../target.ts"),
+    import("../stack-presence.ts"),
+    import("../guard.ts"),
+    import("cli-progress"),
+    import("../../../src/pipeline/records.ts"),
+  ]);
   const target = await resolveTarget(options);
   await requireStack(target, ["bucket"]);
   await confirmAwsWrite(
@@ -267,6 +274,7 @@ export async function upload(inputs: string[], options: UploadOptions): Promise<
   }
   const totalBytes = toUpload.reduce((sum, u) => sum + u.size, 0);
   const started = performance.now();
+  const startedAt = Date.now();
   const bar =
     output.interactive && toUpload.length > 1
       ? new SingleBar({
@@ -325,6 +333,7 @@ export async function upload(inputs: string[], options: UploadOptions): Promise<
   );
 
   let missing = 0;
+  let faultText: string | undefined;
   if (options.wait) {
     await Promise.all(
       done.map(async (result) => {
@@ -337,11 +346,20 @@ export async function upload(inputs: string[], options: UploadOptions): Promise<
         if (!found) missing += 1;
       }),
     );
+    if (missing > 0) {
+      // Why: the function's own error for each object (from its logs), and the faults the engine injects, if any.
+      const { lastFunctionError } = await import("../../../src/pipeline/function-failure.ts");
+      for (const r of done.filter((d) => !d.record)) {
+        const error = await lastFunctionError(target.clients, target.stack, r.key, startedAt);
+        if (error) r.functionError = error;
+      }
+      if (target.endpoint) faultText = describeFaults((await readEngineInfo(target.endpoint))?.faults);
+    }
     for (const r of done.sort((a, b) => a.key.localeCompare(b.key))) {
       output.line(
         r.record
           ? `  ${output.ok("record")} ${printable(r.record.pk)} ${r.record.sk} ${output.dim(`${r.record.latencyMs} ms`)}`
-          : `  ${output.bad("missing")} no record for ${printable(r.key)} (${r.etag}) after ${timeoutMs / 1000} s`,
+          : `  ${output.bad("missing")} no record for ${printable(r.key)} (${r.etag}) after ${timeoutMs / 1000} s${r.functionError ? `: the function failed: ${printable(r.functionError)}` : ""}`,
       );
     }
   }
@@ -356,5 +374,7 @@ export async function upload(inputs: string[], options: UploadOptions): Promise<
   target.clients.destroy();
   if (failed.length > 0) throw new CheckFailedError(`${failed.length} uploads failed`);
   if (missing > 0)
-    throw new CheckFailedError(`${missing} records did not appear within ${timeoutMs / 1000} s`);
+    throw new CheckFailedError(
+      `${missing} ${missing === 1 ? "record" : "records"} did not appear within ${timeoutMs / 1000} s${faultText ? ` (${faultText})` : ""}`,
+    );
 }

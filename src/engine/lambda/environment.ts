@@ -73,12 +73,14 @@ export interface EnvironmentSettings {
    * environment of a deployment writes it, later ones (scale-out, after a crash or idle stop) read it.
    */
   compileCache: boolean;
+  /** `127.0.0.1:<port>`: the runtime runs under the Node inspector there, with no init or invocation timeout. */
+  inspector?: string;
 }
 
 interface Running {
   request: InvokeRequest;
   startedAt: number;
-  timer: NodeJS.Timeout;
+  timer: NodeJS.Timeout | undefined;
   /** Polls the child's peak RSS against the memory size (absent where procfs is not available). */
   memoryTimer: NodeJS.Timeout | undefined;
   resolve(outcome: InvocationOutcome): void;
@@ -150,7 +152,7 @@ export class ExecutionEnvironment {
         deployment.memorySizeMb,
         (process.env.PIPELINE_LAMBDA_NODE_OPTIONS ?? "").split(/\s+/).filter(Boolean),
         deployment.environment.NODE_OPTIONS,
-      ),
+      ).concat(this.#settings.inspector ? [`--inspect=${this.#settings.inspector}`] : []),
     });
     this.#child = child;
     const channel = child.stdio[3] as Duplex;
@@ -162,7 +164,7 @@ export class ExecutionEnvironment {
     const initialised = new Promise<void>((resolve, reject) => {
       settleInit = (error) => (error ? reject(error) : resolve());
     });
-    const initTimer = setTimeout(() => {
+    const initTimer = this.#deadlineTimer(() => {
       settleInit?.(
         new FunctionInitError("Runtime.InitTimeout", `INIT timed out after ${initTimeoutMs / 1000} seconds`),
       );
@@ -273,7 +275,7 @@ export class ExecutionEnvironment {
     const startedAt = performance.now();
     const deadline = Date.now() + timeoutSeconds * 1000;
     return new Promise<InvocationOutcome>((resolve) => {
-      const timer = setTimeout(() => this.#timedOut(), timeoutSeconds * 1000);
+      const timer = this.#deadlineTimer(() => this.#timedOut(), timeoutSeconds * 1000);
       const memoryTimer = this.#procfs ? setInterval(() => this.#checkMemory(), memoryPollMs) : undefined;
       this.#running = { request, startedAt, timer, memoryTimer, resolve };
       this.#send({
@@ -285,6 +287,11 @@ export class ExecutionEnvironment {
         clientContext: request.clientContext,
       });
     });
+  }
+
+  /** A timeout's timer; none under the inspector, where a breakpoint may pause init or a handler at length. */
+  #deadlineTimer(onExpiry: () => void, ms: number): NodeJS.Timeout | undefined {
+    return this.#settings.inspector ? undefined : setTimeout(onExpiry, ms);
   }
 
   #send(message: Record<string, unknown>): void {

@@ -93,6 +93,7 @@ export async function createLambdaService(
     idleTimeoutMs,
     runtimes,
     logs,
+    ...(options.lambda?.inspect ? { inspect: options.lambda.inspect } : {}),
     ...(enforceTrust ? { canAssumeRole: (roleArn: string) => executionRoleAssumable(iam, roleArn) } : {}),
   });
   const store = new FunctionStore({

@@ -20,6 +20,7 @@ import {
   startLine,
 } from "./function-logs.ts";
 import { resolveHandler } from "./handler-resolution.ts";
+import { InspectorPort } from "./inspector-port.ts";
 import {
   type RuntimeLaunch,
   type RuntimeResolver,
@@ -55,6 +56,14 @@ export interface RunnerOptions {
   runtimes: RuntimeResolver;
   /** Where function output goes (CloudWatch Logs). */
   logs: LogWriter;
+  /**
+   * The function whose runtime runs under the Node inspector on 127.0.0.1:`port`. A port has one holder, so that
+   * function gets one environment (concurrency 1, further invocations wait), and a new one starts only once the
+   * previous process has exited. Its init and invocation timeouts are lifted while inspect is on: the engine cannot
+   * see from outside whether a debugger is attached or paused (Node says so on connect, not on detach), and a
+   * breakpoint must not end in Sandbox.Timedout.
+   */
+  inspect?: { functionName: string; port: number };
 }
 
 export interface InvokeOptions {
@@ -95,12 +104,14 @@ export class FunctionRunner {
   readonly #leased = new WeakSet<ExecutionEnvironment>();
   /** Invocations waiting for an engine-wide environment slot. */
   readonly #slotWaiters: Array<() => void> = [];
+  readonly #inspectorPort: InspectorPort | undefined;
   #closed = false;
 
   constructor(context: EngineContext, options: RunnerOptions) {
     this.#context = context;
     this.#options = options;
     this.#logs = new FunctionLogSink(context, options.logs);
+    this.#inspectorPort = options.inspect ? new InspectorPort(options.inspect.port) : undefined;
     this.#reaper = setInterval(() => this.#reapIdle(), Math.min(30_000, options.idleTimeoutMs));
     this.#reaper.unref();
   }
@@ -264,7 +275,8 @@ export class FunctionRunner {
         // An idle environment of an older deployment frees its slot for the new code.
         this.#retire(pool, environment);
       }
-      if (pool.environments.size + pool.starting < this.#options.maxConcurrency) {
+      const concurrency = this.#inspected(functionName) ? 1 : this.#options.maxConcurrency;
+      if (pool.environments.size + pool.starting < concurrency) {
         if (this.#hasSlot()) return this.#start(pool, deployment);
         if (throttle) throw new ConcurrencyLimitError(this.#options.maxEnvironments);
         await new Promise<void>((resolve) => this.#slotWaiters.push(resolve));
@@ -336,11 +348,17 @@ export class FunctionRunner {
         if (this.#logs.canWrite(destination)) this.#logs.write(destination, [line]);
       }
     };
+    const inspector = this.#inspected(deployment.functionName)
+      ? await this.#inspectorPort?.take()
+      : undefined;
+    // Once a process is spawned, its exit frees the inspector port; a failure before that frees it here.
+    let spawning = false;
     try {
       const launch = this.#launch(deployment.runtime);
       Object.assign(runtimeVariables, launch.variables);
       orphanLines.push({ timestamp: Date.now(), message: launch.initLine });
       const handler = resolveHandler(deployment.codeDirectory, deployment.handler);
+      spawning = true;
       environment = await ExecutionEnvironment.start(
         {
           deployment,
@@ -349,10 +367,15 @@ export class FunctionRunner {
           onOrphanLog: orphan,
           execPath: launch.execPath,
           compileCache: launch.compileCache,
+          ...(inspector ? { inspector: inspector.address } : {}),
         },
-        () => this.#exited(pool, environment),
+        () => {
+          inspector?.release();
+          this.#exited(pool, environment);
+        },
       );
     } catch (error) {
+      if (!spawning) inspector?.release();
       pool.starting -= 1;
       this.#wake(pool);
       const initError =
@@ -383,6 +406,10 @@ export class FunctionRunner {
       if (this.#logs.canWrite(destination)) this.#logs.write(destination, orphanLines);
     }
     return { environment: started, caller };
+  }
+
+  #inspected(functionName: string): boolean {
+    return this.#options.inspect?.functionName === functionName;
   }
 
   /** The Node binary and AWS's runtime variables for a runtime; an unusable one fails the init as AWS would. */
