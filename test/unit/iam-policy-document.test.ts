@@ -185,12 +185,18 @@ describe("Function: parseNewPolicyDocument (IAM's grammar for a policy being wri
       v2012([{ ...allowAll, Action: "s3:Get:Object" }]),
       "Actions/Condition can contain only one colon.",
     ],
-    ["a vendor with a character IAM does not allow", v2012([{ ...allowAll, Action: "s3!:GetObject" }]), "Vendor s3! is not valid"],
+    [
+      "a vendor with a character IAM does not allow",
+      v2012([{ ...allowAll, Action: "s3!:GetObject" }]),
+      "Vendor s3! is not valid",
+    ],
   ])("refuses %s with IAM's message", (_name, document, message) => {
     expect(() => write(document)).toThrowError(new MalformedPolicyDocumentError(message));
   });
 
   it("reads a stored document without the write-time rules (a store from before them still loads)", () => {
-    expect(parsePolicyDocument(JSON.stringify({ Statement: [allowAll] }), "identity").Statement).toHaveLength(1);
+    expect(parsePolicyDocument(JSON.stringify({ Statement: [allowAll] }), "identity").Statement).toHaveLength(
+      1,
+    );
   });
 });

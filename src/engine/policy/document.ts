@@ -189,7 +189,8 @@ export function parseNewPolicyDocument(text: string, kind: PolicyKind): PolicyDo
 
 function checkActionVendor(action: string): void {
   const [vendor = "", ...rest] = action.split(":");
-  if (rest.length > 1) throw new MalformedPolicyDocumentError("Actions/Condition can contain only one colon.");
+  if (rest.length > 1)
+    throw new MalformedPolicyDocumentError("Actions/Condition can contain only one colon.");
   if (vendor !== "*" && /[^a-zA-Z0-9\-.]/.test(vendor)) {
     throw new MalformedPolicyDocumentError(`Vendor ${vendor} is not valid`);
   }
