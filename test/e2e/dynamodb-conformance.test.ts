@@ -13,12 +13,13 @@ import {
   ResourceNotFoundException,
   ScanCommand,
   UpdateItemCommand,
+  UpdateTableCommand,
   waitUntilTableExists,
   waitUntilTableNotExists,
 } from "@aws-sdk/client-dynamodb";
 import { describe, expect, it } from "vitest";
 import { awsCliEnvironment, findAwsCliV2 } from "../helpers/aws-cli.ts";
-import { dynamoDbBackends, useEngine } from "../helpers/engine.ts";
+import { dynamoDbBackends, externalEndpoint, useEngine } from "../helpers/engine.ts";
 
 const run = promisify(execFile);
 const awsCli = findAwsCliV2();
@@ -174,6 +175,70 @@ describe.each(dynamoDbBackends)("DynamoDB conformance on %s", (backend) => {
       );
     }
   });
+
+  // dynalite ignores these members; the engine refuses them by name (members.ts). LocalStack and DynamoDB Local
+  // run the real DynamoDB code, which handles them.
+  it.runIf(backend === "dynalite" && !externalEndpoint)(
+    "refuses by name what dynalite would ignore, and takes it when it asks for AWS's default",
+    async () => {
+      const definition = {
+        BillingMode: "PAY_PER_REQUEST" as const,
+        AttributeDefinitions: [{ AttributeName: "PK", AttributeType: "S" as const }],
+        KeySchema: [{ AttributeName: "PK", KeyType: "HASH" as const }],
+      };
+      const protectedTable = `${table}-protected`;
+      const refused = await target.clients.dynamodb
+        .send(
+          new CreateTableCommand({
+            ...definition,
+            TableName: protectedTable,
+            DeletionProtectionEnabled: true,
+            StreamSpecification: { StreamEnabled: true, StreamViewType: "NEW_IMAGE" },
+          }),
+        )
+        .catch((error: Error) => error);
+      expect(refused).toMatchObject({
+        name: "ValidationException",
+        message: expect.stringMatching(/^StreamSpecification, DeletionProtectionEnabled: not supported/),
+      });
+      const { TableDescription } = await target.clients.dynamodb.send(
+        new CreateTableCommand({
+          ...definition,
+          TableName: protectedTable,
+          DeletionProtectionEnabled: false,
+          TableClass: "STANDARD",
+          StreamSpecification: { StreamEnabled: false },
+          SSESpecification: { Enabled: false },
+        }),
+      );
+      expect(TableDescription?.TableName).toBe(protectedTable);
+      await waitUntilTableExists(waiter(), { TableName: protectedTable });
+      const index = await target.clients.dynamodb
+        .send(
+          new UpdateTableCommand({
+            TableName: protectedTable,
+            AttributeDefinitions: [{ AttributeName: "G", AttributeType: "S" }],
+            GlobalSecondaryIndexUpdates: [
+              {
+                Create: {
+                  IndexName: "byG",
+                  KeySchema: [{ AttributeName: "G", KeyType: "HASH" }],
+                  Projection: { ProjectionType: "ALL" },
+                },
+              },
+            ],
+          }),
+        )
+        .catch((error: Error) => error);
+      expect(index).toMatchObject({
+        name: "ValidationException",
+        message: expect.stringMatching(
+          /^AttributeDefinitions, GlobalSecondaryIndexUpdates.Create: not supported/,
+        ),
+      });
+      await target.clients.dynamodb.send(new DeleteTableCommand({ TableName: protectedTable }));
+    },
+  );
 
   it("queries a partition and scans the table", async () => {
     await put("IMG#b#k", "META#2");

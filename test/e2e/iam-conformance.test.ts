@@ -1,3 +1,5 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import {
   CreatePolicyCommand,
   CreateRoleCommand,
@@ -18,6 +20,7 @@ import { CreateBucketCommand, ListBucketsCommand, S3Client } from "@aws-sdk/clie
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Engine, startEngine } from "../../src/engine/index.ts";
+import { awsCliEnvironment, findAwsCliV2 } from "../helpers/aws-cli.ts";
 
 /**
  * IAM and STS members that were accepted and dropped: each is now handled as AWS documents it (permissions
@@ -222,5 +225,99 @@ describe("IAM and STS: what they take is handled or refused", () => {
       message: expect.stringMatching(/^Policy: not supported/),
     });
     await iam.send(new DeleteRoleCommand({ RoleName: "session" }));
+  });
+
+  it("refuses the policy documents IAM refuses when one is written, with IAM's message (SDK and AWS CLI)", async () => {
+    const noVersion = JSON.stringify({ Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] });
+    expect(
+      await failure(
+        iam.send(new CreatePolicyCommand({ PolicyName: "unversioned", PolicyDocument: noVersion })),
+      ),
+    ).toMatchObject({
+      name: "MalformedPolicyDocumentException",
+      status: 400,
+      message: "Policy document must be version 2012-10-17 or greater.",
+    });
+    const emptyActions = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Action: [], Resource: "*" }],
+    });
+    await iam.send(new CreateRoleCommand({ RoleName: "grammar", AssumeRolePolicyDocument: trust }));
+    expect(
+      await failure(
+        iam.send(
+          new PutRolePolicyCommand({ RoleName: "grammar", PolicyName: "p", PolicyDocument: emptyActions }),
+        ),
+      ),
+    ).toMatchObject({
+      name: "MalformedPolicyDocumentException",
+      message: "Policy statement must contain actions.",
+    });
+    const aws = await findAwsCliV2();
+    const emptyStatement = JSON.stringify({ Version: "2012-10-17", Statement: [] });
+    const cli = await promisify(execFile)(
+      aws ?? "aws",
+      [
+        "--endpoint-url",
+        engine.endpoint,
+        "iam",
+        "create-policy",
+        "--policy-name",
+        "empty",
+        "--policy-document",
+        emptyStatement,
+      ],
+      { env: awsCliEnvironment(engine.endpoint) },
+    ).catch((error: { code: number; stderr: string }) => error);
+    expect(cli).toMatchObject({
+      code: 254,
+      stderr: expect.stringContaining(
+        "(MalformedPolicyDocument) when calling the CreatePolicy operation: Syntax errors in policy.",
+      ),
+    });
+    await iam.send(new DeleteRoleCommand({ RoleName: "grammar" }));
+  });
+
+  it("answers STS actions it does not serve in STS's own error, signed or not (AWS CLI; the AssumeRoleWith* calls go unsigned)", async () => {
+    const aws = await findAwsCliV2();
+    const run = (args: string[]) =>
+      promisify(execFile)(aws ?? "aws", ["--endpoint-url", engine.endpoint, "sts", ...args], {
+        env: awsCliEnvironment(engine.endpoint),
+      }).catch((error: { code: number; stderr: string }) => error);
+    const arn = "arn:aws:iam::000000000000:role/web";
+    for (const [operation, args] of [
+      [
+        "AssumeRoleWithWebIdentity",
+        [
+          "assume-role-with-web-identity",
+          "--role-arn",
+          arn,
+          "--role-session-name",
+          "web",
+          "--web-identity-token",
+          "token",
+        ],
+      ],
+      [
+        "AssumeRoleWithSAML",
+        [
+          "assume-role-with-saml",
+          "--role-arn",
+          arn,
+          "--principal-arn",
+          "arn:aws:iam::000000000000:saml-provider/idp",
+          "--saml-assertion",
+          "a".repeat(8),
+        ],
+      ],
+      ["GetSessionToken", ["get-session-token"]],
+    ] as const) {
+      expect(await run([...args])).toMatchObject({
+        code: 254,
+        stderr: expect.stringContaining(
+          `(InvalidAction) when calling the ${operation} operation: Could not find operation ${operation}`,
+        ),
+      });
+    }
   });
 });

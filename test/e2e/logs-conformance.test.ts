@@ -5,7 +5,9 @@ import {
   DeleteLogGroupCommand,
   FilterLogEventsCommand,
   GetLogEventsCommand,
+  ListTagsForResourceCommand,
   PutLogEventsCommand,
+  TagResourceCommand,
 } from "@aws-sdk/client-cloudwatch-logs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Engine, startEngine } from "../../src/engine/index.ts";
@@ -93,5 +95,33 @@ describe("CloudWatch Logs: what it takes is handled or refused", () => {
       name: "InvalidParameterException",
       message: expect.stringContaining("startFromHead false"),
     });
+  });
+
+  it("checks tags as the service model does: 50 at most (merged), key and value patterns", async () => {
+    const tags = (count: number, prefix = "k") =>
+      Object.fromEntries(Array.from({ length: count }, (_, index) => [`${prefix}${index}`, "v"]));
+    expect(
+      await failure(logs.send(new CreateLogGroupCommand({ logGroupName: "/e2e/tags51", tags: tags(51) }))),
+    ).toMatchObject({
+      name: "InvalidParameterException",
+      message: expect.stringContaining("between 1 and 50"),
+    });
+    expect(
+      await failure(
+        logs.send(new CreateLogGroupCommand({ logGroupName: "/e2e/tagbad", tags: { "a*b": "v" } })),
+      ),
+    ).toMatchObject({
+      name: "InvalidParameterException",
+      message: expect.stringContaining("Map keys must satisfy"),
+    });
+    await logs.send(new CreateLogGroupCommand({ logGroupName: "/e2e/tags40", tags: tags(40) }));
+    const arn = `arn:aws:logs:${region}:000000000000:log-group:/e2e/tags40`;
+    expect(
+      await failure(logs.send(new TagResourceCommand({ resourceArn: arn, tags: tags(11, "x") }))),
+    ).toMatchObject({ name: "TooManyTagsException", message: "A resource can have no more than 50 tags." });
+    const { tags: kept } = await logs.send(new ListTagsForResourceCommand({ resourceArn: arn }));
+    expect(Object.keys(kept ?? {})).toHaveLength(40);
+    await logs.send(new TagResourceCommand({ resourceArn: arn, tags: tags(10, "x") }));
+    await logs.send(new DeleteLogGroupCommand({ logGroupName: "/e2e/tags40" }));
   });
 });

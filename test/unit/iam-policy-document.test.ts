@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   type PolicyKind,
   parseConditionOperator,
+  parseNewPolicyDocument,
   parsePolicyDocument,
 } from "../../src/engine/policy/document.ts";
 import { MalformedPolicyDocumentError } from "../../src/engine/policy/errors.ts";
@@ -144,5 +145,58 @@ describe("Function: parseConditionOperator", () => {
 
   it.each(["StringSorta", "NullIfExists", "ForSomeValues:StringEquals"])("rejects %s", (name) => {
     expect(parseConditionOperator(name)).toBeUndefined();
+  });
+});
+
+describe("Function: parseNewPolicyDocument (IAM's grammar for a policy being written)", () => {
+  const write = (document: unknown, kind: PolicyKind = "identity") =>
+    parseNewPolicyDocument(JSON.stringify(document), kind);
+  const v2012 = (statement: unknown) => ({ Version: "2012-10-17", Statement: statement });
+
+  it("accepts what IAM accepts: a 2012-10-17 identity policy, a trust policy", () => {
+    expect(write(v2012([allowAll])).Statement).toHaveLength(1);
+    expect(write(v2012(trust), "trust").Statement).toHaveLength(1);
+  });
+
+  it.each([
+    ["no Version", { Statement: [allowAll] }, "Policy document must be version 2012-10-17 or greater."],
+    [
+      "the 2008-10-17 language",
+      { Version: "2008-10-17", Statement: [allowAll] },
+      "Policy document must be version 2012-10-17 or greater.",
+    ],
+    ["an empty Statement list", v2012([]), "Syntax errors in policy."],
+    ["an empty Action list", v2012([{ ...allowAll, Action: [] }]), "Policy statement must contain actions."],
+    [
+      "an empty Resource list",
+      v2012([{ ...allowAll, Resource: [] }]),
+      "Policy statement must contain resources.",
+    ],
+    [
+      "two statements with one Sid",
+      v2012([
+        { ...allowAll, Sid: "A" },
+        { ...allowAll, Sid: "A" },
+      ]),
+      "Statement IDs (SID) in a single policy must be unique.",
+    ],
+    [
+      "an action with two colons",
+      v2012([{ ...allowAll, Action: "s3:Get:Object" }]),
+      "Actions/Condition can contain only one colon.",
+    ],
+    [
+      "a vendor with a character IAM does not allow",
+      v2012([{ ...allowAll, Action: "s3!:GetObject" }]),
+      "Vendor s3! is not valid",
+    ],
+  ])("refuses %s with IAM's message", (_name, document, message) => {
+    expect(() => write(document)).toThrowError(new MalformedPolicyDocumentError(message));
+  });
+
+  it("reads a stored document without the write-time rules (a store from before them still loads)", () => {
+    expect(parsePolicyDocument(JSON.stringify({ Statement: [allowAll] }), "identity").Statement).toHaveLength(
+      1,
+    );
   });
 });

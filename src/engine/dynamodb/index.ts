@@ -11,6 +11,7 @@ import { withConditionFailureItem } from "./condition-failure-item.ts";
 import { installMemoizedDynaliteParsers } from "./dynalite-parsers.ts";
 import { startDynamoDbLocal } from "./dynamodb-local.ts";
 import { inputLimitViolation, nestingMessage } from "./input-limits.ts";
+import { refuseIgnoredMembers } from "./members.ts";
 import { dynamoDbOperations, parseBody } from "./operations.ts";
 import { dynamoDbSection } from "./section.ts";
 import { withTags } from "./tags.ts";
@@ -99,7 +100,11 @@ export async function createDynamoDbService(
       new ServiceError(400, "ValidationException", nestingMessage, {
         typePrefix: "com.amazon.coral.validate",
       }),
-    operations: dynamoDbOperations(context.accountId, forwardWithFaults),
+    operations: dynamoDbOperations(
+      context.accountId,
+      forwardWithFaults,
+      options.dynamodbBackend === "dynamodb-local" ? undefined : refuseIgnoredMembers,
+    ),
     // What the engine does not declare, the emulator answers (its own UnknownOperationException included).
     fallback: (name, call) => forwardWithFaults(call.request, name),
   };

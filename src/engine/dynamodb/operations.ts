@@ -67,6 +67,8 @@ export function tablesOf(body: unknown, operationName: string): string[] {
 export function dynamoDbOperations(
   accountId: string,
   forward: (request: ServiceRequest, operationName: string, body: unknown) => Promise<ServiceResponse>,
+  /** Refuses the members the backend would ignore (members.ts), when the backend is dynalite. */
+  refuseIgnored?: (operationName: string, body: unknown) => void,
 ): AnyOperation[] {
   return operationNames.map((name) =>
     operation({
@@ -74,6 +76,7 @@ export function dynamoDbOperations(
       decode: {
         json: (raw) => {
           const body = parseBody(raw);
+          refuseIgnored?.(name, body);
           checkReturnValuesOnConditionCheckFailure(name, body);
           return { tables: tablesOf(body, name), body };
         },

@@ -1,6 +1,6 @@
 import { randomInt } from "node:crypto";
 import { iamPolicyArn, iamRoleArn } from "../arn.ts";
-import { type PolicyDocument, parsePolicyDocument } from "../policy/document.ts";
+import { type PolicyDocument, parseNewPolicyDocument, parsePolicyDocument } from "../policy/document.ts";
 import type { DurableStore } from "../store/index.ts";
 import type { Journal } from "../store/journal.ts";
 import { constraint, validationMessage } from "../validation-message.ts";
@@ -147,7 +147,7 @@ export class IamStore {
     }
     const maxSessionDuration = input.maxSessionDuration ?? 3600;
     checkMaxSessionDuration(maxSessionDuration);
-    this.parse(input.assumeRolePolicyDocument, "trust");
+    parseNewPolicyDocument(input.assumeRolePolicyDocument, "trust");
     const tags = mergeTags([], input.tags ?? [], "TagsPerRole");
     if (input.permissionsBoundary !== undefined) this.#boundaryPolicy(input.permissionsBoundary);
     if (this.#roles.has(nameKey(input.roleName))) {
@@ -205,7 +205,7 @@ export class IamStore {
 
   updateAssumeRolePolicy(roleName: string, document: string): void {
     const role = this.getRole(roleName);
-    this.parse(document, "trust");
+    parseNewPolicyDocument(document, "trust");
     role.assumeRolePolicyDocument = document;
     this.#save();
   }
@@ -299,7 +299,7 @@ export class IamStore {
   putRolePolicy(roleName: string, policyName: string, document: string): void {
     validateName(policyName, "policyName", 128);
     const role = this.getRole(roleName);
-    this.parse(document, "identity");
+    parseNewPolicyDocument(document, "identity");
     role.inlinePolicies[policyName] = document;
     this.#save();
   }
@@ -357,7 +357,7 @@ export class IamStore {
     validateName(input.policyName, "policyName", 128);
     const path = input.path ?? "/";
     validatePath(path);
-    this.parse(input.document, "identity");
+    parseNewPolicyDocument(input.document, "identity");
     const tags = mergeTags([], input.tags ?? [], "TagsPerPolicy");
     const arn = iamPolicyArn(this.#accountId, input.policyName, path);
     if (

@@ -10,7 +10,7 @@ import {
 } from "../service/index.ts";
 import { constraint, validationMessage } from "../validation-message.ts";
 import { LogsArns } from "./arns.ts";
-import { FilterPatternError, InvalidParameterError, ResourceNotFoundError } from "./errors.ts";
+import { FilterPatternError, InvalidParameterError, LogsError, ResourceNotFoundError } from "./errors.ts";
 import { compileFilterPattern, type LogFilter } from "./filter-pattern.ts";
 import type { LogJournal } from "./journal.ts";
 import { clampLimit, decodeFilterToken, encodeFilterToken, pageLogEvents } from "./paging.ts";
@@ -18,6 +18,7 @@ import {
   groupNameFromArn,
   groupNameOf,
   type Input,
+  MAX_LOG_GROUP_TAGS,
   optionalBoolean,
   optionalNumber,
   optionalString,
@@ -543,7 +544,15 @@ export class LogsApi {
 
   #setTags(groupName: string, change: (tags: Record<string, string>) => void): void {
     const group = this.#store.getGroup(groupName);
-    change(group.tags);
+    const changed = { ...group.tags };
+    change(changed);
+    // The 50-tag limit holds for the merged set (TooManyTagsException in the service model), checked before any change.
+    if (Object.keys(changed).length > MAX_LOG_GROUP_TAGS)
+      throw new LogsError(
+        "TooManyTagsException",
+        `A resource can have no more than ${MAX_LOG_GROUP_TAGS} tags.`,
+      );
+    group.tags = changed;
     this.#journal?.record({ t: "tags", name: groupName, tags: group.tags });
   }
 

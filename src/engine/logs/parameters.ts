@@ -47,12 +47,44 @@ export function stringList(input: Input, name: string): string[] | undefined {
   return value as string[];
 }
 
+/** At most 50 tags a log group (`Tags`, `max: 50`, and TooManyTagsException in the service model). */
+export const MAX_LOG_GROUP_TAGS = 50;
+// The service model's TagKey (1–128) and TagValue (0–256) patterns (botocore logs/2014-03-28/service-2.json).
+const tagKeyPattern = "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$";
+const tagValuePattern = "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$";
+const tagKey = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u;
+const tagValue = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+
+/** A tags map, checked against the service model's constraints (1–50 entries, key and value lengths and patterns). */
 export function tagMap(input: Input, name: string): Record<string, string> {
   const value = input[name];
   if (value === undefined || value === null) return {};
   if (typeof value !== "object" || Array.isArray(value))
     throw new InvalidParameterError(`Value for ${name} must be a map`);
-  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, String(item)]));
+  const entries = Object.entries(value);
+  if (entries.length < 1 || entries.length > MAX_LOG_GROUP_TAGS)
+    throw new InvalidParameterError(
+      validationMessage(name, undefined, `Member must have length between 1 and ${MAX_LOG_GROUP_TAGS}`),
+    );
+  for (const [key, item] of entries) {
+    if (key.length > 128 || !tagKey.test(key))
+      throw new InvalidParameterError(
+        validationMessage(
+          name,
+          key,
+          `Map keys must satisfy constraint: [${constraint.maxLength(128)}, ${constraint.pattern(tagKeyPattern)}]`,
+        ),
+      );
+    if (typeof item !== "string" || item.length > 256 || !tagValue.test(item))
+      throw new InvalidParameterError(
+        validationMessage(
+          name,
+          String(item),
+          `Map value must satisfy constraint: [${constraint.maxLength(256)}, ${constraint.pattern(tagValuePattern)}]`,
+        ),
+      );
+  }
+  return Object.fromEntries(entries) as Record<string, string>;
 }
 
 /**

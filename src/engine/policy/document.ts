@@ -148,6 +148,54 @@ export function parsePolicyDocument(text: string, kind: PolicyKind): PolicyDocum
   };
 }
 
+/**
+ * The stricter grammar IAM applies when a policy is written (CreatePolicy, PutRolePolicy, CreateRole,
+ * UpdateAssumeRolePolicy), on top of `parsePolicyDocument`: a statement list and its Action/Resource lists are
+ * not empty, Sids are unique, an action has one colon and a plain vendor, and an identity policy is written in
+ * the 2012-10-17 language. Documents already stored are read with `parsePolicyDocument` only, so a store written
+ * before these checks still loads. The messages are IAM's, as moto records them (getmoto/moto
+ * `moto/iam/policy_validation.py`); the Version rule follows IAM's "IAM JSON policy elements: Version" page.
+ *
+ * @throws MalformedPolicyDocumentError
+ */
+export function parseNewPolicyDocument(text: string, kind: PolicyKind): PolicyDocument {
+  const document = parsePolicyDocument(text, kind);
+  if (document.Statement.length === 0) throw new MalformedPolicyDocumentError("Syntax errors in policy.");
+  if (kind === "identity" && document.Version !== "2012-10-17") {
+    throw new MalformedPolicyDocumentError("Policy document must be version 2012-10-17 or greater.");
+  }
+  const sids = new Set<string>();
+  for (const statement of document.Statement) {
+    if (statement.Sid) {
+      if (sids.has(statement.Sid)) {
+        throw new MalformedPolicyDocumentError("Statement IDs (SID) in a single policy must be unique.");
+      }
+      sids.add(statement.Sid);
+    }
+  }
+  for (const statement of document.Statement) {
+    if (asList(statement.Action ?? statement.NotAction).length === 0) {
+      throw new MalformedPolicyDocumentError("Policy statement must contain actions.");
+    }
+    if (kind === "identity" && asList(statement.Resource ?? statement.NotResource).length === 0) {
+      throw new MalformedPolicyDocumentError("Policy statement must contain resources.");
+    }
+  }
+  for (const statement of document.Statement) {
+    for (const action of asList(statement.Action ?? statement.NotAction)) checkActionVendor(action);
+  }
+  return document;
+}
+
+function checkActionVendor(action: string): void {
+  const [vendor = "", ...rest] = action.split(":");
+  if (rest.length > 1)
+    throw new MalformedPolicyDocumentError("Actions/Condition can contain only one colon.");
+  if (vendor !== "*" && /[^a-zA-Z0-9\-.]/.test(vendor)) {
+    throw new MalformedPolicyDocumentError(`Vendor ${vendor} is not valid`);
+  }
+}
+
 function validateStatement(raw: unknown, kind: PolicyKind): PolicyStatement {
   if (!isObject(raw)) throw new MalformedPolicyDocumentError("Syntax errors in policy.");
   for (const key of Object.keys(raw)) {
@@ -168,7 +216,7 @@ function validateStatement(raw: unknown, kind: PolicyKind): PolicyStatement {
     throw new MalformedPolicyDocumentError("Policy statement must contain actions.");
   }
   for (const action of stringList(raw.Action ?? raw.NotAction)) {
-    if (action !== "*" && !/^[A-Za-z0-9-]+:[^:\s]*$/.test(action)) {
+    if (action !== "*" && !/^[^:\s]+:\S*$/.test(action)) {
       throw new MalformedPolicyDocumentError(
         "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.",
       );
