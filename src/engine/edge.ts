@@ -255,10 +255,9 @@ export class Edge {
         return refuse(403, "AccessDenied", `Cross-origin request refused: ${verdict.reason}`);
       }
     }
-    // A presigned S3 URL is S3's alone, as on AWS: its preflight and answers carry the bucket's CORS rules only,
-    // even for a page the engine allows (else an app that works here would fail there).
-    const edgeCorsOrigin =
-      serviceName === "s3" && head.query.has("X-Amz-Signature") ? undefined : allowedOrigin;
+    // A request whose CORS is the service's own (a presigned S3 URL, as on AWS) gets none from the edge, even for a
+    // page the engine allows (else an app that works here would fail there).
+    const edgeCorsOrigin = route.section?.ownsCors?.(head) ? undefined : allowedOrigin;
     if (head.method === "OPTIONS" && edgeCorsOrigin) {
       // A CORS preflight from a page the engine allows (bucket CORS preflights go to S3).
       const requested = request.headers["access-control-request-headers"];

@@ -25,6 +25,8 @@ export const s3Section: ServiceSection = {
   signingName: "s3",
   protocols: { restXml: {} },
   fallback: true,
+  // A presigned URL is S3's alone, as on AWS: its preflight and answers carry the bucket's CORS rules only.
+  ownsCors: (head) => head.query.has("X-Amz-Signature"),
   bodyLimit: s3BodyLimit,
   throttling: { status: 503, code: "SlowDown", message: "Please reduce your request rate." },
   internalErrorCode: "InternalError",

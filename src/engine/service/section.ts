@@ -65,6 +65,11 @@ export interface ServiceSection {
   /** The service that takes any request no other service claims (S3: browsers, presigned URLs). At most one. */
   fallback?: true;
   /**
+   * Requests whose CORS answers are the service's own (S3's presigned URLs: the bucket's CORS rules), so the edge
+   * adds none and answers no preflight for them, even for a page the engine allows.
+   */
+  ownsCors?(head: RequestHead): boolean;
+  /**
    * The body limit of a request (`operation`: the JSON target's or the query string's operation, `""` when the
    * head does not name one), decided from the head alone so an oversized body is refused before it is read.
    */
