@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { sqsQueueArn } from "../arn.ts";
 import type { EngineContext } from "../context.ts";
 import type { IamApi } from "../iam/contract.ts";
@@ -7,7 +8,7 @@ import type { Authorizer, Caller, ConditionContext, Service } from "../types.ts"
 import type { QueueSender, QueueSenderIdentity } from "./contract.ts";
 import { SqsError, sqsErrors } from "./errors.ts";
 import { MessageMoveTasks } from "./message-move.ts";
-import { type JsonObject, sqsOperations } from "./operations.ts";
+import { type JsonObject, sqsOperationMembers, sqsOperations } from "./operations.ts";
 import { fromQueryInput, toQueryResult } from "./query-protocol.ts";
 import type { Queue } from "./queue.ts";
 import { sqsSection } from "./section.ts";
@@ -117,6 +118,12 @@ export async function createSqsService(
             ? `arn:aws:sqs:${context.region}:${context.accountId}:*`
             : queueArn(queueName);
         },
+        // The members it handles; any other is refused by name, never ignored.
+        input: z.object(
+          Object.fromEntries(
+            (sqsOperationMembers[name] ?? []).map((member) => [member, z.unknown().optional()]),
+          ),
+        ) as unknown as z.ZodType<JsonObject>,
         decode: { query: (params) => fromQueryInput(name, decodeQueryInput(params)) },
         encode: { query: (output) => toQueryResult(name, output) },
         handler: (input, call) =>
