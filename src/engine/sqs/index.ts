@@ -14,10 +14,8 @@ import type { Queue } from "./queue.ts";
 import { sqsSection } from "./section.ts";
 import { type SqsLimits, SqsStore } from "./store.ts";
 
-export type { QueueSender, QueueSenderIdentity, QueueSendResult } from "./contract.ts";
-
 /** XML namespace of SQS query responses. */
-export const SQS_NAMESPACE = "http://queue.amazonaws.com/doc/2012-11-05/";
+const SQS_NAMESPACE = "http://queue.amazonaws.com/doc/2012-11-05/";
 
 /** The SQS service, and the typed API other services send through (Lambda destinations, S3 notifications). */
 export interface SqsService extends Service {

@@ -20,7 +20,7 @@ import { mergeQueueTags } from "./tags.ts";
 export type JsonObject = Record<string, unknown>;
 
 /** What a handler gets besides its input. */
-export interface OperationContext {
+interface OperationContext {
   store: SqsStore;
   /** The running and finished message movement tasks (dead-letter queue redrives). */
   moveTasks: MessageMoveTasks;
