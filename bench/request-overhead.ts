@@ -38,7 +38,7 @@ const send = (method, path, headers, body) =>
   });
 const dynamo = (op, body) =>
   send("POST", "/", { "content-type": "application/x-amz-json-1.0", "x-amz-target": "DynamoDB_20120810." + op,
-    authorization: auth("dynamodb") }, JSON.stringify(body));
+    "x-amz-date": "20260101T000000Z", authorization: auth("dynamodb") }, JSON.stringify(body));
 await send("PUT", "/bench-bucket", { authorization: auth("s3") });
 await send("PUT", "/bench-bucket/small.txt", { authorization: auth("s3"), "content-type": "text/plain" }, "x".repeat(1024));
 await dynamo("CreateTable", { TableName: "bench", BillingMode: "PAY_PER_REQUEST",
