@@ -1,8 +1,8 @@
-import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { repoRoot } from "../src/artifact/paths.ts";
 import { checkoutTree, type Tree } from "./base-tree.ts";
 import { type Summary, summarize } from "./stats.ts";
+import { runTsxScript } from "./tsx-script.ts";
 
 /**
  * The engine's per-request overhead: edge → handler → answer for a small S3 GetObject and a DynamoDB GetItem, sent
@@ -65,38 +65,8 @@ console.log(JSON.stringify({ s3, getItem }));
 `;
 
 function runOnce(tree: Tree, requests: number): Promise<{ s3: number[]; getItem: number[] }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        "--input-type=module",
-        "-e",
-        script,
-        join(tree.root, "src/engine/index.ts"),
-        String(requests),
-      ],
-      { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.once("exit", (code) => {
-      if (code === 0) resolve(JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}"));
-      else
-        reject(
-          new Error(
-            `request overhead (${tree.label}) exited with ${code}: ${stderr.trim().split("\n").at(-1)}`,
-          ),
-        );
-    });
-  });
+  const entry = join(tree.root, "src/engine/index.ts");
+  return runTsxScript(script, [entry, String(requests)], `request overhead (${tree.label})`);
 }
 
 /** This tree's and the base's per-request overhead, alternating `runs` fresh processes of `requests` each. */
