@@ -1,9 +1,9 @@
-import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { repoRoot } from "../src/artifact/paths.ts";
 import { checkoutTree, type Tree } from "./base-tree.ts";
 import { startUpProcess } from "./engine-process.ts";
 import { type Summary, summarize } from "./stats.ts";
+import { runTsxScript } from "./tsx-script.ts";
 
 /**
  * The engine before it stood alone (issue 15): its `startEngine` loaded the dashboard and the stack too. The
@@ -28,28 +28,7 @@ function importOnce(entry: string | undefined): Promise<ImportSample> {
     "const ms = performance.now() - started;",
     "console.log(JSON.stringify({ ms, rssMb: process.memoryUsage().rss / 1048576 }));",
   ].join("\n");
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", "--input-type=module", "-e", script, entry ?? ""],
-      { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.once("exit", (code) => {
-      if (code === 0) resolve(JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as ImportSample);
-      else
-        reject(
-          new Error(`engine import of ${entry} exited with ${code}: ${stderr.trim().split("\n").at(-1)}`),
-        );
-    });
-  });
+  return runTsxScript<ImportSample>(script, [entry ?? ""], `engine import of ${entry}`);
 }
 
 export interface EngineImportResult {

@@ -27,6 +27,7 @@ import type { Load } from "./e2e.ts";
 import { type EngineImportResult, measureEngineImport } from "./engine-import.ts";
 import { describeLoad, recordMachineLoad } from "./load.ts";
 import { persistSection } from "./persist.ts";
+import { measureRequestOverhead, requestOverheadRows } from "./request-overhead.ts";
 import {
   type ColdStart,
   cliStartup,
@@ -490,9 +491,12 @@ async function engineImportOnly(): Promise<void> {
     detail: { ...detail, engineImport: result },
   };
   writeFileSync(resultsPath, `${JSON.stringify(updated, null, 2)}\n`);
+  log("bench: per-request overhead, this tree and the base side by side");
+  const overhead = await measureRequestOverhead(runs, quick ? 300 : 1000);
+  writeFileSync(resultsPath, `${JSON.stringify({ ...updated, requestOverhead: overhead }, null, 2)}\n`);
   printRows(
-    `bench: engine import (${cpus().length} cores, Node ${process.version})`,
-    engineImportRows(result),
+    `bench: engine import and per-request overhead (${cpus().length} cores, Node ${process.version})`,
+    [...engineImportRows(result), ...requestOverheadRows(overhead)],
   );
   console.log(`\nupdated ${resultsPath}`);
 }
@@ -705,6 +709,11 @@ async function measureAll(
 
 if (only === "engine-import") await engineImportOnly();
 else if (only === "side-by-side") await sideBySideOnly();
+else if (only === "request-overhead")
+  printRows(
+    `bench: per-request overhead (${cpus().length} cores, Node ${process.version})`,
+    requestOverheadRows(await measureRequestOverhead(runs, quick ? 300 : 1000)),
+  );
 else if (only === "persist") await persistSection(resultsPath, runs);
 else if (only) {
   log(`bench: unknown --only ${only} (known: engine-import, side-by-side, persist)`);

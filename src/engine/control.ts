@@ -26,7 +26,7 @@ export type FailedEventView = Omit<FailedEvent, "payload"> & {
 };
 
 /** A control request the engine refuses; `status` is the HTTP status the caller gets. */
-export class ControlRequestError extends Error {
+class ControlRequestError extends Error {
   readonly status: number;
 
   constructor(status: number, message: string) {
@@ -60,12 +60,12 @@ export function failedEventViews(events: FailedEvent[]): FailedEventView[] {
 export type FailedEventSource = Pick<LambdaInvokeApi, "listFailedEvents" | "redriveFailedEvent">;
 
 /** The failed asynchronous invocations the engine keeps, newest failure first. */
-export function listFailedEvents(lambda: FailedEventSource): FailedEventView[] {
+function listFailedEvents(lambda: FailedEventSource): FailedEventView[] {
   return failedEventViews(lambda.listFailedEvents());
 }
 
 /** Queues a failed event for asynchronous invocation again; a ControlRequestError (404) when there is none. */
-export function redriveFailedEvent(lambda: FailedEventSource, id: string): void {
+function redriveFailedEvent(lambda: FailedEventSource, id: string): void {
   if (!lambda.redriveFailedEvent(id)) throw new ControlRequestError(404, `no failed event ${id}`);
 }
 

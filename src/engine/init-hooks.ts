@@ -8,7 +8,7 @@ export const INIT_STAGES = ["BOOT", "START", "READY", "SHUTDOWN"] as const;
 export type InitStage = (typeof INIT_STAGES)[number];
 
 /** A script's state as LocalStack names it: UNKNOWN until it runs, then RUNNING, SUCCESSFUL or ERROR. */
-export type InitScriptState = "UNKNOWN" | "RUNNING" | "SUCCESSFUL" | "ERROR";
+type InitScriptState = "UNKNOWN" | "RUNNING" | "SUCCESSFUL" | "ERROR";
 
 export interface InitScript {
   stage: InitStage;

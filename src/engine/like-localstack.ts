@@ -6,7 +6,7 @@
  */
 
 /** The LocalStack release whose behaviour `like: "localstack"` copies (docker-compose.yml pins its image). */
-export const LOCALSTACK_VERSION = "4.14.0";
+const LOCALSTACK_VERSION = "4.14.0";
 
 /** What a service does differently when the engine behaves like LocalStack community. */
 export interface EngineCompat {

@@ -56,7 +56,7 @@ export interface EnginePlugin {
 }
 
 /** Error raised when a plugin fails to start; it names the plugin. */
-export class EnginePluginError extends Error {
+class EnginePluginError extends Error {
   constructor(plugin: string, options: { cause: unknown }) {
     const reason = options.cause instanceof Error ? options.cause.message : String(options.cause);
     super(`plugin ${plugin} failed to start: ${reason}`, options);

@@ -10,7 +10,7 @@ import { encodeLine, readJournal } from "./store/journal.ts";
 import { checkLevelStore, repairLevelStore } from "./store/level.ts";
 
 /** What `pipeline repair` did to one stored file. */
-export interface RepairEntry {
+interface RepairEntry {
   file: string;
   status: "intact" | "repaired" | "not repaired";
   /** Records (or entries) read back and kept. */

@@ -103,7 +103,7 @@ const single = (headers: IncomingHttpHeaders, name: string): string | undefined 
 };
 
 /** The origin of the page that sent the request: `Origin`, else the origin of `Referer`; undefined for neither. */
-export function requestOrigin(headers: IncomingHttpHeaders): string | undefined {
+function requestOrigin(headers: IncomingHttpHeaders): string | undefined {
   const origin = single(headers, "origin");
   if (origin !== undefined && origin !== "") return origin.toLowerCase();
   const referer = single(headers, "referer");

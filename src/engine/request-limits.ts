@@ -7,7 +7,7 @@ import type { BufferedBody } from "./service/section.ts";
  * not buffered at all: the service streams them to its blob store.
  */
 
-export const MiB = 1024 * 1024;
+const MiB = 1024 * 1024;
 
 /** Lambda's request limits (AWS quotas page): Invoke payloads, and the zip in CreateFunction/UpdateFunctionCode. */
 export const lambdaLimits = {

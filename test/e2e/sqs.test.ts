@@ -547,6 +547,20 @@ describe("SQS with the SDK v3", () => {
     });
   });
 
+  it("refuses an input member it does not handle by name, instead of ignoring it", async () => {
+    // Arrange
+    const url = await create("members");
+
+    // Act
+    const refused = await failure(
+      sqs.send(new ReceiveMessageCommand({ QueueUrl: url, ReceiveRequestAttemptId: "attempt-1" })),
+    );
+
+    // Assess: was accepted and ignored.
+    expect(refused.status).toBe(400);
+    expect(refused.message).toContain("ReceiveRequestAttemptId: not supported by this engine's SQS");
+  });
+
   it("names its errors by their whole shape id in x-amzn-errortype, as in __type", async () => {
     // Act
     const answer = await fetch(engine.endpoint, {

@@ -4,7 +4,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import type { DynamoDbBackendHandle } from "./index.ts";
 
 /** Error raised when Amazon DynamoDB Local cannot be started (no Java, or the package is absent). */
-export class DynamoDbLocalError extends Error {
+class DynamoDbLocalError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = "DynamoDbLocalError";

@@ -13,11 +13,11 @@
  */
 
 /** AWS's maximum nesting of `M`/`L` attribute values. */
-export const MAX_ATTRIBUTE_DEPTH = 32;
+const MAX_ATTRIBUTE_DEPTH = 32;
 /** AWS's maximum item size: 400 KB. */
-export const MAX_ITEM_BYTES = 400 * 1024;
+const MAX_ITEM_BYTES = 400 * 1024;
 /** AWS's maximum length of one expression string. */
-export const MAX_EXPRESSION_BYTES = 4096;
+const MAX_EXPRESSION_BYTES = 4096;
 
 export const nestingMessage =
   "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit";

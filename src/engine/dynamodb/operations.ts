@@ -50,7 +50,7 @@ export function parseBody(body: Buffer): unknown {
 }
 
 /** The tables a request names, read leniently: a body the emulator will refuse names none (`*` is checked). */
-export function tablesOf(body: unknown, operationName: string): string[] {
+function tablesOf(body: unknown, operationName: string): string[] {
   if (typeof body !== "object" || body === null) return [];
   const parsed = body as { TableName?: unknown; RequestItems?: unknown };
   if (batchOperations.has(operationName))

@@ -11,7 +11,7 @@ import { backendCall, requestObject, responseJson } from "./backend-call.ts";
  * refused, never silently stripped.
  */
 
-export const MAX_TAGS_PER_TABLE = 50;
+const MAX_TAGS_PER_TABLE = 50;
 
 interface Tag {
   Key?: unknown;

@@ -20,7 +20,7 @@ const optional = z.string().optional();
 const paging = { MaxItems: optional, Marker: optional };
 
 /** Policy documents travel URL-encoded in IAM responses (RFC 3986, so `*` is `%2A`), as AWS sends them. */
-export function encodePolicyDocument(document: string): string {
+function encodePolicyDocument(document: string): string {
   return encodeURIComponent(document).replace(
     /[!'()*]/g,
     (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`,

@@ -14,7 +14,7 @@ export interface IamRoleRecord {
 }
 
 /** A principal as a resource-based or trust policy names it. */
-export interface PolicyPrincipal {
+interface PolicyPrincipal {
   service?: string;
   aws?: string;
 }

@@ -11,7 +11,7 @@ import { IamStore } from "./store.ts";
 import { trustAllows } from "./trust.ts";
 
 /** XML namespace of IAM responses. */
-export const IAM_NAMESPACE = "https://iam.amazonaws.com/doc/2010-05-08/";
+const IAM_NAMESPACE = "https://iam.amazonaws.com/doc/2010-05-08/";
 
 /** The IAM service, the authorizer every service checks callers with, and the typed API STS and Lambda use. */
 export interface IamParts {

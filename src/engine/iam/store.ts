@@ -95,7 +95,7 @@ function nameKey(name: string): string {
 }
 
 /** `AROA…`/`ANPA…` identifiers: a four-letter prefix and 17 base32 characters, as IAM issues them. */
-export function newUniqueId(prefix: string): string {
+function newUniqueId(prefix: string): string {
   let id = prefix;
   for (let index = 0; index < 17; index++) id += idAlphabet[randomInt(idAlphabet.length)];
   return id;

@@ -10,7 +10,7 @@ import type { Tag } from "./store.ts";
  * 50 a resource may hold is LimitExceeded (409) in IAM's "Cannot exceed quota for <Quota>: <n>" wording.
  */
 
-export const MAX_IAM_TAGS = 50;
+const MAX_IAM_TAGS = 50;
 const tagText = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 const keyPattern = "[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+";
 const valuePattern = "[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*";

@@ -10,7 +10,7 @@ import type { AuthorizationResult, ConditionContext } from "../types.ts";
  */
 
 /** The service principal Lambda assumes execution roles as. */
-export const LAMBDA_SERVICE_PRINCIPAL = "lambda.amazonaws.com";
+const LAMBDA_SERVICE_PRINCIPAL = "lambda.amazonaws.com";
 
 /** What a trust check needs besides the document. */
 export interface TrustRequest {

@@ -107,7 +107,7 @@ export function groupNameFromArn(arn: string): string | undefined {
   return match?.[1];
 }
 
-export function limitOf(input: Input, max: number): number {
+function limitOf(input: Input, max: number): number {
   const limit = optionalNumber(input, "limit") ?? max;
   if (!Number.isInteger(limit) || limit < 1 || limit > max) {
     throw new InvalidParameterError(validationMessage("limit", limit, constraint.between(1, max)));
@@ -116,7 +116,7 @@ export function limitOf(input: Input, max: number): number {
 }
 
 /** Describe* tokens are opaque offsets into the sorted listing. */
-export function offsetOf(input: Input): number {
+function offsetOf(input: Input): number {
   const token = optionalString(input, "nextToken");
   if (token === undefined) return 0;
   const offset = decodeOffsetToken(token);

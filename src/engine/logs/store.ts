@@ -61,7 +61,7 @@ const groupNamePattern = /^[.\-_/#A-Za-z0-9]{1,512}$/;
 const eventOverheadBytes = 26;
 
 /** All groups' events together, in AWS's byte measure: 64 MiB (812 MB of PutLogEvents once raised RSS to 1 GB). */
-export const DEFAULT_MAX_STORED_BYTES = 64 * 1024 * 1024;
+const DEFAULT_MAX_STORED_BYTES = 64 * 1024 * 1024;
 
 /** The store behind the Logs API and its `LogWriter`. */
 export class LogStore {

@@ -109,7 +109,7 @@ function lookup(context: ConditionContext, key: string): string | string[] | und
  * `ArnLike`/`ArnEquals`: the six colon-separated parts are compared one by one, each with wildcards;
  * the last part (the resource) keeps any further colons.
  */
-export function arnMatch(pattern: string, value: string): boolean {
+function arnMatch(pattern: string, value: string): boolean {
   if (pattern === "*") return true;
   const patternParts = splitArn(pattern);
   const valueParts = splitArn(value);

@@ -5,7 +5,7 @@ import { MalformedPolicyDocumentError } from "./errors.ts";
  * (`MalformedPolicyDocument`). Evaluation lives in evaluate.ts.
  */
 
-export type StringOrList = string | string[];
+type StringOrList = string | string[];
 export type ConditionValue = string | number | boolean;
 /** `{ "StringEquals": { "aws:SourceAccount": "000000000000" } }` */
 export type ConditionBlock = Record<string, Record<string, ConditionValue | ConditionValue[]>>;
@@ -50,7 +50,7 @@ const principalKeys = new Set(["AWS", "Service", "Federated", "CanonicalUser"]);
 const versions = new Set(["2012-10-17", "2008-10-17"]);
 
 /** Condition operators IAM accepts (before `ForAnyValue:`/`ForAllValues:` and `IfExists`). */
-export const conditionOperators = new Set([
+const conditionOperators = new Set([
   "StringEquals",
   "StringNotEquals",
   "StringEqualsIgnoreCase",

@@ -98,7 +98,7 @@ function statementPrincipalMatches(statement: PolicyStatement, principal: Reques
 }
 
 /** Whether a `Principal` element names the caller. */
-export function principalNames(value: PrincipalValue, principal: RequestPrincipal): boolean {
+function principalNames(value: PrincipalValue, principal: RequestPrincipal): boolean {
   if (value === "*") return true;
   for (const [type, names] of Object.entries(value)) {
     for (const name of asList(names)) {

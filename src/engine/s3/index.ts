@@ -12,7 +12,6 @@ import type { S3Runtime } from "./runtime.ts";
 import type { ObjectRecord } from "./storage/records.ts";
 import { S3Store } from "./storage/store.ts";
 
-export type { S3BucketSummary, S3ObjectSummary, S3ReadApi } from "./contract.ts";
 export type { LambdaNotification } from "./notifications.ts";
 
 /** The S3 service plus its typed, in-process read API (contract.ts). */

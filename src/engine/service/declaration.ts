@@ -19,7 +19,7 @@ import type { ServiceSection } from "./section.ts";
 export type ProtocolName = "query" | "json" | "rest-json" | "rest-xml";
 
 /** The protocols a service answers; a service may answer more than one on its endpoint (SQS: json and query). */
-export interface ServiceProtocols {
+interface ServiceProtocols {
   /** `Action=<Op>`; `version` is the API version named in the unknown-operation error. */
   query?: { version: string; namespace: string };
   /** `X-Amz-Target: <targetPrefix>.<Op>`; `errorPrefix` is the `__type` namespace of errors. */
@@ -99,7 +99,7 @@ export function operation<Input, Output>(declaration: OperationDeclaration<Input
 }
 
 /** One authorization question: may `caller` perform `action` on `resource`. */
-export interface AuthorizationCheck {
+interface AuthorizationCheck {
   caller: Caller;
   action: string;
   resource: string;
@@ -107,7 +107,7 @@ export interface AuthorizationCheck {
 }
 
 /** A call the authorizer refused. */
-export interface Denial {
+interface Denial {
   caller: Caller;
   action: string;
   resource: string;

@@ -34,7 +34,7 @@ export interface EdgeError {
 }
 
 /** The protocols a service's requests arrive in, as far as the edge needs them (routing and error rendering). */
-export interface SectionProtocols {
+interface SectionProtocols {
   /** `Action=<Op>`; `version` names an unsigned query request's service (LocalStack routes by it too). */
   query?: { version: string };
   /**

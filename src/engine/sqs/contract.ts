@@ -9,7 +9,7 @@ export type QueueSenderIdentity =
   | { kind: "caller"; caller: Caller }
   | { kind: "service"; service: string; sourceArn: string; sourceAccount: string };
 
-export type QueueSendResult = { ok: true; messageId: string } | { ok: false; code: string; message: string };
+type QueueSendResult = { ok: true; messageId: string } | { ok: false; code: string; message: string };
 
 /** A message attribute as SQS's API carries it (Lambda's dead-letter messages carry `RequestID`, `ErrorCode`, `ErrorMessage`). */
 export interface QueueMessageAttribute {

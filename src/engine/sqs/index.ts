@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { sqsQueueArn } from "../arn.ts";
 import type { EngineContext } from "../context.ts";
 import type { IamApi } from "../iam/contract.ts";
@@ -7,16 +8,14 @@ import type { Authorizer, Caller, ConditionContext, Service } from "../types.ts"
 import type { QueueSender, QueueSenderIdentity } from "./contract.ts";
 import { SqsError, sqsErrors } from "./errors.ts";
 import { MessageMoveTasks } from "./message-move.ts";
-import { type JsonObject, sqsOperations } from "./operations.ts";
+import { type JsonObject, sqsOperationMembers, sqsOperations } from "./operations.ts";
 import { fromQueryInput, toQueryResult } from "./query-protocol.ts";
 import type { Queue } from "./queue.ts";
 import { sqsSection } from "./section.ts";
 import { type SqsLimits, SqsStore } from "./store.ts";
 
-export type { QueueSender, QueueSenderIdentity, QueueSendResult } from "./contract.ts";
-
 /** XML namespace of SQS query responses. */
-export const SQS_NAMESPACE = "http://queue.amazonaws.com/doc/2012-11-05/";
+const SQS_NAMESPACE = "http://queue.amazonaws.com/doc/2012-11-05/";
 
 /** The SQS service, and the typed API other services send through (Lambda destinations, S3 notifications). */
 export interface SqsService extends Service {
@@ -117,6 +116,12 @@ export async function createSqsService(
             ? `arn:aws:sqs:${context.region}:${context.accountId}:*`
             : queueArn(queueName);
         },
+        // The members it handles; any other is refused by name, never ignored.
+        input: z.object(
+          Object.fromEntries(
+            (sqsOperationMembers[name] ?? []).map((member) => [member, z.unknown().optional()]),
+          ),
+        ) as unknown as z.ZodType<JsonObject>,
         decode: { query: (params) => fromQueryInput(name, decodeQueryInput(params)) },
         encode: { query: (output) => toQueryResult(name, output) },
         handler: (input, call) =>

@@ -7,7 +7,7 @@ import { sqsErrors } from "./errors.ts";
  */
 
 /** One user attribute: `DataType` is `String`, `Number` or `Binary`, optionally with a `.label`. */
-export interface MessageAttributeValue {
+interface MessageAttributeValue {
   DataType: string;
   StringValue?: string;
   /** Base64. */
@@ -16,7 +16,7 @@ export interface MessageAttributeValue {
 
 export type MessageAttributes = Record<string, MessageAttributeValue>;
 
-export const MAX_MESSAGE_ATTRIBUTES = 10;
+const MAX_MESSAGE_ATTRIBUTES = 10;
 
 const namePattern = /^[A-Za-z0-9_.-]{1,256}$/;
 const numberPattern = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;

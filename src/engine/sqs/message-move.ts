@@ -26,13 +26,13 @@ export interface MoveTask {
 }
 
 /** AWS's largest rate; a task without one moves as fast as the engine ticks it, at this rate. */
-export const MAX_MOVE_RATE = 500;
+const MAX_MOVE_RATE = 500;
 /** A task moves a share of its rate every tick. */
 const TICK_MS = 100;
 /** How long a message being moved stays invisible in the source, should a send fail midway. */
 const MOVE_VISIBILITY_SECONDS = 30;
 /** AWS lists at most this many tasks per source queue. */
-export const MAX_LISTED_TASKS = 10;
+const MAX_LISTED_TASKS = 10;
 
 /** The handle names the task and its source, so a cancel finds both (opaque to clients, as AWS's is). */
 function encodeHandle(id: string, sourceArn: string): string {

@@ -155,7 +155,7 @@ export const newMessageId = (): string => randomUUID();
  * Receipt handles name the queue, the message and the receive that produced them; opaque to clients (base64),
  * as AWS's are.
  */
-export function encodeReceiptHandle(queueName: string, messageId: string, nonce: string): string {
+function encodeReceiptHandle(queueName: string, messageId: string, nonce: string): string {
   return Buffer.from(`sqs1 ${queueName} ${messageId} ${nonce}`, "utf8").toString("base64");
 }
 

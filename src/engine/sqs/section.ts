@@ -7,7 +7,7 @@ import { MAX_BODY_BYTES } from "./queue-attributes.ts";
  * `BatchRequestTooLong`, any other request `InvalidParameterValue` with AWS's message-size sentence (cited in
  * docs/engine.md).
  */
-export function sqsTooLarge(operation: string): BufferedBody {
+function sqsTooLarge(operation: string): BufferedBody {
   return operation === "SendMessageBatch"
     ? {
         bytes: sqsRequestBytes,

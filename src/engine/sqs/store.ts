@@ -43,7 +43,7 @@ export interface SqsLimits {
   maxWaiters: number;
 }
 
-export const defaultSqsLimits: SqsLimits = {
+const defaultSqsLimits: SqsLimits = {
   maxStoredBytes: 128 * 1024 * 1024,
   maxMessages: 200_000,
   maxQueues: 1_000,

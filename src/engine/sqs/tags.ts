@@ -5,7 +5,7 @@ import { sqsErrors } from "./errors.ts";
  * to 256 characters; keys are case-sensitive and a key given again replaces its value). SQS states the limits but
  * not its wording for breaking them, so the messages here are the engine's own, naming the limit.
  */
-export const MAX_QUEUE_TAGS = 50;
+const MAX_QUEUE_TAGS = 50;
 
 /** The tags a queue has once `added` are merged into `existing`; refuses what breaks the quotas. */
 export function mergeQueueTags(

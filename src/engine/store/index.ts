@@ -24,7 +24,7 @@ export const JOURNAL_FILES = {
 export type JournalName = keyof typeof JOURNAL_FILES;
 
 /** The command that repairs a data directory, as the refusal to start names it. */
-export const repairCommand = (dataDir: string): string => `pipeline repair --persist ${dataDir}`;
+const repairCommand = (dataDir: string): string => `pipeline repair --persist ${dataDir}`;
 
 /** Raised at start when stored state is damaged; nothing was changed, and the message names the repair. */
 export class StoreDamagedError extends Error {

@@ -55,7 +55,7 @@ export interface JournalContents<T> {
 }
 
 /** Default floor of {@link JournalCompaction.minAppends}. */
-export const DEFAULT_COMPACT_AFTER = 10_000;
+const DEFAULT_COMPACT_AFTER = 10_000;
 
 /**
  * Compaction while the journal is open. The journal is rewritten once the records appended since the last

@@ -9,7 +9,7 @@ import { constraint } from "../validation-message.ts";
 import { stsSection } from "./section.ts";
 
 /** XML namespace of STS responses. */
-export const STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/";
+const STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/";
 
 const sessionNamePattern = /^[\w+=,.@-]{2,64}$/;
 const maxSessionDuration = 43200;

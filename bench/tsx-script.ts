@@ -1,0 +1,27 @@
+import { spawn } from "node:child_process";
+import { repoRoot } from "../src/artifact/paths.ts";
+
+/**
+ * Runs an ES module `script` in a fresh Node process with tsx registered (as the CLI loads the engine), `args` as
+ * its `process.argv[1..]`, and resolves with the JSON its last stdout line holds; `what` names it in an error.
+ */
+export function runTsxScript<T>(script: string, args: readonly string[], what: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script, ...args], {
+      cwd: repoRoot,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.once("exit", (code) => {
+      if (code === 0) resolve(JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as T);
+      else reject(new Error(`${what} exited with ${code}: ${stderr.trim().split("\n").at(-1)}`));
+    });
+  });
+}
