@@ -45,7 +45,7 @@ export async function createLambdaRole(
 }
 
 /** The zip of a one-file ES module function whose handler is `async (event) => { <body> }`. */
-export function inlineFunctionZip(body: string): Uint8Array {
+function inlineFunctionZip(body: string): Uint8Array {
   return zipSync({ "index.mjs": strToU8(`export const handler = async (event) => { ${body} };`) });
 }
 

@@ -27,7 +27,7 @@ const deliverable = {
 } as const;
 
 /** The destination kinds with a notifier (`topic` is kept in the configuration and not delivered). */
-export type DeliverableKind = keyof typeof deliverable;
+type DeliverableKind = keyof typeof deliverable;
 
 /** S3 calls destinations as its service principal on behalf of the bucket and its account. */
 const asS3 = (source: NotificationSource): CallingPrincipal => ({
@@ -41,7 +41,7 @@ const asS3 = (source: NotificationSource): CallingPrincipal => ({
  * The message S3 sends a queue when a configuration naming it is saved: no `Records`, so consumers can tell it
  * from events (AWS's documented shape).
  */
-export function s3TestEvent(bucket: string, now = new Date()): Record<string, string> {
+function s3TestEvent(bucket: string, now = new Date()): Record<string, string> {
   return {
     Service: "Amazon S3",
     Event: "s3:TestEvent",
