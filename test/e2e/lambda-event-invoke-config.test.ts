@@ -1,7 +1,6 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import {
-  CreateFunctionCommand,
   DeleteFunctionEventInvokeConfigCommand,
   GetFunctionConfigurationCommand,
   GetFunctionEventInvokeConfigCommand,
@@ -11,14 +10,13 @@ import {
   PutFunctionEventInvokeConfigCommand,
   UpdateFunctionConfigurationCommand,
   UpdateFunctionEventInvokeConfigCommand,
-  waitUntilFunctionActiveV2,
   waitUntilFunctionUpdatedV2,
 } from "@aws-sdk/client-lambda";
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { strToU8, zipSync } from "fflate";
+import { strToU8 } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Engine, startEngine } from "../../src/engine/index.ts";
-import { createLambdaRole } from "../helpers/lambda-role.ts";
+import { createInlineFunction, createLambdaRole } from "../helpers/lambda-role.ts";
 import { eventually } from "../helpers/poll.ts";
 
 const run = promisify(execFile);
@@ -35,22 +33,8 @@ let senderRole: string;
 /** May send nowhere. */
 let plainRole: string;
 
-const code = (body: string) =>
-  zipSync({ "index.mjs": strToU8(`export const handler = async (event) => { ${body} };`) });
-
-async function createFunction(name: string, role: string, extra: Record<string, unknown> = {}) {
-  await lambda.send(
-    new CreateFunctionCommand({
-      FunctionName: name,
-      Runtime: "nodejs22.x",
-      Role: role,
-      Handler: "index.handler",
-      Code: { ZipFile: code('throw new Error("always fails");') },
-      ...extra,
-    }),
-  );
-  await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: 20 }, { FunctionName: name });
-}
+const createFunction = (name: string, role: string, extra: Record<string, unknown> = {}) =>
+  createInlineFunction(lambda, name, role, 'throw new Error("always fails");', extra);
 
 /** The rejection of `promise` (fails the test if it resolves). */
 async function failure(
@@ -336,16 +320,7 @@ describe("Lambda destinations and dead-letter queue (SQS)", () => {
       Version: "2012-10-17",
       Statement: [{ Effect: "Allow", Action: "sqs:SendMessage", Resource: successArn }],
     });
-    await lambda.send(
-      new CreateFunctionCommand({
-        FunctionName: "eic-ok-fn",
-        Runtime: "nodejs22.x",
-        Role: okRole,
-        Handler: "index.handler",
-        Code: { ZipFile: code("return { done: event.n };") },
-      }),
-    );
-    await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: 20 }, { FunctionName: "eic-ok-fn" });
+    await createInlineFunction(lambda, "eic-ok-fn", okRole, "return { done: event.n };");
     await lambda.send(
       new PutFunctionEventInvokeConfigCommand({
         FunctionName: "eic-ok-fn",

@@ -1,4 +1,11 @@
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from "@aws-sdk/client-iam";
+import {
+  CreateFunctionCommand,
+  type CreateFunctionCommandInput,
+  type LambdaClient,
+  waitUntilFunctionActiveV2,
+} from "@aws-sdk/client-lambda";
+import { strToU8, zipSync } from "fflate";
 import { defineStack, type PolicyDocument } from "../../src/stack/spec.ts";
 
 /**
@@ -35,4 +42,30 @@ export async function createLambdaRole(
   } finally {
     iam.destroy();
   }
+}
+
+/** The zip of a one-file ES module function whose handler is `async (event) => { <body> }`. */
+function inlineFunctionZip(body: string): Uint8Array {
+  return zipSync({ "index.mjs": strToU8(`export const handler = async (event) => { ${body} };`) });
+}
+
+/** Creates a `nodejs22.x` function from an inline handler body with `role`, and waits until it is Active. */
+export async function createInlineFunction(
+  lambda: LambdaClient,
+  name: string,
+  role: string,
+  body: string,
+  extra: Partial<CreateFunctionCommandInput> = {},
+): Promise<void> {
+  await lambda.send(
+    new CreateFunctionCommand({
+      FunctionName: name,
+      Runtime: "nodejs22.x",
+      Role: role,
+      Handler: "index.handler",
+      Code: { ZipFile: inlineFunctionZip(body) },
+      ...extra,
+    }),
+  );
+  await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: 20 }, { FunctionName: name });
 }

@@ -6,8 +6,8 @@ import { lambdaCarrier } from "./lambda.ts";
 import { sqsCarrier } from "./sqs.ts";
 import { type DeliveryService, deliveryTarget } from "./target.ts";
 
-export type { Delivered, DeliveryFailure, DeliveryMessage, DeliveryOutcome } from "./carrier.ts";
-export { type DeliveryService, deliveryAction, deliveryTarget } from "./target.ts";
+export type { DeliveryMessage } from "./carrier.ts";
+export { deliveryAction, deliveryTarget } from "./target.ts";
 
 /**
  * The engine's one way to deliver a message to another service's resource, keyed by the target ARN's service:
@@ -24,12 +24,12 @@ export interface DeliveryTargets {
 }
 
 /** One copy of a delivery (fault injection asks for several, each after a delay). */
-export interface DeliveryCopy {
+interface DeliveryCopy {
   copy: number;
   delayMs: number;
 }
 
-export interface DeliveryOptions {
+interface DeliveryOptions {
   /**
    * The copies to make, drawn only once the delivery is authorized (so a refused one draws nothing from fault
    * injection's seeded RNG); one undelayed copy by default.

@@ -1,5 +1,5 @@
 import type { QueueSender } from "../sqs/contract.ts";
-import type { Carrier, DeliveryOutcome } from "./carrier.ts";
+import type { Carrier, DeliveryMessage, DeliveryOutcome } from "./carrier.ts";
 
 /** SQS's carrier: `QueueSender.authorizeSend` once, then one `SendMessage` per copy, each after its delay. */
 export function sqsCarrier(queues: Pick<QueueSender, "canSend" | "authorizeSend">): Carrier {
@@ -13,10 +13,10 @@ export function sqsCarrier(queues: Pick<QueueSender, "canSend" | "authorizeSend"
     authorize(arn, principal) {
       const grant = queues.authorizeSend(arn, principal);
       if (!grant.ok) return { ok: false, reason: `${grant.code}: ${grant.message}` };
-      const send = async (message: { body: string; attributes?: object }): Promise<DeliveryOutcome> => {
+      const send = async (message: DeliveryMessage): Promise<DeliveryOutcome> => {
         const sent = await grant.send(
           message.body,
-          message.attributes ? { messageAttributes: message.attributes as never } : undefined,
+          message.attributes ? { messageAttributes: message.attributes } : undefined,
         );
         return sent.ok
           ? { ok: true, service: "sqs", messageId: sent.messageId }

@@ -12,7 +12,7 @@ export const deliveryAction: Readonly<Record<DeliveryService, string>> = {
   lambda: "lambda:InvokeFunction",
 };
 
-export type DeliveryTarget =
+type DeliveryTarget =
   | { ok: true; service: DeliveryService; arn: string }
   | { ok: false; service: string | undefined; reason: string };
 

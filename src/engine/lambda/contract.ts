@@ -25,7 +25,7 @@ export type AsyncInvokeResult =
  * The answer to "may this principal invoke this function?", asked once per delivery: when it may, `invoke`
  * queues events without asking again (every copy of one S3 event, one invocation record).
  */
-export type InvokeGrant =
+type InvokeGrant =
   | {
       ok: true;
       functionName: string;

@@ -170,8 +170,33 @@ export async function createLambdaService(
           ok: false,
           reason: `${functionArn} names a version or alias; the embedded engine invokes $LATEST only asynchronously`,
         };
-  // Asked once per delivery (the delivery module authorizes, then queues each copy with the grant), and at
-  // configuration time (PutBucketNotificationConfiguration): no answer is kept.
+  // Asked once per delivery (the delivery module authorizes, then queues each copy with the grant) and at
+  // configuration time. Every S3 event of a bucket asks the same question (about 36 µs to evaluate the stack's
+  // policy), so the answer is kept per function record while its RevisionId stands, which every change of its
+  // policy renews (AddPermission, RemovePermission, as on AWS).
+  const permissions = new WeakMap<
+    FunctionRecord,
+    { revisionId: string; answers: Map<string, InvokePermission> }
+  >();
+  const invokePermission = (
+    record: FunctionRecord,
+    principalService: string,
+    conditions: Parameters<LambdaInvokeApi["canInvoke"]>[2],
+  ): InvokePermission => {
+    let known = permissions.get(record);
+    if (known?.revisionId !== record.revisionId) {
+      known = { revisionId: record.revisionId, answers: new Map() };
+      permissions.set(record, known);
+    }
+    const question = JSON.stringify([principalService, conditions]);
+    const cached = known.answers.get(question);
+    if (cached) return cached;
+    const answer = evaluateInvokePermission(record, principalService, conditions);
+    // One entry per bucket that notifies the function; the bound only guards against an unusual many.
+    if (known.answers.size >= 256) known.answers.clear();
+    known.answers.set(question, answer);
+    return answer;
+  };
   const canInvoke: LambdaInvokeApi["canInvoke"] = (functionArn, principalService, conditions) => {
     const reference = parseFunctionReference(functionArn);
     if (!reference) return { ok: false, reason: "the destination is not a Lambda function ARN" };
@@ -179,7 +204,7 @@ export async function createLambdaService(
     if (qualified) return qualified;
     const record = store.get(reference.name);
     if (!record) return { ok: false, reason: `function not found: ${functionArn}` };
-    return evaluateInvokePermission(record, principalService, conditions);
+    return invokePermission(record, principalService, conditions);
   };
   const evaluateInvokePermission = (
     record: FunctionRecord,
@@ -209,7 +234,7 @@ export async function createLambdaService(
     const qualified = unqualifiedOnly(functionArn, reference.qualifier);
     if (qualified) return qualified;
     if (invoker.kind === "service") {
-      const permission = evaluateInvokePermission(record, invoker.service, {
+      const permission = invokePermission(record, invoker.service, {
         "aws:SourceArn": invoker.sourceArn,
         "aws:SourceAccount": invoker.sourceAccount,
       });

@@ -22,7 +22,7 @@ export interface QueueSendOptions {
 }
 
 /** The answer to "may this sender send to this queue?", asked once per delivery; `send` does not ask again. */
-export type SendGrant =
+type SendGrant =
   | { ok: true; send(body: string, options?: QueueSendOptions): Promise<QueueSendResult> }
   | { ok: false; code: string; message: string };
 

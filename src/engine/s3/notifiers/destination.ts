@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { Deliveries } from "../../delivery/index.ts";
+import { type Deliveries, deliveryTarget } from "../../delivery/index.ts";
 import type { CallingPrincipal } from "../../types.ts";
 import type { NotificationDestination } from "../notifications.ts";
 import {
@@ -27,7 +27,7 @@ const deliverable = {
 } as const;
 
 /** The destination kinds with a notifier (`topic` is kept in the configuration and not delivered). */
-export type DeliverableKind = keyof typeof deliverable;
+type DeliverableKind = keyof typeof deliverable;
 
 /** S3 calls destinations as its service principal on behalf of the bucket and its account. */
 const asS3 = (source: NotificationSource): CallingPrincipal => ({
@@ -41,7 +41,7 @@ const asS3 = (source: NotificationSource): CallingPrincipal => ({
  * The message S3 sends a queue when a configuration naming it is saved: no `Records`, so consumers can tell it
  * from events (AWS's documented shape).
  */
-export function s3TestEvent(bucket: string, now = new Date()): Record<string, string> {
+function s3TestEvent(bucket: string, now = new Date()): Record<string, string> {
   return {
     Service: "Amazon S3",
     Event: "s3:TestEvent",
@@ -82,7 +82,7 @@ export function s3Notifier(
     check(arn, source) {
       if (kind === "queue" && arn.endsWith(".fifo"))
         return { ok: false, message: "FIFO queues are not supported as S3 event notification destinations" };
-      if (arn.split(":")[2] !== service) return { ok: false, message: refusal(arn, true) };
+      if (deliveryTarget(arn).service !== service) return { ok: false, message: refusal(arn, true) };
       const verdict = deliveries.check(arn, asS3(source));
       return verdict.ok ? { ok: true } : { ok: false, message: refusal(arn, verdict.missing) };
     },
@@ -102,7 +102,7 @@ export function s3Notifier(
     },
     deliver(notification) {
       const { destination, event, source } = notification;
-      if (destination.arn.split(":")[2] !== service)
+      if (deliveryTarget(destination.arn).service !== service)
         return dropped(notification, `${destination.arn} is not a ${service} ARN`);
       deliveries.deliver(
         destination.arn,
