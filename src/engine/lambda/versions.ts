@@ -82,21 +82,20 @@ export function versionToPublish(
     source,
     deployment: undefined,
   };
-  if (record.deployment) version.deployment = versionDeployment(record.deployment, version, record.arn);
+  if (record.deployment) version.deployment = versionDeployment(record, version);
   return { version, created: true };
 }
 
-/** The deployment of a version: $LATEST's runnable code, bound to the version's number and settings. */
+/** The deployment of a version: its code and settings, bound to its number (once its code is unpacked). */
 export function versionDeployment(
-  base: Deployment,
+  record: Pick<FunctionRecord, "name" | "arn">,
   version: PublishedVersion,
-  functionArn: string,
 ): Deployment {
   return {
-    ...base,
-    id: `${base.functionName}:${version.version}:${version.revisionId}`,
+    id: `${record.name}:${version.version}:${version.revisionId}`,
+    functionName: record.name,
     qualifier: version.version,
-    functionArn: `${functionArn}:${version.version}`,
+    functionArn: `${record.arn}:${version.version}`,
     runtime: version.runtime,
     handler: version.handler,
     codeDirectory: version.code.directory,
