@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import {
   AddPermissionCommand,
@@ -341,6 +341,18 @@ describe("Lambda versions", () => {
       Versions: Array<{ Version: string }>;
     };
     expect(listed.Versions.map((version) => version.Version)).toEqual(["$LATEST", "1"]);
+    const outfile = join(await mkdtemp(join(tmpdir(), "cli-invoke-")), "out.json");
+    const invoked = (await cli(
+      "invoke",
+      "--function-name",
+      "cli-versions",
+      "--qualifier",
+      "1",
+      outfile,
+    )) as Record<string, unknown>;
+    expect(invoked).toMatchObject({ StatusCode: 200, ExecutedVersion: "1" });
+    expect(JSON.parse(await readFile(outfile, "utf8"))).toBe("v1");
+    await rm(dirname(outfile), { recursive: true, force: true });
   });
 });
 

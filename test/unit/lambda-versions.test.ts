@@ -12,7 +12,9 @@ import {
 import { architectureNotice, hostArchitecture } from "../../src/engine/lambda/runtimes.ts";
 import {
   aliasesOf,
+  exceedsVersionCodeStorage,
   latestFingerprint,
+  maxVersionCodeBytes,
   renderAlias,
   versionToPublish,
 } from "../../src/engine/lambda/versions.ts";
@@ -134,6 +136,28 @@ describe("Versions: a version is an immutable snapshot of $LATEST", () => {
       latestFingerprint(record({ environment: { B: "2", A: "1" } })),
     );
     expect(latestFingerprint(record({ tracingMode: "PassThrough" }))).not.toBe(latestFingerprint(record()));
+  });
+});
+
+describe("Versions: the code they keep is bounded", () => {
+  it("counts each distinct code once and refuses new code past the bound", () => {
+    // Arrange
+    const big = (directory: string, size: number) => ({
+      zip: Buffer.alloc(0),
+      sha256: directory,
+      size,
+      directory,
+    });
+    const published = record({ name: "a", code: big("/a-1", maxVersionCodeBytes - 10) });
+    published.versions.push(versionToPublish(published, undefined, "now").version);
+    const small = record({ name: "b", code: big("/b-1", 10) });
+    const large = record({ name: "c", code: big("/c-1", 11) });
+
+    // Act / Assess
+    expect(exceedsVersionCodeStorage(small, [published, small])).toBe(false);
+    expect(exceedsVersionCodeStorage(large, [published, large])).toBe(true);
+    // Code a version already keeps costs nothing more.
+    expect(exceedsVersionCodeStorage(published, [published])).toBe(false);
   });
 });
 
