@@ -293,8 +293,13 @@ describe("Members: what an operation does not handle is refused by name", () => 
         VpcConfig: { SubnetIds: [], SecurityGroupIds: [] },
         SnapStart: { ApplyOn: "None" },
         FileSystemConfigs: [],
+        KMSKeyArn: "",
+        LoggingConfig: { LogFormat: "Text" },
       }),
     ).not.toThrow();
+    expect(() =>
+      refuseUnhandledMembers("CreateFunction", request(), { LoggingConfig: { LogFormat: "JSON" } }),
+    ).toThrow("does not support LoggingConfig");
     expect(() => refuseUnhandledMembers("GetFunction", request("Qualifier=1"), undefined)).not.toThrow();
     expect(() =>
       refuseUnhandledMembers("CreateFunction", request(), { VpcConfig: { SubnetIds: ["subnet-1"] } }),
