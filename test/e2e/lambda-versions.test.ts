@@ -1,9 +1,8 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { promisify } from "node:util";
-import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import {
   AddPermissionCommand,
   CreateAliasCommand,
@@ -28,6 +27,8 @@ import { CreateBucketCommand, PutBucketNotificationConfigurationCommand, S3Clien
 import { strToU8, zipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Engine, startEngine } from "../../src/engine/index.ts";
+import { awsCliEnvironment } from "../helpers/aws-cli.ts";
+import { createLambdaRole } from "../helpers/lambda-role.ts";
 
 /**
  * Lambda versions, aliases and the settings the engine keeps (Architectures, EphemeralStorage, TracingConfig),
@@ -91,17 +92,9 @@ async function updateCode(name: string, answer: string, publish = false) {
   return updated;
 }
 
-const cliEnv = () => ({
-  ...process.env,
-  AWS_ACCESS_KEY_ID: "test",
-  AWS_SECRET_ACCESS_KEY: "test",
-  AWS_DEFAULT_REGION: "us-east-1",
-  AWS_PAGER: "",
-});
-
 async function cli(...args: string[]): Promise<unknown> {
   const { stdout } = await run("/usr/bin/aws", ["--endpoint-url", engine.endpoint, "lambda", ...args], {
-    env: cliEnv(),
+    env: awsCliEnvironment(engine.endpoint),
   });
   return stdout.trim() === "" ? undefined : JSON.parse(stdout);
 }
@@ -115,23 +108,11 @@ async function cliError(...args: string[]): Promise<string> {
   throw new Error(`aws lambda ${args.join(" ")} succeeded`);
 }
 
-async function startWith(dataDir?: string) {
+/** Starts an engine (on `dataDir` when given); the role is created unless the data dir already has it. */
+async function startWith(dataDir?: string, restart = false) {
   engine = await startEngine({ port: 0, ...(dataDir ? { dataDir } : {}) });
   lambda = new LambdaClient({ endpoint: engine.endpoint, region: "us-east-1", credentials });
-  const iam = new IAMClient({ endpoint: engine.endpoint, region: "us-east-1", credentials });
-  const role = await iam.send(
-    new CreateRoleCommand({
-      RoleName: "versions-role",
-      AssumeRolePolicyDocument: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          { Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" },
-        ],
-      }),
-    }),
-  );
-  iam.destroy();
-  roleArn = role.Role?.Arn ?? "";
+  if (!restart) roleArn = await createLambdaRole(engine.endpoint, "versions-role");
 }
 
 async function stop() {
@@ -264,7 +245,7 @@ describe("Lambda versions", () => {
   it("Publish=True on CreateFunction creates version 1 and answers it", async () => {
     const created = await createFunction("published", { Publish: true });
     expect(created.Version).toBe("1");
-    expect(created.FunctionArn).toBe(`${arnOf("published")}:1`);
+    expect(created.FunctionArn).toBe(arnOf("published"));
     const versions = await lambda.send(new ListVersionsByFunctionCommand({ FunctionName: "published" }));
     expect(versions.Versions?.map((version) => version.Version)).toEqual(["$LATEST", "1"]);
     expect(versions.Versions?.map((version) => version.FunctionArn)).toEqual([
@@ -360,6 +341,18 @@ describe("Lambda versions", () => {
       Versions: Array<{ Version: string }>;
     };
     expect(listed.Versions.map((version) => version.Version)).toEqual(["$LATEST", "1"]);
+    const outfile = join(await mkdtemp(join(tmpdir(), "cli-invoke-")), "out.json");
+    const invoked = (await cli(
+      "invoke",
+      "--function-name",
+      "cli-versions",
+      "--qualifier",
+      "1",
+      outfile,
+    )) as Record<string, unknown>;
+    expect(invoked).toMatchObject({ StatusCode: 200, ExecutedVersion: "1" });
+    expect(JSON.parse(await readFile(outfile, "utf8"))).toBe("v1");
+    await rm(dirname(outfile), { recursive: true, force: true });
   });
 });
 
@@ -592,7 +585,7 @@ describe("Lambda versions and aliases persist", () => {
         }),
       );
       await stop();
-      await startWith(dataDir).catch(() => undefined);
+      await startWith(dataDir, true);
       await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: 20 }, { FunctionName: "kept" });
       const versions = await lambda.send(new ListVersionsByFunctionCommand({ FunctionName: "kept" }));
       expect(versions.Versions?.map((version) => version.Version)).toEqual(["$LATEST", "1", "2"]);

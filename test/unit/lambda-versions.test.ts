@@ -12,7 +12,9 @@ import {
 import { architectureNotice, hostArchitecture } from "../../src/engine/lambda/runtimes.ts";
 import {
   aliasesOf,
+  exceedsVersionCodeStorage,
   latestFingerprint,
+  maxVersionCodeBytes,
   renderAlias,
   versionToPublish,
 } from "../../src/engine/lambda/versions.ts";
@@ -134,6 +136,28 @@ describe("Versions: a version is an immutable snapshot of $LATEST", () => {
       latestFingerprint(record({ environment: { B: "2", A: "1" } })),
     );
     expect(latestFingerprint(record({ tracingMode: "PassThrough" }))).not.toBe(latestFingerprint(record()));
+  });
+});
+
+describe("Versions: the code they keep is bounded", () => {
+  it("counts each distinct code once and refuses new code past the bound", () => {
+    // Arrange
+    const big = (directory: string, size: number) => ({
+      zip: Buffer.alloc(0),
+      sha256: directory,
+      size,
+      directory,
+    });
+    const published = record({ name: "a", code: big("/a-1", maxVersionCodeBytes - 10) });
+    published.versions.push(versionToPublish(published, undefined, "now").version);
+    const small = record({ name: "b", code: big("/b-1", 10) });
+    const large = record({ name: "c", code: big("/c-1", 11) });
+
+    // Act / Assess
+    expect(exceedsVersionCodeStorage(small, [published, small])).toBe(false);
+    expect(exceedsVersionCodeStorage(large, [published, large])).toBe(true);
+    // Code a version already keeps costs nothing more.
+    expect(exceedsVersionCodeStorage(published, [published])).toBe(false);
   });
 });
 
@@ -269,8 +293,13 @@ describe("Members: what an operation does not handle is refused by name", () => 
         VpcConfig: { SubnetIds: [], SecurityGroupIds: [] },
         SnapStart: { ApplyOn: "None" },
         FileSystemConfigs: [],
+        KMSKeyArn: "",
+        LoggingConfig: { LogFormat: "Text" },
       }),
     ).not.toThrow();
+    expect(() =>
+      refuseUnhandledMembers("CreateFunction", request(), { LoggingConfig: { LogFormat: "JSON" } }),
+    ).toThrow("does not support LoggingConfig");
     expect(() => refuseUnhandledMembers("GetFunction", request("Qualifier=1"), undefined)).not.toThrow();
     expect(() =>
       refuseUnhandledMembers("CreateFunction", request(), { VpcConfig: { SubnetIds: ["subnet-1"] } }),

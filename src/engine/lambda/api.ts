@@ -29,7 +29,7 @@ import {
   type LambdaOperation,
   resolveOperation,
 } from "./operations.ts";
-import { renderPolicy, renderStatement } from "./policy.ts";
+import { permissionOperations } from "./permission-operations.ts";
 import { effectiveQualifier, qualifierKind } from "./qualifier.ts";
 import type { FunctionRunner } from "./runner.ts";
 import { lambdaSection } from "./section.ts";
@@ -166,36 +166,7 @@ export class LambdaApi {
       action: "InvokeFunction",
       run: (call) => invoke(call.request, call.target, this.#deps),
     },
-    {
-      name: "AddPermission",
-      method: "POST",
-      on: "function",
-      sub: "policy",
-      extra: "none",
-      qualified: true,
-      action: "AddPermission",
-      run: (call) => this.#addPermission(call),
-    },
-    {
-      name: "GetPolicy",
-      method: "GET",
-      on: "function",
-      sub: "policy",
-      extra: "none",
-      qualified: true,
-      action: "GetPolicy",
-      run: (call) => this.#getPolicy(call),
-    },
-    {
-      name: "RemovePermission",
-      method: "DELETE",
-      on: "function",
-      sub: "policy",
-      extra: "required",
-      qualified: true,
-      action: "RemovePermission",
-      run: (call) => this.#removePermission(call),
-    },
+    ...permissionOperations(() => this.#deps),
     ...versionOperations(() => this.#deps),
     ...aliasOperations(() => this.#deps),
     ...eventInvokeConfigOperations(() => this.#deps),
@@ -330,8 +301,10 @@ export class LambdaApi {
     const response = jsonResponse(renderConfiguration(record), 201);
     await unpacked;
     if (body.Publish === true && record.state === "Active") {
+      // The published version's configuration, under the unqualified ARN (LocalStack's create_function:
+      // `return_qualified_arn=False`; UpdateFunctionCode's answer is qualified).
       const version = publish(this.#deps.store, record, {});
-      return jsonResponse(renderConfiguration(record, { version, qualifier: version.version }), 201);
+      return jsonResponse(renderConfiguration(record, { version }), 201);
     }
     return response;
   }
@@ -421,79 +394,4 @@ export class LambdaApi {
     this.#deps.store.updateSettings(record, settings);
     return jsonResponse(renderConfiguration(record));
   }
-
-  #addPermission({ record, target, body: readBody }: FunctionCall): ServiceResponse {
-    const body = readBody();
-    // Lambda keeps no policy for $LATEST apart from the function's own (LocalStack's provider answers this).
-    if (target.qualifier === "$LATEST")
-      throw invalidParameterValue("We currently do not support adding policies for $LATEST.");
-    checkRevision(record.revisionId, body.RevisionId);
-    const statementId = body.StatementId;
-    if (typeof statementId !== "string" || !/^[a-zA-Z0-9-_.]{1,100}$/.test(statementId)) {
-      throw validationException(
-        validationMessage("statementId", String(statementId), constraint.pattern("([a-zA-Z0-9-_.]+)")),
-      );
-    }
-    if (typeof body.Action !== "string" || !/^(lambda:[*]|lambda:[a-zA-Z]+|[*])$/.test(body.Action)) {
-      throw validationException(
-        validationMessage(
-          "action",
-          String(body.Action),
-          constraint.pattern("(lambda:[*]|lambda:[a-zA-Z]+|[*])"),
-        ),
-      );
-    }
-    if (typeof body.Principal !== "string" || body.Principal === "") {
-      throw validationException(validationMessage("principal", null, constraint.notNull));
-    }
-    if (record.policy.some((statement) => statement.Sid === statementId)) {
-      throw new ServiceError(
-        409,
-        "ResourceConflictException",
-        `The statement id (${statementId}) provided already exists. Please provide a new statement id, or remove the existing statement.`,
-      );
-    }
-    const statement = renderStatement(
-      {
-        StatementId: statementId,
-        Action: body.Action,
-        Principal: body.Principal,
-        ...optionalString("SourceArn", body.SourceArn),
-        ...optionalString("SourceAccount", body.SourceAccount),
-        ...optionalString("PrincipalOrgID", body.PrincipalOrgID),
-        ...optionalString("EventSourceToken", body.EventSourceToken),
-      },
-      record.arn,
-    );
-    record.policy.push(statement);
-    this.#deps.store.touch(record);
-    return jsonResponse({ Statement: JSON.stringify(statement) }, 201);
-  }
-
-  #getPolicy({ record }: FunctionCall): ServiceResponse {
-    if (record.policy.length === 0) {
-      throw new ServiceError(404, "ResourceNotFoundException", "The resource you requested does not exist.");
-    }
-    return jsonResponse({ Policy: renderPolicy(record.policy), RevisionId: record.revisionId });
-  }
-
-  #removePermission({ request, record, params }: FunctionCall): ServiceResponse {
-    const statementId = params.extra;
-    checkRevision(record.revisionId, request.query.get("RevisionId") ?? undefined);
-    const index = record.policy.findIndex((statement) => statement.Sid === statementId);
-    if (index === -1) {
-      throw new ServiceError(
-        404,
-        "ResourceNotFoundException",
-        `Statement ${statementId} is not found in resource policy.`,
-      );
-    }
-    record.policy.splice(index, 1);
-    this.#deps.store.touch(record);
-    return { status: 204 };
-  }
-}
-
-function optionalString<K extends string>(key: K, value: unknown): Partial<Record<K, string>> {
-  return typeof value === "string" && value !== "" ? ({ [key]: value } as Record<K, string>) : {};
 }

@@ -314,7 +314,7 @@ export class FunctionStore {
     // A version published before its code was unpacked (after a restart) runs once it is.
     for (const version of record.versions)
       if (!version.deployment && version.code.directory === record.code.directory)
-        version.deployment = versionDeployment(record.deployment, version, record.arn);
+        version.deployment = versionDeployment(record, version);
     this.#readiness.get(record.name)?.resolve();
     this.#readiness.delete(record.name);
     this.#persist(record);
@@ -381,8 +381,7 @@ export class FunctionStore {
         record.versions.push(restored);
         if (code !== record.code) await this.#unpackVersion(record, restored);
         // $LATEST's code may be unpacked already (its activation then found no versions to bind).
-        else if (record.deployment)
-          restored.deployment = versionDeployment(record.deployment, restored, record.arn);
+        else if (record.deployment) restored.deployment = versionDeployment(record, restored);
       }
     }
   }
@@ -390,20 +389,7 @@ export class FunctionStore {
   /** Unpacks a restored version's own code (not $LATEST's) and makes it runnable. */
   async #unpackVersion(record: FunctionRecord, version: PublishedVersion): Promise<void> {
     await unpackCodePackage(await readCodePackage(version.code.zip), version.code.directory);
-    const base = record.deployment ?? {
-      id: "",
-      functionName: record.name,
-      functionArn: record.arn,
-      runtime: version.runtime,
-      handler: version.handler,
-      codeDirectory: version.code.directory,
-      codeSha256: version.code.sha256,
-      timeoutSeconds: version.timeout,
-      memorySizeMb: version.memorySize,
-      roleArn: version.role,
-      environment: {},
-    };
-    version.deployment = versionDeployment(base, version, record.arn);
+    version.deployment = versionDeployment(record, version);
   }
 }
 

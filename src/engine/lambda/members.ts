@@ -93,11 +93,12 @@ const refusedHeaders: Record<string, Record<string, string>> = {
 };
 
 /**
- * A member's value that means "the default" (no layers, no VPC, SnapStart off, Text logs): accepted without
+ * A member's value that means "the default" (no layers, no VPC, SnapStart off, Text logs, an empty ARN): accepted without
  * being honoured, since honouring it is doing nothing. Deploy tools send these on every call.
  */
 function isDefaultValue(member: string, value: unknown): boolean {
-  if (value === null) return true;
+  // An empty string is "none" for the ARNs (KMSKeyArn, CodeSigningConfigArn): Terraform sends them so.
+  if (value === null || value === "") return true;
   if (Array.isArray(value))
     return value.length === 0 && (member === "Layers" || member === "FileSystemConfigs");
   if (typeof value !== "object") return false;
@@ -107,6 +108,8 @@ function isDefaultValue(member: string, value: unknown): boolean {
     return (
       empty(fields.SubnetIds) && empty(fields.SecurityGroupIds) && fields.Ipv6AllowedForDualStack !== true
     );
+  if (member === "LoggingConfig")
+    return Object.keys(fields).every((key) => key === "LogFormat" && fields[key] === "Text");
   if (member === "SnapStart")
     return Object.keys(fields).every((key) => key === "ApplyOn" && fields[key] === "None");
   return false;

@@ -60,16 +60,19 @@ export function parseRouting(routingConfig: unknown, primaryVersion: string): Al
   if (entries.length > 1)
     throw invalidParameter("Number of items in AdditionalVersionWeights cannot be greater than 1");
   const [version, weight] = entries[0] as [string, unknown];
-  const shown = `{${version}=${String(weight)}}`;
-  if (typeof weight !== "number" || !Number.isFinite(weight) || weight < 0 || weight > 1) {
-    throw new ServiceError(
+  const invalidWeights = (constraintText: string) =>
+    new ServiceError(
       400,
       "ValidationException",
       validationMessage(
         "routingConfig.additionalVersionWeights",
-        shown,
-        "Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0, Member must not be null]",
+        `{${version}=${String(weight)}}`,
+        constraintText,
       ),
+    );
+  if (typeof weight !== "number" || !Number.isFinite(weight) || weight < 0 || weight > 1) {
+    throw invalidWeights(
+      "Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0, Member must not be null]",
     );
   }
   if (version === primaryVersion)
@@ -79,14 +82,8 @@ export function parseRouting(routingConfig: unknown, primaryVersion: string): Al
   if (primaryVersion === "$LATEST")
     throw invalidParameter("$LATEST is not supported for an alias pointing to more than 1 version");
   if (!/^[0-9]{1,1024}$/.test(version)) {
-    throw new ServiceError(
-      400,
-      "ValidationException",
-      validationMessage(
-        "routingConfig.additionalVersionWeights",
-        shown,
-        "Map keys must satisfy constraint: [Member must have length less than or equal to 1024, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [0-9]+, Member must not be null]",
-      ),
+    throw invalidWeights(
+      "Map keys must satisfy constraint: [Member must have length less than or equal to 1024, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [0-9]+, Member must not be null]",
     );
   }
   return { version, weight };

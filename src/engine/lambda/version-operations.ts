@@ -5,7 +5,15 @@ import { integerIn, invalidParameterValue } from "./function-settings.ts";
 import { type FunctionRecord, type FunctionStore, renderConfiguration } from "./functions.ts";
 import type { FunctionCall, FunctionOperation } from "./operations.ts";
 import type { FunctionRunner } from "./runner.ts";
-import { aliasesOf, type PublishedVersion, versionOrder } from "./versions.ts";
+import {
+  aliasesOf,
+  exceedsVersionCodeStorage,
+  lastVersion,
+  latestFingerprint,
+  maxVersionCodeBytes,
+  type PublishedVersion,
+  versionOrder,
+} from "./versions.ts";
 
 /**
  * PublishVersion and ListVersionsByFunction, the RevisionId/update-in-progress preconditions every write checks,
@@ -61,6 +69,17 @@ export function publish(
   )
     throw invalidParameterValue("Description must be a string of at most 256 characters");
   checkNotUpdating(record);
+  // Answering the last version again (nothing changed) keeps no new code; a new version of new code must fit.
+  if (
+    latestFingerprint(record) !== lastVersion(record)?.source &&
+    exceedsVersionCodeStorage(record, store.list())
+  ) {
+    throw new ServiceError(
+      400,
+      "CodeStorageExceededException",
+      `You have exceeded your maximum total code size per account: the published versions of this engine keep at most ${maxVersionCodeBytes} bytes of code. Delete versions you no longer need (DeleteFunction with a Qualifier).`,
+    );
+  }
   return store.publish(record, options.description as string | undefined).version;
 }
 

@@ -10,6 +10,28 @@ import type { AliasRouting } from "./qualifier.ts";
  * function's configuration and code haven't changed since the last version" — it answers that version again.
  */
 
+/**
+ * Code packages the published versions of all functions keep, at most (each version's zip stays in memory, as
+ * $LATEST's does). AWS's own bound is a per-account code storage quota (CodeStorageExceededException); the
+ * engine's is lower, so that publishing on every deploy cannot grow it without bound.
+ */
+export const maxVersionCodeBytes = 512 * 1024 * 1024;
+
+/**
+ * Whether publishing `record` now would take the code the versions of `functions` keep past
+ * {@link maxVersionCodeBytes} (code shared with an existing version counts once).
+ */
+export function exceedsVersionCodeStorage(
+  record: FunctionRecord,
+  functions: readonly FunctionRecord[],
+): boolean {
+  const kept = new Map<string, number>();
+  for (const fn of functions)
+    for (const version of fn.versions) kept.set(version.code.directory, version.code.size);
+  if (kept.has(record.code.directory)) return false;
+  return [...kept.values()].reduce((sum, size) => sum + size, 0) + record.code.size > maxVersionCodeBytes;
+}
+
 /** One published version: the settings and code of $LATEST when it was published. */
 export interface PublishedVersion extends FunctionSettings {
   /** "1", "2", ... */
@@ -59,6 +81,11 @@ export function latestFingerprint(record: FunctionRecord): string {
   return JSON.stringify([ordered, record.code.sha256]);
 }
 
+/** The version published last, if it still exists (numbered `nextVersion - 1`). */
+export function lastVersion(record: FunctionRecord): PublishedVersion | undefined {
+  return record.versions.find((candidate) => candidate.version === String(record.nextVersion - 1));
+}
+
 /**
  * The version PublishVersion answers: the last published one when $LATEST has not changed since (its number is
  * `nextVersion - 1` and it still exists), otherwise a new snapshot numbered `nextVersion` (`created`).
@@ -69,7 +96,7 @@ export function versionToPublish(
   now: string,
 ): { version: PublishedVersion; created: boolean } {
   const source = latestFingerprint(record);
-  const last = record.versions.find((candidate) => candidate.version === String(record.nextVersion - 1));
+  const last = lastVersion(record);
   if (last && last.source === source) return { version: last, created: false };
   const number = String(record.nextVersion);
   const version: PublishedVersion = {
@@ -82,21 +109,20 @@ export function versionToPublish(
     source,
     deployment: undefined,
   };
-  if (record.deployment) version.deployment = versionDeployment(record.deployment, version, record.arn);
+  if (record.deployment) version.deployment = versionDeployment(record, version);
   return { version, created: true };
 }
 
-/** The deployment of a version: $LATEST's runnable code, bound to the version's number and settings. */
+/** The deployment of a version: its code and settings, bound to its number (once its code is unpacked). */
 export function versionDeployment(
-  base: Deployment,
+  record: Pick<FunctionRecord, "name" | "arn">,
   version: PublishedVersion,
-  functionArn: string,
 ): Deployment {
   return {
-    ...base,
-    id: `${base.functionName}:${version.version}:${version.revisionId}`,
+    id: `${record.name}:${version.version}:${version.revisionId}`,
+    functionName: record.name,
     qualifier: version.version,
-    functionArn: `${functionArn}:${version.version}`,
+    functionArn: `${record.arn}:${version.version}`,
     runtime: version.runtime,
     handler: version.handler,
     codeDirectory: version.code.directory,
