@@ -1,10 +1,13 @@
 import { readdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
 import { iamOperations } from "../../src/engine/iam/actions.ts";
 import { IamStore } from "../../src/engine/iam/store.ts";
 import { logsOperationMembers } from "../../src/engine/logs/api.ts";
+import { s3OperationMembers } from "../../src/engine/s3/members.ts";
+import { operationAccess } from "../../src/engine/s3/operations.ts";
 import { assumeRoleInput } from "../../src/engine/sts/index.ts";
 
 /**
@@ -13,8 +16,8 @@ import { assumeRoleInput } from "../../src/engine/sts/index.ts";
  * any member an operation does not declare; this test also fails when an SDK release adds a member that is
  * neither declared nor listed below as knowingly refused, so a new parameter shows up here, not in a user's run.
  *
- * Covered: IAM, STS and CloudWatch Logs, whose operations declare their members. Not yet covered (their
- * operations read members by hand, without a declared list): SQS, Lambda, S3, DynamoDB (the backend emulator).
+ * Covered: IAM, STS, CloudWatch Logs and S3, whose operations declare their members. Not yet covered (their
+ * operations read members by hand, without a declared list): SQS, Lambda, DynamoDB (the backend emulator).
  */
 
 /** The property names of each `export interface <Name>Request` in a client's model declarations. */
@@ -81,6 +84,7 @@ function coverage(
   service: string,
   declared: Record<string, readonly string[]>,
   sdk: Map<string, string[]>,
+  refusedByOperation: Record<string, readonly string[]> = knowinglyRefused[service] ?? {},
 ): Coverage {
   const result: Coverage = { operations: 0, handled: 0, refused: 0, unaccounted: [], unknown: [] };
   for (const [operation, members] of Object.entries(declared)) {
@@ -90,7 +94,7 @@ function coverage(
       continue;
     }
     result.operations++;
-    const refused = knowinglyRefused[service]?.[operation] ?? [];
+    const refused = refusedByOperation[operation] ?? [];
     for (const member of sdkMembers) {
       if (members.includes(member)) result.handled++;
       else if (refused.includes(member)) result.refused++;
@@ -143,5 +147,41 @@ describe("Member coverage: every SDK input member of a served operation is handl
     );
     expect(result.unknown).toEqual([]);
     expect(result.unaccounted).toEqual([]);
+  });
+
+  it("S3: every served operation declares its members; each SDK member is handled or refused on the SDK's wire", () => {
+    const sdk = sdkRequestMembers("client-s3");
+    // The wire each SDK member travels on, from the SDK's own serialization schemas (`<Operation>Request$`).
+    const schemas = createRequire(import.meta.url)("@aws-sdk/client-s3") as Record<string, unknown>;
+    const wireOf = (operation: string, member: string): string | undefined => {
+      const [, , , , names, shapes] = schemas[`${operation}Request$`] as [0, 0, 0, 0, string[], unknown[]];
+      const traits = (shapes[names.indexOf(member)] as [unknown, Record<string, string>] | undefined)?.[1];
+      if (traits?.httpHeader) return traits.httpHeader.toLowerCase();
+      return traits?.httpQuery === undefined ? undefined : `?${traits.httpQuery}`;
+    };
+    const browserOnly = ["PreflightCors", "PostObject"];
+    const served = Object.keys(operationAccess).filter((name) => !browserOnly.includes(name));
+    const declared: Record<string, readonly string[]> = {};
+    const refused: Record<string, readonly string[]> = {};
+    const wrongWire: string[] = [];
+    for (const name of served) {
+      const members = s3OperationMembers[name as keyof typeof s3OperationMembers];
+      expect(members, `${name} declares its members`).toBeDefined();
+      declared[name] = members?.handled ?? [];
+      refused[name] = Object.keys(members?.refused ?? {});
+      for (const [member, wire] of Object.entries(members?.refused ?? {}))
+        if (wireOf(name, member) !== wire)
+          wrongWire.push(`${name}.${member}: ${wire} (SDK: ${wireOf(name, member)})`);
+    }
+    const result = coverage("S3", declared, sdk, refused);
+    const perOperation = served.map(
+      (name) => `${name} ${declared[name]?.length ?? 0}/${refused[name]?.length ?? 0}`,
+    );
+    console.log(
+      `S3: ${result.operations} operations, ${result.handled} members handled, ${result.refused} refused (handled/refused: ${perOperation.join(", ")})`,
+    );
+    expect(result.unknown).toEqual([]);
+    expect(result.unaccounted).toEqual([]);
+    expect(wrongWire).toEqual([]);
   });
 });
