@@ -27,6 +27,12 @@ const configurationPut = (body: string): OperationMembers => ({
 
 const grants = ["GrantFullControl", "GrantRead", "GrantReadACP", "GrantWriteACP"];
 const sseC = ["SSECustomerAlgorithm", "SSECustomerKey", "SSECustomerKeyMD5"];
+const copySourceConditions = [
+  "CopySourceIfMatch",
+  "CopySourceIfModifiedSince",
+  "CopySourceIfNoneMatch",
+  "CopySourceIfUnmodifiedSince",
+];
 const copySourceSseC = [
   "CopySourceSSECustomerAlgorithm",
   "CopySourceSSECustomerKey",
@@ -73,6 +79,18 @@ const eventHolds = {
   ObjectLockEventHoldDurationDays: "x-amz-object-lock-event-hold-duration-days",
   ObjectLockEventHoldDurationYears: "x-amz-object-lock-event-hold-duration-years",
 };
+/** What every new object's write takes besides its body and system headers: ACL, encryption, tags, lock. */
+const newObject = ["ACL", ...grants, ...encryption, "RequestPayer", "Tagging", ...objectLock, ...owner];
+/** PutBucketAcl / PutObjectAcl: a canned ACL, grant headers or an AccessControlPolicy body (acl-operations.ts). */
+const aclPut = [
+  "ACL",
+  "AccessControlPolicy",
+  "ContentMD5",
+  "ChecksumAlgorithm",
+  ...grants,
+  "GrantWrite",
+  ...owner,
+];
 const optionalAttributes = { OptionalObjectAttributes: "x-amz-optional-object-attributes" };
 const mfa = { MFA: "x-amz-mfa" };
 const bypass = { BypassGovernanceRetention: "x-amz-bypass-governance-retention" };
@@ -183,7 +201,6 @@ export const s3OperationMembers: Partial<Record<OperationName, OperationMembers>
     handled: [
       "Bucket",
       "Key",
-      "ACL",
       "Body",
       ...systemHeaders,
       "ContentLength",
@@ -192,12 +209,7 @@ export const s3OperationMembers: Partial<Record<OperationName, OperationMembers>
       ...checksumValues,
       "IfMatch",
       "IfNoneMatch",
-      ...grants,
-      ...encryption,
-      "RequestPayer",
-      "Tagging",
-      ...objectLock,
-      ...owner,
+      ...newObject,
     ],
     refused: { ...newerChecksums, WriteOffsetBytes: "x-amz-write-offset-bytes", ...eventHolds },
   },
@@ -206,24 +218,15 @@ export const s3OperationMembers: Partial<Record<OperationName, OperationMembers>
       "Bucket",
       "Key",
       "CopySource",
-      "ACL",
       ...systemHeaders,
       "ChecksumAlgorithm",
-      "CopySourceIfMatch",
-      "CopySourceIfModifiedSince",
-      "CopySourceIfNoneMatch",
-      "CopySourceIfUnmodifiedSince",
-      ...grants,
+      ...copySourceConditions,
       "IfMatch",
       "IfNoneMatch",
       "MetadataDirective",
       "TaggingDirective",
-      ...encryption,
+      ...newObject,
       ...copySourceSseC,
-      "RequestPayer",
-      "Tagging",
-      ...objectLock,
-      ...owner,
       "ExpectedSourceBucketOwner",
     ],
     refused: { AnnotationDirective: "x-amz-object-annotation-directive", ...eventHolds },
@@ -241,20 +244,7 @@ export const s3OperationMembers: Partial<Record<OperationName, OperationMembers>
     },
   },
   CreateMultipartUpload: {
-    handled: [
-      "Bucket",
-      "Key",
-      "ACL",
-      ...systemHeaders,
-      ...grants,
-      ...encryption,
-      "RequestPayer",
-      "Tagging",
-      ...objectLock,
-      ...owner,
-      "ChecksumAlgorithm",
-      "ChecksumType",
-    ],
+    handled: ["Bucket", "Key", ...systemHeaders, ...newObject, "ChecksumAlgorithm", "ChecksumType"],
     refused: eventHolds,
   },
   UploadPart: {
@@ -281,10 +271,7 @@ export const s3OperationMembers: Partial<Record<OperationName, OperationMembers>
       "CopySource",
       "PartNumber",
       "UploadId",
-      "CopySourceIfMatch",
-      "CopySourceIfModifiedSince",
-      "CopySourceIfNoneMatch",
-      "CopySourceIfUnmodifiedSince",
+      ...copySourceConditions,
       "CopySourceRange",
       ...sseC,
       ...copySourceSseC,
@@ -359,36 +346,9 @@ export const s3OperationMembers: Partial<Record<OperationName, OperationMembers>
     refused: { MaxParts: "x-amz-max-parts", PartNumberMarker: "x-amz-part-number-marker" },
   },
   GetBucketAcl: bucketOnly,
-  PutBucketAcl: {
-    handled: [
-      "Bucket",
-      "ACL",
-      "AccessControlPolicy",
-      "ContentMD5",
-      "ChecksumAlgorithm",
-      ...grants,
-      "GrantWrite",
-      ...owner,
-    ],
-    refused: {},
-  },
+  PutBucketAcl: { handled: ["Bucket", ...aclPut], refused: {} },
   GetObjectAcl: { handled: ["Bucket", "Key", "VersionId", "RequestPayer", ...owner], refused: {} },
-  PutObjectAcl: {
-    handled: [
-      "Bucket",
-      "Key",
-      "ACL",
-      "AccessControlPolicy",
-      "ContentMD5",
-      "ChecksumAlgorithm",
-      ...grants,
-      "GrantWrite",
-      "RequestPayer",
-      "VersionId",
-      ...owner,
-    ],
-    refused: {},
-  },
+  PutObjectAcl: { handled: ["Bucket", "Key", ...aclPut, "RequestPayer", "VersionId"], refused: {} },
 };
 
 /** Refuses a request carrying a member its operation does not serve (501 NotImplemented naming it). */
