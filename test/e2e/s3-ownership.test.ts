@@ -2,10 +2,13 @@ import { existsSync } from "node:fs";
 import {
   CreateBucketCommand,
   DeleteBucketOwnershipControlsCommand,
+  DeleteObjectCommand,
   GetBucketAclCommand,
   GetBucketLifecycleConfigurationCommand,
   GetBucketOwnershipControlsCommand,
+  GetBucketTaggingCommand,
   GetObjectAclCommand,
+  ListBucketsCommand,
   PutBucketAclCommand,
   PutBucketLifecycleConfigurationCommand,
   PutBucketOwnershipControlsCommand,
@@ -278,5 +281,43 @@ describe("S3 ownership, ACLs, lifecycle and policy validation", () => {
     ]);
     expect(refused).toContain("AccessControlListNotSupported");
     expect(writer.Grants[1]).toEqual({ Grantee: { Type: "Group", URI: ALL_USERS }, Permission: "READ" });
+  });
+
+  it("refuses SDK members it does not serve by name (501), and checks the expected owner and a body's Content-MD5", async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: "members" }));
+    await s3.send(new PutObjectCommand({ Bucket: "members", Key: "k", Body: "x" }));
+
+    const mfa = await failure(
+      s3.send(new DeleteObjectCommand({ Bucket: "members", Key: "k", MFA: "serial 123456" })),
+    );
+    const transition = await failure(
+      s3.send(
+        new PutBucketLifecycleConfigurationCommand({
+          Bucket: "members",
+          TransitionDefaultMinimumObjectSize: "all_storage_classes_128K",
+          LifecycleConfiguration: {
+            Rules: [{ ID: "a", Status: "Enabled", Filter: { Prefix: "" }, Expiration: { Days: 1 } }],
+          },
+        }),
+      ),
+    );
+    const otherOwner = await failure(
+      s3.send(new GetBucketTaggingCommand({ Bucket: "members", ExpectedBucketOwner: "111122223333" })),
+    );
+    const badDigest = await fetch(`${engine.endpoint}/members?tagging`, {
+      method: "PUT",
+      headers: { "content-md5": Buffer.alloc(16).toString("base64") },
+      body: "<Tagging><TagSet><Tag><Key>a</Key><Value>1</Value></Tag></TagSet></Tagging>",
+    });
+    const inRegion = await s3.send(new ListBucketsCommand({ BucketRegion: "eu-west-1" }));
+
+    expect(mfa).toMatchObject({ name: "NotImplemented", status: 501 });
+    expect(mfa.error.message).toContain("x-amz-mfa (MFA)");
+    expect(transition).toMatchObject({ name: "NotImplemented", status: 501 });
+    expect(transition.error.message).toContain("x-amz-transition-default-minimum-object-size");
+    expect(otherOwner).toMatchObject({ name: "AccessDenied", status: 403 });
+    expect(badDigest.status).toBe(400);
+    expect(await badDigest.text()).toContain("<Code>BadDigest</Code>");
+    expect(inRegion.Buckets ?? []).toEqual([]);
   });
 });

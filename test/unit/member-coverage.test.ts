@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
@@ -9,6 +10,8 @@ import { IamStore } from "../../src/engine/iam/store.ts";
 import { LambdaApi } from "../../src/engine/lambda/api.ts";
 import { lambdaOperationMembers } from "../../src/engine/lambda/members.ts";
 import { logsOperationMembers } from "../../src/engine/logs/api.ts";
+import { s3OperationMembers } from "../../src/engine/s3/members.ts";
+import { operationAccess } from "../../src/engine/s3/operations.ts";
 import { sqsOperationMembers, sqsOperations } from "../../src/engine/sqs/operations.ts";
 import { assumeRoleInput } from "../../src/engine/sts/index.ts";
 
@@ -18,7 +21,7 @@ import { assumeRoleInput } from "../../src/engine/sts/index.ts";
  * any member an operation does not declare; this test also fails when an SDK release adds a member that is
  * neither declared nor listed below as knowingly refused, so a new parameter shows up here, not in a user's run.
  *
- * Covered: IAM, STS, CloudWatch Logs, SQS and Lambda, whose operations declare their members, and DynamoDB on
+ * Covered: IAM, STS, CloudWatch Logs, SQS, Lambda and S3, whose operations declare their members, and DynamoDB on
  * dynalite, whose members are dynalite's own validation tables (dynamodb/members.ts).
  */
 
@@ -174,6 +177,7 @@ function coverage(
   service: string,
   declared: Record<string, readonly string[]>,
   sdk: Map<string, string[]>,
+  refusedByOperation: Record<string, readonly string[]> = knowinglyRefused[service] ?? {},
 ): Coverage {
   const result: Coverage = { operations: 0, handled: 0, refused: 0, unaccounted: [], unknown: [] };
   for (const [operation, members] of Object.entries(declared)) {
@@ -183,7 +187,7 @@ function coverage(
       continue;
     }
     result.operations++;
-    const refused = knowinglyRefused[service]?.[operation] ?? [];
+    const refused = refusedByOperation[operation] ?? [];
     for (const member of sdkMembers) {
       if (members.includes(member)) result.handled++;
       else if (refused.includes(member)) result.refused++;
@@ -281,5 +285,43 @@ describe("Member coverage: every SDK input member of a served operation is handl
     expect(result.operations).toBe(Object.keys(sqsOperations).length);
     expect(result.unknown).toEqual([]);
     expect(result.unaccounted).toEqual([]);
+    expect(result.unknown).toEqual([]);
+    expect(result.unaccounted).toEqual([]);
+  });
+
+  it("S3: every served operation declares its members; each SDK member is handled or refused on the SDK's wire", () => {
+    const sdk = sdkRequestMembers("client-s3");
+    // The wire each SDK member travels on, from the SDK's own serialization schemas (`<Operation>Request$`).
+    const schemas = createRequire(import.meta.url)("@aws-sdk/client-s3") as Record<string, unknown>;
+    const wireOf = (operation: string, member: string): string | undefined => {
+      const [, , , , names, shapes] = schemas[`${operation}Request$`] as [0, 0, 0, 0, string[], unknown[]];
+      const traits = (shapes[names.indexOf(member)] as [unknown, Record<string, string>] | undefined)?.[1];
+      if (traits?.httpHeader) return traits.httpHeader.toLowerCase();
+      return traits?.httpQuery === undefined ? undefined : `?${traits.httpQuery}`;
+    };
+    const browserOnly = ["PreflightCors", "PostObject"];
+    const served = Object.keys(operationAccess).filter((name) => !browserOnly.includes(name));
+    const declared: Record<string, readonly string[]> = {};
+    const refused: Record<string, readonly string[]> = {};
+    const wrongWire: string[] = [];
+    for (const name of served) {
+      const members = s3OperationMembers[name as keyof typeof s3OperationMembers];
+      expect(members, `${name} declares its members`).toBeDefined();
+      declared[name] = members?.handled ?? [];
+      refused[name] = Object.keys(members?.refused ?? {});
+      for (const [member, wire] of Object.entries(members?.refused ?? {}))
+        if (wireOf(name, member) !== wire)
+          wrongWire.push(`${name}.${member}: ${wire} (SDK: ${wireOf(name, member)})`);
+    }
+    const result = coverage("S3", declared, sdk, refused);
+    const perOperation = served.map(
+      (name) => `${name} ${declared[name]?.length ?? 0}/${refused[name]?.length ?? 0}`,
+    );
+    console.log(
+      `S3: ${result.operations} operations, ${result.handled} members handled, ${result.refused} refused (handled/refused: ${perOperation.join(", ")})`,
+    );
+    expect(result.unknown).toEqual([]);
+    expect(result.unaccounted).toEqual([]);
+    expect(wrongWire).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import { ServiceError } from "../service/index.ts";
 
 /** Base of the CloudWatch Logs errors; all are client errors (400) on AWS, by `__type`. */
-class LogsError extends ServiceError {
+export class LogsError extends ServiceError {
   constructor(code: string, message: string, options?: { cause?: unknown }) {
     super(400, code, message, options);
     this.name = "LogsError";

@@ -45,8 +45,10 @@ export const listBuckets: S3Handler = async (runtime, call) => {
       throw invalidArgument("The continuation token provided is incorrect", "continuation-token", token);
     }
   }
+  const region = query.get("bucket-region");
   const matching = [...runtime.store.buckets.values()]
     .filter((bucket) => bucket.name.startsWith(prefix) && (after === undefined || bucket.name > after))
+    .filter((bucket) => region === null || bucket.record.region === region)
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const page = matching.slice(0, maxBuckets);
   const last = page[page.length - 1];

@@ -10,11 +10,13 @@ import * as copy from "./copy-object.ts";
 import { corsResponseHeaders, s3CorsAllows } from "./cors.ts";
 import { S3Error } from "./errors.ts";
 import * as lists from "./list-objects.ts";
+import { assertExpectedOwners, refuseUnservedMembers, s3OperationMembers } from "./members.ts";
 import * as multipart from "./multipart.ts";
 import * as multipartListing from "./multipart-listing.ts";
 import * as subresources from "./object-subresources.ts";
 import * as objects from "./objects.ts";
 import { type OperationName, operationAccess, operationAction, resolveOperation } from "./operations.ts";
+import { readPayload } from "./payload.ts";
 import { postObject } from "./post-object.ts";
 import { assertPresignedUrlValid } from "./presigned.ts";
 import type { S3Handler, S3Runtime } from "./runtime.ts";
@@ -108,6 +110,10 @@ function s3Operation(runtime: S3Runtime, name: OperationName, handler: S3Handler
       conditions: s3RequestConditions(request.headers, request.query),
     }),
     async handler(_input: unknown, { request, labels }) {
+      refuseUnservedMembers(name, request.headers, request.query);
+      assertExpectedOwners(request.headers, runtime.context.accountId);
+      // A configuration body's Content-MD5 and flexible checksum are S3's to verify (BadDigest, InvalidRequest).
+      if (verifiedBody(name) && request.bodyStream === undefined) readPayload(request.headers, request.body);
       const response = await handler(runtime, {
         request,
         bucket: labels.Bucket ?? "",
@@ -123,6 +129,11 @@ function s3Operation(runtime: S3Runtime, name: OperationName, handler: S3Handler
     },
   };
 }
+
+/** Bucket configuration writes: their (buffered) XML bodies carry the Content-MD5 / checksum S3 verifies. */
+const verifiedBody = (name: OperationName) =>
+  (name.startsWith("PutBucket") || name === "PutPublicAccessBlock") &&
+  s3OperationMembers[name]?.handled.includes("ChecksumAlgorithm") === true;
 
 /**
  * S3 (REST-XML, API 2006-03-01) as a declaration: `resolve` finds the operation from the address and the

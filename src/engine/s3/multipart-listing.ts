@@ -1,6 +1,7 @@
 import { invalidArgument } from "./errors.ts";
 import { requireUpload } from "./multipart.ts";
 import { OWNER, requireBucket, type S3Handler, xmlResponse } from "./runtime.ts";
+import { assertCustomerKeyIfPresented } from "./sse.ts";
 import type { StoredChecksum } from "./storage/records.ts";
 import type { XmlObject } from "./xml.ts";
 
@@ -17,6 +18,7 @@ function boundedInteger(value: string | null, fallback: number, name: string): n
 /** ListParts with `max-parts` / `part-number-marker` paging. */
 export const listParts: S3Handler = async (runtime, call) => {
   const upload = requireUpload(runtime, call);
+  assertCustomerKeyIfPresented(upload.attributes, call.request.headers);
   const query = call.request.query;
   const maxParts = boundedInteger(query.get("max-parts"), 1000, "max-parts");
   const marker = Number(query.get("part-number-marker") ?? 0) || 0;

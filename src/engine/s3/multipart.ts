@@ -27,7 +27,7 @@ import {
   type S3Runtime,
   xmlResponse,
 } from "./runtime.ts";
-import { assertCustomerKey } from "./sse.ts";
+import { assertCustomerKey, assertCustomerKeyIfPresented } from "./sse.ts";
 import type {
   BlobSegment,
   ObjectRecord,
@@ -354,6 +354,7 @@ export const completeMultipartUpload: S3Handler = async (runtime, call) => {
   );
   const supplied = suppliedChecksum(headers);
   let upload = requireUpload(runtime, call);
+  assertCustomerKeyIfPresented(upload.attributes, headers);
   let parts = validateParts(upload, requested);
   let checksum: StoredChecksum | undefined;
   const algorithm = upload.checksumAlgorithm;

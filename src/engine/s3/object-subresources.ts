@@ -2,6 +2,7 @@ import { parseTagSet, tagSetDocument } from "./bucket-config.ts";
 import { invalidArgument, S3Error } from "./errors.ts";
 import { httpDate } from "./object-headers.ts";
 import { findVersion } from "./objects.ts";
+import { readPayload } from "./payload.ts";
 import {
   emptyResponse,
   headerValue,
@@ -41,7 +42,8 @@ export async function smallBody(call: S3Call): Promise<Buffer> {
       throw new S3Error(400, "MaxMessageLengthExceeded", "Your request was too big.");
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks);
+  // Content-MD5 and a flexible checksum describe this body: verified as S3 does (aws-chunked framing decoded).
+  return readPayload(call.request.headers, Buffer.concat(chunks)).data;
 }
 
 /** PutObjectTagging: replaces the tag set of the current (or named) version, without a new version. */

@@ -91,6 +91,14 @@ export function assertCustomerKey(
   if (presented !== object.sseCustomerKeyMd5) throw new S3Error(403, "AccessDenied", "Access Denied");
 }
 
+/** As `assertCustomerKey`, only when the request names a key (Complete and ListParts need none, but may send it). */
+export function assertCustomerKeyIfPresented(
+  object: Pick<ObjectAttributes, "sseCustomerKeyMd5">,
+  headers: IncomingHttpHeaders,
+): void {
+  if (Object.keys(headers).some((name) => name.startsWith(SSE_C_PREFIX))) assertCustomerKey(object, headers);
+}
+
 /** SSE-KMS needs a KMS, which the engine does not have: refused, never stored and ignored. */
 export function refuseKms(algorithm: string): never {
   throw notImplemented(`server-side encryption ${algorithm} (the engine has no KMS; use AES256 or SSE-C)`);

@@ -167,19 +167,15 @@ export function applyRecord(buckets: Map<string, BucketState>, record: JournalRe
       if (removed) released.push(...blobsOf([removed]));
       break;
     }
-    case "tagObject": {
-      const entry = buckets.get(record.bucket)?.version(record.key, record.versionId);
-      if (entry && !isDeleteMarker(entry)) {
-        if (record.tags === undefined) delete entry.tags;
-        else entry.tags = record.tags;
-      }
-      break;
-    }
+    case "tagObject":
     case "aclObject": {
+      // Tags and ACLs change a version in place (no new version); undefined clears them.
       const entry = buckets.get(record.bucket)?.version(record.key, record.versionId);
       if (entry && !isDeleteMarker(entry)) {
-        if (record.acl === undefined) delete entry.acl;
-        else entry.acl = record.acl;
+        const value = record.t === "tagObject" ? record.tags : record.acl;
+        const field = record.t === "tagObject" ? "tags" : "acl";
+        if (value === undefined) delete entry[field];
+        else Object.assign(entry, { [field]: value });
       }
       break;
     }

@@ -41,7 +41,7 @@ function renderElement(name: string, value: unknown): string {
 }
 
 /** Escapes text content; carriage returns and control characters become numeric references. */
-function escapeXml(text: string): string {
+export function escapeXml(text: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point here.
   return text.replace(/[&<>"'\r\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, (char) => {
     switch (char) {
