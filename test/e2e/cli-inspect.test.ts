@@ -107,6 +107,16 @@ describe("up --inspect: a debugger attached to the pipeline function", { timeout
     );
   });
 
+  it("verify: the code row recognises the debug build (the same sources), and every stack check passes", async () => {
+    const result = await cli(["verify", "--skip-probe"]);
+
+    expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
+    const row = result.stdout
+      .split("\n")
+      .find((line) => line.includes("Deployed code equals the local build"));
+    expect(row).toMatch(/^PASS .*: the debug build \(up --inspect\) of the same sources/);
+  });
+
   it("a breakpoint on handler.ts pauses an invocation past the function's timeout; resumed, it succeeds", async () => {
     await clients.lambda.send(
       new UpdateFunctionConfigurationCommand({ FunctionName: stack.functionName, Timeout: timeoutSeconds }),
