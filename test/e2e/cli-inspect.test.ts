@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import { SourceMap } from "node:module";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { setTimeout as wait } from "node:timers/promises";
 import { pathToFileURL } from "node:url";
@@ -12,6 +11,7 @@ import { defineStack } from "../../src/stack/spec.ts";
 import { CdpSession } from "../helpers/cdp.ts";
 import { type CliProcess, parseJson, runCli, startCli } from "../helpers/cli.ts";
 import { eventually } from "../helpers/poll.ts";
+import { unusedPort } from "../helpers/ports.ts";
 
 const stack = defineStack();
 const handlerFile = join(repoRoot, "src/function/handler.ts");
@@ -21,15 +21,6 @@ const handlerLine = readFileSync(handlerFile, "utf8")
   .findIndex((line) => line.includes("if (!tableName)"));
 /** The function's timeout for this suite: short, so a pause can outlast it within the test. */
 const timeoutSeconds = 2;
-
-async function unusedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
 
 interface InspectorTarget {
   url: string;
