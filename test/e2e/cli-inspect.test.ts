@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { SourceMap } from "node:module";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { setTimeout as wait } from "node:timers/promises";
 import { pathToFileURL } from "node:url";
@@ -9,7 +10,7 @@ import { repoRoot } from "../../src/artifact/paths.ts";
 import { type AwsClients, createAwsClients, EMULATOR_CREDENTIALS } from "../../src/aws/clients.ts";
 import { defineStack } from "../../src/stack/spec.ts";
 import { CdpSession } from "../helpers/cdp.ts";
-import { type CliProcess, parseJson, runCli, startCli } from "../helpers/cli.ts";
+import { type CliProcess, hasStackTrace, parseJson, runCli, startCli } from "../helpers/cli.ts";
 import { eventually } from "../helpers/poll.ts";
 import { unusedPort } from "../helpers/ports.ts";
 
@@ -96,6 +97,28 @@ describe("up --inspect: a debugger attached to the pipeline function", { timeout
     expect(up.stdout).toContain(
       `  inspector  127.0.0.1:${inspectPort}: ${stack.functionName} (debug build) in one environment, no timeout`,
     );
+  });
+
+  it("an inspector port already in use: one line naming it and a free one, exit 2, before anything starts", async () => {
+    const holder = createServer();
+    const taken = await new Promise<number>((resolve) =>
+      holder.listen(0, "127.0.0.1", () => resolve((holder.address() as { port: number }).port)),
+    );
+    try {
+      const result = await runCli(["up", "--port", "0", `--inspect=${taken}`]);
+
+      expect(result.code, result.stderr).toBe(2);
+      expect(hasStackTrace(result.stderr)).toBe(false);
+      expect(result.stderr.trimEnd().split("\n")).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^pipeline: inspector port 127\\.0\\.0\\.1:${taken} is in use .*: choose another with --inspect=\\d+$`,
+          ),
+        ),
+      ]);
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
   });
 
   it("verify: the code row recognises the debug build (the same sources), and every stack check passes", async () => {
