@@ -1,19 +1,9 @@
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CliResult, hasStackTrace, runCli, useCliCleanup } from "../helpers/cli.ts";
-
-/** A loopback port nobody listens on: bound once by the OS, then released. */
-async function unusedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
+import { unusedPort } from "../helpers/ports.ts";
 
 /** Exit 2 with exactly one stderr line and no stack trace. */
 function expectOneLineUsageError(result: CliResult): string {

@@ -1,5 +1,4 @@
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -7,6 +6,7 @@ import { defineStack } from "../../src/stack/spec.ts";
 import { hasChromium, launchChromium } from "../helpers/browser.ts";
 import { type CliProcess, hasStackTrace, runCli, startCli } from "../helpers/cli.ts";
 import { eventually } from "../helpers/poll.ts";
+import { unusedPort } from "../helpers/ports.ts";
 
 const stack = defineStack();
 /** What `up --s3-fault-rate 1` makes every command say about the faults it injects. */
@@ -17,15 +17,6 @@ const s3Failure = (key: string) =>
   new RegExp(
     `S3ServerError: S3 answered HTTP 50[03] \\((SlowDown|InternalError)\\) to HeadObject for s3://${stack.bucket}/${key}`,
   );
-
-async function unusedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
 
 describe("up --s3-fault-rate 1: the faults said where users look", { timeout: 240_000 }, () => {
   let endpoint: string;

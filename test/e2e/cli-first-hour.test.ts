@@ -22,16 +22,7 @@ import {
   useCliCleanup,
 } from "../helpers/cli.ts";
 import { eventually } from "../helpers/poll.ts";
-
-/** A loopback port nobody listens on: bound once by the OS, then released. */
-async function unusedPort(): Promise<number> {
-  const server = createTcpServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
+import { unusedPort } from "../helpers/ports.ts";
 
 async function listen(server: Server | TcpServer): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

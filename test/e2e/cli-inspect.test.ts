@@ -10,8 +10,9 @@ import { repoRoot } from "../../src/artifact/paths.ts";
 import { type AwsClients, createAwsClients, EMULATOR_CREDENTIALS } from "../../src/aws/clients.ts";
 import { defineStack } from "../../src/stack/spec.ts";
 import { CdpSession } from "../helpers/cdp.ts";
-import { type CliProcess, parseJson, runCli, startCli } from "../helpers/cli.ts";
+import { type CliProcess, hasStackTrace, parseJson, runCli, startCli } from "../helpers/cli.ts";
 import { eventually } from "../helpers/poll.ts";
+import { unusedPort } from "../helpers/ports.ts";
 
 const stack = defineStack();
 const handlerFile = join(repoRoot, "src/function/handler.ts");
@@ -21,15 +22,6 @@ const handlerLine = readFileSync(handlerFile, "utf8")
   .findIndex((line) => line.includes("if (!tableName)"));
 /** The function's timeout for this suite: short, so a pause can outlast it within the test. */
 const timeoutSeconds = 2;
-
-async function unusedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
 
 interface InspectorTarget {
   url: string;
@@ -105,6 +97,38 @@ describe("up --inspect: a debugger attached to the pipeline function", { timeout
     expect(up.stdout).toContain(
       `  inspector  127.0.0.1:${inspectPort}: ${stack.functionName} (debug build) in one environment, no timeout`,
     );
+  });
+
+  it("an inspector port already in use: one line naming it and a free one, exit 2, before anything starts", async () => {
+    const holder = createServer();
+    const taken = await new Promise<number>((resolve) =>
+      holder.listen(0, "127.0.0.1", () => resolve((holder.address() as { port: number }).port)),
+    );
+    try {
+      const result = await runCli(["up", "--port", "0", `--inspect=${taken}`]);
+
+      expect(result.code, result.stderr).toBe(2);
+      expect(hasStackTrace(result.stderr)).toBe(false);
+      expect(result.stderr.trimEnd().split("\n")).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^pipeline: inspector port 127\\.0\\.0\\.1:${taken} is in use .*: choose another with --inspect=\\d+$`,
+          ),
+        ),
+      ]);
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
+  });
+
+  it("verify: the code row recognises the debug build (the same sources), and every stack check passes", async () => {
+    const result = await cli(["verify", "--skip-probe"]);
+
+    expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
+    const row = result.stdout
+      .split("\n")
+      .find((line) => line.includes("Deployed code equals the local build"));
+    expect(row).toMatch(/^PASS .*: the debug build \(up --inspect\) of the same sources/);
   });
 
   it("a breakpoint on handler.ts pauses an invocation past the function's timeout; resumed, it succeeds", async () => {

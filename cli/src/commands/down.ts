@@ -23,7 +23,7 @@ export async function down(options: DownOptions): Promise<void> {
     keepData: options.keepData,
     onStep: (s) =>
       output.info(
-        `  ${s.step.padEnd(14)} ${(s.action === "deleted" ? output.ok(s.action) : output.dim(s.action)).padEnd(8)} ${s.resource}${s.detail ? output.dim(` (${s.detail})`) : ""}`,
+        `  ${s.step.padEnd(20)} ${(s.action === "deleted" ? output.ok(s.action) : output.dim(s.action)).padEnd(8)} ${s.resource}${s.detail ? output.dim(` (${s.detail})`) : ""}`,
       ),
   });
   output.data({ event: "down", keepData: Boolean(options.keepData), steps });

@@ -215,6 +215,10 @@ export async function up(options: UpOptions): Promise<void> {
   const faults = faultOptions(options);
 
   if (target.kind === "aws") {
+    if (options.inspect)
+      throw new UsageError(
+        "--inspect runs the function under the embedded engine's Node inspector; on AWS use the AWS Toolkit's remote debugging",
+      );
     await confirmAwsWrite(target, output, "provision the image metadata pipeline", options.yes);
     const steps = await provision(target, output);
     printSteps(output, steps);

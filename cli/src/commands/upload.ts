@@ -243,7 +243,7 @@ export async function upload(inputs: string[], options: UploadOptions): Promise<
     { resolveTarget, readEngineInfo, describeFaults },
     { requireStack },
     { confirmAwsWrite },
-    { SingleBar },
+    progress,
     { waitForRecord },
   ] = await Promise.all([
     import("../target.ts"),
@@ -252,6 +252,9 @@ export async function upload(inputs: string[], options: UploadOptions): Promise<
     import("cli-progress"),
     import("../../../src/pipeline/records.ts"),
   ]);
+  // cli-progress is CommonJS: a dynamic import of it in the CLI's ESM bundle has its exports under `default` only
+  // (`SingleBar is not a constructor` in a terminal, the one place the bar is drawn); under tsx, named too.
+  const { SingleBar } = progress.default ?? progress;
   const target = await resolveTarget(options);
   await requireStack(target, ["bucket"]);
   await confirmAwsWrite(
