@@ -1,0 +1,130 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import ts from "typescript";
+import { dynaliteMembers } from "../../src/engine/dynamodb/members.ts";
+import { dynamoDbOperations } from "../../src/engine/dynamodb/operations.ts";
+import { iamOperations } from "../../src/engine/iam/actions.ts";
+import { IamStore } from "../../src/engine/iam/store.ts";
+import { lambdaOperationMembers } from "../../src/engine/lambda/members.ts";
+import { logsOperationMembers } from "../../src/engine/logs/api.ts";
+import { s3OperationMembers } from "../../src/engine/s3/members.ts";
+import { sqsOperationMembers } from "../../src/engine/sqs/operations.ts";
+import { assumeRoleInput } from "../../src/engine/sts/index.ts";
+
+/**
+ * What each service serves, read from the engine's own operation declarations (the members each operation
+ * handles) and the AWS SDK's input types (every member a client can send): the served operations and, for each,
+ * the SDK members it refuses by name. docs/engine.md's generated table is written from this
+ * (`npx tsx scripts/engine-features.ts --write`), and test/unit/member-coverage.test.ts checks the same lists.
+ */
+
+export interface ServedService {
+  service: string;
+  client: string;
+  operations: Array<{ name: string; handled: readonly string[]; refused: string[] }>;
+}
+
+/** The property names of each `export interface <Name><suffix>` in an SDK client's model declarations. */
+export function sdkInputMembers(client: string, suffix = "Request"): Map<string, string[]> {
+  const directory = join("node_modules", "@aws-sdk", client, "dist-types", "models");
+  const members = new Map<string, string[]>();
+  for (const file of readdirSync(directory).filter((name) => name.endsWith(".d.ts"))) {
+    const source = ts.createSourceFile(
+      file,
+      readFileSync(join(directory, file), "utf8"),
+      ts.ScriptTarget.Latest,
+    );
+    source.forEachChild((node) => {
+      if (!ts.isInterfaceDeclaration(node) || !node.name.text.endsWith(suffix)) return;
+      const names = node.members
+        .filter(ts.isPropertySignature)
+        .map((member) => (member.name as ts.Identifier).text);
+      members.set(node.name.text.slice(0, -suffix.length), names);
+    });
+  }
+  return members;
+}
+
+/** Operations whose SDK input type is not `<Operation>Request`. */
+const sdkInputNames: Record<string, string> = { Invoke: "Invocation" };
+
+function shapeMembers(input: unknown): readonly string[] {
+  return Object.keys((input as { shape?: Record<string, unknown> } | undefined)?.shape ?? {});
+}
+
+/** Each service's declared members per served operation. */
+function declaredMembers(): Array<{
+  service: string;
+  client: string;
+  suffix?: string;
+  declared: Record<string, readonly string[]>;
+}> {
+  const account = "000000000000";
+  const dynamodb: Record<string, readonly string[]> = {};
+  for (const operation of dynamoDbOperations(account, async () => ({ status: 200, headers: {} }))) {
+    const members = dynaliteMembers(operation.name);
+    if (members !== undefined) dynamodb[operation.name] = [...members];
+  }
+  return [
+    {
+      service: "S3",
+      client: "client-s3",
+      declared: Object.fromEntries(
+        Object.entries(s3OperationMembers).map(([name, members]) => [name, members?.handled ?? []]),
+      ),
+    },
+    { service: "DynamoDB (dynalite)", client: "client-dynamodb", suffix: "Input", declared: dynamodb },
+    { service: "Lambda", client: "client-lambda", declared: lambdaOperationMembers },
+    {
+      service: "IAM",
+      client: "client-iam",
+      declared: Object.fromEntries(
+        iamOperations(new IamStore(account), account).map((operation) => [
+          operation.name,
+          shapeMembers(operation.input),
+        ]),
+      ),
+    },
+    {
+      service: "STS",
+      client: "client-sts",
+      declared: { GetCallerIdentity: [], AssumeRole: shapeMembers(assumeRoleInput) },
+    },
+    { service: "CloudWatch Logs", client: "client-cloudwatch-logs", declared: logsOperationMembers },
+    { service: "SQS", client: "client-sqs", declared: sqsOperationMembers },
+  ];
+}
+
+export function servedServices(): ServedService[] {
+  return declaredMembers().map(({ service, client, suffix, declared }) => {
+    const sdk = sdkInputMembers(client, suffix);
+    const operations = Object.entries(declared)
+      .map(([name, handled]) => ({
+        name,
+        handled,
+        refused: (sdk.get(sdkInputNames[name] ?? name) ?? []).filter((member) => !handled.includes(member)),
+      }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+    return { service, client, operations };
+  });
+}
+
+/** The markdown docs/engine.md carries between its `features` markers. */
+export function renderFeatureTable(services: readonly ServedService[]): string {
+  const lines = [
+    "| service | operations served | members handled | SDK members refused by name (400/501 naming the member) |",
+    "|---|---|---|---|",
+  ];
+  for (const { service, operations } of services) {
+    const handled = operations.reduce((sum, operation) => sum + operation.handled.length, 0);
+    const refused = operations
+      .filter((operation) => operation.refused.length > 0)
+      .map(
+        (operation) => `${operation.name}: ${operation.refused.map((member) => `\`${member}\``).join(", ")}`,
+      );
+    lines.push(
+      `| ${service} | ${operations.length}: ${operations.map((operation) => operation.name).join(", ")} | ${handled} | ${refused.join("; ") || "none"} |`,
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}
