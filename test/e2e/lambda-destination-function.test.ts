@@ -1,4 +1,5 @@
 import { CloudWatchLogsClient, FilterLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
+import { IAMClient, PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import {
   InvokeCommand,
   LambdaClient,
@@ -213,5 +214,42 @@ describe("Lambda destinations: another function as the target (SDK v3)", () => {
       ),
     );
     expect(deadLetter.name).toBe("InvalidParameterValueException");
+  });
+
+  it("keeps the failed event when the role may no longer invoke the destination, and reports the refused delivery", async () => {
+    // Prepare: the role loses lambda:InvokeFunction after the destination was configured.
+    const iam = new IAMClient({
+      endpoint: engine.endpoint,
+      region: "us-east-1",
+      credentials: { accessKeyId: "test", secretAccessKey: "test" },
+    });
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: "dest-invoker",
+        PolicyName: "inline",
+        PolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [logPolicy] }),
+      }),
+    );
+    iam.destroy();
+
+    // Act
+    const queued = await lambda.send(
+      new InvokeCommand({
+        FunctionName: "dest-source",
+        InvocationType: "Event",
+        Payload: strToU8(JSON.stringify({ fail: true })),
+      }),
+    );
+    const requestId = queued.$metadata.requestId as string;
+    const refused = await eventually("the refused delivery", () =>
+      activity.find((event) => event.kind === "async.destination" && event.requestId === requestId),
+    );
+
+    // Assess
+    expect(refused).toMatchObject({ kind: "async.destination", role: "on-failure", ok: false });
+    expect(refused).toHaveProperty("error", expect.stringContaining("may not invoke"));
+    expect(engine.apis.lambda.listFailedEvents().some((event) => event.requestIds.includes(requestId))).toBe(
+      true,
+    );
   });
 });
