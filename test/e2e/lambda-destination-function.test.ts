@@ -35,6 +35,19 @@ let plainRole: string;
 const createFunction = (name: string, role: string, body: string) =>
   createInlineFunction(lambda, name, role, body);
 
+/** Invokes `dest-source` asynchronously (`InvocationType: Event`, answered 202); returns its request ID. */
+async function invokeSource(event: Record<string, unknown>): Promise<string> {
+  const queued = await lambda.send(
+    new InvokeCommand({
+      FunctionName: "dest-source",
+      InvocationType: "Event",
+      Payload: strToU8(JSON.stringify(event)),
+    }),
+  );
+  expect(queued.StatusCode).toBe(202);
+  return queued.$metadata.requestId as string;
+}
+
 /** The invocation records `dest-recorder` logged (one JSON line per event it received), by source request ID. */
 async function recordedEvent(requestId: string): Promise<Record<string, unknown>> {
   return eventually(`the record of ${requestId} in dest-recorder's log`, async () => {
@@ -116,18 +129,10 @@ describe("Lambda destinations: another function as the target (SDK v3)", () => {
     );
 
     // Act
-    const queued = await lambda.send(
-      new InvokeCommand({
-        FunctionName: "dest-source",
-        InvocationType: "Event",
-        Payload: strToU8(JSON.stringify({ n: 21 })),
-      }),
-    );
-    const requestId = queued.$metadata.requestId as string;
+    const requestId = await invokeSource({ n: 21 });
     const record = await recordedEvent(requestId);
 
     // Assess
-    expect(queued.StatusCode).toBe(202);
     expect(record).toMatchObject({
       version: "1.0",
       requestContext: {
@@ -154,14 +159,7 @@ describe("Lambda destinations: another function as the target (SDK v3)", () => {
 
   it("invokes the on-failure function once the source's retries are exhausted", async () => {
     // Act
-    const queued = await lambda.send(
-      new InvokeCommand({
-        FunctionName: "dest-source",
-        InvocationType: "Event",
-        Payload: strToU8(JSON.stringify({ fail: true })),
-      }),
-    );
-    const requestId = queued.$metadata.requestId as string;
+    const requestId = await invokeSource({ fail: true });
     const record = await recordedEvent(requestId);
 
     // Assess: one attempt (MaximumRetryAttempts 0), and the event left the engine's failed list (delivered).
@@ -233,14 +231,7 @@ describe("Lambda destinations: another function as the target (SDK v3)", () => {
     iam.destroy();
 
     // Act
-    const queued = await lambda.send(
-      new InvokeCommand({
-        FunctionName: "dest-source",
-        InvocationType: "Event",
-        Payload: strToU8(JSON.stringify({ fail: true })),
-      }),
-    );
-    const requestId = queued.$metadata.requestId as string;
+    const requestId = await invokeSource({ fail: true });
     const refused = await eventually("the refused delivery", () =>
       activity.find((event) => event.kind === "async.destination" && event.requestId === requestId),
     );
