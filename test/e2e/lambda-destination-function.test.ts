@@ -1,4 +1,5 @@
 import { CloudWatchLogsClient, FilterLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
+import { IAMClient, PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import {
   InvokeCommand,
   LambdaClient,
@@ -33,6 +34,19 @@ let plainRole: string;
 
 const createFunction = (name: string, role: string, body: string) =>
   createInlineFunction(lambda, name, role, body);
+
+/** Invokes `dest-source` asynchronously (`InvocationType: Event`, answered 202); returns its request ID. */
+async function invokeSource(event: Record<string, unknown>): Promise<string> {
+  const queued = await lambda.send(
+    new InvokeCommand({
+      FunctionName: "dest-source",
+      InvocationType: "Event",
+      Payload: strToU8(JSON.stringify(event)),
+    }),
+  );
+  expect(queued.StatusCode).toBe(202);
+  return queued.$metadata.requestId as string;
+}
 
 /** The invocation records `dest-recorder` logged (one JSON line per event it received), by source request ID. */
 async function recordedEvent(requestId: string): Promise<Record<string, unknown>> {
@@ -115,18 +129,10 @@ describe("Lambda destinations: another function as the target (SDK v3)", () => {
     );
 
     // Act
-    const queued = await lambda.send(
-      new InvokeCommand({
-        FunctionName: "dest-source",
-        InvocationType: "Event",
-        Payload: strToU8(JSON.stringify({ n: 21 })),
-      }),
-    );
-    const requestId = queued.$metadata.requestId as string;
+    const requestId = await invokeSource({ n: 21 });
     const record = await recordedEvent(requestId);
 
     // Assess
-    expect(queued.StatusCode).toBe(202);
     expect(record).toMatchObject({
       version: "1.0",
       requestContext: {
@@ -153,14 +159,7 @@ describe("Lambda destinations: another function as the target (SDK v3)", () => {
 
   it("invokes the on-failure function once the source's retries are exhausted", async () => {
     // Act
-    const queued = await lambda.send(
-      new InvokeCommand({
-        FunctionName: "dest-source",
-        InvocationType: "Event",
-        Payload: strToU8(JSON.stringify({ fail: true })),
-      }),
-    );
-    const requestId = queued.$metadata.requestId as string;
+    const requestId = await invokeSource({ fail: true });
     const record = await recordedEvent(requestId);
 
     // Assess: one attempt (MaximumRetryAttempts 0), and the event left the engine's failed list (delivered).
@@ -213,5 +212,35 @@ describe("Lambda destinations: another function as the target (SDK v3)", () => {
       ),
     );
     expect(deadLetter.name).toBe("InvalidParameterValueException");
+  });
+
+  it("keeps the failed event when the role may no longer invoke the destination, and reports the refused delivery", async () => {
+    // Prepare: the role loses lambda:InvokeFunction after the destination was configured.
+    const iam = new IAMClient({
+      endpoint: engine.endpoint,
+      region: "us-east-1",
+      credentials: { accessKeyId: "test", secretAccessKey: "test" },
+    });
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: "dest-invoker",
+        PolicyName: "inline",
+        PolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [logPolicy] }),
+      }),
+    );
+    iam.destroy();
+
+    // Act
+    const requestId = await invokeSource({ fail: true });
+    const refused = await eventually("the refused delivery", () =>
+      activity.find((event) => event.kind === "async.destination" && event.requestId === requestId),
+    );
+
+    // Assess
+    expect(refused).toMatchObject({ kind: "async.destination", role: "on-failure", ok: false });
+    expect(refused).toHaveProperty("error", expect.stringContaining("may not invoke"));
+    expect(engine.apis.lambda.listFailedEvents().some((event) => event.requestIds.includes(requestId))).toBe(
+      true,
+    );
   });
 });
