@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
+import { sdkInputMembers } from "../../scripts/lib/served-members.ts";
 import { dynaliteMembers } from "../../src/engine/dynamodb/members.ts";
 import { dynamoDbOperations } from "../../src/engine/dynamodb/operations.ts";
 import { iamOperations } from "../../src/engine/iam/actions.ts";
@@ -24,30 +25,6 @@ import { assumeRoleInput } from "../../src/engine/sts/index.ts";
  * Covered: IAM, STS, CloudWatch Logs, SQS, Lambda and S3, whose operations declare their members, and DynamoDB on
  * dynalite, whose members are dynalite's own validation tables (dynamodb/members.ts).
  */
-
-/**
- * The property names of each `export interface <Name>Request` in a client's model declarations (DynamoDB's
- * client names them `<Name>Input`).
- */
-function sdkRequestMembers(client: string, suffix = "Request"): Map<string, string[]> {
-  const directory = join("node_modules", "@aws-sdk", client, "dist-types", "models");
-  const members = new Map<string, string[]>();
-  for (const file of readdirSync(directory).filter((name) => name.endsWith(".d.ts"))) {
-    const source = ts.createSourceFile(
-      file,
-      readFileSync(join(directory, file), "utf8"),
-      ts.ScriptTarget.Latest,
-    );
-    source.forEachChild((node) => {
-      if (!ts.isInterfaceDeclaration(node) || !node.name.text.endsWith(suffix)) return;
-      const names = node.members
-        .filter(ts.isPropertySignature)
-        .map((member) => (member.name as ts.Identifier).text);
-      members.set(node.name.text.slice(0, -suffix.length), names);
-    });
-  }
-  return members;
-}
 
 /** What each operation knowingly refuses (answered 400 naming the member), by service and operation. */
 const knowinglyRefused: Record<string, Record<string, readonly string[]>> = {
@@ -214,7 +191,7 @@ describe("Member coverage: every SDK input member of a served operation is handl
       expect(members, `${operation.name} declares its members`).toBeDefined();
       declared[operation.name] = members ?? [];
     }
-    const result = coverage("IAM", declared, sdkRequestMembers("client-iam"));
+    const result = coverage("IAM", declared, sdkInputMembers("client-iam"));
     console.log(
       `IAM: ${result.operations} operations, ${result.handled} members handled, ${result.refused} refused`,
     );
@@ -223,7 +200,7 @@ describe("Member coverage: every SDK input member of a served operation is handl
   });
 
   it("STS: AssumeRole's members are handled or knowingly refused (GetCallerIdentity takes none)", () => {
-    const sdk = sdkRequestMembers("client-sts");
+    const sdk = sdkInputMembers("client-sts");
     expect(sdk.get("GetCallerIdentity")).toEqual([]);
     const result = coverage("STS", { AssumeRole: shapeMembers(assumeRoleInput) ?? [] }, sdk);
     console.log(
@@ -234,7 +211,7 @@ describe("Member coverage: every SDK input member of a served operation is handl
   });
 
   it("CloudWatch Logs: each SDK member is handled or knowingly refused", () => {
-    const result = coverage("Logs", logsOperationMembers, sdkRequestMembers("client-cloudwatch-logs"));
+    const result = coverage("Logs", logsOperationMembers, sdkInputMembers("client-cloudwatch-logs"));
     console.log(
       `Logs: ${result.operations} operations, ${result.handled} members handled, ${result.refused} refused`,
     );
@@ -243,7 +220,7 @@ describe("Member coverage: every SDK input member of a served operation is handl
   });
 
   it("Lambda: every served operation's SDK members are handled or knowingly refused", () => {
-    const result = coverage("Lambda", lambdaOperationMembers, sdkRequestMembers("client-lambda"));
+    const result = coverage("Lambda", lambdaOperationMembers, sdkInputMembers("client-lambda"));
     console.log(
       `Lambda: ${result.operations} operations, ${result.handled} members handled, ${result.refused} refused`,
     );
@@ -267,7 +244,7 @@ describe("Member coverage: every SDK input member of a served operation is handl
       if (members !== undefined) declared[operation.name] = [...members];
     }
     expect(Object.keys(declared)).toHaveLength(17);
-    const result = coverage("DynamoDB", declared, sdkRequestMembers("client-dynamodb", "Input"));
+    const result = coverage("DynamoDB", declared, sdkInputMembers("client-dynamodb", "Input"));
     console.log(
       `DynamoDB: ${result.operations} operations, ${result.handled} members handled, ${result.refused} refused`,
     );
@@ -278,7 +255,7 @@ describe("Member coverage: every SDK input member of a served operation is handl
   it("SQS: every served operation declares its members, and each SDK member is handled or knowingly refused", () => {
     // Every operation the engine serves has a declared list (the dispatcher refuses the rest by name).
     expect(Object.keys(sqsOperationMembers).sort()).toEqual(Object.keys(sqsOperations).sort());
-    const result = coverage("SQS", sqsOperationMembers, sdkRequestMembers("client-sqs"));
+    const result = coverage("SQS", sqsOperationMembers, sdkInputMembers("client-sqs"));
     console.log(
       `SQS: ${result.operations} operations, ${result.handled} members handled, ${result.refused} refused`,
     );
@@ -290,7 +267,7 @@ describe("Member coverage: every SDK input member of a served operation is handl
   });
 
   it("S3: every served operation declares its members; each SDK member is handled or refused on the SDK's wire", () => {
-    const sdk = sdkRequestMembers("client-s3");
+    const sdk = sdkInputMembers("client-s3");
     // The wire each SDK member travels on, from the SDK's own serialization schemas (`<Operation>Request$`).
     const schemas = createRequire(import.meta.url)("@aws-sdk/client-s3") as Record<string, unknown>;
     const wireOf = (operation: string, member: string): string | undefined => {

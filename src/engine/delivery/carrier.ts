@@ -8,11 +8,11 @@ export interface DeliveryMessage {
 }
 
 /** One delivered copy: the queue's message ID, or the request ID of the queued invocation. */
-export type Delivered =
+type Delivered =
   | { ok: true; service: "sqs"; messageId: string }
   | { ok: true; service: "lambda"; functionName: string; requestId: string };
 
-export type DeliveryFailure = { ok: false; reason: string };
+type DeliveryFailure = { ok: false; reason: string };
 
 export type DeliveryOutcome = Delivered | DeliveryFailure;
 

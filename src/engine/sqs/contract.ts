@@ -17,7 +17,7 @@ export interface QueueMessageAttribute {
   StringValue: string;
 }
 
-export interface QueueSendOptions {
+interface QueueSendOptions {
   messageAttributes?: Record<string, QueueMessageAttribute>;
 }
 
