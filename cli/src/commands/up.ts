@@ -268,7 +268,9 @@ export async function up(options: UpOptions): Promise<void> {
   const allowedHosts = parseAllowedHosts(options.allowedHost);
   const runtimeNodes = runtimeNodeMapping(options.runtimeNode);
   const inspectPort = await inspectorPort(options.inspect);
-  const debugZip = inspectPort === undefined ? undefined : await debugArtifact(target.stack.runtime, output);
+  // With --bare nothing is provisioned here: whatever code the init hooks or your scripts deploy runs inspected.
+  const debugZip =
+    inspectPort === undefined || options.bare ? undefined : await debugArtifact(target.stack.runtime, output);
   let engine: Engine;
   try {
     engine = await startEngine({
@@ -414,7 +416,7 @@ export async function up(options: UpOptions): Promise<void> {
   if (faultText) output.line(`  faults     ${output.bad(faultText)}`);
   if (inspectPort !== undefined)
     output.line(
-      `  inspector  127.0.0.1:${inspectPort}: ${s.functionName} (debug build) in one environment, no timeout; attach VS Code or chrome://inspect (docs/debugging.md)`,
+      `  inspector  127.0.0.1:${inspectPort}: ${s.functionName}${options.bare ? "" : " (debug build)"} in one environment, no timeout; attach VS Code or chrome://inspect (docs/debugging.md)`,
     );
   printTryHint(output);
   output.line(output.dim("  stop       Ctrl-C"));
