@@ -5,7 +5,8 @@ import { describe, expect, it } from "vitest";
 import { iamOperations } from "../../src/engine/iam/actions.ts";
 import { IamStore } from "../../src/engine/iam/store.ts";
 import { logsOperationMembers } from "../../src/engine/logs/api.ts";
-import { sqsOperationMembers, sqsOperations } from "../../src/engine/sqs/operations.ts";
+import { sqsOperationMembers } from "../../src/engine/sqs/operation-members.ts";
+import { sqsOperations } from "../../src/engine/sqs/operations.ts";
 import { assumeRoleInput } from "../../src/engine/sts/index.ts";
 
 /**
