@@ -8,7 +8,7 @@ import { IamStore } from "../../src/engine/iam/store.ts";
 import { lambdaOperationMembers } from "../../src/engine/lambda/members.ts";
 import { logsOperationMembers } from "../../src/engine/logs/api.ts";
 import { s3OperationMembers } from "../../src/engine/s3/members.ts";
-import { sqsOperationMembers } from "../../src/engine/sqs/operations.ts";
+import { sqsOperationMembers } from "../../src/engine/sqs/operation-members.ts";
 import { assumeRoleInput } from "../../src/engine/sts/index.ts";
 
 /**

@@ -1,7 +1,14 @@
 import { createServer } from "node:net";
+import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
+import { EMULATOR_CREDENTIALS } from "../../src/aws/clients.ts";
 import { dashboardPlugin } from "../../src/dashboard/index.ts";
-import { type EnginePlugin, EngineStartError, startEngine } from "../../src/engine/index.ts";
+import {
+  type EnginePlugin,
+  type EnginePluginHost,
+  EngineStartError,
+  startEngine,
+} from "../../src/engine/index.ts";
 
 /** A plugin that mounts `/_probe` and writes what happens to it into `journal`. */
 function probePlugin(name: string, journal: string[]): EnginePlugin {
@@ -42,6 +49,45 @@ describe("Engine plugins: composed by the host, the engine imports none", () => 
     // Assess
     expect(answer).toBe("second in us-east-1");
     expect(journal).toEqual(["first start", "second start", "second stop", "first stop"]);
+  });
+
+  it("hands a plugin every service's typed API, S3's read API included", async () => {
+    // Arrange: a plugin that keeps what the host gives it.
+    let apis: EnginePluginHost["apis"] | undefined;
+    const engine = await startEngine({
+      port: 0,
+      plugins: [
+        {
+          name: "reader",
+          start: (host) => {
+            apis = host.apis;
+          },
+        },
+      ],
+    });
+    try {
+      const s3 = new S3Client({
+        endpoint: engine.endpoint,
+        region: "us-east-1",
+        credentials: EMULATOR_CREDENTIALS,
+        forcePathStyle: true,
+      });
+      await s3.send(new CreateBucketCommand({ Bucket: "read-api" }));
+      await s3.send(new PutObjectCommand({ Bucket: "read-api", Key: "a.txt", Body: "hello" }));
+      s3.destroy();
+
+      // Act
+      const head = apis?.s3.headObject("read-api", "a.txt");
+      const body = await apis?.s3.readObject("read-api", "a.txt");
+
+      // Assess
+      expect(Object.keys(apis ?? {}).sort()).toEqual(["iam", "lambda", "logs", "s3", "sqs"]);
+      expect(head).toMatchObject({ bucket: "read-api", key: "a.txt", size: 5 });
+      expect(body?.toString()).toBe("hello");
+      expect(apis?.s3.listBuckets().map((bucket) => bucket.name)).toContain("read-api");
+    } finally {
+      await engine.stop();
+    }
   });
 
   it("serves no dashboard unless a plugin mounts it", async () => {

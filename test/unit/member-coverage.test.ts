@@ -1,7 +1,4 @@
-import { readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { join } from "node:path";
-import ts from "typescript";
 import { describe, expect, it } from "vitest";
 import { sdkInputMembers } from "../../scripts/lib/served-members.ts";
 import { dynaliteMembers } from "../../src/engine/dynamodb/members.ts";
@@ -13,7 +10,8 @@ import { lambdaOperationMembers } from "../../src/engine/lambda/members.ts";
 import { logsOperationMembers } from "../../src/engine/logs/api.ts";
 import { s3OperationMembers } from "../../src/engine/s3/members.ts";
 import { operationAccess } from "../../src/engine/s3/operations.ts";
-import { sqsOperationMembers, sqsOperations } from "../../src/engine/sqs/operations.ts";
+import { sqsOperationMembers } from "../../src/engine/sqs/operation-members.ts";
+import { sqsOperations } from "../../src/engine/sqs/operations.ts";
 import { assumeRoleInput } from "../../src/engine/sts/index.ts";
 
 /**

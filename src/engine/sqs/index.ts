@@ -8,7 +8,8 @@ import type { Authorizer, Caller, ConditionContext, Service } from "../types.ts"
 import type { QueueSender, QueueSenderIdentity } from "./contract.ts";
 import { SqsError, sqsErrors } from "./errors.ts";
 import { MessageMoveTasks } from "./message-move.ts";
-import { type JsonObject, sqsOperationMembers, sqsOperations } from "./operations.ts";
+import { sqsOperationMembers } from "./operation-members.ts";
+import { type JsonObject, sqsOperations } from "./operations.ts";
 import { fromQueryInput, toQueryResult } from "./query-protocol.ts";
 import type { Queue } from "./queue.ts";
 import { sqsSection } from "./section.ts";
