@@ -15,8 +15,11 @@ import {
   InvokeCommand,
   LambdaClient,
   ListAliasesCommand,
+  ListTagsCommand,
   ListVersionsByFunctionCommand,
   PublishVersionCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
   UpdateAliasCommand,
   UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
@@ -562,6 +565,39 @@ describe("Lambda aliases", () => {
     expect(await cliError("get-alias", "--function-name", "aliased", "--name", "cli")).toMatch(
       /ResourceNotFoundException/,
     );
+  });
+});
+
+describe("Lambda tags", () => {
+  beforeAll(() => startWith());
+  afterAll(() => stop());
+
+  it("tags, lists and untags a function by its ARN (SDK and AWS CLI); 50 at most after the change", async () => {
+    await createFunction("tagged", { Tags: { team: "media" } });
+    const arn = arnOf("tagged");
+    await lambda.send(new TagResourceCommand({ Resource: arn, Tags: { stage: "dev" } }));
+    expect((await lambda.send(new ListTagsCommand({ Resource: arn }))).Tags).toEqual({
+      team: "media",
+      stage: "dev",
+    });
+    await lambda.send(new UntagResourceCommand({ Resource: arn, TagKeys: ["team"] }));
+    expect(await cli("list-tags", "--resource", arn)).toEqual({ Tags: { stage: "dev" } });
+    expect((await lambda.send(new GetFunctionCommand({ FunctionName: "tagged" }))).Tags).toEqual({
+      stage: "dev",
+    });
+    const many = Object.fromEntries(Array.from({ length: 50 }, (_, index) => [`k${index}`, "v"]));
+    const refused = await lambda
+      .send(new TagResourceCommand({ Resource: arn, Tags: many }))
+      .catch((error: Error) => error);
+    expect(refused).toMatchObject({
+      name: "InvalidParameterValueException",
+      message: "Number of tags exceeds resource tag limit.",
+    });
+    expect((await lambda.send(new ListTagsCommand({ Resource: arn }))).Tags).toEqual({ stage: "dev" });
+    const missing = await lambda
+      .send(new ListTagsCommand({ Resource: arnOf("nothing-here") }))
+      .catch((error: Error) => error);
+    expect(missing).toMatchObject({ name: "ResourceNotFoundException" });
   });
 });
 

@@ -33,6 +33,7 @@ import { permissionOperations } from "./permission-operations.ts";
 import { effectiveQualifier, qualifierKind } from "./qualifier.ts";
 import type { FunctionRunner } from "./runner.ts";
 import { lambdaSection } from "./section.ts";
+import { tagOperations } from "./tag-operations.ts";
 import {
   checkNotUpdating,
   checkRevision,
@@ -169,6 +170,7 @@ export class LambdaApi {
     ...permissionOperations(() => this.#deps),
     ...versionOperations(() => this.#deps),
     ...aliasOperations(() => this.#deps),
+    ...tagOperations(() => this.#deps),
     ...eventInvokeConfigOperations(() => this.#deps),
     // The code download GetFunction's Location points to: not an AWS operation, and no IAM check (the URL is
     // the credential, as a presigned S3 URL is).

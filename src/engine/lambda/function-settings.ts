@@ -175,7 +175,7 @@ export function parseArchitectures(value: unknown): "x86_64" | "arm64" {
 }
 
 /** CreateFunction's `Tags`: a map of string values, at most 50 (Lambda's tag quota, as LocalStack applies it). */
-function parseTags(value: unknown): Record<string, string> {
+export function parseTags(value: unknown): Record<string, string> {
   if (typeof value !== "object" || value === null || Array.isArray(value))
     throw validationException("Tags must be a map of tag keys to values");
   const entries = Object.entries(value as Record<string, unknown>);

@@ -85,6 +85,9 @@ export const lambdaOperationMembers: Record<string, readonly string[]> = {
   GetFunctionEventInvokeConfig: ["FunctionName", "Qualifier"],
   DeleteFunctionEventInvokeConfig: ["FunctionName", "Qualifier"],
   ListFunctionEventInvokeConfigs: ["FunctionName", "Marker", "MaxItems"],
+  ListTags: ["Resource"],
+  TagResource: ["Resource", "Tags"],
+  UntagResource: ["Resource", "TagKeys"],
 };
 
 /** Members the SDK sends as headers (Invoke's), which the engine does not handle: refused when present. */
@@ -119,6 +122,9 @@ function isDefaultValue(member: string, value: unknown): boolean {
  * Refuses the first member of `request` (body key of `body`, query parameter, known header) that `operation`
  * does not handle, naming it. Path labels (`FunctionName`, `Name`, `StatementId`) are never in the query or body.
  */
+/** Query parameters whose SDK member has another name (UntagResource sends `TagKeys` as `tagKeys`). */
+const queryMembers: Record<string, string> = { tagKeys: "TagKeys" };
+
 export function refuseUnhandledMembers(
   operation: string,
   request: Pick<ServiceRequest, "query" | "headers">,
@@ -133,7 +139,7 @@ export function refuseUnhandledMembers(
       `${operation}: the embedded Lambda engine does not support ${member}; remove it from the request.`,
     );
   };
-  for (const key of request.query.keys()) if (!handled.includes(key)) refuse(key);
+  for (const key of request.query.keys()) if (!handled.includes(queryMembers[key] ?? key)) refuse(key);
   for (const [header, member] of Object.entries(refusedHeaders[operation] ?? {}))
     if (request.headers[header] !== undefined) refuse(member);
   if (!body) return;

@@ -46,6 +46,8 @@ export interface OperationRoute {
   name: string;
   /** The API version in the path (`/2019-09-25/functions/...`); `2015-03-31` when absent. */
   version?: string;
+  /** The path's collection: `functions` when absent; `tags` for `/2017-03-31/tags/{function ARN}`. */
+  collection?: "tags";
   method: "GET" | "POST" | "PUT" | "DELETE";
   /** The sub-resource after `/functions/{name}` (`configuration`, `policy`, ...); none for the function. */
   sub?: string;
@@ -89,10 +91,12 @@ export function findOperation(
   sub: string | undefined,
   extra: string | undefined,
   version = defaultVersion,
+  collection = "functions",
 ): LambdaOperation | undefined {
   const onCollection = name === undefined || name === "";
   return operations.find((candidate) => {
     if ((candidate.version ?? defaultVersion) !== version) return false;
+    if ((candidate.collection ?? "functions") !== collection) return false;
     if (candidate.method !== method || (candidate.on === "collection") !== onCollection) return false;
     // Without a function name, whatever follows is not looked at (as the if/else router this replaced did).
     if (onCollection) return true;
@@ -112,8 +116,16 @@ export function resolveOperation(
 ): { name: string; labels: Record<string, string> } | undefined {
   const segments = request.rawPath.split("/").map((segment) => decodeURIComponent(segment));
   const [, version, collection, name, sub, extra] = segments;
-  if (collection !== "functions") return undefined;
-  const found = findOperation(operations, request.method.toUpperCase(), name, sub, extra, version);
+  if (collection !== "functions" && collection !== "tags") return undefined;
+  const found = findOperation(
+    operations,
+    request.method.toUpperCase(),
+    name,
+    sub,
+    extra,
+    version,
+    collection,
+  );
   return found && { name: found.name, labels: { FunctionName: name ?? "", Extra: extra ?? "" } };
 }
 

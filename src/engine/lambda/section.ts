@@ -27,7 +27,12 @@ function lambdaBodyLimit(head: RequestHead): BodyLimit {
  */
 export const lambdaSection: ServiceSection = {
   signingName: "lambda",
-  protocols: { restJson: { paths: /^\/(2015-03-31|2019-09-25)\/functions(\/|$)/, errorSuffix: "Exception" } },
+  protocols: {
+    restJson: {
+      paths: /^\/((2015-03-31|2019-09-25)\/functions|2017-03-31\/tags)(\/|$)/,
+      errorSuffix: "Exception",
+    },
+  },
   bodyLimit: lambdaBodyLimit,
   throttling: {
     status: 429,
