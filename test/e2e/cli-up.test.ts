@@ -80,7 +80,7 @@ describe("CLI: pipeline up against a running engine", () => {
 
       expect(result.code).toBe(2);
       expect(result.stderr).toBe(
-        `pipeline: ${target.endpoint} is already serving; --persist, --bare, --init-dir and --like apply only when up starts the engine\n`,
+        `pipeline: ${target.endpoint} is already serving; --persist, --bare, --init-dir, --like and --inspect apply only when up starts the engine\n`,
       );
     }
     // Three CLI starts: seconds each on a busy 2-core machine.

@@ -285,6 +285,16 @@ describe("Members: what an operation does not handle is refused by name", () => 
     ).toThrow("does not support TenantId");
   });
 
+  it("does not take SigV4 query authentication for members, and reads UntagResource's tagKeys as TagKeys", () => {
+    const signed = "X-Amz-Credential=test%2F20260101%2Fus-east-1%2Flambda%2Faws4_request&X-Amz-Signature=0";
+    expect(() =>
+      refuseUnhandledMembers("CreateFunction", request(signed), { FunctionName: "f" }),
+    ).not.toThrow();
+    expect(() =>
+      refuseUnhandledMembers("UntagResource", request("tagKeys=a&tagKeys=b"), undefined),
+    ).not.toThrow();
+  });
+
   it("accepts handled members and the values that mean the default", () => {
     expect(() =>
       refuseUnhandledMembers("CreateFunction", request(), {

@@ -139,7 +139,10 @@ export function refuseUnhandledMembers(
       `${operation}: the embedded Lambda engine does not support ${member}; remove it from the request.`,
     );
   };
-  for (const key of request.query.keys()) if (!handled.includes(queryMembers[key] ?? key)) refuse(key);
+  // SigV4's query-string authentication (`X-Amz-Credential`, `X-Amz-Signature`, ...) is the request's signature,
+  // not an input member.
+  for (const key of request.query.keys())
+    if (!key.startsWith("X-Amz-") && !handled.includes(queryMembers[key] ?? key)) refuse(key);
   for (const [header, member] of Object.entries(refusedHeaders[operation] ?? {}))
     if (request.headers[header] !== undefined) refuse(member);
   if (!body) return;
