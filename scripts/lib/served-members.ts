@@ -46,10 +46,22 @@ export function sdkInputMembers(client: string, suffix = "Request"): Map<string,
 }
 
 /** Operations whose SDK input type is not `<Operation>Request`. */
-const sdkInputNames: Record<string, string> = { Invoke: "Invocation" };
+export const sdkInputNames: Record<string, string> = { Invoke: "Invocation" };
 
-function shapeMembers(input: unknown): readonly string[] {
-  return Object.keys((input as { shape?: Record<string, unknown> } | undefined)?.shape ?? {});
+/** The declared members of an operation with an object schema (zod's shape); undefined without one. */
+export function shapeMembers(input: unknown): readonly string[] | undefined {
+  const shape = (input as { shape?: Record<string, unknown> } | undefined)?.shape;
+  return shape === undefined ? undefined : Object.keys(shape);
+}
+
+/** DynamoDB's operations that dynalite serves, with the members it handles (the others it refuses whole). */
+export function dynaliteDeclaredMembers(): Record<string, readonly string[]> {
+  const declared: Record<string, readonly string[]> = {};
+  for (const operation of dynamoDbOperations("000000000000", async () => ({ status: 200, headers: {} }))) {
+    const members = dynaliteMembers(operation.name);
+    if (members !== undefined) declared[operation.name] = [...members];
+  }
+  return declared;
 }
 
 /** Each service's declared members per served operation. */
@@ -60,11 +72,6 @@ function declaredMembers(): Array<{
   declared: Record<string, readonly string[]>;
 }> {
   const account = "000000000000";
-  const dynamodb: Record<string, readonly string[]> = {};
-  for (const operation of dynamoDbOperations(account, async () => ({ status: 200, headers: {} }))) {
-    const members = dynaliteMembers(operation.name);
-    if (members !== undefined) dynamodb[operation.name] = [...members];
-  }
   return [
     {
       service: "S3",
@@ -73,7 +80,12 @@ function declaredMembers(): Array<{
         Object.entries(s3OperationMembers).map(([name, members]) => [name, members?.handled ?? []]),
       ),
     },
-    { service: "DynamoDB (dynalite)", client: "client-dynamodb", suffix: "Input", declared: dynamodb },
+    {
+      service: "DynamoDB (dynalite)",
+      client: "client-dynamodb",
+      suffix: "Input",
+      declared: dynaliteDeclaredMembers(),
+    },
     { service: "Lambda", client: "client-lambda", declared: lambdaOperationMembers },
     {
       service: "IAM",
@@ -81,14 +93,14 @@ function declaredMembers(): Array<{
       declared: Object.fromEntries(
         iamOperations(new IamStore(account), account).map((operation) => [
           operation.name,
-          shapeMembers(operation.input),
+          shapeMembers(operation.input) ?? [],
         ]),
       ),
     },
     {
       service: "STS",
       client: "client-sts",
-      declared: { GetCallerIdentity: [], AssumeRole: shapeMembers(assumeRoleInput) },
+      declared: { GetCallerIdentity: [], AssumeRole: shapeMembers(assumeRoleInput) ?? [] },
     },
     { service: "CloudWatch Logs", client: "client-cloudwatch-logs", declared: logsOperationMembers },
     { service: "SQS", client: "client-sqs", declared: sqsOperationMembers },
