@@ -5,7 +5,7 @@ import { dynaliteMembers } from "../../src/engine/dynamodb/members.ts";
 import { dynamoDbOperations } from "../../src/engine/dynamodb/operations.ts";
 import { iamOperations } from "../../src/engine/iam/actions.ts";
 import { IamStore } from "../../src/engine/iam/store.ts";
-import { lambdaOperationMembers } from "../../src/engine/lambda/members.ts";
+import { LambdaApi } from "../../src/engine/lambda/api.ts";
 import { logsOperationMembers } from "../../src/engine/logs/api.ts";
 import { s3OperationMembers } from "../../src/engine/s3/members.ts";
 import { sqsOperationMembers } from "../../src/engine/sqs/operation-members.ts";
@@ -64,6 +64,19 @@ export function dynaliteDeclaredMembers(): Record<string, readonly string[]> {
   return declared;
 }
 
+/**
+ * Lambda's operations with the members their schemas declare; DownloadCode (the code URL GetFunction answers)
+ * is not an API operation. The declaration is only read, so the API needs none of its dependencies.
+ */
+export function lambdaDeclaredMembers(): Record<string, readonly string[]> {
+  const declaration = new LambdaApi({} as ConstructorParameters<typeof LambdaApi>[0]).declaration();
+  return Object.fromEntries(
+    declaration.operations
+      .filter((operation) => operation.name !== "DownloadCode")
+      .map((operation) => [operation.name, shapeMembers(operation.input) ?? []]),
+  );
+}
+
 /** Each service's declared members per served operation. */
 function declaredMembers(): Array<{
   service: string;
@@ -86,7 +99,7 @@ function declaredMembers(): Array<{
       suffix: "Input",
       declared: dynaliteDeclaredMembers(),
     },
-    { service: "Lambda", client: "client-lambda", declared: lambdaOperationMembers },
+    { service: "Lambda", client: "client-lambda", declared: lambdaDeclaredMembers() },
     {
       service: "IAM",
       client: "client-iam",

@@ -1,73 +1,109 @@
 import { describe, expect, it } from "vitest";
-import { findOperation, type LambdaOperation } from "../../src/engine/lambda/operations.ts";
+import { lambdaDeclaration } from "../helpers/lambda-declaration.ts";
 
-const run = () => ({ status: 200 });
-const operations: LambdaOperation[] = [
-  { name: "ListFunctions", method: "GET", on: "collection", extra: "none", action: "ListFunctions", run },
-  {
-    name: "GetFunction",
-    method: "GET",
-    on: "function",
-    extra: "none",
-    qualified: true,
-    action: "GetFunction",
-    run,
-  },
-  {
-    name: "GetPolicy",
-    method: "GET",
-    on: "function",
-    sub: "policy",
-    extra: "none",
-    qualified: true,
-    action: "GetPolicy",
-    run,
-  },
-  {
-    name: "RemovePermission",
-    method: "DELETE",
-    on: "function",
-    sub: "policy",
-    extra: "required",
-    qualified: true,
-    action: "RemovePermission",
-    run,
-  },
-  { name: "DownloadCode", method: "GET", on: "path", sub: "package", extra: "required", run },
-];
+const fn = "arn:aws:lambda:us-east-1:000000000000:function:ingest";
 
-describe("Function: findOperation", () => {
-  it("picks the collection, a function, or a sub-resource by method and path", () => {
+describe("Lambda's declared routes, matched by the shared dispatcher", () => {
+  it("reaches the collection, a function, its sub-resources and the tags and event-invoke-config paths", async () => {
+    // Arrange
+    const { send, asked } = lambdaDeclaration();
+    const requests: Array<[string, string]> = [
+      ["GET", "/2015-03-31/functions"],
+      // The AWS CLI v2 sends ListFunctions with a trailing slash (its model's requestUri).
+      ["GET", "/2015-03-31/functions/"],
+      ["GET", "/2015-03-31/functions/ingest"],
+      ["GET", "/2015-03-31/functions/ingest/policy"],
+      ["DELETE", "/2015-03-31/functions/ingest/policy/sid-1"],
+      ["GET", "/2015-03-31/functions/ingest/aliases/live"],
+      ["GET", "/2019-09-25/functions/ingest/event-invoke-config/list"],
+      ["DELETE", `/2017-03-31/tags/${encodeURIComponent(fn)}?tagKeys=a&tagKeys=b`],
+    ];
+
     // Act
-    const list = findOperation(operations, "GET", "", undefined, undefined);
-    const get = findOperation(operations, "GET", "f", undefined, undefined);
-    const policy = findOperation(operations, "GET", "f", "policy", undefined);
-    const remove = findOperation(operations, "DELETE", "f", "policy", "sid");
-    const download = findOperation(operations, "GET", "f", "package", "abc.zip");
+    const answers = [];
+    for (const [method, path] of requests) answers.push(await send(method, path));
 
     // Assess
-    expect([list, get, policy, remove, download].map((operation) => operation?.name)).toEqual([
-      "ListFunctions",
-      "GetFunction",
-      "GetPolicy",
-      "RemovePermission",
-      "DownloadCode",
+    expect(answers.map((answer) => answer.status)).toEqual(requests.map(() => 403));
+    expect(asked).toEqual([
+      "lambda:ListFunctions *",
+      "lambda:ListFunctions *",
+      `lambda:GetFunction ${fn}`,
+      `lambda:GetPolicy ${fn}`,
+      `lambda:RemovePermission ${fn}`,
+      `lambda:GetAlias ${fn}`,
+      `lambda:ListFunctionEventInvokeConfigs ${fn}`,
+      `lambda:UntagResource ${fn}`,
     ]);
   });
 
-  it("finds nothing for an unknown method or sub-resource, or a segment an operation does not take", () => {
+  it("serves the code download GetFunction's Location names without an IAM check", async () => {
+    // Arrange
+    const { send, asked } = lambdaDeclaration();
+
     // Act
-    const wrongMethod = findOperation(operations, "PATCH", "f", undefined, undefined);
-    const unknownSub = findOperation(operations, "GET", "f", "aliases", undefined);
-    const missingStatement = findOperation(operations, "DELETE", "f", "policy", undefined);
-    const extraSegment = findOperation(operations, "GET", "f", "policy", "sid");
+    const answer = await send("GET", "/2015-03-31/functions/ingest/package/abc.zip?X-Amz-Signature=0");
 
     // Assess
-    expect([wrongMethod, unknownSub, missingStatement, extraSegment]).toEqual([
-      undefined,
-      undefined,
-      undefined,
-      undefined,
-    ]);
+    expect(answer).toEqual({
+      status: 404,
+      type: "ResourceNotFoundException",
+      message: "The code package does not exist (it may have been replaced).",
+    });
+    expect(asked).toEqual([]);
+  });
+
+  it("answers an unknown method, sub-resource or extra segment as an unknown operation", async () => {
+    // Arrange
+    const { send, asked } = lambdaDeclaration();
+    const requests: Array<[string, string]> = [
+      ["PATCH", "/2015-03-31/functions/ingest"],
+      ["GET", "/2015-03-31/functions/ingest/unknown"],
+      ["DELETE", "/2015-03-31/functions/ingest/policy"],
+      ["GET", "/2015-03-31/functions/ingest/policy/sid-1"],
+      ["GET", "/2019-09-25/functions/ingest/event-invoke-config/other"],
+    ];
+
+    // Act
+    const answers = [];
+    for (const [method, path] of requests) answers.push(await send(method, path));
+
+    // Assess
+    expect(answers.map((answer) => [answer.status, answer.type])).toEqual(
+      requests.map(() => [404, "UnknownOperationException"]),
+    );
+    expect(answers[1]?.message).toBe(
+      "The embedded Lambda service does not serve GET /2015-03-31/functions/ingest/unknown",
+    );
+    expect(asked).toEqual([]);
+  });
+
+  it("finds the function first: a missing one is a 404 before any 403", async () => {
+    // Arrange
+    const { send, asked } = lambdaDeclaration();
+
+    // Act
+    const answer = await send("GET", "/2015-03-31/functions/missing/policy");
+
+    // Assess
+    expect(answer.status).toBe(404);
+    expect(answer.type).toBe("ResourceNotFoundException");
+    expect(asked).toEqual([]);
+  });
+
+  it("looks the function up once a call: the handler gets what resource() found", async () => {
+    // Arrange
+    const { send, lookups } = lambdaDeclaration({ allow: true });
+
+    // Act
+    const answer = await send("GET", "/2015-03-31/functions/ingest/policy");
+
+    // Assess
+    expect(answer).toEqual({
+      status: 404,
+      type: "ResourceNotFoundException",
+      message: "The resource you requested does not exist.",
+    });
+    expect(lookups).toEqual(["ingest"]);
   });
 });

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseArchitectures } from "../../src/engine/lambda/function-settings.ts";
 import type { FunctionRecord } from "../../src/engine/lambda/functions.ts";
-import { refuseUnhandledMembers } from "../../src/engine/lambda/members.ts";
 import {
   checkAliasName,
   chooseVersion,
@@ -18,6 +17,7 @@ import {
   renderAlias,
   versionToPublish,
 } from "../../src/engine/lambda/versions.ts";
+import { lambdaDeclaration } from "../helpers/lambda-declaration.ts";
 
 /** A function record with its code unpacked and Active, as the store keeps one. */
 function record(overrides: Partial<FunctionRecord> = {}): FunctionRecord {
@@ -268,37 +268,40 @@ describe("Settings Lambda keeps", () => {
 });
 
 describe("Members: what an operation does not handle is refused by name", () => {
-  const request = (query = "", headers: Record<string, string> = {}) => ({
-    query: new URLSearchParams(query),
-    headers,
+  const create = (body: Record<string, unknown>) =>
+    lambdaDeclaration().send("POST", "/2015-03-31/functions", { body: { FunctionName: "f", ...body } });
+  const refused = (operation: string, member: string) => ({
+    status: 400,
+    type: "InvalidParameterValueException",
+    message: `${operation}: the embedded Lambda engine does not support ${member}; remove it from the request.`,
+  });
+  // A request whose members pass reaches authorization, which denies everything here.
+  const passed = expect.objectContaining({ status: 403, type: "AccessDeniedException" });
+
+  it("refuses an unhandled body member, query parameter or header, naming it", async () => {
+    const { send } = lambdaDeclaration();
+    expect(await create({ KMSKeyArn: "k" })).toEqual(refused("CreateFunction", "KMSKeyArn"));
+    expect(await send("GET", "/2015-03-31/functions?MasterRegion=ALL")).toEqual(
+      refused("ListFunctions", "MasterRegion"),
+    );
+    expect(
+      await send("POST", "/2015-03-31/functions/ingest/invocations", { headers: { "x-amz-tenant-id": "t" } }),
+    ).toEqual(refused("Invoke", "TenantId"));
   });
 
-  it("refuses an unhandled body member, query parameter or header, naming it", () => {
-    expect(() => refuseUnhandledMembers("CreateFunction", request(), { KMSKeyArn: "k" })).toThrow(
-      "CreateFunction: the embedded Lambda engine does not support KMSKeyArn",
-    );
-    expect(() => refuseUnhandledMembers("ListFunctions", request("MasterRegion=ALL"), undefined)).toThrow(
-      "does not support MasterRegion",
-    );
-    expect(() =>
-      refuseUnhandledMembers("Invoke", request("", { "x-amz-tenant-id": "t" }), undefined),
-    ).toThrow("does not support TenantId");
-  });
-
-  it("does not take SigV4 query authentication for members, and reads UntagResource's tagKeys as TagKeys", () => {
+  it("does not take SigV4 query authentication for members, and reads UntagResource's tagKeys as TagKeys", async () => {
+    const { send } = lambdaDeclaration();
     const signed = "X-Amz-Credential=test%2F20260101%2Fus-east-1%2Flambda%2Faws4_request&X-Amz-Signature=0";
-    expect(() =>
-      refuseUnhandledMembers("CreateFunction", request(signed), { FunctionName: "f" }),
-    ).not.toThrow();
-    expect(() =>
-      refuseUnhandledMembers("UntagResource", request("tagKeys=a&tagKeys=b"), undefined),
-    ).not.toThrow();
+    expect(await send("POST", `/2015-03-31/functions?${signed}`, { body: { FunctionName: "f" } })).toEqual(
+      passed,
+    );
+    const tags = `/2017-03-31/tags/${encodeURIComponent("arn:aws:lambda:us-east-1:000000000000:function:ingest")}`;
+    expect(await send("DELETE", `${tags}?tagKeys=a&tagKeys=b`)).toEqual(passed);
   });
 
-  it("accepts handled members and the values that mean the default", () => {
-    expect(() =>
-      refuseUnhandledMembers("CreateFunction", request(), {
-        FunctionName: "f",
+  it("accepts handled members and the values that mean the default", async () => {
+    expect(
+      await create({
         Layers: [],
         VpcConfig: { SubnetIds: [], SecurityGroupIds: [] },
         SnapStart: { ApplyOn: "None" },
@@ -306,13 +309,15 @@ describe("Members: what an operation does not handle is refused by name", () => 
         KMSKeyArn: "",
         LoggingConfig: { LogFormat: "Text" },
       }),
-    ).not.toThrow();
-    expect(() =>
-      refuseUnhandledMembers("CreateFunction", request(), { LoggingConfig: { LogFormat: "JSON" } }),
-    ).toThrow("does not support LoggingConfig");
-    expect(() => refuseUnhandledMembers("GetFunction", request("Qualifier=1"), undefined)).not.toThrow();
-    expect(() =>
-      refuseUnhandledMembers("CreateFunction", request(), { VpcConfig: { SubnetIds: ["subnet-1"] } }),
-    ).toThrow("does not support VpcConfig");
+    ).toEqual(passed);
+    expect(await create({ LoggingConfig: { LogFormat: "JSON" } })).toEqual(
+      refused("CreateFunction", "LoggingConfig"),
+    );
+    expect(await lambdaDeclaration().send("GET", "/2015-03-31/functions/ingest?Qualifier=1")).toEqual(
+      expect.objectContaining({ status: 404, type: "ResourceNotFoundException" }),
+    );
+    expect(await create({ VpcConfig: { SubnetIds: ["subnet-1"] } })).toEqual(
+      refused("CreateFunction", "VpcConfig"),
+    );
   });
 });

@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
+import { z } from "zod";
 import { pageFrom } from "../paging.ts";
-import { jsonResponse, ServiceError } from "../service/index.ts";
+import { type AnyOperation, operation, respondWith, ServiceError } from "../service/index.ts";
 import { functionNotFound } from "./errors.ts";
 import { integerIn, invalidParameterValue } from "./function-settings.ts";
 import type { FunctionRecord, FunctionStore } from "./functions.ts";
-import type { FunctionCall, FunctionOperation } from "./operations.ts";
+import { type FindFunction, functionPath, label, member, parameter } from "./operations.ts";
 import { checkAliasName, parseRouting } from "./qualifier.ts";
 import { checkRevision } from "./version-operations.ts";
 import { type FunctionAlias, renderAlias } from "./versions.ts";
@@ -48,17 +49,28 @@ function checkDescription(description: unknown): string | undefined {
   return description;
 }
 
-export function aliasOperations(dependencies: () => { store: FunctionStore }): FunctionOperation[] {
-  const route = { on: "function", sub: "aliases", qualified: false } as const;
+const aliasesPath = `${functionPath}/aliases`;
+const aliasPath = `${aliasesPath}/{Name}`;
+
+export function aliasOperations(
+  dependencies: () => { store: FunctionStore },
+  find: FindFunction,
+): AnyOperation[] {
   return [
-    {
-      ...route,
+    operation({
       name: "CreateAlias",
-      method: "POST",
-      extra: "none",
-      action: "CreateAlias",
-      run: ({ record, body }: FunctionCall) => {
-        const input = body();
+      http: { method: "POST", path: aliasesPath, status: 201 },
+      action: "lambda:CreateAlias",
+      input: z.object({
+        FunctionName: label,
+        Name: member,
+        FunctionVersion: member,
+        Description: member,
+        RoutingConfig: member,
+      }),
+      resource: (input, call) => find(call, "CreateAlias", input.FunctionName).record.arn,
+      handler: (input, call) => {
+        const { record } = find(call, "CreateAlias", input.FunctionName);
         const name = checkAliasName(input.Name);
         const functionVersion = checkVersion(record, input.FunctionVersion);
         if (record.aliases.some((alias) => alias.name === name))
@@ -77,23 +89,28 @@ export function aliasOperations(dependencies: () => { store: FunctionStore }): F
         };
         record.aliases.push(alias);
         dependencies().store.keep(record);
-        return jsonResponse(renderAlias(record, alias), 201);
+        return renderAlias(record, alias);
       },
-    },
-    {
-      ...route,
+    }),
+    operation({
       name: "ListAliases",
-      method: "GET",
-      extra: "none",
-      action: "ListAliases",
-      run: ({ record, request }: FunctionCall) => {
-        const version = request.query.get("FunctionVersion");
-        const maxItems = request.query.get("MaxItems");
-        const limit = maxItems ? integerIn(Number(maxItems), "maxItems", 1, 10000) : 50;
+      http: { method: "GET", path: aliasesPath },
+      action: "lambda:ListAliases",
+      input: z.object({
+        FunctionName: label,
+        FunctionVersion: parameter,
+        Marker: parameter,
+        MaxItems: parameter,
+      }),
+      resource: (input, call) => find(call, "ListAliases", input.FunctionName).record.arn,
+      handler: (input, call) => {
+        const { record } = find(call, "ListAliases", input.FunctionName);
+        const version = input.FunctionVersion;
+        const limit = input.MaxItems ? integerIn(Number(input.MaxItems), "maxItems", 1, 10000) : 50;
         const all = record.aliases
           .filter((alias) => !version || alias.functionVersion === version)
           .sort((a, b) => a.name.localeCompare(b.name));
-        const marker = request.query.get("Marker");
+        const marker = input.Marker;
         const start = marker
           ? Math.max(
               0,
@@ -101,30 +118,39 @@ export function aliasOperations(dependencies: () => { store: FunctionStore }): F
             )
           : 0;
         const page = pageFrom(all, start, limit);
-        return jsonResponse({
+        return {
           Aliases: page.items.map((alias) => renderAlias(record, alias)),
           ...(page.next === undefined ? {} : { NextMarker: all[page.next]?.name }),
-        });
+        };
       },
-    },
-    {
-      ...route,
+    }),
+    operation({
       name: "GetAlias",
-      method: "GET",
-      extra: "required",
-      action: "GetAlias",
-      run: ({ record, params }: FunctionCall) =>
-        jsonResponse(renderAlias(record, findAlias(record, params.extra))),
-    },
-    {
-      ...route,
+      http: { method: "GET", path: aliasPath },
+      action: "lambda:GetAlias",
+      input: z.object({ FunctionName: label, Name: label }),
+      resource: (input, call) => find(call, "GetAlias", input.FunctionName).record.arn,
+      handler: (input, call) => {
+        const { record } = find(call, "GetAlias", input.FunctionName);
+        return renderAlias(record, findAlias(record, input.Name));
+      },
+    }),
+    operation({
       name: "UpdateAlias",
-      method: "PUT",
-      extra: "required",
-      action: "UpdateAlias",
-      run: ({ record, params, body }: FunctionCall) => {
-        const input = body();
-        const alias = findAlias(record, params.extra);
+      http: { method: "PUT", path: aliasPath },
+      action: "lambda:UpdateAlias",
+      input: z.object({
+        FunctionName: label,
+        Name: label,
+        FunctionVersion: member,
+        Description: member,
+        RoutingConfig: member,
+        RevisionId: member,
+      }),
+      resource: (input, call) => find(call, "UpdateAlias", input.FunctionName).record.arn,
+      handler: (input, call) => {
+        const { record } = find(call, "UpdateAlias", input.FunctionName);
+        const alias = findAlias(record, input.Name);
         checkRevision(alias.revisionId, input.RevisionId);
         const functionVersion =
           input.FunctionVersion === undefined
@@ -147,21 +173,22 @@ export function aliasOperations(dependencies: () => { store: FunctionStore }): F
         else delete alias.routing;
         alias.revisionId = randomUUID();
         dependencies().store.keep(record);
-        return jsonResponse(renderAlias(record, alias));
+        return renderAlias(record, alias);
       },
-    },
-    {
-      ...route,
+    }),
+    operation({
       name: "DeleteAlias",
-      method: "DELETE",
-      extra: "required",
-      action: "DeleteAlias",
-      run: ({ record, params }: FunctionCall) => {
-        const alias = findAlias(record, params.extra);
+      http: { method: "DELETE", path: aliasPath },
+      action: "lambda:DeleteAlias",
+      input: z.object({ FunctionName: label, Name: label }),
+      resource: (input, call) => find(call, "DeleteAlias", input.FunctionName).record.arn,
+      handler: (input, call) => {
+        const { record } = find(call, "DeleteAlias", input.FunctionName);
+        const alias = findAlias(record, input.Name);
         record.aliases = record.aliases.filter((candidate) => candidate !== alias);
         dependencies().store.keep(record);
-        return { status: 204 };
+        return respondWith({ status: 204 });
       },
-    },
+    }),
   ];
 }

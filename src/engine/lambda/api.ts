@@ -1,13 +1,21 @@
+import { z } from "zod";
 import { lambdaFunctionArn } from "../arn.ts";
 import { pageFrom } from "../paging.ts";
-import { jsonResponse, type ServiceDeclaration, ServiceError } from "../service/index.ts";
-import type { ServiceResponse } from "../types.ts";
+import {
+  type AnyOperation,
+  type OperationCall,
+  operation,
+  respondWith,
+  type ServiceDeclaration,
+  ServiceError,
+} from "../service/index.ts";
+import type { ServiceRequest } from "../types.ts";
 import { constraint, validationMessage } from "../validation-message.ts";
 import { aliasOperations } from "./alias-operations.ts";
 import type { AsyncInvocationQueue } from "./async-queue.ts";
 import { codeDownload, codeLocation } from "./code-location.ts";
 import { type CodePackage, readCodePackage } from "./code-package.ts";
-import { CodePackageError, functionNotFound, RunnerClosedError } from "./errors.ts";
+import { CodePackageError, RunnerClosedError } from "./errors.ts";
 import { eventInvokeConfigOperations } from "./event-invoke-config.ts";
 import { parseFunctionReference } from "./function-name.ts";
 import {
@@ -20,17 +28,18 @@ import {
 } from "./function-settings.ts";
 import { type FunctionStore, renderConfiguration } from "./functions.ts";
 import { invoke } from "./invoke.ts";
+import { unsupportedMember } from "./members.ts";
 import {
-  declareOperations,
-  type FunctionCall,
-  type FunctionOperation,
+  type FindFunction,
   type FunctionTarget,
-  type LambdaCall,
-  type LambdaOperation,
-  resolveOperation,
+  functionFinder,
+  functionPath,
+  functionsPath,
+  label,
+  member,
+  parameter,
 } from "./operations.ts";
 import { permissionOperations } from "./permission-operations.ts";
-import { effectiveQualifier, qualifierKind } from "./qualifier.ts";
 import type { FunctionRunner } from "./runner.ts";
 import { lambdaSection } from "./section.ts";
 import { tagOperations } from "./tag-operations.ts";
@@ -60,15 +69,22 @@ export class LambdaApi {
     this.#deps = dependencies;
   }
 
-  /** The service's declaration: the table below, routed by method and path, over REST-JSON. */
+  /** The service's declaration: its operations, each routed by its declared method and path, over REST-JSON. */
   declaration(): ServiceDeclaration {
+    const deps = () => this.#deps;
+    const find = functionFinder(deps);
     return {
       section: lambdaSection,
       protocols: { restJson: {} },
-      operations: declareOperations(this.#operations, (reference, qualifier, operation) =>
-        this.#find(reference, qualifier, operation),
-      ),
-      resolve: (request) => resolveOperation(this.#operations, request),
+      operations: [
+        ...this.#operations(find),
+        ...permissionOperations(deps, find),
+        ...versionOperations(deps, find),
+        ...aliasOperations(deps, find),
+        ...tagOperations(deps, find),
+        ...eventInvokeConfigOperations(deps, find),
+      ],
+      unsupportedMember,
       unknownOperation: (_name, { request }) =>
         new ServiceError(
           404,
@@ -90,136 +106,153 @@ export class LambdaApi {
     };
   }
 
-  /** Every operation this API serves: one entry each, in the order the dispatcher tries them. */
-  readonly #operations: readonly LambdaOperation[] = [
-    {
-      name: "CreateFunction",
-      method: "POST",
-      on: "collection",
-      extra: "none",
-      action: "CreateFunction",
-      resource: (call) => this.#arn(this.#newFunctionName(call.body())),
-      run: (call) => this.#create(call),
-    },
-    {
-      name: "ListFunctions",
-      method: "GET",
-      on: "collection",
-      extra: "none",
-      action: "ListFunctions",
-      run: (call) => this.#list(call),
-    },
-    {
-      name: "GetFunction",
-      method: "GET",
-      on: "function",
-      extra: "none",
-      qualified: "versions",
-      action: "GetFunction",
-      run: (call) => this.#get(call),
-    },
-    {
-      name: "DeleteFunction",
-      method: "DELETE",
-      on: "function",
-      extra: "none",
-      qualified: "versions",
-      action: "DeleteFunction",
-      run: (call) => this.#delete(call),
-    },
-    {
-      name: "GetFunctionConfiguration",
-      method: "GET",
-      on: "function",
-      sub: "configuration",
-      extra: "any",
-      qualified: "versions",
-      action: "GetFunctionConfiguration",
-      run: (call) => this.#getConfiguration(call),
-    },
-    {
-      name: "UpdateFunctionConfiguration",
-      method: "PUT",
-      on: "function",
-      sub: "configuration",
-      extra: "any",
-      qualified: false,
-      action: "UpdateFunctionConfiguration",
-      run: (call) => this.#updateConfiguration(call),
-    },
-    {
-      name: "UpdateFunctionCode",
-      method: "PUT",
-      on: "function",
-      sub: "code",
-      extra: "any",
-      qualified: false,
-      action: "UpdateFunctionCode",
-      run: (call) => this.#updateCode(call),
-    },
-    {
-      name: "Invoke",
-      method: "POST",
-      on: "function",
-      sub: "invocations",
-      extra: "any",
-      qualified: "versions",
-      action: "InvokeFunction",
-      run: (call) => invoke(call.request, call.target, this.#deps),
-    },
-    ...permissionOperations(() => this.#deps),
-    ...versionOperations(() => this.#deps),
-    ...aliasOperations(() => this.#deps),
-    ...tagOperations(() => this.#deps),
-    ...eventInvokeConfigOperations(() => this.#deps),
-    // The code download GetFunction's Location points to: not an AWS operation, and no IAM check (the URL is
-    // the credential, as a presigned S3 URL is).
-    {
-      name: "DownloadCode",
-      method: "GET",
-      on: "path",
-      sub: "package",
-      extra: "required",
-      run: (call) => this.#download(call),
-    },
-  ];
+  /** The operations on functions, their code, configuration and invocations. */
+  #operations(find: FindFunction): AnyOperation[] {
+    const versioned = (
+      call: OperationCall,
+      name: string,
+      input: { FunctionName: string; Qualifier?: string },
+    ) => find(call, name, input.FunctionName, input.Qualifier, "versions");
+    return [
+      operation({
+        name: "CreateFunction",
+        http: { method: "POST", path: functionsPath, status: 201 },
+        action: "lambda:CreateFunction",
+        input: z.object({
+          FunctionName: member,
+          Runtime: member,
+          Role: member,
+          Handler: member,
+          Code: member,
+          Description: member,
+          Timeout: member,
+          MemorySize: member,
+          Publish: member,
+          PackageType: member,
+          DeadLetterConfig: member,
+          Environment: member,
+          TracingConfig: member,
+          Tags: member,
+          Architectures: member,
+          EphemeralStorage: member,
+        }),
+        resource: (input) => this.#arn(this.#newFunctionName(input)),
+        handler: (input) => this.#create(input),
+      }),
+      operation({
+        name: "ListFunctions",
+        http: { method: "GET", path: functionsPath },
+        action: "lambda:ListFunctions",
+        input: z.object({ Marker: parameter, MaxItems: parameter }),
+        handler: (input) => this.#list(input),
+      }),
+      operation({
+        name: "GetFunction",
+        http: { method: "GET", path: functionPath },
+        action: "lambda:GetFunction",
+        input: z.object({ FunctionName: label, Qualifier: parameter }),
+        resource: (input, call) => versioned(call, "GetFunction", input).record.arn,
+        handler: (input, call) => this.#get(call.request, versioned(call, "GetFunction", input)),
+      }),
+      operation({
+        name: "DeleteFunction",
+        http: { method: "DELETE", path: functionPath },
+        action: "lambda:DeleteFunction",
+        input: z.object({ FunctionName: label, Qualifier: parameter }),
+        resource: (input, call) => versioned(call, "DeleteFunction", input).record.arn,
+        handler: (input, call) => this.#delete(versioned(call, "DeleteFunction", input)),
+      }),
+      operation({
+        name: "GetFunctionConfiguration",
+        http: { method: "GET", path: `${functionPath}/configuration` },
+        action: "lambda:GetFunctionConfiguration",
+        input: z.object({ FunctionName: label, Qualifier: parameter }),
+        resource: (input, call) => versioned(call, "GetFunctionConfiguration", input).record.arn,
+        handler: (input, call) => this.#configuration(versioned(call, "GetFunctionConfiguration", input)),
+      }),
+      operation({
+        name: "UpdateFunctionConfiguration",
+        http: { method: "PUT", path: `${functionPath}/configuration` },
+        action: "lambda:UpdateFunctionConfiguration",
+        input: z.object({
+          FunctionName: label,
+          Role: member,
+          Handler: member,
+          Description: member,
+          Timeout: member,
+          MemorySize: member,
+          Environment: member,
+          Runtime: member,
+          DeadLetterConfig: member,
+          TracingConfig: member,
+          RevisionId: member,
+          EphemeralStorage: member,
+        }),
+        resource: (input, call) => find(call, "UpdateFunctionConfiguration", input.FunctionName).record.arn,
+        handler: (input, call) =>
+          this.#updateConfiguration(find(call, "UpdateFunctionConfiguration", input.FunctionName), input),
+      }),
+      operation({
+        name: "UpdateFunctionCode",
+        http: { method: "PUT", path: `${functionPath}/code` },
+        action: "lambda:UpdateFunctionCode",
+        input: z.object({
+          FunctionName: label,
+          ZipFile: member,
+          Architectures: member,
+          Publish: member,
+          DryRun: member,
+          RevisionId: member,
+        }),
+        resource: (input, call) => find(call, "UpdateFunctionCode", input.FunctionName).record.arn,
+        handler: (input, call) =>
+          this.#updateCode(find(call, "UpdateFunctionCode", input.FunctionName), input),
+      }),
+      operation({
+        name: "Invoke",
+        // The body is the function's payload, not members; the invocation's options come as headers.
+        http: {
+          method: "POST",
+          path: `${functionPath}/invocations`,
+          body: "raw",
+          headers: {
+            InvocationType: "x-amz-invocation-type",
+            LogType: "x-amz-log-type",
+            ClientContext: "x-amz-client-context",
+            DurableExecutionName: "x-amz-durable-execution-name",
+            TenantId: "x-amz-tenant-id",
+          },
+        },
+        action: "lambda:InvokeFunction",
+        input: z.object({
+          FunctionName: label,
+          Qualifier: parameter,
+          InvocationType: parameter,
+          LogType: parameter,
+          ClientContext: parameter,
+          // The body (Smithy's `@httpPayload`), which the handler reads raw.
+          Payload: member,
+        }),
+        resource: (input, call) => versioned(call, "Invoke", input).record.arn,
+        handler: async (input, call) =>
+          respondWith(await invoke(call.request, versioned(call, "Invoke", input), this.#deps)),
+      }),
+      // The code download GetFunction's Location points to: not an AWS operation, and no IAM check (the URL is
+      // the credential, as a presigned S3 URL is).
+      operation({
+        name: "DownloadCode",
+        http: { method: "GET", path: `${functionPath}/package/{File}` },
+        action: null,
+        handler: (_input, { labels }) =>
+          respondWith(codeDownload(this.#deps.store.get(labels.FunctionName ?? ""), labels.File ?? "")),
+      }),
+    ];
+  }
 
   // --- helpers ---------------------------------------------------------------------------------------------
 
   #arn(name: string): string {
     return lambdaFunctionArn(this.#deps.context.region, this.#deps.context.accountId, name);
-  }
-
-  /**
-   * Finds what a `FunctionName` (name, partial or full ARN, optionally qualified) and `Qualifier` name: $LATEST, a
-   * published version or an alias. An operation that serves $LATEST only refuses an existing version or alias by
-   * name; one that does not exist is not found, as on AWS.
-   */
-  #find(
-    reference: string,
-    qualifier: string | null | undefined,
-    operation: FunctionOperation,
-  ): FunctionTarget {
-    const parsed = parseFunctionReference(reference);
-    if (!parsed) throw validationException(validationMessage("functionName", reference));
-    const record = this.#deps.store.get(parsed.name);
-    const named = effectiveQualifier(parsed.qualifier, qualifier);
-    if (parsed.accountId && parsed.accountId !== this.#deps.context.accountId)
-      throw functionNotFound(this.#arn(parsed.name));
-    if (!record) throw functionNotFound(this.#arn(parsed.name) + (named ? `:${named}` : ""));
-    if (named === undefined) return { record };
-    const kind = qualifierKind(named);
-    if (kind === "latest") return { record, qualifier: named };
-    const version =
-      kind === "version" ? record.versions.find((candidate) => candidate.version === named) : undefined;
-    const alias = kind === "alias" ? record.aliases.find((candidate) => candidate.name === named) : undefined;
-    if (!version && !alias) throw functionNotFound(`${record.arn}:${named}`);
-    if (operation.qualified !== "versions") {
-      throw invalidParameterValue(
-        `${operation.name} with the qualifier ${named} (a published ${version ? "version" : "alias"}) is not supported by the embedded engine; it serves $LATEST only for this operation.`,
-      );
-    }
-    return { record, qualifier: named, ...(version ? { version } : {}), ...(alias ? { alias } : {}) };
   }
 
   /** The published version a target names directly or through its alias's primary version. */
@@ -255,8 +288,7 @@ export class LambdaApi {
     return name;
   }
 
-  async #create(call: LambdaCall): Promise<ServiceResponse> {
-    const body = call.body();
+  async #create(body: Record<string, unknown>): Promise<Record<string, unknown>> {
     const name = this.#newFunctionName(body);
     if (body.PackageType !== undefined && body.PackageType !== "Zip") {
       throw invalidParameterValue("The embedded engine runs Zip packages only.");
@@ -300,21 +332,19 @@ export class LambdaApi {
     );
     // Answer with the Pending configuration, but only once the code is unpacked: a waiter's first poll is then
     // already Active instead of sleeping its one-second minimum delay.
-    const response = jsonResponse(renderConfiguration(record), 201);
+    const pending = renderConfiguration(record);
     await unpacked;
     if (body.Publish === true && record.state === "Active") {
       // The published version's configuration, under the unqualified ARN (LocalStack's create_function:
       // `return_qualified_arn=False`; UpdateFunctionCode's answer is qualified).
       const version = publish(this.#deps.store, record, {});
-      return jsonResponse(renderConfiguration(record, { version }), 201);
+      return renderConfiguration(record, { version });
     }
-    return response;
+    return pending;
   }
 
-  #list({ request }: LambdaCall): ServiceResponse {
-    const maxItems = request.query.get("MaxItems");
+  #list({ Marker: marker, MaxItems: maxItems }: { Marker?: string; MaxItems?: string }) {
     const limit = maxItems ? integerIn(Number(maxItems), "maxItems", 1, 10000) : 50;
-    const marker = request.query.get("Marker");
     const all = this.#deps.store.list();
     // The marker names the next page's first function, so it stays valid while functions are created.
     const start = marker
@@ -322,23 +352,24 @@ export class LambdaApi {
       : 0;
     const page = pageFrom(all, Math.max(0, start), limit);
     const next = page.next === undefined ? undefined : all[page.next];
-    return jsonResponse({
+    return {
       Functions: page.items.map((record) => renderConfiguration(record)),
       ...(next ? { NextMarker: Buffer.from(next.name).toString("base64url") } : {}),
-    });
+    };
   }
 
-  #get({ request, record, target }: FunctionCall): ServiceResponse {
+  #get(request: ServiceRequest, target: FunctionTarget) {
+    const { record } = target;
     const host = request.host || new URL(this.#deps.context.endpoint()).host;
     const version = this.#versionOf(target);
-    return jsonResponse({
+    return {
       Configuration: this.#configuration(target),
       Code: {
         RepositoryType: "S3",
         Location: codeLocation(record, version?.code ?? record.code, host, this.#deps.context.region),
       },
       ...(record.tags && Object.keys(record.tags).length > 0 ? { Tags: record.tags } : {}),
-    });
+    };
   }
 
   /** The configuration of what a call names: $LATEST, a version, or an alias's primary version. */
@@ -350,50 +381,39 @@ export class LambdaApi {
     });
   }
 
-  #download({ params }: LambdaCall): ServiceResponse {
-    return codeDownload(this.#deps.store.get(params.name), params.extra);
-  }
-
-  #getConfiguration({ target }: FunctionCall): ServiceResponse {
-    return jsonResponse(this.#configuration(target));
-  }
-
-  #delete(call: FunctionCall): ServiceResponse {
-    const { record, target } = call;
-    if (target.qualifier !== undefined) {
-      deleteVersion(this.#deps, call);
-      return { status: 204 };
+  #delete(target: FunctionTarget) {
+    const { record } = target;
+    if (target.qualifier !== undefined) deleteVersion(this.#deps, target);
+    else {
+      this.#deps.store.delete(record);
+      this.#deps.runner.removeFunction(record.name);
     }
-    this.#deps.store.delete(record);
-    this.#deps.runner.removeFunction(record.name);
-    return { status: 204 };
+    return respondWith({ status: 204 });
   }
 
-  async #updateCode({ record, body: readBody }: FunctionCall): Promise<ServiceResponse> {
-    const body = readBody();
+  async #updateCode({ record }: FunctionTarget, body: Record<string, unknown>) {
     checkRevision(record.revisionId, body.RevisionId);
     const pkg = await this.#codePackage(body.ZipFile);
     checkNotUpdating(record);
-    if (body.DryRun === true) return jsonResponse(renderConfiguration(record));
+    if (body.DryRun === true) return renderConfiguration(record);
     const architecture =
       body.Architectures === undefined ? undefined : parseArchitectures(body.Architectures);
     if (architecture) record.architecture = architecture;
     const unpacked = this.#deps.store.updateCode(record, pkg);
-    const response = jsonResponse(renderConfiguration(record));
+    const inProgress = renderConfiguration(record);
     await unpacked;
     if (body.Publish === true && record.lastUpdateStatus === "Successful") {
       const version = publish(this.#deps.store, record, {});
-      return jsonResponse(renderConfiguration(record, { version, qualifier: version.version }));
+      return renderConfiguration(record, { version, qualifier: version.version });
     }
-    return response;
+    return inProgress;
   }
 
-  #updateConfiguration({ record, body: readBody }: FunctionCall): ServiceResponse {
-    const body = readBody();
+  #updateConfiguration({ record }: FunctionTarget, body: Record<string, unknown>) {
     checkRevision(record.revisionId, body.RevisionId);
     const settings = parseFunctionSettings(body, this.#deps, record.role);
     checkNotUpdating(record);
     this.#deps.store.updateSettings(record, settings);
-    return jsonResponse(renderConfiguration(record));
+    return renderConfiguration(record);
   }
 }

@@ -1,10 +1,11 @@
-import { jsonResponse, ServiceError } from "../service/index.ts";
+import { z } from "zod";
+import { type AnyOperation, operation, respondWith, ServiceError } from "../service/index.ts";
 import { constraint, validationMessage } from "../validation-message.ts";
 import type { FunctionQueueSettings } from "./async-queue.ts";
 import { type DestinationAccessDependencies, destinationRefusal } from "./destination-access.ts";
 import { invalidParameterValue, validationException } from "./function-settings.ts";
 import type { FunctionRecord, FunctionStore } from "./functions.ts";
-import type { FunctionCall, FunctionOperation } from "./operations.ts";
+import { type FindFunction, label, member, parameter } from "./operations.ts";
 
 /**
  * A function's asynchronous invocation configuration (`/2019-09-25/functions/{name}/event-invoke-config`): how
@@ -143,101 +144,108 @@ export interface EventInvokeConfigDependencies extends DestinationAccessDependen
   store: FunctionStore;
 }
 
+const configPath = "/2019-09-25/functions/{FunctionName}/event-invoke-config";
+
+/** The members Put and Update take. */
+const configInput = z.object({
+  FunctionName: label,
+  Qualifier: parameter,
+  MaximumRetryAttempts: member,
+  MaximumEventAgeInSeconds: member,
+  DestinationConfig: member,
+});
+
 /**
- * The event-invoke-config operations, as entries of Lambda's operation table (API version 2019-09-25): Put
- * replaces the configuration, Update merges into it, Get, Delete, and List (at most one here). `dependencies` is
- * read per call, as the table is built before the service's dependencies are set.
+ * The event-invoke-config operations (API version 2019-09-25): Put replaces the configuration, Update merges
+ * into it, Get, Delete, and List (at most one here). `dependencies` is read per call, as the operations are
+ * declared before the service's dependencies are set.
  */
 export function eventInvokeConfigOperations(
   dependencies: () => EventInvokeConfigDependencies,
-): FunctionOperation[] {
+  find: FindFunction,
+): AnyOperation[] {
   const save = (record: FunctionRecord, config: EventInvokeConfig | undefined) => {
     dependencies().store.setEventInvokeConfig(record, config);
     return config;
   };
-  const route = { version: "2019-09-25", on: "function", sub: "event-invoke-config" } as const;
+  const qualified = z.object({ FunctionName: label, Qualifier: parameter });
   return [
-    {
-      ...route,
+    operation({
       name: "PutFunctionEventInvokeConfig",
-      method: "PUT",
-      extra: "none",
-      qualified: true,
-      action: "PutFunctionEventInvokeConfig",
-      run: ({ record, body }: FunctionCall) => {
-        const input = parseEventInvokeConfigInput(body());
-        checkDestinations(dependencies(), record, input);
-        const config = save(record, { ...input, lastModified: Date.now() }) as EventInvokeConfig;
-        return jsonResponse(renderEventInvokeConfig(record.arn, config));
+      http: { method: "PUT", path: configPath },
+      action: "lambda:PutFunctionEventInvokeConfig",
+      input: configInput,
+      resource: (input, call) =>
+        find(call, "PutFunctionEventInvokeConfig", input.FunctionName, input.Qualifier).record.arn,
+      handler: (input, call) => {
+        const { record } = find(call, "PutFunctionEventInvokeConfig", input.FunctionName, input.Qualifier);
+        const parsed = parseEventInvokeConfigInput(input);
+        checkDestinations(dependencies(), record, parsed);
+        const config = save(record, { ...parsed, lastModified: Date.now() }) as EventInvokeConfig;
+        return renderEventInvokeConfig(record.arn, config);
       },
-    },
-    {
-      ...route,
+    }),
+    operation({
       name: "UpdateFunctionEventInvokeConfig",
-      method: "POST",
-      extra: "none",
-      qualified: true,
-      action: "UpdateFunctionEventInvokeConfig",
-      run: ({ record, body }: FunctionCall) => {
-        const input = parseEventInvokeConfigInput(body());
+      http: { method: "POST", path: configPath },
+      action: "lambda:UpdateFunctionEventInvokeConfig",
+      input: configInput,
+      resource: (input, call) =>
+        find(call, "UpdateFunctionEventInvokeConfig", input.FunctionName, input.Qualifier).record.arn,
+      handler: (input, call) => {
+        const { record } = find(call, "UpdateFunctionEventInvokeConfig", input.FunctionName, input.Qualifier);
+        const parsed = parseEventInvokeConfigInput(input);
         const current = record.eventInvokeConfig;
         if (!current) throw missing(record);
-        checkDestinations(dependencies(), record, input);
-        const destinations = (body().DestinationConfig ?? undefined) as Record<string, unknown> | undefined;
-        const merged: EventInvokeConfig = { ...current, ...input, lastModified: Date.now() };
+        checkDestinations(dependencies(), record, parsed);
+        const merged: EventInvokeConfig = { ...current, ...parsed, lastModified: Date.now() };
         // A DestinationConfig given replaces both destinations (an absent one is removed), as Lambda does.
-        if (destinations) {
-          if (!input.onSuccess) delete merged.onSuccess;
-          if (!input.onFailure) delete merged.onFailure;
+        if (input.DestinationConfig !== undefined && input.DestinationConfig !== null) {
+          if (!parsed.onSuccess) delete merged.onSuccess;
+          if (!parsed.onFailure) delete merged.onFailure;
         }
         save(record, merged);
-        return jsonResponse(renderEventInvokeConfig(record.arn, merged));
+        return renderEventInvokeConfig(record.arn, merged);
       },
-    },
-    {
-      ...route,
+    }),
+    operation({
       name: "GetFunctionEventInvokeConfig",
-      method: "GET",
-      extra: "none",
-      qualified: true,
-      action: "GetFunctionEventInvokeConfig",
-      run: ({ record }: FunctionCall) => {
+      http: { method: "GET", path: configPath },
+      action: "lambda:GetFunctionEventInvokeConfig",
+      input: qualified,
+      resource: (input, call) =>
+        find(call, "GetFunctionEventInvokeConfig", input.FunctionName, input.Qualifier).record.arn,
+      handler: (input, call) => {
+        const { record } = find(call, "GetFunctionEventInvokeConfig", input.FunctionName, input.Qualifier);
         if (!record.eventInvokeConfig) throw missing(record);
-        return jsonResponse(renderEventInvokeConfig(record.arn, record.eventInvokeConfig));
+        return renderEventInvokeConfig(record.arn, record.eventInvokeConfig);
       },
-    },
-    {
-      ...route,
+    }),
+    operation({
       name: "DeleteFunctionEventInvokeConfig",
-      method: "DELETE",
-      extra: "none",
-      qualified: true,
-      action: "DeleteFunctionEventInvokeConfig",
-      run: ({ record }: FunctionCall) => {
+      http: { method: "DELETE", path: configPath },
+      action: "lambda:DeleteFunctionEventInvokeConfig",
+      input: qualified,
+      resource: (input, call) =>
+        find(call, "DeleteFunctionEventInvokeConfig", input.FunctionName, input.Qualifier).record.arn,
+      handler: (input, call) => {
+        const { record } = find(call, "DeleteFunctionEventInvokeConfig", input.FunctionName, input.Qualifier);
         if (!record.eventInvokeConfig) throw missing(record);
         save(record, undefined);
-        return { status: 204 };
+        return respondWith({ status: 204 });
       },
-    },
-    {
-      ...route,
+    }),
+    operation({
       name: "ListFunctionEventInvokeConfigs",
-      method: "GET",
-      extra: "required",
-      qualified: false,
-      action: "ListFunctionEventInvokeConfigs",
-      run: ({ record, params }: FunctionCall) => {
-        if (params.extra !== "list")
-          throw new ServiceError(
-            404,
-            "UnknownOperationException",
-            `No operation at event-invoke-config/${params.extra}`,
-          );
+      http: { method: "GET", path: `${configPath}/list` },
+      action: "lambda:ListFunctionEventInvokeConfigs",
+      input: z.object({ FunctionName: label, Marker: parameter, MaxItems: parameter }),
+      resource: (input, call) => find(call, "ListFunctionEventInvokeConfigs", input.FunctionName).record.arn,
+      handler: (input, call) => {
+        const { record } = find(call, "ListFunctionEventInvokeConfigs", input.FunctionName);
         const config = record.eventInvokeConfig;
-        return jsonResponse({
-          FunctionEventInvokeConfigs: config ? [renderEventInvokeConfig(record.arn, config)] : [],
-        });
+        return { FunctionEventInvokeConfigs: config ? [renderEventInvokeConfig(record.arn, config)] : [] };
       },
-    },
+    }),
   ];
 }

@@ -1,21 +1,30 @@
-import { jsonResponse, ServiceError } from "../service/index.ts";
-import type { ServiceResponse } from "../types.ts";
+import { z } from "zod";
+import { type AnyOperation, operation, respondWith, ServiceError } from "../service/index.ts";
 import { constraint, validationMessage } from "../validation-message.ts";
 import { invalidParameterValue, validationException } from "./function-settings.ts";
 import type { FunctionStore } from "./functions.ts";
-import type { FunctionCall, FunctionOperation } from "./operations.ts";
+import {
+  type FindFunction,
+  type FunctionTarget,
+  functionPath,
+  label,
+  member,
+  parameter,
+} from "./operations.ts";
 import { renderPolicy, renderStatement } from "./policy.ts";
 import { checkRevision } from "./version-operations.ts";
 
 /**
  * AddPermission, GetPolicy and RemovePermission: the function's resource policy. A policy belongs to one ARN on
- * AWS; the engine keeps the function's only, so a version or alias qualifier is refused by the dispatcher.
+ * AWS; the engine keeps the function's only, so a version or alias qualifier is refused by name.
  */
-export function permissionOperations(dependencies: () => { store: FunctionStore }): FunctionOperation[] {
-  const addPermission = ({ record, target, body: readBody }: FunctionCall): ServiceResponse => {
-    const body = readBody();
+export function permissionOperations(
+  dependencies: () => { store: FunctionStore },
+  find: FindFunction,
+): AnyOperation[] {
+  const addPermission = ({ record, qualifier }: FunctionTarget, body: Record<string, unknown>) => {
     // Lambda keeps no policy for $LATEST apart from the function's own (LocalStack's provider answers this).
-    if (target.qualifier === "$LATEST")
+    if (qualifier === "$LATEST")
       throw invalidParameterValue("We currently do not support adding policies for $LATEST.");
     checkRevision(record.revisionId, body.RevisionId);
     const statementId = body.StatementId;
@@ -57,19 +66,18 @@ export function permissionOperations(dependencies: () => { store: FunctionStore 
     );
     record.policy.push(statement);
     dependencies().store.touch(record);
-    return jsonResponse({ Statement: JSON.stringify(statement) }, 201);
+    return { Statement: JSON.stringify(statement) };
   };
 
-  const getPolicy = ({ record }: FunctionCall): ServiceResponse => {
+  const getPolicy = ({ record }: FunctionTarget) => {
     if (record.policy.length === 0) {
       throw new ServiceError(404, "ResourceNotFoundException", "The resource you requested does not exist.");
     }
-    return jsonResponse({ Policy: renderPolicy(record.policy), RevisionId: record.revisionId });
+    return { Policy: renderPolicy(record.policy), RevisionId: record.revisionId };
   };
 
-  const removePermission = ({ request, record, params }: FunctionCall): ServiceResponse => {
-    const statementId = params.extra;
-    checkRevision(record.revisionId, request.query.get("RevisionId") ?? undefined);
+  const removePermission = ({ record }: FunctionTarget, statementId: string, revisionId?: string) => {
+    checkRevision(record.revisionId, revisionId);
     const index = record.policy.findIndex((statement) => statement.Sid === statementId);
     if (index === -1) {
       throw new ServiceError(
@@ -80,27 +88,57 @@ export function permissionOperations(dependencies: () => { store: FunctionStore 
     }
     record.policy.splice(index, 1);
     dependencies().store.touch(record);
-    return { status: 204 };
+    return respondWith({ status: 204 });
   };
-  const route = { on: "function", sub: "policy", qualified: true } as const;
+  const policyPath = `${functionPath}/policy`;
   return [
-    {
-      ...route,
+    operation({
       name: "AddPermission",
-      method: "POST",
-      extra: "none",
-      action: "AddPermission",
-      run: addPermission,
-    },
-    { ...route, name: "GetPolicy", method: "GET", extra: "none", action: "GetPolicy", run: getPolicy },
-    {
-      ...route,
+      http: { method: "POST", path: policyPath, status: 201 },
+      action: "lambda:AddPermission",
+      input: z.object({
+        FunctionName: label,
+        Qualifier: parameter,
+        StatementId: member,
+        Action: member,
+        Principal: member,
+        SourceArn: member,
+        SourceAccount: member,
+        EventSourceToken: member,
+        RevisionId: member,
+        PrincipalOrgID: member,
+      }),
+      resource: (input, call) => find(call, "AddPermission", input.FunctionName, input.Qualifier).record.arn,
+      handler: (input, call) =>
+        addPermission(find(call, "AddPermission", input.FunctionName, input.Qualifier), input),
+    }),
+    operation({
+      name: "GetPolicy",
+      http: { method: "GET", path: policyPath },
+      action: "lambda:GetPolicy",
+      input: z.object({ FunctionName: label, Qualifier: parameter }),
+      resource: (input, call) => find(call, "GetPolicy", input.FunctionName, input.Qualifier).record.arn,
+      handler: (input, call) => getPolicy(find(call, "GetPolicy", input.FunctionName, input.Qualifier)),
+    }),
+    operation({
       name: "RemovePermission",
-      method: "DELETE",
-      extra: "required",
-      action: "RemovePermission",
-      run: removePermission,
-    },
+      http: { method: "DELETE", path: `${policyPath}/{StatementId}` },
+      action: "lambda:RemovePermission",
+      input: z.object({
+        FunctionName: label,
+        StatementId: label,
+        Qualifier: parameter,
+        RevisionId: parameter,
+      }),
+      resource: (input, call) =>
+        find(call, "RemovePermission", input.FunctionName, input.Qualifier).record.arn,
+      handler: (input, call) =>
+        removePermission(
+          find(call, "RemovePermission", input.FunctionName, input.Qualifier),
+          input.StatementId,
+          input.RevisionId,
+        ),
+    }),
   ];
 }
 

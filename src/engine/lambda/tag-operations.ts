@@ -1,7 +1,8 @@
-import { jsonResponse } from "../service/index.ts";
+import { z } from "zod";
+import { type AnyOperation, operation, respondWith } from "../service/index.ts";
 import { invalidParameterValue, parseTags } from "./function-settings.ts";
-import type { FunctionStore } from "./functions.ts";
-import type { FunctionCall, FunctionOperation } from "./operations.ts";
+import type { FunctionRecord, FunctionStore } from "./functions.ts";
+import { type FindFunction, label, member } from "./operations.ts";
 
 /**
  * TagResource, UntagResource and ListTags on `/2017-03-31/tags/{ARN}` (the Lambda API reference's paths): a
@@ -13,48 +14,54 @@ import type { FunctionCall, FunctionOperation } from "./operations.ts";
 
 const MAX_TAGS = 50;
 
-export function tagOperations(dependencies: () => { store: FunctionStore }): FunctionOperation[] {
-  const route = { version: "2017-03-31", collection: "tags", on: "function", qualified: false } as const;
-  const save = ({ record }: FunctionCall, tags: Record<string, string>) => {
+const tagsPath = "/2017-03-31/tags/{Resource}";
+
+export function tagOperations(
+  dependencies: () => { store: FunctionStore },
+  find: FindFunction,
+): AnyOperation[] {
+  const save = (record: FunctionRecord, tags: Record<string, string>) => {
     if (Object.keys(tags).length > MAX_TAGS)
       throw invalidParameterValue("Number of tags exceeds resource tag limit.");
     record.tags = tags;
     dependencies().store.keep(record);
-    return { status: 204, headers: {} };
+    return respondWith({ status: 204, headers: {} });
   };
   return [
-    {
-      ...route,
+    operation({
       name: "ListTags",
-      method: "GET",
-      extra: "none",
-      action: "ListTags",
-      run: ({ record }) => jsonResponse({ Tags: { ...(record.tags ?? {}) } }),
-    },
-    {
-      ...route,
+      http: { method: "GET", path: tagsPath },
+      action: "lambda:ListTags",
+      input: z.object({ Resource: label }),
+      resource: (input, call) => find(call, "ListTags", input.Resource).record.arn,
+      handler: (input, call) => ({ Tags: { ...(find(call, "ListTags", input.Resource).record.tags ?? {}) } }),
+    }),
+    operation({
       name: "TagResource",
-      method: "POST",
-      extra: "none",
-      action: "TagResource",
-      run: (call) => {
-        const tags = parseTags(call.body().Tags);
-        return save(call, { ...(call.record.tags ?? {}), ...tags });
+      http: { method: "POST", path: tagsPath },
+      action: "lambda:TagResource",
+      input: z.object({ Resource: label, Tags: member }),
+      resource: (input, call) => find(call, "TagResource", input.Resource).record.arn,
+      handler: (input, call) => {
+        const { record } = find(call, "TagResource", input.Resource);
+        return save(record, { ...(record.tags ?? {}), ...parseTags(input.Tags) });
       },
-    },
-    {
-      ...route,
+    }),
+    operation({
       name: "UntagResource",
-      method: "DELETE",
-      extra: "none",
-      action: "UntagResource",
-      run: (call) => {
-        const keys = call.request.query.getAll("tagKeys");
+      // The SDK sends TagKeys as repeated `tagKeys` parameters.
+      http: { method: "DELETE", path: tagsPath, query: { TagKeys: { list: "tagKeys" } } },
+      action: "lambda:UntagResource",
+      input: z.object({ Resource: label, TagKeys: z.array(z.string()).optional() }),
+      resource: (input, call) => find(call, "UntagResource", input.Resource).record.arn,
+      handler: (input, call) => {
+        const { record } = find(call, "UntagResource", input.Resource);
+        const keys = input.TagKeys ?? [];
         if (keys.length === 0) throw invalidParameterValue("TagKeys must name at least one tag key");
-        const tags = { ...(call.record.tags ?? {}) };
+        const tags = { ...(record.tags ?? {}) };
         for (const key of keys) delete tags[key];
-        return save(call, tags);
+        return save(record, tags);
       },
-    },
+    }),
   ];
 }

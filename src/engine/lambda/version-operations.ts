@@ -1,9 +1,17 @@
+import { z } from "zod";
 import { pageFrom } from "../paging.ts";
-import { jsonResponse, ServiceError } from "../service/index.ts";
+import { type AnyOperation, operation, ServiceError } from "../service/index.ts";
 import { functionNotFound } from "./errors.ts";
 import { integerIn, invalidParameterValue } from "./function-settings.ts";
 import { type FunctionRecord, type FunctionStore, renderConfiguration } from "./functions.ts";
-import type { FunctionCall, FunctionOperation } from "./operations.ts";
+import {
+  type FindFunction,
+  type FunctionTarget,
+  functionPath,
+  label,
+  member,
+  parameter,
+} from "./operations.ts";
 import type { FunctionRunner } from "./runner.ts";
 import {
   aliasesOf,
@@ -84,8 +92,8 @@ export function publish(
 }
 
 /** DeleteFunction with a version qualifier: the version goes (not while an alias points at it). */
-export function deleteVersion(deps: VersionDependencies, call: FunctionCall): void {
-  const { record, target } = call;
+export function deleteVersion(deps: VersionDependencies, target: FunctionTarget): void {
+  const { record } = target;
   if (target.alias)
     throw invalidParameterValue("Deletion of aliases is not supported by DeleteFunction; use DeleteAlias.");
   const version = target.version;
@@ -103,45 +111,45 @@ export function deleteVersion(deps: VersionDependencies, call: FunctionCall): vo
   deps.runner.removeFunction(record.name, version.version);
 }
 
-export function versionOperations(dependencies: () => VersionDependencies): FunctionOperation[] {
+/** PublishVersion and ListVersionsByFunction on `/functions/{FunctionName}/versions`. */
+export function versionOperations(
+  dependencies: () => VersionDependencies,
+  find: FindFunction,
+): AnyOperation[] {
   return [
-    {
+    operation({
       name: "PublishVersion",
-      method: "POST",
-      on: "function",
-      sub: "versions",
-      extra: "none",
-      qualified: false,
-      action: "PublishVersion",
-      run: ({ record, body }: FunctionCall) => {
-        const input = body();
+      http: { method: "POST", path: `${functionPath}/versions`, status: 201 },
+      action: "lambda:PublishVersion",
+      input: z.object({ FunctionName: label, CodeSha256: member, Description: member, RevisionId: member }),
+      resource: (input, call) => find(call, "PublishVersion", input.FunctionName).record.arn,
+      handler: (input, call) => {
+        const { record } = find(call, "PublishVersion", input.FunctionName);
         const version = publish(dependencies().store, record, {
           codeSha256: input.CodeSha256,
           revisionId: input.RevisionId,
           description: input.Description,
         });
-        return jsonResponse(renderConfiguration(record, { version, qualifier: version.version }), 201);
+        return renderConfiguration(record, { version, qualifier: version.version });
       },
-    },
-    {
+    }),
+    operation({
       name: "ListVersionsByFunction",
-      method: "GET",
-      on: "function",
-      sub: "versions",
-      extra: "none",
-      qualified: false,
-      action: "ListVersionsByFunction",
-      run: ({ record, request }: FunctionCall) => {
-        const maxItems = request.query.get("MaxItems");
-        const limit = maxItems ? integerIn(Number(maxItems), "maxItems", 1, 10000) : 50;
+      http: { method: "GET", path: `${functionPath}/versions` },
+      action: "lambda:ListVersionsByFunction",
+      input: z.object({ FunctionName: label, Marker: parameter, MaxItems: parameter }),
+      resource: (input, call) => find(call, "ListVersionsByFunction", input.FunctionName).record.arn,
+      handler: (input, call) => {
+        const { record } = find(call, "ListVersionsByFunction", input.FunctionName);
+        const limit = input.MaxItems ? integerIn(Number(input.MaxItems), "maxItems", 1, 10000) : 50;
         const all = versionOrder(record);
         const names = all.map((version) => version?.version ?? "$LATEST");
-        const marker = request.query.get("Marker");
+        const marker = input.Marker;
         // The marker names the next page's first version, so it stays valid while versions are published.
         const start = marker ? names.indexOf(marker) : 0;
         if (start === -1) throw functionNotFound(`${record.arn}:${marker}`);
         const page = pageFrom(all, start, limit);
-        return jsonResponse({
+        return {
           Versions: page.items.map((version) =>
             renderConfiguration(record, {
               ...(version ? { version } : {}),
@@ -149,8 +157,8 @@ export function versionOperations(dependencies: () => VersionDependencies): Func
             }),
           ),
           ...(page.next === undefined ? {} : { NextMarker: names[page.next] }),
-        });
+        };
       },
-    },
+    }),
   ];
 }

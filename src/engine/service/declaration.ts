@@ -74,9 +74,18 @@ export interface OperationDeclaration<Input = unknown, Output = unknown> {
   /**
    * The route, for the REST protocols. The input is the route's labels, merged into the JSON body when `body`
    * is `"json"` (the default with an `input` schema); `"raw"` (the default without) leaves the body to the
-   * handler (`call.request.body`).
+   * handler (`call.request.body`). With an `input` schema, query parameters and the headers `headers` binds are
+   * members too (codecs/rest.ts `boundMembers`): a parameter is the member of its own name unless `query` binds
+   * it to another (`{ TagKeys: { list: "tagKeys" } }`).
    */
-  http?: { method: string; path: string; status?: number; body?: "json" | "raw" };
+  http?: {
+    method: string;
+    path: string;
+    status?: number;
+    body?: "json" | "raw";
+    query?: Record<string, string | { list: string }>;
+    headers?: Record<string, string>;
+  };
   /** Per-protocol decoders when the generic one does not fit (query maps and renamed members, lenient JSON). */
   decode?: {
     query?(params: QueryParams): unknown;
@@ -140,6 +149,11 @@ export interface ServiceDeclaration {
    * `AccessDeniedException`, rest-xml 403 `AccessDenied` with the resource quoted.
    */
   accessDenied?: { error?(message: string, denial: Denial): ServiceError; quoteResource?: boolean };
+  /**
+   * The answer to a member `operation`'s schema does not declare (default: one 400 naming them all);
+   * `undefined` accepts a value that means the default and drops it (Lambda's `Layers: []`, an empty ARN).
+   */
+  unsupportedMember?(operation: string, member: string, value: unknown): ServiceError | undefined;
   /** The answer for a request that names no operation of this service; default per protocol. */
   unknownOperation?(name: string, call: OperationCall): ServiceError;
   /**

@@ -20,7 +20,7 @@ import {
   renderQueryError,
   repeatedParameterError,
 } from "./codecs/query.ts";
-import { jsonObjectBody, matchRoute, restJsonError, restXmlError } from "./codecs/rest.ts";
+import { boundMembers, jsonObjectBody, matchRoute, restJsonError, restXmlError } from "./codecs/rest.ts";
 import { toXml } from "./codecs/xml.ts";
 import {
   type AnyOperation,
@@ -107,6 +107,17 @@ export function createDispatcher(
     }
   };
 
+  // Members the schema does not declare, each refused in the service's words or dropped as meaning the default.
+  const withoutDefaults = (name: string, decoded: unknown, unsupported: readonly string[]) => {
+    const kept = { ...(decoded as Record<string, unknown>) };
+    for (const member of unsupported) {
+      const refusal = declaration.unsupportedMember?.(name, member, kept[member]);
+      if (refusal) throw refusal;
+      delete kept[member];
+    }
+    return kept;
+  };
+
   const decode = (operation: AnyOperation, found: Identified, request: ServiceRequest): unknown => {
     switch (found.protocol) {
       case "query": {
@@ -115,9 +126,10 @@ export function createDispatcher(
       }
       case "json":
         return operation.decode?.json ? operation.decode.json(request.body) : decodeJsonBody(request.body);
-      default:
+      default: {
+        const members = operation.input && operation.http ? boundMembers(operation.http, request) : {};
         if ((operation.http?.body ?? (operation.input ? "json" : "raw")) === "raw")
-          return { ...found.labels };
+          return { ...members, ...found.labels };
         return {
           ...jsonObjectBody(
             request,
@@ -128,8 +140,10 @@ export function createDispatcher(
                 "Could not parse the request body as a JSON object",
               ),
           ),
+          ...members,
           ...found.labels,
         };
+      }
     }
   };
 
@@ -225,7 +239,12 @@ export function createDispatcher(
       const decoded = decode(operation, found, request);
       let input = decoded;
       if (operation.input) {
-        const validation = validateInput(operation.input, decoded);
+        let validation = validateInput(operation.input, decoded);
+        if (!validation.ok && "unsupported" in validation && declaration.unsupportedMember)
+          validation = validateInput(
+            operation.input,
+            withoutDefaults(operation.name, decoded, validation.unsupported),
+          );
         if (!validation.ok) {
           if ("unsupported" in validation) throw unsupportedMembers(validation.unsupported, found.protocol);
           throw validationError(validation.message, found.protocol);
