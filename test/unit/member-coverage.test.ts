@@ -64,7 +64,8 @@ const knowinglyRefused: Record<string, Record<string, readonly string[]>> = {
     ],
     PutLogEvents: ["entity"],
   },
-  // Each refused with 400 InvalidParameterValueException naming the member (src/engine/lambda/members.ts), except
+  // Each refused with 400 InvalidParameterValueException naming the member (lambda/members.ts's
+  // unsupportedMember, for what the operation's schema does not declare), except
   // where its value means the default (no layers, no VPC, SnapStart None).
   Lambda: {
     CreateFunction: [
