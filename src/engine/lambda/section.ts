@@ -1,12 +1,16 @@
 import { lambdaLimits, tooLarge } from "../request-limits.ts";
+import { matchRoute } from "../service/index.ts";
 import type { BodyLimit, ServiceSection } from "../service/section.ts";
 import type { RequestHead } from "../types.ts";
+import { functionPath, functionsPath } from "./operations.ts";
 
-/** Lambda's limits by route: Invoke payloads (synchronous or `Event`), and the zip of CreateFunction/UpdateFunctionCode. */
+/**
+ * Lambda's limits by declared route: Invoke payloads (synchronous or `Event`), and the zip of
+ * CreateFunction/UpdateFunctionCode.
+ */
 function lambdaBodyLimit(head: RequestHead): BodyLimit {
-  const segments = head.rawPath.split("/");
-  const sub = segments[4];
-  if (head.method === "POST" && sub === "invocations") {
+  const on = (method: string, path: string) => matchRoute({ method, path }, head.method, head.rawPath);
+  if (on("POST", `${functionPath}/invocations`)) {
     const asynchronous = head.headers["x-amz-invocation-type"] === "Event";
     return tooLarge(
       asynchronous ? lambdaLimits.asyncPayloadBytes : lambdaLimits.syncPayloadBytes,
@@ -14,10 +18,8 @@ function lambdaBodyLimit(head: RequestHead): BodyLimit {
       "RequestTooLargeException",
     );
   }
-  if (head.method === "POST" && (segments[3] ?? "") === "")
-    return tooLarge(lambdaLimits.codeRequestBytes, "CreateFunction");
-  if (head.method === "PUT" && sub === "code")
-    return tooLarge(lambdaLimits.codeRequestBytes, "UpdateFunctionCode");
+  if (on("POST", functionsPath)) return tooLarge(lambdaLimits.codeRequestBytes, "CreateFunction");
+  if (on("PUT", `${functionPath}/code`)) return tooLarge(lambdaLimits.codeRequestBytes, "UpdateFunctionCode");
   return tooLarge(lambdaLimits.syncPayloadBytes, "Lambda");
 }
 
