@@ -23,3 +23,4 @@ export {
 } from "./declaration.ts";
 export { createDispatcher, type DispatcherContext } from "./dispatcher.ts";
 export { ServiceError } from "./errors.ts";
+export type { InputIssue } from "./validation.ts";
