@@ -6,7 +6,7 @@ import { dynamoDbOperations } from "../../src/engine/dynamodb/operations.ts";
 import { iamOperations } from "../../src/engine/iam/actions.ts";
 import { IamStore } from "../../src/engine/iam/store.ts";
 import { lambdaOperationMembers } from "../../src/engine/lambda/members.ts";
-import { logsOperationMembers } from "../../src/engine/logs/api.ts";
+import { LogsApi, type LogsApiDependencies } from "../../src/engine/logs/api.ts";
 import { s3OperationMembers } from "../../src/engine/s3/members.ts";
 import { type SqsOperationContext, sqsOperations } from "../../src/engine/sqs/operations.ts";
 import { assumeRoleInput } from "../../src/engine/sts/index.ts";
@@ -67,6 +67,10 @@ function declaredOperationMembers(
 export const sqsDeclaredMembers = (): Record<string, readonly string[]> =>
   declaredOperationMembers(sqsOperations({} as SqsOperationContext));
 
+/** CloudWatch Logs' declared operations and their members (nothing is called while declaring). */
+export const logsDeclaredMembers = (): Record<string, readonly string[]> =>
+  declaredOperationMembers(new LogsApi({} as LogsApiDependencies).operations);
+
 /** DynamoDB's operations that dynalite serves, with the members it handles (the others it refuses whole). */
 export function dynaliteDeclaredMembers(): Record<string, readonly string[]> {
   const declared: Record<string, readonly string[]> = {};
@@ -115,7 +119,7 @@ function declaredMembers(): Array<{
       client: "client-sts",
       declared: { GetCallerIdentity: [], AssumeRole: shapeMembers(assumeRoleInput) ?? [] },
     },
-    { service: "CloudWatch Logs", client: "client-cloudwatch-logs", declared: logsOperationMembers },
+    { service: "CloudWatch Logs", client: "client-cloudwatch-logs", declared: logsDeclaredMembers() },
     { service: "SQS", client: "client-sqs", declared: sqsDeclaredMembers() },
   ];
 }

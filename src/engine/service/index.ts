@@ -16,7 +16,6 @@ export { jsonObjectBody, matchRoute, restJsonError } from "./codecs/rest.ts";
 export {
   type AnyOperation,
   type OperationCall,
-  type OperationDeclaration,
   operation,
   respondWith,
   type ServiceDeclaration,
