@@ -15,7 +15,7 @@ export type Validation<T> =
 
 /**
  * One failed member, for a service that words its validation errors its own way (SQS: `MissingParameter`
- * naming the member as sent): its path as in the input, whether it was missing, the value the failing check
+ * naming the member as sent): its path as in the input, whether it was absent, the value the failing check
  * saw and the constraint text (the schema's own message when it has one).
  */
 export interface InputIssue {
@@ -46,7 +46,8 @@ export function validateInput<T>(schema: z.ZodType<T>, input: unknown): Validati
     const value = "input" in issue ? issue.input : valueAt(input, issue.path);
     return {
       path: issue.path.map((segment) => (typeof segment === "number" ? segment : String(segment))),
-      missing: issue.code === "invalid_type" && value === undefined,
+      // JSON has no undefined, and the query decoder writes none: an undefined value is an absent member.
+      missing: value === undefined,
       value,
       message: issue.message,
     };

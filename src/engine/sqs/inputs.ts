@@ -73,7 +73,7 @@ export function parseEntry<T>(schema: z.ZodType<T>, entry: unknown): T {
   const value = issue && "input" in issue ? issue.input : undefined;
   throw sqsInputError({
     path,
-    missing: issue?.code === "invalid_type" && value === undefined,
+    missing: value === undefined,
     value,
     message: issue?.message ?? "",
   });
