@@ -6,9 +6,9 @@ import { dynamoDbOperations } from "../../src/engine/dynamodb/operations.ts";
 import { iamOperations } from "../../src/engine/iam/actions.ts";
 import { IamStore } from "../../src/engine/iam/store.ts";
 import { LambdaApi } from "../../src/engine/lambda/api.ts";
-import { logsOperationMembers } from "../../src/engine/logs/api.ts";
+import { LogsApi, type LogsApiDependencies } from "../../src/engine/logs/api.ts";
 import { s3OperationMembers } from "../../src/engine/s3/members.ts";
-import { sqsOperationMembers } from "../../src/engine/sqs/operation-members.ts";
+import { type SqsOperationContext, sqsOperations } from "../../src/engine/sqs/operations.ts";
 import { assumeRoleInput } from "../../src/engine/sts/index.ts";
 
 /**
@@ -53,6 +53,23 @@ export function shapeMembers(input: unknown): readonly string[] | undefined {
   const shape = (input as { shape?: Record<string, unknown> } | undefined)?.shape;
   return shape === undefined ? undefined : Object.keys(shape);
 }
+
+/** Each declared operation's members, read from its zod input schema (none without one). */
+function declaredOperationMembers(
+  operations: readonly { name: string; input?: unknown }[],
+): Record<string, readonly string[]> {
+  return Object.fromEntries(
+    operations.map((operation) => [operation.name, shapeMembers(operation.input) ?? []]),
+  );
+}
+
+/** SQS's declared operations and their members (nothing is called while declaring). */
+export const sqsDeclaredMembers = (): Record<string, readonly string[]> =>
+  declaredOperationMembers(sqsOperations({} as SqsOperationContext));
+
+/** CloudWatch Logs' declared operations and their members (nothing is called while declaring). */
+export const logsDeclaredMembers = (): Record<string, readonly string[]> =>
+  declaredOperationMembers(new LogsApi({} as LogsApiDependencies).operations);
 
 /** DynamoDB's operations that dynalite serves, with the members it handles (the others it refuses whole). */
 export function dynaliteDeclaredMembers(): Record<string, readonly string[]> {
@@ -115,8 +132,8 @@ function declaredMembers(): Array<{
       client: "client-sts",
       declared: { GetCallerIdentity: [], AssumeRole: shapeMembers(assumeRoleInput) ?? [] },
     },
-    { service: "CloudWatch Logs", client: "client-cloudwatch-logs", declared: logsOperationMembers },
-    { service: "SQS", client: "client-sqs", declared: sqsOperationMembers },
+    { service: "CloudWatch Logs", client: "client-cloudwatch-logs", declared: logsDeclaredMembers() },
+    { service: "SQS", client: "client-sqs", declared: sqsDeclaredMembers() },
   ];
 }
 

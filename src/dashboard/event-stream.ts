@@ -15,6 +15,13 @@ export class EventStreamHub {
   readonly #clients = new Set<PassThrough>();
   readonly #heartbeat: NodeJS.Timeout;
   #closed = false;
+  /**
+   * Frames sent since the last flush, by key: a keyed frame (a flow row) replaces its earlier one in place, so a row
+   * that changed five times in one turn of the event loop goes out once, in its latest state.
+   */
+  readonly #pending = new Map<string, string>();
+  #unkeyed = 0;
+  #flushScheduled = false;
 
   constructor(options: { heartbeatMs?: number } = {}) {
     // A comment line now and then keeps proxies and idle timers from cutting a quiet stream.
@@ -56,13 +63,38 @@ export class EventStreamHub {
     };
   }
 
-  /** Sends one event to every open stream. */
-  send(event: string, data: unknown): void {
-    if (this.#clients.size > 0) this.#write(sseFrame(event, data));
+  /**
+   * Sends one event to every open stream. Frames are gathered for the rest of this turn of the event loop and written
+   * as one chunk (`setImmediate`): a socket write is a system call, and one upload moves a flow row four or five
+   * times. With `key`, a later frame of the same key replaces the pending one.
+   */
+  send(event: string, data: unknown, key?: string): void {
+    if (this.#clients.size === 0) return;
+    const frame = sseFrame(event, data);
+    if (key === undefined) this.#pending.set(`\0${this.#unkeyed++}`, frame);
+    else {
+      const pendingKey = `${event}\0${key}`;
+      this.#pending.delete(pendingKey);
+      this.#pending.set(pendingKey, frame);
+    }
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      setImmediate(() => this.#flush());
+    }
+  }
+
+  #flush(): void {
+    this.#flushScheduled = false;
+    if (this.#pending.size === 0) return;
+    const chunk = [...this.#pending.values()].join("");
+    this.#pending.clear();
+    this.#unkeyed = 0;
+    this.#write(chunk);
   }
 
   /** Ends every stream (engine stop); later `open` calls get an already-ended stream. */
   close(): void {
+    this.#flush();
     this.#closed = true;
     clearInterval(this.#heartbeat);
     for (const stream of [...this.#clients]) this.#drop(stream);

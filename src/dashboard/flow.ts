@@ -98,6 +98,8 @@ const noChange = (): FlowUpdate => ({ rows: [], failedChanged: false, recordWrit
 /** Keeps bounded rows and answers which rows each engine event touched. */
 export class FlowModel {
   readonly #rows: FlowRow[] = [];
+  /** The rows of each object (`bucket/key`), oldest first: the latest row is found without a scan of every row. */
+  readonly #rowsByObject = new Map<string, FlowRow[]>();
   readonly #byRequestId = new Map<string, FlowRow>();
   /** Invocations whose request ID no delivery claims yet (direct invokes), until a log line names the object. */
   readonly #pending = new Map<string, PendingInvocation>();
@@ -318,9 +320,10 @@ export class FlowModel {
   }
 
   #latestRow(bucket: string, key: string, accept: (row: FlowRow) => boolean = () => true) {
-    for (let i = this.#rows.length - 1; i >= 0; i -= 1) {
-      const row = this.#rows[i] as FlowRow;
-      if (row.bucket === bucket && row.key === key && accept(row)) return row;
+    const rows = this.#rowsByObject.get(objectKey(bucket, key)) ?? [];
+    for (let i = rows.length - 1; i >= 0; i -= 1) {
+      const row = rows[i] as FlowRow;
+      if (accept(row)) return row;
     }
     return undefined;
   }
@@ -336,8 +339,16 @@ export class FlowModel {
       updatedAt: now,
     };
     this.#rows.push(row);
+    const object = objectKey(bucket, key);
+    const sameObject = this.#rowsByObject.get(object);
+    if (sameObject) sameObject.push(row);
+    else this.#rowsByObject.set(object, [row]);
     while (this.#rows.length > this.#maxRows) {
       const evicted = this.#rows.shift() as FlowRow;
+      const evictedObject = objectKey(evicted.bucket, evicted.key);
+      const remaining = this.#rowsByObject.get(evictedObject);
+      remaining?.shift();
+      if (remaining?.length === 0) this.#rowsByObject.delete(evictedObject);
       for (const delivery of evicted.deliveries) {
         if (this.#byRequestId.get(delivery.requestId) === evicted)
           this.#byRequestId.delete(delivery.requestId);
@@ -366,6 +377,9 @@ export class FlowModel {
     row.status = rowStatus(row);
   }
 }
+
+/** A Map key for one object; a bucket name has no `/`. */
+const objectKey = (bucket: string, key: string) => `${bucket}/${key}`;
 
 /** Where one delivery stands now. */
 export function deliveryState(delivery: FlowDelivery): DeliveryState {

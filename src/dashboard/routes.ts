@@ -68,9 +68,9 @@ export function stackSummary(stack: Stack) {
 
 /** Pushes what one flow-model update changed to the open pages. */
 export function publishFlowUpdate(hub: EventStreamHub, update: FlowUpdate, now: () => number): void {
-  for (const row of update.rows) hub.send("row", { row, at: row.updatedAt });
-  if (update.failedChanged) hub.send("failed", { at: now() });
-  if (update.recordWritten) hub.send("records", { at: now() });
+  for (const row of update.rows) hub.send("row", { row, at: row.updatedAt }, row.id);
+  if (update.failedChanged) hub.send("failed", { at: now() }, "");
+  if (update.recordWritten) hub.send("records", { at: now() }, "");
 }
 
 export interface DashboardRouteOptions {

@@ -363,6 +363,8 @@ export class Edge {
     limit: BufferedBody,
     reservation: Reservation,
   ): Promise<Buffer | BodyReadError> {
+    // No body (a GET, a HEAD, `Content-Length: 0`): nothing to read or count; the server drains the empty stream.
+    if (hasNoBody(request)) return Promise.resolve(emptyBody);
     const declared = Number(request.headers["content-length"] ?? "0");
     if (declared > limit.bytes) return Promise.resolve(new BodyReadError("too-large", limit.message));
     if (declared > 0 && !reservation.reserve(declared))
@@ -429,6 +431,17 @@ export class Edge {
     if (response.headersSent || response.writableEnded) return;
     await writeResponse(response, result, isHead);
   }
+}
+
+const emptyBody = Buffer.alloc(0);
+
+/** Whether a request carries no body: no transfer coding and a zero or absent length (RFC 9112 §6.3). */
+function hasNoBody(request: IncomingMessage): boolean {
+  const { headers } = request;
+  return (
+    headers["transfer-encoding"] === undefined &&
+    (headers["content-length"] === undefined || headers["content-length"] === "0")
+  );
 }
 
 /** Reads and drops the rest of a body for at most DISCARD_MS and DISCARD_BYTES, then closes the connection. */

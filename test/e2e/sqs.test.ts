@@ -351,6 +351,36 @@ describe("SQS with the SDK v3", () => {
         ),
       ),
     ).toMatchObject({ name: "MessageNotInflight", code: "AWS.SimpleQueueService.MessageNotInflight" });
+    // A member missing from the request fails its schema in SQS's words, for the request or for one batch entry.
+    expect(
+      await failure(
+        sqs.send(
+          new ChangeMessageVisibilityCommand({ QueueUrl: url, ReceiptHandle: again.ReceiptHandle } as never),
+        ),
+      ),
+    ).toMatchObject({
+      name: "MissingParameter",
+      message: "The request must contain the parameter VisibilityTimeout.",
+    });
+    const { Messages: [inFlight] = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url }));
+    const partly = await sqs.send(
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: url,
+        Entries: [
+          { Id: "timed", ReceiptHandle: inFlight?.ReceiptHandle, VisibilityTimeout: 0 },
+          { Id: "untimed", ReceiptHandle: inFlight?.ReceiptHandle } as never,
+        ],
+      }),
+    );
+    expect(partly.Successful).toEqual([{ Id: "timed" }]);
+    expect(partly.Failed).toEqual([
+      {
+        Id: "untimed",
+        SenderFault: true,
+        Code: "MissingParameter",
+        Message: "The request must contain the parameter VisibilityTimeout.",
+      },
+    ]);
   });
 
   it("moves a message received more than maxReceiveCount times to the dead-letter queue", async () => {

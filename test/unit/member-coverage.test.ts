@@ -3,18 +3,19 @@ import { describe, expect, it } from "vitest";
 import {
   dynaliteDeclaredMembers,
   lambdaDeclaredMembers,
+  logsDeclaredMembers,
   sdkInputMembers,
   sdkInputNames,
   shapeMembers,
+  sqsDeclaredMembers,
 } from "../../scripts/lib/served-members.ts";
 import { iamOperations } from "../../src/engine/iam/actions.ts";
 import { IamStore } from "../../src/engine/iam/store.ts";
 import { LambdaApi } from "../../src/engine/lambda/api.ts";
-import { logsOperationMembers } from "../../src/engine/logs/api.ts";
+import { LogsApi, type LogsApiDependencies } from "../../src/engine/logs/api.ts";
 import { s3OperationMembers } from "../../src/engine/s3/members.ts";
 import { operationAccess } from "../../src/engine/s3/operations.ts";
-import { sqsOperationMembers } from "../../src/engine/sqs/operation-members.ts";
-import { sqsOperations } from "../../src/engine/sqs/operations.ts";
+import { type SqsOperationContext, sqsOperations } from "../../src/engine/sqs/operations.ts";
 import { assumeRoleInput } from "../../src/engine/sts/index.ts";
 
 /**
@@ -203,11 +204,17 @@ describe("Member coverage: every SDK input member of a served operation is handl
     expect(result.unaccounted).toEqual([]);
   });
 
-  it("CloudWatch Logs: each SDK member is handled or knowingly refused", () => {
-    const result = coverage("Logs", logsOperationMembers, sdkInputMembers("client-cloudwatch-logs"));
+  it("CloudWatch Logs: every operation declares its members, and each SDK member is handled or knowingly refused", () => {
+    const operations = new LogsApi({} as LogsApiDependencies).operations;
+    for (const operation of operations)
+      expect(shapeMembers(operation.input), `${operation.name} declares its members`).toBeDefined();
+    const declared = logsDeclaredMembers();
+    const result = coverage("Logs", declared, sdkInputMembers("client-cloudwatch-logs"));
     console.log(
       `Logs: ${result.operations} operations, ${result.handled} members handled, ${result.refused} refused`,
     );
+    expect(result.operations).toBe(operations.length);
+    expect(Object.keys(declared)).toHaveLength(17);
     expect(result.unknown).toEqual([]);
     expect(result.unaccounted).toEqual([]);
   });
@@ -242,13 +249,17 @@ describe("Member coverage: every SDK input member of a served operation is handl
   });
 
   it("SQS: every served operation declares its members, and each SDK member is handled or knowingly refused", () => {
-    // Every operation the engine serves has a declared list (the dispatcher refuses the rest by name).
-    expect(Object.keys(sqsOperationMembers).sort()).toEqual(Object.keys(sqsOperations).sort());
-    const result = coverage("SQS", sqsOperationMembers, sdkInputMembers("client-sqs"));
+    // Every operation the engine serves declares its members in its zod input (the dispatcher refuses the rest).
+    const operations = sqsOperations({} as SqsOperationContext);
+    for (const operation of operations)
+      expect(shapeMembers(operation.input), `${operation.name} declares its members`).toBeDefined();
+    const declared = sqsDeclaredMembers();
+    const result = coverage("SQS", declared, sdkInputMembers("client-sqs"));
     console.log(
       `SQS: ${result.operations} operations, ${result.handled} members handled, ${result.refused} refused`,
     );
-    expect(result.operations).toBe(Object.keys(sqsOperations).length);
+    expect(result.operations).toBe(operations.length);
+    expect(Object.keys(declared)).toHaveLength(21);
     expect(result.unknown).toEqual([]);
     expect(result.unaccounted).toEqual([]);
   });

@@ -1,16 +1,29 @@
 import { describe, expect, it } from "vitest";
-import { decodeQueryInput, QueryParams } from "../../src/engine/service/index.ts";
-import { queueNameFromUrl } from "../../src/engine/sqs/operations.ts";
-import { fromQueryInput, toQueryResult } from "../../src/engine/sqs/query-protocol.ts";
+import { type AnyOperation, QueryParams } from "../../src/engine/service/index.ts";
+import { queueNameFromUrl } from "../../src/engine/sqs/inputs.ts";
+import { type SqsOperationContext, sqsOperations } from "../../src/engine/sqs/operations.ts";
+import { sqsQueryCodec } from "../../src/engine/sqs/query-protocol.ts";
 
-/** The JSON-shaped input of a query request body, as the SQS declaration decodes it. */
+/** SQS's declared operations (their members decide where `Tag.N` goes); nothing is called at declaration. */
+const operations = new Map(
+  sqsOperations({} as SqsOperationContext).map((operation) => [operation.name, operation]),
+);
+const declared = (name: string): AnyOperation => {
+  const found = operations.get(name);
+  if (!found) throw new Error(`SQS declares no ${name}`);
+  return found;
+};
+
+/** The JSON-shaped input of a query request body, as the SQS declaration's query codec decodes it. */
 const decode = (operation: string, body: string) =>
-  fromQueryInput(
-    operation,
-    decodeQueryInput(new QueryParams({ query: new URLSearchParams(), body: Buffer.from(body) })),
+  sqsQueryCodec.decode(
+    new QueryParams({ query: new URLSearchParams(), body: Buffer.from(body) }),
+    declared(operation),
   );
+const toQueryResult = (operation: string, output: Record<string, unknown> | undefined) =>
+  sqsQueryCodec.encode(output, declared(operation));
 
-describe("Function: fromQueryInput", () => {
+describe("SQS query codec: decode", () => {
   it("turns flattened maps, lists and batch entries into the JSON protocol's members", () => {
     expect(
       decode(
@@ -51,7 +64,7 @@ describe("Function: fromQueryInput", () => {
   });
 });
 
-describe("Function: toQueryResult", () => {
+describe("SQS query codec: encode", () => {
   it("flattens maps and lists into the query protocol's elements", () => {
     expect(
       toQueryResult("ReceiveMessage", {
@@ -80,8 +93,13 @@ describe("Function: toQueryResult", () => {
     });
     expect(toQueryResult("ListQueueTags", { Tags: { k: "v" } })).toEqual({ Tag: [{ Key: "k", Value: "v" }] });
     expect(toQueryResult("ListQueues", { QueueUrls: ["u"] })).toEqual({ QueueUrl: ["u"] });
-    expect(toQueryResult("DeleteQueue", {})).toBeUndefined();
+    expect(toQueryResult("ListMessageMoveTasks", { Results: [{ Status: "RUNNING" }] })).toEqual({
+      ListMessageMoveTasksResultEntry: [{ Status: "RUNNING" }],
+    });
+    // An operation without output (its handler answers undefined) has no <Result>; one with output always has.
+    expect(toQueryResult("DeleteQueue", undefined)).toBeUndefined();
     expect(toQueryResult("ReceiveMessage", {})).toEqual({});
+    expect(toQueryResult("ListQueueTags", {})).toEqual({});
   });
 });
 

@@ -21,9 +21,26 @@ const channel = new Socket({ fd: 3, readable: true, writable: true });
 channel.on("end", () => process.exit(0));
 channel.on("error", () => process.exit(0));
 
+// What is sent in one turn of the event loop (an invocation's log lines, then its result) goes out in one write:
+// each write is a system call here and a wake-up of the engine there. Corked until the turn's ticks have run.
+let corked = false;
+function uncork() {
+  corked = false;
+  channel.uncork();
+}
+// A handler that calls process.exit() still gets the lines it wrote before out (libuv tries the write at once).
+process.on("exit", () => {
+  if (corked) uncork();
+});
+
 function send(message, callback) {
-  if (channel.writable) channel.write(`${JSON.stringify(message)}\n`, () => callback?.());
-  else callback?.();
+  if (!channel.writable) return callback?.();
+  if (!corked) {
+    corked = true;
+    channel.cork();
+    process.nextTick(uncork);
+  }
+  channel.write(`${JSON.stringify(message)}\n`, () => callback?.());
 }
 
 /** A successful result: its header, then the response as raw bytes (counted by the engine as they stream). */

@@ -4,6 +4,7 @@ import { createDispatcher, type ServiceDeclaration } from "../service/index.ts";
 import type { Service } from "../types.ts";
 import { LogsApi } from "./api.ts";
 import type { LogWriter } from "./contract.ts";
+import { InvalidParameterError } from "./errors.ts";
 import { LogJournal } from "./journal.ts";
 import { logsSection } from "./section.ts";
 import { LogStore } from "./store.ts";
@@ -46,6 +47,8 @@ export async function createLogsService(context: EngineContext, options: EngineO
   const declaration: ServiceDeclaration = {
     section: logsSection,
     protocols: { json: { version: "1.1", targetPrefix: "Logs_20140328", errorPrefix } },
+    // CloudWatch Logs answers a member that fails its constraint with InvalidParameterException.
+    validationError: (message) => new InvalidParameterError(message),
     operations: api.operations,
   };
   const service: Service = {

@@ -9,6 +9,7 @@ import type {
 import type { QueryParams } from "./codecs/query.ts";
 import type { ServiceError } from "./errors.ts";
 import type { ServiceSection } from "./section.ts";
+import type { InputIssue } from "./validation.ts";
 
 /**
  * The one shape of a service: its SigV4 signing name, the protocol(s) it answers, and its operations, each
@@ -20,8 +21,20 @@ export type ProtocolName = "query" | "json" | "rest-json" | "rest-xml";
 
 /** The protocols a service answers; a service may answer more than one on its endpoint (SQS: json and query). */
 interface ServiceProtocols {
-  /** `Action=<Op>`; `version` is the API version named in the unknown-operation error. */
-  query?: { version: string; namespace: string };
+  /**
+   * `Action=<Op>`; `version` is the API version named in the unknown-operation error. `codec` maps every
+   * operation's query parameters to its input and its output to the `<OpResult>` content when the service's
+   * query shapes differ from its JSON ones by rule (SQS: `Attribute.N.Name` is the `Attributes` map); an
+   * operation's own `decode.query`/`encode.query` still wins.
+   */
+  query?: {
+    version: string;
+    namespace: string;
+    codec?: {
+      decode(params: QueryParams, operation: AnyOperation): unknown;
+      encode(output: unknown, operation: AnyOperation): Record<string, unknown> | undefined;
+    };
+  };
   /** `X-Amz-Target: <targetPrefix>.<Op>`; `errorPrefix` is the `__type` namespace of errors. */
   json?: { version: "1.0" | "1.1"; targetPrefix: string; errorPrefix: string };
   /** Method and path, matched against each operation's `http` route. */
@@ -136,8 +149,16 @@ export interface ServiceDeclaration {
   iamPrefix?: string;
   protocols: ServiceProtocols;
   operations: readonly AnyOperation[];
-  /** The service's validation error (default 400 `ValidationError` in query, `ValidationException` otherwise). */
-  validationError?(message: string, protocol: ProtocolName): ServiceError;
+  /**
+   * The service's validation error (default 400 `ValidationError` in query, `ValidationException` otherwise);
+   * `issues` are the failed members of an input schema, for a service that words them its own way (none when
+   * the failure is not a schema's); undefined leaves it to the default.
+   */
+  validationError?(
+    message: string,
+    protocol: ProtocolName,
+    issues: readonly InputIssue[],
+  ): ServiceError | undefined;
   /**
    * The service's own answer to a JSON body nested past what the engine parses safely (default: a validation
    * error saying so); DynamoDB answers its nesting limit in AWS's words.

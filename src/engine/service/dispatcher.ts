@@ -31,7 +31,7 @@ import {
   type ServiceDeclaration,
 } from "./declaration.ts";
 import { ServiceError } from "./errors.ts";
-import { validateInput } from "./validation.ts";
+import { type InputIssue, validateInput } from "./validation.ts";
 
 /** What the dispatcher needs from the engine: the authorizer, read on every call (IAM replaces it at start). */
 export interface DispatcherContext {
@@ -65,8 +65,12 @@ export function createDispatcher(
   const operations = new Map(declaration.operations.map((entry) => [entry.name, entry]));
   const iamPrefix = declaration.iamPrefix ?? declaration.section.signingName;
 
-  const validationError = (message: string, protocol: ProtocolName): ServiceError =>
-    declaration.validationError?.(message, protocol) ??
+  const validationError = (
+    message: string,
+    protocol: ProtocolName,
+    issues: readonly InputIssue[] = [],
+  ): ServiceError =>
+    declaration.validationError?.(message, protocol, issues) ??
     new ServiceError(400, protocol === "query" ? "ValidationError" : "ValidationException", message);
 
   // A member the operation does not handle: refused by name (never dropped), in the protocol's client-error code.
@@ -122,7 +126,9 @@ export function createDispatcher(
     switch (found.protocol) {
       case "query": {
         const params = found.params ?? new QueryParams({ ...request, queryForm: found.form });
-        return operation.decode?.query ? operation.decode.query(params) : decodeQueryInput(params);
+        if (operation.decode?.query) return operation.decode.query(params);
+        const codec = declaration.protocols.query?.codec;
+        return codec ? codec.decode(params, operation) : decodeQueryInput(params);
       }
       case "json":
         return operation.decode?.json ? operation.decode.json(request.body) : decodeJsonBody(request.body);
@@ -157,7 +163,11 @@ export function createDispatcher(
     const { query, json, restXml } = declaration.protocols;
     switch (protocol) {
       case "query": {
-        const result = operation.encode?.query ? operation.encode.query(output) : output;
+        const result = operation.encode?.query
+          ? operation.encode.query(output)
+          : query?.codec
+            ? query.codec.encode(output, operation)
+            : output;
         return queryResponse(
           operation.name,
           result as Record<string, unknown> | undefined,
@@ -247,7 +257,7 @@ export function createDispatcher(
           );
         if (!validation.ok) {
           if ("unsupported" in validation) throw unsupportedMembers(validation.unsupported, found.protocol);
-          throw validationError(validation.message, found.protocol);
+          throw validationError(validation.message, found.protocol, validation.issues);
         }
         input = validation.value;
       }

@@ -16,10 +16,10 @@ export { matchRoute, restJsonError } from "./codecs/rest.ts";
 export {
   type AnyOperation,
   type OperationCall,
-  type OperationDeclaration,
   operation,
   respondWith,
   type ServiceDeclaration,
 } from "./declaration.ts";
 export { createDispatcher, type DispatcherContext } from "./dispatcher.ts";
 export { ServiceError } from "./errors.ts";
+export type { InputIssue } from "./validation.ts";

@@ -10,8 +10,20 @@ import { constraint, type Violation, validationMessages } from "../validation-me
  */
 export type Validation<T> =
   | { ok: true; value: T }
-  | { ok: false; message: string }
+  | { ok: false; message: string; issues: InputIssue[] }
   | { ok: false; unsupported: string[] };
+
+/**
+ * One failed member, for a service that words its validation errors its own way (SQS: `MissingParameter`
+ * naming the member as sent): its path as in the input, whether it was absent, the value the failing check
+ * saw and the constraint text (the schema's own message when it has one).
+ */
+export interface InputIssue {
+  path: readonly (string | number)[];
+  missing: boolean;
+  value: unknown;
+  message: string;
+}
 
 /**
  * Members an object schema does not declare. zod drops them silently, which would make the engine accept a
@@ -29,16 +41,23 @@ export function validateInput<T>(schema: z.ZodType<T>, input: unknown): Validati
   if (unsupported.length > 0) return { ok: false, unsupported };
   const result = schema.safeParse(input, { error: (issue) => awsConstraint(issue), reportInput: true });
   if (result.success) return { ok: true, value: result.data };
-  const violations: Violation[] = result.error.issues.map((issue) => {
+  const issues: InputIssue[] = result.error.issues.map((issue) => {
     // The value the failing check saw (after a preprocess), else the one in the input.
     const value = "input" in issue ? issue.input : valueAt(input, issue.path);
     return {
-      member: memberName(issue.path),
-      value: value === undefined ? null : echoed(value),
-      constraint: issue.message,
+      path: issue.path.map((segment) => (typeof segment === "number" ? segment : String(segment))),
+      // JSON has no undefined, and the query decoder writes none: an undefined value is an absent member.
+      missing: value === undefined,
+      value,
+      message: issue.message,
     };
   });
-  return { ok: false, message: validationMessages(violations) };
+  const violations: Violation[] = issues.map((issue) => ({
+    member: memberName(issue.path),
+    value: issue.value === undefined ? null : echoed(issue.value),
+    constraint: issue.message,
+  }));
+  return { ok: false, message: validationMessages(violations), issues };
 }
 
 /** AWS names members lower-camel (`roleSessionName`) and list items 1-based. */

@@ -1,16 +1,15 @@
-import { z } from "zod";
 import { sqsQueueArn } from "../arn.ts";
 import type { EngineContext } from "../context.ts";
 import type { IamApi } from "../iam/contract.ts";
 import type { EngineOptions } from "../options.ts";
-import { createDispatcher, decodeQueryInput, operation, type ServiceDeclaration } from "../service/index.ts";
+import { createDispatcher, type ServiceDeclaration } from "../service/index.ts";
 import type { Authorizer, Caller, ConditionContext, Service } from "../types.ts";
 import type { QueueSender, QueueSenderIdentity } from "./contract.ts";
 import { SqsError, sqsErrors } from "./errors.ts";
+import { sqsInputError } from "./inputs.ts";
 import { MessageMoveTasks } from "./message-move.ts";
-import { sqsOperationMembers } from "./operation-members.ts";
-import { type JsonObject, sqsOperations } from "./operations.ts";
-import { fromQueryInput, toQueryResult } from "./query-protocol.ts";
+import { sqsOperations } from "./operations.ts";
+import { sqsQueryCodec } from "./query-protocol.ts";
 import type { Queue } from "./queue.ts";
 import { sqsSection } from "./section.ts";
 import { type SqsLimits, SqsStore } from "./store.ts";
@@ -93,7 +92,7 @@ export async function createSqsService(
   const declaration: ServiceDeclaration = {
     section: sqsSection,
     protocols: {
-      query: { version: "2012-11-05", namespace: SQS_NAMESPACE },
+      query: { version: "2012-11-05", namespace: SQS_NAMESPACE, codec: sqsQueryCodec },
       json: { version: "1.0", targetPrefix: "AmazonSQS", errorPrefix: "com.amazonaws.sqs" },
     },
     // SQS writes the action in lower case: "... to perform: sqs:sendmessage on resource: ...".
@@ -107,34 +106,16 @@ export async function createSqsService(
         ),
     },
     unknownOperation: (name) => sqsErrors.invalidAction(name),
-    operations: Object.entries(sqsOperations).map(([name, definition]) =>
-      operation<JsonObject, JsonObject>({
-        name,
-        action: definition.action,
-        resource: (input) => {
-          const queueName = definition.queueName(input, context.accountId);
-          return queueName === undefined
-            ? `arn:aws:sqs:${context.region}:${context.accountId}:*`
-            : queueArn(queueName);
-        },
-        // The members it handles; any other is refused by name, never ignored.
-        input: z.object(
-          Object.fromEntries(
-            (sqsOperationMembers[name] ?? []).map((member) => [member, z.unknown().optional()]),
-          ),
-        ) as unknown as z.ZodType<JsonObject>,
-        decode: { query: (params) => fromQueryInput(name, decodeQueryInput(params)) },
-        encode: { query: (output) => toQueryResult(name, output) },
-        handler: (input, call) =>
-          definition.run(input, {
-            store,
-            moveTasks,
-            queueUrl: (queueName) =>
-              `http://${call.request.host || hostOf(context)}/${context.accountId}/${queueName}`,
-            senderId: senderIdOf(call.request.caller),
-          }),
-      }),
-    ),
+    // A member that fails its schema, worded as SQS words it (MissingParameter, InvalidParameterValue).
+    validationError: (_message, _protocol, [issue]) => (issue ? sqsInputError(issue) : undefined),
+    operations: sqsOperations({
+      store,
+      moveTasks,
+      queueArn,
+      queueUrl: (call, queueName) =>
+        `http://${call.request.host || hostOf(context)}/${context.accountId}/${queueName}`,
+      senderId: (call) => senderIdOf(call.request.caller),
+    }),
   };
   const dispatch = createDispatcher(declaration, { authorizer, store: context.store });
 
