@@ -357,6 +357,12 @@ describe("Lambda versions", () => {
     expect(JSON.parse(await readFile(outfile, "utf8"))).toBe("v1");
     await rm(dirname(outfile), { recursive: true, force: true });
   });
+
+  it("the AWS CLI lists functions (v2 sends ListFunctions to /2015-03-31/functions/, with a trailing slash)", async () => {
+    await createFunction("cli-listed");
+    const listed = (await cli("list-functions")) as { Functions: Array<{ FunctionName: string }> };
+    expect(listed.Functions.map((entry) => entry.FunctionName)).toContain("cli-listed");
+  });
 });
 
 describe("Lambda aliases", () => {
