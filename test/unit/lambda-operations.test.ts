@@ -106,4 +106,27 @@ describe("Lambda's declared routes, matched by the shared dispatcher", () => {
     });
     expect(lookups).toEqual(["ingest"]);
   });
+
+  it("bounds MaxItems to 1..10000 in the schema, worded as Lambda words it", async () => {
+    // Arrange
+    const { send } = lambdaDeclaration({ allow: true });
+    const message = (value: string) =>
+      `1 validation error detected: Value '${value}' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 10000`;
+
+    // Act
+    const answers = [
+      await send("GET", "/2015-03-31/functions?MaxItems=0"),
+      await send("GET", "/2015-03-31/functions/ingest/versions?MaxItems=10001"),
+      await send("GET", "/2015-03-31/functions/ingest/aliases?MaxItems=abc"),
+      await send("GET", "/2015-03-31/functions?MaxItems=2.5"),
+    ];
+
+    // Assess
+    expect(answers).toEqual([
+      { status: 400, type: "ValidationException", message: message("0") },
+      { status: 400, type: "ValidationException", message: message("10001") },
+      { status: 400, type: "ValidationException", message: message("NaN") },
+      { status: 400, type: "ValidationException", message: message("2.5") },
+    ]);
+  });
 });

@@ -3,9 +3,9 @@ import { z } from "zod";
 import { pageFrom } from "../paging.ts";
 import { type AnyOperation, operation, respondWith, ServiceError } from "../service/index.ts";
 import { functionNotFound } from "./errors.ts";
-import { integerIn, invalidParameterValue } from "./function-settings.ts";
+import { invalidParameterValue } from "./function-settings.ts";
 import type { FunctionRecord, FunctionStore } from "./functions.ts";
-import { type FindFunction, functionPath, label, member, parameter } from "./operations.ts";
+import { type FindFunction, functionPath, label, maxItems, member, parameter } from "./operations.ts";
 import { checkAliasName, parseRouting } from "./qualifier.ts";
 import { checkRevision } from "./version-operations.ts";
 import { type FunctionAlias, renderAlias } from "./versions.ts";
@@ -100,13 +100,13 @@ export function aliasOperations(
         FunctionName: label,
         FunctionVersion: parameter,
         Marker: parameter,
-        MaxItems: parameter,
+        MaxItems: maxItems,
       }),
       resource: (input, call) => find(call, "ListAliases", input.FunctionName).record.arn,
       handler: (input, call) => {
         const { record } = find(call, "ListAliases", input.FunctionName);
         const version = input.FunctionVersion;
-        const limit = input.MaxItems ? integerIn(Number(input.MaxItems), "maxItems", 1, 10000) : 50;
+        const limit = input.MaxItems ?? 50;
         const all = record.aliases
           .filter((alias) => !version || alias.functionVersion === version)
           .sort((a, b) => a.name.localeCompare(b.name));

@@ -20,7 +20,6 @@ import { eventInvokeConfigOperations } from "./event-invoke-config.ts";
 import { parseFunctionReference } from "./function-name.ts";
 import {
   type FunctionSettingsDependencies,
-  integerIn,
   invalidParameterValue,
   parseArchitectures,
   parseFunctionSettings,
@@ -36,6 +35,7 @@ import {
   functionPath,
   functionsPath,
   label,
+  maxItems,
   member,
   parameter,
 } from "./operations.ts";
@@ -143,7 +143,7 @@ export class LambdaApi {
         name: "ListFunctions",
         http: { method: "GET", path: functionsPath },
         action: "lambda:ListFunctions",
-        input: z.object({ Marker: parameter, MaxItems: parameter }),
+        input: z.object({ Marker: parameter, MaxItems: maxItems }),
         handler: (input) => this.#list(input),
       }),
       operation({
@@ -343,8 +343,14 @@ export class LambdaApi {
     return pending;
   }
 
-  #list({ Marker: marker, MaxItems: maxItems }: { Marker?: string; MaxItems?: string }) {
-    const limit = maxItems ? integerIn(Number(maxItems), "maxItems", 1, 10000) : 50;
+  #list({
+    Marker: marker,
+    MaxItems: maxItems,
+  }: {
+    Marker?: string | undefined;
+    MaxItems?: number | undefined;
+  }) {
+    const limit = maxItems ?? 50;
     const all = this.#deps.store.list();
     // The marker names the next page's first function, so it stays valid while functions are created.
     const start = marker

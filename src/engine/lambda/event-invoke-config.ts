@@ -5,7 +5,7 @@ import type { FunctionQueueSettings } from "./async-queue.ts";
 import { type DestinationAccessDependencies, destinationRefusal } from "./destination-access.ts";
 import { invalidParameterValue, validationException } from "./function-settings.ts";
 import type { FunctionRecord, FunctionStore } from "./functions.ts";
-import { type FindFunction, label, member, parameter } from "./operations.ts";
+import { type FindFunction, label, maxItems, member, parameter } from "./operations.ts";
 
 /**
  * A function's asynchronous invocation configuration (`/2019-09-25/functions/{name}/event-invoke-config`): how
@@ -239,7 +239,7 @@ export function eventInvokeConfigOperations(
       name: "ListFunctionEventInvokeConfigs",
       http: { method: "GET", path: `${configPath}/list` },
       action: "lambda:ListFunctionEventInvokeConfigs",
-      input: z.object({ FunctionName: label, Marker: parameter, MaxItems: parameter }),
+      input: z.object({ FunctionName: label, Marker: parameter, MaxItems: maxItems }),
       resource: (input, call) => find(call, "ListFunctionEventInvokeConfigs", input.FunctionName).record.arn,
       handler: (input, call) => {
         const { record } = find(call, "ListFunctionEventInvokeConfigs", input.FunctionName);

@@ -3,7 +3,7 @@ import { lambdaFunctionArn } from "../arn.ts";
 import type { EngineContext } from "../context.ts";
 import type { OperationCall } from "../service/index.ts";
 import type { ServiceRequest } from "../types.ts";
-import { validationMessage } from "../validation-message.ts";
+import { constraint, validationMessage } from "../validation-message.ts";
 import { functionNotFound } from "./errors.ts";
 import { parseFunctionReference } from "./function-name.ts";
 import { invalidParameterValue, validationException } from "./function-settings.ts";
@@ -26,6 +26,20 @@ export const functionPath = `${functionsPath}/{FunctionName}`;
 export const label = z.string();
 /** A query parameter or header: a string when given. */
 export const parameter = z.string().optional();
+/**
+ * `MaxItems` (a query parameter of the List operations): an integer from 1 to 10000, or AWS's validation error
+ * echoing it as a number (`Value '0' at 'maxItems' ...: Member must have value between 1 and 10000`); an empty
+ * one is absent.
+ */
+export const maxItems = z.preprocess(
+  (value) => (value === undefined || value === "" ? undefined : Number(value)),
+  z
+    .number({ error: constraint.between(1, 10000) })
+    .int({ error: constraint.between(1, 10000) })
+    .min(1, { error: constraint.between(1, 10000) })
+    .max(10000, { error: constraint.between(1, 10000) })
+    .optional(),
+);
 /**
  * A body member the handler reads and checks itself, so that its errors keep Lambda's own words
  * (InvalidParameterValueException, the `validationMessage` of each member).

@@ -2,13 +2,14 @@ import { z } from "zod";
 import { pageFrom } from "../paging.ts";
 import { type AnyOperation, operation, ServiceError } from "../service/index.ts";
 import { functionNotFound } from "./errors.ts";
-import { integerIn, invalidParameterValue } from "./function-settings.ts";
+import { invalidParameterValue } from "./function-settings.ts";
 import { type FunctionRecord, type FunctionStore, renderConfiguration } from "./functions.ts";
 import {
   type FindFunction,
   type FunctionTarget,
   functionPath,
   label,
+  maxItems,
   member,
   parameter,
 } from "./operations.ts";
@@ -137,11 +138,11 @@ export function versionOperations(
       name: "ListVersionsByFunction",
       http: { method: "GET", path: `${functionPath}/versions` },
       action: "lambda:ListVersionsByFunction",
-      input: z.object({ FunctionName: label, Marker: parameter, MaxItems: parameter }),
+      input: z.object({ FunctionName: label, Marker: parameter, MaxItems: maxItems }),
       resource: (input, call) => find(call, "ListVersionsByFunction", input.FunctionName).record.arn,
       handler: (input, call) => {
         const { record } = find(call, "ListVersionsByFunction", input.FunctionName);
-        const limit = input.MaxItems ? integerIn(Number(input.MaxItems), "maxItems", 1, 10000) : 50;
+        const limit = input.MaxItems ?? 50;
         const all = versionOrder(record);
         const names = all.map((version) => version?.version ?? "$LATEST");
         const marker = input.Marker;
