@@ -71,12 +71,13 @@ const resourceAllows = () => queuePolicy("Allow", { AWS: roleArn });
 const resourceDenies = () => queuePolicy("Deny", { AWS: roleArn });
 
 const allowed: Verdict = { allowed: true };
-const explicit = (policyType: "identity-based" | "resource-based"): Verdict => ({
+type Denied = Extract<Verdict, { allowed: false }>;
+const explicit = (policyType: Denied["policyType"]): Denied => ({
   allowed: false,
   reason: "explicit-deny",
   policyType,
 });
-const implicit = (policyType: "identity-based" | "resource-based"): Verdict => ({
+const implicit = (policyType: Denied["policyType"]): Denied => ({
   allowed: false,
   reason: "implicit-deny",
   policyType,
@@ -178,18 +179,16 @@ describe("Function: deniedMessage", () => {
       `User: ${sessionArn} is not authorized to perform: sqs:SendMessage on resource: ${queueArn} because no identity-based policy allows the sqs:SendMessage action`,
     );
     expect(
-      deniedMessage(request, explicit("resource-based") as Extract<Verdict, { allowed: false }>, {
+      deniedMessage(request, explicit("resource-based"), {
         quoteResource: true,
       }),
     ).toBe(
       `User: ${sessionArn} is not authorized to perform: sqs:SendMessage on resource: "${queueArn}" with an explicit deny in a resource-based policy`,
     );
-    expect(
-      deniedMessage(
-        { principal: asS3, ...send },
-        implicit("resource-based") as Extract<Verdict, { allowed: false }>,
-      ),
-    ).toBe(
+    expect(deniedMessage(request, explicit("identity-based"))).toMatch(
+      /with an explicit deny in an identity-based policy$/,
+    );
+    expect(deniedMessage({ principal: asS3, ...send }, implicit("resource-based"))).toBe(
       `Service: s3.amazonaws.com is not authorized to perform: sqs:SendMessage on resource: ${queueArn} because no resource-based policy allows the sqs:SendMessage action`,
     );
   });

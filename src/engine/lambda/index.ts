@@ -6,12 +6,7 @@ import { Deliveries } from "../delivery/index.ts";
 import type { IamApi } from "../iam/contract.ts";
 import type { LogWriter } from "../logs/contract.ts";
 import type { EngineOptions } from "../options.ts";
-import {
-  authorizeRequest,
-  deniedMessage,
-  type ResourcePolicy,
-  resourcePolicyDocument,
-} from "../policy/authorize.ts";
+import { authorizeRequest, deniedMessage, type ResourcePolicy } from "../policy/authorize.ts";
 import { createDispatcher } from "../service/index.ts";
 import type { QueueSender } from "../sqs/contract.ts";
 import type { CallingPrincipal, Service } from "../types.ts";
@@ -25,7 +20,7 @@ import { executionRoleAssumable } from "./execution-role.ts";
 import { parseFunctionReference } from "./function-name.ts";
 import { type FunctionRecord, FunctionStore } from "./functions.ts";
 import { FunctionJournal } from "./persistence.ts";
-import { renderPolicy } from "./policy.ts";
+import { functionResourcePolicy } from "./policy.ts";
 import { FunctionRunner } from "./runner.ts";
 import { architectureNotice, RuntimeResolver, runtimeReport } from "./runtimes.ts";
 
@@ -193,10 +188,8 @@ export async function createLambdaService(
   const invokePermission = (record: FunctionRecord, invoker: CallingPrincipal): InvokePermission => {
     let known = permissions.get(record);
     if (known?.revisionId !== record.revisionId) {
-      const document = resourcePolicyDocument(
-        record.policy.length > 0 ? renderPolicy(record.policy) : undefined,
-      );
-      known = { revisionId: record.revisionId, policy: document && { document }, answers: new Map() };
+      const policy = functionResourcePolicy(record.policy);
+      known = { revisionId: record.revisionId, policy, answers: new Map() };
       permissions.set(record, known);
     }
     const decide = (): InvokePermission => {

@@ -1,4 +1,6 @@
 import { accountRootArn } from "../arn.ts";
+import { type ResourcePolicy, resourcePolicyDocument } from "../policy/authorize.ts";
+
 /** One statement of a function's resource-based policy, in the shape `GetPolicy` returns it. */
 export interface PolicyStatement {
   Sid: string;
@@ -59,4 +61,10 @@ function renderPrincipal(principal: string): PolicyStatement["Principal"] {
 /** The policy document as `GetPolicy` returns it (a JSON string). */
 export function renderPolicy(statements: PolicyStatement[]): string {
   return JSON.stringify({ Version: "2012-10-17", Id: "default", Statement: statements });
+}
+
+/** A function's policy as the engine's one authorization decision weighs it (policy/authorize.ts); none without statements. */
+export function functionResourcePolicy(statements: PolicyStatement[]): ResourcePolicy | undefined {
+  const document = resourcePolicyDocument(statements.length > 0 ? renderPolicy(statements) : undefined);
+  return document && { document };
 }

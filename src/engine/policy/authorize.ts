@@ -97,7 +97,7 @@ export function deniedMessage(
   const { principal, action, resource } = request;
   const why =
     verdict.reason === "explicit-deny"
-      ? `with an explicit deny in a ${verdict.policyType} policy`
+      ? `with an explicit deny in ${verdict.policyType === "identity-based" ? "an" : "a"} ${verdict.policyType} policy`
       : `because no ${verdict.policyType} policy allows the ${action} action`;
   const who = principal.kind === "caller" ? `User: ${principal.caller.arn}` : `Service: ${principal.service}`;
   const shown = options.quoteResource ? `"${resource}"` : resource;
