@@ -74,7 +74,7 @@ export class LambdaApi {
       resourcePolicy: (resource) => {
         const name = parseFunctionReference(resource)?.name;
         const record = name === undefined ? undefined : this.#deps.store.get(name);
-        return record && functionResourcePolicy(record.policy);
+        return record && functionResourcePolicy(record);
       },
       unknownOperation: (_name, { request }) =>
         new ServiceError(

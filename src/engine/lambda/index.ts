@@ -6,7 +6,7 @@ import { Deliveries } from "../delivery/index.ts";
 import type { IamApi } from "../iam/contract.ts";
 import type { LogWriter } from "../logs/contract.ts";
 import type { EngineOptions } from "../options.ts";
-import { authorizeRequest, deniedMessage, type ResourcePolicy } from "../policy/authorize.ts";
+import { authorizeRequest, deniedMessage } from "../policy/authorize.ts";
 import { createDispatcher } from "../service/index.ts";
 import type { QueueSender } from "../sqs/contract.ts";
 import type { CallingPrincipal, Service } from "../types.ts";
@@ -183,18 +183,17 @@ export async function createLambdaService(
   // identity policies change without the function's RevisionId.
   const permissions = new WeakMap<
     FunctionRecord,
-    { revisionId: string; policy: ResourcePolicy | undefined; answers: Map<string, InvokePermission> }
+    { revisionId: string; answers: Map<string, InvokePermission> }
   >();
   const invokePermission = (record: FunctionRecord, invoker: CallingPrincipal): InvokePermission => {
     let known = permissions.get(record);
     if (known?.revisionId !== record.revisionId) {
-      const policy = functionResourcePolicy(record.policy);
-      known = { revisionId: record.revisionId, policy, answers: new Map() };
+      known = { revisionId: record.revisionId, answers: new Map() };
       permissions.set(record, known);
     }
     const decide = (): InvokePermission => {
       const request = { principal: invoker, action: "lambda:InvokeFunction", resource: record.arn };
-      const verdict = authorizeRequest(context.authorizer, request, known.policy);
+      const verdict = authorizeRequest(context.authorizer, request, functionResourcePolicy(record));
       return verdict.allowed ? { ok: true } : { ok: false, reason: deniedMessage(request, verdict) };
     };
     if (invoker.kind === "caller") return decide();
