@@ -30,6 +30,7 @@ import {
   resolveOperation,
 } from "./operations.ts";
 import { permissionOperations } from "./permission-operations.ts";
+import { functionResourcePolicy } from "./policy.ts";
 import { effectiveQualifier, qualifierKind } from "./qualifier.ts";
 import type { FunctionRunner } from "./runner.ts";
 import { lambdaSection } from "./section.ts";
@@ -69,6 +70,12 @@ export class LambdaApi {
         this.#find(reference, qualifier, operation),
       ),
       resolve: (request) => resolveOperation(this.#operations, request),
+      // The function's own policy, weighed with the caller's identity policies (policy/authorize.ts).
+      resourcePolicy: (resource) => {
+        const name = parseFunctionReference(resource)?.name;
+        const record = name === undefined ? undefined : this.#deps.store.get(name);
+        return record && functionResourcePolicy(record);
+      },
       unknownOperation: (_name, { request }) =>
         new ServiceError(
           404,
