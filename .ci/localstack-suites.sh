@@ -50,6 +50,7 @@ skipped=(
   "lambda-event-invoke-config.test.ts lambda-destination-function.test.ts: an engine of its own (short retry delay), and reads the engine's failed list and activity"
   "logs-conformance.test.ts: the embedded Logs' refused members (an engine of its own; LocalStack community has KMS and log classes)"
   "iam-conformance.test.ts: the embedded IAM's permissions boundaries, tag rules and refused members (an engine of its own; LocalStack community does not enforce IAM)"
+  "resource-policy-access.test.ts: a queue policy's Deny over a role's Allow and a role named by AddPermission invoking, both judged by the embedded engine's policy evaluation (LocalStack community does not enforce IAM)"
   "fuzz.test.ts request-robustness.test.ts dynamodb-limits.test.ts lambda-limits.test.ts: the embedded engine's own robustness under malformed and oversize input (engines of their own, killed and watched)"
   "store-crash.test.ts store-damage.test.ts store-damage-matrix.test.ts: the embedded engine's --persist store under SIGKILL and damaged files"
   "cli-first-hour.test.ts: the CLI against ports, endpoints and servers it starts itself (an engine of its own, a plain web server, nothing listening)"

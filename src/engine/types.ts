@@ -14,10 +14,10 @@ export interface Caller {
 }
 
 /**
- * Who one service calls another as: a signed caller (a function's execution role sending to its on-failure queue)
- * or a service principal on behalf of a resource (S3 invoking a function for a bucket), which the target checks
- * against its resource policy with `aws:SourceArn` and `aws:SourceAccount`. The same shape as SQS's
- * `QueueSenderIdentity` (sqs/contract.ts).
+ * Who calls, in the engine's one authorization decision (policy/authorize.ts): a caller with credentials (every
+ * request; a function's execution role sending to its on-failure queue), weighed by its identity policies and
+ * the resource's policy, or a service principal on behalf of a resource (S3 invoking a function for a bucket),
+ * which the resource's policy alone judges with `aws:SourceArn` and `aws:SourceAccount`.
  */
 export type CallingPrincipal =
   | { kind: "caller"; caller: Caller }

@@ -238,7 +238,10 @@ describe("Lambda destinations: another function as the target (SDK v3)", () => {
 
     // Assess
     expect(refused).toMatchObject({ kind: "async.destination", role: "on-failure", ok: false });
-    expect(refused).toHaveProperty("error", expect.stringContaining("may not invoke"));
+    expect(refused).toHaveProperty(
+      "error",
+      expect.stringContaining("is not authorized to perform: lambda:InvokeFunction on resource: "),
+    );
     expect(engine.apis.lambda.listFailedEvents().some((event) => event.requestIds.includes(requestId))).toBe(
       true,
     );

@@ -590,20 +590,32 @@ describe("Lambda: resource policy", () => {
     const policy = await lambda.send(new GetPolicyCommand({ FunctionName: "echo" }));
     const canInvokeFromPhotos = engine.apis.lambda?.canInvoke(
       "arn:aws:lambda:us-east-1:000000000000:function:echo",
-      "s3.amazonaws.com",
-      { "aws:SourceArn": "arn:aws:s3:::photos", "aws:SourceAccount": "000000000000" },
+      {
+        kind: "service",
+        service: "s3.amazonaws.com",
+        sourceArn: "arn:aws:s3:::photos",
+        sourceAccount: "000000000000",
+      },
     );
     const canInvokeFromOther = engine.apis.lambda?.canInvoke(
       "arn:aws:lambda:us-east-1:000000000000:function:echo",
-      "s3.amazonaws.com",
-      { "aws:SourceArn": "arn:aws:s3:::other", "aws:SourceAccount": "000000000000" },
+      {
+        kind: "service",
+        service: "s3.amazonaws.com",
+        sourceArn: "arn:aws:s3:::other",
+        sourceAccount: "000000000000",
+      },
     );
     await lambda.send(new RemovePermissionCommand({ FunctionName: "echo", StatementId: "s3invoke" }));
     // The engine keeps canInvoke's answers per RevisionId: a removed permission must not be answered from before.
     const canInvokeAfterRemoval = engine.apis.lambda?.canInvoke(
       "arn:aws:lambda:us-east-1:000000000000:function:echo",
-      "s3.amazonaws.com",
-      { "aws:SourceArn": "arn:aws:s3:::photos", "aws:SourceAccount": "000000000000" },
+      {
+        kind: "service",
+        service: "s3.amazonaws.com",
+        sourceArn: "arn:aws:s3:::photos",
+        sourceAccount: "000000000000",
+      },
     );
     const afterRemoval = await lambda
       .send(new GetPolicyCommand({ FunctionName: "echo" }))

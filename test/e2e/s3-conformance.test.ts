@@ -337,8 +337,12 @@ describe.each(modes)("S3 conformance with the SDK v3: $mode", ({ config }) => {
       expect(calls).toEqual([
         [
           functionArn,
-          "s3.amazonaws.com",
-          { "aws:SourceArn": `arn:aws:s3:::${bucket}`, "aws:SourceAccount": "000000000000" },
+          {
+            kind: "service",
+            service: "s3.amazonaws.com",
+            sourceArn: `arn:aws:s3:::${bucket}`,
+            sourceAccount: "000000000000",
+          },
         ],
       ]);
     });

@@ -25,6 +25,7 @@ export function lambdaDeclaration(options: { allow?: boolean } = {}) {
     versions: [],
     aliases: [],
     policy: [],
+    revisionId: "r1",
     code: { sha256: "", zip: Buffer.alloc(0) },
   } as unknown as FunctionRecord;
   const dependencies = {

@@ -1,10 +1,17 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { allowAll, type EngineContext, EngineEventBus, FaultInjector } from "../../src/engine/context.ts";
 import { Deliveries, type DeliveryTargets, deliveryTarget } from "../../src/engine/delivery/index.ts";
 import type { IamApi } from "../../src/engine/iam/contract.ts";
+import { evaluateResourcePolicy } from "../../src/engine/policy/evaluate.ts";
 import { createNotifiers, type NotificationTargets } from "../../src/engine/s3/notifiers/index.ts";
 import { createSqsService } from "../../src/engine/sqs/index.ts";
 import type { CallingPrincipal } from "../../src/engine/types.ts";
+
+// Counts resource-policy evaluations (the engine's one authorization decision makes them), evaluating for real.
+vi.mock("../../src/engine/policy/evaluate.ts", async (original) => {
+  const actual = await original<typeof import("../../src/engine/policy/evaluate.ts")>();
+  return { ...actual, evaluateResourcePolicy: vi.fn(actual.evaluateResourcePolicy) };
+});
 
 const account = "000000000000";
 const queueArn = `arn:aws:sqs:us-east-1:${account}:events`;
@@ -148,19 +155,8 @@ describe("Class: Deliveries", () => {
   });
 });
 
-/** IAM's API with a counting resource-policy evaluation that allows everything. */
-function countingIam() {
-  let evaluations = 0;
-  const iam: IamApi = {
-    getRole: () => undefined,
-    roleTrusts: () => true,
-    resourcePolicyAllows: () => {
-      evaluations += 1;
-      return true;
-    },
-  };
-  return { iam, evaluations: () => evaluations };
-}
+/** IAM's API as SQS uses it: naming roles only (queue policies are evaluated in policy/). */
+const iam: Pick<IamApi, "getRole"> = { getRole: () => undefined };
 
 describe("S3 → SQS through the delivery module (a real SQS service)", () => {
   it("evaluates the queue's policy once for one S3 event, not once to check and again to send", async () => {
@@ -176,7 +172,6 @@ describe("S3 → SQS through the delivery module (a real SQS service)", () => {
       authorizer: allowAll,
       log: () => undefined,
     } as unknown as EngineContext;
-    const { iam, evaluations } = countingIam();
     const sqs = await createSqsService(context, {}, { iam });
     const policy = JSON.stringify({
       Version: "2012-10-17",
@@ -215,13 +210,16 @@ describe("S3 → SQS through the delivery module (a real SQS service)", () => {
       NonNullable<typeof queueNotifier>["deliver"]
     >[0]["event"];
 
+    const evaluations = vi.mocked(evaluateResourcePolicy);
+    evaluations.mockClear();
+
     // Act
     queueNotifier?.deliver({ destination, event, body: '{"Records":[]}', source });
     await new Promise((resolve) => setImmediate(resolve));
 
     // Assess
     expect(sent).toHaveLength(1);
-    expect(evaluations()).toBe(1);
+    expect(evaluations).toHaveBeenCalledTimes(1);
     await sqs.close?.();
   });
 });

@@ -232,9 +232,8 @@ describe("Function: s3Notifier for LambdaFunctionConfiguration", () => {
     notifier.deliver(notification);
 
     // Assess
-    const conditions = { "aws:SourceArn": "arn:aws:s3:::photos", "aws:SourceAccount": "000000000000" };
     expect(asked).toEqual([
-      [functionArn, "s3.amazonaws.com", conditions],
+      [functionArn, invoker],
       [functionArn, invoker],
     ]);
     expect(verdict).toEqual({ ok: false, message: `Not authorized to invoke function [${functionArn}]` });

@@ -1,15 +1,11 @@
 import { describe, expect, it } from "vitest";
-import type { EngineContext } from "../../src/engine/context.ts";
+import { authorizeRequest, isPublicPolicy } from "../../src/engine/policy/authorize.ts";
 import { parsePolicyDocument } from "../../src/engine/policy/document.ts";
-import { isPublicPolicy, s3Authorization } from "../../src/engine/s3/access.ts";
-import type { Caller } from "../../src/engine/types.ts";
+import type { Authorizer, Caller } from "../../src/engine/types.ts";
 
 const OWNER = "000000000000";
-/** A context whose identity policies allow nothing: what the bucket policy grants is all there is. */
-const context = {
-  accountId: OWNER,
-  authorizer: { authorize: () => ({ allowed: false, reason: "implicit-deny" }) },
-} as unknown as EngineContext;
+/** Identity policies that allow nothing: what the bucket policy grants is all there is. */
+const allowsNothing: Authorizer = { authorize: () => ({ allowed: false, reason: "implicit-deny" }) };
 const caller = (accountId: string): Caller => ({
   accessKeyId: "AKIA",
   accountId,
@@ -27,7 +23,11 @@ const policy = (principal: unknown) =>
     "resource",
   );
 const read = (who: Caller, document: ReturnType<typeof policy>, restrict: boolean) =>
-  s3Authorization(context, who, "s3:GetObject", "arn:aws:s3:::b/k", {}, document, restrict).allowed;
+  authorizeRequest(
+    allowsNothing,
+    { principal: { kind: "caller", caller: who }, action: "s3:GetObject", resource: "arn:aws:s3:::b/k" },
+    restrict ? { document, restrictPublicTo: OWNER } : { document },
+  ).allowed;
 
 describe("Block Public Access: RestrictPublicBuckets is consulted", () => {
   it("tells a public policy (Principal *) from one naming accounts", () => {

@@ -4,7 +4,8 @@ import { Deliveries } from "../../src/engine/delivery/index.ts";
 import type { NotificationDestination } from "../../src/engine/s3/notifications.ts";
 import { s3Notifier } from "../../src/engine/s3/notifiers/destination.ts";
 import type { S3Notification } from "../../src/engine/s3/notifiers/index.ts";
-import type { QueueSender, QueueSenderIdentity } from "../../src/engine/sqs/contract.ts";
+import type { QueueSender } from "../../src/engine/sqs/contract.ts";
+import type { CallingPrincipal } from "../../src/engine/types.ts";
 
 const queueArn = "arn:aws:sqs:us-east-1:000000000000:events";
 const source = { bucket: "photos", bucketArn: "arn:aws:s3:::photos", accountId: "000000000000" };
@@ -18,7 +19,7 @@ const destination: NotificationDestination = {
 
 /** SQS's sender as the delivery module uses it: answers `verdict`, records what it is sent and each check. */
 function recordingSender(verdict: ReturnType<QueueSender["canSend"]>) {
-  const sent: Array<{ arn: string; body: string; sender: QueueSenderIdentity }> = [];
+  const sent: Array<{ arn: string; body: string; sender: CallingPrincipal }> = [];
   let authorizations = 0;
   const sqs: Pick<QueueSender, "canSend" | "authorizeSend"> = {
     canSend: () => verdict,

@@ -457,18 +457,22 @@ describe("Function: createDispatcher's rest-xml hooks (S3's shape)", () => {
       if (call.request.headers.authorization === "forged")
         throw new ServiceError(403, "SignatureDoesNotMatch", "The signature does not match");
     },
-    authorize: ({ action, resource }) => {
-      checked.push(`authorize ${action} ${resource}`);
-      return policyAllows ? { allowed: true } : { allowed: false, reason: "explicit-deny" };
+    resourcePolicy: (resource) => {
+      checked.push(`resource policy of ${resource}`);
+      const Effect = policyAllows ? "Allow" : "Deny";
+      return {
+        document: { Statement: [{ Effect, Principal: "*", Action: "s3:*", Resource: "arn:aws:s3:::*" }] },
+      };
     },
     unexpectedError: (_error, request) =>
       new ServiceError(500, "InternalError", `failed: ${request.rawPath}`),
   });
 
-  it("asks the declaration's authorize, with the action the request picks, after authenticate", async () => {
+  it("weighs the declaration's resource policy, for the action the request picks, after authenticate", async () => {
     // Prepare
     const checked: string[] = [];
-    const allowed = createDispatcher(bucketService(true, checked), { authorizer: authorizerDenying() });
+    const authorizer = authorizerDenying();
+    const allowed = createDispatcher(bucketService(true, checked), { authorizer });
 
     // Act
     const response = await allowed(
@@ -477,7 +481,8 @@ describe("Function: createDispatcher's rest-xml hooks (S3's shape)", () => {
 
     // Assess
     expect(response.body).toBe("bytes");
-    expect(checked).toEqual(["authenticate GetObject", "authorize s3:GetObjectVersion arn:aws:s3:::b/k"]);
+    expect(checked).toEqual(["authenticate GetObject", "resource policy of arn:aws:s3:::b/k"]);
+    expect(authorizer.asked).toEqual(["s3:GetObjectVersion arn:aws:s3:::b/k"]);
   });
 
   it("renders a denial, a refused signature and an unexpected error as <Error> with the declared details", async () => {
@@ -497,14 +502,16 @@ describe("Function: createDispatcher's rest-xml hooks (S3's shape)", () => {
     // Assess
     expect(denied.status).toBe(403);
     expect(text(denied.body)).toContain("<Code>AccessDenied</Code>");
-    expect(text(denied.body)).toContain("on resource: &quot;arn:aws:s3:::b/k&quot; with an explicit deny");
+    expect(text(denied.body)).toContain(
+      "on resource: &quot;arn:aws:s3:::b/k&quot; with an explicit deny in a resource-based policy",
+    );
     expect(text(denied.body)).toContain("<Resource>/b/k</Resource>");
     expect(forged.status).toBe(403);
     expect(text(forged.body)).toContain("<Code>SignatureDoesNotMatch</Code>");
     // The forged request stops at authenticate: it is never authorized, nor is the action-less Explode.
     expect(checked).toEqual([
       "authenticate GetObject",
-      "authorize s3:GetObject arn:aws:s3:::b/k",
+      "resource policy of arn:aws:s3:::b/k",
       "authenticate GetObject",
       "authenticate Explode",
     ]);

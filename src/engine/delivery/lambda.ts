@@ -2,20 +2,14 @@ import type { LambdaInvokeApi } from "../lambda/contract.ts";
 import type { Carrier } from "./carrier.ts";
 
 /**
- * Lambda's carrier: `LambdaInvokeApi.authorizeInvoke` once (the function's resource policy for a service
- * principal, the caller's identity policies for a role), then one asynchronous invocation per copy, the message
+ * Lambda's carrier: `LambdaInvokeApi.authorizeInvoke` once (policy/authorize.ts: the function's resource policy
+ * for a service principal, with the caller's identity policies for a role), then one asynchronous invocation per copy, the message
  * body as the event. A function takes no message attributes: a message with some is refused, not trimmed.
  */
 export function lambdaCarrier(lambda: Pick<LambdaInvokeApi, "canInvoke" | "authorizeInvoke">): Carrier {
   return {
     check(arn, principal) {
-      const verdict =
-        principal.kind === "service"
-          ? lambda.canInvoke(arn, principal.service, {
-              "aws:SourceArn": principal.sourceArn,
-              "aws:SourceAccount": principal.sourceAccount,
-            })
-          : lambda.authorizeInvoke(arn, principal);
+      const verdict = lambda.canInvoke(arn, principal);
       return verdict.ok
         ? { ok: true }
         : { ok: false, reason: verdict.reason, missing: verdict.reason.startsWith("function not found") };

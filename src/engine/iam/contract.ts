@@ -26,15 +26,4 @@ export interface IamApi {
    * keys. False for a role that does not exist.
    */
   roleTrusts(roleArn: string, principal: PolicyPrincipal, context?: ConditionContext): boolean;
-  /**
-   * Evaluates a resource-based policy (e.g. a Lambda function policy) for a principal such as the service
-   * `s3.amazonaws.com`. True only when a statement allows it and none denies it.
-   */
-  resourcePolicyAllows(
-    policyDocument: string,
-    principal: PolicyPrincipal,
-    action: string,
-    resource: string,
-    context: ConditionContext,
-  ): boolean;
 }

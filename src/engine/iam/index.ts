@@ -1,6 +1,5 @@
 import { allowAll, type EngineBase } from "../context.ts";
 import type { EngineOptions } from "../options.ts";
-import { evaluateResourcePolicy } from "../policy/evaluate.ts";
 import { createDispatcher, type ServiceDeclaration } from "../service/index.ts";
 import type { Authorizer, Service } from "../types.ts";
 import { iamOperations } from "./actions.ts";
@@ -41,16 +40,6 @@ export async function createIamService(context: EngineBase, options: EngineOptio
         roleArn: role.roleArn,
         ...(conditionContext ? { context: conditionContext } : {}),
       }).allowed;
-    },
-    resourcePolicyAllows: (policyDocument, principal, action, resource, conditionContext) => {
-      try {
-        const policy = store.parse(policyDocument, "resource");
-        return evaluateResourcePolicy(policy, principal, { action, resource, context: conditionContext })
-          .allowed;
-      } catch {
-        // An unparsable resource policy grants nothing.
-        return false;
-      }
     },
   };
   const authorizer = options.enforceIam !== false ? createIamAuthorizer(store) : allowAll;

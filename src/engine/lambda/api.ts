@@ -40,6 +40,7 @@ import {
   parameter,
 } from "./operations.ts";
 import { permissionOperations } from "./permission-operations.ts";
+import { functionResourcePolicy } from "./policy.ts";
 import type { FunctionRunner } from "./runner.ts";
 import { lambdaSection } from "./section.ts";
 import { tagOperations } from "./tag-operations.ts";
@@ -85,6 +86,14 @@ export class LambdaApi {
         ...eventInvokeConfigOperations(deps, find),
       ],
       unsupportedMember,
+      // The function's own policy, weighed with the caller's identity policies (policy/authorize.ts): the one
+      // resource() found for the call, else (CreateFunction) the function the ARN names.
+      resourcePolicy: (resource, call) => {
+        const name = parseFunctionReference(resource)?.name;
+        const record =
+          find.found(call)?.record ?? (name === undefined ? undefined : this.#deps.store.get(name));
+        return record && functionResourcePolicy(record);
+      },
       unknownOperation: (_name, { request }) =>
         new ServiceError(
           404,

@@ -1,4 +1,4 @@
-import type { CallingPrincipal, ConditionContext } from "../types.ts";
+import type { CallingPrincipal } from "../types.ts";
 import type { RuntimeReport } from "./runtimes.ts";
 
 /**
@@ -49,19 +49,19 @@ export interface FailedEvent {
 
 export interface LambdaInvokeApi {
   /**
-   * Whether the service `principalService` may invoke the function under its resource policy, with the
-   * condition keys the service sends (`aws:SourceArn`, `aws:SourceAccount`). Checked whether or not IAM is
-   * enforced, as AWS does.
+   * Whether `invoker` may invoke the function asynchronously: a service principal under the function's resource
+   * policy, with its `aws:SourceArn` and `aws:SourceAccount` (checked whether or not IAM is enforced, as AWS
+   * does), a caller by its identity policies with the function's policy (policy/authorize.ts). The question
+   * `authorizeInvoke` asks, without the grant (S3 asks it when a notification is configured).
    */
-  canInvoke(functionArn: string, principalService: string, context: ConditionContext): InvokePermission;
+  canInvoke(functionArn: string, invoker: CallingPrincipal): InvokePermission;
   /**
    * Queues an asynchronous invocation (`InvocationType: Event`): retried on failure as the function's
    * event-invoke configuration says, then sent to its destinations. Refused when the invoker may not invoke.
    */
   invokeAsync(functionArn: string, payload: string, options: AsyncInvokeOptions): AsyncInvokeResult;
   /**
-   * Checks once whether `invoker` may invoke the function (its resource policy for a service principal, the
-   * caller's identity policies otherwise); the grant's `invoke` queues asynchronous invocations without a
+   * Checks once whether `invoker` may invoke the function (as `canInvoke`); the grant's `invoke` queues asynchronous invocations without a
    * second check. The delivery module (`delivery/`) asks this.
    */
   authorizeInvoke(functionArn: string, invoker: AsyncInvokeOptions["invoker"]): InvokeGrant;

@@ -6,9 +6,10 @@ import { Deliveries } from "../delivery/index.ts";
 import type { IamApi } from "../iam/contract.ts";
 import type { LogWriter } from "../logs/contract.ts";
 import type { EngineOptions } from "../options.ts";
+import { authorizeRequest, deniedMessage } from "../policy/authorize.ts";
 import { createDispatcher } from "../service/index.ts";
 import type { QueueSender } from "../sqs/contract.ts";
-import type { Service } from "../types.ts";
+import type { CallingPrincipal, Service } from "../types.ts";
 import { LambdaApi } from "./api.ts";
 import { AsyncInvocationQueue, type AttemptResult } from "./async-queue.ts";
 import type { InvokePermission, LambdaInvokeApi } from "./contract.ts";
@@ -19,7 +20,7 @@ import { executionRoleAssumable } from "./execution-role.ts";
 import { parseFunctionReference } from "./function-name.ts";
 import { type FunctionRecord, FunctionStore } from "./functions.ts";
 import { FunctionJournal } from "./persistence.ts";
-import { renderPolicy } from "./policy.ts";
+import { functionResourcePolicy } from "./policy.ts";
 import { FunctionRunner } from "./runner.ts";
 import { architectureNotice, RuntimeResolver, runtimeReport } from "./runtimes.ts";
 
@@ -30,7 +31,7 @@ const idleTimeoutMs = 5 * 60_000;
 
 /** What Lambda needs from the other services. */
 export interface LambdaDependencies {
-  /** Execution roles and their trust policies; resource-policy evaluation. */
+  /** Execution roles and their trust policies. */
   iam: IamApi;
   /** Where function output goes. */
   logs: LogWriter;
@@ -159,90 +160,66 @@ export async function createLambdaService(
     }),
   });
 
-  // The retry queue runs $LATEST: a version or alias as an asynchronous target is refused, never run as $LATEST.
-  const unqualifiedOnly = (
+  // The function an asynchronous invocation or a delivery names: found first (a missing one is "not found"
+  // whatever its qualifier), then unqualified or $LATEST, since the retry queue runs $LATEST: a version or
+  // alias is refused, never run as $LATEST.
+  const asyncTarget = (
     functionArn: string,
-    qualifier: string | undefined,
-  ): { ok: false; reason: string } | undefined =>
-    qualifier === undefined || qualifier === "$LATEST"
-      ? undefined
-      : {
-          ok: false,
-          reason: `${functionArn} names a version or alias; the embedded engine invokes $LATEST only asynchronously`,
-        };
+  ): { ok: true; record: FunctionRecord } | { ok: false; reason: string } => {
+    const reference = parseFunctionReference(functionArn);
+    const record = reference && store.get(reference.name);
+    if (!reference || !record) return { ok: false, reason: `function not found: ${functionArn}` };
+    if (reference.qualifier !== undefined && reference.qualifier !== "$LATEST")
+      return {
+        ok: false,
+        reason: `${functionArn} names a version or alias; the embedded engine invokes $LATEST only asynchronously`,
+      };
+    return { ok: true, record };
+  };
   // Asked once per delivery (the delivery module authorizes, then queues each copy with the grant) and at
   // configuration time. Every S3 event of a bucket asks the same question (about 36 µs to evaluate the stack's
-  // policy), so the answer is kept per function record while its RevisionId stands, which every change of its
-  // policy renews (AddPermission, RemovePermission, as on AWS).
+  // policy), so a service principal's answer is kept per function record while its RevisionId stands, which
+  // every change of its policy renews (AddPermission, RemovePermission, as on AWS). A caller's is not kept: its
+  // identity policies change without the function's RevisionId.
   const permissions = new WeakMap<
     FunctionRecord,
     { revisionId: string; answers: Map<string, InvokePermission> }
   >();
-  const invokePermission = (
-    record: FunctionRecord,
-    principalService: string,
-    conditions: Parameters<LambdaInvokeApi["canInvoke"]>[2],
-  ): InvokePermission => {
+  const invokePermission = (record: FunctionRecord, invoker: CallingPrincipal): InvokePermission => {
     let known = permissions.get(record);
     if (known?.revisionId !== record.revisionId) {
       known = { revisionId: record.revisionId, answers: new Map() };
       permissions.set(record, known);
     }
-    const question = JSON.stringify([principalService, conditions]);
+    const decide = (): InvokePermission => {
+      const request = { principal: invoker, action: "lambda:InvokeFunction", resource: record.arn };
+      const verdict = authorizeRequest(context.authorizer, request, functionResourcePolicy(record));
+      return verdict.allowed ? { ok: true } : { ok: false, reason: deniedMessage(request, verdict) };
+    };
+    if (invoker.kind === "caller") return decide();
+    const question = JSON.stringify([invoker.service, invoker.sourceArn, invoker.sourceAccount]);
     const cached = known.answers.get(question);
     if (cached) return cached;
-    const answer = evaluateInvokePermission(record, principalService, conditions);
+    const answer = decide();
     // One entry per bucket that notifies the function; the bound only guards against an unusual many.
     if (known.answers.size >= 256) known.answers.clear();
     known.answers.set(question, answer);
     return answer;
   };
-  const canInvoke: LambdaInvokeApi["canInvoke"] = (functionArn, principalService, conditions) => {
-    const reference = parseFunctionReference(functionArn);
-    if (!reference) return { ok: false, reason: "the destination is not a Lambda function ARN" };
-    const qualified = unqualifiedOnly(functionArn, reference.qualifier);
-    if (qualified) return qualified;
-    const record = store.get(reference.name);
-    if (!record) return { ok: false, reason: `function not found: ${functionArn}` };
-    return invokePermission(record, principalService, conditions);
-  };
-  const evaluateInvokePermission = (
-    record: FunctionRecord,
-    principalService: string,
-    conditions: Parameters<LambdaInvokeApi["canInvoke"]>[2],
-  ): InvokePermission => {
-    if (record.policy.length === 0)
-      return { ok: false, reason: `${record.name} has no resource-based policy` };
-    const allowed = iam.resourcePolicyAllows(
-      renderPolicy(record.policy),
-      { service: principalService },
-      "lambda:InvokeFunction",
-      record.arn,
-      conditions,
-    );
-    return allowed
-      ? { ok: true }
-      : {
-          ok: false,
-          reason: `the resource-based policy of ${record.name} does not allow ${principalService} to invoke it`,
-        };
+  /** The function `invoker` may invoke asynchronously, or why not: one lookup, one permission question. */
+  const invocable = (
+    functionArn: string,
+    invoker: CallingPrincipal,
+  ): { ok: true; record: FunctionRecord } | { ok: false; reason: string } => {
+    const target = asyncTarget(functionArn);
+    if (!target.ok) return target;
+    const permission = invokePermission(target.record, invoker);
+    return permission.ok ? target : permission;
   };
   const authorizeInvoke: LambdaInvokeApi["authorizeInvoke"] = (functionArn, invoker) => {
-    const reference = parseFunctionReference(functionArn);
-    const record = reference ? store.get(reference.name) : undefined;
-    if (!reference || !record) return { ok: false, reason: `function not found: ${functionArn}` };
-    const qualified = unqualifiedOnly(functionArn, reference.qualifier);
-    if (qualified) return qualified;
-    if (invoker.kind === "service") {
-      const permission = invokePermission(record, invoker.service, {
-        "aws:SourceArn": invoker.sourceArn,
-        "aws:SourceAccount": invoker.sourceAccount,
-      });
-      if (!permission.ok) return permission;
-    } else if (!context.authorizer.authorize(invoker.caller, "lambda:InvokeFunction", record.arn).allowed) {
-      return { ok: false, reason: `${invoker.caller.arn} may not invoke ${record.arn}` };
-    }
-    const functionName = record.name;
+    const target = invocable(functionArn, invoker);
+    if (!target.ok) return target;
+    const functionName = target.record.name;
     return {
       ok: true,
       functionName,
@@ -255,7 +232,10 @@ export async function createLambdaService(
     };
   };
   const api: LambdaInvokeApi = {
-    canInvoke,
+    canInvoke: (functionArn, invoker) => {
+      const target = invocable(functionArn, invoker);
+      return target.ok ? { ok: true } : target;
+    },
     authorizeInvoke,
     invokeAsync(functionArn, payload, { invoker, delayMs, requestId }) {
       const grant = authorizeInvoke(functionArn, invoker);

@@ -62,25 +62,36 @@ export interface FunctionTarget {
  * `serves: "versions"` resolves published versions and aliases; `"latest"` (the default) serves $LATEST only
  * and refuses an existing version or alias by name. One that does not exist is not found, as on AWS.
  */
-export type FindFunction = (
-  call: OperationCall,
-  operation: string,
-  reference: string,
-  qualifier?: string,
-  serves?: "latest" | "versions",
-) => FunctionTarget;
+export interface FindFunction {
+  (
+    call: OperationCall,
+    operation: string,
+    reference: string,
+    qualifier?: string,
+    serves?: "latest" | "versions",
+  ): FunctionTarget;
+  /** What the call's lookup found, if it made one. */
+  found(call: OperationCall): FunctionTarget | undefined;
+}
 
 export function functionFinder(
   dependencies: () => { store: FunctionStore; context: Pick<EngineContext, "region" | "accountId"> },
 ): FindFunction {
   const found = new WeakMap<ServiceRequest, FunctionTarget>();
-  return (call, operation, reference, qualifier, serves = "latest") => {
+  const find = (
+    call: OperationCall,
+    operation: string,
+    reference: string,
+    qualifier?: string,
+    serves: "latest" | "versions" = "latest",
+  ): FunctionTarget => {
     const known = found.get(call.request);
     if (known) return known;
     const target = findTarget(dependencies(), operation, reference, qualifier, serves);
     found.set(call.request, target);
     return target;
   };
+  return Object.assign(find, { found: (call: OperationCall) => found.get(call.request) });
 }
 
 function findTarget(

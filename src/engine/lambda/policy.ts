@@ -1,4 +1,6 @@
 import { accountRootArn } from "../arn.ts";
+import { type ResourcePolicy, resourcePolicyDocument } from "../policy/authorize.ts";
+
 /** One statement of a function's resource-based policy, in the shape `GetPolicy` returns it. */
 export interface PolicyStatement {
   Sid: string;
@@ -59,4 +61,24 @@ function renderPrincipal(principal: string): PolicyStatement["Principal"] {
 /** The policy document as `GetPolicy` returns it (a JSON string). */
 export function renderPolicy(statements: PolicyStatement[]): string {
   return JSON.stringify({ Version: "2012-10-17", Id: "default", Statement: statements });
+}
+
+/** Each function's policy as last weighed, while its RevisionId (renewed by every policy change) stands. */
+const weighed = new WeakMap<object, { revisionId: string; policy: ResourcePolicy | undefined }>();
+
+/**
+ * A function's policy as the engine's one authorization decision weighs it (policy/authorize.ts); none without
+ * statements. Rendered and parsed once per RevisionId, as AddPermission and RemovePermission renew it.
+ */
+export function functionResourcePolicy(record: {
+  policy: PolicyStatement[];
+  revisionId: string;
+}): ResourcePolicy | undefined {
+  const known = weighed.get(record);
+  if (known?.revisionId === record.revisionId) return known.policy;
+  const statements = record.policy;
+  const document = resourcePolicyDocument(statements.length > 0 ? renderPolicy(statements) : undefined);
+  const policy = document && { document };
+  weighed.set(record, { revisionId: record.revisionId, policy });
+  return policy;
 }

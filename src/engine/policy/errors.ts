@@ -1,4 +1,4 @@
-import { ServiceError } from "../service/index.ts";
+import { ServiceError } from "../service/errors.ts";
 
 /**
  * `MalformedPolicyDocument` (400): the policy JSON or its grammar is invalid. IAM answers it as it is; S3 words

@@ -1,102 +1,50 @@
 import type { IncomingHttpHeaders } from "node:http";
-import { notAuthorizedMessage } from "../access-denied.ts";
 import type { EngineContext } from "../context.ts";
-import { type PolicyDocument, parsePolicyDocument } from "../policy/document.ts";
-import { evaluateResourcePolicy } from "../policy/evaluate.ts";
-import type { AuthorizationResult, Caller, ConditionContext } from "../types.ts";
+import {
+  authorizeRequest,
+  deniedMessage,
+  type ResourcePolicy,
+  resourcePolicyDocument,
+} from "../policy/authorize.ts";
+import type { Caller, ConditionContext } from "../types.ts";
 import { aclRequestFromHeaders, decideAclWrite, effectiveOwnership } from "./acl.ts";
 import { S3Error } from "./errors.ts";
 import type { BucketConfiguration } from "./storage/records.ts";
 
-/** The AccessDenied error S3 returns when an identity policy does not allow an action. */
-export function accessDenied(caller: Caller, action: string, resource: string, explicit: boolean): S3Error {
-  const reason = explicit ? "explicit-deny" : "implicit-deny";
-  return new S3Error(
-    403,
-    "AccessDenied",
-    notAuthorizedMessage(caller, action, resource, reason, { quoteResource: true }),
-  );
-}
-
-const parsedPolicies = new Map<string, PolicyDocument>();
-
-/** A bucket's stored policy, parsed once (it was validated when stored). */
-export function bucketPolicyDocument(text: string | undefined): PolicyDocument | undefined {
-  if (text === undefined) return undefined;
-  let document = parsedPolicies.get(text);
-  if (!document) {
-    document = parsePolicyDocument(text, "resource");
-    if (parsedPolicies.size > 256) parsedPolicies.clear();
-    parsedPolicies.set(text, document);
-  }
-  return document;
+/**
+ * A bucket's policy as the engine's one authorization decision weighs it (policy/authorize.ts), with Block Public
+ * Access's RestrictPublicBuckets: a public policy then grants nothing outside the bucket owner's account.
+ */
+export function bucketResourcePolicy(
+  ownerAccount: string,
+  configuration: BucketConfiguration | undefined,
+): ResourcePolicy | undefined {
+  const document = resourcePolicyDocument(configuration?.policy);
+  if (!document) return undefined;
+  const restrict = configuration?.publicAccessBlock?.RestrictPublicBuckets === true;
+  return restrict ? { document, restrictPublicTo: ownerAccount } : { document };
 }
 
 /**
- * Decides one S3 action as AWS does within an account: the caller's identity policies (roles; account
- * administrators may do anything, as on LocalStack) together with the bucket policy, evaluated by the engine's
- * IAM evaluator. An explicit Deny in either wins (a bucket policy binds administrators too); otherwise an Allow
- * in either suffices.
+ * Authorizes a check inside a handler (each key of DeleteObjects, a copy's source) as the dispatcher does every
+ * request, with the bucket's policy: throws S3's AccessDenied, the resource quoted.
  */
-export function s3Authorization(
+export function authorizeS3(
   context: EngineContext,
   caller: Caller,
   action: string,
   resource: string,
-  conditions: ConditionContext = {},
-  bucketPolicy?: PolicyDocument,
-  restrictPublicBuckets = false,
-): AuthorizationResult {
-  const identity = context.authorizer.authorize(caller, action, resource, conditions);
-  // Block Public Access's RestrictPublicBuckets: a public bucket policy grants nothing outside the bucket owner's
-  // account ("public and cross-account access within any public bucket policy ... is blocked"); Deny still binds.
-  const restricted =
-    restrictPublicBuckets &&
-    bucketPolicy !== undefined &&
-    caller.accountId !== context.accountId &&
-    isPublicPolicy(bucketPolicy);
-  const fromBucket = bucketPolicy
-    ? evaluateResourcePolicy(
-        bucketPolicy,
-        { aws: caller.arn },
-        {
-          action,
-          resource,
-          context: {
-            "aws:PrincipalArn": caller.role?.roleArn ?? caller.arn,
-            "aws:PrincipalAccount": caller.accountId,
-            ...conditions,
-          },
-        },
-      )
-    : undefined;
-  const explicit = identity.allowed === false && identity.reason === "explicit-deny";
-  if (explicit || (fromBucket?.allowed === false && fromBucket.reason === "explicit-deny"))
-    return { allowed: false, reason: "explicit-deny" };
-  if (identity.allowed || (fromBucket?.allowed && !restricted)) return { allowed: true };
-  return { allowed: false, reason: "implicit-deny" };
-}
-
-/**
- * Whether a bucket policy is public as Block Public Access judges it: an Allow to every principal (`"*"` or
- * `{"AWS": "*"}`) without a Condition (a condition may pin it to fixed values; the engine does not weigh which).
- */
-export function isPublicPolicy(document: PolicyDocument): boolean {
-  return document.Statement.some((statement) => {
-    if (statement.Effect !== "Allow" || statement.Condition !== undefined) return false;
-    const principal = statement.Principal;
-    if (principal === "*") return true;
-    if (principal === undefined) return false;
-    const aws = principal.AWS;
-    return aws === "*" || (Array.isArray(aws) && aws.includes("*"));
-  });
-}
-
-/** `s3Authorization` for checks inside a handler (each key of DeleteObjects, a copy's source): throws AccessDenied. */
-export function authorizeS3(...check: Parameters<typeof s3Authorization>): void {
-  const verdict = s3Authorization(...check);
-  const [, caller, action, resource] = check;
-  if (!verdict.allowed) throw accessDenied(caller, action, resource, verdict.reason === "explicit-deny");
+  conditions: ConditionContext,
+  bucket: BucketConfiguration,
+): void {
+  const request = { principal: { kind: "caller", caller } as const, action, resource, conditions };
+  const verdict = authorizeRequest(
+    context.authorizer,
+    request,
+    bucketResourcePolicy(context.accountId, bucket),
+  );
+  if (!verdict.allowed)
+    throw new S3Error(403, "AccessDenied", deniedMessage(request, verdict, { quoteResource: true }));
 }
 
 /** The condition keys S3 puts in a request's context (those policies commonly test). */

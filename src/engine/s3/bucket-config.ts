@@ -1,6 +1,6 @@
+import { isPublicPolicy } from "../policy/authorize.ts";
 import { parsePolicyDocument } from "../policy/document.ts";
 import { MalformedPolicyDocumentError } from "../policy/errors.ts";
-import { isPublicPolicy } from "./access.ts";
 import { grantsOthers, objectOwnerships } from "./acl.ts";
 import { configure } from "./buckets.ts";
 import { parseCorsConfiguration, preflightHeaders } from "./cors.ts";

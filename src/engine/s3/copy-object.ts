@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { s3Arn } from "../arn.ts";
-import { assertAclAllowed, authorizeS3, bucketPolicyDocument } from "./access.ts";
+import { assertAclAllowed, authorizeS3 } from "./access.ts";
 import { effectiveOwnership } from "./acl.ts";
 import { assertKeyLength, decodeKey } from "./addressing.ts";
 import { type ChecksumAlgorithm, computeChecksum, md5Hex, parseAlgorithm } from "./checksums.ts";
@@ -63,8 +63,7 @@ export function copySourceObject(runtime: S3Runtime, call: S3Call): ObjectRecord
     action,
     s3Arn(source.bucket, source.key),
     {},
-    bucketPolicyDocument(sourceBucket.configuration.policy),
-    sourceBucket.configuration.publicAccessBlock?.RestrictPublicBuckets === true,
+    sourceBucket.configuration,
   );
   const named =
     source.versionId === undefined ? undefined : sourceBucket.version(source.key, source.versionId);

@@ -1,7 +1,7 @@
 import { s3Arn } from "../arn.ts";
 import { type AnyOperation, respondWith, type ServiceDeclaration } from "../service/index.ts";
 import type { ServiceRequest } from "../types.ts";
-import { bucketPolicyDocument, injectedReadFault, s3Authorization, s3RequestConditions } from "./access.ts";
+import { bucketResourcePolicy, injectedReadFault, s3RequestConditions } from "./access.ts";
 import * as acl from "./acl-operations.ts";
 import { resolveAddress } from "./addressing.ts";
 import * as bucketConfig from "./bucket-config.ts";
@@ -139,8 +139,8 @@ const verifiedBody = (name: OperationName) =>
  * S3 (REST-XML, API 2006-03-01) as a declaration: `resolve` finds the operation from the address and the
  * sub-resource query (after refusing an expired presigned URL, which S3 answers first), `authenticate`
  * verifies SigV4 signatures when the engine is told to (not preflights, never signed, nor form uploads, signed
- * in their policy), `authorize` weighs the bucket policy with the caller's identity policies, and errors carry
- * the request's `Resource`.
+ * in their policy), `resourcePolicy` hands the dispatcher the bucket policy (weighed with the caller's identity
+ * policies in policy/authorize.ts), and errors carry the request's `Resource`.
  */
 export function s3Declaration(runtime: S3Runtime): ServiceDeclaration {
   return {
@@ -170,11 +170,9 @@ export function s3Declaration(runtime: S3Runtime): ServiceDeclaration {
       if (runtime.verifySignatures && name !== "PreflightCors" && name !== "PostObject")
         verifySignature(request, (key) => runtime.context.credentials.secretOf(key));
     },
-    authorize({ caller, action, resource, conditions }, { labels }) {
+    resourcePolicy(_resource, { labels }) {
       const bucket = labels.Bucket === undefined ? undefined : runtime.store.buckets.get(labels.Bucket);
-      const policy = bucketPolicyDocument(bucket?.configuration.policy);
-      const restrict = bucket?.configuration.publicAccessBlock?.RestrictPublicBuckets === true;
-      return s3Authorization(runtime.context, caller, action, resource, conditions, policy, restrict);
+      return bucketResourcePolicy(runtime.context.accountId, bucket?.configuration);
     },
     unexpectedError(error, request) {
       runtime.context.log(

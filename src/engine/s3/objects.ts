@@ -3,7 +3,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import { s3Arn } from "../arn.ts";
 import { s3MaxPutBytes } from "../request-limits.ts";
 import type { ServiceResponse } from "../types.ts";
-import { assertAclAllowed, authorizeS3, bucketPolicyDocument } from "./access.ts";
+import { assertAclAllowed, authorizeS3 } from "./access.ts";
 import { assertKeyLength } from "./addressing.ts";
 import { invalidArgument, malformedXml, noSuchKey, S3Error } from "./errors.ts";
 import { emitObjectCreated } from "./events.ts";
@@ -358,8 +358,7 @@ export const deleteObjects: S3Handler = async (runtime, call) => {
         action,
         s3Arn(call.bucket, key),
         versionId === undefined ? {} : { "s3:VersionId": versionId },
-        bucketPolicyDocument(bucket.configuration.policy),
-        bucket.configuration.publicAccessBlock?.RestrictPublicBuckets === true,
+        bucket.configuration,
       );
       const { record, outcome } = planDelete(bucket, key, versionId);
       if (record) pending.push(runtime.store.commit(record));

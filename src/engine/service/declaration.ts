@@ -1,11 +1,6 @@
 import type { z } from "zod";
-import type {
-  AuthorizationResult,
-  Caller,
-  ConditionContext,
-  ServiceRequest,
-  ServiceResponse,
-} from "../types.ts";
+import type { PolicyType, ResourcePolicy } from "../policy/authorize.ts";
+import type { Caller, ConditionContext, ServiceRequest, ServiceResponse } from "../types.ts";
 import type { QueryParams } from "./codecs/query.ts";
 import type { ServiceError } from "./errors.ts";
 import type { ServiceSection } from "./section.ts";
@@ -120,20 +115,13 @@ export function operation<Input, Output>(declaration: OperationDeclaration<Input
   return declaration;
 }
 
-/** One authorization question: may `caller` perform `action` on `resource`. */
-interface AuthorizationCheck {
-  caller: Caller;
-  action: string;
-  resource: string;
-  conditions: ConditionContext | undefined;
-}
-
 /** A call the authorizer refused. */
 interface Denial {
   caller: Caller;
   action: string;
   resource: string;
   reason: "explicit-deny" | "implicit-deny";
+  policyType: PolicyType;
   /** AWS's sentence: "User: ... is not authorized to perform: ... on resource: ... because ...". */
   message: string;
 }
@@ -165,7 +153,7 @@ export interface ServiceDeclaration {
    */
   tooDeeplyNested?(): ServiceError;
   /**
-   * The service's answer to a denied call (`message` is AWS's sentence, from access-denied.ts); default
+   * The service's answer to a denied call (`message` is AWS's sentence, from policy/authorize.ts); default
    * per protocol: query 403 `AccessDenied`, json 400 `AccessDeniedException`, rest-json 403
    * `AccessDeniedException`, rest-xml 403 `AccessDenied` with the resource quoted.
    */
@@ -193,10 +181,12 @@ export interface ServiceDeclaration {
    */
   authenticate?(name: string, call: OperationCall): void;
   /**
-   * Answers each authorization check instead of the engine's authorizer alone, when the service's resources
-   * carry their own policies (S3's bucket policies); a refusal is rendered as the default one.
+   * The policy of the resource a check names, when the service's resources carry their own (a bucket, queue or
+   * function policy): the dispatcher weighs it with the caller's identity policies in policy/authorize.ts, the
+   * engine's one authorization decision. Absent, or undefined for a resource without one: identity policies
+   * alone decide.
    */
-  authorize?(check: AuthorizationCheck, call: OperationCall): AuthorizationResult;
+  resourcePolicy?(resource: string, call: OperationCall): ResourcePolicy | undefined;
   /** Turns an error that is not a ServiceError into one (else it propagates to the edge as a 500). */
   unexpectedError?(error: unknown, request: ServiceRequest): ServiceError | undefined;
 }

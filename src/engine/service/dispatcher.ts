@@ -1,4 +1,4 @@
-import { notAuthorizedMessage } from "../access-denied.ts";
+import { authorizeRequest, deniedMessage } from "../policy/authorize.ts";
 import { type DurableStore, StoreWriteError } from "../store/index.ts";
 import type { Authorizer, ServiceRequest, ServiceResponse } from "../types.ts";
 import {
@@ -55,7 +55,7 @@ interface Identified {
 
 /**
  * The one dispatcher: identifies the operation (query `Action`, JSON `X-Amz-Target`, REST route), decodes its
- * input, validates it against the schema, authorizes `action` on `resource` through the engine's authorizer,
+ * input, validates it against the schema, authorizes `action` on `resource` (policy/authorize.ts),
  * runs the handler, encodes the output, and renders every ServiceError in the request's protocol.
  */
 export function createDispatcher(
@@ -95,18 +95,29 @@ export function createDispatcher(
           : operation.action;
     if (action === null) return;
     const { caller } = call.request;
+    const principal = { kind: "caller", caller } as const;
     const targets = operation.resource?.(input, call) ?? "*";
     for (const target of (Array.isArray(targets) ? targets : [targets]) as ResourceTarget[]) {
       const { resource, conditions: own } = typeof target === "string" ? { resource: target } : target;
       // aws:RequestedRegion is a global condition key every request carries.
       const conditions = { "aws:RequestedRegion": call.request.region, ...own };
-      const verdict = declaration.authorize
-        ? declaration.authorize({ caller, action, resource, conditions }, call)
-        : context.authorizer.authorize(caller, action, resource, conditions);
+      const request = { principal, action, resource, conditions };
+      const verdict = authorizeRequest(
+        context.authorizer,
+        request,
+        declaration.resourcePolicy?.(resource, call),
+      );
       if (verdict.allowed) continue;
       const quoteResource = declaration.accessDenied?.quoteResource ?? protocol === "rest-xml";
-      const message = notAuthorizedMessage(caller, action, resource, verdict.reason, { quoteResource });
-      const denial = { caller, action, resource, reason: verdict.reason, message };
+      const message = deniedMessage(request, verdict, { quoteResource });
+      const denial = {
+        caller,
+        action,
+        resource,
+        reason: verdict.reason,
+        policyType: verdict.policyType,
+        message,
+      };
       throw declaration.accessDenied?.error?.(message, denial) ?? defaultAccessDenied(protocol, message);
     }
   };

@@ -2,9 +2,15 @@ import { sqsQueueArn } from "../arn.ts";
 import type { EngineContext } from "../context.ts";
 import type { IamApi } from "../iam/contract.ts";
 import type { EngineOptions } from "../options.ts";
+import {
+  authorizeRequest,
+  deniedMessage,
+  type ResourcePolicy,
+  resourcePolicyDocument,
+} from "../policy/authorize.ts";
 import { createDispatcher, type ServiceDeclaration } from "../service/index.ts";
-import type { Authorizer, Caller, ConditionContext, Service } from "../types.ts";
-import type { QueueSender, QueueSenderIdentity } from "./contract.ts";
+import type { Caller, CallingPrincipal, Service } from "../types.ts";
+import type { QueueSender } from "./contract.ts";
 import { SqsError, sqsErrors } from "./errors.ts";
 import { sqsInputError } from "./inputs.ts";
 import { MessageMoveTasks } from "./message-move.ts";
@@ -24,11 +30,11 @@ export interface SqsService extends Service {
 
 /** What SQS needs from the other services. */
 export interface SqsDependencies {
-  /** Evaluates queue policies; names roles in message attributes. */
-  iam: IamApi;
+  /** Names roles in message attributes (`SenderId`). */
+  iam: Pick<IamApi, "getRole">;
 }
 
-/** Whether a queue Policy is a JSON policy document (its statements are evaluated by IAM when used). */
+/** Whether a queue Policy is a JSON policy document (its statements are evaluated when used, policy/authorize.ts). */
 function isPolicyDocument(text: string): boolean {
   try {
     const document = JSON.parse(text) as { Statement?: unknown };
@@ -58,29 +64,10 @@ export async function createSqsService(
 
   const moveTasks = new MessageMoveTasks(store);
 
-  /** Whether the queue's Policy allows `principal` the action (IAM evaluates it; no policy allows nothing). */
-  const queuePolicyAllows = (
-    queue: Queue,
-    principal: { service?: string; aws?: string },
-    action: string,
-    conditions: ConditionContext,
-  ): boolean => {
-    const policy = queue.record.attributes.Policy;
-    if (!policy) return false;
-    return iam.resourcePolicyAllows(policy, principal, action, queue.arn, conditions);
-  };
-
-  // A role may act on a queue when its identity policies or the queue's policy allow it; an explicit Deny in
-  // its identity policies wins.
-  const authorizer: Authorizer = {
-    authorize(caller, action, resource, conditions = {}) {
-      const verdict = context.authorizer.authorize(caller, action, resource, conditions);
-      if (verdict.allowed || verdict.reason === "explicit-deny") return verdict;
-      const queue = store.queueByArn(resource);
-      if (queue && queuePolicyAllows(queue, { aws: caller.arn }, action, conditions))
-        return { allowed: true };
-      return verdict;
-    },
+  /** A queue's Policy, weighed with the caller's identity policies (policy/authorize.ts). */
+  const queuePolicy = (queue: Queue | undefined): ResourcePolicy | undefined => {
+    const document = resourcePolicyDocument(queue?.record.attributes.Policy);
+    return document && { document };
   };
 
   const senderIdOf = (caller: Caller): string => {
@@ -106,6 +93,7 @@ export async function createSqsService(
         ),
     },
     unknownOperation: (name) => sqsErrors.invalidAction(name),
+    resourcePolicy: (resource) => queuePolicy(store.queueByArn(resource)),
     // A member that fails its schema, worded as SQS words it (MissingParameter, InvalidParameterValue).
     validationError: (_message, _protocol, [issue]) => (issue ? sqsInputError(issue) : undefined),
     operations: sqsOperations({
@@ -117,7 +105,7 @@ export async function createSqsService(
       senderId: (call) => senderIdOf(call.request.caller),
     }),
   };
-  const dispatch = createDispatcher(declaration, { authorizer, store: context.store });
+  const dispatch = createDispatcher(declaration, context);
 
   const queueSender: QueueSender = {
     canSend(arn, sender) {
@@ -160,27 +148,10 @@ export async function createSqsService(
     },
   };
 
-  function mayOrWhyNot(
-    queue: Queue,
-    sender: QueueSenderIdentity,
-  ): { ok: true } | { ok: false; reason: string } {
-    const action = "sqs:SendMessage";
-    if (sender.kind === "caller") {
-      const verdict = authorizer.authorize(sender.caller, action, queue.arn);
-      return verdict.allowed
-        ? { ok: true }
-        : {
-            ok: false,
-            reason: `${sender.caller.arn} is not authorized to perform: ${action} on resource: ${queue.arn}`,
-          };
-    }
-    const conditions = { "aws:SourceArn": sender.sourceArn, "aws:SourceAccount": sender.sourceAccount };
-    return queuePolicyAllows(queue, { service: sender.service }, action, conditions)
-      ? { ok: true }
-      : {
-          ok: false,
-          reason: `the policy of queue ${queue.name} does not allow ${sender.service} to send to it from ${sender.sourceArn}`,
-        };
+  function mayOrWhyNot(queue: Queue, sender: CallingPrincipal): { ok: true } | { ok: false; reason: string } {
+    const request = { principal: sender, action: "sqs:SendMessage", resource: queue.arn };
+    const verdict = authorizeRequest(context.authorizer, request, queuePolicy(queue));
+    return verdict.allowed ? { ok: true } : { ok: false, reason: deniedMessage(request, verdict) };
   }
 
   return {
