@@ -42,45 +42,6 @@ export function matchRoute(
   return segments.length === pattern.length || endsInSlash(segments, pattern.length) ? labels : undefined;
 }
 
-/**
- * A trailing slash after the route is not a segment of its own: the AWS CLI v2 sends ListFunctions to
- * `/2015-03-31/functions/` (its botocore model's requestUri), the SDK v3 to `/2015-03-31/functions`.
- */
-function endsInSlash(segments: readonly string[], routeLength: number): boolean {
-  return segments.length === routeLength + 1 && segments[routeLength] === "";
-}
-
-/**
- * The input members a REST request carries outside its body and path: each query parameter is the member of
- * its own name, or of the name `http.query` binds it to (Smithy's `@httpQuery`; `{ list }` for a repeated
- * one), and each header `http.headers` binds (`@httpHeader`). SigV4's query authentication (`X-Amz-*`) is the
- * request's signature, not a member; a parameter the route itself requires (`/{Bucket}?acl`) is not one either.
- * A parameter no member binds keeps its own name, so the schema refuses it by name instead of dropping it.
- */
-export function boundMembers(
-  http: { path: string; query?: Record<string, string | { list: string }>; headers?: Record<string, string> },
-  request: Pick<ServiceRequest, "query" | "headers">,
-): Record<string, unknown> {
-  const members: Record<string, unknown> = {};
-  const bound = new Map<string, { member: string; list: boolean }>();
-  for (const [member, binding] of Object.entries(http.query ?? {}))
-    bound.set(typeof binding === "string" ? binding : binding.list, {
-      member,
-      list: typeof binding !== "string",
-    });
-  const routeKeys = new URLSearchParams(http.path.split("?")[1] ?? "");
-  for (const key of new Set(request.query.keys())) {
-    if (key.startsWith("X-Amz-") || routeKeys.has(key)) continue;
-    const binding = bound.get(key);
-    members[binding?.member ?? key] = binding?.list ? request.query.getAll(key) : request.query.get(key);
-  }
-  for (const [member, header] of Object.entries(http.headers ?? {})) {
-    const value = request.headers[header];
-    if (value !== undefined) members[member] = Array.isArray(value) ? value.join(",") : value;
-  }
-  return members;
-}
-
 function decodeSegment(segment: string): string {
   try {
     return decodeURIComponent(segment);
@@ -143,4 +104,43 @@ export function restXmlError(
     HostId: requestId,
   });
   return { status: error.status, headers: { ...headers, "content-type": "application/xml" }, body };
+}
+
+/**
+ * A trailing slash after the route is not a segment of its own: the AWS CLI v2 sends ListFunctions to
+ * `/2015-03-31/functions/` (its botocore model's requestUri), the SDK v3 to `/2015-03-31/functions`.
+ */
+function endsInSlash(segments: readonly string[], routeLength: number): boolean {
+  return segments.length === routeLength + 1 && segments[routeLength] === "";
+}
+
+/**
+ * The input members a REST request carries outside its body and path: each query parameter is the member of
+ * its own name, or of the name `http.query` binds it to (Smithy's `@httpQuery`; `{ list }` for a repeated
+ * one), and each header `http.headers` binds (`@httpHeader`). SigV4's query authentication (`X-Amz-*`) is the
+ * request's signature, not a member; a parameter the route itself requires (`/{Bucket}?acl`) is not one either.
+ * A parameter no member binds keeps its own name, so the schema refuses it by name instead of dropping it.
+ */
+export function boundMembers(
+  http: { path: string; query?: Record<string, string | { list: string }>; headers?: Record<string, string> },
+  request: Pick<ServiceRequest, "query" | "headers">,
+): Record<string, unknown> {
+  const members: Record<string, unknown> = {};
+  const bound = new Map<string, { member: string; list: boolean }>();
+  for (const [member, binding] of Object.entries(http.query ?? {}))
+    bound.set(typeof binding === "string" ? binding : binding.list, {
+      member,
+      list: typeof binding !== "string",
+    });
+  const routeKeys = new URLSearchParams(http.path.split("?")[1] ?? "");
+  for (const key of new Set(request.query.keys())) {
+    if (key.startsWith("X-Amz-") || routeKeys.has(key)) continue;
+    const binding = bound.get(key);
+    members[binding?.member ?? key] = binding?.list ? request.query.getAll(key) : request.query.get(key);
+  }
+  for (const [member, header] of Object.entries(http.headers ?? {})) {
+    const value = request.headers[header];
+    if (value !== undefined) members[member] = Array.isArray(value) ? value.join(",") : value;
+  }
+  return members;
 }
