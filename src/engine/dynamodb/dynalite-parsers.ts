@@ -14,7 +14,7 @@ const require = createRequire(import.meta.url);
 
 let installed = false;
 
-/** Installs the memoised parsers once per process; safe to call before every dynalite start. */
+/** Installs the memoised parsers (and pooled request ids) once per process; safe to call before every dynalite start. */
 export function installMemoizedDynaliteParsers(): void {
   if (installed) return;
   installed = true;
@@ -23,15 +23,42 @@ export function installMemoizedDynaliteParsers(): void {
     _nodeModulePaths(path: string): string[];
   };
   const dynaliteRoot = require.resolve("dynalite").replace(/index\.js$/, "");
-  for (const file of parserFiles) {
-    const path = `${dynaliteRoot}db/${file}`;
+  const install = (path: string, rewrite: (source: string) => string) => {
     const compiled = new Module(path);
     compiled.filename = path;
     compiled.paths = Module._nodeModulePaths(path);
-    compiled._compile(memoizeRules(readFileSync(path, "utf8")), path);
+    compiled._compile(rewrite(readFileSync(path, "utf8")), path);
     compiled.loaded = true;
     require.cache[path] = compiled as unknown as NodeJS.Module;
-  }
+  };
+  for (const file of parserFiles) install(`${dynaliteRoot}db/${file}`, memoizeRules);
+  install(`${dynaliteRoot}index.js`, pooledRequestIds);
+}
+
+/**
+ * dynalite draws each response's 52-character request id from `crypto.randomBytes(39)`: a native job per request,
+ * 6.5 µs here against 0.6 µs from a pool, on every DynamoDB call of the pipeline. The rewrite takes the 39 bytes
+ * from a pool of 256 ids' worth, refilled by the same `randomBytes`, so ids stay as random and as long. Throws when
+ * the source lacks the call (a dynalite upgrade), so the change is noticed rather than silently lost.
+ */
+export function pooledRequestIds(source: string): string {
+  const call = "var bytes = crypto.randomBytes(39)";
+  if (!source.includes("function rand52CharId") || !source.includes(call))
+    throw new Error(
+      "dynalite's rand52CharId does not draw crypto.randomBytes(39); cannot pool its request ids",
+    );
+  const pool = [
+    "var requestIdPool = Buffer.alloc(0), requestIdAt = 0",
+    "function pooledRandom39 () {",
+    "  if (requestIdAt + 39 > requestIdPool.length) { requestIdPool = crypto.randomBytes(39 * 256); requestIdAt = 0 }",
+    "  requestIdAt += 39",
+    "  return requestIdPool.subarray(requestIdAt - 39, requestIdAt)",
+    "}",
+    "",
+  ].join("\n");
+  return source
+    .replace("function rand52CharId", `${pool}function rand52CharId`)
+    .replace(call, "var bytes = pooledRandom39()");
 }
 
 interface CompiledModule {
