@@ -18,6 +18,7 @@ export {
   type OperationCall,
   type OperationDeclaration,
   operation,
+  type RawResponse,
   respondWith,
   type ServiceDeclaration,
 } from "./declaration.ts";

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from "node:http";
 import type { ServiceRequest, ServiceResponse } from "../../types.ts";
 import type { ServiceError } from "../errors.ts";
 import { toXml } from "./xml.ts";
@@ -8,38 +9,193 @@ import { toXml } from "./xml.ts";
  * `<Error><Code/><Message/>…</Error>` (rest-xml).
  */
 
-/** A route: method and path pattern, `{Label}` for one segment, `{Label+}` for the rest of the path. */
+/**
+ * A route, in Smithy's `@http` grammar: the method, and a path pattern with `{Label}` for one segment and
+ * `{Label+}` for the rest of the path (`{Label*}`: the rest, possibly nothing), then the query keys the request
+ * must carry, `?key` or `?key=value` (S3: `/{Bucket}?acl`, `/{Bucket}/{Key+}?uploadId&partNumber`,
+ * `/{Bucket}?list-type=2`); `header` names a header the request must carry (S3's CopyObject is a PutObject
+ * with `x-amz-copy-source`).
+ */
 export interface HttpRoute {
   method: string;
   path: string;
+  header?: string;
 }
 
-/** The labels of `rawPath` (percent-decoded) when it matches `route`, or undefined. */
-export function matchRoute(
-  route: HttpRoute,
-  method: string,
-  rawPath: string,
+type Segment = { literal: string } | { label: string; greedy: "" | "+" | "*" };
+
+/** A route parsed once: its segments, its required query keys (and values) and header, and its specificity. */
+interface CompiledRoute {
+  segments: readonly Segment[];
+  query: ReadonlyArray<readonly [string, string | undefined]>;
+  header: string | undefined;
+  /** Required query keys and header first, then literal segments: the most specific matching route wins. */
+  specificity: number;
+  /** The path and conditions without the method: two methods on one such resource share it. */
+  resource: string;
+}
+
+function compileRoute(route: HttpRoute): CompiledRoute {
+  const [path = "", queryText = ""] = route.path.split("?", 2);
+  const segments: Segment[] = path.split("/").map((part) => {
+    const label = /^\{(\w+)([+*]?)\}$/.exec(part);
+    return label ? { label: label[1] as string, greedy: label[2] as "" | "+" | "*" } : { literal: part };
+  });
+  const query = queryText
+    .split("&")
+    .filter((pair) => pair !== "")
+    .map((pair): [string, string | undefined] => {
+      const equals = pair.indexOf("=");
+      return equals === -1 ? [pair, undefined] : [pair.slice(0, equals), pair.slice(equals + 1)];
+    });
+  const header = route.header?.toLowerCase();
+  const conditions = query.length + (header === undefined ? 0 : 1);
+  const literals = segments.filter((segment) => "literal" in segment && segment.literal !== "").length;
+  return {
+    segments,
+    query,
+    header,
+    specificity: conditions * 1000 + literals,
+    resource: `${route.path} ${header ?? ""}`,
+  };
+}
+
+/** Whether the request carries the route's query keys (with their values where given) and header. */
+function conditionsMet(route: CompiledRoute, query: URLSearchParams, headers: IncomingHttpHeaders): boolean {
+  if (route.header !== undefined && headers[route.header] === undefined) return false;
+  for (const [key, value] of route.query) {
+    if (value === undefined ? !query.has(key) : query.get(key) !== value) return false;
+  }
+  return true;
+}
+
+/** The labels of a path (split at `/`) that fits the route's segments, decoded by `decode`; else undefined. */
+function matchSegments(
+  route: CompiledRoute,
+  segments: readonly string[],
+  decode: (raw: string) => string,
 ): Record<string, string> | undefined {
-  if (route.method !== method.toUpperCase()) return undefined;
-  const pattern = route.path.split("/");
-  const segments = rawPath.split("/");
   const labels: Record<string, string> = {};
-  for (const [index, part] of pattern.entries()) {
-    const label = /^\{(\w+)(\+?)\}$/.exec(part);
-    if (label?.[2] === "+") {
+  const pattern = route.segments;
+  for (let index = 0; index < pattern.length; index++) {
+    const part = pattern[index] as Segment;
+    if ("label" in part && part.greedy !== "") {
       const rest = segments.slice(index).join("/");
-      if (rest === "") return undefined;
-      labels[label[1] as string] = decodeSegment(rest);
+      if (rest !== "") labels[part.label] = decode(rest);
+      else if (part.greedy === "+") return undefined;
       return labels;
     }
     const segment = segments[index];
     if (segment === undefined) return undefined;
-    if (label) {
+    if ("literal" in part) {
+      if (segment !== part.literal) return undefined;
+    } else {
       if (segment === "") return undefined;
-      labels[label[1] as string] = decodeSegment(segment);
-    } else if (segment !== part) return undefined;
+      labels[part.label] = decode(segment);
+    }
   }
   return segments.length === pattern.length ? labels : undefined;
+}
+
+/**
+ * The labels of `rawPath` (percent-decoded) when the request matches `route` (its method, path, and the query
+ * keys and header it requires), or undefined.
+ */
+export function matchRoute(
+  route: HttpRoute,
+  method: string,
+  rawPath: string,
+  query: URLSearchParams = new URLSearchParams(),
+  headers: IncomingHttpHeaders = {},
+): Record<string, string> | undefined {
+  if (route.method !== method.toUpperCase()) return undefined;
+  const compiled = compileRoute(route);
+  if (!conditionsMet(compiled, query, headers)) return undefined;
+  return matchSegments(compiled, rawPath.split("/"), decodeSegment);
+}
+
+/** What a router finds: the route's index and labels, or a resource that exists for other methods only. */
+export type RouteMatch =
+  | { index: number; labels: Record<string, string> }
+  | { methodNotAllowed: true; labels: Record<string, string> };
+
+/**
+ * Matches requests against a list of routes, compiled once. Per method, the routes are tried most specific
+ * first (required query keys and header, then literal segments; declaration order between equals), as Smithy
+ * servers and LocalStack's operation router rank them, so `PUT /{Bucket}/{Key+}` with `x-amz-copy-source` is
+ * CopyObject and without it PutObject. A request naming a resource (path, query keys, header) that only other
+ * methods declare matches no route of its own method: `PATCH`, `POST /b?cors` or `DELETE /b/k?acl` are
+ * `methodNotAllowed`, never the less specific `POST /{Bucket}` or `DELETE /{Bucket}/{Key+}`.
+ */
+export function createRouter(
+  routes: ReadonlyArray<HttpRoute | undefined>,
+  decode: (raw: string) => string = decodeSegment,
+): (
+  method: string,
+  path: string,
+  query: URLSearchParams,
+  headers: IncomingHttpHeaders,
+) => RouteMatch | undefined {
+  interface Entry {
+    route: CompiledRoute;
+    /** The route's index; undefined for another method's route on a resource this method does not serve. */
+    index: number | undefined;
+  }
+  const compiled = routes.map((route) =>
+    route ? { method: route.method.toUpperCase(), route: compileRoute(route) } : undefined,
+  );
+  const byMethod = new Map<string, Entry[]>();
+  for (const method of new Set(compiled.map((entry) => entry?.method))) {
+    if (method === undefined) continue;
+    const own: Entry[] = [];
+    compiled.forEach((entry, index) => {
+      if (entry?.method === method) own.push({ route: entry.route, index });
+    });
+    const served = new Set(own.map((entry) => entry.route.resource));
+    const foreign: Entry[] = [];
+    for (const entry of compiled) {
+      if (!entry || entry.method === method || entry.route.specificity < 1000) continue;
+      if (served.has(entry.route.resource)) continue;
+      served.add(entry.route.resource);
+      foreign.push({ route: entry.route, index: undefined });
+    }
+    // A stable sort: declaration order between equally specific routes, this method's before the others'.
+    byMethod.set(
+      method,
+      [...own, ...foreign].sort((a, b) => b.route.specificity - a.route.specificity),
+    );
+  }
+  const foreignOnly = (method: string): Entry[] => {
+    const entries: Entry[] = [];
+    const seen = new Set<string>();
+    for (const entry of compiled) {
+      if (!entry || entry.method === method || seen.has(entry.route.resource)) continue;
+      seen.add(entry.route.resource);
+      entries.push({ route: entry.route, index: undefined });
+    }
+    return entries.sort((a, b) => b.route.specificity - a.route.specificity);
+  };
+  return (method, path, query, headers) => {
+    let entries = byMethod.get(method);
+    if (entries === undefined) {
+      const upper = method.toUpperCase();
+      entries = byMethod.get(upper);
+      if (entries === undefined) {
+        // A method no route declares: every route is another method's.
+        entries = foreignOnly(upper);
+        byMethod.set(upper, entries);
+      }
+    }
+    let segments: string[] | undefined;
+    for (const entry of entries) {
+      if (!conditionsMet(entry.route, query, headers)) continue;
+      segments ??= path.split("/");
+      const labels = matchSegments(entry.route, segments, decode);
+      if (labels === undefined) continue;
+      return entry.index === undefined ? { methodNotAllowed: true, labels } : { index: entry.index, labels };
+    }
+    return undefined;
+  };
 }
 
 function decodeSegment(segment: string): string {
