@@ -1,6 +1,3 @@
-import type { IncomingHttpHeaders } from "node:http";
-import { S3Error } from "./errors.ts";
-
 /**
  * The member lists S3's operation declarations share (bucket-operations.ts, object-operations.ts): every input
  * member of every operation the AWS SDK models, by the SDK's member name, is `handled` (read by the operation, or
@@ -122,15 +119,3 @@ export const readMembers = [
   "ChecksumMode",
   ...owner,
 ];
-
-/**
- * `x-amz-expected-bucket-owner` / `x-amz-source-expected-bucket-owner`: S3 answers 403 AccessDenied when the
- * bucket's owner is another account. Every bucket here is the engine's account's.
- */
-export function assertExpectedOwners(headers: IncomingHttpHeaders, accountId: string): void {
-  for (const name of ["x-amz-expected-bucket-owner", "x-amz-source-expected-bucket-owner"]) {
-    const expected = headers[name];
-    if (expected !== undefined && String(expected).trim() !== accountId)
-      throw new S3Error(403, "AccessDenied", "Access Denied");
-  }
-}

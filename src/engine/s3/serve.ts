@@ -1,9 +1,10 @@
+import type { IncomingHttpHeaders } from "node:http";
 import { s3Arn } from "../arn.ts";
 import { type OperationCall, type RawResponse, respondWith } from "../service/index.ts";
 import type { ServiceRequest } from "../types.ts";
 import { injectedReadFault, s3RequestConditions } from "./access.ts";
 import { corsResponseHeaders, s3CorsAllows } from "./cors.ts";
-import { assertExpectedOwners } from "./members.ts";
+import { S3Error } from "./errors.ts";
 import { readPayload } from "./payload.ts";
 import type { S3Handler, S3Runtime } from "./runtime.ts";
 
@@ -79,4 +80,16 @@ function corsHeadersFor(
   if (typeof origin !== "string" || bucket === undefined || request.method === "OPTIONS") return {};
   const rule = s3CorsAllows(runtime.store.buckets.get(bucket)?.configuration.cors, origin, request.method);
   return rule ? corsResponseHeaders(rule, origin, [], false) : {};
+}
+
+/**
+ * `x-amz-expected-bucket-owner` / `x-amz-source-expected-bucket-owner`: S3 answers 403 AccessDenied when the
+ * bucket's owner is another account. Every bucket here is the engine's account's.
+ */
+function assertExpectedOwners(headers: IncomingHttpHeaders, accountId: string): void {
+  for (const name of ["x-amz-expected-bucket-owner", "x-amz-source-expected-bucket-owner"]) {
+    const expected = headers[name];
+    if (expected !== undefined && String(expected).trim() !== accountId)
+      throw new S3Error(403, "AccessDenied", "Access Denied");
+  }
 }

@@ -75,15 +75,16 @@ function matchSegments(
   segments: readonly string[],
   decode: (raw: string) => string,
 ): Record<string, string> | undefined {
-  const labels: Record<string, string> = {};
   const pattern = route.segments;
-  for (let index = 0; index < pattern.length; index++) {
+  const raw: Array<[string, string]> = [];
+  let index = 0;
+  for (; index < pattern.length; index++) {
     const part = pattern[index] as Segment;
     if ("label" in part && part.greedy !== "") {
       const rest = segments.slice(index).join("/");
-      if (rest !== "") labels[part.label] = decode(rest);
+      if (rest !== "") raw.push([part.label, rest]);
       else if (part.greedy === "+") return undefined;
-      return labels;
+      break;
     }
     const segment = segments[index];
     if (segment === undefined) return undefined;
@@ -91,10 +92,15 @@ function matchSegments(
       if (segment !== part.literal) return undefined;
     } else {
       if (segment === "") return undefined;
-      labels[part.label] = decode(segment);
+      raw.push([part.label, segment]);
     }
   }
-  return segments.length === pattern.length ? labels : undefined;
+  if (index === pattern.length && segments.length !== pattern.length) return undefined;
+  // Decoded once the whole path fits (a service's decoder may refuse a label: S3's InvalidURI); text without an
+  // escape is its own decoding.
+  const labels: Record<string, string> = {};
+  for (const [label, text] of raw) labels[label] = text.includes("%") ? decode(text) : text;
+  return labels;
 }
 
 /**
@@ -136,66 +142,102 @@ export function createRouter(
   query: URLSearchParams,
   headers: IncomingHttpHeaders,
 ) => RouteMatch | undefined {
-  interface Entry {
-    route: CompiledRoute;
-    /** The route's index; undefined for another method's route on a resource this method does not serve. */
-    index: number | undefined;
-  }
   const compiled = routes.map((route) =>
     route ? { method: route.method.toUpperCase(), route: compileRoute(route) } : undefined,
   );
-  const byMethod = new Map<string, Entry[]>();
+  const byMethod = new Map<string, MethodRoutes>();
   for (const method of new Set(compiled.map((entry) => entry?.method))) {
-    if (method === undefined) continue;
-    const own: Entry[] = [];
-    compiled.forEach((entry, index) => {
-      if (entry?.method === method) own.push({ route: entry.route, index });
-    });
-    const served = new Set(own.map((entry) => entry.route.resource));
-    const foreign: Entry[] = [];
-    for (const entry of compiled) {
-      if (!entry || entry.method === method || entry.route.specificity < 1000) continue;
-      if (served.has(entry.route.resource)) continue;
-      served.add(entry.route.resource);
-      foreign.push({ route: entry.route, index: undefined });
-    }
-    // A stable sort: declaration order between equally specific routes, this method's before the others'.
-    byMethod.set(
-      method,
-      [...own, ...foreign].sort((a, b) => b.route.specificity - a.route.specificity),
-    );
+    if (method !== undefined) byMethod.set(method, methodRoutes(compiled, method, false));
   }
-  const foreignOnly = (method: string): Entry[] => {
-    const entries: Entry[] = [];
-    const seen = new Set<string>();
-    for (const entry of compiled) {
-      if (!entry || entry.method === method || seen.has(entry.route.resource)) continue;
-      seen.add(entry.route.resource);
-      entries.push({ route: entry.route, index: undefined });
-    }
-    return entries.sort((a, b) => b.route.specificity - a.route.specificity);
-  };
   return (method, path, query, headers) => {
-    let entries = byMethod.get(method);
-    if (entries === undefined) {
+    let table = byMethod.get(method);
+    if (table === undefined) {
       const upper = method.toUpperCase();
-      entries = byMethod.get(upper);
-      if (entries === undefined) {
+      table = byMethod.get(upper);
+      if (table === undefined) {
         // A method no route declares: every route is another method's.
-        entries = foreignOnly(upper);
-        byMethod.set(upper, entries);
+        table = methodRoutes(compiled, upper, true);
+        byMethod.set(upper, table);
       }
     }
     let segments: string[] | undefined;
-    for (const entry of entries) {
-      if (!conditionsMet(entry.route, query, headers)) continue;
-      segments ??= path.split("/");
-      const labels = matchSegments(entry.route, segments, decode);
-      if (labels === undefined) continue;
-      return entry.index === undefined ? { methodNotAllowed: true, labels } : { index: entry.index, labels };
-    }
-    return undefined;
+    let best: RouteEntry | undefined;
+    let bestLabels: Record<string, string> | undefined;
+    const consider = (entries: readonly RouteEntry[] | undefined) => {
+      if (entries === undefined) return;
+      for (const entry of entries) {
+        if (best !== undefined && entry.rank > best.rank) return;
+        if (!conditionsMet(entry.route, query, headers)) continue;
+        segments ??= path.split("/");
+        const labels = matchSegments(entry.route, segments, decode);
+        if (labels === undefined) continue;
+        best = entry;
+        bestLabels = labels;
+        return;
+      }
+    };
+    // Only the routes whose condition the request may meet are tried: those anchored on one of its query keys
+    // or headers (most requests carry none of them), then the unconditioned ones.
+    if (table.byQueryKey.size > 0) for (const key of query.keys()) consider(table.byQueryKey.get(key));
+    for (const [header, entries] of table.byHeader) if (headers[header] !== undefined) consider(entries);
+    if (best === undefined) consider(table.plain);
+    if (best === undefined || bestLabels === undefined) return undefined;
+    return best.index === undefined
+      ? { methodNotAllowed: true, labels: bestLabels }
+      : { index: best.index, labels: bestLabels };
   };
+}
+
+interface RouteEntry {
+  route: CompiledRoute;
+  /** The route's index; undefined for another method's route on a resource this method does not serve. */
+  index: number | undefined;
+  /** Its place among the method's routes, most specific first: the lower rank wins. */
+  rank: number;
+}
+
+/** One method's routes, by what they require: a query key, a header, or nothing but the path. */
+interface MethodRoutes {
+  byQueryKey: Map<string, RouteEntry[]>;
+  byHeader: Array<[string, RouteEntry[]]>;
+  plain: RouteEntry[];
+}
+
+function methodRoutes(
+  compiled: ReadonlyArray<{ method: string; route: CompiledRoute } | undefined>,
+  method: string,
+  undeclared: boolean,
+): MethodRoutes {
+  const own: Array<Omit<RouteEntry, "rank">> = [];
+  compiled.forEach((entry, index) => {
+    if (entry?.method === method) own.push({ route: entry.route, index });
+  });
+  const served = new Set(own.map((entry) => entry.route.resource));
+  const foreign: Array<Omit<RouteEntry, "rank">> = [];
+  for (const entry of compiled) {
+    // Another method's sub-resource (or, for a method no route declares, any resource): methodNotAllowed.
+    if (!entry || entry.method === method || (!undeclared && entry.route.specificity < 1000)) continue;
+    if (served.has(entry.route.resource)) continue;
+    served.add(entry.route.resource);
+    foreign.push({ route: entry.route, index: undefined });
+  }
+  // A stable sort: declaration order between equally specific routes, this method's before the others'.
+  const ranked = [...own, ...foreign]
+    .sort((a, b) => b.route.specificity - a.route.specificity)
+    .map((entry, rank): RouteEntry => ({ ...entry, rank }));
+  const table: MethodRoutes = { byQueryKey: new Map(), byHeader: [], plain: [] };
+  for (const entry of ranked) {
+    const { header, query } = entry.route;
+    if (header !== undefined) {
+      const listed = table.byHeader.find(([name]) => name === header);
+      if (listed) listed[1].push(entry);
+      else table.byHeader.push([header, [entry]]);
+    } else if (query[0] !== undefined) {
+      const key = query[0][0];
+      table.byQueryKey.set(key, [...(table.byQueryKey.get(key) ?? []), entry]);
+    } else table.plain.push(entry);
+  }
+  return table;
 }
 
 function decodeSegment(segment: string): string {
