@@ -214,9 +214,13 @@ function methodRoutes(
   });
   const served = new Set(own.map((entry) => entry.route.resource));
   const foreign: Array<Omit<RouteEntry, "rank">> = [];
+  // Another method's sub-resource (a route requiring a query key; a header names no resource), or for a method no
+  // route declares any resource: methodNotAllowed. Not for OPTIONS: a CORS preflight asks about the request it
+  // precedes, whatever its sub-resource (LocalStack's op_router.py routes an OPTIONS as that GET).
+  const foreignReach = undeclared ? "any" : method === "OPTIONS" ? "none" : "sub-resources";
   for (const entry of compiled) {
-    // Another method's sub-resource (or, for a method no route declares, any resource): methodNotAllowed.
-    if (!entry || entry.method === method || (!undeclared && entry.route.specificity < 1000)) continue;
+    if (!entry || entry.method === method || foreignReach === "none") continue;
+    if (foreignReach === "sub-resources" && entry.route.query.length === 0) continue;
     if (served.has(entry.route.resource)) continue;
     served.add(entry.route.resource);
     foreign.push({ route: entry.route, index: undefined });
