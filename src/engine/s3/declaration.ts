@@ -1,4 +1,4 @@
-import type { ServiceDeclaration } from "../service/index.ts";
+import type { OperationCall, ServiceDeclaration } from "../service/index.ts";
 import type { ServiceRequest } from "../types.ts";
 import { bucketPolicyDocument, s3Authorization } from "./access.ts";
 import { decodeKey, resolveAddress, routePathOf } from "./addressing.ts";
@@ -82,10 +82,15 @@ export function s3Declaration(runtime: S3Runtime): ServiceDeclaration {
         },
       );
     },
-    authenticate(name, { request }) {
-      if (runtime.verifySignatures && name !== "PreflightCors" && name !== "PostObject")
-        verifySignature(request, (key) => runtime.context.credentials.secretOf(key));
-    },
+    // Only when told to verify: otherwise no request pays for the call.
+    ...(runtime.verifySignatures
+      ? {
+          authenticate(name: string, { request }: OperationCall) {
+            if (name !== "PreflightCors" && name !== "PostObject")
+              verifySignature(request, (key) => runtime.context.credentials.secretOf(key));
+          },
+        }
+      : {}),
     authorize({ caller, action, resource, conditions }, { labels }) {
       const bucket = labels.Bucket === undefined ? undefined : runtime.store.buckets.get(labels.Bucket);
       const policy = bucketPolicyDocument(bucket?.configuration.policy);
