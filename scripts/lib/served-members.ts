@@ -7,7 +7,8 @@ import { iamOperations } from "../../src/engine/iam/actions.ts";
 import { IamStore } from "../../src/engine/iam/store.ts";
 import { LambdaApi } from "../../src/engine/lambda/api.ts";
 import { LogsApi, type LogsApiDependencies } from "../../src/engine/logs/api.ts";
-import { s3OperationMembers } from "../../src/engine/s3/members.ts";
+import { s3Operations } from "../../src/engine/s3/declaration.ts";
+import type { S3Runtime } from "../../src/engine/s3/runtime.ts";
 import { type SqsOperationContext, sqsOperations } from "../../src/engine/sqs/operations.ts";
 import { assumeRoleInput } from "../../src/engine/sts/index.ts";
 
@@ -94,6 +95,18 @@ export function lambdaDeclaredMembers(): Record<string, readonly string[]> {
   );
 }
 
+/**
+ * S3's operations as declared (s3/declaration.ts), each with the members it handles and refuses (by wire);
+ * browser-only requests (form uploads, preflights) declare none. Declarations are only read here, never run:
+ * they need no runtime.
+ */
+export function s3DeclaredOperations(): Array<{
+  name: string;
+  members?: { handled: readonly string[]; refused?: Readonly<Record<string, string>> };
+}> {
+  return s3Operations(undefined as unknown as S3Runtime);
+}
+
 /** Each service's declared members per served operation. */
 function declaredMembers(): Array<{
   service: string;
@@ -107,7 +120,7 @@ function declaredMembers(): Array<{
       service: "S3",
       client: "client-s3",
       declared: Object.fromEntries(
-        Object.entries(s3OperationMembers).map(([name, members]) => [name, members?.handled ?? []]),
+        s3DeclaredOperations().flatMap(({ name, members }) => (members ? [[name, members.handled]] : [])),
       ),
     },
     {

@@ -4,6 +4,7 @@ import {
   dynaliteDeclaredMembers,
   lambdaDeclaredMembers,
   logsDeclaredMembers,
+  s3DeclaredOperations,
   sdkInputMembers,
   sdkInputNames,
   shapeMembers,
@@ -13,8 +14,6 @@ import { iamOperations } from "../../src/engine/iam/actions.ts";
 import { IamStore } from "../../src/engine/iam/store.ts";
 import { LambdaApi } from "../../src/engine/lambda/api.ts";
 import { LogsApi, type LogsApiDependencies } from "../../src/engine/logs/api.ts";
-import { s3OperationMembers } from "../../src/engine/s3/members.ts";
-import { operationAccess } from "../../src/engine/s3/operations.ts";
 import { type SqsOperationContext, sqsOperations } from "../../src/engine/sqs/operations.ts";
 import { assumeRoleInput } from "../../src/engine/sts/index.ts";
 
@@ -275,12 +274,13 @@ describe("Member coverage: every SDK input member of a served operation is handl
       return traits?.httpQuery === undefined ? undefined : `?${traits.httpQuery}`;
     };
     const browserOnly = ["PreflightCors", "PostObject"];
-    const served = Object.keys(operationAccess).filter((name) => !browserOnly.includes(name));
+    const operations = s3DeclaredOperations();
+    const served = operations.map(({ name }) => name).filter((name) => !browserOnly.includes(name));
     const declared: Record<string, readonly string[]> = {};
     const refused: Record<string, readonly string[]> = {};
     const wrongWire: string[] = [];
     for (const name of served) {
-      const members = s3OperationMembers[name as keyof typeof s3OperationMembers];
+      const members = operations.find((operation) => operation.name === name)?.members;
       expect(members, `${name} declares its members`).toBeDefined();
       declared[name] = members?.handled ?? [];
       refused[name] = Object.keys(members?.refused ?? {});

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { createRouter } from "../../src/engine/service/codecs/rest.ts";
 import {
   createDispatcher,
   type DispatcherContext,
@@ -412,7 +413,7 @@ describe("Function: createDispatcher's hooks", () => {
         section: sectionNamed("lambda"),
         protocols: { restJson: {} },
         operations: [],
-        resolve: (request) => ({ name: decodeURIComponent(request.rawPath), labels: {} }),
+        resolve: (request) => decodeURIComponent(request.rawPath),
         unexpectedError: () => new ServiceError(500, "ServiceException", "internal"),
       },
       { authorizer: authorizerDenying() },
@@ -428,13 +429,14 @@ describe("Function: createDispatcher's hooks", () => {
 });
 
 describe("Function: createDispatcher's rest-xml hooks (S3's shape)", () => {
-  /** A bucket service: `resolve` names the operation, `authorize` weighs a resource policy, errors name the path. */
+  /** A bucket service: routes name the operation, `authorize` weighs a resource policy, errors name the path. */
   const bucketService = (policyAllows: boolean, checked: string[]): ServiceDeclaration => ({
     section: sectionNamed("s3"),
     protocols: { restXml: { errorDetails: (_error, request) => ({ Resource: request.rawPath }) } },
     operations: [
       operation({
         name: "GetObject",
+        http: { method: "GET", path: "/{Bucket}/{Key+}" },
         action: (_input, call) =>
           call.request.query.has("versionId") ? "s3:GetObjectVersion" : "s3:GetObject",
         resource: (_input, call) => `arn:aws:s3:::${call.labels.Bucket}/${call.labels.Key}`,
@@ -442,16 +444,14 @@ describe("Function: createDispatcher's rest-xml hooks (S3's shape)", () => {
       }),
       operation({
         name: "Explode",
+        // A literal segment is more specific than the greedy label: it wins wherever it is declared.
+        http: { method: "GET", path: "/{Bucket}/boom" },
         action: null,
         handler: () => {
           throw new TypeError("bug");
         },
       }),
     ],
-    resolve: (request) => {
-      const [, Bucket = "", Key = ""] = request.rawPath.split("/");
-      return { name: Key === "boom" ? "Explode" : "GetObject", labels: { Bucket, Key } };
-    },
     authenticate: (name, call) => {
       checked.push(`authenticate ${name}`);
       if (call.request.headers.authorization === "forged")
@@ -556,5 +556,112 @@ describe("Function: matchRoute", () => {
     expect(greedy).toEqual({ Bucket: "b", Key: "dir/k.txt" });
     expect(longer).toBeUndefined();
     expect(empty).toBeUndefined();
+  });
+});
+
+describe("Function: createRouter", () => {
+  const routes = [
+    { method: "PUT", path: "/{Bucket}/{Key+}" },
+    { method: "PUT", path: "/{Bucket}/{Key+}", header: "x-amz-copy-source" },
+    { method: "GET", path: "/{Bucket}" },
+    { method: "GET", path: "/{Bucket}?list-type=2" },
+    { method: "PUT", path: "/{Bucket}/{Key+}?partNumber&uploadId" },
+    { method: "GET", path: "/{Bucket}?acl" },
+    { method: "PUT", path: "/{Bucket}?acl" },
+    { method: "POST", path: "/{Bucket}" },
+    { method: "OPTIONS", path: "/{Bucket}/{Key*}" },
+  ];
+  const route = createRouter(routes);
+  const match = (method: string, path: string, query = "", headers: Record<string, string> = {}) =>
+    route(method, path, new URLSearchParams(query), headers);
+
+  it("requires the query keys (and values) and the header a route names, the most specific route first", () => {
+    // Act
+    const put = match("PUT", "/b/k", "x-id=PutObject");
+    const copy = match("PUT", "/b/k", "", { "x-amz-copy-source": "/s/k" });
+    const part = match("PUT", "/b/k", "uploadId=u&partNumber=2");
+    const v2 = match("GET", "/b", "list-type=2");
+    const v1 = match("GET", "/b", "list-type=1");
+
+    // Assess
+    expect(put).toEqual({ index: 0, labels: { Bucket: "b", Key: "k" } });
+    expect(copy).toEqual({ index: 1, labels: { Bucket: "b", Key: "k" } });
+    expect(part).toEqual({ index: 4, labels: { Bucket: "b", Key: "k" } });
+    expect(v2).toEqual({ index: 3, labels: { Bucket: "b" } });
+    expect(v1).toEqual({ index: 2, labels: { Bucket: "b" } });
+  });
+
+  it("answers a resource only other methods serve as methodNotAllowed, never a less specific route", () => {
+    // Act
+    const postAcl = match("POST", "/b", "acl");
+    const patch = match("PATCH", "/b");
+    const post = match("POST", "/b");
+    const nothing = match("DELETE", "/");
+
+    // Assess
+    expect(postAcl).toEqual({ methodNotAllowed: true, labels: { Bucket: "b" } });
+    expect(patch).toEqual({ methodNotAllowed: true, labels: { Bucket: "b" } });
+    expect(post).toEqual({ index: 7, labels: { Bucket: "b" } });
+    expect(nothing).toBeUndefined();
+  });
+
+  it("lets a `{Label*}` take the rest of the path or nothing, and decodes labels with the service's decoder", () => {
+    // Prepare
+    const strict = createRouter([{ method: "GET", path: "/{Bucket}/{Key+}" }], (raw) => {
+      if (raw.includes("%ZZ")) throw new Error("InvalidURI");
+      return decodeURIComponent(raw);
+    });
+
+    // Act
+    const bucket = match("OPTIONS", "/b");
+    const object = match("OPTIONS", "/b/dir/k");
+    const decoded = strict("GET", "/b/a%20b/c", new URLSearchParams(), {});
+
+    // Assess
+    expect(bucket).toEqual({ index: 8, labels: { Bucket: "b" } });
+    expect(object).toEqual({ index: 8, labels: { Bucket: "b", Key: "dir/k" } });
+    expect(decoded).toEqual({ index: 0, labels: { Bucket: "b", Key: "a b/c" } });
+    expect(() => strict("GET", "/b/%ZZ", new URLSearchParams(), {})).toThrow("InvalidURI");
+  });
+});
+
+describe("Function: createDispatcher's declared members", () => {
+  it("refuses a member the operation declares refused, on its wire, after authorizing and before the handler", async () => {
+    // Prepare
+    const handled: string[] = [];
+    const handle = createDispatcher(
+      {
+        section: sectionNamed("s3"),
+        protocols: { restXml: {} },
+        operations: [
+          operation({
+            name: "PutThing",
+            http: { method: "PUT", path: "/{Name}" },
+            action: "s3:PutThing",
+            members: { handled: ["Name"], refused: { Mode: "x-amz-mode", Turbo: "?turbo" } },
+            handler: () => {
+              handled.push("PutThing");
+              return respondWith({ status: 200, headers: {} });
+            },
+          }),
+        ],
+        refusedMember: (member, wire) => new ServiceError(501, "NotImplemented", `${wire} (${member})`),
+      },
+      { authorizer: authorizerDenying() },
+    );
+
+    // Act
+    const header = await handle(request({ method: "PUT", rawPath: "/n", headers: { "x-amz-mode": "x" } }));
+    const query = await handle(
+      request({ method: "PUT", rawPath: "/n", query: new URLSearchParams("turbo") }),
+    );
+    const plain = await handle(request({ method: "PUT", rawPath: "/n" }));
+
+    // Assess
+    expect(header.status).toBe(501);
+    expect(text(header.body)).toContain("<Message>x-amz-mode (Mode)</Message>");
+    expect(text(query.body)).toContain("<Message>?turbo (Turbo)</Message>");
+    expect(plain.status).toBe(200);
+    expect(handled).toEqual(["PutThing"]);
   });
 });

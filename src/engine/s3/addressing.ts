@@ -1,3 +1,5 @@
+import type { IncomingHttpHeaders } from "node:http";
+import type { RequestHead } from "../types.ts";
 import { S3Error } from "./errors.ts";
 
 /** Where a request points: no bucket (ListBuckets), a bucket, or an object key in a bucket. */
@@ -44,6 +46,33 @@ export function resolveAddress(host: string, rawPath: string): S3Address {
   return rest === ""
     ? { bucket, virtualHosted: false }
     : { bucket, key: decodeKey(rest), virtualHosted: false };
+}
+
+/**
+ * The path S3's declared routes are matched against: `/<bucket>[/<key>]`, still percent-encoded (the route's
+ * labels are decoded once, by `decodeKey`), the bucket of a virtual-hosted request joined from its Host header;
+ * `/b/` is the bucket `b`, as in `resolveAddress`.
+ *
+ * @example routePath("photos.s3.localhost.localstack.cloud:4566", "/a%20b.jpg") // "/photos/a%20b.jpg"
+ */
+export function routePath(host: string, rawPath: string): string {
+  const bucketFromHost = virtualHostBucket(host);
+  const path = rawPath.startsWith("/") ? rawPath.slice(1) : rawPath;
+  if (bucketFromHost !== undefined) return path === "" ? `/${bucketFromHost}` : `/${bucketFromHost}/${path}`;
+  const slash = path.indexOf("/");
+  return slash === path.length - 1 ? `/${path.slice(0, slash)}` : `/${path}`;
+}
+
+/** Each request's route path, worked out once: the edge's body limit and the dispatcher's routing both need it. */
+const routed = new WeakMap<IncomingHttpHeaders, { host: string; rawPath: string; path: string }>();
+
+/** `routePath` of a request, remembered for the request (its headers object) so it is resolved once. */
+export function routePathOf(head: RequestHead): string {
+  const known = routed.get(head.headers);
+  if (known !== undefined && known.host === head.host && known.rawPath === head.rawPath) return known.path;
+  const path = routePath(head.host, head.rawPath);
+  routed.set(head.headers, { host: head.host, rawPath: head.rawPath, path });
+  return path;
 }
 
 /** The bucket named by a virtual-hosted Host header, if any. */

@@ -128,13 +128,16 @@ class PayloadReader {
   readonly #decoder: AwsChunkedDecoder | undefined;
   readonly #md5 = createHash("md5");
   readonly #checksums = new Map<ChecksumAlgorithm, IncrementalChecksum>();
+  /** The request's `x-amz-checksum-<algorithm>` headers, read once: announced before the body, verified after. */
+  readonly #supplied: SuppliedChecksum[];
   size = 0;
 
   constructor(headers: IncomingHttpHeaders, alsoCompute?: ChecksumAlgorithm) {
     this.#headers = headers;
     if (isAwsChunked(header(headers, "x-amz-content-sha256"), header(headers, "content-encoding")))
       this.#decoder = new AwsChunkedDecoder();
-    const algorithms = announcedAlgorithms(headers);
+    this.#supplied = checksumsIn(headers);
+    const algorithms = announcedAlgorithms(headers, this.#supplied);
     if (alsoCompute) algorithms.add(alsoCompute);
     for (const algorithm of algorithms) this.#checksums.set(algorithm, createChecksum(algorithm));
   }
@@ -179,7 +182,7 @@ class PayloadReader {
       }
       return digests.get(algorithm);
     };
-    const checksum = verifyChecksum(this.#headers, trailers, computed);
+    const checksum = verifyChecksum(this.#headers, [...this.#supplied, ...checksumsIn(trailers)], computed);
     return checksum ? { md5, checksum, computed } : { md5, computed };
   }
 
@@ -202,12 +205,11 @@ class PayloadReader {
 }
 
 /** Checksum algorithms the headers name before the body: a value header, a declared trailer, or the SDK's pick. */
-function announcedAlgorithms(headers: IncomingHttpHeaders): Set<ChecksumAlgorithm> {
-  const algorithms = new Set<ChecksumAlgorithm>();
-  for (const name of Object.keys(headers)) {
-    const algorithm = algorithmFromHeader(name);
-    if (algorithm) algorithms.add(algorithm);
-  }
+function announcedAlgorithms(
+  headers: IncomingHttpHeaders,
+  supplied: readonly SuppliedChecksum[],
+): Set<ChecksumAlgorithm> {
+  const algorithms = new Set(supplied.map(({ algorithm }) => algorithm));
   const trailer = header(headers, "x-amz-trailer");
   for (const name of (trailer ?? "").split(",")) {
     const algorithm = algorithmFromHeader(name.trim());
@@ -236,12 +238,13 @@ function verifyContentMd5(contentMd5: string | undefined, md5: string): void {
   }
 }
 
+/** Checks the one checksum `supplied` (in the headers, then the trailers) or the declared algorithm's. */
 function verifyChecksum(
   headers: IncomingHttpHeaders,
-  trailers: Record<string, string>,
+  supplied: readonly SuppliedChecksum[],
   computed: (algorithm: ChecksumAlgorithm) => string | undefined,
 ): StoredChecksum | undefined {
-  const given = singleChecksumHeader([headers, trailers]);
+  const given = single(supplied);
   if (given) {
     if (!isWellFormedChecksum(given.algorithm, given.value)) {
       throw invalidRequest(`Value for ${checksumHeader(given.algorithm)} header is invalid.`);
@@ -278,7 +281,7 @@ function verifyChecksum(
 export function suppliedChecksum(
   headers: IncomingHttpHeaders,
 ): { algorithm: ChecksumAlgorithm; value: string } | undefined {
-  const given = singleChecksumHeader([headers]);
+  const given = single(checksumsIn(headers));
   if (given && !isWellFormedChecksum(given.algorithm, given.value.replace(/-\d+$/, ""))) {
     throw invalidRequest(`Value for ${checksumHeader(given.algorithm)} header is invalid.`);
   }
@@ -292,18 +295,25 @@ export function withoutChecksumHeaders(headers: IncomingHttpHeaders): IncomingHt
   );
 }
 
-/** The `x-amz-checksum-<algorithm>` value among `sources` (headers, trailers); S3 refuses more than one. */
-function singleChecksumHeader(
-  sources: ReadonlyArray<Record<string, string | string[] | undefined>>,
-): { algorithm: ChecksumAlgorithm; value: string } | undefined {
-  const supplied: Array<{ algorithm: ChecksumAlgorithm; value: string }> = [];
-  for (const source of sources) {
-    for (const [name, raw] of Object.entries(source)) {
-      const algorithm = algorithmFromHeader(name);
-      const value = Array.isArray(raw) ? raw[0] : raw;
-      if (algorithm && value !== undefined) supplied.push({ algorithm, value: value.trim() });
-    }
+interface SuppliedChecksum {
+  algorithm: ChecksumAlgorithm;
+  value: string;
+}
+
+/** The `x-amz-checksum-<algorithm>` values among headers or trailers. */
+function checksumsIn(source: Record<string, string | string[] | undefined>): SuppliedChecksum[] {
+  const supplied: SuppliedChecksum[] = [];
+  for (const name in source) {
+    const algorithm = algorithmFromHeader(name);
+    const raw = source[name];
+    const value = Array.isArray(raw) ? raw[0] : raw;
+    if (algorithm && value !== undefined) supplied.push({ algorithm, value: value.trim() });
   }
+  return supplied;
+}
+
+/** The one checksum supplied; S3 refuses more than one. */
+function single(supplied: readonly SuppliedChecksum[]): SuppliedChecksum | undefined {
   if (supplied.length > 1) {
     throw invalidRequest(
       "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.",

@@ -1,17 +1,17 @@
 import { s3XmlRequestBytes } from "../request-limits.ts";
 import type { BodyLimit, ServiceSection } from "../service/section.ts";
 import type { RequestHead } from "../types.ts";
-import { resolveAddress } from "./addressing.ts";
+import { routePathOf } from "./addressing.ts";
 
 /** Object writes stream to the blob store; any other body (DeleteObjects, CompleteMultipartUpload ...) is XML. */
 function s3BodyLimit(head: RequestHead): BodyLimit {
-  if (head.method === "PUT" && head.headers["x-amz-copy-source"] === undefined) {
-    try {
-      if (resolveAddress(head.host, head.rawPath).key !== undefined) return { stream: true };
-    } catch {
-      // A malformed address is the handler's to report; its body is small or refused below.
-    }
-  }
+  // An object's path (`/<bucket>/<key>`), resolved once for the request (the dispatcher routes the same).
+  if (
+    head.method === "PUT" &&
+    head.headers["x-amz-copy-source"] === undefined &&
+    routePathOf(head).indexOf("/", 1) !== -1
+  )
+    return { stream: true };
   return {
     bytes: s3XmlRequestBytes,
     status: 400,

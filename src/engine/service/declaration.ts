@@ -2,6 +2,7 @@ import type { z } from "zod";
 import type { PolicyType, ResourcePolicy } from "../policy/authorize.ts";
 import type { Caller, ConditionContext, ServiceRequest, ServiceResponse } from "../types.ts";
 import type { QueryParams } from "./codecs/query.ts";
+import type { HttpRoute } from "./codecs/rest.ts";
 import type { ServiceError } from "./errors.ts";
 import type { ServiceSection } from "./section.ts";
 import type { InputIssue } from "./validation.ts";
@@ -80,20 +81,26 @@ export interface OperationDeclaration<Input = unknown, Output = unknown> {
   /** The input schema; without it the decoded input is passed as it is. */
   input?: z.ZodType<Input>;
   /**
-   * The route, for the REST protocols. The input is the route's labels, merged into the JSON body when `body`
-   * is `"json"` (the default with an `input` schema); `"raw"` (the default without) leaves the body to the
-   * handler (`call.request.body`). With an `input` schema, query parameters and the headers `headers` binds are
-   * members too (codecs/rest.ts `boundMembers`): a parameter is the member of its own name unless `query` binds
-   * it to another (`{ TagKeys: { list: "tagKeys" } }`).
+   * The route, for the REST protocols, in Smithy's grammar (codecs/rest.ts `HttpRoute`: labels, required query
+   * keys `?acl`, a required header); the most specific matching route wins. The input is the route's labels,
+   * merged into the JSON body when `body` is `"json"` (the default with an `input` schema); `"raw"` (the default
+   * without) leaves the body to the handler (`call.request.body`). With an `input` schema, query parameters and the
+   * headers `headers` binds are members too (codecs/rest.ts `boundMembers`): a parameter is the member of its own
+   * name unless `query` binds it to another (`{ TagKeys: { list: "tagKeys" } }`).
    */
-  http?: {
-    method: string;
-    path: string;
+  http?: HttpRoute & {
     status?: number;
     body?: "json" | "raw";
     query?: Record<string, string | { list: string }>;
     headers?: Record<string, string>;
   };
+  /**
+   * The input members, for an operation whose members travel in headers and the query rather than in an
+   * `input` schema (S3's REST-XML): those it `handled`, and those it `refused` by name, each with its wire (a
+   * lower-case header, or `?key`). A request carrying a refused one is answered `refusedMember` once it is
+   * authorized, never served as if the member were absent.
+   */
+  members?: { handled: readonly string[]; refused?: Readonly<Record<string, string>> };
   /** Per-protocol decoders when the generic one does not fit (query maps and renamed members, lenient JSON). */
   decode?: {
     query?(params: QueryParams): unknown;
@@ -166,10 +173,15 @@ export interface ServiceDeclaration {
   /** The answer for a request that names no operation of this service; default per protocol. */
   unknownOperation?(name: string, call: OperationCall): ServiceError;
   /**
-   * Finds the operation of a REST request when routes do not express it (S3's sub-resources); by default the
-   * first operation whose `http` route matches.
+   * The path a REST request's declared routes are matched against, when the address is not the path alone
+   * (S3's virtual-hosted buckets: `<bucket>.s3.localhost.localstack.cloud/<key>` routes as `/<bucket>/<key>`);
+   * default the request's raw path. It may throw a ServiceError (a request refused before any operation).
    */
-  resolve?(request: ServiceRequest): { name: string; labels: Record<string, string> } | undefined;
+  resolve?(request: ServiceRequest): string;
+  /** Percent-decodes a route label (default: `decodeURIComponent`, the raw text when malformed). */
+  decodeLabel?(raw: string): string;
+  /** The answer to a member an operation refuses (`members.refused`); default a 400 validation error naming it. */
+  refusedMember?(member: string, wire: string): ServiceError;
   /**
    * Serves operations the service does not declare (DynamoDB forwards them to its backend), once the caller
    * is allowed `<iamPrefix>:<name>` on `*`; `name` is empty when the request names none.

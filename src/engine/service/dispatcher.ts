@@ -20,7 +20,7 @@ import {
   renderQueryError,
   repeatedParameterError,
 } from "./codecs/query.ts";
-import { boundMembers, jsonObjectBody, matchRoute, restJsonError, restXmlError } from "./codecs/rest.ts";
+import { boundMembers, createRouter, jsonObjectBody, restJsonError, restXmlError } from "./codecs/rest.ts";
 import { toXml } from "./codecs/xml.ts";
 import {
   type AnyOperation,
@@ -48,6 +48,8 @@ interface Identified {
   /** What the unknown-operation error quotes when `name` is empty (the raw target). */
   shown: string;
   labels: Record<string, string>;
+  /** A REST request whose path names a resource that only other methods serve. */
+  methodNotAllowed?: true;
   /** A query request's parameters: the edge's parse, or this dispatcher's when it had none. */
   form?: QueryForm;
   params?: QueryParams;
@@ -63,6 +65,18 @@ export function createDispatcher(
   context: DispatcherContext,
 ): (request: ServiceRequest) => Promise<ServiceResponse> {
   const operations = new Map(declaration.operations.map((entry) => [entry.name, entry]));
+  // The REST routes, compiled once (codecs/rest.ts): the hot path matches, never parses, a pattern.
+  const router = createRouter(
+    declaration.operations.map((entry) => entry.http),
+    declaration.decodeLabel,
+  );
+  const route: RestRouter = (request) => {
+    const path = declaration.resolve?.(request) ?? request.rawPath;
+    const match = router(request.method, path, request.query, request.headers);
+    if (match === undefined) return undefined;
+    if ("methodNotAllowed" in match) return { name: "", labels: match.labels, methodNotAllowed: true };
+    return { name: declaration.operations[match.index]?.name ?? "", labels: match.labels };
+  };
   const iamPrefix = declaration.iamPrefix ?? declaration.section.signingName;
 
   const validationError = (
@@ -80,6 +94,22 @@ export function createDispatcher(
       protocol === "query" ? "InvalidParameterValue" : "ValidationException",
       `${members.join(", ")}: not supported by this engine's ${declaration.section.signingName.toUpperCase()} (it would be ignored, so it is refused); see docs/engine.md`,
     );
+
+  // A member the operation refuses by name, on its wire (a header, or `?key` in the query): never served as if absent.
+  const refuseDeclaredMembers = (
+    refused: Readonly<Record<string, string>>,
+    request: ServiceRequest,
+    protocol: ProtocolName,
+  ) => {
+    for (const member in refused) {
+      const wire = refused[member] as string;
+      const present =
+        wire.charCodeAt(0) === 63 /* ? */
+          ? request.query.has(wire.slice(1))
+          : request.headers[wire] !== undefined;
+      if (present) throw declaration.refusedMember?.(member, wire) ?? unsupportedMembers([member], protocol);
+    }
+  };
 
   const authorize = (
     operation: AnyOperation,
@@ -228,7 +258,7 @@ export function createDispatcher(
   return async (request) => {
     let protocol = primaryProtocol(declaration);
     try {
-      const found = identify(declaration, request);
+      const found = identify(declaration, request, route);
       protocol = found.protocol;
       if (found.form && found.form.repeated.length > 0) throw repeatedParameterError(found.form.repeated);
       if (found.protocol === "json") {
@@ -274,6 +304,8 @@ export function createDispatcher(
       }
       declaration.authenticate?.(operation.name, call);
       authorize(operation, input, call, found.protocol);
+      if (operation.members?.refused)
+        refuseDeclaredMembers(operation.members.refused, request, found.protocol);
       const output = context.store
         ? await durably(context.store, () => operation.handler(input, call), found.protocol)
         : await operation.handler(input, call);
@@ -309,7 +341,7 @@ async function durably<T>(
  * Which protocol a request speaks, and the operation it names. With JSON and query on one endpoint (SQS), an
  * `X-Amz-Target` header means JSON and anything else query; REST routes come last.
  */
-function identify(declaration: ServiceDeclaration, request: ServiceRequest): Identified {
+function identify(declaration: ServiceDeclaration, request: ServiceRequest, route: RestRouter): Identified {
   const { json, query, restJson, restXml } = declaration.protocols;
   const rest = restJson ? "rest-json" : restXml ? "rest-xml" : undefined;
   const target = request.headers["x-amz-target"];
@@ -329,15 +361,20 @@ function identify(declaration: ServiceDeclaration, request: ServiceRequest): Ide
     return { protocol: "query", name: action, shown: action, labels: {}, form };
   }
   const protocol = rest ?? "rest-json";
-  const resolved =
-    declaration.resolve?.(request) ?? routeOf(declaration.operations, request.method, request.rawPath);
+  const resolved = route(request);
   return {
     protocol,
     name: resolved?.name ?? "",
     shown: `${request.method.toUpperCase()} ${request.rawPath}`,
     labels: resolved?.labels ?? {},
+    ...(resolved?.methodNotAllowed ? { methodNotAllowed: true as const } : {}),
   };
 }
+
+/** The operation a REST request's method, path, query and headers name among the declared routes. */
+type RestRouter = (
+  request: ServiceRequest,
+) => { name: string; labels: Record<string, string>; methodNotAllowed?: true } | undefined;
 
 const jsonContentTypes = new Set([
   "application/x-amz-json-1.0",
@@ -383,19 +420,6 @@ function primaryProtocol(declaration: ServiceDeclaration): ProtocolName {
 function isQueryRequest(request: ServiceRequest): boolean {
   const contentType = String(request.headers["content-type"] ?? "");
   return contentType.startsWith("application/x-www-form-urlencoded") || request.query.has("Action");
-}
-
-function routeOf(
-  operations: readonly AnyOperation[],
-  method: string,
-  rawPath: string,
-): { name: string; labels: Record<string, string> } | undefined {
-  for (const candidate of operations) {
-    if (!candidate.http) continue;
-    const labels = matchRoute(candidate.http, method, rawPath);
-    if (labels) return { name: candidate.name, labels };
-  }
-  return undefined;
 }
 
 function defaultUnknownOperation(

@@ -17,6 +17,7 @@ export {
   type AnyOperation,
   type OperationCall,
   operation,
+  type RawResponse,
   respondWith,
   type ServiceDeclaration,
 } from "./declaration.ts";

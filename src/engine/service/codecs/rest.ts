@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from "node:http";
 import type { ServiceRequest, ServiceResponse } from "../../types.ts";
 import type { ServiceError } from "../errors.ts";
 import { toXml } from "./xml.ts";
@@ -8,38 +9,244 @@ import { toXml } from "./xml.ts";
  * `<Error><Code/><Message/>…</Error>` (rest-xml).
  */
 
-/** A route: method and path pattern, `{Label}` for one segment, `{Label+}` for the rest of the path. */
+/**
+ * A route, in Smithy's `@http` grammar: the method, and a path pattern with `{Label}` for one segment and
+ * `{Label+}` for the rest of the path (`{Label*}`: the rest, possibly nothing), then the query keys the request
+ * must carry, `?key` or `?key=value` (S3: `/{Bucket}?acl`, `/{Bucket}/{Key+}?uploadId&partNumber`,
+ * `/{Bucket}?list-type=2`); `header` names a header the request must carry (S3's CopyObject is a PutObject
+ * with `x-amz-copy-source`).
+ */
 export interface HttpRoute {
   method: string;
   path: string;
+  header?: string;
 }
 
-/** The labels of `rawPath` (percent-decoded) when it matches `route`, or undefined. */
+type Segment = { literal: string } | { label: string; greedy: "" | "+" | "*" };
+
+/** A route parsed once: its segments, its required query keys (and values) and header, and its specificity. */
+interface CompiledRoute {
+  segments: readonly Segment[];
+  query: ReadonlyArray<readonly [string, string | undefined]>;
+  header: string | undefined;
+  /** Required query keys and header first, then literal segments: the most specific matching route wins. */
+  specificity: number;
+  /** The path and conditions without the method: two methods on one such resource share it. */
+  resource: string;
+}
+
+function compileRoute(route: HttpRoute): CompiledRoute {
+  const [path = "", queryText = ""] = route.path.split("?", 2);
+  const segments: Segment[] = path.split("/").map((part) => {
+    const label = /^\{(\w+)([+*]?)\}$/.exec(part);
+    return label ? { label: label[1] as string, greedy: label[2] as "" | "+" | "*" } : { literal: part };
+  });
+  const query = queryText
+    .split("&")
+    .filter((pair) => pair !== "")
+    .map((pair): [string, string | undefined] => {
+      const equals = pair.indexOf("=");
+      return equals === -1 ? [pair, undefined] : [pair.slice(0, equals), pair.slice(equals + 1)];
+    });
+  const header = route.header?.toLowerCase();
+  const conditions = query.length + (header === undefined ? 0 : 1);
+  const literals = segments.filter((segment) => "literal" in segment && segment.literal !== "").length;
+  return {
+    segments,
+    query,
+    header,
+    specificity: conditions * 1000 + literals,
+    resource: `${route.path} ${header ?? ""}`,
+  };
+}
+
+/** Whether the request carries the route's query keys (with their values where given) and header. */
+function conditionsMet(route: CompiledRoute, query: URLSearchParams, headers: IncomingHttpHeaders): boolean {
+  if (route.header !== undefined && headers[route.header] === undefined) return false;
+  for (const [key, value] of route.query) {
+    if (value === undefined ? !query.has(key) : query.get(key) !== value) return false;
+  }
+  return true;
+}
+
+/** The labels of a path (split at `/`) that fits the route's segments, decoded by `decode`; else undefined. */
+function matchSegments(
+  route: CompiledRoute,
+  segments: readonly string[],
+  decode: (raw: string) => string,
+): Record<string, string> | undefined {
+  const pattern = route.segments;
+  const raw: Array<[string, string]> = [];
+  let index = 0;
+  for (; index < pattern.length; index++) {
+    const part = pattern[index] as Segment;
+    if ("label" in part && part.greedy !== "") {
+      const rest = segments.slice(index).join("/");
+      if (rest !== "") raw.push([part.label, rest]);
+      else if (part.greedy === "+") return undefined;
+      break;
+    }
+    const segment = segments[index];
+    if (segment === undefined) return undefined;
+    if ("literal" in part) {
+      if (segment !== part.literal) return undefined;
+    } else {
+      if (segment === "") return undefined;
+      raw.push([part.label, segment]);
+    }
+  }
+  if (
+    index === pattern.length &&
+    segments.length !== pattern.length &&
+    !endsInSlash(segments, pattern.length)
+  )
+    return undefined;
+  // Decoded once the whole path fits (a service's decoder may refuse a label: S3's InvalidURI); text without an
+  // escape is its own decoding.
+  const labels: Record<string, string> = {};
+  for (const [label, text] of raw) labels[label] = text.includes("%") ? decode(text) : text;
+  return labels;
+}
+
+/**
+ * The labels of `rawPath` (percent-decoded) when the request matches `route` (its method, path, and the query
+ * keys and header it requires), or undefined.
+ */
 export function matchRoute(
   route: HttpRoute,
   method: string,
   rawPath: string,
+  query: URLSearchParams = new URLSearchParams(),
+  headers: IncomingHttpHeaders = {},
 ): Record<string, string> | undefined {
   if (route.method !== method.toUpperCase()) return undefined;
-  const pattern = route.path.split("/");
-  const segments = rawPath.split("/");
-  const labels: Record<string, string> = {};
-  for (const [index, part] of pattern.entries()) {
-    const label = /^\{(\w+)(\+?)\}$/.exec(part);
-    if (label?.[2] === "+") {
-      const rest = segments.slice(index).join("/");
-      if (rest === "") return undefined;
-      labels[label[1] as string] = decodeSegment(rest);
-      return labels;
-    }
-    const segment = segments[index];
-    if (segment === undefined) return undefined;
-    if (label) {
-      if (segment === "") return undefined;
-      labels[label[1] as string] = decodeSegment(segment);
-    } else if (segment !== part) return undefined;
+  const compiled = compileRoute(route);
+  if (!conditionsMet(compiled, query, headers)) return undefined;
+  return matchSegments(compiled, rawPath.split("/"), decodeSegment);
+}
+
+/** What a router finds: the route's index and labels, or a resource that exists for other methods only. */
+export type RouteMatch =
+  | { index: number; labels: Record<string, string> }
+  | { methodNotAllowed: true; labels: Record<string, string> };
+
+/**
+ * Matches requests against a list of routes, compiled once. Per method, the routes are tried most specific
+ * first (required query keys and header, then literal segments; declaration order between equals), as Smithy
+ * servers and LocalStack's operation router rank them, so `PUT /{Bucket}/{Key+}` with `x-amz-copy-source` is
+ * CopyObject and without it PutObject. A request naming a resource (path, query keys, header) that only other
+ * methods declare matches no route of its own method: `PATCH`, `POST /b?cors` or `DELETE /b/k?acl` are
+ * `methodNotAllowed`, never the less specific `POST /{Bucket}` or `DELETE /{Bucket}/{Key+}`.
+ */
+export function createRouter(
+  routes: ReadonlyArray<HttpRoute | undefined>,
+  decode: (raw: string) => string = decodeSegment,
+): (
+  method: string,
+  path: string,
+  query: URLSearchParams,
+  headers: IncomingHttpHeaders,
+) => RouteMatch | undefined {
+  const compiled = routes.map((route) =>
+    route ? { method: route.method.toUpperCase(), route: compileRoute(route) } : undefined,
+  );
+  const byMethod = new Map<string, MethodRoutes>();
+  for (const method of new Set(compiled.map((entry) => entry?.method))) {
+    if (method !== undefined) byMethod.set(method, methodRoutes(compiled, method, false));
   }
-  return segments.length === pattern.length || endsInSlash(segments, pattern.length) ? labels : undefined;
+  return (method, path, query, headers) => {
+    let table = byMethod.get(method);
+    if (table === undefined) {
+      const upper = method.toUpperCase();
+      table = byMethod.get(upper);
+      if (table === undefined) {
+        // A method no route declares: every route is another method's.
+        table = methodRoutes(compiled, upper, true);
+        byMethod.set(upper, table);
+      }
+    }
+    let segments: string[] | undefined;
+    let best: RouteEntry | undefined;
+    let bestLabels: Record<string, string> | undefined;
+    const consider = (entries: readonly RouteEntry[] | undefined) => {
+      if (entries === undefined) return;
+      for (const entry of entries) {
+        if (best !== undefined && entry.rank > best.rank) return;
+        if (!conditionsMet(entry.route, query, headers)) continue;
+        segments ??= path.split("/");
+        const labels = matchSegments(entry.route, segments, decode);
+        if (labels === undefined) continue;
+        best = entry;
+        bestLabels = labels;
+        return;
+      }
+    };
+    // Only the routes whose condition the request may meet are tried: those anchored on one of its query keys
+    // or headers (most requests carry none of them), then the unconditioned ones.
+    if (table.byQueryKey.size > 0) for (const key of query.keys()) consider(table.byQueryKey.get(key));
+    for (const [header, entries] of table.byHeader) if (headers[header] !== undefined) consider(entries);
+    if (best === undefined) consider(table.plain);
+    if (best === undefined || bestLabels === undefined) return undefined;
+    return best.index === undefined
+      ? { methodNotAllowed: true, labels: bestLabels }
+      : { index: best.index, labels: bestLabels };
+  };
+}
+
+interface RouteEntry {
+  route: CompiledRoute;
+  /** The route's index; undefined for another method's route on a resource this method does not serve. */
+  index: number | undefined;
+  /** Its place among the method's routes, most specific first: the lower rank wins. */
+  rank: number;
+}
+
+/** One method's routes, by what they require: a query key, a header, or nothing but the path. */
+interface MethodRoutes {
+  byQueryKey: Map<string, RouteEntry[]>;
+  byHeader: Array<[string, RouteEntry[]]>;
+  plain: RouteEntry[];
+}
+
+function methodRoutes(
+  compiled: ReadonlyArray<{ method: string; route: CompiledRoute } | undefined>,
+  method: string,
+  undeclared: boolean,
+): MethodRoutes {
+  const own: Array<Omit<RouteEntry, "rank">> = [];
+  compiled.forEach((entry, index) => {
+    if (entry?.method === method) own.push({ route: entry.route, index });
+  });
+  const served = new Set(own.map((entry) => entry.route.resource));
+  const foreign: Array<Omit<RouteEntry, "rank">> = [];
+  // Another method's sub-resource (a route requiring a query key; a header names no resource), or for a method no
+  // route declares any resource: methodNotAllowed. Not for OPTIONS: a CORS preflight asks about the request it
+  // precedes, whatever its sub-resource (LocalStack's op_router.py routes an OPTIONS as that GET).
+  const foreignReach = undeclared ? "any" : method === "OPTIONS" ? "none" : "sub-resources";
+  for (const entry of compiled) {
+    if (!entry || entry.method === method || foreignReach === "none") continue;
+    if (foreignReach === "sub-resources" && entry.route.query.length === 0) continue;
+    if (served.has(entry.route.resource)) continue;
+    served.add(entry.route.resource);
+    foreign.push({ route: entry.route, index: undefined });
+  }
+  // A stable sort: declaration order between equally specific routes, this method's before the others'.
+  const ranked = [...own, ...foreign]
+    .sort((a, b) => b.route.specificity - a.route.specificity)
+    .map((entry, rank): RouteEntry => ({ ...entry, rank }));
+  const table: MethodRoutes = { byQueryKey: new Map(), byHeader: [], plain: [] };
+  for (const entry of ranked) {
+    const { header, query } = entry.route;
+    if (header !== undefined) {
+      const listed = table.byHeader.find(([name]) => name === header);
+      if (listed) listed[1].push(entry);
+      else table.byHeader.push([header, [entry]]);
+    } else if (query[0] !== undefined) {
+      const key = query[0][0];
+      table.byQueryKey.set(key, [...(table.byQueryKey.get(key) ?? []), entry]);
+    } else table.plain.push(entry);
+  }
+  return table;
 }
 
 function decodeSegment(segment: string): string {
