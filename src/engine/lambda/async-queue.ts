@@ -24,7 +24,7 @@ export function nextRetryDelay(failedAttempts: number, policy: RetryPolicy): num
 }
 
 /** How long an event may wait for its attempts when its function sets no `MaximumEventAgeInSeconds` (6 hours). */
-export const DEFAULT_MAX_EVENT_AGE_MS = 6 * 60 * 60 * 1000;
+const DEFAULT_MAX_EVENT_AGE_MS = 6 * 60 * 60 * 1000;
 
 /** A function's own asynchronous settings (its event-invoke configuration); absent ones take the queue's. */
 export interface FunctionQueueSettings {

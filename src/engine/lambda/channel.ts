@@ -11,7 +11,7 @@ import type { FunctionErrorPayload } from "./environment.ts";
 /** AWS's synchronous Invoke response limit ("Lambda quotas": 6 MB; the error names 6291556 bytes). */
 export const MAX_RESPONSE_BYTES = 6_291_556;
 /** The longest message line: a log event (256 KB of text, cut by the runtime) with JSON escapes and its fields. */
-export const MAX_MESSAGE_BYTES = 2 * 1024 * 1024;
+const MAX_MESSAGE_BYTES = 2 * 1024 * 1024;
 
 export type ChildMessage =
   | { type: "ready"; pid?: number }
@@ -137,7 +137,7 @@ function errorPayload(value: unknown): FunctionErrorPayload | undefined {
 }
 
 /** One message line, checked field by field; undefined for anything else (garbage, unknown types, bad fields). */
-export function parseChildMessage(line: string): ChildMessage | undefined {
+function parseChildMessage(line: string): ChildMessage | undefined {
   let value: unknown;
   try {
     value = JSON.parse(line);

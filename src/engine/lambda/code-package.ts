@@ -51,7 +51,7 @@ export async function readCodePackage(
 }
 
 /** Base64 SHA-256 of the zip, the `CodeSha256` of a function. */
-export function codeSha256(zip: Buffer): string {
+function codeSha256(zip: Buffer): string {
   return createHash("sha256").update(zip).digest("base64");
 }
 

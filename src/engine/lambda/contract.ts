@@ -9,7 +9,7 @@ import type { RuntimeReport } from "./runtimes.ts";
 
 export type InvokePermission = { ok: true } | { ok: false; reason: string };
 
-export interface AsyncInvokeOptions {
+interface AsyncInvokeOptions {
   /** Who invokes: a service principal (checked against the function's resource policy) or a signed caller. */
   invoker: CallingPrincipal;
   /** Wait this long before the first attempt (fault injection's delivery jitter). */
@@ -17,7 +17,7 @@ export interface AsyncInvokeOptions {
   requestId?: string;
 }
 
-export type AsyncInvokeResult =
+type AsyncInvokeResult =
   | { ok: true; requestId: string; functionName: string }
   | { ok: false; reason: string };
 

@@ -66,7 +66,7 @@ function destinationOf(config: unknown, key: "OnSuccess" | "OnFailure", member: 
  * MaximumRetryAttempts 0..2, MaximumEventAgeInSeconds 60..21600, destination ARNs by pattern and at most 350
  * characters. At least one of them must be given.
  */
-export function parseEventInvokeConfigInput(body: Record<string, unknown>): ConfigInput {
+function parseEventInvokeConfigInput(body: Record<string, unknown>): ConfigInput {
   const input: ConfigInput = {};
   if (body.MaximumRetryAttempts !== undefined && body.MaximumRetryAttempts !== null)
     input.maximumRetryAttempts = boundedInteger(body.MaximumRetryAttempts, "maximumRetryAttempts", 0, 2);
@@ -96,10 +96,7 @@ export function parseEventInvokeConfigInput(body: Record<string, unknown>): Conf
 }
 
 /** The `FunctionEventInvokeConfig` shape of the API (the ARN qualified with `$LATEST`, LastModified in seconds). */
-export function renderEventInvokeConfig(
-  functionArn: string,
-  config: EventInvokeConfig,
-): Record<string, unknown> {
+function renderEventInvokeConfig(functionArn: string, config: EventInvokeConfig): Record<string, unknown> {
   return {
     LastModified: config.lastModified / 1000,
     FunctionArn: `${functionArn}:$LATEST`,

@@ -1,7 +1,7 @@
 import type { IamApi } from "../iam/contract.ts";
 
 /** The service principal Lambda assumes execution roles as. */
-export const LAMBDA_SERVICE_PRINCIPAL = "lambda.amazonaws.com";
+const LAMBDA_SERVICE_PRINCIPAL = "lambda.amazonaws.com";
 
 /**
  * Whether Lambda can assume a function's execution role: the role exists and its trust policy allows

@@ -14,7 +14,7 @@ import { type RuntimeResolver, RuntimeUnavailableError } from "./runtimes.ts";
  */
 
 /** Runtimes a function may declare; each runs on a Node of its major where there is one (see runtimes.ts). */
-export const supportedRuntimes = ["nodejs18.x", "nodejs20.x", "nodejs22.x", "nodejs24.x"] as const;
+const supportedRuntimes = ["nodejs18.x", "nodejs20.x", "nodejs22.x", "nodejs24.x"] as const;
 
 /** Variables Lambda sets itself; functions may not define them (AWS rejects the request). */
 const reservedVariables = new Set([
@@ -236,7 +236,7 @@ function validateRole(role: unknown, deps: FunctionSettingsDependencies): string
 }
 
 /** `value` as an integer in [min, max], or AWS's validation error for `field`. */
-export function integerIn(value: unknown, field: string, min: number, max: number): number {
+function integerIn(value: unknown, field: string, min: number, max: number): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
     throw validationException(validationMessage(field, String(value), constraint.between(min, max)));
   }

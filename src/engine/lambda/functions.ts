@@ -70,7 +70,7 @@ export interface FunctionRecord extends FunctionSettings {
 
 /** Persisted form of a record (the zip is stored next to it). */
 /** `2026-11-25T12:00:00.000+0000`, Lambda's `LastModified` format. */
-export function lambdaTimestamp(date: Date = new Date()): string {
+function lambdaTimestamp(date: Date = new Date()): string {
   return date.toISOString().replace("Z", "+0000");
 }
 
@@ -407,7 +407,7 @@ function lifeCycle(record: FunctionRecord): Record<string, unknown> {
 }
 
 /** Settings persisted before they existed take their defaults (a data dir written by an older engine). */
-export function withDefaults<T extends Partial<FunctionSettings>>(
+function withDefaults<T extends Partial<FunctionSettings>>(
   stored: T,
 ): T & Pick<FunctionSettings, "architecture" | "ephemeralStorage" | "tracingMode"> {
   return { architecture: "x86_64", ephemeralStorage: 512, tracingMode: "PassThrough", ...stored };

@@ -17,7 +17,7 @@ export interface HandlerFileSystem {
   readText(path: string): string | undefined;
 }
 
-export const nodeFileSystem: HandlerFileSystem = {
+const nodeFileSystem: HandlerFileSystem = {
   isFile: (path) => existsSync(path) && statSync(path).isFile(),
   readText: (path) => {
     try {

@@ -25,7 +25,7 @@ import { FunctionRunner } from "./runner.ts";
 import { architectureNotice, RuntimeResolver, runtimeReport } from "./runtimes.ts";
 
 /** Execution environments of all functions together, unless `lambda.maxEnvironments` says otherwise. */
-export const DEFAULT_MAX_ENVIRONMENTS = 16;
+const DEFAULT_MAX_ENVIRONMENTS = 16;
 /** Idle execution environments are stopped after this long, as Lambda recycles them. */
 const idleTimeoutMs = 5 * 60_000;
 

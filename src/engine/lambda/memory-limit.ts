@@ -52,7 +52,7 @@ function heapLimitMb(memorySizeMb: number): number {
  *
  * @example parsePeakRssMb("VmHWM:\t  51200 kB\n") === 50
  */
-export function parsePeakRssMb(status: string): number | undefined {
+function parsePeakRssMb(status: string): number | undefined {
   const match = /^VmHWM:\s*(\d+)\s*kB/m.exec(status);
   return match?.[1] === undefined ? undefined : Number(match[1]) / 1024;
 }

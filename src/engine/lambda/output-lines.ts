@@ -1,5 +1,5 @@
 /** CloudWatch Logs' event size limit: a longer output line is cut here, as AWS cuts it. */
-export const MAX_LOG_LINE_BYTES = 256 * 1024;
+const MAX_LOG_LINE_BYTES = 256 * 1024;
 
 type Stream = "stdout" | "stderr";
 

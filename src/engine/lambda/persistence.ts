@@ -10,7 +10,7 @@ import type { PolicyStatement } from "./policy.ts";
 import type { FunctionAlias, PublishedVersion } from "./versions.ts";
 
 /** A published version as kept: its snapshot, with its code named by `CodeSha256` (base64). */
-export type StoredVersion = Omit<PublishedVersion, "code" | "deployment"> & { codeSha256: string };
+type StoredVersion = Omit<PublishedVersion, "code" | "deployment"> & { codeSha256: string };
 
 /**
  * What is kept of a function: its settings, revision, resource policy, event-invoke configuration, versions and

@@ -20,22 +20,13 @@ import { LambdaEngineError } from "./errors.ts";
 export const NODE_RUNTIMES = ["nodejs20.x", "nodejs22.x", "nodejs24.x"] as const;
 
 /** Variable holding explicit mappings: `nodejs24.x=/opt/node24/bin/node,nodejs22.x=/usr/bin/node22`. */
-export const RUNTIME_NODES_VARIABLE = "PIPELINE_RUNTIME_NODES";
+const RUNTIME_NODES_VARIABLE = "PIPELINE_RUNTIME_NODES";
 /** Overrides the per-user directory `pipeline runtimes install` writes to and the engine reads from. */
-export const RUNTIMES_DIR_VARIABLE = "PIPELINE_RUNTIMES_DIR";
+const RUNTIMES_DIR_VARIABLE = "PIPELINE_RUNTIMES_DIR";
 /** `off` starts function environments without Node's module compile cache (for comparisons). */
-export const COMPILE_CACHE_VARIABLE = "PIPELINE_LAMBDA_COMPILE_CACHE";
+const COMPILE_CACHE_VARIABLE = "PIPELINE_LAMBDA_COMPILE_CACHE";
 
-export type NodeSource =
-  | "mapping"
-  | "installed"
-  | "path"
-  | "nvm"
-  | "fnm"
-  | "volta"
-  | "asdf"
-  | "mise"
-  | "engine";
+type NodeSource = "mapping" | "installed" | "path" | "nvm" | "fnm" | "volta" | "asdf" | "mise" | "engine";
 
 /** A Node.js binary and where it was found. */
 export interface NodeBinary {

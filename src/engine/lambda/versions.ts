@@ -55,7 +55,7 @@ export interface FunctionAlias {
 }
 
 /** The settings a version keeps (tags belong to the function, not to a version). */
-export function versionSettings(settings: FunctionSettings): FunctionSettings {
+function versionSettings(settings: FunctionSettings): FunctionSettings {
   const { tags: _tags, ...kept } = settings;
   return structuredClone(kept);
 }

@@ -21,7 +21,7 @@ export const objectOwnerships: readonly ObjectOwnership[] = [
 ];
 
 /** The ownership new buckets get when CreateBucket names none (S3's default since April 2023). */
-export const DEFAULT_OBJECT_OWNERSHIP: ObjectOwnership = "BucketOwnerEnforced";
+const DEFAULT_OBJECT_OWNERSHIP: ObjectOwnership = "BucketOwnerEnforced";
 
 /**
  * A bucket's effective setting. A bucket with no ownership controls (DeleteBucketOwnershipControls, or created

@@ -142,7 +142,7 @@ export function isValidBucketName(name: string): boolean {
 }
 
 /** S3 limits keys to 1,024 bytes of UTF-8. */
-export const MAX_KEY_BYTES = 1024;
+const MAX_KEY_BYTES = 1024;
 
 /** Throws KeyTooLongError for keys over 1,024 UTF-8 bytes. */
 export function assertKeyLength(key: string): void {

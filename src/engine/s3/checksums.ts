@@ -121,7 +121,7 @@ const crc32cTable = (() => {
 })();
 
 /** CRC-32C (Castagnoli), reflected, as S3 uses it; `previous` continues an earlier result (like zlib's crc32). */
-export function crc32c(data: Uint8Array, previous = 0): number {
+function crc32c(data: Uint8Array, previous = 0): number {
   let crc = (previous ^ 0xffffffff) >>> 0;
   for (let i = 0; i < data.length; i++) {
     crc = (crc32cTable[(crc ^ (data[i] as number)) & 0xff] as number) ^ (crc >>> 8);
@@ -153,13 +153,6 @@ const crc64Tables = (() => {
   }
   return { hi, lo };
 })();
-
-/** CRC-64/NVME digest as 8 big-endian bytes. */
-export function crc64nvme(data: Uint8Array): Buffer {
-  const state = { h: 0, l: 0 };
-  crc64nvmeUpdate(state, data);
-  return crc64Digest(state);
-}
 
 /** Continues a CRC-64/NVME over `data`; `state` holds the finished (xored-out) value so far, 0 to start. */
 function crc64nvmeUpdate(state: { h: number; l: number }, data: Uint8Array): void {

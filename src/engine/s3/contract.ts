@@ -19,7 +19,7 @@ export interface S3ObjectSummary {
   versionId?: string;
 }
 
-export interface S3BucketSummary {
+interface S3BucketSummary {
   name: string;
   region: string;
   createdAt: string;

@@ -39,7 +39,7 @@ import {
  */
 
 /** Parses `x-amz-copy-source`: `[/]bucket/key[?versionId=…]`, percent-encoded. */
-export function parseCopySource(value: string): { bucket: string; key: string; versionId?: string } {
+function parseCopySource(value: string): { bucket: string; key: string; versionId?: string } {
   const [path = "", query = ""] = value.split("?", 2);
   const trimmed = path.startsWith("/") ? path.slice(1) : path;
   const slash = trimmed.indexOf("/");

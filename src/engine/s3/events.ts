@@ -23,7 +23,7 @@ export class Sequencer {
 }
 
 /** The principal S3 names in event records: `AWS:<access key>` for role sessions, the account id for admins. */
-export function principalIdOf(caller: Caller): string {
+function principalIdOf(caller: Caller): string {
   return caller.role ? `AWS:${caller.accessKeyId}` : caller.accountId;
 }
 

@@ -12,8 +12,6 @@ import type { S3Runtime } from "./runtime.ts";
 import type { ObjectRecord } from "./storage/records.ts";
 import { S3Store } from "./storage/store.ts";
 
-export type { LambdaNotification } from "./notifications.ts";
-
 /** The S3 service plus its typed, in-process read API (contract.ts). */
 export interface S3Service extends Service, S3ReadApi {}
 

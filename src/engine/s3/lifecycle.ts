@@ -3,7 +3,7 @@ import { invalidArgument, malformedXml, S3Error } from "./errors.ts";
 import { parseRequestXml, renderXml, xmlChild, xmlChildren, xmlText } from "./xml.ts";
 
 /** S3's limit on rules in one lifecycle configuration (PutBucketLifecycleConfiguration). */
-export const MAX_LIFECYCLE_RULES = 1000;
+const MAX_LIFECYCLE_RULES = 1000;
 /** S3's limit on a rule's ID length. */
 const MAX_RULE_ID_LENGTH = 255;
 

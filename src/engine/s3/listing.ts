@@ -174,7 +174,7 @@ export function listVersionsPage<V extends { versionId?: string }>(
 }
 
 /** Index of the first key >= `value` in a compareUtf8-sorted list. */
-export function lowerBound(keys: readonly string[], value: string): number {
+function lowerBound(keys: readonly string[], value: string): number {
   let low = 0;
   let high = keys.length;
   while (low < high) {

@@ -61,7 +61,7 @@ export const systemHeaders = [
   "WebsiteRedirectLocation",
 ];
 /** Server-side encryption on writes: AES256 and SSE-C kept; KMS members are refused by name in sse.ts. */
-export const encryption = [
+const encryption = [
   "ServerSideEncryption",
   ...sseC,
   "SSEKMSKeyId",
@@ -69,7 +69,7 @@ export const encryption = [
   "BucketKeyEnabled",
 ];
 /** Object Lock: the classic headers are refused by name in the handlers (object-headers.ts). */
-export const objectLock = ["ObjectLockMode", "ObjectLockRetainUntilDate", "ObjectLockLegalHoldStatus"];
+const objectLock = ["ObjectLockMode", "ObjectLockRetainUntilDate", "ObjectLockLegalHoldStatus"];
 export const eventHolds = {
   ObjectLockEventHold: "x-amz-object-lock-event-hold",
   ObjectLockEventHoldDurationDays: "x-amz-object-lock-event-hold-duration-days",

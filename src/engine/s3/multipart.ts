@@ -39,7 +39,7 @@ import type { UploadState } from "./storage/store.ts";
 import { parseRequestXml, xmlChildren, xmlText } from "./xml.ts";
 
 /** S3's minimum size for every part but the last. */
-export const MIN_PART_SIZE = 5 * 1024 * 1024;
+const MIN_PART_SIZE = 5 * 1024 * 1024;
 
 /** The upload the request's `uploadId` names, or NoSuchUpload. */
 export function requireUpload(runtime: S3Runtime, call: S3Call): UploadState {

@@ -13,7 +13,7 @@ import type {
 } from "./storage/records.ts";
 
 /** Content-Type S3 records when a PUT sends none. */
-export const DEFAULT_CONTENT_TYPE = "binary/octet-stream";
+const DEFAULT_CONTENT_TYPE = "binary/octet-stream";
 
 const storageClasses = new Set([
   "STANDARD",

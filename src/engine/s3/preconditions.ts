@@ -10,7 +10,7 @@ export interface Preconditions {
 export type PreconditionOutcome = "proceed" | "not-modified" | "failed";
 
 /** Whether an `If-Match` / `If-None-Match` list (`"a", "b"` or `*`) names this ETag. */
-export function etagMatches(list: string, etag: string): boolean {
+function etagMatches(list: string, etag: string): boolean {
   return list
     .split(",")
     .map((item) => item.trim().replace(/^W\//, "").replace(/^"|"$/g, ""))

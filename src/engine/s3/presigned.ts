@@ -1,13 +1,13 @@
 import { S3Error } from "./errors.ts";
 
 /** The longest validity SigV4 allows a presigned URL: seven days. */
-export const MAX_PRESIGNED_SECONDS = 604_800;
+const MAX_PRESIGNED_SECONDS = 604_800;
 
 const authorizationQueryError = (message: string) =>
   new S3Error(400, "AuthorizationQueryParametersError", message);
 
 /** `20260101T120000Z` → epoch milliseconds; undefined when malformed. */
-export function parseAmzDate(value: string): number | undefined {
+function parseAmzDate(value: string): number | undefined {
   const match = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
   if (!match) return undefined;
   const [, year, month, day, hour, minute, second] = match.map(Number) as number[];

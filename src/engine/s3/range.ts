@@ -1,5 +1,5 @@
 /** A satisfiable byte range, inclusive at both ends as in `Content-Range`. */
-export interface ByteRange {
+interface ByteRange {
   start: number;
   end: number;
 }

@@ -1,10 +1,9 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { EngineContext } from "../context.ts";
 import type { ServiceRequest, ServiceResponse } from "../types.ts";
-import { noSuchBucket, noSuchKey } from "./errors.ts";
+import { noSuchBucket } from "./errors.ts";
 import type { Sequencer } from "./events.ts";
 import type { S3EventNotifications } from "./notifiers/index.ts";
-import type { ObjectRecord } from "./storage/records.ts";
 import type { BucketState, S3Store } from "./storage/store.ts";
 import { renderXml, type XmlObject } from "./xml.ts";
 
@@ -48,13 +47,6 @@ export function requireBucket(runtime: S3Runtime, name: string): BucketState {
   const bucket = runtime.store.buckets.get(name);
   if (!bucket) throw noSuchBucket(name);
   return bucket;
-}
-
-/** The object, or NoSuchKey (after NoSuchBucket). */
-export function requireObject(runtime: S3Runtime, bucketName: string, key: string): ObjectRecord {
-  const object = requireBucket(runtime, bucketName).objects.get(key);
-  if (!object) throw noSuchKey(key);
-  return object;
 }
 
 /** A 200 (or other) response with an S3 XML document. */

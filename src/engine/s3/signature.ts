@@ -29,7 +29,7 @@ const unknownKey = (accessKeyId: string) =>
   );
 
 /** RFC 3986 encoding as SigV4 canonicalizes: unreserved characters stay, everything else is %XX. */
-export function uriEncode(value: string): string {
+function uriEncode(value: string): string {
   return encodeURIComponent(value).replace(
     /[!'()*]/g,
     (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`,
@@ -73,7 +73,7 @@ const sha256Hex = (data: string | Buffer) => createHash("sha256").update(data).d
 const hmac = (key: Buffer | string, data: string) => createHmac("sha256", key).update(data).digest();
 
 /** The SigV4 signing key for a credential scope. */
-export function signingKey(secret: string, date: string, region: string, service: string): Buffer {
+function signingKey(secret: string, date: string, region: string, service: string): Buffer {
   return hmac(hmac(hmac(hmac(`AWS4${secret}`, date), region), service), "aws4_request");
 }
 

@@ -5,7 +5,7 @@ import { headerValue } from "./runtime.ts";
 import type { ObjectAttributes } from "./storage/records.ts";
 
 /** Header prefix of SSE-C on writes and reads; copies name their source's key with the `copy-source` one. */
-export const SSE_C_PREFIX = "x-amz-server-side-encryption-customer-";
+const SSE_C_PREFIX = "x-amz-server-side-encryption-customer-";
 export const COPY_SOURCE_SSE_C_PREFIX = "x-amz-copy-source-server-side-encryption-customer-";
 
 /**

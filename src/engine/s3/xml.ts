@@ -2,7 +2,7 @@ import { XMLParser } from "fast-xml-parser";
 import { toXml, type XmlObject } from "../service/codecs/xml.ts";
 
 /** The XML value types S3's renderers build (the shared writer's). */
-export type { XmlObject, XmlValue } from "../service/codecs/xml.ts";
+export type { XmlObject } from "../service/codecs/xml.ts";
 
 import { malformedXml } from "./errors.ts";
 

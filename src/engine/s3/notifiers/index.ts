@@ -9,7 +9,7 @@ import { keyFilter, matchingNotifications } from "./match.ts";
 import type { NotificationSource, Notifier, NotifierEnvironment } from "./notifier.ts";
 
 export type { NotificationSource, Notifier, NotifierEnvironment, S3Notification } from "./notifier.ts";
-export { deliveryCopies, S3_SERVICE_PRINCIPAL } from "./notifier.ts";
+export { deliveryCopies } from "./notifier.ts";
 
 /** The services S3 delivers to, by the typed API each offers (what the delivery module needs of them). */
 export interface NotificationTargets {

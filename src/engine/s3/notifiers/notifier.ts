@@ -30,7 +30,7 @@ export interface S3Notification {
   source: NotificationSource;
 }
 
-export type DestinationCheck = { ok: true } | { ok: false; message: string };
+type DestinationCheck = { ok: true } | { ok: false; message: string };
 
 /** What notifiers get from S3: where to log, how to report activity, and fault injection. */
 export interface NotifierEnvironment {

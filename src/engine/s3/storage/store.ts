@@ -356,7 +356,7 @@ export class S3Store {
 }
 
 /** Every blob segment the state names (object versions and upload parts), by id. */
-export function referencedSegments(buckets: Map<string, BucketState>): Map<string, BlobSegment> {
+function referencedSegments(buckets: Map<string, BucketState>): Map<string, BlobSegment> {
   const segments = new Map<string, BlobSegment>();
   for (const bucket of buckets.values()) {
     for (const history of bucket.versions.values())
