@@ -61,6 +61,14 @@ function parsePartNumber(value: string | null): number {
   return number;
 }
 
+/**
+ * A new upload id: 24 random bytes in base64url with `-` written as `.`, so an id never begins with `-`: the AWS CLI
+ * would read `--upload-id -abc...` as an option and fail (one id in 64 did).
+ */
+export function newUploadId(): string {
+  return randomBytes(24).toString("base64url").replaceAll("-", ".");
+}
+
 /** CreateMultipartUpload: records the object's attributes and checksum algorithm for the parts to come. */
 export const createMultipartUpload: S3Handler = async (runtime, call) => {
   const { headers } = call.request;
@@ -68,7 +76,7 @@ export const createMultipartUpload: S3Handler = async (runtime, call) => {
   assertKeyLength(call.key);
   assertAclAllowed(headers, bucket.configuration);
   const upload: UploadRecord = {
-    uploadId: randomBytes(24).toString("base64url"),
+    uploadId: newUploadId(),
     key: call.key,
     initiated: new Date().toISOString(),
     attributes: attributesFromRequest(headers, bucket.configuration),
