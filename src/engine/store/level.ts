@@ -1,5 +1,10 @@
 import { existsSync } from "node:fs";
-import { ClassicLevel } from "classic-level";
+
+/**
+ * classic-level (a native addon and its JavaScript, about 100 ms to load under tsx) is loaded only when a LevelDB
+ * store is checked or repaired: an engine without `--persist` never needs it.
+ */
+const loadClassicLevel = async () => (await import("classic-level")).ClassicLevel;
 
 /**
  * Reads every entry of a LevelDB database (DynamoDB's store under dynalite), so damage in any of its table files
@@ -8,6 +13,7 @@ import { ClassicLevel } from "classic-level";
  */
 export async function checkLevelStore(path: string): Promise<string | undefined> {
   if (!existsSync(path)) return undefined;
+  const ClassicLevel = await loadClassicLevel();
   const db = new ClassicLevel<Buffer, Buffer>(path, {
     createIfMissing: false,
     keyEncoding: "buffer",
@@ -37,5 +43,5 @@ export async function checkLevelStore(path: string): Promise<string | undefined>
  * are lost. The caller keeps a copy of the files first.
  */
 export async function repairLevelStore(path: string): Promise<void> {
-  await ClassicLevel.repair(path);
+  await (await loadClassicLevel()).repair(path);
 }
