@@ -1,17 +1,12 @@
-export const DEFAULT_ENDPOINT = "http://localhost:4566";
+const DEFAULT_ENDPOINT = "http://localhost:4566";
 
 /** Where the endpoint a command uses came from: hints repeat it only when the next command would not find it. */
 export type EndpointSource = "flag" | "PIPELINE_ENDPOINT" | "PIPELINE_PORT" | "AWS_ENDPOINT_URL" | "default";
 
 /**
- * Endpoint from flag, then PIPELINE_ENDPOINT, then PIPELINE_PORT (the embedded engine on this machine), then
- * AWS_ENDPOINT_URL, then LocalStack's default.
+ * The endpoint and where it came from: the flag, then PIPELINE_ENDPOINT, then PIPELINE_PORT (the embedded engine on
+ * this machine), then AWS_ENDPOINT_URL, then LocalStack's default.
  */
-export function endpointFrom(options: { endpoint?: string }, env: NodeJS.ProcessEnv = process.env): string {
-  return resolveEndpoint(options, env).endpoint;
-}
-
-/** The endpoint and where it came from. */
 export function resolveEndpoint(
   options: { endpoint?: string },
   env: NodeJS.ProcessEnv = process.env,

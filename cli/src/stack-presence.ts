@@ -39,7 +39,7 @@ async function exists(read: () => Promise<unknown>): Promise<boolean> {
 }
 
 /** Reads whether the bucket, the table and the function exist (three reads, in parallel). */
-export async function readStackPresence(target: Target): Promise<StackPresence> {
+async function readStackPresence(target: Target): Promise<StackPresence> {
   const { clients, stack } = target;
   const [bucket, table, fn] = await Promise.all([
     exists(() => clients.s3.send(new HeadBucketCommand({ Bucket: stack.bucket }))),

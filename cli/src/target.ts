@@ -95,7 +95,7 @@ export interface Target {
 }
 
 /** Validates global options once, at the boundary, and reports the first problem as a usage error. */
-export function validateGlobalOptions(options: GlobalOptions): void {
+function validateGlobalOptions(options: GlobalOptions): void {
   const result = globalSchema.safeParse(options);
   if (!result.success) {
     const issue = result.error.issues[0];
@@ -120,7 +120,7 @@ function stackSettings(options: GlobalOptions, env: NodeJS.ProcessEnv): Partial<
  * precedence: AWS_REGION overrides AWS_DEFAULT_REGION and the profile), then the profile's `region` (AWS_PROFILE or
  * `--profile`, read by the SDK's own config loader), then us-east-1. Returns where it came from, for messages.
  */
-export async function resolveRegion(
+async function resolveRegion(
   options: GlobalOptions,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ region: string; source: string }> {
@@ -222,7 +222,7 @@ export async function resolveTarget(
   };
 }
 
-export type EndpointKind = "embedded" | "localstack" | "other" | "refused" | "silent" | "unreachable";
+type EndpointKind = "embedded" | "localstack" | "other" | "refused" | "silent" | "unreachable";
 
 export interface EndpointStatus {
   /**
@@ -338,17 +338,6 @@ export async function readEngineInfo(endpoint: string): Promise<EngineInfo | und
   } catch {
     return undefined;
   }
-}
-
-/**
- * What the embedded engine at `endpoint` runs a runtime on (`/_localstack/info`'s `lambda_runtimes`), or undefined
- * for LocalStack and other endpoints, which run the runtime's own image. Never throws.
- */
-export async function readEngineRuntime(
-  endpoint: string,
-  runtime: string,
-): Promise<RuntimeReport | undefined> {
-  return (await readEngineInfo(endpoint))?.lambda_runtimes?.[runtime];
 }
 
 /** The command a hint names, carrying `--endpoint` when the endpoint came from the flag. */

@@ -22,7 +22,7 @@ export interface FoundFile {
 }
 
 /** Normalizes a prefix: no leading slash, exactly one trailing slash (or empty for the bucket root). */
-export function normalizePrefix(prefix: string): string {
+function normalizePrefix(prefix: string): string {
   const trimmed = prefix.replace(/^\/+/, "").replace(/\/+$/, "");
   return trimmed === "" ? "" : `${trimmed}/`;
 }

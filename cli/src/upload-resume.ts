@@ -8,7 +8,7 @@ import type { Target } from "./target.ts";
 import type { PlannedUpload } from "./upload-plan.ts";
 
 /** The MD5 of a file, hex: a single-part PutObject's ETag (SSE-S3 or none) is exactly this. */
-export async function fileMd5(path: string): Promise<string> {
+async function fileMd5(path: string): Promise<string> {
   const hash = createHash("md5");
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest("hex");

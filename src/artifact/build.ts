@@ -9,7 +9,7 @@ import { FUNCTION_HANDLER } from "./handler.ts";
 import { DEFAULT_ARTIFACT_PATH, FUNCTION_ENTRY, repoRoot } from "./paths.ts";
 import { codeSha256 } from "./sha.ts";
 
-export { codeSha256, DEFAULT_ARTIFACT_PATH, FUNCTION_ENTRY, FUNCTION_HANDLER, repoRoot };
+export { DEFAULT_ARTIFACT_PATH, FUNCTION_HANDLER, repoRoot };
 
 export interface FunctionArtifact {
   zipPath: string;
@@ -26,7 +26,7 @@ export interface FunctionArtifact {
 }
 
 /** Error raised when the function cannot be bundled (a type or syntax error in src/function). */
-export class ArtifactBuildError extends Error {
+class ArtifactBuildError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = "ArtifactBuildError";

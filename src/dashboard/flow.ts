@@ -9,7 +9,7 @@ import { parseFunctionLogLine } from "./function-log.ts";
  */
 
 /** One run of the function for a delivery (retries share the request ID and add attempts). */
-export interface FlowInvocation {
+interface FlowInvocation {
   attempt: number;
   startedAt: number;
   endedAt?: number;
@@ -21,7 +21,7 @@ export interface FlowInvocation {
 }
 
 /** What the function did with the object, from its structured log line. */
-export interface FlowRecordOutcome {
+interface FlowRecordOutcome {
   outcome: string;
   at: number;
   pk?: string;
@@ -47,7 +47,7 @@ export interface FlowDelivery {
   state: DeliveryState;
 }
 
-export type DeliveryState = "queued" | "running" | "retrying" | "invoked" | "failed" | string;
+type DeliveryState = "queued" | "running" | "retrying" | "invoked" | "failed" | string;
 
 /** One object: its upload and every delivery of its event. */
 export interface FlowRow {
@@ -382,7 +382,7 @@ export class FlowModel {
 const objectKey = (bucket: string, key: string) => `${bucket}/${key}`;
 
 /** Where one delivery stands now. */
-export function deliveryState(delivery: FlowDelivery): DeliveryState {
+function deliveryState(delivery: FlowDelivery): DeliveryState {
   if (delivery.failed) return "failed";
   const last = delivery.invocations.at(-1);
   if (last && last.endedAt === undefined) return "running";
@@ -396,7 +396,7 @@ export function deliveryState(delivery: FlowDelivery): DeliveryState {
  * A row's headline: `written` once any delivery wrote the record (later duplicates do not undo that),
  * otherwise the newest delivery's state, else `dropped` or `uploaded`.
  */
-export function rowStatus(row: FlowRow): string {
+function rowStatus(row: FlowRow): string {
   if (row.deliveries.some((d) => d.state === "written")) return "written";
   const newest = row.deliveries.at(-1);
   if (newest) return newest.state;

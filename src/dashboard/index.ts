@@ -15,7 +15,7 @@ import { createDashboardRoute, type DashboardBackend, liveJson, publishFlowUpdat
 import { uploadObject } from "./upload.ts";
 
 /** URL prefix of the dashboard on the engine's edge. */
-export const DASHBOARD_PREFIX = "/_pipeline";
+const DASHBOARD_PREFIX = "/_pipeline";
 
 export interface DashboardOptions {
   /** The stack the panels read; default `defineStack()`. */

@@ -22,7 +22,7 @@ export interface RecordView {
 }
 
 /** Thumbnails expire quickly: the page refetches records (and so URLs) far more often than this. */
-export const THUMBNAIL_URL_TTL_SECONDS = 300;
+const THUMBNAIL_URL_TTL_SECONDS = 300;
 
 /** What the records panel gets: the newest records, how many were scanned, and whether that was all of them. */
 export interface RecordsPage {
@@ -34,7 +34,7 @@ export interface RecordsPage {
 }
 
 /** The scan stops near here: every refresh reads this much of the table at most (RCUs on real AWS). */
-export const RECORDS_SCAN_LIMIT = 5_000;
+const RECORDS_SCAN_LIMIT = 5_000;
 
 /**
  * The newest `limit` records of the table (and how many there are), each image with a short-lived presigned

@@ -22,7 +22,7 @@ export interface ObjectCreated {
 }
 
 /** One record of an S3 event notification, as S3 delivers it to Lambda (event structure version 2.1). */
-export interface S3EventRecord {
+interface S3EventRecord {
   eventVersion: string;
   eventSource: "aws:s3";
   awsRegion: string;

@@ -1,5 +1,5 @@
 /** Base class of the function's own errors. */
-export class IngestError extends Error {
+class IngestError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = "IngestError";

@@ -10,7 +10,7 @@ import { parseS3Event, type SkipReason, versionSelector } from "./s3-event.ts";
 import type { MetadataStore } from "./store.ts";
 
 /** What happened to one record; `failed` records make the invocation throw after the batch. */
-export type RecordOutcome =
+type RecordOutcome =
   | { outcome: "written" | "duplicate"; bucket: string; key: string; pk: string; sk: string }
   | { outcome: `skipped:${SkipReason}`; bucket?: string; key?: string; detail: string }
   | { outcome: "failed"; bucket: string; key: string; error: Error };

@@ -29,7 +29,7 @@ export type SkipReason =
   | "object-missing"
   | "superseded";
 
-export interface SkippedRecord {
+interface SkippedRecord {
   index: number;
   reason: SkipReason;
   detail: string;

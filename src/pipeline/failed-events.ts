@@ -57,7 +57,7 @@ export function functionNameOf(functionArn: string): string {
 }
 
 /** The error of a failed invocation, from the response payload Lambda recorded (absent when the event expired). */
-export function invocationError(record: Record<string, unknown>): {
+function invocationError(record: Record<string, unknown>): {
   errorType: string;
   errorMessage: string;
 } {

@@ -34,7 +34,7 @@ export class OnFailureQueueMissingError extends Error {
 }
 
 /** Listing reads at most this many messages (SQS has no "list"; each one is received and let go). */
-export const MAX_LISTED = 1000;
+const MAX_LISTED = 1000;
 /** Seconds a listed message stays hidden if the lister dies before letting it go. */
 const PEEK_VISIBILITY_SECONDS = 15;
 

@@ -18,7 +18,7 @@ import {
  * downloaded with its integrity checked and unpacked into the per-user runtimes cache the engine reads.
  */
 
-export const DEFAULT_REGISTRY = "https://registry.npmjs.org";
+const DEFAULT_REGISTRY = "https://registry.npmjs.org";
 
 /** The runtime cannot be installed: no build for this platform, a failed download, a checksum mismatch. */
 export class RuntimeInstallError extends Error {

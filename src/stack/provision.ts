@@ -54,7 +54,7 @@ import { ensureEventInvokeConfig, ensureOnFailureQueue } from "./on-failure-queu
 import { IAM_PROPAGATION_WINDOW_MS, retryWithinWindow } from "./retry-window.ts";
 import { type Stack, tableDefinition } from "./spec.ts";
 
-export type StepAction = "created" | "updated" | "unchanged";
+type StepAction = "created" | "updated" | "unchanged";
 
 export interface StepResult {
   step: string;

@@ -14,26 +14,26 @@ import {
  * LocalStack init hooks (via `pipeline stack env`), the embedded engine's defaults and `verify` all read it.
  */
 
-export const LOCAL_ACCOUNT_ID = "000000000000";
+const LOCAL_ACCOUNT_ID = "000000000000";
 export const DEFAULT_REGION = "us-east-1";
 /**
  * AWS's current Node.js runtime (GA November 2025; the CDK's NODEJS_LATEST). `--runtime nodejs22.x` or
  * `PIPELINE_RUNTIME=nodejs22.x` picks the older supported one (it still runs callback-style handlers).
  */
 export const DEFAULT_RUNTIME = "nodejs24.x";
-export const UPLOAD_PREFIX = "uploads/";
+const UPLOAD_PREFIX = "uploads/";
 export const NOTIFICATION_ID = "image-uploads-ingest";
-export const PERMISSION_STATEMENT_ID = "AllowS3InvokeFromUploadsBucket";
-export const LOG_RETENTION_DAYS = 14;
+const PERMISSION_STATEMENT_ID = "AllowS3InvokeFromUploadsBucket";
+const LOG_RETENTION_DAYS = 14;
 /**
  * How long the on-failure queue keeps a failed event: SQS's maximum, 14 days, so a failure on a Friday can still
  * be re-driven after a holiday (the default, 4 days, cannot).
  */
-export const ON_FAILURE_RETENTION_SECONDS = 14 * 24 * 60 * 60;
+const ON_FAILURE_RETENTION_SECONDS = 14 * 24 * 60 * 60;
 /** Retries of an asynchronous invocation after the first attempt, as AWS's default (and its maximum). */
-export const ASYNC_MAXIMUM_RETRY_ATTEMPTS = 2;
+const ASYNC_MAXIMUM_RETRY_ATTEMPTS = 2;
 
-export interface StackNames {
+interface StackNames {
   bucket: string;
   table: string;
   functionName: string;
@@ -105,7 +105,7 @@ export interface Stack extends StackSettings {
   tableKeys: { partitionKey: "PK"; sortKey: "SK"; billingMode: "PAY_PER_REQUEST" };
 }
 
-export const LOCAL_DEFAULTS: StackSettings = {
+const LOCAL_DEFAULTS: StackSettings = {
   region: DEFAULT_REGION,
   accountId: LOCAL_ACCOUNT_ID,
   bucket: "image-uploads",
@@ -120,7 +120,7 @@ export const LOCAL_DEFAULTS: StackSettings = {
 };
 
 /** `PIPELINE_*` environment variables that override settings, by setting name. */
-export const ENVIRONMENT_OVERRIDES: Record<keyof StackNames | "runtime" | "region", string> = {
+const ENVIRONMENT_OVERRIDES: Record<keyof StackNames | "runtime" | "region", string> = {
   bucket: "PIPELINE_BUCKET",
   table: "PIPELINE_TABLE",
   functionName: "PIPELINE_FUNCTION",

@@ -24,7 +24,7 @@ import { TeardownError } from "./errors.ts";
 import { onFailureQueueUrl } from "./on-failure-queue.ts";
 import type { Stack } from "./spec.ts";
 
-export type TeardownAction = "deleted" | "absent" | "kept";
+type TeardownAction = "deleted" | "absent" | "kept";
 
 export interface TeardownResult {
   step: string;

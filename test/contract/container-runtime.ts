@@ -13,7 +13,7 @@ import { shellQuote } from "../../src/stack/shell-env.ts";
  * socket, sibling containers, port publishing; see docs/localstack.md.
  */
 
-export interface ComposeService {
+interface ComposeService {
   image: string;
   working_dir?: string;
   command?: string[];
@@ -35,7 +35,7 @@ export interface ComposeFile {
 }
 
 /** Compose interpolation of `${VAR}`, `${VAR:-default}` and `$$`, from `env`. */
-export function interpolate(text: string, env: Record<string, string | undefined>): string {
+function interpolate(text: string, env: Record<string, string | undefined>): string {
   return text.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (match, name, fallback) => {
     if (match === "$$") return "$";
     const value = env[name];
@@ -47,7 +47,7 @@ export function readCompose(path: string, env: Record<string, string | undefined
   return parse(interpolate(readFileSync(path, "utf8"), env)) as ComposeFile;
 }
 
-export interface Mount {
+interface Mount {
   kind: "bind" | "volume";
   /** Host path (bind) or volume name. */
   source: string;
@@ -56,7 +56,7 @@ export interface Mount {
 }
 
 /** Short-syntax volume entries (`src:dst[:ro]`), binds resolved against the project directory. */
-export function serviceMounts(service: ComposeService, projectDir: string): Mount[] {
+function serviceMounts(service: ComposeService, projectDir: string): Mount[] {
   return (service.volumes ?? []).map((entry) => {
     const [source = "", target = "", mode = ""] = entry.split(":");
     const bind = source.startsWith(".") || isAbsolute(source);
@@ -74,7 +74,7 @@ export function serviceMounts(service: ComposeService, projectDir: string): Moun
  * before what lies inside it. A mount point that does not exist is then created inside what is already mounted;
  * inside a read-only bind that fails, and so does container creation.
  */
-export function mountOrder(mounts: Mount[]): Mount[] {
+function mountOrder(mounts: Mount[]): Mount[] {
   const depth = (m: Mount) => posix.normalize(m.target).split("/").filter(Boolean).length;
   return [...mounts].sort((a, b) => depth(a) - depth(b));
 }
@@ -122,7 +122,7 @@ export function nodeImage(name: string, npmVersion: string): ImageStandIn {
 }
 
 /** The npm package of a version, unpacked once per machine from the npm registry (`npm pack`). */
-export function npmPackage(version: string): string {
+function npmPackage(version: string): string {
   const dir = join(tmpdir(), "pipeline-contract-tools", `npm-${version}`);
   const pkg = join(dir, "package");
   if (!existsSync(join(pkg, "bin/npm-cli.js"))) {
@@ -255,4 +255,4 @@ export function containerSupport(): { ok: true } | { ok: false; reason: string }
     : { ok: false, reason: `unshare/overlayfs unavailable: ${probe.stderr.trim().split("\n")[0]}` };
 }
 
-export const projectOf = (composePath: string) => dirname(composePath);
+const _projectOf = (composePath: string) => dirname(composePath);

@@ -28,7 +28,7 @@ export interface CliRunOptions {
 }
 
 /** Thrown when a CLI child outlives its deadline; carries what it printed so far. */
-export class CliTimeoutError extends Error {
+class CliTimeoutError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = "CliTimeoutError";
@@ -210,7 +210,7 @@ export function hasStackTrace(text: string): boolean {
 }
 
 /** A Node process warning (`(node:123) SomeWarning: ...`): users must not see them either. */
-export function hasProcessWarning(text: string): boolean {
+function hasProcessWarning(text: string): boolean {
   return /^\(node:\d+\) \w*Warning: /m.test(text);
 }
 

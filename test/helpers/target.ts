@@ -23,7 +23,7 @@ export interface TargetCapabilities {
   ownEngines: boolean;
 }
 
-export const EMBEDDED_TARGET: TargetCapabilities = {
+const EMBEDDED_TARGET: TargetCapabilities = {
   kind: "embedded",
   cliName: "embedded engine",
   enforcesIam: true,
@@ -33,7 +33,7 @@ export const EMBEDDED_TARGET: TargetCapabilities = {
   ownEngines: true,
 };
 
-export const LOCALSTACK_TARGET: TargetCapabilities = {
+const LOCALSTACK_TARGET: TargetCapabilities = {
   kind: "localstack",
   cliName: "LocalStack",
   enforcesIam: false,

@@ -6,7 +6,7 @@ import type { StackSummary } from "./header.ts";
 import type { LogLine } from "./logs-panel.ts";
 
 /** What the server pushes on `<base>/events` (routes.ts and publishFlowUpdate), by event name. */
-export interface StreamEvents {
+interface StreamEvents {
   hello: { rows: FlowRow[]; stack: StackSummary; source?: DashboardSource; at: number };
   row: { row: FlowRow; at: number };
   log: { stream: string; events: Array<Omit<LogLine, "stream">>; at: number };

@@ -14,7 +14,7 @@ export interface FlowPanel {
 const maxRows = 200;
 
 /** Badge colour of a row or record status. */
-export const statusTone = (status: string): string =>
+const statusTone = (status: string): string =>
   status === "written"
     ? "ok"
     : status === "duplicate"

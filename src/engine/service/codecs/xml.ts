@@ -5,7 +5,7 @@
  */
 
 /** A value in an XML document: objects become nested elements, arrays repeat the element, undefined is omitted. */
-export type XmlValue = string | number | boolean | undefined | XmlObject | XmlValue[];
+type XmlValue = string | number | boolean | undefined | XmlObject | XmlValue[];
 export interface XmlObject {
   [name: string]: XmlValue;
 }
