@@ -205,7 +205,7 @@ describe("execution environments are capped engine-wide (issue 21)", () => {
     let most = 0;
     const sampler = setInterval(() => {
       most = Math.max(most, environments());
-    }, 50);
+    }, 5);
     for (const name of [...names, ...names]) {
       const { StatusCode } = await client.send(
         new InvokeCommand({ FunctionName: name, InvocationType: "Event" }),

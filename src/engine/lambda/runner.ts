@@ -92,6 +92,9 @@ const poolKey = (deployment: Deployment) =>
  * bound (queueing beyond it), binds each environment to one deployment so code updates never affect running
  * invocations, and writes START/END/REPORT and the function's output to `/aws/lambda/<function>`.
  */
+/** How long a stopped environment keeps its slot at most, should its exit never be reported. */
+const stoppedExitBoundMs = 2_000;
+
 export class FunctionRunner {
   readonly #context: EngineContext;
   readonly #options: RunnerOptions;
@@ -104,6 +107,12 @@ export class FunctionRunner {
   readonly #leased = new WeakSet<ExecutionEnvironment>();
   /** Invocations waiting for an engine-wide environment slot. */
   readonly #slotWaiters: Array<() => void> = [];
+  /**
+   * Environments stopped to free their slot whose processes have not exited yet: they keep the slot until they
+   * have, so the processes alive never outnumber the cap (a SIGKILLed process takes a moment to go). Each with the
+   * timer that frees the slot anyway should the exit never be reported.
+   */
+  readonly #stopping = new Map<ExecutionEnvironment, NodeJS.Timeout>();
   readonly #inspectorPort: InspectorPort | undefined;
   #closed = false;
 
@@ -277,8 +286,9 @@ export class FunctionRunner {
       }
       const concurrency = this.#inspected(functionName) ? 1 : this.#options.maxConcurrency;
       if (pool.environments.size + pool.starting < concurrency) {
-        if (this.#hasSlot()) return this.#start(pool, deployment);
-        if (throttle) throw new ConcurrencyLimitError(this.#options.maxEnvironments);
+        const slot = this.#slot();
+        if (slot === "free") return this.#start(pool, deployment);
+        if (slot === "none" && throttle) throw new ConcurrencyLimitError(this.#options.maxEnvironments);
         await new Promise<void>((resolve) => this.#slotWaiters.push(resolve));
         continue;
       }
@@ -287,11 +297,12 @@ export class FunctionRunner {
   }
 
   /**
-   * Whether one more environment may start: below the engine-wide bound, or made so by stopping the idle
-   * environment (of any function) used longest ago.
+   * Whether one more environment may start: `free` below the engine-wide bound; `freeing` when a stopped
+   * environment's process has yet to exit, or once the idle environment (of any function) used longest ago is
+   * stopped for it (its exit wakes a waiter); `none` when every environment is busy.
    */
-  #hasSlot(): boolean {
-    let total = 0;
+  #slot(): "free" | "freeing" | "none" {
+    let total = this.#stopping.size;
     let idlest: { pool: Pool; environment: ExecutionEnvironment } | undefined;
     for (const pool of this.#pools.values()) {
       total += pool.environments.size + pool.starting;
@@ -300,10 +311,9 @@ export class FunctionRunner {
         if (!idlest || environment.lastUsedAt < idlest.environment.lastUsedAt) idlest = { pool, environment };
       }
     }
-    if (total < this.#options.maxEnvironments) return true;
-    if (!idlest) return false;
-    this.#retire(idlest.pool, idlest.environment);
-    return true;
+    if (total < this.#options.maxEnvironments) return "free";
+    if (idlest) this.#retire(idlest.pool, idlest.environment);
+    return idlest || this.#stopping.size > 0 ? "freeing" : "none";
   }
 
   #callerOf(environment: ExecutionEnvironment): LogDestination["caller"] {
@@ -436,11 +446,20 @@ export class FunctionRunner {
   #exited(pool: Pool, environment: ExecutionEnvironment | undefined): void {
     if (!environment) return;
     pool.environments.delete(environment);
+    clearTimeout(this.#stopping.get(environment));
+    this.#stopping.delete(environment);
     this.#wake(pool);
   }
 
   #retire(pool: Pool, environment: ExecutionEnvironment): void {
     pool.environments.delete(environment);
+    if (!environment.dead) {
+      const release = setTimeout(() => {
+        if (this.#stopping.delete(environment)) this.#slotWaiters.shift()?.();
+      }, stoppedExitBoundMs);
+      release.unref();
+      this.#stopping.set(environment, release);
+    }
     environment.kill();
   }
 
