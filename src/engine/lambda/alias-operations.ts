@@ -68,9 +68,9 @@ export function aliasOperations(
         Description: member,
         RoutingConfig: member,
       }),
-      resource: (input, call) => find(call, "CreateAlias", input.FunctionName).record.arn,
+      resource: (input, call) => find(call, input.FunctionName).record.arn,
       handler: (input, call) => {
-        const { record } = find(call, "CreateAlias", input.FunctionName);
+        const { record } = find(call, input.FunctionName);
         const name = checkAliasName(input.Name);
         const functionVersion = checkVersion(record, input.FunctionVersion);
         if (record.aliases.some((alias) => alias.name === name))
@@ -102,9 +102,9 @@ export function aliasOperations(
         Marker: parameter,
         MaxItems: maxItems,
       }),
-      resource: (input, call) => find(call, "ListAliases", input.FunctionName).record.arn,
+      resource: (input, call) => find(call, input.FunctionName).record.arn,
       handler: (input, call) => {
-        const { record } = find(call, "ListAliases", input.FunctionName);
+        const { record } = find(call, input.FunctionName);
         const version = input.FunctionVersion;
         const limit = input.MaxItems ?? 50;
         const all = record.aliases
@@ -129,9 +129,9 @@ export function aliasOperations(
       http: { method: "GET", path: aliasPath },
       action: "lambda:GetAlias",
       input: z.object({ FunctionName: label, Name: label }),
-      resource: (input, call) => find(call, "GetAlias", input.FunctionName).record.arn,
+      resource: (input, call) => find(call, input.FunctionName).record.arn,
       handler: (input, call) => {
-        const { record } = find(call, "GetAlias", input.FunctionName);
+        const { record } = find(call, input.FunctionName);
         return renderAlias(record, findAlias(record, input.Name));
       },
     }),
@@ -147,9 +147,9 @@ export function aliasOperations(
         RoutingConfig: member,
         RevisionId: member,
       }),
-      resource: (input, call) => find(call, "UpdateAlias", input.FunctionName).record.arn,
+      resource: (input, call) => find(call, input.FunctionName).record.arn,
       handler: (input, call) => {
-        const { record } = find(call, "UpdateAlias", input.FunctionName);
+        const { record } = find(call, input.FunctionName);
         const alias = findAlias(record, input.Name);
         checkRevision(alias.revisionId, input.RevisionId);
         const functionVersion =
@@ -181,9 +181,9 @@ export function aliasOperations(
       http: { method: "DELETE", path: aliasPath },
       action: "lambda:DeleteAlias",
       input: z.object({ FunctionName: label, Name: label }),
-      resource: (input, call) => find(call, "DeleteAlias", input.FunctionName).record.arn,
+      resource: (input, call) => find(call, input.FunctionName).record.arn,
       handler: (input, call) => {
-        const { record } = find(call, "DeleteAlias", input.FunctionName);
+        const { record } = find(call, input.FunctionName);
         const alias = findAlias(record, input.Name);
         record.aliases = record.aliases.filter((candidate) => candidate !== alias);
         dependencies().store.keep(record);

@@ -117,11 +117,8 @@ export class LambdaApi {
 
   /** The operations on functions, their code, configuration and invocations. */
   #operations(find: FindFunction): AnyOperation[] {
-    const versioned = (
-      call: OperationCall,
-      name: string,
-      input: { FunctionName: string; Qualifier?: string },
-    ) => find(call, name, input.FunctionName, input.Qualifier, "versions");
+    const versioned = (call: OperationCall, input: { FunctionName: string; Qualifier?: string }) =>
+      find(call, input.FunctionName, input.Qualifier, "versions");
     return [
       operation({
         name: "CreateFunction",
@@ -160,24 +157,24 @@ export class LambdaApi {
         http: { method: "GET", path: functionPath },
         action: "lambda:GetFunction",
         input: z.object({ FunctionName: label, Qualifier: parameter }),
-        resource: (input, call) => versioned(call, "GetFunction", input).record.arn,
-        handler: (input, call) => this.#get(call.request, versioned(call, "GetFunction", input)),
+        resource: (input, call) => versioned(call, input).record.arn,
+        handler: (input, call) => this.#get(call.request, versioned(call, input)),
       }),
       operation({
         name: "DeleteFunction",
         http: { method: "DELETE", path: functionPath },
         action: "lambda:DeleteFunction",
         input: z.object({ FunctionName: label, Qualifier: parameter }),
-        resource: (input, call) => versioned(call, "DeleteFunction", input).record.arn,
-        handler: (input, call) => this.#delete(versioned(call, "DeleteFunction", input)),
+        resource: (input, call) => versioned(call, input).record.arn,
+        handler: (input, call) => this.#delete(versioned(call, input)),
       }),
       operation({
         name: "GetFunctionConfiguration",
         http: { method: "GET", path: `${functionPath}/configuration` },
         action: "lambda:GetFunctionConfiguration",
         input: z.object({ FunctionName: label, Qualifier: parameter }),
-        resource: (input, call) => versioned(call, "GetFunctionConfiguration", input).record.arn,
-        handler: (input, call) => this.#configuration(versioned(call, "GetFunctionConfiguration", input)),
+        resource: (input, call) => versioned(call, input).record.arn,
+        handler: (input, call) => this.#configuration(versioned(call, input)),
       }),
       operation({
         name: "UpdateFunctionConfiguration",
@@ -197,9 +194,8 @@ export class LambdaApi {
           RevisionId: member,
           EphemeralStorage: member,
         }),
-        resource: (input, call) => find(call, "UpdateFunctionConfiguration", input.FunctionName).record.arn,
-        handler: (input, call) =>
-          this.#updateConfiguration(find(call, "UpdateFunctionConfiguration", input.FunctionName), input),
+        resource: (input, call) => find(call, input.FunctionName).record.arn,
+        handler: (input, call) => this.#updateConfiguration(find(call, input.FunctionName), input),
       }),
       operation({
         name: "UpdateFunctionCode",
@@ -213,9 +209,8 @@ export class LambdaApi {
           DryRun: member,
           RevisionId: member,
         }),
-        resource: (input, call) => find(call, "UpdateFunctionCode", input.FunctionName).record.arn,
-        handler: (input, call) =>
-          this.#updateCode(find(call, "UpdateFunctionCode", input.FunctionName), input),
+        resource: (input, call) => find(call, input.FunctionName).record.arn,
+        handler: (input, call) => this.#updateCode(find(call, input.FunctionName), input),
       }),
       operation({
         name: "Invoke",
@@ -242,9 +237,9 @@ export class LambdaApi {
           // The body (Smithy's `@httpPayload`), which the handler reads raw.
           Payload: member,
         }),
-        resource: (input, call) => versioned(call, "Invoke", input).record.arn,
+        resource: (input, call) => versioned(call, input).record.arn,
         handler: async (input, call) =>
-          respondWith(await invoke(call.request, versioned(call, "Invoke", input), this.#deps)),
+          respondWith(await invoke(call.request, versioned(call, input), this.#deps)),
       }),
       // The code download GetFunction's Location points to: not an AWS operation, and no IAM check (the URL is
       // the credential, as a presigned S3 URL is).

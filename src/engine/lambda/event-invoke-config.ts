@@ -172,10 +172,9 @@ export function eventInvokeConfigOperations(
       http: { method: "PUT", path: configPath },
       action: "lambda:PutFunctionEventInvokeConfig",
       input: configInput,
-      resource: (input, call) =>
-        find(call, "PutFunctionEventInvokeConfig", input.FunctionName, input.Qualifier).record.arn,
+      resource: (input, call) => find(call, input.FunctionName, input.Qualifier).record.arn,
       handler: (input, call) => {
-        const { record } = find(call, "PutFunctionEventInvokeConfig", input.FunctionName, input.Qualifier);
+        const { record } = find(call, input.FunctionName, input.Qualifier);
         const parsed = parseEventInvokeConfigInput(input);
         checkDestinations(dependencies(), record, parsed);
         const config = save(record, { ...parsed, lastModified: Date.now() }) as EventInvokeConfig;
@@ -187,10 +186,9 @@ export function eventInvokeConfigOperations(
       http: { method: "POST", path: configPath },
       action: "lambda:UpdateFunctionEventInvokeConfig",
       input: configInput,
-      resource: (input, call) =>
-        find(call, "UpdateFunctionEventInvokeConfig", input.FunctionName, input.Qualifier).record.arn,
+      resource: (input, call) => find(call, input.FunctionName, input.Qualifier).record.arn,
       handler: (input, call) => {
-        const { record } = find(call, "UpdateFunctionEventInvokeConfig", input.FunctionName, input.Qualifier);
+        const { record } = find(call, input.FunctionName, input.Qualifier);
         const parsed = parseEventInvokeConfigInput(input);
         const current = record.eventInvokeConfig;
         if (!current) throw missing(record);
@@ -210,10 +208,9 @@ export function eventInvokeConfigOperations(
       http: { method: "GET", path: configPath },
       action: "lambda:GetFunctionEventInvokeConfig",
       input: qualified,
-      resource: (input, call) =>
-        find(call, "GetFunctionEventInvokeConfig", input.FunctionName, input.Qualifier).record.arn,
+      resource: (input, call) => find(call, input.FunctionName, input.Qualifier).record.arn,
       handler: (input, call) => {
-        const { record } = find(call, "GetFunctionEventInvokeConfig", input.FunctionName, input.Qualifier);
+        const { record } = find(call, input.FunctionName, input.Qualifier);
         if (!record.eventInvokeConfig) throw missing(record);
         return renderEventInvokeConfig(record.arn, record.eventInvokeConfig);
       },
@@ -223,10 +220,9 @@ export function eventInvokeConfigOperations(
       http: { method: "DELETE", path: configPath },
       action: "lambda:DeleteFunctionEventInvokeConfig",
       input: qualified,
-      resource: (input, call) =>
-        find(call, "DeleteFunctionEventInvokeConfig", input.FunctionName, input.Qualifier).record.arn,
+      resource: (input, call) => find(call, input.FunctionName, input.Qualifier).record.arn,
       handler: (input, call) => {
-        const { record } = find(call, "DeleteFunctionEventInvokeConfig", input.FunctionName, input.Qualifier);
+        const { record } = find(call, input.FunctionName, input.Qualifier);
         if (!record.eventInvokeConfig) throw missing(record);
         save(record, undefined);
         return respondWith({ status: 204 });
@@ -237,9 +233,9 @@ export function eventInvokeConfigOperations(
       http: { method: "GET", path: `${configPath}/list` },
       action: "lambda:ListFunctionEventInvokeConfigs",
       input: z.object({ FunctionName: label, Marker: parameter, MaxItems: maxItems }),
-      resource: (input, call) => find(call, "ListFunctionEventInvokeConfigs", input.FunctionName).record.arn,
+      resource: (input, call) => find(call, input.FunctionName).record.arn,
       handler: (input, call) => {
-        const { record } = find(call, "ListFunctionEventInvokeConfigs", input.FunctionName);
+        const { record } = find(call, input.FunctionName);
         const config = record.eventInvokeConfig;
         return { FunctionEventInvokeConfigs: config ? [renderEventInvokeConfig(record.arn, config)] : [] };
       },

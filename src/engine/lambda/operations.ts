@@ -65,7 +65,6 @@ export interface FunctionTarget {
 export interface FindFunction {
   (
     call: OperationCall,
-    operation: string,
     reference: string,
     qualifier?: string,
     serves?: "latest" | "versions",
@@ -80,14 +79,13 @@ export function functionFinder(
   const found = new WeakMap<ServiceRequest, FunctionTarget>();
   const find = (
     call: OperationCall,
-    operation: string,
     reference: string,
     qualifier?: string,
     serves: "latest" | "versions" = "latest",
   ): FunctionTarget => {
     const known = found.get(call.request);
     if (known) return known;
-    const target = findTarget(dependencies(), operation, reference, qualifier, serves);
+    const target = findTarget(dependencies(), call.operation, reference, qualifier, serves);
     found.set(call.request, target);
     return target;
   };

@@ -108,17 +108,16 @@ export function permissionOperations(
         RevisionId: member,
         PrincipalOrgID: member,
       }),
-      resource: (input, call) => find(call, "AddPermission", input.FunctionName, input.Qualifier).record.arn,
-      handler: (input, call) =>
-        addPermission(find(call, "AddPermission", input.FunctionName, input.Qualifier), input),
+      resource: (input, call) => find(call, input.FunctionName, input.Qualifier).record.arn,
+      handler: (input, call) => addPermission(find(call, input.FunctionName, input.Qualifier), input),
     }),
     operation({
       name: "GetPolicy",
       http: { method: "GET", path: policyPath },
       action: "lambda:GetPolicy",
       input: z.object({ FunctionName: label, Qualifier: parameter }),
-      resource: (input, call) => find(call, "GetPolicy", input.FunctionName, input.Qualifier).record.arn,
-      handler: (input, call) => getPolicy(find(call, "GetPolicy", input.FunctionName, input.Qualifier)),
+      resource: (input, call) => find(call, input.FunctionName, input.Qualifier).record.arn,
+      handler: (input, call) => getPolicy(find(call, input.FunctionName, input.Qualifier)),
     }),
     operation({
       name: "RemovePermission",
@@ -130,11 +129,10 @@ export function permissionOperations(
         Qualifier: parameter,
         RevisionId: parameter,
       }),
-      resource: (input, call) =>
-        find(call, "RemovePermission", input.FunctionName, input.Qualifier).record.arn,
+      resource: (input, call) => find(call, input.FunctionName, input.Qualifier).record.arn,
       handler: (input, call) =>
         removePermission(
-          find(call, "RemovePermission", input.FunctionName, input.Qualifier),
+          find(call, input.FunctionName, input.Qualifier),
           input.StatementId,
           input.RevisionId,
         ),

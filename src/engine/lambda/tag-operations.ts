@@ -33,17 +33,17 @@ export function tagOperations(
       http: { method: "GET", path: tagsPath },
       action: "lambda:ListTags",
       input: z.object({ Resource: label }),
-      resource: (input, call) => find(call, "ListTags", input.Resource).record.arn,
-      handler: (input, call) => ({ Tags: { ...(find(call, "ListTags", input.Resource).record.tags ?? {}) } }),
+      resource: (input, call) => find(call, input.Resource).record.arn,
+      handler: (input, call) => ({ Tags: { ...(find(call, input.Resource).record.tags ?? {}) } }),
     }),
     operation({
       name: "TagResource",
       http: { method: "POST", path: tagsPath },
       action: "lambda:TagResource",
       input: z.object({ Resource: label, Tags: member }),
-      resource: (input, call) => find(call, "TagResource", input.Resource).record.arn,
+      resource: (input, call) => find(call, input.Resource).record.arn,
       handler: (input, call) => {
-        const { record } = find(call, "TagResource", input.Resource);
+        const { record } = find(call, input.Resource);
         return save(record, { ...(record.tags ?? {}), ...parseTags(input.Tags) });
       },
     }),
@@ -53,9 +53,9 @@ export function tagOperations(
       http: { method: "DELETE", path: tagsPath, query: { TagKeys: { list: "tagKeys" } } },
       action: "lambda:UntagResource",
       input: z.object({ Resource: label, TagKeys: z.array(z.string()).optional() }),
-      resource: (input, call) => find(call, "UntagResource", input.Resource).record.arn,
+      resource: (input, call) => find(call, input.Resource).record.arn,
       handler: (input, call) => {
-        const { record } = find(call, "UntagResource", input.Resource);
+        const { record } = find(call, input.Resource);
         const keys = input.TagKeys ?? [];
         if (keys.length === 0) throw invalidParameterValue("TagKeys must name at least one tag key");
         const tags = { ...(record.tags ?? {}) };

@@ -123,9 +123,9 @@ export function versionOperations(
       http: { method: "POST", path: `${functionPath}/versions`, status: 201 },
       action: "lambda:PublishVersion",
       input: z.object({ FunctionName: label, CodeSha256: member, Description: member, RevisionId: member }),
-      resource: (input, call) => find(call, "PublishVersion", input.FunctionName).record.arn,
+      resource: (input, call) => find(call, input.FunctionName).record.arn,
       handler: (input, call) => {
-        const { record } = find(call, "PublishVersion", input.FunctionName);
+        const { record } = find(call, input.FunctionName);
         const version = publish(dependencies().store, record, {
           codeSha256: input.CodeSha256,
           revisionId: input.RevisionId,
@@ -139,9 +139,9 @@ export function versionOperations(
       http: { method: "GET", path: `${functionPath}/versions` },
       action: "lambda:ListVersionsByFunction",
       input: z.object({ FunctionName: label, Marker: parameter, MaxItems: maxItems }),
-      resource: (input, call) => find(call, "ListVersionsByFunction", input.FunctionName).record.arn,
+      resource: (input, call) => find(call, input.FunctionName).record.arn,
       handler: (input, call) => {
-        const { record } = find(call, "ListVersionsByFunction", input.FunctionName);
+        const { record } = find(call, input.FunctionName);
         const limit = input.MaxItems ?? 50;
         const all = versionOrder(record);
         const names = all.map((version) => version?.version ?? "$LATEST");

@@ -47,6 +47,8 @@ interface ServiceProtocols {
 
 /** One call as the dispatcher hands it to an operation's resource, conditions and handler. */
 export interface OperationCall {
+  /** The operation's name (`""` when the request names none, for `unknownOperation` and `fallback`). */
+  operation: string;
   request: ServiceRequest;
   protocol: ProtocolName;
   /** The labels of the matched REST route (`{FunctionName}` ...); empty for the other protocols. */

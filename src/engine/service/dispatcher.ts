@@ -269,7 +269,7 @@ export function createDispatcher(
             validationError(`The request nests deeper than ${MAX_JSON_DEPTH} levels`, "json")
           );
       }
-      const call: OperationCall = { request, protocol, labels: found.labels };
+      const call: OperationCall = { operation: found.name, request, protocol, labels: found.labels };
       const operation = operations.get(found.name);
       if (!operation) {
         if (declaration.fallback) {
