@@ -487,7 +487,8 @@ export class FunctionRunner {
       const ofFunction = key === functionName || key.startsWith(`${functionName}:`);
       if (version === undefined ? !ofFunction : key !== `${functionName}:${version}`) continue;
       this.#pools.delete(key);
-      for (const environment of pool.environments) environment.kill();
+      // Stopped as any other: each keeps its slot until its process has exited.
+      for (const environment of pool.environments) this.#retire(pool, environment);
       for (const waiter of pool.waiters.splice(0)) waiter();
     }
     for (const waiter of this.#slotWaiters.splice(0)) waiter();
