@@ -17,7 +17,8 @@ import {
 import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { CreateQueueCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import pLimit from "p-limit";
-import { type AwsClients, createAwsClients, EMULATOR_CREDENTIALS } from "../src/aws/clients.ts";
+import { createAwsClients } from "../src/aws/all-clients.ts";
+import { type AwsClients, EMULATOR_CREDENTIALS } from "../src/aws/clients.ts";
 import { startEngine } from "../src/engine/index.ts";
 import { round, summarize } from "./stats.ts";
 

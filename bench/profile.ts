@@ -13,7 +13,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { repoRoot } from "../src/artifact/paths.ts";
-import { createAwsClients, EMULATOR_CREDENTIALS } from "../src/aws/clients.ts";
+import { createAwsClients } from "../src/aws/all-clients.ts";
+import { EMULATOR_CREDENTIALS } from "../src/aws/clients.ts";
 import { checkoutTree } from "./base-tree.ts";
 import { endToEnd, type Load } from "./e2e.ts";
 import { startUpProcess } from "./engine-process.ts";

@@ -1,7 +1,8 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { type AwsClients, createAwsClients, EMULATOR_CREDENTIALS } from "../src/aws/clients.ts";
+import { createAwsClients } from "../src/aws/all-clients.ts";
+import { type AwsClients, EMULATOR_CREDENTIALS } from "../src/aws/clients.ts";
 import { stripETagQuotes } from "../src/function/record.ts";
 import { waitForRecord } from "../src/pipeline/records.ts";
 import { defineStack } from "../src/stack/spec.ts";

@@ -1,14 +1,14 @@
 import { createInterface } from "node:readline/promises";
 import { UsageError } from "./errors.ts";
 import type { Output } from "./output.ts";
-import type { Target } from "./target.ts";
+import type { TargetBase } from "./target.ts";
 
 /**
  * Before any write to real AWS: show account, ARN and region, then require `--yes` or an interactive "yes".
  * Emulator targets pass straight through.
  */
 export async function confirmAwsWrite(
-  target: Target,
+  target: TargetBase,
   output: Output,
   action: string,
   yes: boolean | undefined,

@@ -1,6 +1,4 @@
-import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
-import { GetFunctionConfigurationCommand } from "@aws-sdk/client-lambda";
-import { HeadBucketCommand } from "@aws-sdk/client-s3";
+import { loadAwsClients } from "../../src/aws/clients.ts";
 import { isNotFoundError } from "../../src/aws/errors.ts";
 import { redactEndpoint } from "./endpoint.ts";
 import { EnvironmentError } from "./errors.ts";
@@ -10,7 +8,7 @@ import {
   isNotAwsAnswer,
   notAwsMessage,
   requireEndpoint,
-  type Target,
+  type TargetBase,
 } from "./target.ts";
 
 /** Which parts of the stack a target holds. */
@@ -21,7 +19,7 @@ export interface StackPresence {
 }
 
 /** Where the stack is looked for, as messages name it: the endpoint, or the AWS account and region. */
-export function targetName(target: Target): string {
+export function targetName(target: TargetBase): string {
   return target.kind === "aws"
     ? `AWS account ${target.identity?.account} in ${target.region}`
     : `${redactEndpoint(target.endpoint ?? "")}${target.regionSource === "default" ? "" : ` in ${target.region}`}`;
@@ -38,31 +36,62 @@ async function exists(read: () => Promise<unknown>): Promise<boolean> {
   }
 }
 
-/** Reads whether the bucket, the table and the function exist (three reads, in parallel). */
-async function readStackPresence(target: Target): Promise<StackPresence> {
-  const { clients, stack } = target;
-  const [bucket, table, fn] = await Promise.all([
-    exists(() => clients.s3.send(new HeadBucketCommand({ Bucket: stack.bucket }))),
-    exists(() => clients.dynamodb.send(new DescribeTableCommand({ TableName: stack.table }))),
-    exists(() =>
-      clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: stack.functionName })),
-    ),
-  ]);
-  return { bucket, table, function: fn };
+const ALL_PARTS: ReadonlyArray<keyof StackPresence> = ["bucket", "table", "function"];
+const PART_SERVICE = { bucket: "s3", table: "dynamodb", function: "lambda" } as const;
+
+/** Whether each of `parts` exists (in parallel), with clients loaded for those parts only; the rest are not read. */
+async function readParts(
+  target: TargetBase,
+  parts: ReadonlyArray<keyof StackPresence>,
+): Promise<Partial<StackPresence>> {
+  const { stack } = target;
+  const services = parts.map((part) => PART_SERVICE[part]);
+  const clients = await loadAwsClients(target.aws, services);
+  const reads: Record<keyof StackPresence, () => Promise<boolean>> = {
+    bucket: async () => {
+      const { HeadBucketCommand } = await import("@aws-sdk/client-s3");
+      return exists(() => clients.s3.send(new HeadBucketCommand({ Bucket: stack.bucket })));
+    },
+    table: async () => {
+      const { DescribeTableCommand } = await import("@aws-sdk/client-dynamodb");
+      return exists(() => clients.dynamodb.send(new DescribeTableCommand({ TableName: stack.table })));
+    },
+    function: async () => {
+      const { GetFunctionConfigurationCommand } = await import("@aws-sdk/client-lambda");
+      return exists(() =>
+        clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: stack.functionName })),
+      );
+    },
+  };
+  try {
+    const found = await Promise.all(parts.map((part) => reads[part]()));
+    return Object.fromEntries(parts.map((part, i) => [part, found[i]]));
+  } finally {
+    clients.destroy();
+  }
 }
 
-/** `readStackPresence`, with an answer that is not AWS's turned into the one-line "answered like no AWS service". */
-export async function readStackPresenceOrExplain(
-  target: Target,
+/** `readParts`, with an answer that is not AWS's turned into the one-line "answered like no AWS service". */
+async function readPartsOrExplain(
+  target: TargetBase,
+  parts: ReadonlyArray<keyof StackPresence>,
   endpoint: EndpointStatus | undefined,
-): Promise<StackPresence> {
+): Promise<Partial<StackPresence>> {
   try {
-    return await readStackPresence(target);
+    return await readParts(target, parts);
   } catch (error) {
     if (isNotAwsAnswer(error) && target.endpoint)
       throw new EnvironmentError(notAwsMessage(target.endpoint, endpoint?.answer), { cause: error });
     throw error;
   }
+}
+
+/** Whether the bucket, the table and the function exist (three reads, in parallel), explained as above. */
+export async function readStackPresenceOrExplain(
+  target: TargetBase,
+  endpoint: EndpointStatus | undefined,
+): Promise<StackPresence> {
+  return (await readPartsOrExplain(target, ALL_PARTS, endpoint)) as StackPresence;
 }
 
 /**
@@ -72,14 +101,19 @@ export async function readStackPresenceOrExplain(
  * "no stack at <endpoint>: run `npx pipeline up`".
  */
 export async function requireStack(
-  target: Target,
+  target: TargetBase,
   need: Array<keyof StackPresence> = [],
-): Promise<{ presence: StackPresence; endpoint?: EndpointStatus }> {
+): Promise<{ presence: Partial<StackPresence>; endpoint?: EndpointStatus }> {
   const endpoint = await requireEndpoint(target);
-  const presence = await readStackPresenceOrExplain(target, endpoint);
+  // The parts the verb needs are read first (loading only their clients); the others only when one is missing, to
+  // tell "no stack here" from "the stack has no function".
+  let presence = await readPartsOrExplain(target, need.length > 0 ? need : ALL_PARTS, endpoint);
+  const unread = ALL_PARTS.filter((part) => presence[part] === undefined);
+  if (need.some((part) => !presence[part]) && unread.length > 0)
+    presence = { ...presence, ...(await readPartsOrExplain(target, unread, endpoint)) };
   // A bare 404 to HeadBucket is all a plain web server gives: only an endpoint that is not LocalStack-shaped and
   // has none of the stack is asked once more, with a call whose answer must parse.
-  const none = !presence.bucket && !presence.table && !presence.function;
+  const none = ALL_PARTS.every((part) => presence[part] === false);
   if (none && endpoint?.kind === "other" && target.endpoint)
     throw new EnvironmentError(notAwsMessage(target.endpoint, endpoint.answer));
   const up = hintCommand(target, "up");

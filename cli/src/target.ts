@@ -1,10 +1,11 @@
-import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { z } from "zod";
+import { loadConfig, NODE_REGION_CONFIG_FILE_OPTIONS, NODE_REGION_CONFIG_OPTIONS } from "@smithy/core/config";
+import * as z from "zod";
 import {
-  type AwsClients,
+  type AwsService,
   type AwsTarget,
-  createAwsClients,
   EMULATOR_CREDENTIALS,
+  loadAwsClients,
+  type SomeAwsClients,
 } from "../../src/aws/clients.ts";
 import type { RuntimeReport } from "../../src/engine/lambda/runtimes.ts";
 import type { FaultSettings } from "../../src/pipeline/fault-summary.ts";
@@ -75,8 +76,8 @@ const globalSchema = z.object({
     .optional(),
 });
 
-/** A resolved target: where calls go, the stack there, and SDK clients for it. */
-export interface Target {
+/** A resolved target: where calls go and the stack there. */
+export interface TargetBase {
   kind: "emulator" | "aws";
   /** Emulator base URL; undefined on real AWS. */
   endpoint?: string;
@@ -86,12 +87,16 @@ export interface Target {
   /** Where the region came from (`--region`, AWS_REGION, the profile, ...). */
   regionSource: string;
   stack: Stack;
-  clients: AwsClients;
   aws: AwsTarget;
   /** Caller identity, for real AWS (read before any write). */
   identity?: { account: string; arn: string };
   /** Set when the bucket name was derived because real AWS needs a globally unique one. */
   derivedBucketName?: boolean;
+}
+
+/** A resolved target with SDK clients for the services `S` its command calls (and only those: see loadAwsClients). */
+export interface Target<S extends AwsService = AwsService> extends TargetBase {
+  clients: SomeAwsClients<S>;
 }
 
 /** Validates global options once, at the boundary, and reports the first problem as a usage error. */
@@ -131,24 +136,29 @@ async function resolveRegion(
   }
   const profile = options.profile ?? env.AWS_PROFILE;
   if (profile || env.AWS_CONFIG_FILE || env.HOME) {
-    const sts = new STSClient(profile ? { profile } : {});
+    // The SDK clients' own region provider (the same loadConfig call every client makes), without loading a client.
     try {
-      const region = await sts.config.region();
+      const region = await loadConfig(NODE_REGION_CONFIG_OPTIONS, {
+        ...NODE_REGION_CONFIG_FILE_OPTIONS,
+        ...(profile ? { profile } : {}),
+      })();
       if (region) return { region, source: `profile ${profile ?? "default"}` };
     } catch {
       // no region in the profile: the default below
-    } finally {
-      sts.destroy();
     }
   }
   return { region: DEFAULT_REGION, source: "default" };
 }
 
-/** Builds the target for a command: emulator (no network yet) or real AWS (asks STS who we are). */
-export async function resolveTarget(
+/**
+ * Builds the target for a command: emulator (no network yet) or real AWS (asks STS who we are), with clients for
+ * `services` only: each is its own SDK package, and a verb that loads all of them spends about 0.3 s doing so.
+ */
+export async function resolveTarget<S extends AwsService>(
   options: GlobalOptions,
+  services: readonly S[],
   env: NodeJS.ProcessEnv = process.env,
-): Promise<Target> {
+): Promise<Target<S>> {
   const port = env.PIPELINE_PORT;
   if (
     port !== undefined &&
@@ -178,12 +188,13 @@ export async function resolveTarget(
       region,
       regionSource,
       stack: defineStack({ ...settings, region }),
-      clients: createAwsClients(aws),
+      clients: await loadAwsClients(aws, services),
       aws,
     };
   }
   const aws: AwsTarget = { region, ...(options.profile ? { profile: options.profile } : {}) };
   // Bounded: offline or behind a dropping firewall, the identity call must fail in seconds, not hang.
+  const { GetCallerIdentityCommand, STSClient } = await import("@aws-sdk/client-sts");
   const sts = new STSClient({
     region,
     ...(options.profile ? { profile: options.profile } : {}),
@@ -215,7 +226,7 @@ export async function resolveTarget(
     region,
     regionSource,
     stack,
-    clients: createAwsClients(aws),
+    clients: await loadAwsClients(aws, services),
     aws,
     identity,
     derivedBucketName,
@@ -342,7 +353,7 @@ export async function readEngineInfo(endpoint: string): Promise<EngineInfo | und
 
 /** The command a hint names, carrying `--endpoint` when the endpoint came from the flag. */
 export function hintCommand(
-  target: Pick<Target, "endpoint" | "endpointSource" | "kind">,
+  target: Pick<TargetBase, "endpoint" | "endpointSource" | "kind">,
   verb: string,
 ): string {
   const flag =
@@ -355,7 +366,7 @@ export function hintCommand(
 }
 
 /** Fails with exit 2 naming the URL, what answered (or did not) and how to fix it. */
-export async function requireEndpoint(target: Target): Promise<EndpointStatus | undefined> {
+export async function requireEndpoint(target: TargetBase): Promise<EndpointStatus | undefined> {
   if (target.kind !== "emulator" || !target.endpoint) return undefined;
   const endpoint = redactEndpoint(target.endpoint);
   const status = await probeEndpoint(target.endpoint);
@@ -380,7 +391,7 @@ export async function requireEndpoint(target: Target): Promise<EndpointStatus | 
  * The embedded engine serves one region (its ARNs, the function's AWS_REGION, S3 events' awsRegion): a command for
  * another region is refused with one line rather than quietly checking the engine's.
  */
-export async function requireEngineRegion(target: Target): Promise<EngineInfo | undefined> {
+export async function requireEngineRegion(target: TargetBase): Promise<EngineInfo | undefined> {
   if (target.kind !== "emulator" || !target.endpoint) return undefined;
   const info = await readEngineInfo(target.endpoint);
   if (info?.edition === "embedded" && info.region && info.region !== target.region) {

@@ -20,7 +20,7 @@ async function fileMd5(path: string): Promise<string> {
  * uploaded again rather than trusted on size alone.
  */
 export async function existing(
-  target: Target,
+  target: Target<"s3">,
   uploads: PlannedUpload[],
   concurrency: number,
 ): Promise<PlannedUpload[]> {

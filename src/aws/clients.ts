@@ -1,11 +1,11 @@
-import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { IAMClient } from "@aws-sdk/client-iam";
-import { LambdaClient } from "@aws-sdk/client-lambda";
-import { S3Client } from "@aws-sdk/client-s3";
-import { SQSClient } from "@aws-sdk/client-sqs";
-import { STSClient } from "@aws-sdk/client-sts";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { IAMClient } from "@aws-sdk/client-iam";
+import type { LambdaClient } from "@aws-sdk/client-lambda";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import type { STSClient } from "@aws-sdk/client-sts";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 
 /** Where AWS calls go: an emulator endpoint (LocalStack or the embedded engine), or real AWS. */
@@ -18,6 +18,7 @@ export interface AwsTarget {
   profile?: string;
 }
 
+/** SDK v3 clients for a target, one per service (`documents` is the DynamoDB document client). */
 export interface AwsClients {
   s3: S3Client;
   dynamodb: DynamoDBClient;
@@ -30,39 +31,85 @@ export interface AwsClients {
   destroy(): void;
 }
 
+/** A service whose client can be loaded: each is its own SDK package, loaded only when asked for. */
+export type AwsService = Exclude<keyof AwsClients, "destroy">;
+
+/** The clients of some services only (what a CLI verb loads), and `destroy()` for them. */
+export type SomeAwsClients<S extends AwsService> = Pick<AwsClients, S> & { destroy(): void };
+
+export const ALL_AWS_SERVICES: readonly AwsService[] = [
+  "s3",
+  "dynamodb",
+  "documents",
+  "lambda",
+  "iam",
+  "sts",
+  "logs",
+  "sqs",
+];
+
 /** Credentials emulators accept, as LocalStack documents them. */
 export const EMULATOR_CREDENTIALS: AwsCredentialIdentity = { accessKeyId: "test", secretAccessKey: "test" };
 
-/** One set of SDK v3 clients for a target; S3 uses path-style addressing against emulators. */
-export function createAwsClients(target: AwsTarget): AwsClients {
-  const common = {
+/** The settings every client of a target gets; S3 adds path-style addressing against emulators. */
+export function clientSettings(target: AwsTarget) {
+  return {
     region: target.region,
     ...(target.endpoint ? { endpoint: target.endpoint } : {}),
     ...(target.credentials ? { credentials: target.credentials } : {}),
     ...(target.profile ? { profile: target.profile } : {}),
   };
-  const dynamodb = new DynamoDBClient(common);
-  const clients: AwsClients = {
-    s3: new S3Client({ ...common, forcePathStyle: Boolean(target.endpoint) }),
-    dynamodb,
-    documents: DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } }),
-    lambda: new LambdaClient(common),
-    iam: new IAMClient(common),
-    sts: new STSClient(common),
-    logs: new CloudWatchLogsClient(common),
-    sqs: new SQSClient(common),
+}
+
+/** S3's settings: path-style against emulators (no bucket subdomains on localhost). */
+export function s3Settings(target: AwsTarget) {
+  return { ...clientSettings(target), forcePathStyle: Boolean(target.endpoint) };
+}
+
+/** The document client's marshalling: optional attributes left out rather than refused. */
+export const DOCUMENT_MARSHALL_OPTIONS = { marshallOptions: { removeUndefinedValues: true } } as const;
+
+/** Each service's client, built from its SDK package imported on first use (so a verb loads only what it uses). */
+const loaders: { [S in Exclude<AwsService, "documents">]: (target: AwsTarget) => Promise<AwsClients[S]> } = {
+  s3: async (target) => new (await import("@aws-sdk/client-s3")).S3Client(s3Settings(target)),
+  dynamodb: async (target) =>
+    new (await import("@aws-sdk/client-dynamodb")).DynamoDBClient(clientSettings(target)),
+  lambda: async (target) => new (await import("@aws-sdk/client-lambda")).LambdaClient(clientSettings(target)),
+  iam: async (target) => new (await import("@aws-sdk/client-iam")).IAMClient(clientSettings(target)),
+  sts: async (target) => new (await import("@aws-sdk/client-sts")).STSClient(clientSettings(target)),
+  logs: async (target) =>
+    new (await import("@aws-sdk/client-cloudwatch-logs")).CloudWatchLogsClient(clientSettings(target)),
+  sqs: async (target) => new (await import("@aws-sdk/client-sqs")).SQSClient(clientSettings(target)),
+};
+
+/**
+ * The clients of `services` for a target, each SDK package imported only now: a CLI verb that reads logs does not
+ * load S3's, IAM's or SQS's SDK (together about a megabyte of code). `documents` brings `dynamodb` with it.
+ */
+export async function loadAwsClients<S extends AwsService>(
+  target: AwsTarget,
+  services: readonly S[],
+): Promise<SomeAwsClients<S>> {
+  const wanted = new Set<AwsService>(services);
+  if (wanted.has("documents")) wanted.add("dynamodb");
+  const loaded: Partial<Record<AwsService, { destroy(): void }>> = {};
+  await Promise.all(
+    [...wanted].map(async (service) => {
+      if (service !== "documents") loaded[service] = await loaders[service](target);
+    }),
+  );
+  if (wanted.has("documents")) {
+    const { DynamoDBDocumentClient } = await import("@aws-sdk/lib-dynamodb");
+    loaded.documents = DynamoDBDocumentClient.from(
+      loaded.dynamodb as DynamoDBClient,
+      DOCUMENT_MARSHALL_OPTIONS,
+    );
+  }
+  return {
+    ...(loaded as Pick<AwsClients, S>),
     destroy() {
-      for (const client of [
-        clients.s3,
-        dynamodb,
-        clients.lambda,
-        clients.iam,
-        clients.sts,
-        clients.logs,
-        clients.sqs,
-      ])
-        client.destroy();
+      // The document client shares the DynamoDB client's connections; destroying that one frees both.
+      for (const [service, client] of Object.entries(loaded)) if (service !== "documents") client.destroy();
     },
   };
-  return clients;
 }

@@ -1,4 +1,5 @@
-import { type AwsClients, createAwsClients, EMULATOR_CREDENTIALS } from "../aws/clients.ts";
+import { createAwsClients } from "../aws/all-clients.ts";
+import { type AwsClients, EMULATOR_CREDENTIALS } from "../aws/clients.ts";
 import type { ActivityEvent } from "../engine/activity.ts";
 import type { Edge, InternalRoute } from "../engine/edge.ts";
 import type { EnginePlugin, EnginePluginHost } from "../engine/plugin.ts";

@@ -53,7 +53,7 @@ type Verdict = "delete" | "release";
  * only messages already visited three times in a row (a long run outlived their visibility timeout).
  */
 async function visitQueue(
-  clients: AwsClients,
+  clients: Pick<AwsClients, "sqs">,
   queueUrl: string,
   options: { visibilitySeconds: number; batch: number; max: number },
   visit: (received: Received) => Promise<Verdict>,
@@ -98,7 +98,11 @@ function readMessage(m: Message): FailedEventMessage {
 }
 
 /** Makes received messages visible again now (best effort: they reappear after their timeout anyway). */
-async function release(clients: AwsClients, queueUrl: string, receiptHandles: string[]): Promise<void> {
+async function release(
+  clients: Pick<AwsClients, "sqs">,
+  queueUrl: string,
+  receiptHandles: string[],
+): Promise<void> {
   for (let i = 0; i < receiptHandles.length; i += 10) {
     const entries = receiptHandles
       .slice(i, i + 10)
@@ -113,15 +117,25 @@ async function release(clients: AwsClients, queueUrl: string, receiptHandles: st
   }
 }
 
-async function requireQueueUrl(clients: AwsClients, stack: Stack): Promise<string> {
+async function requireQueueUrl(clients: Pick<AwsClients, "sqs">, stack: Stack): Promise<string> {
   const url = await onFailureQueueUrl(clients, stack);
   if (!url) throw new OnFailureQueueMissingError(stack.onFailureQueue.name);
   return url;
 }
 
-/** The failed events in the stack's on-failure queue, newest failure first; nothing is consumed. */
-export async function listFailedEvents(clients: AwsClients, stack: Stack): Promise<FailedEvent[]> {
+/**
+ * The failed events in the stack's on-failure queue, newest failure first; nothing is consumed. With `exactCounts`
+ * (an emulator: LocalStack's SQS counts its own in-memory queue, models.py, and so does the engine's), a queue whose
+ * counts are all 0 answers at once instead of after a 1 s long poll; AWS's counts for a standard queue are
+ * approximate (SQS Developer Guide, "Resources required to process messages"), so there the receive always runs.
+ */
+export async function listFailedEvents(
+  clients: Pick<AwsClients, "sqs">,
+  stack: Stack,
+  options: { exactCounts?: boolean } = {},
+): Promise<FailedEvent[]> {
   const url = await requireQueueUrl(clients, stack);
+  if (options.exactCounts && (await queuedMessages(clients, url, { delayed: true })) === 0) return [];
   const events: FailedEvent[] = [];
   await visitQueue(
     clients,
@@ -135,20 +149,37 @@ export async function listFailedEvents(clients: AwsClients, stack: Stack): Promi
   return events.sort((a, b) => b.failedAt.localeCompare(a.failedAt));
 }
 
-/** ApproximateNumberOfMessages + NotVisible: a cheap change signal for a dashboard that polls. */
-export async function failedEventCount(clients: AwsClients, stack: Stack): Promise<number | undefined> {
-  const url = await onFailureQueueUrl(clients, stack);
-  if (!url) return undefined;
+/** ApproximateNumberOfMessages + NotVisible (+ Delayed): what a queue holds, as its attributes count it. */
+async function queuedMessages(
+  clients: Pick<AwsClients, "sqs">,
+  url: string,
+  options: { delayed: boolean },
+): Promise<number> {
   const { Attributes = {} } = await clients.sqs.send(
     new GetQueueAttributesCommand({
       QueueUrl: url,
-      AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+      AttributeNames: [
+        "ApproximateNumberOfMessages",
+        "ApproximateNumberOfMessagesNotVisible",
+        ...(options.delayed ? (["ApproximateNumberOfMessagesDelayed"] as const) : []),
+      ],
     }),
   );
   return (
     Number(Attributes.ApproximateNumberOfMessages ?? 0) +
-    Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0)
+    Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) +
+    Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0)
   );
+}
+
+/** ApproximateNumberOfMessages + NotVisible: a cheap change signal for a dashboard that polls. */
+export async function failedEventCount(
+  clients: Pick<AwsClients, "sqs">,
+  stack: Stack,
+): Promise<number | undefined> {
+  const url = await onFailureQueueUrl(clients, stack);
+  if (!url) return undefined;
+  return queuedMessages(clients, url, { delayed: false });
 }
 
 /** What happened to one selected event. */
@@ -164,7 +195,7 @@ export interface RedriveOutcome {
 
 /** Whether the record of each object exists (by key and ETag; by key alone for hand-made events without one). */
 async function missingRecords(
-  clients: AwsClients,
+  clients: Pick<AwsClients, "documents">,
   stack: Stack,
   objects: FailedObject[],
   timeoutMs: number,
@@ -187,7 +218,7 @@ async function missingRecords(
  * one at a time, each hidden from other readers while it runs.
  */
 export async function redriveFailedEvents(
-  clients: AwsClients,
+  clients: Pick<AwsClients, "sqs" | "lambda" | "documents">,
   stack: Stack,
   selection: RedriveSelection,
   options: { recordTimeoutMs?: number; onOutcome?: (outcome: RedriveOutcome) => void } = {},
@@ -214,7 +245,7 @@ export async function redriveFailedEvents(
 }
 
 async function redriveOne(
-  clients: AwsClients,
+  clients: Pick<AwsClients, "sqs" | "lambda" | "documents">,
   stack: Stack,
   received: Received,
   recordTimeoutMs: number,

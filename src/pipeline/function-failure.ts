@@ -38,7 +38,7 @@ export function functionErrorForObject(
  * the logs cannot be read (this only explains a missing record, it never fails a command).
  */
 export async function lastFunctionError(
-  clients: AwsClients,
+  clients: Pick<AwsClients, "logs">,
   stack: Stack,
   key: string,
   sinceMs: number,

@@ -13,7 +13,7 @@ export interface InvocationResult {
 
 /** Invokes the stack's function synchronously (RequestResponse) with a payload; a function error is a result. */
 export async function invokeSynchronously(
-  clients: AwsClients,
+  clients: Pick<AwsClients, "lambda">,
   stack: Stack,
   payload: unknown,
 ): Promise<InvocationResult> {

@@ -28,7 +28,7 @@ const toEvent = (e: FilteredLogEvent): LogEvent => ({
 
 /** All events of a log group in a time window (FilterLogEvents, paged); a missing group yields none. */
 export async function fetchLogEvents(
-  clients: AwsClients,
+  clients: Pick<AwsClients, "logs">,
   logGroupName: string,
   options: { startTime: number; endTime?: number; filterPattern?: string },
 ): Promise<LogEvent[]> {
@@ -60,7 +60,7 @@ export async function fetchLogEvents(
  * Events are de-duplicated by id because windows overlap by a second to tolerate clock skew.
  */
 export async function* followLogEvents(
-  clients: AwsClients,
+  clients: Pick<AwsClients, "logs">,
   logGroupName: string,
   options: { startTime: number; pollMs?: number; signal?: AbortSignal },
 ): AsyncGenerator<LogEvent> {

@@ -5,7 +5,7 @@ import type { StoredObject } from "./consistency.ts";
 
 /** Every object under a prefix (ListObjectsV2, paged), with bare ETags. */
 export async function listObjects(
-  clients: AwsClients,
+  clients: Pick<AwsClients, "s3">,
   bucket: string,
   prefix: string,
 ): Promise<StoredObject[]> {
@@ -28,7 +28,7 @@ export async function listObjects(
  * markers left out. On an unversioned bucket each key has its one `null` version, its current object.
  */
 export async function listObjectVersions(
-  clients: AwsClients,
+  clients: Pick<AwsClients, "s3">,
   bucket: string,
   prefix: string,
 ): Promise<StoredObject[]> {

@@ -22,7 +22,7 @@ const plural = (n: number, noun: string, nouns = `${noun}s`) => `${n} ${n === 1 
  * and finds the function's log lines for it.
  */
 export async function liveProbe(
-  clients: AwsClients,
+  clients: Pick<AwsClients, "s3" | "documents" | "logs">,
   stack: Stack,
   options: { timeoutMs: number },
 ): Promise<{ results: CheckResult[]; probe?: { key: string; etag: string; size: number } }> {
@@ -93,7 +93,7 @@ export async function liveProbe(
  * copies in one batch; the item count for the PK must not change and the logs must say `duplicate`.
  */
 export async function idempotencyProbe(
-  clients: AwsClients,
+  clients: Pick<AwsClients, "lambda" | "documents">,
   stack: Stack,
   probe: { key: string; etag: string; size: number },
 ): Promise<CheckResult> {
@@ -154,7 +154,7 @@ export async function idempotencyProbe(
 
 /** Consistency (item 8): every object has exactly one record for its ETag, no record points at nothing. */
 export async function consistencyCheck(
-  clients: AwsClients,
+  clients: Pick<AwsClients, "s3" | "documents">,
   stack: Stack,
 ): Promise<{ result: CheckResult; missing: string[]; orphans: string[] }> {
   const [objects, records] = await Promise.all([

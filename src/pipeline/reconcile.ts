@@ -7,7 +7,10 @@ import { scanRecords } from "./records.ts";
 import { syntheticObjectCreatedEvent } from "./synthetic-event.ts";
 
 /** Reads both sides and compares them. */
-export async function checkConsistency(clients: AwsClients, stack: Stack): Promise<ConsistencyReport> {
+export async function checkConsistency(
+  clients: Pick<AwsClients, "s3" | "documents">,
+  stack: Stack,
+): Promise<ConsistencyReport> {
   const [objects, records] = await Promise.all([
     listObjectVersions(clients, stack.bucket, stack.uploadPrefix),
     scanRecords(clients, stack),
@@ -25,7 +28,7 @@ export interface RedriveResult {
 
 /** Invokes the function synchronously with an S3-shaped event for one object; the conditional write makes it safe. */
 export async function redriveObject(
-  clients: AwsClients,
+  clients: Pick<AwsClients, "s3" | "lambda">,
   stack: Stack,
   object: StoredObject,
 ): Promise<RedriveResult> {

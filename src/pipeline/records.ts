@@ -5,7 +5,7 @@ import type { Stack } from "../stack/spec.ts";
 
 /** Reads one record by object key and ETag (strongly consistent). */
 export async function getRecord(
-  clients: AwsClients,
+  clients: Pick<AwsClients, "documents">,
   stack: Stack,
   key: string,
   etag: string,
@@ -22,7 +22,7 @@ export async function getRecord(
 
 /** Every record for one object key (all ETags). */
 export async function recordsForKey(
-  clients: AwsClients,
+  clients: Pick<AwsClients, "documents">,
   stack: Stack,
   key: string,
 ): Promise<ImageMetadataItem[]> {
@@ -45,7 +45,10 @@ export async function recordsForKey(
 }
 
 /** Every record in the table (paged scan). */
-export async function scanRecords(clients: AwsClients, stack: Stack): Promise<ImageMetadataItem[]> {
+export async function scanRecords(
+  clients: Pick<AwsClients, "documents">,
+  stack: Stack,
+): Promise<ImageMetadataItem[]> {
   return (await scanRecordsUpTo(clients, stack, Number.POSITIVE_INFINITY)).items;
 }
 
@@ -54,7 +57,7 @@ export async function scanRecords(clients: AwsClients, stack: Stack): Promise<Im
  * large real table on every refresh); `complete` says whether the scan reached the end.
  */
 export async function scanRecordsUpTo(
-  clients: AwsClients,
+  clients: Pick<AwsClients, "documents">,
   stack: Stack,
   maxItems: number,
 ): Promise<{ items: ImageMetadataItem[]; complete: boolean }> {
@@ -81,7 +84,7 @@ export async function scanRecordsUpTo(
  * Polling starts fast (the embedded engine writes within milliseconds) and backs off to 250 ms.
  */
 export async function waitForRecord(
-  clients: AwsClients,
+  clients: Pick<AwsClients, "documents">,
   stack: Stack,
   key: string,
   etag: string,

@@ -14,7 +14,7 @@ export interface RedeployResult {
 
 /** Rebuilds dist/function.zip and updates the function's code, waiting until the update is live. */
 export async function redeployFunction(
-  clients: AwsClients,
+  clients: Pick<AwsClients, "lambda">,
   stack: Stack,
   options: { realAws?: boolean } = {},
 ): Promise<RedeployResult> {

@@ -22,7 +22,10 @@ import { destinationConfig, onFailureQueueAttributes, type Stack } from "./spec.
 type Outcome = "created" | "updated" | "unchanged" | ["created" | "updated" | "unchanged", string];
 
 /** The queue's URL, or undefined when the stack's on-failure queue does not exist. */
-export async function onFailureQueueUrl(clients: AwsClients, stack: Stack): Promise<string | undefined> {
+export async function onFailureQueueUrl(
+  clients: Pick<AwsClients, "sqs">,
+  stack: Stack,
+): Promise<string | undefined> {
   try {
     const { QueueUrl } = await clients.sqs.send(
       new GetQueueUrlCommand({ QueueName: stack.onFailureQueue.name }),
@@ -36,7 +39,7 @@ export async function onFailureQueueUrl(clients: AwsClients, stack: Stack): Prom
 
 /** Creates the on-failure queue with its retention, or sets the retention of an existing one that differs. */
 export async function ensureOnFailureQueue(
-  clients: AwsClients,
+  clients: Pick<AwsClients, "sqs">,
   stack: Stack,
   options: { realAws?: boolean } = {},
 ): Promise<Outcome> {
@@ -62,7 +65,7 @@ export async function ensureOnFailureQueue(
 
 /** The function's asynchronous invocation config as GetFunctionEventInvokeConfig reports it, or null. */
 export async function readEventInvokeConfig(
-  clients: AwsClients,
+  clients: Pick<AwsClients, "lambda">,
   stack: Stack,
 ): Promise<{ maximumRetryAttempts?: number; onFailure?: string; onSuccess?: string } | null> {
   try {
@@ -93,7 +96,7 @@ const destinationNotAllowedYet = (error: unknown) =>
 
 /** Puts the function's event invoke config (retries, on-failure destination) unless it already is the spec's. */
 export async function ensureEventInvokeConfig(
-  clients: AwsClients,
+  clients: Pick<AwsClients, "lambda">,
   stack: Stack,
   options: { realAws?: boolean } = {},
 ): Promise<Outcome> {

@@ -102,6 +102,30 @@ describe("the built CLI (cli/build.mjs)", { timeout: 120_000 }, () => {
     expect(pipeline(["--help"]).stdout).toContain("Usage: pipeline");
   });
 
+  it("loads for a verb only the SDK packages it calls: `logs` has no S3, DynamoDB, IAM, SQS or STS client", () => {
+    const dist = join(checkout, "cli/dist");
+    const verbChunk = readdirSync(dist).find(
+      (file) =>
+        file.endsWith(".mjs") &&
+        readFileSync(join(dist, file), "utf8").includes("// cli/src/commands/logs.ts"),
+    );
+    const loaded = staticClosure(dist, verbChunk as string);
+
+    expect(loaded).toContain("// src/pipeline/logs.ts");
+    expect(loaded).toContain("node_modules/@aws-sdk/client-cloudwatch-logs/");
+    for (const client of [
+      "client-s3",
+      "client-dynamodb",
+      "client-iam",
+      "client-sqs",
+      "client-sts",
+      "lib-dynamodb",
+    ])
+      expect(loaded).not.toContain(`node_modules/@aws-sdk/${client}/`);
+    // zod's 60-odd locales (360 KB) come only with a whole-namespace import; the CLI validates in English.
+    expect(loaded).not.toContain("node_modules/zod/v4/locales/fr.js");
+  });
+
   it("runs the TypeScript sources through tsx with PIPELINE_FROM_SOURCE=1", () => {
     const run = spawnSync(process.execPath, [join(repoRoot, "cli/bin/pipeline.js"), "--version"], {
       env: { ...process.env, PIPELINE_FROM_SOURCE: "1" },

@@ -22,7 +22,8 @@ import {
   UntagQueueCommand,
 } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAwsClients, EMULATOR_CREDENTIALS } from "../../src/aws/clients.ts";
+import { createAwsClients } from "../../src/aws/all-clients.ts";
+import { EMULATOR_CREDENTIALS } from "../../src/aws/clients.ts";
 import { type Engine, startEngine } from "../../src/engine/index.ts";
 import { createLambdaRole } from "../helpers/lambda-role.ts";
 import { eventually } from "../helpers/poll.ts";

@@ -15,7 +15,8 @@ import {
 } from "@aws-sdk/client-s3";
 import { CreateQueueCommand, ReceiveMessageCommand, SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 import { afterEach, describe, expect, it } from "vitest";
-import { createAwsClients, EMULATOR_CREDENTIALS } from "../../src/aws/clients.ts";
+import { createAwsClients } from "../../src/aws/all-clients.ts";
+import { EMULATOR_CREDENTIALS } from "../../src/aws/clients.ts";
 import { type Engine, startEngine } from "../../src/engine/index.ts";
 import { repairStore } from "../../src/engine/repair.ts";
 import { hasStackTrace, runCli } from "../helpers/cli.ts";

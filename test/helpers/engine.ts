@@ -2,7 +2,8 @@ import { type ChildProcessByStdio, execFileSync, spawn } from "node:child_proces
 import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll } from "vitest";
-import { type AwsClients, createAwsClients, EMULATOR_CREDENTIALS } from "../../src/aws/clients.ts";
+import { createAwsClients } from "../../src/aws/all-clients.ts";
+import { type AwsClients, EMULATOR_CREDENTIALS } from "../../src/aws/clients.ts";
 import { type Engine, type EngineOptions, startEngine } from "../../src/engine/index.ts";
 import type { DynamoDbBackend } from "../../src/engine/options.ts";
 

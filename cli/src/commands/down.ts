@@ -1,3 +1,4 @@
+import { ALL_AWS_SERVICES } from "../../../src/aws/clients.ts";
 import { teardownStack } from "../../../src/stack/teardown.ts";
 import { confirmAwsWrite } from "../guard.ts";
 import { Output } from "../output.ts";
@@ -14,7 +15,7 @@ export interface DownOptions extends GlobalOptions {
  */
 export async function down(options: DownOptions): Promise<void> {
   const output = new Output({ json: options.json });
-  const target = await resolveTarget(options);
+  const target = await resolveTarget(options, ALL_AWS_SERVICES);
   await requireEndpoint(target);
   await confirmAwsWrite(target, output, "tear down the image metadata pipeline", options.yes);
   const steps = await teardownStack({

@@ -25,13 +25,13 @@ export async function failed(options: FailedOptions): Promise<void> {
   const output = new Output({ json: options.json });
   if (options.redrive && options.redriveAll)
     throw new UsageError("use either --redrive <id> or --redrive-all");
-  const target = await resolveTarget(options);
+  const target = await resolveTarget(options, ["sqs", "lambda", "documents"]);
   try {
     await requireStack(target);
     const { clients, stack } = target;
     let events: FailedEvent[];
     try {
-      events = await listFailedEvents(clients, stack);
+      events = await listFailedEvents(clients, stack, { exactCounts: target.kind === "emulator" });
     } catch (error) {
       if (error instanceof OnFailureQueueMissingError)
         throw new EnvironmentError(error.message, { cause: error });

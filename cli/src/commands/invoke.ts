@@ -42,7 +42,7 @@ async function readEvent(source: string): Promise<unknown> {
  * The S3 put event for a key, as S3 would send it for this stack's bucket: with the object's size and ETag when it
  * exists (the function compares them), else size 0 and an empty object's ETag, as a template.
  */
-async function eventForKey(target: Target, key: string, readObject: boolean) {
+async function eventForKey(target: Target<"s3">, key: string, readObject: boolean) {
   let size = 0;
   let etag = "d41d8cd98f00b204e9800998ecf8427e";
   let versionId: string | undefined;
@@ -84,7 +84,7 @@ export async function invoke(options: InvokeOptions): Promise<void> {
     throw new UsageError("no event: give --key <key>, --event <file>, or pipe an event on stdin");
   if (options.printEvent && options.key === undefined)
     throw new UsageError("--print-event builds the event for --key <key>");
-  const target = await resolveTarget(options);
+  const target = await resolveTarget(options, ["lambda", "s3"]);
   try {
     if (options.printEvent && options.key !== undefined) {
       // The object is read only when the stack answers; a template is printed otherwise.

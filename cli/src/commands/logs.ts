@@ -69,7 +69,7 @@ export async function logs(options: LogsOptions): Promise<void> {
   const sinceMs = parseDuration(options.since);
   if (sinceMs === undefined)
     throw new UsageError(`invalid --since ${options.since}: expected e.g. 30s, 10m, 2h, 1d`);
-  const target = await resolveTarget(options);
+  const target = await resolveTarget(options, ["logs"]);
   await requireStack(target, ["function"]);
   const startTime = Date.now() - sinceMs;
   if (!options.follow) {

@@ -13,7 +13,7 @@ export interface ReconcileOptions extends GlobalOptions {
 /** `pipeline reconcile`: re-drive the function for every object without a record. */
 export async function reconcile(options: ReconcileOptions): Promise<void> {
   const output = new Output({ json: options.json });
-  const target = await resolveTarget(options);
+  const target = await resolveTarget(options, ["s3", "documents", "lambda"]);
   await requireStack(target, ["bucket", "table"]);
   const report = await checkConsistency(target.clients, target.stack);
   output.line(

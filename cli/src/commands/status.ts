@@ -1,3 +1,4 @@
+import { ALL_AWS_SERVICES } from "../../../src/aws/clients.ts";
 import { checkStackHealth } from "../../../src/dashboard/health.ts";
 import { CHECK_COUNT } from "../../../src/stack/check.ts";
 import { redactEndpoint } from "../endpoint.ts";
@@ -35,7 +36,7 @@ export interface StatusReport {
  */
 export async function status(options: GlobalOptions): Promise<void> {
   const output = new Output({ json: options.json });
-  const target = await resolveTarget(options);
+  const target = await resolveTarget(options, ALL_AWS_SERVICES);
   try {
     const answered = await requireEndpoint(target);
     const endpoint = target.endpoint ? redactEndpoint(target.endpoint) : "aws";

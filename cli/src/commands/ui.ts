@@ -1,4 +1,5 @@
-import { z } from "zod";
+import * as z from "zod";
+import { ALL_AWS_SERVICES } from "../../../src/aws/clients.ts";
 import { DashboardListenError, startRemoteDashboard } from "../../../src/dashboard/remote/index.ts";
 import { EnvironmentError, UsageError } from "../errors.ts";
 import { confirmAwsWrite } from "../guard.ts";
@@ -101,7 +102,7 @@ export async function ui(options: UiOptions, runtime: UiRuntime = {}): Promise<v
   const { port, host, pollMs } = parseUiOptions(options);
   if (options.allowWrites && options.readOnly)
     throw new UsageError("--allow-writes and --read-only contradict each other: pick one");
-  const target = await resolveTarget(options);
+  const target = await resolveTarget(options, ALL_AWS_SERVICES);
   try {
     await requireEndpoint(target);
     const writable = dashboardWritable(target.kind, options);

@@ -2,6 +2,7 @@ import { createServer } from "node:net";
 import { networkInterfaces } from "node:os";
 import { join, resolve } from "node:path";
 import { buildDebugFunctionArtifact, DEFAULT_ARTIFACT_PATH, repoRoot } from "../../../src/artifact/build.ts";
+import { ALL_AWS_SERVICES } from "../../../src/aws/clients.ts";
 import { dashboardPlugin } from "../../../src/dashboard/index.ts";
 import { type Engine, startEngine } from "../../../src/engine/index.ts";
 import type { DynamoDbBackend } from "../../../src/engine/options.ts";
@@ -211,7 +212,7 @@ export async function up(options: UpOptions): Promise<void> {
   const port = parseCount(options.port, "--port", { min: 0, max: 65535 });
   const endpointOverride =
     options.port !== undefined && !options.endpoint ? `http://127.0.0.1:${port}` : options.endpoint;
-  const target = await resolveTarget({ ...options, endpoint: endpointOverride });
+  const target = await resolveTarget({ ...options, endpoint: endpointOverride }, ALL_AWS_SERVICES);
   const faults = faultOptions(options);
 
   if (target.kind === "aws") {
@@ -324,7 +325,7 @@ export async function up(options: UpOptions): Promise<void> {
     );
   }
   // The engine may have picked a free port (--port 0): provision against where it really listens.
-  const served = await resolveTarget({ ...options, endpoint: engine.endpoint });
+  const served = await resolveTarget({ ...options, endpoint: engine.endpoint }, ALL_AWS_SERVICES);
   let shuttingDown = false;
   const shutdown = async (signal: string) => {
     if (shuttingDown) return;

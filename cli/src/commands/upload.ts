@@ -174,7 +174,7 @@ function parsePositive(value: string, flag: string, max: number): number {
 
 /** PutObject each planned file (bounded concurrency); returns ETags as S3 acknowledged them. */
 export async function uploadFiles(
-  target: Target,
+  target: Target<"s3">,
   uploads: PlannedUpload[],
   options: {
     concurrency: number;
@@ -255,7 +255,7 @@ export async function upload(inputs: string[], options: UploadOptions): Promise<
   // cli-progress is CommonJS: a dynamic import of it in the CLI's ESM bundle has its exports under `default` only
   // (`SingleBar is not a constructor` in a terminal, the one place the bar is drawn); under tsx, named too.
   const { SingleBar } = progress.default ?? progress;
-  const target = await resolveTarget(options);
+  const target = await resolveTarget(options, ["s3", "documents", "logs"]);
   await requireStack(target, ["bucket"]);
   await confirmAwsWrite(
     target,

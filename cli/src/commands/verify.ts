@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { codeSha256 } from "../../../src/artifact/sha.ts";
+import { ALL_AWS_SERVICES } from "../../../src/aws/clients.ts";
 import type { FaultSettings } from "../../../src/pipeline/fault-summary.ts";
 import { consistencyCheck, idempotencyProbe, liveProbe } from "../../../src/pipeline/probes.ts";
 import {
@@ -58,7 +59,7 @@ export async function verify(options: VerifyOptions): Promise<void> {
   let missingRecords: string[] = [];
   let orphanRecords: string[] = [];
   if (!(timeoutMs > 0)) throw new UsageError(`invalid --timeout ${options.timeout}: expected seconds > 0`);
-  const target = await resolveTarget(options);
+  const target = await resolveTarget(options, ALL_AWS_SERVICES);
   const { presence } = await requireStack(target);
   const stack = target.stack;
   // The deployed code may come from elsewhere (compose builds it in a volume the host never sees): with no current

@@ -29,7 +29,7 @@ export async function watch(dir: string, options: WatchOptions): Promise<void> {
   const output = new Output({ json: options.json });
   const folder = resolve(dir);
   await mkdir(folder, { recursive: true });
-  const target = await resolveTarget(options);
+  const target = await resolveTarget(options, ["documents", "logs", "lambda", "s3"]);
   await requireStack(target, ["bucket", "table", "function"]);
   const debounceMs = Math.max(0, Number(options.debounce) || 300);
   const controller = new AbortController();

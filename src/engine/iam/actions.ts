@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { iamPolicyArn, iamRoleArn } from "../arn.ts";
 import { decodeOffsetToken, encodeOffsetToken, pageFrom } from "../paging.ts";
 import { type AnyOperation, operation } from "../service/index.ts";

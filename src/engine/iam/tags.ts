@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { constraint } from "../validation-message.ts";
 import { IamError } from "./errors.ts";
 import type { Tag } from "./store.ts";

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import { pageFrom } from "../paging.ts";
 import { type AnyOperation, operation, respondWith, ServiceError } from "../service/index.ts";
 import { functionNotFound } from "./errors.ts";

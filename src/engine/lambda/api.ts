@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { lambdaFunctionArn } from "../arn.ts";
 import { pageFrom } from "../paging.ts";
 import {

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { lambdaFunctionArn } from "../arn.ts";
 import type { EngineContext } from "../context.ts";
 import type { OperationCall } from "../service/index.ts";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { type AnyOperation, operation, respondWith, ServiceError } from "../service/index.ts";
 import { constraint, validationMessage } from "../validation-message.ts";
 import { invalidParameterValue, validationException } from "./function-settings.ts";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { type AnyOperation, operation, respondWith } from "../service/index.ts";
 import { invalidParameterValue, parseTags } from "./function-settings.ts";
 import type { FunctionRecord, FunctionStore } from "./functions.ts";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { pageFrom } from "../paging.ts";
 import { type AnyOperation, operation, ServiceError } from "../service/index.ts";
 import { functionNotFound } from "./errors.ts";

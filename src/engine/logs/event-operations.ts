@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { logsBatchBytes } from "../request-limits.ts";
 import { type AnyOperation, operation } from "../service/index.ts";
 import { constraint, validationMessage } from "../validation-message.ts";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { logGroupArn } from "../arn.ts";
 import { type AnyOperation, operation } from "../service/index.ts";
 import { constraint } from "../validation-message.ts";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { decodeOffsetToken, encodeOffsetToken, pageFrom } from "../paging.ts";
 import { constraint, validationMessage } from "../validation-message.ts";
 import { InvalidParameterError } from "./errors.ts";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { type AnyOperation, operation } from "../service/index.ts";
 import type { LogsOperationContext } from "./api.ts";
 import { LogsError, ResourceNotFoundError } from "./errors.ts";

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 import type { PolicyType, ResourcePolicy } from "../policy/authorize.ts";
 import type { Caller, ConditionContext, ServiceRequest, ServiceResponse } from "../types.ts";
 import type { QueryParams } from "./codecs/query.ts";

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 import { constraint, type Violation, validationMessages } from "../validation-message.ts";
 
 /**

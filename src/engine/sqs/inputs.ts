@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { InputIssue } from "../service/index.ts";
 import { type SqsError, sqsErrors } from "./errors.ts";
 import type { MessageAttributes } from "./message-attributes.ts";

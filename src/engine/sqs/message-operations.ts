@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { type AnyOperation, operation } from "../service/index.ts";
 import { SqsError, sqsErrors } from "./errors.ts";
 import { batchEntries, integer, messageAttributes, parseEntry, stringList, text } from "./inputs.ts";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { decodeOffsetToken, encodeOffsetToken, pageFrom } from "../paging.ts";
 import { type AnyOperation, type OperationCall, operation } from "../service/index.ts";
 import { sqsErrors } from "./errors.ts";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { assumedRoleArn } from "../arn.ts";
 import type { EngineContext } from "../context.ts";
 import type { IamApi } from "../iam/contract.ts";
