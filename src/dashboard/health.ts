@@ -21,6 +21,10 @@ export interface HealthReport {
   verifyTotal: number;
   /** On the embedded engine: the faults it injects, in words (undefined when none). */
   faults?: string;
+  /** The stack the checks are about (its names: `pipeline status` uses a report only for the stack it asks about). */
+  stack: { bucket: string; table: string; functionName: string; region: string };
+  /** Whether the bucket, the table and the function exist (unset when the stack could not be read). */
+  presence?: { bucket: boolean; table: boolean; function: boolean };
 }
 
 /**
@@ -37,13 +41,32 @@ export async function checkStackHealth(
     ...(options.runtime ? { runtime: options.runtime } : {}),
     ...(options.faults ? { faults: options.faults } : {}),
     verifyTotal: CHECK_COUNT,
+    stack: {
+      bucket: stack.bucket,
+      table: stack.table,
+      functionName: stack.functionName,
+      region: stack.region,
+    },
   };
   try {
     const zip = await readFunctionArtifact(options.artifactPath);
     const observed = await observeStack(clients, stack);
     const checks = checkStack(observed, stack, zip ? codeSha256(zip) : undefined, options.runtime);
     const passed = checks.filter((c) => c.ok).length;
-    return { checkedAt, ok: passed === checks.length, passed, total: checks.length, checks, ...runtime };
+    const presence = {
+      bucket: observed.bucket !== null,
+      table: observed.table !== null,
+      function: observed.function !== null,
+    };
+    return {
+      checkedAt,
+      ok: passed === checks.length,
+      passed,
+      total: checks.length,
+      checks,
+      presence,
+      ...runtime,
+    };
   } catch (error) {
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     return { checkedAt, ok: false, passed: 0, total: 0, checks: [], error: message, ...runtime };

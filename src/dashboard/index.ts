@@ -11,12 +11,12 @@ import { FAILED_EVENTS_NOTE, onFailureQueueSource } from "./failed-events.ts";
 import { FlowModel, type FlowUpdate } from "./flow.ts";
 import { checkStackHealth, type HealthReport } from "./health.ts";
 import { recentLogEvents } from "./log-feed.ts";
+import { DASHBOARD_PREFIX } from "./paths.ts";
 import { listRecords } from "./records.ts";
 import { createDashboardRoute, type DashboardBackend, liveJson, publishFlowUpdate } from "./routes.ts";
 import { uploadObject } from "./upload.ts";
 
 /** URL prefix of the dashboard on the engine's edge. */
-const DASHBOARD_PREFIX = "/_pipeline";
 
 export interface DashboardOptions {
   /** The stack the panels read; default `defineStack()`. */

@@ -102,14 +102,19 @@ describe("the built CLI (cli/build.mjs)", { timeout: 120_000 }, () => {
     expect(pipeline(["--help"]).stdout).toContain("Usage: pipeline");
   });
 
-  it("loads for a verb only the SDK packages it calls: `logs` has no S3, DynamoDB, IAM, SQS or STS client", () => {
+  /** The bundle files a verb's chunk loads statically (what its run loads before any dynamic import). */
+  const verbClosure = (verb: string) => {
     const dist = join(checkout, "cli/dist");
-    const verbChunk = readdirSync(dist).find(
+    const chunk = readdirSync(dist).find(
       (file) =>
         file.endsWith(".mjs") &&
-        readFileSync(join(dist, file), "utf8").includes("// cli/src/commands/logs.ts"),
+        readFileSync(join(dist, file), "utf8").includes(`// cli/src/commands/${verb}.ts`),
     );
-    const loaded = staticClosure(dist, verbChunk as string);
+    return staticClosure(dist, chunk as string);
+  };
+
+  it("loads for a verb only the SDK packages it calls: `logs` has no S3, DynamoDB, IAM, SQS or STS client", () => {
+    const loaded = verbClosure("logs");
 
     expect(loaded).toContain("// src/pipeline/logs.ts");
     expect(loaded).toContain("node_modules/@aws-sdk/client-cloudwatch-logs/");
@@ -124,6 +129,13 @@ describe("the built CLI (cli/build.mjs)", { timeout: 120_000 }, () => {
       expect(loaded).not.toContain(`node_modules/@aws-sdk/${client}/`);
     // zod's 60-odd locales (360 KB) come only with a whole-namespace import; the CLI validates in English.
     expect(loaded).not.toContain("node_modules/zod/v4/locales/fr.js");
+  });
+
+  it("loads no SDK client for `status`: the checks come from `pipeline up`, or are imported only to run here", () => {
+    const loaded = verbClosure("status");
+
+    expect(loaded).toContain("// cli/src/commands/status.ts");
+    expect(loaded).not.toContain("node_modules/@aws-sdk/client-");
   });
 
   it("runs the TypeScript sources through tsx with PIPELINE_FROM_SOURCE=1", () => {

@@ -264,6 +264,18 @@ describe("CLI: the first hour on a port other than 4566, in eu-west-1", { timeou
     expect((status.runtime as { name: string }).name).toBe("nodejs24.x");
   });
 
+  it("status for another stack's names checks that stack from the CLI, not the one `up` reports on", async () => {
+    const result = await runCli(["--json", "status", "--bucket", "someone-elses-bucket"], {
+      env: { PIPELINE_PORT: String(port), PIPELINE_REGION: "eu-west-1" },
+    });
+
+    expect(result.code).toBe(1);
+    expect(parseJson<Record<string, unknown>>(result)).toMatchObject({
+      stack: { bucket: false, table: true, function: true },
+      healthy: false,
+    });
+  });
+
   it("a command for another region is refused in one line, not quietly checked in the engine's", async () => {
     const line = oneLine(await cli(["verify", "--skip-probe"], { AWS_REGION: "us-west-2" }));
 
