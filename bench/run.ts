@@ -16,7 +16,8 @@ import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from "@aws-sd
 import { zipSync } from "fflate";
 import pLimit from "p-limit";
 import { repoRoot } from "../src/artifact/paths.ts";
-import { type AwsClients, createAwsClients, EMULATOR_CREDENTIALS } from "../src/aws/clients.ts";
+import { createAwsClients } from "../src/aws/all-clients.ts";
+import { type AwsClients, EMULATOR_CREDENTIALS } from "../src/aws/clients.ts";
 import { startEngine } from "../src/engine/index.ts";
 import { RuntimeResolver } from "../src/engine/lambda/runtimes.ts";
 import { redeployFunction } from "../src/pipeline/redeploy.ts";
@@ -492,7 +493,7 @@ async function engineImportOnly(): Promise<void> {
   };
   writeFileSync(resultsPath, `${JSON.stringify(updated, null, 2)}\n`);
   log("bench: per-request overhead, this tree and the base side by side");
-  const overhead = await measureRequestOverhead(runs, quick ? 300 : 1000);
+  const overhead = await measureRequestOverhead(runs, quick ? 500 : 3000);
   writeFileSync(resultsPath, `${JSON.stringify({ ...updated, requestOverhead: overhead }, null, 2)}\n`);
   printRows(
     `bench: engine import and per-request overhead (${cpus().length} cores, Node ${process.version})`,
@@ -712,7 +713,7 @@ else if (only === "side-by-side") await sideBySideOnly();
 else if (only === "request-overhead")
   printRows(
     `bench: per-request overhead (${cpus().length} cores, Node ${process.version})`,
-    requestOverheadRows(await measureRequestOverhead(runs, quick ? 300 : 1000)),
+    requestOverheadRows(await measureRequestOverhead(runs, quick ? 500 : 3000)),
   );
 else if (only === "persist") await persistSection(resultsPath, runs);
 else if (only) {
