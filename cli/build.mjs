@@ -14,6 +14,7 @@ import {
 } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { nodeHttpByRequire } from "../src/artifact/node-http-require.mjs";
 
 const cliDir = dirname(fileURLToPath(import.meta.url));
 export const repoRoot = resolve(cliDir, "..");
@@ -84,13 +85,13 @@ export async function buildCli() {
       logLevel: "silent",
       // Bundled CommonJS dependencies call require() for Node built-ins; ESM output needs one.
       banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
-      plugins: [sourceUrlPlugin],
+      plugins: [sourceUrlPlugin, nodeHttpByRequire],
     });
     // The stamp names the final directory's inputs, so it is written after esbuild chose the staging paths.
     const inputs = Object.keys(result.metafile.inputs)
       .filter((input) => !input.includes("node_modules/") && !input.startsWith("<"))
       .map((input) => relative(repoRoot, resolve(repoRoot, input)).split(sep).join("/"))
-      .concat("cli/build.mjs")
+      .concat("cli/build.mjs", "src/artifact/node-http-require.mjs")
       .sort();
     writeFileSync(join(staging, "stamp.json"), `${JSON.stringify(stampOf(inputs))}\n`);
     mkdirSync(distDir, { recursive: true });

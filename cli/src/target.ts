@@ -26,6 +26,7 @@ import {
   startHint,
 } from "./endpoint.ts";
 import { EnvironmentError, UsageError } from "./errors.ts";
+import { type GetAnswer, GetFailure, httpGet } from "./http-get.ts";
 import { printable } from "./output.ts";
 
 export { describeFaults } from "../../src/pipeline/fault-summary.ts";
@@ -274,50 +275,51 @@ export function isLocalStackHealth(
 }
 
 /** One line naming what answered an HTTP request: status, content type and Server header. */
-function describeAnswer(response: Response): string {
-  const type = response.headers.get("content-type")?.split(";")[0]?.trim();
-  const server = response.headers.get("server");
+function describeAnswer(answer: GetAnswer): string {
+  const type = answer.headers["content-type"]?.split(";")[0]?.trim();
+  const server = answer.headers.server;
   return printable(
-    `HTTP ${response.status}${type ? ` ${type}` : ""}${server ? ` from ${server.slice(0, 80)}` : ""}`,
+    `HTTP ${answer.status}${type ? ` ${type}` : ""}${server ? ` from ${server.slice(0, 80)}` : ""}`,
   );
 }
 
 /** Network failures before anything answered: the name does not resolve, or no route to it. */
 const unreachableCodes = new Set(["ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EADDRNOTAVAIL"]);
 
+/** A JSON body, or undefined when it is not JSON. */
+function jsonOf(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Probes `/_localstack/health`; never throws. A closed port fails at once, so the timeout only matters for a
- * busy engine: it is generous, since a loaded machine (or a fresh process loading fetch) can take seconds.
+ * busy engine: it is generous, since a loaded machine can take seconds.
  */
 export async function probeEndpoint(endpoint: string, timeoutMs = 5000): Promise<EndpointStatus> {
-  let response: Response;
+  let answer: GetAnswer;
   try {
-    response = await fetch(`${endpointWithoutCredentials(endpoint)}/_localstack/health`, {
-      signal: AbortSignal.timeout(timeoutMs),
-      redirect: "manual",
+    answer = await httpGet(`${endpointWithoutCredentials(endpoint)}/_localstack/health`, {
+      idleMs: timeoutMs,
     });
   } catch (error) {
+    const code = error instanceof GetFailure ? error.code : "";
     // A timeout is not "nothing listening": something took the connection and never answered.
-    if ((error as Error).name === "TimeoutError")
-      return { kind: "silent", listening: false, silentForMs: timeoutMs };
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    const code = cause?.code ?? "";
+    if (code === "timeout") return { kind: "silent", listening: false, silentForMs: timeoutMs };
     if (code === "ECONNREFUSED") return { kind: "refused", listening: false };
     if (unreachableCodes.has(code)) return { kind: "unreachable", listening: false, failure: code };
     // Something took the connection and answered what is not HTTP, or hung up: it is there, but not AWS.
     return {
       kind: "other",
       listening: true,
-      answer: printable(`not HTTP: ${code || cause?.message || (error as Error).message}`),
+      answer: printable(`not HTTP: ${code || (error as Error).message}`),
     };
   }
-  let body: unknown;
-  try {
-    body = response.ok ? await response.json() : await response.body?.cancel();
-  } catch {
-    body = undefined;
-  }
-  if (!isLocalStackHealth(body)) return { kind: "other", listening: true, answer: describeAnswer(response) };
+  const body = answer.status >= 200 && answer.status < 300 ? jsonOf(answer.body) : undefined;
+  if (!isLocalStackHealth(body)) return { kind: "other", listening: true, answer: describeAnswer(answer) };
   const embedded = (body as { edition?: unknown }).edition === "embedded";
   return {
     kind: embedded ? "embedded" : "localstack",
@@ -337,18 +339,20 @@ export interface EngineInfo {
   lambda_runtimes?: Record<string, RuntimeReport>;
 }
 
-/** Reads `/_localstack/info`; undefined when there is none. Never throws. */
-export async function readEngineInfo(endpoint: string): Promise<EngineInfo | undefined> {
+/** A JSON document the endpoint serves at `path`, or undefined (not there, not JSON, no answer). Never throws. */
+export async function readEndpointJson(endpoint: string, path: string, idleMs = 5000): Promise<unknown> {
   try {
-    const response = await fetch(`${endpointWithoutCredentials(endpoint)}/_localstack/info`, {
-      signal: AbortSignal.timeout(5000),
-    });
-    if (!response.ok) return undefined;
-    const info = (await response.json()) as EngineInfo;
-    return typeof info === "object" && info !== null ? info : undefined;
+    const answer = await httpGet(`${endpointWithoutCredentials(endpoint)}${path}`, { idleMs });
+    return answer.status >= 200 && answer.status < 300 ? jsonOf(answer.body) : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** Reads `/_localstack/info`; undefined when there is none. Never throws. */
+export async function readEngineInfo(endpoint: string): Promise<EngineInfo | undefined> {
+  const info = await readEndpointJson(endpoint, "/_localstack/info");
+  return typeof info === "object" && info !== null ? (info as EngineInfo) : undefined;
 }
 
 /** The command a hint names, carrying `--endpoint` when the endpoint came from the flag. */

@@ -6,6 +6,7 @@ import { zipSync } from "fflate";
 import { runtimeMajor } from "../engine/lambda/runtimes.ts";
 import { DEFAULT_RUNTIME } from "../stack/spec.ts";
 import { FUNCTION_HANDLER } from "./handler.ts";
+import { nodeHttpByRequire } from "./node-http-require.mjs";
 import { DEFAULT_ARTIFACT_PATH, FUNCTION_ENTRY, repoRoot } from "./paths.ts";
 import { codeSha256 } from "./sha.ts";
 
@@ -165,6 +166,7 @@ function bundleOptions(entry: string) {
     write: false,
     metafile: true,
     logLevel: "silent",
+    plugins: [nodeHttpByRequire],
   } satisfies BuildOptions;
 }
 

@@ -131,6 +131,23 @@ describe("the built CLI (cli/build.mjs)", { timeout: 120_000 }, () => {
     expect(loaded).not.toContain("node_modules/zod/v4/locales/fr.js");
   });
 
+  it("makes no ESM import of node:http on a verb's path (on Node 22+ that loads undici: nodejs/node#57649)", () => {
+    const dist = join(checkout, "cli/dist");
+    const bundle = readdirSync(dist)
+      .filter((file) => file.endsWith(".mjs"))
+      .map((file) => readFileSync(join(dist, file), "utf8"))
+      .join("\n");
+    const marker = "node_modules/@smithy/node-http-handler/dist-es/node-http-handler.js";
+    const start = bundle.indexOf(marker);
+    const handler = bundle.slice(start, bundle.indexOf("\n// ", start + marker.length));
+
+    expect(start).toBeGreaterThan(-1);
+    expect(handler).toContain('require("node:http")');
+    expect(handler).not.toContain('import("node:http")');
+    expect(verbClosure("logs")).not.toMatch(/^import\s[^;]*from\s*"node:http"/m);
+    expect(verbClosure("status")).not.toMatch(/\bfetch\(/);
+  });
+
   it("loads no SDK client for `status`: the checks come from `pipeline up`, or are imported only to run here", () => {
     const loaded = verbClosure("status");
 

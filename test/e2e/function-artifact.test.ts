@@ -76,6 +76,17 @@ describe("function artifact: sources and freshness", () => {
     expect(typeof module.handler).toBe("function");
   });
 
+  it("loads node:http in the SDK's HTTP handler with require, not import(), so Node 22+ does not load undici", async () => {
+    const artifact = await buildFunctionArtifact({ entry, outFile: zipPath });
+    const code = Object.values(unzipSync(artifact.zip)).map((data) => new TextDecoder().decode(data));
+
+    const handlerChunk = code.find((text) => text.includes("httpAgentProvider"));
+    expect(handlerChunk).toBeDefined();
+    // esbuild's require shim is renamed by the minifier: some `x("node:http")` call, and no import() of it.
+    expect(handlerChunk).toMatch(/[\w$]+\("node:http"\)/);
+    expect(handlerChunk).not.toContain('import("node:http")');
+  });
+
   it("calls a zip stale when its sources record is missing or names a file that is gone", async () => {
     await buildFunctionArtifact({ entry, outFile: zipPath });
     await rm(join(copyRoot, "dist/function.sources.json"));

@@ -13,6 +13,7 @@ import {
   type EngineInfo,
   type GlobalOptions,
   hintCommand,
+  readEndpointJson,
   readEngineInfo,
   requireEndpoint,
   resolveTarget,
@@ -135,18 +136,12 @@ export async function status(options: GlobalOptions): Promise<void> {
  */
 async function readServedHealth(target: TargetBase): Promise<HealthReport | undefined> {
   if (!target.endpoint) return undefined;
-  try {
-    const response = await fetch(`${target.endpoint}${HEALTH_API_PATH}`, {
-      signal: AbortSignal.timeout(10_000),
-    });
-    if (!response.ok) return undefined;
-    const report = (await response.json()) as Partial<HealthReport>;
-    return report.presence && !report.error && isSameStack(report.stack, target.stack)
-      ? (report as HealthReport)
-      : undefined;
-  } catch {
-    return undefined;
-  }
+  const report = (await readEndpointJson(target.endpoint, HEALTH_API_PATH, 10_000)) as
+    | Partial<HealthReport>
+    | undefined;
+  return report?.presence && !report.error && isSameStack(report.stack, target.stack)
+    ? (report as HealthReport)
+    : undefined;
 }
 
 function isSameStack(served: HealthReport["stack"] | undefined, stack: Stack): boolean {
