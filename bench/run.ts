@@ -32,6 +32,7 @@ import { measureRequestOverhead, requestOverheadRows } from "./request-overhead.
 import {
   type ColdStart,
   cliStartup,
+  cliVerbs,
   coldStarts,
   type EndToEndFigures,
   e2eFigures,
@@ -335,7 +336,8 @@ async function measureSideBySide(trees: Tree[], base: Tree | undefined, withRede
   const cold = coldByTree.current as ColdStart;
   log("bench: cold start done");
   const startup = await cliStartup(trees, quick ? 5 : 10);
-  log("bench: CLI start done");
+  const verbs = await cliVerbs(trees, quick ? 3 : 5);
+  log("bench: CLI start and verbs done");
   let redeploySummary: Summary | undefined;
   const e2eByTree = await endToEndRuns(trees, runs, load, {
     upArgs,
@@ -368,7 +370,17 @@ async function measureSideBySide(trees: Tree[], base: Tree | undefined, withRede
         }
       : undefined,
   };
-  return { coldByTree, cold, startup, current, redeploySummary, figures };
+  const verbFigures = Object.fromEntries(
+    Object.entries(verbs).map(([verb, byTree]) => [
+      verb,
+      {
+        ms: round(byTree.current?.median ?? Number.NaN),
+        ratio: round((byTree.current?.median ?? Number.NaN) / startup.nodeBareMs.median, 2),
+        ...(base ? { baseMs: round(byTree[base.label]?.median ?? Number.NaN) } : {}),
+      },
+    ]),
+  );
+  return { coldByTree, cold, startup, current, redeploySummary, figures: { ...figures, verbs: verbFigures } };
 }
 
 /** Table rows of the side-by-side figures, each with the base's figure of the same run in parentheses. */
@@ -387,6 +399,12 @@ function sideBySideRows(side: SideBySide): Array<[string, string, string, boolea
       "≤ 4",
       f.cliVersionRatio <= 4,
     ],
+    ...Object.entries(f.verbs).map(([verb, v]): [string, string, string, boolean] => [
+      `pipeline ${verb} (against up) / node -e 0`,
+      `${v.ms} / ${f.nodeBareMs} ms = ${v.ratio}${was(v.baseMs, " ms")}`,
+      "—",
+      true,
+    ]),
     [
       "pipeline up → ready",
       `${f.upReadyMs} ms (${round(cold.ready.min)}–${round(cold.ready.max)})${was(sideBySide?.upReadyMs, " ms")}`,

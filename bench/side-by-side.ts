@@ -21,10 +21,10 @@ const stack = defineStack();
 const clientsFor = (endpoint: string) =>
   createAwsClients({ endpoint, region: "us-east-1", credentials: EMULATOR_CREDENTIALS });
 
-function timeProcess(args: string[]): Promise<number> {
+function timeProcess(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(process.execPath, args, { stdio: ["ignore", "ignore", "pipe"], env });
     let stderr = "";
     child.stderr.on("data", (chunk: Buffer) => {
       stderr += chunk.toString();
@@ -59,6 +59,50 @@ export async function cliStartup(trees: Tree[], runs: number): Promise<CliStartu
     nodeBareMs: summarize(bare),
     versionMs: Object.fromEntries([...version].map(([label, samples]) => [label, summarize(samples)])),
   };
+}
+
+/** The verbs a person runs most against a running stack, timed spawn → exit. */
+export const TIMED_VERBS = ["status", "logs", "failed"] as const;
+
+/**
+ * Spawn → exit of each tree's `pipeline status`, `logs` and `failed` against one `pipeline up` of this tree (its
+ * stack provisioned, nothing uploaded), one warm-up each, then `runs` rounds alternating the trees: the time a
+ * person waits for the CLI's answer, beside `node -e 0` of the same run (CliStartup). A base whose verb fails
+ * (it may predate the verb) gets no figure.
+ */
+export async function cliVerbs(
+  trees: Tree[],
+  runs: number,
+): Promise<Record<string, Record<string, Summary | undefined>>> {
+  const up = await startUpProcess();
+  const env = { ...process.env, PIPELINE_ENDPOINT: up.endpoint, NO_COLOR: "1" };
+  const result: Record<string, Record<string, Summary | undefined>> = {};
+  try {
+    for (const verb of TIMED_VERBS) {
+      const samples = new Map<string, number[]>();
+      for (const tree of trees) {
+        const args = [join(tree.root, "cli/bin/pipeline.js"), verb];
+        if (
+          await timeProcess(args, env).then(
+            () => true,
+            () => (tree.label === "current" ? Promise.reject(new Error(`pipeline ${verb} failed`)) : false),
+          )
+        )
+          samples.set(tree.label, []);
+      }
+      for (let i = 0; i < runs; i++)
+        for (const tree of i % 2 === 0 ? trees : [...trees].reverse()) {
+          const taken = samples.get(tree.label);
+          if (taken) taken.push(await timeProcess([join(tree.root, "cli/bin/pipeline.js"), verb], env));
+        }
+      result[verb] = Object.fromEntries(
+        trees.map((t) => [t.label, samples.has(t.label) ? summarize(samples.get(t.label) ?? []) : undefined]),
+      );
+    }
+  } finally {
+    await up.stop();
+  }
+  return result;
 }
 
 export interface ColdStart {
