@@ -21,6 +21,7 @@ import {
   isStateChangingGet,
 } from "./request-guard.ts";
 import { internalRequestBytes, type RequestBudget, type Reservation } from "./request-limits.ts";
+import { parseRequestTarget } from "./request-target.ts";
 import { parseQueryForm, type QueryForm, renderQueryError, repeatedParameterError } from "./service/index.ts";
 import type { ServiceRegistry } from "./service/registry.ts";
 import { type BufferedBody, operationOfHead } from "./service/section.ts";
@@ -85,7 +86,19 @@ export class Edge {
   constructor(context: EngineContext, settings: EdgeSettings) {
     this.#context = context;
     this.#settings = settings;
+    // One listener of each kind for every request (its emitter is `this`), not two closures made per request.
+    const log = (where: string, request: IncomingMessage, error: Error) =>
+      context.log(`edge: ${where} error on ${request.method} ${request.url}: ${error.message}`);
+    this.#onRequestError = function (this: IncomingMessage, error: Error) {
+      log("request", this, error);
+    };
+    this.#onResponseError = function (this: ServerResponse, error: Error) {
+      log("response", this.req, error);
+    };
   }
+
+  readonly #onRequestError: (this: IncomingMessage, error: Error) => void;
+  readonly #onResponseError: (this: ServerResponse, error: Error) => void;
 
   /** Serves `service`; its signing name must be declared in the registry. */
   addService(service: Service): void {
@@ -165,10 +178,8 @@ export class Edge {
    * as an uncaught exception.
    */
   #serve(request: IncomingMessage, response: ServerResponse): void {
-    const logError = (where: string) => (error: Error) =>
-      this.#context.log(`edge: ${where} error on ${request.method} ${request.url}: ${error.message}`);
-    request.on("error", logError("request"));
-    response.on("error", logError("response"));
+    request.on("error", this.#onRequestError);
+    response.on("error", this.#onResponseError);
     const reservation = this.#settings.budget.open();
     const requestId = randomUUID();
     let routedTo: Route = {
@@ -202,17 +213,16 @@ export class Edge {
     requestId: string,
     routed: (route: Route) => void,
   ): Promise<void> {
-    const url = new URL(request.url ?? "/", "http://edge");
+    const rawUrl = request.url ?? "/";
+    const target = parseRequestTarget(rawUrl);
     const isHead = request.method === "HEAD";
     const { guard, registry } = this.#settings;
-    const internal = this.#internal.find(({ prefix }) => url.pathname.startsWith(prefix));
-    const scope = parseSigV4Scope(request.headers, url.searchParams);
-    const rawUrl = request.url ?? "/";
-    const queryIndex = rawUrl.indexOf("?");
+    const internal = this.#internal.find(({ prefix }) => target.pathname.startsWith(prefix));
+    const scope = parseSigV4Scope(request.headers, target.query);
     const head: RequestHead = {
       method: request.method ?? "GET",
-      rawPath: queryIndex === -1 ? rawUrl : rawUrl.slice(0, queryIndex),
-      query: url.searchParams,
+      rawPath: target.rawPath,
+      query: target.query,
       headers: request.headers,
       host: request.headers.host ?? "",
     };
@@ -251,7 +261,7 @@ export class Edge {
       // headers are the bucket's own, never the engine's.
       const exemption = service?.crossOriginAccess?.(head, verdict.origin);
       if (!exemption) {
-        this.#context.log(`edge: refused ${head.method} ${url.pathname}: ${verdict.reason}`);
+        this.#context.log(`edge: refused ${head.method} ${target.pathname}: ${verdict.reason}`);
         return refuse(403, "AccessDenied", `Cross-origin request refused: ${verdict.reason}`);
       }
     }
@@ -283,6 +293,7 @@ export class Edge {
       };
       const body = await this.#readBuffered(request, limit, reservation);
       if (body instanceof BodyReadError) return bodyRefused(body, limit);
+      const url = new URL(rawUrl, "http://edge");
       return this.#finish(request, response, withCors(await internal.route(request, url, body)), isHead);
     }
     // An unsigned query request (no credential scope, no target) names its service by its Version, as LocalStack

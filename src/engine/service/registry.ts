@@ -51,7 +51,8 @@ export class ServiceRegistry {
 
   /** The service an `X-Amz-Target` header (`<prefix>.<Op>`) names. */
   byTarget(target: string): ServiceSection | undefined {
-    return this.#byTarget.get(target.split(".")[0] ?? "");
+    const dot = target.indexOf(".");
+    return this.#byTarget.get(dot === -1 ? target : target.slice(0, dot));
   }
 
   /** The query service whose API version an unsigned query request names. */
