@@ -18,11 +18,12 @@ export interface RequestTarget {
 const plainPath = /^\/(?!\/)[A-Za-z0-9\-_~!$&'()*+,;=:@/%.]*$/;
 const dotSegment = /(?:^|\/)\.{1,2}(?:\/|$)|%2e/i;
 /**
- * What the URL parser changes in a query before its parameters are read: a fragment ends it, and it strips C0
- * controls and spaces at the ends and tabs and newlines anywhere (Node's HTTP parser lets none of them through).
+ * What the URL parser changes in a query before its parameters are read: a fragment ends it, it strips C0 controls
+ * and spaces at the ends and tabs and newlines anywhere (Node's HTTP parser lets none of them through), and it
+ * encodes a character past ASCII as UTF-8, where Node's URLSearchParams reads `%aaé` differently (fast-check found it).
  */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
-const queryNotPlain = /[#\u0000-\u0020\u007f]/;
+const queryNotPlain = /[#\u0000-\u0020\u007f-\uffff]/;
 
 /** Never throws: a target URL cannot parse is read as it was sent. */
 export function parseRequestTarget(target: string): RequestTarget {

@@ -37,8 +37,15 @@ describe("parseRequestTarget", () => {
         if (expected) expect({ pathname: parsed.pathname, query: [...parsed.query] }).toEqual(expected);
         else expect(parsed.pathname).toBe(parsed.rawPath);
       }),
-      { numRuns: 5000 },
+      { numRuns: 20_000 },
     );
+  });
+
+  it("reads a query with a character past ASCII as URL does (seed 1429830592 of the property above)", () => {
+    expect([...parseRequestTarget("/?%aa\u00e9").query]).toEqual([
+      ...new URL("/?%aa\u00e9", "http://edge").searchParams,
+    ]);
+    expect([...parseRequestTarget("/?k=\u00c3\u00a9").query]).toEqual([["k", "\u00c3\u00a9"]]);
   });
 
   it("reads a target URL cannot parse as it was sent, rather than throwing", () => {
