@@ -24,10 +24,14 @@ const targetChars = fc.constantFrom(
   "+",
 );
 
+/** Any ASCII character, and a few past it (Latin-1, a snowman, a lone surrogate half). */
+const asciiChar = fc.integer({ min: 0, max: 0x7f }).map((code) => String.fromCharCode(code));
+const otherChar = fc.constantFrom("\u00c3", "\u00a9", "\u2603", "\ud83d");
+
 describe("parseRequestTarget", () => {
   it("reads the path and the query as WHATWG URL does, for any target", () => {
     fc.assert(
-      fc.property(fc.array(targetChars, { maxLength: 24 }), (parts) => {
+      fc.property(fc.array(fc.oneof(targetChars, asciiChar, otherChar), { maxLength: 24 }), (parts) => {
         const target = `/${parts.join("")}`;
         const parsed = parseRequestTarget(target);
         const queryAt = target.indexOf("?");
