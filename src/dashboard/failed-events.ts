@@ -23,9 +23,14 @@ export interface FailedEventsSource {
 
 /**
  * The panel's source for any dashboard host (the engine's, `pipeline ui`'s): `clients` is called on each use
- * (the engine's dashboard makes its clients once the edge listens).
+ * (the engine's dashboard makes its clients once the edge listens). `exactCounts` on an emulator: an empty queue
+ * is listed from its counts at once, not after a 1 s long poll (listFailedEvents).
  */
-export function onFailureQueueSource(clients: () => AwsClients, stack: Stack): FailedEventsSource {
+export function onFailureQueueSource(
+  clients: () => AwsClients,
+  stack: Stack,
+  options: { exactCounts: boolean },
+): FailedEventsSource {
   // A listing or a re-drive holds the messages it received (invisible to other readers) until it ends, so a
   // listing run beside a re-drive would miss the events the re-drive holds: the panel's calls take turns.
   const inTurn = pLimit(1);
@@ -41,7 +46,7 @@ export function onFailureQueueSource(clients: () => AwsClients, stack: Stack): F
       }
     });
   return {
-    failed: () => queueCall(() => listFailedEvents(clients(), stack)),
+    failed: () => queueCall(() => listFailedEvents(clients(), stack, options)),
     async redrive(id) {
       const [outcome] = await queueCall(() => redriveFailedEvents(clients(), stack, { id }));
       if (!outcome) throw new DashboardRequestError(404, `no failed event ${id}`);

@@ -79,7 +79,8 @@ export function registerDashboard(
     });
     return clients;
   };
-  const failedEvents = onFailureQueueSource(aws, stack);
+  // The engine's own SQS counts its queues exactly (sqs/store.ts).
+  const failedEvents = onFailureQueueSource(aws, stack, { exactCounts: true });
   let healthInFlight: Promise<HealthReport> | undefined;
   const health = () => {
     healthInFlight ??= checkStackHealth(aws(), stack, {

@@ -270,7 +270,7 @@ describe.skipIf(!awsCli)("Failed events: the on-failure queue, `pipeline failed`
       { timeoutMs: failureWait, intervalMs: 250 },
     );
     await restoreFunction(target.clients, stack);
-    const source = onFailureQueueSource(() => target.clients, stack);
+    const source = onFailureQueueSource(() => target.clients, stack, { exactCounts: true });
     const before = await source.failed();
     const [redriven, kept] = [before[0] as FailedEvent, before[1] as FailedEvent];
 

@@ -22,6 +22,8 @@ export interface RemoteFeedOptions {
   lookbackMs: number;
   /** Log lines kept for the logs panel. Default 300. */
   logLimit?: number;
+  /** The target counts its queues exactly (an emulator), so an empty on-failure queue needs no long poll. */
+  exactCounts: boolean;
   log(message: string): void;
 }
 
@@ -60,7 +62,9 @@ export class RemoteFeed {
       bucket: options.stack.bucket,
       logGroup: options.stack.logGroupName,
     });
-    this.#failedEvents = onFailureQueueSource(() => options.clients, options.stack);
+    this.#failedEvents = onFailureQueueSource(() => options.clients, options.stack, {
+      exactCounts: options.exactCounts,
+    });
     this.#since = Date.now() - options.lookbackMs;
     this.#logCursor = this.#since;
   }

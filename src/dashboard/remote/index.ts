@@ -85,6 +85,7 @@ export async function startRemoteDashboard(options: RemoteDashboardOptions): Pro
     pollMs: options.pollMs,
     lookbackMs: options.lookbackMs ?? 10 * 60_000,
     log,
+    exactCounts: options.target.kind === "emulator",
   });
   // Thumbnails load from wherever presigned GETs point (the emulator, or the bucket's S3 host on AWS).
   const imageOrigin = new URL(
