@@ -68,3 +68,13 @@ export function httpGet(url: string, options: { idleMs: number; maxBytes?: numbe
     );
   });
 }
+
+/** A 2xx answer's body as JSON, or undefined (another status, or not JSON). */
+export function jsonBody(answer: GetAnswer): unknown {
+  if (answer.status < 200 || answer.status >= 300) return undefined;
+  try {
+    return JSON.parse(answer.body);
+  } catch {
+    return undefined;
+  }
+}

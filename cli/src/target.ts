@@ -26,7 +26,7 @@ import {
   startHint,
 } from "./endpoint.ts";
 import { EnvironmentError, UsageError } from "./errors.ts";
-import { type GetAnswer, GetFailure, httpGet } from "./http-get.ts";
+import { type GetAnswer, GetFailure, httpGet, jsonBody } from "./http-get.ts";
 import { printable } from "./output.ts";
 
 export { describeFaults } from "../../src/pipeline/fault-summary.ts";
@@ -286,15 +286,6 @@ function describeAnswer(answer: GetAnswer): string {
 /** Network failures before anything answered: the name does not resolve, or no route to it. */
 const unreachableCodes = new Set(["ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EADDRNOTAVAIL"]);
 
-/** A JSON body, or undefined when it is not JSON. */
-function jsonOf(body: string): unknown {
-  try {
-    return JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Probes `/_localstack/health`; never throws. A closed port fails at once, so the timeout only matters for a
  * busy engine: it is generous, since a loaded machine can take seconds.
@@ -318,7 +309,7 @@ export async function probeEndpoint(endpoint: string, timeoutMs = 5000): Promise
       answer: printable(`not HTTP: ${code || (error as Error).message}`),
     };
   }
-  const body = answer.status >= 200 && answer.status < 300 ? jsonOf(answer.body) : undefined;
+  const body = jsonBody(answer);
   if (!isLocalStackHealth(body)) return { kind: "other", listening: true, answer: describeAnswer(answer) };
   const embedded = (body as { edition?: unknown }).edition === "embedded";
   return {
@@ -343,7 +334,7 @@ export interface EngineInfo {
 export async function readEndpointJson(endpoint: string, path: string, idleMs = 5000): Promise<unknown> {
   try {
     const answer = await httpGet(`${endpointWithoutCredentials(endpoint)}${path}`, { idleMs });
-    return answer.status >= 200 && answer.status < 300 ? jsonOf(answer.body) : undefined;
+    return jsonBody(answer);
   } catch {
     return undefined;
   }

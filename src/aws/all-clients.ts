@@ -11,6 +11,7 @@ import {
   type AwsTarget,
   clientSettings,
   DOCUMENT_MARSHALL_OPTIONS,
+  destroyClients,
   s3Settings,
 } from "./clients.ts";
 
@@ -30,18 +31,7 @@ export function createAwsClients(target: AwsTarget): AwsClients {
     sts: new STSClient(common),
     logs: new CloudWatchLogsClient(common),
     sqs: new SQSClient(common),
-    destroy() {
-      for (const client of [
-        clients.s3,
-        dynamodb,
-        clients.lambda,
-        clients.iam,
-        clients.sts,
-        clients.logs,
-        clients.sqs,
-      ])
-        client.destroy();
-    },
+    destroy: () => destroyClients(clients),
   };
   return clients;
 }

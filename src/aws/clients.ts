@@ -105,11 +105,10 @@ export async function loadAwsClients<S extends AwsService>(
       DOCUMENT_MARSHALL_OPTIONS,
     );
   }
-  return {
-    ...(loaded as Pick<AwsClients, S>),
-    destroy() {
-      // The document client shares the DynamoDB client's connections; destroying that one frees both.
-      for (const [service, client] of Object.entries(loaded)) if (service !== "documents") client.destroy();
-    },
-  };
+  return { ...(loaded as Pick<AwsClients, S>), destroy: () => destroyClients(loaded) };
+}
+
+/** Destroys each client given; the document client shares the DynamoDB client's connections, freed with it. */
+export function destroyClients(clients: Partial<Record<AwsService, { destroy(): void }>>): void {
+  for (const service of ALL_AWS_SERVICES) if (service !== "documents") clients[service]?.destroy();
 }

@@ -11,6 +11,7 @@ import { type EventStreamHub, sseFrame } from "./event-stream.ts";
 import type { FlowRow, FlowUpdate } from "./flow.ts";
 import type { HealthReport } from "./health.ts";
 import { renderPage } from "./page.ts";
+import { HEALTH_API } from "./paths.ts";
 import type { RecordsPage } from "./records.ts";
 import type { UploadResult } from "./upload.ts";
 
@@ -112,7 +113,7 @@ export function createDashboardRoute(options: DashboardRouteOptions): InternalRo
       ]),
     "GET /api/flow": async () => liveJson({ rows: backend.rows() }),
     "GET /api/source": async () => liveJson(backend.source()),
-    "GET /api/health": async () => liveJson(await backend.health()),
+    [`GET ${HEALTH_API}`]: async () => liveJson(await backend.health()),
     "GET /api/records": async () => liveJson(await backend.records()),
     "GET /api/logs": async () => liveJson(await backend.logs()),
     "GET /api/failed": async () => liveJson({ events: await backend.failed() }),
