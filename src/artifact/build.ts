@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { type BuildOptions, build, type Metafile } from "esbuild";
 import { zipSync } from "fflate";
 import { runtimeMajor } from "../engine/lambda/runtimes.ts";
@@ -235,9 +235,14 @@ export async function readFunctionArtifact(zipPath = DEFAULT_ARTIFACT_PATH): Pro
   }
 }
 
+/** The files that make the bundle rather than go in it: a change to how it is built makes the zip stale too. */
+const BUILD_FILES = [import.meta.url, new URL("./node-http-require.mjs", import.meta.url).href].map((url) =>
+  fileURLToPath(url),
+);
+
 /**
- * The sources the zip was built from, when it is at least as new as every one of them and as the lock file (its
- * dependencies); undefined when it is stale, has no record, or a recorded source is gone.
+ * The sources the zip was built from, when it is at least as new as every one of them, as the build's own files
+ * and as the lock file (its dependencies); undefined when it is stale, has no record, or a recorded source is gone.
  */
 async function currentBuildSources(zipPath: string): Promise<string[] | undefined> {
   const sources = await readBuiltSourceFiles(zipPath);
@@ -248,7 +253,9 @@ async function currentBuildSources(zipPath: string): Promise<string[] | undefine
       (s) => s.mtimeMs,
       () => 0,
     );
-    const sourceTimes = await Promise.all(sources.map(async (path) => (await stat(path)).mtimeMs));
+    const sourceTimes = await Promise.all(
+      [...sources, ...BUILD_FILES].map(async (path) => (await stat(path)).mtimeMs),
+    );
     return zipTime >= Math.max(lockTime, ...sourceTimes) ? sources : undefined;
   } catch {
     return undefined;

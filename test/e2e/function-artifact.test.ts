@@ -58,6 +58,25 @@ describe("function artifact: sources and freshness", () => {
     expect(await isArtifactCurrent(zipPath)).toBe(true);
   });
 
+  it("calls the zip stale when the build's own files change (src/artifact/build.ts, its esbuild plugin)", async () => {
+    // The copy's build module: its own files are the copy's, so touching them leaves the repository alone.
+    const copyBuild = (await import(
+      pathToFileURL(join(copyRoot, "src/artifact/build.ts")).href
+    )) as typeof import("../../src/artifact/build.ts");
+    // Later than every time the tests above set, each step later than the last.
+    let at = future.getTime() + 300_000;
+    for (const buildFile of ["src/artifact/node-http-require.mjs", "src/artifact/build.ts"]) {
+      await copyBuild.buildFunctionArtifact({ entry, outFile: zipPath });
+      at += 60_000;
+      await utimes(zipPath, new Date(at), new Date(at));
+      expect(await copyBuild.isArtifactCurrent(zipPath)).toBe(true);
+
+      at += 60_000;
+      await utimes(join(copyRoot, buildFile), new Date(at), new Date(at));
+      expect(await copyBuild.isArtifactCurrent(zipPath)).toBe(false);
+    }
+  });
+
   it("packs index.mjs at the root and the on-demand chunks under chunks/, and the unpacked handler loads", async () => {
     const artifact = await buildFunctionArtifact({ entry, outFile: zipPath });
     const unpacked = join(copyRoot, "unpacked");
