@@ -73,12 +73,12 @@ export function peakRssMb(pid: number): number {
   return kb / 1024;
 }
 
-/** Current RSS of a process and all its descendants (function execution environments), in MB. */
-export function treeRssMb(pid: number): number {
-  let total = 0;
+/** A process and its descendants (the function execution environments), as /proc shows them now. */
+function processTree(pid: number): number[] {
+  const pids: number[] = [];
   const visit = (p: number) => {
+    pids.push(p);
     try {
-      total += Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, "utf8"))?.[1] ?? 0) / 1024;
       const children = readFileSync(`/proc/${p}/task/${p}/children`, "utf8").trim();
       for (const c of children ? children.split(/\s+/) : []) visit(Number(c));
     } catch {
@@ -86,5 +86,33 @@ export function treeRssMb(pid: number): number {
     }
   };
   visit(pid);
+  return pids;
+}
+
+/** Current RSS of a process and all its descendants, in MB. */
+export function treeRssMb(pid: number): number {
+  let total = 0;
+  for (const p of processTree(pid)) {
+    try {
+      total += Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, "utf8"))?.[1] ?? 0) / 1024;
+    } catch {
+      // the process ended meanwhile
+    }
+  }
   return total;
+}
+
+/** utime + stime of one process, in ms (clock ticks of 10 ms); 0 once it is gone. */
+export function processCpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+/** The same for a process and its descendants. */
+export function treeCpuMs(pid: number): number {
+  return processTree(pid).reduce((total, p) => total + processCpuMs(p), 0);
 }

@@ -17,7 +17,7 @@ import { createAwsClients } from "../src/aws/all-clients.ts";
 import { EMULATOR_CREDENTIALS } from "../src/aws/clients.ts";
 import { checkoutTree } from "./base-tree.ts";
 import { endToEnd, type Load } from "./e2e.ts";
-import { startUpProcess } from "./engine-process.ts";
+import { processCpuMs, startUpProcess, treeCpuMs } from "./engine-process.ts";
 import { describeLoad, recordMachineLoad } from "./load.ts";
 import { round } from "./stats.ts";
 
@@ -118,32 +118,6 @@ function functionProcesses(pid: number): number[] {
   visit(pid);
   // The launcher shell's command line names the bootstrap too; the runtime is the Node process under it.
   return found.filter((p) => readFileSync(`/proc/${p}/comm`, "utf8").trim() !== "sh");
-}
-
-/** utime + stime of one process, in ms (clock ticks of 10 ms); 0 once it is gone. */
-function processCpuMs(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return 0;
-  }
-}
-
-/** The same for a process and its descendants (the function environments). */
-function treeCpuMs(pid: number): number {
-  let total = 0;
-  const visit = (p: number) => {
-    try {
-      total += processCpuMs(p);
-      const children = readFileSync(`/proc/${p}/task/${p}/children`, "utf8").trim();
-      for (const c of children ? children.split(/\s+/) : []) visit(Number(c));
-    } catch {
-      // gone meanwhile
-    }
-  };
-  visit(pid);
-  return total;
 }
 
 interface TreeProfile {

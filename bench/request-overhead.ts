@@ -1,6 +1,8 @@
+import { fork } from "node:child_process";
 import { join } from "node:path";
 import { repoRoot } from "../src/artifact/paths.ts";
 import { checkoutTree, type Tree } from "./base-tree.ts";
+import { startUpProcess, treeCpuMs } from "./engine-process.ts";
 import { type Summary, summarize } from "./stats.ts";
 import { runTsxScript } from "./tsx-script.ts";
 
@@ -11,7 +13,8 @@ import { runTsxScript } from "./tsx-script.ts";
  * client in a separate process, so it counts edge → handler → answer and nothing of the client's), and the client's
  * round trip (median over N; it adds the client's HTTP and the kernel's wake-ups, the same for both trees). Measured
  * for this tree and the base engine side by side (BENCH_OVERHEAD_BASE=<git ref>, default the commit before issue
- * 23's declarations), each in a fresh process.
+ * 23's declarations), each in a fresh process: the engine's sources under tsx (the code alone, as tests load it),
+ * then each tree's `pipeline up --bare` (what users run: since issue 25 the CLI runs a bundle, before it ran tsx).
  */
 export const DEFAULT_OVERHEAD_BASE = "6f67db3";
 
@@ -21,10 +24,21 @@ export interface OverheadFigures {
   roundTripMs: Summary;
 }
 
+/** The engine's CPU per request in the process `pipeline up --bare` runs, in ms (from /proc, the whole process). */
+export interface UpOverheadFigures {
+  s3GetCpuMs: Summary;
+  dynamoGetItemCpuMs: Summary;
+}
+
 export interface RequestOverheadResult {
   s3Get: OverheadFigures;
   dynamoGetItem: OverheadFigures;
   base?: { ref: string; s3Get: OverheadFigures; dynamoGetItem: OverheadFigures };
+  /**
+   * The same requests to each tree's `pipeline up --bare`, the process users run: this tree's built CLI (issue 25)
+   * and the base's CLI as it ran then (under tsx, for 920a793).
+   */
+  asUp?: { requests: number; current: UpOverheadFigures; base?: UpOverheadFigures };
 }
 
 /** The client: a plain Node process (no tsx) that the engine's process forks; it times the round trips. */
@@ -78,7 +92,7 @@ const time = async (name, call) => {
 })().catch((error) => { console.error(error.message); process.exit(1); });
 `;
 
-/** The engine's process (under tsx, as the CLI loads the engine): starts it, forks the client, meters its own CPU. */
+/** The engine's process (its sources under tsx): starts it, forks the client, meters its own CPU. */
 const script = `
 import { fork } from "node:child_process";
 const { startEngine } = await import(process.argv[1]);
@@ -110,6 +124,43 @@ await engine.stop();
 console.log(JSON.stringify({ ...result, cpu, split }));
 `;
 
+/**
+ * One fresh `pipeline up --bare` of `tree` and the client against it: the CPU of the `up` process (and anything it
+ * started) per request over the client's measured requests, read from /proc (10 ms ticks, so `requests` is large).
+ */
+async function runThroughUp(tree: Tree, requests: number): Promise<{ s3: number; getItem: number }> {
+  const up = await startUpProcess(["--bare"], tree.root);
+  const pid = up.child.pid;
+  if (pid === undefined) throw new Error(`pipeline up (${tree.label}) has no pid`);
+  try {
+    const child = fork("-e", [client, up.endpoint, String(requests)], {
+      execArgv: [],
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
+    const cpu: Record<string, number> = {};
+    let begun = 0;
+    await new Promise<void>((resolve, reject) => {
+      child.on("message", (message: { start?: string; end?: string; done?: unknown }) => {
+        if (message.start) {
+          begun = treeCpuMs(pid);
+          child.send("go");
+        } else if (message.end) {
+          cpu[message.end] = (treeCpuMs(pid) - begun) / requests;
+          child.send("go");
+        } else if (message.done) resolve();
+      });
+      child.on("exit", (code) =>
+        code
+          ? reject(new Error(`request overhead via up (${tree.label}): the client exited with ${code}`))
+          : resolve(),
+      );
+    });
+    return { s3: cpu.s3 ?? Number.NaN, getItem: cpu.getItem ?? Number.NaN };
+  } finally {
+    await up.stop();
+  }
+}
+
 interface RunFigures {
   s3: number[];
   getItem: number[];
@@ -140,6 +191,9 @@ export async function measureRequestOverhead(runs: number, requests: number): Pr
   const samples = new Map<string, Collected>(
     trees.map((tree) => [tree.label, { s3: [], getItem: [], s3Cpu: [], getItemCpu: [] }]),
   );
+  const upRequests = requests * 5;
+  const upTrees: Tree[] = [{ label: "current", root: repoRoot }, ...(base ? [base] : [])];
+  const viaUp = new Map(upTrees.map((tree) => [tree.label, { s3: [] as number[], getItem: [] as number[] }]));
   try {
     for (let i = 0; i < runs; i++) {
       // Alternating which tree goes first: the first process of a pair measured ~7% slower (this tree against itself).
@@ -153,10 +207,25 @@ export async function measureRequestOverhead(runs: number, requests: number): Pr
         collected?.getItemCpu.push(run.cpu.getItem);
       }
     }
+    // The same requests to `pipeline up --bare` (this tree: the repository's built CLI), the trees alternating;
+    // more of them, for /proc's 10 ms ticks.
+    for (let i = 0; i < runs; i++) {
+      for (const tree of i % 2 === 0 ? upTrees : [...upTrees].reverse()) {
+        const run = await runThroughUp(tree, upRequests);
+        viaUp.get(tree.label)?.s3.push(run.s3);
+        viaUp.get(tree.label)?.getItem.push(run.getItem);
+      }
+    }
   } finally {
     base?.remove();
     head?.remove();
   }
+  const upFigures = (label: string): UpOverheadFigures | undefined => {
+    const collected = viaUp.get(label);
+    return collected
+      ? { s3GetCpuMs: summarize(collected.s3), dynamoGetItemCpuMs: summarize(collected.getItem) }
+      : undefined;
+  };
   const figures = (collected: Collected | undefined) => ({
     s3Get: { engineCpuMs: summarize(collected?.s3Cpu ?? []), roundTripMs: summarize(collected?.s3 ?? []) },
     dynamoGetItem: {
@@ -167,6 +236,11 @@ export async function measureRequestOverhead(runs: number, requests: number): Pr
   return {
     ...figures(samples.get("current")),
     ...(base ? { base: { ref, ...figures(samples.get(base.label)) } } : {}),
+    asUp: {
+      requests: upRequests,
+      current: upFigures("current") as UpOverheadFigures,
+      ...(base ? { base: upFigures(base.label) } : {}),
+    },
   };
 }
 
@@ -195,8 +269,25 @@ export function requestOverheadRows(result: RequestOverheadResult): Array<[strin
     row(`engine CPU per request: ${name}`, current.engineCpuMs, before?.engineCpuMs, true),
     row(`client round trip: ${name}`, current.roundTripMs, before?.roundTripMs, false),
   ];
+  const up = result.asUp;
   return [
     ...rows("S3 GetObject 1 KiB", result.s3Get, result.base?.s3Get),
     ...rows("DynamoDB GetItem", result.dynamoGetItem, result.base?.dynamoGetItem),
+    ...(up
+      ? [
+          row(
+            "`pipeline up` CPU per request: S3 GetObject 1 KiB",
+            up.current.s3GetCpuMs,
+            up.base?.s3GetCpuMs,
+            true,
+          ),
+          row(
+            "`pipeline up` CPU per request: DynamoDB GetItem",
+            up.current.dynamoGetItemCpuMs,
+            up.base?.dynamoGetItemCpuMs,
+            true,
+          ),
+        ]
+      : []),
   ];
 }
