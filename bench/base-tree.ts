@@ -16,8 +16,8 @@ export interface Tree {
  * shallow clone): the figures are then compared with the issue's.
  */
 export function checkoutTree(ref: string): (Tree & { remove(): void }) | undefined {
+  const dir = mkdtempSync(join(tmpdir(), "bench-engine-base-"));
   try {
-    const dir = mkdtempSync(join(tmpdir(), "bench-engine-base-"));
     const archive = execFileSync("git", ["archive", ref, "src", "cli", "package.json"], {
       cwd: repoRoot,
       maxBuffer: 256 * 1024 * 1024,
@@ -27,6 +27,8 @@ export function checkoutTree(ref: string): (Tree & { remove(): void }) | undefin
     symlinkSync(join(repoRoot, "node_modules"), join(dir, "node_modules"), "dir");
     return { label: ref, root: dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
   } catch {
+    // No such commit (a shallow clone, BENCH_BASE=none): nothing to measure beside, and nothing left behind.
+    rmSync(dir, { recursive: true, force: true });
     return undefined;
   }
 }
