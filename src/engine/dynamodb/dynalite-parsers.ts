@@ -109,10 +109,7 @@ export function cacheParses(parse: ExpressionParse): ExpressionParse {
     }
     const unusedNames = allTrue(context.attrNames);
     const unusedValues = allTrue(context.attrVals);
-    const used = () => ({
-      names: Object.keys(context.attrNames ?? {}).filter((name) => !(name in unusedNames)),
-      values: Object.keys(context.attrVals ?? {}).filter((name) => !(name in unusedValues)),
-    });
+    let used = { names: [] as string[], values: [] as string[] };
     let result: unknown;
     try {
       result = parse(input, {
@@ -121,12 +118,16 @@ export function cacheParses(parse: ExpressionParse): ExpressionParse {
       });
     } finally {
       // A syntax error is thrown after the rules before it resolved names: those are used, as without the cache.
-      use(context, used());
+      used = {
+        names: Object.keys(context.attrNames ?? {}).filter((name) => !(name in unusedNames)),
+        values: Object.keys(context.attrVals ?? {}).filter((name) => !(name in unusedValues)),
+      };
+      use(context, used);
     }
     const kept = key.length <= MAX_CACHED_KEY_CHARS ? cloneable(result) : undefined;
     if (kept !== undefined) {
       if (cache.size >= CACHED_PARSES) cache.delete(cache.keys().next().value as string);
-      cache.set(key, { ...used(), result: kept.copy });
+      cache.set(key, { ...used, result: kept.copy });
     }
     return result;
   };
