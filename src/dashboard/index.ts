@@ -16,8 +16,6 @@ import { listRecords } from "./records.ts";
 import { createDashboardRoute, type DashboardBackend, liveJson, publishFlowUpdate } from "./routes.ts";
 import { uploadObject } from "./upload.ts";
 
-/** URL prefix of the dashboard on the engine's edge. */
-
 export interface DashboardOptions {
   /** The stack the panels read; default `defineStack()`. */
   stack?: Stack;

@@ -1,6 +1,6 @@
 import { ALL_AWS_SERVICES, loadAwsClients } from "../../../src/aws/clients.ts";
 import type { HealthReport } from "../../../src/dashboard/health.ts";
-import { HEALTH_API_PATH } from "../../../src/dashboard/paths.ts";
+import { DASHBOARD_PREFIX, HEALTH_API_PATH } from "../../../src/dashboard/paths.ts";
 import type { RuntimeReport } from "../../../src/engine/lambda/runtimes.ts";
 import { CHECK_COUNT } from "../../../src/stack/check.ts";
 import type { Stack } from "../../../src/stack/spec.ts";
@@ -81,7 +81,7 @@ export async function status(options: GlobalOptions): Promise<void> {
     ...(describeFaults(info?.faults) ? { faults: describeFaults(info?.faults) } : {}),
     dashboard:
       kind === "embedded"
-        ? `${endpoint}/_pipeline/`
+        ? `${endpoint}${DASHBOARD_PREFIX}/`
         : `${hintCommand(target, "ui")}  (then http://127.0.0.1:4567/)`,
     healthy: Boolean(health?.ok),
   };

@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import { buildDebugFunctionArtifact, DEFAULT_ARTIFACT_PATH, repoRoot } from "../../../src/artifact/build.ts";
 import { ALL_AWS_SERVICES } from "../../../src/aws/clients.ts";
 import { dashboardPlugin } from "../../../src/dashboard/index.ts";
+import { DASHBOARD_PREFIX } from "../../../src/dashboard/paths.ts";
 import { type Engine, startEngine } from "../../../src/engine/index.ts";
 import type { DynamoDbBackend } from "../../../src/engine/options.ts";
 import type { FaultOptions } from "../../../src/engine/types.ts";
@@ -378,7 +379,7 @@ export async function up(options: UpOptions): Promise<void> {
     region: served.region,
     faults: faults ?? {},
     inspector: inspectPort === undefined ? null : `127.0.0.1:${inspectPort}`,
-    dashboard: options.like ? null : `${engine.endpoint}/_pipeline/`,
+    dashboard: options.like ? null : `${engine.endpoint}${DASHBOARD_PREFIX}/`,
     like: options.like ?? null,
     ...(runtime
       ? {
@@ -401,7 +402,7 @@ export async function up(options: UpOptions): Promise<void> {
       (options.bare ? "" : `: bucket ${s.bucket}, table ${s.table}, function ${s.functionName}`),
   );
   printExportHint(output, engine.endpoint);
-  if (!options.like) output.line(output.dim(`  dashboard  ${engine.endpoint}/_pipeline/`));
+  if (!options.like) output.line(output.dim(`  dashboard  ${engine.endpoint}${DASHBOARD_PREFIX}/`));
   const exposed = reachableAddresses(options.host ?? "127.0.0.1");
   if (exposed.length > 0) {
     output.warn(
