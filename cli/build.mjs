@@ -92,6 +92,8 @@ export async function buildCli() {
       .filter((input) => !input.includes("node_modules/") && !input.startsWith("<"))
       .map((input) => relative(repoRoot, resolve(repoRoot, input)).split(sep).join("/"))
       .concat("cli/build.mjs", "src/artifact/node-http-require.mjs")
+      // The plugin is usually an input too (the CLI bundles the function's build): one stamp entry for it.
+      .filter((input, i, all) => all.indexOf(input) === i)
       .sort();
     writeFileSync(join(staging, "stamp.json"), `${JSON.stringify(stampOf(inputs))}\n`);
     mkdirSync(distDir, { recursive: true });
