@@ -58,6 +58,8 @@ const runs = quick ? 2 : 3;
 const baseRef = process.env.BENCH_BASE ?? "920a793";
 const loadedResultsPath = join(repoRoot, "bench/results.loaded.json");
 const e2eObjects = quick ? 150 : 1000;
+/** Requests of each kind measured per run of the per-request overhead (after 3,000 to warm up). */
+const overheadRequests = quick ? 500 : 3000;
 const concurrency = 16;
 /**
  * Each run starts a fresh `pipeline up`, so its first uploads wait for function environments to start (cold starts
@@ -518,7 +520,7 @@ async function engineImportOnly(): Promise<void> {
   };
   writeFileSync(resultsPath, `${JSON.stringify(updated, null, 2)}\n`);
   log("bench: per-request overhead, this tree and the base side by side");
-  const overhead = await measureRequestOverhead(runs, quick ? 500 : 3000);
+  const overhead = await measureRequestOverhead(runs, overheadRequests);
   writeFileSync(resultsPath, `${JSON.stringify({ ...updated, requestOverhead: overhead }, null, 2)}\n`);
   printRows(
     `bench: engine import and per-request overhead (${cpus().length} cores, Node ${process.version})`,
@@ -561,7 +563,7 @@ async function measureAll(
   log("bench: artifact comparison done");
   const engineImport = await measureEngineImport(runs + 2);
   log("bench: engine import done");
-  const requestOverhead = await measureRequestOverhead(runs, quick ? 500 : 3000);
+  const requestOverhead = await measureRequestOverhead(runs, overheadRequests);
   log("bench: per-request overhead done");
   const engineStart = await engineColdStart();
   const s3 = await s3EdgeVsDirect();
@@ -742,7 +744,7 @@ else if (only === "side-by-side") await sideBySideOnly();
 else if (only === "request-overhead")
   printRows(
     `bench: per-request overhead (${cpus().length} cores, Node ${process.version})`,
-    requestOverheadRows(await measureRequestOverhead(runs, quick ? 500 : 3000)),
+    requestOverheadRows(await measureRequestOverhead(runs, overheadRequests)),
   );
 else if (only === "persist") await persistSection(resultsPath, runs);
 else if (only) {
