@@ -52,7 +52,7 @@ skipped=(
   "iam-conformance.test.ts: the embedded IAM's permissions boundaries, tag rules and refused members (an engine of its own; LocalStack community does not enforce IAM)"
   "resource-policy-access.test.ts: a queue policy's Deny over a role's Allow and a role named by AddPermission invoking, both judged by the embedded engine's policy evaluation (LocalStack community does not enforce IAM)"
   "s3-routes.test.ts: the embedded S3's 405 for a sub-resource only another method serves (LocalStack's op_router.py matches the path and method first: DELETE /b?versioning is DeleteBucket there)"
-  "fuzz.test.ts request-robustness.test.ts dynamodb-limits.test.ts lambda-limits.test.ts: the embedded engine's own robustness under malformed and oversize input (engines of their own, killed and watched)"
+  "fuzz.test.ts request-robustness.test.ts dynamodb-limits.test.ts lambda-limits.test.ts lambda-shutdown.test.ts: the embedded engine's own robustness under malformed and oversize input (engines of their own, killed and watched)"
   "store-crash.test.ts store-damage.test.ts store-damage-matrix.test.ts: the embedded engine's --persist store under SIGKILL and damaged files"
   "cli-first-hour.test.ts: the CLI against ports, endpoints and servers it starts itself (an engine of its own, a plain web server, nothing listening)"
   "cli-faults.test.ts: up --s3-fault-rate starts an engine of its own with the embedded engine's fault injection"

@@ -109,6 +109,14 @@ export class ExecutionEnvironment {
   readonly #settings: EnvironmentSettings;
   readonly #lines = new OutputLines((line) => this.#emitRaw(line));
   #onExit: (() => void) | undefined;
+  #processGone: () => void = () => {};
+  /**
+   * Settles once the runtime's process is gone, not only its launcher: the child's stdio pipes, which the runtime
+   * holds too, have all closed (or it never started). Until then the runtime may still write to its directories.
+   */
+  readonly gone = new Promise<void>((resolve) => {
+    this.#processGone = resolve;
+  });
   /** Highest peak RSS (MB) read from procfs so far; 0 until the first read. */
   #peakRssMb = 0;
   /** False once procfs turned out to be missing (not Linux): memory is then only limited by the V8 heap cap. */
@@ -132,11 +140,23 @@ export class ExecutionEnvironment {
     return cold;
   }
 
-  /** Forks the child and loads the handler; throws {@link FunctionInitError} when the code cannot be loaded. */
-  static async start(settings: EnvironmentSettings, onExit: () => void): Promise<ExecutionEnvironment> {
+  /**
+   * Forks the child and loads the handler; throws {@link FunctionInitError} when the code cannot be loaded.
+   * `onSpawn` sees the environment before its init ends, so an owner shutting down can kill one still starting.
+   */
+  static async start(
+    settings: EnvironmentSettings,
+    onExit: () => void,
+    onSpawn: (environment: ExecutionEnvironment) => void = () => {},
+  ): Promise<ExecutionEnvironment> {
     const environment = new ExecutionEnvironment(settings);
     environment.#onExit = onExit;
-    await environment.#spawn();
+    onSpawn(environment);
+    try {
+      await environment.#spawn();
+    } finally {
+      if (!environment.#child) environment.#processGone();
+    }
     return environment;
   }
 
@@ -155,6 +175,8 @@ export class ExecutionEnvironment {
       ).concat(this.#settings.inspector ? [`--inspect=${this.#settings.inspector}`] : []),
     });
     this.#child = child;
+    if (child.pid === undefined) this.#processGone();
+    child.once("close", () => this.#processGone());
     const channel = child.stdio[3] as Duplex;
     this.#channel = channel;
     const decoder = new ChannelDecoder();

@@ -62,7 +62,7 @@ export async function createLambdaService(
       // With a data dir everything stays inside it, and a fixed path lets the next start remove what a killed
       // engine (kill -9 skips the exit hook) left behind; only one engine may use a data dir at a time.
       codeRoot = join(context.dataDir, "lambda-code");
-      rmSync(codeRoot, { recursive: true, force: true });
+      rmSync(codeRoot, { recursive: true, force: true, maxRetries: 3, retryDelay: 20 });
       mkdirSync(codeRoot, { recursive: true });
     } else {
       codeRoot = mkdtempSync(join(tmpdir(), "pipeline-lambda-"));
@@ -70,11 +70,16 @@ export async function createLambdaService(
     return codeRoot;
   };
   const removeCodeRoot = () => {
-    if (codeRoot) rmSync(codeRoot, { recursive: true, force: true });
+    if (!codeRoot) return;
+    try {
+      // Retried: a runtime SIGKILLed in the middle of a write (its compile cache, its own files) may still finish
+      // that one system call after its process was reported gone.
+      rmSync(codeRoot, { recursive: true, force: true, maxRetries: 3, retryDelay: 20 });
+    } catch (error) {
+      context.log(`lambda: could not remove the functions' unpacked code at ${codeRoot}: ${String(error)}`);
+    }
     codeRoot = undefined;
   };
-  // Also on an exit without stop() (a crashed script), unpacked code must not pile up in the temp directory.
-  process.once("exit", removeCodeRoot);
   // With IAM enforced, an execution role whose trust policy stops allowing Lambda fails new environments.
   const enforceTrust = options.enforceIam !== false;
   const runtimes = new RuntimeResolver({
@@ -97,6 +102,13 @@ export async function createLambdaService(
     ...(options.lambda?.inspect ? { inspect: options.lambda.inspect } : {}),
     ...(enforceTrust ? { canAssumeRole: (roleArn: string) => executionRoleAssumable(iam, roleArn) } : {}),
   });
+  // Also on an exit without stop() (a crashed script): no runtime may outlive the engine, and unpacked code must not
+  // pile up in the temp directory.
+  const onProcessExit = () => {
+    runner.killAll();
+    removeCodeRoot();
+  };
+  process.once("exit", onProcessExit);
   const store = new FunctionStore({
     region: context.region,
     accountId: context.accountId,
@@ -261,10 +273,10 @@ export async function createLambdaService(
     handle: createDispatcher(http.declaration(), context),
     close: async () => {
       queue.close();
-      runner.close();
+      await runner.close();
       await store.flush();
       removeCodeRoot();
-      process.off("exit", removeCodeRoot);
+      process.off("exit", onProcessExit);
     },
   };
   return { service, api };

@@ -87,14 +87,16 @@ const poolKey = (deployment: Deployment) =>
     ? deployment.functionName
     : `${deployment.functionName}:${deployment.qualifier}`;
 
+/** How long a stopped environment keeps its slot at most, should its exit never be reported. */
+const stoppedExitBoundMs = 2_000;
+/** How long closing waits for the killed processes to be gone (a SIGKILLed process normally goes in milliseconds). */
+const closeExitBoundMs = 5_000;
+
 /**
  * Runs invocations in execution environments: reuses warm ones, starts new ones up to the per-function concurrency
  * bound (queueing beyond it), binds each environment to one deployment so code updates never affect running
  * invocations, and writes START/END/REPORT and the function's output to `/aws/lambda/<function>`.
  */
-/** How long a stopped environment keeps its slot at most, should its exit never be reported. */
-const stoppedExitBoundMs = 2_000;
-
 export class FunctionRunner {
   readonly #context: EngineContext;
   readonly #options: RunnerOptions;
@@ -113,6 +115,8 @@ export class FunctionRunner {
    * timer that frees the slot anyway should the exit never be reported.
    */
   readonly #stopping = new Map<ExecutionEnvironment, NodeJS.Timeout>();
+  /** Every environment whose process may be alive, from its spawn (init included) until its process is gone. */
+  readonly #live = new Set<ExecutionEnvironment>();
   readonly #inspectorPort: InspectorPort | undefined;
   #closed = false;
 
@@ -383,6 +387,10 @@ export class FunctionRunner {
           inspector?.release();
           this.#exited(pool, environment);
         },
+        (spawned) => {
+          this.#live.add(spawned);
+          void spawned.gone.then(() => this.#live.delete(spawned));
+        },
       );
     } catch (error) {
       if (!spawning) inspector?.release();
@@ -516,14 +524,31 @@ export class FunctionRunner {
     }
   }
 
-  /** Kills every environment; waiting invocations fail with {@link RunnerClosedError}. */
-  close(): void {
+  /**
+   * Kills every environment, those still in their init too, and settles once their processes are gone (at most
+   * {@link closeExitBoundMs}), so their code directories can be removed; waiting invocations fail with
+   * {@link RunnerClosedError}.
+   */
+  async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#reaper);
+    this.killAll();
     for (const pool of this.#pools.values()) {
-      for (const environment of pool.environments) environment.kill();
       for (const waiter of pool.waiters.splice(0)) waiter();
     }
     for (const waiter of this.#slotWaiters.splice(0)) waiter();
+    let bound: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all([...this.#live].map((environment) => environment.gone)),
+      new Promise<void>((resolve) => {
+        bound = setTimeout(resolve, closeExitBoundMs);
+      }),
+    ]);
+    clearTimeout(bound);
+  }
+
+  /** SIGKILLs every environment's processes at once (also from a synchronous exit hook, which cannot wait). */
+  killAll(): void {
+    for (const environment of this.#live) environment.kill();
   }
 }

@@ -1,0 +1,96 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  CreateFunctionCommand,
+  InvokeCommand,
+  LambdaClient,
+  waitUntilFunctionActiveV2,
+} from "@aws-sdk/client-lambda";
+import { strToU8, zipSync } from "fflate";
+import { afterAll, describe, expect, it } from "vitest";
+import { startEngine } from "../../src/engine/index.ts";
+import { createLambdaRole } from "../helpers/lambda-role.ts";
+import { eventually } from "../helpers/poll.ts";
+
+/**
+ * Stopping the engine while a function's runtime is busy writing into its own code directory (as Node's compile
+ * cache does at the end of an init): stop() must end the runtime, wait until its process is gone, and leave no
+ * code directory behind. It used to remove the directory while the runtime still wrote, and fail with ENOTEMPTY
+ * (a CI run's `cli-terminal` suite); a runtime still in its init was not even killed.
+ */
+
+const scratch = mkdtempSync(join(tmpdir(), "lambda-shutdown-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/**
+ * A module that writes its pid where the test can read it, then writes files into its code directory without end,
+ * going on when a write fails (so only a kill ends it): while it loads (`init`, so its environment never finishes
+ * starting) or in its handler (`handler`).
+ */
+function writerModule(pidFile: string, where: "init" | "handler"): Uint8Array {
+  const loop = `
+    writeFileSync(${JSON.stringify(pidFile)}, String(process.pid));
+    for (let i = 0; ; i++) {
+      try {
+        writeFileSync(process.env.LAMBDA_TASK_ROOT + "/written-" + (i % 2000), "x");
+      } catch {}
+    }`;
+  const source = `import { writeFileSync } from "node:fs";
+    ${where === "init" ? loop : ""}
+    export const handler = async () => { ${where === "handler" ? loop : ""} };`;
+  return zipSync({ "index.mjs": strToU8(source) });
+}
+
+/** Whether the process runs still: a zombie (ended, not yet reaped by whoever inherited it) counts as gone. */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+describe.each([
+  { phase: "its init", where: "init" },
+  { phase: "an invocation", where: "handler" },
+] as const)("stop() while a runtime writes into its code directory during $phase", ({ where }) => {
+  it.each([1, 2, 3])("round %i: stop resolves, the runtime is gone, no code is left", async (round) => {
+    const dataDir = join(scratch, `${where}-${round}`);
+    const pidFile = join(scratch, `${where}-${round}.pid`);
+    const engine = await startEngine({ port: 0, dataDir });
+    const lambda = new LambdaClient({
+      endpoint: engine.endpoint,
+      region: "us-east-1",
+      credentials: { accessKeyId: "test", secretAccessKey: "test" },
+    });
+    try {
+      const role = await createLambdaRole(engine.endpoint, "writer-role");
+      await lambda.send(
+        new CreateFunctionCommand({
+          FunctionName: "writer",
+          Runtime: "nodejs22.x",
+          Role: role,
+          Handler: "index.handler",
+          Timeout: 60,
+          Code: { ZipFile: writerModule(pidFile, where) },
+        }),
+      );
+      await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: 20 }, { FunctionName: "writer" });
+      await lambda.send(new InvokeCommand({ FunctionName: "writer", InvocationType: "Event" }));
+      const pid = await eventually("the runtime's pid", () =>
+        existsSync(pidFile) && readFileSync(pidFile, "utf8") !== ""
+          ? Number(readFileSync(pidFile, "utf8"))
+          : undefined,
+      );
+      expect(existsSync(join(dataDir, "lambda-code"))).toBe(true);
+      await engine.stop();
+      expect(running(pid)).toBe(false);
+      expect(existsSync(join(dataDir, "lambda-code"))).toBe(false);
+    } finally {
+      lambda.destroy();
+      await engine.stop().catch(() => {});
+    }
+  });
+});
