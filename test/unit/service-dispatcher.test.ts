@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createRouter } from "../../src/engine/service/codecs/rest.ts";
@@ -192,6 +193,48 @@ describe("Function: createDispatcher", () => {
       // A body that does not say it is JSON: DynamoDB's code, in JSON an SDK can read (not a bare XML element).
       expect(notJson.status).toBe(404);
       expect(JSON.parse(text(notJson.body)).__type).toBe("com.amazonaws.sqs#UnknownOperationException");
+    });
+
+    it("refuses exactly the bodies a strict UTF-8 decoder refuses, as a SerializationException", async () => {
+      // Prepare: any bytes, and UTF-8 text around some of them (valid text with broken sequences inside).
+      const handle = createDispatcher(queues, { authorizer: authorizerDenying() });
+      const strict = new TextDecoder("utf-8", { fatal: true });
+      const isStrictUtf8 = (bytes: Uint8Array) => {
+        try {
+          strict.decode(bytes);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      const bodies = fc.oneof(
+        fc.uint8Array({ maxLength: 64 }),
+        fc
+          .tuple(
+            fc.string({ unit: "binary" }),
+            fc.uint8Array({ maxLength: 4 }),
+            fc.string({ unit: "binary" }),
+          )
+          .map(([a, bytes, b]) => Buffer.concat([Buffer.from(a), bytes, Buffer.from(b)])),
+      );
+
+      // Act & Assess
+      await fc.assert(
+        fc.asyncProperty(bodies, async (bytes) => {
+          const response = await handle(
+            request({
+              headers: {
+                "x-amz-target": "AmazonSQS.CreateQueue",
+                "content-type": "application/x-amz-json-1.0",
+              },
+              body: Buffer.from(bytes),
+            }),
+          );
+          const refusedAsUtf8 = JSON.parse(text(response.body)).message === "Request body is not valid UTF-8";
+          expect(refusedAsUtf8).toBe(bytes.length > 0 && !isStrictUtf8(bytes));
+        }),
+        { numRuns: 2_000 },
+      );
     });
   });
 

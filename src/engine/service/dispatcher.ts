@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import { authorizeRequest, deniedMessage } from "../policy/authorize.ts";
 import { type DurableStore, StoreWriteError } from "../store/index.ts";
 import type { Authorizer, ServiceRequest, ServiceResponse } from "../types.ts";
@@ -382,8 +383,6 @@ const jsonContentTypes = new Set([
   "application/json",
 ]);
 
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
-
 /**
  * A JSON-protocol body must say it is JSON, and be UTF-8. DynamoDB answers other content types with a bare
  * `<UnknownOperationException/>` that no SDK can read; the engine says the same in the protocol's JSON. Bytes
@@ -392,13 +391,9 @@ const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
  */
 function assertJsonBody(request: ServiceRequest): void {
   if (request.body.length === 0) return;
-  try {
-    strictUtf8.decode(request.body);
-  } catch (error) {
-    throw new ServiceError(400, "SerializationException", "Request body is not valid UTF-8", {
-      cause: error,
-    });
-  }
+  // Validated without decoding it to a string (the codec parses it once, later).
+  if (!isUtf8(request.body))
+    throw new ServiceError(400, "SerializationException", "Request body is not valid UTF-8");
   const contentType = String(request.headers["content-type"] ?? "")
     .split(";")[0]
     ?.trim()
