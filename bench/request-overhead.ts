@@ -46,6 +46,7 @@ const client = `
 const { request, Agent } = require("node:http");
 const endpoint = process.argv[1];
 const n = Number(process.argv[2]);
+const warmup = Number(process.argv[3]);
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 const auth = (service) =>
   "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/" + service + "/aws4_request, SignedHeaders=host, Signature=00";
@@ -65,7 +66,7 @@ const ask = (message) => new Promise((resolve) => { process.once("message", reso
 const time = async (name, call) => {
   // Warmed until the JIT has settled: over the first few thousand requests its background compiles (counted in the
   // process's CPU time) were up to 60% of an S3 GET's measured CPU.
-  for (let i = 0; i < 3000; i++) await call();
+  for (let i = 0; i < warmup; i++) await call();
   await ask({ start: name });
   const samples = [];
   for (let i = 0; i < n; i++) {
@@ -97,9 +98,10 @@ const script = `
 import { fork } from "node:child_process";
 const { startEngine } = await import(process.argv[1]);
 const n = Number(process.argv[2]);
+const warmup = process.argv[3];
 const engine = await startEngine({ port: 0 });
 // fork runs \`node -e <client> <endpoint> <n>\`: the client gets no tsx, and its argv[1..] are the two arguments.
-const child = fork("-e", [${JSON.stringify(client)}, engine.endpoint, String(n)], {
+const child = fork("-e", [${JSON.stringify(client)}, engine.endpoint, String(n), warmup], {
   execArgv: [],
   stdio: ["ignore", "inherit", "inherit", "ipc"],
 });
@@ -128,12 +130,16 @@ console.log(JSON.stringify({ ...result, cpu, split }));
  * One fresh `pipeline up --bare` of `tree` and the client against it: the CPU of the `up` process (and anything it
  * started) per request over the client's measured requests, read from /proc (10 ms ticks, so `requests` is large).
  */
-async function runThroughUp(tree: Tree, requests: number): Promise<{ s3: number; getItem: number }> {
+async function runThroughUp(
+  tree: Tree,
+  requests: number,
+  warmup: number,
+): Promise<{ s3: number; getItem: number }> {
   const up = await startUpProcess(["--bare"], tree.root);
   const pid = up.child.pid;
   if (pid === undefined) throw new Error(`pipeline up (${tree.label}) has no pid`);
   try {
-    const child = fork("-e", [client, up.endpoint, String(requests)], {
+    const child = fork("-e", [client, up.endpoint, String(requests), String(warmup)], {
       execArgv: [],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
@@ -168,9 +174,9 @@ interface RunFigures {
   split: Record<string, { userMs: number; systemMs: number }>;
 }
 
-function runOnce(tree: Tree, requests: number): Promise<RunFigures> {
+function runOnce(tree: Tree, requests: number, warmup: number): Promise<RunFigures> {
   const entry = join(tree.root, "src/engine/index.ts");
-  return runTsxScript(script, [entry, String(requests)], `request overhead (${tree.label})`);
+  return runTsxScript(script, [entry, String(requests), String(warmup)], `request overhead (${tree.label})`);
 }
 
 interface Collected {
@@ -180,8 +186,15 @@ interface Collected {
   getItemCpu: number[];
 }
 
-/** This tree's and the base's per-request overhead, alternating `runs` fresh processes of `requests` each. */
-export async function measureRequestOverhead(runs: number, requests: number): Promise<RequestOverheadResult> {
+/**
+ * This tree's and the base's per-request overhead, alternating `runs` fresh processes of `requests` each, after
+ * `warmup` requests of each kind (the full run's 3,000 let the JIT settle; `--quick` only exercises the code).
+ */
+export async function measureRequestOverhead(
+  runs: number,
+  requests: number,
+  warmup: number,
+): Promise<RequestOverheadResult> {
   const ref = process.env.BENCH_OVERHEAD_BASE ?? process.env.BENCH_BASE ?? DEFAULT_OVERHEAD_BASE;
   const base = checkoutTree(ref);
   // This tree is measured as committed, extracted like the base: run from the repository itself, the same commit
@@ -198,7 +211,7 @@ export async function measureRequestOverhead(runs: number, requests: number): Pr
     for (let i = 0; i < runs; i++) {
       // Alternating which tree goes first: the first process of a pair measured ~7% slower (this tree against itself).
       for (const tree of i % 2 === 0 ? trees : [...trees].reverse()) {
-        const run = await runOnce(tree, requests);
+        const run = await runOnce(tree, requests, warmup);
         if (process.env.BENCH_OVERHEAD_SPLIT) console.log(tree.label, JSON.stringify(run.split));
         const collected = samples.get(tree.label);
         collected?.s3.push(...run.s3);
@@ -211,7 +224,7 @@ export async function measureRequestOverhead(runs: number, requests: number): Pr
     // more of them, for /proc's 10 ms ticks.
     for (let i = 0; i < runs; i++) {
       for (const tree of i % 2 === 0 ? upTrees : [...upTrees].reverse()) {
-        const run = await runThroughUp(tree, upRequests);
+        const run = await runThroughUp(tree, upRequests, warmup);
         viaUp.get(tree.label)?.s3.push(run.s3);
         viaUp.get(tree.label)?.getItem.push(run.getItem);
       }

@@ -60,6 +60,8 @@ const loadedResultsPath = join(repoRoot, "bench/results.loaded.json");
 const e2eObjects = quick ? 150 : 1000;
 /** Requests of each kind measured per run of the per-request overhead (after 3,000 to warm up). */
 const overheadRequests = quick ? 500 : 3000;
+/** Requests of each kind sent first, unmeasured: the JIT settles over the first few thousand (a smoke run skips it). */
+const overheadWarmup = quick ? 300 : 3000;
 const concurrency = 16;
 /**
  * Each run starts a fresh `pipeline up`, so its first uploads wait for function environments to start (cold starts
@@ -520,7 +522,7 @@ async function engineImportOnly(): Promise<void> {
   };
   writeFileSync(resultsPath, `${JSON.stringify(updated, null, 2)}\n`);
   log("bench: per-request overhead, this tree and the base side by side");
-  const overhead = await measureRequestOverhead(runs, overheadRequests);
+  const overhead = await measureRequestOverhead(runs, overheadRequests, overheadWarmup);
   writeFileSync(resultsPath, `${JSON.stringify({ ...updated, requestOverhead: overhead }, null, 2)}\n`);
   printRows(
     `bench: engine import and per-request overhead (${cpus().length} cores, Node ${process.version})`,
@@ -563,7 +565,7 @@ async function measureAll(
   log("bench: artifact comparison done");
   const engineImport = await measureEngineImport(runs + 2);
   log("bench: engine import done");
-  const requestOverhead = await measureRequestOverhead(runs, overheadRequests);
+  const requestOverhead = await measureRequestOverhead(runs, overheadRequests, overheadWarmup);
   log("bench: per-request overhead done");
   const engineStart = await engineColdStart();
   const s3 = await s3EdgeVsDirect();
@@ -744,7 +746,7 @@ else if (only === "side-by-side") await sideBySideOnly();
 else if (only === "request-overhead")
   printRows(
     `bench: per-request overhead (${cpus().length} cores, Node ${process.version})`,
-    requestOverheadRows(await measureRequestOverhead(runs, overheadRequests)),
+    requestOverheadRows(await measureRequestOverhead(runs, overheadRequests, overheadWarmup)),
   );
 else if (only === "persist") await persistSection(resultsPath, runs);
 else if (only) {
