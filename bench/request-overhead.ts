@@ -1,5 +1,6 @@
-import { fork } from "node:child_process";
+import { fork, spawn } from "node:child_process";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { repoRoot } from "../src/artifact/paths.ts";
 import { checkoutTree, type Tree } from "./base-tree.ts";
 import { startUpProcess, treeCpuMs } from "./engine-process.ts";
@@ -38,7 +39,13 @@ export interface RequestOverheadResult {
    * The same requests to each tree's `pipeline up --bare`, the process users run: this tree's built CLI (issue 25)
    * and the base's CLI as it ran then (under tsx, for 920a793).
    */
-  asUp?: { requests: number; current: UpOverheadFigures; base?: UpOverheadFigures };
+  asUp?: {
+    requests: number;
+    current: UpOverheadFigures;
+    base?: UpOverheadFigures;
+    /** A bare `node:http` server answering the same requests ({@link floorServer}): what no engine goes below. */
+    floor?: UpOverheadFigures;
+  };
 }
 
 /** The client: a plain Node process (no tsx) that the engine's process forks; it times the round trips. */
@@ -95,7 +102,8 @@ const time = async (name, call) => {
 
 /** The engine's process (its sources under tsx): starts it, forks the client, meters its own CPU. */
 const script = `
-import { fork } from "node:child_process";
+import { fork, spawn } from "node:child_process";
+import { createInterface } from "node:readline";
 const { startEngine } = await import(process.argv[1]);
 const n = Number(process.argv[2]);
 const warmup = process.argv[3];
@@ -127,6 +135,64 @@ console.log(JSON.stringify({ ...result, cpu, split }));
 `;
 
 /**
+ * The floor under every engine: a bare `node:http` server that reads each request, looks at its headers and answers
+ * the client's requests with bodies of the same size and kind (1 KiB of text, the same item's JSON), doing nothing
+ * else. What any Node server pays per exchange on this machine (the parser, the socket writes, the kernel's
+ * loopback), which neither tree can go below.
+ */
+const floorServer = `
+const { createServer } = require("node:http");
+const object = Buffer.alloc(1024, "x");
+const item = Buffer.from(JSON.stringify({ Item: { id: { S: "k" }, v: { S: "value" } } }));
+const server = createServer({ keepAliveTimeout: 65000 }, (req, res) => {
+  const chunks = [];
+  req.on("data", (chunk) => chunks.push(chunk));
+  req.on("end", () => {
+    const target = String(req.headers["x-amz-target"] ?? "");
+    const body = req.method === "GET" ? object : target.endsWith(".GetItem") ? item : Buffer.from("{}");
+    res.writeHead(200, {
+      "content-type": req.method === "GET" ? "text/plain" : "application/x-amz-json-1.0",
+      "content-length": body.length,
+      "x-amzn-requestid": "floor",
+    });
+    res.end(body);
+  });
+});
+server.listen(0, "127.0.0.1", () => process.stdout.write("http://127.0.0.1:" + server.address().port + "\\n"));
+`;
+
+/** The client against `endpoint`: the CPU of process `pid` (and its children) per measured request, from /proc. */
+async function meterClient(
+  label: string,
+  endpoint: string,
+  pid: number,
+  requests: number,
+  warmup: number,
+): Promise<{ s3: number; getItem: number }> {
+  const child = fork("-e", [client, endpoint, String(requests), String(warmup)], {
+    execArgv: [],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const cpu: Record<string, number> = {};
+  let begun = 0;
+  await new Promise<void>((resolve, reject) => {
+    child.on("message", (message: { start?: string; end?: string; done?: unknown }) => {
+      if (message.start) {
+        begun = treeCpuMs(pid);
+        child.send("go");
+      } else if (message.end) {
+        cpu[message.end] = (treeCpuMs(pid) - begun) / requests;
+        child.send("go");
+      } else if (message.done) resolve();
+    });
+    child.on("exit", (code) =>
+      code ? reject(new Error(`request overhead (${label}): the client exited with ${code}`)) : resolve(),
+    );
+  });
+  return { s3: cpu.s3 ?? Number.NaN, getItem: cpu.getItem ?? Number.NaN };
+}
+
+/**
  * One fresh `pipeline up --bare` of `tree` and the client against it: the CPU of the `up` process (and anything it
  * started) per request over the client's measured requests, read from /proc (10 ms ticks, so `requests` is large).
  */
@@ -139,31 +205,24 @@ async function runThroughUp(
   const pid = up.child.pid;
   if (pid === undefined) throw new Error(`pipeline up (${tree.label}) has no pid`);
   try {
-    const child = fork("-e", [client, up.endpoint, String(requests), String(warmup)], {
-      execArgv: [],
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
-    });
-    const cpu: Record<string, number> = {};
-    let begun = 0;
-    await new Promise<void>((resolve, reject) => {
-      child.on("message", (message: { start?: string; end?: string; done?: unknown }) => {
-        if (message.start) {
-          begun = treeCpuMs(pid);
-          child.send("go");
-        } else if (message.end) {
-          cpu[message.end] = (treeCpuMs(pid) - begun) / requests;
-          child.send("go");
-        } else if (message.done) resolve();
-      });
-      child.on("exit", (code) =>
-        code
-          ? reject(new Error(`request overhead via up (${tree.label}): the client exited with ${code}`))
-          : resolve(),
-      );
-    });
-    return { s3: cpu.s3 ?? Number.NaN, getItem: cpu.getItem ?? Number.NaN };
+    return await meterClient(`via up, ${tree.label}`, up.endpoint, pid, requests, warmup);
   } finally {
     await up.stop();
+  }
+}
+
+/** The same client against {@link floorServer} in a fresh process. */
+async function runThroughFloor(requests: number, warmup: number): Promise<{ s3: number; getItem: number }> {
+  const server = spawn(process.execPath, ["-e", floorServer], { stdio: ["ignore", "pipe", "inherit"] });
+  try {
+    const endpoint = await new Promise<string>((resolve, reject) => {
+      server.once("exit", (code) => reject(new Error(`the floor server exited with ${code}`)));
+      createInterface({ input: server.stdout }).once("line", resolve);
+    });
+    if (server.pid === undefined) throw new Error("the floor server has no pid");
+    return await meterClient("floor", endpoint, server.pid, requests, warmup);
+  } finally {
+    server.kill("SIGKILL");
   }
 }
 
@@ -206,7 +265,12 @@ export async function measureRequestOverhead(
   );
   const upRequests = requests * 5;
   const upTrees: Tree[] = [{ label: "current", root: repoRoot }, ...(base ? [base] : [])];
-  const viaUp = new Map(upTrees.map((tree) => [tree.label, { s3: [] as number[], getItem: [] as number[] }]));
+  const viaUp = new Map(
+    [...upTrees.map((tree) => tree.label), "floor"].map((label) => [
+      label,
+      { s3: [] as number[], getItem: [] as number[] },
+    ]),
+  );
   try {
     for (let i = 0; i < runs; i++) {
       // Alternating which tree goes first: the first process of a pair measured ~7% slower (this tree against itself).
@@ -228,6 +292,9 @@ export async function measureRequestOverhead(
         viaUp.get(tree.label)?.s3.push(run.s3);
         viaUp.get(tree.label)?.getItem.push(run.getItem);
       }
+      const floor = await runThroughFloor(upRequests, warmup);
+      viaUp.get("floor")?.s3.push(floor.s3);
+      viaUp.get("floor")?.getItem.push(floor.getItem);
     }
   } finally {
     base?.remove();
@@ -253,6 +320,7 @@ export async function measureRequestOverhead(
       requests: upRequests,
       current: upFigures("current") as UpOverheadFigures,
       ...(base ? { base: upFigures(base.label) } : {}),
+      floor: upFigures("floor") as UpOverheadFigures,
     },
   };
 }
@@ -300,7 +368,43 @@ export function requestOverheadRows(result: RequestOverheadResult): Array<[strin
             up.base?.dynamoGetItemCpuMs,
             true,
           ),
+          ...(up.floor ? floorRows(up.current, up.base, up.floor, result.base?.ref) : []),
         ]
       : []),
+  ];
+}
+
+/**
+ * The floor's own figures, and each request's CPU above it for this tree and the base: the part an engine's code
+ * decides (informational: the target is on the whole figure).
+ */
+function floorRows(
+  current: UpOverheadFigures,
+  base: UpOverheadFigures | undefined,
+  floor: UpOverheadFigures,
+  ref: string | undefined,
+): Array<[string, string, string, boolean]> {
+  const ms = (value: number) => Math.round(value * 1000) / 1000;
+  const above = (name: string, pick: (figures: UpOverheadFigures) => Summary) => {
+    const own = pick(current).median - pick(floor).median;
+    const before = base ? pick(base).median - pick(floor).median : undefined;
+    return [
+      `\`pipeline up\` CPU above the floor: ${name}${before === undefined ? "" : ` vs ${ref}`}`,
+      before === undefined
+        ? `${ms(own)} ms`
+        : `${ms(own)} / ${ms(before)} ms = ${Math.round((own / before) * 100) / 100}`,
+      "—",
+      true,
+    ] as [string, string, string, boolean];
+  };
+  return [
+    [
+      "bare node:http answering the same requests (floor): S3 GET / GetItem",
+      `${ms(floor.s3GetCpuMs.median)} / ${ms(floor.dynamoGetItemCpuMs.median)} ms (n=${floor.s3GetCpuMs.runs})`,
+      "—",
+      true,
+    ],
+    above("S3 GetObject 1 KiB", (figures) => figures.s3GetCpuMs),
+    above("DynamoDB GetItem", (figures) => figures.dynamoGetItemCpuMs),
   ];
 }
