@@ -1140,7 +1140,8 @@ describe("S3 persistence", () => {
 
   it("loses no acknowledged write when the engine process is killed with SIGKILL mid-upload", async () => {
     const dataDir = join(parent, "killed");
-    const { child, endpoint } = await startEngineProcess({ dataDir });
+    const served = await startEngineProcess({ dataDir });
+    const { endpoint } = served;
     const s3 = new S3Client({
       endpoint,
       region: "us-east-1",
@@ -1169,11 +1170,12 @@ describe("S3 persistence", () => {
         await new Promise((resolveTick) => setTimeout(resolveTick, 5));
       }
       killed = true;
-      child.kill("SIGKILL");
+      const gone = served.kill();
       await Promise.all(writers);
+      await gone;
     } finally {
       killed = true;
-      child.kill("SIGKILL");
+      await served.kill();
       s3.destroy();
     }
     expect(acknowledged.size).toBeGreaterThanOrEqual(150);

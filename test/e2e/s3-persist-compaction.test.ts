@@ -160,11 +160,13 @@ describe.skipIf(externalEndpoint)("S3 persistence: journal compaction while runn
         { timeoutMs: 60_000, intervalMs: 5 },
       );
       killed = true;
-      engine.child.kill("SIGKILL");
+      const gone = engine.kill();
       await Promise.all(writers);
+      await gone;
     } finally {
       killed = true;
-      engine.child.kill("SIGKILL");
+      // Gone before the restart below opens the same data dir.
+      await engine.kill();
       s3.destroy();
     }
     const restarted = await startEngine({ port: 0, dataDir });

@@ -92,6 +92,11 @@ export interface EngineProcess {
   child: ChildProcessByStdio<null, Readable, Readable>;
   endpoint: string;
   stderr(): string;
+  /**
+   * SIGKILLs the process and settles once it has exited. A restart on the same data dir must wait for this: kill()
+   * returns before the process is gone, and until then it still holds the store's locks (LevelDB's LOCK).
+   */
+  kill(): Promise<void>;
 }
 
 /**
@@ -126,6 +131,7 @@ export async function startEngineProcess(
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
     stderr += chunk;
   });
+  const exited = new Promise<void>((resolveExit) => child.once("exit", () => resolveExit()));
   const port = await new Promise<number>((resolvePort, reject) => {
     let output = "";
     child.stdout.on("data", (chunk: Buffer) => {
@@ -135,5 +141,13 @@ export async function startEngineProcess(
     });
     child.once("exit", (code) => reject(new Error(`engine process exited early with ${code}: ${stderr}`)));
   });
-  return { child, endpoint: `http://127.0.0.1:${port}`, stderr: () => stderr };
+  return {
+    child,
+    endpoint: `http://127.0.0.1:${port}`,
+    stderr: () => stderr,
+    kill: () => {
+      child.kill("SIGKILL");
+      return exited;
+    },
+  };
 }
