@@ -8,7 +8,7 @@ import {
   FaultInjector,
 } from "./context.ts";
 import { registerControlRoutes } from "./control.ts";
-import { createDynamoDbService } from "./dynamodb/index.ts";
+import { checkDynamoDbStore, createDynamoDbService } from "./dynamodb/index.ts";
 import { DEFAULT_BODY_IDLE_TIMEOUT_MS, DEFAULT_HEADERS_TIMEOUT_MS, Edge } from "./edge.ts";
 import { registerHealthRoutes } from "./health.ts";
 import { createIamService } from "./iam/index.ts";
@@ -118,6 +118,9 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
         : {}),
     },
   };
+  await checkDynamoDbStore(store, resolvedOptions).catch((cause: unknown) => {
+    throw startError(cause, options.port);
+  });
   // IAM is the authorizer every other service checks callers with, so it is made first, from the base context.
   const iam = await createIamService(base, resolvedOptions).catch((cause: unknown) => {
     throw startError(cause, options.port);

@@ -5,7 +5,7 @@ import type { StoredFunctionRecord } from "./lambda/persistence.ts";
 import type { JournalRecord } from "./s3/storage/records.ts";
 import { applyRecord, type BucketState, snapshotRecords } from "./s3/storage/store.ts";
 import { syncDirectory } from "./store/fsync.ts";
-import { JOURNAL_FILES, type JournalName } from "./store/index.ts";
+import { JOURNAL_FILES, type JournalName, StoreInUseError } from "./store/index.ts";
 import { encodeLine, readJournal } from "./store/journal.ts";
 import { checkLevelStore, repairLevelStore } from "./store/level.ts";
 
@@ -33,6 +33,12 @@ export interface RepairReport {
  * DynamoDB's LevelDB store is rebuilt from what its files still hold. The report says what was kept and lost.
  */
 export async function repairStore(dataDir: string): Promise<RepairReport> {
+  // A running engine holds DynamoDB's LevelDB store locked: repairing under it would rewrite journals it appends to
+  // and rebuild a database it has open. Checked before anything is moved.
+  const levelPath = join(dataDir, "dynamodb");
+  const inUse = existsSync(levelPath) ? await checkLevelStore(levelPath) : undefined;
+  if (inUse?.locked)
+    throw new StoreInUseError(dataDir, `the DynamoDB store ${levelPath} is locked (${inUse.detail})`);
   const keptIn = join(dataDir, `damaged-${new Date().toISOString().replace(/[:.]/g, "-")}`);
   const aside = new Aside(dataDir, keptIn);
   const entries: RepairEntry[] = [];
@@ -185,11 +191,11 @@ async function writeJournal(path: string, records: unknown[]): Promise<void> {
 
 async function repairDynamoDb(path: string, aside: Aside): Promise<RepairEntry | undefined> {
   if (!existsSync(path)) return undefined;
-  const problem = await checkLevelStore(path);
+  const problem = (await checkLevelStore(path))?.detail;
   if (!problem) return { file: path, status: "intact", recovered: 0, lost: [] };
   await aside.copy(path);
   await repairLevelStore(path);
-  const after = await checkLevelStore(path);
+  const after = (await checkLevelStore(path))?.detail;
   return {
     file: path,
     status: after ? "not repaired" : "repaired",

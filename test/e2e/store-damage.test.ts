@@ -215,6 +215,36 @@ describe("--persist with a damaged store", () => {
     expect(bodies).toHaveLength(19);
   }, 90_000);
 
+  it("a store another engine holds open is in use, not damaged: up refuses without naming a repair, and repair refuses and moves nothing", async () => {
+    // Prepare: an engine serving the directory (dynalite holds LevelDB's LOCK), with an object and a queue message.
+    const directory = await dataDir();
+    const serving = await start(directory);
+    const clients = clientsOf(serving);
+    await clients.s3.send(new CreateBucketCommand({ Bucket: "kept" }));
+    await clients.s3.send(new PutObjectCommand({ Bucket: "kept", Key: "a", Body: "a" }));
+    const before = storeFiles(directory);
+    const journalBefore = await readFile(before.s3);
+    // Act: `pipeline up` and `pipeline repair` in processes of their own, as a user runs them. (Not a second engine
+    // in this process: LevelDB opens and closes the LOCK file to find it held by its own process, and the close drops
+    // this process's fcntl lock.)
+    const refused = await runCli(["up", "--bare", "--port", "0", "--persist", directory]);
+    const repaired = await runCli(["repair", "--persist", directory]);
+    // Assess
+    for (const run of [refused, repaired]) {
+      const lines = run.stderr.trim().split("\n");
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/store in use: .*Stop it, or use another --persist directory/);
+      expect(lines[0]).not.toMatch(/damaged|pipeline repair/);
+      expect(hasStackTrace(run.stderr)).toBe(false);
+    }
+    expect(refused.code).not.toBe(0);
+    expect(repaired.code).toBe(2);
+    expect((await readdir(directory)).filter((name) => name.startsWith("damaged-"))).toEqual([]);
+    expect((await readFile(before.s3)).equals(journalBefore)).toBe(true);
+    const { Body } = await clients.s3.send(new GetObjectCommand({ Bucket: "kept", Key: "a" }));
+    expect(await Body?.transformToString()).toBe("a");
+  }, 90_000);
+
   it("still serves what it lists after a clean restart (control for the cases above)", async () => {
     // Prepare
     const directory = await dataDir();

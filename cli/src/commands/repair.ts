@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { repairStore } from "../../../src/engine/repair.ts";
+import { StoreInUseError } from "../../../src/engine/store/index.ts";
 import { EnvironmentError } from "../errors.ts";
 import { Output } from "../output.ts";
 import type { GlobalOptions } from "../target.ts";
@@ -16,7 +17,11 @@ export async function repair(options: RepairOptions): Promise<void> {
   const output = new Output({ json: options.json });
   if (!options.persist)
     throw new EnvironmentError("repair needs --persist DIR (the directory `up --persist` used)");
-  const report = await repairStore(resolve(options.persist));
+  const report = await repairStore(resolve(options.persist)).catch((error: unknown) => {
+    // Nothing is damaged while an engine holds the store: exit 2 with the one line, as for any unusable setting.
+    if (error instanceof StoreInUseError) throw new EnvironmentError(error.message, { cause: error });
+    throw error;
+  });
   for (const entry of report.entries) {
     const status = entry.status === "intact" ? output.ok(entry.status) : entry.status;
     output.info(

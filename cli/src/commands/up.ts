@@ -319,7 +319,7 @@ export async function up(options: UpOptions): Promise<void> {
     const message = (cause as Error).message;
     // The port was free when probed, then taken (or refused by the OS): say which port and how to choose another.
     throw new EnvironmentError(
-      /EADDRINUSE|in use/i.test(message)
+      /EADDRINUSE|port \d+ is already in use/i.test(message)
         ? `${message}: choose another port with --port, e.g. \`npx pipeline up --port ${await freePort()}\``
         : message,
       { cause },

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { EngineContext } from "../context.ts";
 import type { EngineOptions } from "../options.ts";
 import { createDispatcher, type ServiceDeclaration, ServiceError } from "../service/index.ts";
+import { type DurableStore, StoreInUseError } from "../store/index.ts";
 import { checkLevelStore } from "../store/level.ts";
 import type { Service, ServiceRequest, ServiceResponse } from "../types.ts";
 import { withConditionFailureItem } from "./condition-failure-item.ts";
@@ -26,6 +27,23 @@ export interface DynamoDbBackendHandle {
 }
 
 /**
+ * Checks DynamoDB's stored LevelDB (dynalite's, under `--persist`) before anything else of the engine opens the data
+ * directory: dynalite would open a damaged store and fail at the first read that reaches the damage, and a store
+ * another engine holds (its LOCK) means that engine serves the directory, whose journals this one must not touch.
+ */
+export async function checkDynamoDbStore(
+  store: DurableStore | undefined,
+  options: EngineOptions,
+): Promise<void> {
+  if (!store || options.dynamodbBackend === "dynamodb-local") return;
+  const path = join(store.dataDir, "dynamodb");
+  const problem = await checkLevelStore(path);
+  if (problem?.locked)
+    throw new StoreInUseError(store.dataDir, `the DynamoDB store ${path} is locked (${problem.detail})`);
+  if (problem) throw store.damaged(`the DynamoDB store ${path} cannot be read (${problem.detail})`);
+}
+
+/**
  * DynamoDB through a real emulator (dynalite in-process by default, Amazon DynamoDB Local opt-in):
  * the engine only adds what emulators lack: IAM enforcement for role callers and fault injection.
  */
@@ -33,12 +51,6 @@ export async function createDynamoDbService(
   context: EngineContext,
   options: EngineOptions,
 ): Promise<Service> {
-  if (context.store && options.dynamodbBackend !== "dynamodb-local") {
-    // dynalite would open a damaged store and fail at the first read that reaches the damage.
-    const path = join(context.store.dataDir, "dynamodb");
-    const problem = await checkLevelStore(path);
-    if (problem) throw context.store.damaged(`the DynamoDB store ${path} cannot be read (${problem})`);
-  }
   const backend =
     options.dynamodbBackend === "dynamodb-local"
       ? await startDynamoDbLocal(options.dataDir ? join(options.dataDir, "dynamodb-local") : undefined)

@@ -38,6 +38,24 @@ export class StoreDamagedError extends Error {
   }
 }
 
+/**
+ * Raised when another process holds the store open (an engine serving it, or one killed a moment ago that has not
+ * exited yet): nothing is damaged and nothing was changed, so the message names no repair.
+ */
+export class StoreInUseError extends Error {
+  constructor(
+    readonly dataDir: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `store in use: ${detail}; another engine (or one still exiting) has ${dataDir} open. Stop it, or use another --persist directory`,
+      options,
+    );
+    this.name = "StoreInUseError";
+  }
+}
+
 /** A write a request made could not be made durable; the request is answered with an error. */
 export class StoreWriteError extends Error {
   constructor(cause: unknown) {

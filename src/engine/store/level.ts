@@ -6,12 +6,20 @@ import { existsSync } from "node:fs";
  */
 const loadClassicLevel = async () => (await import("classic-level")).ClassicLevel;
 
+/** What is wrong with a LevelDB store: held open by another process (not damage), or unreadable. */
+export interface LevelStoreProblem {
+  locked: boolean;
+  /** LevelDB's code and message, for the user. */
+  detail: string;
+}
+
 /**
  * Reads every entry of a LevelDB database (DynamoDB's store under dynalite), so damage in any of its table files
  * shows at start instead of at the first Scan that reaches it (LEVEL_CORRUPTION, which ends the engine). Returns
- * what is wrong, or undefined when every entry reads. A directory that does not exist yet is fine.
+ * what is wrong, or undefined when every entry reads. A directory that does not exist yet is fine. A store another
+ * process holds open (LevelDB's LOCK file, classic-level's LEVEL_LOCKED) is reported as locked, never as damage.
  */
-export async function checkLevelStore(path: string): Promise<string | undefined> {
+export async function checkLevelStore(path: string): Promise<LevelStoreProblem | undefined> {
   if (!existsSync(path)) return undefined;
   const ClassicLevel = await loadClassicLevel();
   const db = new ClassicLevel<Buffer, Buffer>(path, {
@@ -32,7 +40,10 @@ export async function checkLevelStore(path: string): Promise<string | undefined>
     const cause = (error as { cause?: unknown }).cause;
     const detail =
       cause instanceof Error ? cause.message : error instanceof Error ? error.message : String(error);
-    return `${(error as { code?: string }).code ?? "error"}: ${detail}`;
+    return {
+      locked: (cause as { code?: string } | undefined)?.code === "LEVEL_LOCKED",
+      detail: `${(error as { code?: string }).code ?? "error"}: ${detail}`,
+    };
   } finally {
     await db.close().catch(() => undefined);
   }
