@@ -10,6 +10,7 @@ import {
 import { strToU8, zipSync } from "fflate";
 import { afterAll, describe, expect, it } from "vitest";
 import { startEngine } from "../../src/engine/index.ts";
+import { startEngineProcess } from "../helpers/engine.ts";
 import { createLambdaRole } from "../helpers/lambda-role.ts";
 import { eventually } from "../helpers/poll.ts";
 
@@ -94,3 +95,55 @@ describe.each([
     }
   });
 });
+
+/** Where the engine can have the system kill a runtime whose parent dies (Linux, util-linux's setpriv). */
+const parentDeathSignal =
+  process.platform === "linux" && ["/usr/bin/setpriv", "/bin/setpriv"].some((path) => existsSync(path));
+
+describe.skipIf(!parentDeathSignal)(
+  "an engine SIGKILLed while a runtime is busy (no stop(), no exit hook)",
+  () => {
+    it.each(["init", "handler"] as const)(
+      "its runtime busy in its %s goes with it instead of running on, orphaned",
+      async (where) => {
+        const pidFile = join(scratch, `killed-${where}.pid`);
+        const served = await startEngineProcess({});
+        const lambda = new LambdaClient({
+          endpoint: served.endpoint,
+          region: "us-east-1",
+          credentials: { accessKeyId: "test", secretAccessKey: "test" },
+        });
+        let pid: number | undefined;
+        try {
+          const role = await createLambdaRole(served.endpoint, "writer-role");
+          await lambda.send(
+            new CreateFunctionCommand({
+              FunctionName: "writer",
+              Runtime: "nodejs22.x",
+              Role: role,
+              Handler: "index.handler",
+              Timeout: 60,
+              Code: { ZipFile: writerModule(pidFile, where) },
+            }),
+          );
+          await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: 20 }, { FunctionName: "writer" });
+          await lambda.send(new InvokeCommand({ FunctionName: "writer", InvocationType: "Event" }));
+          pid = await eventually("the runtime's pid", () =>
+            existsSync(pidFile) && readFileSync(pidFile, "utf8") !== ""
+              ? Number(readFileSync(pidFile, "utf8"))
+              : undefined,
+          );
+          await served.kill();
+          const runtime = pid;
+          await eventually("the runtime gone", () => (running(runtime) ? undefined : true), {
+            timeoutMs: 5_000,
+          });
+        } finally {
+          lambda.destroy();
+          await served.kill();
+          if (pid !== undefined && running(pid)) process.kill(pid, "SIGKILL");
+        }
+      },
+    );
+  },
+);

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { constants } from "node:os";
 import { fileURLToPath } from "node:url";
 
@@ -32,18 +33,38 @@ export interface RuntimeSpawnOptions {
  * through the launcher to the runtime.
  */
 export function spawnRuntime(nodeBinary: string, options: RuntimeSpawnOptions): ChildProcess {
-  return spawn(
+  const runtime = [nodeBinary, ...options.nodeFlags, bootstrapPath];
+  const [command, ...args] = withParentDeath([
     launcherPath,
-    ["-c", launcherScript, "launcher", nodeBinary, ...options.nodeFlags, bootstrapPath],
-    {
-      cwd: options.codeDirectory,
-      env: options.env,
-      detached: true,
-      // fd 3: the runtime's channel (channel.ts), a plain pipe read by the engine's own decoder. Not Node's IPC:
-      // its parser throws on a line that is not JSON (ending the engine) and buffers a line without bound.
-      stdio: ["ignore", "pipe", "pipe", "pipe"],
-    },
-  );
+    "-c",
+    launcherScript,
+    "launcher",
+    ...withParentDeath(runtime),
+  ]);
+  return spawn(command as string, args, {
+    cwd: options.codeDirectory,
+    env: options.env,
+    detached: true,
+    // fd 3: the runtime's channel (channel.ts), a plain pipe read by the engine's own decoder. Not Node's IPC:
+    // its parser throws on a line that is not JSON (ending the engine) and buffers a line without bound.
+    stdio: ["ignore", "pipe", "pipe", "pipe"],
+  });
+}
+
+/**
+ * util-linux's `setpriv`, on Linux: it sets the parent-death signal (`prctl(PR_SET_PDEATHSIG)`) and execs the
+ * command, adding no process. Without it (macOS, or a Linux without util-linux) runtimes start as before.
+ */
+const setpriv =
+  process.platform === "linux" ? ["/usr/bin/setpriv", "/bin/setpriv"].find(existsSync) : undefined;
+
+/**
+ * `command` SIGKILLed when its parent dies, where the system can say so: the launcher when the engine dies, the
+ * runtime when its launcher does. An engine that is itself SIGKILLed (or crashes) runs no exit hook, and a runtime
+ * busy in a loop never sees its channel close: without this it would run on, orphaned, for good.
+ */
+function withParentDeath(command: string[]): string[] {
+  return setpriv ? [setpriv, "--pdeathsig", "KILL", "--", ...command] : command;
 }
 
 /** SIGKILLs the child's whole process group; a group already gone is fine. */
