@@ -43,6 +43,36 @@ function writerModule(pidFile: string, where: "init" | "handler"): Uint8Array {
   return zipSync({ "index.mjs": strToU8(source) });
 }
 
+/**
+ * Creates the writer function on the engine at `endpoint`, invokes it asynchronously, and resolves with its
+ * runtime's pid once it writes it (its loop has begun).
+ */
+async function startWriter(
+  lambda: LambdaClient,
+  endpoint: string,
+  pidFile: string,
+  where: "init" | "handler",
+): Promise<number> {
+  const role = await createLambdaRole(endpoint, "writer-role");
+  await lambda.send(
+    new CreateFunctionCommand({
+      FunctionName: "writer",
+      Runtime: "nodejs22.x",
+      Role: role,
+      Handler: "index.handler",
+      Timeout: 60,
+      Code: { ZipFile: writerModule(pidFile, where) },
+    }),
+  );
+  await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: 20 }, { FunctionName: "writer" });
+  await lambda.send(new InvokeCommand({ FunctionName: "writer", InvocationType: "Event" }));
+  return eventually("the runtime's pid", () =>
+    existsSync(pidFile) && readFileSync(pidFile, "utf8") !== ""
+      ? Number(readFileSync(pidFile, "utf8"))
+      : undefined,
+  );
+}
+
 /** Whether the process runs still: a zombie (ended, not yet reaped by whoever inherited it) counts as gone. */
 function running(pid: number): boolean {
   try {
@@ -67,24 +97,7 @@ describe.each([
       credentials: { accessKeyId: "test", secretAccessKey: "test" },
     });
     try {
-      const role = await createLambdaRole(engine.endpoint, "writer-role");
-      await lambda.send(
-        new CreateFunctionCommand({
-          FunctionName: "writer",
-          Runtime: "nodejs22.x",
-          Role: role,
-          Handler: "index.handler",
-          Timeout: 60,
-          Code: { ZipFile: writerModule(pidFile, where) },
-        }),
-      );
-      await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: 20 }, { FunctionName: "writer" });
-      await lambda.send(new InvokeCommand({ FunctionName: "writer", InvocationType: "Event" }));
-      const pid = await eventually("the runtime's pid", () =>
-        existsSync(pidFile) && readFileSync(pidFile, "utf8") !== ""
-          ? Number(readFileSync(pidFile, "utf8"))
-          : undefined,
-      );
+      const pid = await startWriter(lambda, engine.endpoint, pidFile, where);
       expect(existsSync(join(dataDir, "lambda-code"))).toBe(true);
       await engine.stop();
       expect(running(pid)).toBe(false);
@@ -115,24 +128,7 @@ describe.skipIf(!parentDeathSignal)(
         });
         let pid: number | undefined;
         try {
-          const role = await createLambdaRole(served.endpoint, "writer-role");
-          await lambda.send(
-            new CreateFunctionCommand({
-              FunctionName: "writer",
-              Runtime: "nodejs22.x",
-              Role: role,
-              Handler: "index.handler",
-              Timeout: 60,
-              Code: { ZipFile: writerModule(pidFile, where) },
-            }),
-          );
-          await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: 20 }, { FunctionName: "writer" });
-          await lambda.send(new InvokeCommand({ FunctionName: "writer", InvocationType: "Event" }));
-          pid = await eventually("the runtime's pid", () =>
-            existsSync(pidFile) && readFileSync(pidFile, "utf8") !== ""
-              ? Number(readFileSync(pidFile, "utf8"))
-              : undefined,
-          );
+          pid = await startWriter(lambda, served.endpoint, pidFile, where);
           await served.kill();
           const runtime = pid;
           await eventually("the runtime gone", () => (running(runtime) ? undefined : true), {
