@@ -102,8 +102,7 @@ const time = async (name, call) => {
 
 /** The engine's process (its sources under tsx): starts it, forks the client, meters its own CPU. */
 const script = `
-import { fork, spawn } from "node:child_process";
-import { createInterface } from "node:readline";
+import { fork } from "node:child_process";
 const { startEngine } = await import(process.argv[1]);
 const n = Number(process.argv[2]);
 const warmup = process.argv[3];
