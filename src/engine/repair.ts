@@ -5,9 +5,9 @@ import type { StoredFunctionRecord } from "./lambda/persistence.ts";
 import type { JournalRecord } from "./s3/storage/records.ts";
 import { applyRecord, type BucketState, snapshotRecords } from "./s3/storage/store.ts";
 import { syncDirectory } from "./store/fsync.ts";
-import { JOURNAL_FILES, type JournalName, StoreInUseError } from "./store/index.ts";
+import { JOURNAL_FILES, type JournalName } from "./store/index.ts";
 import { encodeLine, readJournal } from "./store/journal.ts";
-import { checkLevelStore, repairLevelStore } from "./store/level.ts";
+import { checkLevelStore, type LevelStoreProblem, levelStoreInUse, repairLevelStore } from "./store/level.ts";
 
 /** What `pipeline repair` did to one stored file. */
 interface RepairEntry {
@@ -34,11 +34,10 @@ export interface RepairReport {
  */
 export async function repairStore(dataDir: string): Promise<RepairReport> {
   // A running engine holds DynamoDB's LevelDB store locked: repairing under it would rewrite journals it appends to
-  // and rebuild a database it has open. Checked before anything is moved.
+  // and rebuild a database it has open. Checked (one full read of the store) before anything is moved.
   const levelPath = join(dataDir, "dynamodb");
-  const inUse = existsSync(levelPath) ? await checkLevelStore(levelPath) : undefined;
-  if (inUse?.locked)
-    throw new StoreInUseError(dataDir, `the DynamoDB store ${levelPath} is locked (${inUse.detail})`);
+  const levelProblem = await checkLevelStore(levelPath);
+  if (levelProblem?.locked) throw levelStoreInUse(dataDir, levelPath, levelProblem);
   const keptIn = join(dataDir, `damaged-${new Date().toISOString().replace(/[:.]/g, "-")}`);
   const aside = new Aside(dataDir, keptIn);
   const entries: RepairEntry[] = [];
@@ -46,7 +45,7 @@ export async function repairStore(dataDir: string): Promise<RepairReport> {
     const entry = await repairJournal(dataDir, name, aside);
     if (entry) entries.push(entry);
   }
-  const dynamodb = await repairDynamoDb(join(dataDir, "dynamodb"), aside);
+  const dynamodb = await repairDynamoDb(levelPath, levelProblem, aside);
   if (dynamodb) entries.push(dynamodb);
   return { dataDir, keptIn: aside.used ? keptIn : undefined, entries };
 }
@@ -189,9 +188,14 @@ async function writeJournal(path: string, records: unknown[]): Promise<void> {
   await syncDirectory(dirname(path));
 }
 
-async function repairDynamoDb(path: string, aside: Aside): Promise<RepairEntry | undefined> {
+/** Rebuilds the LevelDB store at `path` when `found` (its check, already made) says it is damaged. */
+async function repairDynamoDb(
+  path: string,
+  found: LevelStoreProblem | undefined,
+  aside: Aside,
+): Promise<RepairEntry | undefined> {
   if (!existsSync(path)) return undefined;
-  const problem = (await checkLevelStore(path))?.detail;
+  const problem = found?.detail;
   if (!problem) return { file: path, status: "intact", recovered: 0, lost: [] };
   await aside.copy(path);
   await repairLevelStore(path);

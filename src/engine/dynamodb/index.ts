@@ -5,8 +5,8 @@ import { join } from "node:path";
 import type { EngineContext } from "../context.ts";
 import type { EngineOptions } from "../options.ts";
 import { createDispatcher, type ServiceDeclaration, ServiceError } from "../service/index.ts";
-import { type DurableStore, StoreInUseError } from "../store/index.ts";
-import { checkLevelStore } from "../store/level.ts";
+import type { DurableStore } from "../store/index.ts";
+import { checkLevelStore, levelStoreInUse } from "../store/level.ts";
 import type { Service, ServiceRequest, ServiceResponse } from "../types.ts";
 import { withConditionFailureItem } from "./condition-failure-item.ts";
 import { installMemoizedDynaliteParsers } from "./dynalite-parsers.ts";
@@ -38,8 +38,7 @@ export async function checkDynamoDbStore(
   if (!store || options.dynamodbBackend === "dynamodb-local") return;
   const path = join(store.dataDir, "dynamodb");
   const problem = await checkLevelStore(path);
-  if (problem?.locked)
-    throw new StoreInUseError(store.dataDir, `the DynamoDB store ${path} is locked (${problem.detail})`);
+  if (problem?.locked) throw levelStoreInUse(store.dataDir, path, problem);
   if (problem) throw store.damaged(`the DynamoDB store ${path} cannot be read (${problem.detail})`);
 }
 

@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { StoreInUseError } from "./index.ts";
 
 /**
  * classic-level (a native addon and its JavaScript, about 100 ms to load under tsx) is loaded only when a LevelDB
@@ -47,6 +48,11 @@ export async function checkLevelStore(path: string): Promise<LevelStoreProblem |
   } finally {
     await db.close().catch(() => undefined);
   }
+}
+
+/** The refusal for a LevelDB store under `dataDir` that another process holds open. */
+export function levelStoreInUse(dataDir: string, path: string, problem: LevelStoreProblem): StoreInUseError {
+  return new StoreInUseError(dataDir, `the DynamoDB store ${path} is locked (${problem.detail})`);
 }
 
 /**
