@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type EngineProcess, startEngineProcess } from "../helpers/engine.ts";
 import { createLambdaRole } from "../helpers/lambda-role.ts";
 import { eventually } from "../helpers/poll.ts";
+import { processRunning } from "../helpers/processes.ts";
 
 const region = "us-east-1";
 const credentials = { accessKeyId: "test", secretAccessKey: "test" };
@@ -147,13 +148,7 @@ describe("execution environments are capped engine-wide (issue 21)", () => {
       .trim()
       .split(/\s+/)
       .filter(Boolean);
-    return children.filter((child) => {
-      try {
-        return !/^\d+ \(.*\) [ZX]/.test(readFileSync(`/proc/${child}/stat`, "utf8"));
-      } catch {
-        return false;
-      }
-    }).length;
+    return children.filter((child) => processRunning(child)).length;
   };
 
   beforeAll(async () => {

@@ -13,6 +13,7 @@ import { startEngine } from "../../src/engine/index.ts";
 import { startEngineProcess } from "../helpers/engine.ts";
 import { createLambdaRole } from "../helpers/lambda-role.ts";
 import { eventually } from "../helpers/poll.ts";
+import { processRunning } from "../helpers/processes.ts";
 
 /**
  * Stopping the engine while a function's runtime is busy writing into its own code directory (as Node's compile
@@ -73,16 +74,6 @@ async function startWriter(
   );
 }
 
-/** Whether the process runs still: a zombie (ended, not yet reaped by whoever inherited it) counts as gone. */
-function running(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
-
 describe.each([
   { phase: "its init", where: "init" },
   { phase: "an invocation", where: "handler" },
@@ -100,7 +91,7 @@ describe.each([
       const pid = await startWriter(lambda, engine.endpoint, pidFile, where);
       expect(existsSync(join(dataDir, "lambda-code"))).toBe(true);
       await engine.stop();
-      expect(running(pid)).toBe(false);
+      expect(processRunning(pid)).toBe(false);
       expect(existsSync(join(dataDir, "lambda-code"))).toBe(false);
     } finally {
       lambda.destroy();
@@ -131,13 +122,13 @@ describe.skipIf(!parentDeathSignal)(
           pid = await startWriter(lambda, served.endpoint, pidFile, where);
           await served.kill();
           const runtime = pid;
-          await eventually("the runtime gone", () => (running(runtime) ? undefined : true), {
+          await eventually("the runtime gone", () => (processRunning(runtime) ? undefined : true), {
             timeoutMs: 5_000,
           });
         } finally {
           lambda.destroy();
           await served.kill();
-          if (pid !== undefined && running(pid)) process.kill(pid, "SIGKILL");
+          if (pid !== undefined && processRunning(pid)) process.kill(pid, "SIGKILL");
         }
       },
     );

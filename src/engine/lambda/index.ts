@@ -39,6 +39,12 @@ export interface LambdaDependencies {
   queues: QueueSender;
 }
 
+/**
+ * How unpacked code is removed: retried, since a runtime SIGKILLed in the middle of a write (its compile cache, its
+ * own files) may still finish that one system call after its process was reported gone.
+ */
+const removeRetrying = { recursive: true, force: true, maxRetries: 3, retryDelay: 20 } as const;
+
 /** The Lambda service and the typed API it offers S3 (notifications) and the engine's host (failed events). */
 export interface LambdaParts {
   service: Service;
@@ -62,7 +68,7 @@ export async function createLambdaService(
       // With a data dir everything stays inside it, and a fixed path lets the next start remove what a killed
       // engine (kill -9 skips the exit hook) left behind; only one engine may use a data dir at a time.
       codeRoot = join(context.dataDir, "lambda-code");
-      rmSync(codeRoot, { recursive: true, force: true, maxRetries: 3, retryDelay: 20 });
+      rmSync(codeRoot, removeRetrying);
       mkdirSync(codeRoot, { recursive: true });
     } else {
       codeRoot = mkdtempSync(join(tmpdir(), "pipeline-lambda-"));
@@ -72,9 +78,7 @@ export async function createLambdaService(
   const removeCodeRoot = () => {
     if (!codeRoot) return;
     try {
-      // Retried: a runtime SIGKILLed in the middle of a write (its compile cache, its own files) may still finish
-      // that one system call after its process was reported gone.
-      rmSync(codeRoot, { recursive: true, force: true, maxRetries: 3, retryDelay: 20 });
+      rmSync(codeRoot, removeRetrying);
     } catch (error) {
       context.log(`lambda: could not remove the functions' unpacked code at ${codeRoot}: ${String(error)}`);
     }
