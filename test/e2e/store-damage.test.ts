@@ -216,7 +216,7 @@ describe("--persist with a damaged store", () => {
   }, 90_000);
 
   it("a store another engine holds open is in use, not damaged: up refuses without naming a repair, and repair refuses and moves nothing", async () => {
-    // Prepare: an engine serving the directory (dynalite holds LevelDB's LOCK), with an object and a queue message.
+    // Prepare: an engine serving the directory (dynalite holds LevelDB's LOCK), with one object stored.
     const directory = await dataDir();
     const serving = await start(directory);
     const clients = clientsOf(serving);
