@@ -4,6 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { repoRoot } from "../src/artifact/paths.ts";
 
+/**
+ * The commit every figure is shown beside, measured in the same run: the tree before issue 25, which issues 23 and
+ * 25 set their targets against. BENCH_BASE=<ref> picks another (`none`, or a shallow clone without it, measures this
+ * tree alone); BENCH_ENGINE_BASE and BENCH_OVERHEAD_BASE pick one for the engine import and the per-request overhead.
+ */
+export const BENCH_BASE_REF = process.env.BENCH_BASE ?? "920a793";
+
 /** A tree of the repository to measure: its root (with node_modules) and a label. */
 export interface Tree {
   label: string;

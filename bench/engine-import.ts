@@ -1,16 +1,9 @@
 import { join } from "node:path";
 import { repoRoot } from "../src/artifact/paths.ts";
-import { checkoutTree, type Tree } from "./base-tree.ts";
+import { BENCH_BASE_REF, checkoutTree, type Tree } from "./base-tree.ts";
 import { startUpProcess } from "./engine-process.ts";
 import { type Summary, summarize } from "./stats.ts";
 import { runTsxScript } from "./tsx-script.ts";
-
-/**
- * The tree before issue 25, which every figure of the bench is shown beside (issue 23: the engine's import no slower
- * than there). BENCH_ENGINE_BASE=<git ref> picks another: a07ea13, the engine before it stood alone (issue 15, whose
- * `startEngine` loaded the dashboard and the stack too), has its own target.
- */
-export const DEFAULT_ENGINE_BASE = "920a793";
 
 /** One fresh process: how long importing the engine took, and its RSS after (MB). */
 interface ImportSample {
@@ -49,7 +42,9 @@ export interface EngineImportResult {
  * runs after one warm-up each (tsx caches its transforms on disk, so the first import after a change is slower).
  */
 export async function measureEngineImport(runs: number): Promise<EngineImportResult> {
-  const ref = process.env.BENCH_ENGINE_BASE ?? process.env.BENCH_BASE ?? DEFAULT_ENGINE_BASE;
+  // BENCH_ENGINE_BASE=a07ea13, the engine before it stood alone (issue 15, whose `startEngine` loaded the dashboard
+  // and the stack too), has its own target.
+  const ref = process.env.BENCH_ENGINE_BASE ?? BENCH_BASE_REF;
   const base = checkoutTree(ref);
   const trees: Tree[] = [{ label: "current", root: repoRoot }, ...(base ? [base] : [])];
   const entry = (tree: Tree) => join(tree.root, "src/engine/index.ts");

@@ -2,7 +2,7 @@ import { fork, spawn } from "node:child_process";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { repoRoot } from "../src/artifact/paths.ts";
-import { checkoutTree, type Tree } from "./base-tree.ts";
+import { BENCH_BASE_REF, checkoutTree, type Tree } from "./base-tree.ts";
 import { startUpProcess, treeCpuMs } from "./engine-process.ts";
 import { type Summary, summarize } from "./stats.ts";
 import { runTsxScript } from "./tsx-script.ts";
@@ -13,11 +13,10 @@ import { runTsxScript } from "./tsx-script.ts";
  * the engine process's own CPU time per request (user + system, from `process.cpuUsage()` over N requests, with the
  * client in a separate process, so it counts edge → handler → answer and nothing of the client's), and the client's
  * round trip (median over N; it adds the client's HTTP and the kernel's wake-ups, the same for both trees). Measured
- * for this tree and the base engine side by side (BENCH_OVERHEAD_BASE=<git ref>, default the tree before issue 25,
- * which issue 23's target is set against), each in a fresh process: the engine's sources under tsx (the code alone, as tests load it),
- * then each tree's `pipeline up --bare` (what users run: since issue 25 the CLI runs a bundle, before it ran tsx).
+ * for this tree and the base engine side by side (BENCH_OVERHEAD_BASE=<git ref>, default {@link BENCH_BASE_REF}),
+ * each in a fresh process: the engine's sources under tsx (the code alone, as tests load it), then each tree's
+ * `pipeline up --bare` (what users run: since issue 25 the CLI runs a bundle, before it ran tsx).
  */
-export const DEFAULT_OVERHEAD_BASE = "920a793";
 
 /** One request kind's figures: the engine's CPU per request and the client's round trip, both in ms. */
 export interface OverheadFigures {
@@ -253,7 +252,7 @@ export async function measureRequestOverhead(
   requests: number,
   warmup: number,
 ): Promise<RequestOverheadResult> {
-  const ref = process.env.BENCH_OVERHEAD_BASE ?? process.env.BENCH_BASE ?? DEFAULT_OVERHEAD_BASE;
+  const ref = process.env.BENCH_OVERHEAD_BASE ?? BENCH_BASE_REF;
   const base = checkoutTree(ref);
   // This tree is measured as committed, extracted like the base: run from the repository itself, the same commit
   // measured about 10% slower on S3 GETs than its extracted copy (the repository's tsconfig changes tsx's output).

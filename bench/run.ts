@@ -23,7 +23,7 @@ import { RuntimeResolver } from "../src/engine/lambda/runtimes.ts";
 import { redeployFunction } from "../src/pipeline/redeploy.ts";
 import { defineStack } from "../src/stack/spec.ts";
 import { compareArtifacts } from "./artifact-compare.ts";
-import { checkoutTree, type Tree } from "./base-tree.ts";
+import { BENCH_BASE_REF, checkoutTree, type Tree } from "./base-tree.ts";
 import type { Load } from "./e2e.ts";
 import { type EngineImportResult, measureEngineImport } from "./engine-import.ts";
 import { describeLoad, recordMachineLoad } from "./load.ts";
@@ -51,11 +51,6 @@ const resultsPath =
     ? (process.argv[outIndex + 1] as string)
     : join(repoRoot, "bench/results.json");
 const runs = quick ? 2 : 3;
-/**
- * The commit every figure is shown beside, measured in the same run (BENCH_BASE=<ref> picks another; `none`, or a
- * shallow clone without it, measures this tree alone).
- */
-const baseRef = process.env.BENCH_BASE ?? "920a793";
 const loadedResultsPath = join(repoRoot, "bench/results.loaded.json");
 const e2eObjects = quick ? 150 : 1000;
 /** Requests of each kind measured per run of the per-request overhead (after 3,000 to warm up). */
@@ -471,7 +466,7 @@ function sideBySideRows(side: SideBySide): Array<[string, string, string, boolea
 /** `--only side-by-side`: those figures alone, merged into the results file (results.loaded.json when loaded). */
 async function sideBySideOnly(): Promise<void> {
   const machine = recordMachineLoad();
-  const base = baseRef === "none" ? undefined : checkoutTree(baseRef);
+  const base = BENCH_BASE_REF === "none" ? undefined : checkoutTree(BENCH_BASE_REF);
   const trees: Tree[] = [{ label: "current", root: repoRoot }, ...(base ? [base] : [])];
   let side: SideBySide;
   try {
@@ -537,8 +532,8 @@ async function main(): Promise<void> {
   );
   const machine = recordMachineLoad();
   // The base commit's tree beside this one (BENCH_BASE=<ref>; none without git history).
-  const base = baseRef === "none" ? undefined : checkoutTree(baseRef);
-  if (!base) log(`bench: cannot check out ${baseRef}; figures without the base beside them`);
+  const base = BENCH_BASE_REF === "none" ? undefined : checkoutTree(BENCH_BASE_REF);
+  if (!base) log(`bench: cannot check out ${BENCH_BASE_REF}; figures without the base beside them`);
   const trees: Tree[] = [{ label: "current", root: repoRoot }, ...(base ? [base] : [])];
   try {
     await measureAll(trees, base, machine);
