@@ -240,7 +240,9 @@ async function readObject(runtime: S3Runtime, call: S3Call, withBody: boolean): 
     }
   }
   const includeChecksum = !partial && checksumModeEnabled(headers);
-  const responseHeaders = { ...objectResponseHeaders(object, { includeChecksum, query }), ...extra };
+  // Written into the object objectResponseHeaders made, not a spread copy: on Node 20 a property added to a
+  // spread's result costs about 2 µs (docs/benchmarks.md, sixth session).
+  const responseHeaders = Object.assign(objectResponseHeaders(object, { includeChecksum, query }), extra);
   const length = Math.max(0, end - start + 1);
   responseHeaders["content-length"] = String(length);
   if (partial) responseHeaders["content-range"] = `bytes ${start}-${end}/${object.size}`;

@@ -8,6 +8,14 @@ import type { ObjectAttributes } from "./storage/records.ts";
 const SSE_C_PREFIX = "x-amz-server-side-encryption-customer-";
 export const COPY_SOURCE_SSE_C_PREFIX = "x-amz-copy-source-server-side-encryption-customer-";
 
+const keyHeaderNames = (prefix: string) => ({
+  algorithm: `${prefix}algorithm`,
+  key: `${prefix}key`,
+  keyMd5: `${prefix}key-md5`,
+});
+/** Every GET and HEAD looks these up: made once, not joined per request. */
+const SSE_C_NAMES = keyHeaderNames(SSE_C_PREFIX);
+
 /**
  * The SSE-C key a request presents, checked as S3 does: algorithm AES256, a 256-bit base64 key, and its
  * base64 MD5 matching `…-key-MD5`. Returns the key's MD5 (what the object keeps), or undefined when the
@@ -16,9 +24,10 @@ export const COPY_SOURCE_SSE_C_PREFIX = "x-amz-copy-source-server-side-encryptio
  * @example customerKeyMd5({ "x-amz-server-side-encryption-customer-algorithm": "AES256", … }) // "Lq3…=="
  */
 export function customerKeyMd5(headers: IncomingHttpHeaders, prefix = SSE_C_PREFIX): string | undefined {
-  const algorithm = headerValue(headers, `${prefix}algorithm`);
-  const key = headerValue(headers, `${prefix}key`);
-  const keyMd5 = headerValue(headers, `${prefix}key-md5`);
+  const names = prefix === SSE_C_PREFIX ? SSE_C_NAMES : keyHeaderNames(prefix);
+  const algorithm = headerValue(headers, names.algorithm);
+  const key = headerValue(headers, names.key);
+  const keyMd5 = headerValue(headers, names.keyMd5);
   if (algorithm === undefined && key === undefined && keyMd5 === undefined) return undefined;
   if (algorithm === undefined) {
     throw invalidArgument(
