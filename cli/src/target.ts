@@ -137,12 +137,18 @@ async function resolveRegion(
   }
   const profile = options.profile ?? env.AWS_PROFILE;
   if (profile || env.AWS_CONFIG_FILE || env.HOME) {
-    // The SDK clients' own region provider (the same loadConfig call every client makes), without loading a client.
+    // The profile's `region` as the SDK clients' own provider reads the shared files (its file selector and
+    // options), but not the rest of its chain: that ends in the EC2 instance metadata service (a PUT and a GET to
+    // 169.254.169.254, 1 s timeout each), which on a laptop nothing answers, so every verb would wait for it.
     try {
-      const region = await loadConfig(NODE_REGION_CONFIG_OPTIONS, {
-        ...NODE_REGION_CONFIG_FILE_OPTIONS,
-        ...(profile ? { profile } : {}),
-      })();
+      const region = await loadConfig(
+        {
+          environmentVariableSelector: () => undefined,
+          configFileSelector: NODE_REGION_CONFIG_OPTIONS.configFileSelector,
+          default: undefined,
+        },
+        { ...NODE_REGION_CONFIG_FILE_OPTIONS, ...(profile ? { profile } : {}) },
+      )();
       if (region) return { region, source: `profile ${profile ?? "default"}` };
     } catch {
       // no region in the profile: the default below

@@ -124,6 +124,42 @@ describe("CLI: a newcomer's mistakes, without a stack", { timeout: 120_000 }, ()
     expect(oneLine(notAws)).toContain("answered like no AWS service");
   });
 
+  it("no region set anywhere: us-east-1, without asking the EC2 instance metadata service", async () => {
+    // The SDK's region chain ends in IMDS (a PUT and a GET to 169.254.169.254, each with a 1 s timeout): on a
+    // laptop where nothing answers there, every verb would wait for it before doing anything.
+    let connections = 0;
+    const sockets = new Set<import("node:net").Socket>();
+    const metadata = createTcpServer((socket) => {
+      connections++;
+      sockets.add(socket);
+      socket.on("error", () => undefined); // takes the connection, never answers
+    });
+    const metadataPort = await listen(metadata);
+    const home = await mkdtemp(join(tmpdir(), "pipeline-home-"));
+    try {
+      const result = await runCli(["--endpoint", `http://127.0.0.1:${deadPort}`, "status"], {
+        env: {
+          HOME: home,
+          AWS_REGION: undefined,
+          AWS_DEFAULT_REGION: undefined,
+          PIPELINE_REGION: undefined,
+          AWS_PROFILE: undefined,
+          AWS_CONFIG_FILE: undefined,
+          AWS_SHARED_CREDENTIALS_FILE: undefined,
+          AWS_EC2_METADATA_DISABLED: undefined,
+          AWS_EC2_METADATA_SERVICE_ENDPOINT: `http://127.0.0.1:${metadataPort}`,
+        },
+      });
+
+      expect(oneLine(result)).toContain("nothing is listening");
+      expect(connections).toBe(0);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => metadata.close(() => resolve()));
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+
   it("nothing listening on a non-default port: the hint names that port", async () => {
     const line = oneLine(await runCli(["--endpoint", `http://127.0.0.1:${deadPort}`, "logs"]));
 
