@@ -14,7 +14,6 @@ import { recentLogEvents } from "./log-feed.ts";
 import { DASHBOARD_PREFIX } from "./paths.ts";
 import { listRecords } from "./records.ts";
 import { createDashboardRoute, type DashboardBackend, liveJson, publishFlowUpdate } from "./routes.ts";
-import { uploadObject } from "./upload.ts";
 
 export interface DashboardOptions {
   /** The stack the panels read; default `defineStack()`. */
@@ -125,7 +124,8 @@ export function registerDashboard(
       events: await recentLogEvents(aws(), stack.logGroupName, { limit: logLimit }),
     }),
     failed: () => failedEvents.failed(),
-    upload: (file) => uploadObject(aws(), stack, file),
+    // Loaded on the first upload: its MIME table (mime-db, ~0.2 MB of source) is not worth `up`'s start.
+    upload: async (file) => (await import("./upload.ts")).uploadObject(aws(), stack, file),
     // The re-drive's invocation reaches the flow through the engine's own events and log lines.
     redrive: async (id) => {
       await failedEvents.redrive(id);

@@ -2,7 +2,6 @@ import { SingleBar } from "cli-progress";
 import {
   describeResolution,
   NODE_RUNTIMES,
-  parseRuntimeMapping,
   RuntimeMappingError,
   RuntimeResolver,
   runtimeMajor,
@@ -11,6 +10,7 @@ import {
 import { installNodeRuntime, RuntimeInstallError } from "../../../src/runtimes/install.ts";
 import { EnvironmentError, UsageError } from "../errors.ts";
 import { Output, table } from "../output.ts";
+import { runtimeNodeMapping } from "../runtime-mapping.ts";
 import type { GlobalOptions } from "../target.ts";
 
 export interface RuntimesOptions extends GlobalOptions {
@@ -19,17 +19,6 @@ export interface RuntimesOptions extends GlobalOptions {
 
 export interface RuntimesInstallOptions extends GlobalOptions {
   latest?: boolean;
-}
-
-/** A `--runtime-node` list as the engine's mapping; a malformed entry is a usage error. */
-export function runtimeNodeMapping(entries: string[] | undefined): Record<string, string> | undefined {
-  if (!entries?.length) return undefined;
-  try {
-    return parseRuntimeMapping(entries);
-  } catch (error) {
-    if (error instanceof RuntimeMappingError) throw new UsageError(error.message, { cause: error });
-    throw error;
-  }
 }
 
 /** `pipeline runtimes [list]`: which Node binary each Node.js runtime resolves to here, and the install cache. */

@@ -16,6 +16,7 @@ import { CliError, EnvironmentError, ExitCode, UsageError } from "../errors.ts";
 import { confirmAwsWrite } from "../guard.ts";
 import { markServing } from "../lifecycle.ts";
 import { Output } from "../output.ts";
+import { runtimeNodeMapping } from "../runtime-mapping.ts";
 import {
   describeFaults,
   type GlobalOptions,
@@ -24,7 +25,6 @@ import {
   resolveTarget,
   type Target,
 } from "../target.ts";
-import { runtimeNodeMapping } from "./runtimes.ts";
 
 export interface UpOptions extends GlobalOptions {
   port?: string;
