@@ -118,13 +118,17 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
         : {}),
     },
   };
-  await checkDynamoDbStore(store, resolvedOptions).catch((cause: unknown) => {
+  await store?.lock().catch((cause: unknown) => {
     throw startError(cause, options.port);
   });
+  // From here a start that fails lets the data directory go (its lock, any journal opened) before it throws.
+  const failedStart = async (cause: unknown): Promise<never> => {
+    await store?.close().catch(() => undefined);
+    throw startError(cause, options.port);
+  };
+  await checkDynamoDbStore(store, resolvedOptions).catch(failedStart);
   // IAM is the authorizer every other service checks callers with, so it is made first, from the base context.
-  const iam = await createIamService(base, resolvedOptions).catch((cause: unknown) => {
-    throw startError(cause, options.port);
-  });
+  const iam = await createIamService(base, resolvedOptions).catch(failedStart);
   const context: EngineContext = { ...base, authorizer: iam.authorizer };
   const edge = new Edge(context, {
     guard: guardSettings({

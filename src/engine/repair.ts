@@ -7,7 +7,13 @@ import { applyRecord, type BucketState, snapshotRecords } from "./s3/storage/sto
 import { syncDirectory } from "./store/fsync.ts";
 import { JOURNAL_FILES, type JournalName } from "./store/index.ts";
 import { encodeLine, readJournal } from "./store/journal.ts";
-import { checkLevelStore, type LevelStoreProblem, levelStoreInUse, repairLevelStore } from "./store/level.ts";
+import {
+  checkLevelStore,
+  type LevelStoreProblem,
+  levelStoreInUse,
+  lockDataDir,
+  repairLevelStore,
+} from "./store/level.ts";
 
 /** What `pipeline repair` did to one stored file. */
 interface RepairEntry {
@@ -33,8 +39,19 @@ export interface RepairReport {
  * DynamoDB's LevelDB store is rebuilt from what its files still hold. The report says what was kept and lost.
  */
 export async function repairStore(dataDir: string): Promise<RepairReport> {
-  // A running engine holds DynamoDB's LevelDB store locked: repairing under it would rewrite journals it appends to
-  // and rebuild a database it has open. Checked (one full read of the store) before anything is moved.
+  // A running engine holds the data directory (its lock, store/level.ts): repairing under it would rewrite journals
+  // it appends to and rebuild a database it has open. Taken before anything is read or moved, held until done.
+  const lock = existsSync(dataDir) ? await lockDataDir(dataDir) : undefined;
+  try {
+    return await repairUnlocked(dataDir);
+  } finally {
+    await lock?.release();
+  }
+}
+
+async function repairUnlocked(dataDir: string): Promise<RepairReport> {
+  // An engine from before the data directory's lock holds only DynamoDB's LevelDB store locked: refused too. Checked
+  // (one full read of the store) before anything is moved.
   const levelPath = join(dataDir, "dynamodb");
   const levelProblem = await checkLevelStore(levelPath);
   if (levelProblem?.locked) throw levelStoreInUse(dataDir, levelPath, levelProblem);

@@ -19,7 +19,7 @@ import { createAwsClients } from "../../src/aws/all-clients.ts";
 import { EMULATOR_CREDENTIALS } from "../../src/aws/clients.ts";
 import { type Engine, startEngine } from "../../src/engine/index.ts";
 import { repairStore } from "../../src/engine/repair.ts";
-import { hasStackTrace, runCli } from "../helpers/cli.ts";
+import { hasStackTrace, runCli, startCli } from "../helpers/cli.ts";
 import { storeFiles } from "../helpers/store.ts";
 
 /**
@@ -224,9 +224,8 @@ describe("--persist with a damaged store", () => {
     await clients.s3.send(new PutObjectCommand({ Bucket: "kept", Key: "a", Body: "a" }));
     const before = storeFiles(directory);
     const journalBefore = await readFile(before.s3);
-    // Act: `pipeline up` and `pipeline repair` in processes of their own, as a user runs them. (Not a second engine
-    // in this process: LevelDB opens and closes the LOCK file to find it held by its own process, and the close drops
-    // this process's fcntl lock.)
+    // Act: `pipeline up` and `pipeline repair` in processes of their own, as a user runs them (the same in one
+    // process: the next case).
     const refused = await runCli(["up", "--bare", "--port", "0", "--persist", directory]);
     const repaired = await runCli(["repair", "--persist", directory]);
     // Assess
@@ -243,6 +242,66 @@ describe("--persist with a damaged store", () => {
     expect((await readFile(before.s3)).equals(journalBefore)).toBe(true);
     const { Body } = await clients.s3.send(new GetObjectCommand({ Bucket: "kept", Key: "a" }));
     expect(await Body?.transformToString()).toBe("a");
+  }, 90_000);
+
+  it("a second engine on the same directory in the same process is refused before it opens anything, whatever its DynamoDB backend", async () => {
+    // Prepare: an engine serving the directory, with one object stored. Before the data directory had a lock of its
+    // own, a second engine here found dynalite's LevelDB "already held by process" only after LevelDB had opened and
+    // closed its LOCK file, and that close dropped the first engine's fcntl lock; with DynamoDB Local, nothing
+    // refused it at all, and two engines appended to one S3 journal.
+    const directory = await dataDir();
+    const serving = await start(directory);
+    const clients = clientsOf(serving);
+    await clients.s3.send(new CreateBucketCommand({ Bucket: "kept" }));
+    await clients.s3.send(new PutObjectCommand({ Bucket: "kept", Key: "a", Body: "a" }));
+    const journalBefore = await readFile(storeFiles(directory).s3);
+    // Act
+    const refusals = await Promise.all(
+      (["dynalite", "dynamodb-local"] as const).map((dynamodbBackend) =>
+        startEngine({ port: 0, dataDir: directory, dynamodbBackend }).then(
+          async (engine) => {
+            await engine.stop();
+            return "started";
+          },
+          (error: unknown) => (error instanceof Error ? error.message : String(error)),
+        ),
+      ),
+    );
+    const repair = await repairStore(directory).then(
+      () => "repaired",
+      (error: unknown) => (error instanceof Error ? error.message : String(error)),
+    );
+    // Assess: each refused in one message naming the lock; nothing changed; the first engine still serves and
+    // still holds the directory (a fresh process is refused too, so its fcntl lock was not dropped).
+    for (const refusal of [...refusals, repair]) {
+      expect(refusal).toMatch(
+        /^(engine could not start: )?store in use: its lock .*engine\.lock is held .*Stop it, or use another --persist directory$/,
+      );
+    }
+    expect((await readFile(storeFiles(directory).s3)).equals(journalBefore)).toBe(true);
+    expect((await readdir(directory)).filter((name) => name.startsWith("damaged-"))).toEqual([]);
+    await clients.s3.send(new PutObjectCommand({ Bucket: "kept", Key: "b", Body: "b" }));
+    const listed = await clients.s3.send(new ListObjectsV2Command({ Bucket: "kept" }));
+    expect(listed.Contents?.map((object) => object.Key)).toEqual(["a", "b"]);
+    const elsewhere = await runCli(["up", "--bare", "--port", "0", "--persist", directory]);
+    expect(elsewhere.code).not.toBe(0);
+    expect(elsewhere.stderr).toMatch(/store in use: its lock/);
+  }, 90_000);
+
+  it("the directory is free again once its engine stops, and at once after its process is SIGKILLed", async () => {
+    // Prepare
+    const directory = await dataDir();
+    const first = await startEngine({ port: 0, dataDir: directory });
+    await first.stop();
+    // Act: in this process after stop(); then a process SIGKILLed while serving, and a start right after it exits.
+    const second = await start(directory);
+    await second.stop();
+    const killed = startCli(["--json", "up", "--bare", "--port", "0", "--persist", directory]);
+    await killed.waitForJson((line) => line.event === "ready");
+    await killed.stop("SIGKILL");
+    const third = await start(directory);
+    // Assess
+    expect(third.endpoint).toMatch(/^http:/);
   }, 90_000);
 
   it("still serves what it lists after a clean restart (control for the cases above)", async () => {

@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { Journal, type JournalCompaction, JournalDamagedError } from "./journal.ts";
+import type { DataDirLock } from "./level.ts";
 
 /**
  * The engine's one persistence layer (`--persist DIR`). Every service's durable state goes through it as
@@ -68,6 +69,7 @@ export class DurableStore {
   readonly dataDir: string;
   readonly #notice: (message: string) => void;
   readonly #journals = new Set<Journal<unknown>>();
+  #lock: DataDirLock | undefined;
   /** Durable writes that precede a journal record (blob files), which an answer must also wait for. */
   readonly #tracked = new Set<Promise<unknown>>();
   /** The writes made by the request running in the current asynchronous context. */
@@ -164,9 +166,21 @@ export class DurableStore {
   }
 
   /** Closes every journal once its queued records are written. */
+  /**
+   * Takes the data directory for this engine (level.ts `lockDataDir`) before any journal or store in it is opened:
+   * another engine holding it is a StoreInUseError, and nothing was read or changed. Released by {@link close}.
+   */
+  async lock(): Promise<void> {
+    const { lockDataDir } = await import("./level.ts");
+    this.#lock ??= await lockDataDir(this.dataDir);
+  }
+
   async close(): Promise<void> {
     for (const journal of this.#journals) await journal.close();
     this.#journals.clear();
+    // Last: the directory is free once every journal in it is closed.
+    await this.#lock?.release();
+    this.#lock = undefined;
   }
 
   /** Stops tracking a closed journal (its service closed it first). */

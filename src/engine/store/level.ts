@@ -1,4 +1,5 @@
-import { existsSync } from "node:fs";
+import { existsSync, realpathSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { StoreInUseError } from "./index.ts";
 
 /**
@@ -47,6 +48,67 @@ export async function checkLevelStore(path: string): Promise<LevelStoreProblem |
     };
   } finally {
     await db.close().catch(() => undefined);
+  }
+}
+
+/** The directory under a data directory that holds its lock: a LevelDB database that stores nothing. */
+export const DATA_DIR_LOCK = "engine.lock";
+
+/** A data directory held by this process (one engine, or one repair); `release` lets the next one in. */
+export interface DataDirLock {
+  release(): Promise<void>;
+}
+
+/**
+ * Data directories this process holds, by real path: one set per process (a global, as the CLI's bundle and the
+ * sources may both be loaded in one). Checked before LevelDB is asked, because LevelDB finds its own process's lock
+ * by opening the LOCK file and closing it again, and on POSIX that close drops every fcntl lock the process holds on
+ * the file: the first engine would lose its lock to the second's attempt.
+ */
+const heldHere: Set<string> = ((globalThis as Record<symbol, Set<string>>)[
+  Symbol.for("image-metadata-pipeline.heldDataDirs")
+] ??= new Set());
+
+/**
+ * Takes `dataDir` for one engine or one repair, whatever stores it holds (journals, dynalite's LevelDB or DynamoDB
+ * Local's files), before any of them is opened. Across processes the lock is LevelDB's own (classic-level, already a
+ * dependency): an fcntl lock on its LOCK file, which the kernel releases however the process ends, so a restart
+ * right after a SIGKILL is never refused for a stale lock (Node has no file-lock API of its own); within this
+ * process, {@link heldHere}. Held either way: StoreInUseError, and nothing was read or changed.
+ */
+export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
+  const path = join(dataDir, DATA_DIR_LOCK);
+  const key = realpathSync(dataDir);
+  if (heldHere.has(key))
+    throw new StoreInUseError(dataDir, `its lock ${path} is held (by an engine in this process)`);
+  heldHere.add(key);
+  try {
+    const ClassicLevel = await loadClassicLevel();
+    const open = async () => {
+      const db = new ClassicLevel(path);
+      await db.open();
+      return {
+        release: async () => {
+          await db.close();
+          heldHere.delete(key);
+        },
+      };
+    };
+    try {
+      return await open();
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      if (cause?.code === "LEVEL_LOCKED")
+        throw new StoreInUseError(dataDir, `its lock ${path} is held (${cause.message ?? "LEVEL_LOCKED"})`, {
+          cause: error,
+        });
+      // Not held, but unreadable (its files damaged): it stores nothing, so it is made again.
+      rmSync(path, { recursive: true, force: true });
+      return await open();
+    }
+  } catch (error) {
+    heldHere.delete(key);
+    throw error;
   }
 }
 
