@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -10,6 +10,7 @@ import {
 import { strToU8, zipSync } from "fflate";
 import { afterAll, describe, expect, it } from "vitest";
 import { startEngine } from "../../src/engine/index.ts";
+import { startCli } from "../helpers/cli.ts";
 import { startEngineProcess } from "../helpers/engine.ts";
 import { createLambdaRole } from "../helpers/lambda-role.ts";
 import { eventually } from "../helpers/poll.ts";
@@ -134,3 +135,45 @@ describe.skipIf(!parentDeathSignal)(
     );
   },
 );
+
+describe("`pipeline up`'s unpacked function code, however it ends", () => {
+  const codeRoots = (temp: string) => readdirSync(temp).filter((name) => name.startsWith("pipeline-lambda-"));
+  const upIn = async (temp: string) => {
+    const up = startCli(["--json", "up", "--port", "0"], { env: { TMPDIR: temp } });
+    await up.waitForJson((line) => line.event === "ready", 60_000);
+    return up;
+  };
+
+  it("a closed terminal (SIGHUP) stops the engine as Ctrl-C does: exit 0, its code directory removed", async () => {
+    // Prepare: up has provisioned the stack, so the function's code is unpacked in the temp directory.
+    const temp = mkdtempSync(join(scratch, "hup-"));
+    const up = await upIn(temp);
+    expect(codeRoots(temp)).toHaveLength(1);
+    // Act
+    const result = await up.stop("SIGHUP");
+    // Assess
+    expect(result.code, result.stderr).toBe(0);
+    expect(codeRoots(temp)).toEqual([]);
+  }, 90_000);
+
+  it("the next up removes what a SIGKILLed one left, and keeps a running one's", async () => {
+    // Prepare: one up killed, its directory left behind.
+    const temp = mkdtempSync(join(scratch, "kill-"));
+    const killed = await upIn(temp);
+    const [left] = codeRoots(temp);
+    await killed.stop("SIGKILL");
+    expect(codeRoots(temp)).toEqual([left]);
+    // Act: a second up, then a third while the second still runs.
+    const second = await upIn(temp);
+    const afterSecond = codeRoots(temp);
+    const third = await upIn(temp);
+    const afterThird = codeRoots(temp);
+    await Promise.all([second.stop(), third.stop()]);
+    // Assess: the killed one's directory went with the second start; the third kept the running second's.
+    expect(afterSecond).toHaveLength(1);
+    expect(afterSecond).not.toContain(left);
+    expect(afterThird).toHaveLength(2);
+    expect(afterThird).toEqual(expect.arrayContaining(afterSecond));
+    expect(codeRoots(temp)).toEqual([]);
+  }, 120_000);
+});

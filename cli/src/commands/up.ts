@@ -339,6 +339,12 @@ export async function up(options: UpOptions): Promise<void> {
   };
   process.on("SIGINT", () => void shutdown("SIGINT"));
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  // The terminal closed: there is nothing left to print to, but the engine still stops as on Ctrl-C (its runtimes,
+  // its unpacked code); the default action would end the process with neither.
+  process.on("SIGHUP", () => {
+    for (const stream of [process.stdout, process.stderr]) stream.on("error", () => undefined);
+    void shutdown("SIGHUP");
+  });
 
   // Which Node runs the function: an emulated runtime is said here, and is an error with --strict-runtime.
   const runtime = engine.apis.lambda.runtimes()[served.stack.runtime];

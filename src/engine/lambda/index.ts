@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { EngineContext } from "../context.ts";
@@ -12,6 +12,7 @@ import type { QueueSender } from "../sqs/contract.ts";
 import type { CallingPrincipal, Service } from "../types.ts";
 import { LambdaApi } from "./api.ts";
 import { AsyncInvocationQueue, type AttemptResult } from "./async-queue.ts";
+import { createTempCodeRoot, removeRetrying } from "./code-root.ts";
 import type { InvokePermission, LambdaInvokeApi } from "./contract.ts";
 import { destinationSender } from "./destinations.ts";
 import { FunctionGoneError, RoleNotAssumableError } from "./errors.ts";
@@ -39,12 +40,6 @@ export interface LambdaDependencies {
   queues: QueueSender;
 }
 
-/**
- * How unpacked code is removed: retried, since a runtime SIGKILLed in the middle of a write (its compile cache, its
- * own files) may still finish that one system call after its process was reported gone.
- */
-const removeRetrying = { recursive: true, force: true, maxRetries: 3, retryDelay: 20 } as const;
-
 /** The Lambda service and the typed API it offers S3 (notifications) and the engine's host (failed events). */
 export interface LambdaParts {
   service: Service;
@@ -71,7 +66,7 @@ export async function createLambdaService(
       rmSync(codeRoot, removeRetrying);
       mkdirSync(codeRoot, { recursive: true });
     } else {
-      codeRoot = mkdtempSync(join(tmpdir(), "pipeline-lambda-"));
+      codeRoot = createTempCodeRoot(tmpdir(), context.log);
     }
     return codeRoot;
   };
