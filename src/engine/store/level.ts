@@ -52,7 +52,7 @@ export async function checkLevelStore(path: string): Promise<LevelStoreProblem |
 }
 
 /** The directory under a data directory that holds its lock: a LevelDB database that stores nothing. */
-export const DATA_DIR_LOCK = "engine.lock";
+const DATA_DIR_LOCK = "engine.lock";
 
 /** A data directory held by this process (one engine, or one repair); `release` lets the next one in. */
 export interface DataDirLock {
@@ -65,9 +65,10 @@ export interface DataDirLock {
  * by opening the LOCK file and closing it again, and on POSIX that close drops every fcntl lock the process holds on
  * the file: the first engine would lose its lock to the second's attempt.
  */
-const heldHere: Set<string> = ((globalThis as Record<symbol, Set<string>>)[
-  Symbol.for("image-metadata-pipeline.heldDataDirs")
-] ??= new Set());
+const heldSlot = Symbol.for("image-metadata-pipeline.heldDataDirs");
+const processGlobals = globalThis as Record<symbol, Set<string> | undefined>;
+const heldHere: Set<string> = processGlobals[heldSlot] ?? new Set();
+processGlobals[heldSlot] = heldHere;
 
 /**
  * Takes `dataDir` for one engine or one repair, whatever stores it holds (journals, dynalite's LevelDB or DynamoDB
