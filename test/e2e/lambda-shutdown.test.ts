@@ -10,6 +10,7 @@ import {
 import { strToU8, zipSync } from "fflate";
 import { afterAll, describe, expect, it } from "vitest";
 import { startEngine } from "../../src/engine/index.ts";
+import { hasParentDeathSignal } from "../../src/engine/lambda/runtime-process.ts";
 import { startCli } from "../helpers/cli.ts";
 import { startEngineProcess } from "../helpers/engine.ts";
 import { createLambdaRole } from "../helpers/lambda-role.ts";
@@ -101,11 +102,7 @@ describe.each([
   });
 });
 
-/** Where the engine can have the system kill a runtime whose parent dies (Linux, util-linux's setpriv). */
-const parentDeathSignal =
-  process.platform === "linux" && ["/usr/bin/setpriv", "/bin/setpriv"].some((path) => existsSync(path));
-
-describe.skipIf(!parentDeathSignal)(
+describe.skipIf(!hasParentDeathSignal)(
   "an engine SIGKILLed while a runtime is busy (no stop(), no exit hook)",
   () => {
     it.each(["init", "handler"] as const)(

@@ -1,14 +1,9 @@
-import { readFileSync } from "node:fs";
+import { processStamp } from "../../src/engine/lambda/code-root.ts";
 
 /**
- * Whether process `pid` still runs (Linux, from /proc): a zombie or dead one (ended, not yet reaped by whoever
- * inherited it: state Z or X) counts as gone.
+ * Whether process `pid` still runs: the engine's own reading (Linux: /proc, where a zombie or dead process, ended
+ * but not yet reaped by whoever inherited it, counts as gone).
  */
 export function processRunning(pid: number | string): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return !/[ZX]/.test(stat.slice(stat.lastIndexOf(")") + 2)[0] ?? "");
-  } catch {
-    return false;
-  }
+  return processStamp(Number(pid)) !== undefined;
 }

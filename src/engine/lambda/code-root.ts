@@ -19,7 +19,8 @@ const OWNER_FILE = "owner";
 
 /**
  * A process as the kernel knows it: its pid and, on Linux, its start time (`/proc/<pid>/stat` field 22), so a pid
- * reused by a later process does not pass for the one that wrote it. Undefined when no such process runs.
+ * reused by a later process does not pass for the one that wrote it. Undefined when no such process runs (on
+ * Linux, a zombie counts as gone).
  */
 export function processStamp(pid: number): string | undefined {
   if (process.platform === "linux") {
@@ -27,7 +28,8 @@ export function processStamp(pid: number): string | undefined {
       const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
       // Fields after the command name (which may hold spaces and parentheses) start at field 3.
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      return fields[0] === "Z" ? undefined : `${pid} ${fields[19]}`;
+      // A zombie or dead process (ended, not yet reaped: state Z or X) runs no more.
+      return fields[0] === "Z" || fields[0] === "X" ? undefined : `${pid} ${fields[19]}`;
     } catch {
       return undefined;
     }

@@ -58,6 +58,9 @@ export function spawnRuntime(nodeBinary: string, options: RuntimeSpawnOptions): 
 const setpriv =
   process.platform === "linux" ? ["/usr/bin/setpriv", "/bin/setpriv"].find(existsSync) : undefined;
 
+/** Whether runtimes carry a parent-death signal here (Linux with util-linux's `setpriv`). */
+export const hasParentDeathSignal = setpriv !== undefined;
+
 /**
  * `command` SIGKILLed when its parent dies, where the system can say so: the launcher when the engine dies, the
  * runtime when its launcher does. An engine that is itself SIGKILLed (or crashes) runs no exit hook, and a runtime

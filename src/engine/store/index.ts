@@ -165,7 +165,6 @@ export class DurableStore {
     if (pending.length > 0) await Promise.all(pending);
   }
 
-  /** Closes every journal once its queued records are written. */
   /**
    * Takes the data directory for this engine (level.ts `lockDataDir`) before any journal or store in it is opened:
    * another engine holding it is a StoreInUseError, and nothing was read or changed. Released by {@link close}.
@@ -175,6 +174,7 @@ export class DurableStore {
     this.#lock ??= await lockDataDir(this.dataDir);
   }
 
+  /** Closes every journal once its queued records are written, then lets the data directory go. */
   async close(): Promise<void> {
     for (const journal of this.#journals) await journal.close();
     this.#journals.clear();

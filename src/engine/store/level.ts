@@ -8,6 +8,12 @@ import { StoreInUseError } from "./index.ts";
  */
 const loadClassicLevel = async () => (await import("classic-level")).ClassicLevel;
 
+/** LevelDB's own error when classic-level's open fails because the database's LOCK is held (LEVEL_LOCKED). */
+function lockedCause(error: unknown): { message?: string } | undefined {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code === "LEVEL_LOCKED" ? cause : undefined;
+}
+
 /** What is wrong with a LevelDB store: held open by another process (not damage), or unreadable. */
 export interface LevelStoreProblem {
   locked: boolean;
@@ -43,7 +49,7 @@ export async function checkLevelStore(path: string): Promise<LevelStoreProblem |
     const detail =
       cause instanceof Error ? cause.message : error instanceof Error ? error.message : String(error);
     return {
-      locked: (cause as { code?: string } | undefined)?.code === "LEVEL_LOCKED",
+      locked: lockedCause(error) !== undefined,
       detail: `${(error as { code?: string }).code ?? "error"}: ${detail}`,
     };
   } finally {
@@ -98,9 +104,9 @@ export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
     try {
       return await open();
     } catch (error) {
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      if (cause?.code === "LEVEL_LOCKED")
-        throw new StoreInUseError(dataDir, `its lock ${path} is held (${cause.message ?? "LEVEL_LOCKED"})`, {
+      const locked = lockedCause(error);
+      if (locked)
+        throw new StoreInUseError(dataDir, `its lock ${path} is held (${locked.message ?? "LEVEL_LOCKED"})`, {
           cause: error,
         });
       // Not held, but unreadable (its files damaged): it stores nothing, so it is made again.
