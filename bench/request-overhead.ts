@@ -106,7 +106,7 @@ const { startEngine } = await import(process.argv[1]);
 const n = Number(process.argv[2]);
 const warmup = process.argv[3];
 const engine = await startEngine({ port: 0 });
-// fork runs \`node -e <client> <endpoint> <n>\`: the client gets no tsx, and its argv[1..] are the two arguments.
+// fork runs \`node -e <client> <endpoint> <n> <warmup>\`: no tsx for the client; argv[1..] are the three.
 const child = fork("-e", [${JSON.stringify(client)}, engine.endpoint, String(n), warmup], {
   execArgv: [],
   stdio: ["ignore", "inherit", "inherit", "ipc"],
