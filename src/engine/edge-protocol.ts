@@ -95,34 +95,104 @@ export function internalFailure(
   return protocolError(route, 500, route.section?.internalErrorCode ?? "InternalFailure", message, requestId);
 }
 
+/** What a request head says of its service: its `X-Amz-Target` and its credential scope's service. */
+export interface HeadNames {
+  target?: string;
+  scope?: string;
+}
+
+/** A head line longer than this is skipped, not kept: the names sought are on short lines (Node's own head limit). */
+const REFUSED_LINE_BYTES = 16 * 1024;
+/** Past this many bytes of a refused head, the edge answers with what it has found. */
+export const REFUSED_HEAD_BYTES = 1024 * 1024;
+
 /**
- * The raw HTTP answer to a request Node's parser refused, in the format of the service its bytes name (target
- * header or credential scope; the fallback otherwise), with the connection closed after it.
+ * Reads a request head that Node's parser refused (one too large, one not valid HTTP) for the lines that name its
+ * service, as it arrives: the parser hands over only the packet it failed on, and a head split across packets
+ * (a long URL sent apart from the headers after it) names its service in a later one. Keeps one partial line
+ * (at most REFUSED_LINE_BYTES), never the head.
+ */
+export class RefusedHeadScan {
+  readonly names: HeadNames = {};
+  /** The head's blank line was seen: nothing further names the service. */
+  complete = false;
+  #bytes = 0;
+  #partial = "";
+  #skippingLine = false;
+
+  /** Whether to answer now: the target is known (it decides), the head ended, or too much of it came. */
+  get settled(): boolean {
+    return this.names.target !== undefined || this.complete || this.#bytes > REFUSED_HEAD_BYTES;
+  }
+
+  feed(packet: Buffer | undefined): void {
+    if (packet === undefined || this.complete) return;
+    this.#bytes += packet.length;
+    const lines = (this.#partial + packet.toString("latin1")).split("\n");
+    this.#partial = lines.pop() ?? "";
+    for (const line of lines) {
+      if (this.#skippingLine) {
+        this.#skippingLine = false;
+        continue;
+      }
+      if (this.#read(line.endsWith("\r") ? line.slice(0, -1) : line)) return;
+    }
+    if (this.#partial.length > REFUSED_LINE_BYTES) {
+      this.#partial = "";
+      this.#skippingLine = true;
+    }
+  }
+
+  /** Reads one whole line; true at the head's end. */
+  #read(line: string): boolean {
+    if (line === "") {
+      this.complete = true;
+      return true;
+    }
+    const target = /^x-amz-target:[ \t]*(.*?)[ \t]*$/i.exec(line)?.[1];
+    if (target) this.names.target ??= target;
+    const scope = /Credential=[^/\s]+\/\d{8}\/[^/\s]+\/([^/\s]+)\//.exec(line)?.[1];
+    if (scope) this.names.scope ??= scope;
+    return false;
+  }
+}
+
+/**
+ * The raw HTTP answer to a request Node's parser refused, with the connection closed after it: in the format of
+ * the request's route when its head was read (the body's framing failed), else of the service its head names
+ * (target, then credential scope; the fallback service when it names none).
  */
 export function parserRefusal(
   registry: ServiceRegistry,
-  error: NodeJS.ErrnoException & { rawPacket?: Buffer },
+  error: NodeJS.ErrnoException,
+  known: Route | HeadNames,
 ): Buffer {
-  const raw = error.rawPacket?.toString("latin1") ?? "";
-  const target = /\r\nx-amz-target:[ \t]*([^\r\n]*)/i.exec(raw)?.[1];
-  const scope = /Credential=[^/\s]+\/\d{8}\/[^/\s]+\/([^/\s]+)\//.exec(raw)?.[1];
-  const section =
-    (target ? registry.byTarget(target) : undefined) ??
-    (scope === undefined ? registry.fallback : registry.byName(scope));
-  const protocol: EdgeProtocol = section
-    ? requestProtocol(section, target === undefined ? {} : { "x-amz-target": target })
-    : "json";
+  const route = "protocol" in known ? known : headRoute(registry, known);
   const [status, code, message] =
     error.code === "HPE_HEADER_OVERFLOW"
       ? [431, "RequestHeaderSectionTooLarge", "Your request header section exceeds the maximum allowed size."]
       : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
         ? [408, "RequestTimeout", "The request head was not received in time."]
         : [400, "BadRequest", `The request is not valid HTTP (${error.code ?? error.message}).`];
-  const answer = protocolError({ section, protocol }, status, code, message, randomUUID());
+  const answer = protocolError(route, status, code, message, randomUUID());
   const body = Buffer.from(typeof answer.body === "string" ? answer.body : "");
   const lines = Object.entries({ ...answer.headers, "content-length": body.length, connection: "close" }).map(
     ([name, value]) => `${name}: ${String(value)}`,
   );
   const head = `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${lines.join("\r\n")}\r\n\r\n`;
   return Buffer.concat([Buffer.from(head), body]);
+}
+
+/** The route a refused head's names give (routeRequest's order: target, then scope, then the fallback). */
+function headRoute(
+  registry: ServiceRegistry,
+  { target, scope }: HeadNames,
+): Pick<Route, "section" | "protocol"> {
+  const section =
+    (target ? registry.byTarget(target) : undefined) ??
+    (scope === undefined ? registry.fallback : registry.byName(scope));
+  const protocol: EdgeProtocol = section
+    ? requestProtocol(section, target === undefined ? {} : { "x-amz-target": target })
+    : "json";
+  return { section, protocol };
 }

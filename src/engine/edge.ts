@@ -4,10 +4,12 @@ import type { AddressInfo, Socket } from "node:net";
 import { type Duplex, Readable } from "node:stream";
 import type { EngineContext } from "./context.ts";
 import {
+  type HeadNames,
   internalFailure,
   isUnsignedQuery,
   parserRefusal,
   protocolError,
+  RefusedHeadScan,
   type Route,
   routeRequest,
   throttled,
@@ -55,6 +57,18 @@ const DISCARD_MS = 2_000;
 const DISCARD_BYTES = 16 * 1024 * 1024;
 
 /**
+ * How long the edge reads on a head the parser refused before a line names its service: the rest of a head
+ * sent at once follows within milliseconds; a client that stalls gets the fallback service's format.
+ */
+const REFUSED_HEAD_WAIT_MS = 1_000;
+
+/** The request whose head was read last on a connection, and the route it took. */
+interface InFlight {
+  request: IncomingMessage;
+  route: Route;
+}
+
+/**
  * Raised while reading a body: too large for its operation, stalled past the idle timeout, beyond the engine's
  * budget of buffered bytes, or cut off by the client.
  */
@@ -82,6 +96,10 @@ export class Edge {
   readonly #settings: EdgeSettings;
   #server: Server | undefined;
   #port = 0;
+  /** Per connection: its request in flight (a body whose framing fails is refused in that request's format). */
+  readonly #inFlight = new WeakMap<Duplex, InFlight>();
+  /** Per connection refused by the parser: its head as read so far, or that it has been answered. */
+  readonly #refusals = new WeakMap<Duplex, RefusedHeadScan | "answered">();
 
   constructor(context: EngineContext, settings: EdgeSettings) {
     this.#context = context;
@@ -150,17 +168,46 @@ export class Edge {
 
   /**
    * A request Node's HTTP parser refused (a head too large, broken chunked framing, a head that came too
-   * slowly): answered in the format of the service the raw bytes name, so SDKs report a named error, and
-   * the connection closed.
+   * slowly): answered in the format of its service, so SDKs report a named error, and the connection closed.
+   * The parser hands over only the packet it failed on (and each later one, again refused), so a head whose
+   * naming lines are still to come is read on, without keeping it, for at most REFUSED_HEAD_WAIT_MS and
+   * REFUSED_HEAD_BYTES; a body whose framing failed takes its request's route.
    */
   #clientError(error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex): void {
+    const refusal = this.#refusals.get(socket);
+    if (refusal === "answered") return;
     if (error.code === "ECONNRESET" || !socket.writable) {
       socket.destroy();
       return;
     }
-    // Closed once the answer is flushed, not half-closed: a client still sending (a head that trickles in)
-    // would otherwise keep the connection open past the header timeout.
-    socket.end(parserRefusal(this.#settings.registry, error), () => socket.destroy());
+    const answer = (known: Route | HeadNames) => {
+      this.#refusals.set(socket, "answered");
+      // Closed once the answer is flushed, not half-closed: a client still sending (a head that trickles in)
+      // would otherwise keep the connection open past the header timeout.
+      socket.end(parserRefusal(this.#settings.registry, error, known), () => socket.destroy());
+    };
+    if (refusal !== undefined) {
+      refusal.feed(error.rawPacket);
+      if (refusal.settled || error.code === "ERR_HTTP_REQUEST_TIMEOUT") answer(refusal.names);
+      return;
+    }
+    const reading = this.#inFlight.get(socket);
+    if (reading !== undefined && !reading.request.complete) {
+      answer(reading.route);
+      return;
+    }
+    const scan = new RefusedHeadScan();
+    scan.feed(error.rawPacket);
+    if (scan.settled || error.code === "ERR_HTTP_REQUEST_TIMEOUT") {
+      answer(scan.names);
+      return;
+    }
+    this.#refusals.set(socket, scan);
+    const timer = setTimeout(() => {
+      if (this.#refusals.get(socket) === scan && socket.writable) answer(scan.names);
+    }, REFUSED_HEAD_WAIT_MS);
+    timer.unref();
+    socket.once("close", () => clearTimeout(timer));
   }
 
   async close(): Promise<void> {
@@ -182,13 +229,13 @@ export class Edge {
     response.on("error", this.#onResponseError);
     const reservation = this.#settings.budget.open();
     const requestId = randomUUID();
-    let routedTo: Route = {
-      name: "",
-      section: this.#settings.registry.fallback,
-      protocol: "rest-xml",
+    const inFlight: InFlight = {
+      request,
+      route: { name: "", section: this.#settings.registry.fallback, protocol: "rest-xml" },
     };
+    this.#inFlight.set(request.socket, inFlight);
     this.#dispatch(request, response, reservation, requestId, (route) => {
-      routedTo = route;
+      inFlight.route = route;
     })
       .catch((error: unknown) => {
         this.#context.log(`edge: unhandled error: ${error instanceof Error ? error.stack : String(error)}`);
@@ -196,7 +243,7 @@ export class Edge {
           response.destroy();
           return;
         }
-        const answer = internalFailure(routedTo, requestId);
+        const answer = internalFailure(inFlight.route, requestId);
         return this.#finish(request, response, answer, request.method === "HEAD");
       })
       .catch((error: unknown) => {

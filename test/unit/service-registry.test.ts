@@ -3,6 +3,7 @@ import {
   internalFailure,
   parserRefusal,
   protocolError,
+  RefusedHeadScan,
   routeRequest,
   throttled,
 } from "../../src/engine/edge-protocol.ts";
@@ -85,12 +86,12 @@ describe("ServiceRegistry: a made-up service is served by its declaration alone"
     const refused = protocolError(route, 413, "WidgetTooLargeException", "too big", "r-1");
     const busy = throttled(route, "r-2");
     const failed = internalFailure(route, "r-3");
+    const refusedHead = new RefusedHeadScan();
+    refusedHead.feed(Buffer.from("XYZ / HTTP/1.1\r\nX-Amz-Target: Widgets_2024.GetWidget\r\n"));
     const garbled = parserRefusal(
       registry,
-      Object.assign(new Error("bad"), {
-        code: "HPE_INVALID_METHOD",
-        rawPacket: Buffer.from("XYZ / HTTP/1.1\r\nX-Amz-Target: Widgets_2024.GetWidget\r\n"),
-      }),
+      Object.assign(new Error("bad"), { code: "HPE_INVALID_METHOD" }),
+      refusedHead.names,
     ).toString();
 
     // Assess
