@@ -25,9 +25,12 @@ export class CredentialStore {
   /** Secrets of the keys the engine issued, plus the account's `test` key: what signature checks use. */
   readonly #secrets = new Map<string, string>([["test", "test"]]);
   readonly #accountId: string;
+  /** The account root's ARN, made once: every request signed with an unknown key acts as it. */
+  readonly #rootArn: string;
 
   constructor(accountId: string) {
     this.#accountId = accountId;
+    this.#rootArn = accountRootArn(accountId);
   }
 
   /** Issues temporary credentials for a role; `ASIA…` keys, like STS. */
@@ -56,7 +59,7 @@ export class CredentialStore {
     return {
       accessKeyId: accessKeyId ?? "anonymous",
       accountId: this.#accountId,
-      arn: accountRootArn(this.#accountId),
+      arn: this.#rootArn,
     };
   }
 }

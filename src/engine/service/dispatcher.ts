@@ -256,8 +256,9 @@ export function createDispatcher(
     }
   };
 
+  const primary = primaryProtocol(declaration);
   return async (request) => {
-    let protocol = primaryProtocol(declaration);
+    let protocol = primary;
     try {
       const found = identify(declaration, request, route);
       protocol = found.protocol;
@@ -394,7 +395,10 @@ function assertJsonBody(request: ServiceRequest): void {
   // Validated without decoding it to a string (the codec parses it once, later).
   if (!isUtf8(request.body))
     throw new ServiceError(400, "SerializationException", "Request body is not valid UTF-8");
-  const contentType = String(request.headers["content-type"] ?? "")
+  const header = request.headers["content-type"];
+  // The SDKs send the bare type: one lookup; parameters, spaces and case are read only when it is not that.
+  if (typeof header === "string" && jsonContentTypes.has(header)) return;
+  const contentType = String(header ?? "")
     .split(";")[0]
     ?.trim()
     .toLowerCase();
