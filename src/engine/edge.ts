@@ -92,6 +92,8 @@ class BodyReadError extends Error {
 export class Edge {
   readonly #services = new Map<string, Service>();
   readonly #internal: Array<{ prefix: string; route: InternalRoute }> = [];
+  /** What every internal prefix starts with (none registered yet: a string no path starts with). */
+  #internalCommon = "\u0000";
   readonly #context: EngineContext;
   readonly #settings: EdgeSettings;
   #server: Server | undefined;
@@ -137,6 +139,9 @@ export class Edge {
   addInternalRoute(prefix: string, route: InternalRoute): void {
     this.#internal.push({ prefix, route });
     this.#internal.sort((a, b) => b.prefix.length - a.prefix.length);
+    let common = prefix;
+    for (const other of this.#internal) while (!other.prefix.startsWith(common)) common = common.slice(0, -1);
+    this.#internalCommon = common;
   }
 
   async listen(port: number, host: string): Promise<number> {
@@ -264,7 +269,10 @@ export class Edge {
     const target = parseRequestTarget(rawUrl);
     const isHead = request.method === "HEAD";
     const { guard, registry } = this.#settings;
-    const internal = this.#internal.find(({ prefix }) => target.pathname.startsWith(prefix));
+    // Most requests are for a service: one test of what every internal prefix starts with (`/_`) rules them out.
+    const internal = target.pathname.startsWith(this.#internalCommon)
+      ? this.#internal.find(({ prefix }) => target.pathname.startsWith(prefix))
+      : undefined;
     const scope = parseSigV4Scope(request.headers, target.query);
     const head: RequestHead = {
       method: request.method ?? "GET",

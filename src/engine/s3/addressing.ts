@@ -1,4 +1,3 @@
-import type { IncomingHttpHeaders } from "node:http";
 import type { RequestHead } from "../types.ts";
 import { S3Error } from "./errors.ts";
 
@@ -63,16 +62,13 @@ export function routePath(host: string, rawPath: string): string {
   return slash === path.length - 1 ? `/${path.slice(0, slash)}` : `/${path}`;
 }
 
-/** Each request's route path, worked out once: the edge's body limit and the dispatcher's routing both need it. */
-const routed = new WeakMap<IncomingHttpHeaders, { host: string; rawPath: string; path: string }>();
-
-/** `routePath` of a request, remembered for the request (its headers object) so it is resolved once. */
+/**
+ * `routePath` of a request. Worked out each time it is asked for (the edge's body limit and the dispatcher's
+ * routing): remembering it per request in a WeakMap cost about 1 µs a request against 0.1 µs to resolve it again
+ * (measured by hand on Node 20 and 24).
+ */
 export function routePathOf(head: RequestHead): string {
-  const known = routed.get(head.headers);
-  if (known !== undefined && known.host === head.host && known.rawPath === head.rawPath) return known.path;
-  const path = routePath(head.host, head.rawPath);
-  routed.set(head.headers, { host: head.host, rawPath: head.rawPath, path });
-  return path;
+  return routePath(head.host, head.rawPath);
 }
 
 /** The bucket named by a virtual-hosted Host header, if any. */
