@@ -4,6 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { type AttributeValue, DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { IAMClient, ListRolePoliciesCommand } from "@aws-sdk/client-iam";
 import { CreateQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EMULATOR_CREDENTIALS } from "../../src/aws/clients.ts";
 import { type EngineProcess, startEngineProcess } from "../helpers/engine.ts";
@@ -388,6 +389,72 @@ describe("A request the HTTP parser refuses is answered in its service's format,
     const { answer } = await sendPackets([head, "zz\r\nabc\r\n"]);
     expect(answer).toMatch(/^HTTP\/1\.1 400 /);
     expect(errorOf(answer)).toBe("com.amazonaws.dynamodb.v20120810#BadRequest");
+    await alive();
+  });
+
+  it("any cut of an oversize head into packets gets the answer the whole head gets, in its service's format", async () => {
+    /** A service's naming lines and how its refusal must look (status line aside). */
+    const services: Array<{ lines: string[]; looks: RegExp }> = [
+      {
+        lines: ["X-Amz-Target: Logs_20140328.PutLogEvents", `Authorization: ${signed("logs")}`],
+        looks: /"__type":"com\.amazonaws\.logs#RequestHeaderSectionTooLarge"/,
+      },
+      {
+        lines: ["X-Amz-Target: DynamoDB_20120810.GetItem", `Authorization: ${signed("dynamodb")}`],
+        looks: /"__type":"com\.amazonaws\.dynamodb\.v20120810#RequestHeaderSectionTooLarge"/,
+      },
+      {
+        lines: ["X-Amz-Target: AmazonSQS.SendMessage", `Authorization: ${signed("sqs")}`],
+        looks: /"__type":"com\.amazonaws\.sqs#RequestHeaderSectionTooLarge"/,
+      },
+      {
+        lines: [`Authorization: ${signed("iam")}`],
+        looks: /<ErrorResponse[^>]*><Error>.*<Code>RequestHeaderSectionTooLarge</,
+      },
+      {
+        lines: [`Authorization: ${signed("lambda")}`],
+        looks: /x-amzn-errortype: RequestHeaderSectionTooLargeException/i,
+      },
+      {
+        lines: [`Authorization: ${signed("s3")}`],
+        looks: /^(?:(?!<ErrorResponse).)*<Error><Code>RequestHeaderSectionTooLarge</s,
+      },
+    ];
+    /** What must not differ between two answers: status, content type, error type header and body (ids aside). */
+    const shape = (answer: string) =>
+      answer
+        .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, "<id>")
+        .replace(/\r\ndate: [^\r]*/i, "");
+    await fc.assert(
+      fc.asyncProperty(
+        fc.nat({ max: services.length - 1 }),
+        fc.constantFrom("url" as const, "filler before the naming lines" as const),
+        fc.integer({ min: 17_000, max: 60_000 }),
+        fc.array(fc.nat(), { minLength: 1, maxLength: 4 }),
+        async (which, oversize, bytes, cuts) => {
+          const service = services[which] as (typeof services)[number];
+          const head = [
+            `POST /${oversize === "url" ? `?x=${"a".repeat(bytes)}` : ""} HTTP/1.1`,
+            "Host: 127.0.0.1",
+            ...(oversize === "url" ? [] : [`X-Filler: ${"b".repeat(bytes)}`]),
+            ...service.lines,
+            "Content-Type: application/x-amz-json-1.1",
+            "Content-Length: 2",
+            "",
+            "{}",
+          ].join("\r\n");
+          const points = [...new Set(cuts.map((cut) => 1 + (cut % (head.length - 1))))].sort((a, b) => a - b);
+          const packets = [0, ...points].map((from, index) => head.slice(from, points[index] ?? head.length));
+          const whole = await sendPackets([head]);
+          const split = await sendPackets(packets, 5);
+          expect(whole.answer, JSON.stringify({ which, oversize, bytes })).toMatch(service.looks);
+          expect(shape(split.answer), JSON.stringify({ which, oversize, bytes, points })).toBe(
+            shape(whole.answer),
+          );
+        },
+      ),
+      { numRuns: 40 },
+    );
     await alive();
   });
 
