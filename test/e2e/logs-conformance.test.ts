@@ -47,6 +47,29 @@ describe("CloudWatch Logs: what it takes is handled or refused", () => {
     await engine?.stop();
   });
 
+  it("answers in its protocol's media type, application/x-amz-json-1.1, errors included", async () => {
+    const call = (target: string, body: object) =>
+      fetch(engine.endpoint, {
+        method: "POST",
+        headers: {
+          "content-type": "application/x-amz-json-1.1",
+          "x-amz-target": `Logs_20140328.${target}`,
+          authorization: `AWS4-HMAC-SHA256 Credential=test/20260101/${region}/logs/aws4_request, SignedHeaders=host, Signature=00`,
+        },
+        body: JSON.stringify(body),
+      });
+    const found = await call("DescribeLogStreams", { logGroupName: group });
+    const missing = await call("DescribeLogStreams", { logGroupName: "/e2e/no-such-group" });
+    expect([found.status, found.headers.get("content-type")]).toEqual([200, "application/x-amz-json-1.1"]);
+    expect([missing.status, missing.headers.get("content-type")]).toEqual([
+      400,
+      "application/x-amz-json-1.1",
+    ]);
+    expect(((await missing.json()) as { __type: string }).__type).toBe(
+      "com.amazonaws.logs#ResourceNotFoundException",
+    );
+  });
+
   it("refuses CreateLogGroup's kmsKeyId and logGroupClass by name, and creates nothing", async () => {
     const kms = await failure(
       logs.send(

@@ -379,6 +379,7 @@ describe("A request the HTTP parser refuses is answered in its service's format,
     const split = await sendPackets([line.slice(0, 20_000), line.slice(20_000), rest]);
     expect(split.answer).toMatch(/^HTTP\/1\.1 431 /);
     expect(errorOf(split.answer)).toBe("com.amazonaws.logs#RequestHeaderSectionTooLarge");
+    expect(split.answer).toMatch(/\r\ncontent-type: application\/x-amz-json-1\.1\r\n/i);
     const whole = await sendPackets([line + rest]);
     expect(errorOf(whole.answer)).toBe("com.amazonaws.logs#RequestHeaderSectionTooLarge");
     await alive();

@@ -74,7 +74,7 @@ const text = (body: unknown) => String(body);
 const queues: ServiceDeclaration = {
   section: sectionNamed("sqs"),
   protocols: {
-    json: { version: "1.0", targetPrefix: "AmazonSQS", errorPrefix: "com.amazonaws.sqs" },
+    json: { targetPrefix: "AmazonSQS", errorPrefix: "com.amazonaws.sqs" },
     query: { version: "2012-11-05", namespace: "http://queue.amazonaws.com/doc/2012-11-05/" },
   },
   operations: [
@@ -344,7 +344,7 @@ describe("Function: createDispatcher", () => {
     const failing = (mapped: boolean): ServiceDeclaration => ({
       section: sectionNamed("logs"),
       protocols: {
-        json: { version: "1.1", targetPrefix: "Logs_20140328", errorPrefix: "com.amazonaws.logs" },
+        json: { targetPrefix: "Logs_20140328", errorPrefix: "com.amazonaws.logs" },
       },
       operations: [
         operation({
@@ -379,7 +379,6 @@ describe("Function: createDispatcher's hooks", () => {
     section: sectionNamed("dynamodb"),
     protocols: {
       json: {
-        version: "1.0",
         targetPrefix: "DynamoDB_20120810",
         errorPrefix: "com.amazonaws.dynamodb.v20120810",
       },

@@ -19,7 +19,9 @@ import type { RequestHead } from "../../src/engine/types.ts";
  */
 const widgets: ServiceSection = {
   signingName: "widgets",
-  protocols: { json: { targetPrefixes: ["Widgets_2024"], errorPrefix: "com.example.widgets" } },
+  protocols: {
+    json: { version: "1.1", targetPrefixes: ["Widgets_2024"], errorPrefix: "com.example.widgets" },
+  },
   bodyLimit: (_head, operation) => ({
     bytes: operation === "UploadWidgetImage" ? 4096 : 1024,
     status: 413,
@@ -99,6 +101,8 @@ describe("ServiceRegistry: a made-up service is served by its declaration alone"
     expect(JSON.parse(String(refused.body))).toMatchObject({
       __type: "com.example.widgets#WidgetTooLargeException",
     });
+    // A JSON 1.1 service's refusals say so, as its answers do.
+    expect(refused.headers?.["content-type"]).toBe("application/x-amz-json-1.1");
     expect([busy.status, JSON.parse(String(busy.body)).__type]).toEqual([
       400,
       "com.example.widgets#WidgetThrottlingException",
@@ -116,7 +120,7 @@ describe("ServiceRegistry: what it refuses to hold", () => {
     expect(() =>
       engineServices.with({
         ...widgets,
-        protocols: { json: { targetPrefixes: ["AmazonSQS"], errorPrefix: "x" } },
+        protocols: { json: { version: "1.0", targetPrefixes: ["AmazonSQS"], errorPrefix: "x" } },
       }),
     ).toThrow("target prefix AmazonSQS is declared by sqs and widgets");
     expect(() => engineServices.with({ ...widgets, fallback: true })).toThrow("both s3 and widgets");

@@ -94,7 +94,6 @@ export async function createDynamoDbService(
     section: dynamoDbSection,
     protocols: {
       json: {
-        version: "1.0",
         targetPrefix: "DynamoDB_20120810",
         errorPrefix: "com.amazonaws.dynamodb.v20120810",
       },

@@ -6,6 +6,7 @@ export const dynamoDbSection: ServiceSection = {
   signingName: "dynamodb",
   protocols: {
     json: {
+      version: "1.0",
       targetPrefixes: ["DynamoDB_20120810", "DynamoDBStreams_20120810"],
       errorPrefix: "com.amazonaws.dynamodb.v20120810",
     },

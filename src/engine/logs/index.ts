@@ -46,7 +46,7 @@ export async function createLogsService(context: EngineContext, options: EngineO
 
   const declaration: ServiceDeclaration = {
     section: logsSection,
-    protocols: { json: { version: "1.1", targetPrefix: "Logs_20140328", errorPrefix } },
+    protocols: { json: { targetPrefix: "Logs_20140328", errorPrefix } },
     // CloudWatch Logs answers a member that fails its constraint with InvalidParameterException.
     validationError: (message) => new InvalidParameterError(message),
     operations: api.operations,

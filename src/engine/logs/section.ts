@@ -4,7 +4,9 @@ import type { ServiceSection } from "../service/section.ts";
 /** CloudWatch Logs' service-level section (service/section.ts): JSON 1.1, `Logs_20140328.<Op>`. */
 export const logsSection: ServiceSection = {
   signingName: "logs",
-  protocols: { json: { targetPrefixes: ["Logs_20140328"], errorPrefix: "com.amazonaws.logs" } },
+  protocols: {
+    json: { version: "1.1", targetPrefixes: ["Logs_20140328"], errorPrefix: "com.amazonaws.logs" },
+  },
   bodyLimit: (_head, operation) =>
     tooLarge(logsRequestBytes, operation || "unknown", "InvalidParameterException"),
   throttling: { status: 400, code: "ThrottlingException" },

@@ -31,8 +31,11 @@ interface ServiceProtocols {
       encode(output: unknown, operation: AnyOperation): Record<string, unknown> | undefined;
     };
   };
-  /** `X-Amz-Target: <targetPrefix>.<Op>`; `errorPrefix` is the `__type` namespace of errors. */
-  json?: { version: "1.0" | "1.1"; targetPrefix: string; errorPrefix: string };
+  /**
+   * `X-Amz-Target: <targetPrefix>.<Op>`; `errorPrefix` is the `__type` namespace of errors. The protocol's version
+   * is the section's (`section.protocols.json.version`): the edge's answers carry it too.
+   */
+  json?: { targetPrefix: string; errorPrefix: string };
   /** Method and path, matched against each operation's `http` route. */
   restJson?: Record<string, never>;
   /**

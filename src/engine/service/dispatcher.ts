@@ -195,6 +195,8 @@ export function createDispatcher(
     }
   };
 
+  // The JSON protocol's version, the section's: its media type goes on answers and errors alike.
+  const jsonVersion = declaration.section.protocols.json?.version ?? "1.0";
   const encode = (
     operation: AnyOperation,
     output: unknown,
@@ -202,7 +204,7 @@ export function createDispatcher(
     request: ServiceRequest,
   ): ServiceResponse => {
     if (output instanceof RawResponse) return output.response;
-    const { query, json, restXml } = declaration.protocols;
+    const { query, restXml } = declaration.protocols;
     switch (protocol) {
       case "query": {
         const result = operation.encode?.query
@@ -218,7 +220,7 @@ export function createDispatcher(
         );
       }
       case "json":
-        return jsonOutput(output, json?.version ?? "1.0");
+        return jsonOutput(output, jsonVersion);
       case "rest-json":
         return jsonResponse(output ?? {}, operation.http?.status ?? 200);
       case "rest-xml": {
@@ -243,6 +245,7 @@ export function createDispatcher(
           error,
           declaration.protocols.json?.errorPrefix ?? "",
           declaration.section.protocols.json?.fullErrorType === true,
+          jsonVersion,
         );
       case "rest-json":
         return restJsonError(error.status, error.code, error.message, error.headers, error.fields);

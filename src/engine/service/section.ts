@@ -40,9 +40,16 @@ interface SectionProtocols {
   /**
    * `X-Amz-Target: <prefix>.<Op>`: the prefixes that name this service, and the `__type` namespace of errors.
    * `fullErrorType`: `x-amzn-errortype` carries the whole shape id (`com.amazonaws.sqs#QueueDoesNotExist`), as
-   * `__type` does, instead of the bare code.
+   * `__type` does, instead of the bare code. `version`: the protocol's, `awsJson1_0` or `awsJson1_1`, whose media
+   * type every answer carries, errors included (`application/x-amz-json-1.1` for CloudWatch Logs: the SDK's
+   * `AwsJson1_1Protocol`, @aws-sdk/core 3.981.1).
    */
-  json?: { targetPrefixes: readonly string[]; errorPrefix: string; fullErrorType?: boolean };
+  json?: {
+    version: "1.0" | "1.1";
+    targetPrefixes: readonly string[];
+    errorPrefix: string;
+    fullErrorType?: boolean;
+  };
   /**
    * Method and path with JSON errors: `paths` are the path prefixes that name the service on a request that is not
    * signed for it (LocalStack's `custom_path_addressing_rules`); `errorSuffix` is appended to codes the edge
@@ -120,7 +127,7 @@ export function renderEdgeError(
         ? { "x-amzn-query-error": `${error.queryCode};${status >= 500 ? "Receiver" : "Sender"}` }
         : {};
       if (json?.fullErrorType) headers["x-amzn-errortype"] = `${prefix}#${code}`;
-      return jsonError(status, code, message, prefix, headers);
+      return jsonError(status, code, message, prefix, headers, json?.version);
     }
     case "rest-json": {
       const suffix = section.protocols.restJson?.errorSuffix ?? "";

@@ -80,7 +80,7 @@ export async function createSqsService(
     section: sqsSection,
     protocols: {
       query: { version: "2012-11-05", namespace: SQS_NAMESPACE, codec: sqsQueryCodec },
-      json: { version: "1.0", targetPrefix: "AmazonSQS", errorPrefix: "com.amazonaws.sqs" },
+      json: { targetPrefix: "AmazonSQS", errorPrefix: "com.amazonaws.sqs" },
     },
     // SQS writes the action in lower case: "... to perform: sqs:sendmessage on resource: ...".
     accessDenied: {

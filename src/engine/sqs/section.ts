@@ -33,7 +33,12 @@ export const sqsSection: ServiceSection = {
   signingName: "sqs",
   protocols: {
     query: { version: "2012-11-05" },
-    json: { targetPrefixes: ["AmazonSQS"], errorPrefix: "com.amazonaws.sqs", fullErrorType: true },
+    json: {
+      version: "1.0",
+      targetPrefixes: ["AmazonSQS"],
+      errorPrefix: "com.amazonaws.sqs",
+      fullErrorType: true,
+    },
   },
   bodyLimit: (_head, operation) => sqsTooLarge(operation),
   readOnlyOperations: readOnlyQueryActions,

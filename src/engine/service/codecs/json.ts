@@ -82,10 +82,11 @@ export function jsonError(
   message: string,
   prefix = "com.amazonaws.dynamodb.v20120810",
   headers: Record<string, string> = {},
+  version: "1.0" | "1.1" = "1.0",
 ): ServiceResponse {
   return {
     status,
-    headers: { "content-type": "application/x-amz-json-1.0", "x-amzn-errortype": code, ...headers },
+    headers: { "content-type": `application/x-amz-json-${version}`, "x-amzn-errortype": code, ...headers },
     body: JSON.stringify({ __type: `${prefix}#${code}`, message, Message: message }),
   };
 }
@@ -94,18 +95,26 @@ export function jsonError(
  * A ServiceError in the JSON protocol, with `x-amzn-query-error` when the query code differs; `fullErrorType`:
  * `x-amzn-errortype` carries the whole shape id, as `__type` does (SQS).
  */
-export function renderJsonError(error: ServiceError, prefix: string, fullErrorType = false): ServiceResponse {
+export function renderJsonError(
+  error: ServiceError,
+  prefix: string,
+  fullErrorType = false,
+  version: "1.0" | "1.1" = "1.0",
+): ServiceResponse {
   const typePrefix = error.typePrefix ?? prefix;
   const queryError: Record<string, string> =
     error.queryCode === undefined ? {} : { "x-amzn-query-error": `${error.queryCode};${error.fault}` };
   const errorType: Record<string, string> = fullErrorType
     ? { "x-amzn-errortype": `${typePrefix}#${error.code}` }
     : {};
-  return jsonError(error.status, error.code, error.message, typePrefix, {
-    ...queryError,
-    ...errorType,
-    ...error.headers,
-  });
+  return jsonError(
+    error.status,
+    error.code,
+    error.message,
+    typePrefix,
+    { ...queryError, ...errorType, ...error.headers },
+    version,
+  );
 }
 
 /** `body` as plain JSON (`application/json`, REST-JSON and the engine's own routes); `headers` add or replace. */
