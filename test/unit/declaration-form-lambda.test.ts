@@ -17,7 +17,8 @@ const declarationKeys = ["name", "http", "action", "resource", "input", "handler
 describe("Lambda's declaration form", () => {
   it("has no router of its own: the dispatcher matches the declared routes", () => {
     expect(declaration.resolve).toBeUndefined();
-    expect(declaration.protocols).toEqual({ restJson: {} });
+    expect(declaration.protocolHooks).toBeUndefined();
+    expect(Object.keys(declaration.section.protocols)).toEqual(["restJson"]);
   });
 
   it("declares every operation with a route, an action and (but the code download) a zod input, and nothing else", () => {

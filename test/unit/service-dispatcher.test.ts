@@ -61,9 +61,9 @@ const target = (name: string, body: unknown) =>
     body: JSON.stringify(body),
   });
 /** A service-level section that only names the service: the dispatcher reads its signing name. */
-const sectionNamed = (signingName: string): ServiceSection => ({
+const sectionNamed = (signingName: string, protocols: ServiceSection["protocols"] = {}): ServiceSection => ({
   signingName,
-  protocols: {},
+  protocols,
   bodyLimit: () => ({ stream: true }),
   throttling: { status: 400, code: "ThrottlingException" },
   internalErrorCode: "InternalFailure",
@@ -72,11 +72,10 @@ const text = (body: unknown) => String(body);
 
 /** A queue-like service answering JSON 1.0 and query on one endpoint, as SQS does. */
 const queues: ServiceDeclaration = {
-  section: sectionNamed("sqs"),
-  protocols: {
-    json: { targetPrefix: "AmazonSQS", errorPrefix: "com.amazonaws.sqs" },
+  section: sectionNamed("sqs", {
+    json: { version: "1.0", targetPrefixes: ["AmazonSQS"], errorPrefix: "com.amazonaws.sqs" },
     query: { version: "2012-11-05", namespace: "http://queue.amazonaws.com/doc/2012-11-05/" },
-  },
+  }),
   operations: [
     operation({
       name: "CreateQueue",
@@ -276,8 +275,7 @@ describe("Function: createDispatcher", () => {
 
   describe("rest-json protocol", () => {
     const functions: ServiceDeclaration = {
-      section: sectionNamed("lambda"),
-      protocols: { restJson: {} },
+      section: sectionNamed("lambda", { restJson: { paths: /^\/2015-03-31\/functions/ } }),
       operations: [
         operation({
           name: "GetPolicy",
@@ -342,10 +340,9 @@ describe("Function: createDispatcher", () => {
   it("rethrows what is not a ServiceError unless the declaration maps it", async () => {
     // Prepare
     const failing = (mapped: boolean): ServiceDeclaration => ({
-      section: sectionNamed("logs"),
-      protocols: {
-        json: { targetPrefix: "Logs_20140328", errorPrefix: "com.amazonaws.logs" },
-      },
+      section: sectionNamed("logs", {
+        json: { version: "1.1", targetPrefixes: ["Logs_20140328"], errorPrefix: "com.amazonaws.logs" },
+      }),
       operations: [
         operation({
           name: "Boom",
@@ -376,13 +373,13 @@ describe("Function: createDispatcher", () => {
 
 describe("Function: createDispatcher's hooks", () => {
   const tables = (overrides: Partial<ServiceDeclaration>): ServiceDeclaration => ({
-    section: sectionNamed("dynamodb"),
-    protocols: {
+    section: sectionNamed("dynamodb", {
       json: {
-        targetPrefix: "DynamoDB_20120810",
+        version: "1.0",
+        targetPrefixes: ["DynamoDB_20120810"],
         errorPrefix: "com.amazonaws.dynamodb.v20120810",
       },
-    },
+    }),
     operations: [
       operation({
         name: "DescribeLimits",
@@ -452,8 +449,7 @@ describe("Function: createDispatcher's hooks", () => {
     // Prepare
     const handle = createDispatcher(
       {
-        section: sectionNamed("lambda"),
-        protocols: { restJson: {} },
+        section: sectionNamed("lambda", { restJson: { paths: /^\/2015-03-31\/functions/ } }),
         operations: [],
         resolve: (request) => decodeURIComponent(request.rawPath),
         unexpectedError: () => new ServiceError(500, "ServiceException", "internal"),
@@ -473,8 +469,8 @@ describe("Function: createDispatcher's hooks", () => {
 describe("Function: createDispatcher's rest-xml hooks (S3's shape)", () => {
   /** A bucket service: routes name the operation, `authorize` weighs a resource policy, errors name the path. */
   const bucketService = (policyAllows: boolean, checked: string[]): ServiceDeclaration => ({
-    section: sectionNamed("s3"),
-    protocols: { restXml: { errorDetails: (_error, request) => ({ Resource: request.rawPath }) } },
+    section: sectionNamed("s3", { restXml: {} }),
+    protocolHooks: { restXmlErrorDetails: (_error, request) => ({ Resource: request.rawPath }) },
     operations: [
       operation({
         name: "GetObject",
@@ -673,8 +669,7 @@ describe("Function: createDispatcher's declared members", () => {
     const handled: string[] = [];
     const handle = createDispatcher(
       {
-        section: sectionNamed("s3"),
-        protocols: { restXml: {} },
+        section: sectionNamed("s3", { restXml: {} }),
         operations: [
           operation({
             name: "PutThing",

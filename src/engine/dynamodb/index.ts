@@ -92,12 +92,6 @@ export async function createDynamoDbService(
   };
   const declaration: ServiceDeclaration = {
     section: dynamoDbSection,
-    protocols: {
-      json: {
-        targetPrefix: "DynamoDB_20120810",
-        errorPrefix: "com.amazonaws.dynamodb.v20120810",
-      },
-    },
     // DynamoDB's AccessDeniedException is Coral's, not in the service's namespace.
     accessDenied: {
       error: (message) =>

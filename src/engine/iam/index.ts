@@ -10,7 +10,6 @@ import { IamStore } from "./store.ts";
 import { trustAllows } from "./trust.ts";
 
 /** XML namespace of IAM responses. */
-const IAM_NAMESPACE = "https://iam.amazonaws.com/doc/2010-05-08/";
 
 /** The IAM service, the authorizer every service checks callers with, and the typed API STS and Lambda use. */
 export interface IamParts {
@@ -46,7 +45,6 @@ export async function createIamService(context: EngineBase, options: EngineOptio
 
   const declaration: ServiceDeclaration = {
     section: iamSection,
-    protocols: { query: { version: "2010-05-08", namespace: IAM_NAMESPACE } },
     operations: iamOperations(store, context.accountId),
   };
   // IAM's own calls are checked by the authorizer it makes (the engine's context gets it only once IAM exists).

@@ -76,7 +76,6 @@ export class LambdaApi {
     const find = functionFinder(deps);
     return {
       section: lambdaSection,
-      protocols: { restJson: {} },
       operations: [
         ...this.#operations(find),
         ...permissionOperations(deps, find),

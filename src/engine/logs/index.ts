@@ -9,8 +9,6 @@ import { LogJournal } from "./journal.ts";
 import { logsSection } from "./section.ts";
 import { LogStore } from "./store.ts";
 
-const errorPrefix = "com.amazonaws.logs";
-
 /** The Logs service and the typed writer the Lambda runtime writes function output through. */
 export interface LogsParts {
   service: Service;
@@ -46,7 +44,6 @@ export async function createLogsService(context: EngineContext, options: EngineO
 
   const declaration: ServiceDeclaration = {
     section: logsSection,
-    protocols: { json: { targetPrefix: "Logs_20140328", errorPrefix } },
     // CloudWatch Logs answers a member that fails its constraint with InvalidParameterException.
     validationError: (message) => new InvalidParameterError(message),
     operations: api.operations,

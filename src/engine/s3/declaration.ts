@@ -45,13 +45,11 @@ const unsupportedSubresources = new Set([
 export function s3Declaration(runtime: S3Runtime): ServiceDeclaration {
   return {
     section: s3Section,
-    protocols: {
-      restXml: {
-        errorDetails: (error, request) => ({
-          ...(error instanceof S3Error ? error.details : {}),
-          Resource: resourceOf(request),
-        }),
-      },
+    protocolHooks: {
+      restXmlErrorDetails: (error, request) => ({
+        ...(error instanceof S3Error ? error.details : {}),
+        Resource: resourceOf(request),
+      }),
     },
     operations: s3Operations(runtime),
     resolve(request) {

@@ -15,37 +15,22 @@ import type { InputIssue } from "./validation.ts";
 
 export type ProtocolName = "query" | "json" | "rest-json" | "rest-xml";
 
-/** The protocols a service answers; a service may answer more than one on its endpoint (SQS: json and query). */
-interface ServiceProtocols {
+/**
+ * How a service's protocols behave where a rule does not do: the protocols themselves, with their versions,
+ * prefixes and namespaces, are the section's (`section.protocols`), which the edge reads too.
+ */
+interface ProtocolHooks {
   /**
-   * `Action=<Op>`; `version` is the API version named in the unknown-operation error. `codec` maps every
-   * operation's query parameters to its input and its output to the `<OpResult>` content when the service's
-   * query shapes differ from its JSON ones by rule (SQS: `Attribute.N.Name` is the `Attributes` map); an
+   * Maps every operation's query parameters to its input and its output to the `<OpResult>` content when the
+   * service's query shapes differ from its JSON ones by rule (SQS: `Attribute.N.Name` is the `Attributes` map); an
    * operation's own `decode.query`/`encode.query` still wins.
    */
-  query?: {
-    version: string;
-    namespace: string;
-    codec?: {
-      decode(params: QueryParams, operation: AnyOperation): unknown;
-      encode(output: unknown, operation: AnyOperation): Record<string, unknown> | undefined;
-    };
+  queryCodec?: {
+    decode(params: QueryParams, operation: AnyOperation): unknown;
+    encode(output: unknown, operation: AnyOperation): Record<string, unknown> | undefined;
   };
-  /**
-   * `X-Amz-Target: <targetPrefix>.<Op>`; `errorPrefix` is the `__type` namespace of errors. The protocol's version
-   * is the section's (`section.protocols.json.version`): the edge's answers carry it too.
-   */
-  json?: { targetPrefix: string; errorPrefix: string };
-  /** Method and path, matched against each operation's `http` route. */
-  restJson?: Record<string, never>;
-  /**
-   * Method and path, XML bodies; `namespace` goes on the output's root element; `errorDetails` are the extra
-   * elements of an `<Error>` (S3's `Resource`, `BucketName` ...).
-   */
-  restXml?: {
-    namespace?: string;
-    errorDetails?(error: ServiceError, request: ServiceRequest): Record<string, string>;
-  };
+  /** The extra elements of a REST-XML `<Error>` (S3's `Resource`, `BucketName` ...). */
+  restXmlErrorDetails?(error: ServiceError, request: ServiceRequest): Record<string, string>;
 }
 
 /** One call as the dispatcher hands it to an operation's resource, conditions and handler. */
@@ -147,7 +132,8 @@ export interface ServiceDeclaration {
   section: ServiceSection;
   /** Prefix of the IAM actions (default: the signing name). */
   iamPrefix?: string;
-  protocols: ServiceProtocols;
+  /** What the section's protocols need beyond their facts (none for most services). */
+  protocolHooks?: ProtocolHooks;
   operations: readonly AnyOperation[];
   /**
    * The service's validation error (default 400 `ValidationError` in query, `ValidationException` otherwise);

@@ -169,7 +169,7 @@ export function createDispatcher(
       case "query": {
         const params = found.params ?? new QueryParams({ ...request, queryForm: found.form });
         if (operation.decode?.query) return operation.decode.query(params);
-        const codec = declaration.protocols.query?.codec;
+        const codec = declaration.protocolHooks?.queryCodec;
         return codec ? codec.decode(params, operation) : decodeQueryInput(params);
       }
       case "json":
@@ -204,13 +204,14 @@ export function createDispatcher(
     request: ServiceRequest,
   ): ServiceResponse => {
     if (output instanceof RawResponse) return output.response;
-    const { query, restXml } = declaration.protocols;
+    const { query, restXml } = declaration.section.protocols;
+    const queryCodec = declaration.protocolHooks?.queryCodec;
     switch (protocol) {
       case "query": {
         const result = operation.encode?.query
           ? operation.encode.query(output)
-          : query?.codec
-            ? query.codec.encode(output, operation)
+          : queryCodec
+            ? queryCodec.encode(output, operation)
             : output;
         return queryResponse(
           operation.name,
@@ -243,7 +244,7 @@ export function createDispatcher(
       case "json":
         return renderJsonError(
           error,
-          declaration.protocols.json?.errorPrefix ?? "",
+          declaration.section.protocols.json?.errorPrefix ?? "",
           declaration.section.protocols.json?.fullErrorType === true,
           jsonVersion,
         );
@@ -252,8 +253,8 @@ export function createDispatcher(
       case "rest-xml":
         return restXmlError(error, request.requestId, {
           isHead: request.method.toUpperCase() === "HEAD",
-          ...(declaration.protocols.restXml?.errorDetails
-            ? { details: declaration.protocols.restXml.errorDetails(error, request) }
+          ...(declaration.protocolHooks?.restXmlErrorDetails
+            ? { details: declaration.protocolHooks.restXmlErrorDetails(error, request) }
             : {}),
         });
     }
@@ -347,7 +348,7 @@ async function durably<T>(
  * `X-Amz-Target` header means JSON and anything else query; REST routes come last.
  */
 function identify(declaration: ServiceDeclaration, request: ServiceRequest, route: RestRouter): Identified {
-  const { json, query, restJson, restXml } = declaration.protocols;
+  const { json, query, restJson, restXml } = declaration.section.protocols;
   const rest = restJson ? "rest-json" : restXml ? "rest-xml" : undefined;
   const target = request.headers["x-amz-target"];
   const targetText = typeof target === "string" ? target : "";
@@ -355,7 +356,7 @@ function identify(declaration: ServiceDeclaration, request: ServiceRequest, rout
   if (json && (query ? speaksJson(request.headers) : targetText !== "" || !rest)) {
     return {
       protocol: "json",
-      name: operationFromTarget(targetText, json.targetPrefix),
+      name: operationFromTarget(targetText, json.targetPrefixes),
       shown: targetText,
       labels: {},
     };
@@ -415,7 +416,7 @@ function assertJsonBody(request: ServiceRequest): void {
 
 /** The protocol errors are rendered in before the request's own is known. */
 function primaryProtocol(declaration: ServiceDeclaration): ProtocolName {
-  const { json, query, restJson } = declaration.protocols;
+  const { json, query, restJson } = declaration.section.protocols;
   return json ? "json" : query ? "query" : restJson ? "rest-json" : "rest-xml";
 }
 
@@ -434,7 +435,7 @@ function defaultUnknownOperation(
       return new ServiceError(
         400,
         "InvalidAction",
-        `Could not find operation ${found.name} for version ${declaration.protocols.query?.version ?? ""}`,
+        `Could not find operation ${found.name} for version ${declaration.section.protocols.query?.version ?? ""}`,
       );
     case "json":
       return new ServiceError(

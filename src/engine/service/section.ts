@@ -33,10 +33,17 @@ export interface EdgeError {
   queryCode?: string;
 }
 
-/** The protocols a service's requests arrive in, as far as the edge needs them (routing and error rendering). */
+/**
+ * The protocols a service's requests arrive in, and their facts: what the edge routes and renders errors by, and
+ * what the dispatcher decodes and encodes by (a service may answer more than one on its endpoint: SQS, JSON and
+ * query). The protocols' behaviour (a query codec, S3's error details) is in the service's declaration.
+ */
 interface SectionProtocols {
-  /** `Action=<Op>`; `version` names an unsigned query request's service (LocalStack routes by it too). */
-  query?: { version: string };
+  /**
+   * `Action=<Op>`; `version` names an unsigned query request's service (LocalStack routes by it too) and is the API
+   * version of the unknown-operation error; `namespace` goes on every answer's root element.
+   */
+  query?: { version: string; namespace: string };
   /**
    * `X-Amz-Target: <prefix>.<Op>`: the prefixes that name this service, and the `__type` namespace of errors.
    * `fullErrorType`: `x-amzn-errortype` carries the whole shape id (`com.amazonaws.sqs#QueueDoesNotExist`), as
@@ -56,8 +63,8 @@ interface SectionProtocols {
    * writes that lack it (Lambda's codes all end in `Exception`).
    */
   restJson?: { paths: RegExp; errorSuffix?: string };
-  /** Method and path with XML errors (`<Error>` with the request id). */
-  restXml?: Record<string, never>;
+  /** Method and path with XML bodies and errors (`<Error>` with the request id); `namespace` on outputs' root. */
+  restXml?: { namespace?: string };
 }
 
 /** Query actions that only read (IAM, STS, SQS); any other must not come as a GET (an `<img>` or a link). */

@@ -21,7 +21,6 @@ import { sqsSection } from "./section.ts";
 import { type SqsLimits, SqsStore } from "./store.ts";
 
 /** XML namespace of SQS query responses. */
-const SQS_NAMESPACE = "http://queue.amazonaws.com/doc/2012-11-05/";
 
 /** The SQS service, and the typed API other services send through (Lambda destinations, S3 notifications). */
 export interface SqsService extends Service {
@@ -78,10 +77,7 @@ export async function createSqsService(
 
   const declaration: ServiceDeclaration = {
     section: sqsSection,
-    protocols: {
-      query: { version: "2012-11-05", namespace: SQS_NAMESPACE, codec: sqsQueryCodec },
-      json: { targetPrefix: "AmazonSQS", errorPrefix: "com.amazonaws.sqs" },
-    },
+    protocolHooks: { queryCodec: sqsQueryCodec },
     // SQS writes the action in lower case: "... to perform: sqs:sendmessage on resource: ...".
     accessDenied: {
       error: (message) =>

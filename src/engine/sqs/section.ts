@@ -32,7 +32,7 @@ function sqsTooLarge(operation: string): BufferedBody {
 export const sqsSection: ServiceSection = {
   signingName: "sqs",
   protocols: {
-    query: { version: "2012-11-05" },
+    query: { version: "2012-11-05", namespace: "http://queue.amazonaws.com/doc/2012-11-05/" },
     json: {
       version: "1.0",
       targetPrefixes: ["AmazonSQS"],

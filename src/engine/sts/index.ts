@@ -9,7 +9,6 @@ import { constraint } from "../validation-message.ts";
 import { stsSection } from "./section.ts";
 
 /** XML namespace of STS responses. */
-const STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/";
 
 const sessionNamePattern = /^[\w+=,.@-]{2,64}$/;
 const maxSessionDuration = 43200;
@@ -48,7 +47,6 @@ export async function createStsService(
   const enforceTrust = options.enforceIam !== false;
   const declaration: ServiceDeclaration = {
     section: stsSection,
-    protocols: { query: { version: "2011-06-15", namespace: STS_NAMESPACE } },
     // STS words its AccessDenied without the identity-policy reason, whichever check refused.
     accessDenied: { error: (_message, denial) => assumeRoleDenied(denial.caller, denial.resource) },
     operations: [

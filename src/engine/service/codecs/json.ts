@@ -8,9 +8,12 @@ import { ServiceError } from "../errors.ts";
  * `{"__type": "<namespace>#<Code>", "message": "..."}`.
  */
 
-/** The operation an `X-Amz-Target` names for `prefix`; `""` when the target is for another prefix. */
-export function operationFromTarget(target: string, prefix: string): string {
-  return target.startsWith(`${prefix}.`) ? target.slice(prefix.length + 1) : "";
+/** The operation an `X-Amz-Target` names after one of `prefixes`; `""` when the target is for another prefix. */
+export function operationFromTarget(target: string, prefixes: readonly string[]): string {
+  for (const prefix of prefixes)
+    if (target.startsWith(prefix) && target.charCodeAt(prefix.length) === 46)
+      return target.slice(prefix.length + 1);
+  return "";
 }
 
 /**
