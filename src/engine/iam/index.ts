@@ -9,8 +9,6 @@ import { iamSection } from "./section.ts";
 import { IamStore } from "./store.ts";
 import { trustAllows } from "./trust.ts";
 
-/** XML namespace of IAM responses. */
-
 /** The IAM service, the authorizer every service checks callers with, and the typed API STS and Lambda use. */
 export interface IamParts {
   service: Service;

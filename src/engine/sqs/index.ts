@@ -20,8 +20,6 @@ import type { Queue } from "./queue.ts";
 import { sqsSection } from "./section.ts";
 import { type SqsLimits, SqsStore } from "./store.ts";
 
-/** XML namespace of SQS query responses. */
-
 /** The SQS service, and the typed API other services send through (Lambda destinations, S3 notifications). */
 export interface SqsService extends Service {
   readonly queueSender: QueueSender;

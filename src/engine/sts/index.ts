@@ -8,8 +8,6 @@ import type { Caller, Service } from "../types.ts";
 import { constraint } from "../validation-message.ts";
 import { stsSection } from "./section.ts";
 
-/** XML namespace of STS responses. */
-
 const sessionNamePattern = /^[\w+=,.@-]{2,64}$/;
 const maxSessionDuration = 43200;
 
