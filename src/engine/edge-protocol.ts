@@ -183,16 +183,17 @@ export function parserRefusal(
   return Buffer.concat([Buffer.from(head), body]);
 }
 
-/** The route a refused head's names give (routeRequest's order: target, then scope, then the fallback). */
-function headRoute(
-  registry: ServiceRegistry,
-  { target, scope }: HeadNames,
-): Pick<Route, "section" | "protocol"> {
-  const section =
-    (target ? registry.byTarget(target) : undefined) ??
-    (scope === undefined ? registry.fallback : registry.byName(scope));
-  const protocol: EdgeProtocol = section
-    ? requestProtocol(section, target === undefined ? {} : { "x-amz-target": target })
-    : "json";
-  return { section, protocol };
+/**
+ * The route a refused head's names give: `routeRequest`'s, for a head of just those lines (no path, so the
+ * fallback takes a head that names no service).
+ */
+function headRoute(registry: ServiceRegistry, { target, scope }: HeadNames): Route {
+  const head: RequestHead = {
+    method: "",
+    rawPath: "",
+    query: new URLSearchParams(),
+    headers: target === undefined ? {} : { "x-amz-target": target },
+    host: "",
+  };
+  return routeRequest(registry, head, scope);
 }
