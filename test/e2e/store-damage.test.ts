@@ -71,6 +71,14 @@ describe("--persist with a damaged store", () => {
     return QueueUrl;
   };
 
+  /** A bucket "kept" holding one object per key (its body the key), written through `engine`; its S3 client. */
+  const bucketWithObjects = async (engine: Engine, keys: string[]) => {
+    const { s3 } = clientsOf(engine);
+    await s3.send(new CreateBucketCommand({ Bucket: "kept" }));
+    for (const key of keys) await s3.send(new PutObjectCommand({ Bucket: "kept", Key: key, Body: key }));
+    return s3;
+  };
+
   it("refuses to start on one byte changed in the first SQS record, and keeps the file", async () => {
     // Prepare
     const directory = await dataDir();
@@ -90,10 +98,7 @@ describe("--persist with a damaged store", () => {
     // Prepare
     const directory = await dataDir();
     const engine = await start(directory);
-    const { s3 } = clientsOf(engine);
-    await s3.send(new CreateBucketCommand({ Bucket: "kept" }));
-    for (const key of ["a", "b", "c"])
-      await s3.send(new PutObjectCommand({ Bucket: "kept", Key: key, Body: key }));
+    await bucketWithObjects(engine, ["a", "b", "c"]);
     await engine.stop();
     const file = storeFiles(directory).s3;
     const text = await readFile(file, "utf8");
@@ -155,9 +160,7 @@ describe("--persist with a damaged store", () => {
     // Prepare
     const directory = await dataDir();
     const engine = await start(directory);
-    const { s3 } = clientsOf(engine);
-    await s3.send(new CreateBucketCommand({ Bucket: "kept" }));
-    await s3.send(new PutObjectCommand({ Bucket: "kept", Key: "a", Body: "a" }));
+    await bucketWithObjects(engine, ["a"]);
     await engine.stop();
     const blobs = await blobFiles(join(directory, "s3", "blobs"));
     expect(blobs).toHaveLength(1);
@@ -218,10 +221,7 @@ describe("--persist with a damaged store", () => {
   it("a store another engine holds open is in use, not damaged: up refuses without naming a repair, and repair refuses and moves nothing", async () => {
     // Prepare: an engine serving the directory (dynalite holds LevelDB's LOCK), with one object stored.
     const directory = await dataDir();
-    const serving = await start(directory);
-    const clients = clientsOf(serving);
-    await clients.s3.send(new CreateBucketCommand({ Bucket: "kept" }));
-    await clients.s3.send(new PutObjectCommand({ Bucket: "kept", Key: "a", Body: "a" }));
+    const s3 = await bucketWithObjects(await start(directory), ["a"]);
     const before = storeFiles(directory);
     const journalBefore = await readFile(before.s3);
     // Act: `pipeline up` and `pipeline repair` in processes of their own, as a user runs them (the same in one
@@ -240,7 +240,7 @@ describe("--persist with a damaged store", () => {
     expect(repaired.code).toBe(2);
     expect((await readdir(directory)).filter((name) => name.startsWith("damaged-"))).toEqual([]);
     expect((await readFile(before.s3)).equals(journalBefore)).toBe(true);
-    const { Body } = await clients.s3.send(new GetObjectCommand({ Bucket: "kept", Key: "a" }));
+    const { Body } = await s3.send(new GetObjectCommand({ Bucket: "kept", Key: "a" }));
     expect(await Body?.transformToString()).toBe("a");
   }, 90_000);
 
@@ -250,10 +250,7 @@ describe("--persist with a damaged store", () => {
     // closed its LOCK file, and that close dropped the first engine's fcntl lock; with DynamoDB Local, nothing
     // refused it at all, and two engines appended to one S3 journal.
     const directory = await dataDir();
-    const serving = await start(directory);
-    const clients = clientsOf(serving);
-    await clients.s3.send(new CreateBucketCommand({ Bucket: "kept" }));
-    await clients.s3.send(new PutObjectCommand({ Bucket: "kept", Key: "a", Body: "a" }));
+    const s3 = await bucketWithObjects(await start(directory), ["a"]);
     const journalBefore = await readFile(storeFiles(directory).s3);
     // Act
     const refusals = await Promise.all(
@@ -280,8 +277,8 @@ describe("--persist with a damaged store", () => {
     }
     expect((await readFile(storeFiles(directory).s3)).equals(journalBefore)).toBe(true);
     expect((await readdir(directory)).filter((name) => name.startsWith("damaged-"))).toEqual([]);
-    await clients.s3.send(new PutObjectCommand({ Bucket: "kept", Key: "b", Body: "b" }));
-    const listed = await clients.s3.send(new ListObjectsV2Command({ Bucket: "kept" }));
+    await s3.send(new PutObjectCommand({ Bucket: "kept", Key: "b", Body: "b" }));
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: "kept" }));
     expect(listed.Contents?.map((object) => object.Key)).toEqual(["a", "b"]);
     const elsewhere = await runCli(["up", "--bare", "--port", "0", "--persist", directory]);
     expect(elsewhere.code).not.toBe(0);
@@ -309,8 +306,7 @@ describe("--persist with a damaged store", () => {
     const directory = await dataDir();
     let engine = await start(directory);
     let clients = clientsOf(engine);
-    await clients.s3.send(new CreateBucketCommand({ Bucket: "kept" }));
-    await clients.s3.send(new PutObjectCommand({ Bucket: "kept", Key: "a", Body: "a" }));
+    await bucketWithObjects(engine, ["a"]);
     const { QueueUrl = "" } = await clients.sqs.send(new CreateQueueCommand({ QueueName: "kept" }));
     await clients.sqs.send(
       new SendMessageBatchCommand({ QueueUrl, Entries: [{ Id: "1", MessageBody: "one" }] }),
