@@ -1,5 +1,4 @@
 import { readFileSync } from "node:fs";
-import { connect } from "node:net";
 import { CloudWatchLogsClient, PutLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { CreateRoleCommand, IAMClient, ListRolesCommand } from "@aws-sdk/client-iam";
@@ -11,6 +10,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EMULATOR_CREDENTIALS } from "../../src/aws/clients.ts";
 import { type EngineProcess, startEngineProcess } from "../helpers/engine.ts";
+import { exchangeRaw } from "../helpers/raw-http.ts";
 
 /**
  * Property-based fuzzing of the engine's request path (issue 21): malformed bodies and headers, chunked framing,
@@ -388,19 +388,8 @@ describe("Fuzz: damaged requests to every service and protocol", () => {
               return `${length}\r\n${data}${terminator}`;
             })
             .join("");
-          const answer = await new Promise<string>((resolve) => {
-            const socket = connect(Number(port), "127.0.0.1");
-            let received = "";
-            const timer = setTimeout(() => socket.destroy(), 500);
-            socket.on("data", (chunk) => {
-              received += chunk.toString("latin1");
-            });
-            socket.on("close", () => {
-              clearTimeout(timer);
-              resolve(received);
-            });
-            socket.on("error", () => undefined);
-            socket.write(head + body + (finish ? "0\r\n\r\n" : ""));
+          const { answer } = await exchangeRaw(served.endpoint, [head + body + (finish ? "0\r\n\r\n" : "")], {
+            guardMs: 500,
           });
           if (answer !== "") expect(answer.startsWith("HTTP/1.1 "), answer.slice(0, 200)).toBe(true);
           alive();

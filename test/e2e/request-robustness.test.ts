@@ -1,6 +1,4 @@
 import { request as httpRequest, type IncomingMessage } from "node:http";
-import { connect } from "node:net";
-import { setTimeout as sleep } from "node:timers/promises";
 import { type AttributeValue, DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { IAMClient, ListRolePoliciesCommand } from "@aws-sdk/client-iam";
 import { CreateQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
@@ -9,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EMULATOR_CREDENTIALS } from "../../src/aws/clients.ts";
 import { type EngineProcess, startEngineProcess } from "../helpers/engine.ts";
 import { createLambdaRole } from "../helpers/lambda-role.ts";
+import { exchangeRaw } from "../helpers/raw-http.ts";
 
 /**
  * Issue 21's request-path crashes and confusions, each reproduced against an engine in a process of its own (so a
@@ -334,33 +333,9 @@ describe("A total budget of buffered request bytes", () => {
   });
 });
 
-/**
- * Writes `packets` on a raw connection, `gapMs` apart (each its own TCP segment on loopback: the parser sees them
- * apart); resolves with everything answered until the engine closes the connection, and when that took.
- */
-function sendPackets(packets: string[], gapMs = 30): Promise<{ answer: string; ms: number }> {
-  return new Promise((resolve) => {
-    const started = Date.now();
-    const socket = connect(Number(new URL(served.endpoint).port), "127.0.0.1");
-    let answer = "";
-    const guard = setTimeout(() => socket.destroy(), 10_000);
-    socket.on("data", (chunk) => {
-      answer += chunk.toString("latin1");
-    });
-    socket.on("error", () => undefined);
-    socket.on("close", () => {
-      clearTimeout(guard);
-      resolve({ answer, ms: Date.now() - started });
-    });
-    void (async () => {
-      for (const packet of packets) {
-        if (socket.destroyed) return;
-        socket.write(packet);
-        await sleep(gapMs);
-      }
-    })();
-  });
-}
+/** `exchangeRaw` with this suite's engine. */
+const sendPackets = (packets: string[], gapMs?: number) =>
+  exchangeRaw(served.endpoint, packets, gapMs === undefined ? {} : { gapMs });
 
 /** The JSON error an answer carries (its `__type`), or its XML `<Code>`. */
 const errorOf = (answer: string) =>
