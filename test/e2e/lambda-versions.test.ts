@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { mkdtemp, readFile, rm, unlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
@@ -30,6 +31,7 @@ import { CreateBucketCommand, PutBucketNotificationConfigurationCommand, S3Clien
 import { strToU8, zipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Engine, startEngine } from "../../src/engine/index.ts";
+import { repairStore } from "../../src/engine/repair.ts";
 import { awsCliEnvironment } from "../helpers/aws-cli.ts";
 import { createLambdaRole } from "../helpers/lambda-role.ts";
 
@@ -644,6 +646,55 @@ describe("Lambda versions and aliases persist", () => {
       expect(await invoke("kept", "2")).toEqual({ executed: "2", body: "v2" });
       const three = await lambda.send(new PublishVersionCommand({ FunctionName: "kept" }));
       expect(three.Version).toBe("2");
+    } finally {
+      await stop().catch(() => undefined);
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it("a published version whose code file is gone: the start refuses, and repair drops that version and the alias routing to it, keeping the rest", async () => {
+    // Prepare: version 1 answers "v1", version 2 and $LATEST "v2"; the alias routes to version 1. Then version 1's
+    // code file (content-addressed, so only version 1 names it) is deleted.
+    const dataDir = await mkdtemp(join(tmpdir(), "lambda-versions-"));
+    try {
+      await startWith(dataDir);
+      await createFunction("kept", { Publish: true });
+      await updateCode("kept", "v2", true);
+      await lambda.send(new CreateAliasCommand({ FunctionName: "kept", Name: "old", FunctionVersion: "1" }));
+      await lambda.send(new CreateAliasCommand({ FunctionName: "kept", Name: "new", FunctionVersion: "2" }));
+      await stop();
+      const hex = createHash("sha256").update(answering("v1")).digest("hex");
+      await unlink(join(dataDir, "lambda", "code", `${hex}.zip`));
+      // Act
+      const refused = await startEngine({ port: 0, dataDir }).then(
+        async (started) => {
+          await started.stop();
+          return undefined;
+        },
+        (error: Error) => error.message,
+      );
+      const report = await repairStore(dataDir);
+      await startWith(dataDir, true);
+      // Assess
+      expect(refused).toMatch(/code of function kept .* is missing.*pipeline repair --persist/);
+      expect(
+        report.entries.find((entry) => entry.file.endsWith(join("lambda", "journal.log"))),
+      ).toMatchObject({
+        status: "repaired",
+        lost: [
+          expect.stringMatching(/^Lambda function kept version 1: its code file .* is missing or short$/),
+          expect.stringMatching(
+            /^Lambda function kept alias old: it routes to version 1, which was dropped$/,
+          ),
+        ],
+      });
+      await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: 20 }, { FunctionName: "kept" });
+      const versions = await lambda.send(new ListVersionsByFunctionCommand({ FunctionName: "kept" }));
+      expect(versions.Versions?.map((version) => version.Version)).toEqual(["$LATEST", "2"]);
+      const aliases = await lambda.send(new ListAliasesCommand({ FunctionName: "kept" }));
+      expect(aliases.Aliases?.map((alias) => alias.Name)).toEqual(["new"]);
+      expect(await invoke("kept", "2")).toEqual({ executed: "2", body: "v2" });
+      expect(await invoke("kept")).toEqual({ executed: "$LATEST", body: "v2" });
     } finally {
       await stop().catch(() => undefined);
       await rm(dataDir, { recursive: true, force: true });

@@ -15,13 +15,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EMULATOR_CREDENTIALS } from "../../src/aws/clients.ts";
 import { startEngine } from "../../src/engine/index.ts";
 import { repairStore } from "../../src/engine/repair.ts";
-import {
-  DurableStore,
-  JOURNAL_FILES,
-  type JournalName,
-  StoreDamagedError,
-} from "../../src/engine/store/index.ts";
+import { DurableStore, journalPath, StoreDamagedError } from "../../src/engine/store/index.ts";
 import { defineStack } from "../../src/stack/spec.ts";
+import { journalDirectories } from "../helpers/store.ts";
 
 /**
  * Damage injected at many offsets of each service's store file (torn tail, flipped byte, truncation, a zero-filled
@@ -62,7 +58,7 @@ function damages(length: number): Damage[] {
 }
 
 /** Opens a journal through the layer as a service would, returning its records and what was reported. */
-async function openRecords(dataDir: string, name: JournalName) {
+async function openRecords(dataDir: string, name: string) {
   const notices: string[] = [];
   const durable = new DurableStore(dataDir, (message) => notices.push(message));
   let records: string[] = [];
@@ -77,7 +73,7 @@ async function openRecords(dataDir: string, name: JournalName) {
 
 describe("Store damage matrix: every service's file, many offsets, four kinds of damage", () => {
   let pristine = "";
-  const originals = new Map<JournalName, string[]>();
+  const originals = new Map<string, string[]>();
   const scratch: string[] = [];
 
   beforeAll(async () => {
@@ -134,26 +130,25 @@ describe("Store damage matrix: every service's file, many offsets, four kinds of
       );
     for (const client of [s3, sqs, logs, iam, lambda]) client.destroy();
     await engine.stop();
-    for (const name of Object.keys(JOURNAL_FILES) as JournalName[])
-      originals.set(name, (await openRecords(pristine, name)).records);
+    for (const name of journalDirectories) originals.set(name, (await openRecords(pristine, name)).records);
   }, 60_000);
 
   afterAll(async () => {
     for (const directory of [pristine, ...scratch]) await rm(directory, { recursive: true, force: true });
   });
 
-  for (const name of Object.keys(JOURNAL_FILES) as JournalName[]) {
+  for (const name of journalDirectories) {
     it(`${name}: never loses data silently`, async () => {
       const original = originals.get(name) ?? [];
       expect(original.length).toBeGreaterThan(1);
-      const bytes = await readFile(join(pristine, JOURNAL_FILES[name]));
+      const bytes = await readFile(journalPath(pristine, name));
       const outcomes: Record<string, number> = {};
       for (const damage of damages(bytes.length)) {
         // Prepare
         const directory = await mkdtemp(join(tmpdir(), "store-matrix-case-"));
         scratch.push(directory);
         await cp(pristine, directory, { recursive: true });
-        const file = join(directory, JOURNAL_FILES[name]);
+        const file = journalPath(directory, name);
         const damaged = damage.apply(bytes);
         await writeFile(file, damaged);
         // Act
@@ -166,7 +161,7 @@ describe("Store damage matrix: every service's file, many offsets, four kinds of
         if (opened instanceof StoreDamagedError) {
           expect(opened.message, damage.kind).toMatch(
             new RegExp(
-              `store damaged: .*${JOURNAL_FILES[name]}.*nothing was changed\\. Run: pipeline repair --persist`,
+              `store damaged: .*${name}/journal\\.log.*nothing was changed\\. Run: pipeline repair --persist`,
             ),
           );
           expect((await readFile(file)).equals(damaged), damage.kind).toBe(true);
@@ -175,9 +170,7 @@ describe("Store damage matrix: every service's file, many offsets, four kinds of
           expect(entry?.status, damage.kind).toBe("repaired");
           expect(entry?.lost.length, damage.kind).toBeGreaterThan(0);
           expect(report.keptIn, damage.kind).toBeDefined();
-          expect((await readFile(join(report.keptIn as string, JOURNAL_FILES[name]))).equals(damaged)).toBe(
-            true,
-          );
+          expect((await readFile(journalPath(report.keptIn as string, name))).equals(damaged)).toBe(true);
           const after = await openRecords(directory, name);
           for (const record of after.records) expect(original, damage.kind).toContain(record);
           outcome = "refused, repaired with the loss reported";
@@ -190,7 +183,7 @@ describe("Store damage matrix: every service's file, many offsets, four kinds of
           // Anything short of everything must be said, with the file and the bytes dropped.
           expect(opened.notices, damage.kind).toEqual([
             expect.stringMatching(
-              new RegExp(`dropped a torn tail of \\d+ byte\\(s\\) at the end of .*${JOURNAL_FILES[name]}`),
+              new RegExp(`dropped a torn tail of \\d+ byte\\(s\\) at the end of .*${name}/journal\\.log`),
             ),
           ]);
           for (const record of opened.records) expect(original, damage.kind).toContain(record);

@@ -19,8 +19,8 @@ import { createAwsClients } from "../../src/aws/all-clients.ts";
 import { EMULATOR_CREDENTIALS } from "../../src/aws/clients.ts";
 import { type Engine, startEngine } from "../../src/engine/index.ts";
 import { repairStore } from "../../src/engine/repair.ts";
+import { journalPath } from "../../src/engine/store/index.ts";
 import { hasStackTrace, runCli, startCli } from "../helpers/cli.ts";
-import { storeFiles } from "../helpers/store.ts";
 
 /**
  * The damage cases of issue 22, as a careless user would meet them: each one once destroyed or hid data. Damage
@@ -83,7 +83,7 @@ describe("--persist with a damaged store", () => {
     // Prepare
     const directory = await dataDir();
     await queueWithMessages(directory, 50);
-    const file = storeFiles(directory).sqs;
+    const file = journalPath(directory, "sqs");
     const bytes = await readFile(file);
     bytes[12] = bytes[12] === 0x41 ? 0x42 : 0x41;
     await writeFile(file, bytes);
@@ -100,7 +100,7 @@ describe("--persist with a damaged store", () => {
     const engine = await start(directory);
     await bucketWithObjects(engine, ["a", "b", "c"]);
     await engine.stop();
-    const file = storeFiles(directory).s3;
+    const file = journalPath(directory, "s3");
     const text = await readFile(file, "utf8");
     const lines = text.split("\n");
     const target = lines.findIndex((line) => line.includes('"key":"b"'));
@@ -182,7 +182,7 @@ describe("--persist with a damaged store", () => {
     // Prepare: 20 messages, then one byte changed in the 6th record of the SQS journal.
     const directory = await dataDir();
     const QueueUrl = await queueWithMessages(directory, 20);
-    const file = storeFiles(directory).sqs;
+    const file = journalPath(directory, "sqs");
     const lines = (await readFile(file, "utf8")).split("\n");
     lines[5] = (lines[5] as string).replace('"body":"', '"body":"X');
     const damaged = lines.join("\n");
@@ -222,8 +222,7 @@ describe("--persist with a damaged store", () => {
     // Prepare: an engine serving the directory (dynalite holds LevelDB's LOCK), with one object stored.
     const directory = await dataDir();
     const s3 = await bucketWithObjects(await start(directory), ["a"]);
-    const before = storeFiles(directory);
-    const journalBefore = await readFile(before.s3);
+    const journalBefore = await readFile(journalPath(directory, "s3"));
     // Act: `pipeline up` and `pipeline repair` in processes of their own, as a user runs them (the same in one
     // process: the next case).
     const refused = await runCli(["up", "--bare", "--port", "0", "--persist", directory]);
@@ -239,7 +238,7 @@ describe("--persist with a damaged store", () => {
     expect(refused.code).not.toBe(0);
     expect(repaired.code).toBe(2);
     expect((await readdir(directory)).filter((name) => name.startsWith("damaged-"))).toEqual([]);
-    expect((await readFile(before.s3)).equals(journalBefore)).toBe(true);
+    expect((await readFile(journalPath(directory, "s3"))).equals(journalBefore)).toBe(true);
     const { Body } = await s3.send(new GetObjectCommand({ Bucket: "kept", Key: "a" }));
     expect(await Body?.transformToString()).toBe("a");
   }, 90_000);
@@ -251,7 +250,7 @@ describe("--persist with a damaged store", () => {
     // refused it at all, and two engines appended to one S3 journal.
     const directory = await dataDir();
     const s3 = await bucketWithObjects(await start(directory), ["a"]);
-    const journalBefore = await readFile(storeFiles(directory).s3);
+    const journalBefore = await readFile(journalPath(directory, "s3"));
     // Act
     const refusals = await Promise.all(
       (["dynalite", "dynamodb-local"] as const).map((dynamodbBackend) =>
@@ -275,7 +274,7 @@ describe("--persist with a damaged store", () => {
         /^(engine could not start: )?store in use: its lock .*engine\.lock is held .*Stop it, or use another --persist directory$/,
       );
     }
-    expect((await readFile(storeFiles(directory).s3)).equals(journalBefore)).toBe(true);
+    expect((await readFile(journalPath(directory, "s3"))).equals(journalBefore)).toBe(true);
     expect((await readdir(directory)).filter((name) => name.startsWith("damaged-"))).toEqual([]);
     await s3.send(new PutObjectCommand({ Bucket: "kept", Key: "b", Body: "b" }));
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: "kept" }));
@@ -323,7 +322,7 @@ describe("--persist with a damaged store", () => {
     const url = QueueUrl.replace(/^http:\/\/[^/]+/, engine.endpoint);
     const { Messages = [] } = await clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: url }));
     expect(Messages.map((message) => message.Body)).toEqual(["one"]);
-    expect((await stat(storeFiles(directory).sqs)).size).toBeGreaterThan(0);
+    expect((await stat(journalPath(directory, "sqs"))).size).toBeGreaterThan(0);
   });
 });
 

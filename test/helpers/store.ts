@@ -1,13 +1,9 @@
-import { join } from "node:path";
-import { JOURNAL_FILES } from "../../src/engine/store/index.ts";
+import { engineServices } from "../../src/engine/registry.ts";
 
-/** Where each service's durable state lives under a `--persist` directory. */
-export function storeFiles(dataDir: string): Record<keyof typeof JOURNAL_FILES, string> {
-  return {
-    s3: join(dataDir, JOURNAL_FILES.s3),
-    sqs: join(dataDir, JOURNAL_FILES.sqs),
-    logs: join(dataDir, JOURNAL_FILES.logs),
-    iam: join(dataDir, JOURNAL_FILES.iam),
-    lambda: join(dataDir, JOURNAL_FILES.lambda),
-  };
-}
+/**
+ * The services that keep a journal under a `--persist` directory, by their folder there (their sections'
+ * `storage`): a new service with a journal is in every damage case without being listed here.
+ */
+export const journalDirectories: readonly string[] = engineServices.sections.flatMap((section) =>
+  section.storage?.journal ? [section.storage.directory] : [],
+);

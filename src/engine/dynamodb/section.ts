@@ -15,4 +15,6 @@ export const dynamoDbSection: ServiceSection = {
     tooLarge(dynamoDbRequestBytes, operation || "unknown", "RequestEntityTooLarge"),
   throttling: { status: 400, code: "ThrottlingException" },
   internalErrorCode: "InternalServerError",
+  // dynalite's LevelDB; Amazon DynamoDB Local (`--dynamodb-backend dynamodb-local`) keeps its own files aside.
+  storage: { directory: "dynamodb", level: true },
 };

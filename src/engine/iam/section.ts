@@ -9,4 +9,5 @@ export const iamSection: ServiceSection = {
   readOnlyOperations: readOnlyQueryActions,
   throttling: { status: 400, code: "ThrottlingException" },
   internalErrorCode: "InternalFailure",
+  storage: { directory: "iam", journal: {} },
 };

@@ -88,19 +88,13 @@ export class FunctionJournal {
     await mkdir(functions.#codeDirectory, { recursive: true });
     const named = new Set<string>();
     for (const record of live.values()) {
-      for (const code of [record.code, ...(record.versionCode ?? [])]) {
-        const path = join(functions.#codeDirectory, `${code.sha256Hex}.zip`);
-        named.add(`${code.sha256Hex}.zip`);
-        const size = await stat(path).then(
-          (found) => found.size,
-          () => undefined,
+      for (const code of codeFilesOf(record)) named.add(`${code.sha256Hex}.zip`);
+      const [problem] = await codeProblems(functions.#codeDirectory, record);
+      if (problem) {
+        await journal.close();
+        throw durable.damaged(
+          `the code of function ${record.fn.name} (${problem.path}) named by ${durable.path("lambda")} is ${problem.found === undefined ? "missing" : `${problem.found} bytes, ${problem.size} recorded`}`,
         );
-        if (size !== code.size) {
-          await journal.close();
-          throw durable.damaged(
-            `the code of function ${record.fn.name} (${path}) named by ${durable.path("lambda")} is ${size === undefined ? "missing" : `${size} bytes, ${code.size} recorded`}`,
-          );
-        }
       }
     }
     for (const name of await readdir(functions.#codeDirectory)) {
@@ -187,4 +181,95 @@ export class FunctionJournal {
     await rename(temporary, path);
     await this.#syncer.sync();
   }
+}
+
+interface CodeFile {
+  sha256Hex: string;
+  size: number;
+}
+
+/** The code files a record names: $LATEST's, then its versions'. */
+function codeFilesOf(record: StoredFunctionRecord): CodeFile[] {
+  return [record.code, ...(record.versionCode ?? [])];
+}
+
+/** The code files of `record` that are missing or not of their recorded size (`found`: the size on disk). */
+async function codeProblems(
+  codeDirectory: string,
+  record: StoredFunctionRecord,
+): Promise<Array<CodeFile & { path: string; found: number | undefined }>> {
+  const problems: Array<CodeFile & { path: string; found: number | undefined }> = [];
+  for (const code of codeFilesOf(record)) {
+    const path = join(codeDirectory, `${code.sha256Hex}.zip`);
+    const found = await stat(path).then(
+      (file) => file.size,
+      () => undefined,
+    );
+    if (found !== code.size) problems.push({ ...code, path, found });
+  }
+  return problems;
+}
+
+/**
+ * `pipeline repair`'s pass over Lambda's journal (the check that refuses the start, applied): a function whose
+ * $LATEST code file is missing or short is dropped; otherwise only the versions whose code file is, with the
+ * aliases that route to one of them. Version numbers are not given again (`nextVersion` is kept).
+ */
+export async function keepIntactFunctions(
+  dataDir: string,
+  records: unknown[],
+): Promise<{ records: unknown[]; lost: string[] }> {
+  const codeDirectory = join(dataDir, "lambda", "code");
+  const live = new Map<string, StoredFunctionRecord>();
+  for (const record of records as FunctionJournalRecord[]) {
+    if (record.t === "function") live.set(record.fn.name, record);
+    else live.delete(record.name);
+  }
+  const lost: string[] = [];
+  for (const [name, record] of [...live]) {
+    const problems = await codeProblems(codeDirectory, record);
+    if (problems.length === 0) continue;
+    const latest = problems.find((problem) => problem.sha256Hex === record.code.sha256Hex);
+    if (latest) {
+      live.delete(name);
+      lost.push(`Lambda function ${name}: its code file ${latest.path} is missing or short`);
+      continue;
+    }
+    const missing = new Map(problems.map((problem) => [problem.sha256Hex, problem.path]));
+    const hexOf = (codeSha256: string) => Buffer.from(codeSha256, "base64").toString("hex");
+    const dropped = new Set<string>();
+    const versions = (record.fn.versions ?? []).filter((version) => {
+      const path = missing.get(hexOf(version.codeSha256));
+      if (path === undefined) return true;
+      dropped.add(version.version);
+      lost.push(
+        `Lambda function ${name} version ${version.version}: its code file ${path} is missing or short`,
+      );
+      return false;
+    });
+    const aliases = (record.fn.aliases ?? []).filter((alias) => {
+      const gone = [alias.functionVersion, alias.routing?.version].find(
+        (version) => version !== undefined && dropped.has(version),
+      );
+      if (gone === undefined) return true;
+      lost.push(
+        `Lambda function ${name} alias ${alias.name}: it routes to version ${gone}, which was dropped`,
+      );
+      return false;
+    });
+    const kept = new Set(versions.map((version) => hexOf(version.codeSha256)));
+    const versionCode = (record.versionCode ?? []).filter((code) => kept.has(code.sha256Hex));
+    const { versionCode: _dropped, ...rest } = record;
+    live.set(name, {
+      ...rest,
+      fn: { ...record.fn, versions, aliases, nextVersion: record.fn.nextVersion ?? nextVersionAfter(record) },
+      ...(versionCode.length > 0 ? { versionCode } : {}),
+    });
+  }
+  return { records: lost.length > 0 ? [...live.values()] : records, lost };
+}
+
+/** The number after the highest version a record ever had (a record written before `nextVersion` was kept). */
+function nextVersionAfter(record: StoredFunctionRecord): number {
+  return Math.max(0, ...(record.fn.versions ?? []).map((version) => Number(version.version))) + 1;
 }

@@ -3,6 +3,7 @@ import { matchRoute } from "../service/index.ts";
 import type { BodyLimit, ServiceSection } from "../service/section.ts";
 import type { RequestHead } from "../types.ts";
 import { functionPath, functionsPath } from "./operations.ts";
+import { keepIntactFunctions } from "./persistence.ts";
 
 /**
  * Lambda's limits by declared route: Invoke payloads (synchronous or `Event`), and the zip of
@@ -41,4 +42,5 @@ export const lambdaSection: ServiceSection = {
     code: "TooManyRequestsException",
   },
   internalErrorCode: "ServiceException",
+  storage: { directory: "lambda", journal: { keepIntact: keepIntactFunctions } },
 };

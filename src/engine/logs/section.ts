@@ -11,4 +11,5 @@ export const logsSection: ServiceSection = {
     tooLarge(logsRequestBytes, operation || "unknown", "InvalidParameterException"),
   throttling: { status: 400, code: "ThrottlingException" },
   internalErrorCode: "InternalFailure",
+  storage: { directory: "logs", journal: {} },
 };

@@ -2,6 +2,7 @@ import { s3XmlRequestBytes } from "../request-limits.ts";
 import type { BodyLimit, ServiceSection } from "../service/section.ts";
 import type { RequestHead } from "../types.ts";
 import { routePathOf } from "./addressing.ts";
+import { keepIntactBuckets } from "./storage/store.ts";
 
 /** Object writes stream to the blob store; any other body (DeleteObjects, CompleteMultipartUpload ...) is XML. */
 function s3BodyLimit(head: RequestHead): BodyLimit {
@@ -30,4 +31,5 @@ export const s3Section: ServiceSection = {
   bodyLimit: s3BodyLimit,
   throttling: { status: 503, code: "SlowDown", message: "Please reduce your request rate." },
   internalErrorCode: "InternalError",
+  storage: { directory: "s3", journal: { keepIntact: keepIntactBuckets } },
 };

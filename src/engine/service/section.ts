@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
+import type { ServiceStorage } from "../store/index.ts";
 import type { RequestHead, ServiceResponse } from "../types.ts";
 import { jsonError, speaksJson } from "./codecs/json.ts";
 import { queryError } from "./codecs/query.ts";
@@ -97,6 +98,8 @@ export interface ServiceSection {
   throttling: { status: number; code: string; message?: string };
   /** The code of the engine's own failure (a 500) in this service's words. */
   internalErrorCode: string;
+  /** What it keeps under a `--persist` directory, for `pipeline repair`; absent: nothing (STS). */
+  storage?: ServiceStorage;
 }
 
 /** The protocol a request to `section` speaks: JSON or query by its headers when the service answers both. */

@@ -44,4 +44,5 @@ export const sqsSection: ServiceSection = {
   readOnlyOperations: readOnlyQueryActions,
   throttling: { status: 400, code: "RequestThrottled" },
   internalErrorCode: "InternalFailure",
+  storage: { directory: "sqs", journal: {} },
 };

@@ -13,16 +13,28 @@ import type { DataDirLock } from "./level.ts";
  * objects, Lambda code) stay in files, written and fsynced before the record that names them.
  */
 
-/** The journals of the layer, by service: where each lives under the data directory. */
-export const JOURNAL_FILES = {
-  s3: join("s3", "journal.log"),
-  sqs: join("sqs", "journal.log"),
-  logs: join("logs", "journal.log"),
-  iam: join("iam", "journal.log"),
-  lambda: join("lambda", "journal.log"),
-} as const;
+/** Where a service's journal lives under the data directory: `<directory>/journal.log`, its folder its own. */
+export function journalPath(dataDir: string, directory: string): string {
+  return join(dataDir, directory, "journal.log");
+}
 
-export type JournalName = keyof typeof JOURNAL_FILES;
+/**
+ * What a service keeps under the data directory, as `pipeline repair` reads it: the service's section declares it
+ * (service/section.ts), so this layer and the repair name no service.
+ */
+export interface ServiceStorage {
+  /** The service's folder under the data directory (its journal, blob or code files, database). */
+  directory: string;
+  /**
+   * A journal of records at {@link journalPath}. `keepIntact` drops the records whose files are missing or short
+   * (blobs, code), naming each loss in one line; the same check refuses the service's start.
+   */
+  journal?: {
+    keepIntact?(dataDir: string, records: unknown[]): Promise<{ records: unknown[]; lost: string[] }>;
+  };
+  /** A LevelDB database in the folder itself (DynamoDB through dynalite), checked and rebuilt by store/level.ts. */
+  level?: true;
+}
 
 /** The command that repairs a data directory, as the refusal to start names it. */
 const repairCommand = (dataDir: string): string => `pipeline repair --persist ${dataDir}`;
@@ -81,9 +93,9 @@ export class DurableStore {
     this.#notice = notice;
   }
 
-  /** The path of a service's journal. */
-  path(name: JournalName): string {
-    return join(this.dataDir, JOURNAL_FILES[name]);
+  /** The path of the journal in a service's folder. */
+  path(directory: string): string {
+    return journalPath(this.dataDir, directory);
   }
 
   /**
@@ -91,7 +103,7 @@ export class DurableStore {
    * the records that recreate it), reports a torn tail, and refuses damage with a {@link StoreDamagedError}.
    */
   async open<T>(
-    name: JournalName,
+    name: string,
     snapshot: (records: T[]) => T[],
     compaction?: JournalCompaction<T>,
   ): Promise<Journal<T>> {

@@ -122,7 +122,7 @@ type Released = BlobRef[];
  * Applies one journal record to the state. The same function serves live writes and replay on startup, so
  * the state after a restart is exactly the state that was acknowledged.
  */
-export function applyRecord(buckets: Map<string, BucketState>, record: JournalRecord): Released {
+function applyRecord(buckets: Map<string, BucketState>, record: JournalRecord): Released {
   const released: Released = [];
   switch (record.t) {
     case "createBucket":
@@ -220,7 +220,7 @@ export function applyRecord(buckets: Map<string, BucketState>, record: JournalRe
 }
 
 /** Records that recreate the given state: the compacted journal. */
-export function snapshotRecords(buckets: Map<string, BucketState>): JournalRecord[] {
+function snapshotRecords(buckets: Map<string, BucketState>): JournalRecord[] {
   const records: JournalRecord[] = [];
   for (const bucket of buckets.values()) {
     records.push({ t: "createBucket", bucket: bucket.record });
@@ -353,6 +353,42 @@ export class S3Store {
     await this.#journal?.close();
     await this.blobs.close();
   }
+}
+
+/**
+ * `pipeline repair`'s pass over S3's journal (the check that refuses the start, applied): the object versions and
+ * upload parts whose blob file is missing or of the wrong size are dropped, each named in `lost`.
+ */
+export async function keepIntactBuckets(
+  dataDir: string,
+  records: unknown[],
+): Promise<{ records: unknown[]; lost: string[] }> {
+  const buckets = new Map<string, BucketState>();
+  for (const record of records as JournalRecord[]) applyRecord(buckets, record);
+  const blobs = await FileBlobStore.open(join(dataDir, "s3", "blobs"));
+  const intact = async (blob: BlobRef) => (await blobs.check(blob)).length === 0;
+  const lost: string[] = [];
+  for (const bucket of buckets.values()) {
+    for (const [key, history] of [...bucket.versions]) {
+      for (const entry of [...history]) {
+        if (isDeleteMarker(entry) || (await intact(entry.blob))) continue;
+        bucket.removeVersion(key, entry.versionId ?? "null");
+        lost.push(
+          `s3://${bucket.name}/${key} (version ${entry.versionId ?? "null"}): its blob file is missing or short`,
+        );
+      }
+    }
+    for (const upload of bucket.uploads.values()) {
+      for (const [number, part] of [...upload.parts]) {
+        if (await intact(part.blob)) continue;
+        upload.parts.delete(number);
+        lost.push(
+          `s3://${bucket.name}/${upload.key} upload ${upload.uploadId} part ${number}: its blob file is missing`,
+        );
+      }
+    }
+  }
+  return { records: lost.length > 0 ? snapshotRecords(buckets) : records, lost };
 }
 
 /** Every blob segment the state names (object versions and upload parts), by id. */
