@@ -1,41 +1,16 @@
 import type { BufferedBody } from "./service/section.ts";
 
 /**
- * AWS's request size limits, which each service's section (`<service>/section.ts`, `bodyLimit`) applies per
- * operation with its own error wording, and the engine-wide budget of buffered request bytes. A limit is decided
- * from the request head only, so an oversized body is refused before any of it is buffered. S3 object writes are
+ * What request size limits share (each service's own figures, from AWS's quotas, are in its section,
+ * `<service>/section.ts`, whose `bodyLimit` applies them per operation in its own words), and the engine-wide
+ * budget of buffered request bytes. A limit is decided from the request head only, so an oversized body is refused before any of it is buffered. S3 object writes are
  * not buffered at all: the service streams them to its blob store.
  */
 
-const MiB = 1024 * 1024;
+export const MiB = 1024 * 1024;
 
-/** Lambda's request limits (AWS quotas page): Invoke payloads, and the zip in CreateFunction/UpdateFunctionCode. */
-export const lambdaLimits = {
-  syncPayloadBytes: 6 * MiB,
-  asyncPayloadBytes: 1 * MiB,
-  /** A 50 MB zip, base64-encoded in the JSON request: AWS's own figure for the request. */
-  codeRequestBytes: 70_167_211,
-  /** Unzipped deployment package, code and layers. */
-  unzippedCodeBytes: 262_144_000,
-} as const;
-
-/** DynamoDB refuses requests over 16 MB (items are limited to 400 KB by the backend itself). */
-export const dynamoDbRequestBytes = 16 * MiB;
-/** A PutLogEvents batch: at most 1,048,576 bytes, counting each event's UTF-8 message plus 26 bytes. */
-export const logsBatchBytes = 1_048_576;
-/** The request around a full batch: the JSON adds escapes and names. */
-export const logsRequestBytes = 2 * MiB;
-/**
- * SQS requests: a batch carries at most 1 MiB of bodies and attributes, which JSON escaping or the query
- * protocol's form encoding may grow up to sixfold.
- */
-export const sqsRequestBytes = 6 * MiB;
 /** IAM and STS Query requests (policy documents are at most a few KB). */
 export const queryRequestBytes = 1 * MiB;
-/** S3 requests with an XML body (DeleteObjects of 1,000 keys, CompleteMultipartUpload of 10,000 parts). */
-export const s3XmlRequestBytes = 10 * MiB;
-/** S3's largest single PUT: 5 GiB. */
-export const s3MaxPutBytes = 5 * 1024 * MiB;
 /** Engine-internal routes (the dashboard's upload). */
 export const internalRequestBytes = 64 * MiB;
 

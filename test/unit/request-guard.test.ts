@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { lambdaLimits } from "../../src/engine/lambda/section.ts";
 import { engineServices } from "../../src/engine/registry.ts";
 import {
   checkBrowserOrigin,
@@ -8,7 +9,6 @@ import {
   isPresignedObjectRequest,
   isStateChangingGet,
 } from "../../src/engine/request-guard.ts";
-import { lambdaLimits } from "../../src/engine/request-limits.ts";
 import type { RequestHead } from "../../src/engine/types.ts";
 
 /** A service's body limit as the edge reads it: from the registry's section, by the head's operation. */

@@ -1,5 +1,8 @@
-import { dynamoDbRequestBytes, tooLarge } from "../request-limits.ts";
+import { MiB, tooLarge } from "../request-limits.ts";
 import type { ServiceSection } from "../service/section.ts";
+
+/** DynamoDB refuses requests over 16 MB (items are limited to 400 KB by the backend itself). */
+const dynamoDbRequestBytes = 16 * MiB;
 
 /** DynamoDB's service-level section (service/section.ts): JSON 1.0, `DynamoDB_20120810.<Op>` and Streams'. */
 export const dynamoDbSection: ServiceSection = {

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { lambdaLimits } from "../request-limits.ts";
 import { CodePackageError } from "./errors.ts";
+import { lambdaLimits } from "./section.ts";
 import { readZipEntries } from "./zip-entries.ts";
 
 /** A validated deployment package: the zip itself and its files, keyed by safe relative path. */

@@ -1,4 +1,3 @@
-import { lambdaLimits } from "../request-limits.ts";
 import { ServiceError } from "../service/index.ts";
 import type { ServiceRequest, ServiceResponse } from "../types.ts";
 import { constraint, validationMessage } from "../validation-message.ts";
@@ -15,6 +14,7 @@ import type { FunctionStore } from "./functions.ts";
 import type { FunctionTarget } from "./operations.ts";
 import { chooseVersion } from "./qualifier.ts";
 import type { FunctionRunner } from "./runner.ts";
+import { lambdaLimits } from "./section.ts";
 
 const { syncPayloadBytes: syncPayloadLimit, asyncPayloadBytes: asyncPayloadLimit } = lambdaLimits;
 const tailBytes = 4096;

@@ -1,9 +1,19 @@
-import { lambdaLimits, tooLarge } from "../request-limits.ts";
+import { MiB, tooLarge } from "../request-limits.ts";
 import { matchRoute } from "../service/index.ts";
 import type { BodyLimit, ServiceSection } from "../service/section.ts";
 import type { RequestHead } from "../types.ts";
 import { functionPath, functionsPath } from "./operations.ts";
 import { keepIntactFunctions } from "./persistence.ts";
+
+/** Lambda's request limits (AWS quotas page): Invoke payloads, and the zip in CreateFunction/UpdateFunctionCode. */
+export const lambdaLimits = {
+  syncPayloadBytes: 6 * MiB,
+  asyncPayloadBytes: 1 * MiB,
+  /** A 50 MB zip, base64-encoded in the JSON request: AWS's own figure for the request. */
+  codeRequestBytes: 70_167_211,
+  /** Unzipped deployment package, code and layers. */
+  unzippedCodeBytes: 262_144_000,
+} as const;
 
 /**
  * Lambda's limits by declared route: Invoke payloads (synchronous or `Event`), and the zip of

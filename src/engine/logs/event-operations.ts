@@ -1,5 +1,4 @@
 import * as z from "zod";
-import { logsBatchBytes } from "../request-limits.ts";
 import { type AnyOperation, operation } from "../service/index.ts";
 import { constraint, validationMessage } from "../validation-message.ts";
 import type { LogsOperationContext } from "./api.ts";
@@ -15,6 +14,7 @@ import {
   requiredText,
   stringList,
 } from "./parameters.ts";
+import { logsBatchBytes } from "./section.ts";
 import type { LogGroupState } from "./store.ts";
 import { compareNames, sequenceToken } from "./stream-operations.ts";
 

@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { s3MaxPutBytes } from "../request-limits.ts";
 import { assertAclAllowed } from "./access.ts";
 import { assertKeyLength } from "./addressing.ts";
 import {
@@ -27,6 +26,7 @@ import {
   type S3Runtime,
   xmlResponse,
 } from "./runtime.ts";
+import { s3MaxPutBytes } from "./section.ts";
 import { assertCustomerKey, assertCustomerKeyIfPresented } from "./sse.ts";
 import type {
   BlobSegment,

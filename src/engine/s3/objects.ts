@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { s3Arn } from "../arn.ts";
-import { s3MaxPutBytes } from "../request-limits.ts";
 import type { ServiceResponse } from "../types.ts";
 import { assertAclAllowed, authorizeS3 } from "./access.ts";
 import { assertKeyLength } from "./addressing.ts";
@@ -26,6 +25,7 @@ import {
   type S3Runtime,
   xmlResponse,
 } from "./runtime.ts";
+import { s3MaxPutBytes } from "./section.ts";
 import { assertCustomerKey } from "./sse.ts";
 import {
   type BucketConfiguration,

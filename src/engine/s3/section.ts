@@ -1,8 +1,13 @@
-import { s3XmlRequestBytes } from "../request-limits.ts";
+import { MiB } from "../request-limits.ts";
 import type { BodyLimit, ServiceSection } from "../service/section.ts";
 import type { RequestHead } from "../types.ts";
 import { routePathOf } from "./addressing.ts";
 import { keepIntactBuckets } from "./storage/store.ts";
+
+/** S3 requests with an XML body (DeleteObjects of 1,000 keys, CompleteMultipartUpload of 10,000 parts). */
+const s3XmlRequestBytes = 10 * MiB;
+/** S3's largest single PUT: 5 GiB. */
+export const s3MaxPutBytes = 5 * 1024 * MiB;
 
 /** Object writes stream to the blob store; any other body (DeleteObjects, CompleteMultipartUpload ...) is XML. */
 function s3BodyLimit(head: RequestHead): BodyLimit {

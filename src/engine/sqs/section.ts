@@ -1,6 +1,12 @@
-import { sqsRequestBytes } from "../request-limits.ts";
+import { MiB } from "../request-limits.ts";
 import { type BufferedBody, readOnlyQueryActions, type ServiceSection } from "../service/section.ts";
 import { MAX_BODY_BYTES } from "./queue-attributes.ts";
+
+/**
+ * SQS requests: a batch carries at most 1 MiB of bodies and attributes, which JSON escaping or the query
+ * protocol's form encoding may grow up to sixfold.
+ */
+const sqsRequestBytes = 6 * MiB;
 
 /**
  * A request past SQS's buffered limit, in SQS's own errors (the SDK and the AWS CLI name both): a batch is
