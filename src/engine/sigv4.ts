@@ -5,7 +5,8 @@ export interface SigV4Scope {
   accessKeyId: string;
   date: string;
   region: string;
-  service: string;
+  /** The signing name the scope names; none for SigV2, whose request the path routes (the fallback for a bucket's). */
+  service?: string;
 }
 
 const credentialPattern = /Credential=([^/,\s]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request/;
@@ -25,9 +26,9 @@ export function parseSigV4Scope(
         region: match[3] ?? "",
         service: match[4] ?? "",
       };
-    // SigV2-style `AWS AKID:signature` (old S3 clients).
+    // SigV2-style `AWS AKID:signature` (old S3 clients): it names a key but no service.
     const v2 = /^AWS ([^:]+):/.exec(authorization);
-    if (v2) return { accessKeyId: v2[1] ?? "", date: "", region: "", service: "s3" };
+    if (v2) return { accessKeyId: v2[1] ?? "", date: "", region: "" };
   }
   const credential = query.get("X-Amz-Credential");
   if (credential) {
