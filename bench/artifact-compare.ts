@@ -21,7 +21,7 @@ import { type Summary, summarize } from "./stats.ts";
 const FUNCTION_DEPENDENCIES = [
   "@aws-sdk/client-s3",
   "@aws-sdk/client-dynamodb",
-  "@aws-sdk/lib-dynamodb",
+  "@aws-sdk/util-dynamodb",
   "@aws-lambda-powertools/logger",
   "p-limit",
 ];

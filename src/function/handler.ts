@@ -1,7 +1,6 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Context } from "aws-lambda";
 import { ingestEvent } from "./ingest.ts";
 import { createAwsMetadataStore } from "./store.ts";
@@ -10,10 +9,13 @@ import { createAwsMetadataStore } from "./store.ts";
 // AWS_ENDPOINT_URL itself, so the same bundle runs on AWS, LocalStack and the embedded engine.
 const endpoint = process.env.AWS_ENDPOINT_URL;
 const logger = new Logger({ serviceName: "image-metadata-ingest" });
-const s3 = new S3Client({ forcePathStyle: Boolean(endpoint) });
-const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
-  marshallOptions: { removeUndefinedValues: true },
-});
+// `cacheMiddleware`: each command class's middleware chain is resolved once per client, not on every call (the
+// SDK's option since 3.649.0, aws/aws-sdk-js-v3#6423; the function never changes its middleware). It is why DynamoDB
+// is the plain client with `marshall` (store.ts): DynamoDBDocumentClient throws on the option (@aws-sdk/lib-dynamodb
+// 3.1169.0, its constructor; aws-sdk-js-v3#7801).
+// Both cut the CPU of an environment's first few hundred invocations (docs/benchmarks.md, eighth session).
+const s3 = new S3Client({ forcePathStyle: Boolean(endpoint), cacheMiddleware: true });
+const dynamo = new DynamoDBClient({ cacheMiddleware: true });
 const tableName = process.env.TABLE_NAME ?? "";
 const store = createAwsMetadataStore({ s3, dynamo, tableName });
 

@@ -1,5 +1,6 @@
+import { type DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { type DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { marshall } from "@aws-sdk/util-dynamodb";
 import { errorName, httpStatusOf } from "../aws/errors.ts";
 import {
   DuplicateRecordError,
@@ -25,7 +26,7 @@ export interface MetadataStore {
 /** MetadataStore on the AWS SDK v3: HeadObject (metadata only, no body) and a conditional PutItem. */
 export function createAwsMetadataStore(clients: {
   s3: S3Client;
-  dynamo: DynamoDBDocumentClient;
+  dynamo: DynamoDBClient;
   tableName: string;
 }): MetadataStore {
   return {
@@ -69,9 +70,9 @@ export function createAwsMetadataStore(clients: {
     async putRecordIfAbsent(item) {
       try {
         await clients.dynamo.send(
-          new PutCommand({
+          new PutItemCommand({
             TableName: clients.tableName,
-            Item: item,
+            Item: marshall(item, { removeUndefinedValues: true }),
             ConditionExpression: "attribute_not_exists(PK) AND attribute_not_exists(SK)",
           }),
         );

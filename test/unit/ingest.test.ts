@@ -191,7 +191,7 @@ describe("Adapter: createAwsMetadataStore", () => {
     } as unknown as import("@aws-sdk/client-s3").S3Client;
     const dynamo = {
       send: async () => Promise.reject(conditional),
-    } as unknown as import("@aws-sdk/lib-dynamodb").DynamoDBDocumentClient;
+    } as unknown as import("@aws-sdk/client-dynamodb").DynamoDBClient;
     const store = createAwsMetadataStore({ s3, dynamo, tableName: "t" });
     await expect(store.headObject("b", "k")).rejects.toBeInstanceOf(ObjectMissingError);
     await expect(store.putRecordIfAbsent({ PK: "p", SK: "s" } as never)).rejects.toBeInstanceOf(
