@@ -240,3 +240,55 @@ export async function endToEndRuns(
     ]),
   );
 }
+
+/** The sustained figures of one tree: the same closed loop and floor, each measured after a long warm-up. */
+export interface SustainedFigures {
+  e2eObjectsPerSec: number;
+  floorObjectsPerSec: number;
+  ratioToFloor: number;
+  e2eP50Ms: number;
+  e2eP99Ms: number;
+}
+
+/**
+ * The end-to-end loop and its floor once every process has warmed up: on a fresh `pipeline up`, `warmUpObjects`
+ * uploads through the pipeline, then `load.objects` measured as in {@link endToEndRuns}; then the floor on the same
+ * engine, `warmUpObjects` first and `load.objects` measured. The figures of {@link endToEndRuns} start cold and
+ * include the JIT warm-up of the engine, the four function environments and the uploading client (about 2 ms of CPU
+ * per invocation over an environment's first 250; docs/benchmarks.md, eighth session): these show the capacity
+ * underneath. One run per tree, this tree first.
+ */
+export async function sustainedRuns(
+  trees: Tree[],
+  load: Load,
+  options: { upArgs: string[]; warmUpObjects: number; log: (text: string) => void },
+): Promise<Record<string, SustainedFigures>> {
+  const figures: Record<string, SustainedFigures> = {};
+  for (const tree of trees) {
+    const up = await startUpProcess(options.upArgs, tree.root);
+    const clients = clientsFor(up.endpoint);
+    try {
+      const warmUp = { ...load, objects: options.warmUpObjects };
+      await endToEnd(up.endpoint, clients, up.child.pid, "uploads/sustained-warm-up/", warmUp);
+      const run = await endToEnd(up.endpoint, clients, up.child.pid, "uploads/sustained/", load);
+      await clients.s3.send(new CreateBucketCommand({ Bucket: "bench-floor" }));
+      await floor(clients, "bench-floor", "floor-warm-up/", warmUp);
+      const floorRate = await floor(clients, "bench-floor", "floor/", load);
+      const sorted = [...run.latencies].sort((a, b) => a - b);
+      figures[tree.label] = {
+        e2eObjectsPerSec: round(run.objectsPerSec),
+        floorObjectsPerSec: round(floorRate),
+        ratioToFloor: round(run.objectsPerSec / floorRate, 2),
+        e2eP50Ms: round(percentile(sorted, 50)),
+        e2eP99Ms: round(percentile(sorted, 99)),
+      };
+      options.log(
+        `bench: sustained run (${tree.label}, after ${options.warmUpObjects} uploads): ${round(run.objectsPerSec)} objects/s, floor ${round(floorRate)} objects/s`,
+      );
+    } finally {
+      clients.destroy();
+      await up.stop();
+    }
+  }
+  return figures;
+}
