@@ -1,3 +1,6 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   internalFailure,
@@ -8,9 +11,12 @@ import {
   throttled,
 } from "../../src/engine/edge-protocol.ts";
 import { engineServices } from "../../src/engine/registry.ts";
+import { repairStore } from "../../src/engine/repair.ts";
 import { isStateChangingGet } from "../../src/engine/request-guard.ts";
 import { ServiceRegistry } from "../../src/engine/service/registry.ts";
 import { operationOfHead, type ServiceSection } from "../../src/engine/service/section.ts";
+import { journalPath } from "../../src/engine/store/index.ts";
+import { encodeLine, readJournal } from "../../src/engine/store/journal.ts";
 import type { RequestHead } from "../../src/engine/types.ts";
 
 /**
@@ -125,5 +131,50 @@ describe("ServiceRegistry: what it refuses to hold", () => {
     ).toThrow("target prefix AmazonSQS is declared by sqs and widgets");
     expect(() => engineServices.with({ ...widgets, fallback: true })).toThrow("both s3 and widgets");
     expect(() => new ServiceRegistry([widgets])).toThrow("no service is declared the fallback");
+  });
+});
+
+describe("ServiceRegistry: a made-up service's stored state is repaired by its section alone", () => {
+  it("keeps what reads and what its own check keeps, moves the damaged journal aside, and names each loss", async () => {
+    // Prepare: a widgets journal of three records, the second damaged, the third naming a file that is gone.
+    const dataDir = await mkdtemp(join(tmpdir(), "registry-repair-"));
+    try {
+      const storedWidgets: ServiceSection = {
+        ...widgets,
+        storage: {
+          directory: "widgets",
+          journal: {
+            keepIntact: async (_dataDir, records) => {
+              const kept = records.filter((record) => !(record as { fileGone?: boolean }).fileGone);
+              const lost = records.length - kept.length;
+              return { records: kept, lost: lost > 0 ? [`${lost} widget(s): their image file is gone`] : [] };
+            },
+          },
+        },
+      };
+      const path = journalPath(dataDir, "widgets");
+      await mkdir(join(dataDir, "widgets"), { recursive: true });
+      const damaged = encodeLine({ id: 2 }).replace('"id":2', '"id":7');
+      const original = encodeLine({ id: 1 }) + damaged + encodeLine({ id: 3, fileGone: true });
+      await writeFile(path, original);
+      // Act
+      const report = await repairStore(dataDir, engineServices.with(storedWidgets));
+      // Assess
+      expect(report.entries).toEqual([
+        {
+          file: path,
+          status: "repaired",
+          recovered: 1,
+          lost: [
+            expect.stringMatching(/^\d+ byte\(s\) at byte \d+: a damaged record that could not be read$/),
+            "1 widget(s): their image file is gone",
+          ],
+        },
+      ]);
+      expect(await readFile(join(report.keptIn as string, "widgets", "journal.log"), "utf8")).toBe(original);
+      expect((await readJournal(path)).records).toEqual([{ id: 1 }]);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });
