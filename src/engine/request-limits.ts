@@ -3,8 +3,9 @@ import type { BufferedBody } from "./service/section.ts";
 /**
  * What request size limits share (each service's own figures, from AWS's quotas, are in its section,
  * `<service>/section.ts`, whose `bodyLimit` applies them per operation in its own words), and the engine-wide
- * budget of buffered request bytes. A limit is decided from the request head only, so an oversized body is refused before any of it is buffered. S3 object writes are
- * not buffered at all: the service streams them to its blob store.
+ * budget of buffered request bytes. A limit is decided from the request head only, so an oversized body is
+ * refused before any of it is buffered. S3 object writes are not buffered at all: the service streams them to its
+ * blob store.
  */
 
 export const MiB = 1024 * 1024;

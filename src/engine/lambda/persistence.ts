@@ -63,7 +63,7 @@ export class FunctionJournal {
     this.#durable = durable;
     this.#journal = journal;
     this.#live = live;
-    this.#codeDirectory = join(durable.dataDir, "lambda", "code");
+    this.#codeDirectory = codeDirectoryOf(durable.dataDir);
     this.#syncer = new DirectorySyncer(this.#codeDirectory);
   }
 
@@ -183,6 +183,11 @@ export class FunctionJournal {
   }
 }
 
+/** Where the code zips of a data directory live: the start's check, the writes and the repair read the same place. */
+function codeDirectoryOf(dataDir: string): string {
+  return join(dataDir, "lambda", "code");
+}
+
 interface CodeFile {
   sha256Hex: string;
   size: number;
@@ -219,7 +224,7 @@ export async function keepIntactFunctions(
   dataDir: string,
   records: unknown[],
 ): Promise<{ records: unknown[]; lost: string[] }> {
-  const codeDirectory = join(dataDir, "lambda", "code");
+  const codeDirectory = codeDirectoryOf(dataDir);
   const live = new Map<string, StoredFunctionRecord>();
   for (const record of records as FunctionJournalRecord[]) {
     if (record.t === "function") live.set(record.fn.name, record);

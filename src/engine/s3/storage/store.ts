@@ -284,7 +284,7 @@ export class S3Store {
   ): Promise<S3Store> {
     const buckets = new Map<string, BucketState>();
     if (!durable) return new S3Store(buckets, new MemoryBlobStore(), undefined, 0n);
-    const blobs = await FileBlobStore.open(join(durable.dataDir, "s3", "blobs"));
+    const blobs = await FileBlobStore.open(blobDirectoryOf(durable.dataDir));
     const journal = await durable.open<JournalRecord>(
       "s3",
       (records) => {
@@ -365,7 +365,7 @@ export async function keepIntactBuckets(
 ): Promise<{ records: unknown[]; lost: string[] }> {
   const buckets = new Map<string, BucketState>();
   for (const record of records as JournalRecord[]) applyRecord(buckets, record);
-  const blobs = await FileBlobStore.open(join(dataDir, "s3", "blobs"));
+  const blobs = await FileBlobStore.open(blobDirectoryOf(dataDir));
   const intact = async (blob: BlobRef) => (await blobs.check(blob)).length === 0;
   const lost: string[] = [];
   for (const bucket of buckets.values()) {
@@ -389,6 +389,11 @@ export async function keepIntactBuckets(
     }
   }
   return { records: lost.length > 0 ? snapshotRecords(buckets) : records, lost };
+}
+
+/** Where the blob files of a data directory live: the store and the repair read the same place. */
+function blobDirectoryOf(dataDir: string): string {
+  return join(dataDir, "s3", "blobs");
 }
 
 /** Every blob segment the state names (object versions and upload parts), by id. */
