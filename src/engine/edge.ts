@@ -191,22 +191,21 @@ export class Edge {
       // would otherwise keep the connection open past the header timeout.
       socket.end(parserRefusal(this.#settings.registry, error, known), () => socket.destroy());
     };
-    if (refusal !== undefined) {
-      refusal.feed(error.rawPacket);
-      if (refusal.settled || error.code === "ERR_HTTP_REQUEST_TIMEOUT") answer(refusal.names);
-      return;
+    if (refusal === undefined) {
+      const reading = this.#inFlight.get(socket);
+      if (reading !== undefined && !reading.request.complete) {
+        answer(reading.route);
+        return;
+      }
     }
-    const reading = this.#inFlight.get(socket);
-    if (reading !== undefined && !reading.request.complete) {
-      answer(reading.route);
-      return;
-    }
-    const scan = new RefusedHeadScan();
+    // A later packet of a head already refused, or the first: read on until it names its service.
+    const scan = refusal ?? new RefusedHeadScan();
     scan.feed(error.rawPacket);
     if (scan.settled || error.code === "ERR_HTTP_REQUEST_TIMEOUT") {
       answer(scan.names);
       return;
     }
+    if (refusal !== undefined) return;
     this.#refusals.set(socket, scan);
     const timer = setTimeout(() => {
       if (this.#refusals.get(socket) === scan && socket.writable) answer(scan.names);
