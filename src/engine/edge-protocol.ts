@@ -119,6 +119,8 @@ export class RefusedHeadScan {
   #bytes = 0;
   #partial = "";
   #skippingLine = false;
+  /** Lines ended so far (skipped ones included). */
+  #lines = 0;
 
   /** Whether to answer now: the target is known (it decides), the head ended, or too much of it came. */
   get settled(): boolean {
@@ -131,11 +133,12 @@ export class RefusedHeadScan {
     const lines = (this.#partial + packet.toString("latin1")).split("\n");
     this.#partial = lines.pop() ?? "";
     for (const line of lines) {
+      const first = this.#lines++ === 0;
       if (this.#skippingLine) {
         this.#skippingLine = false;
         continue;
       }
-      if (this.#read(line.endsWith("\r") ? line.slice(0, -1) : line)) return;
+      if (this.#read(line.endsWith("\r") ? line.slice(0, -1) : line, first)) return;
     }
     if (this.#partial.length > REFUSED_LINE_BYTES) {
       this.#partial = "";
@@ -143,9 +146,12 @@ export class RefusedHeadScan {
     }
   }
 
-  /** Reads one whole line; true at the head's end. */
-  #read(line: string): boolean {
-    if (line === "") {
+  /**
+   * Reads one whole line; true at the head's end. An empty first line is not that end: the first packet scanned is
+   * the one the parser refused, which may begin with the line break of a line an earlier packet began.
+   */
+  #read(line: string, first: boolean): boolean {
+    if (line === "" && !first) {
       this.complete = true;
       return true;
     }

@@ -429,7 +429,8 @@ describe("A request the HTTP parser refuses is answered in its service's format,
           );
         },
       ),
-      { numRuns: 40 },
+      // CI's counterexample (seed -1056241250): the refused packet began with the request line's CRLF.
+      { numRuns: 40, examples: [[0, "filler before the naming lines", 17_000, [14]]] },
     );
     await alive();
   });

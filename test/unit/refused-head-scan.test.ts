@@ -47,6 +47,30 @@ describe("RefusedHeadScan: what a refused head names, however it arrives", () =>
     );
   });
 
+  it("starts anywhere before the naming lines, as Node hands over only the packet it refused: a line ending there is not the head's end (CI's seed -1056241250)", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 20_000 }),
+        fc.nat(),
+        fc.array(fc.nat(), { maxLength: 4 }),
+        fc.boolean(),
+        (fillerLength, startAt, cuts, bareNewlines) => {
+          const newline = bareNewlines ? "\n" : "\r\n";
+          const before = ["POST / HTTP/1.1", `X-Filler: ${"f".repeat(fillerLength)}`].join(newline) + newline;
+          const head = `${before}X-Amz-Target: Logs_20140328.PutLogEvents${newline}Host: x${newline}${newline}{}`;
+          // The packets the parser saw before the one it refused are gone: the scan starts at `start`.
+          const start = startAt % (before.length + 1);
+          const scan = scanInPackets(head.slice(start), cuts);
+          expect(scan.names).toEqual({ target: "Logs_20140328.PutLogEvents" });
+          expect(scan.settled).toBe(true);
+        },
+      ),
+    );
+    // The counterexample: the refused packet begins with the CRLF that ends the request line.
+    const refused = scanInPackets("\r\nX-Filler: f\r\nX-Amz-Target: Logs_20140328.PutLogEvents\r\n\r\n", []);
+    expect([refused.complete, refused.names]).toEqual([true, { target: "Logs_20140328.PutLogEvents" }]);
+  });
+
   it("reads past the blank line for nothing, and stays unsettled while the head is unfinished", () => {
     const unfinished = scanInPackets(`POST /?${"a".repeat(20_000)} HTTP/1.1\r\nHost: x\r\n`, [7_000]);
     expect([unfinished.settled, unfinished.names]).toEqual([false, {}]);
