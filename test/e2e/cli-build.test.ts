@@ -131,6 +131,15 @@ describe("the built CLI (cli/build.mjs)", { timeout: 120_000 }, () => {
     expect(loaded).not.toContain("node_modules/zod/v4/locales/fr.js");
   });
 
+  it("imports esbuild on no verb's path: `up`, `verify` and `watch` load it only to build a stale zip", () => {
+    // A static import of esbuild's API cost every `up` about 40 ms (Node 20) though the zip is current.
+    for (const verb of ["up", "verify", "watch"]) {
+      const loaded = verbClosure(verb);
+      expect(loaded).toContain("// src/artifact/build.ts");
+      expect(loaded, verb).not.toMatch(/from\s*"esbuild"/);
+    }
+  });
+
   it("makes no ESM import of node:http on a verb's path (on Node 22+ that loads undici: nodejs/node#57649)", () => {
     const dist = join(checkout, "cli/dist");
     const bundle = readdirSync(dist)
