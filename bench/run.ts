@@ -405,7 +405,10 @@ async function measureSideBySide(trees: Tree[], base: Tree | undefined, withRede
       {
         ms: round(byTree.current?.median ?? Number.NaN),
         ratio: round((byTree.current?.median ?? Number.NaN) / startup.nodeBareMs.median, 2),
-        ...(base ? { baseMs: round(byTree[base.label]?.median ?? Number.NaN) } : {}),
+        // A base that predates the verb (920a793 has no `status`) has no figure, and the row says so.
+        ...(base
+          ? { baseMs: byTree[base.label] ? round(byTree[base.label]?.median ?? Number.NaN) : null }
+          : {}),
       },
     ]),
   );
@@ -430,7 +433,7 @@ function sideBySideRows(side: SideBySide): Array<[string, string, string, boolea
     ],
     ...Object.entries(f.verbs).map(([verb, v]): [string, string, string, boolean] => [
       `pipeline ${verb} (against up) / node -e 0`,
-      `${v.ms} / ${f.nodeBareMs} ms = ${v.ratio}${was(v.baseMs, " ms")}`,
+      `${v.ms} / ${f.nodeBareMs} ms = ${v.ratio}${v.baseMs === null ? ` (${sideBySide?.ref}: no such verb)` : was(v.baseMs, " ms")}`,
       "—",
       true,
     ]),
