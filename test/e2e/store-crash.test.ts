@@ -52,10 +52,10 @@ import { type ServedEngine, startServedEngine } from "../helpers/pipeline.ts";
 /**
  * The crash harness of issue 22: a seeded mixed workload across every persisted service, SIGKILLed at random
  * points, with every acknowledged write checked after each restart. STORE_CRASH_SEED and STORE_CRASH_KILLS
- * (default 2, to keep CI to about a minute) run it longer on demand.
+ * (default 4, about 6 s) run it longer on demand.
  */
 const seed = Number(process.env.STORE_CRASH_SEED ?? 22);
-const kills = Number(process.env.STORE_CRASH_KILLS ?? 2);
+const kills = Number(process.env.STORE_CRASH_KILLS ?? 4);
 const WORKERS = 6;
 
 /** mulberry32: a small seeded PRNG, so a failing run can be replayed with its seed. */
