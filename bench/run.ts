@@ -193,6 +193,36 @@ async function s3EdgeVsDirect(): Promise<{
   }
 }
 
+/** The S3 edge / bare figures as results.json keeps them. */
+function s3EdgeFigures(s3: Awaited<ReturnType<typeof s3EdgeVsDirect>>) {
+  return {
+    s3PutObjectsPerSecEdge: round(s3.putEdge),
+    s3PutObjectsPerSecDirect: round(s3.putDirect),
+    s3PutRatio: round(s3.putEdge / s3.putDirect, 2),
+    s3GetMBpsEdge: round(s3.getEdgeMBps),
+    s3GetMBpsDirect: round(s3.getDirectMBps),
+    s3GetRatio: round(s3.getEdgeMBps / s3.getDirectMBps, 2),
+  };
+}
+
+/** Table rows of the S3 edge / bare figures (a full run's, or `--only s3-edge`'s). */
+function s3EdgeRows(f: ReturnType<typeof s3EdgeFigures>): Array<[string, string, string, boolean]> {
+  return [
+    [
+      "S3 PutObject 50 KB @16 edge / direct",
+      `${f.s3PutObjectsPerSecEdge} / ${f.s3PutObjectsPerSecDirect} objects/s = ${f.s3PutRatio}`,
+      "≥ 0.8",
+      f.s3PutRatio >= 0.8,
+    ],
+    [
+      "S3 GetObject edge / direct",
+      `${f.s3GetMBpsEdge} / ${f.s3GetMBpsDirect} MB/s = ${f.s3GetRatio}`,
+      "≥ 0.8",
+      f.s3GetRatio >= 0.8,
+    ],
+  ];
+}
+
 /** Lambda: first invoke (cold) and warm invoke round trip of a no-op function of `runtime` through the SDK. */
 async function lambdaInvokes(
   runtime: string,
@@ -400,19 +430,29 @@ async function measureSideBySide(trees: Tree[], base: Tree | undefined, withRede
       : undefined,
   };
   const verbFigures = Object.fromEntries(
-    Object.entries(verbs).map(([verb, byTree]) => [
-      verb,
-      {
-        ms: round(byTree.current?.median ?? Number.NaN),
-        ratio: round((byTree.current?.median ?? Number.NaN) / startup.nodeBareMs.median, 2),
-        // A base that predates the verb (920a793 has no `status`) has no figure, and the row says so.
-        ...(base
-          ? { baseMs: byTree[base.label] ? round(byTree[base.label]?.median ?? Number.NaN) : null }
-          : {}),
-      },
-    ]),
+    Object.entries(verbs).map(([verb, byTree]) => {
+      const baseVerb = base ? byTree[base.label] : undefined;
+      return [
+        verb,
+        {
+          ms: round(byTree.current?.median ?? Number.NaN),
+          ratio: round((byTree.current?.median ?? Number.NaN) / startup.nodeBareMs.median, 2),
+          // A base that predates the verb (920a793 has no `status`) has no figure (null), and the row says so.
+          ...(base ? { baseMs: baseVerb ? round(baseVerb.median) : null } : {}),
+        },
+      ];
+    }),
   );
   return { coldByTree, cold, startup, current, redeploySummary, figures: { ...figures, verbs: verbFigures } };
+}
+
+/**
+ * The base's figure of the same run, in parentheses after this tree's: nothing without a base or a figure, and
+ * "no such verb" for null (a verb the base predates).
+ */
+function beside(ref: string | undefined, figure: number | null | undefined, unit = ""): string {
+  if (ref === undefined || figure === undefined) return "";
+  return figure === null ? ` (${ref}: no such verb)` : ` (${ref}: ${figure}${unit})`;
 }
 
 /** Table rows of the side-by-side figures, each with the base's figure of the same run in parentheses. */
@@ -422,8 +462,7 @@ function sideBySideRows(side: SideBySide): Array<[string, string, string, boolea
   const { cold } = side;
   const e2e = side.current.throughput;
   const floorSummary = side.current.floor;
-  const was = (figure: number | undefined, unit = "") =>
-    sideBySide && figure !== undefined ? ` (${sideBySide.ref}: ${figure}${unit})` : "";
+  const was = (figure: number | null | undefined, unit = "") => beside(sideBySide?.ref, figure, unit);
   return [
     [
       "pipeline --version / node -e 0",
@@ -433,7 +472,7 @@ function sideBySideRows(side: SideBySide): Array<[string, string, string, boolea
     ],
     ...Object.entries(f.verbs).map(([verb, v]): [string, string, string, boolean] => [
       `pipeline ${verb} (against up) / node -e 0`,
-      `${v.ms} / ${f.nodeBareMs} ms = ${v.ratio}${v.baseMs === null ? ` (${sideBySide?.ref}: no such verb)` : was(v.baseMs, " ms")}`,
+      `${v.ms} / ${f.nodeBareMs} ms = ${v.ratio}${was(v.baseMs, " ms")}`,
       "—",
       true,
     ]),
@@ -500,8 +539,7 @@ function sustainedRows(
   baseRef: string | undefined,
 ): Array<[string, string, string, boolean]> {
   if (!sustained) return [];
-  const was = (figure: number | undefined, unit = "") =>
-    base && figure !== undefined ? ` (${baseRef}: ${figure}${unit})` : "";
+  const was = (figure: number | undefined, unit = "") => beside(baseRef, figure, unit);
   const after = `sustained, after ${sustained.warmUpUploads} uploads:`;
   return [
     [
@@ -670,12 +708,7 @@ async function measureAll(
     redeployMs: round(redeploySummary?.median ?? Number.NaN),
     engineRssMb: round(current.peakEngineRssMb),
     engineColdStartMs: round(engineStart.median),
-    s3PutObjectsPerSecEdge: round(s3.putEdge),
-    s3PutObjectsPerSecDirect: round(s3.putDirect),
-    s3PutRatio: round(s3.putEdge / s3.putDirect, 2),
-    s3GetMBpsEdge: round(s3.getEdgeMBps),
-    s3GetMBpsDirect: round(s3.getDirectMBps),
-    s3GetRatio: round(s3.getEdgeMBps / s3.getDirectMBps, 2),
+    ...s3EdgeFigures(s3),
     lambdaColdInvokeMs: round(lambda.coldMs.median),
     lambdaWarmInvokeMs: round(lambda.warmMs.median, 2),
     lambdaByRuntime: lambdaByRuntime.map((r) => ({
@@ -753,18 +786,7 @@ async function measureAll(
       "≤ 1000 ms",
       results.engineColdStartMs <= 1000,
     ],
-    [
-      "S3 PutObject 50 KB @16 edge / direct",
-      `${results.s3PutObjectsPerSecEdge} / ${results.s3PutObjectsPerSecDirect} objects/s = ${results.s3PutRatio}`,
-      "≥ 0.8",
-      results.s3PutRatio >= 0.8,
-    ],
-    [
-      "S3 GetObject edge / direct",
-      `${results.s3GetMBpsEdge} / ${results.s3GetMBpsDirect} MB/s = ${results.s3GetRatio}`,
-      "≥ 0.8",
-      results.s3GetRatio >= 0.8,
-    ],
+    ...s3EdgeRows(results),
     ["Lambda first invoke (cold)", `${results.lambdaColdInvokeMs} ms`, "—", true],
     ["Lambda warm invoke round trip", `${results.lambdaWarmInvokeMs} ms`, "—", true],
     ...lambdaRows(results.lambdaByRuntime),
@@ -814,22 +836,10 @@ else if (only === "request-overhead")
 else if (only === "persist") await persistSection(resultsPath, runs);
 else if (only === "s3-edge") {
   // The edge against S3's handler served bare, printed only (results.json keeps the full run's figures).
-  const s3 = await s3EdgeVsDirect();
-  const ratio = (edge: number, direct: number) => round(edge / direct, 2);
-  printRows(`bench: S3 through the edge / bare (${cpus().length} cores, Node ${process.version})`, [
-    [
-      "S3 PutObject 50 KB @16 edge / direct",
-      `${round(s3.putEdge)} / ${round(s3.putDirect)} objects/s = ${ratio(s3.putEdge, s3.putDirect)}`,
-      "≥ 0.8",
-      s3.putEdge / s3.putDirect >= 0.8,
-    ],
-    [
-      "S3 GetObject edge / direct",
-      `${round(s3.getEdgeMBps)} / ${round(s3.getDirectMBps)} MB/s = ${ratio(s3.getEdgeMBps, s3.getDirectMBps)}`,
-      "≥ 0.8",
-      s3.getEdgeMBps / s3.getDirectMBps >= 0.8,
-    ],
-  ]);
+  printRows(
+    `bench: S3 through the edge / bare (${cpus().length} cores, Node ${process.version})`,
+    s3EdgeRows(s3EdgeFigures(await s3EdgeVsDirect())),
+  );
 } else if (only) {
   log(
     `bench: unknown --only ${only} (known: engine-import, side-by-side, request-overhead, persist, s3-edge)`,
