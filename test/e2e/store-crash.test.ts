@@ -184,6 +184,9 @@ function destroy(clients: Clients): void {
   for (const client of Object.values(clients)) client.destroy();
 }
 
+/** Worker `w`'s queue, `q<w>`, on the engine at `endpoint`. */
+const queueUrl = (endpoint: string, w: number) => `${endpoint}/000000000000/q${w}`;
+
 /** Messages each queue starts with: more than one receive returns (10), so the check must page past them. */
 const SEEDED_MESSAGES = 12;
 
@@ -193,9 +196,7 @@ async function setUp(clients: Clients, endpoint: string, known: Acknowledged): P
     await clients.sqs.send(new CreateQueueCommand({ QueueName: `q${w}` }));
     for (let i = 0; i < SEEDED_MESSAGES; i++) {
       const body = `seed${i}`;
-      await clients.sqs.send(
-        new SendMessageCommand({ QueueUrl: `${endpoint}/000000000000/q${w}`, MessageBody: body }),
-      );
+      await clients.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl(endpoint, w), MessageBody: body }));
       known.present.add(`sqs:q${w}:${body}`);
     }
   }
@@ -229,7 +230,7 @@ async function step(
   n: number,
   pick: number,
 ) {
-  const url = `${endpoint}/000000000000/q${w}`;
+  const url = queueUrl(endpoint, w);
   const kind = Math.floor(pick * 10);
   const key = `w${w}-k${n % 4}`;
   switch (kind) {
@@ -342,8 +343,7 @@ async function verify(clients: Clients, endpoint: string, known: Acknowledged): 
     known.slots.set(slot, { acked: actual, pending: new Set() });
   }
   const bodies = new Map<string, Set<string>>();
-  for (let w = 0; w < WORKERS; w++)
-    bodies.set(`q${w}`, await allBodies(clients, `${endpoint}/000000000000/q${w}`));
+  for (let w = 0; w < WORKERS; w++) bodies.set(`q${w}`, await allBodies(clients, queueUrl(endpoint, w)));
   const roles = new Set<string>();
   let marker: string | undefined;
   do {
