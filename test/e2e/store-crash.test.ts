@@ -147,17 +147,23 @@ describe.skipIf(externalEndpoint)("Store crash harness: SIGKILL during a mixed w
       const killAfter = 20 + Math.floor(random() * 60);
       let acks = 0;
       const engine = served;
+      // Ends the waits of the round with the engine: a waiter would otherwise poll the dead engine for its whole
+      // maxWaitTime (smithy waiters retry a refused connection), about 20 s in one run of two.
+      const killed = new AbortController();
       const onAck = () => {
         acks++;
         writes++;
-        if (acks === killAfter) engine.kill("SIGKILL");
+        if (acks === killAfter) {
+          engine.kill("SIGKILL");
+          killed.abort();
+        }
       };
       const worker = async (w: number) => {
         const local = prng(seed * 1000 + round * 100 + w);
         for (;;) {
           const n = ++counter;
           try {
-            await step(clients, engine.endpoint, known, w, n, local());
+            await step(clients, engine.endpoint, known, w, n, local(), killed.signal);
             onAck();
           } catch {
             return; // the engine is gone
@@ -229,6 +235,7 @@ async function step(
   w: number,
   n: number,
   pick: number,
+  killed: AbortSignal,
 ) {
   const url = queueUrl(endpoint, w);
   const kind = Math.floor(pick * 10);
@@ -309,7 +316,7 @@ async function step(
     case 8:
       if (w !== 1) break;
       await waitUntilFunctionUpdatedV2(
-        { client: clients.lambda, maxWaitTime: 20 },
+        { client: clients.lambda, maxWaitTime: 20, abortSignal: killed },
         { FunctionName: "crash" },
       );
       return known.write("lambda-description", `d${n}`, () =>
