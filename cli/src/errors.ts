@@ -3,12 +3,11 @@ export const ExitCode = { ok: 0, failed: 1, usage: 2 } as const;
 
 /** An error the CLI reports as one line and turns into an exit code; only main.ts exits. */
 export class CliError extends Error {
-  constructor(
-    readonly exitCode: number,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
+  readonly exitCode: number;
+
+  constructor(exitCode: number, message: string, options?: { cause?: unknown }) {
     super(message, options);
+    this.exitCode = exitCode;
     this.name = "CliError";
   }
 }

@@ -17,12 +17,11 @@ export interface GetAnswer {
 
 /** A GET that got no answer: the socket's error code (ECONNREFUSED, ENOTFOUND, ...), or `timeout`. */
 export class GetFailure extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    options?: ErrorOptions,
-  ) {
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: ErrorOptions) {
     super(message, options);
+    this.code = code;
     this.name = "GetFailure";
   }
 }

@@ -73,11 +73,11 @@ interface InFlight {
  * budget of buffered bytes, or cut off by the client.
  */
 class BodyReadError extends Error {
-  constructor(
-    readonly kind: "too-large" | "stalled" | "throttled" | "aborted",
-    message: string,
-  ) {
+  readonly kind: "too-large" | "stalled" | "throttled" | "aborted";
+
+  constructor(kind: "too-large" | "stalled" | "throttled" | "aborted", message: string) {
     super(message);
+    this.kind = kind;
     this.name = "BodyReadError";
   }
 }

@@ -80,10 +80,13 @@ async function repairUnlocked(dataDir: string, services: ServiceRegistry): Promi
 /** Moves files into the keep folder, at their path relative to the data directory. */
 class Aside {
   used = false;
-  constructor(
-    readonly dataDir: string,
-    readonly folder: string,
-  ) {}
+  readonly dataDir: string;
+  readonly folder: string;
+
+  constructor(dataDir: string, folder: string) {
+    this.dataDir = dataDir;
+    this.folder = folder;
+  }
 
   target(path: string): string {
     return join(this.folder, relative(this.dataDir, path));

@@ -81,7 +81,10 @@ class BudgetReservation implements Reservation {
 export class RequestBudget {
   readonly #state: BudgetState;
 
-  constructor(readonly limitBytes: number) {
+  readonly limitBytes: number;
+
+  constructor(limitBytes: number) {
+    this.limitBytes = limitBytes;
     this.#state = { inFlight: 0, limitBytes };
   }
 

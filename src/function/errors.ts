@@ -66,15 +66,15 @@ export class DuplicateRecordError extends IngestError {
  * the event; records already written are then duplicates, which the conditional write absorbs.
  */
 export class BatchProcessingError extends IngestError {
-  constructor(
-    readonly failures: Array<{ bucket: string; key: string; error: Error }>,
-    total: number,
-  ) {
+  readonly failures: Array<{ bucket: string; key: string; error: Error }>;
+
+  constructor(failures: Array<{ bucket: string; key: string; error: Error }>, total: number) {
     const first = failures[0];
     super(
       `${failures.length} of ${total} records failed; first: s3://${first?.bucket}/${first?.key}: ${first?.error.name}: ${first?.error.message}`,
       { cause: first?.error },
     );
+    this.failures = failures;
     this.name = "BatchProcessingError";
   }
 }

@@ -19,7 +19,10 @@ export class CdpSession {
     { resolve: (value: unknown) => void; reject: (error: Error) => void }
   >();
 
-  private constructor(private readonly socket: WebSocket) {
+  private readonly socket: WebSocket;
+
+  private constructor(socket: WebSocket) {
+    this.socket = socket;
     socket.on("message", (data) => {
       const message = JSON.parse(String(data)) as {
         id?: number;

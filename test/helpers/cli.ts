@@ -64,10 +64,10 @@ export class CliProcess {
   private readonly started = performance.now();
   private readonly exited: Promise<CliResult>;
 
-  constructor(
-    readonly args: string[],
-    options: CliRunOptions = {},
-  ) {
+  readonly args: string[];
+
+  constructor(args: string[], options: CliRunOptions = {}) {
+    this.args = args;
     this.child = spawn(process.execPath, [CLI_BIN, ...args], {
       cwd: options.cwd ?? repoRoot,
       env: childEnvironment(options.env),

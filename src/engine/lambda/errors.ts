@@ -21,13 +21,13 @@ export class CodePackageError extends LambdaEngineError {
  * (`Runtime.ImportModuleError`, `Runtime.HandlerNotFound`, `Runtime.MalformedHandlerName`, ...).
  */
 export class FunctionInitError extends LambdaEngineError {
-  constructor(
-    readonly errorType: string,
-    message: string,
-    readonly trace: string[] = [],
-    options?: { cause?: unknown },
-  ) {
+  readonly errorType: string;
+  readonly trace: string[];
+
+  constructor(errorType: string, message: string, trace: string[] = [], options?: { cause?: unknown }) {
     super(message, options);
+    this.errorType = errorType;
+    this.trace = trace;
     this.name = "FunctionInitError";
   }
 }
@@ -53,8 +53,11 @@ export class RunnerClosedError extends LambdaEngineError {
  * `lambda.amazonaws.com`), so no execution environment can start.
  */
 export class RoleNotAssumableError extends LambdaEngineError {
-  constructor(readonly roleArn: string) {
+  readonly roleArn: string;
+
+  constructor(roleArn: string) {
     super("The role defined for the function cannot be assumed by Lambda.");
+    this.roleArn = roleArn;
     this.name = "RoleNotAssumableError";
   }
 }
@@ -64,8 +67,11 @@ export class RoleNotAssumableError extends LambdaEngineError {
  * wait: AWS's account concurrency limit, answered as Invoke's 429 (see {@link concurrencyLimitExceeded}).
  */
 export class ConcurrencyLimitError extends LambdaEngineError {
-  constructor(readonly limit: number) {
+  readonly limit: number;
+
+  constructor(limit: number) {
     super(`all ${limit} execution environments are busy`);
+    this.limit = limit;
     this.name = "ConcurrencyLimitError";
   }
 }

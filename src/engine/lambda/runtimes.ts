@@ -48,11 +48,11 @@ export interface RuntimeResolution {
 
 /** A runtime that must not be emulated (`--strict-runtime`) has no Node of its major here. */
 export class RuntimeUnavailableError extends LambdaEngineError {
-  constructor(
-    readonly runtime: string,
-    message: string,
-  ) {
+  readonly runtime: string;
+
+  constructor(runtime: string, message: string) {
     super(message);
+    this.runtime = runtime;
     this.name = "RuntimeUnavailableError";
   }
 }

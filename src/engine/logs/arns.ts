@@ -2,10 +2,13 @@ import { logGroupArn, logGroupResourceArn, logStreamArn } from "../arn.ts";
 
 /** ARN builders for one region and account. */
 export class LogsArns {
-  constructor(
-    readonly region: string,
-    readonly accountId: string,
-  ) {}
+  readonly region: string;
+  readonly accountId: string;
+
+  constructor(region: string, accountId: string) {
+    this.region = region;
+    this.accountId = accountId;
+  }
 
   /** `...:log-group:<name>:*`, the form AWS returns in DescribeLogGroups and checks for group-level actions. */
   group(name: string): string {

@@ -183,7 +183,11 @@ function parseSelector(selector: string): PathStep[] {
 
 class JsonPatternParser {
   #position = 0;
-  constructor(readonly tokens: Token[]) {}
+  readonly tokens: Token[];
+
+  constructor(tokens: Token[]) {
+    this.tokens = tokens;
+  }
 
   parse(): Expression {
     this.#expectPunct("{");

@@ -48,7 +48,11 @@ export type ResourceTarget = string | { resource: string; conditions?: Condition
 
 /** A handler's answer when the protocol's encoding does not fit (a raw payload, a status, headers). */
 export class RawResponse {
-  constructor(readonly response: ServiceResponse) {}
+  readonly response: ServiceResponse;
+
+  constructor(response: ServiceResponse) {
+    this.response = response;
+  }
 }
 
 /** Wraps a fully formed response so the dispatcher sends it as it is. */

@@ -26,13 +26,13 @@ export class ServiceError extends Error {
   headers: Record<string, string>;
   readonly fields: Record<string, string>;
 
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    options: ServiceErrorOptions = {},
-  ) {
+  readonly status: number;
+  readonly code: string;
+
+  constructor(status: number, code: string, message: string, options: ServiceErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.status = status;
+    this.code = code;
     this.name = "ServiceError";
     this.queryCode = options.queryCode;
     this.typePrefix = options.typePrefix;

@@ -12,7 +12,10 @@ export class ServiceRegistry {
   readonly #byPath: ServiceSection[] = [];
   readonly fallback: ServiceSection;
 
-  constructor(readonly sections: readonly ServiceSection[]) {
+  readonly sections: readonly ServiceSection[];
+
+  constructor(sections: readonly ServiceSection[]) {
+    this.sections = sections;
     let fallback: ServiceSection | undefined;
     for (const section of sections) {
       const name = section.signingName;

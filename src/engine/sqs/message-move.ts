@@ -57,7 +57,11 @@ export class MessageMoveTasks {
   readonly #tasks = new Map<string, MoveTask[]>();
   readonly #timers = new Map<MoveTask, NodeJS.Timeout>();
 
-  constructor(readonly store: SqsStore) {}
+  readonly store: SqsStore;
+
+  constructor(store: SqsStore) {
+    this.store = store;
+  }
 
   /** StartMessageMoveTask: checks as AWS does, then moves in the background; answers the task's handle. */
   start(sourceArn: string, destinationArn: string | undefined, rate: number | undefined): MoveTask {

@@ -41,12 +41,11 @@ const repairCommand = (dataDir: string): string => `pipeline repair --persist ${
 
 /** Raised at start when stored state is damaged; nothing was changed, and the message names the repair. */
 export class StoreDamagedError extends Error {
-  constructor(
-    readonly dataDir: string,
-    detail: string,
-    options?: { cause?: unknown },
-  ) {
+  readonly dataDir: string;
+
+  constructor(dataDir: string, detail: string, options?: { cause?: unknown }) {
     super(`store damaged: ${detail}; nothing was changed. Run: ${repairCommand(dataDir)}`, options);
+    this.dataDir = dataDir;
     this.name = "StoreDamagedError";
   }
 }
@@ -56,15 +55,14 @@ export class StoreDamagedError extends Error {
  * exited yet): nothing is damaged and nothing was changed, so the message names no repair.
  */
 export class StoreInUseError extends Error {
-  constructor(
-    readonly dataDir: string,
-    detail: string,
-    options?: { cause?: unknown },
-  ) {
+  readonly dataDir: string;
+
+  constructor(dataDir: string, detail: string, options?: { cause?: unknown }) {
     super(
       `store in use: ${detail}; another engine (or one still exiting) has ${dataDir} open. Stop it, or use another --persist directory`,
       options,
     );
+    this.dataDir = dataDir;
     this.name = "StoreInUseError";
   }
 }

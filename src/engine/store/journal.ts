@@ -22,14 +22,16 @@ export class JournalCompactionError extends Error {
 
 /** Raised when a journal holds damaged records before valid ones; the file was left as it was. */
 export class JournalDamagedError extends Error {
-  constructor(
-    readonly path: string,
-    readonly damaged: DamagedRange[],
-  ) {
+  readonly path: string;
+  readonly damaged: DamagedRange[];
+
+  constructor(path: string, damaged: DamagedRange[]) {
     const first = damaged[0];
     super(
       `${path}: ${damaged.length} damaged record(s)${first ? ` (the first at byte ${first.offset}, ${first.bytes} bytes)` : ""}`,
     );
+    this.path = path;
+    this.damaged = damaged;
     this.name = "JournalDamagedError";
   }
 }

@@ -34,7 +34,11 @@ export class BucketState {
   #sortedKeys: string[] | undefined;
   #sortedVersionKeys: string[] | undefined;
 
-  constructor(readonly record: BucketRecord) {}
+  readonly record: BucketRecord;
+
+  constructor(record: BucketRecord) {
+    this.record = record;
+  }
 
   get name(): string {
     return this.record.name;
