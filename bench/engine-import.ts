@@ -1,9 +1,10 @@
 import { join } from "node:path";
 import { repoRoot } from "../src/artifact/paths.ts";
+import { RuntimeResolver } from "../src/engine/lambda/runtimes.ts";
 import { BENCH_BASE_REF, checkoutTree, type Tree } from "./base-tree.ts";
 import { startUpProcess } from "./engine-process.ts";
 import { type Summary, summarize } from "./stats.ts";
-import { runTsxScript } from "./tsx-script.ts";
+import { runTsxScript, type ScriptLoader } from "./tsx-script.ts";
 
 /** One fresh process: how long importing the engine took, and its RSS after (MB). */
 interface ImportSample {
@@ -15,14 +16,17 @@ interface ImportSample {
  * Imports `entry` (a module path; none for the empty baseline) in a fresh Node process with tsx registered, as the
  * CLI loads the engine, and reports the import's wall time and the process's RSS after it.
  */
-function importOnce(entry: string | undefined): Promise<ImportSample> {
+function importOnce(entry: string | undefined, loader?: ScriptLoader): Promise<ImportSample> {
   const script = [
     "const started = performance.now();",
+    // As cli/bin/pipeline.js does before it loads anything (a no-op on Node 20).
+    'if (process.argv[2] === "cache") (await import("node:module")).enableCompileCache?.();',
     "if (process.argv[1]) await import(process.argv[1]);",
     "const ms = performance.now() - started;",
     "console.log(JSON.stringify({ ms, rssMb: process.memoryUsage().rss / 1048576 }));",
   ].join("\n");
-  return runTsxScript<ImportSample>(script, [entry ?? ""], `engine import of ${entry}`);
+  const args = [entry ?? "", loader ? "cache" : ""];
+  return runTsxScript<ImportSample>(script, args, `engine import of ${entry}`, loader);
 }
 
 export interface EngineImportResult {
@@ -35,6 +39,18 @@ export interface EngineImportResult {
   bareUpReadyMs: Summary;
   /** The same for the base tree, when it could be checked out. */
   base?: { ref: string; importMs: Summary; importRssMb: Summary; bareUpReadyMs: Summary };
+  /**
+   * The import as `PIPELINE_FROM_SOURCE=1` (or a read-only checkout) loads the sources on Node 24, beside the base
+   * tree as its CLI loaded them there (tsx), both with the compile cache on; absent without an installed Node 24 or
+   * a base tree.
+   */
+  fromSourceNode24?: { node: string; importMs: Summary; baseImportMs: Summary };
+}
+
+/** The installed Node 24 (`pipeline runtimes install nodejs24.x`), if any. */
+function installedNode24(): string | undefined {
+  const resolution = new RuntimeResolver().resolve("nodejs24.x");
+  return resolution.emulated ? undefined : resolution.node.path;
 }
 
 /**
@@ -52,10 +68,25 @@ export async function measureEngineImport(runs: number): Promise<EngineImportRes
     trees.map((t) => [t.label, { ms: [] as number[], rss: [] as number[], up: [] as number[] }]),
   );
   const empty: number[] = [];
+  const node24 = base ? installedNode24() : undefined;
+  // On Node 24 the CLI's source path strips the types itself (cli/bin/pipeline.js); the base's CLI registered tsx.
+  const sourcePath = node24
+    ? {
+        current: { node: node24, tsx: false },
+        base: { node: node24, tsx: true },
+        ms: [] as number[],
+        baseMs: [] as number[],
+      }
+    : undefined;
   try {
     for (const tree of trees) {
       await importOnce(entry(tree));
       await (await startUpProcess(["--bare"], tree.root)).stop();
+    }
+    if (sourcePath && base) {
+      // The first import on Node 24 fills its compile cache (the stripped sources and their code); the runs after use it.
+      await importOnce(entry(trees[0] as Tree), sourcePath.current);
+      await importOnce(entry(base), sourcePath.base);
     }
     for (let i = 0; i < runs; i++) {
       empty.push((await importOnce(undefined)).rssMb);
@@ -68,6 +99,10 @@ export async function measureEngineImport(runs: number): Promise<EngineImportRes
         into?.rss.push(sample.rssMb);
         into?.up.push(up.readyMs);
       }
+      if (sourcePath && base) {
+        sourcePath.ms.push((await importOnce(entry(trees[0] as Tree), sourcePath.current)).ms);
+        sourcePath.baseMs.push((await importOnce(entry(base), sourcePath.base)).ms);
+      }
     }
   } finally {
     base?.remove();
@@ -79,6 +114,15 @@ export async function measureEngineImport(runs: number): Promise<EngineImportRes
     importRssMb: summarize(current?.rss ?? []),
     emptyRssMb: summarize(empty),
     bareUpReadyMs: summarize(current?.up ?? []),
+    ...(sourcePath && node24
+      ? {
+          fromSourceNode24: {
+            node: node24,
+            importMs: summarize(sourcePath.ms),
+            baseImportMs: summarize(sourcePath.baseMs),
+          },
+        }
+      : {}),
     ...(before
       ? {
           base: {

@@ -1,16 +1,33 @@
 import { spawn } from "node:child_process";
 import { repoRoot } from "../src/artifact/paths.ts";
 
+/** How a script's TypeScript imports load: through tsx, or by Node's own type stripping (Node 24's source path). */
+export interface ScriptLoader {
+  /** The Node binary; this process's by default. */
+  node?: string;
+  tsx: boolean;
+}
+
 /**
  * Runs an ES module `script` in a fresh Node process with tsx registered (as the CLI loads the engine), `args` as
  * its `process.argv[1..]`, and resolves with the JSON its last stdout line holds; `what` names it in an error.
  */
-export function runTsxScript<T>(script: string, args: readonly string[], what: string): Promise<T> {
+export function runTsxScript<T>(
+  script: string,
+  args: readonly string[],
+  what: string,
+  loader: ScriptLoader = { tsx: true },
+): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script, ...args], {
-      cwd: repoRoot,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const flags = loader.tsx ? ["--import", "tsx"] : [];
+    const child = spawn(
+      loader.node ?? process.execPath,
+      [...flags, "--input-type=module", "-e", script, ...args],
+      {
+        cwd: repoRoot,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => {

@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoRoot } from "../../src/artifact/paths.ts";
+import { RuntimeResolver } from "../../src/engine/lambda/runtimes.ts";
 
 /**
  * The built CLI (cli/build.mjs, run by `npm ci` through `prepare`): a copy of the checkout whose node_modules has
@@ -22,8 +23,8 @@ import { repoRoot } from "../../src/artifact/paths.ts";
  */
 let checkout: string;
 
-function pipeline(args: string[], env: Record<string, string> = {}) {
-  const result = spawnSync(process.execPath, [join(checkout, "cli/bin/pipeline.js"), ...args], {
+function pipeline(args: string[], env: Record<string, string> = {}, node = process.execPath) {
+  const result = spawnSync(node, [join(checkout, "cli/bin/pipeline.js"), ...args], {
     cwd: checkout,
     env: { ...process.env, NO_COLOR: "1", ...env },
     encoding: "utf8",
@@ -164,14 +165,46 @@ describe("the built CLI (cli/build.mjs)", { timeout: 120_000 }, () => {
     expect(loaded).not.toContain("node_modules/@aws-sdk/client-");
   });
 
-  it("runs the TypeScript sources through tsx with PIPELINE_FROM_SOURCE=1", () => {
+  it("runs the TypeScript sources with PIPELINE_FROM_SOURCE=1 (through tsx before Node 24)", () => {
     const run = spawnSync(process.execPath, [join(repoRoot, "cli/bin/pipeline.js"), "--version"], {
       env: { ...process.env, PIPELINE_FROM_SOURCE: "1" },
       encoding: "utf8",
       timeout: 60_000,
     });
     expect(run.stdout.trim()).toBe("0.1.0");
-    // In the copy without tsx the same switch fails, so the run above did not use the bundle.
-    expect(pipeline(["--version"], { PIPELINE_FROM_SOURCE: "1" }).stderr).toMatch(/tsx/);
+    // Before Node 24 the same switch fails in the copy without tsx, so the run above did not use the bundle (Node 24
+    // runs the sources itself: the tests below).
+    if (Number(process.versions.node.split(".")[0]) < 24)
+      expect(pipeline(["--version"], { PIPELINE_FROM_SOURCE: "1" }).stderr).toMatch(/tsx/);
+  });
+
+  // The Node binaries `pipeline runtimes install` put in the cache (npm test's pretest installs them).
+  const installedNode = (major: number) => {
+    const resolution = new RuntimeResolver().resolve(`nodejs${major}.x`);
+    return resolution.emulated ? undefined : resolution.node.path;
+  };
+  const node24 = installedNode(24);
+  const node22 = installedNode(22);
+
+  it.skipIf(!node24)("runs the sources without tsx on Node 24: Node strips the types itself", () => {
+    // The copy has no tsx, so these runs could only load the sources through Node's own type stripping.
+    const version = pipeline(["--version"], { PIPELINE_FROM_SOURCE: "1" }, node24);
+    expect(version.stderr).toBe("");
+    // The version the copy's sources say now (an earlier test changes it).
+    const source = readFileSync(join(checkout, "cli/src/program.ts"), "utf8");
+    expect(version.stdout.trim()).toBe(/\.version\("([^"]+)"\)/.exec(source)?.[1]);
+
+    // `status` loads the endpoint, the errors and an HTTP probe from source: every module it reaches is stripped.
+    const status = pipeline(
+      ["--endpoint", "http://127.0.0.1:9", "status"],
+      { PIPELINE_FROM_SOURCE: "1" },
+      node24,
+    );
+    expect(status.stderr).toMatch(/^pipeline: nothing is listening at http:\/\/127\.0\.0\.1:9/);
+    expect(status.code).not.toBe(0);
+  });
+
+  it.skipIf(!node22)("keeps tsx on Node 22, which strips the sources again on every start", () => {
+    expect(pipeline(["--version"], { PIPELINE_FROM_SOURCE: "1" }, node22).stderr).toMatch(/tsx/);
   });
 });
