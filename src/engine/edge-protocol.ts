@@ -119,8 +119,8 @@ export class RefusedHeadScan {
   #bytes = 0;
   #partial = "";
   #skippingLine = false;
-  /** Lines ended so far (skipped ones included). */
-  #lines = 0;
+  /** A line has ended (a skipped one included): the next is not the first packet's first line. */
+  #pastFirstLine = false;
 
   /** Whether to answer now: the target is known (it decides), the head ended, or too much of it came. */
   get settled(): boolean {
@@ -133,7 +133,8 @@ export class RefusedHeadScan {
     const lines = (this.#partial + packet.toString("latin1")).split("\n");
     this.#partial = lines.pop() ?? "";
     for (const line of lines) {
-      const first = this.#lines++ === 0;
+      const first = !this.#pastFirstLine;
+      this.#pastFirstLine = true;
       if (this.#skippingLine) {
         this.#skippingLine = false;
         continue;
