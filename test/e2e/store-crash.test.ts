@@ -35,7 +35,7 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 import {
-  ChangeMessageVisibilityCommand,
+  ChangeMessageVisibilityBatchCommand,
   CreateQueueCommand,
   DeleteMessageCommand,
   ReceiveMessageCommand,
@@ -419,21 +419,25 @@ async function verify(clients: Clients, endpoint: string, known: Acknowledged): 
  */
 async function allBodies(clients: Clients, url: string): Promise<Set<string>> {
   const bodies = new Set<string>();
-  const receipts: string[] = [];
+  // One page of receipt handles per receive (at most 10, ChangeMessageVisibilityBatch's limit too).
+  const pages: string[][] = [];
   for (;;) {
     const { Messages = [] } = await clients.sqs.send(
       new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, VisibilityTimeout: 60 }),
     );
     if (Messages.length === 0) break;
-    for (const message of Messages) {
-      bodies.add(message.Body ?? "");
-      receipts.push(message.ReceiptHandle ?? "");
-    }
+    for (const message of Messages) bodies.add(message.Body ?? "");
+    pages.push(Messages.map((message) => message.ReceiptHandle ?? ""));
   }
-  for (const receipt of receipts)
-    await clients.sqs.send(
-      new ChangeMessageVisibilityCommand({ QueueUrl: url, ReceiptHandle: receipt, VisibilityTimeout: 0 }),
+  for (const page of pages) {
+    const { Failed = [] } = await clients.sqs.send(
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: url,
+        Entries: page.map((receipt, i) => ({ Id: String(i), ReceiptHandle: receipt, VisibilityTimeout: 0 })),
+      }),
     );
+    if (Failed.length > 0) throw new Error(`${url}: visibility not restored: ${JSON.stringify(Failed)}`);
+  }
   return bodies;
 }
 
