@@ -58,6 +58,8 @@ const loadedResultsPath = join(repoRoot, "bench/results.loaded.json");
 const e2eObjects = quick ? 150 : 1000;
 /** Requests of each kind measured per run of the per-request overhead (after 3,000 to warm up). */
 const overheadRequests = quick ? 500 : 3000;
+/** Fresh engines per runtime for the cold invoke figures of a full run (see lambdaInvokesByRuntime). */
+const LAMBDA_COLD_ROUNDS = 7;
 /** Requests of each kind sent first, unmeasured: the JIT settles over the first few thousand (a smoke run skips it). */
 const overheadWarmup = quick ? 300 : 3000;
 const concurrency = 16;
@@ -223,59 +225,84 @@ function s3EdgeRows(f: ReturnType<typeof s3EdgeFigures>): Array<[string, string,
   ];
 }
 
-/** Lambda: first invoke (cold) and warm invoke round trip of a no-op function of `runtime` through the SDK. */
-async function lambdaInvokes(
-  runtime: string,
-  engineRuns = runs,
-): Promise<{ coldMs: Summary; warmMs: Summary }> {
-  const cold: number[] = [];
+/** One fresh engine: the first invoke (cold) and the warm invoke round trips of a no-op `runtime` function. */
+async function lambdaInvokesOnce(runtime: string): Promise<{ cold: number; warm: number[] }> {
   const warm: number[] = [];
-  for (let r = 0; r < engineRuns; r++) {
-    const engine = await startEngine({ port: 0 });
-    const clients = clientsFor(engine.endpoint);
-    try {
-      const { IAMClient, CreateRoleCommand } = await import("@aws-sdk/client-iam");
-      const iam = new IAMClient({
-        endpoint: engine.endpoint,
-        region: "us-east-1",
-        credentials: EMULATOR_CREDENTIALS,
-      });
-      const role = await iam.send(
-        new CreateRoleCommand({
-          RoleName: "noop",
-          AssumeRolePolicyDocument: JSON.stringify(defineStack().trustPolicy),
-        }),
-      );
-      iam.destroy();
-      const zip = zipSync({
-        "index.mjs": Buffer.from("export const handler = async (e) => ({ ok: true });"),
-      });
-      await clients.lambda.send(
-        new CreateFunctionCommand({
-          FunctionName: "noop",
-          Runtime: runtime as "nodejs22.x",
-          Handler: "index.handler",
-          Role: role.Role?.Arn,
-          Code: { ZipFile: zip },
-        }),
-      );
-      await waitUntilFunctionActiveV2(
-        { client: clients.lambda, maxWaitTime: 30, minDelay: 0.05, maxDelay: 0.5 },
-        { FunctionName: "noop" },
-      );
-      const invoke = async () => {
-        const started = performance.now();
-        await clients.lambda.send(new InvokeCommand({ FunctionName: "noop", Payload: Buffer.from("{}") }));
-        return performance.now() - started;
-      };
-      cold.push(await invoke());
-      for (let i = 0; i < (quick ? 50 : 200); i++) warm.push(await invoke());
-    } finally {
-      clients.destroy();
-      await engine.stop();
+  let cold = Number.NaN;
+  const engine = await startEngine({ port: 0 });
+  const clients = clientsFor(engine.endpoint);
+  try {
+    const { IAMClient, CreateRoleCommand } = await import("@aws-sdk/client-iam");
+    const iam = new IAMClient({
+      endpoint: engine.endpoint,
+      region: "us-east-1",
+      credentials: EMULATOR_CREDENTIALS,
+    });
+    const role = await iam.send(
+      new CreateRoleCommand({
+        RoleName: "noop",
+        AssumeRolePolicyDocument: JSON.stringify(defineStack().trustPolicy),
+      }),
+    );
+    iam.destroy();
+    const zip = zipSync({
+      "index.mjs": Buffer.from("export const handler = async (e) => ({ ok: true });"),
+    });
+    await clients.lambda.send(
+      new CreateFunctionCommand({
+        FunctionName: "noop",
+        Runtime: runtime as "nodejs22.x",
+        Handler: "index.handler",
+        Role: role.Role?.Arn,
+        Code: { ZipFile: zip },
+      }),
+    );
+    await waitUntilFunctionActiveV2(
+      { client: clients.lambda, maxWaitTime: 30, minDelay: 0.05, maxDelay: 0.5 },
+      { FunctionName: "noop" },
+    );
+    const invoke = async () => {
+      const started = performance.now();
+      await clients.lambda.send(new InvokeCommand({ FunctionName: "noop", Payload: Buffer.from("{}") }));
+      return performance.now() - started;
+    };
+    cold = await invoke();
+    for (let i = 0; i < (quick ? 50 : 200); i++) warm.push(await invoke());
+  } finally {
+    clients.destroy();
+    await engine.stop();
+  }
+  return { cold, warm };
+}
+
+/**
+ * Cold and warm invokes per runtime: `rounds` fresh engines each, the runtimes alternating round by round (the
+ * order turns each round), so the machine's drift falls on all of them alike; the cold figure is the median.
+ */
+async function lambdaInvokesByRuntime(
+  runtimes: readonly string[],
+  rounds: (runtime: string) => number,
+): Promise<Map<string, { coldMs: Summary; warmMs: Summary }>> {
+  const samples = new Map(
+    runtimes.map((runtime) => [runtime, { cold: [] as number[], warm: [] as number[] }]),
+  );
+  const most = Math.max(...runtimes.map(rounds));
+  for (let r = 0; r < most; r++) {
+    const order = runtimes.map((_, i) => runtimes[(i + r) % runtimes.length] as string);
+    for (const runtime of order) {
+      if (r >= rounds(runtime)) continue;
+      const once = await lambdaInvokesOnce(runtime);
+      const into = samples.get(runtime);
+      into?.cold.push(once.cold);
+      into?.warm.push(...once.warm);
     }
   }
-  return { coldMs: summarize(cold), warmMs: summarize(warm) };
+  return new Map(
+    [...samples].map(([runtime, { cold, warm }]) => [
+      runtime,
+      { coldMs: summarize(cold), warmMs: summarize(warm) },
+    ]),
+  );
 }
 
 /**
@@ -687,24 +714,17 @@ async function measureAll(
   const engineStart = await engineColdStart();
   const s3 = await s3EdgeVsDirect();
   log("bench: engine and S3 edge done");
-  const lambdaByRuntime: Array<{
-    runtime: string;
-    node: string;
-    emulated: boolean;
-    coldMs: Summary;
-    warmMs: Summary;
-  }> = [];
-  for (const resolution of runtimes) {
-    const { runtime, node, emulated } = resolution;
-    // --quick (CI) keeps one engine per extra runtime: the side-by-side figures, not their spread.
-    const engineRuns = quick && runtime !== stack.runtime ? 1 : runs;
-    lambdaByRuntime.push({
-      runtime,
-      node: node.version,
-      emulated,
-      ...(await lambdaInvokes(runtime, engineRuns)),
-    });
-  }
+  // A cold invoke's spread between fresh engines is about a third (ninth session), so the full run takes the median
+  // of 7 per runtime, alternating; --quick (CI) keeps one engine per extra runtime: the figures, not their spread.
+  const invokes = await lambdaInvokesByRuntime(
+    runtimes.map((r) => r.runtime),
+    (runtime) => (quick ? (runtime === stack.runtime ? runs : 1) : LAMBDA_COLD_ROUNDS),
+  );
+  const lambdaByRuntime = runtimes.map(({ runtime, node, emulated }) => {
+    const figures = invokes.get(runtime);
+    if (!figures) throw new Error(`no invokes of ${runtime}`);
+    return { runtime, node: node.version, emulated, ...figures };
+  });
   const lambda = lambdaByRuntime.find((r) => r.runtime === stack.runtime) ?? lambdaByRuntime[0];
   if (!lambda) throw new Error("no runtime to invoke");
   log("bench: lambda invokes done");
