@@ -97,19 +97,22 @@ export async function readStackPresenceOrExplain(
 /**
  * Before a verb works on the stack: something must answer at the endpoint (else exit 2 naming it), it must answer
  * like AWS (else exit 2, "answered like no AWS service"), and the stack must be there. With `need`, those parts must
- * exist; without, any part is enough (verify then shows FAIL rows for what is missing). Nothing there at all: exit 2,
- * "no stack at <endpoint>: run `npx pipeline up`".
+ * exist; without, any part is enough (verify then shows FAIL rows for what is missing), and `readFirst` names the
+ * part to look for first (one whose client the verb loads anyway): found, it settles that, and the other parts'
+ * clients are never loaded. Nothing there at all: exit 2, "no stack at <endpoint>: run `npx pipeline up`".
  */
 export async function requireStack(
   target: TargetBase,
   need: Array<keyof StackPresence> = [],
+  readFirst?: keyof StackPresence,
 ): Promise<{ presence: Partial<StackPresence>; endpoint?: EndpointStatus }> {
   const endpoint = await requireEndpoint(target);
   // The parts the verb needs are read first (loading only their clients); the others only when one is missing, to
   // tell "no stack here" from "the stack has no function".
-  let presence = await readPartsOrExplain(target, need.length > 0 ? need : ALL_PARTS, endpoint);
+  const first = need.length > 0 ? need : readFirst ? [readFirst] : ALL_PARTS;
+  let presence = await readPartsOrExplain(target, first, endpoint);
   const unread = ALL_PARTS.filter((part) => presence[part] === undefined);
-  if (need.some((part) => !presence[part]) && unread.length > 0)
+  if (first.some((part) => !presence[part]) && unread.length > 0)
     presence = { ...presence, ...(await readPartsOrExplain(target, unread, endpoint)) };
   // A bare 404 to HeadBucket is all a plain web server gives: only an endpoint that is not LocalStack-shaped and
   // has none of the stack is asked once more, with a call whose answer must parse.

@@ -27,7 +27,9 @@ export async function failed(options: FailedOptions): Promise<void> {
     throw new UsageError("use either --redrive <id> or --redrive-all");
   const target = await resolveTarget(options, ["sqs", "lambda", "documents"]);
   try {
-    await requireStack(target);
+    // Any part of the stack is enough to list its failed events; the function, whose client this verb loads for
+    // the re-drive, is looked for first, so the bucket's and the table's clients load only when it is missing.
+    await requireStack(target, [], "function");
     const { clients, stack } = target;
     let events: FailedEvent[];
     try {
