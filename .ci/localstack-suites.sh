@@ -24,7 +24,7 @@ fi
 # Suites written against useEngine(): they use PIPELINE_E2E_ENDPOINT when it is set. What a target does differently
 # (IAM, Logs filter patterns, wording) is read from test/helpers/target.ts, never assumed.
 suites=(
-  cli-down.test.ts cli-logs-watch.test.ts cli-up.test.ts cli-upload.test.ts cli-verify.test.ts
+  cli-down.test.ts cli-logs-watch.test.ts cli-stack-presence.test.ts cli-up.test.ts cli-upload.test.ts cli-verify.test.ts
   dynamodb-conformance.test.ts events.test.ts failed-events.test.ts iam-pipeline.test.ts
   init-hooks.test.ts keys.test.ts records-scan.test.ts stack.test.ts
 )
@@ -55,7 +55,6 @@ skipped=(
   "fuzz.test.ts request-robustness.test.ts dynamodb-limits.test.ts lambda-limits.test.ts lambda-shutdown.test.ts: the embedded engine's own robustness under malformed and oversize input (engines of their own, killed and watched)"
   "store-crash.test.ts store-damage.test.ts store-damage-matrix.test.ts: the embedded engine's --persist store under SIGKILL and damaged files"
   "cli-first-hour.test.ts: the CLI against ports, endpoints and servers it starts itself (an engine of its own, a plain web server, nothing listening)"
-  "cli-stack-presence.test.ts: which parts of the stack a verb reads, on an engine of its own whose parts it deletes one by one"
   "cli-faults.test.ts: up --s3-fault-rate starts an engine of its own with the embedded engine's fault injection"
   "cli-terminal.test.ts: the CLI in a pseudo-terminal (progress bar), against an engine of its own; nothing endpoint-specific"
   "cli-inspect.test.ts: up --inspect runs the function under the embedded engine's Node inspector (LocalStack's Lambda runs in a container, debugged through its own LAMBDA_DOCKER_FLAGS)"
