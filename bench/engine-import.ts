@@ -3,8 +3,8 @@ import { repoRoot } from "../src/artifact/paths.ts";
 import { RuntimeResolver } from "../src/engine/lambda/runtimes.ts";
 import { BENCH_BASE_REF, checkoutTree, type Tree } from "./base-tree.ts";
 import { startUpProcess } from "./engine-process.ts";
+import { runScript, type ScriptLoader } from "./node-script.ts";
 import { type Summary, summarize } from "./stats.ts";
-import { runTsxScript, type ScriptLoader } from "./tsx-script.ts";
 
 /** One fresh process: how long importing the engine took, and its RSS after (MB). */
 interface ImportSample {
@@ -13,8 +13,8 @@ interface ImportSample {
 }
 
 /**
- * Imports `entry` (a module path; none for the empty baseline) in a fresh Node process with tsx registered, as the
- * CLI loads the engine, and reports the import's wall time and the process's RSS after it.
+ * Imports `entry` (a module path; none for the empty baseline) in a fresh Node process with tsx registered (or as
+ * `loader` says, with the compile cache on), and reports the import's wall time and the process's RSS after it.
  */
 function importOnce(entry: string | undefined, loader?: ScriptLoader): Promise<ImportSample> {
   const script = [
@@ -26,7 +26,7 @@ function importOnce(entry: string | undefined, loader?: ScriptLoader): Promise<I
     "console.log(JSON.stringify({ ms, rssMb: process.memoryUsage().rss / 1048576 }));",
   ].join("\n");
   const args = [entry ?? "", loader ? "cache" : ""];
-  return runTsxScript<ImportSample>(script, args, `engine import of ${entry}`, loader);
+  return runScript<ImportSample>(script, args, `engine import of ${entry}`, loader);
 }
 
 export interface EngineImportResult {

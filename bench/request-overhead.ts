@@ -4,8 +4,8 @@ import { createInterface } from "node:readline";
 import { repoRoot } from "../src/artifact/paths.ts";
 import { BENCH_BASE_REF, checkoutTree, type Tree } from "./base-tree.ts";
 import { startUpProcess, treeCpuMs } from "./engine-process.ts";
+import { runScript } from "./node-script.ts";
 import { type Summary, summarize } from "./stats.ts";
-import { runTsxScript } from "./tsx-script.ts";
 
 /**
  * The engine's per-request overhead: edge → handler → answer for a small S3 GetObject and a DynamoDB GetItem, sent
@@ -233,7 +233,7 @@ interface RunFigures {
 
 function runOnce(tree: Tree, requests: number, warmup: number): Promise<RunFigures> {
   const entry = join(tree.root, "src/engine/index.ts");
-  return runTsxScript(script, [entry, String(requests), String(warmup)], `request overhead (${tree.label})`);
+  return runScript(script, [entry, String(requests), String(warmup)], `request overhead (${tree.label})`);
 }
 
 interface Collected {

@@ -9,10 +9,11 @@ export interface ScriptLoader {
 }
 
 /**
- * Runs an ES module `script` in a fresh Node process with tsx registered (as the CLI loads the engine), `args` as
- * its `process.argv[1..]`, and resolves with the JSON its last stdout line holds; `what` names it in an error.
+ * Runs an ES module `script` in a fresh Node process, with tsx registered unless `loader` says otherwise (the
+ * engine's sources as tests and the CLI's source path load them), `args` as its `process.argv[1..]`, and resolves
+ * with the JSON its last stdout line holds; `what` names it in an error.
  */
-export function runTsxScript<T>(
+export function runScript<T>(
   script: string,
   args: readonly string[],
   what: string,
