@@ -47,12 +47,6 @@ export interface EngineImportResult {
   fromSourceNode24?: { node: string; importMs: Summary; baseImportMs: Summary };
 }
 
-/** The installed Node 24 (`pipeline runtimes install nodejs24.x`), if any. */
-function installedNode24(): string | undefined {
-  const resolution = new RuntimeResolver().resolve("nodejs24.x");
-  return resolution.emulated ? undefined : resolution.node.path;
-}
-
 /**
  * Engine import and `pipeline up --bare` → ready, this tree against the base engine side by side: alternating
  * runs after one warm-up each (tsx caches its transforms on disk, so the first import after a change is slower).
@@ -62,31 +56,35 @@ export async function measureEngineImport(runs: number): Promise<EngineImportRes
   // and the stack too), has its own target.
   const ref = process.env.BENCH_ENGINE_BASE ?? BENCH_BASE_REF;
   const base = checkoutTree(ref);
-  const trees: Tree[] = [{ label: "current", root: repoRoot }, ...(base ? [base] : [])];
+  const currentTree: Tree = { label: "current", root: repoRoot };
+  const trees: Tree[] = [currentTree, ...(base ? [base] : [])];
   const entry = (tree: Tree) => join(tree.root, "src/engine/index.ts");
   const samples = new Map(
     trees.map((t) => [t.label, { ms: [] as number[], rss: [] as number[], up: [] as number[] }]),
   );
   const empty: number[] = [];
-  const node24 = base ? installedNode24() : undefined;
   // On Node 24 the CLI's source path strips the types itself (cli/bin/pipeline.js); the base's CLI registered tsx.
-  const sourcePath = node24
-    ? {
-        current: { node: node24, tsx: false },
-        base: { node: node24, tsx: true },
-        ms: [] as number[],
-        baseMs: [] as number[],
-      }
-    : undefined;
+  const node24 = base ? new RuntimeResolver().nodeOfOwnMajor("nodejs24.x") : undefined;
+  const sourcePath =
+    base && node24
+      ? {
+          node: node24,
+          baseEntry: entry(base),
+          current: { node: node24, tsx: false },
+          base: { node: node24, tsx: true },
+          ms: [] as number[],
+          baseMs: [] as number[],
+        }
+      : undefined;
   try {
     for (const tree of trees) {
       await importOnce(entry(tree));
       await (await startUpProcess(["--bare"], tree.root)).stop();
     }
-    if (sourcePath && base) {
+    if (sourcePath) {
       // The first import on Node 24 fills its compile cache (the stripped sources and their code); the runs after use it.
-      await importOnce(entry(trees[0] as Tree), sourcePath.current);
-      await importOnce(entry(base), sourcePath.base);
+      await importOnce(entry(currentTree), sourcePath.current);
+      await importOnce(sourcePath.baseEntry, sourcePath.base);
     }
     for (let i = 0; i < runs; i++) {
       empty.push((await importOnce(undefined)).rssMb);
@@ -99,9 +97,9 @@ export async function measureEngineImport(runs: number): Promise<EngineImportRes
         into?.rss.push(sample.rssMb);
         into?.up.push(up.readyMs);
       }
-      if (sourcePath && base) {
-        sourcePath.ms.push((await importOnce(entry(trees[0] as Tree), sourcePath.current)).ms);
-        sourcePath.baseMs.push((await importOnce(entry(base), sourcePath.base)).ms);
+      if (sourcePath) {
+        sourcePath.ms.push((await importOnce(entry(currentTree), sourcePath.current)).ms);
+        sourcePath.baseMs.push((await importOnce(sourcePath.baseEntry, sourcePath.base)).ms);
       }
     }
   } finally {
@@ -114,10 +112,10 @@ export async function measureEngineImport(runs: number): Promise<EngineImportRes
     importRssMb: summarize(current?.rss ?? []),
     emptyRssMb: summarize(empty),
     bareUpReadyMs: summarize(current?.up ?? []),
-    ...(sourcePath && node24
+    ...(sourcePath
       ? {
           fromSourceNode24: {
-            node: node24,
+            node: sourcePath.node,
             importMs: summarize(sourcePath.ms),
             baseImportMs: summarize(sourcePath.baseMs),
           },

@@ -227,8 +227,6 @@ function s3EdgeRows(f: ReturnType<typeof s3EdgeFigures>): Array<[string, string,
 
 /** One fresh engine: the first invoke (cold) and the warm invoke round trips of a no-op `runtime` function. */
 async function lambdaInvokesOnce(runtime: string): Promise<{ cold: number; warm: number[] }> {
-  const warm: number[] = [];
-  let cold = Number.NaN;
   const engine = await startEngine({ port: 0 });
   const clients = clientsFor(engine.endpoint);
   try {
@@ -266,13 +264,14 @@ async function lambdaInvokesOnce(runtime: string): Promise<{ cold: number; warm:
       await clients.lambda.send(new InvokeCommand({ FunctionName: "noop", Payload: Buffer.from("{}") }));
       return performance.now() - started;
     };
-    cold = await invoke();
+    const cold = await invoke();
+    const warm: number[] = [];
     for (let i = 0; i < (quick ? 50 : 200); i++) warm.push(await invoke());
+    return { cold, warm };
   } finally {
     clients.destroy();
     await engine.stop();
   }
-  return { cold, warm };
 }
 
 /**

@@ -179,12 +179,9 @@ describe("the built CLI (cli/build.mjs)", { timeout: 120_000 }, () => {
   });
 
   // The Node binaries `pipeline runtimes install` put in the cache (npm test's pretest installs them).
-  const installedNode = (major: number) => {
-    const resolution = new RuntimeResolver().resolve(`nodejs${major}.x`);
-    return resolution.emulated ? undefined : resolution.node.path;
-  };
-  const node24 = installedNode(24);
-  const node22 = installedNode(22);
+  const runtimes = new RuntimeResolver();
+  const node24 = runtimes.nodeOfOwnMajor("nodejs24.x");
+  const node22 = runtimes.nodeOfOwnMajor("nodejs22.x");
 
   it.skipIf(!node24)("runs the sources without tsx on Node 24: Node strips the types itself", () => {
     // The copy has no tsx, so these runs could only load the sources through Node's own type stripping.

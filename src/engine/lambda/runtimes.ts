@@ -294,6 +294,12 @@ export class RuntimeResolver {
     return resolution;
   }
 
+  /** The path of a Node of `runtime`'s own major on this machine, or undefined where the runtime would be emulated. */
+  nodeOfOwnMajor(runtime: string): string | undefined {
+    const resolution = this.resolve(runtime);
+    return resolution.emulated ? undefined : resolution.node.path;
+  }
+
   /** Every runtime the engine runs, resolved (never throws: strict failures show as emulated). */
   list(): RuntimeResolution[] {
     return NODE_RUNTIMES.map((runtime) => {
