@@ -2,14 +2,15 @@
  * `npm run bench [-- --quick]`: every figure measured side by side in one run against engines this script starts,
  * printed with its target and written to bench/results.json. Medians of several runs, with min and max.
  * `npm run bench -- --only engine-import` measures only the engine's import and `up --bare` (against the engine
- * before issue 15, see bench/engine-import.ts) and updates those figures in results.json.
+ * before issue 15, see bench/engine-import.ts) and updates those figures in results.json. `--node 24` runs the whole
+ * bench on that Node major (bench/bench-node.ts), into bench/results.node24.json.
  */
 
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { cpus } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { Readable } from "node:stream";
 import { CreateFunctionCommand, InvokeCommand, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
@@ -24,6 +25,7 @@ import { redeployFunction } from "../src/pipeline/redeploy.ts";
 import { defineStack } from "../src/stack/spec.ts";
 import { compareArtifacts } from "./artifact-compare.ts";
 import { BENCH_BASE_REF, checkoutTree, type Tree } from "./base-tree.ts";
+import { BenchNodeError, requestedNodeMajor, rerunOnNode, resultsFiles } from "./bench-node.ts";
 import type { Load } from "./e2e.ts";
 import { type EngineImportResult, measureEngineImport } from "./engine-import.ts";
 import { describeLoad, recordMachineLoad } from "./load.ts";
@@ -48,13 +50,21 @@ const quick = process.argv.includes("--quick");
 const onlyIndex = process.argv.indexOf("--only");
 const only = onlyIndex > 0 ? process.argv[onlyIndex + 1] : undefined;
 const outIndex = process.argv.indexOf("--out");
-const resultsPath =
-  outIndex > 0 && process.argv[outIndex + 1]
-    ? (process.argv[outIndex + 1] as string)
-    : join(repoRoot, "bench/results.json");
+let nodeMajor: number | undefined;
+try {
+  nodeMajor = requestedNodeMajor(process.argv);
+  const status = nodeMajor === undefined ? undefined : rerunOnNode(nodeMajor);
+  if (status !== undefined) process.exit(status);
+} catch (error) {
+  if (!(error instanceof BenchNodeError)) throw error;
+  console.error(`bench: ${error.message}`);
+  process.exit(2);
+}
+const files = resultsFiles(outIndex > 0 ? process.argv[outIndex + 1] : undefined, nodeMajor);
+const resultsPath = files.explicit ? files.idle : join(repoRoot, files.idle);
 /** `--quick` is a smoke run of every code path (CI, and the workflow suite under npm test): one run each, not a median. */
 const runs = quick ? 1 : 3;
-const loadedResultsPath = join(repoRoot, "bench/results.loaded.json");
+const loadedResultsPath = join(repoRoot, files.loaded);
 const e2eObjects = quick ? 150 : 1000;
 /** Requests of each kind measured per run of the per-request overhead (after 3,000 to warm up). */
 const overheadRequests = quick ? 500 : 3000;
@@ -623,7 +633,7 @@ async function sideBySideOnly(): Promise<void> {
     base?.remove();
   }
   const machineLoad = machine.stop();
-  const written = machineLoad.loaded && outIndex < 0 ? loadedResultsPath : resultsPath;
+  const written = machineLoad.loaded && !files.explicit ? loadedResultsPath : resultsPath;
   const previous = existsSync(written)
     ? (JSON.parse(readFileSync(written, "utf8")) as Record<string, unknown>)
     : {};
@@ -791,7 +801,7 @@ async function measureAll(
     measuredAt: new Date().toISOString(),
   };
   // A loaded machine's figures go beside the idle ones, never over them.
-  const written = machineLoad.loaded && outIndex < 0 ? loadedResultsPath : resultsPath;
+  const written = machineLoad.loaded && !files.explicit ? loadedResultsPath : resultsPath;
   writeFileSync(written, `${JSON.stringify(results, null, 2)}\n`);
 
   const rows: Array<[string, string, string, boolean]> = [
@@ -856,7 +866,7 @@ async function measureAll(
   );
   console.log(`\n${describeLoad(machineLoad)}`);
   console.log(
-    `wrote ${written}${written === resultsPath ? "" : " (a loaded machine: the idle figures in results.json stay)"}`,
+    `wrote ${written}${written === resultsPath ? "" : ` (a loaded machine: the idle figures in ${basename(resultsPath)} stay)`}`,
   );
   await persistSection(written, runs);
 }
