@@ -268,6 +268,49 @@ describe.each(dynamoDbBackends)("DynamoDB conformance on %s", (backend) => {
     ).rejects.toBeInstanceOf(ResourceNotFoundException);
   });
 
+  // The item operations read a table's description (dynalite's is cached, src/engine/dynamodb/dynalite-rewrites.ts):
+  // once the table is gone they fail with ResourceNotFoundException ("The operation tried to access a nonexistent
+  // table or index", the error's reference in the AWS SDKs), and a table created again under the same name is served
+  // with its own key schema and index at once.
+  it("serves a table deleted and created again under the same name with its new key schema and index", async () => {
+    await expect(put("IMG#b#k", "META#3")).rejects.toBeInstanceOf(ResourceNotFoundException);
+    await target.clients.dynamodb.send(
+      new CreateTableCommand({
+        TableName: table,
+        BillingMode: "PAY_PER_REQUEST",
+        AttributeDefinitions: [
+          { AttributeName: "id", AttributeType: "S" },
+          { AttributeName: "colour", AttributeType: "S" },
+        ],
+        KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: "byColour",
+            KeySchema: [{ AttributeName: "colour", KeyType: "HASH" }],
+            Projection: { ProjectionType: "ALL" },
+          },
+        ],
+      }),
+    );
+    await waitUntilTableExists(waiter(), { TableName: table });
+    await target.clients.dynamodb.send(
+      new PutItemCommand({ TableName: table, Item: { id: { S: "leaf" }, colour: { S: "green" } } }),
+    );
+    const byColour = await target.clients.dynamodb.send(
+      new QueryCommand({
+        TableName: table,
+        IndexName: "byColour",
+        KeyConditionExpression: "colour = :c",
+        ExpressionAttributeValues: { ":c": { S: "green" } },
+      }),
+    );
+    expect(byColour.Items?.map((item) => item.id?.S)).toEqual(["leaf"]);
+    // The old schema's key is no key of this table.
+    await expect(put("IMG#b#k", "META#4")).rejects.toMatchObject({ name: "ValidationException" });
+    await target.clients.dynamodb.send(new DeleteTableCommand({ TableName: table }));
+    await waitUntilTableNotExists(waiter(), { TableName: table });
+  });
+
   it.skipIf(!awsCli)(
     "works with the AWS CLI v2: create-table, put-item, get-item, scan; sts get-caller-identity",
     async () => {

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { cacheParses, memoizeRules } from "../../src/engine/dynamodb/dynalite-parsers.ts";
+import { cacheParses, memoizeRules } from "../../src/engine/dynamodb/dynalite-rewrites.ts";
 
 const require = createRequire(import.meta.url);
 const dynaliteRoot = require.resolve("dynalite").replace(/index\.js$/, "");

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
-import { pooledRequestIds } from "../../src/engine/dynamodb/dynalite-parsers.ts";
+import { pooledRequestIds } from "../../src/engine/dynamodb/dynalite-rewrites.ts";
 
 const dynaliteIndex = readFileSync(createRequire(import.meta.url).resolve("dynalite"), "utf8");
 /** dynalite's own rand52CharId, cut from its index.js, as a function of `crypto`. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { memoizeRules } from "../../src/engine/dynamodb/dynalite-parsers.ts";
+import { memoizeRules } from "../../src/engine/dynamodb/dynalite-rewrites.ts";
 import {
   deepestAttributeValue,
   inputLimitViolation,

@@ -9,7 +9,7 @@ import type { DurableStore } from "../store/index.ts";
 import { checkLevelStore, levelStoreInUse } from "../store/level.ts";
 import type { Service, ServiceRequest, ServiceResponse } from "../types.ts";
 import { withConditionFailureItem } from "./condition-failure-item.ts";
-import { installMemoizedDynaliteParsers } from "./dynalite-parsers.ts";
+import { installDynaliteRewrites } from "./dynalite-rewrites.ts";
 import { startDynamoDbLocal } from "./dynamodb-local.ts";
 import { inputLimitViolation, nestingMessage } from "./input-limits.ts";
 import { refuseIgnoredMembers } from "./members.ts";
@@ -168,7 +168,7 @@ function forward(base: URL, agent: Agent, request: ServiceRequest): Promise<Serv
 }
 
 async function startDynalite(path: string | undefined): Promise<DynamoDbBackendHandle> {
-  installMemoizedDynaliteParsers();
+  installDynaliteRewrites();
   const { default: dynalite } = await import("dynalite");
   const server = dynalite({
     createTableMs: 0,

@@ -2,6 +2,10 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 
 /**
+ * dynalite's sources as the engine loads them: before dynalite is first required, some of its modules are read,
+ * rewritten and put in Node's module cache in place of the originals (its memoised expression parsers, pooled
+ * request ids, cached table descriptions; each below). Every rewrite throws when the source lacks what it rewrites.
+ *
  * dynalite's expression parsers (PEG.js 0.10, generated without `--cache`) backtrack exponentially on nested
  * parentheses: `(a = :v AND (a = :v AND (...)))` ten levels deep, 130 bytes, held the event loop for over two
  * minutes. Before dynalite is loaded, each parser's source is rewritten so that every rule remembers its result per
@@ -15,8 +19,8 @@ const require = createRequire(import.meta.url);
 
 let installed = false;
 
-/** Installs the memoised parsers (and pooled request ids) once per process; safe to call before every dynalite start. */
-export function installMemoizedDynaliteParsers(): void {
+/** Installs the rewritten modules once per process; safe to call before every dynalite start. */
+export function installDynaliteRewrites(): void {
   if (installed) return;
   installed = true;
   const Module = require("node:module") as {
@@ -35,7 +39,65 @@ export function installMemoizedDynaliteParsers(): void {
     require.cache[path] = compiled as unknown as NodeJS.Module;
   };
   for (const file of parserFiles) install(`${dynaliteRoot}db/${file}`, memoizeRules);
+  // Before index.js, validations and actions, which all require it.
+  install(`${dynaliteRoot}db/index.js`, cachedTableDescriptions);
   install(`${dynaliteRoot}index.js`, pooledRequestIds);
+}
+
+/**
+ * dynalite reads a table's description from its LevelDB and decodes its JSON on every item operation (`getTable` in
+ * db/index.js), so each GetItem, PutItem, Query... pays a LevelDB get and a JSON decode for data that changes only
+ * with CreateTable, UpdateTable and DeleteTable. The rewrite keeps the descriptions that item operations read (the
+ * calls that pass no `checkStatus`), deep-frozen and shared by those reads, which only read them. Any write to the
+ * table store (its `put`, `del` and `batch`: create, update, delete, the status timers, the removal of a damaged
+ * entry) drops them all, when it is called and again when it completes, and a read that began before a write is
+ * not kept. The calls of the control plane (DescribeTable, UpdateTable, DeleteTable, tags: `checkStatus === false`)
+ * read as before, so UpdateTable and DeleteTable still change a private copy before writing it. Throws when the
+ * source lacks what it rewrites (a dynalite upgrade), so the change is noticed rather than silently lost.
+ */
+export function cachedTableDescriptions(source: string): string {
+  const tableStore = "  var tableDb = getSubDb('table')\n";
+  const getTable = "  function getTable (name, checkStatus, cb) {\n";
+  if (!source.includes(tableStore) || !source.includes(getTable))
+    throw new Error(
+      "dynalite's db/index.js has no tableDb or getTable as expected; cannot cache table descriptions",
+    );
+  const cache = [
+    "  var tableCache = new Map(), tableGeneration = 0",
+    "  function dropTables () { tableGeneration++; tableCache.clear() }",
+    "  ;[ 'put', 'del', 'batch' ].forEach(function (method) {",
+    "    var write = tableDb[method]",
+    "    tableDb[method] = function () {",
+    "      var args = Array.prototype.slice.call(arguments), done = args[args.length - 1]",
+    "      dropTables()",
+    "      if (typeof done == 'function') args[args.length - 1] = function () { dropTables(); return done.apply(this, arguments) }",
+    "      return write.apply(this, args)",
+    "    }",
+    "  })",
+    "  function freezeDeep (value) {",
+    "    if (value && typeof value == 'object' && !Object.isFrozen(value)) {",
+    "      Object.freeze(value)",
+    "      Object.keys(value).forEach(function (key) { freezeDeep(value[key]) })",
+    "    }",
+    "    return value",
+    "  }",
+    "",
+  ].join("\n");
+  const cachedGetTable = [
+    getTable.trimEnd(),
+    "    if (typeof checkStatus != 'function') return readTable(name, checkStatus, cb)",
+    "    var cached = tableCache.get(name), generation = tableGeneration, done = checkStatus",
+    "    if (cached !== undefined) return process.nextTick(done, null, cached)",
+    "    readTable(name, function (err, table) {",
+    "      if (!err && generation === tableGeneration) tableCache.set(name, freezeDeep(table))",
+    "      done(err, table)",
+    "    })",
+    "  }",
+    "",
+    "  function readTable (name, checkStatus, cb) {",
+    "",
+  ].join("\n");
+  return source.replace(tableStore, `${tableStore}${cache}`).replace(getTable, cachedGetTable);
 }
 
 /**
