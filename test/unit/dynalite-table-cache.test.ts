@@ -1,11 +1,8 @@
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
 import { cachedTableDescriptions } from "../../src/engine/dynamodb/dynalite-rewrites.ts";
+import { compileDynaliteModule, dynaliteSource } from "../helpers/dynalite-module.ts";
 
-const require = createRequire(import.meta.url);
-const dbPath = require.resolve("dynalite").replace(/index\.js$/, "db/index.js");
-const dbSource = readFileSync(dbPath, "utf8");
+const dbSource = dynaliteSource("db/index.js");
 
 interface TableStore {
   put(key: string, value: unknown, done: (error?: Error) => void): void;
@@ -24,28 +21,14 @@ interface Table {
   KeySchema: Array<{ AttributeName: string; KeyType: string }>;
 }
 
-/** dynalite's own db/index.js, rewritten, compiled in place of the original (its relative requires resolve as usual). */
+/** dynalite's own db/index.js, rewritten, compiled afresh. */
 function rewrittenStore(): Store {
-  const Module = require("node:module") as {
-    new (
-      id: string,
-    ): { exports: { create(options: object): Store }; filename: string; paths: string[] } & {
-      _compile(source: string, path: string): void;
-    };
-    _nodeModulePaths(path: string): string[];
-  };
-  const compiled = new Module(dbPath);
-  compiled.filename = dbPath;
-  compiled.paths = Module._nodeModulePaths(dbPath);
-  compiled._compile(cachedTableDescriptions(dbSource), dbPath);
-  return compiled.exports.create({});
+  return compileDynaliteModule<{ create(options: object): Store }>(
+    "db/index.js",
+    cachedTableDescriptions,
+  ).create({});
 }
 
-const description = (key: string): Table => ({
-  TableName: "t1",
-  TableStatus: "ACTIVE",
-  KeySchema: [{ AttributeName: key, KeyType: "HASH" }],
-});
 /**
  * Slows the store's LevelDB down: `get` answers `ms` later (with what it read at once), `put` lands `ms` later.
  * Returns the undo.
@@ -63,6 +46,11 @@ function delay(store: Store, method: "get" | "put", ms: number): () => void {
   };
 }
 
+const description = (key: string): Table => ({
+  TableName: "t1",
+  TableStatus: "ACTIVE",
+  KeySchema: [{ AttributeName: key, KeyType: "HASH" }],
+});
 const put = (store: Store, table: Table) =>
   new Promise<void>((resolve, reject) => store.tableDb.put("t1", table, (e) => (e ? reject(e) : resolve())));
 const read = (store: Store, checkStatus?: false) =>
