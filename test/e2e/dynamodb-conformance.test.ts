@@ -3,6 +3,7 @@ import { promisify } from "node:util";
 import {
   ConditionalCheckFailedException,
   CreateTableCommand,
+  type CreateTableCommandInput,
   DeleteItemCommand,
   DeleteTableCommand,
   DescribeTableCommand,
@@ -36,22 +37,27 @@ describe.each(dynamoDbBackends)("DynamoDB conformance on %s", (backend) => {
       }),
     );
 
-  it("creates an on-demand table with PK/SK and describes it", async () => {
+  /** The suite's table, on demand, with `keys`; resolves once it is ACTIVE. */
+  const createTable = async (
+    keys: Pick<CreateTableCommandInput, "AttributeDefinitions" | "KeySchema" | "GlobalSecondaryIndexes">,
+  ) => {
     await target.clients.dynamodb.send(
-      new CreateTableCommand({
-        TableName: table,
-        BillingMode: "PAY_PER_REQUEST",
-        AttributeDefinitions: [
-          { AttributeName: "PK", AttributeType: "S" },
-          { AttributeName: "SK", AttributeType: "S" },
-        ],
-        KeySchema: [
-          { AttributeName: "PK", KeyType: "HASH" },
-          { AttributeName: "SK", KeyType: "RANGE" },
-        ],
-      }),
+      new CreateTableCommand({ TableName: table, BillingMode: "PAY_PER_REQUEST", ...keys }),
     );
     await waitUntilTableExists(waiter(), { TableName: table });
+  };
+
+  it("creates an on-demand table with PK/SK and describes it", async () => {
+    await createTable({
+      AttributeDefinitions: [
+        { AttributeName: "PK", AttributeType: "S" },
+        { AttributeName: "SK", AttributeType: "S" },
+      ],
+      KeySchema: [
+        { AttributeName: "PK", KeyType: "HASH" },
+        { AttributeName: "SK", KeyType: "RANGE" },
+      ],
+    });
     const { Table } = await target.clients.dynamodb.send(new DescribeTableCommand({ TableName: table }));
     expect(Table?.TableStatus).toBe("ACTIVE");
     expect(Table?.BillingModeSummary?.BillingMode).toBe("PAY_PER_REQUEST");
@@ -274,25 +280,20 @@ describe.each(dynamoDbBackends)("DynamoDB conformance on %s", (backend) => {
   // with its own key schema and index at once.
   it("serves a table deleted and created again under the same name with its new key schema and index", async () => {
     await expect(put("IMG#b#k", "META#3")).rejects.toBeInstanceOf(ResourceNotFoundException);
-    await target.clients.dynamodb.send(
-      new CreateTableCommand({
-        TableName: table,
-        BillingMode: "PAY_PER_REQUEST",
-        AttributeDefinitions: [
-          { AttributeName: "id", AttributeType: "S" },
-          { AttributeName: "colour", AttributeType: "S" },
-        ],
-        KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
-        GlobalSecondaryIndexes: [
-          {
-            IndexName: "byColour",
-            KeySchema: [{ AttributeName: "colour", KeyType: "HASH" }],
-            Projection: { ProjectionType: "ALL" },
-          },
-        ],
-      }),
-    );
-    await waitUntilTableExists(waiter(), { TableName: table });
+    await createTable({
+      AttributeDefinitions: [
+        { AttributeName: "id", AttributeType: "S" },
+        { AttributeName: "colour", AttributeType: "S" },
+      ],
+      KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: "byColour",
+          KeySchema: [{ AttributeName: "colour", KeyType: "HASH" }],
+          Projection: { ProjectionType: "ALL" },
+        },
+      ],
+    });
     await target.clients.dynamodb.send(
       new PutItemCommand({ TableName: table, Item: { id: { S: "leaf" }, colour: { S: "green" } } }),
     );
