@@ -4,8 +4,7 @@ import { NODE_RUNTIMES, RuntimeResolver } from "../src/engine/lambda/runtimes.ts
 /**
  * `npm run bench -- --node 24`: the whole bench (its client, every `pipeline up` and the base tree's engine) on a
  * Node major of the project's targets, found where the engine finds a runtime's Node (`pipeline runtimes install`).
- * This machine's own Node is Debian's 20, not a target: since the eleventh session the figures that matter are also
- * taken on Node 24 (docs/benchmarks.md).
+ * This machine's own Node is Debian's 20, which is not a target, so docs/benchmarks.md also gives the figures on 24.
  */
 
 /** A `--node` the bench cannot honour: printed as one line, exit status 2. */
