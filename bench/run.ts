@@ -12,6 +12,7 @@ import type { AddressInfo } from "node:net";
 import { cpus } from "node:os";
 import { basename, join } from "node:path";
 import { Readable } from "node:stream";
+import { CreateRoleCommand } from "@aws-sdk/client-iam";
 import { CreateFunctionCommand, InvokeCommand, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { zipSync } from "fflate";
@@ -240,19 +241,12 @@ async function lambdaInvokesOnce(runtime: string): Promise<{ cold: number; warm:
   const engine = await startEngine({ port: 0 });
   const clients = clientsFor(engine.endpoint);
   try {
-    const { IAMClient, CreateRoleCommand } = await import("@aws-sdk/client-iam");
-    const iam = new IAMClient({
-      endpoint: engine.endpoint,
-      region: "us-east-1",
-      credentials: EMULATOR_CREDENTIALS,
-    });
-    const role = await iam.send(
+    const role = await clients.iam.send(
       new CreateRoleCommand({
         RoleName: "noop",
         AssumeRolePolicyDocument: JSON.stringify(defineStack().trustPolicy),
       }),
     );
-    iam.destroy();
     const zip = zipSync({
       "index.mjs": Buffer.from("export const handler = async (e) => ({ ok: true });"),
     });
