@@ -23,25 +23,35 @@ let installed = false;
 export function installDynaliteRewrites(): void {
   if (installed) return;
   installed = true;
+  const install = (file: string, rewrite: (source: string) => string) => {
+    const compiled = compileDynaliteFile(file, rewrite);
+    compiled.loaded = true;
+    const parser = compiled.exports as { parse?: ExpressionParse };
+    if (parser.parse) parser.parse = cacheParses(parser.parse);
+    require.cache[compiled.filename] = compiled as unknown as NodeJS.Module;
+  };
+  for (const file of parserFiles) install(`db/${file}`, memoizeRules);
+  // Before index.js, validations and actions, which all require it.
+  install("db/index.js", cachedTableDescriptions);
+  install("index.js", pooledRequestIds);
+}
+
+/**
+ * One of dynalite's files (`index.js`, `db/index.js`, ...) compiled afresh as a CommonJS module of its own from its
+ * source as `rewrite` makes it, its relative requires resolving as the original's do; not put in Node's module
+ * cache (the install does that; tests compile the original and the rewrite side by side).
+ */
+export function compileDynaliteFile(file: string, rewrite: (source: string) => string): CompiledModule {
   const Module = require("node:module") as {
     new (id: string): CompiledModule;
     _nodeModulePaths(path: string): string[];
   };
-  const dynaliteRoot = require.resolve("dynalite").replace(/index\.js$/, "");
-  const install = (path: string, rewrite: (source: string) => string) => {
-    const compiled = new Module(path);
-    compiled.filename = path;
-    compiled.paths = Module._nodeModulePaths(path);
-    compiled._compile(rewrite(readFileSync(path, "utf8")), path);
-    compiled.loaded = true;
-    const parser = compiled.exports as { parse?: ExpressionParse };
-    if (parser.parse) parser.parse = cacheParses(parser.parse);
-    require.cache[path] = compiled as unknown as NodeJS.Module;
-  };
-  for (const file of parserFiles) install(`${dynaliteRoot}db/${file}`, memoizeRules);
-  // Before index.js, validations and actions, which all require it.
-  install(`${dynaliteRoot}db/index.js`, cachedTableDescriptions);
-  install(`${dynaliteRoot}index.js`, pooledRequestIds);
+  const path = `${require.resolve("dynalite").replace(/index\.js$/, "")}${file}`;
+  const compiled = new Module(path);
+  compiled.filename = path;
+  compiled.paths = Module._nodeModulePaths(path);
+  compiled._compile(rewrite(readFileSync(path, "utf8")), path);
+  return compiled;
 }
 
 /**
