@@ -216,11 +216,8 @@ function dispatchInProcess(
       },
       end(body?: string | Buffer) {
         delete headers["transfer-encoding"];
-        resolve({
-          status: res.statusCode,
-          headers,
-          body: body === undefined ? Buffer.alloc(0) : Buffer.from(body),
-        });
+        // dynalite's JSON stays a string: the edge writes a string body with the head in one write.
+        resolve({ status: res.statusCode, headers, body: body ?? "" });
       },
     };
     // dynalite validates and starts the operation synchronously in its "end" listener: a throw there is this
