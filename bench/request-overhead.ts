@@ -4,19 +4,27 @@ import { createInterface } from "node:readline";
 import { repoRoot } from "../src/artifact/paths.ts";
 import { BENCH_BASE_REF, checkoutTree, type Tree } from "./base-tree.ts";
 import { startUpProcess, treeCpuMs } from "./engine-process.ts";
-import { runScript } from "./node-script.ts";
 import { type Summary, summarize } from "./stats.ts";
 
 /**
  * The engine's per-request overhead: edge → handler → answer for a small S3 GetObject and a DynamoDB GetItem, sent
- * as raw HTTP over one keep-alive connection (no SDK on the client side), after a warm-up. Two figures per request:
- * the engine process's own CPU time per request (user + system, from `process.cpuUsage()` over N requests, with the
- * client in a separate process, so it counts edge → handler → answer and nothing of the client's), and the client's
- * round trip (median over N; it adds the client's HTTP and the kernel's wake-ups, the same for both trees). Measured
- * for this tree and the base engine side by side (BENCH_OVERHEAD_BASE=<git ref>, default {@link BENCH_BASE_REF}),
- * each in a fresh process: the engine's sources under tsx (the code alone, as tests load it), then each tree's
- * `pipeline up --bare` (what users run: since issue 25 the CLI runs a bundle, before it ran tsx).
+ * as raw HTTP over one keep-alive connection per server (no SDK on the client side), after a warm-up. Two figures per
+ * request: the server process's own CPU time per request (user + system from `/proc`, the client in a process of its
+ * own, so it counts edge → handler → answer and nothing of the client's), and the client's round trip (it adds the
+ * client's HTTP and the kernel's wake-ups, the same for every tree).
+ *
+ * **Side by side, interleaved.** The trees compared run at once, each in its own process, and one client sends blocks
+ * of {@link BLOCK} requests to each in turn, so every tree is measured over the same seconds. This VM's speed swings
+ * by a third within minutes: measured one after the other, the same two trees gave an S3 GET ratio of 0.82 in one
+ * run and 1.0 in the next (2026-12-07). A block keeps a server's caches warm, as a stream of requests does (a
+ * request at a time, alternating, added about 60% to every tree's CPU per GetItem). Two groups, each in fresh
+ * processes per run: the engine's sources under tsx (the code alone, as tests load it), this tree's and the base's
+ * (BENCH_OVERHEAD_BASE=<git ref>, default {@link BENCH_BASE_REF}); then each tree's `pipeline up --bare` (what users
+ * run: this tree's built CLI, the base's CLI as it ran then) beside a bare `node:http` server ({@link floorServer}).
  */
+
+/** Requests sent to one server before the client moves on to the next (about 0.1 s). */
+const BLOCK = Number(process.env.BENCH_OVERHEAD_BLOCK ?? 500);
 
 /** One request kind's figures: the engine's CPU per request and the client's round trip, both in ms. */
 export interface OverheadFigures {
@@ -31,6 +39,9 @@ export interface UpOverheadFigures {
 }
 
 export interface RequestOverheadResult {
+  /** Requests measured per server and kind, in blocks of `block`. */
+  requests?: number;
+  block?: number;
   s3Get: OverheadFigures;
   dynamoGetItem: OverheadFigures;
   base?: { ref: string; s3Get: OverheadFigures; dynamoGetItem: OverheadFigures };
@@ -47,89 +58,78 @@ export interface RequestOverheadResult {
   };
 }
 
-/** The client: a plain Node process (no tsx) that the engine's process forks; it times the round trips. */
+/**
+ * The client: a plain Node process (no tsx) that the bench forks with the servers' endpoints. It sets each server
+ * up, then per request kind warms each up, and sends the measured requests in blocks, server after server (the
+ * first server of each round of blocks rotating), telling the bench when the measured requests start and end.
+ */
 const client = `
 const { request, Agent } = require("node:http");
-const endpoint = process.argv[1];
+const endpoints = process.argv[1].split(",");
 const n = Number(process.argv[2]);
 const warmup = Number(process.argv[3]);
-const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+const block = Number(process.argv[4]);
+const agents = endpoints.map(() => new Agent({ keepAlive: true, maxSockets: 1 }));
 const auth = (service) =>
   "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/" + service + "/aws4_request, SignedHeaders=host, Signature=00";
-const send = (method, path, headers, body) =>
+const send = (server, method, path, headers, body) =>
   new Promise((resolve, reject) => {
-    const req = request(endpoint + path, { method, headers, agent }, (res) => {
+    const req = request(endpoints[server] + path, { method, headers, agent: agents[server] }, (res) => {
       res.resume();
       res.on("end", () => (res.statusCode < 300 ? resolve() : reject(new Error(path + " " + res.statusCode))));
     });
     req.on("error", reject);
     req.end(body);
   });
-const dynamo = (op, body) =>
-  send("POST", "/", { "content-type": "application/x-amz-json-1.0", "x-amz-target": "DynamoDB_20120810." + op,
+const dynamo = (server, op, body) =>
+  send(server, "POST", "/", { "content-type": "application/x-amz-json-1.0", "x-amz-target": "DynamoDB_20120810." + op,
     "x-amz-date": "20260101T000000Z", authorization: auth("dynamodb") }, JSON.stringify(body));
 const ask = (message) => new Promise((resolve) => { process.once("message", resolve); process.send(message); });
-const time = async (name, call) => {
-  // Warmed until the JIT has settled: over the first few thousand requests its background compiles (counted in the
-  // process's CPU time) were up to 60% of an S3 GET's measured CPU.
-  for (let i = 0; i < warmup; i++) await call();
-  await ask({ start: name });
-  const samples = [];
-  for (let i = 0; i < n; i++) {
-    const started = performance.now();
-    await call();
-    samples.push(performance.now() - started);
-  }
-  await ask({ end: name });
-  return samples;
+const kinds = {
+  s3: (server) => send(server, "GET", "/bench-bucket/small.txt", { authorization: auth("s3") }),
+  getItem: (server) => dynamo(server, "GetItem", { TableName: "bench", Key: { id: { S: "k" } } }),
 };
 (async () => {
-  await send("PUT", "/bench-bucket", { authorization: auth("s3") });
-  await send("PUT", "/bench-bucket/small.txt", { authorization: auth("s3"), "content-type": "text/plain" }, "x".repeat(1024));
-  await dynamo("CreateTable", { TableName: "bench", BillingMode: "PAY_PER_REQUEST",
-    AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }], KeySchema: [{ AttributeName: "id", KeyType: "HASH" }] });
-  for (let i = 0; i < 100; i++) {
-    try { await dynamo("PutItem", { TableName: "bench", Item: { id: { S: "k" }, v: { S: "value" } } }); break; }
-    catch { await new Promise((r) => setTimeout(r, 50)); }
+  for (let server = 0; server < endpoints.length; server++) {
+    await send(server, "PUT", "/bench-bucket", { authorization: auth("s3") });
+    await send(server, "PUT", "/bench-bucket/small.txt", { authorization: auth("s3"), "content-type": "text/plain" }, "x".repeat(1024));
+    await dynamo(server, "CreateTable", { TableName: "bench", BillingMode: "PAY_PER_REQUEST",
+      AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }], KeySchema: [{ AttributeName: "id", KeyType: "HASH" }] });
+    for (let i = 0; i < 100; i++) {
+      try { await dynamo(server, "PutItem", { TableName: "bench", Item: { id: { S: "k" }, v: { S: "value" } } }); break; }
+      catch { await new Promise((r) => setTimeout(r, 50)); }
+    }
   }
-  const s3 = await time("s3", () => send("GET", "/bench-bucket/small.txt", { authorization: auth("s3") }));
-  const getItem = await time("getItem", () => dynamo("GetItem", { TableName: "bench", Key: { id: { S: "k" } } }));
-  agent.destroy();
-  process.send({ done: { s3, getItem } });
+  const samples = {};
+  for (const [kind, call] of Object.entries(kinds)) {
+    // Warmed until the JIT has settled: over the first few thousand requests its background compiles (counted in
+    // the process's CPU time) were up to 60% of an S3 GET's measured CPU.
+    for (let server = 0; server < endpoints.length; server++) for (let i = 0; i < warmup; i++) await call(server);
+    samples[kind] = endpoints.map(() => []);
+    await ask({ start: kind });
+    for (let round = 0; round * block < n; round++) {
+      for (let k = 0; k < endpoints.length; k++) {
+        const server = (round + k) % endpoints.length;
+        for (let i = 0; i < Math.min(block, n - round * block); i++) {
+          const started = performance.now();
+          await call(server);
+          samples[kind][server].push(performance.now() - started);
+        }
+      }
+    }
+    await ask({ end: kind });
+  }
+  agents.forEach((agent) => agent.destroy());
+  process.send({ done: samples });
 })().catch((error) => { console.error(error.message); process.exit(1); });
 `;
 
-/** The engine's process (its sources under tsx): starts it, forks the client, meters its own CPU. */
-const script = `
-import { fork } from "node:child_process";
+/** An engine's sources under tsx (`startEngine`), serving until SIGTERM; its endpoint is its first stdout line. */
+const sourceEngine = `
 const { startEngine } = await import(process.argv[1]);
-const n = Number(process.argv[2]);
-const warmup = process.argv[3];
 const engine = await startEngine({ port: 0 });
-// fork runs \`node -e <client> <endpoint> <n> <warmup>\`: no tsx for the client; argv[1..] are the three.
-const child = fork("-e", [${JSON.stringify(client)}, engine.endpoint, String(n), warmup], {
-  execArgv: [],
-  stdio: ["ignore", "inherit", "inherit", "ipc"],
-});
-const cpu = {};
-const split = {};
-let begun;
-const result = await new Promise((resolve, reject) => {
-  child.on("message", (message) => {
-    if (message.start) {
-      begun = process.cpuUsage();
-      child.send("go");
-    } else if (message.end) {
-      const used = process.cpuUsage(begun);
-      cpu[message.end] = (used.user + used.system) / 1000 / n;
-      split[message.end] = { userMs: used.user / 1000 / n, systemMs: used.system / 1000 / n };
-      child.send("go");
-    } else if (message.done) resolve(message.done);
-  });
-  child.on("exit", (code) => (code ? reject(new Error("the client exited with " + code)) : undefined));
-});
-await engine.stop();
-console.log(JSON.stringify({ ...result, cpu, split }));
+process.stdout.write(engine.endpoint + "\\n");
+process.once("SIGTERM", () => engine.stop().then(() => process.exit(0)));
 `;
 
 /**
@@ -159,81 +159,115 @@ const server = createServer({ keepAliveTimeout: 65000 }, (req, res) => {
 server.listen(0, "127.0.0.1", () => process.stdout.write("http://127.0.0.1:" + server.address().port + "\\n"));
 `;
 
-/** The client against `endpoint`: the CPU of process `pid` (and its children) per measured request, from /proc. */
-async function meterClient(
-  label: string,
-  endpoint: string,
-  pid: number,
-  requests: number,
-  warmup: number,
-): Promise<{ s3: number; getItem: number }> {
-  const child = fork("-e", [client, endpoint, String(requests), String(warmup)], {
-    execArgv: [],
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
-  const cpu: Record<string, number> = {};
-  let begun = 0;
-  await new Promise<void>((resolve, reject) => {
-    child.on("message", (message: { start?: string; end?: string; done?: unknown }) => {
-      if (message.start) {
-        begun = treeCpuMs(pid);
-        child.send("go");
-      } else if (message.end) {
-        cpu[message.end] = (treeCpuMs(pid) - begun) / requests;
-        child.send("go");
-      } else if (message.done) resolve();
-    });
-    child.on("exit", (code) =>
-      code ? reject(new Error(`request overhead (${label}): the client exited with ${code}`)) : resolve(),
-    );
-  });
-  return { s3: cpu.s3 ?? Number.NaN, getItem: cpu.getItem ?? Number.NaN };
+/** A server the client measures: its process (CPU read from /proc) and endpoint. */
+interface Server {
+  label: string;
+  pid: number;
+  endpoint: string;
+  stop(): Promise<void>;
 }
+
+/** `node [flags] -e script args`, serving until SIGTERM, its endpoint the first line it prints. */
+async function startScriptServer(
+  label: string,
+  flags: string[],
+  script: string,
+  args: string[],
+): Promise<Server> {
+  const child = spawn(process.execPath, [...flags, "-e", script, ...args], {
+    cwd: repoRoot,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const endpoint = await new Promise<string>((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`request overhead: ${label} exited with ${code}`)));
+    createInterface({ input: child.stdout }).once("line", resolve);
+  });
+  if (child.pid === undefined) throw new Error(`request overhead: ${label} has no pid`);
+  return {
+    label,
+    pid: child.pid,
+    endpoint,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+      if (child.exitCode === null) child.kill("SIGKILL");
+    },
+  };
+}
+
+const startSource = (tree: Tree) =>
+  startScriptServer(tree.label, ["--import", "tsx", "--input-type=module"], sourceEngine, [
+    join(tree.root, "src/engine/index.ts"),
+  ]);
+
+async function startUp(tree: Tree): Promise<Server> {
+  const up = await startUpProcess(["--bare"], tree.root);
+  if (up.child.pid === undefined) throw new Error(`request overhead: pipeline up (${tree.label}) has no pid`);
+  return { label: tree.label, pid: up.child.pid, endpoint: up.endpoint, stop: () => up.stop() };
+}
+
+/** One kind's figures per server label: CPU per request (ms) and the client's round trips (ms). */
+type Measured = Map<string, { cpu: Record<string, number>; roundTrips: Record<string, number[]> }>;
 
 /**
- * One fresh `pipeline up --bare` of `tree` and the client against it: the CPU of the `up` process (and anything it
- * started) per request over the client's measured requests, read from /proc (10 ms ticks, so `requests` is large).
+ * The client against `servers` at once: per request kind, each server's process CPU (with anything it started)
+ * per measured request, over the window in which all of them were served in turn.
  */
-async function runThroughUp(
-  tree: Tree,
+async function measureSideBySide(servers: Server[], requests: number, warmup: number): Promise<Measured> {
+  const child = fork(
+    "-e",
+    [client, servers.map((s) => s.endpoint).join(","), String(requests), String(warmup), String(BLOCK)],
+    {
+      execArgv: [],
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    },
+  );
+  const measured: Measured = new Map(servers.map((server) => [server.label, { cpu: {}, roundTrips: {} }]));
+  let begun: number[] = [];
+  await new Promise<void>((resolve, reject) => {
+    child.on("message", (message: { start?: string; end?: string; done?: Record<string, number[][]> }) => {
+      if (message.start) {
+        begun = servers.map((server) => treeCpuMs(server.pid));
+        child.send("go");
+      } else if (message.end) {
+        const kind = message.end;
+        servers.forEach((server, index) => {
+          const figures = measured.get(server.label);
+          if (figures) figures.cpu[kind] = (treeCpuMs(server.pid) - (begun[index] as number)) / requests;
+        });
+        child.send("go");
+      } else if (message.done) {
+        for (const [kind, perServer] of Object.entries(message.done)) {
+          servers.forEach((server, index) => {
+            const figures = measured.get(server.label);
+            if (figures) figures.roundTrips[kind] = perServer[index] ?? [];
+          });
+        }
+        resolve();
+      }
+    });
+    child.on("exit", (code) =>
+      code ? reject(new Error(`request overhead: the client exited with ${code}`)) : resolve(),
+    );
+  });
+  return measured;
+}
+
+/** Starts each of `starts` (in turn, so no start competes with another), measures them side by side, stops them. */
+async function runGroup(
+  starts: Array<() => Promise<Server>>,
   requests: number,
   warmup: number,
-): Promise<{ s3: number; getItem: number }> {
-  const up = await startUpProcess(["--bare"], tree.root);
-  const pid = up.child.pid;
-  if (pid === undefined) throw new Error(`pipeline up (${tree.label}) has no pid`);
+): Promise<Measured> {
+  const servers: Server[] = [];
   try {
-    return await meterClient(`via up, ${tree.label}`, up.endpoint, pid, requests, warmup);
+    for (const start of starts) servers.push(await start());
+    return await measureSideBySide(servers, requests, warmup);
   } finally {
-    await up.stop();
+    await Promise.all(servers.map((server) => server.stop()));
   }
-}
-
-/** The same client against {@link floorServer} in a fresh process. */
-async function runThroughFloor(requests: number, warmup: number): Promise<{ s3: number; getItem: number }> {
-  const server = spawn(process.execPath, ["-e", floorServer], { stdio: ["ignore", "pipe", "inherit"] });
-  try {
-    const endpoint = await new Promise<string>((resolve, reject) => {
-      server.once("exit", (code) => reject(new Error(`the floor server exited with ${code}`)));
-      createInterface({ input: server.stdout }).once("line", resolve);
-    });
-    if (server.pid === undefined) throw new Error("the floor server has no pid");
-    return await meterClient("floor", endpoint, server.pid, requests, warmup);
-  } finally {
-    server.kill("SIGKILL");
-  }
-}
-
-interface RunFigures {
-  s3: number[];
-  getItem: number[];
-  cpu: { s3: number; getItem: number };
-  split: Record<string, { userMs: number; systemMs: number }>;
-}
-
-function runOnce(tree: Tree, requests: number, warmup: number): Promise<RunFigures> {
-  const entry = join(tree.root, "src/engine/index.ts");
-  return runScript(script, [entry, String(requests), String(warmup)], `request overhead (${tree.label})`);
 }
 
 interface Collected {
@@ -244,8 +278,9 @@ interface Collected {
 }
 
 /**
- * This tree's and the base's per-request overhead, alternating `runs` fresh processes of `requests` each, after
- * `warmup` requests of each kind (the full run's 3,000 let the JIT settle; `--quick` only exercises the code).
+ * This tree's and the base's per-request overhead, side by side in `runs` fresh groups of processes, `requests * 5`
+ * measured per server and kind (for /proc's 10 ms ticks) after `warmup` of each (the full run's 3,000 let the JIT
+ * settle; `--quick` only exercises the code).
  */
 export async function measureRequestOverhead(
   runs: number,
@@ -254,68 +289,73 @@ export async function measureRequestOverhead(
 ): Promise<RequestOverheadResult> {
   const ref = process.env.BENCH_OVERHEAD_BASE ?? BENCH_BASE_REF;
   const base = checkoutTree(ref);
-  // This tree is measured as committed, extracted like the base: run from the repository itself, the same commit
-  // measured about 10% slower on S3 GETs than its extracted copy (the repository's tsconfig changes tsx's output).
+  // This tree's sources are measured as committed, extracted like the base: run from the repository itself, the
+  // same commit measured about 10% slower on S3 GETs than its extracted copy (the repository's tsconfig changes
+  // tsx's output).
   const head = checkoutTree("HEAD");
-  const trees: Tree[] = [{ label: "current", root: head?.root ?? repoRoot }, ...(base ? [base] : [])];
-  const samples = new Map<string, Collected>(
-    trees.map((tree) => [tree.label, { s3: [], getItem: [], s3Cpu: [], getItemCpu: [] }]),
-  );
-  const upRequests = requests * 5;
+  const measuredRequests = requests * 5;
+  const sourceTrees: Tree[] = [{ label: "current", root: head?.root ?? repoRoot }, ...(base ? [base] : [])];
   const upTrees: Tree[] = [{ label: "current", root: repoRoot }, ...(base ? [base] : [])];
-  const viaUp = new Map(
-    [...upTrees.map((tree) => tree.label), "floor"].map((label) => [
-      label,
-      { s3: [] as number[], getItem: [] as number[] },
-    ]),
-  );
+  const collected = (labels: string[]) =>
+    new Map(labels.map((label) => [label, { s3: [], getItem: [], s3Cpu: [], getItemCpu: [] } as Collected]));
+  const fromSource = collected(sourceTrees.map((tree) => tree.label));
+  const viaUp = collected([...upTrees.map((tree) => tree.label), "floor"]);
+  const keep = (into: Map<string, Collected>, measured: Measured) => {
+    for (const [label, figures] of measured) {
+      const target = into.get(label);
+      if (!target) continue;
+      target.s3.push(...(figures.roundTrips.s3 ?? []));
+      target.getItem.push(...(figures.roundTrips.getItem ?? []));
+      target.s3Cpu.push(figures.cpu.s3 ?? Number.NaN);
+      target.getItemCpu.push(figures.cpu.getItem ?? Number.NaN);
+    }
+  };
   try {
     for (let i = 0; i < runs; i++) {
-      // Alternating which tree goes first: the first process of a pair measured ~7% slower (this tree against itself).
-      for (const tree of i % 2 === 0 ? trees : [...trees].reverse()) {
-        const run = await runOnce(tree, requests, warmup);
-        if (process.env.BENCH_OVERHEAD_SPLIT) console.log(tree.label, JSON.stringify(run.split));
-        const collected = samples.get(tree.label);
-        collected?.s3.push(...run.s3);
-        collected?.getItem.push(...run.getItem);
-        collected?.s3Cpu.push(run.cpu.s3);
-        collected?.getItemCpu.push(run.cpu.getItem);
-      }
-    }
-    // The same requests to `pipeline up --bare` (this tree: the repository's built CLI), the trees alternating;
-    // more of them, for /proc's 10 ms ticks.
-    for (let i = 0; i < runs; i++) {
-      for (const tree of i % 2 === 0 ? upTrees : [...upTrees].reverse()) {
-        const run = await runThroughUp(tree, upRequests, warmup);
-        viaUp.get(tree.label)?.s3.push(run.s3);
-        viaUp.get(tree.label)?.getItem.push(run.getItem);
-      }
-      const floor = await runThroughFloor(upRequests, warmup);
-      viaUp.get("floor")?.s3.push(floor.s3);
-      viaUp.get("floor")?.getItem.push(floor.getItem);
+      // The order of the servers alternates run by run (which one's block comes first, which one starts first).
+      const order = <T>(list: T[]) => (i % 2 === 0 ? list : [...list].reverse());
+      keep(
+        fromSource,
+        await runGroup(
+          order(sourceTrees).map((tree) => () => startSource(tree)),
+          measuredRequests,
+          warmup,
+        ),
+      );
+      const floor = () => startScriptServer("floor", [], floorServer, []);
+      keep(
+        viaUp,
+        await runGroup(
+          [...order(upTrees).map((tree) => () => startUp(tree)), floor],
+          measuredRequests,
+          warmup,
+        ),
+      );
     }
   } finally {
     base?.remove();
     head?.remove();
   }
   const upFigures = (label: string): UpOverheadFigures | undefined => {
-    const collected = viaUp.get(label);
-    return collected
-      ? { s3GetCpuMs: summarize(collected.s3), dynamoGetItemCpuMs: summarize(collected.getItem) }
+    const figures = viaUp.get(label);
+    return figures
+      ? { s3GetCpuMs: summarize(figures.s3Cpu), dynamoGetItemCpuMs: summarize(figures.getItemCpu) }
       : undefined;
   };
-  const figures = (collected: Collected | undefined) => ({
-    s3Get: { engineCpuMs: summarize(collected?.s3Cpu ?? []), roundTripMs: summarize(collected?.s3 ?? []) },
+  const figures = (source: Collected | undefined) => ({
+    s3Get: { engineCpuMs: summarize(source?.s3Cpu ?? []), roundTripMs: summarize(source?.s3 ?? []) },
     dynamoGetItem: {
-      engineCpuMs: summarize(collected?.getItemCpu ?? []),
-      roundTripMs: summarize(collected?.getItem ?? []),
+      engineCpuMs: summarize(source?.getItemCpu ?? []),
+      roundTripMs: summarize(source?.getItem ?? []),
     },
   });
   return {
-    ...figures(samples.get("current")),
-    ...(base ? { base: { ref, ...figures(samples.get(base.label)) } } : {}),
+    requests: measuredRequests,
+    block: BLOCK,
+    ...figures(fromSource.get("current")),
+    ...(base ? { base: { ref, ...figures(fromSource.get(base.label)) } } : {}),
     asUp: {
-      requests: upRequests,
+      requests: measuredRequests,
       current: upFigures("current") as UpOverheadFigures,
       ...(base ? { base: upFigures(base.label) } : {}),
       floor: upFigures("floor") as UpOverheadFigures,
