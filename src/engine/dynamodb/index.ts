@@ -1,4 +1,3 @@
-import { EventEmitter } from "node:events";
 import { Agent, request as httpRequest } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -196,17 +195,32 @@ async function startDynalite(path: string | undefined): Promise<DynamoDbBackendH
   };
 }
 
-/** Runs dynalite's HTTP handler with an in-memory request and response. */
+/**
+ * Runs dynalite's HTTP handler with an in-memory request and response. The request is the least dynalite's handler
+ * uses of an IncomingMessage (its `data`, `end` and `error` listeners, `removeAllListeners`, headers, method, url):
+ * the body is handed to its listeners as soon as they are registered.
+ */
 function dispatchInProcess(
   handler: (req: unknown, res: unknown) => void,
   request: ServiceRequest,
 ): Promise<ServiceResponse> {
   return new Promise((resolve, reject) => {
-    const req = Object.assign(new EventEmitter(), {
+    const listeners: Partial<Record<"data" | "end" | "error", (value?: unknown) => void>> = {};
+    const req = {
       headers: request.headers,
       method: request.method,
       url: "/",
-    });
+      on(event: "data" | "end" | "error", listener: (value?: unknown) => void) {
+        listeners[event] = listener;
+        return req;
+      },
+      removeAllListeners() {
+        listeners.data = undefined;
+        listeners.end = undefined;
+        listeners.error = undefined;
+        return req;
+      },
+    };
     const headers: Record<string, string> = {};
     const res = {
       statusCode: 200,
@@ -224,17 +238,10 @@ function dispatchInProcess(
     // request's (answered 500 above), not an uncaught exception.
     try {
       handler(req, res);
+      if (request.body.length > 0) listeners.data?.(request.body);
+      listeners.end?.();
     } catch (error) {
       reject(error);
-      return;
     }
-    process.nextTick(() => {
-      try {
-        if (request.body.length > 0) req.emit("data", request.body);
-        req.emit("end");
-      } catch (error) {
-        reject(error);
-      }
-    });
   });
 }
