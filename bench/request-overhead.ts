@@ -15,9 +15,9 @@ import { type Summary, summarize } from "./stats.ts";
  *
  * **Side by side, interleaved.** The trees compared run at once, each in its own process, and one client sends blocks
  * of {@link BLOCK} requests to each in turn, so every tree is measured over the same seconds. This VM's speed swings
- * by a third within minutes: measured one after the other, the same two trees gave an S3 GET ratio of 0.82 in one
- * run and 1.0 in the next (2026-12-07). A block keeps a server's caches warm, as a stream of requests does (a
- * request at a time, alternating, added about 60% to every tree's CPU per GetItem). Two groups, each in fresh
+ * by a third within minutes: measured one after the other, this tree's S3 GET ratio to 920a793 read 0.82 at 08:03
+ * and 1.0 at 09:35 (2026-12-07), though the code of 09:35 measured 3.6% cheaper than that of 08:03 interleaved. A block keeps a server's caches warm, as a stream of requests does (a
+ * request at a time, alternating, read 34-43% more CPU per GetItem than blocks). Two groups, each in fresh
  * processes per run: the engine's sources under tsx (the code alone, as tests load it), this tree's and the base's
  * (BENCH_OVERHEAD_BASE=<git ref>, default {@link BENCH_BASE_REF}); then each tree's `pipeline up --bare` (what users
  * run: this tree's built CLI, the base's CLI as it ran then) beside a bare `node:http` server ({@link floorServer}).

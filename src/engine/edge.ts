@@ -568,11 +568,11 @@ const ONE_WRITE_BYTES = 2048;
 
 /**
  * A body as Node's response writes it. Node sends a string body in one write with the head (the head joined to it)
- * and a Buffer in a second one (a writev): on Node 24 the one write saved 4 to 9 µs of a 1 KiB answer's CPU, and
- * lost from 4 KiB on, where copying the bytes into a string costs more (docs/benchmarks.md). So an ASCII string,
- * and a Buffer of up to {@link ONE_WRITE_BYTES}, go as latin1 strings: latin1 maps each byte to itself, and is how
- * Node writes heads, so the bytes on the wire are the same as before, head included. Other strings are encoded as
- * UTF-8 first (joined to a UTF-8 string, the head's latin1 bytes would be re-encoded).
+ * and a Buffer in a second one (a writev): on Node 24 the one write saved 3 to 9 µs of a 1 KiB answer's CPU, nothing
+ * at 4 KiB, and lost from 8 KiB on, where copying the bytes into a string costs more (docs/benchmarks.md). So an
+ * ASCII string, and a Buffer of up to {@link ONE_WRITE_BYTES}, go as latin1 strings: latin1 maps each byte to
+ * itself, and is how Node writes heads, so the bytes on the wire are the same as before, head included. Other
+ * strings are encoded as UTF-8 first (joined to a UTF-8 string, the head's latin1 bytes would be re-encoded).
  */
 function oneWritePayload(body: string | Buffer): { data: string | Buffer; bytes: number } {
   if (typeof body === "string") {
