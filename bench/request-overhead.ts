@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { repoRoot } from "../src/artifact/paths.ts";
 import { BENCH_BASE_REF, checkoutTree, type Tree } from "./base-tree.ts";
-import { startUpProcess, treeCpuMs } from "./engine-process.ts";
+import { startUpProcess, stopChild, treeCpuMs } from "./engine-process.ts";
 import { type Summary, summarize } from "./stats.ts";
 
 /**
@@ -187,13 +187,7 @@ async function startScriptServer(
     label,
     pid: child.pid,
     endpoint,
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.kill("SIGTERM");
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
-      if (child.exitCode === null) child.kill("SIGKILL");
-    },
+    stop: () => stopChild(child),
   };
 }
 
