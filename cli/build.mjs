@@ -14,7 +14,7 @@ import {
 } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { nodeHttpByRequire } from "../src/artifact/node-http-require.mjs";
+import { nodeHttpByRequire, nodeHttpImportsByRequire } from "../src/artifact/node-http-require.mjs";
 
 const cliDir = dirname(fileURLToPath(import.meta.url));
 export const repoRoot = resolve(cliDir, "..");
@@ -85,11 +85,15 @@ export async function buildCli() {
       logLevel: "silent",
       // Bundled CommonJS dependencies call require() for Node built-ins; ESM output needs one.
       banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
-      plugins: [sourceUrlPlugin, nodeHttpByRequire],
+      plugins: [sourceUrlPlugin, nodeHttpByRequire, nodeHttpImportsByRequire],
     });
     // The stamp names the final directory's inputs, so it is written after esbuild chose the staging paths.
     const inputs = Object.keys(result.metafile.inputs)
-      .filter((input) => !input.includes("node_modules/") && !input.startsWith("<"))
+      // Not files: node_modules (the install marker stands for them), esbuild's own "<...>" and a plugin's namespaced
+      // module ("node-http-by-require:node:http").
+      .filter(
+        (input) => !input.includes("node_modules/") && !input.startsWith("<") && !/^[\w-]+:/.test(input),
+      )
       .map((input) => relative(repoRoot, resolve(repoRoot, input)).split(sep).join("/"))
       .concat("cli/build.mjs", "src/artifact/node-http-require.mjs")
       // The plugin is usually an input too (the CLI bundles the function's build): one stamp entry for it.

@@ -156,6 +156,12 @@ describe("the built CLI (cli/build.mjs)", { timeout: 120_000 }, () => {
     expect(handler).not.toContain('import("node:http")');
     expect(verbClosure("logs")).not.toMatch(/^import\s[^;]*from\s*"node:http"/m);
     expect(verbClosure("status")).not.toMatch(/\bfetch\(/);
+    // Nor anywhere else: `up` (the engine's server) and `ui` took undici's load at start through theirs
+    // (src/artifact/node-http-require.mjs, nodeHttpImportsByRequire).
+    expect(verbClosure("up")).toContain("// src/engine/edge.ts");
+    expect(bundle).not.toMatch(/^import\s[^;]*from\s*"node:http"/m);
+    // (The plugin's own text, bundled with the function's build, holds the call in quotes.)
+    expect(bundle).not.toMatch(/(?<!['"]await )import\("node:http"\)/);
   });
 
   it("loads no SDK client for `status`: the checks come from `pipeline up`, or are imported only to run here", () => {
