@@ -7,21 +7,26 @@ import type { ServiceRequest, ServiceResponse } from "../types.ts";
 
 /** The body as a JSON object, or undefined when it is not one (the backend then answers in its own words). */
 export function requestObject(body: Buffer): Record<string, unknown> | undefined {
+  return jsonObject(body.toString("utf8"));
+}
+
+/** A backend answer's JSON body; {} for anything else (a streamed or unparsable body). */
+export function responseJson(response: ServiceResponse): Record<string, unknown> {
+  const { body } = response;
+  // dynalite's answers are strings (the edge writes them as they are): parsed as they are, not copied to bytes first.
+  if (typeof body === "string") return jsonObject(body) ?? {};
+  return Buffer.isBuffer(body) ? (requestObject(body) ?? {}) : {};
+}
+
+function jsonObject(text: string): Record<string, unknown> | undefined {
   try {
-    const parsed: unknown = JSON.parse(body.toString("utf8"));
+    const parsed: unknown = JSON.parse(text);
     return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)
       ? (parsed as Record<string, unknown>)
       : undefined;
   } catch {
     return undefined;
   }
-}
-
-/** A backend answer's JSON body; {} for anything else (a streamed or unparsable body). */
-export function responseJson(response: ServiceResponse): Record<string, unknown> {
-  const { body } = response;
-  if (typeof body !== "string" && !Buffer.isBuffer(body)) return {};
-  return requestObject(Buffer.from(body)) ?? {};
 }
 
 /** A request to the backend beside the caller's: same signature headers, another operation and input. */
