@@ -62,10 +62,19 @@ const DISCARD_BYTES = 16 * 1024 * 1024;
  */
 const REFUSED_HEAD_WAIT_MS = 1_000;
 
-/** The request whose head was read last on a connection, and the route it took. */
-interface InFlight {
+/**
+ * One request as the edge answers it: kept per connection for the request whose head was read last (a parser
+ * refusal of its body takes its route), and handed to the answer helpers. Those are methods taking this record, not
+ * closures made per request: run from source, tsx (keepNames) defines a `name` on every named closure as it is
+ * made, which cost about 8% of a small S3 GET's CPU (docs/benchmarks.md, thirteenth session).
+ */
+interface Exchange {
   request: IncomingMessage;
+  response: ServerResponse;
+  /** The route taken so far (an unsigned query request may be routed again by its Version). */
   route: Route;
+  requestId: string;
+  isHead: boolean;
 }
 
 /**
@@ -99,7 +108,7 @@ export class Edge {
   #server: Server | undefined;
   #port = 0;
   /** Per connection: its request in flight (a body whose framing fails is refused in that request's format). */
-  readonly #inFlight = new WeakMap<Duplex, InFlight>();
+  readonly #inFlight = new WeakMap<Duplex, Exchange>();
   /** Per connection refused by the parser: its head as read so far, or that it has been answered. */
   readonly #refusals = new WeakMap<Duplex, RefusedHeadScan | "answered">();
 
@@ -115,10 +124,27 @@ export class Edge {
     this.#onResponseError = function (this: ServerResponse, error: Error) {
       log("response", this.req, error);
     };
+    // A body that sent nothing for the idle timeout: the request reading it is the connection's last one.
+    const inFlight = this.#inFlight;
+    const idleMs = settings.bodyIdleTimeoutMs;
+    const onBodyIdle = function (this: Socket) {
+      inFlight
+        .get(this)
+        ?.request.destroy(new BodyReadError("stalled", `no body data for ${idleMs / 1000} s`));
+      this.destroy();
+    };
+    this.#onBodyIdle = onBodyIdle;
+    // A keep-alive socket carries many requests: each one's watch ends when its body is done.
+    this.#onBodyDone = function (this: IncomingMessage) {
+      this.socket?.setTimeout(0);
+      this.socket?.removeListener("timeout", onBodyIdle);
+    };
   }
 
   readonly #onRequestError: (this: IncomingMessage, error: Error) => void;
   readonly #onResponseError: (this: ServerResponse, error: Error) => void;
+  readonly #onBodyIdle: (this: Socket) => void;
+  readonly #onBodyDone: (this: IncomingMessage) => void;
 
   /** Serves `service`; its signing name must be declared in the registry. */
   addService(service: Service): void {
@@ -232,23 +258,22 @@ export class Edge {
     request.on("error", this.#onRequestError);
     response.on("error", this.#onResponseError);
     const reservation = this.#settings.budget.open();
-    const requestId = randomUUID();
-    const inFlight: InFlight = {
+    const exchange: Exchange = {
       request,
+      response,
       route: { name: "", section: this.#settings.registry.fallback, protocol: "rest-xml" },
+      requestId: randomUUID(),
+      isHead: request.method === "HEAD",
     };
-    this.#inFlight.set(request.socket, inFlight);
-    this.#dispatch(request, response, reservation, requestId, (route) => {
-      inFlight.route = route;
-    })
+    this.#inFlight.set(request.socket, exchange);
+    this.#dispatch(exchange, reservation)
       .catch((error: unknown) => {
         this.#context.log(`edge: unhandled error: ${error instanceof Error ? error.stack : String(error)}`);
         if (response.headersSent) {
           response.destroy();
           return;
         }
-        const answer = internalFailure(inFlight.route, requestId);
-        return this.#finish(request, response, answer, request.method === "HEAD");
+        return this.#answer(exchange, internalFailure(exchange.route, exchange.requestId));
       })
       .catch((error: unknown) => {
         this.#context.log(`edge: could not answer: ${error instanceof Error ? error.stack : String(error)}`);
@@ -257,16 +282,10 @@ export class Edge {
       .finally(() => reservation.release());
   }
 
-  async #dispatch(
-    request: IncomingMessage,
-    response: ServerResponse,
-    reservation: Reservation,
-    requestId: string,
-    routed: (route: Route) => void,
-  ): Promise<void> {
+  async #dispatch(exchange: Exchange, reservation: Reservation): Promise<void> {
+    const { request, response, requestId } = exchange;
     const rawUrl = request.url ?? "/";
     const target = parseRequestTarget(rawUrl);
-    const isHead = request.method === "HEAD";
     const { guard, registry } = this.#settings;
     // Most requests are for a service: one test of what every internal prefix starts with (`/_`) rules them out.
     const internal = target.pathname.startsWith(this.#internalCommon)
@@ -283,25 +302,11 @@ export class Edge {
     let route: Route = internal
       ? { name: "internal", section: undefined, protocol: "json" }
       : routeRequest(registry, head, scope?.service);
-    routed(route);
-    const answer = (result: ServiceResponse) => this.#finish(request, response, result, isHead);
-    const refuse = (status: number, code: string, message: string, queryCode?: string) =>
-      answer(protocolError(route, status, code, message, requestId, {}, queryCode));
-    const bodyRefused = (error: BodyReadError, limit: BufferedBody) => {
-      switch (error.kind) {
-        case "too-large":
-          return refuse(limit.status, limit.code, limit.message, limit.queryCode);
-        case "stalled":
-          return refuse(408, "RequestTimeout", error.message);
-        case "throttled":
-          return answer(throttled(route, requestId));
-        case "aborted":
-          return undefined;
-      }
-    };
+    exchange.route = route;
 
     if (!isAllowedHost(request.headers.host, guard)) {
-      return refuse(
+      return this.#refuse(
+        exchange,
         421,
         "MisdirectedRequest",
         `This engine does not serve host '${request.headers.host ?? ""}'`,
@@ -316,7 +321,7 @@ export class Edge {
       const exemption = service?.crossOriginAccess?.(head, verdict.origin);
       if (!exemption) {
         this.#context.log(`edge: refused ${head.method} ${target.pathname}: ${verdict.reason}`);
-        return refuse(403, "AccessDenied", `Cross-origin request refused: ${verdict.reason}`);
+        return this.#refuse(exchange, 403, "AccessDenied", `Cross-origin request refused: ${verdict.reason}`);
       }
     }
     // A request whose CORS is the service's own (a presigned S3 URL, as on AWS) gets none from the edge, even for a
@@ -335,9 +340,6 @@ export class Edge {
         false,
       );
     }
-    const withCors = (result: ServiceResponse): ServiceResponse =>
-      edgeCorsOrigin ? { ...result, headers: { ...corsHeaders(edgeCorsOrigin), ...result.headers } } : result;
-
     if (internal) {
       const limit: BufferedBody = {
         bytes: internalRequestBytes,
@@ -346,9 +348,9 @@ export class Edge {
         message: "the upload is too large",
       };
       const body = await this.#readBuffered(request, limit, reservation);
-      if (body instanceof BodyReadError) return bodyRefused(body, limit);
+      if (body instanceof BodyReadError) return this.#bodyRefused(exchange, body, limit);
       const url = new URL(rawUrl, "http://edge");
-      return this.#finish(request, response, withCors(await internal.route(request, url, body)), isHead);
+      return this.#answer(exchange, withEdgeCors(await internal.route(request, url, body), edgeCorsOrigin));
     }
     // An unsigned query request (no credential scope, no target) names its service by its Version, as LocalStack
     // routes by a form's Action and Version (service_router.py); the fallback service takes the rest.
@@ -356,13 +358,13 @@ export class Edge {
     if (route.section?.fallback && scope === undefined && isUnsignedQuery(head)) {
       const limit = unsignedQueryLimit(registry, head);
       const read = await this.#readBuffered(request, limit, reservation);
-      if (read instanceof BodyReadError) return bodyRefused(read, limit);
+      if (read instanceof BodyReadError) return this.#bodyRefused(exchange, read, limit);
       preread = read;
       const named = registry.byQueryVersion(parseQueryForm(head.query, read).params.get("Version") ?? "");
       if (named !== undefined && this.#services.has(named.signingName)) {
         route = { name: named.signingName, section: named, protocol: "query" };
         service = this.#services.get(named.signingName);
-        routed(route);
+        exchange.route = route;
       }
     }
     const section = route.section;
@@ -387,7 +389,7 @@ export class Edge {
       bodyStream = this.#streamed(request);
     } else {
       const read = await this.#readBuffered(request, limit, reservation);
-      if (read instanceof BodyReadError) return bodyRefused(read, limit);
+      if (read instanceof BodyReadError) return this.#bodyRefused(exchange, read, limit);
       body = read;
     }
     // A query request is parsed once, here: the checks below and the service read the same parameters.
@@ -395,11 +397,15 @@ export class Edge {
     if (route.protocol === "query") {
       queryForm = parseQueryForm(head.query, body);
       if (queryForm.repeated.length > 0)
-        return answer(renderQueryError(repeatedParameterError(queryForm.repeated), requestId));
+        return this.#answer(
+          exchange,
+          renderQueryError(repeatedParameterError(queryForm.repeated), requestId),
+        );
     }
     const operation = queryForm ? (queryForm.params.get("Action") ?? "") : operationOfHead(head);
     if (isStateChangingGet(head.method, section, operation)) {
-      return refuse(
+      return this.#refuse(
+        exchange,
         405,
         "MethodNotAllowed",
         `${operation} changes state and is not accepted as a GET; send it as a POST`,
@@ -422,7 +428,37 @@ export class Edge {
     if (queryForm) serviceRequest.queryForm = queryForm;
     const result = await service.handle(serviceRequest);
     result.headers = { "x-amzn-requestid": serviceRequest.requestId, ...result.headers };
-    await this.#finish(request, response, withCors(result), isHead);
+    await this.#answer(exchange, withEdgeCors(result, edgeCorsOrigin));
+  }
+
+  #answer(exchange: Exchange, result: ServiceResponse): Promise<void> {
+    return this.#finish(exchange.request, exchange.response, result, exchange.isHead);
+  }
+
+  /** An error answer in the format of the request's route. */
+  #refuse(
+    exchange: Exchange,
+    status: number,
+    code: string,
+    message: string,
+    queryCode?: string,
+  ): Promise<void> {
+    const { route, requestId } = exchange;
+    return this.#answer(exchange, protocolError(route, status, code, message, requestId, {}, queryCode));
+  }
+
+  /** The answer to a body that could not be read: none to a client that went away. */
+  #bodyRefused(exchange: Exchange, error: BodyReadError, limit: BufferedBody): Promise<void> | undefined {
+    switch (error.kind) {
+      case "too-large":
+        return this.#refuse(exchange, limit.status, limit.code, limit.message, limit.queryCode);
+      case "stalled":
+        return this.#refuse(exchange, 408, "RequestTimeout", error.message);
+      case "throttled":
+        return this.#answer(exchange, throttled(exchange.route, exchange.requestId));
+      case "aborted":
+        return undefined;
+    }
   }
 
   /**
@@ -440,49 +476,47 @@ export class Edge {
     if (declared > limit.bytes) return Promise.resolve(new BodyReadError("too-large", limit.message));
     if (declared > 0 && !reservation.reserve(declared))
       return Promise.resolve(new BodyReadError("throttled", "the engine's request budget is spent"));
-    const stream = this.#streamed(request);
+    this.#streamed(request);
+    // The listeners are passed inline and stay on the request once it is settled, ignoring what follows (a
+    // refused body is read on and dropped by #finish): run from source, tsx names every closure held in a const
+    // (see Exchange), and a listener kept on an object or class instance to be removed later cost 6 to 9% more
+    // CPU per GetItem on Node 24 (docs/benchmarks.md, thirteenth session).
     return new Promise((resolve) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      const settle = (result: Buffer | BodyReadError) => {
-        stream.off("data", onData).off("end", onEnd).off("error", onError).off("close", onClose);
-        resolve(result);
-      };
-      const onData = (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > limit.bytes) return settle(new BodyReadError("too-large", limit.message));
-        if (!reservation.reserve(size - reservation.bytes))
-          return settle(new BodyReadError("throttled", "the engine's request budget is spent"));
-        chunks.push(chunk);
-      };
-      const onEnd = () => settle(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
-      const onError = (error: Error) =>
-        settle(error instanceof BodyReadError ? error : new BodyReadError("aborted", error.message));
-      const onClose = () => {
-        if (!request.complete) settle(new BodyReadError("aborted", "the client closed the connection"));
-      };
-      stream.on("data", onData).on("end", onEnd).on("error", onError).on("close", onClose);
+      const read: BufferedRead = { chunks: [], size: 0, settled: false, resolve };
+      request
+        .on("data", (chunk: Buffer) => {
+          if (read.settled) return;
+          read.size += chunk.length;
+          if (read.size > limit.bytes) settleRead(read, new BodyReadError("too-large", limit.message));
+          else if (!reservation.reserve(read.size - reservation.bytes))
+            settleRead(read, new BodyReadError("throttled", "the engine's request budget is spent"));
+          else read.chunks.push(chunk);
+        })
+        .on("end", () =>
+          settleRead(
+            read,
+            read.chunks.length === 1 ? (read.chunks[0] as Buffer) : Buffer.concat(read.chunks, read.size),
+          ),
+        )
+        .on("error", (error: Error) =>
+          settleRead(
+            read,
+            error instanceof BodyReadError ? error : new BodyReadError("aborted", error.message),
+          ),
+        )
+        .on("close", () => {
+          if (!request.complete)
+            settleRead(read, new BodyReadError("aborted", "the client closed the connection"));
+        });
     });
   }
 
   /** The request body as a stream that fails (and closes the connection) once no byte came for the idle timeout. */
-  #streamed(request: IncomingMessage): Readable {
-    const idleMs = this.#settings.bodyIdleTimeoutMs;
-    const socket = request.socket;
+  #streamed(request: IncomingMessage): IncomingMessage {
     if (request.complete) return request;
-    const onTimeout = () => {
-      const error = new BodyReadError("stalled", `no body data for ${idleMs / 1000} s`);
-      request.destroy(error);
-      socket.destroy();
-    };
-    socket.setTimeout(idleMs, onTimeout);
-    // A keep-alive socket carries many requests: each one's listener goes when its body is done.
-    const clear = () => {
-      socket.setTimeout(0);
-      socket.removeListener("timeout", onTimeout);
-    };
-    request.once("end", clear);
-    request.once("close", clear);
+    request.socket.setTimeout(this.#settings.bodyIdleTimeoutMs, this.#onBodyIdle);
+    request.once("end", this.#onBodyDone);
+    request.once("close", this.#onBodyDone);
     return request;
   }
 
@@ -505,6 +539,28 @@ export class Edge {
 }
 
 const emptyBody = Buffer.alloc(0);
+
+/** A body being read into memory. */
+interface BufferedRead {
+  chunks: Buffer[];
+  size: number;
+  /** Answered: what the request emits after is ignored. */
+  settled: boolean;
+  resolve: (result: Buffer | BodyReadError) => void;
+}
+
+/** Answers a body read once; its chunks are let go (the request, and so its listeners, may outlive the read). */
+function settleRead(read: BufferedRead, result: Buffer | BodyReadError): void {
+  if (read.settled) return;
+  read.settled = true;
+  read.chunks = [];
+  read.resolve(result);
+}
+
+/** `result` with the edge's CORS headers for `origin` (none without one). */
+function withEdgeCors(result: ServiceResponse, origin: string | undefined): ServiceResponse {
+  return origin ? { ...result, headers: { ...corsHeaders(origin), ...result.headers } } : result;
+}
 
 /** Whether a request carries no body: no transfer coding and a zero or absent length (RFC 9112 §6.3). */
 function hasNoBody(request: IncomingMessage): boolean {

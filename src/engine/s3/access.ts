@@ -49,26 +49,32 @@ export function authorizeS3(
 
 /** The condition keys S3 puts in a request's context (those policies commonly test). */
 export function s3RequestConditions(headers: IncomingHttpHeaders, query: URLSearchParams): ConditionContext {
-  const header = (name: string) => {
-    const value = headers[name];
-    return Array.isArray(value) ? value[0] : value;
-  };
   return {
     "aws:SecureTransport": "false",
     "s3:prefix": query.get("prefix") ?? undefined,
     "s3:delimiter": query.get("delimiter") ?? undefined,
     "s3:max-keys": query.get("max-keys") ?? undefined,
     "s3:VersionId": query.get("versionId") ?? undefined,
-    "s3:x-amz-server-side-encryption": header("x-amz-server-side-encryption"),
-    "s3:x-amz-server-side-encryption-aws-kms-key-id": header("x-amz-server-side-encryption-aws-kms-key-id"),
-    "s3:x-amz-server-side-encryption-customer-algorithm": header(
+    "s3:x-amz-server-side-encryption": firstHeader(headers, "x-amz-server-side-encryption"),
+    "s3:x-amz-server-side-encryption-aws-kms-key-id": firstHeader(
+      headers,
+      "x-amz-server-side-encryption-aws-kms-key-id",
+    ),
+    "s3:x-amz-server-side-encryption-customer-algorithm": firstHeader(
+      headers,
       "x-amz-server-side-encryption-customer-algorithm",
     ),
-    "s3:x-amz-acl": header("x-amz-acl"),
-    "s3:x-amz-storage-class": header("x-amz-storage-class"),
-    "s3:x-amz-copy-source": header("x-amz-copy-source"),
-    "s3:x-amz-metadata-directive": header("x-amz-metadata-directive"),
+    "s3:x-amz-acl": firstHeader(headers, "x-amz-acl"),
+    "s3:x-amz-storage-class": firstHeader(headers, "x-amz-storage-class"),
+    "s3:x-amz-copy-source": firstHeader(headers, "x-amz-copy-source"),
+    "s3:x-amz-metadata-directive": firstHeader(headers, "x-amz-metadata-directive"),
   };
+}
+
+/** A header's value, the first of a repeated one. */
+function firstHeader(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
 }
 
 /**

@@ -165,32 +165,56 @@ export function createRouter(
         byMethod.set(upper, table);
       }
     }
-    let segments: string[] | undefined;
-    let best: RouteEntry | undefined;
-    let bestLabels: Record<string, string> | undefined;
-    const consider = (entries: readonly RouteEntry[] | undefined) => {
-      if (entries === undefined) return;
-      for (const entry of entries) {
-        if (best !== undefined && entry.rank > best.rank) return;
-        if (!conditionsMet(entry.route, query, headers)) continue;
-        segments ??= path.split("/");
-        const labels = matchSegments(entry.route, segments, decode);
-        if (labels === undefined) continue;
-        best = entry;
-        bestLabels = labels;
-        return;
-      }
+    const search: RouteSearch = {
+      path,
+      query,
+      headers,
+      decode,
+      segments: undefined,
+      best: undefined,
+      labels: undefined,
     };
     // Only the routes whose condition the request may meet are tried: those anchored on one of its query keys
     // or headers (most requests carry none of them), then the unconditioned ones.
-    if (table.byQueryKey.size > 0) for (const key of query.keys()) consider(table.byQueryKey.get(key));
-    for (const [header, entries] of table.byHeader) if (headers[header] !== undefined) consider(entries);
-    if (best === undefined) consider(table.plain);
-    if (best === undefined || bestLabels === undefined) return undefined;
-    return best.index === undefined
-      ? { methodNotAllowed: true, labels: bestLabels }
-      : { index: best.index, labels: bestLabels };
+    if (table.byQueryKey.size > 0)
+      for (const key of query.keys()) considerRoutes(search, table.byQueryKey.get(key));
+    for (const [header, entries] of table.byHeader)
+      if (headers[header] !== undefined) considerRoutes(search, entries);
+    if (search.best === undefined) considerRoutes(search, table.plain);
+    const { best, labels } = search;
+    if (best === undefined || labels === undefined) return undefined;
+    return best.index === undefined ? { methodNotAllowed: true, labels } : { index: best.index, labels };
   };
+}
+
+/**
+ * One request's search through a method's routes, the best match so far included. A record the search functions
+ * take, not a closure made per request: run from source, tsx names every named closure as it is made.
+ */
+interface RouteSearch {
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  decode: (raw: string) => string;
+  /** The path split at `/`, once a route needs it. */
+  segments: string[] | undefined;
+  best: RouteEntry | undefined;
+  labels: Record<string, string> | undefined;
+}
+
+/** Tries `entries` (most specific first) on the request; the first that matches and outranks the best is kept. */
+function considerRoutes(search: RouteSearch, entries: readonly RouteEntry[] | undefined): void {
+  if (entries === undefined) return;
+  for (const entry of entries) {
+    if (search.best !== undefined && entry.rank > search.best.rank) return;
+    if (!conditionsMet(entry.route, search.query, search.headers)) continue;
+    search.segments ??= search.path.split("/");
+    const labels = matchSegments(entry.route, search.segments, search.decode);
+    if (labels === undefined) continue;
+    search.best = entry;
+    search.labels = labels;
+    return;
+  }
 }
 
 interface RouteEntry {
