@@ -31,7 +31,9 @@ export const nodeHttpByRequire = {
 
 /**
  * The same for the CLI's own `import ... from "node:http"` (the engine's server and forwarder, the dashboard's
- * server): each static import made `pipeline up` build that ESM namespace, and so load undici, at start. Resolved
+ * server): each static import made `pipeline up` build that ESM namespace, and so load undici, at start. It would
+ * cover the SDK's `import()` too, but a split bundle makes the module an `import()` resolves to a chunk of its own,
+ * one more module to load on the first request; the rewrite above makes it a plain `require`, so both are kept. Resolved
  * to a module that requires it, the bundle reads each export when it is used (esbuild's CommonJS interop defines
  * getters), so the lazy getters of `WebSocket` and the rest run only if something reads them. Measured on Node 24:
  * `import "node:http"` took 67–71 ms to run, `process.getBuiltinModule("node:http")` 35–36 ms, `-e 0` 30–37 ms.
