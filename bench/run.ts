@@ -654,26 +654,40 @@ async function sideBySideOnly(): Promise<void> {
   console.log(`\n${describeLoad(machineLoad)}\nupdated ${written}`);
 }
 
-/** `--only engine-import`: measures those figures alone and updates them in results.json. */
-async function engineImportOnly(): Promise<void> {
-  log(`bench: engine import and up --bare only, ${runs + 2} runs each`);
-  const result = await measureEngineImport(runs + 2);
+/** Merges `figures` into the results file (its other figures are kept) and returns what it wrote. */
+function mergeIntoResults(figures: Record<string, unknown>): Record<string, unknown> {
   const previous = existsSync(resultsPath)
     ? (JSON.parse(readFileSync(resultsPath, "utf8")) as Record<string, unknown>)
     : {};
   const detail = (previous.detail as Record<string, unknown> | undefined) ?? {};
-  const updated = {
-    ...previous,
-    ...engineImportFigures(result),
-    detail: { ...detail, engineImport: result },
-  };
+  const figuresDetail = (figures.detail as Record<string, unknown> | undefined) ?? {};
+  const updated = { ...previous, ...figures, detail: { ...detail, ...figuresDetail } };
   writeFileSync(resultsPath, `${JSON.stringify(updated, null, 2)}\n`);
+  return updated;
+}
+
+/** `--only engine-import`: measures those figures and the per-request overhead, and updates them in results.json. */
+async function engineImportOnly(): Promise<void> {
+  log(`bench: engine import and up --bare only, ${runs + 2} runs each`);
+  const result = await measureEngineImport(runs + 2);
+  mergeIntoResults({ ...engineImportFigures(result), detail: { engineImport: result } });
   log("bench: per-request overhead, this tree and the base side by side");
   const overhead = await measureRequestOverhead(runs, overheadRequests, overheadWarmup);
-  writeFileSync(resultsPath, `${JSON.stringify({ ...updated, requestOverhead: overhead }, null, 2)}\n`);
+  mergeIntoResults({ requestOverhead: overhead });
   printRows(
     `bench: engine import and per-request overhead (${cpus().length} cores, Node ${process.version})`,
     [...engineImportRows(result), ...requestOverheadRows(overhead)],
+  );
+  console.log(`\nupdated ${resultsPath}`);
+}
+
+/** `--only request-overhead`: measures the per-request overhead alone and updates it in results.json. */
+async function requestOverheadOnly(): Promise<void> {
+  const overhead = await measureRequestOverhead(runs, overheadRequests, overheadWarmup);
+  mergeIntoResults({ requestOverhead: overhead });
+  printRows(
+    `bench: per-request overhead (${cpus().length} cores, Node ${process.version})`,
+    requestOverheadRows(overhead),
   );
   console.log(`\nupdated ${resultsPath}`);
 }
@@ -867,11 +881,7 @@ async function measureAll(
 
 if (only === "engine-import") await engineImportOnly();
 else if (only === "side-by-side") await sideBySideOnly();
-else if (only === "request-overhead")
-  printRows(
-    `bench: per-request overhead (${cpus().length} cores, Node ${process.version})`,
-    requestOverheadRows(await measureRequestOverhead(runs, overheadRequests, overheadWarmup)),
-  );
+else if (only === "request-overhead") await requestOverheadOnly();
 else if (only === "persist") await persistSection(resultsPath, runs);
 else if (only === "s3-edge") {
   // The edge against S3's handler served bare, printed only (results.json keeps the full run's figures).
