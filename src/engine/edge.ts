@@ -124,26 +124,33 @@ export class Edge {
     this.#onResponseError = function (this: ServerResponse, error: Error) {
       log("response", this.req, error);
     };
-    // A body that sent nothing for the idle timeout: the request reading it is the connection's last one.
-    const inFlight = this.#inFlight;
+    // A body that sent nothing for the idle timeout. The connection's timeout watches one body at a time, the one
+    // read last: pipelined requests end (and close) while a later one's body is read, and must not disarm it.
+    const watched = this.#watchedBody;
     const idleMs = settings.bodyIdleTimeoutMs;
-    const onBodyIdle = function (this: Socket) {
-      inFlight
-        .get(this)
-        ?.request.destroy(new BodyReadError("stalled", `no body data for ${idleMs / 1000} s`));
+    this.#onSocketTimeout = function (this: Socket) {
+      const request = watched.get(this);
+      // Not a body's timeout (Node's keep-alive timeout uses the same timer): Node closes the socket itself.
+      if (request === undefined) return;
+      request.destroy(new BodyReadError("stalled", `no body data for ${idleMs / 1000} s`));
       this.destroy();
     };
-    this.#onBodyIdle = onBodyIdle;
-    // A keep-alive socket carries many requests: each one's watch ends when its body is done.
     this.#onBodyDone = function (this: IncomingMessage) {
-      this.socket?.setTimeout(0);
-      this.socket?.removeListener("timeout", onBodyIdle);
+      const socket = this.socket;
+      if (socket === null || watched.get(socket) !== this) return;
+      watched.set(socket, undefined);
+      socket.setTimeout(0);
     };
   }
 
   readonly #onRequestError: (this: IncomingMessage, error: Error) => void;
   readonly #onResponseError: (this: ServerResponse, error: Error) => void;
-  readonly #onBodyIdle: (this: Socket) => void;
+  /**
+   * Per connection whose timeout has watched a body: the request whose body it watches now (undefined between
+   * bodies). The connection's `timeout` listener is added once, with its first entry.
+   */
+  readonly #watchedBody = new WeakMap<Socket, IncomingMessage | undefined>();
+  readonly #onSocketTimeout: (this: Socket) => void;
   readonly #onBodyDone: (this: IncomingMessage) => void;
 
   /** Serves `service`; its signing name must be declared in the registry. */
@@ -514,7 +521,10 @@ export class Edge {
   /** The request body as a stream that fails (and closes the connection) once no byte came for the idle timeout. */
   #streamed(request: IncomingMessage): IncomingMessage {
     if (request.complete) return request;
-    request.socket.setTimeout(this.#settings.bodyIdleTimeoutMs, this.#onBodyIdle);
+    const socket = request.socket;
+    if (!this.#watchedBody.has(socket)) socket.on("timeout", this.#onSocketTimeout);
+    this.#watchedBody.set(socket, request);
+    socket.setTimeout(this.#settings.bodyIdleTimeoutMs);
     request.once("end", this.#onBodyDone);
     request.once("close", this.#onBodyDone);
     return request;

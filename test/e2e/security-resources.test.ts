@@ -46,6 +46,28 @@ const headersTimeoutMs = 2_000;
 const bodyIdleTimeoutMs = 1_500;
 const marker = `ENGINE_SECRET_MARKER_${process.pid}`;
 
+/** A raw S3 PUT of object `pipelined-<n>` declaring `length` bytes and sending `body`. */
+function pipelinedPut(host: string, n: number, length: number, body: string): string {
+  return `PUT /big/pipelined-${n} HTTP/1.1\r\nHost: ${host}\r\nContent-Length: ${length}\r\n\r\n${body}`;
+}
+
+/** A raw DynamoDB request declaring `length` bytes and sending `body`: ListTables when whole, else a stalled one. */
+function pipelinedDynamoDb(host: string, _n: number, length: number, body: string): string {
+  const json = length === body.length ? "{}" : body;
+  const declared = length === body.length ? 2 : length;
+  return [
+    "POST / HTTP/1.1",
+    `Host: ${host}`,
+    "Content-Type: application/x-amz-json-1.0",
+    "X-Amz-Target: DynamoDB_20120810.ListTables",
+    "X-Amz-Date: 20260101T000000Z",
+    "Authorization: AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=00",
+    `Content-Length: ${declared}`,
+    "",
+    json,
+  ].join("\r\n");
+}
+
 let engine: EngineProcess;
 let scratch: string;
 let roleArn: string;
@@ -230,6 +252,41 @@ describe("Security: bounded work per request", () => {
     agent.destroy();
     expect(engine.stderr()).not.toContain("MaxListenersExceededWarning");
   }, 20_000);
+
+  it.each([
+    { service: "S3 (streamed bodies)", request: pipelinedPut },
+    { service: "DynamoDB (buffered bodies)", request: pipelinedDynamoDb },
+  ])(
+    "closes a body that stalls behind pipelined requests on its connection: $service",
+    async ({ request }) => {
+      // Three requests in one write: two whole, the third 1 KiB of its 64 KiB. The first two end (and close) while
+      // the third's body is read; before, each end disarmed the connection's timeout, and the third held it forever.
+      const { host, port } = new URL(engine.endpoint);
+      const socket = connect(Number(port), "127.0.0.1");
+      let received = "";
+      socket.on("data", (chunk: Buffer) => {
+        received += chunk.toString("latin1");
+      });
+      const started = performance.now();
+      socket.write(
+        request(host, 1, 3, "one") +
+          request(host, 2, 3, "two") +
+          request(host, 3, 64 * 1024, "x".repeat(1024)),
+      );
+      const closedAfter = await new Promise<number>((resolve) => {
+        socket.on("error", () => resolve(performance.now() - started));
+        socket.on("close", () => resolve(performance.now() - started));
+        // Not closed by then: never, as far as this test goes.
+        setTimeout(() => resolve(Number.POSITIVE_INFINITY), bodyIdleTimeoutMs + 5_000);
+      });
+      socket.destroy();
+      console.log(`stalled pipelined request closed after ${closedAfter.toFixed(0)} ms`);
+      expect(received.match(/HTTP\/1\.1 \d{3}/g)).toEqual(["HTTP/1.1 200", "HTTP/1.1 200"]);
+      expect(closedAfter).toBeGreaterThanOrEqual(bodyIdleTimeoutMs - 100);
+      expect(closedAfter).toBeLessThan(bodyIdleTimeoutMs + 5_000);
+    },
+    20_000,
+  );
 
   it("refuses a PutLogEvents batch over 1,048,576 bytes with AWS's error", async () => {
     const logs = new CloudWatchLogsClient({ endpoint: engine.endpoint, region, credentials });
