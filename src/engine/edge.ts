@@ -37,7 +37,10 @@ export interface EdgeSettings {
   guard: GuardSettings;
   /** A client must send its whole request head within this time (slow-header attacks). */
   headersTimeoutMs: number;
-  /** A body that sends no byte for this long is abandoned and its connection closed. */
+  /**
+   * A request body that sends no byte for this long is abandoned and its connection closed; so is an answer its
+   * client reads no byte of for this long.
+   */
   bodyIdleTimeoutMs: number;
   /** Buffered request bytes in flight across all requests, at most (beyond: each service's throttling error). */
   budget: RequestBudget;
@@ -544,7 +547,7 @@ export class Edge {
     const socket = request.socket as Socket | null;
     if (!request.complete && socket && !socket.destroyed) discardRest(request, socket);
     if (response.headersSent || response.writableEnded) return;
-    await writeResponse(response, result, isHead);
+    await writeResponse(response, result, isHead, this.#settings.bodyIdleTimeoutMs);
   }
 }
 
@@ -596,10 +599,21 @@ function discardRest(request: IncomingMessage, socket: Socket): void {
   request.resume();
 }
 
+/**
+ * Ends an answer whose client read no byte of it for the idle timeout (its `this`): the connection closes, and a
+ * streamed body's source with it. Without it an unread answer held its connection, and an object's open file, for
+ * ever.
+ */
+function closeUnreadAnswer(this: ServerResponse): void {
+  this.destroy();
+}
+
+/** Writes `result`; an answer not yet taken by the client is closed once no byte went out for `idleMs`. */
 async function writeResponse(
   response: ServerResponse,
   result: ServiceResponse,
   isHead: boolean,
+  idleMs: number,
 ): Promise<void> {
   const headers: Record<string, string | number | string[]> = { "x-localstack": "true", ...result.headers };
   const body = result.body;
@@ -610,6 +624,7 @@ async function writeResponse(
       response.end();
       return;
     }
+    response.setTimeout(idleMs, closeUnreadAnswer);
     await new Promise<void>((resolve, reject) => {
       body.once("error", reject);
       response.once("close", () => {
@@ -627,6 +642,8 @@ async function writeResponse(
   if (isHead || payload === undefined) response.end();
   else if (typeof payload.data === "string") response.end(payload.data, "latin1");
   else response.end(payload.data);
+  // Most answers are in the kernel's buffers by now; one that is not waits on its client.
+  if ((response.socket?.writableLength ?? 0) > 0) response.setTimeout(idleMs, closeUnreadAnswer);
 }
 
 /** Bodies up to this size go out with the head in one write; past it, two writes cost less than the copy. */

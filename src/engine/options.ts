@@ -17,7 +17,10 @@ export interface EngineOptions {
   corsOrigins?: string[];
   /** Host names the engine answers to besides loopback names and the bound address; others get 421. */
   allowedHosts?: string[];
-  /** Header and body timeouts of the edge (defaults 20 s and 60 s; tests set them low). */
+  /**
+   * Header and body timeouts of the edge (defaults 20 s and 60 s; tests set them low). The body timeout closes a
+   * request body that sends no byte, and an answer its client reads no byte of, for that long.
+   */
   timeouts?: { headersMs?: number; bodyIdleMs?: number };
   /**
    * Buffered request bytes in flight across all requests, at most (default 256 MiB); beyond it requests get

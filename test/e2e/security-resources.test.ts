@@ -68,6 +68,33 @@ function pipelinedDynamoDb(host: string, _n: number, length: number, body: strin
   ].join("\r\n");
 }
 
+/** A 32 MiB object, and a raw GET of it. */
+async function unreadObject(host: string): Promise<{ request: string; size: number }> {
+  const size = 32 * MiB;
+  const put = await fetch(`${engine.endpoint}/big/unread.bin`, {
+    method: "PUT",
+    body: Buffer.alloc(size, 1),
+  });
+  expect(put.status).toBe(200);
+  return { request: `GET /big/unread.bin HTTP/1.1\r\nHost: ${host}\r\n\r\n`, size };
+}
+
+/** A function answering 6,000,000 bytes (near Invoke's 6 MB limit), and a raw Invoke of it: an answer in memory. */
+async function unreadInvoke(host: string): Promise<{ request: string; size: number }> {
+  const size = 6_000_000;
+  await createFunction("unread", `export const handler = async () => "x".repeat(${size - 2});`, 10);
+  const request = [
+    "POST /2015-03-31/functions/unread/invocations HTTP/1.1",
+    `Host: ${host}`,
+    "X-Amz-Date: 20260101T000000Z",
+    "Authorization: AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=00",
+    "Content-Length: 2",
+    "",
+    "{}",
+  ].join("\r\n");
+  return { request, size };
+}
+
 let engine: EngineProcess;
 let scratch: string;
 let roleArn: string;
@@ -286,6 +313,39 @@ describe("Security: bounded work per request", () => {
       expect(closedAfter).toBeLessThan(bodyIdleTimeoutMs + 5_000);
     },
     20_000,
+  );
+
+  it.each([
+    { answer: "an S3 object (streamed)", setup: unreadObject },
+    { answer: "a Lambda Invoke (in memory)", setup: unreadInvoke },
+  ])(
+    "closes an answer its client stops reading once no byte went out for the idle timeout: $answer",
+    async ({ setup }) => {
+      const { host, port } = new URL(engine.endpoint);
+      const { request, size } = await setup(host);
+      const socket = connect(Number(port), "127.0.0.1");
+      socket.pause();
+      socket.write(request);
+      // The client reads nothing past the idle timeout: the kernel's buffers fill and the engine's writes stop.
+      await new Promise((resolve) => setTimeout(resolve, bodyIdleTimeoutMs + 2_000));
+      let received = 0;
+      const closed = await new Promise<boolean>((resolve) => {
+        socket.on("data", (chunk: Buffer) => {
+          received += chunk.length;
+        });
+        socket.on("close", () => resolve(true));
+        socket.on("error", () => resolve(true));
+        setTimeout(() => resolve(false), 5_000);
+        socket.resume();
+      });
+      socket.destroy();
+      console.log(`unread answer: ${received} of about ${size} bytes arrived, connection closed: ${closed}`);
+      expect(closed).toBe(true);
+      expect(received).toBeLessThan(size);
+      // The engine serves on.
+      expect((await fetch(`${engine.endpoint}/_localstack/health`)).status).toBe(200);
+    },
+    30_000,
   );
 
   it("refuses a PutLogEvents batch over 1,048,576 bytes with AWS's error", async () => {
