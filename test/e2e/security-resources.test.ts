@@ -391,6 +391,37 @@ describe("Security: bounded work per request", () => {
     expect(response.body).toContain("Request must be smaller than 16777216 bytes");
   });
 
+  it("closes 200 connections that never send a byte at the header timeout", async () => {
+    // Node's header timeout also closes a connection that sends no byte at all; this keeps it so (without it, each
+    // such connection would be held for ever: the edge sets no other timeout before a request).
+    const port = Number(new URL(engine.endpoint).port);
+    const closedAt: number[] = [];
+    const opened = performance.now();
+    const sockets = await Promise.all(
+      Array.from(
+        { length: 200 },
+        () =>
+          new Promise<Socket>((resolve) => {
+            const socket = connect(port, "127.0.0.1", () => resolve(socket));
+            socket.on("error", () => undefined);
+            socket.on("close", () => closedAt.push(performance.now() - opened));
+            // Reading, so the server's close is seen.
+            socket.resume();
+          }),
+      ),
+    );
+    try {
+      await eventually("the server to close all 200", () => (closedAt.length === 200 ? true : undefined), {
+        timeoutMs: headersTimeoutMs + 5_000,
+      });
+      console.log(`200 silent connections closed by ${Math.max(...closedAt).toFixed(0)} ms`);
+      expect(Math.min(...closedAt)).toBeGreaterThanOrEqual(headersTimeoutMs - 100);
+      expect((await fetch(`${engine.endpoint}/_localstack/health`)).status).toBe(200);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+    }
+  }, 30_000);
+
   it("closes 1,000 connections that trickle headers at the header timeout, serving another client meanwhile", async () => {
     const port = Number(new URL(engine.endpoint).port);
     const sockets: Socket[] = [];
