@@ -138,11 +138,21 @@ export class Edge {
       request.destroy(new BodyReadError("stalled", `no body data for ${idleMs / 1000} s`));
       this.destroy();
     };
+    // An answer still waiting on its client shares the timer: a pipelined body that ends while it is written
+    // leaves the timer armed for it.
+    const answers = this.#waitingAnswer;
     this.#onBodyDone = function (this: IncomingMessage) {
       const socket = this.socket;
       if (socket === null || watched.get(socket) !== this) return;
       watched.set(socket, undefined);
-      socket.setTimeout(0);
+      const answer = answers.get(socket);
+      if (answer === undefined || answer.writableFinished || answer.destroyed) socket.setTimeout(0);
+    };
+    this.#watchAnswer = (response: ServerResponse) => {
+      const socket = response.socket;
+      if (socket === null) return;
+      answers.set(socket, response);
+      response.setTimeout(idleMs, closeUnreadAnswer);
     };
   }
 
@@ -155,6 +165,10 @@ export class Edge {
   readonly #watchedBody = new WeakMap<Socket, IncomingMessage | undefined>();
   readonly #onSocketTimeout: (this: Socket) => void;
   readonly #onBodyDone: (this: IncomingMessage) => void;
+  /** Per connection: the answer last left waiting on its client (finished ones are stale entries). */
+  readonly #waitingAnswer = new WeakMap<Socket, ServerResponse>();
+  /** Gives an answer that waits on its client the connection's timeout (see writeResponse). */
+  readonly #watchAnswer: (response: ServerResponse) => void;
 
   /** Serves `service`; its signing name must be declared in the registry. */
   addService(service: Service): void {
@@ -547,7 +561,7 @@ export class Edge {
     const socket = request.socket as Socket | null;
     if (!request.complete && socket && !socket.destroyed) discardRest(request, socket);
     if (response.headersSent || response.writableEnded) return;
-    await writeResponse(response, result, isHead, this.#settings.bodyIdleTimeoutMs);
+    await writeResponse(response, result, isHead, this.#watchAnswer);
   }
 }
 
@@ -608,12 +622,12 @@ function closeUnreadAnswer(this: ServerResponse): void {
   this.destroy();
 }
 
-/** Writes `result`; an answer not yet taken by the client is closed once no byte went out for `idleMs`. */
+/** Writes `result`; an answer not yet taken by its client is given to `watchAnswer` (closed if it stays so). */
 async function writeResponse(
   response: ServerResponse,
   result: ServiceResponse,
   isHead: boolean,
-  idleMs: number,
+  watchAnswer: (response: ServerResponse) => void,
 ): Promise<void> {
   const headers: Record<string, string | number | string[]> = { "x-localstack": "true", ...result.headers };
   const body = result.body;
@@ -624,7 +638,7 @@ async function writeResponse(
       response.end();
       return;
     }
-    response.setTimeout(idleMs, closeUnreadAnswer);
+    watchAnswer(response);
     await new Promise<void>((resolve, reject) => {
       body.once("error", reject);
       response.once("close", () => {
@@ -643,7 +657,7 @@ async function writeResponse(
   else if (typeof payload.data === "string") response.end(payload.data, "latin1");
   else response.end(payload.data);
   // Most answers are in the kernel's buffers by now; one that is not waits on its client.
-  if ((response.socket?.writableLength ?? 0) > 0) response.setTimeout(idleMs, closeUnreadAnswer);
+  if ((response.socket?.writableLength ?? 0) > 0) watchAnswer(response);
 }
 
 /** Bodies up to this size go out with the head in one write; past it, two writes cost less than the copy. */
