@@ -9,6 +9,7 @@ import {
 import type { Caller, ConditionContext } from "../types.ts";
 import { aclRequestFromHeaders, decideAclWrite, effectiveOwnership } from "./acl.ts";
 import { S3Error } from "./errors.ts";
+import { headerValue } from "./runtime.ts";
 import type { BucketConfiguration } from "./storage/records.ts";
 
 /**
@@ -55,26 +56,20 @@ export function s3RequestConditions(headers: IncomingHttpHeaders, query: URLSear
     "s3:delimiter": query.get("delimiter") ?? undefined,
     "s3:max-keys": query.get("max-keys") ?? undefined,
     "s3:VersionId": query.get("versionId") ?? undefined,
-    "s3:x-amz-server-side-encryption": firstHeader(headers, "x-amz-server-side-encryption"),
-    "s3:x-amz-server-side-encryption-aws-kms-key-id": firstHeader(
+    "s3:x-amz-server-side-encryption": headerValue(headers, "x-amz-server-side-encryption"),
+    "s3:x-amz-server-side-encryption-aws-kms-key-id": headerValue(
       headers,
       "x-amz-server-side-encryption-aws-kms-key-id",
     ),
-    "s3:x-amz-server-side-encryption-customer-algorithm": firstHeader(
+    "s3:x-amz-server-side-encryption-customer-algorithm": headerValue(
       headers,
       "x-amz-server-side-encryption-customer-algorithm",
     ),
-    "s3:x-amz-acl": firstHeader(headers, "x-amz-acl"),
-    "s3:x-amz-storage-class": firstHeader(headers, "x-amz-storage-class"),
-    "s3:x-amz-copy-source": firstHeader(headers, "x-amz-copy-source"),
-    "s3:x-amz-metadata-directive": firstHeader(headers, "x-amz-metadata-directive"),
+    "s3:x-amz-acl": headerValue(headers, "x-amz-acl"),
+    "s3:x-amz-storage-class": headerValue(headers, "x-amz-storage-class"),
+    "s3:x-amz-copy-source": headerValue(headers, "x-amz-copy-source"),
+    "s3:x-amz-metadata-directive": headerValue(headers, "x-amz-metadata-directive"),
   };
-}
-
-/** A header's value, the first of a repeated one. */
-function firstHeader(headers: IncomingHttpHeaders, name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
 }
 
 /**

@@ -12,6 +12,7 @@ import {
   parseAlgorithm,
 } from "./checksums.ts";
 import { invalidRequest, S3Error } from "./errors.ts";
+import { headerValue } from "./runtime.ts";
 import type { BlobStore } from "./storage/blobs.ts";
 import type { BlobSegment, StoredChecksum } from "./storage/records.ts";
 
@@ -23,11 +24,6 @@ export interface RequestPayload {
   /** The flexible checksum the client sent (verified) or asked for (computed). */
   checksum?: StoredChecksum;
 }
-
-const header = (headers: IncomingHttpHeaders, name: string): string | undefined => {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
-};
 
 /**
  * Decodes the body (aws-chunked framing included) and verifies `Content-MD5` and any `x-amz-checksum-*`
@@ -72,7 +68,7 @@ export async function storePayload(
 ): Promise<StoredPayload> {
   const { maxBytes, alsoCompute } = options;
   const declared = Number(
-    header(headers, "x-amz-decoded-content-length") ?? header(headers, "content-length"),
+    headerValue(headers, "x-amz-decoded-content-length") ?? headerValue(headers, "content-length"),
   );
   if (declared > maxBytes) throw entityTooLarge(declared, maxBytes);
   const reader = new PayloadReader(headers, alsoCompute);
@@ -134,7 +130,7 @@ class PayloadReader {
 
   constructor(headers: IncomingHttpHeaders, alsoCompute?: ChecksumAlgorithm) {
     this.#headers = headers;
-    if (isAwsChunked(header(headers, "x-amz-content-sha256"), header(headers, "content-encoding")))
+    if (isAwsChunked(headerValue(headers, "x-amz-content-sha256"), headerValue(headers, "content-encoding")))
       this.#decoder = new AwsChunkedDecoder();
     this.#supplied = checksumsIn(headers);
     const algorithms = announcedAlgorithms(headers, this.#supplied);
@@ -162,7 +158,7 @@ class PayloadReader {
     let trailers: Record<string, string> = {};
     if (this.#decoder) {
       trailers = this.#chunked(() => (this.#decoder as AwsChunkedDecoder).end());
-      const declared = header(this.#headers, "x-amz-decoded-content-length");
+      const declared = headerValue(this.#headers, "x-amz-decoded-content-length");
       if (declared !== undefined && Number(declared) !== this.size) {
         throw new S3Error(
           400,
@@ -172,7 +168,7 @@ class PayloadReader {
       }
     }
     const md5 = this.#md5.digest("hex");
-    verifyContentMd5(header(this.#headers, "content-md5"), md5);
+    verifyContentMd5(headerValue(this.#headers, "content-md5"), md5);
     const digests = new Map<ChecksumAlgorithm, string>();
     const computed = (algorithm: ChecksumAlgorithm): string | undefined => {
       if (!digests.has(algorithm)) {
@@ -210,13 +206,13 @@ function announcedAlgorithms(
   supplied: readonly SuppliedChecksum[],
 ): Set<ChecksumAlgorithm> {
   const algorithms = new Set(supplied.map(({ algorithm }) => algorithm));
-  const trailer = header(headers, "x-amz-trailer");
+  const trailer = headerValue(headers, "x-amz-trailer");
   for (const name of (trailer ?? "").split(",")) {
     const algorithm = algorithmFromHeader(name.trim());
     if (algorithm) algorithms.add(algorithm);
   }
   const declared =
-    header(headers, "x-amz-sdk-checksum-algorithm") ?? header(headers, "x-amz-checksum-algorithm");
+    headerValue(headers, "x-amz-sdk-checksum-algorithm") ?? headerValue(headers, "x-amz-checksum-algorithm");
   const parsed = declared === undefined ? undefined : parseAlgorithm(declared);
   if (parsed) algorithms.add(parsed);
   return algorithms;
@@ -263,8 +259,8 @@ function verifyChecksum(
     return { algorithm: given.algorithm, value: given.value, type: "FULL_OBJECT" };
   }
   const declaredName =
-    header(headers, "x-amz-sdk-checksum-algorithm") ?? header(headers, "x-amz-checksum-algorithm");
-  const trailer = header(headers, "x-amz-trailer");
+    headerValue(headers, "x-amz-sdk-checksum-algorithm") ?? headerValue(headers, "x-amz-checksum-algorithm");
+  const trailer = headerValue(headers, "x-amz-trailer");
   if (trailer !== undefined && algorithmFromHeader(trailer.trim())) {
     throw invalidRequest(`The trailer ${trailer} was declared but not sent.`);
   }
