@@ -68,10 +68,6 @@ export function compileDynaliteFile(file: string, rewrite: (source: string) => s
 export function cachedTableDescriptions(source: string): string {
   const tableStore = "  var tableDb = getSubDb('table')\n";
   const getTable = "  function getTable (name, checkStatus, cb) {\n";
-  if (!source.includes(tableStore) || !source.includes(getTable))
-    throw new Error(
-      "dynalite's db/index.js has no tableDb or getTable as expected; cannot cache table descriptions",
-    );
   const cache = [
     "  var tableCache = new Map(), tableGeneration = 0",
     "  function dropTables () { tableGeneration++; tableCache.clear() }",
@@ -107,7 +103,14 @@ export function cachedTableDescriptions(source: string): string {
     "  function readTable (name, checkStatus, cb) {",
     "",
   ].join("\n");
-  return source.replace(tableStore, `${tableStore}${cache}`).replace(getTable, cachedGetTable);
+  return rewriteExactly(
+    source,
+    [
+      [tableStore, `${tableStore}${cache}`],
+      [getTable, cachedGetTable],
+    ],
+    "dynalite's db/index.js has no tableDb or getTable as expected; cannot cache table descriptions",
+  );
 }
 
 /**
@@ -127,14 +130,24 @@ export function callbacksOnNextTick(source: string): string {
     ],
     [".then(() => setImmediate(callback, null))", ".then(() => process.nextTick(callback, null))"],
   ] as const;
-  if (answers.some(([original]) => !source.includes(original)))
-    throw new Error(
-      "dynalite's LevelDB wrapper does not answer through setImmediate as expected; cannot rewrite it",
-    );
-  return answers.reduce(
-    (rewritten, [original, replacement]) => rewritten.replaceAll(original, replacement),
+  return rewriteExactly(
     source,
+    answers,
+    "dynalite's LevelDB wrapper does not answer through setImmediate as expected; cannot rewrite it",
   );
+}
+
+/**
+ * `source` with every occurrence of each `[original, replacement]` made, as literal text and in order. Throws
+ * `failure` when an original is missing (a dynalite upgrade), so the change is noticed rather than silently lost.
+ */
+function rewriteExactly(
+  source: string,
+  edits: ReadonlyArray<readonly [string, string]>,
+  failure: string,
+): string {
+  if (edits.some(([original]) => !source.includes(original))) throw new Error(failure);
+  return edits.reduce((text, [original, replacement]) => text.split(original).join(replacement), source);
 }
 
 /**
@@ -145,10 +158,6 @@ export function callbacksOnNextTick(source: string): string {
  */
 export function pooledRequestIds(source: string): string {
   const call = "var bytes = crypto.randomBytes(39)";
-  if (!source.includes("function rand52CharId") || !source.includes(call))
-    throw new Error(
-      "dynalite's rand52CharId does not draw crypto.randomBytes(39); cannot pool its request ids",
-    );
   const pool = [
     "var requestIdPool = Buffer.alloc(0), requestIdAt = 0",
     "function pooledRandom39 () {",
@@ -158,9 +167,14 @@ export function pooledRequestIds(source: string): string {
     "}",
     "",
   ].join("\n");
-  return source
-    .replace("function rand52CharId", `${pool}function rand52CharId`)
-    .replace(call, "var bytes = pooledRandom39()");
+  return rewriteExactly(
+    source,
+    [
+      ["function rand52CharId", `${pool}function rand52CharId`],
+      [call, "var bytes = pooledRandom39()"],
+    ],
+    "dynalite's rand52CharId does not draw crypto.randomBytes(39); cannot pool its request ids",
+  );
 }
 
 /**
@@ -171,11 +185,10 @@ export function pooledRequestIds(source: string): string {
  */
 export function queryParsedOnlyWhenPresent(source: string): string {
   const call = "var query = url.parse(req.url, true).query";
-  if (!source.includes(call))
-    throw new Error("dynalite's request handler does not parse its URL as expected; cannot skip the parse");
-  return source.replace(
-    call,
-    "var query = req.url.indexOf('?') < 0 ? Object.create(null) : url.parse(req.url, true).query",
+  return rewriteExactly(
+    source,
+    [[call, "var query = req.url.indexOf('?') < 0 ? Object.create(null) : url.parse(req.url, true).query"]],
+    "dynalite's request handler does not parse its URL as expected; cannot skip the parse",
   );
 }
 
