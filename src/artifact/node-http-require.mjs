@@ -30,8 +30,9 @@ export const nodeHttpByRequire = {
 };
 
 /**
- * The same for the CLI's own `import ... from "node:http"` (the engine's server and forwarder, the dashboard's
- * server): each static import made `pipeline up` build that ESM namespace, and so load undici, at start. It would
+ * The same for the CLI's own `import ... from "node:http"` (the dashboard's server; the engine takes the module from
+ * Node's registry, src/engine/node-http.ts): each static import made `pipeline up` build that ESM namespace, and so
+ * load undici, at start. It would
  * cover the SDK's `import()` too, but a split bundle makes the module an `import()` resolves to a chunk of its own,
  * one more module to load on the first request; the rewrite above makes it a plain `require`, so both are kept. Resolved
  * to a module that requires it, the bundle reads each export when it is used (esbuild's CommonJS interop defines

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { STATUS_CODES } from "node:http";
+import { nodeHttp } from "./node-http.ts";
 import type { ServiceRegistry } from "./service/registry.ts";
 import {
   type BufferedBody,
@@ -186,7 +186,7 @@ export function parserRefusal(
   const lines = Object.entries({ ...answer.headers, "content-length": body.length, connection: "close" }).map(
     ([name, value]) => `${name}: ${String(value)}`,
   );
-  const head = `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${lines.join("\r\n")}\r\n\r\n`;
+  const head = `HTTP/1.1 ${status} ${nodeHttp.STATUS_CODES[status]}\r\n${lines.join("\r\n")}\r\n\r\n`;
   return Buffer.concat([Buffer.from(head), body]);
 }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { type Duplex, Readable } from "node:stream";
 import type { EngineContext } from "./context.ts";
@@ -15,6 +15,7 @@ import {
   throttled,
   unsignedQueryLimit,
 } from "./edge-protocol.ts";
+import { nodeHttp } from "./node-http.ts";
 import {
   checkBrowserOrigin,
   corsHeaders,
@@ -196,7 +197,7 @@ export class Edge {
 
   async listen(port: number, host: string): Promise<number> {
     const { headersTimeoutMs } = this.#settings;
-    const server = createServer(
+    const server = nodeHttp.createServer(
       {
         keepAliveTimeout: 65_000,
         // Whole-request time is not bounded (a 5 GB upload may take minutes); headers and body idleness are.

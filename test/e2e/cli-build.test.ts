@@ -207,6 +207,27 @@ describe("the built CLI (cli/build.mjs)", { timeout: 120_000 }, () => {
     expect(status.code).not.toBe(0);
   });
 
+  it.skipIf(!node24)(
+    "loads no undici with the engine's sources on Node 24, by Node's stripping or by tsx",
+    () => {
+      // The engine's sources run unbundled in tests and from source: an ESM import of node:http there loads undici
+      // (nodejs/node#57649) on every engine start, which src/engine/node-http.ts avoids.
+      const script = [
+        'await import("./src/engine/index.ts");',
+        'console.log(JSON.stringify(process.moduleLoadList.filter((name) => name.includes("undici"))));',
+      ].join("\n");
+      for (const loader of [[], ["--import", "tsx"]]) {
+        const run = spawnSync(node24 as string, [...loader, "--input-type=module", "-e", script], {
+          cwd: repoRoot,
+          encoding: "utf8",
+          timeout: 60_000,
+        });
+        expect(run.status, run.stderr).toBe(0);
+        expect(JSON.parse(run.stdout), loader.join(" ") || "type stripping").toEqual([]);
+      }
+    },
+  );
+
   it.skipIf(!node22)("keeps tsx on Node 22, which strips the sources again on every start", () => {
     expect(pipeline(["--version"], { PIPELINE_FROM_SOURCE: "1" }, node22).stderr).toMatch(/tsx/);
   });

@@ -1,7 +1,8 @@
-import { Agent, request as httpRequest } from "node:http";
+import type { Agent } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { EngineContext } from "../context.ts";
+import { nodeHttp } from "../node-http.ts";
 import type { EngineOptions } from "../options.ts";
 import { createDispatcher, type ServiceDeclaration, ServiceError } from "../service/index.ts";
 import type { DurableStore } from "../store/index.ts";
@@ -53,7 +54,7 @@ export async function createDynamoDbService(
     options.dynamodbBackend === "dynamodb-local"
       ? await startDynamoDbLocal(options.dataDir ? join(options.dataDir, "dynamodb-local") : undefined)
       : await startDynalite(options.dataDir ? join(options.dataDir, "dynamodb") : undefined);
-  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const agent = new nodeHttp.Agent({ keepAlive: true, maxSockets: 64 });
 
   // Role callers may be given injected faults (after their permission is checked, as a throttle would be).
   const forwardWithFaults = async (
@@ -135,7 +136,7 @@ function checkInputLimits(body: unknown, operationName: string): void {
 function forward(base: URL, agent: Agent, request: ServiceRequest): Promise<ServiceResponse> {
   const headers = { ...request.headers, host: base.host, "content-length": String(request.body.length) };
   return new Promise((resolve, reject) => {
-    const outgoing = httpRequest(
+    const outgoing = nodeHttp.request(
       { host: base.hostname, port: base.port, path: "/", method: request.method, headers, agent },
       (incoming) => {
         const chunks: Buffer[] = [];
