@@ -49,9 +49,10 @@ export interface EngineImportResult {
 
 /**
  * Engine import and `pipeline up --bare` → ready, this tree against the base engine side by side: alternating
- * runs after one warm-up each (tsx caches its transforms on disk, so the first import after a change is slower).
+ * runs after one warm-up each (tsx caches its transforms on disk, so the first import after a change is slower),
+ * `importsPerRun` imports of each tree per run (`up --bare` once).
  */
-export async function measureEngineImport(runs: number): Promise<EngineImportResult> {
+export async function measureEngineImport(runs: number, importsPerRun = 1): Promise<EngineImportResult> {
   // BENCH_ENGINE_BASE=a07ea13, the engine before it stood alone (issue 15, whose `startEngine` loaded the dashboard
   // and the stack too), has its own target.
   const ref = process.env.BENCH_ENGINE_BASE ?? BENCH_BASE_REF;
@@ -88,18 +89,28 @@ export async function measureEngineImport(runs: number): Promise<EngineImportRes
     }
     for (let i = 0; i < runs; i++) {
       empty.push((await importOnce(undefined)).rssMb);
-      for (const tree of trees) {
-        const sample = await importOnce(entry(tree));
+      // Imports take a third of a second and this VM's speed drifts within seconds: several per run, the trees'
+      // order reversed every other round, so neither tree is always measured first.
+      const order = i % 2 === 0 ? trees : [...trees].reverse();
+      for (let round = 0; round < importsPerRun; round++) {
+        for (const tree of round % 2 === 0 ? order : [...order].reverse()) {
+          const sample = await importOnce(entry(tree));
+          const into = samples.get(tree.label);
+          into?.ms.push(sample.ms);
+          into?.rss.push(sample.rssMb);
+        }
+        if (sourcePath) {
+          const pair = [
+            async () => sourcePath.ms.push((await importOnce(entry(currentTree), sourcePath.current)).ms),
+            async () => sourcePath.baseMs.push((await importOnce(sourcePath.baseEntry, sourcePath.base)).ms),
+          ];
+          for (const measure of (i + round) % 2 === 0 ? pair : pair.reverse()) await measure();
+        }
+      }
+      for (const tree of order) {
         const up = await startUpProcess(["--bare"], tree.root);
         await up.stop();
-        const into = samples.get(tree.label);
-        into?.ms.push(sample.ms);
-        into?.rss.push(sample.rssMb);
-        into?.up.push(up.readyMs);
-      }
-      if (sourcePath) {
-        sourcePath.ms.push((await importOnce(entry(currentTree), sourcePath.current)).ms);
-        sourcePath.baseMs.push((await importOnce(sourcePath.baseEntry, sourcePath.base)).ms);
+        samples.get(tree.label)?.up.push(up.readyMs);
       }
     }
   } finally {

@@ -67,6 +67,12 @@ const resultsPath = files.explicit ? files.idle : join(repoRoot, files.idle);
 const runs = quick ? 1 : 3;
 const loadedResultsPath = join(repoRoot, files.loaded);
 const e2eObjects = quick ? 150 : 1000;
+/**
+ * Engine imports of each tree per run: an import takes a third of a second and this VM's speed drifts within seconds,
+ * so a full run takes several, in alternating order (bench/engine-import.ts).
+ */
+const importsPerRun = quick ? 1 : 4;
+
 /** Requests of each kind measured per run of the per-request overhead (after 3,000 to warm up). */
 const overheadRequests = quick ? 500 : 3000;
 /** Fresh engines per runtime for the cold invoke figures of a full run (see lambdaInvokesByRuntime). */
@@ -668,8 +674,10 @@ function mergeIntoResults(figures: Record<string, unknown>): Record<string, unkn
 
 /** `--only engine-import`: measures those figures and the per-request overhead, and updates them in results.json. */
 async function engineImportOnly(): Promise<void> {
-  log(`bench: engine import and up --bare only, ${runs + 2} runs each`);
-  const result = await measureEngineImport(runs + 2);
+  log(
+    `bench: engine import and up --bare only, ${runs + 2} runs each (${importsPerRun} imports per tree per run)`,
+  );
+  const result = await measureEngineImport(runs + 2, importsPerRun);
   mergeIntoResults({ ...engineImportFigures(result), detail: { engineImport: result } });
   log("bench: per-request overhead, this tree and the base side by side");
   const overhead = await measureRequestOverhead(runs, overheadRequests, overheadWarmup);
@@ -724,7 +732,7 @@ async function measureAll(
       .map((r) => ({ path: r.node.path, version: r.node.version })),
   );
   log("bench: artifact comparison done");
-  const engineImport = await measureEngineImport(runs + 2);
+  const engineImport = await measureEngineImport(runs + 2, importsPerRun);
   log("bench: engine import done");
   const requestOverhead = await measureRequestOverhead(runs, overheadRequests, overheadWarmup);
   log("bench: per-request overhead done");
