@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { hostname, networkInterfaces } from "node:os";
+import { headerValue } from "./headers.ts";
 import type { ServiceSection } from "./service/section.ts";
 
 /**
@@ -97,16 +98,11 @@ export function isAllowedHost(hostHeader: string | undefined, settings: GuardSet
   return loopbackSuffixes.some((suffix) => name.endsWith(suffix) && name.length > suffix.length);
 }
 
-const single = (headers: IncomingHttpHeaders, name: string): string | undefined => {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
-};
-
 /** The origin of the page that sent the request: `Origin`, else the origin of `Referer`; undefined for neither. */
 function requestOrigin(headers: IncomingHttpHeaders): string | undefined {
-  const origin = single(headers, "origin");
+  const origin = headerValue(headers, "origin");
   if (origin !== undefined && origin !== "") return origin.toLowerCase();
-  const referer = single(headers, "referer");
+  const referer = headerValue(headers, "referer");
   if (referer === undefined || referer === "") return undefined;
   try {
     return new URL(referer).origin.toLowerCase();
@@ -144,7 +140,7 @@ export function checkBrowserOrigin(
   port: number,
 ): BrowserVerdict {
   const origin = requestOrigin(headers);
-  const fetchSite = single(headers, "sec-fetch-site")?.toLowerCase();
+  const fetchSite = headerValue(headers, "sec-fetch-site")?.toLowerCase();
   if (origin === undefined) {
     if (fetchSite === undefined || trustedFetchSites.has(fetchSite)) return { allowed: true };
     return { allowed: false, origin, reason: `a ${fetchSite} request without Origin or Referer` };

@@ -1,3 +1,4 @@
+import { headerValue } from "../headers.ts";
 import { ServiceError } from "../service/index.ts";
 import type { ServiceRequest, ServiceResponse } from "../types.ts";
 import { constraint, validationMessage } from "../validation-message.ts";
@@ -41,7 +42,7 @@ export async function invoke(
   const executed = target.alias
     ? chooseVersion(target.alias.functionVersion, target.alias.routing)
     : (target.version?.version ?? "$LATEST");
-  const invocationType = header(request, "x-amz-invocation-type") ?? "RequestResponse";
+  const invocationType = headerValue(request.headers, "x-amz-invocation-type") ?? "RequestResponse";
   if (!["RequestResponse", "Event", "DryRun"].includes(invocationType)) {
     throw validationException(
       validationMessage(
@@ -104,7 +105,7 @@ export async function invoke(
       `The operation cannot be performed at this time. The function is currently in the following state: ${record.state}`,
     );
   }
-  const clientContext = parseClientContext(header(request, "x-amz-client-context"));
+  const clientContext = parseClientContext(headerValue(request.headers, "x-amz-client-context"));
   let result: Awaited<ReturnType<FunctionRunner["invoke"]>>;
   try {
     result = await deps.runner.invoke(deployment, {
@@ -127,7 +128,8 @@ export async function invoke(
     "content-type": "application/json",
     "x-amz-executed-version": executed,
   };
-  if (header(request, "x-amz-log-type") === "Tail") headers["x-amz-log-result"] = tail(result.logText);
+  if (headerValue(request.headers, "x-amz-log-type") === "Tail")
+    headers["x-amz-log-result"] = tail(result.logText);
   if (result.ok) return { status: 200, headers, body: result.payload };
   headers["x-amz-function-error"] = "Unhandled";
   const error = result.error;
@@ -136,11 +138,6 @@ export async function invoke(
       ? error
       : { errorType: error.errorType, errorMessage: error.errorMessage };
   return { status: 200, headers, body: JSON.stringify(body) };
-}
-
-function header(request: ServiceRequest, name: string): string | undefined {
-  const value = request.headers[name];
-  return Array.isArray(value) ? value[0] : value;
 }
 
 function parseClientContext(encoded: string | undefined): unknown {

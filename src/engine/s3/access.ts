@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { EngineContext } from "../context.ts";
+import { headerValue } from "../headers.ts";
 import {
   authorizeRequest,
   deniedMessage,
@@ -9,7 +10,6 @@ import {
 import type { Caller, ConditionContext } from "../types.ts";
 import { aclRequestFromHeaders, decideAclWrite, effectiveOwnership } from "./acl.ts";
 import { S3Error } from "./errors.ts";
-import { headerValue } from "./runtime.ts";
 import type { BucketConfiguration } from "./storage/records.ts";
 
 /**

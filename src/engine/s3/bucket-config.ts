@@ -1,3 +1,4 @@
+import { headerValue } from "../headers.ts";
 import { isPublicPolicy } from "../policy/authorize.ts";
 import { parsePolicyDocument } from "../policy/document.ts";
 import { MalformedPolicyDocumentError } from "../policy/errors.ts";
@@ -7,7 +8,7 @@ import { parseCorsConfiguration, preflightHeaders } from "./cors.ts";
 import { malformedXml, S3Error } from "./errors.ts";
 import { validateLifecycle } from "./lifecycle.ts";
 import { validateTags } from "./object-headers.ts";
-import { emptyResponse, headerValue, requireBucket, type S3Handler, xmlResponse } from "./runtime.ts";
+import { emptyResponse, requireBucket, type S3Handler, xmlResponse } from "./runtime.ts";
 import type { BucketConfiguration } from "./storage/records.ts";
 import { parseRequestXml, xmlChild, xmlChildren, xmlText } from "./xml.ts";
 

@@ -1,3 +1,4 @@
+import { headerValue } from "../headers.ts";
 import { aclRequestFromHeaders, decideAclWrite, ownershipFromHeader } from "./acl.ts";
 import { isValidBucketName } from "./addressing.ts";
 import { invalidArgument, malformedXml, notImplemented, S3Error } from "./errors.ts";
@@ -5,7 +6,6 @@ import { decodeContinuationToken, encodeContinuationToken } from "./listing.ts";
 import { parseNotificationConfiguration, renderNotificationConfiguration } from "./notifications.ts";
 import {
   emptyResponse,
-  headerValue,
   OWNER,
   requireBucket,
   type S3Call,

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { s3Arn } from "../arn.ts";
+import { headerValue } from "../headers.ts";
 import { assertAclAllowed, authorizeS3 } from "./access.ts";
 import { effectiveOwnership } from "./acl.ts";
 import { assertKeyLength, decodeKey } from "./addressing.ts";
@@ -16,14 +17,7 @@ import {
   writeHeaders,
 } from "./objects.ts";
 import { evaluatePreconditions } from "./preconditions.ts";
-import {
-  headerValue,
-  requireBucket,
-  type S3Call,
-  type S3Handler,
-  type S3Runtime,
-  xmlResponse,
-} from "./runtime.ts";
+import { requireBucket, type S3Call, type S3Handler, type S3Runtime, xmlResponse } from "./runtime.ts";
 import { assertCustomerKey, COPY_SOURCE_SSE_C_PREFIX } from "./sse.ts";
 import {
   type BucketConfiguration,

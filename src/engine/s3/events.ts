@@ -1,4 +1,5 @@
 import type { EngineContext } from "../context.ts";
+import { headerValue } from "../headers.ts";
 import type { Caller, ObjectCreatedEvent, ServiceRequest } from "../types.ts";
 import type { ObjectRecord } from "./storage/records.ts";
 
@@ -52,7 +53,6 @@ export function emitObjectCreated(
 }
 
 function sourceIpOf(request: ServiceRequest): string {
-  const forwarded = request.headers["x-forwarded-for"];
-  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(",")[0]?.trim();
+  const first = headerValue(request.headers, "x-forwarded-for")?.split(",")[0]?.trim();
   return first || "127.0.0.1";
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { headerValue } from "../headers.ts";
 import { assertAclAllowed } from "./access.ts";
 import { assertKeyLength } from "./addressing.ts";
 import {
@@ -19,7 +20,6 @@ import { checksumElement, checkWritePreconditions, newVersionId, writtenVersionH
 import { readPayload, storePayload, suppliedChecksum, withoutChecksumHeaders } from "./payload.ts";
 import {
   emptyResponse,
-  headerValue,
   requireBucket,
   type S3Call,
   type S3Handler,

@@ -1,9 +1,9 @@
 import type { IncomingHttpHeaders } from "node:http";
+import { headerValue } from "../headers.ts";
 import { effectiveOwnership } from "./acl.ts";
 import { stripAwsChunkedEncoding } from "./aws-chunked.ts";
 import { checksumHeader } from "./checksums.ts";
 import { invalidArgument, notImplemented, S3Error } from "./errors.ts";
-import { headerValue } from "./runtime.ts";
 import { customerKeyHeaders, customerKeyMd5, refuseKms } from "./sse.ts";
 import type {
   BucketConfiguration,

@@ -1,3 +1,4 @@
+import { headerValue } from "../headers.ts";
 import { parseTagSet, tagSetDocument } from "./bucket-config.ts";
 import { invalidArgument, S3Error } from "./errors.ts";
 import { httpDate } from "./object-headers.ts";
@@ -5,7 +6,6 @@ import { findVersion } from "./objects.ts";
 import { readPayload } from "./payload.ts";
 import {
   emptyResponse,
-  headerValue,
   requireBucket,
   type S3Call,
   type S3Handler,

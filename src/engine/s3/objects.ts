@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { s3Arn } from "../arn.ts";
+import { headerValue } from "../headers.ts";
 import type { ServiceResponse } from "../types.ts";
 import { assertAclAllowed, authorizeS3 } from "./access.ts";
 import { assertKeyLength } from "./addressing.ts";
@@ -18,7 +19,6 @@ import { evaluatePreconditions } from "./preconditions.ts";
 import { parseRange } from "./range.ts";
 import {
   emptyResponse,
-  headerValue,
   requireBucket,
   type S3Call,
   type S3Handler,

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import type { Readable } from "node:stream";
+import { headerValue } from "../headers.ts";
 import { AwsChunkedDecoder, AwsChunkedError, isAwsChunked } from "./aws-chunked.ts";
 import {
   algorithmFromHeader,
@@ -12,7 +13,6 @@ import {
   parseAlgorithm,
 } from "./checksums.ts";
 import { invalidRequest, S3Error } from "./errors.ts";
-import { headerValue } from "./runtime.ts";
 import type { BlobStore } from "./storage/blobs.ts";
 import type { BlobSegment, StoredChecksum } from "./storage/records.ts";
 

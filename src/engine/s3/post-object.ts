@@ -1,11 +1,12 @@
 import type { IncomingHttpHeaders } from "node:http";
+import { headerValue } from "../headers.ts";
 import { assertAclAllowed } from "./access.ts";
 import { assertKeyLength } from "./addressing.ts";
 import { md5Hex } from "./checksums.ts";
 import { invalidArgument, S3Error } from "./errors.ts";
 import { attributesFromRequest } from "./object-headers.ts";
 import { writeHeaders, writeObject } from "./objects.ts";
-import { emptyResponse, headerValue, requireBucket, type S3Handler, xmlResponse } from "./runtime.ts";
+import { emptyResponse, requireBucket, type S3Handler, xmlResponse } from "./runtime.ts";
 import { verifyPostPolicySignature } from "./signature.ts";
 
 /** A browser form's fields (names lower-cased, as S3 compares them) and its file. */

@@ -1,4 +1,3 @@
-import type { IncomingHttpHeaders } from "node:http";
 import type { EngineContext } from "../context.ts";
 import type { ServiceRequest, ServiceResponse } from "../types.ts";
 import { noSuchBucket } from "./errors.ts";
@@ -35,12 +34,6 @@ export const OWNER = {
   ID: "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a",
   DisplayName: "webfile",
 } as const;
-
-/** A single header value (Node gives arrays for repeated headers). */
-export function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
 
 /** The bucket, or NoSuchBucket. */
 export function requireBucket(runtime: S3Runtime, name: string): BucketState {

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
+import { headerValue } from "../headers.ts";
 import { invalidArgument, invalidRequest, notImplemented, S3Error } from "./errors.ts";
-import { headerValue } from "./runtime.ts";
 import type { ObjectAttributes } from "./storage/records.ts";
 
 /** Header prefix of SSE-C on writes and reads; copies name their source's key with the `copy-source` one. */
