@@ -57,6 +57,7 @@ skipped=(
   "cli-first-hour.test.ts: the CLI against ports, endpoints and servers it starts itself (an engine of its own, a plain web server, nothing listening)"
   "cli-faults.test.ts: up --s3-fault-rate starts an engine of its own with the embedded engine's fault injection"
   "cli-terminal.test.ts: the CLI in a pseudo-terminal (progress bar), against an engine of its own; nothing endpoint-specific"
+  "request-path-names.test.ts: the embedded engine's own code, run in process under tsx, counted per request"
   "cli-inspect.test.ts: up --inspect runs the function under the embedded engine's Node inspector (LocalStack's Lambda runs in a container, debugged through its own LAMBDA_DOCKER_FLAGS)"
 )
 if [ -n "${GITHUB_ACTIONS:-}" ]; then

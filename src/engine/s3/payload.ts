@@ -72,17 +72,9 @@ export async function storePayload(
   );
   if (declared > maxBytes) throw entityTooLarge(declared, maxBytes);
   const reader = new PayloadReader(headers, alsoCompute);
-  async function* decoded(): AsyncGenerator<Buffer> {
-    for await (const piece of Buffer.isBuffer(body) ? [body] : body) {
-      for (const data of reader.push(piece as Buffer)) {
-        if (reader.size > maxBytes) throw entityTooLarge(reader.size, maxBytes);
-        yield data;
-      }
-    }
-  }
   let segment: BlobSegment;
   try {
-    segment = await blobs.writeStream(decoded());
+    segment = await blobs.writeStream(decodedPieces(body, reader, maxBytes));
   } catch (error) {
     if (error instanceof S3Error) throw error;
     if (!Buffer.isBuffer(body) && body.destroyed) {
@@ -97,14 +89,31 @@ export async function storePayload(
     throw error;
   }
   try {
-    const { md5, checksum, computed } = reader.end();
+    const { md5, checksum } = reader.end();
     const stored: StoredPayload = { segment, size: reader.size, md5 };
     if (checksum) stored.checksum = checksum;
-    if (alsoCompute) stored.extraChecksum = computed(alsoCompute) as string;
+    if (alsoCompute) stored.extraChecksum = reader.digest(alsoCompute) as string;
     return stored;
   } catch (error) {
     blobs.release([segment]);
     throw error;
+  }
+}
+
+/**
+ * The body's pieces with framing removed, as the reader hashes them, refused past `maxBytes`. A module function,
+ * not a generator made per upload: run from source, tsx names every named closure as it is made.
+ */
+async function* decodedPieces(
+  body: Readable | Buffer,
+  reader: PayloadReader,
+  maxBytes: number,
+): AsyncGenerator<Buffer> {
+  for await (const piece of Buffer.isBuffer(body) ? [body] : body) {
+    for (const data of reader.push(piece as Buffer)) {
+      if (reader.size > maxBytes) throw entityTooLarge(reader.size, maxBytes);
+      yield data;
+    }
   }
 }
 
@@ -124,6 +133,8 @@ class PayloadReader {
   readonly #decoder: AwsChunkedDecoder | undefined;
   readonly #md5 = createHash("md5");
   readonly #checksums = new Map<ChecksumAlgorithm, IncrementalChecksum>();
+  /** Each checksum's digest, once taken (a hash's digest can be taken only once). */
+  readonly #digests = new Map<ChecksumAlgorithm, string>();
   /** The request's `x-amz-checksum-<algorithm>` headers, read once: announced before the body, verified after. */
   readonly #supplied: SuppliedChecksum[];
   size = 0;
@@ -150,11 +161,17 @@ class PayloadReader {
     return data;
   }
 
-  end(): {
-    md5: string;
-    checksum?: StoredChecksum;
-    computed: (algorithm: ChecksumAlgorithm) => string | undefined;
-  } {
+  /** The body's checksum by `algorithm`, once the body has ended; undefined for one not computed. */
+  digest(algorithm: ChecksumAlgorithm): string | undefined {
+    let digest = this.#digests.get(algorithm);
+    if (digest === undefined) {
+      digest = this.#checksums.get(algorithm)?.digest();
+      if (digest !== undefined) this.#digests.set(algorithm, digest);
+    }
+    return digest;
+  }
+
+  end(): { md5: string; checksum?: StoredChecksum } {
     let trailers: Record<string, string> = {};
     if (this.#decoder) {
       trailers = this.#chunked(() => (this.#decoder as AwsChunkedDecoder).end());
@@ -169,17 +186,8 @@ class PayloadReader {
     }
     const md5 = this.#md5.digest("hex");
     verifyContentMd5(headerValue(this.#headers, "content-md5"), md5);
-    const digests = new Map<ChecksumAlgorithm, string>();
-    const computed = (algorithm: ChecksumAlgorithm): string | undefined => {
-      if (!digests.has(algorithm)) {
-        const checksum = this.#checksums.get(algorithm);
-        if (!checksum) return undefined;
-        digests.set(algorithm, checksum.digest());
-      }
-      return digests.get(algorithm);
-    };
-    const checksum = verifyChecksum(this.#headers, [...this.#supplied, ...checksumsIn(trailers)], computed);
-    return checksum ? { md5, checksum, computed } : { md5, computed };
+    const checksum = verifyChecksum(this.#headers, [...this.#supplied, ...checksumsIn(trailers)], this);
+    return checksum ? { md5, checksum } : { md5 };
   }
 
   #chunked<T>(step: () => T): T {
@@ -238,14 +246,14 @@ function verifyContentMd5(contentMd5: string | undefined, md5: string): void {
 function verifyChecksum(
   headers: IncomingHttpHeaders,
   supplied: readonly SuppliedChecksum[],
-  computed: (algorithm: ChecksumAlgorithm) => string | undefined,
+  computed: Pick<PayloadReader, "digest">,
 ): StoredChecksum | undefined {
   const given = single(supplied);
   if (given) {
     if (!isWellFormedChecksum(given.algorithm, given.value)) {
       throw invalidRequest(`Value for ${checksumHeader(given.algorithm)} header is invalid.`);
     }
-    const actual = computed(given.algorithm);
+    const actual = computed.digest(given.algorithm);
     if (actual === undefined) {
       throw invalidRequest(`The trailer ${checksumHeader(given.algorithm)} was sent but not declared.`);
     }
@@ -267,7 +275,7 @@ function verifyChecksum(
   if (declaredName === undefined) return undefined;
   const declared = parseAlgorithm(declaredName);
   if (!declared) throw invalidRequest(`Checksum algorithm provided is unsupported: ${declaredName}`);
-  return { algorithm: declared, value: computed(declared) as string, type: "FULL_OBJECT" };
+  return { algorithm: declared, value: computed.digest(declared) as string, type: "FULL_OBJECT" };
 }
 
 /**
