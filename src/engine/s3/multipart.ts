@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { headerValue } from "../headers.ts";
 import { assertAclAllowed } from "./access.ts";
 import { assertKeyLength } from "./addressing.ts";
@@ -16,7 +15,13 @@ import { copySourceObject } from "./copy-object.ts";
 import { invalidArgument, invalidRequest, malformedXml, noSuchUpload, S3Error } from "./errors.ts";
 import { emitObjectCreated } from "./events.ts";
 import { attributesFromRequest, encryptionHeaders } from "./object-headers.ts";
-import { checksumElement, checkWritePreconditions, newVersionId, writtenVersionHeader } from "./objects.ts";
+import {
+  checksumElement,
+  checkWritePreconditions,
+  newOpaqueId,
+  newVersionId,
+  writtenVersionHeader,
+} from "./objects.ts";
 import { readPayload, storePayload, suppliedChecksum, withoutChecksumHeaders } from "./payload.ts";
 import {
   emptyResponse,
@@ -61,14 +66,6 @@ function parsePartNumber(value: string | null): number {
   return number;
 }
 
-/**
- * A new upload id: 24 random bytes in base64url with `-` written as `.`, so an id never begins with `-`: the AWS CLI
- * would read `--upload-id -abc...` as an option and fail (one id in 64 did).
- */
-export function newUploadId(): string {
-  return randomBytes(24).toString("base64url").replaceAll("-", ".");
-}
-
 /** CreateMultipartUpload: records the object's attributes and checksum algorithm for the parts to come. */
 export const createMultipartUpload: S3Handler = async (runtime, call) => {
   const { headers } = call.request;
@@ -76,7 +73,7 @@ export const createMultipartUpload: S3Handler = async (runtime, call) => {
   assertKeyLength(call.key);
   assertAclAllowed(headers, bucket.configuration);
   const upload: UploadRecord = {
-    uploadId: newUploadId(),
+    uploadId: newOpaqueId(),
     key: call.key,
     initiated: new Date().toISOString(),
     attributes: attributesFromRequest(headers, bucket.configuration),

@@ -39,9 +39,18 @@ import {
 import type { BucketState } from "./storage/store.ts";
 import { parseRequestXml, xmlChildren, xmlText } from "./xml.ts";
 
+/**
+ * A new opaque id (a version id, an upload id): 24 random bytes in base64url with `-` written as `.`, so an id
+ * never begins with `-`: the AWS CLI reads `--version-id -abc...` or `--upload-id -abc...` as an option and fails
+ * ("argument --version-id: expected one argument"), which one id in 64 did.
+ */
+export function newOpaqueId(): string {
+  return randomBytes(24).toString("base64url").replaceAll("-", ".");
+}
+
 /** A new version id when versioning is enabled, `null` when suspended, none when never enabled. */
 export function newVersionId(configuration: BucketConfiguration): string | undefined {
-  if (configuration.versioning === "Enabled") return randomBytes(24).toString("base64url");
+  if (configuration.versioning === "Enabled") return newOpaqueId();
   if (configuration.versioning === "Suspended") return "null";
   return undefined;
 }
