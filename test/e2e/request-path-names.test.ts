@@ -10,7 +10,7 @@ import { repoRoot } from "../../src/artifact/paths.ts";
  * the request path makes none: this counts them, by place, on a live engine (test/fixtures/request-path-names.mjs).
  */
 describe("request path: the engine's own code names no closure per request under tsx", () => {
-  it("for S3 PutObject, GetObject, HeadObject and DynamoDB PutItem, GetItem", () => {
+  it("for S3 PutObject, GetObject, HeadObject, DynamoDB PutItem, GetItem, SQS SendMessage, ReceiveMessage and Logs PutLogEvents, GetLogEvents", () => {
     const run = spawnSync(
       process.execPath,
       ["--import", "tsx", join(repoRoot, "test/fixtures/request-path-names.mjs")],
@@ -19,7 +19,17 @@ describe("request path: the engine's own code names no closure per request under
     expect(run.status, run.stderr).toBe(0);
     const made = JSON.parse(run.stdout.trim().split("\n").at(-1) ?? "{}") as Record<string, object>;
 
-    expect(Object.keys(made)).toEqual(["PutObject", "GetObject", "HeadObject", "PutItem", "GetItem"]);
+    expect(Object.keys(made)).toEqual([
+      "PutObject",
+      "GetObject",
+      "HeadObject",
+      "PutItem",
+      "GetItem",
+      "SendMessage",
+      "ReceiveMessage",
+      "PutLogEvents",
+      "GetLogEvents",
+    ]);
     for (const [kind, places] of Object.entries(made)) expect(places, kind).toEqual({});
   });
 });

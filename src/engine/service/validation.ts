@@ -36,10 +36,19 @@ function undeclaredMembers(schema: z.ZodType, input: unknown): string[] {
   return Object.keys(input).filter((member) => !Object.hasOwn(shape, member));
 }
 
+/**
+ * How every input is parsed: issues worded as AWS words them, each with the value it saw. One object for every
+ * call, not a literal with an arrow made per request: run from source, tsx names every such closure as it is made.
+ */
+const parseOptions = {
+  error: awsConstraint,
+  reportInput: true,
+} satisfies z.core.ParseContext<z.core.$ZodIssue>;
+
 export function validateInput<T>(schema: z.ZodType<T>, input: unknown): Validation<T> {
   const unsupported = undeclaredMembers(schema, input);
   if (unsupported.length > 0) return { ok: false, unsupported };
-  const result = schema.safeParse(input, { error: (issue) => awsConstraint(issue), reportInput: true });
+  const result = schema.safeParse(input, parseOptions);
   if (result.success) return { ok: true, value: result.data };
   const issues: InputIssue[] = result.error.issues.map((issue) => {
     // The value the failing check saw (after a preprocess), else the one in the input.
