@@ -633,6 +633,12 @@ async function writeResponse(
   const headers: Record<string, string | number | string[]> = { "x-localstack": "true", ...result.headers };
   const body = result.body;
   if (body instanceof Readable) {
+    // A client gone before the answer (its connection closed while the service opened the object): its response has
+    // already closed, so the "close" below would never come. The source is let go now, not left open until GC.
+    if (response.destroyed) {
+      body.destroy();
+      return;
+    }
     response.writeHead(result.status, headers);
     if (isHead) {
       body.destroy();

@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { Agent, request as httpRequest } from "node:http";
 import { connect, type Socket } from "node:net";
@@ -411,6 +411,40 @@ describe("Security: bounded work per request", () => {
     });
     expect(response.status).toBe(413);
     expect(response.body).toContain("Request must be smaller than 16777216 bytes");
+  });
+
+  it("lets go of an object's open files when 100 clients leave before their answer (a 16 MiB object on disk)", async () => {
+    // The engine opens the object's file, then answers; a client gone in between left its response closed before
+    // the answer began, so the edge waited on a "close" that had already come: the file stayed open (and the request
+    // in memory) until garbage collection closed it with a warning. Memory mode: a body this large goes to disk.
+    const put = await fetch(`${engine.endpoint}/big/abandoned.bin`, {
+      method: "PUT",
+      body: Buffer.alloc(16 * MiB, 1),
+    });
+    expect(put.status).toBe(200);
+    const { host, port } = new URL(engine.endpoint);
+    const openFiles = () => readdirSync(`/proc/${pid()}/fd`).length;
+    const before = openFiles();
+    for (let i = 0; i < 100; i++) {
+      await new Promise<void>((resolve) => {
+        const socket = connect(Number(port), "127.0.0.1", () => {
+          socket.write(`GET /big/abandoned.bin HTTP/1.1\r\nHost: ${host}\r\n\r\n`, () => {
+            socket.destroy();
+            resolve();
+          });
+        });
+        socket.on("error", () => resolve());
+      });
+    }
+    const settled = await eventually(
+      "the engine's open files back to their count before",
+      () => (openFiles() <= before ? openFiles() : undefined),
+      { timeoutMs: 5_000 },
+    ).catch(() => openFiles());
+    console.log(`open files: ${before} before 100 abandoned GETs, ${settled} after`);
+    expect(settled).toBeLessThanOrEqual(before);
+    expect(engine.stderr()).not.toMatch(/Closing file descriptor/);
+    expect((await fetch(`${engine.endpoint}/big/abandoned.bin`, { method: "HEAD" })).status).toBe(200);
   });
 
   it("closes 200 connections that never send a byte at the header timeout", async () => {

@@ -123,7 +123,12 @@ export class MemoryBlobStore implements BlobStore {
         else for await (const chunk of source) yield chunk as Buffer;
       }
     }
-    return Readable.from(stream(), { objectMode: false });
+    const readable = Readable.from(stream(), { objectMode: false });
+    // Destroyed early, the generator never reaches the spilled files after the one it reads: each is closed here.
+    readable.once("close", () => {
+      for (const source of sources) if (!Buffer.isBuffer(source)) source.destroy();
+    });
+    return readable;
   }
 
   async readAll(blob: BlobRef, start: number, end: number): Promise<Buffer> {
@@ -258,7 +263,12 @@ export class FileBlobStore implements BlobStore {
         await Promise.all(handles.map((handle) => handle.close().catch(() => undefined)));
       }
     }
-    return Readable.from(stream(), { objectMode: false });
+    const readable = Readable.from(stream(), { objectMode: false });
+    // A stream destroyed before its first read ends a generator that never started, so its `finally` never runs.
+    readable.once("close", () => {
+      for (const handle of handles) handle.close().catch(() => undefined);
+    });
+    return readable;
   }
 
   async readAll(blob: BlobRef, start: number, end: number): Promise<Buffer> {
