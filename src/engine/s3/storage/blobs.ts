@@ -252,19 +252,16 @@ export class FileBlobStore implements BlobStore {
       throw failed.reason;
     }
     async function* stream(): AsyncGenerator<Buffer> {
-      try {
-        for (const [index, { from, to }] of parts.entries()) {
-          const handle = handles[index] as FileHandle;
-          for await (const chunk of handle.createReadStream({ start: from, end: to, autoClose: false })) {
-            yield chunk as Buffer;
-          }
+      for (const [index, { from, to }] of parts.entries()) {
+        const handle = handles[index] as FileHandle;
+        for await (const chunk of handle.createReadStream({ start: from, end: to, autoClose: false })) {
+          yield chunk as Buffer;
         }
-      } finally {
-        await Promise.all(handles.map((handle) => handle.close().catch(() => undefined)));
       }
     }
     const readable = Readable.from(stream(), { objectMode: false });
-    // A stream destroyed before its first read ends a generator that never started, so its `finally` never runs.
+    // The handles close with the stream, however it ends (read to the end, failed or destroyed), and only there: a
+    // `finally` in the generator would not run for a stream destroyed before its first read.
     readable.once("close", () => {
       for (const handle of handles) handle.close().catch(() => undefined);
     });
