@@ -10,7 +10,7 @@ import { repoRoot } from "../../src/artifact/paths.ts";
  * the request path makes none: this counts them, by place, on a live engine (test/fixtures/request-path-names.mjs).
  */
 describe("request path: the engine's own code names no closure per request under tsx", () => {
-  it("for S3 PutObject, GetObject, HeadObject, DynamoDB PutItem, GetItem, SQS SendMessage, ReceiveMessage and Logs PutLogEvents, GetLogEvents", () => {
+  it("for S3 PutObject, GetObject, HeadObject, DynamoDB PutItem, GetItem, SQS SendMessage, ReceiveMessage, Logs PutLogEvents, GetLogEvents and Lambda Invoke", () => {
     const run = spawnSync(
       process.execPath,
       ["--import", "tsx", join(repoRoot, "test/fixtures/request-path-names.mjs")],
@@ -29,6 +29,7 @@ describe("request path: the engine's own code names no closure per request under
       "ReceiveMessage",
       "PutLogEvents",
       "GetLogEvents",
+      "Invoke",
     ]);
     for (const [kind, places] of Object.entries(made)) expect(places, kind).toEqual({});
   });

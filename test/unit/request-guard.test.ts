@@ -160,5 +160,19 @@ describe("Section: bodyLimit", () => {
       bytes: 70_167_211,
       message: "Request must be smaller than 70167211 bytes for the CreateFunction operation",
     });
+    expect(bodyLimit("lambda", head("PUT", "/2015-03-31/functions/f/code"))).toMatchObject({
+      bytes: 70_167_211,
+      message: "Request must be smaller than 70167211 bytes for the UpdateFunctionCode operation",
+    });
+    // Another method on a limited route, or any other route: the synchronous payload's limit.
+    for (const [method, path] of [
+      ["PUT", "/2015-03-31/functions/f/invocations"],
+      ["GET", "/2015-03-31/functions/f"],
+      ["POST", "/2015-03-31/functions/f/code"],
+    ] as const)
+      expect(bodyLimit("lambda", head(method, path)), `${method} ${path}`).toMatchObject({
+        bytes: lambdaLimits.syncPayloadBytes,
+        message: `Request must be smaller than ${lambdaLimits.syncPayloadBytes} bytes for the Lambda operation`,
+      });
   });
 });

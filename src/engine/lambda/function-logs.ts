@@ -112,13 +112,15 @@ export class FunctionLogSink {
     const { region, accountId, authorizer } = this.#context;
     const groupArn = logGroupArn(region, accountId, destination.groupName);
     const streamArn = logStreamArn(region, accountId, destination.groupName, destination.streamName);
-    const allowed = (action: string, resource: string) =>
-      authorizer.authorize(destination.caller, action, resource).allowed;
+    const caller = destination.caller;
     if (!logs.hasLogGroup(destination.groupName)) {
-      if (!allowed("logs:CreateLogGroup", `${groupArn}:*`)) return false;
+      if (!authorizer.authorize(caller, "logs:CreateLogGroup", `${groupArn}:*`).allowed) return false;
       logs.ensureLogGroup(destination.groupName);
     }
-    return allowed("logs:CreateLogStream", streamArn) && allowed("logs:PutLogEvents", streamArn);
+    return (
+      authorizer.authorize(caller, "logs:CreateLogStream", streamArn).allowed &&
+      authorizer.authorize(caller, "logs:PutLogEvents", streamArn).allowed
+    );
   }
 
   write(destination: LogDestination, events: LogEventInput[]): void {

@@ -3,6 +3,7 @@ import { ServiceError } from "../service/index.ts";
 import type { ServiceRequest, ServiceResponse } from "../types.ts";
 import { constraint, validationMessage } from "../validation-message.ts";
 import type { AsyncInvocationQueue } from "./async-queue.ts";
+import type { Deployment } from "./environment.ts";
 import {
   ConcurrencyLimitError,
   concurrencyLimitExceeded,
@@ -16,6 +17,7 @@ import type { FunctionTarget } from "./operations.ts";
 import { chooseVersion } from "./qualifier.ts";
 import type { FunctionRunner } from "./runner.ts";
 import { lambdaLimits } from "./section.ts";
+import type { PublishedVersion } from "./versions.ts";
 
 const { syncPayloadBytes: syncPayloadLimit, asyncPayloadBytes: asyncPayloadLimit } = lambdaLimits;
 const tailBytes = 4096;
@@ -92,12 +94,6 @@ export async function invoke(
   const version =
     executed === "$LATEST" ? undefined : record.versions.find((candidate) => candidate.version === executed);
   if (executed !== "$LATEST" && !version) throw functionNotFound(`${record.arn}:${executed}`);
-  const store = deps.store;
-  const deployment = () => {
-    const current = store.get(record.name);
-    if (!version) return current?.deployment;
-    return current?.versions.includes(version) ? version.deployment : undefined;
-  };
   if (!(version ? version.deployment : record.deployment)) {
     throw new ServiceError(
       409,
@@ -108,7 +104,8 @@ export async function invoke(
   const clientContext = parseClientContext(headerValue(request.headers, "x-amz-client-context"));
   let result: Awaited<ReturnType<FunctionRunner["invoke"]>>;
   try {
-    result = await deps.runner.invoke(deployment, {
+    // Bound, not a closure: run from source, tsx names every closure made per request (request-path-names.test.ts).
+    result = await deps.runner.invoke(currentDeployment.bind(undefined, deps.store, record.name, version), {
       requestId: request.requestId,
       payload,
       clientContext,
@@ -138,6 +135,20 @@ export async function invoke(
       ? error
       : { errorType: error.errorType, errorMessage: error.errorMessage };
   return { status: 200, headers, body: JSON.stringify(body) };
+}
+
+/**
+ * What an invocation runs, read when its environment is chosen (the function may have been updated or deleted
+ * since the request came): the function's current deployment, or the published version's while it still exists.
+ */
+function currentDeployment(
+  store: FunctionStore,
+  name: string,
+  version: PublishedVersion | undefined,
+): Deployment | undefined {
+  const current = store.get(name);
+  if (!version) return current?.deployment;
+  return current?.versions.includes(version) ? version.deployment : undefined;
 }
 
 function parseClientContext(encoded: string | undefined): unknown {

@@ -101,11 +101,13 @@ function findTarget(
 ): FunctionTarget {
   const parsed = parseFunctionReference(reference);
   if (!parsed) throw validationException(validationMessage("functionName", reference));
-  const arn = (name: string) => lambdaFunctionArn(context.region, context.accountId, name);
   const record = store.get(parsed.name);
   const named = effectiveQualifier(parsed.qualifier, qualifier);
-  if (parsed.accountId && parsed.accountId !== context.accountId) throw functionNotFound(arn(parsed.name));
-  if (!record) throw functionNotFound(arn(parsed.name) + (named ? `:${named}` : ""));
+  const otherAccount = Boolean(parsed.accountId) && parsed.accountId !== context.accountId;
+  if (otherAccount || !record) {
+    const arn = lambdaFunctionArn(context.region, context.accountId, parsed.name);
+    throw functionNotFound(otherAccount || !named ? arn : `${arn}:${named}`);
+  }
   if (named === undefined) return { record };
   const kind = qualifierKind(named);
   if (kind === "latest") return { record, qualifier: named };

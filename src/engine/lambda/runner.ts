@@ -1,7 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { EngineContext } from "../context.ts";
 import type { LogEventInput, LogWriter } from "../logs/contract.ts";
-import { type Deployment, ExecutionEnvironment, type InvocationOutcome } from "./environment.ts";
+import {
+  type Deployment,
+  ExecutionEnvironment,
+  type InvocationOutcome,
+  type InvokeRequest,
+} from "./environment.ts";
 import {
   ConcurrencyLimitError,
   FunctionGoneError,
@@ -97,6 +102,36 @@ const closeExitBoundMs = 5_000;
  * bound (queueing beyond it), binds each environment to one deployment so code updates never affect running
  * invocations, and writes START/END/REPORT and the function's output to `/aws/lambda/<function>`.
  */
+/**
+ * One invocation as its environment receives it, with its log: each line is kept (for the LogResult tail) and written
+ * to the function's log stream when its role may write there. A class, not a closure made per invocation: run from
+ * source, tsx names every closure as it is made (test/e2e/request-path-names.test.ts).
+ */
+class Invocation implements InvokeRequest {
+  readonly requestId: string;
+  readonly payload: string;
+  readonly clientContext: unknown;
+  readonly #lines: LogEventInput[];
+  readonly #written: { sink: FunctionLogSink; destination: LogDestination } | undefined;
+
+  constructor(
+    request: Omit<InvokeRequest, "onLog">,
+    lines: LogEventInput[],
+    written: { sink: FunctionLogSink; destination: LogDestination } | undefined,
+  ) {
+    this.requestId = request.requestId;
+    this.payload = request.payload;
+    this.clientContext = request.clientContext;
+    this.#lines = lines;
+    this.#written = written;
+  }
+
+  onLog(line: LogEventInput): void {
+    this.#lines.push(line);
+    this.#written?.sink.write(this.#written.destination, [line]);
+  }
+}
+
 export class FunctionRunner {
   readonly #context: EngineContext;
   readonly #options: RunnerOptions;
@@ -149,11 +184,11 @@ export class FunctionRunner {
     const cold = environment.takeColdStart();
     const deployment = environment.deployment;
     const destination = this.#destination(environment, lease.caller);
-    const writable = this.#logs.canWrite(destination);
-    const emit = (line: LogEventInput) => {
-      logLines.push(line);
-      if (writable) this.#logs.write(destination, [line]);
-    };
+    const invocation = new Invocation(
+      { requestId, payload: options.payload, clientContext: options.clientContext },
+      logLines,
+      this.#logs.canWrite(destination) ? { sink: this.#logs, destination } : undefined,
+    );
     this.#context.events.activity({
       kind: "invoke.start",
       functionName,
@@ -161,20 +196,15 @@ export class FunctionRunner {
       cold,
       codeSha256: deployment.codeSha256,
     });
-    emit({ timestamp: Date.now(), message: startLine(requestId) });
+    invocation.onLog({ timestamp: Date.now(), message: startLine(requestId) });
     let outcome: InvocationOutcome;
     try {
-      outcome = await environment.invoke({
-        requestId,
-        payload: options.payload,
-        clientContext: options.clientContext,
-        onLog: emit,
-      });
+      outcome = await environment.invoke(invocation);
     } finally {
       this.#release(environment, current());
     }
     if (!outcome.ok && outcome.kind === "handler") {
-      emit({
+      invocation.onLog({
         timestamp: Date.now(),
         message: formatConsoleLine(
           Date.now(),
@@ -184,8 +214,8 @@ export class FunctionRunner {
         ),
       });
     }
-    emit({ timestamp: Date.now(), message: endLine(requestId) });
-    emit({
+    invocation.onLog({ timestamp: Date.now(), message: endLine(requestId) });
+    invocation.onLog({
       timestamp: Date.now(),
       message: reportLine({
         requestId,

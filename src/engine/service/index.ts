@@ -11,7 +11,7 @@ export {
   renderQueryError,
   repeatedParameterError,
 } from "./codecs/query.ts";
-export { matchRoute, restJsonError } from "./codecs/rest.ts";
+export { createRouter, restJsonError } from "./codecs/rest.ts";
 
 export {
   type AnyOperation,

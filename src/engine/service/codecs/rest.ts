@@ -108,23 +108,6 @@ function matchSegments(
   return labels;
 }
 
-/**
- * The labels of `rawPath` (percent-decoded) when the request matches `route` (its method, path, and the query
- * keys and header it requires), or undefined.
- */
-export function matchRoute(
-  route: HttpRoute,
-  method: string,
-  rawPath: string,
-  query: URLSearchParams = new URLSearchParams(),
-  headers: IncomingHttpHeaders = {},
-): Record<string, string> | undefined {
-  if (route.method !== method.toUpperCase()) return undefined;
-  const compiled = compileRoute(route);
-  if (!conditionsMet(compiled, query, headers)) return undefined;
-  return matchSegments(compiled, rawPath.split("/"), decodeSegment);
-}
-
 /** What a router finds: the route's index and labels, or a resource that exists for other methods only. */
 export type RouteMatch =
   | { index: number; labels: Record<string, string> }
