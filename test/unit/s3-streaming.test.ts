@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { readdirSync } from "node:fs";
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { AwsChunkedDecoder, decodeAwsChunked } from "../../src/engine/s3/aws-chunked.ts";
@@ -95,5 +96,26 @@ describe("Function: storePayload", () => {
       storePayload(blobs, {}, Readable.from([Buffer.alloc(60), Buffer.alloc(60)]), { maxBytes: 100 }),
     ).rejects.toMatchObject({ code: "EntityTooLarge" });
     await blobs.close();
+  });
+});
+
+describe("Class: MemoryBlobStore", () => {
+  it("closes the spilled files it opened for a read that fails on a later segment", async () => {
+    // Prepare: a 9 MiB upload (spilled to a file, streamed back), then a segment the store does not have.
+    const store = new MemoryBlobStore();
+    const size = 9 * 1024 * 1024;
+    const spilled = await store.writeStream(Readable.from([Buffer.alloc(size, 1)]));
+    const blob = [spilled, { id: "0".repeat(32), size: 10 }];
+    const openFiles = () => readdirSync("/proc/self/fd").length;
+    const before = openFiles();
+
+    // Act
+    const read = store.read(blob, 0, size + 9);
+
+    // Assess: refused, and no file left open (the guard would also fail the file on one closed by GC).
+    await expect(read).rejects.toThrow(`blob segment ${"0".repeat(32)} is missing`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(openFiles()).toBe(before);
+    await store.close();
   });
 });

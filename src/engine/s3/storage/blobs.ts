@@ -112,11 +112,18 @@ export class MemoryBlobStore implements BlobStore {
     const segments = this.#segments;
     const spilled = this.#spilled;
     // Spilled segments stream from their file; the rest come from memory, in order.
-    const sources = await Promise.all(
+    const settled = await Promise.allSettled(
       parts.map(async ({ id, from, to }) =>
         spilled.has(id) ? store.read([{ id, size: to + 1 }], from, to) : segmentSlice(segments, id, from, to),
       ),
     );
+    const sources = settled.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
+    const failed = settled.find((result) => result.status === "rejected");
+    if (failed) {
+      // The files the other segments opened are closed now, not left to the garbage collector.
+      for (const source of sources) if (!Buffer.isBuffer(source)) source.destroy();
+      throw failed.reason;
+    }
     async function* stream(): AsyncGenerator<Buffer> {
       for (const source of sources) {
         if (Buffer.isBuffer(source)) yield source;
