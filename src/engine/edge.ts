@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { type Duplex, Readable } from "node:stream";
@@ -23,6 +22,7 @@ import {
   isAllowedHost,
   isStateChangingGet,
 } from "./request-guard.ts";
+import { newRequestId } from "./request-id.ts";
 import { internalRequestBytes, type RequestBudget, type Reservation } from "./request-limits.ts";
 import { parseRequestTarget } from "./request-target.ts";
 import { parseQueryForm, type QueryForm, renderQueryError, repeatedParameterError } from "./service/index.ts";
@@ -107,6 +107,8 @@ export class Edge {
   readonly #internal: Array<{ prefix: string; route: InternalRoute }> = [];
   /** What every internal prefix starts with (none registered yet: a string no path starts with). */
   #internalCommon = "\u0000";
+  /** The Host header last found allowed (the guard's hosts do not change while the engine runs). */
+  #allowedHost: string | undefined;
   readonly #context: EngineContext;
   readonly #settings: EdgeSettings;
   #server: Server | undefined;
@@ -287,7 +289,7 @@ export class Edge {
       request,
       response,
       route: { name: "", section: this.#settings.registry.fallback, protocol: "rest-xml" },
-      requestId: randomUUID(),
+      requestId: newRequestId(),
       isHead: request.method === "HEAD",
     };
     this.#inFlight.set(request.socket, exchange);
@@ -329,13 +331,18 @@ export class Edge {
       : routeRequest(registry, head, scope?.service);
     exchange.route = route;
 
-    if (!isAllowedHost(request.headers.host, guard)) {
-      return this.#refuse(
-        exchange,
-        421,
-        "MisdirectedRequest",
-        `This engine does not serve host '${request.headers.host ?? ""}'`,
-      );
+    // The last Host header found allowed is remembered: a client sends the same one on every request.
+    const host = request.headers.host;
+    if (host === undefined || host !== this.#allowedHost) {
+      if (!isAllowedHost(host, guard)) {
+        return this.#refuse(
+          exchange,
+          421,
+          "MisdirectedRequest",
+          `This engine does not serve host '${host ?? ""}'`,
+        );
+      }
+      this.#allowedHost = host;
     }
     let service = internal ? undefined : this.#services.get(route.name);
     const verdict = checkBrowserOrigin(request.headers, guard, this.#port);

@@ -71,8 +71,16 @@ export function routePathOf(head: RequestHead): string {
   return routePath(head.host, head.rawPath);
 }
 
+/** The last Host header {@link virtualHostBucket} read, and what it named: a client sends the same one each time. */
+let lastHost: { host: string; bucket: string | undefined } = { host: "", bucket: undefined };
+
 /** The bucket named by a virtual-hosted Host header, if any. */
 export function virtualHostBucket(host: string): string | undefined {
+  if (host !== lastHost.host) lastHost = { host, bucket: hostBucket(host) };
+  return lastHost.bucket;
+}
+
+function hostBucket(host: string): string | undefined {
   const name = stripPort(host).toLowerCase();
   if (name === "" || pathStyleHosts.has(name) || /^[\d.]+$/.test(name) || name.startsWith("["))
     return undefined;

@@ -33,6 +33,8 @@ interface CompiledRoute {
   specificity: number;
   /** The path and conditions without the method: two methods on one such resource share it. */
   resource: string;
+  /** Whether a label takes the rest of the path: without one, a path of another length cannot match. */
+  greedy: boolean;
 }
 
 function compileRoute(route: HttpRoute): CompiledRoute {
@@ -57,6 +59,7 @@ function compileRoute(route: HttpRoute): CompiledRoute {
     header,
     specificity: conditions * 1000 + literals,
     resource: `${route.path} ${header ?? ""}`,
+    greedy: segments.some((segment) => "label" in segment && segment.greedy !== ""),
   };
 }
 
@@ -76,6 +79,9 @@ function matchSegments(
   decode: (raw: string) => string,
 ): Record<string, string> | undefined {
   const pattern = route.segments;
+  // Most routes tried fail on their length: refused before anything is made for them.
+  if (!route.greedy && segments.length !== pattern.length && !endsInSlash(segments, pattern.length))
+    return undefined;
   const raw: Array<[string, string]> = [];
   let index = 0;
   for (; index < pattern.length; index++) {
@@ -159,7 +165,7 @@ export function createRouter(
     };
     // Only the routes whose condition the request may meet are tried: those anchored on one of its query keys
     // or headers (most requests carry none of them), then the unconditioned ones.
-    if (table.byQueryKey.size > 0)
+    if (table.byQueryKey.size > 0 && query.size > 0)
       for (const key of query.keys()) considerRoutes(search, table.byQueryKey.get(key));
     for (const [header, entries] of table.byHeader)
       if (headers[header] !== undefined) considerRoutes(search, entries);
