@@ -25,8 +25,35 @@ const dotSegment = /(?:^|\/)\.{1,2}(?:\/|$)|%2e/i;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
 const queryNotPlain = /[#\u0000-\u0020\u007f-\uffff]/;
 
+/**
+ * A query no code may change, for a target shared by many requests: a change would reach every later request, so
+ * it is refused (no code changes a request's query; the edge and the services only read it).
+ */
+class ReadOnlyQuery extends URLSearchParams {
+  override append(): never {
+    return refuseChange();
+  }
+  override delete(): never {
+    return refuseChange();
+  }
+  override set(): never {
+    return refuseChange();
+  }
+  override sort(): never {
+    return refuseChange();
+  }
+}
+
+function refuseChange(): never {
+  throw new TypeError("a request's query is read-only");
+}
+
+/** `/`, the target of every request of the JSON and query protocols (DynamoDB, SQS, Logs, IAM, STS): read once. */
+const rootTarget: RequestTarget = Object.freeze({ rawPath: "/", pathname: "/", query: new ReadOnlyQuery() });
+
 /** Never throws: a target URL cannot parse is read as it was sent. */
 export function parseRequestTarget(target: string): RequestTarget {
+  if (target === "/") return rootTarget;
   const queryAt = target.indexOf("?");
   const rawPath = queryAt === -1 ? target : target.slice(0, queryAt);
   const rawQuery = queryAt === -1 ? "" : target.slice(queryAt + 1);

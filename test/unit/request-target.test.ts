@@ -72,4 +72,16 @@ describe("parseRequestTarget", () => {
       ["prefix", "a b"],
     ]);
   });
+
+  it("reads `/` once for every request, and its shared query refuses to change", () => {
+    const first = parseRequestTarget("/");
+    expect(parseRequestTarget("/")).toBe(first);
+    expect(first).toMatchObject({ rawPath: "/", pathname: "/" });
+    expect([...first.query]).toEqual([]);
+    expect(() => first.query.append("k", "v")).toThrow("a request's query is read-only");
+    expect(() => first.query.set("k", "v")).toThrow("a request's query is read-only");
+    expect(() => first.query.delete("k")).toThrow("a request's query is read-only");
+    expect(() => first.query.sort()).toThrow("a request's query is read-only");
+    expect([...parseRequestTarget("/").query]).toEqual([]);
+  });
 });
