@@ -413,7 +413,8 @@ export class Edge {
       );
     }
     const limit = section.bodyLimit(head, operationOfHead(head));
-    let body: Buffer = Buffer.alloc(0);
+    // Until a body is read: the empty Buffer #readBuffered also answers, not one made per request.
+    let body: Buffer = emptyBody;
     let bodyStream: Readable | undefined;
     if (preread !== undefined) {
       body = preread;

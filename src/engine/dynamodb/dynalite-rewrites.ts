@@ -33,7 +33,7 @@ export function installDynaliteRewrites(): void {
   for (const file of parserFiles) install(`db/${file}`, memoizeRules);
   // Before index.js, validations and actions, which all require it.
   install("db/index.js", (source) => callbacksOnNextTick(cachedTableDescriptions(source)));
-  install("index.js", (source) => parsedBodyTaken(queryParsedOnlyWhenPresent(pooledRequestIds(source))));
+  install("index.js", (source) => queryParsedOnlyWhenPresent(pooledRequestIds(source)));
 }
 
 /**
@@ -189,21 +189,6 @@ export function queryParsedOnlyWhenPresent(source: string): string {
     source,
     [[call, "var query = req.url.indexOf('?') < 0 ? Object.create(null) : url.parse(req.url, true).query"]],
     "dynalite's request handler does not parse its URL as expected; cannot skip the parse",
-  );
-}
-
-/**
- * dynalite parses every request's JSON body, which the engine has just parsed for its own checks (dynamodb/index.ts):
- * a JSON.parse of a GetItem's 50 bytes took 0.8 µs on Node 22 in a loop and about 3 µs of a GetItem's profile. The
- * rewrite takes the engine's parse when the request carries one (`req.parsedBody`, the same JSON.parse of the same
- * text, which the engine does not use again) and parses as before otherwise. Throws when the source lacks the parse.
- */
-export function parsedBodyTaken(source: string): string {
-  const parse = "data = JSON.parse(body)";
-  return rewriteExactly(
-    source,
-    [[parse, "data = req.parsedBody !== undefined ? req.parsedBody : JSON.parse(body)"]],
-    "dynalite's request handler does not parse its body as expected; cannot take the engine's parse",
   );
 }
 

@@ -27,12 +27,6 @@ export interface DynamoDbBackendHandle {
 }
 
 /**
- * Request bodies the engine parsed for its own checks, for dynalite to take instead of parsing them again
- * (dynalite-rewrites.ts, `parsedBodyTaken`); each is taken once, by the dispatch of the request it was parsed from.
- */
-const parsedBodies = new WeakMap<ServiceRequest, unknown>();
-
-/**
  * Checks DynamoDB's stored LevelDB (dynalite's, under `--persist`) before anything else of the engine opens the data
  * directory: dynalite would open a damaged store and fail at the first read that reaches the damage, and a store
  * another engine holds (its LOCK) means that engine serves the directory, whose journals this one must not touch.
@@ -69,7 +63,6 @@ export async function createDynamoDbService(
     body: unknown = parseBody(request.body),
   ): Promise<ServiceResponse> => {
     checkInputLimits(body, operationName);
-    if (body !== undefined) parsedBodies.set(request, body);
     const faults = context.faults;
     if (request.caller.role && faults.shouldFail(faults.options.dynamodbErrorRate)) {
       throw faults.random() < 0.5
@@ -214,13 +207,10 @@ function dispatchInProcess(
 ): Promise<ServiceResponse> {
   return new Promise((resolve, reject) => {
     const listeners: Partial<Record<"data" | "end" | "error", (value?: unknown) => void>> = {};
-    const parsedBody = parsedBodies.get(request);
-    parsedBodies.delete(request);
     const req = {
       headers: request.headers,
       method: request.method,
       url: "/",
-      parsedBody,
       on(event: "data" | "end" | "error", listener: (value?: unknown) => void) {
         listeners[event] = listener;
         return req;
