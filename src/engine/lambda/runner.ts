@@ -98,11 +98,6 @@ const stoppedExitBoundMs = 2_000;
 const closeExitBoundMs = 5_000;
 
 /**
- * Runs invocations in execution environments: reuses warm ones, starts new ones up to the per-function concurrency
- * bound (queueing beyond it), binds each environment to one deployment so code updates never affect running
- * invocations, and writes START/END/REPORT and the function's output to `/aws/lambda/<function>`.
- */
-/**
  * One invocation as its environment receives it, with its log: each line is kept (for the LogResult tail) and written
  * to the function's log stream when its role may write there. A class, not a closure made per invocation: run from
  * source, tsx names every closure as it is made (test/e2e/request-path-names.test.ts).
@@ -132,6 +127,11 @@ class Invocation implements InvokeRequest {
   }
 }
 
+/**
+ * Runs invocations in execution environments: reuses warm ones, starts new ones up to the per-function concurrency
+ * bound (queueing beyond it), binds each environment to one deployment so code updates never affect running
+ * invocations, and writes START/END/REPORT and the function's output to `/aws/lambda/<function>`.
+ */
 export class FunctionRunner {
   readonly #context: EngineContext;
   readonly #options: RunnerOptions;
