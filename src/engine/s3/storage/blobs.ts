@@ -112,18 +112,12 @@ export class MemoryBlobStore implements BlobStore {
     const segments = this.#segments;
     const spilled = this.#spilled;
     // Spilled segments stream from their file; the rest come from memory, in order.
-    const settled = await Promise.allSettled(
+    const sources = await allOrReleased(
       parts.map(async ({ id, from, to }) =>
         spilled.has(id) ? store.read([{ id, size: to + 1 }], from, to) : segmentSlice(segments, id, from, to),
       ),
+      destroySources,
     );
-    const sources = settled.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
-    const failed = settled.find((result) => result.status === "rejected");
-    if (failed) {
-      // The files the other segments opened are closed now, not left to the garbage collector.
-      for (const source of sources) if (!Buffer.isBuffer(source)) source.destroy();
-      throw failed.reason;
-    }
     async function* stream(): AsyncGenerator<Buffer> {
       for (const source of sources) {
         if (Buffer.isBuffer(source)) yield source;
@@ -132,9 +126,7 @@ export class MemoryBlobStore implements BlobStore {
     }
     const readable = Readable.from(stream(), { objectMode: false });
     // Destroyed early, the generator never reaches the spilled files after the one it reads: each is closed here.
-    readable.once("close", () => {
-      for (const source of sources) if (!Buffer.isBuffer(source)) source.destroy();
-    });
+    readable.once("close", () => destroySources(sources));
     return readable;
   }
 
@@ -169,6 +161,24 @@ export class MemoryBlobStore implements BlobStore {
       await rm(spill.directory, { recursive: true, force: true });
     }
   }
+}
+
+/**
+ * The values of `pending`, all of them, or `pending`'s first failure once `release` has let go of the values that did
+ * come (an open file, a stream on one): a failed read leaves nothing open for the garbage collector to close.
+ */
+async function allOrReleased<T>(pending: Array<Promise<T>>, release: (values: T[]) => unknown): Promise<T[]> {
+  const settled = await Promise.allSettled(pending);
+  const values = settled.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
+  const failed = settled.find((result) => result.status === "rejected");
+  if (failed === undefined) return values;
+  await release(values);
+  throw failed.reason;
+}
+
+/** Destroys the streams among a read's sources (each closing the file it reads); the Buffers need nothing. */
+function destroySources(sources: Array<Buffer | Readable>): void {
+  for (const source of sources) if (!Buffer.isBuffer(source)) source.destroy();
 }
 
 function segmentSlice(segments: Map<string, Buffer>, id: string, from: number, to: number): Buffer {
@@ -251,13 +261,10 @@ export class FileBlobStore implements BlobStore {
     if (end - start + 1 <= STREAM_THRESHOLD) return this.readAll(blob, start, end);
     const parts = [...overlapping(blob, start, end)];
     // Open every segment now: a concurrent overwrite may release them while the response is still streaming.
-    const opened = await Promise.allSettled(parts.map((part) => open(this.#path(part.id), "r")));
-    const handles = opened.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
-    const failed = opened.find((result) => result.status === "rejected");
-    if (failed) {
-      await Promise.all(handles.map((handle) => handle.close()));
-      throw failed.reason;
-    }
+    const handles = await allOrReleased(
+      parts.map((part) => open(this.#path(part.id), "r")),
+      (opened) => Promise.all(opened.map((handle) => handle.close())),
+    );
     async function* stream(): AsyncGenerator<Buffer> {
       for (const [index, { from, to }] of parts.entries()) {
         const handle = handles[index] as FileHandle;
