@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { repoRoot } from "../src/artifact/paths.ts";
@@ -8,8 +7,6 @@ import { BENCH_BASE_REF, checkoutTree, type Tree } from "./base-tree.ts";
 import { startUpProcess } from "./engine-process.ts";
 import { runScript, type ScriptLoader } from "./node-script.ts";
 import { type Summary, summarize } from "./stats.ts";
-
-const median = (samples: number[]) => summarize(samples).median;
 
 /** One fresh process: how long importing the engine took, and its RSS after (MB). */
 interface ImportSample {
@@ -51,11 +48,18 @@ export interface EngineImportResult {
    */
   fromSourceNode24?: { node: string; importMs: Summary; baseImportMs: Summary };
   /**
-   * Why an import under tsx grows with the graph: the modules the engine's entry reaches and their source bytes (this
-   * tree's, and the base's when there is one), and what tsx spends on one more module and on one more KiB of source on
-   * this Node (see tsxCostModel).
+   * Why the import under tsx grows: the static import graph of each tree (modules, source bytes), and each tree's
+   * engine bundled into one module (esbuild, packages external) imported under tsx (its code without its module
+   * count) and with no loader (as the CLI's bundle loads, the compile cache on).
    */
-  graph: { tree: GraphSize; base?: GraphSize; tsxMsPerModule: number; tsxMsPerKiB: number };
+  graph: {
+    tree: GraphSize;
+    base?: GraphSize;
+    bundledTsxMs: Summary;
+    bundledPlainMs: Summary;
+    baseBundledTsxMs?: Summary;
+    baseBundledPlainMs?: Summary;
+  };
 }
 
 /** A static import graph's size: its modules and their source bytes. */
@@ -64,18 +68,21 @@ export interface GraphSize {
   bytes: number;
 }
 
+/** Where the bundles are written: under node_modules, so their packages resolve as the sources' do. */
+const bundleDir = join(repoRoot, "node_modules/.cache/bench-engine-import");
+
 /**
- * The modules of the repository (not of node_modules) that importing `src/engine/index.ts` of the tree at `root`
- * loads, and their source bytes: its static import graph by esbuild (a dynamic `import()` loads later, not in the
- * import measured).
+ * Bundles `src/engine/index.ts` of the tree at `root` into one module at `outfile`, and measures its static import
+ * graph: the repository's modules (not node_modules') the entry reaches through import statements (a dynamic
+ * `import()` loads later, not in the import measured) and their source bytes, by esbuild's metafile.
  */
-async function graphSize(root: string): Promise<GraphSize> {
+async function bundleEngine(root: string, outfile: string): Promise<GraphSize> {
   const entry = "src/engine/index.ts";
   const { metafile } = await build({
     entryPoints: [entry],
     absWorkingDir: root,
+    outfile,
     bundle: true,
-    write: false,
     metafile: true,
     platform: "node",
     format: "esm",
@@ -94,53 +101,6 @@ async function graphSize(root: string): Promise<GraphSize> {
       if (imported.kind === "import-statement" && !imported.external) pending.push(imported.path);
   }
   return { modules: reached.size, bytes };
-}
-
-/** Leaf modules in each entry of the cost fixture. */
-const FIXTURE_LEAVES = 100;
-
-/**
- * Writes three TypeScript entry modules into a temporary directory: `alone.ts`, importing nothing; `small.ts`,
- * importing `FIXTURE_LEAVES` modules of one function each; `large.ts`, importing as many modules of about 7 KiB each
- * (functions, an interface, comments: about what an engine module holds). What tsx spends on a module is
- * (small − alone) / leaves; on a KiB of source, (large − small) over the bytes they differ by.
- */
-function costFixture(): {
-  entries: Record<"alone" | "small" | "large", string>;
-  addedBytes: number;
-  remove(): void;
-} {
-  const dir = mkdtempSync(join(tmpdir(), "bench-tsx-modules-"));
-  const names = Array.from({ length: FIXTURE_LEAVES }, (_, i) => `leaf${i}`);
-  let addedBytes = 0;
-  for (const name of names) {
-    const small = `export function ${name}(x: number): number {\n  return x + 1;\n}\n`;
-    const steps = Array.from(
-      { length: 40 },
-      (_, j) =>
-        `// Step ${j}: a comment on why the step is there.\nexport function ${name}Step${j}(input: Shape, k: number): number {\n  const v = input.a * k + ${j};\n  return input.b.length > v ? v : k - ${j};\n}`,
-    );
-    const large = [
-      "/** A module of about the engine's average size. */",
-      "export interface Shape {\n  a: number;\n  b: string;\n}",
-      ...steps,
-      `export function ${name}(x: number): number {\n  return ${name}Step0({ a: x, b: "q" }, 2);\n}\n`,
-    ].join("\n");
-    writeFileSync(join(dir, `small-${name}.ts`), small);
-    writeFileSync(join(dir, `large-${name}.ts`), large);
-    addedBytes += Buffer.byteLength(large) - Buffer.byteLength(small);
-  }
-  for (const kind of ["small", "large"])
-    writeFileSync(
-      join(dir, `${kind}.ts`),
-      `${names.map((name) => `import { ${name} } from "./${kind}-${name}.ts";`).join("\n")}\nexport const all = [${names.join(", ")}];\n`,
-    );
-  writeFileSync(join(dir, "alone.ts"), "export const all: Array<(x: number) => number> = [];\n");
-  return {
-    entries: { alone: join(dir, "alone.ts"), small: join(dir, "small.ts"), large: join(dir, "large.ts") },
-    addedBytes,
-    remove: () => rmSync(dir, { recursive: true, force: true }),
-  };
 }
 
 /**
@@ -173,12 +133,22 @@ export async function measureEngineImport(runs: number, importsPerRun = 1): Prom
           baseMs: [] as number[],
         }
       : undefined;
-  const tree = await graphSize(repoRoot);
-  const fixture = costFixture();
-  const fixtureMs = { alone: [] as number[], small: [] as number[], large: [] as number[] };
-  let baseGraph: GraphSize | undefined;
+  const bundles = new Map(
+    trees.map((t) => [
+      t.label,
+      {
+        file: join(bundleDir, `${t.label}.mjs`),
+        size: undefined as GraphSize | undefined,
+        tsx: [] as number[],
+        plain: [] as number[],
+      },
+    ]),
+  );
   try {
-    baseGraph = base ? await graphSize(base.root) : undefined;
+    for (const tree of trees) {
+      const bundle = bundles.get(tree.label);
+      if (bundle) bundle.size = await bundleEngine(tree.root, bundle.file);
+    }
     for (const tree of trees) {
       await importOnce(entry(tree));
       await (await startUpProcess(["--bare"], tree.root)).stop();
@@ -188,12 +158,18 @@ export async function measureEngineImport(runs: number, importsPerRun = 1): Prom
       await importOnce(entry(currentTree), sourcePath.current);
       await importOnce(sourcePath.baseEntry, sourcePath.base);
     }
-    for (const entry of Object.values(fixture.entries)) await importOnce(entry);
+    for (const { file } of bundles.values()) {
+      await importOnce(file);
+      await importOnce(file, { tsx: false });
+    }
     for (let i = 0; i < runs; i++) {
       empty.push((await importOnce(undefined)).rssMb);
-      const kinds = ["alone", "small", "large"] as const;
-      for (const kind of i % 2 === 0 ? kinds : [...kinds].reverse())
-        fixtureMs[kind].push((await importOnce(fixture.entries[kind])).ms);
+      for (const tree of i % 2 === 0 ? trees : [...trees].reverse()) {
+        const bundle = bundles.get(tree.label);
+        if (!bundle) continue;
+        bundle.tsx.push((await importOnce(bundle.file)).ms);
+        bundle.plain.push((await importOnce(bundle.file, { tsx: false })).ms);
+      }
       // Imports take a third of a second and this VM's speed drifts within seconds: several per run, the trees'
       // order reversed every other round, so neither tree is always measured first.
       const order = i % 2 === 0 ? trees : [...trees].reverse();
@@ -220,7 +196,7 @@ export async function measureEngineImport(runs: number, importsPerRun = 1): Prom
     }
   } finally {
     base?.remove();
-    fixture.remove();
+    rmSync(bundleDir, { recursive: true, force: true });
   }
   const current = samples.get("current");
   const before = base ? samples.get(base.label) : undefined;
@@ -229,12 +205,7 @@ export async function measureEngineImport(runs: number, importsPerRun = 1): Prom
     importRssMb: summarize(current?.rss ?? []),
     emptyRssMb: summarize(empty),
     bareUpReadyMs: summarize(current?.up ?? []),
-    graph: {
-      tree,
-      ...(baseGraph === undefined ? {} : { base: baseGraph }),
-      tsxMsPerModule: (median(fixtureMs.small) - median(fixtureMs.alone)) / FIXTURE_LEAVES,
-      tsxMsPerKiB: (median(fixtureMs.large) - median(fixtureMs.small)) / (fixture.addedBytes / 1024),
-    },
+    graph: graphFigures(bundles.get(currentTree.label), base ? bundles.get(base.label) : undefined),
     ...(sourcePath
       ? {
           fromSourceNode24: {
@@ -253,6 +224,27 @@ export async function measureEngineImport(runs: number, importsPerRun = 1): Prom
             bareUpReadyMs: summarize(before.up),
           },
         }
+      : {}),
+  };
+}
+
+interface BundleSamples {
+  size: GraphSize | undefined;
+  tsx: number[];
+  plain: number[];
+}
+
+function graphFigures(
+  tree: BundleSamples | undefined,
+  base: BundleSamples | undefined,
+): EngineImportResult["graph"] {
+  if (!tree?.size) throw new Error("the engine was not bundled");
+  return {
+    tree: tree.size,
+    bundledTsxMs: summarize(tree.tsx),
+    bundledPlainMs: summarize(tree.plain),
+    ...(base?.size
+      ? { base: base.size, baseBundledTsxMs: summarize(base.tsx), baseBundledPlainMs: summarize(base.plain) }
       : {}),
   };
 }
