@@ -48,9 +48,10 @@ export interface EngineImportResult {
    */
   fromSourceNode24?: { node: string; importMs: Summary; baseImportMs: Summary };
   /**
-   * Why the import under tsx grows: the static import graph of each tree (modules, source bytes), and each tree's
-   * engine bundled into one module (esbuild, packages external) imported under tsx (its code without its module
-   * count) and with no loader (as the CLI's bundle loads, the compile cache on).
+   * What the import under tsx grows with: the static import graph of each tree (modules, source bytes), and each
+   * tree's engine bundled into one module (esbuild, packages external), imported under tsx (the same code with one
+   * module to resolve: does the count matter to tsx?) and with no loader (as the CLI's bundle loads, the compile cache
+   * on: what the code costs without tsx).
    */
   graph: {
     tree: GraphSize;

@@ -434,8 +434,7 @@ function engineImportRows(result: EngineImportResult): Array<[string, string, st
 
 /**
  * The import under tsx taken apart: each tree's static graph, and its engine bundled into one module, imported under
- * tsx (its code without its module count: the sources' difference minus this one is what the added modules cost)
- * and with no loader (as the CLI's bundle loads).
+ * tsx (the same code with one module to resolve) and with no loader (as the CLI's bundle loads: the code without tsx).
  */
 function graphRows(f: ReturnType<typeof engineImportFigures>): Array<[string, string, string, boolean]> {
   const ratio = (a: number, b: number) => round(a / b, 2);
