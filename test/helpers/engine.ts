@@ -1,4 +1,5 @@
 import { type ChildProcessByStdio, execFileSync, spawn } from "node:child_process";
+import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll } from "vitest";
@@ -93,6 +94,12 @@ export interface EngineProcess {
   endpoint: string;
   stderr(): string;
   /**
+   * The engine process's JavaScript heap in use, in bytes, after a full garbage collection (it runs with
+   * `--expose-gc`; SIGUSR2 asks it). What a leak grows, where the resident set also keeps the pages the allocator
+   * holds on to.
+   */
+  heapUsedAfterGc(): Promise<number>;
+  /**
    * SIGKILLs the process and settles once it has exited. A restart on the same data dir must wait for this: kill()
    * returns before the process is gone, and until then it still holds the store's locks (LevelDB's LOCK).
    */
@@ -113,10 +120,12 @@ export async function startEngineProcess(
     "const options = JSON.parse(process.argv[2]);",
     'const engine = await startEngine({ ...options, port: 0, log: (message) => process.stderr.write(message + "\\n") });',
     'console.log("PORT " + engine.port);',
+    'process.on("SIGUSR2", () => { globalThis.gc(); console.log("HEAP " + process.memoryUsage().heapUsed); });',
   ].join("\n");
   const child = spawn(
     process.execPath,
     [
+      "--expose-gc",
       "--import",
       "tsx",
       "--input-type=module",
@@ -141,10 +150,21 @@ export async function startEngineProcess(
     });
     child.once("exit", (code) => reject(new Error(`engine process exited early with ${code}: ${stderr}`)));
   });
+  const heapAnswers: Array<(bytes: number) => void> = [];
+  createInterface({ input: child.stdout }).on("line", (line) => {
+    const match = /^HEAP (\d+)$/.exec(line);
+    if (match) heapAnswers.shift()?.(Number(match[1]));
+  });
   return {
     child,
     endpoint: `http://127.0.0.1:${port}`,
     stderr: () => stderr,
+    heapUsedAfterGc: () =>
+      new Promise<number>((resolveHeap, reject) => {
+        if (child.exitCode !== null) return reject(new Error(`engine process has exited: ${stderr}`));
+        heapAnswers.push(resolveHeap);
+        child.kill("SIGUSR2");
+      }),
     kill: () => {
       child.kill("SIGKILL");
       return exited;
