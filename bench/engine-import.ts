@@ -64,7 +64,7 @@ export interface EngineImportResult {
 }
 
 /** A static import graph's size: its modules and their source bytes. */
-export interface GraphSize {
+interface GraphSize {
   modules: number;
   bytes: number;
 }
@@ -134,15 +134,10 @@ export async function measureEngineImport(runs: number, importsPerRun = 1): Prom
           baseMs: [] as number[],
         }
       : undefined;
-  const bundles = new Map(
+  const bundles = new Map<string, BundleSamples>(
     trees.map((t) => [
       t.label,
-      {
-        file: join(bundleDir, `${t.label}.mjs`),
-        size: undefined as GraphSize | undefined,
-        tsx: [] as number[],
-        plain: [] as number[],
-      },
+      { file: join(bundleDir, `${t.label}.mjs`), size: undefined, tsx: [], plain: [] },
     ]),
   );
   try {
@@ -229,12 +224,18 @@ export async function measureEngineImport(runs: number, importsPerRun = 1): Prom
   };
 }
 
+/** One tree's engine bundled into one module: where, its graph's size, and its import times (ms). */
 interface BundleSamples {
+  file: string;
+  /** Known once bundled. */
   size: GraphSize | undefined;
+  /** Imports under tsx. */
   tsx: number[];
+  /** Imports with no loader, the compile cache on. */
   plain: number[];
 }
 
+/** The `graph` figures of a run: this tree's bundle (required) and the base's (when there is a base). */
 function graphFigures(
   tree: BundleSamples | undefined,
   base: BundleSamples | undefined,
