@@ -100,6 +100,12 @@ export interface EngineProcess {
    */
   heapUsedAfterGc(): Promise<number>;
   /**
+   * The files the engine left open for the garbage collector to close: Node's DEP0137 warnings on its stderr
+   * ("Closing file descriptor N on garbage collection"), which End-of-Life turns into an exception that ends the
+   * process on Node 25 and later (nodejs/node#58536). A collection ({@link heapUsedAfterGc}) brings them out.
+   */
+  filesClosedByGc(): string[];
+  /**
    * SIGKILLs the process and settles once it has exited. A restart on the same data dir must wait for this: kill()
    * returns before the process is gone, and until then it still holds the store's locks (LevelDB's LOCK).
    */
@@ -159,6 +165,8 @@ export async function startEngineProcess(
     child,
     endpoint: `http://127.0.0.1:${port}`,
     stderr: () => stderr,
+    filesClosedByGc: () =>
+      stderr.split("\n").filter((line) => /Closing file descriptor \d+ on garbage collection/.test(line)),
     heapUsedAfterGc: () =>
       new Promise<number>((resolveHeap, reject) => {
         if (child.exitCode !== null) return reject(new Error(`engine process has exited: ${stderr}`));
