@@ -5,7 +5,7 @@ import { CreateQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EMULATOR_CREDENTIALS } from "../../src/aws/clients.ts";
-import { type EngineProcess, startEngineProcess } from "../helpers/engine.ts";
+import { type EngineProcess, filesLeftToGc, startEngineProcess } from "../helpers/engine.ts";
 import { createLambdaRole } from "../helpers/lambda-role.ts";
 import { exchangeRaw } from "../helpers/raw-http.ts";
 
@@ -23,8 +23,11 @@ beforeAll(async () => {
   await createLambdaRole(served.endpoint, roleName);
 }, 60_000);
 
-afterAll(() => {
+afterAll(async () => {
+  // Refused, slow and oversized requests must not leave a file open (an upload's spill file) for the GC to close.
+  const leftToGc = served && served.child.exitCode === null ? await filesLeftToGc(served) : [];
   served?.child.kill("SIGKILL");
+  expect(leftToGc).toEqual([]);
 });
 
 interface Answer {

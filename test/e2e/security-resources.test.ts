@@ -25,7 +25,7 @@ import {
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { strToU8, zipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type EngineProcess, startEngineProcess } from "../helpers/engine.ts";
+import { type EngineProcess, filesLeftToGc, startEngineProcess } from "../helpers/engine.ts";
 import { createLambdaRole } from "../helpers/lambda-role.ts";
 import { eventually } from "../helpers/poll.ts";
 
@@ -146,12 +146,15 @@ beforeAll(async () => {
 afterAll(async () => {
   lambda?.destroy();
   s3?.destroy();
+  // Aborted uploads and downloads must not leave a file open (a spill file, an object) for the GC to close.
+  const leftToGc = engine && engine.child.exitCode === null ? await filesLeftToGc(engine) : [];
   if (engine) {
     const exited = new Promise((resolve) => engine.child.once("exit", resolve));
     engine.child.kill("SIGTERM");
     await exited;
   }
   if (scratch) await rm(scratch, { recursive: true, force: true });
+  expect(leftToGc).toEqual([]);
 });
 
 /** A raw PUT that streams `size` bytes (never holding them), resolving with the status and what was sent. */

@@ -113,6 +113,16 @@ export interface EngineProcess {
 }
 
 /**
+ * The files `engine` left open for the garbage collector, after a full collection brought them out (Node warns of
+ * each on stderr a moment after it closes it): a suite whose engine runs in a child process expects none at its end.
+ */
+export async function filesLeftToGc(engine: EngineProcess): Promise<string[]> {
+  await engine.heapUsedAfterGc();
+  await new Promise((resolve) => setTimeout(resolve, 250));
+  return engine.filesClosedByGc();
+}
+
+/**
  * Starts `startEngine({ port: 0, ...options })` in a child Node process (through tsx) and resolves with its
  * endpoint. `options` must be JSON; the engine's diagnostics (`log`) go to the child's stderr.
  */
