@@ -157,19 +157,15 @@ export async function startEngineProcess(
     stderr += chunk;
   });
   const exited = new Promise<void>((resolveExit) => child.once("exit", () => resolveExit()));
+  // The child's stdout, a line at a time: its port once started, then its heap each time SIGUSR2 asks.
+  const heapAnswers: Array<(bytes: number) => void> = [];
   const port = await new Promise<number>((resolvePort, reject) => {
-    let output = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /PORT (\d+)/.exec(output);
-      if (match) resolvePort(Number(match[1]));
+    createInterface({ input: child.stdout }).on("line", (line) => {
+      const [, kind, value] = /^(PORT|HEAP) (\d+)$/.exec(line) ?? [];
+      if (kind === "PORT") resolvePort(Number(value));
+      else if (kind === "HEAP") heapAnswers.shift()?.(Number(value));
     });
     child.once("exit", (code) => reject(new Error(`engine process exited early with ${code}: ${stderr}`)));
-  });
-  const heapAnswers: Array<(bytes: number) => void> = [];
-  createInterface({ input: child.stdout }).on("line", (line) => {
-    const match = /^HEAP (\d+)$/.exec(line);
-    if (match) heapAnswers.shift()?.(Number(match[1]));
   });
   return {
     child,

@@ -79,12 +79,12 @@ function matchSegments(
   decode: (raw: string) => string,
 ): Record<string, string> | undefined {
   const pattern = route.segments;
-  // Most routes tried fail on their length: refused before anything is made for them.
+  // A path of another length (but for one trailing slash) fits only a route with a greedy label; the loop below
+  // reaches that label or fails first. Most routes tried fail here, before anything is made for them.
   if (!route.greedy && segments.length !== pattern.length && !endsInSlash(segments, pattern.length))
     return undefined;
   const raw: Array<[string, string]> = [];
-  let index = 0;
-  for (; index < pattern.length; index++) {
+  for (let index = 0; index < pattern.length; index++) {
     const part = pattern[index] as Segment;
     if ("label" in part && part.greedy !== "") {
       const rest = segments.slice(index).join("/");
@@ -101,12 +101,6 @@ function matchSegments(
       raw.push([part.label, segment]);
     }
   }
-  if (
-    index === pattern.length &&
-    segments.length !== pattern.length &&
-    !endsInSlash(segments, pattern.length)
-  )
-    return undefined;
   // Decoded once the whole path fits (a service's decoder may refuse a label: S3's InvalidURI); text without an
   // escape is its own decoding.
   const labels: Record<string, string> = {};
