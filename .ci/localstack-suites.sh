@@ -37,6 +37,7 @@ skipped=(
   "s3-persist-compaction.test.ts: the embedded S3 journal"
   "workflow.test.ts: .ci/evidence.sh starts its own embedded engine"
   "lambda.test.ts lambda-memory.test.ts s3-to-lambda.test.ts s3-conformance.test.ts s3-awscli.test.ts iam-sts-logs.test.ts iam-trust.test.ts: start engines with their own options (limits, faults, backends)"
+  "sts-session-expiry.test.ts: moves the clock of the embedded engine it runs in-process past a session's expiry (LocalStack community checks no credentials)"
   "cli-errors.test.ts cli-session.test.ts cli-build.test.ts function-artifact.test.ts: no endpoint involved, or an engine of their own"
   "s3-regressions.test.ts s3-versioning.test.ts s3-features.test.ts s3-signatures.test.ts s3-s3cmd.test.ts: the embedded S3's own conformance (engines with --verify-signatures, CORS origins)"
   "s3-ownership.test.ts s3-parts-forms.test.ts s3-browser-preflight.test.ts: the embedded S3's ownership, ACL, lifecycle and policy checks part checksums and presigned preflights (engines of their own: one restarted from --persist, one with --cors-origin)"

@@ -159,7 +159,7 @@ async function s3EdgeVsDirect(): Promise<{
       headers: request.headers,
       host: request.headers.host ?? "",
       body: Buffer.concat(chunks),
-      caller: engine.context.credentials.resolve("test"),
+      caller: engine.context.credentials.administrator("test"),
       region: "us-east-1",
       requestId: "bench",
     });

@@ -1,9 +1,8 @@
-import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import type { ActivityEvent } from "./activity.ts";
-import { accountRootArn, assumedRoleArn } from "./arn.ts";
+import type { CredentialStore } from "./credentials.ts";
 import type { DurableStore } from "./store/index.ts";
-import type { Authorizer, Caller, FaultOptions, ObjectCreatedEvent } from "./types.ts";
+import type { Authorizer, FaultOptions, ObjectCreatedEvent } from "./types.ts";
 
 /** Engine-wide events; services publish, others subscribe (S3 -> Lambda delivery, dashboard). */
 export interface EngineEvents {
@@ -17,70 +16,6 @@ export class EngineEventBus extends EventEmitter<EngineEvents> {
   activity(event: ActivityEvent): void {
     this.emit("activity", event);
   }
-}
-
-/** Temporary credentials issued by STS AssumeRole or the Lambda runner, mapped back to the role they stand for. */
-export class CredentialStore {
-  readonly #byAccessKey = new Map<string, Caller>();
-  /** Secrets of the keys the engine issued, plus the account's `test` key: what signature checks use. */
-  readonly #secrets = new Map<string, string>([["test", "test"]]);
-  readonly #accountId: string;
-  /** The account root's ARN, made once: every request signed with an unknown key acts as it. */
-  readonly #rootArn: string;
-
-  constructor(accountId: string) {
-    this.#accountId = accountId;
-    this.#rootArn = accountRootArn(accountId);
-  }
-
-  /** Issues temporary credentials for a role; `ASIA…` keys, like STS. */
-  issueForRole(
-    roleArn: string,
-    sessionName: string,
-  ): { accessKeyId: string; secretAccessKey: string; sessionToken: string } {
-    const accessKeyId = `ASIA${randomBytes(8).toString("hex").toUpperCase()}`;
-    this.#byAccessKey.set(accessKeyId, roleCaller(this.#accountId, roleArn, sessionName, accessKeyId));
-    const secretAccessKey = randomBytes(20).toString("base64");
-    this.#secrets.set(accessKeyId, secretAccessKey);
-    return { accessKeyId, secretAccessKey, sessionToken: randomBytes(32).toString("base64") };
-  }
-
-  /** The secret of a known access key (the `test` key or one issued here); undefined otherwise. */
-  secretOf(accessKeyId: string): string | undefined {
-    return this.#secrets.get(accessKeyId);
-  }
-
-  /** Any access key is accepted, as on LocalStack; unknown keys act as the account's administrator. */
-  resolve(accessKeyId: string | undefined): Caller {
-    if (accessKeyId) {
-      const known = this.#byAccessKey.get(accessKeyId);
-      if (known) return known;
-    }
-    return {
-      accessKeyId: accessKeyId ?? "anonymous",
-      accountId: this.#accountId,
-      arn: this.#rootArn,
-    };
-  }
-}
-
-/**
- * The caller a role session is: what requests signed with the session's keys act as, and what a service acting
- * as a role in-process (Lambda sending a failed event as the execution role) names.
- */
-export function roleCaller(
-  accountId: string,
-  roleArn: string,
-  sessionName: string,
-  accessKeyId: string,
-): Caller {
-  const roleName = roleArn.split("/").pop() ?? roleArn;
-  return {
-    accessKeyId,
-    accountId,
-    arn: assumedRoleArn(accountId, roleName, sessionName),
-    role: { roleName, roleArn, sessionName },
-  };
 }
 
 /** Deterministic (seeded) fault decisions, so fault tests are reproducible. */

@@ -27,7 +27,7 @@ import { internalRequestBytes, type RequestBudget, type Reservation } from "./re
 import { parseRequestTarget } from "./request-target.ts";
 import { parseQueryForm, type QueryForm, renderQueryError, repeatedParameterError } from "./service/index.ts";
 import type { ServiceRegistry } from "./service/registry.ts";
-import { type BufferedBody, operationOfHead } from "./service/section.ts";
+import { type BufferedBody, credentialRefusal, operationOfHead } from "./service/section.ts";
 import { parseSigV4Scope } from "./sigv4.ts";
 import type { RequestHead, Service, ServiceRequest, ServiceResponse } from "./types.ts";
 
@@ -412,6 +412,12 @@ export class Edge {
         false,
       );
     }
+    // Temporary credentials are checked before the body is read: an expired session sends nothing further.
+    const caller = this.#context.credentials.resolve(scope?.accessKeyId, head);
+    if ("refused" in caller) {
+      const refusal = credentialRefusal(caller.refused, route.protocol);
+      return this.#refuse(exchange, refusal.status, refusal.code, refusal.message, refusal.queryCode);
+    }
     const limit = section.bodyLimit(head, operationOfHead(head));
     // Until a body is read: the empty Buffer #readBuffered also answers, not one made per request.
     let body: Buffer = emptyBody;
@@ -453,7 +459,7 @@ export class Edge {
       headers: head.headers,
       host: head.host,
       body,
-      caller: this.#context.credentials.resolve(scope?.accessKeyId),
+      caller,
       region: scope?.region || this.#context.region,
       requestId,
     };

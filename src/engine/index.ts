@@ -1,13 +1,8 @@
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
-import {
-  CredentialStore,
-  type EngineBase,
-  type EngineContext,
-  EngineEventBus,
-  FaultInjector,
-} from "./context.ts";
+import { type EngineBase, type EngineContext, EngineEventBus, FaultInjector } from "./context.ts";
 import { registerControlRoutes } from "./control.ts";
+import { CredentialStore } from "./credentials.ts";
 import { checkDynamoDbStore, createDynamoDbService } from "./dynamodb/index.ts";
 import { DEFAULT_BODY_IDLE_TIMEOUT_MS, DEFAULT_HEADERS_TIMEOUT_MS, Edge } from "./edge.ts";
 import { registerHealthRoutes } from "./health.ts";
@@ -86,6 +81,13 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   let endpoint = "";
   const log = options.log ?? (() => undefined);
+  let compat = EMBEDDED;
+  try {
+    if (options.like === "localstack") compat = likeLocalStack(process.env);
+  } catch (cause) {
+    throw startError(cause, options.port);
+  }
+  const enforceIam = compat.enforceIam && options.enforceIam !== false;
   const store = dataDir ? new DurableStore(dataDir, options.notice ?? log) : undefined;
   const base: EngineBase = {
     accountId,
@@ -94,23 +96,18 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     dataDir,
     store,
     events: new EngineEventBus(),
-    credentials: new CredentialStore(accountId),
+    // Sessions are checked where IAM is: without it, as on LocalStack, no credentials are.
+    credentials: new CredentialStore(accountId, { enforce: enforceIam }),
     faults: new FaultInjector(options.faults),
     log,
   };
-  let compat = EMBEDDED;
-  try {
-    if (options.like === "localstack") compat = likeLocalStack(process.env);
-  } catch (cause) {
-    throw startError(cause, options.port);
-  }
   const resolvedOptions: EngineOptions = {
     ...options,
     dataDir,
     accountId,
     region,
     compat,
-    enforceIam: compat.enforceIam && options.enforceIam !== false,
+    enforceIam,
     lambda: {
       ...options.lambda,
       ...(options.lambda?.retryBaseDelayMs === undefined && compat.lambdaRetryBaseDelayMs !== undefined

@@ -242,7 +242,7 @@ describe("S3 features: tagging, policies, CORS, ownership, attributes, lifecycle
         },
         host: new URL(engine.endpoint).host,
         body: Buffer.alloc(0),
-        caller: engine.context.credentials.resolve(undefined),
+        caller: engine.context.credentials.administrator(),
         region: "us-east-1",
         requestId: "preflight",
       });

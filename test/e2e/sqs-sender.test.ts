@@ -46,8 +46,7 @@ describe("SQS QueueSender", () => {
       Version: "2012-10-17",
       Statement: [{ Effect: "Allow", Action: "sqs:SendMessage", Resource: queueArn }],
     });
-    const callerFor = (roleArn: string) =>
-      engine.context.credentials.resolve(engine.context.credentials.issueForRole(roleArn, "s").accessKeyId);
+    const callerFor = (roleArn: string) => engine.context.credentials.issueForRole(roleArn, "s").caller;
     // Act
     const refused = sender.canSend(queueArn, { kind: "caller", caller: callerFor(narrowArn) });
     const refusedSend = await sender.sendMessage(queueArn, "x", {

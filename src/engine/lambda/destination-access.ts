@@ -1,4 +1,5 @@
-import { type EngineContext, roleCaller } from "../context.ts";
+import type { EngineContext } from "../context.ts";
+import { roleCaller } from "../credentials.ts";
 import { deliveryAction, deliveryTarget } from "../delivery/index.ts";
 import { parseFunctionReference } from "./function-name.ts";
 

@@ -1,5 +1,5 @@
 import type { ActivityEvent, DestinationRole } from "../activity.ts";
-import { roleCaller } from "../context.ts";
+import { roleCaller } from "../credentials.ts";
 import type { Deliveries, DeliveryMessage } from "../delivery/index.ts";
 import type { AsyncOutcome } from "./async-queue.ts";
 import type { FunctionRecord } from "./functions.ts";

@@ -366,8 +366,9 @@ export class FunctionRunner {
     if (this.#options.canAssumeRole && !this.#options.canAssumeRole(deployment.roleArn))
       throw new RoleNotAssumableError(deployment.roleArn);
     pool.starting += 1;
+    // No expiry: an environment may live as long as the engine, and its keys are given to its process alone.
     const credentials = this.#context.credentials.issueForRole(deployment.roleArn, deployment.functionName);
-    const caller = this.#context.credentials.resolve(credentials.accessKeyId);
+    const caller = credentials.caller;
     const runtimeVariables: Record<string, string> = {
       AWS_LAMBDA_FUNCTION_NAME: deployment.functionName,
       AWS_LAMBDA_FUNCTION_VERSION: deployment.qualifier ?? "$LATEST",

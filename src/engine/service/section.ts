@@ -111,6 +111,39 @@ export function requestProtocol(section: ServiceSection, headers: IncomingHttpHe
   return restJson ? "rest-json" : "rest-xml";
 }
 
+/**
+ * The refusal of a request whose temporary credentials are expired, or are not a session the engine issued (an
+ * access key of its own without its token, or with another's), in the words each protocol's AWS services use
+ * (docs/security.md, "Temporary credentials", cites them): S3's `ExpiredToken` and `InvalidToken` (400); the AWS
+ * common errors `ExpiredTokenException` (403) and `UnrecognizedClientException` elsewhere, with the query
+ * protocol's codes `ExpiredToken` and `InvalidClientTokenId` (403).
+ */
+export function credentialRefusal(kind: "expired" | "invalid", protocol: EdgeProtocol): EdgeError {
+  if (protocol === "rest-xml") {
+    return kind === "expired"
+      ? { status: 400, code: "ExpiredToken", message: "The provided token has expired." }
+      : {
+          status: 400,
+          code: "InvalidToken",
+          message: "The provided token is malformed or otherwise invalid.",
+        };
+  }
+  if (kind === "expired") {
+    return {
+      status: 403,
+      code: "ExpiredTokenException",
+      queryCode: "ExpiredToken",
+      message: "The security token included in the request is expired",
+    };
+  }
+  return {
+    status: protocol === "json" ? 400 : 403,
+    code: "UnrecognizedClientException",
+    queryCode: "InvalidClientTokenId",
+    message: "The security token included in the request is invalid.",
+  };
+}
+
 /** An edge error in the protocol `protocol` of `section`; engine-internal routes (no section) answer plain JSON. */
 export function renderEdgeError(
   section: ServiceSection | undefined,

@@ -109,8 +109,9 @@ function assumeRole(
     );
     if (!trusted) throw assumeRoleDenied(caller, roleArn);
   }
-  const credentials = context.credentials.issueForRole(role.roleArn, sessionName);
-  const expiration = new Date(Date.now() + duration * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+  const credentials = context.credentials.issueForRole(role.roleArn, sessionName, duration);
+  // Whole seconds, as STS writes it; the store enforces this very instant.
+  const expiration = credentials.expiration?.toISOString().replace(/\.\d{3}Z$/, "Z");
   return {
     Credentials: {
       AccessKeyId: credentials.accessKeyId,

@@ -1,0 +1,223 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { CloudWatchLogsClient, DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
+import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
+import { CreateRoleCommand, IAMClient, ListRolesCommand, PutRolePolicyCommand } from "@aws-sdk/client-iam";
+import { LambdaClient, ListFunctionsCommand } from "@aws-sdk/client-lambda";
+import { ListBucketsCommand, S3Client } from "@aws-sdk/client-s3";
+import { ListQueuesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { type Engine, startEngine } from "../../src/engine/index.ts";
+import { awsCliEnvironment, findAwsCliV2 } from "../helpers/aws-cli.ts";
+import { failure } from "../helpers/sdk-failure.ts";
+
+/**
+ * Temporary credentials stop working at the Expiration STS answered with (before, the engine honoured them for
+ * ever). The engine runs in this process, so moving the process's clock (a fake Date that keeps running) moves the
+ * engine's: the clients sign with it too, which no service here checks against its own.
+ */
+
+const execFileAsync = promisify(execFile);
+const region = "us-east-1";
+const admin = { accessKeyId: "test", secretAccessKey: "test" };
+const trustAccount = JSON.stringify({
+  Version: "2012-10-17",
+  Statement: [
+    { Effect: "Allow", Principal: { AWS: "arn:aws:iam::000000000000:root" }, Action: "sts:AssumeRole" },
+  ],
+});
+
+type Session = { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+
+/** A call per service, as each SDK makes it with `credentials`. */
+function callsAs(endpoint: string, credentials: Session) {
+  const config = { endpoint, region, credentials, maxAttempts: 1 };
+  return {
+    sts: () => new STSClient(config).send(new GetCallerIdentityCommand({})),
+    iam: () => new IAMClient(config).send(new ListRolesCommand({})),
+    s3: () => new S3Client({ ...config, forcePathStyle: true }).send(new ListBucketsCommand({})),
+    dynamodb: () => new DynamoDBClient(config).send(new ListTablesCommand({})),
+    sqs: () => new SQSClient(config).send(new ListQueuesCommand({})),
+    lambda: () => new LambdaClient(config).send(new ListFunctionsCommand({})),
+    logs: () => new CloudWatchLogsClient(config).send(new DescribeLogGroupsCommand({})),
+  };
+}
+
+/** Starts an engine with a role the account may assume, and assumes it for 900 s (STS's shortest). */
+function engineWithSession(options: { enforceIam?: boolean } = {}) {
+  const state = {
+    engine: undefined as unknown as Engine,
+    session: undefined as unknown as Session,
+    expiration: 0,
+  };
+  beforeAll(async () => {
+    state.engine = await startEngine({ port: 0, ...options });
+    const config = { endpoint: state.engine.endpoint, region, credentials: admin };
+    const iam = new IAMClient(config);
+    const { Role } = await iam.send(
+      new CreateRoleCommand({ RoleName: "short-lived", AssumeRolePolicyDocument: trustAccount }),
+    );
+    // Whatever the session is refused, it is not for want of permission.
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: "short-lived",
+        PolicyName: "everything",
+        PolicyDocument: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }],
+        }),
+      }),
+    );
+    const { Credentials } = await new STSClient(config).send(
+      new AssumeRoleCommand({ RoleArn: Role?.Arn, RoleSessionName: "brief", DurationSeconds: 900 }),
+    );
+    // No Expiration handed to the SDK: it would refuse to sign with credentials it knows are expired.
+    state.session = {
+      accessKeyId: Credentials?.AccessKeyId as string,
+      secretAccessKey: Credentials?.SecretAccessKey as string,
+      sessionToken: Credentials?.SessionToken as string,
+    };
+    state.expiration = (Credentials?.Expiration ?? new Date(0)).getTime();
+  });
+  afterAll(async () => {
+    await state.engine?.stop();
+  });
+  return state;
+}
+
+/** Moves this process's clock (and so the engine's) to `at`, and lets it run on from there. */
+function travelTo(at: number): void {
+  vi.useFakeTimers({ toFake: ["Date"], shouldAdvanceTime: true });
+  vi.setSystemTime(at);
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("temporary credentials past their expiration, IAM enforced", () => {
+  const state = engineWithSession();
+
+  it("acts as the role on every service until the Expiration STS named", async () => {
+    expect(state.expiration - Date.now()).toBeGreaterThan(898_000);
+    const calls = callsAs(state.engine.endpoint, state.session);
+    expect((await calls.sts()).Arn).toBe("arn:aws:sts::000000000000:assumed-role/short-lived/brief");
+    travelTo(state.expiration - 2000);
+    for (const call of Object.values(calls)) await call();
+  });
+
+  it("is refused by every service once expired, with each protocol's code, status and message", async () => {
+    travelTo(state.expiration);
+    const calls = callsAs(state.engine.endpoint, state.session);
+    const expired = "The security token included in the request is expired";
+    const refusals = Object.fromEntries(
+      await Promise.all(
+        Object.entries(calls).map(async ([service, call]) => [service, await failure(call())]),
+      ),
+    );
+    expect(refusals).toEqual({
+      sts: { name: "ExpiredToken", code: "ExpiredToken", message: expired, status: 403 },
+      iam: { name: "ExpiredToken", code: "ExpiredToken", message: expired, status: 403 },
+      s3: {
+        name: "ExpiredToken",
+        code: "ExpiredToken",
+        message: "The provided token has expired.",
+        status: 400,
+      },
+      dynamodb: { name: "ExpiredTokenException", message: expired, status: 403 },
+      // SQS speaks JSON with the query protocol's codes beside (x-amzn-query-error): the SDK names the query code.
+      sqs: { name: "ExpiredToken", code: "ExpiredToken", message: expired, status: 403 },
+      lambda: { name: "ExpiredTokenException", message: expired, status: 403 },
+      logs: { name: "ExpiredTokenException", message: expired, status: 403 },
+    });
+  });
+
+  it("is refused through the AWS CLI as well", async () => {
+    const cli = findAwsCliV2();
+    if (!cli) throw new Error("the AWS CLI v2 is needed (scripts/ensure-test-tools.sh installs it)");
+    travelTo(state.expiration + 60_000);
+    const env = {
+      ...awsCliEnvironment(state.engine.endpoint),
+      AWS_ACCESS_KEY_ID: state.session.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: state.session.secretAccessKey,
+      AWS_SESSION_TOKEN: state.session.sessionToken,
+    };
+    const run = (...args: string[]) =>
+      execFileAsync(cli, [...args, "--endpoint-url", state.engine.endpoint], { env }).catch(
+        (caught: { code?: number; stderr?: string }) => caught,
+      );
+    const [sts, s3] = await Promise.all([run("sts", "get-caller-identity"), run("s3api", "list-buckets")]);
+    expect(sts).toMatchObject({ code: 254 });
+    expect((sts as { stderr: string }).stderr).toContain(
+      "An error occurred (ExpiredToken) when calling the GetCallerIdentity operation: The security token included in the request is expired",
+    );
+    expect(s3).toMatchObject({ code: 254 });
+    expect((s3 as { stderr: string }).stderr).toContain(
+      "An error occurred (ExpiredToken) when calling the ListBuckets operation: The provided token has expired.",
+    );
+  });
+
+  it("refuses the session's key without its token, or with a token of another", async () => {
+    const endpoint = state.engine.endpoint;
+    const { sessionToken: _token, ...keyOnly } = state.session;
+    const invalid = "The security token included in the request is invalid.";
+    const withoutToken = callsAs(endpoint, keyOnly);
+    expect(await failure(withoutToken.sts())).toEqual({
+      name: "InvalidClientTokenId",
+      code: "InvalidClientTokenId",
+      message: invalid,
+      status: 403,
+    });
+    expect(await failure(withoutToken.dynamodb())).toEqual({
+      name: "UnrecognizedClientException",
+      message: invalid,
+      status: 400,
+    });
+    expect(await failure(withoutToken.s3())).toEqual({
+      name: "InvalidToken",
+      code: "InvalidToken",
+      message: "The provided token is malformed or otherwise invalid.",
+      status: 400,
+    });
+    const otherToken = callsAs(endpoint, { ...state.session, sessionToken: "IQoJb3JpZ2luX2VjEXAMPLE" });
+    expect(await failure(otherToken.lambda())).toEqual({
+      name: "UnrecognizedClientException",
+      message: invalid,
+      status: 403,
+    });
+  });
+
+  it("keeps nothing per session: 1,100 more assumed and used leave 1,024 remembered as verified", async () => {
+    const sts = new STSClient({ endpoint: state.engine.endpoint, region, credentials: admin });
+    for (let i = 0; i < 1100; i++) {
+      const { Credentials } = await sts.send(
+        new AssumeRoleCommand({
+          RoleArn: "arn:aws:iam::000000000000:role/short-lived",
+          RoleSessionName: `s${i}`,
+        }),
+      );
+      const session = {
+        accessKeyId: Credentials?.AccessKeyId as string,
+        secretAccessKey: Credentials?.SecretAccessKey as string,
+        sessionToken: Credentials?.SessionToken as string,
+      };
+      expect((await callsAs(state.engine.endpoint, session).sts()).Arn).toBe(
+        `arn:aws:sts::000000000000:assumed-role/short-lived/s${i}`,
+      );
+    }
+    expect(state.engine.context.credentials.verifiedSessions).toBe(1024);
+  });
+});
+
+describe("temporary credentials past their expiration, IAM not enforced", () => {
+  const state = engineWithSession({ enforceIam: false });
+
+  it("still act as the role, as LocalStack, which checks no credentials, lets them", async () => {
+    travelTo(state.expiration + 3_600_000);
+    const calls = callsAs(state.engine.endpoint, state.session);
+    expect((await calls.sts()).Arn).toBe("arn:aws:sts::000000000000:assumed-role/short-lived/brief");
+    await calls.s3();
+    await calls.dynamodb();
+  });
+});
