@@ -8,7 +8,7 @@ import {
 } from "@aws-sdk/client-lambda";
 import { strToU8, zipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type EngineProcess, startEngineProcess } from "../helpers/engine.ts";
+import { type EngineProcess, filesLeftToGc, startEngineProcess } from "../helpers/engine.ts";
 import { createLambdaRole } from "../helpers/lambda-role.ts";
 import { eventually } from "../helpers/poll.ts";
 import { processRunning } from "../helpers/processes.ts";
@@ -79,9 +79,12 @@ beforeAll(async () => {
   for (const [name, code] of Object.entries(handlers)) await createFunction(name, code);
 });
 
-afterAll(() => {
+afterAll(async () => {
   lambda?.destroy();
+  // Broken channels, endless lines and 100 MB answers must not leave a file open for the GC to close.
+  const leftToGc = await filesLeftToGc(engine);
   engine?.child.kill("SIGKILL");
+  expect(leftToGc).toEqual([]);
 });
 
 describe("a function cannot end the engine (issue 21)", () => {
@@ -174,9 +177,12 @@ describe("execution environments are capped engine-wide (issue 21)", () => {
     }
   });
 
-  afterAll(() => {
+  afterAll(async () => {
     client?.destroy();
+    // Environments stopped to make room, and throttled invokes, must not leave a file open for the GC to close.
+    const leftToGc = await filesLeftToGc(capped);
     capped?.child.kill("SIGKILL");
+    expect(leftToGc).toEqual([]);
   });
 
   it("throttles a synchronous invoke beyond the cap with 429 TooManyRequestsException (ConcurrentInvocationLimitExceeded)", async () => {

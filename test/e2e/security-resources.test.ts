@@ -147,7 +147,7 @@ afterAll(async () => {
   lambda?.destroy();
   s3?.destroy();
   // Aborted uploads and downloads must not leave a file open (a spill file, an object) for the GC to close.
-  const leftToGc = engine && engine.child.exitCode === null ? await filesLeftToGc(engine) : [];
+  const leftToGc = await filesLeftToGc(engine);
   if (engine) {
     const exited = new Promise((resolve) => engine.child.once("exit", resolve));
     engine.child.kill("SIGTERM");
