@@ -204,6 +204,97 @@ describe("S3 features: tagging, policies, CORS, ownership, attributes, lifecycle
     expect(neither).toMatchObject({ name: "AccessDenied", status: 403 });
   });
 
+  it("authorizes a browser-form POST as its signer's PutObject: a role's session, by its policies and the bucket's", async () => {
+    // The role may put under `drop/` by its identity policy, nowhere else; the bucket's policy denies `drop/locked/`.
+    const iam = new IAMClient({
+      endpoint: engine.endpoint,
+      region: "us-east-1",
+      credentials: EMULATOR_CREDENTIALS,
+    });
+    const { Role } = await iam.send(
+      new CreateRoleCommand({
+        RoleName: "form-uploader",
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            { Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" },
+          ],
+        }),
+      }),
+    );
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: "form-uploader",
+        PolicyName: "drop",
+        PolicyDocument: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            { Effect: "Allow", Action: "s3:PutObject", Resource: "arn:aws:s3:::forms-by-role/drop/*" },
+          ],
+        }),
+      }),
+    );
+    iam.destroy();
+    const roleArn = Role?.Arn ?? "";
+    await s3.send(new CreateBucketCommand({ Bucket: "forms-by-role" }));
+    await s3.send(
+      new PutBucketPolicyCommand({
+        Bucket: "forms-by-role",
+        Policy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Deny",
+              Principal: { AWS: roleArn },
+              Action: "s3:PutObject",
+              Resource: "arn:aws:s3:::forms-by-role/drop/locked/*",
+            },
+          ],
+        }),
+      }),
+    );
+    const session = engine.context.credentials.issueForRole(roleArn, "uploader", 900);
+    // A form as a page builds it from a presigned POST: the policy names every field it sends.
+    const post = (key: string, token: string | null = session.sessionToken) => {
+      const fields: Record<string, string> = {
+        "X-Amz-Algorithm": "AWS4-HMAC-SHA256",
+        "X-Amz-Credential": `${session.accessKeyId}/20261207/us-east-1/s3/aws4_request`,
+        "X-Amz-Date": "20261207T000000Z",
+        ...(token === null ? {} : { "X-Amz-Security-Token": token }),
+      };
+      const conditions = [
+        { bucket: "forms-by-role" },
+        ["starts-with", "$key", ""],
+        ...Object.entries(fields).map(([name, value]) => ({ [name]: value })),
+      ];
+      const form = new FormData();
+      form.set("key", key);
+      for (const [name, value] of Object.entries(fields)) form.set(name, value);
+      form.set(
+        "Policy",
+        Buffer.from(JSON.stringify({ expiration: "2100-01-01T00:00:00Z", conditions })).toString("base64"),
+      );
+      form.set("X-Amz-Signature", "0".repeat(64));
+      form.set("file", new Blob([Buffer.from("by form")]), "f.txt");
+      return fetch(`${engine.endpoint}/forms-by-role`, { method: "POST", body: form });
+    };
+
+    const allowed = await post("drop/a.txt");
+    const outside = await post("elsewhere/b.txt");
+    const denied = await post("drop/locked/c.txt");
+    const withoutToken = await post("drop/d.txt", null);
+
+    expect([allowed.status, await allowed.text()]).toEqual([204, ""]);
+    expect(outside.status).toBe(403);
+    expect(await outside.text()).toContain(
+      "User: arn:aws:sts::000000000000:assumed-role/form-uploader/uploader is not authorized to perform: s3:PutObject on resource: &quot;arn:aws:s3:::forms-by-role/elsewhere/b.txt&quot; because no identity-based policy allows",
+    );
+    expect(denied.status).toBe(403);
+    expect(await denied.text()).toContain("explicit deny in a resource-based policy");
+    expect(withoutToken.status).toBe(400);
+    expect(await withoutToken.text()).toContain("<Code>InvalidToken</Code>");
+  });
+
   it("refuses a public bucket policy under BlockPublicPolicy", async () => {
     await s3.send(new CreateBucketCommand({ Bucket: "private-only" }));
     await s3.send(

@@ -4,7 +4,7 @@ import { CloudWatchLogsClient, DescribeLogGroupsCommand } from "@aws-sdk/client-
 import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { CreateRoleCommand, IAMClient, ListRolesCommand, PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import { LambdaClient, ListFunctionsCommand } from "@aws-sdk/client-lambda";
-import { ListBucketsCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, ListBucketsCommand, S3Client } from "@aws-sdk/client-s3";
 import { ListQueuesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
@@ -155,6 +155,26 @@ describe("temporary credentials past their expiration, IAM enforced", () => {
     expect(s3).toMatchObject({ code: 254 });
     expect((s3 as { stderr: string }).stderr).toContain(
       "An error occurred (ExpiredToken) when calling the ListBuckets operation: The provided token has expired.",
+    );
+  });
+
+  it("refuses a browser-form POST signed by the expired session (its key and token are form fields)", async () => {
+    await new S3Client({
+      endpoint: state.engine.endpoint,
+      region,
+      credentials: admin,
+      forcePathStyle: true,
+    }).send(new CreateBucketCommand({ Bucket: "expiry-forms" }));
+    travelTo(state.expiration + 1000);
+    const form = new FormData();
+    form.set("key", "late.txt");
+    form.set("X-Amz-Credential", `${state.session.accessKeyId}/20261207/us-east-1/s3/aws4_request`);
+    form.set("X-Amz-Security-Token", state.session.sessionToken ?? "");
+    form.set("file", new Blob([Buffer.from("late")]), "late.txt");
+    const answer = await fetch(`${state.engine.endpoint}/expiry-forms`, { method: "POST", body: form });
+    expect(answer.status).toBe(400);
+    expect(await answer.text()).toContain(
+      "<Code>ExpiredToken</Code><Message>The provided token has expired.</Message>",
     );
   });
 

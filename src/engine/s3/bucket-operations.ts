@@ -398,8 +398,8 @@ export function bucketOperations(runtime: S3Runtime): AnyOperation[] {
     operation({
       name: "PostObject",
       http: { method: "POST", path: "/{Bucket}" },
-      // A browser-form upload (the SDK does not model it): the form's policy document is its authorization,
-      // checked in the handler.
+      // A browser-form upload (the SDK does not model it): the form's policy document and its signer's
+      // s3:PutObject on the key the form names are checked in the handler.
       action: null,
       handler: serve(runtime, postObject),
     }),

@@ -1,12 +1,15 @@
 import type { IncomingHttpHeaders } from "node:http";
+import { s3Arn } from "../arn.ts";
 import { headerValue } from "../headers.ts";
-import { assertAclAllowed } from "./access.ts";
+import { credentialRefusal } from "../service/section.ts";
+import type { Caller } from "../types.ts";
+import { assertAclAllowed, authorizeS3 } from "./access.ts";
 import { assertKeyLength } from "./addressing.ts";
 import { md5Hex } from "./checksums.ts";
 import { invalidArgument, S3Error } from "./errors.ts";
 import { attributesFromRequest } from "./object-headers.ts";
 import { writeHeaders, writeObject } from "./objects.ts";
-import { emptyResponse, requireBucket, type S3Handler, xmlResponse } from "./runtime.ts";
+import { emptyResponse, requireBucket, type S3Handler, type S3Runtime, xmlResponse } from "./runtime.ts";
 import { verifyPostPolicySignature } from "./signature.ts";
 
 /** A browser form's fields (names lower-cased, as S3 compares them) and its file. */
@@ -133,6 +136,25 @@ export function checkPostPolicy(
 }
 
 /**
+ * Who a form upload acts as: the key its `x-amz-credential` field names, with its `x-amz-security-token` field, as a
+ * request signed with them would (an expired session is refused as S3 refuses one); an unsigned form, as the request.
+ */
+function formCaller(runtime: S3Runtime, fields: Map<string, string>, requestCaller: Caller): Caller {
+  const accessKeyId = fields.get("x-amz-credential")?.split("/")[0];
+  if (!accessKeyId) return requestCaller;
+  const token = fields.get("x-amz-security-token");
+  const caller = runtime.context.credentials.resolve(accessKeyId, {
+    headers: token === undefined ? {} : { "x-amz-security-token": token },
+    query: new URLSearchParams(),
+  });
+  if ("refused" in caller) {
+    const refusal = credentialRefusal(caller.refused, "rest-xml");
+    throw new S3Error(refusal.status, refusal.code, refusal.message);
+  }
+  return caller;
+}
+
+/**
  * PostObject: a browser-form upload (`<form method=post enctype=multipart/form-data>`). The key may use
  * `${filename}`; a policy document, when sent, is checked with its conditions; the response follows
  * `success_action_redirect` / `success_action_status` (204 by default), and the object announces
@@ -157,6 +179,9 @@ export const postObject: S3Handler = async (runtime, call) => {
     verifyPostPolicySignature(form.fields, (accessKey) => runtime.context.credentials.secretOf(accessKey));
   const policy = form.fields.get("policy");
   if (policy !== undefined) checkPostPolicy(policy, form, call.bucket, form.file.data.length, Date.now());
+  // As on S3, the upload is the form signer's PutObject: their identity policies and the bucket's policy decide.
+  const caller = formCaller(runtime, form.fields, call.request.caller);
+  authorizeS3(runtime.context, caller, "s3:PutObject", s3Arn(call.bucket, key), {}, bucket.configuration);
   // The form's fields stand for the headers a PUT would carry.
   const formHeaders: IncomingHttpHeaders = {};
   for (const [name, value] of form.fields) {
