@@ -2,7 +2,13 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
-import { CreateRoleCommand, IAMClient, ListRolesCommand, PutRolePolicyCommand } from "@aws-sdk/client-iam";
+import {
+  CreateRoleCommand,
+  IAMClient,
+  ListRolesCommand,
+  PutRolePolicyCommand,
+  UpdateRoleCommand,
+} from "@aws-sdk/client-iam";
 import { LambdaClient, ListFunctionsCommand } from "@aws-sdk/client-lambda";
 import { CreateBucketCommand, ListBucketsCommand, S3Client } from "@aws-sdk/client-s3";
 import { ListQueuesCommand, SQSClient } from "@aws-sdk/client-sqs";
@@ -227,6 +233,71 @@ describe("temporary credentials past their expiration, IAM enforced", () => {
       );
     }
     expect(state.engine.context.credentials.verifiedSessions).toBe(1024);
+  });
+});
+
+describe("a session's length, bounded as STS bounds it", () => {
+  const state = engineWithSession();
+  const assume = (credentials: Session, RoleArn: string, DurationSeconds: number) =>
+    new STSClient({ endpoint: state.engine.endpoint, region, credentials, maxAttempts: 1 }).send(
+      new AssumeRoleCommand({ RoleArn, RoleSessionName: "length", DurationSeconds }),
+    );
+  const roleArn = "arn:aws:iam::000000000000:role/short-lived";
+
+  it("refuses a DurationSeconds past the role's MaxSessionDuration (3600 unless set), SDK and AWS CLI", async () => {
+    const overRole = "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.";
+    expect((await assume(admin, roleArn, 3600)).Credentials?.AccessKeyId).toMatch(/^ASIA/);
+    expect(await failure(assume(admin, roleArn, 3601))).toEqual({
+      name: "ValidationError",
+      code: "ValidationError",
+      message: overRole,
+      status: 400,
+    });
+    await new IAMClient({ endpoint: state.engine.endpoint, region, credentials: admin }).send(
+      new UpdateRoleCommand({ RoleName: "short-lived", MaxSessionDuration: 7200 }),
+    );
+    expect((await assume(admin, roleArn, 7200)).Credentials?.Expiration).toBeInstanceOf(Date);
+    expect(await failure(assume(admin, roleArn, 7201))).toMatchObject({
+      name: "ValidationError",
+      message: overRole,
+    });
+
+    const cli = findAwsCliV2();
+    if (!cli) throw new Error("the AWS CLI v2 is needed (scripts/ensure-test-tools.sh installs it)");
+    const refused = await execFileAsync(
+      cli,
+      [
+        "sts",
+        "assume-role",
+        "--role-arn",
+        roleArn,
+        "--role-session-name",
+        "cli",
+        "--duration-seconds",
+        "7201",
+        "--endpoint-url",
+        state.engine.endpoint,
+      ],
+      { env: awsCliEnvironment(state.engine.endpoint) },
+    ).catch((caught: { code?: number; stderr?: string }) => caught);
+    expect(refused).toMatchObject({ code: 254 });
+    expect((refused as { stderr: string }).stderr).toContain(
+      `An error occurred (ValidationError) when calling the AssumeRole operation: ${overRole}`,
+    );
+  });
+
+  it("refuses more than an hour to a role session assuming a role (role chaining)", async () => {
+    // The role's own limit is 7200 from the test before: an hour is still the most a chained session gets.
+    expect((await assume(state.session, roleArn, 3600)).AssumedRoleUser?.Arn).toBe(
+      "arn:aws:sts::000000000000:assumed-role/short-lived/length",
+    );
+    expect(await failure(assume(state.session, roleArn, 3601))).toEqual({
+      name: "ValidationError",
+      code: "ValidationError",
+      message:
+        "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.",
+      status: 400,
+    });
   });
 });
 

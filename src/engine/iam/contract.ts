@@ -11,6 +11,8 @@ export interface IamRoleRecord {
   roleId: string;
   assumeRolePolicyDocument: string;
   createDate: string;
+  /** The longest session AssumeRole may give, in seconds (3600 to 43200). */
+  maxSessionDuration: number;
 }
 
 /** A principal as a resource-based or trust policy names it. */

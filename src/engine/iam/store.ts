@@ -465,6 +465,7 @@ export class IamStore {
       roleId: role.roleId,
       assumeRolePolicyDocument: role.assumeRolePolicyDocument,
       createDate: role.createDate,
+      maxSessionDuration: role.maxSessionDuration,
     };
   }
 

@@ -10,6 +10,8 @@ import { stsSection } from "./section.ts";
 
 const sessionNamePattern = /^[\w+=,.@-]{2,64}$/;
 const maxSessionDuration = 43200;
+/** AssumeRole's longest session for a caller that is itself a role session (role chaining). */
+const roleChainingLimit = 3600;
 
 /** AssumeRole's input, worded as AWS words its violations; any other member is refused by name. */
 export const assumeRoleInput = z.object({
@@ -72,6 +74,10 @@ function callerIdentity(iam: IamApi, caller: Caller): Record<string, unknown> {
   return { UserId: `${roleId}:${role.sessionName}`, Account: caller.accountId, Arn: caller.arn };
 }
 
+function validationError(message: string): ServiceError {
+  return new ServiceError(400, "ValidationError", message);
+}
+
 function assumeRoleDenied(caller: Caller, roleArn: string): ServiceError {
   return new ServiceError(
     403,
@@ -109,6 +115,13 @@ function assumeRole(
     );
     if (!trusted) throw assumeRoleDenied(caller, roleArn);
   }
+  // The session's length is bounded by the role's setting, and by an hour for a role session assuming a role.
+  if (caller.role && duration > roleChainingLimit)
+    throw validationError(
+      "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.",
+    );
+  if (duration > role.maxSessionDuration)
+    throw validationError("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.");
   const credentials = context.credentials.issueForRole(role.roleArn, sessionName, duration);
   // Whole seconds, as STS writes it; the store enforces this very instant.
   const expiration = credentials.expiration?.toISOString().replace(/\.\d{3}Z$/, "Z");
