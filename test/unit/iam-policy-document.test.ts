@@ -4,6 +4,8 @@ import {
   parseConditionOperator,
   parseNewPolicyDocument,
   parsePolicyDocument,
+  storedPoliciesKept,
+  storedPolicyDocument,
 } from "../../src/engine/policy/document.ts";
 import { MalformedPolicyDocumentError } from "../../src/engine/policy/errors.ts";
 
@@ -198,5 +200,35 @@ describe("Function: parseNewPolicyDocument (IAM's grammar for a policy being wri
     expect(parsePolicyDocument(JSON.stringify({ Statement: [allowAll] }), "identity").Statement).toHaveLength(
       1,
     );
+  });
+});
+
+describe("Function: storedPolicyDocument (stored policies, parsed once while recent)", () => {
+  const policy = (n: number) =>
+    JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: `arn:aws:s3:::bucket-${n}/*` }],
+    });
+
+  it("parses a text once and answers the same document after", () => {
+    const first = storedPolicyDocument(policy(0), "identity");
+    expect(storedPolicyDocument(policy(0), "identity")).toBe(first);
+    expect(storedPolicyDocument(policy(1), "identity")).not.toBe(first);
+  });
+
+  it("keeps at most 1,024 however many texts a client stores one after another", () => {
+    for (let n = 0; n < 3000; n++) {
+      expect(storedPolicyDocument(policy(n), "identity").Statement[0]?.Resource).toBe(
+        `arn:aws:s3:::bucket-${n}/*`,
+      );
+      expect(storedPoliciesKept()).toBeLessThanOrEqual(1024);
+    }
+  });
+
+  it("keeps no failure: a malformed text throws each time", () => {
+    const before = storedPoliciesKept();
+    for (let n = 0; n < 2; n++)
+      expect(() => storedPolicyDocument("not a policy", "identity")).toThrow(MalformedPolicyDocumentError);
+    expect(storedPoliciesKept()).toBe(before);
   });
 });

@@ -1,6 +1,6 @@
 import { randomInt } from "node:crypto";
 import { iamPolicyArn, iamRoleArn } from "../arn.ts";
-import { type PolicyDocument, parseNewPolicyDocument, parsePolicyDocument } from "../policy/document.ts";
+import { type PolicyDocument, parseNewPolicyDocument, storedPolicyDocument } from "../policy/document.ts";
 import type { DurableStore } from "../store/index.ts";
 import type { Journal } from "../store/journal.ts";
 import { constraint, validationMessage } from "../validation-message.ts";
@@ -116,7 +116,6 @@ export class IamStore {
   #journal: Journal<IamJournalRecord> | undefined;
   readonly #roles = new Map<string, RoleState>();
   readonly #policies = new Map<string, ManagedPolicyState>();
-  readonly #parsed = new Map<string, PolicyDocument>();
 
   constructor(accountId: string) {
     this.#accountId = accountId;
@@ -258,7 +257,7 @@ export class IamStore {
     const document = (
       this.#policies.get(role.permissionsBoundary) ?? awsManagedPolicy(role.permissionsBoundary)
     )?.document;
-    return document === undefined ? undefined : this.parse(document, "identity");
+    return document === undefined ? undefined : storedPolicyDocument(document, "identity");
   }
 
   /**
@@ -443,18 +442,7 @@ export class IamStore {
         return policy ? [policy.document] : [];
       }),
     ];
-    return documents.map((document) => this.parse(document, "identity"));
-  }
-
-  /** Parses (and caches) a policy document; throws MalformedPolicyDocument. */
-  parse(document: string, kind: "identity" | "trust" | "resource"): PolicyDocument {
-    const key = `${kind}\n${document}`;
-    let parsed = this.#parsed.get(key);
-    if (!parsed) {
-      parsed = parsePolicyDocument(document, kind);
-      this.#parsed.set(key, parsed);
-    }
-    return parsed;
+    return documents.map((document) => storedPolicyDocument(document, "identity"));
   }
 
   /** The record other services see (Lambda checks the execution role exists). */

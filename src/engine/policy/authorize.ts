@@ -1,5 +1,5 @@
 import type { Authorizer, CallingPrincipal, ConditionContext } from "../types.ts";
-import { type PolicyDocument, parsePolicyDocument } from "./document.ts";
+import { type PolicyDocument, storedPolicyDocument } from "./document.ts";
 import { evaluateResourcePolicy, type RequestPrincipal } from "./evaluate.ts";
 
 /**
@@ -104,26 +104,17 @@ export function deniedMessage(
   return `${who} is not authorized to perform: ${action} on resource: ${shown} ${why}`;
 }
 
-/** Parsed resource policies by their text (stored ones were validated when stored); unparsable: none. */
-const parsedPolicies = new Map<string, PolicyDocument | null>();
-
 /**
  * A resource's stored policy text, parsed once. A policy that does not parse grants nothing and denies nothing
  * (SQS stores a queue's Policy checking only that it is a JSON document with statements).
  */
 export function resourcePolicyDocument(text: string | undefined): PolicyDocument | undefined {
   if (text === undefined || text === "") return undefined;
-  let document = parsedPolicies.get(text);
-  if (document === undefined) {
-    try {
-      document = parsePolicyDocument(text, "resource");
-    } catch {
-      document = null;
-    }
-    if (parsedPolicies.size > 256) parsedPolicies.clear();
-    parsedPolicies.set(text, document);
+  try {
+    return storedPolicyDocument(text, "resource");
+  } catch {
+    return undefined;
   }
-  return document ?? undefined;
 }
 
 /**

@@ -97,7 +97,8 @@ export class MessageMoveTasks {
       approximateNumberOfMessagesToMove: source.counts(this.store.now()).visible,
       startedTimestamp: this.store.now(),
     };
-    this.#tasks.set(sourceArn, [...this.#list(sourceArn), task]);
+    // The tasks ListMessageMoveTasks can still show, and no more: a client redriving in a loop leaves nothing behind.
+    this.#tasks.set(sourceArn, [...this.#list(sourceArn), task].slice(-MAX_LISTED_TASKS));
     this.#schedule(task, 0);
     return task;
   }
@@ -130,6 +131,11 @@ export class MessageMoveTasks {
     }
     this.#stop(task, "CANCELLED");
     return task;
+  }
+
+  /** How many of a source's tasks are kept (at most the 10 ListMessageMoveTasks can show). */
+  tasksKept(sourceArn: string): number {
+    return this.#list(sourceArn).length;
   }
 
   /** Ends every running task's timer (the engine is stopping). */
