@@ -12,8 +12,14 @@ import {
 import { LambdaClient, ListFunctionsCommand } from "@aws-sdk/client-lambda";
 import { CreateBucketCommand, ListBucketsCommand, S3Client } from "@aws-sdk/client-s3";
 import { ListQueuesCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import {
+  AssumeRoleCommand,
+  type Credentials,
+  GetCallerIdentityCommand,
+  STSClient,
+} from "@aws-sdk/client-sts";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { EMULATOR_CREDENTIALS } from "../../src/aws/clients.ts";
 import { type Engine, startEngine } from "../../src/engine/index.ts";
 import { awsCliEnvironment, findAwsCliV2 } from "../helpers/aws-cli.ts";
 import { failure } from "../helpers/sdk-failure.ts";
@@ -26,7 +32,7 @@ import { failure } from "../helpers/sdk-failure.ts";
 
 const execFileAsync = promisify(execFile);
 const region = "us-east-1";
-const admin = { accessKeyId: "test", secretAccessKey: "test" };
+const admin = EMULATOR_CREDENTIALS;
 const trustAccount = JSON.stringify({
   Version: "2012-10-17",
   Statement: [
@@ -35,6 +41,16 @@ const trustAccount = JSON.stringify({
 });
 
 type Session = { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+
+/**
+ * AssumeRole's credentials as the SDK's static credentials, without their Expiration: the SDK would refuse to
+ * sign with credentials it knows are expired, and the point is what the engine does with them.
+ */
+const sessionOf = (credentials: Credentials | undefined): Session => ({
+  accessKeyId: credentials?.AccessKeyId ?? "",
+  secretAccessKey: credentials?.SecretAccessKey ?? "",
+  sessionToken: credentials?.SessionToken ?? "",
+});
 
 /** A call per service, as each SDK makes it with `credentials`. */
 function callsAs(endpoint: string, credentials: Session) {
@@ -78,12 +94,7 @@ function engineWithSession(options: { enforceIam?: boolean } = {}) {
     const { Credentials } = await new STSClient(config).send(
       new AssumeRoleCommand({ RoleArn: Role?.Arn, RoleSessionName: "brief", DurationSeconds: 900 }),
     );
-    // No Expiration handed to the SDK: it would refuse to sign with credentials it knows are expired.
-    state.session = {
-      accessKeyId: Credentials?.AccessKeyId as string,
-      secretAccessKey: Credentials?.SecretAccessKey as string,
-      sessionToken: Credentials?.SessionToken as string,
-    };
+    state.session = sessionOf(Credentials);
     state.expiration = (Credentials?.Expiration ?? new Date(0)).getTime();
   });
   afterAll(async () => {
@@ -223,12 +234,7 @@ describe("temporary credentials past their expiration, IAM enforced", () => {
           RoleSessionName: `s${i}`,
         }),
       );
-      const session = {
-        accessKeyId: Credentials?.AccessKeyId as string,
-        secretAccessKey: Credentials?.SecretAccessKey as string,
-        sessionToken: Credentials?.SessionToken as string,
-      };
-      expect((await callsAs(state.engine.endpoint, session).sts()).Arn).toBe(
+      expect((await callsAs(state.engine.endpoint, sessionOf(Credentials)).sts()).Arn).toBe(
         `arn:aws:sts::000000000000:assumed-role/short-lived/s${i}`,
       );
     }
