@@ -4,6 +4,7 @@ import { promisify } from "node:util";
 import {
   CancelMessageMoveTaskCommand,
   CreateQueueCommand,
+  DeleteQueueCommand,
   ListMessageMoveTasksCommand,
   type ListMessageMoveTasksResultEntry,
   ReceiveMessageCommand,
@@ -182,6 +183,22 @@ describe("SQS message movement tasks: redriving a dead-letter queue", () => {
     expect(started).toHaveLength(3);
     expect([...started].sort((a, b) => b - a)).toEqual(started);
     expect(latest.Results).toHaveLength(1);
+  });
+
+  it("lists none of a deleted dead-letter queue's tasks once a queue of its name is made again", async () => {
+    const { dlq } = await deadLettered("recreated", ["a", "b"]);
+    await sqs.send(new StartMessageMoveTaskCommand({ SourceArn: arn("recreated-dlq") }));
+    await eventually("the task to finish", async () =>
+      (await latestTask(arn("recreated-dlq"))).Status === "COMPLETED" ? true : undefined,
+    );
+
+    await sqs.send(new DeleteQueueCommand({ QueueUrl: dlq }));
+    await create("recreated-dlq");
+
+    const listed = await sqs.send(
+      new ListMessageMoveTasksCommand({ SourceArn: arn("recreated-dlq"), MaxResults: 10 }),
+    );
+    expect(listed.Results ?? []).toEqual([]);
   });
 
   it("refuses what AWS refuses, with AWS's errors", async () => {

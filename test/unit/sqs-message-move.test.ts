@@ -29,4 +29,26 @@ describe("Class: MessageMoveTasks", () => {
     expect(listed.every((task) => task.status === "COMPLETED")).toBe(true);
     tasks.close();
   });
+
+  it("forgets a deleted source queue's tasks, the running one included, so a queue made again lists none", () => {
+    vi.useFakeTimers();
+    const store = new SqsStore({ accountId: "000000000000", region: "us-east-1", queueArn: arnOf });
+    store.createQueue("dlq");
+    store.createQueue("source", {
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: arnOf("dlq"), maxReceiveCount: 3 }),
+    });
+    for (let n = 0; n < 3; n++)
+      store.send(store.requireQueue("dlq"), { body: `m${n}`, attributes: {}, senderId: "000000000000" });
+    const tasks = new MessageMoveTasks(store);
+    tasks.start(arnOf("dlq"), undefined, 1);
+    expect(vi.getTimerCount()).toBe(1);
+
+    store.deleteQueue("dlq");
+    tasks.forget(arnOf("dlq"));
+    store.createQueue("dlq");
+
+    expect(tasks.tasksKept(arnOf("dlq"))).toBe(0);
+    expect(tasks.list(arnOf("dlq"), 10)).toEqual([]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
 });

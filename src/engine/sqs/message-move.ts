@@ -133,6 +133,15 @@ export class MessageMoveTasks {
     return task;
   }
 
+  /** Drops a deleted source queue's tasks (a running one stops where it is). */
+  forget(sourceArn: string): void {
+    for (const task of this.#list(sourceArn)) {
+      clearTimeout(this.#timers.get(task));
+      this.#timers.delete(task);
+    }
+    this.#tasks.delete(sourceArn);
+  }
+
   /** How many of a source's tasks are kept (at most the 10 ListMessageMoveTasks can show). */
   tasksKept(sourceArn: string): number {
     return this.#list(sourceArn).length;

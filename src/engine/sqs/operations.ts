@@ -58,6 +58,7 @@ function queueOperations({
   queueUrl,
   queueAt,
   onQueue,
+  moveTasks,
 }: SqsOperationDependencies): AnyOperation[] {
   const queueUrlInput = z.object({ QueueUrl: text });
   return [
@@ -127,7 +128,10 @@ function queueOperations({
       input: queueUrlInput,
       resource: onQueue,
       handler: (input) => {
-        store.deleteQueue(queueAt(input.QueueUrl).name);
+        const queue = queueAt(input.QueueUrl);
+        store.deleteQueue(queue.name);
+        // A queue made again under the name is another queue: it lists none of these tasks.
+        moveTasks.forget(queue.arn);
         return undefined;
       },
     }),
