@@ -8,14 +8,20 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
+/** A store (on fake timers: the tasks tick on them) with `source`, whose dead-letter queue is `dlq`. */
+function deadLetterStore(): SqsStore {
+  vi.useFakeTimers();
+  const store = new SqsStore({ accountId: "000000000000", region: "us-east-1", queueArn: arnOf });
+  store.createQueue("dlq");
+  store.createQueue("source", {
+    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: arnOf("dlq"), maxReceiveCount: 3 }),
+  });
+  return store;
+}
+
 describe("Class: MessageMoveTasks", () => {
   it("keeps a source's 10 latest tasks however many are started, the newest listed first", () => {
-    vi.useFakeTimers();
-    const store = new SqsStore({ accountId: "000000000000", region: "us-east-1", queueArn: arnOf });
-    store.createQueue("dlq");
-    store.createQueue("source", {
-      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: arnOf("dlq"), maxReceiveCount: 3 }),
-    });
+    const store = deadLetterStore();
     const tasks = new MessageMoveTasks(store);
     const handles: string[] = [];
     for (let n = 0; n < 25; n++) {
@@ -31,12 +37,7 @@ describe("Class: MessageMoveTasks", () => {
   });
 
   it("forgets a deleted source queue's tasks, the running one included, so a queue made again lists none", () => {
-    vi.useFakeTimers();
-    const store = new SqsStore({ accountId: "000000000000", region: "us-east-1", queueArn: arnOf });
-    store.createQueue("dlq");
-    store.createQueue("source", {
-      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: arnOf("dlq"), maxReceiveCount: 3 }),
-    });
+    const store = deadLetterStore();
     for (let n = 0; n < 3; n++)
       store.send(store.requireQueue("dlq"), { body: `m${n}`, attributes: {}, senderId: "000000000000" });
     const tasks = new MessageMoveTasks(store);
