@@ -1,5 +1,4 @@
 import { createHmac } from "node:crypto";
-import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import {
   CopyObjectCommand,
   CreateBucketCommand,
@@ -26,10 +25,10 @@ import {
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EMULATOR_CREDENTIALS } from "../../src/aws/clients.ts";
 import { type Engine, startEngine } from "../../src/engine/index.ts";
 import type { S3Service } from "../../src/engine/s3/index.ts";
 import type { ObjectCreatedEvent } from "../../src/engine/types.ts";
+import { createLambdaRole } from "../helpers/lambda-role.ts";
 import { bytesOf, failure, s3Client } from "../helpers/s3.ts";
 
 /** The features pipelines use beyond plain objects (issue 16), with the SDK v3 and plain HTTP where browsers speak. */
@@ -128,35 +127,10 @@ describe("S3 features: tagging, policies, CORS, ownership, attributes, lifecycle
   });
 
   it("combines a role's identity policy with the bucket policy: a bucket Allow suffices, a bucket Deny wins", async () => {
-    const iam = new IAMClient({
-      endpoint: engine.endpoint,
-      region: "us-east-1",
-      credentials: EMULATOR_CREDENTIALS,
-    });
-    const trust = {
+    const roleArn = await createLambdaRole(engine.endpoint, "bucket-policy-reader", {
       Version: "2012-10-17",
-      Statement: [
-        { Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" },
-      ],
-    };
-    const role = await iam.send(
-      new CreateRoleCommand({
-        RoleName: "bucket-policy-reader",
-        AssumeRolePolicyDocument: JSON.stringify(trust),
-      }),
-    );
-    await iam.send(
-      new PutRolePolicyCommand({
-        RoleName: "bucket-policy-reader",
-        PolicyName: "read",
-        PolicyDocument: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::shared/*" }],
-        }),
-      }),
-    );
-    iam.destroy();
-    const roleArn = role.Role?.Arn ?? "";
+      Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::shared/*" }],
+    });
     await s3.send(new CreateBucketCommand({ Bucket: "shared" }));
     for (const key of ["public/a", "secret/b"])
       await s3.send(new PutObjectCommand({ Bucket: "shared", Key: key, Body: key }));
@@ -206,36 +180,10 @@ describe("S3 features: tagging, policies, CORS, ownership, attributes, lifecycle
 
   it("authorizes a browser-form POST as its signer's PutObject: a role's session, by its policies and the bucket's", async () => {
     // The role may put under `drop/` by its identity policy, nowhere else; the bucket's policy denies `drop/locked/`.
-    const iam = new IAMClient({
-      endpoint: engine.endpoint,
-      region: "us-east-1",
-      credentials: EMULATOR_CREDENTIALS,
+    const roleArn = await createLambdaRole(engine.endpoint, "form-uploader", {
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Action: "s3:PutObject", Resource: "arn:aws:s3:::forms-by-role/drop/*" }],
     });
-    const { Role } = await iam.send(
-      new CreateRoleCommand({
-        RoleName: "form-uploader",
-        AssumeRolePolicyDocument: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            { Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" },
-          ],
-        }),
-      }),
-    );
-    await iam.send(
-      new PutRolePolicyCommand({
-        RoleName: "form-uploader",
-        PolicyName: "drop",
-        PolicyDocument: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            { Effect: "Allow", Action: "s3:PutObject", Resource: "arn:aws:s3:::forms-by-role/drop/*" },
-          ],
-        }),
-      }),
-    );
-    iam.destroy();
-    const roleArn = Role?.Arn ?? "";
     await s3.send(new CreateBucketCommand({ Bucket: "forms-by-role" }));
     await s3.send(
       new PutBucketPolicyCommand({
