@@ -118,15 +118,22 @@ export class CredentialStore {
     accessKeyId: string | undefined,
     head?: Pick<RequestHead, "headers" | "query">,
   ): Caller | CredentialRefusal {
+    // The token is looked for only beside a key that may be a session's: most requests sign with `test`.
     if (!accessKeyId?.startsWith(SESSION_KEY_PREFIX)) return this.administrator(accessKeyId ?? "anonymous");
-    const token = head ? sessionTokenOf(head) : undefined;
+    return this.resolveWithToken(accessKeyId, head ? sessionTokenOf(head) : undefined);
+  }
+
+  /** As {@link resolve}, for credentials whose token comes apart from a request head (a form upload's field). */
+  resolveWithToken(accessKeyId: string, token: string | undefined): Caller | CredentialRefusal {
+    if (!accessKeyId.startsWith(SESSION_KEY_PREFIX)) return this.administrator(accessKeyId);
     // A token whose MAC is this engine's was issued here for that key: no tag to check on the way to its caller.
     const session = token ? this.#session(accessKeyId, token) : undefined;
     if (session === undefined) {
       // A key of this engine's, or one with a token an engine made for it (an earlier run's: its MAC key is gone),
       // is refused rather than let act as the administrator.
       const engineMade =
-        this.#issuedHere(accessKeyId) || (token !== undefined && claimsOf(token)?.k === accessKeyId);
+        this.#issuedHere(accessKeyId) ||
+        (token !== undefined && claimsOf(tokenParts(token)?.payload)?.k === accessKeyId);
       return engineMade && this.#enforce ? { refused: "invalid" } : this.administrator(accessKeyId);
     }
     if (this.#enforce && session.expiresAtMs !== 0 && this.#now() >= session.expiresAtMs)
@@ -164,13 +171,11 @@ export class CredentialStore {
 
   /** A token's claims when its MAC is this engine's and its JSON has their shape; undefined otherwise. */
   #claims(token: string): TokenClaims | undefined {
-    const dot = token.indexOf(".");
-    if (dot <= 0) return undefined;
-    const payload = token.slice(0, dot);
-    const mac = Buffer.from(token.slice(dot + 1), "base64url");
-    const expected = this.#mac(payload);
-    if (mac.length !== expected.length || !timingSafeEqual(mac, expected)) return undefined;
-    return claimsOf(token);
+    const parts = tokenParts(token);
+    if (!parts) return undefined;
+    const expected = this.#mac(parts.payload);
+    if (parts.mac.length !== expected.length || !timingSafeEqual(parts.mac, expected)) return undefined;
+    return claimsOf(parts.payload);
   }
 
   /** Whether `accessKeyId` is one this engine issued: `ASIA`, then its random part and its tag. */
@@ -224,12 +229,18 @@ function sessionTokenOf(head: Pick<RequestHead, "headers" | "query">): string | 
   return head.query.get("X-Amz-Security-Token") ?? undefined;
 }
 
-/** The claims a token's first part holds, its MAC unchecked; undefined when it holds none. */
-function claimsOf(token: string): TokenClaims | undefined {
+/** A token's two parts: its claims' JSON (base64url) and its MAC; undefined when it has no such parts. */
+function tokenParts(token: string): { payload: string; mac: Buffer } | undefined {
   const dot = token.indexOf(".");
   if (dot <= 0) return undefined;
+  return { payload: token.slice(0, dot), mac: Buffer.from(token.slice(dot + 1), "base64url") };
+}
+
+/** The claims a token's payload holds, its MAC unchecked; undefined when it holds none. */
+function claimsOf(payload: string | undefined): TokenClaims | undefined {
+  if (payload === undefined) return undefined;
   try {
-    const claims: unknown = JSON.parse(Buffer.from(token.slice(0, dot), "base64url").toString("utf8"));
+    const claims: unknown = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
     return isTokenClaims(claims) ? claims : undefined;
   } catch {
     return undefined;

@@ -117,17 +117,17 @@ export function asList<T>(value: T | T[] | undefined): T[] {
 const storedPolicies = new Map<string, PolicyDocument>();
 const STORED_POLICIES_KEPT = 1024;
 
+/** How many parsed policies are kept (at most 1,024). */
+export function storedPoliciesKept(): number {
+  return storedPolicies.size;
+}
+
 /**
  * A stored policy's text, parsed once while it is among the last {@link STORED_POLICIES_KEPT} parsed (a role's
  * policies on every authorization, a resource's policy): a client replacing a policy in a loop leaves nothing behind.
  *
  * @throws MalformedPolicyDocumentError as parsePolicyDocument does (a failure is not kept).
  */
-/** How many parsed policies are kept (at most 1,024). */
-export function storedPoliciesKept(): number {
-  return storedPolicies.size;
-}
-
 export function storedPolicyDocument(text: string, kind: PolicyKind): PolicyDocument {
   const key = `${kind}\n${text}`;
   let parsed = storedPolicies.get(key);

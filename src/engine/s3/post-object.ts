@@ -142,11 +142,10 @@ export function checkPostPolicy(
 function formCaller(runtime: S3Runtime, fields: Map<string, string>, requestCaller: Caller): Caller {
   const accessKeyId = fields.get("x-amz-credential")?.split("/")[0];
   if (!accessKeyId) return requestCaller;
-  const token = fields.get("x-amz-security-token");
-  const caller = runtime.context.credentials.resolve(accessKeyId, {
-    headers: token === undefined ? {} : { "x-amz-security-token": token },
-    query: new URLSearchParams(),
-  });
+  const caller = runtime.context.credentials.resolveWithToken(
+    accessKeyId,
+    fields.get("x-amz-security-token"),
+  );
   if ("refused" in caller) {
     const refusal = credentialRefusal(caller.refused, "rest-xml");
     throw new S3Error(refusal.status, refusal.code, refusal.message);
