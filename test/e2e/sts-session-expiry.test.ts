@@ -53,16 +53,22 @@ const sessionOf = (credentials: Credentials | undefined): Session => ({
 });
 
 /** A call per service, as each SDK makes it with `credentials`. */
+/** Sends with a client made for the call, and lets the client's connections go once it is answered. */
+function once<C extends { destroy(): void }, T>(client: C, send: (client: C) => Promise<T>): Promise<T> {
+  return send(client).finally(() => client.destroy());
+}
+
 function callsAs(endpoint: string, credentials: Session) {
   const config = { endpoint, region, credentials, maxAttempts: 1 };
   return {
-    sts: () => new STSClient(config).send(new GetCallerIdentityCommand({})),
-    iam: () => new IAMClient(config).send(new ListRolesCommand({})),
-    s3: () => new S3Client({ ...config, forcePathStyle: true }).send(new ListBucketsCommand({})),
-    dynamodb: () => new DynamoDBClient(config).send(new ListTablesCommand({})),
-    sqs: () => new SQSClient(config).send(new ListQueuesCommand({})),
-    lambda: () => new LambdaClient(config).send(new ListFunctionsCommand({})),
-    logs: () => new CloudWatchLogsClient(config).send(new DescribeLogGroupsCommand({})),
+    sts: () => once(new STSClient(config), (c) => c.send(new GetCallerIdentityCommand({}))),
+    iam: () => once(new IAMClient(config), (c) => c.send(new ListRolesCommand({}))),
+    s3: () =>
+      once(new S3Client({ ...config, forcePathStyle: true }), (c) => c.send(new ListBucketsCommand({}))),
+    dynamodb: () => once(new DynamoDBClient(config), (c) => c.send(new ListTablesCommand({}))),
+    sqs: () => once(new SQSClient(config), (c) => c.send(new ListQueuesCommand({}))),
+    lambda: () => once(new LambdaClient(config), (c) => c.send(new ListFunctionsCommand({}))),
+    logs: () => once(new CloudWatchLogsClient(config), (c) => c.send(new DescribeLogGroupsCommand({}))),
   };
 }
 
@@ -91,8 +97,9 @@ function engineWithSession(options: { enforceIam?: boolean } = {}) {
         }),
       }),
     );
-    const { Credentials } = await new STSClient(config).send(
-      new AssumeRoleCommand({ RoleArn: Role?.Arn, RoleSessionName: "brief", DurationSeconds: 900 }),
+    iam.destroy();
+    const { Credentials } = await once(new STSClient(config), (c) =>
+      c.send(new AssumeRoleCommand({ RoleArn: Role?.Arn, RoleSessionName: "brief", DurationSeconds: 900 })),
     );
     state.session = sessionOf(Credentials);
     state.expiration = (Credentials?.Expiration ?? new Date(0)).getTime();
@@ -176,12 +183,13 @@ describe("temporary credentials past their expiration, IAM enforced", () => {
   });
 
   it("refuses a browser-form POST signed by the expired session (its key and token are form fields)", async () => {
-    await new S3Client({
+    const s3 = new S3Client({
       endpoint: state.engine.endpoint,
       region,
       credentials: admin,
       forcePathStyle: true,
-    }).send(new CreateBucketCommand({ Bucket: "expiry-forms" }));
+    });
+    await once(s3, (c) => c.send(new CreateBucketCommand({ Bucket: "expiry-forms" })));
     travelTo(state.expiration + 1000);
     const form = new FormData();
     form.set("key", "late.txt");
@@ -238,6 +246,7 @@ describe("temporary credentials past their expiration, IAM enforced", () => {
         `arn:aws:sts::000000000000:assumed-role/short-lived/s${i}`,
       );
     }
+    sts.destroy();
     expect(state.engine.context.credentials.verifiedSessions).toBe(1024);
   });
 });
@@ -245,8 +254,8 @@ describe("temporary credentials past their expiration, IAM enforced", () => {
 describe("a session's length, bounded as STS bounds it", () => {
   const state = engineWithSession();
   const assume = (credentials: Session, RoleArn: string, DurationSeconds: number) =>
-    new STSClient({ endpoint: state.engine.endpoint, region, credentials, maxAttempts: 1 }).send(
-      new AssumeRoleCommand({ RoleArn, RoleSessionName: "length", DurationSeconds }),
+    once(new STSClient({ endpoint: state.engine.endpoint, region, credentials, maxAttempts: 1 }), (c) =>
+      c.send(new AssumeRoleCommand({ RoleArn, RoleSessionName: "length", DurationSeconds })),
     );
   const roleArn = "arn:aws:iam::000000000000:role/short-lived";
 
@@ -259,8 +268,8 @@ describe("a session's length, bounded as STS bounds it", () => {
       message: overRole,
       status: 400,
     });
-    await new IAMClient({ endpoint: state.engine.endpoint, region, credentials: admin }).send(
-      new UpdateRoleCommand({ RoleName: "short-lived", MaxSessionDuration: 7200 }),
+    await once(new IAMClient({ endpoint: state.engine.endpoint, region, credentials: admin }), (c) =>
+      c.send(new UpdateRoleCommand({ RoleName: "short-lived", MaxSessionDuration: 7200 })),
     );
     expect((await assume(admin, roleArn, 7200)).Credentials?.Expiration).toBeInstanceOf(Date);
     expect(await failure(assume(admin, roleArn, 7201))).toMatchObject({
