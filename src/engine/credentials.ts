@@ -1,10 +1,12 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { accountRootArn, assumedRoleArn } from "./arn.ts";
+import type { DurableStore } from "./store/index.ts";
 import type { Caller, RequestHead } from "./types.ts";
 
 /**
  * Temporary credentials (STS AssumeRole, a Lambda execution environment's role) that the engine keeps nothing of.
- * Everything a session is travels in its keys, authenticated with a secret made per engine process:
+ * Everything a session is travels in its keys, authenticated with the engine's secret (made per process, or kept
+ * in the data directory with `--persist`, so sessions outlive a restart there):
  * - the access key id (`ASIA` + 16 base32 characters, as STS's) carries a random part and a tag that only this
  *   engine can compute, so a key it issued is known as its own once the session is long gone;
  * - the secret access key is derived from the access key id (S3 checks signatures with it);
@@ -63,14 +65,76 @@ export interface CredentialStoreOptions {
   enforce?: boolean;
   /** The clock expiries are read against (ms since the epoch). */
   now?: () => number;
+  /**
+   * The secret the tags, secrets and MACs are made with ({@link SESSION_SECRET_BYTES} bytes): with `--persist`,
+   * the one kept in the data directory ({@link persistedSessionSecret}), so sessions outlive a restart as they
+   * outlive nothing on AWS; otherwise one made for this process.
+   */
+  secret?: Buffer;
+}
+
+/** The length of the engine's session secret (an HMAC-SHA256 key). */
+const SESSION_SECRET_BYTES = 32;
+
+/** The one record of the session secret's journal. */
+interface SessionSecretRecord {
+  secret: string;
+}
+
+/** A record's secret; undefined when it is not {@link SESSION_SECRET_BYTES} bytes of base64. */
+function sessionSecretOf(record: unknown): Buffer | undefined {
+  const text = (record as Partial<SessionSecretRecord> | null)?.secret;
+  const secret = typeof text === "string" ? Buffer.from(text, "base64") : undefined;
+  return secret?.length === SESSION_SECRET_BYTES ? secret : undefined;
+}
+
+/**
+ * `pipeline repair`'s check of the session secret's journal: a record that is not a secret is dropped (the next
+ * start makes a new one; sessions issued before are then refused as unknown), and the loss named.
+ */
+export async function keepIntactSessionSecret(
+  _dataDir: string,
+  records: unknown[],
+): Promise<{ records: unknown[]; lost: string[] }> {
+  const kept = records.filter((record) => sessionSecretOf(record) !== undefined);
+  const dropped = records.length - kept.length;
+  return {
+    records: kept,
+    lost:
+      dropped === 0
+        ? []
+        : [`${dropped} session secret record(s) of the wrong shape: sessions issued before will be refused`],
+  };
+}
+
+/**
+ * The session secret kept in a `--persist` data directory, made and written (durably) on the first start: with it
+ * a session issued before a restart is still the engine's own, unexpired until its `Expiration`, as the AWS CLI's
+ * cached role credentials (`~/.aws/cli/cache`) expect. The journal sits in `directory`, which STS's section declares
+ * as its storage, so `pipeline repair` reads and mends it as any other; a record that is not a secret of the right
+ * length is damage, refused at start.
+ */
+export async function persistedSessionSecret(store: DurableStore, directory: string): Promise<Buffer> {
+  let kept: Buffer | undefined;
+  const journal = await store.open<SessionSecretRecord>(directory, (records) => {
+    const last = records.at(-1);
+    if (!last) return [];
+    kept = sessionSecretOf(last);
+    if (!kept) throw store.damaged(`${directory}: the session secret is not ${SESSION_SECRET_BYTES} bytes`);
+    return [last];
+  });
+  if (kept) return kept;
+  const made = randomBytes(SESSION_SECRET_BYTES);
+  await journal.append({ secret: made.toString("base64") });
+  return made;
 }
 
 export class CredentialStore {
   readonly #accountId: string;
   /** The account root's ARN, made once: every request signed with an unknown key acts as it. */
   readonly #rootArn: string;
-  /** This process's key for the tags, secrets and MACs: sessions issued by an earlier run are not its own. */
-  readonly #key = randomBytes(32);
+  /** The key for the tags, secrets and MACs: made per process, or kept in the data directory with `--persist`. */
+  readonly #key: Buffer;
   readonly #enforce: boolean;
   readonly #now: () => number;
   readonly #verified = new Map<string, VerifiedSession>();
@@ -80,6 +144,7 @@ export class CredentialStore {
     this.#rootArn = accountRootArn(accountId);
     this.#enforce = options.enforce ?? true;
     this.#now = options.now ?? (() => Date.now());
+    this.#key = options.secret ?? randomBytes(SESSION_SECRET_BYTES);
   }
 
   /**
@@ -129,7 +194,8 @@ export class CredentialStore {
     // A token whose MAC is this engine's was issued here for that key: no tag to check on the way to its caller.
     const session = token ? this.#session(accessKeyId, token) : undefined;
     if (session === undefined) {
-      // A key of this engine's, or one with a token an engine made for it (an earlier run's: its MAC key is gone),
+      // A key of this engine's, or one with a token an engine made for it (an earlier run's without `--persist`:
+      // its secret is gone),
       // is refused rather than let act as the administrator.
       const engineMade =
         this.#issuedHere(accessKeyId) ||

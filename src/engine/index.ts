@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { type EngineBase, type EngineContext, EngineEventBus, FaultInjector } from "./context.ts";
 import { registerControlRoutes } from "./control.ts";
-import { CredentialStore } from "./credentials.ts";
+import { CredentialStore, persistedSessionSecret } from "./credentials.ts";
 import { checkDynamoDbStore, createDynamoDbService } from "./dynamodb/index.ts";
 import { DEFAULT_BODY_IDLE_TIMEOUT_MS, DEFAULT_HEADERS_TIMEOUT_MS, Edge } from "./edge.ts";
 import { registerHealthRoutes } from "./health.ts";
@@ -26,6 +26,7 @@ import { createS3Service } from "./s3/index.ts";
 import { createSqsService } from "./sqs/index.ts";
 import { DurableStore } from "./store/index.ts";
 import { createStsService } from "./sts/index.ts";
+import { stsSection } from "./sts/section.ts";
 import type { Service } from "./types.ts";
 
 export type { EngineOptions } from "./options.ts";
@@ -89,6 +90,18 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
   }
   const enforceIam = compat.enforceIam && options.enforceIam !== false;
   const store = dataDir ? new DurableStore(dataDir, options.notice ?? log) : undefined;
+  await store?.lock().catch((cause: unknown) => {
+    throw startError(cause, options.port);
+  });
+  // From here a start that fails lets the data directory go (its lock, any journal opened) before it throws.
+  const failedStart = async (cause: unknown): Promise<never> => {
+    await store?.close().catch(() => undefined);
+    throw startError(cause, options.port);
+  };
+  const sessionSecret =
+    store && stsSection.storage
+      ? await persistedSessionSecret(store, stsSection.storage.directory).catch(failedStart)
+      : undefined;
   const base: EngineBase = {
     accountId,
     region,
@@ -97,7 +110,10 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     store,
     events: new EngineEventBus(),
     // Sessions are checked where IAM is: without it, as on LocalStack, no credentials are.
-    credentials: new CredentialStore(accountId, { enforce: enforceIam }),
+    credentials: new CredentialStore(accountId, {
+      enforce: enforceIam,
+      ...(sessionSecret ? { secret: sessionSecret } : {}),
+    }),
     faults: new FaultInjector(options.faults),
     log,
   };
@@ -114,14 +130,6 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
         ? { retryBaseDelayMs: compat.lambdaRetryBaseDelayMs }
         : {}),
     },
-  };
-  await store?.lock().catch((cause: unknown) => {
-    throw startError(cause, options.port);
-  });
-  // From here a start that fails lets the data directory go (its lock, any journal opened) before it throws.
-  const failedStart = async (cause: unknown): Promise<never> => {
-    await store?.close().catch(() => undefined);
-    throw startError(cause, options.port);
   };
   await checkDynamoDbStore(store, resolvedOptions).catch(failedStart);
   // IAM is the authorizer every other service checks callers with, so it is made first, from the base context.

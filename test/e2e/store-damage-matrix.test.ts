@@ -140,7 +140,8 @@ describe("Store damage matrix: every service's file, many offsets, four kinds of
   for (const name of journalDirectories) {
     it(`${name}: never loses data silently`, async () => {
       const original = originals.get(name) ?? [];
-      expect(original.length).toBeGreaterThan(1);
+      // STS's journal holds one record (the engine's session secret); the others several.
+      expect(original.length).toBeGreaterThan(0);
       const bytes = await readFile(journalPath(pristine, name));
       const outcomes: Record<string, number> = {};
       for (const damage of damages(bytes.length)) {
@@ -191,7 +192,11 @@ describe("Store damage matrix: every service's file, many offsets, four kinds of
         }
         outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
       }
-      expect(Object.keys(outcomes)).toContain("refused, repaired with the loss reported");
+      // Damage to a journal's last record reads as a write cut off by a crash (dropped, and said); a journal of one
+      // record (STS's) has no record before its last to find damaged.
+      if (original.length > 1)
+        expect(Object.keys(outcomes)).toContain("refused, repaired with the loss reported");
+      else expect(Object.keys(outcomes)).toEqual(["started, loss reported"]);
     }, 60_000);
   }
 });

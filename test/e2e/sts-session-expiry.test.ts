@@ -1,4 +1,7 @@
 import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
@@ -325,5 +328,86 @@ describe("temporary credentials past their expiration, IAM not enforced", () => 
     expect((await calls.sts()).Arn).toBe("arn:aws:sts::000000000000:assumed-role/short-lived/brief");
     await calls.s3();
     await calls.dynamodb();
+  });
+});
+
+describe("temporary credentials across a restart of the engine", () => {
+  const dataDirs: string[] = [];
+  afterAll(async () => {
+    for (const dataDir of dataDirs) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  /** Runs `act` against an engine started with `options`, stopping it however `act` ends. */
+  async function withEngine<T>(
+    options: { dataDir?: string },
+    act: (engine: Engine) => Promise<T>,
+  ): Promise<T> {
+    const engine = await startEngine({ port: 0, ...options });
+    try {
+      return await act(engine);
+    } finally {
+      await engine.stop();
+    }
+  }
+
+  /** Makes a role the account may assume, and assumes it for an hour. */
+  async function assumeOn(engine: Engine): Promise<{ session: Session; expiration: number }> {
+    const config = { endpoint: engine.endpoint, region, credentials: admin };
+    const { Role } = await once(new IAMClient(config), (c) =>
+      c.send(new CreateRoleCommand({ RoleName: "restarted", AssumeRolePolicyDocument: trustAccount })),
+    );
+    const { Credentials } = await once(new STSClient(config), (c) =>
+      c.send(new AssumeRoleCommand({ RoleArn: Role?.Arn, RoleSessionName: "kept", DurationSeconds: 3600 })),
+    );
+    return {
+      session: sessionOf(Credentials),
+      expiration: (Credentials?.Expiration ?? new Date(0)).getTime(),
+    };
+  }
+
+  const assumedArn = "arn:aws:sts::000000000000:assumed-role/restarted/kept";
+
+  it("with --persist, a session issued before the restart still acts as its role (SDK and AWS CLI), until its Expiration", async () => {
+    const cli = findAwsCliV2();
+    if (!cli) throw new Error("the AWS CLI v2 is needed (scripts/ensure-test-tools.sh installs it)");
+    const dataDir = await mkdtemp(join(tmpdir(), "sts-restart-"));
+    dataDirs.push(dataDir);
+    const { session, expiration } = await withEngine({ dataDir }, assumeOn);
+    await withEngine({ dataDir }, async (engine) => {
+      const calls = callsAs(engine.endpoint, session);
+      expect((await calls.sts()).Arn).toBe(assumedArn);
+      // As the role, which no policy allows anything: not as the administrator.
+      expect(await failure(calls.s3())).toMatchObject({
+        name: "AccessDenied",
+        status: 403,
+        message: expect.stringContaining(
+          `User: ${assumedArn} is not authorized to perform: s3:ListAllMyBuckets`,
+        ),
+      });
+      const { stdout } = await execFileAsync(
+        cli,
+        ["sts", "get-caller-identity", "--endpoint-url", engine.endpoint, "--output", "json"],
+        {
+          env: {
+            ...awsCliEnvironment(engine.endpoint),
+            AWS_ACCESS_KEY_ID: session.accessKeyId,
+            AWS_SECRET_ACCESS_KEY: session.secretAccessKey,
+            AWS_SESSION_TOKEN: session.sessionToken,
+          },
+        },
+      );
+      expect((JSON.parse(stdout) as { Arn: string }).Arn).toBe(assumedArn);
+      travelTo(expiration);
+      expect(await failure(calls.sts())).toMatchObject({ code: "ExpiredToken", status: 403 });
+    });
+  });
+
+  it("without --persist, an earlier run's session is refused as unknown, not taken for the administrator", async () => {
+    const { session } = await withEngine({}, assumeOn);
+    await withEngine({}, async (engine) => {
+      const calls = callsAs(engine.endpoint, session);
+      expect(await failure(calls.sts())).toMatchObject({ code: "InvalidClientTokenId", status: 403 });
+      expect(await failure(calls.s3())).toMatchObject({ name: "InvalidToken", status: 400 });
+    });
   });
 });

@@ -1,6 +1,12 @@
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { base32, CredentialStore, fromBase32 } from "../../src/engine/credentials.ts";
+import { base32, CredentialStore, fromBase32, persistedSessionSecret } from "../../src/engine/credentials.ts";
+import { repairStore } from "../../src/engine/repair.ts";
+import { DurableStore, journalPath, StoreDamagedError } from "../../src/engine/store/index.ts";
+import { encodeLine } from "../../src/engine/store/journal.ts";
 
 const roleArn = "arn:aws:iam::000000000000:role/reader";
 const withToken = (token: string | undefined) => ({
@@ -158,5 +164,63 @@ describe("temporary credentials", () => {
     expect(fromBase32("MZXW6YTB")).toEqual(Buffer.from("fooba"));
     for (const text of ["mzxw6ytb", "MZXW6YT", "MZXW6YT1", "MZXW6YT="])
       expect(fromBase32(text)).toBeUndefined();
+  });
+});
+
+describe("the session secret kept with --persist", () => {
+  /** The secret a store on `dataDir` reads or makes, the store closed again. */
+  async function secretIn(dataDir: string): Promise<Buffer> {
+    const store = new DurableStore(dataDir, () => undefined);
+    try {
+      return await persistedSessionSecret(store, "sts");
+    } finally {
+      await store.close();
+    }
+  }
+
+  it("is made and written on the first start, read back on the next: a session outlives the restart", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "session-secret-"));
+    try {
+      const first = await secretIn(dataDir);
+      expect(first.length).toBe(32);
+      expect((await readFile(journalPath(dataDir, "sts"), "utf8")).split("\n").filter(Boolean)).toHaveLength(
+        1,
+      );
+      const second = await secretIn(dataDir);
+      expect(second.equals(first)).toBe(true);
+      const issued = new CredentialStore("000000000000", { secret: first }).issueForRole(roleArn, "s", 3600);
+      const restarted = new CredentialStore("000000000000", { secret: second });
+      expect(restarted.resolve(issued.accessKeyId, withToken(issued.sessionToken))).toEqual(issued.caller);
+      expect(restarted.secretOf(issued.accessKeyId)).toBe(issued.secretAccessKey);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses a record that is not a 32-byte secret as damage naming the repair, which drops it", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "session-secret-"));
+    try {
+      await secretIn(dataDir);
+      const file = journalPath(dataDir, "sts");
+      for (const record of [{ secret: Buffer.alloc(16).toString("base64") }, { secret: 7 }, {}]) {
+        const written = encodeLine(record);
+        await writeFile(file, written);
+        await expect(secretIn(dataDir)).rejects.toThrow(StoreDamagedError);
+        await expect(secretIn(dataDir)).rejects.toThrow(
+          /sts: the session secret is not 32 bytes.*pipeline repair/,
+        );
+        expect(await readFile(file, "utf8")).toBe(written);
+        // pipeline repair drops it, naming the loss; the next start makes a new secret.
+        const report = await repairStore(dataDir);
+        expect(report.entries.find((entry) => entry.file === file)).toMatchObject({
+          status: "repaired",
+          recovered: 0,
+          lost: ["1 session secret record(s) of the wrong shape: sessions issued before will be refused"],
+        });
+        expect((await secretIn(dataDir)).length).toBe(32);
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });

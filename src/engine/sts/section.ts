@@ -1,3 +1,4 @@
+import { keepIntactSessionSecret } from "../credentials.ts";
 import { queryRequestBytes, tooLarge } from "../request-limits.ts";
 import { readOnlyQueryActions, type ServiceSection } from "../service/section.ts";
 
@@ -9,4 +10,6 @@ export const stsSection: ServiceSection = {
   readOnlyOperations: readOnlyQueryActions,
   throttling: { status: 400, code: "ThrottlingException" },
   internalErrorCode: "InternalFailure",
+  // The engine's session secret, with --persist (credentials.ts, persistedSessionSecret).
+  storage: { directory: "sts", journal: { keepIntact: keepIntactSessionSecret } },
 };
