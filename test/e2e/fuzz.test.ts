@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { CloudWatchLogsClient, PutLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
-import { CreateRoleCommand, IAMClient, ListRolesCommand } from "@aws-sdk/client-iam";
+import { CreateRoleCommand, IAMClient, ListRolesCommand, PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { DeleteObjectsCommand, PutBucketCorsCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateQueueCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
@@ -17,7 +17,8 @@ import { exchangeRaw } from "../helpers/raw-http.ts";
  * Property-based fuzzing of the engine's request path (issue 21): malformed bodies and headers, chunked framing,
  * deep nesting, huge and repeated parameters and invalid UTF-8, for every service and protocol (query: IAM, STS,
  * SQS; JSON 1.0: DynamoDB, SQS; JSON 1.1: Logs; rest-json: Lambda; rest-xml: S3), sent by the AWS SDK v3 with
- * its serialized request mutated just before it goes on the wire. Properties: the engine process stays up,
+ * its serialized request mutated just before it goes on the wire (two targets signed with a role's session, whose
+ * key and token the edge reads before the body). Properties: the engine process stays up,
  * every answer is an error the SDK parses to a named code (never `Unknown`), and its memory comes back near
  * its baseline: its heap in use after a full collection within 8 MB, its resident set within 150 MB, and no file
  * left for that collection to close.
@@ -37,6 +38,8 @@ const region = "us-east-1";
 
 let served: EngineProcess;
 let queueUrl = "";
+/** Temporary credentials of a role allowed everything: their key and token are checked before the body is read. */
+let session: { accessKeyId: string; secretAccessKey: string; sessionToken: string };
 const rss = { before: 0, peak: 0, after: 0 };
 /** The engine's heap in use after a full collection, before the cases and after them. */
 const heap = { before: 0, after: 0 };
@@ -55,6 +58,8 @@ beforeAll(async () => {
   served = await startEngineProcess({});
   const sqs = new SQSClient({ endpoint: served.endpoint, region, credentials: EMULATOR_CREDENTIALS });
   queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: "fuzz" }))).QueueUrl ?? "";
+  sqs.destroy();
+  session = await assumedSession();
   targets = buildTargets();
   // Warm every service once so the baseline is the engine at work, not the engine just started.
   for (const target of targets) await target.send(undefined).catch(() => undefined);
@@ -75,6 +80,51 @@ afterAll(() => {
   );
   served?.child.kill("SIGKILL");
 });
+
+/** Assumes a role allowed everything, so what refuses a damaged session request is the damage, not a policy. */
+async function assumedSession() {
+  const config = { endpoint: served.endpoint, region, credentials: EMULATOR_CREDENTIALS };
+  const iam = new IAMClient(config);
+  const sts = new STSClient(config);
+  try {
+    const { Role } = await iam.send(
+      new CreateRoleCommand({
+        RoleName: "fuzz-session",
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { AWS: "arn:aws:iam::000000000000:root" },
+              Action: "sts:AssumeRole",
+            },
+          ],
+        }),
+      }),
+    );
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: "fuzz-session",
+        PolicyName: "everything",
+        PolicyDocument: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }],
+        }),
+      }),
+    );
+    const { Credentials } = await sts.send(
+      new AssumeRoleCommand({ RoleArn: Role?.Arn, RoleSessionName: "fuzz" }),
+    );
+    return {
+      accessKeyId: Credentials?.AccessKeyId ?? "",
+      secretAccessKey: Credentials?.SecretAccessKey ?? "",
+      sessionToken: Credentials?.SessionToken ?? "",
+    };
+  } finally {
+    iam.destroy();
+    sts.destroy();
+  }
+}
 
 /** How a serialized request is damaged before it is sent. */
 type Mutation =
@@ -137,6 +187,7 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
       "x-amz-decoded-content-length",
       "content-md5",
       "x-amz-checksum-crc32",
+      "x-amz-security-token",
     ),
     value: headerValue,
   }),
@@ -366,6 +417,19 @@ function buildTargets(): Target[] {
       "s3 (rest-xml, streamed)",
       clientOf(S3Client),
       () => new PutObjectCommand({ Bucket: "fuzz-bucket", Key: "k", Body: "body" }),
+    ),
+    // Signed with a role's session: its key and token are read (and refused when damaged) before the body.
+    target(
+      "dynamodb (json 1.0, role session)",
+      clientOf(DynamoDBClient),
+      () => new PutItemCommand({ TableName: "fuzz-missing", Item: { id: { S: "1" } } }),
+      { client: { credentials: session } },
+    ),
+    target(
+      "s3 (rest-xml, streamed, role session)",
+      clientOf(S3Client),
+      () => new PutObjectCommand({ Bucket: "fuzz-bucket", Key: "k", Body: "body" }),
+      { client: { credentials: session } },
     ),
   ];
 }
