@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { chmod } from "node:fs/promises";
 import { accountRootArn, assumedRoleArn } from "./arn.ts";
 import type { DurableStore } from "./store/index.ts";
 import type { Caller, RequestHead } from "./types.ts";
@@ -123,6 +124,8 @@ export async function persistedSessionSecret(store: DurableStore, directory: str
     if (!kept) throw store.damaged(`${directory}: the session secret is not ${SESSION_SECRET_BYTES} bytes`);
     return [last];
   });
+  // Readable by its owner only, as the AWS CLI keeps ~/.aws/credentials: it mints sessions for any of the roles.
+  await chmod(store.path(directory), 0o600);
   if (kept) return kept;
   const made = randomBytes(SESSION_SECRET_BYTES);
   await journal.append({ secret: made.toString("base64") });

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -183,9 +183,10 @@ describe("the session secret kept with --persist", () => {
     try {
       const first = await secretIn(dataDir);
       expect(first.length).toBe(32);
-      expect((await readFile(journalPath(dataDir, "sts"), "utf8")).split("\n").filter(Boolean)).toHaveLength(
-        1,
-      );
+      const file = journalPath(dataDir, "sts");
+      expect((await readFile(file, "utf8")).split("\n").filter(Boolean)).toHaveLength(1);
+      // Its owner's only: it mints sessions for any role.
+      expect((await stat(file)).mode & 0o777).toBe(0o600);
       const second = await secretIn(dataDir);
       expect(second.equals(first)).toBe(true);
       const issued = new CredentialStore("000000000000", { secret: first }).issueForRole(roleArn, "s", 3600);
