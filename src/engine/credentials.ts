@@ -121,7 +121,10 @@ export async function persistedSessionSecret(store: DurableStore, directory: str
     const last = records.at(-1);
     if (!last) return [];
     kept = sessionSecretOf(last);
-    if (!kept) throw store.damaged(`${directory}: the session secret is not ${SESSION_SECRET_BYTES} bytes`);
+    if (!kept)
+      throw store.damaged(
+        `${store.path(directory)}: its session secret is not ${SESSION_SECRET_BYTES} bytes of base64`,
+      );
     return [last];
   });
   // Readable by its owner only, as the AWS CLI keeps ~/.aws/credentials: it mints sessions for any of the roles.

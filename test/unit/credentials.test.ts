@@ -208,7 +208,7 @@ describe("the session secret kept with --persist", () => {
         await writeFile(file, written);
         await expect(secretIn(dataDir)).rejects.toThrow(StoreDamagedError);
         await expect(secretIn(dataDir)).rejects.toThrow(
-          /sts: the session secret is not 32 bytes.*pipeline repair/,
+          /sts\/journal\.log: its session secret is not 32 bytes of base64; nothing was changed\. Run: pipeline repair/,
         );
         expect(await readFile(file, "utf8")).toBe(written);
         // pipeline repair drops it, naming the loss; the next start makes a new secret.
