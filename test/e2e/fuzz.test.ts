@@ -452,7 +452,18 @@ describe("Fuzz: damaged requests to every service and protocol", () => {
         }
         alive();
       }),
-      { seed, numRuns: runs * targets.length, endOnFailure: true },
+      {
+        seed,
+        numRuns: runs * targets.length,
+        endOnFailure: true,
+        // Stop 43's CI (seed 1145478524): valid UTF-8 put inside SQS's MessageBody, a valid send.
+        examples: [
+          [
+            targets.findIndex((candidate) => candidate.name === "sqs (json 1.0)"),
+            { kind: "invalid-utf8", at: 2147483641, bytes: [195, 128] },
+          ],
+        ],
+      },
     );
   }, 600_000);
 
