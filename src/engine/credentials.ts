@@ -68,8 +68,8 @@ export interface CredentialStoreOptions {
   now?: () => number;
   /**
    * The secret the tags, secrets and MACs are made with ({@link SESSION_SECRET_BYTES} bytes): with `--persist`,
-   * the one kept in the data directory ({@link persistedSessionSecret}), so sessions outlive a restart as they
-   * outlive nothing on AWS; otherwise one made for this process.
+   * the one kept in the data directory ({@link persistedSessionSecret}), so sessions outlive a restart there (on
+   * AWS nothing restarts under them); otherwise one made for this process.
    */
   secret?: Buffer;
 }
@@ -127,7 +127,7 @@ export async function persistedSessionSecret(store: DurableStore, directory: str
       );
     return [last];
   });
-  // Readable by its owner only, as the AWS CLI keeps ~/.aws/credentials: it mints sessions for any of the roles.
+  // Readable by its owner only: whoever reads it can mint sessions for any of the engine's roles.
   await chmod(store.path(directory), 0o600);
   if (kept) return kept;
   const made = randomBytes(SESSION_SECRET_BYTES);
@@ -201,8 +201,7 @@ export class CredentialStore {
     const session = token ? this.#session(accessKeyId, token) : undefined;
     if (session === undefined) {
       // A key of this engine's, or one with a token an engine made for it (an earlier run's without `--persist`:
-      // its secret is gone),
-      // is refused rather than let act as the administrator.
+      // its secret is gone), is refused rather than let act as the administrator.
       const engineMade =
         this.#issuedHere(accessKeyId) ||
         (token !== undefined && claimsOf(tokenParts(token)?.payload)?.k === accessKeyId);
