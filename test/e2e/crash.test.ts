@@ -16,6 +16,7 @@ import { defineStack } from "../../src/stack/spec.ts";
 import { runCli } from "../helpers/cli.ts";
 import { externalEndpoint } from "../helpers/engine.ts";
 import { lastJson, type ServedEngine, startServedEngine } from "../helpers/pipeline.ts";
+import { prng } from "../helpers/prng.ts";
 
 const stack = defineStack();
 const md5 = (bytes: Uint8Array) => createHash("md5").update(bytes).digest("hex");
@@ -80,12 +81,15 @@ async function uploadAndKill(
     held: i >= options.count - options.held,
   }));
   const regular = options.count - options.held;
+  // Seeded sizes: the same objects every run.
+  const random = prng(options.count * 1000 + folder.length);
+  const sizes = sent.map(
+    () => options.minBytes + Math.floor(random() * (options.maxBytes - options.minBytes)),
+  );
   await Promise.all(
-    sent.map((item) =>
+    sent.map((item, index) =>
       limit(async () => {
-        const bytes = randomBytes(
-          options.minBytes + Math.floor(Math.random() * (options.maxBytes - options.minBytes)),
-        );
+        const bytes = randomBytes(sizes[index] ?? options.minBytes);
         item.md5 = md5(bytes);
         const half = Math.floor(bytes.length / 2);
         const body = item.held

@@ -8,6 +8,7 @@ import { errorName } from "../../src/aws/errors.ts";
 import { type Engine, startEngine } from "../../src/engine/index.ts";
 import { externalEndpoint, startEngineProcess } from "../helpers/engine.ts";
 import { eventually } from "../helpers/poll.ts";
+import { prng } from "../helpers/prng.ts";
 
 const credentials = { accessKeyId: "test", secretAccessKey: "test" };
 const BUCKET = "compaction";
@@ -83,9 +84,11 @@ describe.skipIf(externalEndpoint)("S3 persistence: journal compaction while runn
     // Act: one writer per key, 100 overwrites each, all keys at once.
     try {
       await Promise.all(
-        KEYS.map(async (key) => {
+        KEYS.map(async (key, index) => {
+          // Seeded sizes: the same bodies' lengths every run.
+          const random = prng(index + 1);
           for (let round = 0; round < 100; round++) {
-            const body = randomBytes(1024 + Math.floor(Math.random() * 3072));
+            const body = randomBytes(1024 + Math.floor(random() * 3072));
             await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
             last.set(key, md5(body));
             largestJournal = Math.max(largestJournal, (await stat(journalPath(dataDir))).size);
@@ -139,9 +142,10 @@ describe.skipIf(externalEndpoint)("S3 persistence: journal compaction while runn
     // Act: one writer per key overwriting it as fast as it can, killed mid-stream after several compactions.
     try {
       await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-      const writers = KEYS.map(async (key) => {
+      const writers = KEYS.map(async (key, index) => {
+        const random = prng(100 + index);
         while (!killed) {
-          const body = randomBytes(2048 + Math.floor(Math.random() * 14_336));
+          const body = randomBytes(2048 + Math.floor(random() * 14_336));
           inFlight.set(key, md5(body));
           try {
             await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));

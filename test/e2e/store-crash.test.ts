@@ -48,6 +48,7 @@ import { EMULATOR_CREDENTIALS } from "../../src/aws/clients.ts";
 import { defineStack } from "../../src/stack/spec.ts";
 import { externalEndpoint } from "../helpers/engine.ts";
 import { type ServedEngine, startServedEngine } from "../helpers/pipeline.ts";
+import { prng } from "../helpers/prng.ts";
 
 /**
  * The crash harness of issue 22: a seeded mixed workload across every persisted service, SIGKILLed at random
@@ -57,18 +58,6 @@ import { type ServedEngine, startServedEngine } from "../helpers/pipeline.ts";
 const seed = Number(process.env.STORE_CRASH_SEED ?? 22);
 const kills = Number(process.env.STORE_CRASH_KILLS ?? 4);
 const WORKERS = 6;
-
-/** mulberry32: a small seeded PRNG, so a failing run can be replayed with its seed. */
-function prng(start: number): () => number {
-  let state = start >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A value the engine acknowledged, and values whose write was in flight at the kill (either may be there). */
 interface Slot {

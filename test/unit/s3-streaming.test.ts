@@ -6,6 +6,7 @@ import { AwsChunkedDecoder, decodeAwsChunked } from "../../src/engine/s3/aws-chu
 import { checksumAlgorithms, computeChecksum, createChecksum } from "../../src/engine/s3/checksums.ts";
 import { storePayload } from "../../src/engine/s3/payload.ts";
 import { MemoryBlobStore } from "../../src/engine/s3/storage/blobs.ts";
+import { prng } from "../helpers/prng.ts";
 
 /** `data` framed as aws-chunked with `chunkSize` chunks and a CRC32 trailer. */
 function frame(data: Buffer, chunkSize: number): Buffer {
@@ -18,12 +19,13 @@ function frame(data: Buffer, chunkSize: number): Buffer {
   return Buffer.concat(parts);
 }
 
-/** Splits a buffer into pieces of random sizes (1..max), as a network would. */
+/** Splits a buffer into pieces of seeded random sizes (1..max), as a network would; the same split every run. */
 function pieces(buffer: Buffer, max: number): Buffer[] {
+  const random = prng(buffer.length * 31 + max);
   const out: Buffer[] = [];
   let offset = 0;
   while (offset < buffer.length) {
-    const size = 1 + Math.floor(Math.random() * max);
+    const size = 1 + Math.floor(random() * max);
     out.push(buffer.subarray(offset, offset + size));
     offset += size;
   }
