@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { chmod } from "node:fs/promises";
+import { chmod, stat } from "node:fs/promises";
 import { accountRootArn, assumedRoleArn } from "./arn.ts";
 import type { DurableStore } from "./store/index.ts";
 import type { Caller, RequestHead } from "./types.ts";
@@ -116,20 +116,25 @@ export async function keepIntactSessionSecret(
  * length is damage, refused at start.
  */
 export async function persistedSessionSecret(store: DurableStore, directory: string): Promise<Buffer> {
+  const path = store.path(directory);
+  // A file with bytes but no secret lost it (a torn last line, dropped by the journal with its own notice).
+  const hadBytes = ((await stat(path).catch(() => undefined))?.size ?? 0) > 0;
   let kept: Buffer | undefined;
   const journal = await store.open<SessionSecretRecord>(directory, (records) => {
     const last = records.at(-1);
     if (!last) return [];
     kept = sessionSecretOf(last);
     if (!kept)
-      throw store.damaged(
-        `${store.path(directory)}: its session secret is not ${SESSION_SECRET_BYTES} bytes of base64`,
-      );
+      throw store.damaged(`${path}: its session secret is not ${SESSION_SECRET_BYTES} bytes of base64`);
     return [last];
   });
   // Readable by its owner only: whoever reads it can mint sessions for any of the engine's roles.
-  await chmod(store.path(directory), 0o600);
+  await chmod(path, 0o600);
   if (kept) return kept;
+  if (hadBytes)
+    store.notice(
+      `${directory}: ${path} held no session secret; a new one is made, so temporary credentials issued before this start are refused`,
+    );
   const made = randomBytes(SESSION_SECRET_BYTES);
   await journal.append({ secret: made.toString("base64") });
   return made;

@@ -168,9 +168,9 @@ describe("temporary credentials", () => {
 });
 
 describe("the session secret kept with --persist", () => {
-  /** The secret a store on `dataDir` reads or makes, the store closed again. */
-  async function secretIn(dataDir: string): Promise<Buffer> {
-    const store = new DurableStore(dataDir, () => undefined);
+  /** The secret a store on `dataDir` reads or makes, the store closed again; `notices` gets what it said. */
+  async function secretIn(dataDir: string, notices: string[] = []): Promise<Buffer> {
+    const store = new DurableStore(dataDir, (message) => notices.push(message));
     try {
       return await persistedSessionSecret(store, "sts");
     } finally {
@@ -193,6 +193,33 @@ describe("the session secret kept with --persist", () => {
       const restarted = new CredentialStore("000000000000", { secret: second });
       expect(restarted.resolve(issued.accessKeyId, withToken(issued.sessionToken))).toEqual(issued.caller);
       expect(restarted.secretOf(issued.accessKeyId)).toBe(issued.secretAccessKey);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it("says so when a torn last line took the secret: the new one refuses the sessions issued before", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "session-secret-"));
+    try {
+      const first = await secretIn(dataDir);
+      const file = journalPath(dataDir, "sts");
+      const line = await readFile(file, "utf8");
+      await writeFile(file, line.slice(0, 30));
+      const notices: string[] = [];
+      const second = await secretIn(dataDir, notices);
+      expect(second.equals(first)).toBe(false);
+      expect(notices).toEqual([
+        expect.stringMatching(/^sts: dropped a torn tail of 30 byte\(s\) at the end of .*sts\/journal\.log/),
+        expect.stringMatching(
+          /^sts: .*sts\/journal\.log held no session secret; a new one is made, so temporary credentials issued before this start are refused$/,
+        ),
+      ]);
+      // A first start says nothing.
+      const fresh = await mkdtemp(join(tmpdir(), "session-secret-"));
+      const quiet: string[] = [];
+      await secretIn(fresh, quiet);
+      await rm(fresh, { recursive: true, force: true });
+      expect(quiet).toEqual([]);
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }
