@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { CloudWatchLogsClient, PutLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
-import { CreateRoleCommand, IAMClient, ListRolesCommand, PutRolePolicyCommand } from "@aws-sdk/client-iam";
+import { CreateRoleCommand, IAMClient, ListRolesCommand } from "@aws-sdk/client-iam";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { DeleteObjectsCommand, PutBucketCorsCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateQueueCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
@@ -10,6 +10,7 @@ import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EMULATOR_CREDENTIALS } from "../../src/aws/clients.ts";
+import { allowEverything, assumeAccountRole, type RoleSession } from "../helpers/assumed-role.ts";
 import { type EngineProcess, filesLeftToGc, startEngineProcess } from "../helpers/engine.ts";
 import { exchangeRaw } from "../helpers/raw-http.ts";
 
@@ -39,7 +40,7 @@ const region = "us-east-1";
 let served: EngineProcess;
 let queueUrl = "";
 /** Temporary credentials of a role allowed everything: their key and token are checked before the body is read. */
-let session: { accessKeyId: string; secretAccessKey: string; sessionToken: string };
+let session: RoleSession;
 const rss = { before: 0, peak: 0, after: 0 };
 /** The engine's heap in use after a full collection, before the cases and after them. */
 const heap = { before: 0, after: 0 };
@@ -59,7 +60,12 @@ beforeAll(async () => {
   const sqs = new SQSClient({ endpoint: served.endpoint, region, credentials: EMULATOR_CREDENTIALS });
   queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: "fuzz" }))).QueueUrl ?? "";
   sqs.destroy();
-  session = await assumedSession();
+  // A role allowed everything, so what refuses a damaged session request is the damage, not a policy.
+  ({ session } = await assumeAccountRole(served.endpoint, {
+    roleName: "fuzz-session",
+    sessionName: "fuzz",
+    inlinePolicy: allowEverything,
+  }));
   targets = buildTargets();
   // Warm every service once so the baseline is the engine at work, not the engine just started.
   for (const target of targets) await target.send(undefined).catch(() => undefined);
@@ -80,51 +86,6 @@ afterAll(() => {
   );
   served?.child.kill("SIGKILL");
 });
-
-/** Assumes a role allowed everything, so what refuses a damaged session request is the damage, not a policy. */
-async function assumedSession() {
-  const config = { endpoint: served.endpoint, region, credentials: EMULATOR_CREDENTIALS };
-  const iam = new IAMClient(config);
-  const sts = new STSClient(config);
-  try {
-    const { Role } = await iam.send(
-      new CreateRoleCommand({
-        RoleName: "fuzz-session",
-        AssumeRolePolicyDocument: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Effect: "Allow",
-              Principal: { AWS: "arn:aws:iam::000000000000:root" },
-              Action: "sts:AssumeRole",
-            },
-          ],
-        }),
-      }),
-    );
-    await iam.send(
-      new PutRolePolicyCommand({
-        RoleName: "fuzz-session",
-        PolicyName: "everything",
-        PolicyDocument: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }],
-        }),
-      }),
-    );
-    const { Credentials } = await sts.send(
-      new AssumeRoleCommand({ RoleArn: Role?.Arn, RoleSessionName: "fuzz" }),
-    );
-    return {
-      accessKeyId: Credentials?.AccessKeyId ?? "",
-      secretAccessKey: Credentials?.SecretAccessKey ?? "",
-      sessionToken: Credentials?.SessionToken ?? "",
-    };
-  } finally {
-    iam.destroy();
-    sts.destroy();
-  }
-}
 
 /** How a serialized request is damaged before it is sent. */
 type Mutation =

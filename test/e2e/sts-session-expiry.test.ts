@@ -5,13 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
-import {
-  CreateRoleCommand,
-  IAMClient,
-  ListRolesCommand,
-  PutRolePolicyCommand,
-  UpdateRoleCommand,
-} from "@aws-sdk/client-iam";
+import { IAMClient, ListRolesCommand, UpdateRoleCommand } from "@aws-sdk/client-iam";
 import { LambdaClient, ListFunctionsCommand } from "@aws-sdk/client-lambda";
 import { CreateBucketCommand, ListBucketsCommand, S3Client } from "@aws-sdk/client-s3";
 import { ListQueuesCommand, SQSClient } from "@aws-sdk/client-sqs";
@@ -24,6 +18,7 @@ import {
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { EMULATOR_CREDENTIALS } from "../../src/aws/clients.ts";
 import { type Engine, startEngine } from "../../src/engine/index.ts";
+import { allowEverything, assumeAccountRole } from "../helpers/assumed-role.ts";
 import { awsCliEnvironment, findAwsCliV2 } from "../helpers/aws-cli.ts";
 import { failure } from "../helpers/sdk-failure.ts";
 
@@ -36,12 +31,6 @@ import { failure } from "../helpers/sdk-failure.ts";
 const execFileAsync = promisify(execFile);
 const region = "us-east-1";
 const admin = EMULATOR_CREDENTIALS;
-const trustAccount = JSON.stringify({
-  Version: "2012-10-17",
-  Statement: [
-    { Effect: "Allow", Principal: { AWS: "arn:aws:iam::000000000000:root" }, Action: "sts:AssumeRole" },
-  ],
-});
 
 type Session = { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 
@@ -84,28 +73,15 @@ function engineWithSession(options: { enforceIam?: boolean } = {}) {
   };
   beforeAll(async () => {
     state.engine = await startEngine({ port: 0, ...options });
-    const config = { endpoint: state.engine.endpoint, region, credentials: admin };
-    const iam = new IAMClient(config);
-    const { Role } = await iam.send(
-      new CreateRoleCommand({ RoleName: "short-lived", AssumeRolePolicyDocument: trustAccount }),
-    );
     // Whatever the session is refused, it is not for want of permission.
-    await iam.send(
-      new PutRolePolicyCommand({
-        RoleName: "short-lived",
-        PolicyName: "everything",
-        PolicyDocument: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }],
-        }),
-      }),
-    );
-    iam.destroy();
-    const { Credentials } = await once(new STSClient(config), (c) =>
-      c.send(new AssumeRoleCommand({ RoleArn: Role?.Arn, RoleSessionName: "brief", DurationSeconds: 900 })),
-    );
-    state.session = sessionOf(Credentials);
-    state.expiration = (Credentials?.Expiration ?? new Date(0)).getTime();
+    const assumed = await assumeAccountRole(state.engine.endpoint, {
+      roleName: "short-lived",
+      sessionName: "brief",
+      durationSeconds: 900,
+      inlinePolicy: allowEverything,
+    });
+    state.session = assumed.session;
+    state.expiration = assumed.expiration;
   });
   afterAll(async () => {
     await state.engine?.stop();
@@ -351,19 +327,8 @@ describe("temporary credentials across a restart of the engine", () => {
   }
 
   /** Makes a role the account may assume, and assumes it for an hour. */
-  async function assumeOn(engine: Engine): Promise<{ session: Session; expiration: number }> {
-    const config = { endpoint: engine.endpoint, region, credentials: admin };
-    const { Role } = await once(new IAMClient(config), (c) =>
-      c.send(new CreateRoleCommand({ RoleName: "restarted", AssumeRolePolicyDocument: trustAccount })),
-    );
-    const { Credentials } = await once(new STSClient(config), (c) =>
-      c.send(new AssumeRoleCommand({ RoleArn: Role?.Arn, RoleSessionName: "kept", DurationSeconds: 3600 })),
-    );
-    return {
-      session: sessionOf(Credentials),
-      expiration: (Credentials?.Expiration ?? new Date(0)).getTime(),
-    };
-  }
+  const assumeOn = (engine: Engine) =>
+    assumeAccountRole(engine.endpoint, { roleName: "restarted", sessionName: "kept", durationSeconds: 3600 });
 
   const assumedArn = "arn:aws:sts::000000000000:assumed-role/restarted/kept";
 
